@@ -1,0 +1,55 @@
+"""The ``studio`` command: thin, over the services. Exit codes: 0 ok, 1 user error, 2 workspace."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from studio import __version__
+from studio.cli import info, topics
+from studio.cli.common import CliError, fail
+from studio.config import ConfigError
+from studio.export.textfile import InputError
+from studio.store import StoreError, WorkspaceLocked
+from studio.workspace import WorkspaceMissing
+
+COMMANDS = (info, topics)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studio",
+        description="Kouyu Studio: make data for, fine-tune and evaluate a speaking-practice tutor LLM. "
+        "With no command, opens the full-screen studio.",
+    )
+    parser.add_argument("--version", action="version", version=f"Kouyu Studio {__version__}")
+    parser.add_argument("-w", "--workspace", metavar="DIR",
+                        help="workspace folder (default: $STUDIO_WORKSPACE or the user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from studio.cli.tui import run_tui
+
+            return run_tui(args)
+        return handler(args) or 0
+    except (WorkspaceLocked, WorkspaceMissing, StoreError) as exc:
+        return fail(exc, 2)
+    except (CliError, InputError, ConfigError, LookupError, ValueError) as exc:
+        return fail(exc, 1)
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

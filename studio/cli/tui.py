@@ -1,0 +1,22 @@
+"""Open the full-screen studio."""
+
+from __future__ import annotations
+
+import argparse
+
+from studio.workspace import open_workspace, resolve_path
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from studio.ui.app import make_app
+
+    ws = open_workspace(resolve_path(args.workspace), create_missing=True)
+    try:
+        if not ws.store.topics.count():
+            from studio.synth.topics import seed_topics
+
+            seed_topics(ws.store)
+        make_app(ws).run()
+    finally:
+        ws.close()
+    return 0

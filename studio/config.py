@@ -1,0 +1,184 @@
+"""Workspace configuration (``config.toml``) and secrets (environment or a 0600 file)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from studio.domain import Mix, MixError
+from studio.resources import read_data
+
+CONFIG_FILE = "config.toml"
+SECRETS_FILE = "secrets.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the file, the key and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+ProviderKind = Literal["offline", "openai", "qianfan", "qianfan-v1"]
+
+
+class ProviderProfile(_Strict):
+    kind: ProviderKind
+    model: str = ""
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, description="Environment variable holding the key")
+    secret_key_env: str | None = None
+    appid: str | None = None
+    endpoint: str | None = Field(default=None, description="Qianfan v1 endpoint suffix")
+    rpm: int | None = Field(default=None, gt=0)
+    tpm: int | None = Field(default=None, gt=0)
+    concurrency: int = Field(default=8, gt=0)
+    timeout: float = Field(default=60.0, gt=0)
+    price_in: float | None = Field(default=None, ge=0, description="Price per 1k input tokens")
+    price_out: float | None = Field(default=None, ge=0)
+    latency: float = Field(default=0.0, ge=0, description="Offline simulator: seconds per call")
+
+
+class StudioSection(_Strict):
+    teacher: str = "offline"
+    student: str = "offline"
+    reviewer: str = Field(default="", description="Name recorded on edits; defaults to the OS user")
+    theme: str = "textual-dark"
+    animations: bool = False
+
+
+class PathsSection(_Strict):
+    exports: str = "exports"
+    jobs: str = "jobs"
+    logs: str = "logs"
+
+
+def _default_mix() -> dict[str, float]:
+    return tomllib.loads(read_data("mix.toml"))
+
+
+class Config(_Strict):
+    studio: StudioSection = Field(default_factory=StudioSection)
+    mix: dict[str, float] = Field(default_factory=_default_mix)
+    paths: PathsSection = Field(default_factory=PathsSection)
+    providers: dict[str, ProviderProfile] = Field(default_factory=dict)
+    keys: dict[str, str] = Field(default_factory=dict, description="Keymap overrides: binding id = keys")
+
+    @field_validator("mix")
+    @classmethod
+    def _mix_ok(cls, value: dict[str, float]) -> dict[str, float]:
+        Mix.of(value)
+        return value
+
+    @field_validator("providers")
+    @classmethod
+    def _offline_always(cls, value: dict[str, ProviderProfile]) -> dict[str, ProviderProfile]:
+        value.setdefault("offline", ProviderProfile(kind="offline", model="offline-simulator"))
+        return value
+
+    @property
+    def target_mix(self) -> Mix:
+        return Mix.of(self.mix)
+
+    def provider(self, name: str) -> ProviderProfile:
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.providers))
+            raise ConfigError(f"no provider profile named '{name}' (configured: {known})") from None
+
+
+def load_config(path: Path) -> Config:
+    """Read ``config.toml``; a missing file gives the defaults."""
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling; see README 'Configuration')"
+        raise ConfigError(f"{path}: {key}: {msg}") from None
+    except MixError as exc:
+        raise ConfigError(f"{path}: mix: {exc}") from None
+
+
+class Secrets:
+    """API keys from the environment first, then from a secrets file that only its owner reads.
+
+    Values are never stored, logged or shown; ``redact`` scrubs them from any text.
+    """
+
+    def __init__(self, file: Path | None = None, environ: dict[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+        self.file = file
+        self._from_file: dict[str, str] | None = None
+
+    def _load_file(self) -> dict[str, str]:
+        if self._from_file is not None:
+            return self._from_file
+        self._from_file = {}
+        if self.file is None or not self.file.exists():
+            return self._from_file
+        mode = stat.S_IMODE(self.file.stat().st_mode)
+        if mode & 0o077:
+            raise ConfigError(
+                f"{self.file}: secrets file is readable by others (mode {mode:04o}); "
+                f"run: chmod 600 {self.file}"
+            )
+        try:
+            data = tomllib.loads(self.file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{self.file}: not valid TOML: {exc}") from None
+        for key, value in data.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{self.file}: {key}: must be a string")
+            self._from_file[key] = value
+        return self._from_file
+
+    def get(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        if value:
+            return value
+        return self._load_file().get(name) or None
+
+    def require(self, name: str, why: str) -> str:
+        value = self.get(name)
+        if not value:
+            where = f" or add it to {self.file}" if self.file else ""
+            raise ConfigError(f"{why} needs {name}: set the environment variable {name}{where}")
+        return value
+
+    def known_values(self) -> list[str]:
+        names = [k for k in self.environ if k.endswith(("_KEY", "_TOKEN", "_SECRET"))]
+        values = [self.environ[k] for k in names if len(self.environ[k]) >= 6]
+        try:
+            values += [v for v in self._load_file().values() if len(v) >= 6]
+        except ConfigError:
+            pass
+        return values
+
+    def redact(self, text: str) -> str:
+        for value in self.known_values():
+            if value in text:
+                text = text.replace(value, f"{value[:3]}…(redacted)")
+        return text
+
+
+def secrets_for(workspace: Path) -> Secrets:
+    override = os.environ.get("STUDIO_SECRETS_FILE")
+    return Secrets(Path(override) if override else workspace / SECRETS_FILE)

@@ -1,0 +1,39 @@
+"""Pure domain: models, fault kinds and mix maths. No I/O, no textual, tinydb or httpx."""
+
+from studio.domain.faults import STUDENT_FAULTS, FaultKind
+from studio.domain.mix import DEFAULT_MIX, Mix, MixError
+from studio.domain.models import (
+    CheckResult,
+    Dialogue,
+    DialogueStatus,
+    Edit,
+    Injection,
+    ReviewStatus,
+    StudentTurn,
+    TeacherReply,
+    TeacherTurn,
+    Topic,
+    TopicSource,
+    Turn,
+    TurnKind,
+    new_id,
+    utcnow,
+)
+from studio.domain.records import (
+    CallRecord,
+    DatasetSnapshot,
+    EvalRun,
+    Job,
+    JobStatus,
+    MetricPoint,
+    Run,
+    RunConfig,
+    RunStatus,
+)
+
+__all__ = [
+    "DEFAULT_MIX", "STUDENT_FAULTS", "CallRecord", "CheckResult", "DatasetSnapshot", "Dialogue", "DialogueStatus",
+    "Edit", "EvalRun", "FaultKind", "Injection", "Job", "JobStatus", "MetricPoint", "Mix", "MixError",
+    "ReviewStatus", "Run", "RunConfig", "RunStatus", "StudentTurn", "TeacherReply", "TeacherTurn",
+    "Topic", "TopicSource", "Turn", "TurnKind", "new_id", "utcnow",
+]

@@ -1,0 +1,83 @@
+"""Target fault mix: relative weights, normalised shares and exact quotas for N slots."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from studio.domain.faults import STUDENT_FAULTS, FaultKind
+
+
+class MixError(ValueError):
+    """A mix that cannot be used (negative, unknown kind, all zero)."""
+
+
+class Mix(BaseModel):
+    """Relative weights per student fault kind.
+
+    Weights need not sum to 100: the tutorial's 55:40:5:5:5:5 sums to 115 and is normalised.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    weights: dict[FaultKind, float]
+
+    @field_validator("weights")
+    @classmethod
+    def _check(cls, weights: dict[FaultKind, float]) -> dict[FaultKind, float]:
+        for kind, weight in weights.items():
+            if kind not in STUDENT_FAULTS:
+                raise MixError(f"'{kind}' is not a student fault kind")
+            if not math.isfinite(weight) or weight < 0:
+                raise MixError(f"weight for '{kind}' must be a number >= 0, got {weight}")
+        if not any(w > 0 for w in weights.values()):
+            raise MixError("at least one fault kind needs a weight above 0")
+        return {k: float(weights.get(k, 0.0)) for k in STUDENT_FAULTS}
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float]) -> Mix:
+        unknown = [k for k in weights if k not in {f.value for f in STUDENT_FAULTS}]
+        if unknown:
+            names = ", ".join(f.value for f in STUDENT_FAULTS)
+            raise MixError(f"unknown fault kind '{unknown[0]}' (known: {names})")
+        return cls(weights={FaultKind(k): v for k, v in weights.items()})
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+    @property
+    def is_normalised(self) -> bool:
+        return math.isclose(self.total, 100.0) or math.isclose(self.total, 1.0)
+
+    def shares(self) -> dict[FaultKind, float]:
+        """Each kind's share of the whole, summing to 1."""
+        total = self.total
+        return {k: w / total for k, w in self.weights.items()}
+
+    def quotas(self, slots: int) -> dict[FaultKind, int]:
+        """Split ``slots`` into whole counts by the largest-remainder (Hamilton) method.
+
+        The counts sum to ``slots`` exactly; ties in the remainder go to the kind listed first.
+        """
+        if slots < 0:
+            raise MixError(f"slots must be >= 0, got {slots}")
+        exact = {k: s * slots for k, s in self.shares().items()}
+        counts = {k: math.floor(v) for k, v in exact.items()}
+        left = slots - sum(counts.values())
+        order = sorted(STUDENT_FAULTS, key=lambda k: (-(exact[k] - counts[k]), STUDENT_FAULTS.index(k)))
+        for kind in order[:left]:
+            counts[kind] += 1
+        return counts
+
+    def describe(self) -> str:
+        """One line for the UI and CLI, saying when the weights were normalised."""
+        parts = " : ".join(f"{w:g}" for w in self.weights.values())
+        shares = ", ".join(f"{k.label} {s:.1%}" for k, s in self.shares().items())
+        note = "" if self.is_normalised else f" (weights sum to {self.total:g}; normalised)"
+        return f"{parts}{note} → {shares}"
+
+
+DEFAULT_MIX = Mix.of({"normal": 55, "short": 40, "off_topic": 5, "chinese": 5, "spelling": 5, "grammar": 5})

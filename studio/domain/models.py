@@ -1,0 +1,165 @@
+"""Topics, dialogues and their turns. A training sample is a teacher turn in its dialogue."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from studio.domain.faults import FaultKind
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_id(prefix: str) -> str:
+    """A short, time-ordered, collision-resistant id such as ``d-0m3k9w2x7qzp4f1a``."""
+    value = (time.time_ns() // 1_000_000) << 40 | int.from_bytes(os.urandom(5), "big")
+    chars = []
+    while value:
+        value, rem = divmod(value, 32)
+        chars.append(_ALPHABET[rem])
+    return f"{prefix}-{''.join(reversed(chars))}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class TopicSource(StrEnum):
+    SEED = "seed"
+    EXPANDED = "expanded"
+    IMPORTED = "imported"
+    MANUAL = "manual"
+
+
+class Topic(Model):
+    id: str = Field(default_factory=lambda: new_id("t"))
+    text: str = Field(min_length=1, description="The scenario, in Chinese, as the teacher sees it")
+    title: str = ""
+    tags: list[str] = Field(default_factory=list)
+    source: TopicSource = TopicSource.MANUAL
+    parent_ids: list[str] = Field(default_factory=list)
+    created: datetime = Field(default_factory=utcnow)
+    enabled: bool = True
+
+
+class TurnKind(StrEnum):
+    OPENING = "opening"
+    REPLY = "reply"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Injection(Model):
+    """What a fault injector changed: the sentence before, and the corrections that undo it."""
+
+    original: str
+    corrections: list[tuple[str, str]] = Field(
+        default_factory=list, description="(wrong, right) pairs the teacher should point out"
+    )
+    method: str = ""
+
+
+class StudentTurn(Model):
+    role: Literal["student"] = "student"
+    text: str
+    intended_fault: FaultKind = FaultKind.NORMAL
+    observed_fault: FaultKind | None = None
+    injection: Injection | None = None
+    call_id: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+
+
+class TeacherReply(Model):
+    """The parsed teacher answer. ``analysis`` is absent on the opening turn."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    reply: str = Field(alias="Reply")
+    suggestions: list[str] = Field(alias="Suggestion")
+    analysis: str | None = Field(default=None, alias="Analysis")
+
+    def to_contract(self) -> dict[str, object]:
+        """The JSON object exactly as the tuned model must answer."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class CheckResult(Model):
+    id: str
+    severity: Literal["error", "warning"] = "error"
+    message: str
+
+
+class Edit(Model):
+    author: str
+    at: datetime = Field(default_factory=utcnow)
+    field: str
+    before: str | None = None
+    after: str | None = None
+    note: str = ""
+
+
+class TeacherTurn(Model):
+    role: Literal["teacher"] = "teacher"
+    kind: TurnKind = TurnKind.REPLY
+    raw: str
+    parsed: TeacherReply | None = None
+    parse_error: str | None = None
+    checks: list[CheckResult] = Field(default_factory=list)
+    review: ReviewStatus = ReviewStatus.PENDING
+    edits: list[Edit] = Field(default_factory=list)
+    train_weight: Literal[0, 1] = 1
+    attempts: int = 1
+    call_id: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+
+    @property
+    def passed(self) -> bool:
+        return self.parsed is not None and not any(c.severity == "error" for c in self.checks)
+
+
+Turn = Annotated[TeacherTurn | StudentTurn, Field(discriminator="role")]
+
+
+class DialogueStatus(StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+
+class Dialogue(Model):
+    id: str = Field(default_factory=lambda: new_id("d"))
+    topic_id: str
+    run_id: str | None = None
+    planned_faults: list[FaultKind] = Field(
+        default_factory=list, description="The planned kind of each student turn, in order"
+    )
+    status: DialogueStatus = DialogueStatus.PLANNED
+    source: Literal["generated", "manual", "imported"] = "generated"
+    turns: list[Turn] = Field(default_factory=list)
+    error: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+    updated: datetime = Field(default_factory=utcnow)
+
+    def teacher_turns(self) -> list[tuple[int, TeacherTurn]]:
+        return [(i, t) for i, t in enumerate(self.turns) if isinstance(t, TeacherTurn)]
+
+    def student_before(self, index: int) -> StudentTurn | None:
+        """The student utterance a teacher turn at ``index`` answers, if any."""
+        if index > 0 and isinstance(self.turns[index - 1], StudentTurn):
+            return self.turns[index - 1]  # type: ignore[return-value]
+        return None

@@ -1,0 +1,129 @@
+"""Runs, model calls, fine-tune jobs, evaluations and dataset snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from studio.domain.faults import FaultKind
+from studio.domain.models import Model, new_id, utcnow
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class RunConfig(Model):
+    dialogues: int = Field(ge=1)
+    teacher_turns: int = Field(default=4, ge=1, le=20)
+    teacher_provider: str = "offline"
+    student_provider: str = "offline"
+    mix: dict[FaultKind, float] = Field(default_factory=dict)
+    concurrency: int = Field(default=8, ge=1)
+    seed: int = 0
+    use_cache: bool = True
+    topic_ids: list[str] = Field(default_factory=list)
+
+
+class Run(Model):
+    id: str = Field(default_factory=lambda: new_id("r"))
+    kind: Literal["generation", "manual", "import"] = "generation"
+    config: RunConfig | None = None
+    status: RunStatus = RunStatus.QUEUED
+    planned: int = 0
+    completed: int = 0
+    failed: int = 0
+    counts: dict[str, int] = Field(default_factory=dict, description="Student turns per fault kind")
+    error: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+class CallRecord(Model):
+    id: str = Field(default_factory=lambda: new_id("c"))
+    run_id: str | None = None
+    dialogue_id: str | None = None
+    turn_index: int | None = None
+    role: str = ""
+    provider: str
+    model: str
+    request_hash: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    latency_s: float = 0.0
+    first_token_s: float | None = None
+    attempts: int = 1
+    outcome: Literal["ok", "error", "cached"] = "ok"
+    error_kind: str | None = None
+    error: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    STARTING = "starting"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class MetricPoint(Model):
+    step: int
+    total_steps: int | None = None
+    epoch: float | None = None
+    loss: float | None = None
+    eval_loss: float | None = None
+    learning_rate: float | None = None
+    elapsed_s: float | None = None
+    remaining_s: float | None = None
+
+
+class Job(Model):
+    id: str = Field(default_factory=lambda: new_id("j"))
+    backend: Literal["local", "llamafactory", "qianfan", "openai"] = "local"
+    base_model: str = ""
+    method: Literal["full", "lora"] = "lora"
+    lora: dict[str, float] = Field(default_factory=dict)
+    hyper: dict[str, float | int | str] = Field(default_factory=dict)
+    snapshot_id: str | None = None
+    status: JobStatus = JobStatus.QUEUED
+    progress: float = 0.0
+    metrics: list[MetricPoint] = Field(default_factory=list)
+    log_path: str | None = None
+    result: dict[str, str] = Field(default_factory=dict)
+    error: str | None = None
+    sweep_id: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+
+
+class EvalRun(Model):
+    id: str = Field(default_factory=lambda: new_id("e"))
+    set_id: str = ""
+    model: str = ""
+    judge: str | None = None
+    status: RunStatus = RunStatus.QUEUED
+    items: list[dict[str, object]] = Field(default_factory=list)
+    scores: dict[str, float] = Field(default_factory=dict)
+    created: datetime = Field(default_factory=utcnow)
+
+
+class DatasetSnapshot(Model):
+    id: str = Field(default_factory=lambda: new_id("s"))
+    format: str = ""
+    content_hash: str = ""
+    filters: dict[str, object] = Field(default_factory=dict)
+    counts: dict[str, int] = Field(default_factory=dict)
+    token_estimate: int = 0
+    files: list[str] = Field(default_factory=list)
+    created: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""Dataset formats, importers of existing data, snapshots and pre-flight reports."""

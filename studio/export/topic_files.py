@@ -1,0 +1,125 @@
+"""Topic files: plain text (one per line), JSONL with a ``topic`` field, CSV/TSV with a ``topic`` column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from studio.domain import Topic
+from studio.export.textfile import InputError, decode_lines
+
+
+@dataclass
+class TopicRow:
+    line: int
+    text: str
+    title: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def file_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return suffix[1:]
+    return "text"
+
+
+def _tags(value: object, path: Path, line: int) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
+    if isinstance(value, list) and all(isinstance(t, str) for t in value):
+        return [t.strip() for t in value if t.strip()]
+    raise InputError(path, line, "field 'tags' must be a list of strings or a comma-separated string")
+
+
+def _jsonl(path: Path) -> list[TopicRow]:
+    rows = []
+    for number, text in decode_lines(path):
+        if not text.strip():
+            continue
+        try:
+            obj = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(path, number, f"not valid JSON ({exc})") from None
+        if not isinstance(obj, dict):
+            raise InputError(path, number, "expected a JSON object with a 'topic' field")
+        topic = obj.get("topic")
+        if not isinstance(topic, str) or not topic.strip():
+            raise InputError(path, number, "missing field 'topic' (a non-empty string)")
+        title = obj.get("title") or ""
+        if not isinstance(title, str):
+            raise InputError(path, number, "field 'title' must be a string")
+        rows.append(TopicRow(number, topic.strip(), title.strip(), _tags(obj.get("tags"), path, number)))
+    return rows
+
+
+def _table(path: Path, delimiter: str) -> list[TopicRow]:
+    lines = list(decode_lines(path))
+    reader = csv.reader(io.StringIO("\n".join(text for _, text in lines)), delimiter=delimiter, strict=True)
+    numbers = [n for n, _ in lines]
+    rows: list[TopicRow] = []
+    header: list[str] | None = None
+    try:
+        for record in reader:
+            number = numbers[min(reader.line_num - 1, len(numbers) - 1)]
+            if header is None:
+                header = [h.strip().lower() for h in record]
+                if "topic" not in header:
+                    raise InputError(path, number, f"no 'topic' column (columns: {', '.join(header) or 'none'})")
+                continue
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                raise InputError(path, number, f"expected {len(header)} columns, found {len(record)}")
+            cells = dict(zip(header, record, strict=True))
+            topic = cells["topic"].strip()
+            if not topic:
+                raise InputError(path, number, "empty 'topic' cell")
+            rows.append(TopicRow(number, topic, cells.get("title", "").strip(), _tags(cells.get("tags"), path, number)))
+    except csv.Error as exc:
+        raise InputError(path, numbers[min(reader.line_num, len(numbers)) - 1] if numbers else None, f"bad CSV: {exc}") from None
+    if header is None:
+        raise InputError(path, None, "empty file: no header row with a 'topic' column")
+    return rows
+
+
+def _text(path: Path) -> list[TopicRow]:
+    return [TopicRow(n, t.strip()) for n, t in decode_lines(path) if t.strip()]
+
+
+def read_topic_file(path: Path) -> list[TopicRow]:
+    """Parse a whole topic file; raises InputError (file:line: problem) on the first bad line."""
+    kind = file_kind(path)
+    if kind == "jsonl":
+        return _jsonl(path)
+    if kind in ("csv", "tsv"):
+        return _table(path, "," if kind == "csv" else "\t")
+    return _text(path)
+
+
+def write_topic_file(path: Path, topics: list[Topic]) -> None:
+    """Write topics in the format the suffix names; what it writes, ``read_topic_file`` reads."""
+    kind = file_kind(path)
+    out = io.StringIO()
+    if kind == "jsonl":
+        for t in topics:
+            record = {"topic": t.text, "title": t.title, "tags": t.tags, "id": t.id,
+                      "source": t.source.value, "enabled": t.enabled}
+            out.write(orjson.dumps(record).decode() + "\n")
+    elif kind in ("csv", "tsv"):
+        writer = csv.writer(out, delimiter="," if kind == "csv" else "\t", lineterminator="\n")
+        writer.writerow(["title", "tags", "topic"])
+        for t in topics:
+            writer.writerow([t.title, ",".join(t.tags), t.text])
+    else:
+        for t in topics:
+            out.write(" ".join(t.text.split()) + "\n")
+    path.write_text(out.getvalue(), encoding="utf-8")

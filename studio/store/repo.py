@@ -1,0 +1,172 @@
+"""Thread-safe repositories over the studio database: the store's public API."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from studio.domain import CallRecord, DatasetSnapshot, Dialogue, EvalRun, Job, Run, Topic
+from studio.store.db import JournaledTable, StudioDB
+from studio.store.lock import WorkspaceLock
+from studio.store.schema import SCHEMA_VERSION, migrate
+from studio.store.storage import JournalStorage, StoreError
+
+M = TypeVar("M", bound=BaseModel)
+
+STORE_FILE = "studio.json"
+
+
+class Repository(Generic[M]):
+    """Documents of one model type in one table, keyed by the model's ``id``."""
+
+    def __init__(self, store: Store, name: str, model: type[M]) -> None:
+        self._store = store
+        self.name = name
+        self.model = model
+        self._table: JournaledTable = store.db.table(name, cache_size=0)  # type: ignore[assignment]
+
+    def _load(self, doc_id: str, raw: Any) -> M:
+        try:
+            return self.model.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise StoreError(f"{self.name} document {doc_id} is invalid at {where}: {first['msg']}") from None
+
+    def get(self, item_id: str) -> M | None:
+        with self._store.lock:
+            raw = self._table.get_raw(item_id)
+            return None if raw is None else self._load(item_id, raw)
+
+    def __contains__(self, item_id: str) -> bool:
+        with self._store.lock:
+            return self._table.get_raw(item_id) is not None
+
+    def put(self, item: M) -> M:
+        doc = item.model_dump(mode="json")
+        with self._store.lock:
+            self._table.put(doc["id"], doc)
+        self._store.changed(self.name, doc["id"])
+        return item
+
+    def put_many(self, items: list[M]) -> None:
+        docs = [i.model_dump(mode="json") for i in items]
+        with self._store.atomic():
+            for doc in docs:
+                self._table.put(doc["id"], doc)
+        self._store.changed(self.name, None)
+
+    def delete(self, item_id: str) -> bool:
+        with self._store.lock:
+            if self._table.get_raw(item_id) is None:
+                return False
+            self._table.remove(doc_ids=[item_id])
+        self._store.changed(self.name, item_id)
+        return True
+
+    def count(self) -> int:
+        with self._store.lock:
+            return len(self._table)
+
+    def all(self) -> list[M]:
+        return list(self)
+
+    def __iter__(self) -> Iterator[M]:
+        with self._store.lock:
+            items = list(self._table.raw_items())
+        for doc_id, raw in items:
+            yield self._load(doc_id, raw)
+
+    def find(self, predicate: Callable[[M], bool]) -> list[M]:
+        return [item for item in self if predicate(item)]
+
+    def raw(self) -> list[tuple[str, Any]]:
+        """Stored documents as they are (do not mutate): for fast scans of large tables."""
+        with self._store.lock:
+            return list(self._table.raw_items())
+
+
+Listener = Callable[[str, str | None], None]
+
+
+class Store:
+    """The workspace database: opened once per process, closed (and flushed) at the end."""
+
+    def __init__(self, folder: Path, *, flush_interval: float = 0.25, batch_size: int = 256,
+                 lock: bool = True) -> None:
+        self.folder = Path(folder)
+        self.lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._process_lock = WorkspaceLock(self.folder) if lock else None
+        if self._process_lock:
+            self._process_lock.acquire()
+        try:
+            self.storage = JournalStorage(self.folder / STORE_FILE, flush_interval=flush_interval,
+                                          batch_size=batch_size)
+            self.db = StudioDB(storage=lambda: self.storage)
+            self.schema_version = migrate(self.db, self.storage)
+        except BaseException:
+            if self._process_lock:
+                self._process_lock.release()
+            raise
+        self.topics = Repository(self, "topics", Topic)
+        self.dialogues = Repository(self, "dialogues", Dialogue)
+        self.runs = Repository(self, "runs", Run)
+        self.calls = Repository(self, "calls", CallRecord)
+        self.jobs = Repository(self, "jobs", Job)
+        self.evals = Repository(self, "evals", EvalRun)
+        self.snapshots = Repository(self, "snapshots", DatasetSnapshot)
+        self._closed = False
+
+    @property
+    def recovered_note(self) -> str | None:
+        return self.storage.recovered_note
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(table, id_or_None)`` after every change; returns an unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def changed(self, table: str, item_id: str | None) -> None:
+        for listener in list(self._listeners):
+            listener(table, item_id)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes inside land together or not at all (one journal line), then are flushed."""
+        with self.lock, self.storage.atomic():
+            yield
+
+    def flush(self) -> None:
+        """A durable point: everything written so far survives a crash once this returns."""
+        with self.lock:
+            self.storage.flush()
+
+    def counts(self) -> dict[str, int]:
+        names = ("topics", "dialogues", "runs", "calls", "jobs", "evals", "snapshots")
+        return {name: getattr(self, name).count() for name in names}
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            with self.lock:
+                self.db.close()
+        finally:
+            self._closed = True
+            if self._process_lock:
+                self._process_lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["SCHEMA_VERSION", "STORE_FILE", "Repository", "Store", "StoreError"]

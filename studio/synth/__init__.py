@@ -1,0 +1,1 @@
+"""Topic management and expansion, prompt rendering, dialogue simulation, the mix planner."""

@@ -1,0 +1,86 @@
+"""A workspace: one folder holding the store, config.toml, exports/, jobs/ and logs/."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from studio.config import CONFIG_FILE, Config, Secrets, load_config, secrets_for
+from studio.resources import read_data
+from studio.store import STORE_FILE, Store
+
+APP_NAME = "kouyu-studio"
+
+
+class WorkspaceMissing(RuntimeError):
+    """The folder is not an initialised workspace."""
+
+
+def resolve_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--workspace`` wins, then ``STUDIO_WORKSPACE``, then the platform's user data folder."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get("STUDIO_WORKSPACE")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "workspace"
+
+
+def is_workspace(path: Path) -> bool:
+    return (path / CONFIG_FILE).exists() or (path / STORE_FILE).exists()
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: Config
+    store: Store
+    secrets: Secrets = field(repr=False, default_factory=Secrets)
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / self.config.paths.exports
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.root / self.config.paths.jobs
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / self.config.paths.logs
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def create(path: Path) -> bool:
+    """Lay out a new workspace folder (idempotent). Returns False if it already existed."""
+    existed = is_workspace(path)
+    path.mkdir(parents=True, exist_ok=True)
+    config_path = path / CONFIG_FILE
+    if not config_path.exists():
+        config_path.write_text(read_data("config.toml"), encoding="utf-8")
+    config = load_config(config_path)
+    for sub in (config.paths.exports, config.paths.jobs, config.paths.logs):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return not existed
+
+
+def open_workspace(path: Path, *, create_missing: bool = False, **store_options: object) -> Workspace:
+    """Open (and lock) a workspace; raises WorkspaceMissing, ConfigError, WorkspaceLocked."""
+    if not is_workspace(path):
+        if not create_missing:
+            raise WorkspaceMissing(f"{path} is not a Kouyu Studio workspace; run: studio init {path}")
+        create(path)
+    config = load_config(path / CONFIG_FILE)
+    store = Store(path, **store_options)  # type: ignore[arg-type]
+    return Workspace(root=path, config=config, store=store, secrets=secrets_for(path))
