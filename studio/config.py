@@ -67,7 +67,7 @@ class Config(_Strict):
     studio: StudioSection = Field(default_factory=StudioSection)
     mix: dict[str, float] = Field(default_factory=_default_mix)
     paths: PathsSection = Field(default_factory=PathsSection)
-    providers: dict[str, ProviderProfile] = Field(default_factory=dict)
+    providers: dict[str, ProviderProfile] = Field(default_factory=dict, validate_default=True)
     keys: dict[str, str] = Field(default_factory=dict, description="Keymap overrides: binding id = keys")
 
     @field_validator("mix")

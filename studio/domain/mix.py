@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
 
@@ -42,7 +42,10 @@ class Mix(BaseModel):
         if unknown:
             names = ", ".join(f.value for f in STUDENT_FAULTS)
             raise MixError(f"unknown fault kind '{unknown[0]}' (known: {names})")
-        return cls(weights={FaultKind(k): v for k, v in weights.items()})
+        try:
+            return cls(weights={FaultKind(k): v for k, v in weights.items()})
+        except ValidationError as exc:
+            raise MixError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
     @property
     def total(self) -> float:

@@ -27,7 +27,7 @@ def migrate(db: StudioDB, storage: JournalStorage, migrations: dict[int, Migrati
             version = 1  # stores written before the version document existed
         else:
             meta.put("schema", {"version": target})  # type: ignore[attr-defined]
-            storage.flush()
+            storage.compact()  # a new store starts as a snapshot file
             return target
     else:
         version = int(doc["version"])

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from studio.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+TUTORIAL_DATA = REPO.parent / "shared" / "reference" / "tutorial-data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """No test touches the real user data folder or the caller's keys."""
+    monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "default-ws"))
+    monkeypatch.delenv("STUDIO_SECRETS_FILE", raising=False)
+    for name in ("QIANFAN_API_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def ws_path(tmp_path) -> Path:
+    return tmp_path / "ws"
+
+
+class Cli:
+    def __init__(self, capsys, ws: Path) -> None:
+        self.capsys = capsys
+        self.ws = ws
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["--workspace", str(self.ws), *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *args: str) -> object:
+        code, out, err = self(*args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(capsys, ws_path) -> Cli:
+    return Cli(capsys, ws_path)
+
+
+@pytest.fixture
+def ready_cli(cli) -> Cli:
+    code, _, err = cli("init")
+    assert code == 0, err
+    return cli
