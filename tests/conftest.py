@@ -9,6 +9,9 @@ from studio.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 TUTORIAL_DATA = REPO.parent / "shared" / "reference" / "tutorial-data"
+needs_tutorial_data = pytest.mark.skipif(
+    not TUTORIAL_DATA.is_dir(), reason="shared/reference/tutorial-data is not beside this checkout"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from studio.store import Store
-from tests.conftest import TUTORIAL_DATA
+from tests.conftest import TUTORIAL_DATA, needs_tutorial_data
 
 
 def test_init_seeds_and_info_reports(ready_cli, ws_path) -> None:
@@ -43,6 +43,7 @@ def test_topics_add_list_rm(ready_cli) -> None:
     assert code == 1 and f"no topic with id {added['id']}" in err
 
 
+@needs_tutorial_data
 def test_topics_import_reports_duplicates_and_exit_codes(ready_cli, tmp_path) -> None:
     result = ready_cli.json("topics", "import", str(TUTORIAL_DATA / "topics"))
     assert len(result["added"]) == 10

@@ -6,7 +6,7 @@ from studio.domain import TopicSource
 from studio.export.textfile import InputError
 from studio.store import Store
 from studio.synth.topics import DuplicateTopic, add_topic, export_topics, import_topics, seed_topics
-from tests.conftest import TUTORIAL_DATA
+from tests.conftest import TUTORIAL_DATA, needs_tutorial_data
 
 
 @pytest.fixture
@@ -21,6 +21,7 @@ def write(tmp_path, name: str, data: bytes | str):
     return path
 
 
+@needs_tutorial_data
 def test_tutorial_topics_import_as_text(store) -> None:
     report = import_topics(store, TUTORIAL_DATA / "topics")
     assert len(report.added) == 10 and not report.duplicates
