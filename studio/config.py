@@ -40,8 +40,10 @@ class ProviderProfile(_Strict):
     tpm: int | None = Field(default=None, gt=0)
     concurrency: int = Field(default=8, gt=0)
     timeout: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=20, description="Retries after the first attempt")
     price_in: float | None = Field(default=None, ge=0, description="Price per 1k input tokens")
     price_out: float | None = Field(default=None, ge=0)
+    currency: str = ""
     latency: float = Field(default=0.0, ge=0, description="Offline simulator: seconds per call")
 
 

@@ -20,6 +20,7 @@ from studio.domain.models import (
     utcnow,
 )
 from studio.domain.records import (
+    CachedResponse,
     CallRecord,
     DatasetSnapshot,
     EvalRun,
@@ -32,7 +33,7 @@ from studio.domain.records import (
 )
 
 __all__ = [
-    "DEFAULT_MIX", "STUDENT_FAULTS", "CallRecord", "CheckResult", "DatasetSnapshot", "Dialogue", "DialogueStatus",
+    "DEFAULT_MIX", "STUDENT_FAULTS", "CachedResponse", "CallRecord", "CheckResult", "DatasetSnapshot", "Dialogue", "DialogueStatus",
     "Edit", "EvalRun", "FaultKind", "Injection", "Job", "JobStatus", "MetricPoint", "Mix", "MixError",
     "ReviewStatus", "Run", "RunConfig", "RunStatus", "StudentTurn", "TeacherReply", "TeacherTurn",
     "Topic", "TopicSource", "Turn", "TurnKind", "new_id", "utcnow",

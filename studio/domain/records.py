@@ -60,12 +60,25 @@ class CallRecord(Model):
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    currency: str = ""
     latency_s: float = 0.0
     first_token_s: float | None = None
     attempts: int = 1
     outcome: Literal["ok", "error", "cached"] = "ok"
     error_kind: str | None = None
     error: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+
+
+class CachedResponse(Model):
+    """A completed model answer, keyed by the request hash, so a repeated request is free."""
+
+    id: str
+    text: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    finish_reason: str = "stop"
+    model: str = ""
     created: datetime = Field(default_factory=utcnow)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from studio.domain import CallRecord, DatasetSnapshot, Dialogue, EvalRun, Job, Run, Topic
+from studio.domain import CachedResponse, CallRecord, DatasetSnapshot, Dialogue, EvalRun, Job, Run, Topic
 from studio.store.db import JournaledTable, StudioDB
 from studio.store.lock import WorkspaceLock
 from studio.store.schema import SCHEMA_VERSION, migrate
@@ -121,6 +121,7 @@ class Store:
         self.jobs = Repository(self, "jobs", Job)
         self.evals = Repository(self, "evals", EvalRun)
         self.snapshots = Repository(self, "snapshots", DatasetSnapshot)
+        self.responses = Repository(self, "responses", CachedResponse)
         self._closed = False
 
     @property

@@ -1,0 +1,247 @@
+"""What Chinese learners of English typically get wrong: spelling and grammar.
+
+One table serves four users: the fault injectors (make a correct sentence wrong and record the
+correction), the detectors and contract checks (find errors in unlabelled text), and the offline
+simulator's teacher (point the errors out). Pure functions; the dictionary behind the spelling
+check is pyspellchecker's word list, loaded once on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str
+    right: str
+    rule: str
+    note: str  # a short Chinese explanation for the Analysis
+
+
+def cjk_share(text: str) -> float:
+    """Share of CJK characters among the letters and CJK characters of ``text``."""
+    cjk = len(CJK.findall(text))
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    total = cjk + latin
+    return cjk / total if total else 0.0
+
+
+def english_words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def word_count(text: str) -> int:
+    """Words as a teacher counts them: English words, plus each CJK character."""
+    return len(english_words(text)) + len(CJK.findall(text))
+
+
+# --- spelling ------------------------------------------------------------------------------
+
+#: Frequent learner misspellings, wrong → right.
+MISSPELLINGS: dict[str, str] = {
+    "becuase": "because", "beacuse": "because", "becouse": "because", "freind": "friend", "freinds": "friends",
+    "beatiful": "beautiful", "beautifull": "beautiful", "wierd": "weird", "recieve": "receive",
+    "beleive": "believe", "intresting": "interesting", "intersting": "interesting", "diffrent": "different",
+    "realy": "really", "tommorow": "tomorrow", "tomorow": "tomorrow", "libary": "library",
+    "definately": "definitely", "enviroment": "environment", "vegatable": "vegetable", "vegetabel": "vegetable",
+    "excercise": "exercise", "togather": "together", "resturant": "restaurant", "delicous": "delicious",
+    "probly": "probably", "wensday": "Wednesday", "sience": "science", "importent": "important",
+    "famliy": "family", "holliday": "holiday", "hoilday": "holiday", "weekand": "weekend", "travle": "travel",
+    "swiming": "swimming", "runing": "running", "writting": "writing", "comming": "coming", "untill": "until",
+    "allready": "already", "allways": "always", "adress": "address", "neccessary": "necessary",
+    "sentance": "sentence", "contry": "country", "shcool": "school", "techer": "teacher", "teacher's": "teacher's",
+    "homwork": "homework", "exersize": "exercise", "basketbal": "basketball", "favorit": "favourite",
+    "foood": "food", "studing": "studying", "stoped": "stopped", "planed": "planned", "hapy": "happy",
+    "happend": "happened", "begining": "beginning", "buisness": "business", "wich": "which", "whith": "with",
+    "thier": "their", "knowlege": "knowledge", "langauge": "language", "languge": "language", "grammer": "grammar",
+    "pronounciation": "pronunciation", "experiance": "experience", "succesful": "successful", "sucess": "success",
+    "acommodation": "accommodation", "occured": "occurred", "untill": "until", "arguement": "argument",
+    "finaly": "finally", "usualy": "usually", "especialy": "especially", "beutiful": "beautiful",
+    "mountian": "mountain", "mountan": "mountain", "weahter": "weather", "wether": "weather",
+    "musuem": "museum", "muesum": "museum", "camra": "camera", "piture": "picture", "pictrue": "picture",
+    "vacaton": "vacation", "hobbie": "hobby", "hobbys": "hobbies", "sandwitch": "sandwich",
+    "chiken": "chicken", "tomatos": "tomatoes", "potatos": "potatoes", "breakfest": "breakfast",
+    "lunck": "lunch", "diner": "dinner", "excited": "excited", "exiting": "exciting", "intrested": "interested",
+    "suprise": "surprise", "surprize": "surprise", "gril": "girl", "frist": "first", "thrid": "third",
+    "speack": "speak", "englsih": "English", "engilsh": "English", "chinse": "Chinese", "chiness": "Chinese",
+    "computor": "computer", "telephon": "telephone", "prefered": "preferred", "tird": "tired", "tierd": "tired",
+}
+MISSPELLINGS = {k: v for k, v in MISSPELLINGS.items() if k != v.lower() and k != v}
+
+#: Homophone slips a dictionary cannot see, caught in context.
+HOMOPHONES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"\btheir (is|are|was|were)\b", re.I), r"there \1", "there"),
+    (re.compile(r"\bto (much|many)\b", re.I), r"too \1", "too"),
+    (re.compile(r"\byour welcome\b", re.I), "you're welcome", "you're"),
+    (re.compile(r"\bwhether (is|was) (good|bad|nice|hot|cold|sunny|rainy)\b", re.I), r"weather \1 \2", "weather"),
+    (re.compile(r"\bI no (that|how|what|why|where)\b", re.I), r"I know \1", "know"),
+]
+
+#: Correct words a US-English word list lacks, and names learners use every day.
+EXTRA_WORDS = (
+    "favourite colour colours honour neighbour neighbours behaviour centre theatre metre organise realise "
+    "practise programme travelling travelled cancelled jewellery grey mum maths wechat wifi tiktok minecraft "
+    "hotpot dumpling dumplings mooncake mooncakes kungfu taichi ok okay xian beijing shanghai douyin weibo "
+    "bilibili alipay taobao gaokao mahjong zongzi jiaozi tangyuan hutong"
+).split()
+
+
+@cache
+def _speller():  # type: ignore[no-untyped-def]
+    from spellchecker import SpellChecker
+
+    speller = SpellChecker(distance=2)
+    speller.word_frequency.load_words(EXTRA_WORDS)
+    return speller
+
+
+def find_spelling_errors(text: str, *, use_dictionary: bool = True) -> list[Correction]:
+    """Misspellings in ``text``: the learner table, homophones in context, then the dictionary.
+
+    Capitalised words are taken as names and skipped by the dictionary check.
+    """
+    found: list[Correction] = []
+    seen: set[str] = set()
+    for pattern, replacement, right in HOMOPHONES:
+        for m in pattern.finditer(text):
+            found.append(Correction(m.group(0), _keep_case(m.group(0), m.expand(replacement)), "spelling.homophone",
+                                    f"同音词混淆，应写作 '{right}'"))
+    words = english_words(text)
+    unknown: list[str] = []
+    for w in words:
+        low = w.lower()
+        if low in seen:
+            continue
+        seen.add(low)
+        if low in MISSPELLINGS:
+            found.append(Correction(w, MISSPELLINGS[low], "spelling.known", "拼写错误"))
+        elif use_dictionary and len(w) >= 4 and w.islower() and "'" not in w:
+            unknown.append(w)
+    if unknown:
+        speller = _speller()
+        for w in sorted(speller.unknown(unknown), key=unknown.index):
+            right = speller.correction(w)
+            if right and right != w:
+                found.append(Correction(w, right, "spelling.dictionary", "拼写错误"))
+    return found
+
+
+# --- grammar -------------------------------------------------------------------------------
+
+_BASE_VERBS = "know|like|want|have|think|go|understand|play|eat|need|remember|agree|mind|care|see|mean|enjoy|believe"
+_THIRD = {"like": "likes", "go": "goes", "play": "plays", "want": "wants", "have": "has", "do": "does",
+          "make": "makes", "live": "lives", "work": "works", "love": "loves", "think": "thinks", "say": "says",
+          "get": "gets", "enjoy": "enjoys", "watch": "watches", "study": "studies", "need": "needs"}
+_PAST = {"go": "went", "see": "saw", "eat": "ate", "buy": "bought", "take": "took", "visit": "visited",
+         "watch": "watched", "play": "played", "enjoy": "enjoyed", "have": "had", "do": "did", "make": "made",
+         "meet": "met", "get": "got", "come": "came", "stay": "stayed", "is": "was", "are": "were",
+         "climb": "climbed", "cook": "cooked", "swim": "swam", "run": "ran", "win": "won", "lose": "lost",
+         "read": "read", "write": "wrote", "spend": "spent", "feel": "felt", "learn": "learned"}
+_PAST_MARKER = re.compile(r"\b(yesterday|last (week|weekend|month|year|night|summer|winter|time|sunday|saturday)|\w+ ago|in 20[0-2]\d)\b", re.I)
+_AUX_BEFORE = {"does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "let", "make", "makes",
+               "made", "help", "helps", "to", "doesn't", "didn't", "won't", "can't", "cannot", "shall", "and", "or"}
+_COUNTABLE = ("book|friend|student|classmate|day|year|hour|minute|thing|game|teacher|country|place|subject|song|"
+              "movie|class|city|week|month|photo|picture|dish|question|animal|tree|bird|dog|cat|player|team|lesson")
+_PLURAL_EXCEPTIONS = {"class": "classes", "city": "cities", "country": "countries", "dish": "dishes"}
+_ARTICLE_NOUN = ("idea|time|day|trip|book|dog|cat|friend|teacher|game|movie|film|place|job|question|plan|holiday|"
+                 "experience|city|team|song|chance|weekend|lesson|hobby|choice|view")
+_ADJ = "good|big|small|new|great|nice|little|beautiful|wonderful|interesting|long|hard|fun|busy|lovely|relaxing"
+
+
+def _plural(noun: str) -> str:
+    return _PLURAL_EXCEPTIONS.get(noun.lower(), noun + "s")
+
+
+def _keep_case(src: str, out: str) -> str:
+    return out[0].upper() + out[1:] if src[:1].isupper() else out
+
+
+@dataclass(frozen=True)
+class GrammarRule:
+    id: str
+    note: str
+    pattern: re.Pattern[str]
+    fix: object  # Callable[[re.Match[str]], str | None]; None means "not an error here"
+
+
+def _prev_word(m: re.Match[str]) -> str:
+    before = m.string[: m.start()].split()
+    return before[-1].lower().strip(",.;!?") if before else ""
+
+
+def _sv_fix(m: re.Match[str]) -> str | None:
+    if _prev_word(m) in _AUX_BEFORE:
+        return None
+    return f"{m.group(1)} {_THIRD[m.group(2).lower()]}"
+
+
+def _past_fix(m: re.Match[str]) -> str | None:
+    if not _PAST_MARKER.search(m.string):
+        return None
+    return f"{m.group(1)} {_PAST[m.group(2).lower()]}"
+
+
+GRAMMAR_RULES: list[GrammarRule] = [
+    GrammarRule("grammar.auxiliary", "否定句缺少助动词 do/does",
+                re.compile(rf"\b(I|you|we|they) not ({_BASE_VERBS})\b", re.I),
+                lambda m: f"{m.group(1)} don't {m.group(2)}"),
+    GrammarRule("grammar.auxiliary", "否定句缺少助动词 does",
+                re.compile(rf"\b(he|she|it) not ({_BASE_VERBS})\b", re.I),
+                lambda m: f"{m.group(1)} doesn't {m.group(2)}"),
+    GrammarRule("grammar.copula", "句子缺少系动词 be",
+                re.compile(r"\b(it|he|she|this) (a|an|very|so)\b(?! (much|many|that)\b)", re.I),
+                lambda m: f"{m.group(1)} is {m.group(2)}"),
+    GrammarRule("grammar.copula", "句子缺少系动词 am",
+                re.compile(r"\bI (very|so|really) (happy|excited|tired|busy|interested|nervous|sad|sure|glad|bored|"
+                           r"hungry|lucky|proud|worried|afraid|good)\b"),
+                lambda m: f"I am {m.group(1)} {m.group(2)}"),
+    GrammarRule("grammar.agreement", "主语是第三人称单数，动词要加 -s/-es",
+                re.compile(rf"\b(he|she|it|my (?:mother|father|mom|dad|brother|sister|friend)) ({'|'.join(_THIRD)})\b", re.I),
+                _sv_fix),
+    GrammarRule("grammar.tense", "句中有过去的时间，动词要用过去式",
+                re.compile(rf"\b(I|we|they|he|she) ({'|'.join(k for k in _PAST if k not in ('is', 'are', 'read'))})\b", re.I),
+                _past_fix),
+    GrammarRule("grammar.article", "这里需要定冠词 the",
+                re.compile(r"\b(go|went|going|goes) to (park|cinema|library|museum|supermarket|beach|hospital|zoo|"
+                           r"airport|station|gym|mall)\b", re.I),
+                lambda m: f"{m.group(1)} to the {m.group(2)}"),
+    GrammarRule("grammar.article", "可数名词单数前需要冠词 a/an",
+                re.compile(rf"\b(have|has|had|is|was|it's|buy|bought|want|wants) ({_ADJ}) ({_ARTICLE_NOUN})\b", re.I),
+                lambda m: f"{m.group(1)} {'an' if m.group(2)[0].lower() in 'aeiou' else 'a'} {m.group(2)} {m.group(3)}"),
+    GrammarRule("grammar.plural", "数量大于一时名词要用复数",
+                re.compile(rf"\b(two|three|four|five|six|seven|eight|nine|ten|many|several|these|those|lots of|a lot of) "
+                           rf"({_COUNTABLE})\b(?!')", re.I),
+                lambda m: f"{m.group(1)} {_plural(m.group(2))}"),
+    GrammarRule("grammar.word_order", "'very' 不能直接修饰动词，可以用 really 或 ... very much",
+                re.compile(r"\b(I|we|they|he|she) very (like|likes|love|loves|enjoy|enjoys|want|wants)\b", re.I),
+                lambda m: f"{m.group(1)} really {m.group(2)}"),
+    GrammarRule("grammar.comparative", "比较级前不再加 more",
+                re.compile(r"\bmore (better|easier|bigger|happier|faster|harder|worse|older|younger|cheaper)\b", re.I),
+                lambda m: m.group(1)),
+    GrammarRule("grammar.agree", "agree 是动词，前面不用 am/are",
+                re.compile(r"\b(I|we|they) (am|are) agree\b", re.I),
+                lambda m: f"{m.group(1)} agree"),
+    GrammarRule("grammar.discuss", "discuss 是及物动词，后面不加 about",
+                re.compile(r"\b(discuss(?:ed|es|ing)?) about\b", re.I),
+                lambda m: m.group(1)),
+]
+
+
+def find_grammar_errors(text: str) -> list[Correction]:
+    found: list[Correction] = []
+    for rule in GRAMMAR_RULES:
+        for m in rule.pattern.finditer(text):
+            right = rule.fix(m)  # type: ignore[operator]
+            if right is not None:
+                found.append(Correction(m.group(0), _keep_case(m.group(0), right), rule.id, rule.note))
+    return found
+
+
+def find_errors(text: str) -> list[Correction]:
+    return find_spelling_errors(text) + find_grammar_errors(text)

@@ -1,0 +1,107 @@
+"""The one async interface every provider implements."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import orjson
+
+Role = Literal["user", "assistant", "system"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass
+class Usage:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    estimated: bool = False
+
+
+@dataclass
+class ChatRequest:
+    messages: list[Message]
+    system: str | None = None
+    json_mode: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+    def hash(self, provider_kind: str, model: str) -> str:
+        """Stable identity of the request, for the response cache and the ledger."""
+        payload = orjson.dumps(
+            [provider_kind, model, self.system, [(m.role, m.content) for m in self.messages],
+             self.json_mode, self.temperature, self.max_tokens]
+        )
+        return hashlib.sha256(payload).hexdigest()[:32]
+
+    def estimate_tokens(self) -> int:
+        """A tokenizer-free estimate: ~1 token per CJK character, ~1 per 4 other characters."""
+        text = (self.system or "") + "".join(m.content for m in self.messages)
+        return estimate_tokens(text) + 4 * len(self.messages) + (self.max_tokens or 256)
+
+
+def estimate_tokens(text: str) -> int:
+    cjk = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+@dataclass
+class ChatResult:
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str = "stop"
+    latency_s: float = 0.0
+    first_token_s: float | None = None
+    model: str = ""
+    cached: bool = False
+
+
+@dataclass
+class Delta:
+    """A piece of streamed text."""
+
+    text: str
+
+
+@dataclass
+class Restart:
+    """A retry began: discard the text streamed so far."""
+
+    reason: str
+
+
+StreamEvent = Delta | Restart | ChatResult
+
+
+class Provider(Protocol):
+    kind: str
+    name: str
+    model: str
+
+    async def chat(self, request: ChatRequest) -> ChatResult: ...
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+
+    def mark_first(self) -> None:
+        if self.first is None:
+            self.first = time.perf_counter() - self.start
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start

@@ -1,0 +1,60 @@
+"""What the HTTP providers share: the client, SSE lines, JSON bodies, error raising."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+
+from studio.llm.classify import classify, from_transport
+from studio.llm.errors import LLMError, Transient
+
+
+def make_client(timeout: float, concurrency: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=max(10, concurrency * 2), max_keepalive_connections=max(10, concurrency * 2))
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), limits=limits)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
+async def raise_for_error(response: httpx.Response, provider: str) -> None:
+    """Raise the taxonomy error for a non-2xx response (reading its body, even when streaming)."""
+    if response.status_code < 400:
+        return
+    raw = await response.aread()
+    body = parse_json(raw)
+    raise classify(response.status_code, body, response.headers, provider=provider,
+                   text=raw.decode("utf-8", "replace") if body is None else "")
+
+
+async def sse_data(response: httpx.Response, provider: str) -> AsyncIterator[str]:
+    """Yield each ``data:`` payload; other lines that parse as JSON are yielded as-is (errors)."""
+    try:
+        async for line in response.aiter_lines():
+            line = line.strip()
+            if not line or line.startswith(":") or line.startswith("event:") or line.startswith("id:"):
+                continue
+            if line.startswith("data:"):
+                yield line[5:].strip()
+            else:
+                yield line
+    except httpx.HTTPError as exc:
+        raise from_transport(exc, provider) from None
+
+
+def chunk(payload: str, provider: str) -> dict[str, Any]:
+    body = parse_json(payload)
+    if not isinstance(body, dict):
+        raise Transient(f"invalid JSON in stream chunk: {payload[:80]!r}", provider=provider)
+    return body
+
+
+def wrap_transport(exc: Exception, provider: str) -> LLMError:
+    return from_transport(exc, provider)
