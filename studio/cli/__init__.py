@@ -8,14 +8,15 @@ import sys
 from collections.abc import Sequence
 
 from studio import __version__
-from studio.cli import info, topics
+from studio.cli import info, providers, topics
 from studio.cli.common import CliError, fail
 from studio.config import ConfigError
 from studio.export.textfile import InputError
+from studio.llm.errors import LLMError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing
 
-COMMANDS = (info, topics)
+COMMANDS = (info, topics, providers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args) or 0
     except (WorkspaceLocked, WorkspaceMissing, StoreError) as exc:
         return fail(exc, 2)
-    except (CliError, InputError, ConfigError, LookupError, ValueError) as exc:
+    except (CliError, InputError, ConfigError, LLMError, LookupError, ValueError) as exc:
         return fail(exc, 1)
     except BrokenPipeError:  # output piped into head and the like
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

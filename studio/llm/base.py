@@ -33,12 +33,13 @@ class ChatRequest:
     json_mode: bool = False
     temperature: float | None = None
     max_tokens: int | None = None
+    variant: str | None = None  # e.g. a dialogue id: same prompt, different sample (and cache entry)
 
     def hash(self, provider_kind: str, model: str) -> str:
         """Stable identity of the request, for the response cache and the ledger."""
         payload = orjson.dumps(
             [provider_kind, model, self.system, [(m.role, m.content) for m in self.messages],
-             self.json_mode, self.temperature, self.max_tokens]
+             self.json_mode, self.temperature, self.max_tokens, self.variant]
         )
         return hashlib.sha256(payload).hexdigest()[:32]
 

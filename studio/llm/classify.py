@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from typing import Any
 
+import aiohttp
 import httpx
 
 from studio.llm.errors import (
@@ -108,7 +110,18 @@ def classify(status: int | None, body: Any, headers: httpx.Headers | None = None
 
 
 def from_transport(exc: Exception, provider: str) -> LLMError:
-    """Timeouts, resets and protocol errors are transient; the message never holds a URL."""
+    """Timeouts, resets and protocol errors are transient; the message never holds a URL.
+
+    With the aiohttp transport the original error is the cause; it says more than the httpx
+    class it was mapped to (a refused connection arrives as ``ConnectTimeout``).
+    """
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return Transient(f"could not connect ({type(cause).__name__})", provider=provider)
+    if isinstance(cause, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
+        return Transient(f"timed out ({type(cause).__name__})", provider=provider)
+    if isinstance(cause, aiohttp.ClientError):
+        return Transient(f"connection broken (reset or closed early) ({type(cause).__name__})", provider=provider)
     if isinstance(exc, httpx.TimeoutException):
         what = "timed out"
     elif isinstance(exc, httpx.ConnectError):

@@ -105,7 +105,8 @@ class LLMClient:
             raise self.halted
 
     def _fail(self, exc: LLMError) -> LLMError:
-        exc.message = self.scrub(exc.message)
+        own = getattr(self.provider, "scrub", None)
+        exc.message = self.scrub(own(exc.message) if own else exc.message)
         if exc.fatal:
             self.halted = exc
         return exc
@@ -170,7 +171,7 @@ class LLMClient:
                     error = self._fail(exc)
                     self._record(ctx, key, error=error, attempts=attempt)
                     raise error from None
-                yield Restart(self.scrub(str(exc)))
+                yield Restart(self._fail(exc).message if not exc.fatal else str(exc))
                 await self.clock.sleep(self.retry.delay(attempt, exc, self._rng))
                 continue
             self._record(ctx, key, result=result, attempts=attempt)

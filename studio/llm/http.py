@@ -7,14 +7,19 @@ from typing import Any
 
 import httpx
 import orjson
+from httpx_aiohttp import AiohttpTransport
 
 from studio.llm.classify import classify, from_transport
 from studio.llm.errors import LLMError, Transient
 
 
 def make_client(timeout: float, concurrency: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=max(10, concurrency * 2), max_keepalive_connections=max(10, concurrency * 2))
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), limits=limits)
+    """httpx's API over aiohttp's connection pool: httpcore's own pool slows down sharply with
+    many concurrent requests (64 in flight reached a fifth of the ideal rate; aiohttp ~100 %)."""
+    size = max(10, concurrency * 2)
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    return httpx.AsyncClient(transport=AiohttpTransport(limits=limits), limits=limits,
+                             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
 
 
 def parse_json(raw: bytes | str) -> Any:

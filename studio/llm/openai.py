@@ -11,7 +11,14 @@ import orjson
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
 from studio.llm.classify import classify, has_error
 from studio.llm.errors import ContentFiltered, LLMError, Transient
-from studio.llm.http import chunk, make_client, parse_json, raise_for_error, sse_data, wrap_transport
+from studio.llm.http import (
+    chunk,
+    make_client,
+    parse_json,
+    raise_for_error,
+    sse_data,
+    wrap_transport,
+)
 
 
 class OpenAIProvider:
@@ -67,8 +74,26 @@ class OpenAIProvider:
             raise ContentFiltered("the answer was withheld by the provider's content filter", provider=self.name)
         return reason or "stop"
 
+    def scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
     # -- calls --------------------------------------------------------------------------------
     async def chat(self, request: ChatRequest) -> ChatResult:
+        try:
+            return await self._chat(request)
+        except LLMError as exc:
+            exc.message = self.scrub(exc.message)
+            raise
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
+        try:
+            async for event in self._stream(request):
+                yield event
+        except LLMError as exc:
+            exc.message = self.scrub(exc.message)
+            raise
+
+    async def _chat(self, request: ChatRequest) -> ChatResult:
         watch = Stopwatch()
         try:
             response = await self.client.post(self.url, content=orjson.dumps(self.body(request, False)),
@@ -91,7 +116,7 @@ class OpenAIProvider:
         return ChatResult(text=text, usage=usage, finish_reason=finish, latency_s=watch.elapsed,
                           model=body.get("model") or self.model)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
         watch = Stopwatch()
         parts: list[str] = []
         usage: Usage | None = None

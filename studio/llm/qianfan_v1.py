@@ -13,7 +13,14 @@ import orjson
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
 from studio.llm.classify import TOKEN_EXPIRED_CODES, classify, error_fields, has_error
 from studio.llm.errors import AuthError, ContentFiltered, LLMError, Transient
-from studio.llm.http import chunk, make_client, parse_json, raise_for_error, sse_data, wrap_transport
+from studio.llm.http import (
+    chunk,
+    make_client,
+    parse_json,
+    raise_for_error,
+    sse_data,
+    wrap_transport,
+)
 
 #: Model name → endpoint suffix (qianfan-api.md §3.1). A tuned model uses its own endpoint.
 ENDPOINTS = {
@@ -128,6 +135,9 @@ class QianfanV1Provider:
                 return await self._chat_once(request, refresh)
             except _TokenExpired:
                 continue
+            except LLMError as exc:
+                exc.message = self.scrub(exc.message)
+                raise
         raise AuthError("the access token was refused again after a refresh (codes 110/111)", provider=self.name)
 
     async def _chat_once(self, request: ChatRequest, refresh: bool) -> ChatResult:

@@ -10,7 +10,16 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from studio.domain import CachedResponse, CallRecord, DatasetSnapshot, Dialogue, EvalRun, Job, Run, Topic
+from studio.domain import (
+    CachedResponse,
+    CallRecord,
+    DatasetSnapshot,
+    Dialogue,
+    EvalRun,
+    Job,
+    Run,
+    Topic,
+)
 from studio.store.db import JournaledTable, StudioDB
 from studio.store.lock import WorkspaceLock
 from studio.store.schema import SCHEMA_VERSION, migrate

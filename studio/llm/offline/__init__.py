@@ -1,0 +1,84 @@
+"""The built-in offline provider: a seeded, rule-based simulator of teacher and student.
+
+It is not a language model and says so everywhere it appears. It needs no key and no network,
+so the studio works out of the box and tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+from collections.abc import AsyncIterator
+
+from studio.domain.layout import read_prompt, sections
+from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
+from studio.llm.offline.banks import load_banks
+from studio.llm.offline.student import expand_topics, rewrite, student_turn
+from studio.llm.offline.teacher import teacher_turn
+
+LABEL = "offline simulator (rule-based, not a model)"
+
+
+class OfflineProvider:
+    kind = "offline"
+
+    def __init__(self, name: str = "offline", model: str = "offline-simulator", *, seed: int = 0,
+                 latency: float = 0.0, chunk_chars: int = 12) -> None:
+        self.name = name
+        self.model = model or "offline-simulator"
+        self.seed = seed
+        self.latency = latency
+        self.chunk_chars = chunk_chars
+        self.banks = load_banks()
+
+    def _rng(self, request: ChatRequest) -> random.Random:
+        key = f"{self.seed}\0{request.variant}\0{request.system}\0" + "\0".join(m.content for m in request.messages)
+        return random.Random(int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big"))
+
+    def respond(self, request: ChatRequest) -> str:
+        prompt = request.messages[-1].content if request.messages else ""
+        rng = self._rng(request)
+        parts = sections(prompt)
+        if "需要修正的问题" in parts:  # repair: answer the embedded teacher prompt properly
+            prompt = prompt.split("[上次回答]", 1)[0]
+            return teacher_turn(read_prompt(prompt), self.banks, rng)
+        if "改写任务" in parts:
+            return rewrite(parts["改写任务"].splitlines()[0], parts.get("原句", ""), self.banks, rng)
+        if "示例话题" in parts:
+            return expand_topics(prompt, self.banks, rng)
+        if "学生角色" in parts:
+            level = parts.get("学生水平", "高中").splitlines()[0] if parts.get("学生水平") else "高中"
+            language = parts.get("回答语言", "英语").splitlines()[0] if parts.get("回答语言") else "英语"
+            return student_turn(read_prompt(prompt), level, language, self.banks, rng)
+        if "主题介绍" in parts:
+            return teacher_turn(read_prompt(prompt), self.banks, rng)
+        return f"Hello! This is the {LABEL}. It answers the studio's own prompts."
+
+    def _usage(self, request: ChatRequest, text: str) -> Usage:
+        prompt = (request.system or "") + "".join(m.content for m in request.messages)
+        return Usage(estimate_tokens(prompt), estimate_tokens(text), estimated=True)
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        watch = Stopwatch()
+        text = self.respond(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return ChatResult(text=text, usage=self._usage(request, text), latency_s=watch.elapsed, model=self.model)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
+        watch = Stopwatch()
+        text = self.respond(request)
+        pieces = [text[i : i + self.chunk_chars] for i in range(0, len(text), self.chunk_chars)] or [""]
+        for piece in pieces:
+            if self.latency:
+                await asyncio.sleep(self.latency / len(pieces))
+            else:
+                await asyncio.sleep(0)
+            watch.mark_first()
+            yield Delta(piece)
+        yield ChatResult(text=text, usage=self._usage(request, text), latency_s=watch.elapsed,
+                         first_token_s=watch.first, model=self.model)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,59 @@
+"""Build providers and clients from profiles (config) and secrets (environment or 0600 file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.config import Config, ConfigError, ProviderProfile, Secrets
+from studio.llm.base import Provider
+from studio.llm.client import LLMClient, RetryPolicy
+from studio.llm.limits import Clock, Limiter
+from studio.llm.offline import OfflineProvider
+from studio.llm.openai import OpenAIProvider, QianfanProvider
+from studio.llm.prices import load_table, price_for
+from studio.llm.qianfan_v1 import QianfanV1Provider
+from studio.store import Store
+
+DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "qianfan": "QIANFAN_API_KEY", "qianfan-v1": "QIANFAN_API_KEY"}
+
+
+def _key(name: str, profile: ProviderProfile, secrets: Secrets, *, required: bool) -> str | None:
+    env = profile.api_key_env or DEFAULT_KEY_ENV[profile.kind]
+    if required:
+        return secrets.require(env, f"provider '{name}' ({profile.kind})")
+    return secrets.get(env)
+
+
+def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0) -> Provider:
+    common = {"timeout": profile.timeout, "concurrency": profile.concurrency}
+    if profile.kind == "offline":
+        return OfflineProvider(name, profile.model or "offline-simulator", seed=seed, latency=profile.latency)
+    if profile.kind == "openai":
+        # A local server (vLLM, Ollama, llama.cpp) usually needs no key; the public API does.
+        key = _key(name, profile, secrets, required=profile.base_url is None)
+        return OpenAIProvider(name, profile.model, base_url=profile.base_url, api_key=key, **common)
+    if profile.kind == "qianfan":
+        key = _key(name, profile, secrets, required=True)
+        return QianfanProvider(name, profile.model, base_url=profile.base_url, api_key=key, appid=profile.appid, **common)
+    if profile.kind == "qianfan-v1":
+        key = _key(name, profile, secrets, required=True)
+        secret = secrets.require(profile.secret_key_env or "QIANFAN_SECRET_KEY", f"provider '{name}' (qianfan-v1)")
+        try:
+            return QianfanV1Provider(name, profile.model, api_key=key or "", secret_key=secret, endpoint=profile.endpoint,
+                                     base_url=profile.base_url, **common)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    raise ConfigError(f"provider '{name}': unknown kind '{profile.kind}'")
+
+
+def build_client(config: Config, secrets: Secrets, name: str, *, store: Store | None = None,
+                 workspace: Path | None = None, clock: Clock | None = None, seed: int = 0) -> LLMClient:
+    profile = config.provider(name)
+    provider = build_provider(name, profile, secrets, seed=seed)
+    table = load_table(workspace / "prices.toml" if workspace else None)
+    price = price_for(provider.model, table, price_in=profile.price_in, price_out=profile.price_out,
+                      currency=profile.currency)
+    clock = clock or Clock()
+    limiter = Limiter(profile.concurrency, profile.rpm, profile.tpm, clock=clock)
+    return LLMClient(provider, store=store, limiter=limiter, retry=RetryPolicy(attempts=profile.retries + 1),
+                     price=price, clock=clock, scrub=secrets.redact, seed=seed)
