@@ -9,6 +9,7 @@ import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
 
+from studio.llm.base import Usage
 from studio.llm.classify import classify, from_transport
 from studio.llm.errors import LLMError, Transient
 
@@ -59,6 +60,14 @@ def chunk(payload: str, provider: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Transient(f"invalid JSON in stream chunk: {payload[:80]!r}", provider=provider)
     return body
+
+
+def usage_from(body: dict[str, Any]) -> Usage | None:
+    """Token counts from an OpenAI-style or Qianfan ``usage`` object, if the body has one."""
+    usage = body.get("usage")
+    if isinstance(usage, dict) and "completion_tokens" in usage:
+        return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+    return None
 
 
 def wrap_transport(exc: Exception, provider: str) -> LLMError:

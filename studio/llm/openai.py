@@ -17,6 +17,7 @@ from studio.llm.http import (
     parse_json,
     raise_for_error,
     sse_data,
+    usage_from,
     wrap_transport,
 )
 
@@ -62,13 +63,6 @@ class OpenAIProvider:
         return classify(response.status_code if response.status_code >= 400 else None, body,
                         response.headers, provider=self.name)
 
-    @staticmethod
-    def _usage(body: dict[str, Any]) -> Usage | None:
-        usage = body.get("usage")
-        if isinstance(usage, dict) and "completion_tokens" in usage:
-            return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
-        return None
-
     def _finish(self, reason: str | None, text: str) -> str:
         if reason == "content_filter" and not text.strip():
             raise ContentFiltered("the answer was withheld by the provider's content filter", provider=self.name)
@@ -111,7 +105,7 @@ class OpenAIProvider:
             text = choice["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
             raise Transient("the response has no choices[0].message.content", provider=self.name) from None
-        usage = self._usage(body) or Usage(estimate_tokens(str(request.messages)), estimate_tokens(text), True)
+        usage = usage_from(body) or Usage(estimate_tokens(str(request.messages)), estimate_tokens(text), True)
         finish = self._finish(choice.get("finish_reason"), text)
         return ChatResult(text=text, usage=usage, finish_reason=finish, latency_s=watch.elapsed,
                           model=body.get("model") or self.model)
@@ -135,7 +129,7 @@ class OpenAIProvider:
                     if has_error(body):
                         raise self._fail(body, response)
                     model = body.get("model") or model
-                    usage = self._usage(body) or usage
+                    usage = usage_from(body) or usage
                     for choice in body.get("choices") or []:
                         piece = (choice.get("delta") or {}).get("content") or ""
                         if piece:

@@ -19,6 +19,7 @@ from studio.llm.http import (
     parse_json,
     raise_for_error,
     sse_data,
+    usage_from,
     wrap_transport,
 )
 
@@ -115,13 +116,6 @@ class QianfanV1Provider:
             raise classify(response.status_code if response.status_code >= 400 else None, body,
                            response.headers, provider=self.name)
 
-    @staticmethod
-    def _usage(body: dict[str, Any]) -> Usage | None:
-        usage = body.get("usage")
-        if isinstance(usage, dict) and "completion_tokens" in usage:
-            return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
-        return None
-
     def _finish(self, body: dict[str, Any], text: str) -> str:
         reason = body.get("finish_reason") or ("length" if body.get("is_truncated") else "stop")
         if reason == "content_filter" and not text.strip():
@@ -155,7 +149,7 @@ class QianfanV1Provider:
         if not isinstance(body, dict) or "result" not in body:
             raise Transient("the response has no 'result'", provider=self.name)
         text = str(body["result"])
-        usage = self._usage(body) or Usage(estimate_tokens(str(request.messages)), estimate_tokens(text), True)
+        usage = usage_from(body) or Usage(estimate_tokens(str(request.messages)), estimate_tokens(text), True)
         return ChatResult(text=text, usage=usage, finish_reason=self._finish(body, text),
                           latency_s=watch.elapsed, model=self.model)
 
@@ -196,7 +190,7 @@ class QianfanV1Provider:
                         watch.mark_first()
                         parts.append(piece)
                         yield Delta(piece)
-                    usage = self._usage(body) or usage
+                    usage = usage_from(body) or usage
                     last = body
                     if body.get("is_end"):
                         ended = True
