@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import orjson
 
+from studio.logs import setup_logging
 from studio.workspace import Workspace, open_workspace, resolve_path
 
 
@@ -27,6 +28,7 @@ def fail(exc: BaseException, code: int) -> int:
 @contextmanager
 def workspace(args: argparse.Namespace, **options: object) -> Iterator[Workspace]:
     ws = open_workspace(resolve_path(args.workspace), **options)  # type: ignore[arg-type]
+    setup_logging(ws.logs_dir, ws.secrets.redact)
     try:
         if ws.store.recovered_note:
             print(f"warning: {ws.store.recovered_note}", file=sys.stderr)

@@ -71,7 +71,7 @@ async def _check(client) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def cmd_check(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         client = build_client(ws.config, ws.secrets, args.name, workspace=ws.root, store=ws.store)
-        client.retry.attempts = 1
+        client.retry.attempts = 2
         result = asyncio.run(_check(client))
     result["provider"] = args.name
     if args.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from studio.llm.errors import LLMError, Transient
 from studio.llm.limits import Clock, Limiter
 from studio.llm.prices import UNKNOWN, Price
 from studio.store import Store
+
+log = logging.getLogger("studio.llm")
 
 
 @dataclass
@@ -104,12 +107,28 @@ class LLMClient:
         if self.halted is not None:
             raise self.halted
 
-    def _fail(self, exc: LLMError) -> LLMError:
+    def _scrubbed(self, exc: LLMError) -> LLMError:
         own = getattr(self.provider, "scrub", None)
         exc.message = self.scrub(own(exc.message) if own else exc.message)
+        return exc
+
+    def _fail(self, exc: LLMError) -> LLMError:
+        self._scrubbed(exc)
+        log.warning("call to %s failed: %s", self.provider.name, exc)
         if exc.fatal:
             self.halted = exc
         return exc
+
+    def _before_retry(self, attempt: int, exc: BaseException | None, delay: float) -> None:
+        if isinstance(exc, LLMError):
+            log.info("retrying %s (attempt %d) in %.1f s after %s", self.provider.name, attempt + 1, delay,
+                     self._scrubbed(exc))
+
+    def _wait(self, state) -> float:  # type: ignore[no-untyped-def]
+        exc = state.outcome.exception() if state.outcome else None
+        delay = self.retry.delay(state.attempt_number, exc, self._rng)
+        self._before_retry(state.attempt_number, exc, delay)
+        return delay
 
     # -- calls --------------------------------------------------------------------------------
     async def chat(self, request: ChatRequest, ctx: CallContext | None = None, *, use_cache: bool = True) -> ChatResult:
@@ -121,7 +140,7 @@ class LLMClient:
             return hit
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.attempts),
-            wait=lambda rs: self.retry.delay(rs.attempt_number, rs.outcome.exception() if rs.outcome else None, self._rng),
+            wait=self._wait,
             retry=retry_if_exception(_retryable), sleep=self.clock.sleep, reraise=True,
         )
         attempts = 0
@@ -171,8 +190,10 @@ class LLMClient:
                     error = self._fail(exc)
                     self._record(ctx, key, error=error, attempts=attempt)
                     raise error from None
-                yield Restart(self._fail(exc).message if not exc.fatal else str(exc))
-                await self.clock.sleep(self.retry.delay(attempt, exc, self._rng))
+                delay = self.retry.delay(attempt, exc, self._rng)
+                self._before_retry(attempt, exc, delay)
+                yield Restart(str(exc))
+                await self.clock.sleep(delay)
                 continue
             self._record(ctx, key, result=result, attempts=attempt)
             yield result

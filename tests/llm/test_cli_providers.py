@@ -65,3 +65,14 @@ def test_missing_key_says_which_variable(ready_cli, ws_path, server) -> None:
 def test_check_the_offline_provider(ready_cli) -> None:
     result = ready_cli.json("providers", "check", "offline")
     assert result["ok"] and result["model"] == "offline-simulator"
+
+
+def test_the_log_never_holds_a_secret(ready_cli, ws_path, server, monkeypatch) -> None:
+    configure(ws_path, server)
+    monkeypatch.setenv("LOCAL_LLM_KEY", API_KEY)
+    server.fail(Fault("status", 503, {"error": {"message": f"upstream saw key {API_KEY}"}}),
+                Fault("status", 401, {"error": {"code": "invalid_api_key", "message": f"bad key {API_KEY}"}}))
+    code, out, err = ready_cli("providers", "check", "local")
+    log = (ws_path / "logs" / "studio.log").read_text()
+    assert "failed" in log and "bad key" in log
+    assert API_KEY not in log + out + err
