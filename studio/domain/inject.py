@@ -7,7 +7,15 @@ import random
 import re
 from collections.abc import Callable
 
-from studio.domain.learner import _PAST, _PAST_MARKER, _THIRD, MISSPELLINGS, Correction, _speller
+from studio.domain.learner import (
+    _PAST,
+    _PAST_MARKER,
+    _THIRD,
+    MISSPELLINGS,
+    Correction,
+    _correction,
+    _speller,
+)
 
 _RIGHT_TO_WRONG: dict[str, list[str]] = {}
 for _wrong, _right in MISSPELLINGS.items():
@@ -42,7 +50,7 @@ def misspell(word: str, rng: random.Random) -> str | None:
     candidates = _generated_misspellings(low)
     rng.shuffle(candidates)
     for cand in candidates:
-        if not speller.known([cand]) and speller.correction(cand) == low:
+        if not speller.known([cand]) and _correction(cand) == low:
             return cand
     return None
 

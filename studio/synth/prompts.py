@@ -9,7 +9,7 @@ from studio.resources import data_file
 
 NAMES = (
     "teacher_opening", "teacher_reply", "student_normal", "student_short", "student_chinese",
-    "translate_chinese", "rewrite_spelling", "rewrite_grammar", "expand_topics", "repair",
+    "translate_chinese", "rewrite_spelling", "rewrite_grammar", "expand_topics", "repair", "judge",
 )
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

@@ -15,7 +15,7 @@ from studio.domain.layout import read_prompt, sections
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
 from studio.llm.offline.banks import load_banks
 from studio.llm.offline.student import expand_topics, rewrite, student_turn
-from studio.llm.offline.teacher import teacher_turn
+from studio.llm.offline.teacher import judge, teacher_turn
 
 LABEL = "offline simulator (rule-based, not a model)"
 
@@ -43,6 +43,8 @@ class OfflineProvider:
         if "需要修正的问题" in parts:  # repair: answer the embedded teacher prompt properly
             prompt = prompt.split("[上次回答]", 1)[0]
             return teacher_turn(read_prompt(prompt), self.banks, rng)
+        if "评分任务" in parts:
+            return judge(parts)
         if "改写任务" in parts:
             return rewrite(parts["改写任务"].splitlines()[0], parts.get("原句", ""), self.banks, rng)
         if "示例话题" in parts:

@@ -25,7 +25,7 @@ def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     if cjk_share(utterance) > 0.3:
         return "chinese", []
     if normalise_utterance(utterance) in banks.off_topic:
-        return "off_topic", []
+        return "off_topic", find_errors(utterance)
     errors = find_errors(utterance)
     if errors:
         return "error", errors
@@ -71,7 +71,8 @@ def _analysis(kind: str, utterance: str, errors: list[Correction], view: PromptV
     if kind == "chinese":
         return f"你用中文回答了老师的问题，请尝试使用英语回答。可以试着这样说：\"{example}\""
     if kind == "off_topic":
-        return (f"您跑题了，我们现在讨论的是关于{topic_name(view.topic)}的内容。"
+        fixes = "".join(f"另外，\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）。" for c in errors[:2])
+        return (f"您跑题了，我们现在讨论的是关于{topic_name(view.topic)}的内容。{fixes}"
                 f"请先回答老师的问题，例如：\"{example}\"")
     if kind == "error":
         fixes = "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:4])
@@ -113,3 +114,20 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random) -> str:
     answer = {"Reply": _fit(reaction, pool.questions[index]), "Suggestion": suggestions,
               "Analysis": _analysis(kind, utterance, errors, view, banks, suggestions[0], rng)}
     return orjson.dumps(answer).decode()
+
+
+def judge(parts: dict[str, str]) -> str:
+    """The simulator's judge: the most the contract checks allow, with the checks as the reason."""
+    from studio.domain import TurnKind
+    from studio.domain.contract import Student, check_turn
+    from studio.domain.layout import parse_history
+    from studio.domain.rubric import limits
+
+    history = parse_history(parts.get("对话历史", ""))
+    student = next((t for r, t in reversed(history) if r == "student"), None)
+    kind = TurnKind.REPLY if student else TurnKind.OPENING
+    check = check_turn(parts.get("老师的回答", ""), kind, Student(student) if student else None)
+    cap = limits(check.failed_ids, opening=kind == TurnKind.OPENING)
+    reason = "离线模拟评分（按自动检查给出上限）：" + ("；".join(check.failed_ids) or "未发现问题")
+    return orjson.dumps({"reply": cap.reply, "suggestion": cap.suggestion, "analysis": cap.analysis,
+                         "reason": reason}).decode()

@@ -1,0 +1,86 @@
+"""``studio lint FILE``: check any dataset file against the teacher contract."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from studio.cli.common import clip, print_json, print_table, workspace
+from studio.domain.contract import CHECK_IDS
+from studio.export.lint import Linted, Summary, judge_all, lint_file
+from studio.export.records import BadLine
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("lint", help="check a dataset file (Qianfan prompt/response or OpenAI chat JSONL) "
+                                    "against the teacher contract, without importing it")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="print stable JSON: {records, unreadable, summary}")
+    p.add_argument("--judge", metavar="PROFILE", help="also score each turn on the rubric with this provider")
+    p.set_defaults(handler=cmd_lint)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    summary = Summary()
+    records: list[Linted] = []
+    bad: list[BadLine] = []
+    for item in lint_file(args.file):
+        if isinstance(item, BadLine):
+            bad.append(item)
+            summary.unreadable += 1
+        else:
+            summary.add(item)
+            if args.json or args.judge or item.check.results:
+                records.append(item)
+    if args.judge:
+        _judge(args, records)
+    if args.json:
+        print_json({"records": [r.to_json() for r in records],
+                    "unreadable": [{"line": b.line, "problem": b.problem} for b in bad],
+                    "summary": summary.to_json()})
+    else:
+        _print_text(args.file, records, bad, summary, judged=bool(args.judge))
+    return 0 if summary.passed == summary.records and not bad else 1
+
+
+def _judge(args: argparse.Namespace, records: list[Linted]) -> None:
+    from studio.llm.registry import build_client
+    from studio.synth.prompts import Prompts
+
+    with workspace(args) as ws:
+        client = build_client(ws.config, ws.secrets, args.judge, store=ws.store, workspace=ws.root)
+
+        async def run() -> None:
+            try:
+                await judge_all(records, client, Prompts(ws.root), concurrency=client.limiter.concurrency)
+            finally:
+                await client.aclose()
+
+        asyncio.run(run())
+
+
+def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: Summary, judged: bool) -> None:
+    for b in bad:
+        print(f"{path}:{b.line}: unreadable: {b.problem}")
+    for item in records:
+        for r in item.check.results:
+            print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(r.message, 110)}")
+        if judged and item.judge:
+            j = item.judge
+            print(f"{path}:{item.record.line} #{item.record.index} judge: compliance {j['compliance']} reply {j['reply']} "
+                  f"suggestion {j['suggestion']} analysis {j['analysis']} {clip(j.get('reason', ''), 60)}")
+    s = summary.to_json()
+    print(f"\n{s['records']} teacher turns: {s['passed']} pass, {s['failed']} fail; {s['unreadable']} unreadable lines\n")
+    rows = [(id_, count) for id_, count in s["by_check"].items() if count] or [("(none failed)", 0)]
+    print_table(["CHECK", "TURNS"], rows)
+    print()
+    print_table(["COMPLIANCE", "TURNS"], [(k, v) for k, v in s["by_compliance"].items()])
+    if judged:
+        scored = [r.judge for r in records if r.judge]
+        if scored:
+            means = {d: sum(j[d] for j in scored) / len(scored) for d in ("compliance", "reply", "suggestion", "analysis")}
+            print("\nrubric means: " + ", ".join(f"{d} {v:.2f}" for d, v in means.items()))
+
+
+__all__ = ["CHECK_IDS", "register"]

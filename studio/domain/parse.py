@@ -1,0 +1,93 @@
+"""Read a teacher's raw answer: exactly one JSON object, or what went wrong and what could be saved."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.S)
+_CONTINUES = re.compile(r"(^|\n)\s*(student|teacher|学生|老师)\s*[:：]|\[学生回复\]|\[老师回复\]|\[对话历史\]", re.I)
+_DECODER = json.JSONDecoder()
+
+
+@dataclass
+class Parsed:
+    """``obj`` is the teacher object when one could be read (even from a broken answer)."""
+
+    obj: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)  # why it is not exactly one JSON object
+    fenced: bool = False
+    repaired: bool = False
+
+    @property
+    def strict(self) -> bool:
+        return self.obj is not None and not self.problems
+
+
+def _objects(text: str) -> list[tuple[int, int, Any]]:
+    found = []
+    i = 0
+    while (start := text.find("{", i)) != -1:
+        try:
+            value, end = _DECODER.raw_decode(text, start)
+        except json.JSONDecodeError:
+            i = start + 1
+            continue
+        found.append((start, end, value))
+        i = end
+    return found
+
+
+def _clip(text: str, n: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def parse_answer(raw: str, *, repair: bool = True) -> Parsed:
+    text = raw.strip()
+    out = Parsed()
+    fence = _FENCE.match(text)
+    if fence:
+        out.fenced = True
+        text = fence.group(1).strip()
+    if not text:
+        out.problems.append("the answer is empty")
+        return out
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    else:
+        if isinstance(value, dict):
+            out.obj = value
+            return out
+        out.problems.append(f"the answer is JSON but not an object (a {type(value).__name__})")
+        return out
+    objects = [(s, e, v) for s, e, v in _objects(text) if isinstance(v, dict)]
+    if objects:
+        start, end, value = objects[0]
+        out.obj = value
+        before, after = text[:start].strip(), text[objects[-1][1]:].strip()
+        if len(objects) > 1:
+            out.problems.append(f"{len(objects)} JSON objects instead of one")
+        continues = _CONTINUES.search(text[end:])
+        if continues:
+            out.problems.append(f"the answer continues the dialogue itself: '{_clip(text[end:][continues.start():])}'")
+        elif after:
+            out.problems.append(f"text after the JSON: '{_clip(after)}'")
+        if before:
+            out.problems.append(f"text before the JSON: '{_clip(before)}'")
+        return out
+    out.problems.append("not valid JSON")
+    if repair:
+        from json_repair import repair_json
+
+        try:
+            fixed = repair_json(text, return_objects=True)
+        except Exception:  # noqa: BLE001 - the repair library may fail on any input
+            fixed = None
+        if isinstance(fixed, dict) and fixed:
+            out.obj, out.repaired = fixed, True
+    return out

@@ -1,0 +1,1 @@
+"""Eval sets, model runs, automatic checks, judge and human scores, comparisons."""

@@ -1,0 +1,83 @@
+"""Lint a dataset file: every teacher turn against the contract, without importing anything."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
+from studio.domain.rubric import compliance
+from studio.export.records import BadLine, Record, read_records
+
+
+@dataclass
+class Linted:
+    record: Record
+    check: TurnCheck
+    judge: dict[str, Any] | None = None
+
+    @property
+    def compliance(self) -> int:
+        return compliance(self.check.failed_ids)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "index": self.record.index, "line": self.record.line, "kind": self.record.kind.value,
+            "checks": [{"id": r.id, "severity": r.severity, "message": r.message} for r in self.check.results],
+            "compliance": self.compliance,
+        }
+        if self.judge is not None:
+            out["judge"] = self.judge
+        return out
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    passed: int = 0
+    unreadable: int = 0
+    by_check: Counter[str] = field(default_factory=Counter)
+    by_compliance: Counter[int] = field(default_factory=Counter)
+
+    def add(self, item: Linted) -> None:
+        self.records += 1
+        self.passed += item.check.passed
+        self.by_check.update(item.check.failed_ids)
+        self.by_compliance[item.compliance] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"records": self.records, "passed": self.passed, "failed": self.records - self.passed,
+                "unreadable": self.unreadable,
+                "by_check": {id_: self.by_check.get(id_, 0) for id_ in CHECK_IDS},
+                "by_compliance": {str(k): self.by_compliance.get(k, 0) for k in (1, 2, 3)}}
+
+
+def lint_record(record: Record) -> TurnCheck:
+    text = record.student
+    return check_turn(record.response, record.kind, Student(text) if text is not None else None)
+
+
+def lint_file(path: Path) -> Iterator[Linted | BadLine]:
+    for item in read_records(path):
+        yield item if isinstance(item, BadLine) else Linted(item, lint_record(item))
+
+
+async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:  # type: ignore[no-untyped-def]
+    from studio.evaluate.judge import judge_turn
+
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item: Linted) -> None:
+        async with gate:
+            r = item.record
+            verdict = await judge_turn(client, prompts, topic=r.topic, history=r.history, answer=r.response,
+                                       check=item.check, kind=r.kind)
+        item.judge = {**verdict.scores.model_dump(), "reason": verdict.reason}
+        if verdict.error:
+            item.judge["error"] = verdict.error
+
+    await asyncio.gather(*(one(i) for i in items))
