@@ -33,6 +33,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("file", type=Path)
     q.set_defaults(handler=cmd_export)
 
+    q = tsub.add_parser("expand", help="self-instruct new topics from the pool, turning away near-duplicates")
+    q.add_argument("--n", type=int, default=20, help="how many new topics to accept (default 20)")
+    q.add_argument("--provider", help="provider profile (default: config studio.teacher)")
+    q.add_argument("--threshold", type=float, default=0.6,
+                   help="bigram similarity at or above which a candidate is a near-duplicate (default 0.6)")
+    q.add_argument("--examples", type=int, default=3, help="pool topics shown as examples each round (default 3)")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=cmd_expand)
+
+    q = tsub.add_parser("rejected", help="list expansion candidates turned away, with their nearest topic")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=cmd_rejected)
+
     q = tsub.add_parser("rm", help="remove a topic")
     q.add_argument("id")
     q.add_argument("--force", action="store_true", help="remove even if dialogues use it")
@@ -92,4 +106,53 @@ def cmd_rm(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         topic = service.remove_topic(ws.store, args.id, force=args.force)
     print(f"removed {topic.id}: {clip(topic.text, 50)}")
+    return 0
+
+
+def cmd_expand(args: argparse.Namespace) -> int:
+    import asyncio
+    import sys
+
+    from studio.llm.registry import build_client
+    from studio.synth.expand import expand
+    from studio.synth.prompts import Prompts
+
+    with workspace(args) as ws:
+        client = build_client(ws.config, ws.secrets, args.provider or ws.config.studio.teacher, store=ws.store,
+                              workspace=ws.root, seed=args.seed)
+
+        def progress(report) -> None:  # type: ignore[no-untyped-def]
+            if not args.json:
+                print(f"round {report.rounds}: {len(report.accepted)}/{args.n} accepted, "
+                      f"{len(report.rejected)} turned away", file=sys.stderr)
+
+        async def run():  # type: ignore[no-untyped-def]
+            try:
+                return await expand(ws.store, client, Prompts(ws.root), args.n, threshold=args.threshold,
+                                    examples=args.examples, seed=args.seed, on_round=progress)
+            finally:
+                await client.aclose()
+
+        report = asyncio.run(run())
+    if args.json:
+        print_json({"accepted": [topic_json(t) for t in report.accepted],
+                    "rejected": [r.model_dump(mode="json") for r in report.rejected],
+                    "rounds": report.rounds, "note": report.note})
+    else:
+        print(f"added {len(report.accepted)} topics in {report.rounds} rounds; {len(report.rejected)} near-duplicates "
+              "turned away (see: studio topics rejected)")
+        if report.note:
+            print(f"note: {report.note}")
+    return 0 if not report.note else 1
+
+
+def cmd_rejected(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        rejected = sorted(ws.store.rejected.all(), key=lambda r: r.created)
+    if args.json:
+        print_json({"rejected": [r.model_dump(mode="json") for r in rejected]})
+        return 0
+    print_table(["SIMILARITY", "CANDIDATE", "NEAREST", "REASON"],
+                [(f"{r.similarity:.2f}", clip(r.text, 40), clip(r.nearest_text, 40), r.reason) for r in rejected])
+    print(f"\n{len(rejected)} turned away")
     return 0

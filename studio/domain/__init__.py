@@ -8,6 +8,7 @@ from studio.domain.models import (
     DialogueStatus,
     Edit,
     Injection,
+    RejectedTopic,
     ReviewStatus,
     StudentTurn,
     TeacherReply,
@@ -35,6 +36,6 @@ from studio.domain.records import (
 __all__ = [
     "DEFAULT_MIX", "STUDENT_FAULTS", "CachedResponse", "CallRecord", "CheckResult", "DatasetSnapshot", "Dialogue", "DialogueStatus",
     "Edit", "EvalRun", "FaultKind", "Injection", "Job", "JobStatus", "MetricPoint", "Mix", "MixError",
-    "ReviewStatus", "Run", "RunConfig", "RunStatus", "StudentTurn", "TeacherReply", "TeacherTurn",
+    "RejectedTopic", "ReviewStatus", "Run", "RunConfig", "RunStatus", "StudentTurn", "TeacherReply", "TeacherTurn",
     "Topic", "TopicSource", "Turn", "TurnKind", "new_id", "utcnow",
 ]

@@ -108,6 +108,22 @@ def _correction(word: str) -> str | None:
     return _speller().correction(word)
 
 
+_BRITISH = (("our", "or"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("isation", "ization"),
+            ("yse", "yze"), ("tre", "ter"), ("tres", "ters"), ("lled", "led"), ("lling", "ling"), ("ller", "ler"),
+            ("ogue", "og"), ("ence", "ense"), ("mme", "m"))
+
+
+def _british(word: str, speller) -> bool:  # type: ignore[no-untyped-def]
+    """A British spelling whose American twin the (American) word list knows: neighbourhood, organised."""
+    for uk, us in _BRITISH:
+        i = word.find(uk)
+        while i != -1:
+            if speller.known([word[:i] + us + word[i + len(uk):]]):
+                return True
+            i = word.find(uk, i + 1)
+    return False
+
+
 def find_spelling_errors(text: str, *, use_dictionary: bool = True) -> list[Correction]:
     """Misspellings in ``text``: the learner table, homophones in context, then the dictionary.
 
@@ -133,6 +149,8 @@ def find_spelling_errors(text: str, *, use_dictionary: bool = True) -> list[Corr
     if unknown:
         speller = _speller()
         for w in sorted(speller.unknown(unknown), key=unknown.index):
+            if _british(w, speller):
+                continue
             right = _correction(w)
             if right and right != w:
                 found.append(Correction(w, right, "spelling.dictionary", "拼写错误"))

@@ -51,6 +51,18 @@ class Topic(Model):
     enabled: bool = True
 
 
+class RejectedTopic(Model):
+    """A topic expansion candidate turned away as a near-duplicate, with the reason."""
+
+    id: str = Field(default_factory=lambda: new_id("x"))
+    text: str
+    nearest_id: str | None = None
+    nearest_text: str = ""
+    similarity: float = 0.0
+    reason: str = "near-duplicate"
+    created: datetime = Field(default_factory=utcnow)
+
+
 class TurnKind(StrEnum):
     OPENING = "opening"
     REPLY = "reply"
@@ -145,6 +157,7 @@ class Dialogue(Model):
     id: str = Field(default_factory=lambda: new_id("d"))
     topic_id: str
     run_id: str | None = None
+    index: int | None = Field(default=None, description="Position in its run's plan")
     planned_faults: list[FaultKind] = Field(
         default_factory=list, description="The planned kind of each student turn, in order"
     )

@@ -31,6 +31,12 @@ class RunConfig(Model):
     seed: int = 0
     use_cache: bool = True
     topic_ids: list[str] = Field(default_factory=list)
+    repairs: int = Field(default=2, ge=0, le=10, description="Repair attempts per failing teacher turn")
+    rewrite: str = Field(default="injector", description="injector | llm: how spelling/grammar faults are made")
+    chinese: str = Field(default="answer", description="answer | translate: how Chinese answers are made")
+    off_topic: str = Field(default="bank", description="bank | llm: where off-topic answers come from")
+    max_cost: float | None = None
+    max_calls: int | None = None
 
 
 class Run(Model):
@@ -42,6 +48,9 @@ class Run(Model):
     completed: int = 0
     failed: int = 0
     counts: dict[str, int] = Field(default_factory=dict, description="Student turns per fault kind")
+    quotas: dict[str, int] = Field(default_factory=dict, description="Planned student turns per fault kind")
+    mismatches: int = 0
+    topped_up: int = 0
     error: str | None = None
     created: datetime = Field(default_factory=utcnow)
     started: datetime | None = None

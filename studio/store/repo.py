@@ -17,6 +17,7 @@ from studio.domain import (
     Dialogue,
     EvalRun,
     Job,
+    RejectedTopic,
     Run,
     Topic,
 )
@@ -131,6 +132,7 @@ class Store:
         self.evals = Repository(self, "evals", EvalRun)
         self.snapshots = Repository(self, "snapshots", DatasetSnapshot)
         self.responses = Repository(self, "responses", CachedResponse)
+        self.rejected = Repository(self, "rejected", RejectedTopic)
         self._closed = False
 
     @property

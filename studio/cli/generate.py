@@ -1,0 +1,155 @@
+"""``studio generate`` and ``studio runs``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+from studio.cli.common import CliError, print_json, print_table, workspace
+from studio.domain import STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig, RunStatus
+from studio.synth.run import Progress
+from studio.synth.service import execute, prepare
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="simulate teacher/student dialogues into training samples")
+    p.add_argument("--dialogues", "-n", type=int, default=20, help="number of dialogues (default 20)")
+    p.add_argument("--turns", type=int, default=4, help="teacher turns per dialogue (default 4)")
+    p.add_argument("--teacher", help="provider profile for the teacher (default: config studio.teacher)")
+    p.add_argument("--student", help="provider profile for the student (default: config studio.student)")
+    p.add_argument("--concurrency", "-c", type=int, default=8, help="dialogues in parallel (default 8)")
+    p.add_argument("--mix", help="fault weights, e.g. normal=55,short=40,off_topic=5,chinese=5,spelling=5,grammar=5")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--repairs", type=int, default=2, help="repair attempts per failing teacher turn (default 2)")
+    p.add_argument("--rewrite", choices=["injector", "llm"], default="injector",
+                   help="make spelling/grammar faults with the deterministic injectors or an LLM rewrite")
+    p.add_argument("--no-cache", action="store_true", help="do not reuse cached responses (sampling variety)")
+    p.add_argument("--max-cost", type=float, help="pause the run when its cost reaches this")
+    p.add_argument("--max-calls", type=int, help="pause the run after this many calls")
+    p.add_argument("--resume", metavar="RUN", help="continue a stopped or killed run")
+    p.add_argument("--json", action="store_true", help="print the final summary as JSON")
+    p.set_defaults(handler=cmd_generate)
+
+    p = sub.add_parser("runs", help="list generation runs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_runs)
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise CliError(f"--mix: '{part}' should be KIND=WEIGHT")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise CliError(f"--mix: weight of '{name.strip()}' is not a number: '{value}'") from None
+    try:
+        Mix.of(weights)
+    except MixError as exc:
+        raise CliError(f"--mix: {exc}") from None
+    return weights
+
+
+class Reporter:
+    """A live progress bar on a terminal; a line every few seconds otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if now - self.last < (0.2 if self.tty else 3.0) and p.completed < p.planned:
+            return
+        self.last = now
+        faults = " ".join(f"{FaultKind(k).label} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
+        eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None else "ETA -"
+        errors = sum(p.errors.values())
+        line = (f"{p.completed}/{p.planned} dialogues · {faults} · {p.calls} calls · "
+                f"{p.tokens_in + p.tokens_out} tokens · cost {p.cost:.4f} · {errors} errors · {eta}")
+        if self.tty:
+            width = 24
+            filled = int(width * p.completed / max(1, p.planned))
+            sys.stderr.write("\r\033[K[" + "#" * filled + "." * (width - filled) + "] " + line[: 160])
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.tty and not self.quiet:
+            sys.stderr.write("\n")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        mix = parse_mix(args.mix) if args.mix else ws.config.mix
+        config = RunConfig(
+            dialogues=args.dialogues, teacher_turns=args.turns, concurrency=args.concurrency, seed=args.seed,
+            teacher_provider=args.teacher or ws.config.studio.teacher,
+            student_provider=args.student or ws.config.studio.student,
+            mix={FaultKind(k): v for k, v in Mix.of(mix).weights.items()}, use_cache=not args.no_cache,
+            repairs=args.repairs, rewrite=args.rewrite, max_cost=args.max_cost, max_calls=args.max_calls,
+        )
+        run, resumed = prepare(ws, config, resume=args.resume)
+        reporter = Reporter(quiet=args.json)
+        if not args.json:
+            verb = "resuming" if resumed else "starting"
+            print(f"{verb} run {run.id}: {run.planned} dialogues · mix {Mix(weights=run.config.mix).describe()}",
+                  file=sys.stderr)
+        try:
+            run = asyncio.run(execute(ws, run, reporter))
+        except KeyboardInterrupt:
+            reporter.done()
+            print(f"\nstopped; finished turns are kept. Resume with: studio generate --resume {run.id}", file=sys.stderr)
+            return 130
+        reporter.done()
+        summary = run_json(run)
+    if args.json:
+        print_json(summary)
+    else:
+        _print_summary(summary)
+    return 0 if run.status == RunStatus.SUCCEEDED else 1
+
+
+def run_json(run) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {
+        "id": run.id, "status": run.status.value, "planned": run.planned, "completed": run.completed,
+        "failed": run.failed, "topped_up": run.topped_up, "mismatches": run.mismatches,
+        "counts": run.counts, "quotas": run.quotas, "error": run.error,
+        "teacher": run.config.teacher_provider if run.config else None,
+        "student": run.config.student_provider if run.config else None,
+        "created": run.created.isoformat(),
+    }
+
+
+def _print_summary(s: dict[str, object]) -> None:
+    print(f"run {s['id']}: {s['status']} — {s['completed']}/{s['planned']} dialogues complete, "
+          f"{s['failed']} failed (topped up {s['topped_up']}), {s['mismatches']} student turns flagged "
+          "(observed fault differs from the plan)")
+    rows = [(FaultKind(k).label, s["quotas"].get(k, 0), s["counts"].get(k, 0))  # type: ignore[union-attr]
+            for k in (f.value for f in STUDENT_FAULTS)]
+    print_table(["FAULT", "PLANNED", "DONE"], rows)
+    if s["error"]:
+        print(f"note: {s['error']}")
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        runs = sorted(ws.store.runs, key=lambda r: r.created)
+    data = [run_json(r) for r in runs]
+    if args.json:
+        print_json({"runs": data})
+        return 0
+    print_table(["ID", "STATUS", "DONE", "FAILED", "FLAGGED", "TEACHER", "STUDENT", "CREATED"],
+                [(r["id"], r["status"], f"{r['completed']}/{r['planned']}", r["failed"], r["mismatches"], r["teacher"],
+                  r["student"], str(r["created"])[:19]) for r in data])
+    return 0

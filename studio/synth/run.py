@@ -1,0 +1,268 @@
+"""Generation runs: plan, execute dialogues concurrently (turns in order), resume, top up, budget."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.domain import (
+    STUDENT_FAULTS,
+    Dialogue,
+    DialogueStatus,
+    Mix,
+    Run,
+    RunConfig,
+    RunStatus,
+    StudentTurn,
+    TeacherTurn,
+    Topic,
+    utcnow,
+)
+from studio.llm.client import CallContext, LLMClient
+from studio.llm.errors import LLMError
+from studio.llm.offline.banks import normalise_utterance
+from studio.resources import read_data
+from studio.store import Store
+from studio.synth.planner import plan
+from studio.synth.prompts import Prompts
+from studio.synth.turns import Tally, TurnFailed, TurnMaker
+
+
+class BudgetReached(Exception):
+    pass
+
+
+@dataclass
+class Progress:
+    run_id: str
+    planned: int
+    completed: int
+    failed: int
+    counts: dict[str, int]
+    quotas: dict[str, int]
+    calls: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+    repairs: int
+    errors: dict[str, int]
+    elapsed_s: float
+    eta_s: float | None
+    mismatches: int = 0
+
+
+def load_off_topic(workspace: Path | None) -> list[str]:
+    lines = [ln.strip() for ln in read_data("off_topic.txt").splitlines() if ln.strip()]
+    own = workspace / "off_topic.txt" if workspace else None
+    if own and own.exists():
+        lines += [ln.strip() for ln in own.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return list(dict.fromkeys(lines))
+
+
+def create_run(store: Store, config: RunConfig) -> Run:
+    """Plan a run and store it with all its dialogues (one atomic write)."""
+    topic_ids = config.topic_ids or [t.id for t in store.topics if t.enabled]
+    mix = Mix(weights=config.mix) if config.mix else None
+    if mix is None:
+        raise ValueError("the run config has no mix")
+    planned = plan(config.dialogues, topic_ids, mix, config.teacher_turns, config.seed)
+    config = config.model_copy(update={"topic_ids": topic_ids})
+    quotas = mix.quotas(config.dialogues * (config.teacher_turns - 1))
+    run = Run(config=config, planned=config.dialogues, quotas={k.value: v for k, v in quotas.items()},
+              counts=dict.fromkeys((k.value for k in STUDENT_FAULTS), 0))
+    dialogues = [Dialogue(topic_id=p.topic_id, run_id=run.id, index=p.index, planned_faults=list(p.faults))
+                 for p in planned]
+    with store.atomic():
+        store.runs.put(run)
+        store.dialogues.put_many(dialogues)
+    return run
+
+
+def run_dialogues(store: Store, run_id: str) -> list[Dialogue]:
+    raw = [doc for _, doc in store.dialogues.raw() if doc.get("run_id") == run_id]
+    return sorted((Dialogue.model_validate(doc) for doc in raw), key=lambda d: d.index or 0)
+
+
+class Generator:
+    """Executes one run. ``stop()`` pauses it between turns; it can be resumed later."""
+
+    def __init__(self, store: Store, teacher: LLMClient, student: LLMClient, prompts: Prompts, run: Run, *,
+                 off_topic_lines: list[str], on_progress: Callable[[Progress], None] | None = None,
+                 max_top_ups: int | None = None) -> None:
+        assert run.config is not None
+        self.store = store
+        self.run = run
+        self.config = run.config
+        self.tally = Tally()
+        self.maker = TurnMaker(teacher, student, prompts, self.config, off_topic_lines,
+                               frozenset(normalise_utterance(x) for x in off_topic_lines), self.tally, self._budget)
+        self.on_progress = on_progress
+        self.max_top_ups = max_top_ups if max_top_ups is not None else max(5, self.config.dialogues // 5)
+        self._stop = asyncio.Event()
+        self._fatal: LLMError | None = None
+        self._started = time.monotonic()
+        self._done_at_start = 0
+        self._topics: dict[str, Topic] = {}
+        self._rng = random.Random(f"topup:{self.config.seed}")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _budget(self) -> None:
+        c = self.config
+        if c.max_calls is not None and self.tally.calls >= c.max_calls:
+            raise BudgetReached(f"the run reached its call budget ({c.max_calls} calls)")
+        if c.max_cost is not None and self.tally.cost >= c.max_cost:
+            raise BudgetReached(f"the run reached its cost budget ({c.max_cost:g})")
+
+    def _topic(self, topic_id: str) -> Topic:
+        if topic_id not in self._topics:
+            topic = self.store.topics.get(topic_id)
+            if topic is None:
+                raise TurnFailed(f"topic {topic_id} no longer exists")
+            self._topics[topic_id] = topic
+        return self._topics[topic_id]
+
+    # -- one dialogue -------------------------------------------------------------------------
+    async def _dialogue(self, d: Dialogue) -> None:
+        topic = self._topic(d.topic_id)
+        d.status = DialogueStatus.RUNNING
+        teacher_turns = sum(isinstance(t, TeacherTurn) for t in d.turns)
+        while teacher_turns < self.config.teacher_turns:
+            if self._stop.is_set():
+                return
+            index = len(d.turns)
+            variant = f"{self.config.seed}:{d.index}:{index}"
+            last = d.turns[-1] if d.turns else None
+            if last is None or isinstance(last, StudentTurn):
+                ctx = CallContext(self.run.id, d.id, index, "teacher")
+                d.turns.append(await self.maker.teacher_turn(d, topic, ctx, variant))
+                teacher_turns += 1
+            else:
+                fault = d.planned_faults[sum(isinstance(t, StudentTurn) for t in d.turns)]
+                ctx = CallContext(self.run.id, d.id, index, "student")
+                d.turns.append(await self.maker.student_turn(d, topic, fault, ctx, variant))
+            d.updated = utcnow()
+            if teacher_turns == self.config.teacher_turns:
+                d.status = DialogueStatus.COMPLETE
+                self._count(d)
+            self.store.dialogues.put(d)
+            if d.status == DialogueStatus.COMPLETE:
+                self.store.runs.put(self.run)
+            self.store.flush()  # each completed turn is durable
+            self._report()
+
+    async def _guarded(self, d: Dialogue, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            if self._stop.is_set():
+                return
+            try:
+                await self._dialogue(d)
+            except LLMError as exc:
+                self.tally.errors[exc.kind] = self.tally.errors.get(exc.kind, 0) + 1
+                if exc.fatal:
+                    self._fatal = exc
+                    self._stop.set()
+                    return
+                await self._fail_and_top_up(d, str(exc), gate)
+            except TurnFailed as exc:
+                self.tally.errors["turn_failed"] = self.tally.errors.get("turn_failed", 0) + 1
+                await self._fail_and_top_up(d, str(exc), gate)
+            except BudgetReached as exc:
+                self.run.error = str(exc)
+                self._stop.set()
+
+    async def _fail_and_top_up(self, d: Dialogue, why: str, gate: asyncio.Semaphore) -> None:
+        d.status, d.error = DialogueStatus.FAILED, why
+        if self.run.topped_up >= self.max_top_ups:
+            self.run.failed += 1
+            self.store.dialogues.put(d)
+            self.store.flush()
+            self._fatal_note = f"gave up topping up after {self.max_top_ups} failed dialogues (last: {why})"
+            self._stop.set()
+            return
+        self._max_index += 1
+        index = self._max_index
+        self.run.failed += 1
+        topic_id = self._rng.choice(self.config.topic_ids)
+        replacement = Dialogue(topic_id=topic_id, run_id=self.run.id, index=index, planned_faults=list(d.planned_faults))
+        self.run.topped_up += 1
+        with self.store.atomic():  # the failed one and its replacement land together
+            self.store.dialogues.put(d)
+            self.store.dialogues.put(replacement)
+            self.store.runs.put(self.run)
+        self._pending.append(asyncio.ensure_future(self._guarded(replacement, gate)))
+
+    # -- the run --------------------------------------------------------------------------------
+    def _count(self, d: Dialogue) -> None:
+        self.run.completed += 1
+        for t in d.turns:
+            if isinstance(t, StudentTurn):
+                self.run.counts[t.intended_fault.value] = self.run.counts.get(t.intended_fault.value, 0) + 1
+                self.run.mismatches += t.observed_fault not in (None, t.intended_fault)
+
+    def _recount(self, dialogues: list[Dialogue]) -> None:
+        self.run.counts = dict.fromkeys((k.value for k in STUDENT_FAULTS), 0)
+        self.run.completed = self.run.mismatches = 0
+        self.run.failed = sum(d.status == DialogueStatus.FAILED for d in dialogues)
+        for d in dialogues:
+            if d.status == DialogueStatus.COMPLETE:
+                self._count(d)
+        self._max_index = max((d.index or 0 for d in dialogues), default=0)
+
+    def progress(self) -> Progress:
+        done = self.run.completed
+        elapsed = time.monotonic() - self._started
+        fresh = done - self._done_at_start
+        eta = (self.config.dialogues - done) * elapsed / fresh if fresh else None
+        return Progress(self.run.id, self.config.dialogues, done, self.run.failed, dict(self.run.counts),
+                        dict(self.run.quotas), self.tally.calls, self.tally.tokens_in, self.tally.tokens_out,
+                        self.tally.cost, self.tally.repairs, dict(self.tally.errors), elapsed, eta, self.run.mismatches)
+
+    def _report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.progress())
+
+    async def execute(self) -> Run:
+        self._fatal_note: str | None = None
+        dialogues = run_dialogues(self.store, self.run.id)
+        self._recount(dialogues)
+        todo = [d for d in dialogues if d.status in (DialogueStatus.PLANNED, DialogueStatus.RUNNING)]
+        self._done_at_start = self.run.completed
+        self.run.status, self.run.error = RunStatus.RUNNING, None
+        self.run.started = self.run.started or utcnow()
+        self.store.runs.put(self.run)
+        self.store.flush()
+        gate = asyncio.Semaphore(self.config.concurrency)
+        self._pending: list[asyncio.Future[None]] = [asyncio.ensure_future(self._guarded(d, gate)) for d in todo]
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                await asyncio.gather(*batch)
+        except asyncio.CancelledError:
+            self._stop.set()
+            for task in self._pending:
+                task.cancel()
+            self._finish(RunStatus.PAUSED, "stopped; resume with: studio generate --resume " + self.run.id)
+            raise
+        if self._fatal is not None:
+            self._finish(RunStatus.FAILED, f"stopped at once: {self._fatal}")
+        elif self._fatal_note:
+            self._finish(RunStatus.FAILED, self._fatal_note)
+        elif self._stop.is_set():
+            self._finish(RunStatus.PAUSED, self.run.error or "paused; resume with: studio generate --resume " + self.run.id)
+        else:
+            self._finish(RunStatus.SUCCEEDED, None)
+        return self.run
+
+    def _finish(self, status: RunStatus, error: str | None) -> None:
+        self.run.status, self.run.error = status, error
+        if status == RunStatus.SUCCEEDED:
+            self.run.finished = utcnow()
+        self.store.runs.put(self.run)
+        self.store.flush()
+        self._report()
