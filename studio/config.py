@@ -41,6 +41,7 @@ class ProviderProfile(_Strict):
     concurrency: int = Field(default=8, gt=0)
     timeout: float = Field(default=60.0, gt=0)
     retries: int = Field(default=4, ge=0, le=20, description="Retries after the first attempt")
+    backoff: float = Field(default=1.0, gt=0, description="First retry delay in seconds; doubles each time")
     price_in: float | None = Field(default=None, ge=0, description="Price per 1k input tokens")
     price_out: float | None = Field(default=None, ge=0)
     currency: str = ""

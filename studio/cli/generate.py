@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repairs", type=int, default=2, help="repair attempts per failing teacher turn (default 2)")
     p.add_argument("--rewrite", choices=["injector", "llm"], default="injector",
                    help="make spelling/grammar faults with the deterministic injectors or an LLM rewrite")
+    p.add_argument("--chinese", choices=["answer", "translate"], default="answer",
+                   help="Chinese answers: the student answers in Chinese, or its English answer is translated")
+    p.add_argument("--off-topic", choices=["bank", "llm"], default="bank",
+                   help="off-topic answers: lines from the off-topic bank, or an answer about another topic")
     p.add_argument("--no-cache", action="store_true", help="do not reuse cached responses (sampling variety)")
     p.add_argument("--max-cost", type=float, help="pause the run when its cost reaches this")
     p.add_argument("--max-calls", type=int, help="pause the run after this many calls")
@@ -97,9 +101,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
             teacher_provider=args.teacher or ws.config.studio.teacher,
             student_provider=args.student or ws.config.studio.student,
             mix={FaultKind(k): v for k, v in Mix.of(mix).weights.items()}, use_cache=not args.no_cache,
-            repairs=args.repairs, rewrite=args.rewrite, max_cost=args.max_cost, max_calls=args.max_calls,
+            repairs=args.repairs, rewrite=args.rewrite, chinese=args.chinese, off_topic=args.off_topic,
+            max_cost=args.max_cost, max_calls=args.max_calls,
         )
         run, resumed = prepare(ws, config, resume=args.resume)
+        if resumed and (args.max_cost is not None or args.max_calls is not None):
+            run.config = run.config.model_copy(update={"max_cost": args.max_cost, "max_calls": args.max_calls})
         reporter = Reporter(quiet=args.json)
         if not args.json:
             verb = "resuming" if resumed else "starting"
@@ -117,7 +124,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         _print_summary(summary)
-    return 0 if run.status == RunStatus.SUCCEEDED else 1
+    return 1 if run.status == RunStatus.FAILED else 0  # a budget pause is an outcome the user asked for
 
 
 def run_json(run) -> dict[str, object]:  # type: ignore[no-untyped-def]

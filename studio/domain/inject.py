@@ -49,8 +49,8 @@ def misspell(word: str, rng: random.Random) -> str | None:
     speller = _speller()
     candidates = _generated_misspellings(low)
     rng.shuffle(candidates)
-    for cand in candidates:
-        if not speller.known([cand]) and _correction(cand) == low:
+    for cand in candidates:  # the detectors check words of 4+ letters, so the slip must stay that long
+        if len(cand) >= 4 and not speller.known([cand]) and _correction(cand) == low:
             return cand
     return None
 

@@ -77,7 +77,8 @@ MISSPELLINGS: dict[str, str] = {
 #: Homophone slips a dictionary cannot see, caught in context.
 HOMOPHONES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"\btheir (is|are|was|were)\b", re.I), r"there \1", "there"),
-    (re.compile(r"\bto (much|many)\b", re.I), r"too \1", "too"),
+    (re.compile(r"\b(is|are|was|were|it's|have|has|had|eat|ate|spend|spent|drink|drank|costs?) to (much|many)\b", re.I),
+     r"\1 too \2", "too"),
     (re.compile(r"\byour welcome\b", re.I), "you're welcome", "you're"),
     (re.compile(r"\bwhether (is|was) (good|bad|nice|hot|cold|sunny|rainy)\b", re.I), r"weather \1 \2", "weather"),
     (re.compile(r"\bI no (that|how|what|why|where)\b", re.I), r"I know \1", "know"),

@@ -55,5 +55,5 @@ def build_client(config: Config, secrets: Secrets, name: str, *, store: Store | 
                       currency=profile.currency)
     clock = clock or Clock()
     limiter = Limiter(profile.concurrency, profile.rpm, profile.tpm, clock=clock)
-    return LLMClient(provider, store=store, limiter=limiter, retry=RetryPolicy(attempts=profile.retries + 1),
+    return LLMClient(provider, store=store, limiter=limiter, retry=RetryPolicy(attempts=profile.retries + 1, base_s=profile.backoff),
                      price=price, clock=clock, scrub=secrets.redact, seed=seed)

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,9 +41,12 @@ class Seen:
 
 
 class FakeServer:
-    def __init__(self, *, latency: float = 0.0, reply: str = REPLY, usage: bool = True, token_ttl: int = 2592000) -> None:
+    def __init__(self, *, latency: float = 0.0, reply: str = REPLY, usage: bool = True, token_ttl: int = 2592000,
+                 responder: Callable[[Any], str] | None = None, chaos: Callable[[], Fault | None] | None = None) -> None:
         self.latency = latency
         self.reply = reply
+        self.responder = responder  # the answer text from the request body (a simulated model)
+        self.chaos = chaos  # a fault for some requests, chosen at random
         self.usage = usage
         self.token_ttl = token_ttl
         self.faults: deque[Fault] = deque()
@@ -132,7 +136,7 @@ class FakeServer:
             token = (query.get("access_token") or [""])[0]
             if token not in self.valid_tokens:
                 return await self._send(writer, 200, orjson.dumps({"error_code": 110, "error_msg": "Access token invalid or no longer valid"}))
-        fault = self.faults.popleft() if self.faults else Fault("ok")
+        fault = self.faults.popleft() if self.faults else (self.chaos() if self.chaos else None) or Fault("ok")
         if fault.kind == "expire_tokens":
             self.valid_tokens.clear()
             return await self._send(writer, 200, orjson.dumps({"error_code": 111, "error_msg": "Access token expired"}))
@@ -145,10 +149,12 @@ class FakeServer:
             return await self._send(writer, fault.status, orjson.dumps(fault.body or {}), fault.headers)
         if fault.kind == "body_error":
             return await self._send(writer, 200, orjson.dumps(fault.body or {}), fault.headers)
+        text = fault.body.get("text") if fault.kind == "answer" and fault.body else (
+            self.responder(body) if self.responder else self.reply)
         stream = bool(body and body.get("stream"))
         if not stream:
-            return await self._send(writer, 200, orjson.dumps(self._full(v1, body)))
-        return await self._stream(writer, v1, fault)
+            return await self._send(writer, 200, orjson.dumps(self._full(v1, body, text)))
+        return await self._stream(writer, v1, fault, text)
 
     async def _token(self, query: dict[str, list[str]], writer: asyncio.StreamWriter) -> bool:
         if (query.get("client_secret") or [""])[0] == "wrong-secret":
@@ -158,18 +164,18 @@ class FakeServer:
         self.valid_tokens.add(token)
         return await self._send(writer, 200, orjson.dumps({"access_token": token, "expires_in": self.token_ttl}))
 
-    def _full(self, v1: bool, body: Any) -> dict[str, Any]:
+    def _full(self, v1: bool, body: Any, text: str) -> dict[str, Any]:
         usage = {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}
         if v1:
-            out: dict[str, Any] = {"id": "as-1", "object": "chat.completion", "result": self.reply, "is_truncated": False}
+            out: dict[str, Any] = {"id": "as-1", "object": "chat.completion", "result": text, "is_truncated": False}
         else:
             out = {"id": "x", "model": (body or {}).get("model", "m"),
-                   "choices": [{"index": 0, "message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}]}
+                   "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
         if self.usage:
             out["usage"] = usage
         return out
 
-    async def _stream(self, writer: asyncio.StreamWriter, v1: bool, fault: Fault) -> bool:
+    async def _stream(self, writer: asyncio.StreamWriter, v1: bool, fault: Fault, text: str) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
 
         async def event(data: bytes) -> None:
@@ -177,7 +183,7 @@ class FakeServer:
             writer.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
             await writer.drain()
 
-        pieces = [self.reply[i : i + 16] for i in range(0, len(self.reply), 16)]
+        pieces = [text[i : i + 16] for i in range(0, len(text), 16)] or [""]
         for n, piece in enumerate(pieces):
             if fault.kind == "truncate" and n == len(pieces) // 2:
                 break  # the body ends cleanly, but before the answer is complete
@@ -198,7 +204,7 @@ class FakeServer:
             else:
                 chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": "stop" if last else None}]}
             await event(orjson.dumps(chunk))
-        if not v1 and fault.kind == "ok":
+        if not v1 and fault.kind in ("ok", "answer"):
             if self.usage:
                 await event(orjson.dumps({"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}))
             await event(b"[DONE]")
@@ -210,8 +216,19 @@ class FakeServer:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--simulate", action="store_true", help="answer with the offline simulator's text")
     args = parser.parse_args()
-    server = FakeServer(latency=args.latency).start()
+    responder = None
+    if args.simulate:
+        from studio.llm.base import ChatRequest, Message
+        from studio.llm.offline import OfflineProvider
+
+        sim = OfflineProvider(seed=1)
+
+        def responder(body: Any) -> str:
+            return sim.respond(ChatRequest([Message(m["role"], m["content"]) for m in body["messages"]]))
+
+    server = FakeServer(latency=args.latency, responder=responder).start()
     print(f"port {server.port}", flush=True)
     threading.Event().wait()
 

@@ -42,6 +42,8 @@ def student_turn(view: PromptView, level: str, language: str, banks: Banks, rng:
     elif opener:
         answer = opener + answer
     extra = rng.choice(["", "", "How about you?", "It is really fun.", "I hope to do it again soon."])
+    if word_count(answer) <= 10:  # a high-school answer is more than a primary-level phrase
+        extra = extra or "I think it is a good topic to talk about."
     if extra and word_count(f"{answer} {extra}") <= 30:
         answer = f"{answer} {extra}"
     return answer

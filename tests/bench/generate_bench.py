@@ -1,0 +1,86 @@
+"""Generation throughput: ``python tests/bench/generate_bench.py``.
+
+1. Against the loopback server (its own process, 200 ms per call, answers from the offline
+   simulator's rules): dialogues/min at concurrency 1 and 32; target ≥ 25× speed-up.
+2. On the in-process offline provider at zero latency: the studio's own overhead (planning,
+   checks, repairs, ledger, a durable store write per turn); target ≥ 30 dialogues/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from studio.domain import FaultKind, RunConfig  # noqa: E402
+from studio.synth.service import execute, prepare  # noqa: E402
+from studio.synth.topics import seed_topics  # noqa: E402
+from studio.workspace import open_workspace  # noqa: E402
+
+REMOTE = """
+[providers.remote]
+kind = "openai"
+model = "sim"
+base_url = "{base}"
+concurrency = 64
+"""
+
+
+def timed_run(folder: Path, dialogues: int, concurrency: int, provider: str, extra: str = "") -> tuple[float, int]:
+    ws = open_workspace(folder, create_missing=True)
+    if extra:
+        ws.close()
+        (folder / "config.toml").write_text((folder / "config.toml").read_text() + extra)
+        ws = open_workspace(folder)
+    seed_topics(ws.store)
+    mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
+    run, _ = prepare(ws, RunConfig(dialogues=dialogues, concurrency=concurrency, teacher_provider=provider,
+                                   student_provider=provider, mix=mix, seed=1))
+    start = time.perf_counter()
+    run = asyncio.run(execute(ws, run))
+    elapsed = time.perf_counter() - start
+    calls = ws.store.calls.count()
+    ws.close()
+    assert run.completed == dialogues, run.error
+    return elapsed, calls
+
+
+def main() -> int:
+    ok = True
+    proc = subprocess.Popen([sys.executable, "-m", "tests.llm.fakeserver", "--latency", "0.2", "--simulate"],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    port = int(proc.stdout.readline().split()[1])  # type: ignore[union-attr]
+    extra = REMOTE.format(base=f"http://127.0.0.1:{port}/v1")
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            t1, c1 = timed_run(Path(tmp) / "c1", 4, 1, "remote", extra)
+            t32, c32 = timed_run(Path(tmp) / "c32", 96, 32, "remote", extra)
+    finally:
+        proc.kill()
+    per_min_1, per_min_32 = 4 / t1 * 60, 96 / t32 * 60
+    speedup = per_min_32 / per_min_1
+    ok = ok and speedup >= 25
+    rows.append(("loopback, 200 ms/call, concurrency 1", f"{per_min_1:.1f}/min", f"{c1} calls", ""))
+    rows.append(("loopback, 200 ms/call, concurrency 32", f"{per_min_32:.1f}/min", f"{c32} calls",
+                 f"{speedup:.1f}× — {'met' if speedup >= 25 else 'MISSED'} (≥ 25×)"))
+    with tempfile.TemporaryDirectory() as tmp:
+        t, calls = timed_run(Path(tmp) / "off", 300, 32, "offline")
+    rate = 300 / t
+    ok = ok and rate >= 30
+    rows.append(("offline simulator, zero latency", f"{rate:.1f}/s", f"{calls} calls",
+                 f"{'met' if rate >= 30 else 'MISSED'} (≥ 30/s)"))
+    print("| setting | dialogues | calls | target |\n|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+
+def test_generate_json_summary_and_runs(ready_cli) -> None:
+    summary = ready_cli.json("generate", "--dialogues", "12", "--seed", "3")
+    assert summary["status"] == "succeeded" and summary["completed"] == 12
+    assert summary["counts"] == summary["quotas"] and sum(summary["quotas"].values()) == 36
+    runs = ready_cli.json("runs")["runs"]
+    assert [r["id"] for r in runs] == [summary["id"]]
+    info = ready_cli.json("info")
+    assert info["counts"]["dialogues"] == 12 and info["counts"]["calls"] > 12 * 4
+
+
+def test_generate_text_output_and_mix_override(ready_cli) -> None:
+    code, out, err = ready_cli("generate", "-n", "8", "--mix", "normal=1,chinese=1", "--seed", "1")
+    assert code == 0 and "starting run" in err and "→ normal 50.0%" in err
+    assert "succeeded — 8/8 dialogues complete" in out
+
+
+def test_generate_bad_mix_and_unknown_provider(ready_cli) -> None:
+    code, _, err = ready_cli("generate", "--mix", "normal=x")
+    assert code == 1 and "--mix: weight of 'normal' is not a number" in err
+    code, _, err = ready_cli("generate", "--mix", "normol=1")
+    assert code == 1 and "unknown fault kind 'normol'" in err
+    code, _, err = ready_cli("generate", "--teacher", "nope")
+    assert code == 1 and "no provider profile named 'nope'" in err
+    code, _, err = ready_cli("generate", "--resume", "r-missing")
+    assert code == 1 and "no generation run with id r-missing" in err
+
+
+def test_budget_pause_then_resume(ready_cli) -> None:
+    paused = ready_cli.json("generate", "-n", "6", "--max-calls", "10")
+    assert paused["status"] == "paused" and "call budget" in paused["error"]
+    code, out, err = ready_cli("generate", "--resume", paused["id"], "--max-calls", "1000")
+    assert code == 0 and "resuming run" in err and "6/6 dialogues complete" in out
+
+
+def test_expand_and_rejected(ready_cli) -> None:
+    result = ready_cli.json("topics", "expand", "--n", "15", "--seed", "2")
+    assert len(result["accepted"]) == 15 and result["note"] is None
+    assert all(t["source"] == "expanded" and len(t["parent_ids"]) == 3 for t in result["accepted"])
+    code, out, _ = ready_cli("topics", "rejected")
+    assert code == 0 and "turned away" in out
+    rejected = ready_cli.json("topics", "rejected")["rejected"]
+    assert all(r["similarity"] >= 0.6 and r["nearest_text"] for r in rejected if r["reason"] == "near-duplicate")
+
+
+def test_expansion_that_cannot_finish_says_why(ready_cli) -> None:
+    code, out, _ = ready_cli("topics", "expand", "--n", "5", "--threshold", "0.05")
+    assert code == 1 and "raise --threshold" in out
+
+
+def test_expanded_topics_are_not_near_duplicates(ready_cli) -> None:
+    from studio.synth.expand import dice, grams
+
+    ready_cli.json("topics", "expand", "--n", "40", "--seed", "5")
+    topics = [t["text"] for t in ready_cli.json("topics", "list")["topics"]]
+    g = [grams(t) for t in topics]
+    worst = max(dice(g[i], g[j]) for i in range(len(g)) for j in range(i + 1, len(g)))
+    assert worst < 0.6, json.dumps(worst)
