@@ -39,17 +39,16 @@ class PromptView:
 
     @property
     def last_student(self) -> str | None:
-        for role, text in reversed(self.history):
-            if role == "student":
-                return text
-        return None
+        return last_said(self.history, "student")
 
     @property
     def last_teacher(self) -> str | None:
-        for role, text in reversed(self.history):
-            if role == "teacher":
-                return text
-        return None
+        return last_said(self.history, "teacher")
+
+
+def last_said(history: list[tuple[str, str]], role: str) -> str | None:
+    """The last thing ``role`` said in a history of ``(role, text)`` turns."""
+    return next((text for who, text in reversed(history) if who == role), None)
 
 
 def parse_history(text: str) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from studio.domain import TurnKind
-from studio.domain.layout import OPENING, read_prompt, sections
+from studio.domain.layout import OPENING, last_said, read_prompt, sections
 from studio.export.textfile import InputError, decode_lines
 
 
@@ -30,10 +30,7 @@ class Record:
 
     @property
     def student(self) -> str | None:
-        for role, text in reversed(self.history):
-            if role == "student":
-                return text
-        return None
+        return last_said(self.history, "student")
 
 
 @dataclass

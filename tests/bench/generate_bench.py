@@ -20,8 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from studio.domain import FaultKind, RunConfig  # noqa: E402
 from studio.synth.service import execute, prepare  # noqa: E402
-from studio.synth.topics import seed_topics  # noqa: E402
-from studio.workspace import open_workspace  # noqa: E402
+from tests.workspaces import seeded_workspace  # noqa: E402
 
 REMOTE = """
 [providers.remote]
@@ -33,12 +32,7 @@ concurrency = 64
 
 
 def timed_run(folder: Path, dialogues: int, concurrency: int, provider: str, extra: str = "") -> tuple[float, int]:
-    ws = open_workspace(folder, create_missing=True)
-    if extra:
-        ws.close()
-        (folder / "config.toml").write_text((folder / "config.toml").read_text() + extra)
-        ws = open_workspace(folder)
-    seed_topics(ws.store)
+    ws = seeded_workspace(folder, extra)
     mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
     run, _ = prepare(ws, RunConfig(dialogues=dialogues, concurrency=concurrency, teacher_provider=provider,
                                    student_provider=provider, mix=mix, seed=1))

@@ -12,19 +12,10 @@ from studio.domain import DialogueStatus, FaultKind, RunConfig, RunStatus, Stude
 from studio.domain.contract import CHECK_IDS
 from studio.synth.run import run_dialogues
 from studio.synth.service import execute, prepare
-from studio.synth.topics import seed_topics
-from studio.workspace import open_workspace
 from tests.llm.fakeserver import FakeServer, Fault
+from tests.workspaces import seeded_workspace
 
-
-def open_ws(path, extra_config: str = ""):
-    ws = open_workspace(path, create_missing=True)
-    if extra_config:
-        ws.close()
-        (path / "config.toml").write_text((path / "config.toml").read_text() + extra_config)
-        ws = open_workspace(path)
-    seed_topics(ws.store)
-    return ws
+open_ws = seeded_workspace
 
 
 def generate(ws, **config):

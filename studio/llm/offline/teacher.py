@@ -120,11 +120,11 @@ def judge(parts: dict[str, str]) -> str:
     """The simulator's judge: the most the contract checks allow, with the checks as the reason."""
     from studio.domain import TurnKind
     from studio.domain.contract import Student, check_turn
-    from studio.domain.layout import parse_history
+    from studio.domain.layout import last_said, parse_history
     from studio.domain.rubric import limits
 
     history = parse_history(parts.get("对话历史", ""))
-    student = next((t for r, t in reversed(history) if r == "student"), None)
+    student = last_said(history, "student")
     kind = TurnKind.REPLY if student else TurnKind.OPENING
     check = check_turn(parts.get("老师的回答", ""), kind, Student(student) if student else None)
     cap = limits(check.failed_ids, opening=kind == TurnKind.OPENING)
