@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 LATIN = re.compile(r"[A-Za-z]")
@@ -25,6 +25,7 @@ class Correction:
     note: str  # a short Chinese explanation for the Analysis
 
 
+@lru_cache(maxsize=65536)
 def cjk_share(text: str) -> float:
     """Share of CJK characters among the letters and CJK characters of ``text``."""
     cjk = len(CJK.findall(text))
@@ -126,6 +127,11 @@ def _british(word: str, speller) -> bool:  # type: ignore[no-untyped-def]
 
 
 def find_spelling_errors(text: str, *, use_dictionary: bool = True) -> list[Correction]:
+    return list(_spelling(text, use_dictionary))
+
+
+@lru_cache(maxsize=65536)
+def _spelling(text: str, use_dictionary: bool) -> tuple[Correction, ...]:
     """Misspellings in ``text``: the learner table, homophones in context, then the dictionary.
 
     Capitalised words are taken as names and skipped by the dictionary check.
@@ -155,7 +161,7 @@ def find_spelling_errors(text: str, *, use_dictionary: bool = True) -> list[Corr
             right = _correction(w)
             if right and right != w:
                 found.append(Correction(w, right, "spelling.dictionary", "拼写错误"))
-    return found
+    return tuple(found)
 
 
 # --- grammar -------------------------------------------------------------------------------
@@ -260,13 +266,18 @@ GRAMMAR_RULES: list[GrammarRule] = [
 
 
 def find_grammar_errors(text: str) -> list[Correction]:
+    return list(_grammar(text))
+
+
+@lru_cache(maxsize=65536)
+def _grammar(text: str) -> tuple[Correction, ...]:
     found: list[Correction] = []
     for rule in GRAMMAR_RULES:
         for m in rule.pattern.finditer(text):
             right = rule.fix(m)  # type: ignore[operator]
             if right is not None:
                 found.append(Correction(m.group(0), _keep_case(m.group(0), right), rule.id, rule.note))
-    return found
+    return tuple(found)
 
 
 def find_errors(text: str) -> list[Correction]:

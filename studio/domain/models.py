@@ -135,6 +135,7 @@ class TeacherTurn(Model):
     train_weight: Literal[0, 1] = 1
     attempts: int = 1
     call_id: str | None = None
+    source_key: str | None = Field(default=None, description="Hash of the imported prompt and response")
     created: datetime = Field(default_factory=utcnow)
 
     @property

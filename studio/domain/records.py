@@ -51,6 +51,8 @@ class Run(Model):
     quotas: dict[str, int] = Field(default_factory=dict, description="Planned student turns per fault kind")
     mismatches: int = 0
     topped_up: int = 0
+    source: str | None = Field(default=None, description="Imported file")
+    source_hash: str | None = None
     error: str | None = None
     created: datetime = Field(default_factory=utcnow)
     started: datetime | None = None

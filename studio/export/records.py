@@ -84,13 +84,14 @@ def _openai(line: int, start: int, messages: Any) -> list[Record | BadLine]:
     history: list[tuple[str, str]] = []
     for i, m in enumerate(messages):
         if m["role"] == "user":
-            history.append(("student", m["content"]))
+            if any(role == "teacher" for role, _ in history):  # a kick-off before the opening is no student turn
+                history.append(("student", m["content"]))
         elif m["role"] == "assistant":
             prompt = messages[i - 1]["content"] if i and messages[i - 1]["role"] == "user" else ""
             if "[主题介绍]" in prompt:
                 out.append(_from_prompt(line, start + len(out), prompt, m["content"], system, "openai"))
             else:
-                opening = not any(role == "teacher" for role, _ in history) or prompt.rstrip().endswith(f"[{OPENING}]")
+                opening = not history or prompt.rstrip().endswith(f"[{OPENING}]")
                 kind = TurnKind.OPENING if opening else TurnKind.REPLY
                 out.append(Record(line, start + len(out), prompt, m["content"], kind, topic,
                                   [] if opening else list(history), system, "openai"))
@@ -100,6 +101,20 @@ def _openai(line: int, start: int, messages: Any) -> list[Record | BadLine]:
     return out
 
 
+_SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
+
+
+def from_sharegpt(obj: dict[str, Any]) -> Any:
+    """ShareGPT ``{"conversations": [{"from", "value"}], "system"?}`` as OpenAI-style messages."""
+    turns = obj.get("conversations")
+    if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+        return None
+    messages = [{"role": "system", "content": obj["system"]}] if isinstance(obj.get("system"), str) else []
+    messages += [{"role": _SHAREGPT_ROLES.get(str(t.get("from")), str(t.get("from"))), "content": t.get("value")}
+                 for t in turns]
+    return messages
+
+
 def _parse_line(number: int, text: str, start: int) -> list[Record | BadLine]:
     try:
         obj = orjson.loads(text)
@@ -107,6 +122,8 @@ def _parse_line(number: int, text: str, start: int) -> list[Record | BadLine]:
         return [BadLine(number, f"not valid JSON ({exc})")]
     if isinstance(obj, dict) and "messages" in obj:
         return _openai(number, start, obj["messages"])
+    if isinstance(obj, dict) and "conversations" in obj:
+        return _openai(number, start, from_sharegpt(obj))
     if isinstance(obj, dict | list):
         return _qianfan(number, start, obj)
     return [BadLine(number, "expected a JSON object or a list of prompt/response objects")]

@@ -37,7 +37,7 @@ def observe(text: str, intended: FaultKind | None = None, injection: Injection |
     """The intended kind when it holds; otherwise the first kind that does."""
     if intended is not None and holds(intended, text, injection, off_topic_bank, off_topic):
         return intended
-    order = (FaultKind.CHINESE, FaultKind.OFF_TOPIC, FaultKind.SPELLING, FaultKind.GRAMMAR, FaultKind.SHORT)
+    order = (FaultKind.CHINESE, FaultKind.OFF_TOPIC, FaultKind.SPELLING, FaultKind.GRAMMAR, FaultKind.SHORT)  # by priority
     for kind in order:
         if holds(kind, text, injection, off_topic_bank, off_topic):
             return kind

@@ -1,0 +1,115 @@
+"""``studio import`` and ``studio export``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.cli.common import print_json, print_table, workspace
+from studio.domain import STUDENT_FAULTS, FaultKind
+from studio.export.export import ExportOptions, Preflight, preflight, select, split_by_topic, write
+from studio.export.formats import FORMATS
+from studio.export.importer import Importer
+from studio.export.samples import Filters
+from studio.synth.prompts import Prompts
+
+
+def _list(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import Qianfan prompt/response, OpenAI chat or ShareGPT JSONL for review")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("export", help="write an SFT dataset (with a pre-flight report and a snapshot record)")
+    p.add_argument("--format", "-f", choices=FORMATS, required=True)
+    p.add_argument("--out", type=Path, help="folder to write (default: exports/<snapshot id> in the workspace)")
+    p.add_argument("--split", type=float, help="train share, split by topic (e.g. 0.9); no topic is in both")
+    p.add_argument("--seed", type=int, default=0, help="seed of the topic split")
+    p.add_argument("--review", choices=["default", "approved", "passing", "all"], default="default",
+                   help="default: approved, or unreviewed and passing the checks; rejected turns never, unless 'all'")
+    p.add_argument("--require-pass", action="store_true", help="only samples that pass every check")
+    p.add_argument("--faults", help="only these student faults (comma-separated; 'opening' for opening turns)")
+    p.add_argument("--runs", help="only these runs (comma-separated ids)")
+    p.add_argument("--topics", help="only these topics (comma-separated ids)")
+    p.add_argument("--dialogues", action="store_true",
+                   help="openai: whole dialogues with a per-turn weight instead of one sample per teacher turn")
+    p.add_argument("--style", choices=["openai", "sharegpt"], default="openai",
+                   help="llamafactory: OpenAI-style messages or ShareGPT conversations")
+    p.add_argument("--max-tokens", type=int, default=2048, help="samples longer than this are reported as over-long")
+    p.add_argument("--epochs", type=int, default=3, help="for the training-token estimate")
+    p.add_argument("--train-price", type=float, help="price per 1k training tokens, for the cost estimate")
+    p.add_argument("--dry-run", action="store_true", help="print the pre-flight report and write nothing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_export)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        report = Importer(ws.store, args.file, ws.root).run()
+    data = {"run": report.run_id, "already_imported": report.already, "dialogues": report.dialogues,
+            "samples": report.samples, "duplicates": report.duplicates, "failing": report.failing,
+            "topics_created": report.topics_created}
+    if args.json:
+        print_json(data)
+    elif report.already:
+        print(f"{args.file} was already imported (run {report.run_id}); nothing added")
+    else:
+        print(f"imported {report.samples} samples in {report.dialogues} dialogues from {args.file} (run {report.run_id}); "
+              f"{report.failing} fail a check, {report.duplicates} duplicates skipped, {report.topics_created} new topics. "
+              "All are marked for review.")
+    return 0
+
+
+def _print_report(r: Preflight) -> None:
+    print(f"pre-flight: {r.samples} samples from {r.dialogues} dialogues on {r.topics} topics — "
+          f"train {r.train}, eval {r.eval}", file=sys.stderr)
+    rows = [(FaultKind(k).label, r.by_fault.get(k, 0), f"{r.mix_actual.get(k, 0):.1%}", f"{r.mix_target[k]:.1%}")
+            for k in (f.value for f in STUDENT_FAULTS)]
+    rows.append(("opening", r.by_fault.get("opening", 0), "", ""))
+    old, sys.stdout = sys.stdout, sys.stderr
+    try:
+        print_table(["FAULT", "SAMPLES", "ACTUAL", "TARGET"], rows)
+    finally:
+        sys.stdout = old
+    failures = ", ".join(f"{k} {v}" for k, v in r.failures.items()) or "none"
+    cost = f", cost ≈ {r.cost:.2f}" if r.cost is not None else ""
+    print(f"failing checks that would be exported: {r.failing_samples} samples ({failures})\n"
+          f"duplicates: {r.duplicates} · over-long: {r.over_long}\n"
+          f"training tokens ≈ {r.training_tokens:,} ({r.tokens:,} × epochs){cost} — {r.token_method}", file=sys.stderr)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    filters = Filters(review=args.review, faults=_list(args.faults), runs=_list(args.runs), topics=_list(args.topics),
+                      require_pass=args.require_pass)
+    bad = [f for f in filters.faults if f not in {k.value for k in FaultKind}]
+    if bad:
+        raise ValueError(f"--faults: unknown fault kind '{bad[0]}'")
+    if args.dialogues and args.format != "openai":
+        raise ValueError("--dialogues applies to --format openai only")
+    opts = ExportOptions(format=args.format, out=args.out, split=args.split, seed=args.seed, dialogues=args.dialogues,
+                         style=args.style, filters=filters, max_tokens=args.max_tokens, epochs=args.epochs,
+                         train_price=args.train_price)
+    with workspace(args) as ws:
+        prompts = Prompts(ws.root)
+        samples = select(ws.store, prompts, filters)
+        if not samples:
+            raise ValueError("no samples match the filters (see: studio info; review status and --review)")
+        train, held = split_by_topic(samples, opts.split, opts.seed)
+        report = preflight(samples, train, held, ws.config.target_mix, opts)
+        if not args.json:
+            _print_report(report)
+        if args.dry_run:
+            if args.json:
+                print_json({"preflight": report.to_json(), "written": None})
+            return 0
+        snapshot = write(ws.store, prompts, train, held, report, opts, ws.exports_dir)
+    if args.json:
+        print_json({"preflight": report.to_json(), "snapshot": snapshot.model_dump(mode="json")})
+    else:
+        print(f"snapshot {snapshot.id} ({snapshot.content_hash[:12]}): " + ", ".join(snapshot.files))
+    return 0

@@ -1,0 +1,137 @@
+"""Export: select samples, split by topic, report before writing, write files, record a snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.domain import STUDENT_FAULTS, DatasetSnapshot, FaultKind, Mix
+from studio.domain.contract import CHECK_IDS
+from studio.domain.learner import word_count
+from studio.export.formats import dataset_info, line, records
+from studio.export.samples import Filters, Sample, iter_samples
+from studio.store import Store
+from studio.store.storage import atomic_write
+from studio.synth.prompts import Prompts
+
+TOKEN_METHOD = "tokenizer-free estimate: 1 token per CJK character, 1 per 4 other characters"
+
+
+@dataclass
+class ExportOptions:
+    format: str
+    out: Path | None = None
+    split: float | None = None
+    seed: int = 0
+    dialogues: bool = False  # openai: whole dialogues with per-turn weight instead of one sample per turn
+    style: str = "openai"  # llamafactory: openai-style messages or sharegpt conversations
+    filters: Filters = field(default_factory=Filters)
+    max_tokens: int = 2048
+    epochs: int = 3
+    train_price: float | None = None  # per 1k training tokens
+
+
+@dataclass
+class Preflight:
+    samples: int
+    dialogues: int
+    topics: int
+    train: int
+    eval: int
+    by_fault: dict[str, int]
+    mix_actual: dict[str, float]
+    mix_target: dict[str, float]
+    failures: dict[str, int]
+    failing_samples: int
+    duplicates: int
+    over_long: int
+    tokens: int
+    training_tokens: int
+    cost: float | None
+    token_method: str = TOKEN_METHOD
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def select(store: Store, prompts: Prompts, filters: Filters) -> list[Sample]:
+    return [s for s in iter_samples(store, prompts) if filters.keep(s)]
+
+
+def split_by_topic(samples: list[Sample], ratio: float | None, seed: int) -> tuple[list[Sample], list[Sample]]:
+    """Train/eval by topic, so no topic is in both. ``ratio`` is the train share of samples."""
+    if ratio is None:
+        return samples, []
+    if not 0 < ratio < 1:
+        raise ValueError("--split must be between 0 and 1 (e.g. 0.9)")
+    per_topic = Counter(s.topic.id for s in samples)
+    order = sorted(per_topic, key=lambda t: hashlib.sha256(f"{seed}:{t}".encode()).hexdigest())
+    want = (1 - ratio) * len(samples)
+    held: set[str] = set()
+    count = 0
+    for topic in order:
+        if count >= want or len(held) >= len(per_topic) - 1:
+            break
+        held.add(topic)
+        count += per_topic[topic]
+    return [s for s in samples if s.topic.id not in held], [s for s in samples if s.topic.id in held]
+
+
+def preflight(samples: list[Sample], train: list[Sample], held: list[Sample], target: Mix, opts: ExportOptions) -> Preflight:
+    faults = Counter(s.fault.value for s in samples)
+    replies = sum(v for k, v in faults.items() if k != FaultKind.OPENING.value)
+    actual = {k.value: (faults.get(k.value, 0) / replies if replies else 0.0) for k in STUDENT_FAULTS}
+    failures = Counter(f for s in samples for f in s.failed)
+    answers = Counter(s.answer for s in samples)
+    pairs = Counter((s.prompt, s.answer) for s in samples)
+    duplicates = sum(n - 1 for n in answers.values() if n > 1) + sum(n - 1 for n in pairs.values() if n > 1)
+    over = sum(1 for s in samples if s.tokens > opts.max_tokens or word_count(s.turn.parsed.reply) > 30)  # type: ignore[union-attr]
+    tokens = sum(s.tokens for s in train)
+    return Preflight(
+        samples=len(samples), dialogues=len({s.dialogue.id for s in samples}), topics=len({s.topic.id for s in samples}),
+        train=len(train), eval=len(held), by_fault=dict(sorted(faults.items())), mix_actual=actual,
+        mix_target={k.value: v for k, v in target.shares().items()},
+        failures={k: failures[k] for k in CHECK_IDS if failures.get(k)}, failing_samples=sum(1 for s in samples if s.failed),
+        duplicates=duplicates, over_long=over, tokens=tokens, training_tokens=tokens * opts.epochs,
+        cost=tokens * opts.epochs / 1000 * opts.train_price if opts.train_price is not None else None,
+    )
+
+
+def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample], report: Preflight,
+          opts: ExportOptions, exports_dir: Path) -> DatasetSnapshot:
+    snapshot = DatasetSnapshot(format=opts.format)
+    out = opts.out or exports_dir / snapshot.id
+    if out.exists() and any(out.iterdir()):
+        raise ValueError(f"{out} is not empty; choose another --out or remove it first")
+    out.mkdir(parents=True, exist_ok=True)
+    payloads: dict[str, bytes] = {}
+    names = {"train": "train.jsonl"} | ({"eval": "eval.jsonl"} if held else {})
+    for split, samples in (("train", train), ("eval", held)):
+        if split in names:
+            rows = records(opts.format, samples, prompts, dialogues=opts.dialogues, style=opts.style)
+            payloads[names[split]] = "".join(line(r) for r in rows).encode("utf-8")
+    if opts.format == "llamafactory":
+        payloads["dataset_info.json"] = (json.dumps(dataset_info(names, opts.style), ensure_ascii=False, indent=2)
+                                         + "\n").encode("utf-8")
+    digest = hashlib.sha256()
+    for name in sorted(payloads):
+        digest.update(name.encode() + b"\0" + payloads[name] + b"\0")
+        atomic_write(out / name, payloads[name])
+    snapshot.content_hash = digest.hexdigest()
+    snapshot.filters = {**opts.filters.describe(), "split": opts.split, "seed": opts.seed, "dialogues": opts.dialogues,
+                        "style": opts.style}
+    snapshot.counts = {"samples": report.samples, "train": report.train, "eval": report.eval,
+                       **{f"fault.{k}": v for k, v in report.by_fault.items()},
+                       **{f"check.{k}": v for k, v in report.failures.items()}}
+    snapshot.token_estimate = report.tokens
+    snapshot.files = [str(out / n) for n in sorted(payloads)]
+    manifest = {**snapshot.model_dump(mode="json"), "token_method": TOKEN_METHOD, "preflight": report.to_json(),
+                "topics": {"train": sorted({s.topic.id for s in train}), "eval": sorted({s.topic.id for s in held})}}
+    atomic_write(out / "manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    store.snapshots.put(snapshot)
+    store.flush()
+    return snapshot

@@ -1,0 +1,181 @@
+"""Import existing datasets (Qianfan prompt/response, OpenAI chat, ShareGPT) as dialogues to review."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.domain import (
+    Dialogue,
+    DialogueStatus,
+    FaultKind,
+    Run,
+    RunStatus,
+    StudentTurn,
+    TeacherTurn,
+    Topic,
+    TopicSource,
+    TurnKind,
+    utcnow,
+)
+from studio.domain.contract import Student
+from studio.export.records import BadLine, Record, read_records
+from studio.export.textfile import InputError
+from studio.llm.offline.banks import normalise_utterance
+from studio.store import Store
+from studio.synth.detect import observe
+from studio.synth.run import load_off_topic
+from studio.synth.topics import existing_texts, normalise
+from studio.synth.turns import _teacher_reply, judge_answer
+
+# The off-topic rule of the studio's teacher prompt names the topic's short title.
+_TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
+
+
+@dataclass
+class ImportReport:
+    run_id: str | None
+    dialogues: int = 0
+    samples: int = 0
+    duplicates: int = 0
+    failing: int = 0
+    topics_created: int = 0
+    already: bool = False
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_readable(path: Path) -> int:
+    bad: list[BadLine] = []
+    count = 0
+    for item in read_records(path):
+        if isinstance(item, BadLine):
+            bad.append(item)
+        else:
+            count += 1
+    if bad:
+        shown = "; ".join(f"line {b.line}: {b.problem}" for b in bad[:5])
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise InputError(path, bad[0].line, f"{len(bad)} unreadable line(s), nothing imported: {shown}{more}")
+    if not count:
+        raise InputError(path, None, "no teacher turns found (expected Qianfan prompt/response, OpenAI chat or ShareGPT JSONL)")
+    return count
+
+
+def _teacher_text(turn: TeacherTurn) -> set[str]:
+    texts = {" ".join(turn.raw.split())}
+    if turn.parsed is not None:
+        texts.add(" ".join(turn.parsed.reply.split()))
+    return texts
+
+
+def _continues(d: Dialogue, history: list[tuple[str, str]]) -> bool:
+    """Whether ``history`` is this dialogue so far plus one student utterance."""
+    if len(history) != len(d.turns) + 1 or history[-1][0] != "student":
+        return False
+    for (role, text), turn in zip(history, d.turns, strict=False):
+        said = " ".join(text.split())
+        if isinstance(turn, StudentTurn):
+            if role != "student" or said != " ".join(turn.text.split()):
+                return False
+        elif role != "teacher" or said not in _teacher_text(turn):
+            return False
+    return True
+
+
+class Importer:
+    def __init__(self, store: Store, path: Path, workspace: Path | None = None) -> None:
+        self.store, self.path = store, path
+        self.bank = frozenset(normalise_utterance(x) for x in load_off_topic(workspace))
+        self.topics = existing_texts(store)
+        self.created: dict[str, Topic] = {}
+        self.keys = {t.source_key for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
+                     for t in Dialogue.model_validate(raw).turns if isinstance(t, TeacherTurn) and t.source_key}
+
+    def _student(self, text: str) -> StudentTurn:
+        seen = observe(text, off_topic_bank=self.bank)
+        return StudentTurn(text=text, intended_fault=seen, observed_fault=seen)
+
+    def _topic(self, text: str, report: ImportReport, prompt: str = "") -> str:
+        clean = normalise(text) or f"导入的数据（{self.path.name}）"
+        title = _TITLE.search(prompt)
+        if clean not in self.topics:
+            topic = Topic(text=clean, source=TopicSource.IMPORTED, title=title.group(1) if title else "")
+            self.topics[clean] = topic.id
+            self.created[topic.id] = topic
+            self.store.topics.put(topic)
+            report.topics_created += 1
+        elif title and (made := self.created.get(self.topics[clean])) and not made.title:
+            made.title = title.group(1)  # an opening prompt names no title; a later reply prompt does
+            self.store.topics.put(made)
+        return self.topics[clean]
+
+    def _sample(self, rec: Record, key: str) -> TeacherTurn:
+        last = rec.student
+        student = None
+        if rec.kind == TurnKind.REPLY and last is not None:
+            seen = observe(last, off_topic_bank=self.bank)
+            student = Student(last, seen, off_topic=seen == FaultKind.OFF_TOPIC)
+        check, results = judge_answer(rec.response, rec.kind, student)
+        parsed = _teacher_reply(check.parsed.obj, rec.kind)
+        return TeacherTurn(kind=rec.kind, raw=rec.response, parsed=parsed, checks=results, source_key=key,
+                           parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
+
+    def _store(self, d: Dialogue) -> None:
+        d.planned_faults = [t.intended_fault for t in d.turns if isinstance(t, StudentTurn)]
+        self.store.dialogues.put(d)
+
+    def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None) -> Dialogue | None:
+        key = hashlib.sha256(f"{rec.prompt}\0{rec.response}".encode()).hexdigest()[:32]
+        if key in self.keys:
+            report.duplicates += 1
+            return current
+        self.keys.add(key)
+        topic_id = self._topic(rec.topic, report, rec.prompt)
+        sample = self._sample(rec, key)
+        report.samples += 1
+        report.failing += not sample.passed
+        if current is not None and current.topic_id == topic_id and _continues(current, rec.history):
+            current.turns += [self._student(rec.history[-1][1]), sample]
+            return current
+        if current is not None:
+            self._store(current)
+        turns: list[StudentTurn | TeacherTurn] = []
+        for i, (role, text) in enumerate(rec.history):
+            if role == "student":
+                turns.append(self._student(text))
+            else:
+                turns.append(TeacherTurn(kind=TurnKind.OPENING if i == 0 else TurnKind.REPLY, raw=text, train_weight=0))
+        report.dialogues += 1
+        return Dialogue(topic_id=topic_id, run_id=run.id, index=report.dialogues - 1, source="imported",
+                        status=DialogueStatus.COMPLETE, turns=[*turns, sample])
+
+    def run(self) -> ImportReport:
+        if not self.path.is_file():
+            raise InputError(self.path, None, "no such file")
+        digest = file_hash(self.path)
+        done = next((r for r in self.store.runs if r.source_hash == digest), None)
+        if done is not None:
+            return ImportReport(done.id, already=True)
+        _check_readable(self.path)
+        run = Run(kind="import", status=RunStatus.SUCCEEDED, source=str(self.path), source_hash=digest,
+                  started=utcnow(), finished=utcnow())
+        report = ImportReport(run.id)
+        with self.store.atomic():  # all or nothing; dialogues are stored as they are completed
+            current: Dialogue | None = None
+            for rec in read_records(self.path):
+                assert isinstance(rec, Record)
+                current = self._add(rec, run, report, current)
+            if current is not None:
+                self._store(current)
+            run.planned = run.completed = report.dialogues
+            self.store.runs.put(run)
+        return report

@@ -1,0 +1,116 @@
+"""Training samples derived on demand: a teacher turn, its topic and the turns before it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from studio.domain import (
+    Dialogue,
+    DialogueStatus,
+    FaultKind,
+    ReviewStatus,
+    StudentTurn,
+    TeacherTurn,
+    Topic,
+    TurnKind,
+)
+from studio.llm.base import estimate_tokens
+from studio.store import Store
+from studio.synth.prompts import Prompts
+from studio.synth.turns import history_text, topic_title
+
+
+def canonical(turn: TeacherTurn) -> str:
+    """The answer exactly as the tuned model must write it: one JSON object, keys in contract order."""
+    assert turn.parsed is not None
+    return json.dumps(turn.parsed.to_contract(), ensure_ascii=False)
+
+
+@dataclass
+class Sample:
+    dialogue: Dialogue
+    index: int
+    turn: TeacherTurn
+    topic: Topic
+    prompt: str
+    answer: str
+    fault: FaultKind
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.dialogue.id}:{self.index}"
+
+    @property
+    def passed(self) -> bool:
+        return self.turn.passed
+
+    @cached_property
+    def tokens(self) -> int:
+        return estimate_tokens(self.prompt) + estimate_tokens(self.answer)
+
+
+def teacher_prompt(prompts: Prompts, topic: Topic, dialogue: Dialogue, index: int) -> str:
+    before = Dialogue(topic_id=dialogue.topic_id, turns=dialogue.turns[:index])
+    if index == 0:
+        return prompts.render("teacher_opening", topic=topic.text)
+    return prompts.render("teacher_reply", topic=topic.text, title=topic_title(topic), chat=history_text(before))
+
+
+def fault_of(dialogue: Dialogue, index: int) -> FaultKind:
+    if index == 0 or not isinstance(dialogue.turns[index - 1], StudentTurn):
+        return FaultKind.OPENING
+    student = dialogue.turns[index - 1]
+    assert isinstance(student, StudentTurn)
+    return student.intended_fault if dialogue.source == "generated" else (student.observed_fault or student.intended_fault)
+
+
+def iter_samples(store: Store, prompts: Prompts) -> Iterator[Sample]:
+    """Every teacher turn that could be a sample (parsed, weight 1), in a stable order."""
+    topics = {t.id: t for t in store.topics}
+    dialogues = [Dialogue.model_validate(raw) for _, raw in store.dialogues.raw()
+                 if raw.get("status") in (DialogueStatus.COMPLETE.value, DialogueStatus.RUNNING.value)]
+    dialogues.sort(key=lambda d: (d.run_id or "", d.index if d.index is not None else -1, d.id))
+    for d in dialogues:
+        topic = topics.get(d.topic_id) or Topic(id=d.topic_id, text="(deleted topic)")
+        for i, turn in enumerate(d.turns):
+            if not isinstance(turn, TeacherTurn) or turn.parsed is None or turn.train_weight == 0:
+                continue
+            if turn.kind == TurnKind.REPLY and turn.parsed.analysis is None:
+                continue
+            yield Sample(d, i, turn, topic, teacher_prompt(prompts, topic, d, i), canonical(turn), fault_of(d, i),
+                         sorted({c.id for c in turn.checks if c.severity == "error"}))
+
+
+@dataclass
+class Filters:
+    review: str = "default"  # default (approved, or unreviewed and passing) | approved | passing | all
+    faults: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    require_pass: bool = False
+
+    def keep(self, s: Sample) -> bool:
+        review = s.turn.review
+        if review == ReviewStatus.REJECTED and self.review != "all":
+            return False
+        if self.review == "default" and not (review == ReviewStatus.APPROVED or s.passed):
+            return False
+        if self.review == "approved" and review != ReviewStatus.APPROVED:
+            return False
+        if self.review == "passing" and not s.passed:
+            return False
+        if self.require_pass and not s.passed:
+            return False
+        if self.faults and s.fault.value not in self.faults:
+            return False
+        if self.runs and (s.dialogue.run_id or "") not in self.runs:
+            return False
+        return not (self.topics and s.topic.id not in self.topics)
+
+    def describe(self) -> dict[str, object]:
+        return {"review": self.review, "faults": self.faults, "runs": self.runs, "topics": self.topics,
+                "require_pass": self.require_pass}
