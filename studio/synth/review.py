@@ -1,0 +1,232 @@
+"""Curating samples: fast rows for big tables, review status, edits with history and undo,
+train weight, and regenerating a teacher turn with the repair prompt."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from studio.domain import (
+    Dialogue,
+    Edit,
+    FaultKind,
+    ReviewStatus,
+    StudentTurn,
+    TeacherTurn,
+    TurnKind,
+    utcnow,
+)
+from studio.domain.contract import Student
+from studio.domain.learner import word_count
+from studio.domain.rubric import limits
+from studio.store import Store
+from studio.synth.turns import _teacher_reply, judge_answer
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """One teacher turn, read straight from the stored document (no model validation: it is fast)."""
+
+    key: str
+    dialogue_id: str
+    index: int
+    topic_id: str
+    turn_no: int
+    kind: str
+    intended: str
+    observed: str
+    failed: tuple[str, ...]
+    review: str
+    words: int
+    provider: str
+    run_id: str
+    weight: int
+    floor: int
+
+    @property
+    def mismatch(self) -> bool:
+        return self.intended != self.observed
+
+    @property
+    def needs_review(self) -> bool:
+        return self.review == ReviewStatus.PENDING.value and (bool(self.failed) or self.mismatch or self.floor <= 2)
+
+
+def sample_key(dialogue_id: str, index: int) -> str:
+    return f"{dialogue_id}:{index}"
+
+
+def split_key(key: str) -> tuple[str, int]:
+    dialogue_id, _, index = key.rpartition(":")
+    return dialogue_id, int(index)
+
+
+def rows_of(doc: dict[str, Any], providers: dict[str, str]) -> Iterable[SampleRow]:
+    turns = doc.get("turns") or []
+    teacher_no = 0
+    for i, t in enumerate(turns):
+        if t.get("role") != "teacher":
+            continue
+        teacher_no += 1
+        if t.get("train_weight", 1) == 0 and t.get("parsed") is None:
+            continue  # context from an import, not a sample
+        failed = tuple(sorted({c["id"] for c in t.get("checks", []) if c.get("severity") == "error"}))
+        before = turns[i - 1] if i and turns[i - 1].get("role") == "student" else None
+        intended = before.get("intended_fault", "normal") if before else FaultKind.OPENING.value
+        observed = (before.get("observed_fault") or intended) if before else FaultKind.OPENING.value
+        parsed = t.get("parsed") or {}
+        cap = limits(failed, opening=t.get("kind") == TurnKind.OPENING.value)
+        yield SampleRow(
+            key=sample_key(doc["id"], i), dialogue_id=doc["id"], index=i, topic_id=doc.get("topic_id", ""),
+            turn_no=teacher_no, kind=t.get("kind", "reply"), intended=intended, observed=observed, failed=failed,
+            review=t.get("review", "pending"), words=word_count(parsed.get("Reply", "")) if parsed else 0,
+            provider=providers.get(doc.get("run_id") or "", doc.get("source", "")), run_id=doc.get("run_id") or "",
+            weight=t.get("train_weight", 1), floor=min(cap.reply, cap.suggestion, cap.analysis),
+        )
+
+
+def all_rows(store: Store) -> list[SampleRow]:
+    providers = {run_id: (raw.get("config") or {}).get("teacher_provider") or raw.get("kind", "")
+                 for run_id, raw in store.runs.raw()}
+    return [row for _, doc in store.dialogues.raw() for row in rows_of(doc, providers)]
+
+
+def author_name(configured: str = "") -> str:
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except OSError:
+        return "reviewer"
+
+
+def _load(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
+    dialogue_id, index = split_key(key)
+    d = store.dialogues.get(dialogue_id)
+    if d is None or index >= len(d.turns) or not isinstance(d.turns[index], TeacherTurn):
+        raise LookupError(f"no sample {key}")
+    return d, index, d.turns[index]  # type: ignore[return-value]
+
+
+def set_review(store: Store, keys: Iterable[str], status: ReviewStatus, author: str) -> int:
+    """Approve or reject many samples in one atomic write. Returns how many changed."""
+    changed = 0
+    by_dialogue: dict[str, list[int]] = {}
+    for key in keys:
+        dialogue_id, index = split_key(key)
+        by_dialogue.setdefault(dialogue_id, []).append(index)
+    with store.atomic():
+        for dialogue_id, indexes in by_dialogue.items():
+            d = store.dialogues.get(dialogue_id)
+            if d is None:
+                continue
+            for i in indexes:
+                t = d.turns[i]
+                if isinstance(t, TeacherTurn) and t.review != status:
+                    t.edits.append(Edit(author=author, field="review", before=t.review.value, after=status.value))
+                    t.review = status
+                    changed += 1
+            store.dialogues.put(d)
+    return changed
+
+
+def student_for(d: Dialogue, index: int) -> Student | None:
+    before = d.turns[index - 1] if index else None
+    if not isinstance(before, StudentTurn):
+        return None
+    fault = before.observed_fault or before.intended_fault
+    return Student(before.text, fault, corrections=list(before.injection.corrections) if before.injection else [],
+                   off_topic=fault == FaultKind.OFF_TOPIC)
+
+
+def recheck(d: Dialogue, index: int, raw: str) -> TeacherTurn:
+    """A teacher turn for ``raw`` at this place in the dialogue, with fresh checks."""
+    old = d.turns[index]
+    assert isinstance(old, TeacherTurn)
+    check, results = judge_answer(raw, old.kind, student_for(d, index))
+    parsed = _teacher_reply(check.parsed.obj, old.kind)
+    return old.model_copy(update={"raw": raw, "parsed": parsed, "checks": results,
+                                  "parse_error": None if parsed else "; ".join(check.parsed.problems) or "keys missing"})
+
+
+def edit_answer(store: Store, key: str, raw: str, author: str, note: str = "edited") -> TeacherTurn:
+    """Replace a teacher answer; the edit history keeps who, when, before and after."""
+    with store.atomic():
+        d, index, old = _load(store, key)
+        new = recheck(d, index, raw)
+        new.edits = [*old.edits, Edit(author=author, field="raw", before=old.raw, after=raw, note=note)]
+        d.turns[index] = new
+        d.updated = utcnow()
+        store.dialogues.put(d)
+    return new
+
+
+def undo(store: Store, key: str, author: str) -> TeacherTurn | None:
+    """Undo the last change to this sample (an edit of the answer, a review decision or the weight)."""
+    with store.atomic():
+        d, index, turn = _load(store, key)
+        if not turn.edits:
+            return None
+        last = turn.edits[-1]
+        if last.field == "raw" and last.before is not None:
+            restored = recheck(d, index, last.before)
+        else:
+            restored = turn.model_copy()
+            if last.field == "review" and last.before:
+                restored.review = ReviewStatus(last.before)
+            elif last.field == "train_weight" and last.before is not None:
+                restored.train_weight = int(last.before)  # type: ignore[assignment]
+        restored.edits = [*turn.edits[:-1]]
+        restored.review = restored.review if last.field == "review" else turn.review
+        d.turns[index] = restored
+        store.dialogues.put(d)
+    return restored
+
+
+def toggle_weight(store: Store, key: str, author: str) -> int:
+    with store.atomic():
+        d, index, turn = _load(store, key)
+        new = 0 if turn.train_weight else 1
+        turn.edits.append(Edit(author=author, field="train_weight", before=str(turn.train_weight), after=str(new)))
+        turn.train_weight = new  # type: ignore[assignment]
+        store.dialogues.put(d)
+    return new
+
+
+def load_sample(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
+    return _load(store, key)
+
+
+async def regenerate(store: Store, client, prompts, key: str, author: str):  # type: ignore[no-untyped-def]
+    """Regenerate one teacher turn, streaming: yields text pieces, then the stored new TeacherTurn.
+
+    With failed checks the repair prompt names them; otherwise the turn's own prompt is asked again.
+    """
+    from studio.export.samples import teacher_prompt
+    from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
+    from studio.llm.client import CallContext
+
+    d, index, turn = _load(store, key)
+    topic = store.topics.get(d.topic_id)
+    if topic is None:
+        raise LookupError(f"the topic of {key} no longer exists")
+    prompt = teacher_prompt(prompts, topic, d, index)
+    problems = [c for c in turn.checks if c.severity == "error"]
+    if problems:
+        listed = "\n".join(f"- {c.id}: {c.message}" for c in problems)
+        prompt = prompts.render("repair", prompt=prompt, answer=turn.raw, problems=listed)
+    request = ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.5,
+                          variant=f"regenerate:{key}:{len(turn.edits)}")
+    text = ""
+    async for event in client.stream(request, CallContext(d.run_id, d.id, index, "teacher"), use_cache=False):
+        if isinstance(event, Restart):
+            text = ""
+            yield event
+        elif isinstance(event, Delta):
+            text += event.text
+            yield event
+        elif isinstance(event, ChatResult):
+            text = event.text
+    yield edit_answer(store, key, text, author, note="regenerated")
