@@ -1,24 +1,34 @@
-"""The studio app: wiring of modes (one per pane), bindings, theme and the change signal."""
+"""The studio app: wiring of modes (one per pane), bindings, palette commands, theme and the change signal."""
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.signal import Signal
 
 from studio.resources import style_file
+from studio.ui.commands import JumpProvider
+from studio.ui.screens.samples import SamplesScreen
 from studio.ui.screens.topics import TopicsScreen
 from studio.workspace import Workspace
+
+PANES = {"topics": ("1", "f2", "Topics"), "samples": ("3", "f4", "Samples")}
 
 
 class StudioApp(App[None]):
     TITLE = "Kouyu Studio"
     CSS_PATH = [str(style_file("studio.tcss"))]
-    MODES = {"topics": TopicsScreen}
+    MODES = {"topics": TopicsScreen, "samples": SamplesScreen}
     DEFAULT_MODE = "topics"
+    COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
-        Binding("1,f2", "switch_mode('topics')", "Topics", id="pane.topics"),
+        *(Binding(f"{num},{fkey}", f"switch_mode('{mode}')", label, id=f"pane.{mode}")
+          for mode, (num, fkey, label) in PANES.items()),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -26,14 +36,20 @@ class StudioApp(App[None]):
         self.workspace = workspace
         self.store_changed: Signal[tuple[str, str | None]] = Signal(self, "store-changed")
         self.animation_level = "full" if workspace.config.studio.animations else "none"
-        self.theme = workspace.config.studio.theme
         self._unsubscribe = workspace.store.subscribe(self._on_store_change)
 
     def on_mount(self) -> None:
         cfg = self.workspace.config.studio
+        try:
+            self.theme = cfg.theme
+        except Exception:  # noqa: BLE001 - an unknown theme name must not stop the studio
+            self.notify(f"unknown theme '{cfg.theme}' in config.toml; using the default", severity="warning")
         self.sub_title = f"{self.workspace.root} · teacher: {cfg.teacher} · student: {cfg.student}"
         if self.workspace.config.keys:
             self.set_keymap(self.workspace.config.keys)
+        note = self.workspace.store.recovered_note
+        if note:
+            self.notify(note, severity="warning", timeout=20)
 
     def _on_store_change(self, table: str, item_id: str | None) -> None:
         """Called from any thread after a store write; panes listen to ``store_changed``."""
@@ -41,6 +57,18 @@ class StudioApp(App[None]):
             self.call_from_thread(self.store_changed.publish, (table, item_id))
         except RuntimeError:  # already on the app's thread
             self.store_changed.publish((table, item_id))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, (num, _, label) in PANES.items():
+            yield SystemCommand(f"Go to {label}", f"switch to the {label} pane ({num})",
+                                lambda m=mode: self.switch_mode(m))
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description and binding.id:
+                action = binding.action
+                yield SystemCommand(f"{screen.TITLE_TEXT if hasattr(screen, 'TITLE_TEXT') else ''}: "
+                                    f"{binding.description}", f"key {binding.key}",
+                                    lambda a=action, s=screen: self.call_later(s.run_action, a))
 
     def on_unmount(self) -> None:
         self._unsubscribe()

@@ -1,53 +1,271 @@
-"""The Topics pane: the topic pool as a table, loaded off the UI thread."""
+"""The Topics pane: the topic pool, its use in the dataset, and growing it."""
 
 from __future__ import annotations
 
-from textual import work
+import asyncio
+from collections import Counter
+
+from textual import on, work
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
 
-from studio.domain import Topic
+from studio.domain import Topic, TopicSource
+from studio.export.textfile import InputError
+from studio.synth import topics as service
+from studio.synth.review import all_rows
+from studio.ui.modals.common import Ask, Confirm
+from studio.ui.modals.forms import ExpandFields, ExpandForm, RejectedReview, TopicFields, TopicForm
+from studio.ui.screens.base import Pane
 
-COLUMNS = (("id", "ID"), ("source", "Source"), ("on", "On"), ("title", "Title"), ("text", "Topic"))
+COLUMNS = (("text", "Topic"), ("title", "Title"), ("source", "Source"), ("on", "On"), ("dialogues", "Dialogues"),
+           ("samples", "Samples"), ("share", "Share"))
+SOURCES = ("all", *(s.value for s in TopicSource))
 
 
-class TopicsScreen(Screen[None]):
+class TopicsScreen(Pane):
+    TITLE_TEXT = "Topics"
+    HELP = ("The conversation topics dialogues are generated from. Type in the search box to filter; `s` cycles the "
+            "source filter. Add, edit, delete, enable or disable topics, import a topic file, grow the pool with a "
+            "self-instruct expansion, and review the candidates it turned away as near-duplicates.")
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="topics.search"),
+        Binding("a", "add", "Add", id="topics.add"),
+        Binding("e", "edit", "Edit", id="topics.edit"),
+        Binding("d,delete", "delete", "Delete", id="topics.delete"),
+        Binding("space", "toggle", "On/off", id="topics.toggle"),
+        Binding("s", "source", "Source filter", id="topics.source"),
+        Binding("i", "import_file", "Import", id="topics.import"),
+        Binding("x", "expand", "Expand", id="topics.expand"),
+        Binding("r", "rejected", "Rejected", id="topics.rejected"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.topics: list[Topic] = []
+        self.counts: dict[str, tuple[int, int]] = {}
+        self.source = "all"
+
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield from self.compose_header()
+        yield Input(placeholder="search topics (text, title, tags) — / to focus", id="topic-search")
         table: DataTable[str] = DataTable(id="topics-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Topics"
         yield table
-        yield Footer()
+        yield Static("", id="topics-status", classes="status")
+        yield from self.compose_footer()
 
     def on_mount(self) -> None:
+        super().on_mount()
         table = self.query_one(DataTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
-        self.app.store_changed.subscribe(self, self._on_store_changed)  # type: ignore[attr-defined]
+        table.focus()
         self.load()
 
-    def _on_store_changed(self, change: tuple[str, str | None]) -> None:
-        if change[0] == "topics":
+    def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
+        if any(table in ("topics", "dialogues", "rejected") for table, _ in changes):
             self.load()
 
+    # -- data ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="topics-load", exit_on_error=False)
     def load(self) -> None:
-        store = self.app.workspace.store  # type: ignore[attr-defined]
-        topics = sorted(store.topics.all(), key=lambda t: (t.created, t.id))
-        self.app.call_from_thread(self._fill, topics)
+        topics = sorted(self.store.topics.all(), key=lambda t: (t.created, t.id))
+        dialogues = Counter(raw["topic_id"] for _, raw in self.store.dialogues.raw())
+        samples = Counter(r.topic_id for r in all_rows(self.store))
+        self.app.call_from_thread(self._fill, topics, {t.id: (dialogues[t.id], samples[t.id]) for t in topics})
 
-    def _fill(self, topics: list[Topic]) -> None:
+    def _visible(self) -> list[Topic]:
+        query = self.query_one("#topic-search", Input).value.strip().lower()
+        out = []
+        for t in self.topics:
+            if self.source != "all" and t.source.value != self.source:
+                continue
+            if query and query not in f"{t.text} {t.title} {' '.join(t.tags)} {t.id}".lower():
+                continue
+            out.append(t)
+        return out
+
+    def _fill(self, topics: list[Topic] | None = None, counts: dict[str, tuple[int, int]] | None = None) -> None:
+        if topics is not None:
+            self.topics, self.counts = topics, counts or {}
         table = self.query_one(DataTable)
-        wanted = {t.id for t in topics}
+        visible = self._visible()
+        total_samples = sum(s for _, s in self.counts.values()) or 1
+        wanted = {t.id for t in visible}
         for row_key in list(table.rows):
             if row_key.value not in wanted:
                 table.remove_row(row_key)
-        for t in topics:
-            cells = (t.id, t.source.value, "yes" if t.enabled else "no", t.title, t.text)
+        for t in visible:
+            d, s = self.counts.get(t.id, (0, 0))
+            cells = (t.text, t.title, t.source.value, "yes" if t.enabled else "no", str(d), str(s), f"{s / total_samples:.1%}")
             if t.id in table.rows:
                 for (key, _), value in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(t.id, key, value)
+                    if table.get_cell(t.id, key) != value:
+                        table.update_cell(t.id, key, value)
             else:
                 table.add_row(*cells, key=t.id)
-        table.border_title = f"Topics · {len(topics)}"
+        order = {t.text: i for i, t in enumerate(visible)}
+        table.sort("text", key=lambda text: order.get(text, 0))  # rows added later still sit in pool order
+        source = "" if self.source == "all" else f" · source {self.source}"
+        table.border_title = f"Topics · {len(visible)} of {len(self.topics)}{source}"
+
+    @on(Input.Changed, "#topic-search")
+    def _search(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#topic-search")
+    def _search_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def _current(self) -> Topic | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((t for t in self.topics if t.id == key), None)
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_search(self) -> None:
+        self.query_one("#topic-search", Input).focus()
+
+    def action_source(self) -> None:
+        self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
+        self._fill()
+
+    def action_add(self) -> None:
+        def done(fields: TopicFields | None) -> None:
+            if fields:
+                self._write(lambda: service.add_topic(self.store, fields.text, title=fields.title, tags=fields.tags),
+                            "topic added")
+
+        self.app.push_screen(TopicForm("Add a topic"), done)
+
+    def action_edit(self) -> None:
+        topic = self._current()
+        if topic is None:
+            return
+
+        def done(fields: TopicFields | None) -> None:
+            if fields:
+                changed = topic.model_copy(update={"text": service.normalise(fields.text), "title": fields.title,
+                                                   "tags": fields.tags})
+                self._write(lambda: (self.store.topics.put(changed), self.store.flush()), "topic saved")
+
+        self.app.push_screen(TopicForm("Edit the topic", topic.text, topic.title, ", ".join(topic.tags)), done)
+
+    def action_delete(self) -> None:
+        topic = self._current()
+        if topic is None:
+            return
+        used = self.counts.get(topic.id, (0, 0))[0]
+        question = f"Delete this topic?\n{topic.text}"
+        if used:
+            question += f"\nIt has {used} dialogue(s); they are kept."
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._write(lambda: service.remove_topic(self.store, topic.id, force=True), "topic deleted")
+
+        self.app.push_screen(Confirm(question, "Delete"), done)
+
+    def action_toggle(self) -> None:
+        topic = self._current()
+        if topic is not None:
+            changed = topic.model_copy(update={"enabled": not topic.enabled})
+            self._write(lambda: (self.store.topics.put(changed), self.store.flush()),
+                        "enabled" if changed.enabled else "disabled")
+
+    def action_import_file(self) -> None:
+        def done(path: str | None) -> None:
+            if path:
+                self.import_topics(path)
+
+        self.app.push_screen(Ask("Import topics from which file? (text, JSONL or CSV)", placeholder="path/to/topics.txt"), done)
+
+    @work(thread=True, exclusive=True, group="topics-write", exit_on_error=False)
+    def import_topics(self, path: str) -> None:
+        from pathlib import Path
+
+        try:
+            report = service.import_topics(self.store, Path(path).expanduser())
+        except InputError as exc:
+            self.app.call_from_thread(self.notify, f"import failed, nothing added: {exc}", severity="error", timeout=10)
+            return
+        skipped = f"; {len(report.duplicates)} duplicates skipped" if report.duplicates else ""
+        self.app.call_from_thread(self.notify, f"imported {len(report.added)} topics{skipped}")
+
+    @work(thread=True, group="topics-write", exit_on_error=False)
+    def _write(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            change()
+        except (ValueError, LookupError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, message)
+
+    def action_expand(self) -> None:
+        def done(fields: ExpandFields | None) -> None:
+            if fields:
+                self.expand(fields)
+
+        self.app.push_screen(ExpandForm(self.app.workspace.config.studio.teacher), done)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="topics-expand", exit_on_error=False)
+    def expand(self, fields: ExpandFields) -> None:
+        from studio.config import ConfigError
+        from studio.llm.errors import LLMError
+        from studio.llm.registry import build_client
+        from studio.synth.expand import expand
+        from studio.synth.prompts import Prompts
+
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        status = self.query_one("#topics-status", Static)
+
+        def progress(report) -> None:  # type: ignore[no-untyped-def]
+            self.app.call_from_thread(status.update, f"expanding: round {report.rounds} · {len(report.accepted)}/"
+                                                     f"{fields.count} accepted · {len(report.rejected)} turned away")
+
+        async def run():  # type: ignore[no-untyped-def]
+            client = build_client(ws.config, ws.secrets, fields.provider, store=self.store, workspace=ws.root)
+            try:
+                return await expand(self.store, client, Prompts(ws.root), fields.count, threshold=fields.threshold,
+                                    on_round=progress)
+            finally:
+                await client.aclose()
+
+        try:
+            report = asyncio.run(run())
+        except (ConfigError, LLMError, ValueError) as exc:
+            self.app.call_from_thread(status.update, "")
+            self.app.call_from_thread(self.notify, f"expansion failed: {exc}", severity="error", timeout=10)
+            return
+        note = f" — {report.note}" if report.note else ""
+        self.app.call_from_thread(status.update, f"expansion done: {len(report.accepted)} added, "
+                                                 f"{len(report.rejected)} turned away (r to review){note}")
+
+    def action_rejected(self) -> None:
+        self.open_rejected()
+
+    @work(thread=True, exclusive=True, group="topics-load-rejected", exit_on_error=False)
+    def open_rejected(self) -> None:
+        rejected = sorted(self.store.rejected.all(), key=lambda r: -r.similarity)
+        if not rejected:
+            self.app.call_from_thread(self.notify, "no rejected candidates yet (run an expansion with x)")
+            return
+
+        def done(rejected_id: str | None) -> None:
+            if rejected_id:
+                self.accept_rejected(rejected_id)
+
+        self.app.call_from_thread(self.app.push_screen, RejectedReview(rejected), done)
+
+    @work(thread=True, group="topics-write", exit_on_error=False)
+    def accept_rejected(self, rejected_id: str) -> None:
+        r = self.store.rejected.get(rejected_id)
+        if r is None:
+            return
+        with self.store.atomic():
+            self.store.topics.put(Topic(text=r.text, source=TopicSource.EXPANDED))
+            self.store.rejected.delete(rejected_id)
+        self.app.call_from_thread(self.notify, "accepted as a topic")

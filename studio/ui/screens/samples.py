@@ -1,0 +1,349 @@
+"""The Samples pane: every teacher turn, filtered and sorted, inspected, edited and reviewed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.widgets import DataTable, Input, Static
+
+from studio.domain import ReviewStatus
+from studio.domain.contract import CHECK_IDS
+from studio.domain.faults import STUDENT_FAULTS, FaultKind
+from studio.synth import review
+from studio.synth.review import SampleRow
+from studio.ui.modals.common import Confirm
+from studio.ui.modals.forms import AnswerEditor
+from studio.ui.screens.base import Pane
+from studio.ui.widgets.sample_view import SampleView, render_sample
+
+PAGE = 300
+COLUMNS = (("num", "#"), ("topic", "Topic"), ("turn", "Turn"), ("fault", "Fault"), ("checks", "Checks"), ("review", "Review"),
+           ("words", "Words"), ("provider", "Provider"))
+FAULTS = ("all", *(k.value for k in STUDENT_FAULTS), FaultKind.OPENING.value)
+CHECKS = ("all", "failing", *CHECK_IDS)
+REVIEWS = ("all", *(r.value for r in ReviewStatus))
+SORTS = ("order", "topic", "turn", "fault", "checks", "review", "words")
+
+
+class SamplesScreen(Pane):
+    TITLE_TEXT = "Samples"
+    HELP = ("Every teacher turn is a training sample. Filter with the search box and `f` (fault), `c` (check), "
+            "`v` (review status), `q` (the needs-review queue: failed checks, fault mismatches, low rubric limits); "
+            "`o` changes the sort. Review with `a` approve and `x` reject, `e` edits the answer with live checks, "
+            "`u` undoes, `w` toggles the training weight, `r` regenerates the turn with the repair prompt, "
+            "`n`/`p` jump to the next/previous sample needing review, `A`/`X` approve/reject everything the "
+            "filter shows.")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="samples.search"),
+        Binding("a", "review('approved')", "Approve", id="samples.approve"),
+        Binding("x", "review('rejected')", "Reject", id="samples.reject"),
+        Binding("e", "edit", "Edit", id="samples.edit"),
+        Binding("u", "undo", "Undo", id="samples.undo"),
+        Binding("w", "weight", "Weight", id="samples.weight"),
+        Binding("r", "regenerate", "Regenerate", id="samples.regenerate"),
+        Binding("n", "next_review(1)", "Next to review", id="samples.next"),
+        Binding("p", "next_review(-1)", "Previous", show=False, id="samples.previous"),
+        Binding("f", "cycle('fault')", "Fault", id="samples.fault"),
+        Binding("c", "cycle('check')", "Check", show=False, id="samples.check"),
+        Binding("v", "cycle('review')", "Review filter", show=False, id="samples.review_filter"),
+        Binding("q", "queue", "Queue", id="samples.queue"),
+        Binding("o", "cycle('sort')", "Sort", show=False, id="samples.sort"),
+        Binding("A", "bulk('approved')", "Approve all shown", show=False, id="samples.bulk_approve"),
+        Binding("X", "bulk('rejected')", "Reject all shown", show=False, id="samples.bulk_reject"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, SampleRow] = {}
+        self.topics: dict[str, str] = {}
+        self.view: list[SampleRow] = []
+        self.shown = 0
+        self.fault, self.check, self.review_filter, self.sort = "all", "all", "all", "order"
+        self.queue = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Input(placeholder="search samples (topic, provider, run, id) — / to focus", id="sample-search")
+        yield Static("", id="sample-filters", classes="status")
+        with Container(id="samples-body"):
+            table: DataTable[str] = DataTable(id="samples-table", cursor_type="row", zebra_stripes=True)
+            table.border_title = "Samples"
+            yield table
+            yield SampleView(id="sample-view")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        table.focus()
+        self.load()
+
+    def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
+        ids = {i for table, i in changes if table == "dialogues"}
+        if None in ids or any(table == "topics" for table, _ in changes):
+            self.load()
+        elif ids:
+            self.load_dialogues(sorted(i for i in ids if i))
+
+    # -- data -----------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="samples-load", exit_on_error=False)
+    def load(self) -> None:
+        rows = review.all_rows(self.store)
+        topics = {t_id: raw.get("title") or raw["text"] for t_id, raw in self.store.topics.raw()}
+        self.app.call_from_thread(self._replace, {r.key: r for r in rows}, topics)
+
+    @work(thread=True, group="samples-load-some", exit_on_error=False)
+    def load_dialogues(self, ids: list[str]) -> None:
+        providers = {run_id: (raw.get("config") or {}).get("teacher_provider") or raw.get("kind", "")
+                     for run_id, raw in self.store.runs.raw()}
+        fresh: dict[str, SampleRow] = {}
+        for dialogue_id in ids:
+            d = self.store.dialogues.get(dialogue_id)
+            if d is not None:
+                fresh.update({r.key: r for r in review.rows_of(d.model_dump(mode="json"), providers)})
+        self.app.call_from_thread(self._merge, ids, fresh)
+
+    def _replace(self, rows: dict[str, SampleRow], topics: dict[str, str]) -> None:
+        self.rows, self.topics = rows, topics
+        self.apply()
+
+    def _merge(self, ids: list[str], fresh: dict[str, SampleRow]) -> None:
+        for key in [k for k, r in self.rows.items() if r.dialogue_id in ids and k not in fresh]:
+            del self.rows[key]
+        self.rows.update(fresh)
+        self.apply()
+
+    def _matches(self, r: SampleRow, query: str) -> bool:
+        if self.fault != "all" and r.intended != self.fault:
+            return False
+        if self.check == "failing" and not r.failed or self.check not in ("all", "failing") and self.check not in r.failed:
+            return False
+        if self.review_filter != "all" and r.review != self.review_filter:
+            return False
+        if self.queue and not r.needs_review:
+            return False
+        if query:
+            hay = f"{self.topics.get(r.topic_id, '')} {r.provider} {r.run_id} {r.key} {' '.join(r.failed)}".lower()
+            return query in hay
+        return True
+
+    def _sort_key(self, r: SampleRow):  # type: ignore[no-untyped-def]
+        return {"order": (r.run_id, r.dialogue_id, r.index), "topic": self.topics.get(r.topic_id, ""),
+                "turn": r.turn_no, "fault": r.intended, "checks": (-len(r.failed), r.failed),
+                "review": r.review, "words": -r.words}[self.sort]
+
+    def apply(self) -> None:
+        """Refilter and show the first pages, updating rows in place."""
+        query = self.query_one("#sample-search", Input).value.strip().lower()
+        self.view = sorted((r for r in self.rows.values() if self._matches(r, query)), key=self._sort_key)
+        self.shown = min(len(self.view), max(PAGE, self.shown))
+        self._sync()
+
+    def _cells(self, r: SampleRow, position: int) -> tuple[str, ...]:
+        fault = FaultKind(r.intended).label + ("" if not r.mismatch else f"→{FaultKind(r.observed).label}")
+        checks = "✓" if not r.failed else " ".join(f.split(".")[1] for f in r.failed[:2]) + ("…" if len(r.failed) > 2 else "")
+        review_cell = {"approved": "✓ approved", "rejected": "✗ rejected"}.get(r.review, "· pending")
+        if r.weight == 0:
+            review_cell += " w0"
+        return (str(position + 1), self.topics.get(r.topic_id, r.topic_id), str(r.turn_no), fault, checks, review_cell,
+                str(r.words), r.provider)
+
+    def _sync(self) -> None:
+        """Show the first ``shown`` rows of the view: remove, add and update rows in place, then order them."""
+        table = self.query_one(DataTable)
+        page = self.view[: self.shown]
+        wanted = {r.key for r in page}
+        for row_key in list(table.rows):
+            if row_key.value not in wanted:
+                table.remove_row(row_key)
+        for position, r in enumerate(page):
+            cells = self._cells(r, position)
+            if r.key in table.rows:
+                for (column, _), value in zip(COLUMNS, cells, strict=True):
+                    if table.get_cell(r.key, column) != value:
+                        table.update_cell(r.key, column, value)
+            else:
+                table.add_row(*cells, key=r.key)
+        table.sort("num", key=int)
+        table.border_title = f"Samples · {len(self.view)} of {len(self.rows)}"
+        filters = [f"fault {self.fault}", f"check {self.check}", f"review {self.review_filter}", f"sort {self.sort}"]
+        if self.queue:
+            filters.insert(0, "NEEDS-REVIEW QUEUE")
+        self.query_one("#sample-filters", Static).update(" · ".join(filters) + f" · showing {len(page)}")
+
+    # -- selection and detail -------------------------------------------------------------------
+    def _current(self) -> SampleRow | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key or "")
+
+    @on(DataTable.RowHighlighted, "#samples-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.shown - 20 and self.shown < len(self.view):
+            self.shown = min(len(self.view), self.shown + PAGE)
+            self._sync()
+        if event.row_key.value:
+            self.show_detail(event.row_key.value)
+
+    @work(thread=True, exclusive=True, group="samples-detail", exit_on_error=False)
+    def show_detail(self, key: str) -> None:
+        try:
+            d, index, _ = review.load_sample(self.store, key)
+        except LookupError:
+            return
+        topic = self.store.topics.get(d.topic_id)
+        body = render_sample(d, index, topic.text if topic else "(deleted topic)")
+        self.app.call_from_thread(self.query_one(SampleView).show, body)
+
+    @on(Input.Changed, "#sample-search")
+    def _search(self) -> None:
+        self.shown = 0
+        self.apply()
+
+    @on(Input.Submitted, "#sample-search")
+    def _search_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    # -- actions --------------------------------------------------------------------------------
+    @property
+    def author(self) -> str:
+        return review.author_name(self.app.workspace.config.studio.reviewer)  # type: ignore[attr-defined]
+
+    def action_search(self) -> None:
+        self.query_one("#sample-search", Input).focus()
+
+    def action_cycle(self, what: str) -> None:
+        options = {"fault": FAULTS, "check": CHECKS, "review": REVIEWS, "sort": SORTS}[what]
+        attr = "review_filter" if what == "review" else what
+        current = getattr(self, attr)
+        setattr(self, attr, options[(options.index(current) + 1) % len(options)])
+        self.shown = 0
+        self.apply()
+
+    def action_queue(self) -> None:
+        self.queue = not self.queue
+        self.shown = 0
+        self.apply()
+
+    def action_review(self, status: str) -> None:
+        row = self._current()
+        if row is not None:
+            self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), f"{status}")
+
+    def action_bulk(self, status: str) -> None:
+        keys = [r.key for r in self.view]
+        if not keys:
+            return
+        verb = "Approve" if status == "approved" else "Reject"
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._do(lambda: review.set_review(self.store, keys, ReviewStatus(status), self.author),
+                         f"{status} {len(keys)} samples")
+
+        self.app.push_screen(Confirm(f"{verb} all {len(keys)} samples the filter shows?", verb), done)
+
+    def action_weight(self) -> None:
+        row = self._current()
+        if row is not None:
+            self._do(lambda: review.toggle_weight(self.store, row.key, self.author), "weight changed")
+
+    def action_undo(self) -> None:
+        row = self._current()
+        if row is not None:
+            self._do(lambda: review.undo(self.store, row.key, self.author) or (_ for _ in ()).throw(
+                LookupError("nothing to undo for this sample")), "undone")
+
+    def action_next_review(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        keys = [r.key for r in self.view]
+        current = self._current()
+        start = keys.index(current.key) if current and current.key in keys else -1
+        for offset in range(1, len(keys) + 1):
+            i = (start + step * offset) % len(keys)
+            if self.view[i].needs_review:
+                if i >= self.shown:
+                    self.shown = i + PAGE
+                    self._sync()
+                table.move_cursor(row=table.get_row_index(keys[i]))
+                return
+        self.notify("nothing needs review in this view")
+
+    def action_edit(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.open_editor(row.key)
+
+    @work(thread=True, group="samples-write", exit_on_error=False)
+    def open_editor(self, key: str) -> None:
+        d, index, turn = review.load_sample(self.store, key)
+
+        def check(text: str):  # type: ignore[no-untyped-def]
+            return review.recheck(d, index, text).checks
+
+        def done(raw: str | None) -> None:
+            if raw is not None and raw != turn.raw:
+                self._do(lambda: review.edit_answer(self.store, key, raw, self.author), "saved; checks re-run")
+
+        self.app.call_from_thread(self.app.push_screen, AnswerEditor(turn.raw, check), done)
+
+    @work(thread=True, group="samples-write", exit_on_error=False)
+    def _do(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            change()
+        except (LookupError, ValueError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+            return
+        self.app.call_from_thread(self.notify, message, timeout=2)
+
+    def action_regenerate(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.regenerate(row.key)
+
+    @work(thread=True, exclusive=True, group="samples-regenerate", exit_on_error=False)
+    def regenerate(self, key: str) -> None:
+        from studio.config import ConfigError
+        from studio.domain import TeacherTurn
+        from studio.llm.base import Delta, Restart
+        from studio.llm.errors import LLMError
+        from studio.llm.registry import build_client
+        from studio.synth.prompts import Prompts
+
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        view = self.query_one(SampleView)
+        streamed = ""
+
+        async def run() -> TeacherTurn | None:
+            nonlocal streamed
+            client = build_client(ws.config, ws.secrets, ws.config.studio.teacher, store=self.store, workspace=ws.root)
+            try:
+                async for event in review.regenerate(self.store, client, Prompts(ws.root), key, self.author):
+                    if isinstance(event, Restart):
+                        streamed = ""
+                    elif isinstance(event, Delta):
+                        streamed += event.text
+                        self.app.call_from_thread(view.show, f"regenerating…\n\n{streamed}")
+                    elif isinstance(event, TeacherTurn):
+                        return event
+            finally:
+                await client.aclose()
+            return None
+
+        try:
+            turn = asyncio.run(run())
+        except (ConfigError, LLMError, LookupError) as exc:
+            self.app.call_from_thread(self.notify, f"regenerate failed: {exc}", severity="error", timeout=10)
+            return
+        verdict = "passes every check" if turn and turn.passed else "still fails some checks"
+        self.app.call_from_thread(self.notify, f"regenerated; the new answer {verdict}")
+        self.show_detail(key)

@@ -1,0 +1,79 @@
+"""The detail of one sample: the dialogue up to it, the answer with failed checks marked, the rubric limits."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from studio.domain import Dialogue, StudentTurn, TeacherTurn, TurnKind
+from studio.domain.rubric import limits
+
+FIELD_OF = {"reply": "Reply", "suggestion": "Suggestion", "analysis": "Analysis", "fault": "Analysis"}
+
+
+def _badge(text: str, style: str) -> Text:
+    return Text(f" {text} ", style=style)
+
+
+def render_sample(d: Dialogue, index: int, topic: str) -> RenderableType:
+    parts: list[RenderableType] = [Text(topic, style="bold"), Text("")]
+    for i, t in enumerate(d.turns[: index + 1]):
+        if isinstance(t, StudentTurn):
+            line = Text("student  ", style="bold cyan")
+            line.append_text(_badge(t.intended_fault.label, "reverse"))
+            if t.observed_fault and t.observed_fault != t.intended_fault:
+                line.append(" ")
+                line.append_text(_badge(f"observed {t.observed_fault.label}", "reverse red"))
+            line.append(f"  {t.text}")
+            parts.append(line)
+            if t.injection and t.injection.corrections:
+                fixes = "; ".join(f"{w} → {r}" for w, r in t.injection.corrections)
+                parts.append(Text(f"          injected ({t.injection.method}): {fixes}", style="dim"))
+        elif isinstance(t, TeacherTurn) and i < index:
+            said = t.parsed.reply if t.parsed else t.raw
+            parts.append(Text.assemble(("teacher  ", "bold green"), said))
+    turn = d.turns[index]
+    assert isinstance(turn, TeacherTurn)
+    parts += [Text(""), Text(f"teacher answer · turn {index} · review {turn.review.value} · weight {turn.train_weight}"
+                             f" · attempts {turn.attempts}", style="bold")]
+    failed_fields: dict[str, list[str]] = {}
+    for c in turn.checks:
+        field = FIELD_OF.get(c.id.split(".")[0], "")
+        failed_fields.setdefault(field, []).append(f"{'✗' if c.severity == 'error' else '!'} {c.id}: {c.message}")
+    if turn.parsed:
+        for key, value in turn.parsed.to_contract().items():
+            style = "bold red" if key in failed_fields else ""
+            shown = json.dumps(value, ensure_ascii=False, indent=2) if isinstance(value, list) else value
+            parts.append(Text.assemble((f"{key}: ", "bold"), (str(shown), style)))
+            for message in failed_fields.get(key, []):
+                parts.append(Text(f"    {message}", style="red"))
+    else:
+        parts.append(Text(turn.raw, style="red"))
+        parts.append(Text(f"    ✗ could not be read: {turn.parse_error}", style="red"))
+    for message in failed_fields.get("", []):
+        parts.append(Text(message, style="yellow"))
+    cap = limits([c.id for c in turn.checks if c.severity == "error"], opening=turn.kind == TurnKind.OPENING)
+    parts += [Text(""), Text(f"rubric limits: compliance {cap.compliance} · reply {cap.reply} · suggestion "
+                             f"{cap.suggestion} · analysis {cap.analysis}", style="italic")]
+    if turn.edits:
+        last = turn.edits[-1]
+        parts.append(Text(f"last change: {last.field} by {last.author} at {last.at:%Y-%m-%d %H:%M} ({last.note})",
+                          style="dim"))
+    return Group(*parts)
+
+
+class SampleView(VerticalScroll):
+    HELP = ("The whole dialogue up to the selected teacher turn, with the student's fault badges and what the "
+            "injector changed, then the teacher's answer with every failed check next to the field it concerns, "
+            "and the most each rubric dimension can score given those checks.")
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("Select a sample.", id="sample-body")
+
+    def show(self, renderable: RenderableType) -> None:
+        self.query_one("#sample-body", Static).update(renderable)
+        self.scroll_home(animate=False)
