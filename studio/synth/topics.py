@@ -105,3 +105,30 @@ def remove_topic(store: Store, topic_id: str, *, force: bool = False) -> Topic:
     store.topics.delete(topic_id)
     store.flush()
     return topic
+
+
+def update_topic(store: Store, topic_id: str, **fields: object) -> Topic:
+    """Change some fields of a topic, reading it fresh from the store."""
+    topic = store.topics.get(topic_id)
+    if topic is None:
+        raise LookupError(f"no topic with id {topic_id}")
+    if "text" in fields:
+        same = existing_texts(store).get(normalise(str(fields["text"])))
+        if same and same != topic_id:
+            raise DuplicateTopic(f"the same topic already exists as {same}")
+    changed = topic.model_copy(update=fields)
+    store.topics.put(changed)
+    store.flush()
+    return changed
+
+
+def accept_rejected(store: Store, rejected_id: str) -> Topic:
+    """Take a candidate that expansion turned away into the pool after all."""
+    rejected = store.rejected.get(rejected_id)
+    if rejected is None:
+        raise LookupError(f"no rejected candidate {rejected_id}")
+    topic = Topic(text=rejected.text, source=TopicSource.EXPANDED)
+    with store.atomic():
+        store.topics.put(topic)
+        store.rejected.delete(rejected_id)
+    return topic

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
 from studio.resources import style_file
+from studio.store import StoreError
 from studio.ui.commands import JumpProvider
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.screens.topics import TopicsScreen
@@ -37,6 +41,8 @@ class StudioApp(App[None]):
         self.store_changed: Signal[tuple[str, str | None]] = Signal(self, "store-changed")
         self.animation_level = "full" if workspace.config.studio.animations else "none"
         self._unsubscribe = workspace.store.subscribe(self._on_store_change)
+        self._pending_writes: deque[tuple[Callable[[], object], str]] = deque()
+        self._write_lock = threading.Lock()
 
     def on_mount(self) -> None:
         cfg = self.workspace.config.studio
@@ -57,6 +63,23 @@ class StudioApp(App[None]):
             self.call_from_thread(self.store_changed.publish, (table, item_id))
         except RuntimeError:  # already on the app's thread
             self.store_changed.publish((table, item_id))
+
+    def write(self, change: Callable[[], object], message: str = "") -> None:
+        """Run a store change off the UI thread. Changes run one at a time, in the order asked."""
+        self._pending_writes.append((change, message))
+        self._write_one()
+
+    @work(thread=True, group="store-writes", exit_on_error=False)
+    def _write_one(self) -> None:
+        with self._write_lock:
+            change, message = self._pending_writes.popleft()
+            try:
+                change()
+            except (ValueError, LookupError, StoreError) as exc:
+                self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+                return
+        if message:
+            self.call_from_thread(self.notify, message, timeout=2)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

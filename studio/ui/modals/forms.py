@@ -125,6 +125,9 @@ class RejectedReview(ModalScreen[str | None]):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             self.dismiss(key)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(event.row_key.value)
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 

@@ -296,14 +296,8 @@ class SamplesScreen(Pane):
 
         self.app.call_from_thread(self.app.push_screen, AnswerEditor(turn.raw, check), done)
 
-    @work(thread=True, group="samples-write", exit_on_error=False)
     def _do(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
-        try:
-            change()
-        except (LookupError, ValueError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning")
-            return
-        self.app.call_from_thread(self.notify, message, timeout=2)
+        self.app.write(change, message)  # type: ignore[attr-defined]
 
     def action_regenerate(self) -> None:
         row = self._current()

@@ -14,6 +14,7 @@ from studio.domain import Topic, TopicSource
 from studio.export.textfile import InputError
 from studio.synth import topics as service
 from studio.synth.review import all_rows
+from studio.synth.topics import update_topic
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, RejectedReview, TopicFields, TopicForm
 from studio.ui.screens.base import Pane
@@ -148,9 +149,8 @@ class TopicsScreen(Pane):
 
         def done(fields: TopicFields | None) -> None:
             if fields:
-                changed = topic.model_copy(update={"text": service.normalise(fields.text), "title": fields.title,
-                                                   "tags": fields.tags})
-                self._write(lambda: (self.store.topics.put(changed), self.store.flush()), "topic saved")
+                self._write(lambda: update_topic(self.store, topic.id, text=service.normalise(fields.text),
+                                                 title=fields.title, tags=fields.tags), "topic saved")
 
         self.app.push_screen(TopicForm("Edit the topic", topic.text, topic.title, ", ".join(topic.tags)), done)
 
@@ -172,9 +172,8 @@ class TopicsScreen(Pane):
     def action_toggle(self) -> None:
         topic = self._current()
         if topic is not None:
-            changed = topic.model_copy(update={"enabled": not topic.enabled})
-            self._write(lambda: (self.store.topics.put(changed), self.store.flush()),
-                        "enabled" if changed.enabled else "disabled")
+            self._write(lambda: update_topic(self.store, topic.id, enabled=not topic.enabled),
+                        "disabled" if topic.enabled else "enabled")
 
     def action_import_file(self) -> None:
         def done(path: str | None) -> None:
@@ -195,14 +194,8 @@ class TopicsScreen(Pane):
         skipped = f"; {len(report.duplicates)} duplicates skipped" if report.duplicates else ""
         self.app.call_from_thread(self.notify, f"imported {len(report.added)} topics{skipped}")
 
-    @work(thread=True, group="topics-write", exit_on_error=False)
     def _write(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
-        try:
-            change()
-        except (ValueError, LookupError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.notify, message)
+        self.app.write(change, message)  # type: ignore[attr-defined]
 
     def action_expand(self) -> None:
         def done(fields: ExpandFields | None) -> None:
@@ -260,12 +253,5 @@ class TopicsScreen(Pane):
 
         self.app.call_from_thread(self.app.push_screen, RejectedReview(rejected), done)
 
-    @work(thread=True, group="topics-write", exit_on_error=False)
     def accept_rejected(self, rejected_id: str) -> None:
-        r = self.store.rejected.get(rejected_id)
-        if r is None:
-            return
-        with self.store.atomic():
-            self.store.topics.put(Topic(text=r.text, source=TopicSource.EXPANDED))
-            self.store.rejected.delete(rejected_id)
-        self.app.call_from_thread(self.notify, "accepted as a topic")
+        self._write(lambda: service.accept_rejected(self.store, rejected_id), "accepted as a topic")

@@ -74,6 +74,11 @@ class SampleView(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("Select a sample.", id="sample-body")
 
+    plain = ""
+
     def show(self, renderable: RenderableType) -> None:
+        """Show a sample (or streamed text); ``plain`` keeps its text for tests and copying."""
+        parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+        self.plain = "\n".join(getattr(p, "plain", str(p)) for p in parts)
         self.query_one("#sample-body", Static).update(renderable)
         self.scroll_home(animate=False)
