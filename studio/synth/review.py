@@ -44,6 +44,7 @@ class SampleRow:
     run_id: str
     weight: int
     floor: int
+    order: tuple[str, int, int] = ("", 0, 0)  # run, dialogue position in it, turn
 
     @property
     def mismatch(self) -> bool:
@@ -81,9 +82,10 @@ def rows_of(doc: dict[str, Any], providers: dict[str, str]) -> Iterable[SampleRo
         yield SampleRow(
             key=sample_key(doc["id"], i), dialogue_id=doc["id"], index=i, topic_id=doc.get("topic_id", ""),
             turn_no=teacher_no, kind=t.get("kind", "reply"), intended=intended, observed=observed, failed=failed,
-            review=t.get("review", "pending"), words=word_count(parsed.get("Reply", "")) if parsed else 0,
+            review=t.get("review", "pending"), words=word_count(parsed.get("reply", "")) if parsed else 0,
             provider=providers.get(doc.get("run_id") or "", doc.get("source", "")), run_id=doc.get("run_id") or "",
             weight=t.get("train_weight", 1), floor=min(cap.reply, cap.suggestion, cap.analysis),
+            order=(doc.get("run_id") or "", doc.get("index") or 0, i),
         )
 
 

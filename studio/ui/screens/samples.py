@@ -135,7 +135,7 @@ class SamplesScreen(Pane):
         return True
 
     def _sort_key(self, r: SampleRow):  # type: ignore[no-untyped-def]
-        return {"order": (r.run_id, r.dialogue_id, r.index), "topic": self.topics.get(r.topic_id, ""),
+        return {"order": r.order, "topic": self.topics.get(r.topic_id, ""),
                 "turn": r.turn_no, "fault": r.intended, "checks": (-len(r.failed), r.failed),
                 "review": r.review, "words": -r.words}[self.sort]
 
