@@ -19,8 +19,9 @@ from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, RejectedReview, TopicFields, TopicForm
 from studio.ui.screens.base import Pane
 
-COLUMNS = (("text", "Topic"), ("title", "Title"), ("source", "Source"), ("on", "On"), ("dialogues", "Dialogues"),
-           ("samples", "Samples"), ("share", "Share"))
+# The long Chinese scenario comes last, so the short columns stay visible at 80 columns.
+COLUMNS = (("title", "Title"), ("source", "Source"), ("on", "On"), ("dialogues", "Dlg"), ("samples", "Smp"),
+           ("share", "Share"), ("text", "Topic"))
 SOURCES = ("all", *(s.value for s in TopicSource))
 
 
@@ -99,7 +100,7 @@ class TopicsScreen(Pane):
                 table.remove_row(row_key)
         for t in visible:
             d, s = self.counts.get(t.id, (0, 0))
-            cells = (t.text, t.title, t.source.value, "yes" if t.enabled else "no", str(d), str(s), f"{s / total_samples:.1%}")
+            cells = (t.title, t.source.value, "yes" if t.enabled else "no", str(d), str(s), f"{s / total_samples:.1%}", t.text)
             if t.id in table.rows:
                 for (key, _), value in zip(COLUMNS, cells, strict=True):
                     if table.get_cell(t.id, key) != value:
