@@ -168,7 +168,7 @@ class SamplesScreen(Pane):
             if r.key in table.rows:
                 for (column, _), value in zip(COLUMNS, cells, strict=True):
                     if table.get_cell(r.key, column) != value:
-                        table.update_cell(r.key, column, value)
+                        table.update_cell(r.key, column, value, update_width=True)
             else:
                 table.add_row(*cells, key=r.key)
         table.sort("num", key=int)

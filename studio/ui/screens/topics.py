@@ -104,7 +104,7 @@ class TopicsScreen(Pane):
             if t.id in table.rows:
                 for (key, _), value in zip(COLUMNS, cells, strict=True):
                     if table.get_cell(t.id, key) != value:
-                        table.update_cell(t.id, key, value)
+                        table.update_cell(t.id, key, value, update_width=True)
             else:
                 table.add_row(*cells, key=t.id)
         order = {t.text: i for i, t in enumerate(visible)}
