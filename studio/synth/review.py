@@ -19,7 +19,6 @@ from studio.domain import (
     utcnow,
 )
 from studio.domain.contract import Student
-from studio.domain.learner import word_count
 from studio.domain.rubric import limits
 from studio.store import Store
 from studio.synth.turns import _teacher_reply, judge_answer
@@ -78,21 +77,47 @@ def rows_of(doc: dict[str, Any], providers: dict[str, str]) -> Iterable[SampleRo
         intended = before.get("intended_fault", "normal") if before else FaultKind.OPENING.value
         observed = (before.get("observed_fault") or intended) if before else FaultKind.OPENING.value
         parsed = t.get("parsed") or {}
-        cap = limits(failed, opening=t.get("kind") == TurnKind.OPENING.value)
+        floor = 3
+        if failed:
+            cap = limits(failed, opening=t.get("kind") == TurnKind.OPENING.value)
+            floor = min(cap.reply, cap.suggestion, cap.analysis)
         yield SampleRow(
             key=sample_key(doc["id"], i), dialogue_id=doc["id"], index=i, topic_id=doc.get("topic_id", ""),
             turn_no=teacher_no, kind=t.get("kind", "reply"), intended=intended, observed=observed, failed=failed,
-            review=t.get("review", "pending"), words=word_count(parsed.get("reply", "")) if parsed else 0,
+            review=t.get("review", "pending"), words=len(parsed.get("reply", "").split()) if parsed else 0,
             provider=providers.get(doc.get("run_id") or "", doc.get("source", "")), run_id=doc.get("run_id") or "",
-            weight=t.get("train_weight", 1), floor=min(cap.reply, cap.suggestion, cap.analysis),
+            weight=t.get("train_weight", 1), floor=floor,
             order=(doc.get("run_id") or "", doc.get("index") or 0, i),
         )
 
 
+def run_providers(store: Store) -> dict[str, str]:
+    return {run_id: (raw.get("config") or {}).get("teacher_provider") or raw.get("kind", "")
+            for run_id, raw in store.runs.raw()}
+
+
 def all_rows(store: Store) -> list[SampleRow]:
-    providers = {run_id: (raw.get("config") or {}).get("teacher_provider") or raw.get("kind", "")
-                 for run_id, raw in store.runs.raw()}
+    providers = run_providers(store)
     return [row for _, doc in store.dialogues.raw() for row in rows_of(doc, providers)]
+
+
+def row_chunks(store: Store, first: int = 250, size: int = 2500) -> Iterable[list[SampleRow]]:
+    """All rows, in chunks of dialogues: a small first chunk so a table can show a page at once."""
+    providers = run_providers(store)
+    docs = store.dialogues.raw()
+    start, step = 0, first
+    while start < len(docs):
+        yield [row for _, doc in docs[start : start + step] for row in rows_of(doc, providers)]
+        start, step = start + step, size
+
+
+def samples_per_topic(store: Store) -> dict[str, int]:
+    """Teacher turns per topic, counted without building rows."""
+    counts: dict[str, int] = {}
+    for _, doc in store.dialogues.raw():
+        n = sum(1 for t in doc.get("turns", ()) if t.get("role") == "teacher" and t.get("parsed") is not None)
+        counts[doc.get("topic_id", "")] = counts.get(doc.get("topic_id", ""), 0) + n
+    return counts
 
 
 def author_name(configured: str = "") -> str:

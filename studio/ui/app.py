@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
 
@@ -18,6 +19,13 @@ from studio.ui.commands import JumpProvider
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.screens.topics import TopicsScreen
 from studio.workspace import Workspace
+
+
+class StoreChanged(Message):
+    def __init__(self, table: str, item_id: str | None) -> None:
+        super().__init__()
+        self.table, self.item_id = table, item_id
+
 
 PANES = {"topics": ("1", "f2", "Topics"), "samples": ("3", "f4", "Samples")}
 
@@ -42,6 +50,8 @@ class StudioApp(App[None]):
         self.animation_level = "full" if workspace.config.studio.animations else "none"
         self._unsubscribe = workspace.store.subscribe(self._on_store_change)
         self._pending_writes: deque[tuple[Callable[[], object], str]] = deque()
+        self.prebuilt_rows: dict | None = None  # sample rows built in the background at start-up
+        self.changed_since_prebuild: set[str | None] = set()
         self._write_lock = threading.Lock()
 
     def on_mount(self) -> None:
@@ -56,13 +66,29 @@ class StudioApp(App[None]):
         note = self.workspace.store.recovered_note
         if note:
             self.notify(note, severity="warning", timeout=20)
+        self.call_after_refresh(self.prebuild_rows)
+
+    @work(thread=True, group="prebuild", exit_on_error=False)
+    def prebuild_rows(self) -> None:
+        """Build the Samples pane's rows while the user looks at the first pane."""
+        import time
+
+        from studio.synth.review import row_chunks
+
+        rows: dict = {}
+        for chunk in row_chunks(self.workspace.store, first=500):
+            rows.update((r.key, r) for r in chunk)
+            time.sleep(0.001)  # leave the UI thread the interpreter between chunks
+        self.prebuilt_rows = rows
 
     def _on_store_change(self, table: str, item_id: str | None) -> None:
         """Called from any thread after a store write; panes listen to ``store_changed``."""
-        try:
-            self.call_from_thread(self.store_changed.publish, (table, item_id))
-        except RuntimeError:  # already on the app's thread
-            self.store_changed.publish((table, item_id))
+        if table == "dialogues":
+            self.changed_since_prebuild.add(item_id)
+        self.post_message(StoreChanged(table, item_id))  # thread-safe, and the writer never waits on the UI
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.store_changed.publish((message.table, message.item_id))
 
     def write(self, change: Callable[[], object], message: str = "") -> None:
         """Run a store change off the UI thread. Changes run one at a time, in the order asked."""

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from studio.domain import Topic, TopicSource
 from studio.export.textfile import InputError
 from studio.synth import topics as service
-from studio.synth.review import all_rows
+from studio.synth.review import samples_per_topic
 from studio.synth.topics import update_topic
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, RejectedReview, TopicFields, TopicForm
@@ -74,8 +74,8 @@ class TopicsScreen(Pane):
     def load(self) -> None:
         topics = sorted(self.store.topics.all(), key=lambda t: (t.created, t.id))
         dialogues = Counter(raw["topic_id"] for _, raw in self.store.dialogues.raw())
-        samples = Counter(r.topic_id for r in all_rows(self.store))
-        self.app.call_from_thread(self._fill, topics, {t.id: (dialogues[t.id], samples[t.id]) for t in topics})
+        samples = samples_per_topic(self.store)
+        self.app.call_from_thread(self._fill, topics, {t.id: (dialogues[t.id], samples.get(t.id, 0)) for t in topics})
 
     def _visible(self) -> list[Topic]:
         query = self.query_one("#topic-search", Input).value.strip().lower()
