@@ -20,6 +20,7 @@ from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.screens.base import Pane
 from studio.ui.widgets.sample_view import SampleView, render_sample
+from studio.ui.widgets.tables import reconcile, setup
 
 PAGE = 300
 SYNC_LIMIT = 60_000
@@ -82,10 +83,7 @@ class SamplesScreen(Pane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        table.focus()
+        setup(self.query_one(DataTable), COLUMNS)
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
@@ -206,24 +204,7 @@ class SamplesScreen(Pane):
         """Show the first ``shown`` rows of the view: remove, add and update rows in place, then order them."""
         table = self.query_one(DataTable)
         page = self.view[: self.shown]
-        wanted = {r.key for r in page}
-        stale = [k for k in table.rows if k.value not in wanted]
-        if len(stale) > len(table.rows) // 2:
-            # A new filter or sort replaces most of the page: DataTable removes rows one by one in O(n)
-            # each, so a fresh page is much cheaper. The table only ever holds a few pages, never all rows.
-            table.clear()
-        else:
-            for row_key in stale:
-                table.remove_row(row_key)
-        for position, r in enumerate(page):
-            cells = self._cells(r, position)
-            if r.key in table.rows:
-                for (column, _), value in zip(COLUMNS, cells, strict=True):
-                    if table.get_cell(r.key, column) != value:
-                        table.update_cell(r.key, column, value, update_width=True)
-            else:
-                table.add_row(*cells, key=r.key)
-        table.sort("num", key=int)
+        reconcile(table, COLUMNS, [(r.key, self._cells(r, i)) for i, r in enumerate(page)])
         table.border_title = f"Samples · {len(self.view)} of {self.total}"
         filters = [f"fault {self.fault}", f"check {self.check}", f"review {self.review_filter}", f"sort {self.sort}"]
         if self.queue:

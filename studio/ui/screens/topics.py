@@ -18,6 +18,7 @@ from studio.synth.topics import update_topic
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, RejectedReview, TopicFields, TopicForm
 from studio.ui.screens.base import Pane
+from studio.ui.widgets.tables import reconcile, setup
 
 # The long Chinese scenario comes last, so the short columns stay visible at 80 columns.
 COLUMNS = (("title", "Title"), ("source", "Source"), ("on", "On"), ("dialogues", "Dlg"), ("samples", "Smp"),
@@ -59,10 +60,7 @@ class TopicsScreen(Pane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        table.focus()
+        setup(self.query_one(DataTable), COLUMNS)
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
@@ -94,21 +92,12 @@ class TopicsScreen(Pane):
         table = self.query_one(DataTable)
         visible = self._visible()
         total_samples = sum(s for _, s in self.counts.values()) or 1
-        wanted = {t.id for t in visible}
-        for row_key in list(table.rows):
-            if row_key.value not in wanted:
-                table.remove_row(row_key)
+        rows = []
         for t in visible:
             d, s = self.counts.get(t.id, (0, 0))
-            cells = (t.title, t.source.value, "yes" if t.enabled else "no", str(d), str(s), f"{s / total_samples:.1%}", t.text)
-            if t.id in table.rows:
-                for (key, _), value in zip(COLUMNS, cells, strict=True):
-                    if table.get_cell(t.id, key) != value:
-                        table.update_cell(t.id, key, value, update_width=True)
-            else:
-                table.add_row(*cells, key=t.id)
-        order = {t.text: i for i, t in enumerate(visible)}
-        table.sort("text", key=lambda text: order.get(text, 0))  # rows added later still sit in pool order
+            rows.append((t.id, (t.title, t.source.value, "yes" if t.enabled else "no", str(d), str(s),
+                                f"{s / total_samples:.1%}", t.text)))
+        reconcile(table, COLUMNS, rows, unique="text")
         source = "" if self.source == "all" else f" · source {self.source}"
         table.border_title = f"Topics · {len(visible)} of {len(self.topics)}{source}"
 
