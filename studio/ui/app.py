@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -80,6 +81,9 @@ class StudioApp(App[None]):
             rows.update((r.key, r) for r in chunk)
             time.sleep(0.001)  # leave the UI thread the interpreter between chunks
         self.prebuilt_rows = rows
+        # The store and the rows are millions of long-lived objects: keep them out of the cyclic
+        # collector's full passes, which otherwise pause the UI for hundreds of milliseconds.
+        gc.freeze()
 
     def _on_store_change(self, table: str, item_id: str | None) -> None:
         """Called from any thread after a store write; panes listen to ``store_changed``."""
