@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 
 from textual import on, work
@@ -129,11 +130,20 @@ class SamplesScreen(Pane):
         self.apply()
 
     def _merge(self, ids: list[str], fresh: dict[str, SampleRow]) -> None:
+        """A few dialogues changed: patch the rows and the current view instead of re-sorting everything."""
         gone = set(ids)
         rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # a new dict: workers may read the old
         rows.update(fresh)
         self.rows = rows
-        self.apply()
+        if len(rows) > SYNC_LIMIT:
+            self.apply()
+            return
+        keep = self._matcher(self.query_one("#sample-search", Input).value.strip().lower())
+        key = self._sort_key()
+        view = [r for r in self.view if r.dialogue_id not in gone]
+        for r in sorted(filter(keep, fresh.values()), key=key):
+            bisect.insort(view, r, key=key)
+        self._show_view(view, len(rows))
 
     def _matcher(self, query: str):  # type: ignore[no-untyped-def]
         """One predicate for the current filters, built once per view (it runs on 40,000 rows)."""
