@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import bisect
 import time
 
 from textual import on, work
@@ -68,6 +67,7 @@ class SamplesScreen(Pane):
         self.view: list[SampleRow] = []
         self.shown = 0
         self.total = 0
+        self.query_text = ""
         self.fault, self.check, self.review_filter, self.sort = "all", "all", "all", "order"
         self.queue = False
 
@@ -123,26 +123,34 @@ class SamplesScreen(Pane):
             d = self.store.dialogues.get(dialogue_id)
             if d is not None:
                 fresh.update({r.key: r for r in review.rows_of(d.model_dump(mode="json"), providers)})
-        self.app.call_from_thread(self._merge, ids, fresh)
+        self._merge(ids, fresh)
 
     def _replace(self, rows: dict[str, SampleRow], topics: dict[str, str]) -> None:
         self.rows, self.topics = rows, topics
         self.apply()
 
     def _merge(self, ids: list[str], fresh: dict[str, SampleRow]) -> None:
-        """A few dialogues changed: patch the rows and the current view instead of re-sorting everything."""
+        """A few dialogues changed: patch the rows and the view (on the worker's thread), then show it.
+
+        Rows already shown keep their place (their cells update); new rows join at the end of the
+        view until the next re-sort (`o`, a filter, or a search): the page a person reads never jumps.
+        """
         gone = set(ids)
-        rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # a new dict: workers may read the old
+        rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # new objects: the UI reads the old
         rows.update(fresh)
+        keep = self._matcher(self.query_text)
+        view = []
+        for r in self.view:
+            if r.dialogue_id not in gone:
+                view.append(r)
+            elif (now := fresh.get(r.key)) is not None and keep(now):
+                view.append(now)
+        seen = {r.key for r in view}
+        view.extend(sorted((r for r in fresh.values() if r.key not in seen and keep(r)), key=self._sort_key()))
+        self.app.call_from_thread(self._install, rows, view)
+
+    def _install(self, rows: dict[str, SampleRow], view: list[SampleRow]) -> None:
         self.rows = rows
-        if len(rows) > SYNC_LIMIT:
-            self.apply()
-            return
-        keep = self._matcher(self.query_one("#sample-search", Input).value.strip().lower())
-        key = self._sort_key()
-        view = [r for r in self.view if r.dialogue_id not in gone]
-        for r in sorted(filter(keep, fresh.values()), key=key):
-            bisect.insort(view, r, key=key)
         self._show_view(view, len(rows))
 
     def _matcher(self, query: str):  # type: ignore[no-untyped-def]
@@ -180,7 +188,7 @@ class SamplesScreen(Pane):
         Up to SYNC_LIMIT rows this takes a few tens of milliseconds and is done at once: a thread
         would take ten times as long, sharing the interpreter with the UI it would free.
         """
-        query = self.query_one("#sample-search", Input).value.strip().lower()
+        query = self.query_text
         if len(self.rows) <= SYNC_LIMIT:
             self._show_view(self._view(self.rows, query), len(self.rows))
         else:
@@ -248,7 +256,8 @@ class SamplesScreen(Pane):
         self.app.call_from_thread(self.query_one(SampleView).show, body)
 
     @on(Input.Changed, "#sample-search")
-    def _search(self) -> None:
+    def _search(self, event: Input.Changed) -> None:
+        self.query_text = event.value.strip().lower()
         self.shown = 0
         self.apply()
 
