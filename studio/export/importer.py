@@ -28,7 +28,7 @@ from studio.store import Store
 from studio.synth.detect import observe
 from studio.synth.run import load_off_topic
 from studio.synth.topics import existing_texts, normalise
-from studio.synth.turns import _teacher_reply, judge_answer
+from studio.synth.turns import judge_answer, reply_of
 
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
@@ -125,7 +125,7 @@ class Importer:
             seen = observe(last, off_topic_bank=self.bank)
             student = Student(last, seen, off_topic=seen == FaultKind.OFF_TOPIC)
         check, results = judge_answer(rec.response, rec.kind, student)
-        parsed = _teacher_reply(check.parsed.obj, rec.kind)
+        parsed = reply_of(check.parsed.obj, rec.kind)
         return TeacherTurn(kind=rec.kind, raw=rec.response, parsed=parsed, checks=results, source_key=key,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
 

@@ -84,7 +84,6 @@ class JournalStorage(Storage):
         self.compact_min_bytes = compact_min_bytes
         self._lock = threading.RLock()
         self._pending: dict[tuple[str, str], None] = {}
-        self._pending_since: float | None = None
         self._full_rewrite = False
         self._journal_fh = None
         self._timer: threading.Timer | None = None
@@ -208,8 +207,6 @@ class JournalStorage(Storage):
     def _note_pending(self) -> None:
         if self._closed:
             raise StoreError("the store is closed")
-        if self._pending_since is None:
-            self._pending_since = time.monotonic()
         if self._held:
             return
         if len(self._pending) >= self.batch_size:
@@ -258,7 +255,6 @@ class JournalStorage(Storage):
     def _rollback(self) -> None:
         self._pending.clear()
         self._full_rewrite = False
-        self._pending_since = None
         self._data = self._load()
 
     def flush(self) -> None:
@@ -271,7 +267,6 @@ class JournalStorage(Storage):
                 self._write_snapshot()
             elif self._pending:
                 self._append_batch()
-            self._pending_since = None
 
     def _compaction_due(self) -> bool:
         limit = max(self.compact_min_bytes, int(self.snapshot_bytes * self.compact_ratio))

@@ -21,7 +21,7 @@ from studio.domain import (
 from studio.domain.contract import Student
 from studio.domain.rubric import limits
 from studio.store import Store
-from studio.synth.turns import _teacher_reply, judge_answer
+from studio.synth.turns import judge_answer, reply_of
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def recheck(d: Dialogue, index: int, raw: str) -> TeacherTurn:
     old = d.turns[index]
     assert isinstance(old, TeacherTurn)
     check, results = judge_answer(raw, old.kind, student_for(d, index))
-    parsed = _teacher_reply(check.parsed.obj, old.kind)
+    parsed = reply_of(check.parsed.obj, old.kind)
     return old.model_copy(update={"raw": raw, "parsed": parsed, "checks": results,
                                   "parse_error": None if parsed else "; ".join(check.parsed.problems) or "keys missing"})
 
@@ -190,12 +190,12 @@ def edit_answer(store: Store, key: str, raw: str, author: str, note: str = "edit
     return new
 
 
-def undo(store: Store, key: str, author: str) -> TeacherTurn | None:
+def undo(store: Store, key: str, author: str) -> TeacherTurn:
     """Undo the last change to this sample (an edit of the answer, a review decision or the weight)."""
     with store.atomic():
         d, index, turn = _load(store, key)
         if not turn.edits:
-            return None
+            raise LookupError("nothing to undo for this sample")
         last = turn.edits[-1]
         if last.field == "raw" and last.before is not None:
             restored = recheck(d, index, last.before)
@@ -206,7 +206,6 @@ def undo(store: Store, key: str, author: str) -> TeacherTurn | None:
             elif last.field == "train_weight" and last.before is not None:
                 restored.train_weight = int(last.before)  # type: ignore[assignment]
         restored.edits = [*turn.edits[:-1]]
-        restored.review = restored.review if last.field == "review" else turn.review
         d.turns[index] = restored
         store.dialogues.put(d)
     return restored

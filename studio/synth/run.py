@@ -103,7 +103,9 @@ class Generator:
         self.on_progress = on_progress
         self.max_top_ups = max_top_ups if max_top_ups is not None else max(5, self.config.dialogues // 5)
         self._stop = asyncio.Event()
-        self._fatal: LLMError | None = None
+        self._failure: str | None = None  # why the run stops as failed
+        self._pending: list[asyncio.Future[None]] = []
+        self._max_index = 0
         self._started = time.monotonic()
         self._done_at_start = 0
         self._topics: dict[str, Topic] = {}
@@ -165,7 +167,7 @@ class Generator:
             except LLMError as exc:
                 self.tally.errors[exc.kind] = self.tally.errors.get(exc.kind, 0) + 1
                 if exc.fatal:
-                    self._fatal = exc
+                    self._failure = f"stopped at once: {exc}"
                     self._stop.set()
                     return
                 await self._fail_and_top_up(d, str(exc), gate)
@@ -182,7 +184,7 @@ class Generator:
             self.run.failed += 1
             self.store.dialogues.put(d)
             self.store.flush()
-            self._fatal_note = f"gave up topping up after {self.max_top_ups} failed dialogues (last: {why})"
+            self._failure = f"gave up topping up after {self.max_top_ups} failed dialogues (last: {why})"
             self._stop.set()
             return
         self._max_index += 1
@@ -228,7 +230,6 @@ class Generator:
             self.on_progress(self.progress())
 
     async def execute(self) -> Run:
-        self._fatal_note: str | None = None
         dialogues = run_dialogues(self.store, self.run.id)
         self._recount(dialogues)
         todo = [d for d in dialogues if d.status in (DialogueStatus.PLANNED, DialogueStatus.RUNNING)]
@@ -238,7 +239,7 @@ class Generator:
         self.store.runs.put(self.run)
         self.store.flush()
         gate = asyncio.Semaphore(self.config.concurrency)
-        self._pending: list[asyncio.Future[None]] = [asyncio.ensure_future(self._guarded(d, gate)) for d in todo]
+        self._pending = [asyncio.ensure_future(self._guarded(d, gate)) for d in todo]
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
@@ -249,10 +250,8 @@ class Generator:
                 task.cancel()
             self._finish(RunStatus.PAUSED, "stopped; resume with: studio generate --resume " + self.run.id)
             raise
-        if self._fatal is not None:
-            self._finish(RunStatus.FAILED, f"stopped at once: {self._fatal}")
-        elif self._fatal_note:
-            self._finish(RunStatus.FAILED, self._fatal_note)
+        if self._failure is not None:
+            self._finish(RunStatus.FAILED, self._failure)
         elif self._stop.is_set():
             self._finish(RunStatus.PAUSED, self.run.error or "paused; resume with: studio generate --resume " + self.run.id)
         else:

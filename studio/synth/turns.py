@@ -145,7 +145,7 @@ class TurnMaker:
             current = self.prompts.render("repair", prompt=prompt, answer=raw, problems=problems)
         assert best is not None
         raw, check, results = best
-        parsed = _teacher_reply(check.parsed.obj, kind)
+        parsed = reply_of(check.parsed.obj, kind)
         return TeacherTurn(kind=kind, raw=raw, parsed=parsed, checks=results, attempts=attempts,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
 
@@ -167,7 +167,7 @@ def judge_answer(raw: str, kind: TurnKind, student: Student | None) -> tuple[Tur
     return check, [note, *again.results]
 
 
-def _teacher_reply(obj: dict | None, kind: TurnKind) -> TeacherReply | None:
+def reply_of(obj: dict | None, kind: TurnKind) -> TeacherReply | None:
     if not obj:
         return None
     try:

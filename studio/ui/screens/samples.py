@@ -312,8 +312,7 @@ class SamplesScreen(Pane):
     def action_undo(self) -> None:
         row = self._current()
         if row is not None:
-            self._do(lambda: review.undo(self.store, row.key, self.author) or (_ for _ in ()).throw(
-                LookupError("nothing to undo for this sample")), "undone")
+            self._do(lambda: review.undo(self.store, row.key, self.author), "undone")
 
     def action_next_review(self, step: int) -> None:
         table = self.query_one(DataTable)
