@@ -34,6 +34,7 @@ SORTS = ("order", "topic", "turn", "fault", "checks", "review", "words")
 
 class SamplesScreen(Pane):
     TITLE_TEXT = "Samples"
+    USES = (Container, SampleView, DataTable, Input, Static)
     HELP = ("Every teacher turn is a training sample. Filter with the search box and `f` (fault), `c` (check), "
             "`v` (review status), `q` (the needs-review queue: failed checks, fault mismatches, low rubric limits); "
             "`o` changes the sort. Review with `a` approve and `x` reject, `e` edits the answer with live checks, "
@@ -70,6 +71,7 @@ class SamplesScreen(Pane):
         self.query_text = ""
         self.fault, self.check, self.review_filter, self.sort = "all", "all", "all", "order"
         self.queue = False
+        self._ordered: tuple[dict[str, SampleRow], str, list[SampleRow]] | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -173,6 +175,10 @@ class SamplesScreen(Pane):
             topics = self.topics
             tests.append(lambda r: query in f"{topics.get(r.topic_id, '')} {r.provider} {r.run_id} {r.key} "
                                             f"{' '.join(r.failed)}".lower())
+        if not tests:
+            return lambda r: True
+        if len(tests) == 1:
+            return tests[0]
         return lambda r: all(t(r) for t in tests)
 
     def _sort_key(self):  # type: ignore[no-untyped-def]
@@ -195,8 +201,12 @@ class SamplesScreen(Pane):
             self.compute_view(self.rows, query)
 
     def _view(self, rows: dict[str, SampleRow], query: str) -> list[SampleRow]:
-        keep = self._matcher(query)
-        return sorted(filter(keep, rows.values()), key=self._sort_key())
+        """Filter the rows in the current sort order. The sorted list is kept per (rows, sort):
+        changing a filter then costs one pass over the rows, not a sort."""
+        ordered = self._ordered
+        if ordered is None or ordered[0] is not rows or ordered[1] != self.sort:
+            ordered = self._ordered = (rows, self.sort, sorted(rows.values(), key=self._sort_key()))
+        return list(filter(self._matcher(query), ordered[2]))
 
     @work(thread=True, exclusive=True, group="samples-view", exit_on_error=False)
     def compute_view(self, rows: dict[str, SampleRow], query: str) -> None:
