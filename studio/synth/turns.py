@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -23,7 +24,7 @@ from studio.domain import (
 from studio.domain.contract import Student, TurnCheck, check_turn
 from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import format_history
-from studio.llm.base import ChatRequest, Message
+from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
 from studio.llm.client import CallContext, LLMClient
 from studio.synth.detect import observe
 from studio.synth.prompts import Prompts
@@ -53,19 +54,36 @@ class TurnMaker:
     off_topic_bank: frozenset[str]
     tally: Tally = field(default_factory=Tally)
     budget_check: object = None  # Callable[[], None], raises when the budget is spent
+    on_text: Callable[[str, str], None] | None = None  # (role, text so far): stream answers as they come
 
     async def _ask(self, client: LLMClient, prompt: str, ctx: CallContext, variant: str, *, json_mode: bool = False) -> str:
         if self.budget_check:
             self.budget_check()  # type: ignore[operator]
         request = ChatRequest([Message("user", prompt)], json_mode=json_mode, variant=variant,
                               temperature=0.7 if not json_mode else 0.3)
-        result = await client.chat(request, ctx, use_cache=self.config.use_cache)
+        if self.on_text is None:
+            result = await client.chat(request, ctx, use_cache=self.config.use_cache)
+        else:
+            result = await self._streamed(client, request, ctx)
         self.tally.calls += 1
         self.tally.tokens_in += result.usage.tokens_in
         self.tally.tokens_out += result.usage.tokens_out
         if not result.cached:
             self.tally.cost += client.price.cost(result.usage.tokens_in, result.usage.tokens_out)
         return result.text
+
+    async def _streamed(self, client: LLMClient, request: ChatRequest, ctx: CallContext) -> ChatResult:
+        assert self.on_text is not None
+        text = ""
+        async for event in client.stream(request, ctx, use_cache=self.config.use_cache):
+            if isinstance(event, Restart):
+                text = ""
+            elif isinstance(event, Delta):
+                text += event.text
+            else:
+                return event
+            self.on_text(ctx.role, text)
+        raise TurnFailed("the stream ended without an answer")
 
     # -- student --------------------------------------------------------------------------------
     async def student_turn(self, d: Dialogue, topic: Topic, fault: FaultKind, ctx: CallContext, variant: str) -> StudentTurn:

@@ -14,10 +14,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
 
+from studio.config import ConfigError
+from studio.domain import RunConfig
 from studio.resources import style_file
 from studio.store import StoreError
+from studio.synth.run import Progress
+from studio.ui.background import BackgroundLoop, GenerationControl
 from studio.ui.commands import JumpProvider
+from studio.ui.screens.dashboard import DashboardScreen
 from studio.ui.screens.samples import SamplesScreen
+from studio.ui.screens.simulate import SimulateScreen
 from studio.ui.screens.topics import TopicsScreen
 from studio.workspace import Workspace
 
@@ -28,13 +34,21 @@ class StoreChanged(Message):
         self.table, self.item_id = table, item_id
 
 
-PANES = {"topics": ("1", "f2", "Topics"), "samples": ("3", "f4", "Samples")}
+PANES = {"topics": ("1", "f2", "Topics"), "simulate": ("2", "f3", "Simulate"), "samples": ("3", "f4", "Samples"),
+         "dashboard": ("4", "f5", "Dashboard")}
+
+
+class RunProgress(Message):
+    def __init__(self, progress: Progress | None, note: str) -> None:
+        super().__init__()
+        self.progress, self.note = progress, note
 
 
 class StudioApp(App[None]):
     TITLE = "Kouyu Studio"
     CSS_PATH = [str(style_file("studio.tcss"))]
-    MODES = {"topics": TopicsScreen, "samples": SamplesScreen}
+    MODES = {"topics": TopicsScreen, "simulate": SimulateScreen, "samples": SamplesScreen,
+             "dashboard": DashboardScreen}
     DEFAULT_MODE = "topics"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
@@ -54,6 +68,11 @@ class StudioApp(App[None]):
         self.prebuilt_rows: dict | None = None  # sample rows built in the background at start-up
         self.changed_since_prebuild: set[str | None] = set()
         self._write_lock = threading.Lock()
+        self.run_progress: Signal[Progress | None] = Signal(self, "run-progress")
+        self.models = BackgroundLoop()  # model calls run here, off the UI thread
+        self.generation = GenerationControl(workspace, self.models,
+                                            lambda p, note: self.post_message(RunProgress(p, note)))
+        self.sample_filter_keys: Callable[[], set[str] | None] = lambda: None  # set by the Samples pane
 
     def on_mount(self) -> None:
         cfg = self.workspace.config.studio
@@ -112,6 +131,51 @@ class StudioApp(App[None]):
     def on_store_changed(self, message: StoreChanged) -> None:
         self.store_changed.publish((message.table, message.item_id))
 
+    def on_run_progress(self, message: RunProgress) -> None:
+        self.run_progress.publish(message.progress)
+        if message.note:
+            self.notify(message.note, severity="error" if "failed" in message.note else "information", timeout=8)
+
+    # -- generation runs (Dashboard keys and the palette) ----------------------------------------
+    def start_generation(self, config: RunConfig) -> None:
+        try:
+            run = self.generation.start(config)
+        except (ValueError, LookupError, ConfigError) as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.notify(f"run {run.id} started: {run.planned} dialogues")
+        self.run_progress.publish(None)
+
+    def pause_or_resume(self) -> None:
+        try:
+            if self.generation.active:
+                self.generation.pause()
+                self.notify("pausing after the turns in flight…")
+            else:
+                run = self.generation.resume()
+                self.notify(f"run {run.id} resumed")
+        except (ValueError, LookupError) as exc:
+            self.notify(str(exc), severity="warning")
+        self.run_progress.publish(None)
+
+    def stop_generation(self) -> None:
+        try:
+            self.generation.stop()
+            self.notify("stopping after the turns in flight…")
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+
+    async def _generate_form(self) -> None:
+        await self.switch_mode("dashboard")
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.action_generate()
+
+    async def show_failing(self, check: str) -> None:
+        await self.switch_mode("samples")
+        screen = self.screen
+        if isinstance(screen, SamplesScreen):
+            screen.show_check(check)
+
     def write(self, change: Callable[[], object], message: str = "") -> None:
         """Run a store change off the UI thread. Changes run one at a time, in the order asked."""
         self._pending_writes.append((change, message))
@@ -134,6 +198,10 @@ class StudioApp(App[None]):
         for mode, (num, _, label) in PANES.items():
             yield SystemCommand(f"Go to {label}", f"switch to the {label} pane ({num})",
                                 lambda m=mode: self.switch_mode(m))
+        yield SystemCommand("Start a generation run", "open the run form on the Dashboard (G)",
+                            lambda: self.call_later(self._generate_form))
+        yield SystemCommand("Pause or resume the generation run", "P on the Dashboard", self.pause_or_resume)
+        yield SystemCommand("Stop the generation run", "S on the Dashboard", self.stop_generation)
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description and binding.id:
                 action = binding.action
@@ -143,6 +211,10 @@ class StudioApp(App[None]):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        if self.generation.active:  # leave the run paused (resumable), not half-written
+            self.generation.pause()
+            self.generation.wait(timeout=30)
+        self.models.close()
 
 
 def make_app(workspace: Workspace) -> StudioApp:

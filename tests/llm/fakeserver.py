@@ -42,8 +42,10 @@ class Seen:
 
 class FakeServer:
     def __init__(self, *, latency: float = 0.0, reply: str = REPLY, usage: bool = True, token_ttl: int = 2592000,
-                 responder: Callable[[Any], str] | None = None, chaos: Callable[[], Fault | None] | None = None) -> None:
+                 responder: Callable[[Any], str] | None = None, chaos: Callable[[], Fault | None] | None = None,
+                 piece_delay: float = 0.0) -> None:
         self.latency = latency
+        self.piece_delay = piece_delay  # seconds between streamed pieces: a model writing slowly
         self.reply = reply
         self.responder = responder  # the answer text from the request body (a simulated model)
         self.chaos = chaos  # a fault for some requests, chosen at random
@@ -197,6 +199,8 @@ class FakeServer:
                 writer.transport.abort()  # the connection drops mid-stream
                 return False
             last = n == len(pieces) - 1
+            if self.piece_delay and n:
+                await asyncio.sleep(self.piece_delay)
             if v1:
                 chunk: dict[str, Any] = {"sentence_id": n, "result": piece, "is_end": last}
                 if last and self.usage:
@@ -211,6 +215,19 @@ class FakeServer:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+
+def simulated(seed: int = 3, **options: Any) -> FakeServer:
+    """A started server whose answers come from the offline simulator (a model over real HTTP)."""
+    from studio.llm.base import ChatRequest, Message
+    from studio.llm.offline import OfflineProvider
+
+    sim = OfflineProvider(seed=seed)
+
+    def respond(body: Any) -> str:
+        return sim.respond(ChatRequest([Message(m["role"], m["content"]) for m in body["messages"]]))
+
+    return FakeServer(responder=respond, **options).start()
 
 
 def main() -> None:

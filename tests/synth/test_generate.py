@@ -12,7 +12,7 @@ from studio.domain import DialogueStatus, FaultKind, RunConfig, RunStatus, Stude
 from studio.domain.contract import CHECK_IDS
 from studio.synth.run import run_dialogues
 from studio.synth.service import execute, prepare
-from tests.llm.fakeserver import FakeServer, Fault
+from tests.llm.fakeserver import FakeServer, Fault, simulated
 from tests.workspaces import seeded_workspace
 
 open_ws = seeded_workspace
@@ -88,23 +88,16 @@ concurrency = 8
 
 
 def chaos_server(rate: float, seed: int = 7) -> FakeServer:
-    from studio.llm.base import ChatRequest, Message
-    from studio.llm.offline import OfflineProvider
-
-    sim = OfflineProvider(seed=3)
     rng = random.Random(seed)
     bad_teacher = '{"Reply": "' + " ".join(["long"] * 40) + '", "Suggestion": ["What do you think?"], "Analysis": "Good."}'
     faults = [Fault("status", 429, {"error": {"code": "rate_limit"}}, {"Retry-After": "0.01"}),
               Fault("status", 503, {}), Fault("reset"), Fault("answer", body={"text": "not json at all"}),
               Fault("answer", body={"text": "Sure! " + bad_teacher + "\nstudent: ok"})]
 
-    def respond(body) -> str:
-        return sim.respond(ChatRequest([Message(m["role"], m["content"]) for m in body["messages"]]))
-
     def chaos() -> Fault | None:
         return rng.choice(faults) if rng.random() < rate else None
 
-    return FakeServer(responder=respond, chaos=chaos).start()
+    return simulated(chaos=chaos)
 
 
 def test_run_survives_20_percent_failures(tmp_path) -> None:

@@ -57,3 +57,30 @@ def test_help_overlay(snap_compare, fixed_app) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(fixed_app, terminal_size=(100, 30), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_simulate_pane(snap_compare, fixed_app, size) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("g")
+        for _ in range(100):
+            screen = pilot.app.screen
+            if screen.sim is not None and screen.sim.finished and screen.busy.done():
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_dashboard_pane(snap_compare, fixed_app, size) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=run_before)

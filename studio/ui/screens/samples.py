@@ -87,7 +87,16 @@ class SamplesScreen(Pane):
     def on_mount(self) -> None:
         super().on_mount()
         setup(self.query_one(DataTable), COLUMNS)
+        self.app.sample_filter_keys = lambda: {r.key for r in self.view}  # type: ignore[attr-defined]
         self.load()
+
+    def show_check(self, check: str) -> None:
+        """Show the samples failing ``check`` (from the Dashboard)."""
+        self.check, self.fault, self.review_filter, self.queue, self.query_text = check, "all", "all", False, ""
+        self.query_one("#sample-search", Input).value = ""
+        self.shown = 0
+        self.apply()
+        self.query_one(DataTable).focus()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
         ids = {i for table, i in changes if table == "dialogues"}

@@ -11,28 +11,16 @@ from textual.widgets import Static
 
 from studio.domain import Dialogue, StudentTurn, TeacherTurn, TurnKind
 from studio.domain.rubric import limits
+from studio.ui.widgets.turns import student_lines
 
 FIELD_OF = {"reply": "Reply", "suggestion": "Suggestion", "analysis": "Analysis", "fault": "Analysis"}
-
-
-def _badge(text: str, style: str) -> Text:
-    return Text(f" {text} ", style=style)
 
 
 def render_sample(d: Dialogue, index: int, topic: str) -> RenderableType:
     parts: list[RenderableType] = [Text(topic, style="bold"), Text("")]
     for i, t in enumerate(d.turns[: index + 1]):
         if isinstance(t, StudentTurn):
-            line = Text("student  ", style="bold cyan")
-            line.append_text(_badge(t.intended_fault.label, "reverse"))
-            if t.observed_fault and t.observed_fault != t.intended_fault:
-                line.append(" ")
-                line.append_text(_badge(f"observed {t.observed_fault.label}", "reverse red"))
-            line.append(f"  {t.text}")
-            parts.append(line)
-            if t.injection and t.injection.corrections:
-                fixes = "; ".join(f"{w} → {r}" for w, r in t.injection.corrections)
-                parts.append(Text(f"          injected ({t.injection.method}): {fixes}", style="dim"))
+            parts.extend(student_lines(t))
         elif isinstance(t, TeacherTurn) and i < index:
             said = t.parsed.reply if t.parsed else t.raw
             parts.append(Text.assemble(("teacher  ", "bold green"), said))

@@ -1,0 +1,173 @@
+"""Forms that start model work: a simulated dialogue, and a generation run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from studio.domain import Mix, MixError, Topic
+
+
+class FieldsForm(ModalScreen[object]):
+    """Labelled one-line fields; Enter moves on, Enter on the last field or ctrl+s submits."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Start")]
+    HEADING = ""
+    FIELDS: tuple[tuple[str, str], ...] = ()  # (id, label)
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__()
+        self.values = values
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.HEADING, classes="question")
+            for field_id, label in self.FIELDS:
+                yield Input(self.values.get(field_id, ""), placeholder=label, id=field_id, tooltip=label)
+                yield from self.below(field_id)
+            yield Static("Enter on the last field or ctrl+s starts · Escape cancels", classes="hint")
+
+    def below(self, field_id: str) -> ComposeResult:
+        yield from ()
+
+    def value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value.strip()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == self.FIELDS[-1][0]:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    def action_submit(self) -> None:
+        try:
+            self.dismiss(self.result())
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+
+    def result(self) -> object:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _whole(text: str, name: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got '{text}'") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@dataclass
+class SimulateSetup:
+    topic: Topic
+    teacher: str
+    student: str
+    plan: str
+    turns: int
+
+
+def find_topic(topics: list[Topic], query: str) -> list[Topic]:
+    q = query.strip().lower()
+    return [t for t in topics if not q or q in f"{t.id} {t.title} {t.text}".lower()]
+
+
+class SimulateForm(FieldsForm):
+    HEADING = "Simulate a dialogue"
+    FIELDS = (("topic", "topic: type to search its text or title"), ("teacher", "teacher provider profile"),
+              ("student", "student provider profile"),
+              ("plan", "fault plan: mix, or kinds in turn (normal,short,off_topic,chinese,spelling,grammar)"),
+              ("turns", "teacher turns"))
+
+    def __init__(self, values: dict[str, str], topics: list[Topic], profiles: list[str]) -> None:
+        super().__init__(values)
+        self.topics, self.profiles = topics, profiles
+
+    def below(self, field_id: str) -> ComposeResult:
+        if field_id == "topic":
+            yield Static("", id="topic-match", classes="hint")
+
+    def on_mount(self) -> None:
+        self._match(self.value("topic"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "topic":
+            self._match(event.value)
+
+    def _match(self, query: str) -> None:
+        found = find_topic(self.topics, query)
+        text = f"→ {found[0].title or found[0].text}" + (f"  (+{len(found) - 1} more)" if len(found) > 1 else "") \
+            if found else "no topic matches"
+        self.query_one("#topic-match", Static).update(text)
+
+    def result(self) -> SimulateSetup:
+        found = find_topic(self.topics, self.value("topic"))
+        if not found:
+            raise ValueError("no topic matches the search; type part of a topic's text or title")
+        for role in ("teacher", "student"):
+            if self.value(role) not in self.profiles:
+                raise ValueError(f"unknown {role} provider '{self.value(role)}' (profiles: {', '.join(self.profiles)})")
+        return SimulateSetup(found[0], self.value("teacher"), self.value("student"), self.value("plan") or "mix",
+                             _whole(self.value("turns"), "teacher turns", 1, 20))
+
+
+@dataclass
+class GenerateSetup:
+    dialogues: int
+    teacher: str
+    student: str
+    concurrency: int
+    mix: dict[str, float]
+
+
+class GenerateForm(FieldsForm):
+    HEADING = "Start a generation run"
+    FIELDS = (("dialogues", "dialogues"), ("teacher", "teacher provider profile"),
+              ("student", "student provider profile"), ("concurrency", "dialogues at once"),
+              ("mix", "mix: normal:short:off_topic:chinese:spelling:grammar weights"))
+
+    def __init__(self, values: dict[str, str], profiles: list[str]) -> None:
+        super().__init__(values)
+        self.profiles = profiles
+
+    def below(self, field_id: str) -> ComposeResult:
+        if field_id == "mix":
+            yield Static("relative weights: normalised to shares, so 55:40:5:5:5:5 (sum 115) is fine", classes="hint")
+
+    def result(self) -> GenerateSetup:
+        for role in ("teacher", "student"):
+            if self.value(role) not in self.profiles:
+                raise ValueError(f"unknown {role} provider '{self.value(role)}' (profiles: {', '.join(self.profiles)})")
+        return GenerateSetup(_whole(self.value("dialogues"), "dialogues", 1, 1_000_000), self.value("teacher"),
+                             self.value("student"), _whole(self.value("concurrency"), "concurrency", 1, 512),
+                             parse_mix(self.value("mix")))
+
+
+KINDS = ("normal", "short", "off_topic", "chinese", "spelling", "grammar")
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    parts = [p.strip() for p in text.replace(",", ":").split(":")]
+    if len(parts) != len(KINDS):
+        raise ValueError(f"the mix needs {len(KINDS)} weights separated by ':' ({':'.join(KINDS)})")
+    try:
+        weights = {k: float(p) for k, p in zip(KINDS, parts, strict=True)}
+        Mix.of(weights)
+    except MixError as exc:
+        raise ValueError(f"mix: {exc}") from None
+    except ValueError:
+        raise ValueError(f"the mix weights must be numbers, got '{text}'") from None
+    return weights
+
+
+def mix_text(weights: dict[str, float]) -> str:
+    return ":".join(f"{weights.get(k, 0):g}" for k in KINDS)

@@ -1,0 +1,265 @@
+"""The Dashboard pane: the dataset's distributions beside their numbers, and the generation run panel."""
+
+from __future__ import annotations
+
+import time
+
+import plotext._utility as plotext_utility
+from rich.table import Table
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+from textual_plotext import PlotextPlot
+
+from studio.domain import RunConfig
+from studio.domain.faults import FaultKind
+from studio.synth import dashboard, review
+from studio.synth.dashboard import Stats, bucket_label
+from studio.synth.run import Progress
+from studio.ui.modals.run_forms import GenerateForm, GenerateSetup, mix_text
+from studio.ui.screens.base import Pane
+
+KINDS = dashboard.fault_kinds()
+
+# Plotext removes duplicate ticks through a set, so tick labels come out in an order that changes
+# with each process's string hashing, and the chart with them. Keep the first-seen order instead.
+plotext_utility.no_duplicates = lambda data: list(dict.fromkeys(data))
+
+
+class DashboardScreen(Pane):
+    TITLE_TEXT = "Dashboard"
+    USES = (VerticalScroll, Horizontal, DataTable, Static, PlotextPlot)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HELP = ("The dataset at a glance: fault mix (target share vs actual), the turn-position × fault matrix, check "
+            "pass rates and rubric limits, answer lengths against the 30-word limit, intended vs observed faults, "
+            "topic coverage, review progress, and cost, tokens, latency and errors by provider and role. `s` "
+            "changes the scope (whole dataset, each run, the Samples pane's current filter). In the checks table, "
+            "Enter jumps to the samples failing that check. `G` starts a generation run, `P` pauses or resumes "
+            "it, `S` stops it; its progress shows at the top while it runs.")
+    BINDINGS = [
+        Binding("s", "scope", "Scope", id="dashboard.scope"),
+        Binding("G", "generate", "Generate", id="dashboard.generate"),
+        Binding("P", "pause", "Pause/resume", id="dashboard.pause"),
+        Binding("S", "stop_run", "Stop run", id="dashboard.stop"),
+        Binding("R", "reload", "Refresh", show=False, id="dashboard.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scopes: list[tuple[str, str | None]] = [("all", None)]
+        self.scope = 0
+        self.stats: Stats | None = None
+        self.compute_ms = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static("no generation run in this session · G starts one", id="run-panel", classes="panel")
+        with VerticalScroll(id="dash"):
+            yield Static("", id="dash-scope", classes="status")
+            with Horizontal(classes="chart-row"):
+                yield PlotextPlot(id="mix-plot", classes="chart")
+                yield Static("", id="mix-numbers", classes="numbers")
+            with Horizontal(classes="chart-row"):
+                yield Static("", id="position", classes="numbers wide")
+                yield Static("", id="confusion", classes="numbers wide")
+            with Horizontal(classes="chart-row"):
+                yield PlotextPlot(id="checks-plot", classes="chart")
+                yield DataTable(id="checks-table", cursor_type="row", classes="numbers")
+            with Horizontal(classes="chart-row"):
+                yield PlotextPlot(id="length-reply", classes="chart")
+                yield PlotextPlot(id="length-analysis", classes="chart")
+                yield Static("", id="length-numbers", classes="numbers")
+            with Horizontal(classes="chart-row"):
+                yield PlotextPlot(id="topics-plot", classes="chart")
+                yield Static("", id="topics-numbers", classes="numbers")
+            with Horizontal(classes="chart-row short"):
+                yield Static("", id="review-numbers", classes="numbers")
+                yield Static("", id="floors", classes="numbers")
+            yield Static("", id="cost", classes="numbers wide")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#checks-table", DataTable)
+        table.add_columns("Check", "Pass", "Fail")
+        table.border_title = "Enter: failing samples"
+        self.app.run_progress.subscribe(self, self._progress)  # type: ignore[attr-defined]
+        self._progress(None)
+        self.load()
+
+    def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
+        if any(table in ("dialogues", "runs", "calls", "topics") for table, _ in changes):
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    # -- data -------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
+    def load(self) -> None:
+        runs = sorted(self.store.runs.all(), key=lambda r: r.created, reverse=True)
+        scopes: list[tuple[str, str | None]] = [("all", None), *((f"run {r.id} ({r.kind})", r.id) for r in runs),
+                                                ("samples filter", "filter")]
+        name, value = self.scopes[self.scope] if self.scope < len(self.scopes) else ("all", None)
+        start = time.perf_counter()
+        if value == "filter":
+            stats = dashboard.compute(self.store, keys=self._filter_keys())
+        else:
+            stats = dashboard.compute(self.store, run_id=value)
+        elapsed = (time.perf_counter() - start) * 1000
+        self.app.call_from_thread(self._show, stats, scopes, elapsed)
+
+    def _filter_keys(self) -> set[str]:
+        """The samples the Samples pane's filter shows (all samples when the pane was never opened)."""
+        keys = self.app.sample_filter_keys()  # type: ignore[attr-defined]
+        return keys if keys is not None else {r.key for r in review.all_rows(self.store)}
+
+    def action_scope(self) -> None:
+        self.scope = (self.scope + 1) % max(1, len(self.scopes))
+        self.load()
+
+    # -- showing ------------------------------------------------------------------------------------
+    def _show(self, stats: Stats, scopes: list[tuple[str, str | None]], ms: float) -> None:
+        self.stats, self.scopes, self.compute_ms = stats, scopes, ms
+        self.query_one("#dash-scope", Static).update(
+            f"scope: {stats.scope} · {stats.dialogues} dialogues · {stats.samples} samples · s changes scope")
+        self._mix(stats)
+        self._matrices(stats)
+        self._checks(stats)
+        self._lengths(stats)
+        self._topics(stats)
+        self._review(stats)
+        self._cost(stats)
+
+    def _mix(self, s: Stats) -> None:
+        labels = [FaultKind(k).label for k in KINDS]
+        plot = self.query_one("#mix-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.multiple_bar(labels, [[s.target.get(k, 0) * 100 for k in KINDS], [s.actual_share(k) * 100 for k in KINDS]],
+                         labels=["target %", "actual %"])
+        plt.title("Fault mix: target vs actual (% of student turns)")
+        plot.refresh()
+        table = Table("fault", "target", "actual", "n", box=None, pad_edge=False)
+        for k in KINDS:
+            table.add_row(FaultKind(k).label, f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
+        table.caption = "weights are relative and normalised (55:40:5:5:5:5 sums to 115)"
+        self.query_one("#mix-numbers", Static).update(table)
+
+    def _matrices(self, s: Stats) -> None:
+        pos = Table("student turn", *(FaultKind(k).label for k in KINDS), title="Turn position × fault", box=None)
+        for n in sorted(s.position):
+            pos.add_row(str(n), *(str(s.position[n][k]) for k in KINDS))
+        self.query_one("#position", Static).update(pos)
+        conf = Table("intended ↓ observed →", *(FaultKind(k).label for k in KINDS), title="Intended vs observed fault",
+                     box=None)
+        for a in KINDS:
+            conf.add_row(FaultKind(a).label, *(str(s.confusion[(a, b)] or "·") for b in KINDS))
+        self.query_one("#confusion", Static).update(conf)
+
+    def _checks(self, s: Stats) -> None:
+        ids = dashboard.check_ids()
+        plot = self.query_one("#checks-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        worst = sorted(ids, key=lambda c: s.pass_rate(c))[:8]
+        plt.bar([c.split(".", 1)[1][:10] for c in worst], [s.pass_rate(c) * 100 for c in worst], orientation="h")
+        plt.title("Pass rate % (lowest 8 checks)")
+        plt.xlim(0, 100)
+        plot.refresh()
+        table = self.query_one("#checks-table", DataTable)
+        table.clear()
+        for c in sorted(ids, key=lambda c: (s.pass_rate(c), c)):
+            table.add_row(c, f"{s.pass_rate(c):.1%}", str(s.failed[c]), key=c)
+
+    def _lengths(self, s: Stats) -> None:
+        for name, widget in (("reply", "#length-reply"), ("analysis", "#length-analysis")):
+            plot = self.query_one(widget, PlotextPlot)
+            plt = plot.plt
+            plt.clear_data()
+            buckets = sorted(set(range(len(dashboard.BUCKETS[name]) + 1)))
+            plt.bar([bucket_label(name, b) for b in buckets], [s.lengths[name][b] for b in buckets])
+            unit = "words; limit 30" if name == "reply" else "characters"
+            plt.title(f"{name.title()} length ({unit})")
+            plot.refresh()
+        n = s.samples or 1
+        self.query_one("#length-numbers", Static).update(
+            f"Reply over 30 words: {s.over_limit['reply']} ({s.over_limit['reply'] / n:.1%})\n"
+            f"longest Suggestion over 30 words: {s.over_limit['suggestion']}\n"
+            + "\n".join(f"suggestion {bucket_label('suggestion', b)}: {c}" for b, c in sorted(s.lengths["suggestion"].items())))
+
+    def _topics(self, s: Stats) -> None:
+        plot = self.query_one("#topics-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        top = s.per_topic.most_common(10)
+        plt.bar([s.topic_names.get(t, t)[:12] for t, _ in top], [c for _, c in top], orientation="h")
+        plt.title("Samples per topic (most covered)")
+        plot.refresh()
+        least = s.least_covered(6)
+        covered = sum(1 for t in s.topic_names if s.per_topic.get(t))
+        self.query_one("#topics-numbers", Static).update(
+            f"topics covered: {covered} of {len(s.topic_names)}\nleast covered:\n"
+            + "\n".join(f"  {n:>5}  {s.topic_names.get(t, t)[:30]}" for t, n in least))
+
+    def _review(self, s: Stats) -> None:
+        n = s.samples or 1
+        lines = [f"{k:<9} {s.review[k]:>7}  {s.review[k] / n:6.1%}" for k in ("pending", "approved", "rejected", "edited")]
+        self.query_one("#review-numbers", Static).update("Review progress\n" + "\n".join(lines))
+        self.query_one("#floors", Static).update(
+            "Lowest rubric limit per sample\n" + "\n".join(f"  {f}: {s.floors[f]}" for f in (1, 2, 3)))
+
+    def _cost(self, s: Stats) -> None:
+        table = Table("provider · role", "calls", "tokens", "cost", title="Cost and tokens", box=None)
+        for name, row in s.by_role.items():
+            table.add_row(name, str(int(row["calls"])), f"{int(row['tokens']):,}", f"{row['cost']:.4f}")
+        total = s.ledger.get("total", {})
+        p50, p95 = total.get("latency_p50_s"), total.get("latency_p95_s")
+        errors = ", ".join(f"{k} {v}" for k, v in (total.get("errors_by_kind") or {}).items()) or "none"
+        table.caption = (f"latency p50 {p50 * 1000 if p50 is not None else 0:.0f} ms · p95 "
+                         f"{p95 * 1000 if p95 is not None else 0:.0f} ms · errors: {errors}")
+        self.query_one("#cost", Static).update(table)
+
+    @on(DataTable.RowSelected, "#checks-table")
+    def _jump(self, event: DataTable.RowSelected) -> None:
+        check = event.row_key.value
+        self.app.call_later(self.app.show_failing, check)  # type: ignore[attr-defined]
+
+    # -- generation runs ------------------------------------------------------------------------------
+    def _progress(self, progress: Progress | None) -> None:
+        control = self.app.generation  # type: ignore[attr-defined]
+        panel = self.query_one("#run-panel", Static)
+        if control.run is None:
+            return
+        p = progress or control.last
+        head = f"run {control.run.id} · {control.state}"
+        if p is None:
+            panel.update(head + " · starting…")
+            return
+        faults = " ".join(f"{FaultKind(k).label} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
+        errors = ", ".join(f"{k} {v}" for k, v in p.errors.items()) or "no errors"
+        eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None and control.active else ""
+        panel.update(f"{head} · {p.completed}/{p.planned} dialogues · failed {p.failed} · {eta}\n{faults}\n"
+                     f"calls {p.calls} · tokens {p.tokens_in + p.tokens_out:,} · cost {p.cost:.4f} · repairs "
+                     f"{p.repairs} · {errors} · P pause/resume · S stop")
+
+    def action_generate(self) -> None:
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        values = {"dialogues": "20", "teacher": ws.config.studio.teacher, "student": ws.config.studio.student,
+                  "concurrency": "8", "mix": mix_text(ws.config.mix)}
+        self.app.push_screen(GenerateForm(values, sorted(ws.config.providers)), self._start)  # type: ignore[arg-type]
+
+    def _start(self, setup: GenerateSetup | None) -> None:
+        if setup is None:
+            return
+        config = RunConfig(dialogues=setup.dialogues, teacher_provider=setup.teacher, student_provider=setup.student,
+                           concurrency=setup.concurrency, mix={FaultKind(k): v for k, v in setup.mix.items()})
+        self.app.start_generation(config)  # type: ignore[attr-defined]
+
+    def action_pause(self) -> None:
+        self.app.pause_or_resume()  # type: ignore[attr-defined]
+
+    def action_stop_run(self) -> None:
+        self.app.stop_generation()  # type: ignore[attr-defined]

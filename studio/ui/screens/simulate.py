@@ -1,0 +1,279 @@
+"""The Simulate pane: one dialogue made live, turn by turn, with a person free to take the student's seat."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, ListItem, ListView, Static
+
+from studio.config import ConfigError
+from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
+from studio.llm.errors import LLMError
+from studio.llm.registry import build_client
+from studio.synth.prompts import Prompts
+from studio.synth.run import load_off_topic
+from studio.synth.simulate import Simulation, fault_plan
+from studio.synth.turns import TurnFailed
+from studio.ui.modals.common import Ask
+from studio.ui.modals.forms import AnswerEditor
+from studio.ui.modals.run_forms import SimulateForm, SimulateSetup
+from studio.ui.screens.base import Pane
+from studio.ui.widgets.turns import streaming_block, turn_block
+
+
+class SimulateScreen(Pane):
+    TITLE_TEXT = "Simulate"
+    USES = (ListView, ListItem, Input, Static)
+    HELP = ("Watch one dialogue happen. `c` picks the topic, the teacher and student providers, the fault plan "
+            "and the number of teacher turns. `s` makes the next turn (step mode), `g` runs to the end, `z` or "
+            "Escape stops. `t` puts you in the student's seat: type an answer (any language, any mistakes) and "
+            "Enter sends it; `s` then gets the teacher's answer. Select an earlier turn and `f` forks: edit it and "
+            "go on from there; `b` switches between the branches, `D` discards the kept ones. `k` keeps the "
+            "dialogue in the dataset as a manual run; `N` starts again on the same settings.")
+    BINDINGS = [
+        Binding("c", "configure", "Set up", id="simulate.setup"),
+        Binding("s", "step", "Step", id="simulate.step"),
+        Binding("g", "run", "Run to end", id="simulate.run"),
+        Binding("z,escape", "stop", "Stop", id="simulate.stop"),
+        Binding("t", "take_seat", "Answer as student", id="simulate.seat"),
+        Binding("f", "fork", "Fork here", id="simulate.fork"),
+        Binding("b", "branch", "Branch", id="simulate.branch"),
+        Binding("D", "discard", "Discard branches", show=False, id="simulate.discard"),
+        Binding("k", "keep", "Keep", id="simulate.keep"),
+        Binding("N", "restart", "New dialogue", show=False, id="simulate.new"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sim: Simulation | None = None
+        self.setup: SimulateSetup | None = None
+        self.busy: Future[Any] | None = None
+        self.running = False  # run mode: keep stepping until the end or a stop
+        self.streamed: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static("", id="sim-setup", classes="status")
+        yield ListView(id="sim-turns")
+        yield Static("press c to set up a dialogue", id="sim-status", classes="status")
+        yield Input(placeholder="your answer as the student — t to focus, Enter sends", id="sim-say")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#sim-turns", ListView).border_title = "Dialogue"
+        self.open_form(first=True)
+
+    # -- setting up -------------------------------------------------------------------------------
+    @property
+    def _ws(self):  # type: ignore[no-untyped-def]
+        return self.app.workspace  # type: ignore[attr-defined]
+
+    def action_configure(self) -> None:
+        self.open_form()
+
+    @work(thread=True, exclusive=True, group="simulate-topics", exit_on_error=False)
+    def open_form(self, first: bool = False) -> None:
+        """Read the topics, then open the set-up form (or, on first opening, start on the first topic)."""
+        topics = [t for t in self.store.topics if t.enabled]
+        cfg = self._ws.config.studio
+        if first:
+            if topics:
+                self.app.call_from_thread(self._begin, SimulateSetup(topics[0], cfg.teacher, cfg.student, "mix", 4))
+            return
+        s = self.setup
+        values = {"topic": s.topic.title or s.topic.text if s else "", "teacher": s.teacher if s else cfg.teacher,
+                  "student": s.student if s else cfg.student, "plan": s.plan if s else "mix",
+                  "turns": str(s.turns if s else 4)}
+        form = SimulateForm(values, topics, sorted(self._ws.config.providers))
+        self.app.call_from_thread(self.app.push_screen, form, lambda setup: self._begin(setup) if setup else None)
+
+    def _begin(self, setup: SimulateSetup) -> None:
+        if self.busy is not None and not self.busy.done():
+            self.notify("stop the current turn first (z)", severity="warning")
+            return
+        ws = self._ws
+        try:
+            faults = fault_plan(setup.plan, ws.config.target_mix if ws.config.mix else DEFAULT_MIX, setup.turns)
+            teacher = build_client(ws.config, ws.secrets, setup.teacher, store=self.store, workspace=ws.root)
+            student = teacher if setup.student == setup.teacher else build_client(
+                ws.config, ws.secrets, setup.student, store=self.store, workspace=ws.root, seed=1)
+        except (ValueError, ConfigError) as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.setup = setup
+        self.sim = Simulation(setup.topic, teacher, student, Prompts(ws.root), faults, teacher_turns=setup.turns,
+                              off_topic_lines=load_off_topic(ws.root))
+        plan = ", ".join(f.value for f in faults)
+        self.query_one("#sim-setup", Static).update(
+            f"{setup.topic.title or setup.topic.text[:40]} · teacher {setup.teacher} · student {setup.student} · "
+            f"plan {plan}")
+        self._redraw()
+        self._status("ready: s steps, g runs to the end, t answers as the student")
+
+    def action_restart(self) -> None:
+        if self.setup:
+            self._begin(self.setup)
+
+    # -- showing ----------------------------------------------------------------------------------
+    def _status(self, text: str) -> None:
+        self.query_one("#sim-status", Static).update(text)
+
+    def _redraw(self) -> None:
+        view = self.query_one("#sim-turns", ListView)
+        view.clear()
+        if self.sim is None:
+            return
+        view.extend(ListItem(Static(turn_block(t), classes="turn")) for t in self.sim.turns)
+        branches = f" · {len(self.sim.branches)} other branch(es) kept (b)" if self.sim.branches else ""
+        view.border_title = f"Dialogue · {len(self.sim.turns)} turns{branches}"
+        view.index = len(self.sim.turns) - 1 if self.sim.turns else None
+        view.scroll_end(animate=False)
+
+    def _stream(self, role: str, text: str) -> None:
+        """A piece of a turn arrived (called on the UI thread, coalesced by the message queue)."""
+        view = self.query_one("#sim-turns", ListView)
+        block = streaming_block(role, text)
+        if self.streamed is None:
+            view.append(ListItem(Static(block, classes="turn streaming")))
+        else:
+            items = view.query(".streaming")
+            if items:
+                items.last(Static).update(block)
+        self.streamed = (role, text)
+        view.scroll_end(animate=False)
+
+    # -- making turns -----------------------------------------------------------------------------
+    def action_step(self) -> None:
+        self.running = False
+        self._next()
+
+    def action_run(self) -> None:
+        self.running = True
+        self._next()
+
+    def _next(self) -> None:
+        sim = self.sim
+        if sim is None:
+            self._status("press c to set up a dialogue first")
+            return
+        if self.busy is not None and not self.busy.done():
+            return
+        if sim.finished:
+            self.running = False
+            self._status("the dialogue is complete: k keeps it, N starts a new one, f forks at a turn")
+            return
+        self._status(f"{sim.next_role} is writing…  (z stops)")
+        self.streamed = None
+        pending: dict[str, tuple[str, str]] = {}
+
+        def on_text(role: str, text: str) -> None:  # on the model thread: post only the latest text
+            first = not pending
+            pending["last"] = (role, text)
+            if first:
+                self.app.call_from_thread(flush)
+
+        def flush() -> None:
+            role, text = pending.pop("last", (None, None))
+            if role is not None:
+                self._stream(role, text)  # type: ignore[arg-type]
+
+        self.busy = self.app.models.submit(sim.step(on_text))  # type: ignore[attr-defined]
+        self.busy.add_done_callback(lambda f: self.app.call_from_thread(self._turn_done, f))
+
+    def _turn_done(self, future: Future[Any]) -> None:
+        self.streamed = None
+        if future.cancelled():
+            self._redraw()
+            self._status("stopped; the conversation so far is kept (s goes on)")
+            return
+        exc = future.exception()
+        self._redraw()
+        if exc is not None:
+            self.running = False
+            if isinstance(exc, (LLMError, TurnFailed, ValueError)):
+                self._status(f"✗ {exc}")
+                self.notify(f"the turn failed: {exc}", severity="error", timeout=10)
+                return
+            raise exc
+        turn = future.result()
+        note = "" if isinstance(turn, StudentTurn) else (" · checks pass" if turn.passed else " · some checks fail")
+        self._status(f"{'student' if isinstance(turn, StudentTurn) else 'teacher'} turn done{note}")
+        if self.running:
+            self._next()
+
+    def action_stop(self) -> None:
+        self.running = False
+        if self.busy is not None and not self.busy.done():
+            self.busy.cancel()
+
+    def action_take_seat(self) -> None:
+        self.query_one("#sim-say", Input).focus()
+
+    @on(Input.Submitted, "#sim-say")
+    def _said(self, event: Input.Submitted) -> None:
+        if self.sim is None or (self.busy is not None and not self.busy.done()):
+            return
+        try:
+            self.sim.say(event.value)
+        except ValueError as exc:
+            self._status(f"✗ {exc}")
+            return
+        event.input.value = ""
+        self._redraw()
+        self.running = False
+        self._next()
+
+    # -- forks and keeping --------------------------------------------------------------------------
+    def _selected(self) -> int | None:
+        index = self.query_one("#sim-turns", ListView).index
+        return index if self.sim is not None and index is not None and index < len(self.sim.turns) else None
+
+    def action_fork(self) -> None:
+        index = self._selected()
+        if index is None or self.sim is None:
+            self._status("select a turn first (↑/↓ in the dialogue)")
+            return
+        turn = self.sim.turns[index]
+        sim = self.sim
+
+        def done(text: str | None) -> None:
+            if text:
+                sim.fork(index, text)
+                self._redraw()
+                self._status(f"forked at turn {index + 1}; the original is kept (b switches)")
+
+        if isinstance(turn, TeacherTurn):
+            check = lambda raw: sim.teacher_from(raw, turn, index).checks  # noqa: E731
+            self.app.push_screen(AnswerEditor(turn.raw, check), done)
+        else:
+            self.app.push_screen(Ask(f"Fork at turn {index + 1}: the student says", turn.text), done)
+
+    def action_branch(self) -> None:
+        if self.sim is not None:
+            try:
+                self.sim.switch_branch()
+            except ValueError as exc:
+                self._status(str(exc))
+                return
+            self._redraw()
+
+    def action_discard(self) -> None:
+        if self.sim is not None:
+            self._status(f"discarded {self.sim.discard_branches()} kept branch(es)")
+            self._redraw()
+
+    def action_keep(self) -> None:
+        sim = self.sim
+        if sim is None:
+            return
+
+        def keep() -> None:
+            run = sim.keep(self.store)
+            self.app.call_from_thread(self._status, f"kept as manual run {run.id}: its samples are in the Samples pane")
+
+        self.app.write(keep, "dialogue kept")  # type: ignore[attr-defined]

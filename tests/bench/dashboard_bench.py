@@ -1,0 +1,62 @@
+"""Dashboard figures for 10,000 dialogues (40,000 samples): ``python tests/bench/dashboard_bench.py``.
+
+The studio counts from the stored documents in one pass; the baseline in the same run validates
+every dialogue into its pydantic model first (the obvious way to write it), then counts the same
+fault mix. Target: ≤ 500 ms for the studio's full set of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from studio.domain import Dialogue, StudentTurn  # noqa: E402
+from studio.synth.dashboard import compute  # noqa: E402
+from tests.bench.tui_bench import build  # noqa: E402
+
+
+def baseline(store) -> Counter:  # type: ignore[no-untyped-def]
+    mix: Counter[str] = Counter()
+    for _, doc in store.dialogues.raw():
+        d = Dialogue.model_validate(doc)
+        mix.update(t.intended_fault.value for t in d.turns if isinstance(t, StudentTurn))
+    return mix
+
+
+def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dialogues", type=int, default=10000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = build(Path(tmp) / "w", args.dialogues)
+        stats = compute(ws.store)
+        assert dict(stats.actual) == dict(baseline(ws.store))
+        ours = timed(lambda: compute(ws.store))
+        base = timed(lambda: baseline(ws.store), repeat=1)
+        ws.close()
+    met = ours <= 0.5
+    print("| measure | baseline: validate models, count the mix only | studio: every dashboard figure | target |")
+    print("|---|---|---|---|")
+    print(f"| {stats.samples:,} samples | {base * 1000:.0f} ms | {ours * 1000:.0f} ms ({ours / base:.2f}× the baseline) | "
+          f"{'met' if met else 'MISSED'} (≤ 500 ms) |")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""The Dashboard pane: its numbers against the store, scopes, the jump to failing samples, and
+generation runs started, paused, resumed and stopped from the UI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from studio.domain import RunStatus, StudentTurn, TeacherTurn
+from studio.synth import review
+from studio.ui.app import make_app
+from tests.ui.conftest import settle
+from tests.workspaces import seeded_workspace
+
+SLOW = """
+[providers.slowsim]
+kind = "offline"
+latency = 0.1
+concurrency = 2
+"""
+
+
+async def until(pilot, predicate, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def open_dashboard(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    await until(pilot, lambda: pilot.app.screen.stats is not None)
+
+
+async def test_numbers_match_the_store(generated) -> None:
+    store = generated.store
+    dialogues = store.dialogues.all()
+    students = [t for d in dialogues for t in d.turns if isinstance(t, StudentTurn)]
+    teachers = [t for d in dialogues for t in d.turns if isinstance(t, TeacherTurn)]
+    first, second = review.all_rows(store)[:2]
+    review.set_review(store, [first.key], review.ReviewStatus.APPROVED, "me")
+    review.edit_answer(store, second.key, '{"Reply": "Hi", "Suggestion": ["a"], "Analysis": "好"}', "me")
+    app = make_app(generated)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        s = app.screen.stats
+        assert s.samples == len(teachers) == 24 and s.dialogues == 6
+        assert dict(s.actual) == dict(Counter(t.intended_fault.value for t in students))
+        assert sum(s.confusion.values()) == len(students)
+        assert s.review["approved"] == 1 and s.review["edited"] == 1 and s.review["pending"] == 22
+        failing = {c.id for c in review.load_sample(store, second.key)[2].checks if c.severity == "error"}
+        assert failing and all(s.failed[c] >= 1 for c in failing)
+        assert s.ledger["total"]["calls"] == len(store.calls.all())
+        shown = app.screen.query_one("#mix-numbers").render()
+        assert shown is not None
+        assert "24 samples" in app.screen.query_one("#dash-scope").render().plain
+        # one run as the scope
+        await pilot.press("s")
+        await settle(pilot)
+        await until(pilot, lambda: app.screen.stats.scope.startswith("run "))
+        run_id = app.screen.stats.scope.split()[1]
+        assert app.screen.stats.samples == sum(1 for r in review.all_rows(store) if r.run_id == run_id)
+        # Enter on a check jumps to the samples failing it
+        table = app.screen.query_one("#checks-table")
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.TITLE_TEXT == "Samples"
+        worst = app.screen.check
+        assert worst != "all" and app.screen.view and all(worst in r.failed for r in app.screen.view)
+
+
+async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "ws", SLOW)
+    try:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_dashboard(pilot)
+            await pilot.press("G")
+            await settle(pilot)
+            for field, value in (("#dialogues", "12"), ("#teacher", "slowsim"), ("#student", "slowsim"),
+                                 ("#concurrency", "2")):
+                app.screen.query_one(field).value = value
+            await pilot.press("ctrl+s")
+            control = app.generation
+            await until(pilot, lambda: control.last is not None and control.last.completed >= 1)
+            assert "run " in app.screen.query_one("#run-panel").render().plain
+            await pilot.press("down", "up")  # the UI answers keys while the run goes on
+            await pilot.press("P")
+            await until(pilot, lambda: not control.active)
+            run = ws.store.runs.get(control.run.id)
+            assert run.status == RunStatus.PAUSED and run.completed < 12
+            await pilot.press("P")
+            await until(pilot, lambda: not control.active and control.run.status == RunStatus.SUCCEEDED)
+            assert ws.store.runs.get(control.run.id).completed == 12
+            await settle(pilot)
+            assert app.screen.stats.samples == 48
+            # a second run, stopped for good
+            await pilot.press("G")
+            await settle(pilot)
+            for field, value in (("#dialogues", "40"), ("#teacher", "slowsim"), ("#student", "slowsim")):
+                app.screen.query_one(field).value = value
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: control.last is not None and control.last.completed >= 1)
+            await pilot.press("S")
+            await until(pilot, lambda: not control.active)
+            await settle(pilot)
+            assert ws.store.runs.get(control.run.id).status == RunStatus.CANCELLED
+    finally:
+        ws.close()
+
+
+async def test_bad_form_values_are_named(workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        app.screen.query_one("#mix").value = "55:40:5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("the mix needs 6 weights" in str(n.message) for n in app._notifications)
+        app.screen.query_one("#mix").value = "55:40:5:5:5:5"
+        app.screen.query_one("#teacher").value = "nosuch"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("unknown teacher provider 'nosuch'" in str(n.message) for n in app._notifications)
