@@ -114,21 +114,40 @@ class MetricPoint(Model):
 
 
 class Job(Model):
+    """A fine-tune job: what it trains (a snapshot), how, where, and what came of it."""
+
     id: str = Field(default_factory=lambda: new_id("j"))
     backend: Literal["local", "llamafactory", "qianfan", "openai"] = "local"
     base_model: str = ""
     method: Literal["full", "lora"] = "lora"
-    lora: dict[str, float] = Field(default_factory=dict)
+    lora: dict[str, float] = Field(default_factory=dict, description="rank, alpha, dropout")
     hyper: dict[str, float | int | str] = Field(default_factory=dict)
+    options: dict[str, str] = Field(default_factory=dict, description="Back-end settings (command, nodes, bucket, …)")
     snapshot_id: str | None = None
+    lineage: dict[str, object] = Field(default_factory=dict, description="Snapshot hash and counts at start")
     status: JobStatus = JobStatus.QUEUED
     progress: float = 0.0
     metrics: list[MetricPoint] = Field(default_factory=list)
     log_path: str | None = None
+    remote: dict[str, str] = Field(default_factory=dict, description="Ids on the platform, the worker's pid")
     result: dict[str, str] = Field(default_factory=dict)
     error: str | None = None
     sweep_id: str | None = None
+    best: bool = False
     created: datetime = Field(default_factory=utcnow)
+    started: datetime | None = None
+    finished: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    def last_loss(self) -> float | None:
+        return next((m.loss for m in reversed(self.metrics) if m.loss is not None), None)
+
+    def best_eval_loss(self) -> float | None:
+        losses = [m.eval_loss for m in self.metrics if m.eval_loss is not None]
+        return min(losses) if losses else None
 
 
 class EvalRun(Model):

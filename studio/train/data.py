@@ -1,0 +1,103 @@
+"""A snapshot's files as the training data each back-end reads.
+
+Any export format reads back as chat ``messages`` rows (the shape TRL, LLaMA-Factory's ``openai``
+formatting and OpenAI take); Qianfan gets its prompt/response lines back from them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from studio.domain import DatasetSnapshot
+
+Row = dict[str, Any]
+ROLES = {"human": "user", "gpt": "assistant", "user": "user", "assistant": "assistant", "system": "system"}
+
+
+class DataError(ValueError):
+    """A snapshot file that cannot be trained on; the message names file and line."""
+
+
+def to_messages(obj: Any) -> list[dict[str, str]] | None:
+    if isinstance(obj, dict) and isinstance(obj.get("messages"), list):
+        return [{"role": m["role"], "content": m["content"]} for m in obj["messages"]]
+    if isinstance(obj, dict) and isinstance(obj.get("conversations"), list):
+        head = [{"role": "system", "content": obj["system"]}] if obj.get("system") else []
+        return head + [{"role": ROLES[m["from"]], "content": m["value"]} for m in obj["conversations"]]
+    if isinstance(obj, dict) and "instruction" in obj and "output" in obj:
+        prompt = "\n".join(p for p in (obj["instruction"], obj.get("input") or "") if p)
+        return [{"role": "user", "content": prompt}, {"role": "assistant", "content": obj["output"]}]
+    if isinstance(obj, list) and obj and all(isinstance(t, dict) and "prompt" in t for t in obj):
+        out = []
+        for t in obj:
+            response = t["response"]
+            while isinstance(response, list):
+                response = response[0] if response else ""
+            out += [{"role": "user", "content": t["prompt"]}, {"role": "assistant", "content": str(response)}]
+        return out
+    return None
+
+
+def read_rows(path: Path) -> list[Row]:
+    rows: list[Row] = []
+    with path.open(encoding="utf-8") as f:
+        for number, text in enumerate(f, 1):
+            if not text.strip():
+                continue
+            try:
+                messages = to_messages(json.loads(text))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DataError(f"{path}:{number}: not a training record ({exc})") from None
+            if not messages or messages[-1]["role"] != "assistant":
+                raise DataError(f"{path}:{number}: no assistant answer to learn")
+            rows.append({"messages": messages})
+    return rows
+
+
+def snapshot_rows(snapshot: DatasetSnapshot, eval_split: float, seed: int) -> tuple[list[Row], list[Row]]:
+    """Train and eval rows: the snapshot's own eval file when it has one, else ``eval_split`` of train."""
+    files = {Path(f).name: Path(f) for f in snapshot.files}
+    if "train.jsonl" not in files:
+        raise DataError(f"snapshot {snapshot.id} has no train.jsonl (files: {', '.join(files) or 'none'})")
+    for path in files.values():
+        if not path.exists():
+            raise DataError(f"snapshot {snapshot.id}: {path} is missing; export again")
+    train = read_rows(files["train.jsonl"])
+    held = read_rows(files["eval.jsonl"]) if "eval.jsonl" in files else []
+    if not held and eval_split > 0 and len(train) > 1:
+        rng = random.Random(seed)
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        cut = max(1, int(len(train) * eval_split))
+        chosen = set(order[:cut])
+        held = [r for i, r in enumerate(train) if i in chosen]
+        train = [r for i, r in enumerate(train) if i not in chosen]
+    if not train:
+        raise DataError(f"snapshot {snapshot.id} has no training rows")
+    return train, held
+
+
+def qianfan_lines(rows: list[Row]) -> list[list[dict[str, Any]]]:
+    """Messages back to Qianfan's prompt/response turns (a system message joins the first prompt)."""
+    out = []
+    for row in rows:
+        turns: list[dict[str, Any]] = []
+        system = ""
+        pending = ""
+        for m in row["messages"]:
+            if m["role"] == "system":
+                system = m["content"]
+            elif m["role"] == "user":
+                pending = (system + "\n" if system and not turns else "") + m["content"]
+            else:
+                turns.append({"prompt": pending, "response": [[m["content"]]]})
+        out.append(turns)
+    return out
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -1,0 +1,200 @@
+"""Back-ends that train in a process on this machine: the local TRL worker and LLaMA-Factory.
+
+The process runs in its own session (it outlives the studio), writing into the job folder; a
+shell wrapper records its exit code, so a studio opened later still learns how it ended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.domain import Job, JobStatus, MetricPoint
+from studio.train.data import Row, write_jsonl
+from studio.train.files import JobDir, read_json, read_metrics, write_json
+
+EXIT_FILE = "exit_code"
+
+
+@dataclass
+class Update:
+    status: JobStatus
+    metrics: list[MetricPoint] = field(default_factory=list)
+    progress: float = 0.0
+    result: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a finished child of ours that nobody waited for yet is a zombie, not alive
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return True
+
+
+def _progress(points: list[MetricPoint]) -> float:
+    last = points[-1] if points else None
+    return min(1.0, last.step / last.total_steps) if last and last.total_steps else 0.0
+
+
+class ProcessBackend:
+    name = "process"
+
+    def command(self, job: Job, folder: JobDir) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self, job: Job) -> dict[str, str]:
+        return {}
+
+    def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
+        raise NotImplementedError
+
+    def start(self, job: Job, folder: JobDir) -> dict[str, str]:
+        (folder.root / EXIT_FILE).unlink(missing_ok=True)
+        command = " ".join(shlex.quote(c) for c in self.command(job, folder))
+        # The shell ignores the stop signals (the trainer gets them and stops cleanly), so it lives to
+        # write the trainer's exit code.
+        wrapped = f"trap '' TERM ABRT; {command}; echo $? > {shlex.quote(str(folder.root / EXIT_FILE))}"
+        with folder.log.open("ab") as log:
+            proc = subprocess.Popen(["/bin/sh", "-c", wrapped], stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, cwd=folder.root, start_new_session=True,
+                                    env={**os.environ, **self.environment(job)})
+        return {"pid": str(proc.pid)}
+
+    def exit_code(self, folder: JobDir) -> int | None:
+        try:
+            return int((folder.root / EXIT_FILE).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def cancel(self, job: Job, folder: JobDir) -> None:
+        folder.cancel_flag.touch()
+        pid = int(job.remote.get("pid", "0"))
+        if pid and alive(pid):
+            try:
+                os.killpg(pid, self.stop_signal)
+            except ProcessLookupError:
+                pass
+
+    stop_signal = signal.SIGTERM
+
+    def poll(self, job: Job, folder: JobDir) -> Update:
+        raise NotImplementedError
+
+
+class LocalBackend(ProcessBackend):
+    """TRL SFTTrainer in ``python -m studio.train.worker`` (the ``train`` extra)."""
+
+    name = "local"
+
+    def command(self, job: Job, folder: JobDir) -> list[str]:
+        python = job.options.get("python") or sys.executable
+        return [python, "-m", "studio.train.worker", str(folder.job)]
+
+    def environment(self, job: Job) -> dict[str, str]:
+        here = str(Path(__file__).resolve().parents[2])  # the studio, importable by the worker
+        return {"PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)}
+
+    def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
+        write_jsonl(folder.data / "train.jsonl", train)
+        if held:
+            write_jsonl(folder.data / "eval.jsonl", held)
+        write_json(folder.job, {"id": job.id, "base_model": job.base_model, "method": job.method, "hyper": job.hyper,
+                                "lora": job.lora, "train": str(folder.data / "train.jsonl"),
+                                "eval": str(folder.data / "eval.jsonl") if held else None})
+
+    def poll(self, job: Job, folder: JobDir) -> Update:
+        points = read_metrics(folder.metrics)
+        status = read_json(folder.status) or {}
+        state = status.get("status", "starting")
+        known = {"starting": JobStatus.STARTING, "running": JobStatus.RUNNING, "succeeded": JobStatus.SUCCEEDED,
+                 "failed": JobStatus.FAILED, "cancelled": JobStatus.CANCELLED}
+        result = {"output_dir": status["output"], "kind": status.get("kind", "")} if status.get("output") else {}
+        update = Update(known.get(state, JobStatus.RUNNING), points, _progress(points), result, status.get("error"))
+        if update.status == JobStatus.SUCCEEDED:
+            update.progress = 1.0
+        if update.status in (JobStatus.STARTING, JobStatus.RUNNING) and not alive(int(job.remote.get("pid", "0") or 0)):
+            code = self.exit_code(folder)
+            update.status = JobStatus.FAILED
+            update.error = f"the worker stopped without finishing (exit code {code}); see {folder.log}"
+        return update
+
+
+class LlamaFactoryBackend(ProcessBackend):
+    """``llamafactory-cli train job.yaml`` in its own environment (configurable command)."""
+
+    name = "llamafactory"
+    stop_signal = signal.SIGABRT  # with LLAMABOARD_ENABLED=1 it saves and exits cleanly
+
+    def command(self, job: Job, folder: JobDir) -> list[str]:
+        return [*shlex.split(job.options.get("command") or "llamafactory-cli"), "train", str(folder.root / "job.yaml")]
+
+    def environment(self, job: Job) -> dict[str, str]:
+        env = {"LLAMABOARD_ENABLED": "1"}
+        for key in ("NNODES", "NODE_RANK", "NPROC_PER_NODE", "MASTER_ADDR", "MASTER_PORT"):
+            if job.options.get(key.lower()):
+                env[key] = job.options[key.lower()]
+        if env.keys() & {"NNODES", "NPROC_PER_NODE"}:
+            env["FORCE_TORCHRUN"] = "1"
+        return env
+
+    def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
+        write_jsonl(folder.data / "train.jsonl", train)
+        info: dict[str, Any] = {"studio_train": {"file_name": "train.jsonl", "formatting": "openai",
+                                                 "columns": {"messages": "messages"},
+                                                 "tags": {"role_tag": "role", "content_tag": "content",
+                                                          "user_tag": "user", "assistant_tag": "assistant",
+                                                          "system_tag": "system"}}}
+        if held:
+            write_jsonl(folder.data / "eval.jsonl", held)
+            info["studio_eval"] = {**info["studio_train"], "file_name": "eval.jsonl"}
+        (folder.data / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        (folder.root / "job.yaml").write_text(self.yaml(job, folder, bool(held)), encoding="utf-8")
+
+    def yaml(self, job: Job, folder: JobDir, has_eval: bool) -> str:
+        h = job.hyper
+        lines = {
+            "model_name_or_path": job.base_model, "stage": "sft", "do_train": "true",
+            "finetuning_type": job.method, "template": job.options.get("template", "qwen"),
+            "dataset_dir": str(folder.data), "dataset": "studio_train", "cutoff_len": h["max_length"],
+            "output_dir": str(folder.output), "overwrite_output_dir": "true", "logging_steps": h["logging_steps"],
+            "save_strategy": '"no"',  # quoted: bare `no` is YAML's false
+            "per_device_train_batch_size": h["batch_size"], "learning_rate": h["learning_rate"],
+            "num_train_epochs": float(h["epochs"]), "max_steps": h["max_steps"], "seed": h["seed"],
+            "report_to": "none", "plot_loss": "true",
+        }
+        if job.method == "lora":
+            lines |= {"lora_rank": int(job.lora.get("rank", 8)), "lora_alpha": job.lora.get("alpha", 16),
+                      "lora_dropout": job.lora.get("dropout", 0.05), "lora_target": "all"}
+        if has_eval:
+            lines |= {"eval_dataset": "studio_eval", "eval_strategy": "steps", "eval_steps": h.get("eval_steps", 5),
+                      "per_device_eval_batch_size": h["batch_size"]}
+        if job.options.get("deepspeed"):
+            lines["deepspeed"] = job.options["deepspeed"]
+        return "".join(f"{k}: {v}\n" for k, v in lines.items())
+
+    def poll(self, job: Job, folder: JobDir) -> Update:
+        points = read_metrics(folder.output / "trainer_log.jsonl")
+        pid = int(job.remote.get("pid", "0") or 0)
+        if pid and alive(pid):
+            return Update(JobStatus.RUNNING, points, _progress(points))
+        code = self.exit_code(folder)
+        if code == 0:
+            status = JobStatus.CANCELLED if folder.cancel_flag.exists() else JobStatus.SUCCEEDED
+            result = {"output_dir": str(folder.output), "kind": "adapter" if job.method == "lora" else "model"}
+            return Update(status, points, 1.0 if status == JobStatus.SUCCEEDED else _progress(points), result)
+        return Update(JobStatus.FAILED, points, _progress(points),
+                      error=f"llamafactory-cli exited with {code}; see {folder.log}")

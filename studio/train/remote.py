@@ -1,0 +1,181 @@
+"""Back-ends on a platform: Qianfan v2 fine-tuning (bce-auth-v1 signed) and OpenAI fine-tuning.
+
+Both are polled: ``start`` creates the remote job, ``poll`` reads its state and loss points,
+``cancel`` stops it. Base URLs come from the job's options, so tests point them at loopback servers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from studio.config import Secrets
+from studio.domain import Job, JobStatus, MetricPoint
+from studio.train.bce import signed_headers
+from studio.train.data import Row, qianfan_lines, write_jsonl
+from studio.train.files import JobDir, merge_points, metric_point
+from studio.train.process import Update
+
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+class RemoteError(RuntimeError):
+    """The platform said no; the message carries its code and words."""
+
+
+def _check(response: httpx.Response, what: str) -> dict[str, Any]:
+    if response.status_code >= 400:
+        code = response.headers.get("X-Bce-Error-Code", "")
+        try:
+            body = response.json()
+            detail = body.get("message") or body.get("error", {}).get("message") or json.dumps(body)[:300]
+            code = code or body.get("code") or body.get("error", {}).get("code", "")
+        except ValueError:
+            detail = response.text[:300]
+        raise RemoteError(f"{what}: HTTP {response.status_code} {code}: {detail}".strip())
+    data = response.json()
+    return data if isinstance(data, dict) else {"data": data}
+
+
+class QianfanBackend:
+    name = "qianfan"
+    STATES = {"Waiting": JobStatus.STARTING, "Running": JobStatus.RUNNING, "Done": JobStatus.SUCCEEDED,
+              "Failed": JobStatus.FAILED, "Fail": JobStatus.FAILED, "Stopped": JobStatus.CANCELLED, "": JobStatus.STARTING}
+
+    def __init__(self, secrets: Secrets, transport: httpx.BaseTransport | None = None) -> None:
+        self.secrets, self.transport = secrets, transport
+
+    def _keys(self) -> tuple[str, str]:
+        return (self.secrets.require("QIANFAN_ACCESS_KEY", "Qianfan fine-tuning"),
+                self.secrets.require("QIANFAN_SECRET_KEY", "Qianfan fine-tuning"))
+
+    def _post(self, job: Job, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        base = job.options.get("base_url", "https://qianfan.baidubce.com")
+        url = f"{base}/v2/finetuning"
+        ak, sk = self._keys()
+        headers = signed_headers(ak, sk, "POST", urlsplit(url).netloc, "/v2/finetuning", {"Action": action},
+                                 {"content-type": "application/json"})
+        with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
+            response = client.post(url, params={"Action": action}, content=json.dumps(body), headers=headers)
+        return _check(response, f"Qianfan {action}").get("result", {})
+
+    def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
+        write_jsonl(folder.data / "train.jsonl", qianfan_lines(train + held))  # the platform splits by splitRatio
+
+    def _upload(self, job: Job, folder: JobDir) -> str:
+        """PUT the data to BOS (``bos_uri`` = bos:/bucket/key), signed; returns the URI."""
+        uri = job.options["bos_uri"]
+        bucket_key = uri.removeprefix("bos:/").lstrip("/")
+        endpoint = job.options.get("bos_endpoint", f"https://{job.options.get('bos_region', 'bj')}.bcebos.com")
+        path = "/" + bucket_key
+        ak, sk = self._keys()
+        data = (folder.data / "train.jsonl").read_bytes()
+        headers = signed_headers(ak, sk, "PUT", urlsplit(endpoint).netloc, path, {},
+                                 {"content-type": "application/octet-stream"})
+        with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
+            _check(client.put(endpoint + path, content=data, headers=headers), "BOS upload")
+        return uri
+
+    def start(self, job: Job, folder: JobDir) -> dict[str, str]:
+        if job.options.get("dataset_version"):
+            source = {"sourceType": "Platform", "versions": [{"versionId": job.options["dataset_version"]}]}
+        elif job.options.get("bos_uri"):
+            source = {"sourceType": "Bos", "versions": [{"versionBosUri": self._upload(job, folder)}]}
+        else:
+            raise RemoteError("Qianfan needs the data on the platform: give --option bos_uri=bos:/bucket/key "
+                              "(the studio uploads it) or --option dataset_version=ds-…")
+        split = int(float(job.hyper.get("eval_split", 0)) * 100)
+        created = self._post(job, "CreateFineTuningJob", {"name": job.options.get("name", job.id[:20]),
+                                                          "model": job.base_model, "trainMode": "SFT"})
+        hyper: dict[str, Any] = {"epoch": int(job.hyper["epochs"]), "learningRate": job.hyper["learning_rate"],
+                                 "maxSeqLen": int(job.hyper["max_length"]),
+                                 "checkpointCount": int(job.options.get("checkpoints", 10)),
+                                 "saveStep": int(job.options.get("save_step", 10))}
+        if job.method == "lora":
+            hyper["loraRank"] = int(job.lora.get("rank", 8))
+        task = self._post(job, "CreateFineTuningTask", {
+            "jobId": created["jobId"], "parameterScale": "LoRA" if job.method == "lora" else "FullFineTuning",
+            "hyperParameterConfig": hyper, "datasetConfig": {**source, "splitRatio": split}})
+        return {"job_id": created["jobId"], "task_id": task["taskId"]}
+
+    def poll(self, job: Job, folder: JobDir) -> Update:
+        r = self._post(job, "DescribeFineTuningTask", {"taskId": job.remote["task_id"]})
+        points = merge_points([p for c in r.get("checkpointList") or [] if (p := metric_point(c)) is not None])
+        try:
+            progress = float(str(r.get("runProgress", "0")).rstrip("%")) / 100
+        except ValueError:
+            progress = 0.0
+        status = self.STATES.get(str(r.get("runStatus", "")), JobStatus.RUNNING)
+        result = {"platform_job": job.remote["job_id"], "platform_task": job.remote["task_id"]}
+        if r.get("vdlLink"):
+            result["curves"] = str(r["vdlLink"])
+        return Update(status, points, progress, result, "the platform reports the task failed" if status ==
+                      JobStatus.FAILED else None)
+
+    def cancel(self, job: Job, folder: JobDir) -> None:
+        self._post(job, "StopFineTuningTask", {"taskId": job.remote["task_id"]})
+
+
+class OpenAIBackend:
+    """files + fine_tuning/jobs + events + checkpoints + cancel. The service is closing to new jobs."""
+
+    name = "openai"
+    STATES = {"validating_files": JobStatus.STARTING, "queued": JobStatus.STARTING, "running": JobStatus.RUNNING,
+              "succeeded": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED, "cancelled": JobStatus.CANCELLED}
+
+    def __init__(self, secrets: Secrets, transport: httpx.BaseTransport | None = None) -> None:
+        self.secrets, self.transport = secrets, transport
+
+    def _client(self, job: Job) -> httpx.Client:
+        key = self.secrets.require(job.options.get("api_key_env", "OPENAI_API_KEY"), "OpenAI fine-tuning")
+        return httpx.Client(base_url=job.options.get("base_url", "https://api.openai.com/v1"), timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {key}"}, transport=self.transport)
+
+    def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
+        write_jsonl(folder.data / "train.jsonl", train)
+        if held:
+            write_jsonl(folder.data / "eval.jsonl", held)
+
+    def start(self, job: Job, folder: JobDir) -> dict[str, str]:
+        with self._client(job) as client:
+            ids = {}
+            for split in ("train", "eval"):
+                path = folder.data / f"{split}.jsonl"
+                if path.exists():
+                    up = client.post("/files", data={"purpose": "fine-tune"},
+                                     files={"file": (path.name, path.read_bytes(), "application/jsonl")})
+                    ids[split] = _check(up, f"OpenAI file upload ({path.name})")["id"]
+            hyper: dict[str, Any] = {"n_epochs": int(job.hyper["epochs"]), "batch_size": int(job.hyper["batch_size"])}
+            if job.options.get("lr_multiplier"):
+                hyper["learning_rate_multiplier"] = float(job.options["lr_multiplier"])
+            body: dict[str, Any] = {"model": job.base_model, "training_file": ids["train"], "seed": int(job.hyper["seed"]),
+                                    "method": {"type": "supervised", "supervised": {"hyperparameters": hyper}}}
+            if "eval" in ids:
+                body["validation_file"] = ids["eval"]
+            created = _check(client.post("/fine_tuning/jobs", json=body), "OpenAI fine-tuning job")
+        return {"job_id": created["id"], **{f"file_{k}": v for k, v in ids.items()}}
+
+    def poll(self, job: Job, folder: JobDir) -> Update:
+        jid = job.remote["job_id"]
+        with self._client(job) as client:
+            state = _check(client.get(f"/fine_tuning/jobs/{jid}"), "OpenAI job")
+            events = _check(client.get(f"/fine_tuning/jobs/{jid}/events", params={"limit": 1000}), "OpenAI events")
+        points: list[MetricPoint] = [p for e in events.get("data", []) if e.get("type") == "metrics"
+                                     and (p := metric_point(e)) is not None]
+        points = merge_points(points)
+        status = self.STATES.get(state.get("status", ""), JobStatus.RUNNING)
+        last = points[-1] if points else None
+        progress = 1.0 if status == JobStatus.SUCCEEDED else (
+            min(1.0, last.step / last.total_steps) if last and last.total_steps else 0.0)
+        result = {"platform_job": jid}
+        if state.get("fine_tuned_model"):
+            result["model"] = state["fine_tuned_model"]
+        error = (state.get("error") or {}).get("message") if status == JobStatus.FAILED else None
+        return Update(status, points, progress, result, error)
+
+    def cancel(self, job: Job, folder: JobDir) -> None:
+        with self._client(job) as client:
+            _check(client.post(f"/fine_tuning/jobs/{job.remote['job_id']}/cancel"), "OpenAI cancel")

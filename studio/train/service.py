@@ -1,0 +1,191 @@
+"""Fine-tune jobs for a workspace: create from a snapshot, sweep grids, the queue, status, cancel, retry."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from studio.domain import Job, JobStatus, new_id, utcnow
+from studio.train.data import DataError, Row, snapshot_rows
+from studio.train.files import JobDir
+from studio.train.process import LlamaFactoryBackend, LocalBackend, Update
+from studio.train.remote import OpenAIBackend, QianfanBackend, RemoteError
+from studio.train.spec import JobSpec, SpecError
+from studio.workspace import Workspace
+
+ACTIVE = (JobStatus.STARTING, JobStatus.RUNNING)
+LOCAL = ("local", "llamafactory")
+
+
+class Backend(Protocol):
+    name: str
+
+    def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None: ...
+    def start(self, job: Job, folder: JobDir) -> dict[str, str]: ...
+    def poll(self, job: Job, folder: JobDir) -> Update: ...
+    def cancel(self, job: Job, folder: JobDir) -> None: ...
+
+
+def backend_for(ws: Workspace, name: str) -> Backend:
+    backends: dict[str, Callable[[], Backend]] = {
+        "local": LocalBackend, "llamafactory": LlamaFactoryBackend,
+        "qianfan": lambda: QianfanBackend(ws.secrets), "openai": lambda: OpenAIBackend(ws.secrets)}
+    if name not in backends:
+        raise SpecError(f"backend: unknown '{name}' (known: {', '.join(backends)})")
+    return backends[name]()
+
+
+def folder_of(ws: Workspace, job: Job) -> JobDir:
+    return JobDir(ws.root / "jobs" / job.id)
+
+
+def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job:
+    snapshot = ws.store.snapshots.get(spec.snapshot_id)
+    if snapshot is None:
+        raise SpecError(f"snapshot: no snapshot {spec.snapshot_id} (see: studio export, or `studio train list`)")
+    job = Job(backend=spec.backend, base_model=spec.base_model, method=spec.method, hyper=spec.hyper.model_dump(),
+              lora=spec.lora.model_dump() if spec.method == "lora" else {}, options=dict(spec.options),
+              snapshot_id=snapshot.id, sweep_id=sweep_id,
+              lineage={"snapshot_hash": snapshot.content_hash, "format": snapshot.format, "counts": snapshot.counts,
+                       "base_model": spec.base_model})
+    job.log_path = str(folder_of(ws, job).log)
+    ws.store.jobs.put(job)
+    ws.store.flush()
+    return job
+
+
+def sweep(ws: Workspace, base: JobSpec, epochs: list[float], rates: list[float], methods: list[str],
+          make: Callable[..., JobSpec]) -> list[Job]:
+    """The grid epochs × learning rates × methods, queued as one sweep (each job its own folder)."""
+    sweep_id = new_id("w")
+    specs = [make(**{**base.model_dump(), "method": m, "hyper": {**base.hyper.model_dump(), "epochs": e,
+                                                                 "learning_rate": lr}})
+             for m, e, lr in itertools.product(methods, epochs, rates)]
+    return [create_job(ws, s, sweep_id) for s in specs]
+
+
+def start(ws: Workspace, job: Job) -> Job:
+    """Prepare the data and launch; any failure marks the job failed with the reason."""
+    folder = folder_of(ws, job)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    backend = backend_for(ws, job.backend)
+    try:
+        snapshot = ws.store.snapshots.get(job.snapshot_id or "")
+        if snapshot is None:
+            raise DataError(f"snapshot {job.snapshot_id} no longer exists")
+        train, held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)))
+        backend.prepare(job, folder, train, held)
+        job.remote = backend.start(job, folder)
+        job.lineage = {**job.lineage, "train_rows": len(train), "eval_rows": len(held)}
+        job.status, job.started, job.error = JobStatus.STARTING, utcnow(), None
+    except (DataError, RemoteError, OSError, KeyError, ValueError) as exc:
+        job.status, job.error, job.finished = JobStatus.FAILED, str(exc), utcnow()
+    ws.store.jobs.put(job)
+    ws.store.flush()
+    return job
+
+
+def refresh(ws: Workspace, job: Job) -> Job:
+    """Read where an active job got to (its files or the platform) and store it."""
+    if job.status not in ACTIVE:
+        return job
+    try:
+        update = backend_for(ws, job.backend).poll(job, folder_of(ws, job))
+    except (RemoteError, OSError) as exc:
+        job.error = f"could not read its state: {exc}"  # transient: keep the status, try again later
+        ws.store.jobs.put(job)
+        return job
+    job.status, job.metrics, job.progress = update.status, update.metrics or job.metrics, update.progress
+    job.result = {**job.result, **update.result}
+    job.error = update.error
+    if job.done:
+        job.finished = utcnow()
+    ws.store.jobs.put(job)
+    ws.store.flush()
+    if job.done and job.sweep_id:
+        mark_best(ws, job.sweep_id)
+    return job
+
+
+def cancel(ws: Workspace, job_id: str) -> Job:
+    job = get(ws, job_id)
+    if job.done:
+        raise ValueError(f"job {job.id} already {job.status.value}")
+    if job.status == JobStatus.QUEUED:
+        job.status, job.finished = JobStatus.CANCELLED, utcnow()
+    else:
+        backend_for(ws, job.backend).cancel(job, folder_of(ws, job))
+        if job.backend not in LOCAL:
+            job.status, job.finished = JobStatus.CANCELLED, utcnow()
+    ws.store.jobs.put(job)
+    ws.store.flush()
+    return job
+
+
+def retry(ws: Workspace, job_id: str) -> Job:
+    old = get(ws, job_id)
+    job = Job(**old.model_dump(include={"backend", "base_model", "method", "lora", "hyper", "options", "snapshot_id",
+                                        "lineage", "sweep_id"}))
+    job.log_path = str(folder_of(ws, job).log)
+    ws.store.jobs.put(job)
+    ws.store.flush()
+    return job
+
+
+def get(ws: Workspace, job_id: str) -> Job:
+    job = ws.store.jobs.get(job_id)
+    if job is None:
+        matches = [j for j in ws.store.jobs if j.id.startswith(job_id)]
+        if len(matches) != 1:
+            raise LookupError(f"no job {job_id} (see: studio train list)")
+        job = matches[0]
+    return job
+
+
+def mark_best(ws: Workspace, sweep_id: str) -> Job | None:
+    """The sweep's best run: lowest eval loss, or final train loss when there is no eval split."""
+    jobs = [j for j in ws.store.jobs if j.sweep_id == sweep_id]
+    done = [j for j in jobs if j.status == JobStatus.SUCCEEDED]
+
+    def score(j: Job) -> float:
+        value = j.best_eval_loss()
+        value = value if value is not None else j.last_loss()
+        return value if value is not None else float("inf")
+
+    best = min(done, key=score, default=None)
+    for j in jobs:
+        if j.best != (j is best):
+            j.best = j is best
+            ws.store.jobs.put(j)
+    ws.store.flush()
+    return best
+
+
+def step_queue(ws: Workspace, parallel: int = 1) -> list[Job]:
+    """One turn of the queue: refresh active jobs, start queued ones while there is room.
+
+    Local back-ends run one at a time (they share this machine); remote ones up to ``parallel``.
+    """
+    jobs = sorted(ws.store.jobs.all(), key=lambda j: j.created)
+    active = [refresh(ws, j) for j in jobs if j.status in ACTIVE]
+    running = [j for j in active if j.status in ACTIVE]
+    for job in (j for j in jobs if j.status == JobStatus.QUEUED):
+        local_busy = any(r.backend in LOCAL for r in running)
+        room = (not local_busy) if job.backend in LOCAL else len([r for r in running if r.backend not in LOCAL]) < parallel
+        if room:
+            running.append(start(ws, job))
+    return [j for j in ws.store.jobs.all() if j.status in (*ACTIVE, JobStatus.QUEUED)]
+
+
+def run_queue(ws: Workspace, *, parallel: int = 1, poll_s: float = 1.0, until: Callable[[], bool] | None = None,
+              on_tick: Callable[[list[Job]], None] | None = None) -> None:
+    """Drive the queue until nothing is queued or running (or ``until()`` says stop)."""
+    while True:
+        pending = step_queue(ws, parallel)
+        if on_tick:
+            on_tick(pending)
+        if not pending or (until and until()):
+            return
+        time.sleep(poll_s)

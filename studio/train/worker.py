@@ -1,0 +1,136 @@
+"""The local fine-tune worker: ``python -m studio.train.worker jobs/<id>/job.json``.
+
+TRL's SFTTrainer (PEFT LoRA or a full update) on the job's data, CPU or GPU. The loss falls on the
+assistant's answers only: through the chat template's generation markers when it has them (TRL
+patches the known families), otherwise by training prompt→completion pairs. Progress goes to
+``metrics.jsonl`` (one line per logging step) and ``status.json``; SIGTERM (or a ``cancel`` file)
+stops after the current step with a checkpoint saved. Needs the ``train`` extra.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from studio.train.files import JobDir, append_jsonl, read_json, write_json
+
+for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ.setdefault(_name, "1")  # no hub requests unless the user asks for them
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _status(folder: JobDir, **fields: Any) -> None:
+    current = read_json(folder.status) or {}
+    write_json(folder.status, {**current, **fields, "updated": time.time()})
+
+
+def _prompt_completion(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in rows]
+
+
+def train(job_file: Path) -> int:
+    spec = read_json(job_file)
+    if spec is None:
+        print(f"{job_file}: not a readable job file", file=sys.stderr)
+        return 2
+    folder = JobDir(job_file.parent)
+    stop = {"asked": False}
+
+    def on_term(signum: int, frame: object) -> None:
+        stop["asked"] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    _status(folder, status="starting", pid=os.getpid(), started=time.time())
+    try:
+        import torch
+        from datasets import Dataset
+        from peft import LoraConfig
+        from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+        from trl import SFTConfig, SFTTrainer
+    except ImportError as exc:
+        _status(folder, status="failed", error=f"the train extra is missing ({exc.name}): "
+                                                "pip install torch==2.13.0 '.[train]'")
+        return 3
+
+    class Progress(TrainerCallback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.t0 = time.time()
+
+        def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+            _status(folder, status="running", total_steps=state.max_steps)
+
+        def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+            if stop["asked"] or folder.cancel_flag.exists():
+                stop["asked"] = True
+                control.should_training_stop = True
+                control.should_save = True
+            return control
+
+        def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]
+            if not state.is_world_process_zero or not logs or "train_runtime" in logs:
+                return
+            elapsed = time.time() - self.t0
+            step = state.global_step
+            remaining = elapsed / step * (state.max_steps - step) if step else None
+            append_jsonl(folder.metrics, {
+                "step": step, "total_steps": state.max_steps, "epoch": state.epoch, "loss": logs.get("loss"),
+                "eval_loss": logs.get("eval_loss"), "learning_rate": logs.get("learning_rate"),
+                "elapsed_s": round(elapsed, 3), "remaining_s": round(remaining, 3) if remaining is not None else None})
+
+    try:
+        hyper, lora = spec["hyper"], spec.get("lora") or {}
+        gpu = torch.cuda.is_available()
+        tokenizer = AutoTokenizer.from_pretrained(spec["base_model"])
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        model = AutoModelForCausalLM.from_pretrained(spec["base_model"], dtype=torch.bfloat16 if gpu else torch.float32)
+        import json
+
+        rows = [json.loads(x) for x in Path(spec["train"]).read_text(encoding="utf-8").splitlines() if x.strip()]
+        held = ([json.loads(x) for x in Path(spec["eval"]).read_text(encoding="utf-8").splitlines() if x.strip()]
+                if spec.get("eval") else [])
+        marked = "generation" in (tokenizer.chat_template or "")
+        if not marked:
+            rows, held = _prompt_completion(rows), _prompt_completion(held)
+        args = SFTConfig(
+            output_dir=str(folder.output), num_train_epochs=float(hyper["epochs"]), max_steps=int(hyper["max_steps"]),
+            learning_rate=float(hyper["learning_rate"]), per_device_train_batch_size=int(hyper["batch_size"]),
+            per_device_eval_batch_size=int(hyper["batch_size"]), max_length=int(hyper["max_length"]),
+            seed=int(hyper["seed"]), logging_steps=int(hyper["logging_steps"]), save_strategy="no", report_to="none",
+            bf16=gpu and torch.cuda.is_bf16_supported(), gradient_checkpointing=False, use_cpu=not gpu,
+            assistant_only_loss=marked, eval_strategy="steps" if held else "no",
+            eval_steps=max(1, int(hyper.get("eval_steps", 5))), lr_scheduler_type=str(hyper.get("scheduler", "linear")),
+            dataloader_num_workers=0)
+        peft_config = LoraConfig(r=int(lora.get("rank", 8)), lora_alpha=float(lora.get("alpha", 16)),
+                                 lora_dropout=float(lora.get("dropout", 0.05)), task_type="CAUSAL_LM",
+                                 target_modules="all-linear") if spec["method"] == "lora" else None
+        trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows),
+                             eval_dataset=Dataset.from_list(held) if held else None, processing_class=tokenizer,
+                             peft_config=peft_config, callbacks=[Progress()])
+        trainer.train()
+        trainer.save_model(str(folder.output))
+        tokenizer.save_pretrained(str(folder.output))
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in status.json, then re-raised to the log
+        traceback.print_exc()
+        _status(folder, status="failed", error=f"{type(exc).__name__}: {exc}", finished=time.time())
+        return 1
+    kind = "adapter" if spec["method"] == "lora" else "model"
+    _status(folder, status="cancelled" if stop["asked"] else "succeeded", finished=time.time(),
+            output=str(folder.output), kind=kind)
+    return 0
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: python -m studio.train.worker jobs/<id>/job.json", file=sys.stderr)
+        return 2
+    return train(Path(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

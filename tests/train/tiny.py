@@ -1,0 +1,58 @@
+"""A tiny causal LM built here, offline: a byte-level BPE tokenizer trained on the studio's own
+teacher answers and a 2-layer Qwen2 model (random weights). Needs the ``train`` extra."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+QWEN2_SPLIT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+               r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
+CHAT_TEMPLATE = (
+    "{%- for message in messages %}"
+    "{%- if message['role'] == 'assistant' %}"
+    "{{- '<|im_start|>assistant\\n' }}"
+    "{%- generation %}{{- message['content'] + '<|im_end|>' }}{%- endgeneration %}"
+    "{{- '\\n' }}"
+    "{%- else %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{%- endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+
+def build_tiny_model(folder: Path, corpus: list[str]) -> Path:
+    import torch
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(corpus, trainer=trainers.BpeTrainer(
+        vocab_size=1024, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                     additional_special_tokens=["<|im_start|>"], model_max_length=1024)
+    hf_tok.chat_template = CHAT_TEMPLATE
+    hf_tok.save_pretrained(folder)
+    torch.manual_seed(0)
+    cfg = Qwen2Config(vocab_size=len(hf_tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                      tie_word_embeddings=True, bos_token_id=None,
+                      eos_token_id=hf_tok.convert_tokens_to_ids("<|im_end|>"),
+                      pad_token_id=hf_tok.convert_tokens_to_ids("<|endoftext|>"))
+    Qwen2ForCausalLM(cfg).save_pretrained(folder)
+    return folder
+
+
+def corpus_of(jsonl: Path) -> list[str]:
+    out = []
+    for text in jsonl.read_text(encoding="utf-8").splitlines():
+        row = json.loads(text)
+        out += [m["content"] for m in row.get("messages", [])]
+    return out
