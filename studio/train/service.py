@@ -138,7 +138,9 @@ def get(ws: Workspace, job_id: str) -> Job:
     job = ws.store.jobs.get(job_id)
     if job is None:
         matches = [j for j in ws.store.jobs if j.id.startswith(job_id)]
-        if len(matches) != 1:
+        if len(matches) > 1:
+            raise LookupError(f"{len(matches)} jobs start with {job_id}: give more of the id")
+        if not matches:
             raise LookupError(f"no job {job_id} (see: studio train list)")
         job = matches[0]
     return job

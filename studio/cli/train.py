@@ -1,0 +1,245 @@
+"""``studio train start|sweep|list|show|watch|cancel|retry|queue``: fine-tune jobs from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from studio.cli.common import print_json, print_table, workspace
+from studio.domain import Job
+from studio.train import service
+from studio.train.files import tail
+from studio.train.spec import BACKENDS, make_spec
+
+OPENAI_NOTE = "note: the OpenAI fine-tuning service is closing to new jobs; the back-end is optional"
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"expected numbers separated by commas, got '{text}'") from None
+
+
+def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
+    p.add_argument("--snapshot", required=True, help="the export snapshot to train on (see: studio export)")
+    p.add_argument("--base-model", required=True, help="local model folder, hub id, or platform model name")
+    p.add_argument("--backend", choices=BACKENDS, default="local")
+    if grid:
+        p.add_argument("--epochs", default="3", help="comma list, e.g. 3,6")
+        p.add_argument("--lr", default="3e-5", help="comma list, e.g. 3e-5,6e-5")
+        p.add_argument("--method", default="lora", help="comma list of full,lora")
+        p.add_argument("--parallel", type=int, default=1, help="remote jobs at once (local ones run one by one)")
+    else:
+        p.add_argument("--epochs", type=float, default=3)
+        p.add_argument("--lr", type=float, default=3e-5)
+        p.add_argument("--method", choices=("full", "lora"), default="lora")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--max-length", type=int, default=1024)
+    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: the epochs)")
+    p.add_argument("--eval-split", type=float, default=0.0, help="share held out when the snapshot has no eval file")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lora-rank", type=int, default=8)
+    p.add_argument("--lora-alpha", type=float, default=16)
+    p.add_argument("--lora-dropout", type=float, default=0.05)
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="back-end setting: command=…, nproc_per_node=…, nnodes=…, master_addr=…, deepspeed=… "
+                        "(llamafactory); bos_uri=…, dataset_version=…, base_url=… (qianfan); base_url=… (openai)")
+    p.add_argument("--detach", action="store_true", help="start and return; `studio train queue` drives the rest")
+    p.add_argument("--json", action="store_true")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    train = sub.add_parser("train", help="fine-tune jobs: start, sweep, list, show, watch, cancel")
+    tsub = train.add_subparsers(dest="train_command", metavar="ACTION", required=True)
+    p = tsub.add_parser("start", help="start one fine-tune job on a snapshot")
+    _job_args(p, grid=False)
+    p.set_defaults(handler=cmd_start)
+    p = tsub.add_parser("sweep", help="queue a grid of epochs × learning rates × methods")
+    _job_args(p, grid=True)
+    p.set_defaults(handler=cmd_sweep)
+    p = tsub.add_parser("list", help="jobs with status, progress and last loss")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+    p = tsub.add_parser("show", help="one job: settings, lineage, metrics, log tail")
+    p.add_argument("job")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+    p = tsub.add_parser("watch", help="follow a job with a live loss curve in the terminal")
+    p.add_argument("job")
+    p.set_defaults(handler=cmd_watch)
+    for name, handler, text in (("cancel", cmd_cancel, "cancel a job (a local one saves a checkpoint first)"),
+                                ("retry", cmd_retry, "queue the same job again")):
+        p = tsub.add_parser(name, help=text)
+        p.add_argument("job")
+        p.set_defaults(handler=handler)
+    p = tsub.add_parser("queue", help="run queued jobs until none is left")
+    p.add_argument("--parallel", type=int, default=1)
+    p.set_defaults(handler=cmd_queue)
+
+
+def _spec_fields(args: argparse.Namespace, epochs: float, lr: float, method: str) -> dict[str, object]:
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--option takes KEY=VALUE, got '{item}'")
+        options[key.strip()] = value.strip()
+    return {"backend": args.backend, "base_model": args.base_model, "snapshot_id": args.snapshot, "options": options,
+            "hyper": {"epochs": epochs, "batch_size": args.batch_size, "learning_rate": lr, "max_length": args.max_length,
+                      "max_steps": args.max_steps, "eval_split": args.eval_split, "seed": args.seed},
+            "lora": {"rank": args.lora_rank, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
+            "method": method}
+
+
+def _line(j: Job) -> list[object]:
+    loss = j.last_loss()
+    return [j.id, j.backend, j.method, j.status.value + (" ★" if j.best else ""), f"{j.progress:.0%}",
+            f"{loss:.4f}" if loss is not None else "-", f"{j.hyper.get('epochs')}", f"{j.hyper.get('learning_rate')}",
+            j.sweep_id or ""]
+
+
+def _follow(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-untyped-def]
+    def tick(pending: list[Job]) -> None:
+        for j in (ws.store.jobs.get(i) for i in ids):
+            if j is not None:
+                print(f"\r{j.id} {j.status.value:<9} {j.progress:4.0%} loss {j.last_loss() or 0:.4f}", end="",
+                      file=sys.stderr)
+        print(file=sys.stderr)
+
+    service.run_queue(ws, parallel=parallel, poll_s=1.0, on_tick=tick,
+                      until=lambda: all(ws.store.jobs.get(i).done for i in ids))  # type: ignore[union-attr]
+    jobs = [ws.store.jobs.get(i) for i in ids]
+    for j in jobs:
+        if j and j.error:
+            print(f"{j.id}: {j.error}", file=sys.stderr)
+    return 0 if all(j and j.status.value == "succeeded" for j in jobs) else 1
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    spec = make_spec(**_spec_fields(args, args.epochs, args.lr, args.method))
+    if spec.backend == "openai":
+        print(OPENAI_NOTE, file=sys.stderr)
+    with workspace(args) as ws:
+        job = service.create_job(ws, spec)
+        print(f"job {job.id} queued ({spec.backend}, {spec.method}); folder jobs/{job.id}", file=sys.stderr)
+        if args.detach:
+            service.step_queue(ws)
+            code = 0
+        else:
+            code = _follow(ws, [job.id])
+        if args.json:
+            print_json(ws.store.jobs.get(job.id).model_dump(mode="json"))  # type: ignore[union-attr]
+        return code
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    methods = [m.strip() for m in args.method.split(",") if m.strip()]
+    bad = [m for m in methods if m not in ("full", "lora")]
+    if bad or not methods:
+        raise ValueError(f"--method takes full and/or lora, got '{args.method}'")
+    epochs, rates = _floats(args.epochs), _floats(args.lr)
+    if not epochs or not rates:
+        raise ValueError("--epochs and --lr each need at least one number")
+    base = make_spec(**_spec_fields(args, epochs[0], rates[0], methods[0]))
+    for m in methods:  # every point of the grid must be valid before any is queued
+        for e in epochs:
+            for lr in rates:
+                make_spec(**_spec_fields(args, e, lr, m))
+    with workspace(args) as ws:
+        jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)
+        print(f"sweep {jobs[0].sweep_id}: {len(jobs)} jobs queued", file=sys.stderr)
+        code = 0
+        if args.detach:
+            service.step_queue(ws, args.parallel)
+        else:
+            code = _follow(ws, [j.id for j in jobs], args.parallel)
+        done = [ws.store.jobs.get(j.id) for j in jobs]
+        if args.json:
+            print_json([j.model_dump(mode="json") for j in done if j])
+        else:
+            print_table(["job", "backend", "method", "status", "progress", "loss", "epochs", "lr", "sweep"],
+                        [_line(j) for j in done if j])
+        return code
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        jobs = sorted((service.refresh(ws, j) for j in ws.store.jobs.all()), key=lambda j: j.created)
+        if args.json:
+            print_json([j.model_dump(mode="json") for j in jobs])
+        elif not jobs:
+            print("no jobs yet: studio train start --snapshot S --base-model M")
+        else:
+            print_table(["job", "backend", "method", "status", "progress", "loss", "epochs", "lr", "sweep"],
+                        [_line(j) for j in jobs])
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        job = service.refresh(ws, service.get(ws, args.job))
+        if args.json:
+            print_json(job.model_dump(mode="json"))
+            return 0
+        for key in ("id", "backend", "base_model", "method", "status", "progress", "error", "snapshot_id", "sweep_id"):
+            print(f"{key:<12} {getattr(job, key)}")
+        print(f"{'hyper':<12} {job.hyper}")
+        if job.lora:
+            print(f"{'lora':<12} {job.lora}")
+        print(f"{'lineage':<12} {job.lineage}")
+        print(f"{'result':<12} {job.result}")
+        for m in job.metrics[-10:]:
+            print(f"  step {m.step}/{m.total_steps}  loss {m.loss}  eval {m.eval_loss}  lr {m.learning_rate}")
+        for line in tail(service.folder_of(ws, job).log, 10):
+            print(f"  | {line[-160:]}")
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import plotext as plt
+
+    with workspace(args) as ws:
+        job = service.get(ws, args.job)
+        while True:
+            service.step_queue(ws)
+            job = service.get(ws, job.id)
+            points = [(m.step, m.loss) for m in job.metrics if m.loss is not None]
+            plt.clear_terminal()
+            plt.clear_figure()
+            if points:
+                plt.plot([p[0] for p in points], [p[1] for p in points], label="loss")
+                evals = [(m.step, m.eval_loss) for m in job.metrics if m.eval_loss is not None]
+                if evals:
+                    plt.plot([p[0] for p in evals], [p[1] for p in evals], label="eval loss")
+            plt.title(f"{job.id} · {job.status.value} · {job.progress:.0%}")
+            plt.plotsize(None, 20)
+            plt.show()
+            if job.done:
+                print(f"{job.status.value}" + (f": {job.error}" if job.error else ""))
+                return 0 if job.status.value == "succeeded" else 1
+            time.sleep(2)
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        job = service.cancel(ws, service.get(ws, args.job).id)
+        print(f"{job.id}: cancel sent ({job.status.value})")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        job = service.retry(ws, service.get(ws, args.job).id)
+        print(f"{job.id}: queued again (run `studio train queue`, or open the Jobs pane)")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        pending = [j.id for j in ws.store.jobs.all() if not j.done]
+        if not pending:
+            print("nothing queued")
+            return 0
+        return _follow(ws, pending, args.parallel)
