@@ -22,6 +22,7 @@ from studio.synth.run import Progress
 from studio.ui.background import BackgroundLoop, GenerationControl
 from studio.ui.commands import JumpProvider
 from studio.ui.screens.dashboard import DashboardScreen
+from studio.ui.screens.jobs import JobsScreen
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.screens.simulate import SimulateScreen
 from studio.ui.screens.topics import TopicsScreen
@@ -35,7 +36,7 @@ class StoreChanged(Message):
 
 
 PANES = {"topics": ("1", "f2", "Topics"), "simulate": ("2", "f3", "Simulate"), "samples": ("3", "f4", "Samples"),
-         "dashboard": ("4", "f5", "Dashboard")}
+         "dashboard": ("4", "f5", "Dashboard"), "jobs": ("5", "f6", "Jobs")}
 
 
 class RunProgress(Message):
@@ -48,7 +49,7 @@ class StudioApp(App[None]):
     TITLE = "Kouyu Studio"
     CSS_PATH = [str(style_file("studio.tcss"))]
     MODES = {"topics": TopicsScreen, "simulate": SimulateScreen, "samples": SamplesScreen,
-             "dashboard": DashboardScreen}
+             "dashboard": DashboardScreen, "jobs": JobsScreen}
     DEFAULT_MODE = "topics"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -25,7 +25,7 @@ class FieldsForm(ModalScreen[object]):
         self.values = values
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog"):
             yield Label(self.HEADING, classes="question")
             for field_id, label in self.FIELDS:
                 yield Input(self.values.get(field_id, ""), placeholder=label, id=field_id, tooltip=label)

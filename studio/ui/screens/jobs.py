@@ -1,0 +1,261 @@
+"""The Jobs pane: fine-tune jobs and sweeps, their loss curves, log, settings and lineage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+from textual_plotext import PlotextPlot
+
+from studio.domain import Job
+from studio.train import service
+from studio.train.files import tail
+from studio.train.spec import make_spec
+from studio.ui.modals.common import Confirm
+from studio.ui.modals.run_forms import FieldsForm
+from studio.ui.screens.base import Pane
+from studio.ui.widgets.tables import reconcile, setup
+
+COLUMNS = (("id", "Job"), ("backend", "Back-end"), ("method", "Method"), ("status", "Status"),
+           ("progress", "Progress"), ("eta", "ETA"), ("loss", "Loss"), ("hyper", "Epochs × LR"), ("sweep", "Sweep"))
+TICK_S = 2.0
+
+
+@dataclass
+class JobRequest:
+    fields: dict[str, object]
+    epochs: list[float]
+    rates: list[float]
+    methods: list[str]
+
+
+def _numbers(text: str, name: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{name}: numbers separated by commas, got '{text}'") from None
+    if not values:
+        raise ValueError(f"{name}: give at least one number")
+    return values
+
+
+class JobForm(FieldsForm):
+    HEADING = "Start a fine-tune job (several values in a list make a sweep)"
+    FIELDS = (("snapshot", "snapshot id (from an export)"), ("base_model", "base model: folder, hub id or platform name"),
+              ("backend", "back-end: local, llamafactory, qianfan, openai"), ("methods", "method(s): full, lora"),
+              ("epochs", "epochs, e.g. 3,6"), ("rates", "learning rates, e.g. 3e-5,6e-5"),
+              ("batch", "batch size"), ("max_length", "max sequence length (Qianfan: 4096 or 8192)"),
+              ("max_steps", "max steps (-1: the epochs decide)"),
+              ("options", "back-end options: key=value; key=value"))
+
+    def result(self) -> JobRequest:
+        methods = [m.strip() for m in self.value("methods").split(",") if m.strip()]
+        if not methods or any(m not in ("full", "lora") for m in methods):
+            raise ValueError("method(s): full and/or lora")
+        options = {}
+        for item in filter(None, (p.strip() for p in self.value("options").split(";"))):
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"options: key=value pairs separated by ';', got '{item}'")
+            options[key.strip()] = value.strip()
+        try:
+            batch, steps, length = int(self.value("batch")), int(self.value("max_steps")), int(self.value("max_length"))
+        except ValueError:
+            raise ValueError("batch size, max length and max steps are whole numbers") from None
+        epochs, rates = _numbers(self.value("epochs"), "epochs"), _numbers(self.value("rates"), "learning rates")
+        fields = {"backend": self.value("backend"), "base_model": self.value("base_model"),
+                  "snapshot_id": self.value("snapshot"), "options": options,
+                  "hyper": {"batch_size": batch, "max_steps": steps, "max_length": length}}
+        for m in methods:  # every point must be valid before anything is queued
+            for e in epochs:
+                for lr in rates:
+                    make_spec(**{**fields, "method": m, "hyper": {**fields["hyper"], "epochs": e, "learning_rate": lr}})
+        return JobRequest(fields, epochs, rates, methods)
+
+
+class JobsScreen(Pane):
+    TITLE_TEXT = "Jobs"
+    USES = (DataTable, PlotextPlot, Static, Horizontal, Vertical)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HELP = ("Fine-tune jobs and sweeps. The table shows each job's status, progress, ETA and last loss (★ marks a "
+            "sweep's best run: lowest eval loss, or final train loss). The chart overlays the loss and eval loss "
+            "curves of the selected job's sweep (or the job alone), with each curve's last and best point beside "
+            "it; below are the job's settings, lineage and log tail. `n` starts a job or a sweep from a form, `c` "
+            "cancels (a local job saves a checkpoint first), `R` queues it again. While this pane is open the queue "
+            "runs: queued jobs start one after another (remote ones in parallel). Jobs keep running when the studio "
+            "closes; reopening picks up their state. The OpenAI service is closing to new jobs, so that back-end "
+            "is optional.")
+    BINDINGS = [
+        Binding("n", "new", "New job/sweep", id="jobs.new"),
+        Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
+        Binding("R", "retry", "Retry", id="jobs.retry"),
+        Binding("g", "refresh_now", "Refresh", show=False, id="jobs.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: list[Job] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        table: DataTable[str] = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Jobs"
+        yield table
+        with Horizontal(id="jobs-detail"):
+            yield PlotextPlot(id="loss-plot")
+            with Vertical(id="jobs-side"):
+                yield Static("", id="curve-numbers", classes="numbers")
+                yield Static("", id="job-settings", classes="numbers")
+        yield Static("", id="job-log", classes="log")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        setup(self.query_one(DataTable), COLUMNS)
+        self.set_interval(TICK_S, self.tick)
+        self.tick()
+
+    def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
+        if any(table == "jobs" for table, _ in changes):
+            self.load()
+
+    # -- data -------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="jobs-queue", exit_on_error=False)
+    def tick(self) -> None:
+        """Drive the queue (refresh active jobs, start queued ones), then show."""
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        if any(not j.done for j in ws.store.jobs.all()):
+            service.step_queue(ws, parallel=2)
+        self.load()
+
+    def action_refresh_now(self) -> None:
+        self.tick()
+
+    @work(thread=True, exclusive=True, group="jobs-load", exit_on_error=False)
+    def load(self) -> None:
+        jobs = sorted(self.store.jobs.all(), key=lambda j: j.created, reverse=True)
+        self.app.call_from_thread(self._fill, jobs)
+
+    def _fill(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
+        table = self.query_one(DataTable)
+        rows = []
+        for j in jobs:
+            bar = "█" * int(j.progress * 10) + "░" * (10 - int(j.progress * 10))
+            last = j.metrics[-1] if j.metrics else None
+            eta = f"{last.remaining_s:.0f}s" if last and last.remaining_s is not None and not j.done else ""
+            loss = j.last_loss()
+            rows.append((j.id, (j.id, j.backend, j.method, j.status.value + (" ★" if j.best else ""),
+                                f"{bar} {j.progress:.0%}", eta, f"{loss:.4f}" if loss is not None else "-",
+                                f"{j.hyper.get('epochs')} × {j.hyper.get('learning_rate')}", j.sweep_id or "")))
+        reconcile(table, COLUMNS, rows)
+        table.border_title = f"Jobs · {len(jobs)}" + (f" · {sum(not j.done for j in jobs)} active" if jobs else "")
+        self._detail()
+
+    def _current(self) -> Job | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((j for j in self.jobs if j.id == key), None)
+
+    @on(DataTable.RowHighlighted, "#jobs-table")
+    def _highlighted(self) -> None:
+        self._detail()
+
+    def _detail(self) -> None:
+        job = self._current()
+        plot = self.query_one("#loss-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        if job is None:
+            self.query_one("#job-settings", Static).update("no jobs yet: press n to start one (an export snapshot "
+                                                           "is needed: studio export …)")
+            plot.refresh()
+            return
+        group = [j for j in self.jobs if job.sweep_id and j.sweep_id == job.sweep_id] or [job]
+        lines = []
+        for j in group:
+            name = f"{j.method} {j.hyper.get('epochs')}×{j.hyper.get('learning_rate')}"
+            train = [(m.step, m.loss) for m in j.metrics if m.loss is not None]
+            evals = [(m.step, m.eval_loss) for m in j.metrics if m.eval_loss is not None]
+            if train:
+                plt.plot([p[0] for p in train], [p[1] for p in train], label=name[:18])
+                lines.append(f"{'★' if j.best else ' '} {name}: last {train[-1][1]:.4f} @ {train[-1][0]}, "
+                             f"best {min(p[1] for p in train):.4f}")
+            if evals:
+                plt.plot([p[0] for p in evals], [p[1] for p in evals], label=f"{name[:12]} eval", marker="dot")
+                lines.append(f"  eval: last {evals[-1][1]:.4f}, best {min(p[1] for p in evals):.4f}")
+        plt.title("Loss" + (" · sweep " + job.sweep_id if job.sweep_id else ""))
+        plot.refresh()
+        self.query_one("#curve-numbers", Static).update("\n".join(lines) or "no loss points yet")
+        lineage = job.lineage
+        settings = [f"{job.id} · {job.backend} · {job.method} · {job.status.value}",
+                    f"base model: {job.base_model}",
+                    "hyper: " + ", ".join(f"{k} {v}" for k, v in job.hyper.items()),
+                    *([f"lora: {job.lora}"] if job.lora else []),
+                    f"snapshot {job.snapshot_id} ({str(lineage.get('snapshot_hash', ''))[:12]}), rows "
+                    f"{lineage.get('train_rows', '?')} train / {lineage.get('eval_rows', '?')} eval",
+                    *(f"{k}: {v}" for k, v in job.result.items()),
+                    *([f"error: {job.error}"] if job.error else [])]
+        self.query_one("#job-settings", Static).update("\n".join(settings))
+        self.show_log(job)
+
+    @work(thread=True, exclusive=True, group="jobs-log", exit_on_error=False)
+    def show_log(self, job: Job) -> None:
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        lines = [line[-200:] for line in tail(service.folder_of(ws, job).log, 6)]
+        self.app.call_from_thread(self.query_one("#job-log", Static).update,
+                                  "\n".join(lines) or f"(no log yet: {service.folder_of(ws, job).log})")
+
+    # -- actions ------------------------------------------------------------------------------------
+    def action_new(self) -> None:
+        self.open_form()
+
+    @work(thread=True, group="jobs-form", exit_on_error=False)
+    def open_form(self) -> None:
+        snapshots = sorted(self.store.snapshots.all(), key=lambda s: s.created)
+        values = {"snapshot": snapshots[-1].id if snapshots else "", "backend": "local", "methods": "lora",
+                  "epochs": "3", "rates": "3e-5", "batch": "8", "max_length": "1024", "max_steps": "-1",
+                  "options": ""}
+        self.app.call_from_thread(self.app.push_screen, JobForm(values), self._create)
+
+    def _create(self, request: JobRequest | None) -> None:
+        if request is None:
+            return
+        ws = self.app.workspace  # type: ignore[attr-defined]
+
+        def create() -> None:
+            base = make_spec(**{**request.fields, "method": request.methods[0],
+                                "hyper": {**request.fields["hyper"], "epochs": request.epochs[0],  # type: ignore[dict-item]
+                                          "learning_rate": request.rates[0]}})
+            if len(request.methods) * len(request.epochs) * len(request.rates) > 1:
+                service.sweep(ws, base, request.epochs, request.rates, request.methods, make_spec)
+            else:
+                service.create_job(ws, base)
+            self.app.call_from_thread(self.tick)
+
+        self.app.write(create, "queued")  # type: ignore[attr-defined]
+
+    def action_cancel_job(self) -> None:
+        job = self._current()
+        if job is None or job.done:
+            self.notify("select a queued or running job", severity="warning")
+            return
+        ws = self.app.workspace  # type: ignore[attr-defined]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.app.write(lambda: service.cancel(ws, job.id), f"cancel sent to {job.id}")  # type: ignore[attr-defined]
+
+        self.app.push_screen(Confirm(f"Cancel job {job.id} ({job.status.value})?", "Cancel job"), done)
+
+    def action_retry(self) -> None:
+        job = self._current()
+        if job is not None:
+            ws = self.app.workspace  # type: ignore[attr-defined]
+            self.app.write(lambda: service.retry(ws, job.id), "queued again")  # type: ignore[attr-defined]
