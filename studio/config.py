@@ -25,7 +25,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ProviderKind = Literal["offline", "openai", "qianfan", "qianfan-v1"]
+ProviderKind = Literal["offline", "openai", "qianfan", "qianfan-v1", "transformers"]
 
 
 class ProviderProfile(_Strict):

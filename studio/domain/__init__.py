@@ -1,5 +1,6 @@
 """Pure domain: models, fault kinds and mix maths. No I/O, no textual, tinydb or httpx."""
 
+from studio.domain.evals import EvalItem, EvalResult, EvalRun, EvalSet, HumanVote
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
 from studio.domain.mix import DEFAULT_MIX, Mix, MixError
 from studio.domain.models import (
@@ -24,7 +25,6 @@ from studio.domain.records import (
     CachedResponse,
     CallRecord,
     DatasetSnapshot,
-    EvalRun,
     Job,
     JobStatus,
     MetricPoint,
@@ -35,7 +35,7 @@ from studio.domain.records import (
 
 __all__ = [
     "DEFAULT_MIX", "STUDENT_FAULTS", "CachedResponse", "CallRecord", "CheckResult", "DatasetSnapshot", "Dialogue", "DialogueStatus",
-    "Edit", "EvalRun", "FaultKind", "Injection", "Job", "JobStatus", "MetricPoint", "Mix", "MixError",
+    "Edit", "EvalItem", "EvalResult", "EvalRun", "EvalSet", "FaultKind", "HumanVote", "Injection", "Job", "JobStatus", "MetricPoint", "Mix", "MixError",
     "RejectedTopic", "ReviewStatus", "Run", "RunConfig", "RunStatus", "StudentTurn", "TeacherReply", "TeacherTurn",
     "Topic", "TopicSource", "Turn", "TurnKind", "new_id", "utcnow",
 ]

@@ -150,17 +150,6 @@ class Job(Model):
         return min(losses) if losses else None
 
 
-class EvalRun(Model):
-    id: str = Field(default_factory=lambda: new_id("e"))
-    set_id: str = ""
-    model: str = ""
-    judge: str | None = None
-    status: RunStatus = RunStatus.QUEUED
-    items: list[dict[str, object]] = Field(default_factory=list)
-    scores: dict[str, float] = Field(default_factory=dict)
-    created: datetime = Field(default_factory=utcnow)
-
-
 class DatasetSnapshot(Model):
     id: str = Field(default_factory=lambda: new_id("s"))
     format: str = ""

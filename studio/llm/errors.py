@@ -64,4 +64,12 @@ class ContentFiltered(LLMError):
     kind = "content_filtered"
 
 
-ERROR_KINDS = {cls.kind: cls for cls in (RateLimited, Transient, AuthError, QuotaExhausted, BadRequest, ContentFiltered)}
+class ModelUnavailable(LLMError):
+    """A local model that cannot be loaded (missing folder, missing train extra)."""
+
+    kind = "model_unavailable"
+    fatal = True
+
+
+ERROR_KINDS = {cls.kind: cls for cls in (RateLimited, Transient, AuthError, QuotaExhausted, BadRequest, ContentFiltered,
+                                         ModelUnavailable)}

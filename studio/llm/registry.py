@@ -8,6 +8,7 @@ from studio.config import Config, ConfigError, ProviderProfile, Secrets
 from studio.llm.base import Provider
 from studio.llm.client import LLMClient, RetryPolicy
 from studio.llm.limits import Clock, Limiter
+from studio.llm.local_model import TransformersProvider
 from studio.llm.offline import OfflineProvider
 from studio.llm.openai import OpenAIProvider, QianfanProvider
 from studio.llm.prices import load_table, price_for
@@ -43,12 +44,28 @@ def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, see
                                      base_url=profile.base_url, **common)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+    if profile.kind == "transformers":
+        if not profile.model:
+            raise ConfigError(f"provider '{name}': a transformers profile needs model = \"/path/to/model\"")
+        return TransformersProvider(name, profile.model)
     raise ConfigError(f"provider '{name}': unknown kind '{profile.kind}'")
+
+
+def job_profile(name: str, workspace: Path | None, store: Store | None) -> ProviderProfile:
+    """``job:<id>``: the finished job's output, as a local transformers model (one at a time)."""
+    job = store.jobs.get(name[4:]) if store is not None else None
+    if job is None:
+        raise ConfigError(f"no job {name[4:]} (see: studio train list)")
+    folder = job.result.get("output_dir")
+    if not folder:
+        raise ConfigError(f"job {job.id} has no local model output ({job.status.value}; back-end {job.backend}); "
+                          "a platform model is used through its provider profile")
+    return ProviderProfile(kind="transformers", model=folder, concurrency=1, retries=0)
 
 
 def build_client(config: Config, secrets: Secrets, name: str, *, store: Store | None = None,
                  workspace: Path | None = None, clock: Clock | None = None, seed: int = 0) -> LLMClient:
-    profile = config.provider(name)
+    profile = job_profile(name, workspace, store) if name.startswith("job:") else config.provider(name)
     provider = build_provider(name, profile, secrets, seed=seed)
     table = load_table(workspace / "prices.toml" if workspace else None)
     price = price_for(provider.model, table, price_in=profile.price_in, price_out=profile.price_out,

@@ -16,6 +16,8 @@ from studio.domain import (
     DatasetSnapshot,
     Dialogue,
     EvalRun,
+    EvalSet,
+    HumanVote,
     Job,
     RejectedTopic,
     Run,
@@ -130,6 +132,8 @@ class Store:
         self.calls = Repository(self, "calls", CallRecord)
         self.jobs = Repository(self, "jobs", Job)
         self.evals = Repository(self, "evals", EvalRun)
+        self.eval_sets = Repository(self, "eval_sets", EvalSet)
+        self.votes = Repository(self, "votes", HumanVote)
         self.snapshots = Repository(self, "snapshots", DatasetSnapshot)
         self.responses = Repository(self, "responses", CachedResponse)
         self.rejected = Repository(self, "rejected", RejectedTopic)
@@ -160,7 +164,7 @@ class Store:
             self.storage.flush()
 
     def counts(self) -> dict[str, int]:
-        names = ("topics", "dialogues", "runs", "calls", "jobs", "evals", "snapshots")
+        names = ("topics", "dialogues", "runs", "calls", "jobs", "evals", "eval_sets", "votes", "snapshots")
         return {name: getattr(self, name).count() for name in names}
 
     def close(self) -> None:
