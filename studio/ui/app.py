@@ -22,6 +22,7 @@ from studio.synth.run import Progress
 from studio.ui.background import BackgroundLoop, GenerationControl
 from studio.ui.commands import JumpProvider
 from studio.ui.screens.dashboard import DashboardScreen
+from studio.ui.screens.evals import EvalScreen
 from studio.ui.screens.jobs import JobsScreen
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.screens.simulate import SimulateScreen
@@ -36,7 +37,8 @@ class StoreChanged(Message):
 
 
 PANES = {"topics": ("1", "f2", "Topics"), "simulate": ("2", "f3", "Simulate"), "samples": ("3", "f4", "Samples"),
-         "dashboard": ("4", "f5", "Dashboard"), "jobs": ("5", "f6", "Jobs")}
+         "dashboard": ("4", "f5", "Dashboard"), "jobs": ("5", "f6", "Jobs"),
+         "eval": ("6", "f7", "Eval")}
 
 
 class RunProgress(Message):
@@ -49,7 +51,8 @@ class StudioApp(App[None]):
     TITLE = "Kouyu Studio"
     CSS_PATH = [str(style_file("studio.tcss"))]
     MODES = {"topics": TopicsScreen, "simulate": SimulateScreen, "samples": SamplesScreen,
-             "dashboard": DashboardScreen, "jobs": JobsScreen}
+             "dashboard": DashboardScreen, "jobs": JobsScreen,
+             "eval": EvalScreen}
     DEFAULT_MODE = "topics"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [

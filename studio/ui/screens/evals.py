@@ -1,0 +1,246 @@
+"""The Eval pane: the comparison table, per-fault breakdown, where models differ, and blind review."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
+from studio.evaluate import report as reports
+from studio.synth.review import author_name
+from studio.ui.screens.base import Pane
+
+RATE = ("reply", "suggestion", "analysis")
+
+
+class EvalScreen(Pane):
+    TITLE_TEXT = "Eval"
+    USES = (VerticalScroll, Static)
+    HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and "
+            "analysis from the judge, capped by the checks), JSON validity, check pass rates, latency and cost per "
+            "1,000 turns; the per-fault breakdown; the items where the models differ most; and the tuned models' "
+            "lineage. `s` changes the eval set. `v` starts a blind review of the two newest runs on this set: the "
+            "answers come in random order with the model names hidden; press 1 or 2 for the better answer (= for "
+            "a tie), then rate answer 1's reply, suggestion and analysis and then answer 2's with 1–3. Escape "
+            "leaves the review. Agreement between the judge and your preferences shows in the table's caption. "
+            "Runs are made with `studio eval run --model PROFILE --judge PROFILE`.")
+    BINDINGS = [
+        Binding("s", "next_set", "Set", id="eval.set"),
+        Binding("v", "review", "Blind review", id="eval.review"),
+        Binding("1", "vote('1')", "Answer 1", id="eval.one"),
+        Binding("2", "vote('2')", "Answer 2", id="eval.two"),
+        Binding("3", "vote('3')", "3", show=False, id="eval.three"),
+        Binding("equals_sign", "vote('=')", "Tie", id="eval.tie"),
+        Binding("escape", "leave", "Leave review", id="eval.leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sets: list[EvalSet] = []
+        self.set_index = 0
+        self.runs: list[EvalRun] = []
+        self.votes: list[HumanVote] = []
+        self.queue: list[EvalItem] = []
+        self.pair: tuple[EvalRun, EvalRun] | None = None
+        self.shown: tuple[EvalRun, EvalRun] | None = None  # the pair in the order shown for the current item
+        self.answers: list[str] = []  # what was pressed for the current item
+        self.reviewing = False
+        self.caption = ""  # the table's caption (votes, judge agreement), kept for tests
+        self.review_text = ""  # the review as shown, in plain text
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with VerticalScroll(id="eval-body"):
+            yield Static("", id="eval-table")
+            yield Static("", id="eval-faults")
+            yield Static("", id="eval-review")
+            yield Static("", id="eval-diffs")
+        yield Static("", id="eval-status", classes="status")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load()
+
+    def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
+        if any(table in ("evals", "eval_sets") for table, _ in changes) and not self.reviewing:
+            self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("vote", "leave"):
+            return self.reviewing  # outside a review 1–6 switch panes as everywhere else
+        return True
+
+    # -- data and the report ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="eval-load", exit_on_error=False)
+    def load(self) -> None:
+        sets = sorted(self.store.eval_sets.all(), key=lambda s: s.created, reverse=True)
+        runs = sorted(self.store.evals.all(), key=lambda r: r.created)
+        votes = self.store.votes.all()
+        self.app.call_from_thread(self._show, sets, runs, votes)
+
+    def _current_set(self) -> EvalSet | None:
+        return self.sets[self.set_index % len(self.sets)] if self.sets else None
+
+    def _show(self, sets: list[EvalSet], runs: list[EvalRun], votes: list[HumanVote]) -> None:
+        self.sets, self.votes = sets, votes
+        current = self._current_set()
+        table, faults, diffs = self.query_one("#eval-table", Static), self.query_one("#eval-faults", Static), \
+            self.query_one("#eval-diffs", Static)
+        if current is None:
+            table.update("No eval sets yet. Make one from held-out dialogues, then run models on it:\n"
+                         "  studio eval make --n 50 --snapshot S\n  studio eval run --model offline --judge offline")
+            return
+        latest = {r.model: r for r in runs if r.set_id == current.id}
+        self.runs = list(latest.values())
+        rep = reports.report(self.runs, {current.id: current}, votes)
+        t = Table("model", "compl.", "reply", "sugg.", "analysis", "JSON ok", "pass", "p50/p95 s", "cost/1k", "n",
+                  title=f"Eval set {current.name} ({current.id}, {len(current.items)} items, {current.source})",
+                  title_justify="left")
+        for s in rep["runs"]:
+            sc, p50, p95 = s["scores"], s["latency_p50_s"], s["latency_p95_s"]
+            t.add_row(s["model"], *(f"{sc[d]:.2f}" for d in reports.DIMS), f"{s['json_valid']:.0%}",
+                      f"{s['pass_rate']:.0%}", f"{p50:.2f}/{p95:.2f}" if p50 is not None else "-",
+                      f"{s['cost_per_1000']:.4f}", str(s["items"]))
+        human = rep["human"]
+        agree = human["preference_agreement"]
+        t.caption = self.caption = (f"human votes {human['votes']}" + (
+            f" · judge agrees with the preference {agree:.0%}" if agree is not None else "") + " · s: next set · v: review")
+        lineage = [f"{s['model']}: job {s['lineage']['job']} ({s['lineage']['method']} on {s['lineage']['base_model']}), "
+                   f"snapshot {s['lineage']['snapshot']}" for s in rep["runs"] if s["lineage"].get("kind") == "tuned"]
+        table.update(Group(t, *(Text(line, style="dim") for line in lineage)) if self.runs else
+                     f"No runs on set {current.id} yet: studio eval run --model PROFILE --set {current.id}")
+        faults.update(self._fault_table(rep))
+        diffs.update(self._diffs(rep["differences"].get(current.id, [])))
+        self.query_one("#eval-status", Static).update(f"{len(self.runs)} model(s) on this set")
+
+    def _fault_table(self, rep: dict) -> Table:
+        t = Table("fault", *(s["model"] for s in rep["runs"]), title="Per fault: reply/suggestion/analysis · pass",
+                  title_justify="left")
+        for f in sorted({f for s in rep["runs"] for f in s["by_fault"]}):
+            cells = []
+            for s in rep["runs"]:
+                b = s["by_fault"].get(f)
+                cells.append("-" if b is None else f"{b['reply']:.1f}/{b['suggestion']:.1f}/{b['analysis']:.1f} · "
+                                                   f"{b['pass']:.0%}")
+            t.add_row(f, *cells)
+        return t
+
+    def _diffs(self, diffs: list[dict]) -> Group:
+        parts: list[Text] = [Text("Where the models differ most", style="bold")] if diffs else []
+        for d in diffs:
+            parts.append(Text(f"{d['item']} · {d['fault']} · student: {d['student'] or '(opening)'}", style="italic"))
+            for a in d["answers"]:
+                parts.append(Text(f"  {a['model']} (total {a['total']}; failed {', '.join(a['failed']) or 'none'}): "
+                                  f"{a['raw'][:240]}"))
+        return Group(*parts)
+
+    def action_next_set(self) -> None:
+        self.set_index += 1
+        self.load()
+
+    # -- blind review -------------------------------------------------------------------------------
+    @property
+    def reviewer(self) -> str:
+        return author_name(self.app.workspace.config.studio.reviewer)  # type: ignore[attr-defined]
+
+    def action_review(self) -> None:
+        current = self._current_set()
+        if current is None or len(self.runs) < 2:
+            self.notify("a blind review needs two runs on this eval set (studio eval run --model …)", severity="warning")
+            return
+        a, b = self.runs[-2], self.runs[-1]
+        done = {v.item_id for v in self.votes if v.set_id == current.id and set(v.runs) == {a.id, b.id}
+                and v.reviewer == self.reviewer}
+        items = [i for i in current.items if i.id in a.results and i.id in b.results and i.id not in done]
+        random.Random(f"{self.reviewer}:{current.id}").shuffle(items)
+        if not items:
+            self.notify("every item of this pair is reviewed", severity="information")
+            return
+        self.pair, self.queue, self.reviewing = (a, b), items, True
+        self._next_item()
+
+    def _next_item(self) -> None:
+        if not self.queue:
+            self.reviewing = False
+            self.query_one("#eval-review", Static).update("Review done: thank you.")
+            self.refresh_bindings()
+            self.load()
+            return
+        item = self.queue[0]
+        a, b = self.pair  # type: ignore[misc]
+        flip = random.Random(f"{self.reviewer}:{item.id}").random() < 0.5
+        self.shown = (b, a) if flip else (a, b)
+        self.answers = []
+        self.refresh_bindings()
+        self._draw_item()
+
+    def _draw_item(self) -> None:
+        item = self.queue[0]
+        first, second = self.shown  # type: ignore[misc]
+        context = [Text(f"Blind review · {len(self.queue)} left · topic: {item.topic[:60]}", style="bold")]
+        for role, text in item.history[-4:]:
+            context.append(Text(f"{role}: {text}", style="cyan" if role == "student" else "green"))
+        for n, run in ((1, first), (2, second)):
+            context.append(Text(f"\nAnswer {n}", style="bold reverse"))
+            context.append(Text(run.results[item.id].raw or f"(no answer: {run.results[item.id].error})"))
+        step = len(self.answers)
+        if step == 0:
+            ask = "Which answer is better? 1, 2, or = for a tie"
+        else:
+            which = 1 if step <= 3 else 2
+            ask = f"Rate answer {which}'s {RATE[(step - 1) % 3]}: 1, 2 or 3"
+        context.append(Text(f"\n{ask}   (Escape leaves the review)", style="bold yellow"))
+        self.review_text = "\n".join(t.plain for t in context)
+        self.query_one("#eval-review", Static).update(Group(*context))
+        self.query_one("#eval-status", Static).update(ask)
+        self.query_one("#eval-body", VerticalScroll).scroll_to(y=self.query_one("#eval-review").region.y
+                                                               - self.query_one("#eval-body").region.y, animate=False)
+
+    def action_vote(self, key: str) -> None:
+        step = len(self.answers)
+        if (step == 0 and key not in ("1", "2", "=")) or (step > 0 and key not in ("1", "2", "3")):
+            self.notify("1, 2 or = for the preference; then 1–3 per dimension", severity="warning")
+            return
+        self.answers.append(key)
+        if len(self.answers) < 7:
+            self._draw_item()
+            return
+        item = self.queue.pop(0)
+        first, second = self.shown  # type: ignore[misc]
+        scores = {first.id: {d: int(self.answers[1 + i]) for i, d in enumerate(RATE)},
+                  second.id: {d: int(self.answers[4 + i]) for i, d in enumerate(RATE)}}
+        vote = HumanVote(set_id=first.set_id, item_id=item.id, runs=(first.id, second.id),
+                         preferred=self.answers[0], scores=scores, reviewer=self.reviewer)  # type: ignore[arg-type]
+        self.votes.append(vote)
+        store = self.store
+
+        def save() -> None:
+            store.votes.put(vote)
+            store.flush()
+
+        self.app.write(save)  # type: ignore[attr-defined]
+        self._next_item()
+
+    def action_leave(self) -> None:
+        self.reviewing = False
+        self.queue = []
+        self.query_one("#eval-review", Static).update("")
+        self.refresh_bindings()
+        self.load()
+
+    def summary(self) -> list[dict]:
+        """The rows shown (for tests)."""
+        current = self._current_set()
+        if current is None:
+            return []
+        return [asdict(reports.summarise(r, current)) for r in self.runs]
