@@ -77,6 +77,7 @@ class StudioApp(App[None]):
         self.generation = GenerationControl(workspace, self.models,
                                             lambda p, note: self.post_message(RunProgress(p, note)))
         self.sample_filter_keys: Callable[[], set[str] | None] = lambda: None  # set by the Samples pane
+        self.next_teacher: str | None = None  # asked for by the Jobs pane, taken by the Simulate pane
 
     def on_mount(self) -> None:
         cfg = self.workspace.config.studio
@@ -173,6 +174,30 @@ class StudioApp(App[None]):
         await self.switch_mode("dashboard")
         if isinstance(self.screen, DashboardScreen):
             self.screen.action_generate()
+
+    async def simulate_with(self, teacher: str) -> None:
+        """Open the Simulate pane with ``teacher`` (it picks this up when shown)."""
+        self.next_teacher = teacher
+        await self.switch_mode("simulate")
+
+    def evaluate_model(self, model: str) -> None:
+        """Run ``model`` on the newest eval set in the background; the Eval pane shows the result."""
+        from studio.evaluate import runner
+
+        sets = sorted(self.workspace.store.eval_sets.all(), key=lambda s: s.created)
+        if not sets:
+            self.notify("no eval set yet: studio eval make --n 50 --snapshot S", severity="warning")
+            return
+        try:
+            run = runner.start_run(self.workspace, sets[-1].id, model, None)
+        except (LookupError, ConfigError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        future = self.models.submit(runner.execute(self.workspace, run, concurrency=1))
+        self.notify(f"evaluating {model} on {sets[-1].id} ({len(sets[-1].items)} items)…")
+        future.add_done_callback(lambda f: self.call_later(
+            self.notify, f"evaluation of {model} " + ("failed: " + str(f.exception()) if f.exception() else "done: "
+                                                       "see the Eval pane (6)"), timeout=10))
 
     async def show_failing(self, check: str) -> None:
         await self.switch_mode("samples")

@@ -114,8 +114,9 @@ class SimulateForm(FieldsForm):
         if not found:
             raise ValueError("no topic matches the search; type part of a topic's text or title")
         for role in ("teacher", "student"):
-            if self.value(role) not in self.profiles:
-                raise ValueError(f"unknown {role} provider '{self.value(role)}' (profiles: {', '.join(self.profiles)})")
+            if self.value(role) not in self.profiles and not self.value(role).startswith("job:"):
+                raise ValueError(f"unknown {role} provider '{self.value(role)}' (profiles: {', '.join(self.profiles)}, "
+                                 "or job:<id> for a tuned local model)")
         return SimulateSetup(found[0], self.value("teacher"), self.value("student"), self.value("plan") or "mix",
                              _whole(self.value("turns"), "teacher turns", 1, 20))
 

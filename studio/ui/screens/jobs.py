@@ -85,7 +85,9 @@ class JobsScreen(Pane):
             "sweep's best run: lowest eval loss, or final train loss). The chart overlays the loss and eval loss "
             "curves of the selected job's sweep (or the job alone), with each curve's last and best point beside "
             "it; below are the job's settings, lineage and log tail. `n` starts a job or a sweep from a form, `c` "
-            "cancels (a local job saves a checkpoint first), `R` queues it again. While this pane is open the queue "
+            "cancels (a local job saves a checkpoint first), `R` queues it again; for a finished local job `m` opens "
+            "the tuned model as the teacher in the Simulate pane and `E` runs it on the newest eval set (see the "
+            "Eval pane). While this pane is open the queue "
             "runs: queued jobs start one after another (remote ones in parallel). Jobs keep running when the studio "
             "closes; reopening picks up their state. The OpenAI service is closing to new jobs, so that back-end "
             "is optional.")
@@ -93,6 +95,8 @@ class JobsScreen(Pane):
         Binding("n", "new", "New job/sweep", id="jobs.new"),
         Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
         Binding("R", "retry", "Retry", id="jobs.retry"),
+        Binding("m", "simulate", "Try in Simulate", id="jobs.simulate"),
+        Binding("E", "evaluate", "Evaluate", id="jobs.evaluate"),
         Binding("g", "refresh_now", "Refresh", show=False, id="jobs.refresh"),
     ]
 
@@ -259,3 +263,20 @@ class JobsScreen(Pane):
         if job is not None:
             ws = self.app.workspace  # type: ignore[attr-defined]
             self.app.write(lambda: service.retry(ws, job.id), "queued again")  # type: ignore[attr-defined]
+
+    def _finished_local(self) -> Job | None:
+        job = self._current()
+        if job is None or not job.result.get("output_dir") or job.status.value != "succeeded":
+            self.notify("select a finished local job (its model folder is what gets loaded)", severity="warning")
+            return None
+        return job
+
+    def action_simulate(self) -> None:
+        job = self._finished_local()
+        if job is not None:
+            self.app.call_later(self.app.simulate_with, f"job:{job.id}")  # type: ignore[attr-defined]
+
+    def action_evaluate(self) -> None:
+        job = self._finished_local()
+        if job is not None:
+            self.app.evaluate_model(f"job:{job.id}")  # type: ignore[attr-defined]

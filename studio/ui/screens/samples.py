@@ -19,6 +19,7 @@ from studio.synth.review import SampleRow
 from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.screens.base import Pane
+from studio.ui.widgets.sample_filters import matcher, sort_key
 from studio.ui.widgets.sample_view import SampleView, render_sample
 from studio.ui.widgets.tables import reconcile, setup
 
@@ -165,37 +166,10 @@ class SamplesScreen(Pane):
         self._show_view(view, len(rows))
 
     def _matcher(self, query: str):  # type: ignore[no-untyped-def]
-        """One predicate for the current filters, built once per view (it runs on 40,000 rows)."""
-        tests = []
-        if self.fault != "all":
-            fault = self.fault
-            tests.append(lambda r: r.intended == fault)
-        if self.check == "failing":
-            tests.append(lambda r: bool(r.failed))
-        elif self.check != "all":
-            check = self.check
-            tests.append(lambda r: check in r.failed)
-        if self.review_filter != "all":
-            wanted = self.review_filter
-            tests.append(lambda r: r.review == wanted)
-        if self.queue:
-            tests.append(lambda r: r.needs_review)
-        if query:
-            topics = self.topics
-            tests.append(lambda r: query in f"{topics.get(r.topic_id, '')} {r.provider} {r.run_id} {r.key} "
-                                            f"{' '.join(r.failed)}".lower())
-        if not tests:
-            return lambda r: True
-        if len(tests) == 1:
-            return tests[0]
-        return lambda r: all(t(r) for t in tests)
+        return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topics)
 
     def _sort_key(self):  # type: ignore[no-untyped-def]
-        topics = self.topics
-        return {"order": lambda r: r.order, "topic": lambda r: topics.get(r.topic_id, ""),
-                "turn": lambda r: r.turn_no, "fault": lambda r: r.intended,
-                "checks": lambda r: (-len(r.failed), r.failed), "review": lambda r: r.review,
-                "words": lambda r: -r.words}[self.sort]
+        return sort_key(self.sort, self.topics)
 
     def apply(self) -> None:
         """Refilter and re-sort, then show the first pages, updating rows in place.

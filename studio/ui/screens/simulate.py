@@ -54,6 +54,7 @@ class SimulateScreen(Pane):
         self.busy: Future[Any] | None = None
         self.running = False  # run mode: keep stepping until the end or a stop
         self.streamed: tuple[str, str] | None = None
+        self.pending_teacher: str | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -83,7 +84,10 @@ class SimulateScreen(Pane):
         cfg = self._ws.config.studio
         if first:
             if topics:
-                self.app.call_from_thread(self._begin, SimulateSetup(topics[0], cfg.teacher, cfg.student, "mix", 4))
+                teacher = self.pending_teacher or cfg.teacher
+                self.app.call_from_thread(self._begin, SimulateSetup(topics[0], teacher, cfg.student, "mix", 4))
+            else:
+                self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
             return
         s = self.setup
         values = {"topic": s.topic.title or s.topic.text if s else "", "teacher": s.teacher if s else cfg.teacher,
@@ -114,6 +118,19 @@ class SimulateScreen(Pane):
             f"plan {plan}")
         self._redraw()
         self._status("ready: s steps, g runs to the end, t answers as the student")
+
+    def on_screen_resume(self) -> None:
+        teacher = getattr(self.app, "next_teacher", None)
+        if teacher:
+            self.app.next_teacher = None  # type: ignore[attr-defined]
+            self.use_teacher(teacher)
+
+    def use_teacher(self, teacher: str) -> None:
+        """Start a dialogue with ``teacher`` (a profile or job:<id>), keeping the other settings."""
+        if self.setup is not None:
+            self._begin(SimulateSetup(self.setup.topic, teacher, self.setup.student, self.setup.plan, self.setup.turns))
+        else:  # the pane is still reading its topics: start with this teacher when it is done
+            self.pending_teacher = teacher
 
     def action_restart(self) -> None:
         if self.setup:
@@ -183,7 +200,9 @@ class SimulateScreen(Pane):
                 self._stream(role, text)  # type: ignore[arg-type]
 
         self.busy = self.app.models.submit(sim.step(on_text))  # type: ignore[attr-defined]
-        self.busy.add_done_callback(lambda f: self.app.call_from_thread(self._turn_done, f))
+        # call_later posts a message: safe from the model thread, and from this one when the future
+        # was done already (a fast failure) and the callback runs at once.
+        self.busy.add_done_callback(lambda f: self.app.call_later(self._turn_done, f))
 
     def _turn_done(self, future: Future[Any]) -> None:
         self.streamed = None

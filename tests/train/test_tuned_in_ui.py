@@ -1,0 +1,64 @@
+"""A finished local job's model, tried from the Jobs pane: `m` makes it the Simulate teacher (loaded
+with transformers, streamed), `E` runs it on the newest eval set. Needs the train extra."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from studio.domain import JobStatus, RunStatus
+from studio.evaluate.sets import make_set
+from studio.synth.prompts import Prompts
+from studio.train import service
+from studio.train.spec import make_spec
+from studio.ui.app import make_app
+from studio.workspace import open_workspace
+from tests.train.tiny import build_tiny_model, corpus_of
+from tests.ui.conftest import settle
+
+pytest.importorskip("trl", reason="the train extra is not installed")
+pytestmark = pytest.mark.train
+
+
+async def until(pilot, predicate, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.1)
+
+
+async def test_try_and_evaluate_a_tuned_model_from_the_jobs_pane(exported, tmp_path) -> None:
+    root, snapshot = exported
+    model = build_tiny_model(tmp_path / "tiny", corpus_of(Path(next(f for f in snapshot["files"]
+                                                                    if f.endswith("train.jsonl")))))
+    ws = open_workspace(root)
+    try:
+        job = service.create_job(ws, make_spec(backend="local", base_model=str(model), method="full",
+                                               snapshot_id=snapshot["id"],
+                                               hyper={"epochs": 1, "learning_rate": 1e-3, "batch_size": 4,
+                                                      "max_length": 512, "max_steps": 10}))
+        await asyncio.to_thread(service.run_queue, ws, poll_s=0.3)
+        assert ws.store.jobs.get(job.id).status == JobStatus.SUCCEEDED
+        eval_set = make_set(ws.store, Prompts(ws.root), n=2, snapshot_id=snapshot["id"])
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            await pilot.press("E")
+            await until(pilot, lambda: any(r.status == RunStatus.SUCCEEDED for r in ws.store.evals.all()))
+            run = ws.store.evals.all()[0]
+            assert run.model == f"job:{job.id}" and run.set_id == eval_set.id and len(run.results) == 2
+            await pilot.press("m")
+            await settle(pilot)
+            assert app.screen.TITLE_TEXT == "Simulate", [str(n.message) for n in app._notifications]
+            assert app.screen.setup.teacher == f"job:{job.id}", [str(n.message) for n in app._notifications]
+            await pilot.press("s")
+            await until(pilot, lambda: app.screen.busy is not None and app.screen.busy.done())
+            await settle(pilot)
+            assert len(app.screen.sim.turns) == 1, app.screen.query_one("#sim-status").render()
+    finally:
+        ws.close()
