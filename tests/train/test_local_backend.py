@@ -87,3 +87,22 @@ def test_lora_job_cancel_is_graceful(tiny) -> None:
         assert status["kind"] == "adapter"
     finally:
         ws.close()
+
+
+def test_a_detached_job_is_picked_up_by_a_later_studio(tiny) -> None:
+    from tests.train.conftest import studio
+
+    root, snapshot, model = tiny
+    out = studio(root, "train", "start", "--snapshot", snapshot["id"], "--base-model", str(model), "--method", "full",
+                 "--lr", "1e-3", "--batch-size", "4", "--max-length", "512", "--max-steps", "8", "--detach", "--json")
+    assert out.returncode == 0, out.stderr
+    job_id = json.loads(out.stdout)["id"]  # the studio process has exited; the worker goes on
+    deadline = time.monotonic() + 120
+    listed: dict = {}
+    while time.monotonic() < deadline:
+        listed = {j["id"]: j for j in json.loads(studio(root, "train", "list", "--json").stdout)}
+        if listed[job_id]["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(1)
+    assert listed[job_id]["status"] == "succeeded", listed[job_id]["error"]
+    assert listed[job_id]["metrics"][-1]["step"] == 8
