@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
 from studio.domain import Job
@@ -74,6 +75,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = tsub.add_parser(name, help=text)
         p.add_argument("job")
         p.set_defaults(handler=handler)
+    p = tsub.add_parser("tiny-model", help="build a tiny local model from a snapshot's text (CPU smoke tests; "
+                                           "no download): a trained tokenizer and a 2-layer Qwen2")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--snapshot", help="snapshot whose train.jsonl gives the tokenizer its text (default: the newest)")
+    p.set_defaults(handler=cmd_tiny)
     p = tsub.add_parser("queue", help="run queued jobs until none is left")
     p.add_argument("--parallel", type=int, default=1)
     p.set_defaults(handler=cmd_queue)
@@ -233,6 +239,31 @@ def cmd_retry(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         job = service.retry(ws, service.get(ws, args.job).id)
         print(f"{job.id}: queued again (run `studio train queue`, or open the Jobs pane)")
+    return 0
+
+
+def cmd_tiny(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        snaps = sorted(ws.store.snapshots.all(), key=lambda s: s.created)
+        snap = ws.store.snapshots.get(args.snapshot) if args.snapshot else (snaps[-1] if snaps else None)
+        if snap is None:
+            raise LookupError("no snapshot to learn the vocabulary from: run `studio export --format openai` first")
+        train = next((Path(f) for f in snap.files if f.endswith("train.jsonl")), None)
+        if train is None or not train.exists():
+            raise LookupError(f"snapshot {snap.id} has no train.jsonl on disk; export again")
+    if args.folder.exists() and any(args.folder.iterdir()):
+        raise ValueError(f"{args.folder} is not empty; choose a new folder")
+    try:
+        from studio.train.tiny import build_tiny_model, corpus_of
+    except ImportError:
+        raise ValueError("the tiny model needs the train extra: pip install torch==2.13.0 '.[train]'") from None
+    try:
+        build_tiny_model(args.folder, corpus_of(train))
+    except ImportError as exc:
+        raise ValueError(f"the tiny model needs the train extra ({exc.name} is missing): "
+                         "pip install torch==2.13.0 '.[train]'") from None
+    print(f"tiny model in {args.folder}; train it with: studio train start --snapshot {snap.id} "
+          f"--base-model {args.folder} --method full --lr 1e-3 --max-steps 200 --max-length 512")
     return 0
 
 

@@ -135,3 +135,14 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     store.snapshots.put(snapshot)
     store.flush()
     return snapshot
+
+
+def export_all(store: Store, prompts: Prompts, opts: ExportOptions, target: Mix, exports_dir: Path
+               ) -> tuple[Preflight, DatasetSnapshot]:
+    """Select, split, check and write in one go (the studio's Export form); ValueError when nothing matches."""
+    samples = select(store, prompts, opts.filters)
+    if not samples:
+        raise ValueError("no samples match the filters: approve some, or export with review 'all'")
+    train, held = split_by_topic(samples, opts.split, opts.seed)
+    report = preflight(samples, train, held, target, opts)
+    return report, write(store, prompts, train, held, report, opts, exports_dir)

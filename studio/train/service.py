@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from studio.domain import Job, JobStatus, new_id, utcnow
@@ -45,11 +46,13 @@ def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job
     snapshot = ws.store.snapshots.get(spec.snapshot_id)
     if snapshot is None:
         raise SpecError(f"snapshot: no snapshot {spec.snapshot_id} (see: studio export, or `studio train list`)")
-    job = Job(backend=spec.backend, base_model=spec.base_model, method=spec.method, hyper=spec.hyper.model_dump(),
+    local = Path(spec.base_model).expanduser()
+    base_model = str(local.resolve()) if spec.backend in LOCAL and local.exists() else spec.base_model  # the worker runs elsewhere
+    job = Job(backend=spec.backend, base_model=base_model, method=spec.method, hyper=spec.hyper.model_dump(),
               lora=spec.lora.model_dump() if spec.method == "lora" else {}, options=dict(spec.options),
               snapshot_id=snapshot.id, sweep_id=sweep_id,
               lineage={"snapshot_hash": snapshot.content_hash, "format": snapshot.format, "counts": snapshot.counts,
-                       "base_model": spec.base_model})
+                       "base_model": base_model})
     job.log_path = str(folder_of(ws, job).log)
     ws.store.jobs.put(job)
     ws.store.flush()

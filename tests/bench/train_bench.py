@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 from studio.domain import DatasetSnapshot  # noqa: E402
 from studio.train import service  # noqa: E402
 from studio.train.spec import make_spec  # noqa: E402
+from studio.train.tiny import build_tiny_model  # noqa: E402
 from studio.workspace import open_workspace  # noqa: E402
-from tests.train.tiny import build_tiny_model  # noqa: E402
 
 BARE = textwrap.dedent("""
     import json, os, sys, time

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from studio.train.tiny import build_tiny_model, corpus_of
 from tests.train.conftest import studio
-from tests.train.tiny import build_tiny_model, corpus_of
 
 pytest.importorskip("trl", reason="the train extra is not installed")
 pytestmark = pytest.mark.train

@@ -11,8 +11,8 @@ import pytest
 from studio.domain import JobStatus
 from studio.train import service
 from studio.train.spec import make_spec
+from studio.train.tiny import build_tiny_model, corpus_of
 from studio.workspace import open_workspace
-from tests.train.tiny import build_tiny_model, corpus_of
 
 pytest.importorskip("trl", reason="the train extra is not installed")
 pytestmark = pytest.mark.train

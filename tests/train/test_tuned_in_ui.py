@@ -13,9 +13,9 @@ from studio.evaluate.sets import make_set
 from studio.synth.prompts import Prompts
 from studio.train import service
 from studio.train.spec import make_spec
+from studio.train.tiny import build_tiny_model, corpus_of
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
-from tests.train.tiny import build_tiny_model, corpus_of
 from tests.ui.conftest import settle
 
 pytest.importorskip("trl", reason="the train extra is not installed")

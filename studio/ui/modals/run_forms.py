@@ -172,3 +172,34 @@ def parse_mix(text: str) -> dict[str, float]:
 
 def mix_text(weights: dict[str, float]) -> str:
     return ":".join(f"{weights.get(k, 0):g}" for k in KINDS)
+
+
+@dataclass
+class ExportSetup:
+    format: str
+    split: float | None
+    review: str
+
+
+class ExportForm(FieldsForm):
+    HEADING = "Export an SFT dataset (a snapshot other jobs and eval sets can name)"
+    FIELDS = (("format", "format: qianfan, openai, llamafactory, alpaca"),
+              ("split", "train share split by topic, e.g. 0.9 (empty: no eval split)"),
+              ("review", "which samples: default (approved, or unreviewed and passing), approved, passing, all"))
+
+    def result(self) -> ExportSetup:
+        fmt = self.value("format")
+        if fmt not in ("qianfan", "openai", "llamafactory", "alpaca"):
+            raise ValueError(f"format: qianfan, openai, llamafactory or alpaca, got '{fmt}'")
+        review = self.value("review") or "default"
+        if review not in ("default", "approved", "passing", "all"):
+            raise ValueError(f"which samples: default, approved, passing or all, got '{review}'")
+        split = None
+        if self.value("split"):
+            try:
+                split = float(self.value("split"))
+            except ValueError:
+                raise ValueError(f"train share: a number between 0 and 1, got '{self.value('split')}'") from None
+            if not 0 < split < 1:
+                raise ValueError("train share: a number between 0 and 1 (0.9 keeps 10 % of topics for evaluation)")
+        return ExportSetup(fmt, split, review)

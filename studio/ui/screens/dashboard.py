@@ -18,7 +18,13 @@ from studio.domain.faults import FaultKind
 from studio.synth import dashboard, review
 from studio.synth.dashboard import Stats, bucket_label
 from studio.synth.run import Progress
-from studio.ui.modals.run_forms import GenerateForm, GenerateSetup, mix_text
+from studio.ui.modals.run_forms import (
+    ExportForm,
+    ExportSetup,
+    GenerateForm,
+    GenerateSetup,
+    mix_text,
+)
 from studio.ui.screens.base import Pane
 
 KINDS = dashboard.fault_kinds()
@@ -37,12 +43,14 @@ class DashboardScreen(Pane):
             "topic coverage, review progress, and cost, tokens, latency and errors by provider and role. `s` "
             "changes the scope (whole dataset, each run, the Samples pane's current filter). In the checks table, "
             "Enter jumps to the samples failing that check. `G` starts a generation run, `P` pauses or resumes "
-            "it, `S` stops it; its progress shows at the top while it runs.")
+            "it, `S` stops it; its progress shows at the top while it runs. `x` exports the dataset (format, topic "
+            "split, which samples) and names the snapshot that fine-tune jobs and eval sets use.")
     BINDINGS = [
         Binding("s", "scope", "Scope", id="dashboard.scope"),
         Binding("G", "generate", "Generate", id="dashboard.generate"),
         Binding("P", "pause", "Pause/resume", id="dashboard.pause"),
         Binding("S", "stop_run", "Stop run", id="dashboard.stop"),
+        Binding("x", "export", "Export", id="dashboard.export"),
         Binding("R", "reload", "Refresh", show=False, id="dashboard.refresh"),
     ]
 
@@ -263,3 +271,25 @@ class DashboardScreen(Pane):
 
     def action_stop_run(self) -> None:
         self.app.stop_generation()  # type: ignore[attr-defined]
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportForm({"format": "openai", "split": "0.9", "review": "default"}),
+                             self._export)  # type: ignore[arg-type]
+
+    def _export(self, setup: ExportSetup | None) -> None:
+        if setup is None:
+            return
+        from studio.export.export import ExportOptions, export_all
+        from studio.export.samples import Filters
+        from studio.synth.prompts import Prompts
+
+        ws = self.app.workspace  # type: ignore[attr-defined]
+
+        def run() -> None:
+            opts = ExportOptions(format=setup.format, split=setup.split, filters=Filters(review=setup.review))
+            report, snap = export_all(ws.store, Prompts(ws.root), opts, ws.config.target_mix, ws.exports_dir)
+            self.app.call_from_thread(
+                self.notify, f"snapshot {snap.id}: {report.train} train / {report.eval} eval samples in "
+                             f"{ws.exports_dir / snap.id}; train on it from the Jobs pane (5)", timeout=15)
+
+        self.app.write(run)  # type: ignore[attr-defined]

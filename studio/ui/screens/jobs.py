@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -87,7 +88,8 @@ class JobsScreen(Pane):
             "it; below are the job's settings, lineage and log tail. `n` starts a job or a sweep from a form, `c` "
             "cancels (a local job saves a checkpoint first), `R` queues it again; for a finished local job `m` opens "
             "the tuned model as the teacher in the Simulate pane and `E` runs it on the newest eval set (see the "
-            "Eval pane). While this pane is open the queue "
+            "Eval pane). `T` builds a tiny local model (a tokenizer trained on the newest snapshot and a 2-layer "
+            "model, no download) to try the whole loop on a CPU. While this pane is open the queue "
             "runs: queued jobs start one after another (remote ones in parallel). Jobs keep running when the studio "
             "closes; reopening picks up their state. The OpenAI service is closing to new jobs, so that back-end "
             "is optional.")
@@ -95,6 +97,7 @@ class JobsScreen(Pane):
         Binding("n", "new", "New job/sweep", id="jobs.new"),
         Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
         Binding("R", "retry", "Retry", id="jobs.retry"),
+        Binding("T", "tiny", "Tiny model", show=False, id="jobs.tiny"),
         Binding("m", "simulate", "Try in Simulate", id="jobs.simulate"),
         Binding("E", "evaluate", "Evaluate", id="jobs.evaluate"),
         Binding("g", "refresh_now", "Refresh", show=False, id="jobs.refresh"),
@@ -223,7 +226,9 @@ class JobsScreen(Pane):
     @work(thread=True, group="jobs-form", exit_on_error=False)
     def open_form(self) -> None:
         snapshots = sorted(self.store.snapshots.all(), key=lambda s: s.created)
+        tiny = sorted((self.app.workspace.root / "models").glob("tiny-*"))  # type: ignore[attr-defined]
         values = {"snapshot": snapshots[-1].id if snapshots else "", "backend": "local", "methods": "lora",
+                  "base_model": str(tiny[-1]) if tiny else "",
                   "epochs": "3", "rates": "3e-5", "batch": "8", "max_length": "1024", "max_steps": "-1",
                   "options": ""}
         self.app.call_from_thread(self.app.push_screen, JobForm(values), self._create)
@@ -280,3 +285,31 @@ class JobsScreen(Pane):
         job = self._finished_local()
         if job is not None:
             self.app.evaluate_model(f"job:{job.id}")  # type: ignore[attr-defined]
+
+    def action_tiny(self) -> None:
+        self.build_tiny()
+
+    @work(thread=True, exclusive=True, group="jobs-tiny", exit_on_error=False)
+    def build_tiny(self) -> None:
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        snaps = sorted(self.store.snapshots.all(), key=lambda s: s.created)
+        train = next((Path(f) for f in (snaps[-1].files if snaps else []) if f.endswith("train.jsonl")), None)
+        if train is None or not train.exists():
+            self.app.call_from_thread(self.notify, "export a dataset first (Dashboard: x, or studio export)",
+                                      severity="warning")
+            return
+        folder = ws.root / "models" / f"tiny-{snaps[-1].id}"
+        if folder.exists():
+            self.app.call_from_thread(self.notify, f"{folder} exists already; n starts a job on it")
+            return
+        self.app.call_from_thread(self.notify, "building a tiny model (about 10 s)…")
+        try:
+            from studio.train.tiny import build_tiny_model, corpus_of
+
+            build_tiny_model(folder, corpus_of(train))
+        except ImportError as exc:
+            self.app.call_from_thread(self.notify, f"the tiny model needs the train extra ({exc.name} is missing): "
+                                                   "pip install torch==2.13.0 '.[train]'", severity="error", timeout=15)
+            return
+        self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method full, "
+                                               "lr 1e-3, max steps 200)", timeout=15)

@@ -1,9 +1,11 @@
-"""A tiny causal LM built here, offline: a byte-level BPE tokenizer trained on the studio's own
-teacher answers and a 2-layer Qwen2 model (random weights). Needs the ``train`` extra."""
+"""A tiny causal LM built offline, for trying the whole loop on a CPU without downloading weights:
+a byte-level BPE tokenizer trained on the dataset's own text and a 2-layer Qwen2 model with random
+weights (about 120k parameters), with a ChatML template whose generation markers let the trainer
+put the loss on the assistant's answers only. It learns the JSON shape in a few hundred steps; it
+is a smoke test of the pipeline, not a tutor. Needs the ``train`` extra."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 QWEN2_SPLIT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
@@ -51,8 +53,7 @@ def build_tiny_model(folder: Path, corpus: list[str]) -> Path:
 
 
 def corpus_of(jsonl: Path) -> list[str]:
-    out = []
-    for text in jsonl.read_text(encoding="utf-8").splitlines():
-        row = json.loads(text)
-        out += [m["content"] for m in row.get("messages", [])]
-    return out
+    """Every message text of a training file, in any export format the studio writes."""
+    from studio.train.data import read_rows
+
+    return [m["content"] for row in read_rows(jsonl) for m in row["messages"]]
