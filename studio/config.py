@@ -113,7 +113,10 @@ def load_config(path: Path) -> Config:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and any(w in str(err["loc"][-1]).lower() for w in ("key", "secret", "token")):
+            msg = ("keys never go in config.toml: set the environment variable named by api_key_env, or put it in "
+                   f"{SECRETS_FILE} beside config.toml (mode 0600)")
+        elif err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling; see README 'Configuration')"
         raise ConfigError(f"{path}: {key}: {msg}") from None
     except MixError as exc:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.domain.faults import FaultKind
+from studio.domain.text import CleanStr
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -42,9 +43,9 @@ class TopicSource(StrEnum):
 
 class Topic(Model):
     id: str = Field(default_factory=lambda: new_id("t"))
-    text: str = Field(min_length=1, description="The scenario, in Chinese, as the teacher sees it")
-    title: str = ""
-    tags: list[str] = Field(default_factory=list)
+    text: CleanStr = Field(min_length=1, description="The scenario, in Chinese, as the teacher sees it")
+    title: CleanStr = ""
+    tags: list[CleanStr] = Field(default_factory=list)
     source: TopicSource = TopicSource.MANUAL
     parent_ids: list[str] = Field(default_factory=list)
     created: datetime = Field(default_factory=utcnow)
@@ -55,9 +56,9 @@ class RejectedTopic(Model):
     """A topic expansion candidate turned away as a near-duplicate, with the reason."""
 
     id: str = Field(default_factory=lambda: new_id("x"))
-    text: str
+    text: CleanStr
     nearest_id: str | None = None
-    nearest_text: str = ""
+    nearest_text: CleanStr = ""
     similarity: float = 0.0
     reason: str = "near-duplicate"
     created: datetime = Field(default_factory=utcnow)
@@ -77,8 +78,8 @@ class ReviewStatus(StrEnum):
 class Injection(Model):
     """What a fault injector changed: the sentence before, and the corrections that undo it."""
 
-    original: str
-    corrections: list[tuple[str, str]] = Field(
+    original: CleanStr
+    corrections: list[tuple[CleanStr, CleanStr]] = Field(
         default_factory=list, description="(wrong, right) pairs the teacher should point out"
     )
     method: str = ""
@@ -86,7 +87,7 @@ class Injection(Model):
 
 class StudentTurn(Model):
     role: Literal["student"] = "student"
-    text: str
+    text: CleanStr
     intended_fault: FaultKind = FaultKind.NORMAL
     observed_fault: FaultKind | None = None
     injection: Injection | None = None
@@ -99,9 +100,9 @@ class TeacherReply(Model):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    reply: str = Field(alias="Reply")
-    suggestions: list[str] = Field(alias="Suggestion")
-    analysis: str | None = Field(default=None, alias="Analysis")
+    reply: CleanStr = Field(alias="Reply")
+    suggestions: list[CleanStr] = Field(alias="Suggestion")
+    analysis: CleanStr | None = Field(default=None, alias="Analysis")
 
     def to_contract(self) -> dict[str, object]:
         """The JSON object exactly as the tuned model must answer."""

@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
+from studio.domain.text import visible
 from studio.evaluate import report as reports
 from studio.synth.review import author_name
 from studio.ui.screens.base import Pane
@@ -141,7 +142,7 @@ class EvalScreen(Pane):
             parts.append(Text(f"{d['item']} · {d['fault']} · student: {d['student'] or '(opening)'}", style="italic"))
             for a in d["answers"]:
                 parts.append(Text(f"  {a['model']} (total {a['total']}; failed {', '.join(a['failed']) or 'none'}): "
-                                  f"{a['raw'][:240]}"))
+                                  f"{visible(a['raw'][:240])}"))
         return Group(*parts)
 
     def action_next_set(self) -> None:
@@ -192,7 +193,7 @@ class EvalScreen(Pane):
             context.append(Text(f"{role}: {text}", style="cyan" if role == "student" else "green"))
         for n, run in ((1, first), (2, second)):
             context.append(Text(f"\nAnswer {n}", style="bold reverse"))
-            context.append(Text(run.results[item.id].raw or f"(no answer: {run.results[item.id].error})"))
+            context.append(Text(visible(run.results[item.id].raw) or f"(no answer: {run.results[item.id].error})"))
         step = len(self.answers)
         if step == 0:
             ask = "Which answer is better? 1, 2, or = for a tie"

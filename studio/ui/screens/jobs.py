@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from studio.domain import Job
+from studio.domain.text import visible
 from studio.train import service
 from studio.train.files import tail
 from studio.train.spec import make_spec
@@ -215,7 +216,7 @@ class JobsScreen(Pane):
     @work(thread=True, exclusive=True, group="jobs-log", exit_on_error=False)
     def show_log(self, job: Job) -> None:
         ws = self.app.workspace  # type: ignore[attr-defined]
-        lines = [line[-200:] for line in tail(service.folder_of(ws, job).log, 6)]
+        lines = [visible(line[-200:]) for line in tail(service.folder_of(ws, job).log, 6)]
         self.app.call_from_thread(self.query_one("#job-log", Static).update,
                                   "\n".join(lines) or f"(no log yet: {service.folder_of(ws, job).log})")
 

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from studio.domain import Dialogue, StudentTurn, TeacherTurn, TurnKind
 from studio.domain.rubric import limits
+from studio.domain.text import visible
 from studio.ui.widgets.turns import student_lines
 
 FIELD_OF = {"reply": "Reply", "suggestion": "Suggestion", "analysis": "Analysis", "fault": "Analysis"}
@@ -22,7 +23,7 @@ def render_sample(d: Dialogue, index: int, topic: str) -> RenderableType:
         if isinstance(t, StudentTurn):
             parts.extend(student_lines(t))
         elif isinstance(t, TeacherTurn) and i < index:
-            said = t.parsed.reply if t.parsed else t.raw
+            said = t.parsed.reply if t.parsed else visible(t.raw)
             parts.append(Text.assemble(("teacher  ", "bold green"), said))
     turn = d.turns[index]
     assert isinstance(turn, TeacherTurn)
@@ -40,7 +41,7 @@ def render_sample(d: Dialogue, index: int, topic: str) -> RenderableType:
             for message in failed_fields.get(key, []):
                 parts.append(Text(f"    {message}", style="red"))
     else:
-        parts.append(Text(turn.raw, style="red"))
+        parts.append(Text(visible(turn.raw), style="red"))
         parts.append(Text(f"    ✗ could not be read: {turn.parse_error}", style="red"))
     for message in failed_fields.get("", []):
         parts.append(Text(message, style="yellow"))

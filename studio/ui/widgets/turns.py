@@ -6,6 +6,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from studio.domain import StudentTurn, TeacherTurn
+from studio.domain.text import visible
 
 
 def badge(text: str, style: str) -> Text:
@@ -39,7 +40,7 @@ def teacher_block(t: TeacherTurn) -> RenderableType:
         head.append(" ")
         head.append_text(badge(check, "red"))
     if t.parsed is None:
-        return Group(head, Text(t.raw, style="red"), Text(f"    could not be read: {t.parse_error}", style="red"))
+        return Group(head, Text(visible(t.raw), style="red"), Text(f"    could not be read: {t.parse_error}", style="red"))
     parts: list[RenderableType] = [head, Text.assemble(("  Reply  ", "bold"), t.parsed.reply)]
     for i, s in enumerate(t.parsed.suggestions, 1):
         parts.append(Text.assemble((f"  {i}.  ", "bold dim"), (s, "italic")))
@@ -54,4 +55,4 @@ def turn_block(t: StudentTurn | TeacherTurn) -> RenderableType:
 
 def streaming_block(role: str, text: str) -> RenderableType:
     style = "bold green" if role == "teacher" else "bold cyan"
-    return Group(Text(f"{role}  … writing", style=style), Text(text or "…", style="dim"))
+    return Group(Text(f"{role}  … writing", style=style), Text(visible(text) or "…", style="dim"))
