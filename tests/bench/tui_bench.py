@@ -117,13 +117,15 @@ def main() -> int:
         big = build(Path(tmp) / "big", args.dialogues)
         full = asyncio.run(measure(big, writer=True, samples=args.dialogues * 4))
         big.close()
-    print(f"| measure | 10 dialogues (baseline) | {args.dialogues:,} dialogues | target |\n|---|---|---|---|")
+    print(f"| measure | 10 dialogues (baseline) | {args.dialogues:,} dialogues | vs baseline | target |\n"
+          "|---|---|---|---|---|")
     for name, value in full.items():
         plain = name.replace(" while writing", "")
         target = TARGETS.get(name)
         verdict = "" if target is None else ("met" if value <= target else "MISSED") + f" (≤ {target * 1000:.0f} ms)"
         ok = ok and (target is None or value <= target)
-        print(f"| {name} | {base.get(plain, 0) * 1000:.0f} ms | {value * 1000:.0f} ms | {verdict} |")
+        ratio = value / base[plain] if base.get(plain) else 0
+        print(f"| {name} | {base.get(plain, 0) * 1000:.0f} ms | {value * 1000:.0f} ms | {ratio:.1f}× | {verdict} |")
     return 0 if ok else 1
 
 
