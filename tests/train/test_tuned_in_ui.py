@@ -16,18 +16,11 @@ from studio.train.spec import make_spec
 from studio.train.tiny import build_tiny_model, corpus_of
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
 
 pytest.importorskip("trl", reason="the train extra is not installed")
 pytestmark = pytest.mark.train
 
-
-async def until(pilot, predicate, timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.1)
 
 
 async def test_try_and_evaluate_a_tuned_model_from_the_jobs_pane(exported, tmp_path) -> None:

@@ -19,6 +19,15 @@ async def settle(pilot, rounds: int = 3) -> None:
     await pilot.pause(0.05)
 
 
+async def until(pilot, predicate, timeout: float = 30.0) -> None:
+    """Wait (letting the app run) until ``predicate()`` holds; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
 @pytest.fixture
 def workspace(tmp_path):
     ws = seeded_workspace(tmp_path / "ws")

@@ -3,13 +3,12 @@ generation runs started, paused, resumed and stopped from the UI."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 from studio.domain import RunStatus, StudentTurn, TeacherTurn
 from studio.synth import review
 from studio.ui.app import make_app
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
 from tests.workspaces import seeded_workspace
 
 SLOW = """
@@ -19,13 +18,6 @@ latency = 0.1
 concurrency = 2
 """
 
-
-async def until(pilot, predicate, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def open_dashboard(pilot) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from studio.domain import DatasetSnapshot, JobStatus
 from studio.ui.app import make_app
 from tests.train.fakeplatform import Platform
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
 from tests.workspaces import seeded_workspace
 
 
@@ -25,13 +24,6 @@ def ws(tmp_path, monkeypatch):
     yield w
     w.close()
 
-
-async def until(pilot, predicate, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.1)
 
 
 async def test_sweep_from_the_form_runs_and_shows_curves(ws) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import Input, TextArea
 
 from studio.domain import StudentTurn, TeacherTurn
 from studio.ui.app import make_app
 from tests.llm.fakeserver import Fault, simulated
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
 from tests.workspaces import seeded_workspace
 
 REMOTE = """
@@ -32,13 +30,6 @@ def remote_workspace(path, base):
 
     return open_workspace(path)
 
-
-async def until(pilot, predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.02)
 
 
 def idle(app) -> bool:
