@@ -263,7 +263,7 @@ def cmd_tiny(args: argparse.Namespace) -> int:
         raise ValueError(f"the tiny model needs the train extra ({exc.name} is missing): "
                          "pip install torch==2.13.0 '.[train]'") from None
     print(f"tiny model in {args.folder}; train it with: studio train start --snapshot {snap.id} "
-          f"--base-model {args.folder} --method full --lr 1e-3 --max-steps 200 --max-length 512")
+          f"--base-model {args.folder} --method full --lr 1e-3 --max-steps 60 --batch-size 4 --max-length 512")
     return 0
 
 

@@ -180,7 +180,7 @@ class LlamaFactoryBackend(ProcessBackend):
             lines |= {"lora_rank": int(job.lora.get("rank", 8)), "lora_alpha": job.lora.get("alpha", 16),
                       "lora_dropout": job.lora.get("dropout", 0.05), "lora_target": "all"}
         if has_eval:
-            lines |= {"eval_dataset": "studio_eval", "eval_strategy": "steps", "eval_steps": h.get("eval_steps", 5),
+            lines |= {"eval_dataset": "studio_eval", "eval_strategy": "steps", "eval_steps": h.get("eval_steps", 0.1),
                       "per_device_eval_batch_size": h["batch_size"]}
         if job.options.get("deepspeed"):
             lines["deepspeed"] = job.options["deepspeed"]

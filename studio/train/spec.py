@@ -32,7 +32,8 @@ class Hyper(BaseModel):
     eval_split: float = Field(default=0.0, ge=0, lt=1, description="Share held out when the snapshot has no eval file")
     max_steps: int = Field(default=-1, description="Stop after this many steps (-1: as many as the epochs take)")
     logging_steps: int = Field(default=1, ge=1)
-    eval_steps: int = Field(default=5, ge=1, description="Steps between eval-loss points (with an eval split)")
+    eval_steps: float = Field(default=0.1, gt=0, description="Steps between eval-loss points (with an eval split); "
+                                                             "below 1, a share of the run (0.1: ten points)")
     scheduler: Literal["linear", "cosine", "constant"] = "linear"
 
 

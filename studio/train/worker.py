@@ -29,6 +29,11 @@ def _status(folder: JobDir, **fields: Any) -> None:
     write_json(folder.status, {**current, **fields, "updated": time.time()})
 
 
+def _eval_steps(value: float) -> float | int:
+    """Below 1 a share of the run (transformers' own convention), else a whole number of steps."""
+    return value if value < 1 else int(value)
+
+
 def _prompt_completion(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in rows]
 
@@ -104,7 +109,7 @@ def train(job_file: Path) -> int:
             seed=int(hyper["seed"]), logging_steps=int(hyper["logging_steps"]), save_strategy="no", report_to="none",
             bf16=gpu and torch.cuda.is_bf16_supported(), gradient_checkpointing=False, use_cpu=not gpu,
             assistant_only_loss=marked, eval_strategy="steps" if held else "no",
-            eval_steps=max(1, int(hyper.get("eval_steps", 5))), lr_scheduler_type=str(hyper.get("scheduler", "linear")),
+            eval_steps=_eval_steps(float(hyper.get("eval_steps", 0.1))), lr_scheduler_type=str(hyper.get("scheduler", "linear")),
             dataloader_num_workers=0)
         peft_config = LoraConfig(r=int(lora.get("rank", 8)), lora_alpha=float(lora.get("alpha", 16)),
                                  lora_dropout=float(lora.get("dropout", 0.05)), task_type="CAUSAL_LM",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from studio.domain import FaultKind, RunStatus, TeacherTurn
+from studio.domain import DialogueStatus, FaultKind, RunStatus, TeacherTurn
 from studio.synth.run import run_dialogues
 from tests.llm.fakeserver import Fault
 from tests.synth.test_generate import CHAOS_CONFIG, chaos_server, generate, open_ws
@@ -25,8 +25,9 @@ def test_300_dialogues_through_30_percent_failures(tmp_path) -> None:
         assert attempts == requests, "the ledger accounts for every attempt the server saw"
         kinds = Counter(c.outcome for c in calls)
         assert kinds["ok"] > 0 and sum(c.attempts > 1 for c in calls) > 50
-        teacher = [t for d in run_dialogues(ws.store, run.id) for t in d.turns if isinstance(t, TeacherTurn)]
-        assert len(teacher) == 1200 and sum(t.passed for t in teacher) / len(teacher) > 0.95
+        done = [d for d in run_dialogues(ws.store, run.id) if d.status == DialogueStatus.COMPLETE]
+        teacher = [t for d in done for t in d.turns if isinstance(t, TeacherTurn)]
+        assert len(done) == 300 and len(teacher) == 1200 and sum(t.passed for t in teacher) / len(teacher) > 0.95
         ws.close()
     finally:
         server.stop()

@@ -313,4 +313,4 @@ class JobsScreen(Pane):
                                                    "pip install torch==2.13.0 '.[train]'", severity="error", timeout=15)
             return
         self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method full, "
-                                               "lr 1e-3, max steps 200)", timeout=15)
+                                               "lr 1e-3, max steps 60, batch 4)", timeout=15)
