@@ -70,7 +70,8 @@ class GenerationControl:
             raise ValueError("the run is already going")
         if self.run is None or self.run.status not in service.RESUMABLE:
             raise ValueError("no paused run to resume")
-        run, _ = service.prepare(self.ws, self.run.config or RunConfig(), resume=self.run.id)
+        assert self.run.config is not None  # generation runs always carry their config
+        run, _ = service.prepare(self.ws, self.run.config, resume=self.run.id)
         self._go(run)
         return run
 
