@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="studio",
         description="Kouyu Studio: make data for, fine-tune and evaluate a speaking-practice tutor LLM. "
         "With no command, opens the full-screen studio.",
+        epilog="First hour: studio init; studio generate --dialogues 60; studio (3 Samples, 4 Dashboard: x exports); "
+               "studio train tiny-model tiny; studio train start …; studio eval make; studio eval run; "
+               "studio eval report. Each command's --help has the details; README 'Your first hour' has them all.",
     )
     parser.add_argument("--version", action="version", version=f"Kouyu Studio {__version__}")
     parser.add_argument("-w", "--workspace", metavar="DIR",
