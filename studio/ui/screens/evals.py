@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import asdict
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -104,14 +105,16 @@ class EvalScreen(Pane):
         latest = {r.model: r for r in runs if r.set_id == current.id}
         self.runs = list(latest.values())
         rep = reports.report(self.runs, {current.id: current}, votes)
-        t = Table("model", "compl.", "reply", "sugg.", "analysis", "JSON ok", "pass", "p50/p95 s", "cost/1k", "n",
-                  title=f"Eval set {current.name} ({current.id}, {len(current.items)} items, {current.source})",
-                  title_justify="left")
+        t = Table(title=f"Eval set {current.name} ({current.id}, {len(current.items)} items, {current.source})",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        t.add_column("model", overflow="fold", min_width=10)  # a name is never cut short, it wraps
+        for head in ("compl.", "reply", "sugg.", "anal.", "JSON", "pass", "p50/p95 s", "cost/1k"):
+            t.add_column(head, overflow="fold")
         for s in rep["runs"]:
             sc, p50, p95 = s["scores"], s["latency_p50_s"], s["latency_p95_s"]
             t.add_row(s["model"], *(f"{sc[d]:.2f}" for d in reports.DIMS), f"{s['json_valid']:.0%}",
                       f"{s['pass_rate']:.0%}", f"{p50:.2f}/{p95:.2f}" if p50 is not None else "-",
-                      f"{s['cost_per_1000']:.4f}", str(s["items"]))
+                      f"{s['cost_per_1000']:.4f}")
         human = rep["human"]
         agree = human["preference_agreement"]
         t.caption = self.caption = (f"human votes {human['votes']}" + (
@@ -125,8 +128,10 @@ class EvalScreen(Pane):
         self.query_one("#eval-status", Static).update(f"{len(self.runs)} model(s) on this set")
 
     def _fault_table(self, rep: dict) -> Table:
-        t = Table("fault", *(s["model"] for s in rep["runs"]), title="Per fault: reply/suggestion/analysis · pass",
-                  title_justify="left")
+        t = Table(title="Per fault: reply/suggestion/analysis · pass", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 1, 0, 0))
+        for head in ("fault", *(s["model"] for s in rep["runs"])):
+            t.add_column(head, overflow="fold")
         for f in sorted({f for s in rep["runs"] for f in s["by_fault"]}):
             cells = []
             for s in rep["runs"]:
