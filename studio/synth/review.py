@@ -13,15 +13,13 @@ from studio.domain import (
     Edit,
     FaultKind,
     ReviewStatus,
-    StudentTurn,
     TeacherTurn,
     TurnKind,
     utcnow,
 )
-from studio.domain.contract import Student
 from studio.domain.rubric import limits
 from studio.store import Store
-from studio.synth.turns import judge_answer, reply_of
+from studio.synth.turns import judge_answer, reply_of, student_before
 
 
 @dataclass(frozen=True)
@@ -159,20 +157,11 @@ def set_review(store: Store, keys: Iterable[str], status: ReviewStatus, author: 
     return changed
 
 
-def student_for(d: Dialogue, index: int) -> Student | None:
-    before = d.turns[index - 1] if index else None
-    if not isinstance(before, StudentTurn):
-        return None
-    fault = before.observed_fault or before.intended_fault
-    return Student(before.text, fault, corrections=list(before.injection.corrections) if before.injection else [],
-                   off_topic=fault == FaultKind.OFF_TOPIC)
-
-
 def recheck(d: Dialogue, index: int, raw: str) -> TeacherTurn:
     """A teacher turn for ``raw`` at this place in the dialogue, with fresh checks."""
     old = d.turns[index]
     assert isinstance(old, TeacherTurn)
-    check, results = judge_answer(raw, old.kind, student_for(d, index))
+    check, results = judge_answer(raw, old.kind, student_before(d, index))
     parsed = reply_of(check.parsed.obj, old.kind)
     return old.model_copy(update={"raw": raw, "parsed": parsed, "checks": results,
                                   "parse_error": None if parsed else "; ".join(check.parsed.problems) or "keys missing"})

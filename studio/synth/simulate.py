@@ -26,13 +26,13 @@ from studio.domain import (
     Topic,
     utcnow,
 )
-from studio.domain.contract import Student
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
 from studio.synth.detect import observe
 from studio.synth.prompts import Prompts
-from studio.synth.turns import TurnMaker, judge_answer, reply_of
+from studio.synth.review import recheck
+from studio.synth.turns import TurnMaker
 
 Turn = StudentTurn | TeacherTurn
 SIMULATE_RUN = "simulate"  # the ledger's run id for calls made here until the dialogue is kept
@@ -125,23 +125,13 @@ class Simulation:
             raise ValueError(f"no turn {index + 1} in this dialogue")
         self.branches.append(list(self.turns))
         old = self.turns[index]
-        del self.turns[index:]
         if isinstance(old, StudentTurn):
             seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank)
-            self.turns.append(StudentTurn(text=text.strip(), intended_fault=seen, observed_fault=seen))
+            new: Turn = StudentTurn(text=text.strip(), intended_fault=seen, observed_fault=seen)
         else:
-            self.turns.append(self.teacher_from(text, old, index))
-
-    def teacher_from(self, raw: str, old: TeacherTurn, index: int) -> TeacherTurn:
-        """A teacher turn at ``index`` with answer ``raw``, checked against the student turn before it."""
-        before = self.turns[index - 1] if index else None
-        student = None
-        if isinstance(before, StudentTurn):
-            fault = before.observed_fault or before.intended_fault
-            student = Student(before.text, fault, corrections=list(before.injection.corrections) if before.injection else [],
-                              off_topic=fault == FaultKind.OFF_TOPIC)
-        check, results = judge_answer(raw, old.kind, student)
-        return TeacherTurn(kind=old.kind, raw=raw, parsed=reply_of(check.parsed.obj, old.kind), checks=results)
+            new = recheck(self.dialogue, index, text)
+        del self.turns[index:]
+        self.turns.append(new)
 
     def switch_branch(self) -> int:
         """Swap the current turns with the most recent kept branch; returns how many branches are kept."""

@@ -142,11 +142,8 @@ class TurnMaker:
             student = None
         else:
             prompt = self.prompts.render("teacher_reply", topic=topic.text, title=topic_title(topic), chat=history_text(d))
-            last = d.turns[-1]
-            assert isinstance(last, StudentTurn)
-            student = Student(last.text, last.observed_fault or last.intended_fault,
-                              corrections=list(last.injection.corrections) if last.injection else [],
-                              off_topic=(last.observed_fault or last.intended_fault) == FaultKind.OFF_TOPIC)
+            student = student_before(d, len(d.turns))
+            assert student is not None
         best: tuple[str, TurnCheck, list[CheckResult]] | None = None
         attempts = 0
         current = prompt
@@ -166,6 +163,16 @@ class TurnMaker:
         parsed = reply_of(check.parsed.obj, kind)
         return TeacherTurn(kind=kind, raw=raw, parsed=parsed, checks=results, attempts=attempts,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
+
+
+def student_before(d: Dialogue, index: int) -> Student | None:
+    """What the checks know of the student utterance a teacher turn at ``index`` answers."""
+    before = d.turns[index - 1] if index else None
+    if not isinstance(before, StudentTurn):
+        return None
+    fault = before.observed_fault or before.intended_fault
+    return Student(before.text, fault, corrections=list(before.injection.corrections) if before.injection else [],
+                   off_topic=fault == FaultKind.OFF_TOPIC)
 
 
 def _errors(results: list[CheckResult]) -> int:

@@ -15,6 +15,7 @@ from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
 from studio.synth.prompts import Prompts
+from studio.synth.review import recheck
 from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
 from studio.synth.turns import TurnFailed
@@ -267,7 +268,7 @@ class SimulateScreen(Pane):
                 self._status(f"forked at turn {index + 1}; the original is kept (b switches)")
 
         if isinstance(turn, TeacherTurn):
-            check = lambda raw: sim.teacher_from(raw, turn, index).checks  # noqa: E731
+            check = lambda raw: recheck(sim.dialogue, index, raw).checks  # noqa: E731
             self.app.push_screen(AnswerEditor(turn.raw, check), done)
         else:
             self.app.push_screen(Ask(f"Fork at turn {index + 1}: the student says", turn.text), done)
