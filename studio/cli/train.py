@@ -149,10 +149,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not epochs or not rates:
         raise ValueError("--epochs and --lr each need at least one number")
     base = make_spec(**_spec_fields(args, epochs[0], rates[0], methods[0]))
-    for m in methods:  # every point of the grid must be valid before any is queued
-        for e in epochs:
-            for lr in rates:
-                make_spec(**_spec_fields(args, e, lr, m))
     with workspace(args) as ws:
         jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)
         print(f"sweep {jobs[0].sweep_id}: {len(jobs)} jobs queued", file=sys.stderr)
@@ -243,25 +239,10 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_tiny(args: argparse.Namespace) -> int:
+    from studio.train.tiny import build_for_snapshot
+
     with workspace(args) as ws:
-        snaps = sorted(ws.store.snapshots.all(), key=lambda s: s.created)
-        snap = ws.store.snapshots.get(args.snapshot) if args.snapshot else (snaps[-1] if snaps else None)
-        if snap is None:
-            raise LookupError("no snapshot to learn the vocabulary from: run `studio export --format openai` first")
-        train = next((Path(f) for f in snap.files if f.endswith("train.jsonl")), None)
-        if train is None or not train.exists():
-            raise LookupError(f"snapshot {snap.id} has no train.jsonl on disk; export again")
-    if args.folder.exists() and any(args.folder.iterdir()):
-        raise ValueError(f"{args.folder} is not empty; choose a new folder")
-    try:
-        from studio.train.tiny import build_tiny_model, corpus_of
-    except ImportError:
-        raise ValueError("the tiny model needs the train extra: pip install torch==2.13.0 '.[train]'") from None
-    try:
-        build_tiny_model(args.folder, corpus_of(train))
-    except ImportError as exc:
-        raise ValueError(f"the tiny model needs the train extra ({exc.name} is missing): "
-                         "pip install torch==2.13.0 '.[train]'") from None
+        snap = build_for_snapshot(ws.store, args.folder, args.snapshot)
     print(f"tiny model in {args.folder}; train it with: studio train start --snapshot {snap.id} "
           f"--base-model {args.folder} --method full --lr 1e-3 --max-steps 60 --batch-size 4 --max-length 512")
     return 0

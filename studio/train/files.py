@@ -139,6 +139,12 @@ def merge_points(points: list[MetricPoint]) -> list[MetricPoint]:
     return [by_step[k] for k in sorted(by_step)]
 
 
+def progress_of(points: list[MetricPoint]) -> float:
+    """The share of the run done, from the newest point that knows the total."""
+    last = points[-1] if points else None
+    return min(1.0, last.step / last.total_steps) if last and last.total_steps else 0.0
+
+
 def tail(path: Path, lines: int = 40) -> list[str]:
     try:
         with path.open("rb") as f:

@@ -18,7 +18,7 @@ from typing import Any
 
 from studio.domain import Job, JobStatus, MetricPoint
 from studio.train.data import Row, write_jsonl
-from studio.train.files import JobDir, read_json, read_metrics, write_json
+from studio.train.files import JobDir, progress_of, read_json, read_metrics, write_json
 
 EXIT_FILE = "exit_code"
 
@@ -43,11 +43,6 @@ def alive(pid: int) -> bool:
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
     except ChildProcessError:
         return True
-
-
-def _progress(points: list[MetricPoint]) -> float:
-    last = points[-1] if points else None
-    return min(1.0, last.step / last.total_steps) if last and last.total_steps else 0.0
 
 
 class ProcessBackend:
@@ -123,7 +118,7 @@ class LocalBackend(ProcessBackend):
         known = {"starting": JobStatus.STARTING, "running": JobStatus.RUNNING, "succeeded": JobStatus.SUCCEEDED,
                  "failed": JobStatus.FAILED, "cancelled": JobStatus.CANCELLED}
         result = {"output_dir": status["output"], "kind": status.get("kind", "")} if status.get("output") else {}
-        update = Update(known.get(state, JobStatus.RUNNING), points, _progress(points), result, status.get("error"))
+        update = Update(known.get(state, JobStatus.RUNNING), points, progress_of(points), result, status.get("error"))
         if update.status == JobStatus.SUCCEEDED:
             update.progress = 1.0
         if update.status in (JobStatus.STARTING, JobStatus.RUNNING) and not alive(int(job.remote.get("pid", "0") or 0)):
@@ -190,11 +185,11 @@ class LlamaFactoryBackend(ProcessBackend):
         points = read_metrics(folder.output / "trainer_log.jsonl")
         pid = int(job.remote.get("pid", "0") or 0)
         if pid and alive(pid):
-            return Update(JobStatus.RUNNING, points, _progress(points))
+            return Update(JobStatus.RUNNING, points, progress_of(points))
         code = self.exit_code(folder)
         if code == 0:
             status = JobStatus.CANCELLED if folder.cancel_flag.exists() else JobStatus.SUCCEEDED
             result = {"output_dir": str(folder.output), "kind": "adapter" if job.method == "lora" else "model"}
-            return Update(status, points, 1.0 if status == JobStatus.SUCCEEDED else _progress(points), result)
-        return Update(JobStatus.FAILED, points, _progress(points),
+            return Update(status, points, 1.0 if status == JobStatus.SUCCEEDED else progress_of(points), result)
+        return Update(JobStatus.FAILED, points, progress_of(points),
                       error=f"llamafactory-cli exited with {code}; see {folder.log}")

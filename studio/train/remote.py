@@ -16,7 +16,7 @@ from studio.config import Secrets
 from studio.domain import Job, JobStatus, MetricPoint
 from studio.train.bce import signed_headers
 from studio.train.data import Row, qianfan_lines, write_jsonl
-from studio.train.files import JobDir, merge_points, metric_point
+from studio.train.files import JobDir, merge_points, metric_point, progress_of
 from studio.train.process import Update
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -167,9 +167,7 @@ class OpenAIBackend:
                                      and (p := metric_point(e)) is not None]
         points = merge_points(points)
         status = self.STATES.get(state.get("status", ""), JobStatus.RUNNING)
-        last = points[-1] if points else None
-        progress = 1.0 if status == JobStatus.SUCCEEDED else (
-            min(1.0, last.step / last.total_steps) if last and last.total_steps else 0.0)
+        progress = 1.0 if status == JobStatus.SUCCEEDED else progress_of(points)
         result = {"platform_job": jid}
         if state.get("fine_tuned_model"):
             result["model"] = state["fine_tuned_model"]

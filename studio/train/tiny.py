@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.domain import DatasetSnapshot
+from studio.store import Store
+
 QWEN2_SPLIT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
                r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
 CHAT_TEMPLATE = (
@@ -57,3 +60,26 @@ def corpus_of(jsonl: Path) -> list[str]:
     from studio.train.data import read_rows
 
     return [m["content"] for row in read_rows(jsonl) for m in row["messages"]]
+
+
+def build_for_snapshot(store: Store, folder: Path, snapshot_id: str | None = None) -> DatasetSnapshot:
+    """A tiny model in ``folder`` whose tokenizer learns a snapshot's text (default: the newest snapshot).
+
+    LookupError when there is no usable snapshot, ValueError when the folder is taken or the
+    ``train`` extra is missing; each message says what to do."""
+    snaps = sorted(store.snapshots.all(), key=lambda s: s.created)
+    snap = store.snapshots.get(snapshot_id) if snapshot_id else (snaps[-1] if snaps else None)
+    if snap is None:
+        raise LookupError("no snapshot to learn the vocabulary from: export a dataset first "
+                          "(`studio export --format openai`, or x on the Dashboard)")
+    train = next((Path(f) for f in snap.files if f.endswith("train.jsonl")), None)
+    if train is None or not train.exists():
+        raise LookupError(f"snapshot {snap.id} has no train.jsonl on disk; export again")
+    if folder.exists() and any(folder.iterdir()):
+        raise ValueError(f"{folder} is not empty; choose a new folder")
+    try:
+        build_tiny_model(folder, corpus_of(train))
+    except ImportError as exc:
+        raise ValueError(f"the tiny model needs the train extra ({exc.name} is missing): "
+                         "pip install torch==2.13.0 '.[train]'") from None
+    return snap

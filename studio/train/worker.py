@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from studio.train.data import read_rows
 from studio.train.files import JobDir, append_jsonl, read_json, write_json
 
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -94,11 +95,8 @@ def train(job_file: Path) -> int:
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         model = AutoModelForCausalLM.from_pretrained(spec["base_model"], dtype=torch.bfloat16 if gpu else torch.float32)
-        import json
-
-        rows = [json.loads(x) for x in Path(spec["train"]).read_text(encoding="utf-8").splitlines() if x.strip()]
-        held = ([json.loads(x) for x in Path(spec["eval"]).read_text(encoding="utf-8").splitlines() if x.strip()]
-                if spec.get("eval") else [])
+        rows = read_rows(Path(spec["train"]))
+        held = read_rows(Path(spec["eval"])) if spec.get("eval") else []
         marked = "generation" in (tokenizer.chat_template or "")
         if not marked:
             rows, held = _prompt_completion(rows), _prompt_completion(held)

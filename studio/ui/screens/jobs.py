@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -292,25 +291,19 @@ class JobsScreen(Pane):
 
     @work(thread=True, exclusive=True, group="jobs-tiny", exit_on_error=False)
     def build_tiny(self) -> None:
+        from studio.train.tiny import build_for_snapshot
+
         ws = self.app.workspace  # type: ignore[attr-defined]
         snaps = sorted(self.store.snapshots.all(), key=lambda s: s.created)
-        train = next((Path(f) for f in (snaps[-1].files if snaps else []) if f.endswith("train.jsonl")), None)
-        if train is None or not train.exists():
-            self.app.call_from_thread(self.notify, "export a dataset first (Dashboard: x, or studio export)",
-                                      severity="warning")
-            return
-        folder = ws.root / "models" / f"tiny-{snaps[-1].id}"
-        if folder.exists():
+        folder = ws.root / "models" / f"tiny-{snaps[-1].id if snaps else 'none'}"
+        if snaps and folder.exists():
             self.app.call_from_thread(self.notify, f"{folder} exists already; n starts a job on it")
             return
         self.app.call_from_thread(self.notify, "building a tiny model (about 10 s)…")
         try:
-            from studio.train.tiny import build_tiny_model, corpus_of
-
-            build_tiny_model(folder, corpus_of(train))
-        except ImportError as exc:
-            self.app.call_from_thread(self.notify, f"the tiny model needs the train extra ({exc.name} is missing): "
-                                                   "pip install torch==2.13.0 '.[train]'", severity="error", timeout=15)
+            build_for_snapshot(self.store, folder)
+        except (LookupError, ValueError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
             return
         self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method full, "
                                                "lr 1e-3, max steps 60, batch 4)", timeout=15)
