@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import plotext._utility as plotext_utility
 from rich.table import Table
@@ -141,15 +144,20 @@ class DashboardScreen(Pane):
         self._review(stats)
         self._cost(stats)
 
+    @contextmanager
+    def _chart(self, selector: str, title: str) -> Iterator[Any]:
+        """Redraw one chart: cleared, drawn by the caller, titled, refreshed."""
+        plot = self.query_one(selector, PlotextPlot)
+        plot.plt.clear_data()
+        yield plot.plt
+        plot.plt.title(title)
+        plot.refresh()
+
     def _mix(self, s: Stats) -> None:
         labels = [FaultKind(k).label for k in KINDS]
-        plot = self.query_one("#mix-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.multiple_bar(labels, [[s.target.get(k, 0) * 100 for k in KINDS], [s.actual_share(k) * 100 for k in KINDS]],
-                         labels=["target %", "actual %"])
-        plt.title("Fault mix: target vs actual (% of student turns)")
-        plot.refresh()
+        with self._chart("#mix-plot", "Fault mix: target vs actual (% of student turns)") as plt:
+            plt.multiple_bar(labels, [[s.target.get(k, 0) * 100 for k in KINDS],
+                                      [s.actual_share(k) * 100 for k in KINDS]], labels=["target %", "actual %"])
         table = Table("fault", "target", "actual", "n", box=None, pad_edge=False)
         for k in KINDS:
             table.add_row(FaultKind(k).label, f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
@@ -169,14 +177,10 @@ class DashboardScreen(Pane):
 
     def _checks(self, s: Stats) -> None:
         ids = dashboard.check_ids()
-        plot = self.query_one("#checks-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
         worst = sorted(ids, key=lambda c: s.pass_rate(c))[:8]
-        plt.bar([c.split(".", 1)[1][:10] for c in worst], [s.pass_rate(c) * 100 for c in worst], orientation="h")
-        plt.title("Pass rate % (lowest 8 checks)")
-        plt.xlim(0, 100)
-        plot.refresh()
+        with self._chart("#checks-plot", "Pass rate % (lowest 8 checks)") as plt:
+            plt.bar([c.split(".", 1)[1][:10] for c in worst], [s.pass_rate(c) * 100 for c in worst], orientation="h")
+            plt.xlim(0, 100)
         table = self.query_one("#checks-table", DataTable)
         table.clear()
         for c in sorted(ids, key=lambda c: (s.pass_rate(c), c)):
@@ -184,14 +188,10 @@ class DashboardScreen(Pane):
 
     def _lengths(self, s: Stats) -> None:
         for name, widget in (("reply", "#length-reply"), ("analysis", "#length-analysis")):
-            plot = self.query_one(widget, PlotextPlot)
-            plt = plot.plt
-            plt.clear_data()
-            buckets = sorted(set(range(len(dashboard.BUCKETS[name]) + 1)))
-            plt.bar([bucket_label(name, b) for b in buckets], [s.lengths[name][b] for b in buckets])
+            buckets = range(len(dashboard.BUCKETS[name]) + 1)
             unit = "words; limit 30" if name == "reply" else "characters"
-            plt.title(f"{name.title()} length ({unit})")
-            plot.refresh()
+            with self._chart(widget, f"{name.title()} length ({unit})") as plt:
+                plt.bar([bucket_label(name, b) for b in buckets], [s.lengths[name][b] for b in buckets])
         n = s.samples or 1
         self.query_one("#length-numbers", Static).update(
             f"Reply over 30 words: {s.over_limit['reply']} ({s.over_limit['reply'] / n:.1%})\n"
@@ -199,13 +199,9 @@ class DashboardScreen(Pane):
             + "\n".join(f"suggestion {bucket_label('suggestion', b)}: {c}" for b, c in sorted(s.lengths["suggestion"].items())))
 
     def _topics(self, s: Stats) -> None:
-        plot = self.query_one("#topics-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
         top = s.per_topic.most_common(10)
-        plt.bar([s.topic_names.get(t, t)[:12] for t, _ in top], [c for _, c in top], orientation="h")
-        plt.title("Samples per topic (most covered)")
-        plot.refresh()
+        with self._chart("#topics-plot", "Samples per topic (most covered)") as plt:
+            plt.bar([s.topic_names.get(t, t)[:12] for t, _ in top], [c for _, c in top], orientation="h")
         least = s.least_covered(6)
         covered = sum(1 for t in s.topic_names if s.per_topic.get(t))
         self.query_one("#topics-numbers", Static).update(
