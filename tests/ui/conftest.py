@@ -28,6 +28,12 @@ async def until(pilot, predicate, timeout: float = 30.0) -> None:
         await pilot.pause(0.05)
 
 
+def fill(screen, **values: str) -> None:
+    """Type values into a form's inputs, by input id."""
+    for field, value in values.items():
+        screen.query_one(f"#{field}").value = value
+
+
 @pytest.fixture
 def workspace(tmp_path):
     ws = seeded_workspace(tmp_path / "ws")

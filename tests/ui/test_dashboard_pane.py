@@ -8,7 +8,7 @@ from collections import Counter
 from studio.domain import RunStatus, StudentTurn, TeacherTurn
 from studio.synth import review
 from studio.ui.app import make_app
-from tests.ui.conftest import settle, until
+from tests.ui.conftest import fill, settle, until
 from tests.workspaces import seeded_workspace
 
 SLOW = """
@@ -73,9 +73,7 @@ async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
             await open_dashboard(pilot)
             await pilot.press("G")
             await settle(pilot)
-            for field, value in (("#dialogues", "12"), ("#teacher", "slowsim"), ("#student", "slowsim"),
-                                 ("#concurrency", "2")):
-                app.screen.query_one(field).value = value
+            fill(app.screen, dialogues="12", teacher="slowsim", student="slowsim", concurrency="2")
             await pilot.press("ctrl+s")
             control = app.generation
             await until(pilot, lambda: control.last is not None and control.last.completed >= 1)
@@ -93,8 +91,7 @@ async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
             # a second run, stopped for good
             await pilot.press("G")
             await settle(pilot)
-            for field, value in (("#dialogues", "40"), ("#teacher", "slowsim"), ("#student", "slowsim")):
-                app.screen.query_one(field).value = value
+            fill(app.screen, dialogues="40", teacher="slowsim", student="slowsim")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: control.last is not None and control.last.completed >= 1)
             await pilot.press("S")

@@ -9,7 +9,7 @@ import pytest
 from studio.domain import DatasetSnapshot, JobStatus
 from studio.ui.app import make_app
 from tests.train.fakeplatform import Platform
-from tests.ui.conftest import settle, until
+from tests.ui.conftest import fill, settle, until
 from tests.workspaces import seeded_workspace
 
 
@@ -38,9 +38,8 @@ async def test_sweep_from_the_form_runs_and_shows_curves(ws) -> None:
             await pilot.press("n")
             await settle(pilot)
             form = app.screen
-            for field, value in (("#base_model", "gpt-4o-mini"), ("#backend", "openai"), ("#methods", "full"),
-                                 ("#epochs", "3,6"), ("#rates", "3e-5"), ("#options", f"base_url={platform.base}/v1")):
-                form.query_one(field).value = value
+            fill(form, base_model="gpt-4o-mini", backend="openai", methods="full", epochs="3,6", rates="3e-5",
+                 options=f"base_url={platform.base}/v1")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: len(ws.store.jobs.all()) == 2)
             await until(pilot, lambda: all(j.status == JobStatus.SUCCEEDED for j in ws.store.jobs.all()))
@@ -64,16 +63,11 @@ async def test_form_errors_are_named_and_a_failing_job_says_why(ws) -> None:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        app.screen.query_one("#base_model").value = "ERNIE-Speed-8K"
-        app.screen.query_one("#backend").value = "qianfan"
-        app.screen.query_one("#methods").value = "full"
-        app.screen.query_one("#rates").value = "6e-5"
-        app.screen.query_one("#max_length").value = "4096"
+        fill(app.screen, base_model="ERNIE-Speed-8K", backend="qianfan", methods="full", rates="6e-5", max_length="4096")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert any("learning_rate: Qianfan accepts" in str(n.message) for n in app._notifications)
-        app.screen.query_one("#rates").value = "3e-5"
-        app.screen.query_one("#options").value = "dataset_version=ds-1;base_url=http://127.0.0.1:9"
+        fill(app.screen, rates="3e-5", options="dataset_version=ds-1;base_url=http://127.0.0.1:9")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: len(ws.store.jobs.all()) == 1)
         await settle(pilot)
