@@ -32,7 +32,7 @@ async def test_table_and_blind_review_with_keys(tmp_path) -> None:
             await settle(pilot)
             await pilot.press("6")
             await settle(pilot)
-            assert app.screen.TITLE_TEXT == "Eval" and len(app.screen.summary()) == 2
+            assert app.screen.TITLE_TEXT == "Eval" and len(app.screen.report["runs"]) == 2
             await pilot.press("v")
             await settle(pilot)
             assert app.screen.reviewing

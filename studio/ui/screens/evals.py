@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict
 
 from rich import box
 from rich.console import Group
@@ -57,6 +56,7 @@ class EvalScreen(Pane):
         self.answers: list[str] = []  # what was pressed for the current item
         self.reviewing = False
         self.caption = ""  # the table's caption (votes, judge agreement), kept for tests
+        self.report: dict = {"runs": []}  # what the table shows
         self.review_text = ""  # the review as shown, in plain text
 
     def compose(self) -> ComposeResult:
@@ -104,7 +104,7 @@ class EvalScreen(Pane):
             return
         latest = {r.model: r for r in runs if r.set_id == current.id}
         self.runs = list(latest.values())
-        rep = reports.report(self.runs, {current.id: current}, votes)
+        rep = self.report = reports.report(self.runs, {current.id: current}, votes)
         t = Table(title=f"Eval set {current.name} ({current.id}, {len(current.items)} items, {current.source})",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
         t.add_column("model", overflow="fold", min_width=10)  # a name is never cut short, it wraps
@@ -243,10 +243,3 @@ class EvalScreen(Pane):
         self.query_one("#eval-review", Static).update("")
         self.refresh_bindings()
         self.load()
-
-    def summary(self) -> list[dict]:
-        """The rows shown (for tests)."""
-        current = self._current_set()
-        if current is None:
-            return []
-        return [asdict(reports.summarise(r, current)) for r in self.runs]
