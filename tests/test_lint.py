@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from studio.domain.layout import format_history
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 PROMPTS = Prompts()
 TOPIC = "两位朋友计划周末去郊外徒步，讨论路线、装备和安全注意事项。"

@@ -11,7 +11,7 @@ from studio import __version__
 from studio.cli import data, evals, generate, info, lint, providers, topics, train
 from studio.cli.common import CliError, fail
 from studio.config import ConfigError
-from studio.export.textfile import InputError
+from studio.datafiles.textfile import InputError
 from studio.llm.errors import LLMError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing

@@ -12,7 +12,7 @@ from studio.export.export import ExportOptions, Preflight, preflight, select, sp
 from studio.export.formats import FORMATS
 from studio.export.importer import Importer
 from studio.export.samples import Filters
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 
 def _list(text: str | None) -> list[str]:

@@ -11,7 +11,7 @@ from studio.cli.common import print_json, print_table, workspace
 from studio.evaluate import report as reports
 from studio.evaluate import runner
 from studio.evaluate.sets import import_set, make_set
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 
 def register(sub: argparse._SubParsersAction) -> None:

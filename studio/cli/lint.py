@@ -7,9 +7,9 @@ import asyncio
 from pathlib import Path
 
 from studio.cli.common import clip, print_json, print_table, workspace
+from studio.datafiles.dataset_reader import BadLine
 from studio.domain.contract import CHECK_IDS
-from studio.export.lint import Linted, Summary, judge_all, lint_file
-from studio.export.records import BadLine
+from studio.evaluate.lint import Linted, Summary, judge_all, lint_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def _judge(args: argparse.Namespace, records: list[Linted]) -> None:
     from studio.llm.registry import build_client
-    from studio.synth.prompts import Prompts
+    from studio.turn.prompts import Prompts
 
     with workspace(args) as ws:
         client = build_client(ws.config, ws.secrets, args.judge, store=ws.store, workspace=ws.root)

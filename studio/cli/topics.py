@@ -115,7 +115,7 @@ def cmd_expand(args: argparse.Namespace) -> int:
 
     from studio.llm.registry import build_client
     from studio.synth.expand import expand
-    from studio.synth.prompts import Prompts
+    from studio.turn.prompts import Prompts
 
     with workspace(args) as ws:
         client = build_client(ws.config, ws.secrets, args.provider or ws.config.studio.teacher, store=ws.store,

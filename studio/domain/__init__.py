@@ -21,7 +21,7 @@ from studio.domain.models import (
     new_id,
     utcnow,
 )
-from studio.domain.records import (
+from studio.domain.runs import (
     CachedResponse,
     CallRecord,
     DatasetSnapshot,

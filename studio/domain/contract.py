@@ -10,11 +10,11 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from studio.domain.faults import FaultKind
-from studio.domain.learner import Correction, cjk_share, find_errors, word_count
+from studio.domain.learner import Correction, find_errors
 from studio.domain.models import CheckResult, TurnKind
 from studio.domain.parse import Parsed, parse_answer
+from studio.domain.text import MAX_WORDS, cjk_share, word_count
 
-MAX_WORDS = 30
 CHECK_IDS = (
     "format.json", "format.fence", "format.keys", "reply.words", "reply.english", "suggestion.count",
     "suggestion.words", "suggestion.english", "suggestion.distinct", "suggestion.voice", "analysis.chinese",

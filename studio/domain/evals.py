@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from studio.domain.models import Model, new_id, utcnow
-from studio.domain.records import RunStatus
+from studio.domain.runs import RunStatus
 
 
 class EvalItem(Model):

@@ -12,9 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-LATIN = re.compile(r"[A-Za-z]")
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+from studio.domain.text import CJK, LATIN, WORD, cjk_share, english_words, word_count  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -23,24 +21,6 @@ class Correction:
     right: str
     rule: str
     note: str  # a short Chinese explanation for the Analysis
-
-
-@lru_cache(maxsize=65536)
-def cjk_share(text: str) -> float:
-    """Share of CJK characters among the letters and CJK characters of ``text``."""
-    cjk = len(CJK.findall(text))
-    latin = len(LATIN.findall(text))
-    total = cjk + latin
-    return cjk / total if total else 0.0
-
-
-def english_words(text: str) -> list[str]:
-    return WORD.findall(text)
-
-
-def word_count(text: str) -> int:
-    """Words as a teacher counts them: English words, plus each CJK character."""
-    return len(english_words(text)) + len(CJK.findall(text))
 
 
 # --- spelling ------------------------------------------------------------------------------

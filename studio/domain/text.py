@@ -8,6 +8,7 @@ raw model output is kept as it came, and shown with its control characters made 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -26,3 +27,29 @@ def visible(text: str) -> str:
 
 
 CleanStr = Annotated[str, AfterValidator(clean_text)]
+
+
+#: The contract's limit on a Reply and on each Suggestion, in words as ``word_count`` counts them.
+MAX_WORDS = 30
+
+WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+LATIN = re.compile(r"[A-Za-z]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+@lru_cache(maxsize=65536)
+def cjk_share(text: str) -> float:
+    """Share of CJK characters among the letters and CJK characters of ``text``."""
+    cjk = len(CJK.findall(text))
+    latin = len(LATIN.findall(text))
+    total = cjk + latin
+    return cjk / total if total else 0.0
+
+
+def english_words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def word_count(text: str) -> int:
+    """Words as a teacher counts them: English words, plus each CJK character."""
+    return len(english_words(text)) + len(CJK.findall(text))

@@ -14,7 +14,7 @@ from studio.domain.rubric import RUBRIC_TEXT, Scores, compliance, limits
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.errors import LLMError
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 
 @dataclass

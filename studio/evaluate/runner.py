@@ -19,8 +19,8 @@ from studio.llm.base import ChatRequest, ChatResult, Message, Restart
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
-from studio.synth.prompts import Prompts
-from studio.synth.turns import judge_answer
+from studio.turn.prompts import Prompts
+from studio.turn.verdict import judge_answer
 from studio.workspace import Workspace
 
 SAVE_EVERY = 10

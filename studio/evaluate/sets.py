@@ -10,13 +10,13 @@ from pathlib import Path
 
 import orjson
 
+from studio.datafiles.dataset_reader import BadLine, read_records
+from studio.datafiles.textfile import InputError
 from studio.domain import EvalItem, EvalSet, StudentTurn, TeacherTurn
-from studio.export.records import BadLine, read_records
 from studio.export.samples import Sample, iter_samples
-from studio.export.textfile import InputError
 from studio.store import Store
 from studio.synth.detect import observe
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 
 def content_hash(items: list[EvalItem]) -> str:

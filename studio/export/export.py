@@ -11,12 +11,12 @@ from typing import Any
 
 from studio.domain import STUDENT_FAULTS, DatasetSnapshot, FaultKind, Mix
 from studio.domain.contract import CHECK_IDS
-from studio.domain.learner import word_count
+from studio.domain.text import MAX_WORDS, word_count
 from studio.export.formats import dataset_info, line, records
 from studio.export.samples import Filters, Sample, iter_samples
 from studio.store import Store
 from studio.store.storage import atomic_write
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 TOKEN_METHOD = "tokenizer-free estimate: 1 token per CJK character, 1 per 4 other characters"
 
@@ -89,7 +89,7 @@ def preflight(samples: list[Sample], train: list[Sample], held: list[Sample], ta
     answers = Counter(s.answer for s in samples)
     pairs = Counter((s.prompt, s.answer) for s in samples)
     duplicates = sum(n - 1 for n in answers.values() if n > 1) + sum(n - 1 for n in pairs.values() if n > 1)
-    over = sum(1 for s in samples if s.tokens > opts.max_tokens or word_count(s.turn.parsed.reply) > 30)  # type: ignore[union-attr]
+    over = sum(1 for s in samples if s.tokens > opts.max_tokens or word_count(s.turn.parsed.reply) > MAX_WORDS)  # type: ignore[union-attr]
     tokens = sum(s.tokens for s in train)
     return Preflight(
         samples=len(samples), dialogues=len({s.dialogue.id for s in samples}), topics=len({s.topic.id for s in samples}),

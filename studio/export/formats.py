@@ -8,8 +8,8 @@ from typing import Any
 
 from studio.domain import Dialogue, StudentTurn, TeacherTurn
 from studio.export.samples import Sample, canonical
-from studio.synth.prompts import Prompts
-from studio.synth.turns import topic_title
+from studio.turn.context import topic_title
+from studio.turn.prompts import Prompts
 
 FORMATS = ("qianfan", "openai", "llamafactory", "alpaca")
 OPENING_CUE = "[开场白]"

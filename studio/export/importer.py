@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.datafiles.dataset_reader import BadLine, Record, read_records
+from studio.datafiles.textfile import InputError
 from studio.domain import (
     Dialogue,
     DialogueStatus,
@@ -21,14 +23,12 @@ from studio.domain import (
     utcnow,
 )
 from studio.domain.contract import Student
-from studio.export.records import BadLine, Record, read_records
-from studio.export.textfile import InputError
 from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
 from studio.synth.detect import observe
 from studio.synth.run import load_off_topic
 from studio.synth.topics import existing_texts, normalise
-from studio.synth.turns import judge_answer, reply_of
+from studio.turn.verdict import judge_answer, reply_of
 
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")

@@ -12,15 +12,14 @@ from studio.domain import (
     DialogueStatus,
     FaultKind,
     ReviewStatus,
-    StudentTurn,
     TeacherTurn,
     Topic,
     TurnKind,
 )
 from studio.llm.base import estimate_tokens
 from studio.store import Store
-from studio.synth.prompts import Prompts
-from studio.synth.turns import history_text, topic_title
+from studio.turn.context import context_at, fault_of, render_teacher_prompt
+from studio.turn.prompts import Prompts
 
 
 def canonical(turn: TeacherTurn) -> str:
@@ -54,18 +53,7 @@ class Sample:
 
 
 def teacher_prompt(prompts: Prompts, topic: Topic, dialogue: Dialogue, index: int) -> str:
-    before = Dialogue(topic_id=dialogue.topic_id, turns=dialogue.turns[:index])
-    if index == 0:
-        return prompts.render("teacher_opening", topic=topic.text)
-    return prompts.render("teacher_reply", topic=topic.text, title=topic_title(topic), chat=history_text(before))
-
-
-def fault_of(dialogue: Dialogue, index: int) -> FaultKind:
-    if index == 0 or not isinstance(dialogue.turns[index - 1], StudentTurn):
-        return FaultKind.OPENING
-    student = dialogue.turns[index - 1]
-    assert isinstance(student, StudentTurn)
-    return student.intended_fault if dialogue.source == "generated" else (student.observed_fault or student.intended_fault)
+    return render_teacher_prompt(prompts, context_at(dialogue, topic, index))
 
 
 def iter_samples(store: Store, prompts: Prompts) -> Iterator[Sample]:

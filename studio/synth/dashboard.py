@@ -16,10 +16,10 @@ from studio.domain import DEFAULT_MIX, Mix
 from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS
 from studio.domain.rubric import limits
+from studio.domain.text import MAX_WORDS, word_count
 from studio.llm.ledger import summarise
 from studio.store import Store
 
-LIMIT_WORDS = 30
 #: Upper bounds of the length histograms (one more bucket for "above"). Reply and Suggestion are
 #: counted in English words; the Analysis, mostly Chinese, in characters.
 BUCKETS = {"reply": (5, 10, 15, 20, 25, 30, 40, 60), "suggestion": (5, 10, 15, 20, 25, 30, 40, 60),
@@ -68,9 +68,9 @@ def bucket_label(name: str, i: int) -> str:
 
 def _size(name: str, parsed: dict[str, Any]) -> int:
     if name == "reply":
-        return len(str(parsed.get("reply") or "").split())
+        return word_count(str(parsed.get("reply") or ""))
     if name == "suggestion":
-        return max((len(str(s).split()) for s in parsed.get("suggestions") or ()), default=0)
+        return max((word_count(str(s)) for s in parsed.get("suggestions") or ()), default=0)
     return len(str(parsed.get("analysis") or ""))
 
 
@@ -135,7 +135,7 @@ def _count_dialogue(stats: Stats, dialogue_id: str, doc: dict[str, Any], keys: s
             size = _size(name, parsed)
             stats.lengths[name][bucket(name, size)] += 1
             if name != "analysis":
-                stats.over_limit[name] += size > LIMIT_WORDS
+                stats.over_limit[name] += size > MAX_WORDS
         stats.per_topic[doc.get("topic_id", "")] += 1
         review = t.get("review", "pending")
         stats.review["edited" if t.get("edits") and review == "pending" else review] += 1

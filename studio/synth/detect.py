@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from studio.domain import FaultKind, Injection
-from studio.domain.learner import cjk_share, find_grammar_errors, find_spelling_errors, word_count
+from studio.domain.learner import find_grammar_errors, find_spelling_errors
+from studio.domain.text import cjk_share, word_count
 
 SHORT_MAX_WORDS = 10
 

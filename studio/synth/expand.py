@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from studio.domain import RejectedTopic, Topic, TopicSource
-from studio.domain.learner import cjk_share
+from studio.domain.text import cjk_share
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.store import Store
-from studio.synth.prompts import Prompts
 from studio.synth.topics import normalise
+from studio.turn.prompts import Prompts
 
 _STRIP = re.compile(r"[\s，。、,.!！?？；;：:\"'“”‘’（）()《》]")
 _NUMBERING = re.compile(r"^\s*(\d+[.、)）]|[-*•]|[（(]\d+[)）])\s*")

@@ -18,8 +18,17 @@ from studio.domain import (
     utcnow,
 )
 from studio.domain.rubric import limits
+from studio.domain.text import word_count
+from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
+from studio.llm.client import CallContext
 from studio.store import Store
-from studio.synth.turns import judge_answer, reply_of, student_before
+from studio.turn.context import (
+    context_at,
+    render_repair_prompt,
+    render_teacher_prompt,
+    student_before,
+)
+from studio.turn.verdict import judge_answer, reply_of
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ def rows_of(doc: dict[str, Any], providers: dict[str, str]) -> Iterable[SampleRo
         yield SampleRow(
             key=sample_key(doc["id"], i), dialogue_id=doc["id"], index=i, topic_id=doc.get("topic_id", ""),
             turn_no=teacher_no, kind=t.get("kind", "reply"), intended=intended, observed=observed, failed=failed,
-            review=t.get("review", "pending"), words=len(parsed.get("reply", "").split()) if parsed else 0,
+            review=t.get("review", "pending"), words=word_count(parsed.get("reply", "")) if parsed else 0,
             provider=providers.get(doc.get("run_id") or "", doc.get("source", "")), run_id=doc.get("run_id") or "",
             weight=t.get("train_weight", 1), floor=floor,
             order=(doc.get("run_id") or "", doc.get("index") or 0, i),
@@ -219,19 +228,14 @@ async def regenerate(store: Store, client, prompts, key: str, author: str):  # t
 
     With failed checks the repair prompt names them; otherwise the turn's own prompt is asked again.
     """
-    from studio.export.samples import teacher_prompt
-    from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
-    from studio.llm.client import CallContext
 
     d, index, turn = _load(store, key)
     topic = store.topics.get(d.topic_id)
     if topic is None:
         raise LookupError(f"the topic of {key} no longer exists")
-    prompt = teacher_prompt(prompts, topic, d, index)
-    problems = [c for c in turn.checks if c.severity == "error"]
-    if problems:
-        listed = "\n".join(f"- {c.id}: {c.message}" for c in problems)
-        prompt = prompts.render("repair", prompt=prompt, answer=turn.raw, problems=listed)
+    prompt = render_teacher_prompt(prompts, context_at(d, topic, index))
+    if any(c.severity == "error" for c in turn.checks):
+        prompt = render_repair_prompt(prompts, prompt, turn.raw, turn.checks)
     request = ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.5,
                           variant=f"regenerate:{key}:{len(turn.edits)}")
     text = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ from studio.llm.offline.banks import normalise_utterance
 from studio.resources import read_data
 from studio.store import Store
 from studio.synth.planner import plan
-from studio.synth.prompts import Prompts
 from studio.synth.turns import Tally, TurnFailed, TurnMaker
+from studio.turn.prompts import Prompts
 
 
 class BudgetReached(Exception):
@@ -102,7 +103,7 @@ class Generator:
                                frozenset(normalise_utterance(x) for x in off_topic_lines), self.tally, self._budget)
         self.on_progress = on_progress
         self.max_top_ups = max_top_ups if max_top_ups is not None else max(5, self.config.dialogues // 5)
-        self._stop = asyncio.Event()
+        self._stop = threading.Event()  # set from the UI thread as well as the run's own loop
         self._failure: str | None = None  # why the run stops as failed
         self._pending: list[asyncio.Future[None]] = []
         self._max_index = 0

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from studio.domain import Mix, Run, RunConfig, RunStatus
 from studio.llm.registry import build_client
-from studio.synth.prompts import Prompts
 from studio.synth.run import Generator, Progress, create_run, load_off_topic
+from studio.turn.prompts import Prompts
 from studio.workspace import Workspace
 
 RESUMABLE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)

@@ -30,9 +30,9 @@ from studio.llm.client import CallContext, LLMClient
 from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
 from studio.synth.detect import observe
-from studio.synth.prompts import Prompts
 from studio.synth.review import recheck
 from studio.synth.turns import TurnMaker
+from studio.turn.prompts import Prompts
 
 Turn = StudentTurn | TeacherTurn
 SIMULATE_RUN = "simulate"  # the ledger's run id for calls made here until the dialogue is kept

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from importlib.resources import as_file
 from pathlib import Path
 
+from studio.datafiles.textfile import InputError
+from studio.datafiles.topic_files import TopicRow, read_topic_file, write_topic_file
 from studio.domain import Topic, TopicSource
-from studio.export.textfile import InputError
-from studio.export.topic_files import TopicRow, read_topic_file, write_topic_file
 from studio.resources import data_file
 from studio.store import Store
 

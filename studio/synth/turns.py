@@ -7,8 +7,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import orjson
-
 from studio.domain import (
     CheckResult,
     Dialogue,
@@ -16,18 +14,23 @@ from studio.domain import (
     Injection,
     RunConfig,
     StudentTurn,
-    TeacherReply,
     TeacherTurn,
     Topic,
-    TurnKind,
 )
-from studio.domain.contract import Student, TurnCheck, check_turn
+from studio.domain.contract import TurnCheck
 from studio.domain.inject import inject_grammar, inject_spelling
-from studio.domain.layout import format_history
-from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
+from studio.llm.base import ChatRequest, ChatResult, Message
 from studio.llm.client import CallContext, LLMClient
+from studio.llm.collect import StreamEnded, collect
 from studio.synth.detect import observe
-from studio.synth.prompts import Prompts
+from studio.turn.context import (
+    context_at,
+    history_text,
+    render_repair_prompt,
+    render_teacher_prompt,
+)
+from studio.turn.prompts import Prompts
+from studio.turn.verdict import judge_answer, reply_of
 
 
 class TurnFailed(RuntimeError):
@@ -74,16 +77,12 @@ class TurnMaker:
 
     async def _streamed(self, client: LLMClient, request: ChatRequest, ctx: CallContext) -> ChatResult:
         assert self.on_text is not None
-        text = ""
-        async for event in client.stream(request, ctx, use_cache=self.config.use_cache):
-            if isinstance(event, Restart):
-                text = ""
-            elif isinstance(event, Delta):
-                text += event.text
-            else:
-                return event
-            self.on_text(ctx.role, text)
-        raise TurnFailed("the stream ended without an answer")
+        on_text = self.on_text
+        try:
+            return await collect(client, request, ctx, use_cache=self.config.use_cache,
+                                 on_text=lambda text: on_text(ctx.role, text))
+        except StreamEnded as exc:
+            raise TurnFailed(str(exc)) from None
 
     # -- student --------------------------------------------------------------------------------
     async def student_turn(self, d: Dialogue, topic: Topic, fault: FaultKind, ctx: CallContext, variant: str) -> StudentTurn:
@@ -135,88 +134,30 @@ class TurnMaker:
 
     # -- teacher --------------------------------------------------------------------------------
     async def teacher_turn(self, d: Dialogue, topic: Topic, ctx: CallContext, variant: str) -> TeacherTurn:
-        opening = not d.turns
-        kind = TurnKind.OPENING if opening else TurnKind.REPLY
-        if opening:
-            prompt = self.prompts.render("teacher_opening", topic=topic.text)
-            student = None
-        else:
-            prompt = self.prompts.render("teacher_reply", topic=topic.text, title=topic_title(topic), chat=history_text(d))
-            student = student_before(d, len(d.turns))
-            assert student is not None
+        turn = context_at(d, topic, len(d.turns))
+        prompt = render_teacher_prompt(self.prompts, turn)
         best: tuple[str, TurnCheck, list[CheckResult]] | None = None
         attempts = 0
         current = prompt
         for attempt in range(self.config.repairs + 1):
             attempts = attempt + 1
             raw = await self._ask(self.teacher, current, ctx, f"{variant}:{attempt}", json_mode=True)
-            check, results = judge_answer(raw, kind, student)
+            check, results = judge_answer(raw, turn.kind, turn.student)
             if best is None or _errors(results) < _errors(best[2]):
                 best = (raw, check, results)
             if not _errors(results):
                 break
             self.tally.repairs += 1
-            problems = "\n".join(f"- {r.id}: {r.message}" for r in results if r.severity == "error")
-            current = self.prompts.render("repair", prompt=prompt, answer=raw, problems=problems)
+            current = render_repair_prompt(self.prompts, prompt, raw, results)
         assert best is not None
         raw, check, results = best
-        parsed = reply_of(check.parsed.obj, kind)
-        return TeacherTurn(kind=kind, raw=raw, parsed=parsed, checks=results, attempts=attempts,
+        parsed = reply_of(check.parsed.obj, turn.kind)
+        return TeacherTurn(kind=turn.kind, raw=raw, parsed=parsed, checks=results, attempts=attempts,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
-
-
-def student_before(d: Dialogue, index: int) -> Student | None:
-    """What the checks know of the student utterance a teacher turn at ``index`` answers."""
-    before = d.turns[index - 1] if index else None
-    if not isinstance(before, StudentTurn):
-        return None
-    fault = before.observed_fault or before.intended_fault
-    return Student(before.text, fault, corrections=list(before.injection.corrections) if before.injection else [],
-                   off_topic=fault == FaultKind.OFF_TOPIC)
 
 
 def _errors(results: list[CheckResult]) -> int:
     return sum(r.severity == "error" for r in results)
-
-
-def judge_answer(raw: str, kind: TurnKind, student: Student | None) -> tuple[TurnCheck, list[CheckResult]]:
-    """Checks for a sample: content is checked on the canonical JSON when the object could be read,
-    and a raw answer that needed recovering is noted as a warning (the export writes canonical JSON)."""
-    check = check_turn(raw, kind, student)
-    if check.parsed.obj is None or check.parsed.strict:
-        return check, check.results
-    canonical = orjson.dumps(check.parsed.obj).decode()
-    again = check_turn(canonical, kind, student)
-    note = CheckResult(id="format.json", severity="warning",
-                       message="recovered from a non-strict answer: " + "; ".join(check.parsed.problems))
-    return check, [note, *again.results]
-
-
-def reply_of(obj: dict | None, kind: TurnKind) -> TeacherReply | None:
-    if not obj:
-        return None
-    try:
-        reply = TeacherReply.model_validate({k: v for k, v in obj.items() if k in ("Reply", "Suggestion", "Analysis")})
-    except ValueError:
-        return None
-    if kind == TurnKind.OPENING:
-        reply.analysis = None
-    return reply
-
-
-def history_text(d: Dialogue) -> str:
-    turns = []
-    for t in d.turns:
-        if isinstance(t, TeacherTurn):
-            turns.append(("teacher", t.parsed.reply if t.parsed else t.raw[:300]))
-        else:
-            turns.append(("student", t.text))
-    return format_history(turns)
-
-
-def topic_title(topic: Topic) -> str:
-    head = re.split(r"[，。,；;]", topic.text, maxsplit=1)[0]
-    return topic.title or head[:24]
 
 
 _PREFIX = re.compile(r"^\s*(student|学生|answer|回答)\s*[:：]\s*", re.I)

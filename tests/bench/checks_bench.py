@@ -24,7 +24,7 @@ from studio.domain.layout import format_history  # noqa: E402
 from studio.llm.base import ChatRequest, Message  # noqa: E402
 from studio.llm.offline import OfflineProvider  # noqa: E402
 from studio.llm.offline.banks import load_banks  # noqa: E402
-from studio.synth.prompts import Prompts  # noqa: E402
+from studio.turn.prompts import Prompts  # noqa: E402
 
 
 def samples(n: int) -> list[tuple[str, Student]]:

@@ -22,7 +22,7 @@ from studio.export.export import ExportOptions, preflight, select, split_by_topi
 from studio.export.formats import line, records  # noqa: E402
 from studio.export.importer import Importer  # noqa: E402
 from studio.store import Store  # noqa: E402
-from studio.synth.prompts import Prompts  # noqa: E402
+from studio.turn.prompts import Prompts  # noqa: E402
 from tests.store.helpers import make_dialogue  # noqa: E402
 
 

@@ -10,7 +10,7 @@ from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import format_history
 from studio.llm.base import ChatRequest, ChatResult, Delta, Message
 from studio.llm.offline import LABEL, OfflineProvider
-from studio.synth.prompts import Prompts
+from studio.turn.prompts import Prompts
 
 PROMPTS = Prompts()
 TOPIC = "两位朋友计划周末去郊外徒步，讨论路线、装备和安全注意事项。"

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from studio.datafiles.textfile import InputError
 from studio.domain import TurnKind
 from studio.domain.contract import Student, check_turn
 from studio.export.importer import Importer
-from studio.export.textfile import InputError
 from studio.store import StoreError
 from studio.synth.topics import import_topics
 from studio.workspace import open_workspace

@@ -8,8 +8,8 @@ import asyncio
 
 from studio.domain import FaultKind, RunConfig, StudentTurn, Topic
 from studio.export.samples import iter_samples
-from studio.synth.prompts import Prompts
 from studio.synth.service import execute, prepare
+from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
 

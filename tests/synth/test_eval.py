@@ -7,12 +7,12 @@ import json
 
 import pytest
 
+from studio.datafiles.textfile import InputError
 from studio.domain import FaultKind, RunConfig, RunStatus
 from studio.evaluate import report, runner
 from studio.evaluate.sets import import_set, make_set
-from studio.export.textfile import InputError
-from studio.synth.prompts import Prompts
 from studio.synth.service import execute, prepare
+from studio.turn.prompts import Prompts
 from tests.llm.fakeserver import FakeServer
 from tests.workspaces import seeded_workspace
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from studio.domain import DEFAULT_MIX, STUDENT_FAULTS, Mix
 from studio.synth.planner import counts, plan
-from studio.synth.prompts import Prompts, TemplateError, render
+from studio.turn.prompts import Prompts, TemplateError, render
 
 weights = st.dictionaries(st.sampled_from([f.value for f in STUDENT_FAULTS]), st.integers(0, 100), min_size=1).filter(
     lambda w: any(v > 0 for v in w.values()))

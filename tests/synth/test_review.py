@@ -9,8 +9,8 @@ from studio.domain import FaultKind, ReviewStatus, RunConfig, TeacherTurn
 from studio.llm.base import Delta
 from studio.llm.registry import build_client
 from studio.synth import review
-from studio.synth.prompts import Prompts
 from studio.synth.service import execute, prepare
+from studio.turn.prompts import Prompts
 from tests.workspaces import seeded_workspace
 
 

@@ -8,10 +8,10 @@ import pytest
 
 from studio.domain import DEFAULT_MIX, FaultKind, StudentTurn, TeacherTurn
 from studio.llm.registry import build_client
-from studio.synth.prompts import Prompts
 from studio.synth.review import all_rows
 from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
+from studio.turn.prompts import Prompts
 from tests.workspaces import seeded_workspace
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from studio.domain import JobStatus, RunStatus
 from studio.evaluate.sets import make_set
-from studio.synth.prompts import Prompts
 from studio.train import service
 from studio.train.spec import make_spec
 from studio.train.tiny import build_tiny_model, corpus_of
+from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
 from tests.ui.conftest import settle, until

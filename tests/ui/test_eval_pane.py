@@ -5,8 +5,8 @@ from __future__ import annotations
 from studio.domain import FaultKind, RunConfig
 from studio.evaluate import runner
 from studio.evaluate.sets import make_set
-from studio.synth.prompts import Prompts
 from studio.synth.service import execute, prepare
+from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from tests.ui.conftest import settle
 from tests.workspaces import seeded_workspace

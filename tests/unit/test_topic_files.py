@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from studio.datafiles.textfile import InputError
 from studio.domain import TopicSource
-from studio.export.textfile import InputError
 from studio.store import Store
 from studio.synth.topics import DuplicateTopic, add_topic, export_topics, import_topics, seed_topics
 from tests.conftest import TUTORIAL_DATA, needs_tutorial_data

@@ -7,7 +7,7 @@ import re
 
 from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import PromptView
-from studio.domain.learner import word_count
+from studio.domain.text import word_count
 from studio.llm.offline.banks import Banks, Category
 
 OPENERS = ("", "", "Well, ", "Hmm, ", "To be honest, ", "I think ", "Actually, ")

@@ -8,7 +8,8 @@ import re
 import orjson
 
 from studio.domain.layout import PromptView
-from studio.domain.learner import Correction, cjk_share, find_errors, word_count
+from studio.domain.learner import Correction, find_errors
+from studio.domain.text import cjk_share, word_count
 from studio.llm.offline.banks import Banks, Category, normalise_utterance
 
 SHORT_WORDS = 6

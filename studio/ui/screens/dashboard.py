@@ -277,7 +277,7 @@ class DashboardScreen(Pane):
             return
         from studio.export.export import ExportOptions, export_all
         from studio.export.samples import Filters
-        from studio.synth.prompts import Prompts
+        from studio.turn.prompts import Prompts
 
         ws = self.app.workspace  # type: ignore[attr-defined]
 

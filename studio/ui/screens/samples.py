@@ -355,7 +355,7 @@ class SamplesScreen(Pane):
         from studio.llm.base import Delta, Restart
         from studio.llm.errors import LLMError
         from studio.llm.registry import build_client
-        from studio.synth.prompts import Prompts
+        from studio.turn.prompts import Prompts
 
         ws = self.app.workspace  # type: ignore[attr-defined]
         view = self.query_one(SampleView)

@@ -14,11 +14,11 @@ from studio.config import ConfigError
 from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
-from studio.synth.prompts import Prompts
 from studio.synth.review import recheck
 from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
 from studio.synth.turns import TurnFailed
+from studio.turn.prompts import Prompts
 from studio.ui.modals.common import Ask
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.modals.run_forms import SimulateForm, SimulateSetup

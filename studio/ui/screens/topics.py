@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from studio.datafiles.textfile import InputError
 from studio.domain import Topic, TopicSource
-from studio.export.textfile import InputError
 from studio.synth import topics as service
 from studio.synth.review import samples_per_topic
 from studio.synth.topics import update_topic
@@ -200,7 +200,7 @@ class TopicsScreen(Pane):
         from studio.llm.errors import LLMError
         from studio.llm.registry import build_client
         from studio.synth.expand import expand
-        from studio.synth.prompts import Prompts
+        from studio.turn.prompts import Prompts
 
         ws = self.app.workspace  # type: ignore[attr-defined]
         status = self.query_one("#topics-status", Static)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.datafiles.dataset_reader import BadLine, Record, read_records
 from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
 from studio.domain.rubric import compliance
-from studio.export.records import BadLine, Record, read_records
+from studio.evaluate.judge import judge_turn
 
 
 @dataclass
@@ -67,7 +68,7 @@ def lint_file(path: Path) -> Iterator[Linted | BadLine]:
 
 
 async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:  # type: ignore[no-untyped-def]
-    from studio.evaluate.judge import judge_turn
+
 
     gate = asyncio.Semaphore(concurrency)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 
+from studio.datafiles.textfile import InputError, decode_lines
 from studio.domain import TurnKind
 from studio.domain.layout import OPENING, last_said, read_prompt, sections
-from studio.export.textfile import InputError, decode_lines
 
 
 @dataclass

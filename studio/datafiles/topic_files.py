@@ -9,8 +9,8 @@ from pathlib import Path
 
 import orjson
 
+from studio.datafiles.textfile import InputError, decode_lines
 from studio.domain import Topic
-from studio.export.textfile import InputError, decode_lines
 
 
 @dataclass
