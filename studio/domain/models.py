@@ -44,7 +44,8 @@ class TopicSource(StrEnum):
 class Topic(Model):
     id: str = Field(default_factory=lambda: new_id("t"))
     text: CleanStr = Field(min_length=1, description="The scenario, in Chinese, as the teacher sees it")
-    title: CleanStr = ""
+    title: CleanStr = Field(default="", description="A short English title, for tables")
+    name_zh: CleanStr = Field(default="", description="A short Chinese name, for the teacher's off-topic redirect")
     tags: list[CleanStr] = Field(default_factory=list)
     source: TopicSource = TopicSource.MANUAL
     parent_ids: list[str] = Field(default_factory=list)
@@ -136,6 +137,7 @@ class TeacherTurn(Model):
     train_weight: Literal[0, 1] = 1
     attempts: int = 1
     call_id: str | None = None
+    repair_call_ids: list[str] = Field(default_factory=list, description="Ledger ids of the attempts before the kept answer")
     source_key: str | None = Field(default=None, description="Hash of the imported prompt and response")
     created: datetime = Field(default_factory=utcnow)
 
