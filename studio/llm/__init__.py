@@ -1,0 +1,1 @@
+"""Model APIs: providers over httpx, the offline simulator, rate limits, retries and the call ledger."""

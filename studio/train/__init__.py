@@ -1,0 +1,1 @@
+"""Fine-tune jobs: the local TRL worker, LLaMA-Factory, Qianfan and OpenAI back-ends, sweeps."""
