@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,11 +239,3 @@ def check_turn(raw: str, kind: TurnKind = TurnKind.REPLY, student: Student | Non
     if kind == TurnKind.REPLY and student is not None:
         results += _fault_checks(obj, student, student_errors(student))
     return TurnCheck(parsed, results)
-
-
-def summarise_ids(checks: Iterable[TurnCheck]) -> dict[str, int]:
-    counts = dict.fromkeys(CHECK_IDS, 0)
-    for c in checks:
-        for id_ in c.failed_ids:
-            counts[id_] = counts.get(id_, 0) + 1
-    return counts

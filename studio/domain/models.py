@@ -171,12 +171,3 @@ class Dialogue(Model):
     error: str | None = None
     created: datetime = Field(default_factory=utcnow)
     updated: datetime = Field(default_factory=utcnow)
-
-    def teacher_turns(self) -> list[tuple[int, TeacherTurn]]:
-        return [(i, t) for i, t in enumerate(self.turns) if isinstance(t, TeacherTurn)]
-
-    def student_before(self, index: int) -> StudentTurn | None:
-        """The student utterance a teacher turn at ``index`` answers, if any."""
-        if index > 0 and isinstance(self.turns[index - 1], StudentTurn):
-            return self.turns[index - 1]  # type: ignore[return-value]
-        return None

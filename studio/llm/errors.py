@@ -69,7 +69,3 @@ class ModelUnavailable(LLMError):
 
     kind = "model_unavailable"
     fatal = True
-
-
-ERROR_KINDS = {cls.kind: cls for cls in (RateLimited, Transient, AuthError, QuotaExhausted, BadRequest, ContentFiltered,
-                                         ModelUnavailable)}

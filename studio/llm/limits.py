@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 
 class Clock:
@@ -93,11 +93,3 @@ class _Slot:
 
     async def __aexit__(self, *exc: object) -> None:
         self.limiter.semaphore.release()
-
-
-async def pause_for(seconds: float, clock: Clock) -> None:
-    if seconds > 0:
-        await clock.sleep(seconds)
-
-
-Sleeper = Callable[[float], Awaitable[None]]
