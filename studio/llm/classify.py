@@ -29,6 +29,9 @@ QIANFAN_CODES: dict[int, type[LLMError]] = {
     17: QuotaExhausted, 19: QuotaExhausted,
     3: BadRequest, 336001: BadRequest, 336002: BadRequest, 336003: BadRequest, 336005: BadRequest,
     336101: BadRequest, 336104: BadRequest, 336105: BadRequest,
+    # 336006 (message content invalid), 336007 (input over the model's context), 336102 (invalid request
+    # parameters): Baidu's 错误码 table marks them as request errors; retrying the same request cannot help.
+    336006: BadRequest, 336007: BadRequest, 336102: BadRequest,
     336103: ContentFiltered, 336108: ContentFiltered,
 }
 TOKEN_EXPIRED_CODES = {110, 111}
@@ -43,9 +46,16 @@ _WORDS: list[tuple[tuple[str, ...], type[LLMError]]] = [
 
 
 def retry_after(headers: httpx.Headers | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from ``retry-after-ms`` (milliseconds, sent by OpenAI-compatible services) or ``Retry-After``
+    (delta-seconds or an HTTP date); the millisecond header wins, being the more precise."""
     if not headers:
         return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
     value = headers.get("retry-after")
     if not value:
         return None
