@@ -42,22 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise CliError(f"--mix: '{part}' should be KIND=WEIGHT")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            raise CliError(f"--mix: weight of '{name.strip()}' is not a number: '{value}'") from None
     try:
-        Mix.of(weights)
+        mix = Mix.parse(text)
     except MixError as exc:
         raise CliError(f"--mix: {exc}") from None
-    return weights
+    return {k.value: w for k, w in mix.weights.items()}
 
 
 class Reporter:

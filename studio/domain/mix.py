@@ -47,6 +47,34 @@ class Mix(BaseModel):
         except ValidationError as exc:
             raise MixError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
+    @classmethod
+    def parse(cls, text: str) -> Mix:
+        """The one reader of a typed mix, for the CLI's ``--mix`` and the UI's forms.
+
+        Either ``KIND=WEIGHT`` pairs (``normal=55,short=40``; kinds left out weigh 0) or the six
+        weights in fault order, separated by ``:`` or ``,`` (``55:40:5:5:5:5``).
+        """
+        parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
+        kinds = [f.value for f in STUDENT_FAULTS]
+        if parts and all("=" in p for p in parts):
+            weights: dict[str, float] = {}
+            for part in parts:
+                name, _, value = part.partition("=")
+                weights[name.strip()] = _weight(name.strip(), value)
+            return cls.of(weights)
+        if any("=" in p for p in parts):
+            bad = next(p for p in parts if "=" not in p)
+            raise MixError(f"'{bad}' should be KIND=WEIGHT")
+        values = [p.strip() for p in text.replace(",", ":").replace("，", ":").split(":") if p.strip()]
+        if len(values) != len(kinds):
+            raise MixError(f"give {len(kinds)} weights separated by ':' ({':'.join(kinds)}) or KIND=WEIGHT pairs; "
+                           f"got '{text}'")
+        return cls.of({k: _weight(k, v) for k, v in zip(kinds, values, strict=True)})
+
+    def text(self) -> str:
+        """The weights in fault order, ``55:40:5:5:5:5`` (what :meth:`parse` reads back)."""
+        return ":".join(f"{w:g}" for w in self.weights.values())
+
     @property
     def total(self) -> float:
         return sum(self.weights.values())
@@ -81,6 +109,13 @@ class Mix(BaseModel):
         shares = ", ".join(f"{k.label} {s:.1%}" for k, s in self.shares().items())
         note = "" if self.is_normalised else f" (weights sum to {self.total:g}; normalised)"
         return f"{parts}{note} → {shares}"
+
+
+def _weight(kind: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise MixError(f"weight of '{kind}' is not a number: '{value.strip()}'") from None
 
 
 DEFAULT_MIX = Mix.of({"normal": 55, "short": 40, "off_topic": 5, "chinese": 5, "spelling": 5, "grammar": 5})

@@ -52,3 +52,20 @@ def test_quotas_always_sum_to_slots_and_stay_close(weights: dict[str, float], sl
 def test_bad_mixes_are_refused_with_a_reason(weights, message) -> None:
     with pytest.raises(MixError, match=message):
         Mix.of(weights)
+
+
+def test_one_parser_reads_pairs_and_colon_weights() -> None:
+    from studio.domain import DEFAULT_MIX, Mix, MixError
+
+    assert Mix.parse("55:40:5:5:5:5") == DEFAULT_MIX
+    assert Mix.parse("normal=55, short=40,off_topic=5,chinese=5,spelling=5,grammar=5") == DEFAULT_MIX
+    assert Mix.parse(DEFAULT_MIX.text()) == DEFAULT_MIX
+    assert Mix.parse("normal=1").shares()[next(iter(DEFAULT_MIX.weights))] == 1.0
+    for bad, words in [("55:40", "6 weights"), ("normal=x", "not a number"), ("normal=1,short", "KIND=WEIGHT"),
+                       ("robot=3", "unknown fault kind"), ("0:0:0:0:0:0", "above 0"), ("normal=-1", ">= 0")]:
+        try:
+            Mix.parse(bad)
+        except MixError as exc:
+            assert words in str(exc), (bad, str(exc))
+        else:
+            raise AssertionError(f"{bad!r} was accepted")

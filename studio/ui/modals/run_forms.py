@@ -5,56 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
-from studio.domain import Mix, MixError, Topic
+from studio.domain import STUDENT_FAULTS, Mix, MixError, Topic
+from studio.ui.modals.fields import FieldsForm
 
-
-class FieldsForm(ModalScreen[object]):
-    """Labelled one-line fields; Enter moves on, Enter on the last field or ctrl+s submits."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Start")]
-    HEADING = ""
-    FIELDS: tuple[tuple[str, str], ...] = ()  # (id, label)
-
-    def __init__(self, values: dict[str, str]) -> None:
-        super().__init__()
-        self.values = values
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(self.HEADING, classes="question")
-            for field_id, label in self.FIELDS:
-                yield Input(self.values.get(field_id, ""), placeholder=label, id=field_id, tooltip=label)
-                yield from self.below(field_id)
-            yield Static("Enter on the last field or ctrl+s starts · Escape cancels", classes="hint")
-
-    def below(self, field_id: str) -> ComposeResult:
-        yield from ()
-
-    def value(self, field_id: str) -> str:
-        return self.query_one(f"#{field_id}", Input).value.strip()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == self.FIELDS[-1][0]:
-            self.action_submit()
-        else:
-            self.focus_next()
-
-    def action_submit(self) -> None:
-        try:
-            self.dismiss(self.result())
-        except ValueError as exc:
-            self.notify(str(exc), severity="error")
-
-    def result(self) -> object:
-        raise NotImplementedError
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+__all__ = ["FieldsForm", "GenerateForm", "SimulateForm", "ExportForm"]
 
 
 def _whole(text: str, name: str, low: int, high: int) -> int:
@@ -83,10 +39,10 @@ def find_topic(topics: list[Topic], query: str) -> list[Topic]:
 
 class SimulateForm(FieldsForm):
     HEADING = "Simulate a dialogue"
-    FIELDS = (("topic", "topic: type to search its text or title"), ("teacher", "teacher provider profile"),
-              ("student", "student provider profile"),
+    FIELDS = (("topic", "topic: type to search its text or title"), ("teacher", "teacher: provider profile"),
+              ("student", "student: provider profile"),
               ("plan", "fault plan: mix, or kinds in turn (normal,short,off_topic,chinese,spelling,grammar)"),
-              ("turns", "teacher turns"))
+              ("turns", "teacher turns: 1-20"))
 
     def __init__(self, values: dict[str, str], topics: list[Topic], profiles: list[str]) -> None:
         super().__init__(values)
@@ -97,6 +53,7 @@ class SimulateForm(FieldsForm):
             yield Static("", id="topic-match", classes="hint")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self._match(self.value("topic"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -132,9 +89,9 @@ class GenerateSetup:
 
 class GenerateForm(FieldsForm):
     HEADING = "Start a generation run"
-    FIELDS = (("dialogues", "dialogues"), ("teacher", "teacher provider profile"),
-              ("student", "student provider profile"), ("concurrency", "dialogues at once"),
-              ("mix", "mix: normal:short:off_topic:chinese:spelling:grammar weights"))
+    FIELDS = (("dialogues", "dialogues: how many to make"), ("teacher", "teacher: provider profile"),
+              ("student", "student: provider profile"), ("concurrency", "at once: dialogues made in parallel"),
+              ("mix", "fault mix: normal:short:off_topic:chinese:spelling:grammar weights"))
 
     def __init__(self, values: dict[str, str], profiles: list[str]) -> None:
         super().__init__(values)
@@ -153,25 +110,16 @@ class GenerateForm(FieldsForm):
                              parse_mix(self.value("mix")))
 
 
-KINDS = ("normal", "short", "off_topic", "chinese", "spelling", "grammar")
-
-
 def parse_mix(text: str) -> dict[str, float]:
-    parts = [p.strip() for p in text.replace(",", ":").split(":")]
-    if len(parts) != len(KINDS):
-        raise ValueError(f"the mix needs {len(KINDS)} weights separated by ':' ({':'.join(KINDS)})")
     try:
-        weights = {k: float(p) for k, p in zip(KINDS, parts, strict=True)}
-        Mix.of(weights)
+        mix = Mix.parse(text)
     except MixError as exc:
         raise ValueError(f"mix: {exc}") from None
-    except ValueError:
-        raise ValueError(f"the mix weights must be numbers, got '{text}'") from None
-    return weights
+    return {k.value: w for k, w in mix.weights.items()}
 
 
 def mix_text(weights: dict[str, float]) -> str:
-    return ":".join(f"{weights.get(k, 0):g}" for k in KINDS)
+    return ":".join(f"{weights.get(k.value, 0):g}" for k in STUDENT_FAULTS)
 
 
 @dataclass
@@ -182,10 +130,11 @@ class ExportSetup:
 
 
 class ExportForm(FieldsForm):
-    HEADING = "Export an SFT dataset (a snapshot other jobs and eval sets can name)"
+    HEADING = "Export an SFT dataset (a snapshot jobs and eval sets can name)"
+    SUBMIT = "exports"
     FIELDS = (("format", "format: qianfan, openai, llamafactory, alpaca"),
-              ("split", "train share split by topic, e.g. 0.9 (empty: no eval split)"),
-              ("review", "which samples: default (approved, or unreviewed and passing), approved, passing, all"))
+              ("split", "train share: split by topic, e.g. 0.9 (empty: no eval split)"),
+              ("review", "samples: default (approved, or unreviewed and passing), approved, passing, all"))
 
     def result(self) -> ExportSetup:
         fmt = self.value("format")
