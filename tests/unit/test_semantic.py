@@ -1,0 +1,37 @@
+"""studio.semantic: offline similarity between topic texts and relatedness of an utterance to a dialogue."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from studio import semantic
+
+BASKETBALL = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
+
+
+def test_embed_gives_one_unit_row_per_text_and_zeros_for_no_content():
+    m = semantic.embed([BASKETBALL, "We watched an exciting basketball match", "OK."])
+    assert m.shape == (3, semantic.DIM)
+    assert np.allclose(np.linalg.norm(m[:2], axis=1), 1, atol=1e-5)
+    assert not m[2].any()
+
+
+def test_a_chinese_paraphrase_is_closer_than_another_scene():
+    paraphrase = "两个同学一起回顾并分析了一场精彩的篮球赛。"
+    other = "两位学生讨论了他们的家庭旅行和假期计划。"
+    assert semantic.similarity(BASKETBALL, BASKETBALL) == 1.0
+    assert semantic.similarity(BASKETBALL, paraphrase) > semantic.similarity(BASKETBALL, other) + 0.1
+    assert semantic.similarity(BASKETBALL, other) == semantic.similarity(other, BASKETBALL)
+
+
+def test_chinese_and_english_meet_in_one_vocabulary():
+    words = semantic.content_words(BASKETBALL)
+    assert "basketball" in words and "的" not in words
+    assert semantic.similarity(BASKETBALL, "Two classmates review an exciting basketball game") > \
+        semantic.similarity(BASKETBALL, "Two classmates plan a family holiday by the sea")
+
+
+def test_relatedness_has_no_opinion_on_an_answer_without_content():
+    assert semantic.relatedness("Yes, I do.", [BASKETBALL]) is None
+    assert semantic.relatedness("The basketball match was exciting", [BASKETBALL]) > \
+        semantic.relatedness("My cat is sleeping on my bed now", [BASKETBALL])
