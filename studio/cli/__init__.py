@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from studio import __version__
-from studio.cli import data, evals, generate, info, lint, providers, topics, train
+from studio.cli import data, evals, generate, info, lint, prompts, providers, topics, train
 from studio.cli.common import CliError, fail
 from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
@@ -16,7 +16,7 @@ from studio.llm.errors import LLMError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing
 
-COMMANDS = (info, topics, generate, data, providers, lint, train, evals)
+COMMANDS = (info, topics, generate, data, providers, lint, train, evals, prompts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ from typing import Any
 
 from studio.domain import Dialogue, StudentTurn, TeacherTurn
 from studio.export.samples import Sample, canonical
-from studio.turn.context import topic_title
+from studio.turn.context import topic_name_zh
 from studio.turn.prompts import Prompts
 
 FORMATS = ("qianfan", "openai", "llamafactory", "alpaca")
@@ -31,7 +31,8 @@ def chat_turn(s: Sample) -> dict[str, Any]:
 def system_text(prompts: Prompts, s: Sample) -> str:
     """The teacher's instructions and topic, for whole-dialogue chat samples."""
     head = prompts.template("teacher_reply").split("[主题介绍]\n{topic}", 1)[0].rstrip()
-    return head.replace("{title}", topic_title(s.topic)) + f"\n[主题介绍]\n{s.topic.text}"
+    name = topic_name_zh(s.topic)
+    return head.replace("{topic_name}", name).replace("{title}", name) + f"\n[主题介绍]\n{s.topic.text}"
 
 
 def chat_dialogue(prompts: Prompts, d: Dialogue, chosen: set[int], first: Sample) -> dict[str, Any]:

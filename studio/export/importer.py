@@ -23,6 +23,7 @@ from studio.domain import (
     utcnow,
 )
 from studio.domain.contract import Student
+from studio.domain.text import cjk_share
 from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
 from studio.synth.detect import observe
@@ -107,14 +108,16 @@ class Importer:
     def _topic(self, text: str, report: ImportReport, prompt: str = "") -> str:
         clean = normalise(text) or f"导入的数据（{self.path.name}）"
         title = _TITLE.search(prompt)
+        # The rule names the topic in Chinese (name_zh); data made with older prompts names an English title.
+        field_name = "name_zh" if title and cjk_share(title.group(1)) > 0.3 else "title"
         if clean not in self.topics:
-            topic = Topic(text=clean, source=TopicSource.IMPORTED, title=title.group(1) if title else "")
+            topic = Topic(text=clean, source=TopicSource.IMPORTED, **{field_name: title.group(1) if title else ""})
             self.topics[clean] = topic.id
             self.created[topic.id] = topic
             self.store.topics.put(topic)
             report.topics_created += 1
-        elif title and (made := self.created.get(self.topics[clean])) and not made.title:
-            made.title = title.group(1)  # an opening prompt names no title; a later reply prompt does
+        elif title and (made := self.created.get(self.topics[clean])) and not getattr(made, field_name):
+            setattr(made, field_name, title.group(1))  # an opening prompt names no topic; a later reply prompt does
             self.store.topics.put(made)
         return self.topics[clean]
 

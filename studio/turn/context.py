@@ -39,6 +39,10 @@ class TurnContext:
         return topic_title(self.topic)
 
     @property
+    def name_zh(self) -> str:
+        return topic_name_zh(self.topic)
+
+    @property
     def chat(self) -> str:
         return format_history(self.history)
 
@@ -79,6 +83,64 @@ def topic_title(topic: Topic) -> str:
     return topic.title or head[:24]
 
 
+# The scenario's object: "关于X的对话", "对X进行回顾", "就X进行交谈", "讨论/分享/… X".
+_OBJECT = (
+    re.compile(r"关于(.{2,30}?)的(?:对话|讨论|交流|话题|谈话|问题)"),
+    re.compile(r"(?:对|就)(.{2,30}?)(?:进行|展开|发表)"),
+    re.compile(r"(?:讨论|谈论|交流|聊起|聊到|聊(?!天)|分享|介绍|畅想|回顾|商量|计划|比较|回忆|评价|谈)(?:了|着|起)?(?:关于)?(?!的)(.{2,40}?)(?:[，。,；;！!？?]|$)"),
+)
+_LEAD = re.compile(r"^(?:关于|他们|她们|各自|自己|彼此|大家|我们|一下|一起|起|了|的|对|在|一(?:场|次|个|位|本|部|件|项|种|家))+")
+_LIKED = re.compile(r"^最?(?:喜欢|喜爱|熟悉|经历过|参加过|看过|读过)的")
+_SUBJECT = re.compile(r"^(?:[一两二三四五几]?(?:位|名|个|群)?(?:高中生|初中生|大学生|中学生|同学|学生|朋友|好友|"
+                      r"室友|同桌|家人|一家人|老师|网友|笔友|队员)(?:们)?|你|我|他|她)"
+                      r"(?:和(?:他的|她的|你的)?(?:家人|父母|妈妈|爸爸|好?朋友|同学|同桌|邻居|老师|外国[^，。在]{1,6}?))?")
+_GENERIC = ("情况", "感受", "经历", "方法", "重要性", "看法", "想法", "体会", "计划", "问题", "意义", "技巧", "区别", "影响",
+            "原因", "理由", "措施", "安排", "准备", "心得", "办法", "建议", "表现")
+_AND = re.compile(r"以及|并且|和|、|并")
+
+
+def topic_name_zh(topic: Topic) -> str:
+    """The topic's short Chinese name for the teacher's off-topic rule (``[主题名称]``): the
+    stored ``name_zh``, else the scenario's object taken from its text ("两位同学对一场激动人心的
+    篮球比赛进行回顾和分析" → "激动人心的篮球比赛"), else its first clause without the speakers."""
+    if topic.name_zh:
+        return topic.name_zh
+    return name_from_text(topic.text)
+
+
+def name_from_text(text: str) -> str:
+    flat = " ".join(text.split()).strip("。.！!？? ")
+    for pattern in _OBJECT:
+        m = pattern.search(flat)
+        if m:
+            name = _shorten(m.group(1))
+            if len(name) >= 3 and name not in _GENERIC:
+                return name
+    head = re.split(r"[，。,；;]", flat, maxsplit=1)[0]
+    name = _SUBJECT.sub("", head).strip()
+    return (name or head)[:16] or "这个话题"
+
+
+def _shorten(phrase: str) -> str:
+    name = _LIKED.sub("", _LEAD.sub("", phrase.strip())).strip()
+    if len(name) <= 12:
+        return name
+    first = _LIKED.sub("", _LEAD.sub("", _AND.split(name, maxsplit=1)[0])).strip()
+    if len(first) >= 3 and first not in _GENERIC:
+        name = first
+        if len(name) <= 12:
+            return name
+    parts = [p for p in name.split("的") if p]
+    if len(parts) >= 2:
+        tail = parts[-1]
+        two = f"{parts[-2]}的{tail}"
+        if tail.endswith(_GENERIC) and len(two) <= 14:
+            return two
+        if len(tail) >= 2:
+            return tail if not tail.endswith(_GENERIC) or len(two) > 14 else two
+    return name[:14]
+
+
 def student_before(d: Dialogue, index: int) -> Student | None:
     """What the checks know of the student utterance a teacher turn at ``index`` answers."""
     before = d.turns[index - 1] if index else None
@@ -102,7 +164,10 @@ def render_teacher_prompt(prompts: Prompts, ctx: TurnContext) -> str:
     """The teacher prompt for one turn: the opening template, or the reply template with the chat."""
     if ctx.opening:
         return prompts.render("teacher_opening", topic=ctx.topic.text)
-    return prompts.render("teacher_reply", topic=ctx.topic.text, title=ctx.title, chat=ctx.chat)
+    # ``title`` is kept for workspace templates written before ``{topic_name}``: rule 5 names the
+    # topic in Chinese either way.
+    return prompts.render("teacher_reply", topic=ctx.topic.text, topic_name=ctx.name_zh, title=ctx.name_zh,
+                          chat=ctx.chat)
 
 
 def render_repair_prompt(prompts: Prompts, prompt: str, answer: str, results: list[CheckResult]) -> str:

@@ -12,6 +12,8 @@ NAMES = (
     "translate_chinese", "rewrite_spelling", "rewrite_grammar", "expand_topics", "repair", "judge",
 )
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+#: ``{topic_name}`` (the topic's Chinese name in rule 5) was ``{title}`` in older workspace templates.
+ALIASES = {"topic_name": "title"}
 
 
 class TemplateError(ValueError):
@@ -39,6 +41,23 @@ class Prompts:
     def render(self, name: str, **values: object) -> str:
         return render(self.template(name), name, **values)
 
+    def source(self, name: str) -> str:
+        """Where template ``name`` comes from: the workspace's own file or the shipped one."""
+        own = self.folder / f"{name}.txt" if self.folder else None
+        return str(own) if own is not None and own.exists() else f"shipped data/prompts/{name}.txt"
+
+
+#: Templates with a counterpart in the original tutorial (``data/prompts/tutorial/``, verbatim).
+TUTORIAL_NAMES = ("teacher_opening", "teacher_reply", "student_normal", "student_short", "translate_chinese",
+                  "rewrite_spelling", "rewrite_grammar", "expand_topics")
+
+
+def tutorial_template(name: str) -> str:
+    """The tutorial's own prompt for ``name``, verbatim (see ``data/prompts/tutorial/SOURCE.md``)."""
+    if name not in TUTORIAL_NAMES:
+        raise TemplateError(f"the tutorial has no prompt for '{name}' (it has: {', '.join(TUTORIAL_NAMES)})")
+    return data_file(f"prompts/tutorial/{name}.txt").read_text(encoding="utf-8")
+
 
 def render(template: str, name: str = "template", **values: object) -> str:
     """Fill ``{placeholder}``s in one pass over the template only.
@@ -46,6 +65,11 @@ def render(template: str, name: str = "template", **values: object) -> str:
     Values are never scanned again, so a topic or an utterance holding ``{chat}`` or any braces
     is inserted literally and cannot inject into the template.
     """
+    for new_name, old_name in ALIASES.items():  # either name fills both
+        if new_name in values and old_name not in values:
+            values[old_name] = values[new_name]
+        elif old_name in values and new_name not in values:
+            values[new_name] = values[old_name]
     missing = sorted({m.group(1) for m in PLACEHOLDER.finditer(template)} - set(values))
     if missing:
         raise TemplateError(f"prompt '{name}' needs values for: {', '.join(missing)}")

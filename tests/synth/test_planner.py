@@ -50,7 +50,7 @@ def test_rendering_cannot_be_injected() -> None:
 
 
 def test_rendering_names_missing_values() -> None:
-    with pytest.raises(TemplateError, match="needs values for: chat, title"):
+    with pytest.raises(TemplateError, match="needs values for: chat, topic_name"):
         Prompts().render("teacher_reply", topic="x")
     assert render("{a} {b}", a="{b}", b="1") == "{b} 1"
 
