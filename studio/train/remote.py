@@ -6,9 +6,11 @@ Both are polled: ``start`` creates the remote job, ``poll`` reads its state and 
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -20,13 +22,36 @@ from studio.train.files import JobDir, merge_points, metric_point, progress_of
 from studio.train.process import Update
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+T = TypeVar("T")
 
 
 class RemoteError(RuntimeError):
-    """The platform said no; the message carries its code and words."""
+    """The platform said no, or could not be reached; the message carries its code and words."""
 
 
-def _check(response: httpx.Response, what: str) -> dict[str, Any]:
+def reachable(method: Callable[..., T]) -> Callable[..., T]:
+    """A connection that fails (refused, DNS, timeout, TLS) becomes a RemoteError naming the host."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, job: Job, *args: Any) -> T:
+        try:
+            return method(self, job, *args)
+        except httpx.HTTPError as exc:
+            host = urlsplit(str(exc.request.url)).netloc if _has_request(exc) else "the platform"
+            raise RemoteError(f"could not reach {host}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+    return wrapper
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request  # noqa: B018 - raises RuntimeError when the error has no request
+    except RuntimeError:
+        return False
+    return True
+
+
+def _check(response: httpx.Response, what: str, *, body: bool = True) -> dict[str, Any]:
     if response.status_code >= 400:
         code = response.headers.get("X-Bce-Error-Code", "")
         try:
@@ -36,8 +61,23 @@ def _check(response: httpx.Response, what: str) -> dict[str, Any]:
         except ValueError:
             detail = response.text[:300]
         raise RemoteError(f"{what}: HTTP {response.status_code} {code}: {detail}".strip())
-    data = response.json()
+    if not body:
+        return {}
+    try:
+        data = response.json()
+    except ValueError:
+        raise RemoteError(f"{what}: HTTP {response.status_code} with a body that is not JSON: "
+                          f"{response.text[:200]!r}") from None
     return data if isinstance(data, dict) else {"data": data}
+
+
+def _number(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 class QianfanBackend:
@@ -66,19 +106,32 @@ class QianfanBackend:
         write_jsonl(folder.data / "train.jsonl", qianfan_lines(train + held))  # the platform splits by splitRatio
 
     def _upload(self, job: Job, folder: JobDir) -> str:
-        """PUT the data to BOS (``bos_uri`` = bos:/bucket/key), signed; returns the URI."""
+        """PUT the data to BOS (``bos_uri`` = bos:/bucket/key), signed; returns the URI.
+
+        Virtual-hosted addressing (``{bucket}.{region}.bcebos.com/{key}``) by default: BOS refuses
+        path-style requests for buckets created since 2024-06-01, and the BOS SDKs default to it.
+        ``bos_path_style=true`` sends ``{region}.bcebos.com/{bucket}/{key}`` for older buckets.
+        ``bos_endpoint`` only changes where the request connects (a proxy, a test server): the signed
+        Host stays the BOS host. PutObject answers 200 with an empty body (its result is in headers
+        such as ETag), so only the status is read."""
         uri = job.options["bos_uri"]
-        bucket_key = uri.removeprefix("bos:/").lstrip("/")
-        endpoint = job.options.get("bos_endpoint", f"https://{job.options.get('bos_region', 'bj')}.bcebos.com")
-        path = "/" + bucket_key
+        bucket, _, key = uri.removeprefix("bos:").lstrip("/").partition("/")
+        if not bucket or not key:
+            raise RemoteError(f"bos_uri: expected bos:/bucket/key, got {uri!r}")
+        region = job.options.get("bos_region", "bj")
+        path_style = job.options.get("bos_path_style", "false").lower() in ("1", "true", "yes")
+        host = f"{region}.bcebos.com" if path_style else f"{bucket}.{region}.bcebos.com"
+        path = f"/{bucket}/{key}" if path_style else f"/{key}"
+        connect = job.options.get("bos_endpoint", f"https://{host}")
         ak, sk = self._keys()
         data = (folder.data / "train.jsonl").read_bytes()
-        headers = signed_headers(ak, sk, "PUT", urlsplit(endpoint).netloc, path, {},
-                                 {"content-type": "application/octet-stream"})
+        headers = signed_headers(ak, sk, "PUT", host, path, {}, {"content-type": "application/octet-stream"})
         with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
-            _check(client.put(endpoint + path, content=data, headers=headers), "BOS upload")
-        return uri
+            response = client.put(connect.rstrip("/") + quote(path), content=data, headers=headers)
+        _check(response, "BOS upload", body=False)
+        return f"bos:/{bucket}/{key}"
 
+    @reachable
     def start(self, job: Job, folder: JobDir) -> dict[str, str]:
         if job.options.get("dataset_version"):
             source = {"sourceType": "Platform", "versions": [{"versionId": job.options["dataset_version"]}]}
@@ -93,14 +146,18 @@ class QianfanBackend:
         hyper: dict[str, Any] = {"epoch": int(job.hyper["epochs"]), "learningRate": job.hyper["learning_rate"],
                                  "maxSeqLen": int(job.hyper["max_length"]),
                                  "checkpointCount": int(job.options.get("checkpoints", 10)),
-                                 "saveStep": int(job.options.get("save_step", 10))}
+                                 "saveStep": int(job.options.get("save_step", 64))}  # the platform allows 64…4096
         if job.method == "lora":
             hyper["loraRank"] = int(job.lora.get("rank", 8))
+        for name, value in job.options.items():  # hp.KEY=VALUE: any hyperparameter, as the platform names it
+            if name.startswith("hp."):
+                hyper[name.removeprefix("hp.")] = _number(value)
         task = self._post(job, "CreateFineTuningTask", {
             "jobId": created["jobId"], "parameterScale": "LoRA" if job.method == "lora" else "FullFineTuning",
             "hyperParameterConfig": hyper, "datasetConfig": {**source, "splitRatio": split}})
         return {"job_id": created["jobId"], "task_id": task["taskId"]}
 
+    @reachable
     def poll(self, job: Job, folder: JobDir) -> Update:
         r = self._post(job, "DescribeFineTuningTask", {"taskId": job.remote["task_id"]})
         points = merge_points([p for c in r.get("checkpointList") or [] if (p := metric_point(c)) is not None])
@@ -115,6 +172,7 @@ class QianfanBackend:
         return Update(status, points, progress, result, "the platform reports the task failed" if status ==
                       JobStatus.FAILED else None)
 
+    @reachable
     def cancel(self, job: Job, folder: JobDir) -> None:
         self._post(job, "StopFineTuningTask", {"taskId": job.remote["task_id"]})
 
@@ -139,6 +197,7 @@ class OpenAIBackend:
         if held:
             write_jsonl(folder.data / "eval.jsonl", held)
 
+    @reachable
     def start(self, job: Job, folder: JobDir) -> dict[str, str]:
         with self._client(job) as client:
             ids = {}
@@ -158,6 +217,7 @@ class OpenAIBackend:
             created = _check(client.post("/fine_tuning/jobs", json=body), "OpenAI fine-tuning job")
         return {"job_id": created["id"], **{f"file_{k}": v for k, v in ids.items()}}
 
+    @reachable
     def poll(self, job: Job, folder: JobDir) -> Update:
         jid = job.remote["job_id"]
         with self._client(job) as client:
@@ -174,6 +234,7 @@ class OpenAIBackend:
         error = (state.get("error") or {}).get("message") if status == JobStatus.FAILED else None
         return Update(status, points, progress, result, error)
 
+    @reachable
     def cancel(self, job: Job, folder: JobDir) -> None:
         with self._client(job) as client:
             _check(client.post(f"/fine_tuning/jobs/{job.remote['job_id']}/cancel"), "OpenAI cancel")

@@ -1,4 +1,6 @@
-"""Fine-tune jobs for a workspace: create from a snapshot, sweep grids, the queue, status, cancel, retry."""
+"""Fine-tune jobs for a workspace: create from a snapshot, sweep grids, the queue, status, cancel, retry.
+
+Job folders live under the workspace's configured jobs path (``ws.jobs_dir``)."""
 
 from __future__ import annotations
 
@@ -39,15 +41,31 @@ def backend_for(ws: Workspace, name: str) -> Backend:
 
 
 def folder_of(ws: Workspace, job: Job) -> JobDir:
-    return JobDir(ws.root / "jobs" / job.id)
+    return JobDir(ws.jobs_dir / job.id)
+
+
+def check_base_model(spec: JobSpec) -> str:
+    """A local back-end's base model: a folder given as a path must exist and hold a model (resolved to an
+    absolute path, as the worker runs elsewhere); anything else is a hub id, left as it is."""
+    if spec.backend not in LOCAL:
+        return spec.base_model
+    local = Path(spec.base_model).expanduser()
+    looks_like_path = spec.base_model.startswith(("/", ".", "~")) or local.exists()
+    if not looks_like_path:
+        return spec.base_model
+    if not local.is_dir():
+        raise SpecError(f"base_model: {spec.base_model} is not a folder (make one: `studio train smol-model DIR` or "
+                        "`studio train tiny-model DIR`)")
+    if not (local / "config.json").exists():
+        raise SpecError(f"base_model: {spec.base_model} has no config.json, so it is not a transformers model folder")
+    return str(local.resolve())
 
 
 def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job:
     snapshot = ws.store.snapshots.get(spec.snapshot_id)
     if snapshot is None:
         raise SpecError(f"snapshot: no snapshot {spec.snapshot_id} (see: studio export, or `studio train list`)")
-    local = Path(spec.base_model).expanduser()
-    base_model = str(local.resolve()) if spec.backend in LOCAL and local.exists() else spec.base_model  # the worker runs elsewhere
+    base_model = check_base_model(spec)
     job = Job(backend=spec.backend, base_model=base_model, method=spec.method, hyper=spec.hyper.model_dump(),
               lora=spec.lora.model_dump() if spec.method == "lora" else {}, options=dict(spec.options),
               snapshot_id=snapshot.id, sweep_id=sweep_id,

@@ -8,13 +8,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 BACKENDS = ("local", "llamafactory", "qianfan", "openai")
 
-#: Qianfan ERNIE-Speed ranges (SDK trainer configs; the platform's live ranges may differ).
+#: Qianfan ERNIE-Speed ranges as bce-qianfan-sdk's python/qianfan/trainer/configs.py listed them (2024-06-13).
+#: The platform changes them (DescribeFineTuningSupportModels gives the live ones), so a value outside
+#: them is a warning, never a refusal: the platform itself says no if it disagrees.
+QIANFAN_SOURCE = "bce-qianfan-sdk trainer/configs.py, 2024-06; the live ranges may differ"
 QIANFAN_RANGES = {
     "full": {"learning_rate": (1e-5, 4e-5), "epochs": (1, 50)},
     "lora": {"learning_rate": (3e-5, 1e-3), "epochs": (1, 50)},
 }
 QIANFAN_RANKS = (2, 4, 8)
 QIANFAN_SEQ = (4096, 8192)
+#: The console's test split is 0–20 % of the data (qianfan-api.md §5.2, console screenshot step4).
+QIANFAN_MAX_SPLIT = 0.2
+#: saveStep: the platform allows 64…4096 steps between checkpoints.
+QIANFAN_SAVE_STEP = (64, 4096)
 
 
 class SpecError(ValueError):
@@ -57,25 +64,41 @@ class JobSpec(BaseModel):
     options: dict[str, str] = Field(default_factory=dict)
 
     def check(self) -> JobSpec:
-        """The back-end's own rules (the platform's ranges for Qianfan)."""
+        """The rules every run of the back-end obeys (a refusal names the field)."""
         if not self.base_model.strip():
             raise SpecError("base_model: name a local model folder, a hub id or a platform model")
         if self.backend == "qianfan":
-            low, high = QIANFAN_RANGES[self.method]["learning_rate"]
-            if not low <= self.hyper.learning_rate <= high:
-                raise SpecError(f"learning_rate: Qianfan accepts {low:g}–{high:g} for {self.method}, "
-                                f"got {self.hyper.learning_rate:g}")
-            e_low, e_high = QIANFAN_RANGES[self.method]["epochs"]
-            if not e_low <= self.hyper.epochs <= e_high or self.hyper.epochs != int(self.hyper.epochs):
-                raise SpecError(f"epochs: Qianfan accepts whole numbers {e_low}–{e_high}, got {self.hyper.epochs:g}")
-            if self.method == "lora" and self.lora.rank not in QIANFAN_RANKS:
-                raise SpecError(f"lora rank: Qianfan accepts {', '.join(map(str, QIANFAN_RANKS))}, got {self.lora.rank}")
-            if self.hyper.max_length not in QIANFAN_SEQ:
-                raise SpecError(f"max_length: Qianfan accepts {' or '.join(map(str, QIANFAN_SEQ))}, "
-                                f"got {self.hyper.max_length}")
+            if self.hyper.epochs != int(self.hyper.epochs):
+                raise SpecError(f"epochs: Qianfan takes whole epochs, got {self.hyper.epochs:g}")
+            if self.hyper.eval_split > QIANFAN_MAX_SPLIT:
+                raise SpecError(f"eval_split: Qianfan holds out at most {QIANFAN_MAX_SPLIT:.0%} (splitRatio 0–20), "
+                                f"got {self.hyper.eval_split:g}")
+            if "save_step" in self.options:
+                low, high = QIANFAN_SAVE_STEP
+                if not self.options["save_step"].isdigit() or not low <= int(self.options["save_step"]) <= high:
+                    raise SpecError(f"save_step: Qianfan accepts {low}–{high}, got {self.options['save_step']}")
         if self.backend == "openai" and self.method != "full":
             raise SpecError("method: the OpenAI service trains its own way; use --method full (it is not LoRA)")
         return self
+
+    def warnings(self) -> list[str]:
+        """Values outside a platform's last published ranges: sent as asked, with the source named."""
+        out: list[str] = []
+        if self.backend != "qianfan":
+            return out
+        low, high = QIANFAN_RANGES[self.method]["learning_rate"]
+        if not low <= self.hyper.learning_rate <= high:
+            out.append(f"learning_rate {self.hyper.learning_rate:g} is outside {low:g}–{high:g} for {self.method} "
+                       f"({QIANFAN_SOURCE})")
+        e_low, e_high = QIANFAN_RANGES[self.method]["epochs"]
+        if not e_low <= self.hyper.epochs <= e_high:
+            out.append(f"epochs {self.hyper.epochs:g} is outside {e_low}–{e_high} ({QIANFAN_SOURCE})")
+        if self.method == "lora" and self.lora.rank not in QIANFAN_RANKS:
+            out.append(f"lora rank {self.lora.rank} is not one of {', '.join(map(str, QIANFAN_RANKS))} ({QIANFAN_SOURCE})")
+        if self.hyper.max_length not in QIANFAN_SEQ:
+            out.append(f"max_length {self.hyper.max_length} is not {' or '.join(map(str, QIANFAN_SEQ))} "
+                       f"({QIANFAN_SOURCE})")
+        return out
 
 
 def make_spec(**fields: object) -> JobSpec:

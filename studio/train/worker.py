@@ -1,8 +1,9 @@
 """The local fine-tune worker: ``python -m studio.train.worker jobs/<id>/job.json``.
 
 TRL's SFTTrainer (PEFT LoRA or a full update) on the job's data, CPU or GPU. The loss falls on the
-assistant's answers only: through the chat template's generation markers when it has them (TRL
-patches the known families), otherwise by training prompt→completion pairs. Progress goes to
+assistant's answers only, and only on turns whose ``weight`` is not 0: the conversations are tokenised
+here with that mask (``studio.train.masking``, any chat template, no generation markers needed) and
+given to the trainer as ``input_ids``/``labels``. Progress goes to
 ``metrics.jsonl`` (one line per logging step) and ``status.json``; SIGTERM (or a ``cancel`` file)
 stops after the current step with a checkpoint saved. Needs the ``train`` extra.
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from studio.train.data import read_rows
 from studio.train.files import JobDir, append_jsonl, read_json, write_json
+from studio.train.masking import tokenize_rows
 
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
     os.environ.setdefault(_name, "1")  # no hub requests unless the user asks for them
@@ -33,10 +35,6 @@ def _status(folder: JobDir, **fields: Any) -> None:
 def _eval_steps(value: float) -> float | int:
     """Below 1 a share of the run (transformers' own convention), else a whole number of steps."""
     return value if value < 1 else int(value)
-
-
-def _prompt_completion(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in rows]
 
 
 def train(job_file: Path) -> int:
@@ -97,16 +95,14 @@ def train(job_file: Path) -> int:
         model = AutoModelForCausalLM.from_pretrained(spec["base_model"], dtype=torch.bfloat16 if gpu else torch.float32)
         rows = read_rows(Path(spec["train"]))
         held = read_rows(Path(spec["eval"])) if spec.get("eval") else []
-        marked = "generation" in (tokenizer.chat_template or "")
-        if not marked:
-            rows, held = _prompt_completion(rows), _prompt_completion(held)
+        rows, held = tokenize_rows(tokenizer, rows), tokenize_rows(tokenizer, held)
         args = SFTConfig(
             output_dir=str(folder.output), num_train_epochs=float(hyper["epochs"]), max_steps=int(hyper["max_steps"]),
             learning_rate=float(hyper["learning_rate"]), per_device_train_batch_size=int(hyper["batch_size"]),
             per_device_eval_batch_size=int(hyper["batch_size"]), max_length=int(hyper["max_length"]),
             seed=int(hyper["seed"]), logging_steps=int(hyper["logging_steps"]), save_strategy="no", report_to="none",
             bf16=gpu and torch.cuda.is_bf16_supported(), gradient_checkpointing=False, use_cpu=not gpu,
-            assistant_only_loss=marked, eval_strategy="steps" if held else "no",
+            eval_strategy="steps" if held else "no",
             eval_steps=_eval_steps(float(hyper.get("eval_steps", 0.1))), lr_scheduler_type=str(hyper.get("scheduler", "linear")),
             dataloader_num_workers=0)
         peft_config = LoraConfig(r=int(lora.get("rank", 8)), lora_alpha=float(lora.get("alpha", 16)),

