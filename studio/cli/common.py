@@ -8,7 +8,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import orjson
+from rich import box
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
+from studio.domain.text import visible
 from studio.logs import setup_logging
 from studio.workspace import Workspace, open_workspace, resolve_path
 
@@ -41,31 +47,24 @@ def print_json(value: object) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def clip(text: str, width: int) -> str:
-    if _width(text) <= width:
+    """``text`` cut to ``width`` terminal cells (CJK characters take two), with an ellipsis."""
+    text = visible(str(text))
+    if cell_len(text) <= width:
         return text
-    out, used = [], 0
-    for ch in text:
-        w = 2 if ord(ch) > 0x2E7F else 1
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+    return set_cell_size(text, width - 1).rstrip() + "…"
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
-
-    print(line(headers))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
+    """A plain table on stdout (Rich: CJK-aware widths, nothing wrapped, control characters shown as escapes)."""
+    table = Table(*headers, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="",
+                  collapse_padding=True)
+    for column in table.columns:
+        column.no_wrap = True
+        column.overflow = "ignore"
+    for row in rows:
+        table.add_row(*(Text(visible(str(c))) for c in row))
+    console = Console(file=sys.stdout, width=10_000, color_system=None, highlight=False, soft_wrap=True)
+    with console.capture() as capture:
+        console.print(table)
+    sys.stdout.write("\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n")
