@@ -60,3 +60,17 @@ def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import textual\nfrom tinydb import TinyDB\n")
     assert {"textual", "tinydb"} <= imported_roots(bad)
+
+
+def test_import_layers_contract_is_kept() -> None:
+    """The import-linter contract in .importlinter (counting imports inside functions) holds."""
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    if not Path(exe).exists():
+        pytest.skip("import-linter is not installed (pip install '.[dev]')")
+    root = PACKAGE.parent
+    done = subprocess.run([exe, "--no-cache"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
