@@ -42,10 +42,12 @@ class EvalResult(Model):
     raw: str = ""
     json_valid: bool = False
     failed: list[str] = Field(default_factory=list)
-    scores: dict[str, int] = Field(default_factory=dict)  # compliance/reply/suggestion/analysis, capped by checks
+    scores: dict[str, int] = Field(default_factory=dict)  # compliance, and the dimensions a judge scored (capped)
+    caps: dict[str, int] = Field(default_factory=dict)  # the most each dimension may score given the failed checks
     judge: dict[str, int] | None = None  # the judge's own scores before capping
+    judge_error: str | None = None  # the judge was asked but gave no scores (its dimensions stay unjudged)
     reason: str = ""
-    latency_s: float = 0.0
+    latency_s: float | None = None  # the call's own latency, as the ledger records it (None: replayed or failed)
     first_token_s: float | None = None
     tokens_in: int = 0
     tokens_out: int = 0

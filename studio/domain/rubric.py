@@ -8,11 +8,27 @@ from pydantic import BaseModel, Field
 
 DIMENSIONS = ("compliance", "reply", "suggestion", "analysis")
 
-RUBRIC_TEXT = """Score the teacher's answer on four dimensions, 1 to 3 each:
-- compliance: 1 = not JSON, or Chinese where English is required; 2 = JSON but a Reply or Suggestion over 30 words; 3 = JSON, short, high-school level.
-- reply: 1 = not a teacher's voice, or misses the off-topic reminder; 2 = on topic but stiff; 3 = natural and steers the talk well.
-- suggestion: 1 = not 3 sentences, or in the teacher's voice; 2 = weak continuity with the Reply; 3 = good, natural things the student could say next.
-- analysis: 1 = explains the teacher's own Reply/Suggestion, or only translates; 2 = misses obvious errors; 3 = points out the student's errors well (or rightly praises a correct answer)."""
+#: The tutorial's rubric, verbatim (the public notebook ``demo/01_english/main.ipynb`` of
+#: markzhu1974/llm_finetune_learning, section 3.3.1 评估方法和标准). The judge prompt carries it as is.
+RUBRIC_TEXT = """prompt遵循度
+* 1分：不是严格按照prompt要求的json格式输出，或者出现中文；
+* 2分：虽然按照json格式，但是没有使用简短话术，比如单词数量超过30个；
+* 3分：严格按照json格式，输出内容都是简短话术，符合高中难度的要求。
+
+Reply质量
+* 1分：回复的角度不是教师，内容与主题无关，或者用户回复内容与主题无关，但没有提醒；
+* 2分：回复虽然在主题范围内，但是表达的不自然流畅，情感不丰富；
+* 3分：回复与主题相关，话题推进自然流畅，如果用户超出主题对话，能够准确提醒。
+
+Suggestion质量
+* 1分：Suggestion不是三个句子，或者Suggestion站的角度不是学生而是教师；
+* 2分：Suggestion虽然是站在学生角度回复的三个句子，但是对上文话题承接的不好，情感不丰富；
+* 3分：Suggestion是站在学生角度回复的三个句子，内容衔接得当。
+
+Analysis质量
+* 1分：内容是Reply和Suggestion的解释，或者直接翻译学生说的话；
+* 2分：分析的是学生的回复内容，但是存在的一些明显病句没有指出；
+* 3分：分析的是学生的回复内容，指出了存在的一些明显病句，点评得当。"""
 
 
 class Scores(BaseModel):
@@ -34,12 +50,15 @@ def compliance(failed: Iterable[str]) -> int:
     return 3
 
 
-def limits(failed: Iterable[str], *, opening: bool = False) -> Scores:
+def limits(failed: Iterable[str], *, opening: bool = False, readable: bool = True) -> Scores:
     """The most each dimension can score given the failed checks. Compliance is exact.
 
-    A judge's or a person's score is capped by these; without one, they are the automatic score.
+    A judge's or a person's score is capped by these. An answer with no object to read (``readable``
+    false) has no Reply, Suggestion or Analysis at all: 1 on every dimension.
     """
     ids = set(failed)
+    if not readable:
+        return Scores(compliance=1, reply=1, suggestion=1, analysis=1)
     reply = 1 if ids & {"fault.off_topic", "reply.english", "format.keys"} else 2 if "reply.words" in ids else 3
     suggestion = 1 if ids & {"suggestion.count", "suggestion.voice", "format.keys"} else (
         2 if ids & {"suggestion.distinct", "suggestion.words", "suggestion.english"} else 3)

@@ -44,7 +44,7 @@ def read_judgement(text: str) -> tuple[Scores | None, str]:
 
 async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history: list[tuple[str, str]],
                      answer: str, check: TurnCheck, kind: TurnKind, ctx: CallContext | None = None) -> Judgement:
-    cap = limits(check.failed_ids, opening=kind == TurnKind.OPENING)
+    cap = limits(check.failed_ids, opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
     prompt = judge_prompt(prompts, topic=topic, history=history, answer=answer, check=check)
     try:
         result = await client.chat(ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.1), ctx)

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from studio.datafiles.dataset_reader import BadLine, Record, read_records
-from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
+from studio.domain.contract import CHECK_IDS, Student, TurnCheck
 from studio.domain.rubric import compliance
 from studio.evaluate.judge import judge_turn
+from studio.turn.verdict import judge_answer
 
 
 @dataclass
@@ -58,8 +59,11 @@ class Summary:
 
 
 def lint_record(record: Record) -> TurnCheck:
+    """The record's answer judged as text, through the one verdict an eval run uses too."""
     text = record.student
-    return check_turn(record.response, record.kind, Student(text) if text is not None else None)
+    check, results = judge_answer(record.response, record.kind, Student(text) if text is not None else None,
+                                  strict=True)
+    return TurnCheck(check.parsed, results)
 
 
 def lint_file(path: Path) -> Iterator[Linted | BadLine]:
@@ -68,8 +72,6 @@ def lint_file(path: Path) -> Iterator[Linted | BadLine]:
 
 
 async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:  # type: ignore[no-untyped-def]
-
-
     gate = asyncio.Semaphore(concurrency)
 
     async def one(item: Linted) -> None:

@@ -15,13 +15,23 @@ from studio.llm.ledger import percentile
 DIMS = ("compliance", "reply", "suggestion", "analysis")
 
 
+JUDGED = DIMS[1:]
+NO_JUDGE = ("no judge: reply, suggestion and analysis were not scored; '—' shows that, with '≤ n', the most the "
+            "checks allow on average. Compliance (from the checks) is the headline.")
+ERRORS_RULE = ("a call that failed, timed out or returned nothing is an error: it fails every check and scores 1 on "
+               "every dimension, and it is included in every mean and rate")
+
+
 @dataclass
 class RunSummary:
     run_id: str
     model: str
     judge: str | None
+    status: str
     items: int
-    scores: dict[str, float]
+    scores: dict[str, float | None]  # None: nobody judged this dimension (on every item)
+    caps: dict[str, float]  # mean of the most each dimension may score given the checks
+    judged: dict[str, int]  # items whose dimension has a score (errors count, at 1)
     json_valid: float
     pass_rate: float
     checks: dict[str, float]
@@ -30,8 +40,42 @@ class RunSummary:
     first_token_p50_s: float | None
     cost_per_1000: float
     errors: int
-    by_fault: dict[str, dict[str, float]]
+    judge_errors: int
+    by_fault: dict[str, dict[str, float | None]]
     lineage: dict[str, Any] = field(default_factory=dict)
+    error_examples: list[str] = field(default_factory=list)
+
+
+def _score(r: EvalResult, d: str, judged_run: bool) -> int | None:
+    """An item's score on one dimension, or None when nobody judged it (an error is judged: 1)."""
+    if r.error is not None:
+        return 1
+    if d == "compliance":
+        return r.scores.get("compliance")
+    if _cap(r, d) == 1:
+        return 1  # the checks leave only the floor: that score is earned without a judge
+    if not judged_run or r.judge is None:
+        return None
+    return r.scores.get(d)
+
+
+def _cap(r: EvalResult, d: str) -> int:
+    if r.error is not None:
+        return 1
+    return r.caps.get(d, r.scores.get(d, 3))
+
+
+def _means(results: list[EvalResult], judged_run: bool) -> tuple[dict[str, float | None], dict[str, float], dict[str, int]]:
+    scores: dict[str, float | None] = {}
+    caps: dict[str, float] = {}
+    judged: dict[str, int] = {}
+    for d in DIMS:
+        got = [v for r in results if (v := _score(r, d, judged_run)) is not None]
+        judged[d] = len(got)
+        # a dimension is a number only when every item was judged (or failed, at 1)
+        scores[d] = round(mean(got), 2) if got and len(got) == len(results) else None
+        caps[d] = round(mean(_cap(r, d) for r in results), 2) if results else 0.0
+    return scores, caps, judged
 
 
 def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
@@ -41,24 +85,41 @@ def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
     by_fault: dict[str, list[EvalResult]] = defaultdict(list)
     for r in results:
         by_fault[faults.get(r.item_id, "?")].append(r)
-    latencies = [r.latency_s for r in results if r.error is None]
-    firsts = [r.first_token_s for r in results if r.first_token_s is not None]
+    judged_run = run.judge is not None
+    latencies = [r.latency_s for r in results if r.error is None and r.latency_s is not None]
+    firsts = [r.first_token_s for r in results if r.error is None and r.first_token_s is not None]
+    scores, caps, judged = _means(results, judged_run)
+    fault_rows: dict[str, dict[str, float | None]] = {}
+    for f, rs in sorted(by_fault.items()):
+        fs, fc, _ = _means(rs, judged_run)
+        fault_rows[f] = {**fs, **{f"cap_{d}": fc[d] for d in DIMS},
+                         "pass": round(sum(not r.failed and r.error is None for r in rs) / len(rs), 3),
+                         "n": len(rs), "errors": sum(r.error is not None for r in rs)}
     return RunSummary(
-        run_id=run.id, model=run.model, judge=run.judge, items=len(results),
-        scores={d: round(mean(r.scores.get(d, 1) for r in results), 2) if results else 0.0 for d in DIMS},
-        json_valid=sum(r.json_valid for r in results) / n, pass_rate=sum(not r.failed for r in results) / n,
-        checks={c: 1 - sum(c in r.failed for r in results) / n for c in CHECK_IDS},
+        run_id=run.id, model=run.model, judge=run.judge, status=run.status.value, items=len(results),
+        scores=scores, caps=caps, judged=judged,
+        json_valid=sum(r.json_valid and r.error is None for r in results) / n,
+        pass_rate=sum(not r.failed and r.error is None for r in results) / n,
+        checks={c: 1 - sum(c in r.failed or r.error is not None for r in results) / n for c in CHECK_IDS},
         latency_p50_s=percentile(latencies, 0.5), latency_p95_s=percentile(latencies, 0.95),
-        first_token_p50_s=percentile([f for f in firsts if f is not None], 0.5),
+        first_token_p50_s=percentile(firsts, 0.5),
         cost_per_1000=sum(r.cost for r in results) / n * 1000, errors=sum(r.error is not None for r in results),
-        by_fault={f: {**{d: round(mean(r.scores.get(d, 1) for r in rs), 2) for d in DIMS},
-                      "pass": round(sum(not r.failed for r in rs) / len(rs), 3), "n": len(rs)}
-                  for f, rs in sorted(by_fault.items())},
-        lineage=dict(run.lineage))
+        judge_errors=sum(r.judge_error is not None for r in results if r.error is None),
+        by_fault=fault_rows, lineage=dict(run.lineage),
+        error_examples=sorted({r.error for r in results if r.error})[:3])
+
+
+def cell(s: dict[str, Any], d: str, digits: int = 2) -> str:
+    """A dimension as the table shows it: the mean when judged, else '—' with the checks' cap."""
+    v = s["scores"].get(d)
+    if v is not None:
+        return f"{v:.{digits}f}"
+    return f"— ≤ {s['caps'][d]:.{digits}f}"
 
 
 def total(r: EvalResult) -> int:
-    return sum(r.scores.get(d, 1) for d in DIMS)
+    """An item's total for ranking differences: judged scores where there are, else the caps."""
+    return sum(v if (v := _score(r, d, True)) is not None else _cap(r, d) for d in DIMS)
 
 
 def differences(runs: list[EvalRun], eval_set: EvalSet, top: int = 5) -> list[dict[str, Any]]:
@@ -87,12 +148,16 @@ def agreement(votes: list[HumanVote], runs: dict[str, EvalRun]) -> dict[str, Any
         a, b = (runs.get(x) for x in v.runs)
         if a is None or b is None or v.item_id not in a.results or v.item_id not in b.results:
             continue
+        if a.judge is None or b.judge is None:
+            continue  # with no judge there is nothing to agree with
         ta, tb = total(a.results[v.item_id]), total(b.results[v.item_id])
         judge_pref = "1" if ta > tb else "2" if tb > ta else "="
         prefer_n += 1
         prefer_same += judge_pref == v.preferred
         for run in (a, b):
             mine = v.scores.get(run.id, {})
+            if run.results[v.item_id].judge is None:
+                continue
             theirs = run.results[v.item_id].scores
             for d in exact:
                 if d in mine:
@@ -112,18 +177,41 @@ def report(runs: list[EvalRun], sets: dict[str, EvalSet], votes: list[HumanVote]
             "human": agreement([v for v in votes if v.set_id in by_set], {r.id: r for r in runs})}
 
 
-def table_text(rep: dict[str, Any]) -> str:
-    """The tutorial's table: models × four dimensions, plus validity, checks, latency and cost."""
-    lines = ["| model | compliance | reply | suggestion | analysis | JSON valid | all checks pass | latency p50/p95 | "
-             "cost / 1,000 turns | items |", "|---|---|---|---|---|---|---|---|---|---|"]
+def notes(rep: dict[str, Any]) -> list[str]:
+    """What the table's numbers are, in words: no judge, errors, partial judging."""
+    out = []
     for s in rep["runs"]:
-        sc = s["scores"]
+        if s["judge"] is None:
+            out.append(f"{s['model']}: {NO_JUDGE}")
+        elif s["judge_errors"]:
+            out.append(f"{s['model']}: the judge ({s['judge']}) gave no scores for {s['judge_errors']} of "
+                       f"{s['items']} items; a dimension not judged on every item shows '—'.")
+        if s["errors"]:
+            out.append(f"{s['model']}: {s['errors']} of {s['items']} calls failed (run {s['status']}); "
+                       f"{ERRORS_RULE}. e.g. {s['error_examples'][0][:120]}")
+    return out
+
+
+def table_text(rep: dict[str, Any]) -> str:
+    """The tutorial's table: models × four dimensions, plus validity, checks, errors, latency and cost."""
+    lines = ["| model | judge | compliance | reply | suggestion | analysis | JSON valid | all checks pass | errors | "
+             "latency p50/p95 | cost / 1,000 turns | items |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in rep["runs"]:
         p50, p95 = s["latency_p50_s"], s["latency_p95_s"]
-        lat = f"{p50:.2f}/{p95:.2f} s" if p50 is not None and p95 is not None else "-"
-        lines.append(f"| {s['model']} | {sc['compliance']:.2f} | {sc['reply']:.2f} | {sc['suggestion']:.2f} | "
-                     f"{sc['analysis']:.2f} | {s['json_valid']:.0%} | {s['pass_rate']:.0%} | {lat} | "
-                     f"{s['cost_per_1000']:.4f} | {s['items']} |")
-    return "\n".join(lines)
+        lat = f"{p50:.2f}/{p95:.2f} s" if p50 is not None and p95 is not None else "—"
+        lines.append(f"| {s['model']} | {s['judge'] or 'no judge'} | {cell(s, 'compliance')} | {cell(s, 'reply')} | "
+                     f"{cell(s, 'suggestion')} | {cell(s, 'analysis')} | {s['json_valid']:.0%} | {s['pass_rate']:.0%} | "
+                     f"{s['errors']} | {lat} | {s['cost_per_1000']:.4f} | {s['items']} |")
+    extra = notes(rep)
+    return "\n".join(lines + ([""] + [f"- {n}" for n in extra] if extra else []))
+
+
+def fault_cell(b: dict[str, Any] | None, digits: int = 2) -> str:
+    if b is None:
+        return "-"
+    dims = "/".join(f"{b[d]:.{digits}f}" if b[d] is not None else f"≤{b['cap_' + d]:.{digits}f}" for d in JUDGED)
+    errors = f" · {b['errors']} errors" if b.get("errors") else ""
+    return f"{dims} · pass {b['pass']:.0%} (n={b['n']}){errors}"
 
 
 def fault_text(rep: dict[str, Any]) -> str:
@@ -131,10 +219,5 @@ def fault_text(rep: dict[str, Any]) -> str:
     lines = ["| fault | " + " | ".join(s["model"] for s in rep["runs"]) + " |",
              "|---|" + "---|" * len(rep["runs"])]
     for f in faults:
-        cells = []
-        for s in rep["runs"]:
-            b = s["by_fault"].get(f)
-            cells.append("-" if b is None else f"{b['reply']:.2f}/{b['suggestion']:.2f}/{b['analysis']:.2f} "
-                                               f"· pass {b['pass']:.0%} (n={b['n']})")
-        lines.append(f"| {f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {f} | " + " | ".join(fault_cell(s["by_fault"].get(f)) for s in rep["runs"]) + " |")
     return "\n".join(lines)

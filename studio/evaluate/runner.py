@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from studio.domain import EvalItem, EvalResult, EvalRun, FaultKind, RunStatus, TurnKind, utcnow
 from studio.domain.contract import Student
-from studio.domain.rubric import compliance, limits
 from studio.evaluate.judge import judge_turn
-from studio.llm.base import ChatRequest, ChatResult, Message, Restart
+from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
+from studio.llm.collect import StreamEnded, collect
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
 from studio.turn.prompts import Prompts
-from studio.turn.verdict import judge_answer
+from studio.turn.verdict import answer_verdict, failed_call
 from studio.workspace import Workspace
 
 SAVE_EVERY = 10
@@ -73,40 +73,54 @@ def _student(item: EvalItem) -> Student | None:
 
 async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prompts, item: EvalItem,
                         run_id: str) -> EvalResult:
+    """One item: the model's answer through the one stream collector, judged strictly as text.
+
+    A call that fails, times out or returns nothing is an error: it fails every check and scores 1
+    on every dimension. Latency is the call's own (``ChatResult.latency_s``, the figure the ledger
+    records and ``studio calls`` shows), never the time spent queueing for a slot here.
+    """
     kind = TurnKind(item.kind)
-    ctx = CallContext(f"eval:{run_id}", None, None, "model")
+    ctx = CallContext(f"eval:{run_id}", None, None, "model", purpose="eval answer")
     request = ChatRequest([Message("user", item.prompt)], json_mode=True, temperature=0.1, variant=f"eval:{item.id}")
-    start = time.perf_counter()
-    first: float | None = None
-    result: ChatResult | None = None
     try:
-        async for event in model.stream(request, ctx, use_cache=False):
-            if isinstance(event, Restart):
-                first = None
-            elif isinstance(event, ChatResult):
-                result = event
-            elif first is None:
-                first = time.perf_counter() - start
-    except LLMError as exc:
-        return EvalResult(item_id=item.id, error=str(exc), latency_s=time.perf_counter() - start,
-                          scores={"compliance": 1, "reply": 1, "suggestion": 1, "analysis": 1})
-    assert result is not None
-    latency = time.perf_counter() - start
-    check, results = judge_answer(result.text, kind, _student(item))
-    failed = sorted({r.id for r in results if r.severity == "error"})
-    cap = limits(failed, opening=kind == TurnKind.OPENING)
-    out = EvalResult(item_id=item.id, raw=result.text, json_valid=check.parsed.obj is not None and check.parsed.strict,
-                     failed=failed, latency_s=latency, first_token_s=result.first_token_s or first,
-                     tokens_in=result.usage.tokens_in, tokens_out=result.usage.tokens_out,
-                     cost=model.price.cost(result.usage.tokens_in, result.usage.tokens_out))
-    scores = cap.model_copy(update={"compliance": compliance(failed)})
-    if judge is not None:
-        verdict = await judge_turn(judge, prompts, topic=item.topic, history=item.history, answer=result.text,
-                                   check=check, kind=kind, ctx=CallContext(f"eval:{run_id}", None, None, "judge"))
-        scores, out.reason = verdict.scores, verdict.reason or (verdict.error or "")
-        out.judge = verdict.judge.model_dump() if verdict.judge else None
-    out.scores = scores.model_dump()
+        result = await collect(model, request, ctx, use_cache=False)
+    except (LLMError, StreamEnded) as exc:
+        verdict, result = failed_call(str(exc) or type(exc).__name__), None
+    else:
+        verdict = answer_verdict(result.text, kind, _student(item))
+    caps = verdict.caps(kind)
+    out = EvalResult(item_id=item.id, raw=result.text if result else "", json_valid=verdict.json_valid,
+                     failed=verdict.failed, error=verdict.error, caps=caps.model_dump(),
+                     scores={"compliance": verdict.compliance})
+    if result is not None:
+        out.latency_s = None if result.cached else result.latency_s
+        out.first_token_s = None if result.cached else result.first_token_s
+        out.tokens_in, out.tokens_out = result.usage.tokens_in, result.usage.tokens_out
+        out.cost = 0.0 if result.cached else model.price.cost(result.usage.tokens_in, result.usage.tokens_out)
+    if verdict.error is not None:
+        out.scores = caps.model_dump()  # the floor on every dimension: an error is judged, at 1
+        return out
+    if judge is not None and verdict.check is not None:
+        judged = await judge_turn(judge, prompts, topic=item.topic, history=item.history, answer=result.text,  # type: ignore[union-attr]
+                                  check=verdict.check, kind=kind, ctx=CallContext(f"eval:{run_id}", None, None, "judge", purpose="judge"))
+        out.reason = judged.reason
+        if judged.judge is not None:
+            out.scores = judged.scores.model_dump()
+            out.judge = judged.judge.model_dump()
+        else:
+            out.judge_error = judged.error or "the judge gave no scores"
     return out
+
+
+def final_status(run: EvalRun, total: int) -> RunStatus:
+    """Succeeded only when every item has an answer that was checked; ``partial`` when some calls
+    failed (a re-run retries just those), ``failed`` when all did; ``paused`` when stopped short."""
+    if len(run.results) < total:
+        return RunStatus.PAUSED
+    errors = sum(r.error is not None for r in run.results.values())
+    if errors == 0:
+        return RunStatus.SUCCEEDED
+    return RunStatus.FAILED if errors == len(run.results) else RunStatus.PARTIAL
 
 
 async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
@@ -117,7 +131,7 @@ async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
     model = build_client(ws.config, ws.secrets, run.model, store=ws.store, workspace=ws.root)
     judge = build_client(ws.config, ws.secrets, run.judge, store=ws.store, workspace=ws.root) if run.judge else None
     prompts = Prompts(ws.root)
-    todo = [i for i in eval_set.items if i.id not in run.results]
+    todo = [i for i in eval_set.items if i.id not in run.results or run.results[i.id].error is not None]
     run.status, run.error = RunStatus.RUNNING, None
     ws.store.evals.put(run)
     gate = asyncio.Semaphore(concurrency)
@@ -146,9 +160,10 @@ async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
         await model.aclose()
         if judge is not None:
             await judge.aclose()
-        complete = len(run.results) == len(eval_set.items)
-        run.status = RunStatus.SUCCEEDED if complete else RunStatus.PAUSED
-        run.finished = utcnow() if complete else None
+        run.status = final_status(run, len(eval_set.items))
+        errors = sum(r.error is not None for r in run.results.values())
+        run.error = f"{errors} of {len(run.results)} calls failed" if errors else None
+        run.finished = utcnow() if run.status != RunStatus.PAUSED else None
         ws.store.evals.put(run)
         ws.store.flush()
     return run

@@ -1,29 +1,82 @@
 """The one verdict on a teacher answer: parse once, check once, and the reply it yields.
 
 Generation, review, import, lint and evaluation all judge an answer through :func:`judge_answer`,
-so a given answer gets the same checks wherever it is seen.
+so a given answer gets the same checks wherever it is seen. They differ in one declared way only:
+
+- a **sample** (generation, import, review) keeps its parsed object and is written back as
+  canonical JSON at export, so an answer that needed recovering (prose around the JSON, a code
+  fence) is noted as a ``format.json`` *warning*;
+- an **answer as text** (``strict=True``: an eval run judges what a model said, lint judges what a
+  dataset file holds) is the product itself, so the same recovery is a ``format.json`` *error*.
+
+The content checks run on the same recovered object either way.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from studio.domain import CheckResult, TeacherReply, TurnKind
-from studio.domain.contract import Student, TurnCheck, check_turn
+from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
 from studio.domain.parse import Parsed
+from studio.domain.rubric import Scores, compliance, limits
 
 
-def judge_answer(raw: str, kind: TurnKind, student: Student | None) -> tuple[TurnCheck, list[CheckResult]]:
-    """Checks for a sample: content is checked on the object when it could be read, and a raw
-    answer that needed recovering is noted as a warning (the export writes canonical JSON).
+def judge_answer(raw: str, kind: TurnKind, student: Student | None, *,
+                 strict: bool = False) -> tuple[TurnCheck, list[CheckResult]]:
+    """Checks for an answer: content is checked on the object when it could be read.
 
     The answer is parsed once; the content checks of a recovered object run on that same object.
+    With ``strict`` the answer's text is what is judged, and a recovered object fails ``format.json``.
     """
     check = check_turn(raw, kind, student)
-    if check.parsed.obj is None or check.parsed.strict:
+    if strict or check.parsed.obj is None or check.parsed.strict:
         return check, check.results
     again = check_turn(raw, kind, student, parsed=Parsed(obj=check.parsed.obj))
     note = CheckResult(id="format.json", severity="warning",
                        message="recovered from a non-strict answer: " + "; ".join(check.parsed.problems))
     return check, [note, *again.results]
+
+
+@dataclass
+class Verdict:
+    """An answer judged as text (eval, lint): what failed, compliance, and the caps on the rest."""
+
+    check: TurnCheck | None
+    results: list[CheckResult]
+    error: str | None = None  # the call failed, timed out or returned nothing
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted({r.id for r in self.results if r.severity == "error"})
+
+    @property
+    def json_valid(self) -> bool:
+        return self.check is not None and self.check.parsed.strict
+
+    @property
+    def compliance(self) -> int:
+        return 1 if self.error else compliance(self.failed)
+
+    def caps(self, kind: TurnKind) -> Scores:
+        if self.error:
+            return Scores(compliance=1, reply=1, suggestion=1, analysis=1)
+        readable = self.check is not None and self.check.parsed.obj is not None
+        return limits(self.failed, opening=kind == TurnKind.OPENING, readable=readable)
+
+
+def answer_verdict(raw: str, kind: TurnKind, student: Student | None) -> Verdict:
+    """The strict verdict on an answer's text; an empty answer is an error, not a pass."""
+    if not raw.strip():
+        return failed_call("the model returned nothing")
+    check, results = judge_answer(raw, kind, student, strict=True)
+    return Verdict(check, results)
+
+
+def failed_call(error: str) -> Verdict:
+    """A call that failed, timed out or returned nothing: it fails every check and scores 1."""
+    return Verdict(None, [CheckResult(id=i, severity="error", message=f"no answer to check: {error}")
+                          for i in CHECK_IDS], error=error)
 
 
 def reply_of(obj: dict | None, kind: TurnKind) -> TeacherReply | None:
