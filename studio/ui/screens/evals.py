@@ -25,6 +25,7 @@ RATE = ("reply", "suggestion", "analysis")
 
 class EvalScreen(Pane):
     TITLE_TEXT = "Eval"
+    MODE = "eval"
     USES = (VerticalScroll, Static)
     HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and "
             "analysis from the judge, capped by the checks), JSON validity, check pass rates, latency and cost per "
@@ -57,6 +58,7 @@ class EvalScreen(Pane):
         self.reviewing = False
         self.caption = ""  # the table's caption (votes, judge agreement), kept for tests
         self.report: dict = {"runs": []}  # what the table shows
+        self.notes: list[str] = []  # what the numbers are, in words (no judge, errors)
         self.review_text = ""  # the review as shown, in plain text
 
     def compose(self) -> ComposeResult:
@@ -108,20 +110,23 @@ class EvalScreen(Pane):
         t = Table(title=f"Eval set {current.name} ({current.id}, {len(current.items)} items, {current.source})",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
         t.add_column("model", overflow="fold", min_width=10)  # a name is never cut short, it wraps
-        for head in ("compl.", "reply", "sugg.", "anal.", "JSON", "pass", "p50/p95 s", "cost/1k"):
+        for head in ("compl.", "reply", "sugg.", "anal.", "JSON", "pass", "err.", "p50/p95 s", "cost/1k"):
             t.add_column(head, overflow="fold")
         for s in rep["runs"]:
-            sc, p50, p95 = s["scores"], s["latency_p50_s"], s["latency_p95_s"]
-            t.add_row(s["model"], *(f"{sc[d]:.2f}" for d in reports.DIMS), f"{s['json_valid']:.0%}",
-                      f"{s['pass_rate']:.0%}", f"{p50:.2f}/{p95:.2f}" if p50 is not None else "-",
+            p50, p95 = s["latency_p50_s"], s["latency_p95_s"]
+            t.add_row(s["model"] + ("" if s["judge"] else " (no judge)"), *(reports.cell(s, d, 1) for d in reports.DIMS),
+                      f"{s['json_valid']:.0%}", f"{s['pass_rate']:.0%}", str(s["errors"]),
+                      f"{p50:.2f}/{p95:.2f}" if p50 is not None and p95 is not None else "—",
                       f"{s['cost_per_1000']:.4f}")
         human = rep["human"]
         agree = human["preference_agreement"]
         t.caption = self.caption = (f"human votes {human['votes']}" + (
             f" · judge agrees with the preference {agree:.0%}" if agree is not None else "") + " · s: next set · v: review")
+        self.notes = reports.notes(rep)
         lineage = [f"{s['model']}: job {s['lineage']['job']} ({s['lineage']['method']} on {s['lineage']['base_model']}), "
                    f"snapshot {s['lineage']['snapshot']}" for s in rep["runs"] if s["lineage"].get("kind") == "tuned"]
-        table.update(Group(t, *(Text(line, style="dim") for line in lineage)) if self.runs else
+        table.update(Group(t, *(Text(line, style="yellow") for line in self.notes),
+                           *(Text(line, style="dim") for line in lineage)) if self.runs else
                      f"No runs on set {current.id} yet: studio eval run --model PROFILE --set {current.id}")
         faults.update(self._fault_table(rep))
         diffs.update(self._diffs(rep["differences"].get(current.id, [])))
@@ -135,9 +140,7 @@ class EvalScreen(Pane):
         for f in sorted({f for s in rep["runs"] for f in s["by_fault"]}):
             cells = []
             for s in rep["runs"]:
-                b = s["by_fault"].get(f)
-                cells.append("-" if b is None else f"{b['reply']:.1f}/{b['suggestion']:.1f}/{b['analysis']:.1f} · "
-                                                   f"{b['pass']:.0%}")
+                cells.append(reports.fault_cell(s["by_fault"].get(f), 1))
             t.add_row(f, *cells)
         return t
 
@@ -157,7 +160,7 @@ class EvalScreen(Pane):
     # -- blind review -------------------------------------------------------------------------------
     @property
     def reviewer(self) -> str:
-        return author_name(self.app.workspace.config.studio.reviewer)  # type: ignore[attr-defined]
+        return author_name(self.studio.workspace.config.studio.reviewer)
 
     def action_review(self) -> None:
         current = self._current_set()
@@ -234,7 +237,7 @@ class EvalScreen(Pane):
             store.votes.put(vote)
             store.flush()
 
-        self.app.write(save)  # type: ignore[attr-defined]
+        self.studio.write(save)
         self._next_item()
 
     def action_leave(self) -> None:
