@@ -38,7 +38,7 @@ def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
         p.add_argument("--method", choices=("full", "lora"), default="lora")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-length", type=int, default=1024)
-    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: the epochs)")
+    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: the epochs); a sweep over several epochs refuses it")
     p.add_argument("--eval-split", type=float, default=0.0, help="share held out when the snapshot has no eval file")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lora-rank", type=int, default=8)
@@ -104,28 +104,74 @@ def _spec_fields(args: argparse.Namespace, epochs: float, lr: float, method: str
             "method": method}
 
 
+HEADERS = ["job", "backend", "method", "status", "progress", "loss", "eval loss", "epochs", "lr", "max steps", "sweep"]
+
+
 def _line(j: Job) -> list[object]:
+    loss, eval_loss = j.last_loss(), j.best_eval_loss()
+    return [j.id, j.backend, j.method, j.status.value + (" ★ best" if j.best else ""), f"{j.progress:.0%}",
+            f"{loss:.4f}" if loss is not None else "—", f"{eval_loss:.4f}" if eval_loss is not None else "—",
+            f"{j.hyper.get('epochs')}", f"{j.hyper.get('learning_rate')}",
+            j.hyper.get("max_steps") if (j.hyper.get("max_steps") or -1) > 0 else "—", j.sweep_id or ""]
+
+
+def _name(j: Job) -> str:
+    return f"{j.id} {j.method} epochs {j.hyper.get('epochs'):g} lr {j.hyper.get('learning_rate'):g}"
+
+
+def _state(j: Job) -> str:
     loss = j.last_loss()
-    return [j.id, j.backend, j.method, j.status.value + (" ★" if j.best else ""), f"{j.progress:.0%}",
-            f"{loss:.4f}" if loss is not None else "-", f"{j.hyper.get('epochs')}", f"{j.hyper.get('learning_rate')}",
-            j.sweep_id or ""]
+    return j.status.value + (f" · loss {loss:.4f}" if loss is not None else "")
 
 
 def _follow(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-untyped-def]
-    def tick(pending: list[Job]) -> None:
-        for j in (ws.store.jobs.get(i) for i in ids):
-            if j is not None:
-                print(f"\r{j.id} {j.status.value:<9} {j.progress:4.0%} loss {j.last_loss() or 0:.4f}", end="",
-                      file=sys.stderr)
-        print(file=sys.stderr)
+    """Drive the queue until these jobs end, showing every one of them: on a terminal one line per job,
+    redrawn in place (Rich); otherwise a line whenever a job's state changes."""
+    jobs = {i: ws.store.jobs.get(i) for i in ids}
+    until = lambda: all(ws.store.jobs.get(i).done for i in ids)  # type: ignore[union-attr]  # noqa: E731
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-    service.run_queue(ws, parallel=parallel, poll_s=1.0, on_tick=tick,
-                      until=lambda: all(ws.store.jobs.get(i).done for i in ids))  # type: ignore[union-attr]
-    jobs = [ws.store.jobs.get(i) for i in ids]
-    for j in jobs:
+        columns = (TextColumn("{task.fields[name]}"), BarColumn(bar_width=24), TaskProgressColumn(),
+                   TextColumn("{task.fields[state]}"))
+        # The terminal itself (not the sanitising wrapper): the lines hold only ids, numbers and states.
+        terminal = getattr(sys.stderr, "unsafe", sys.stderr)
+        with Progress(*columns, console=Console(file=terminal), refresh_per_second=4) as bars:
+            tasks = {i: bars.add_task("", total=1.0, name=_name(j), state=_state(j)) for i, j in jobs.items() if j}
+
+            def draw(pending: list[Job]) -> None:
+                for i, task in tasks.items():
+                    if (j := ws.store.jobs.get(i)) is not None:
+                        bars.update(task, completed=j.progress, state=_state(j))
+
+            service.run_queue(ws, parallel=parallel, poll_s=1.0, on_tick=draw, until=until)
+    else:
+        shown: dict[str, str] = {}
+
+        def report(pending: list[Job]) -> None:
+            for i in ids:
+                if (j := ws.store.jobs.get(i)) is not None:
+                    text = f"{_name(j)} {j.progress:4.0%} {_state(j)}"
+                    if shown.get(i) != text:
+                        shown[i] = text
+                        print(text, file=sys.stderr)
+
+        service.run_queue(ws, parallel=parallel, poll_s=1.0, on_tick=report, until=until)
+    ended = [ws.store.jobs.get(i) for i in ids]
+    for j in ended:
         if j and j.error:
             print(f"{j.id}: {j.error}", file=sys.stderr)
-    return 0 if all(j and j.status.value == "succeeded" for j in jobs) else 1
+    return 0 if all(j and j.status.value == "succeeded" for j in ended) else 1
+
+
+def _name_best(ws, sweep_id: str) -> None:  # type: ignore[no-untyped-def]
+    best = service.mark_best(ws, sweep_id)
+    if best is None:
+        print(f"sweep {sweep_id}: no run finished with a loss, so none is best", file=sys.stderr)
+        return
+    what, value = service.score_of(best)  # type: ignore[misc]
+    print(f"best run of sweep {sweep_id}: {_name(best)} ({what} {value:.4f})", file=sys.stderr)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -168,11 +214,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         else:
             code = _follow(ws, [j.id for j in jobs], args.parallel)
         done = [ws.store.jobs.get(j.id) for j in jobs]
+        if not args.detach:
+            _name_best(ws, jobs[0].sweep_id)  # type: ignore[arg-type]
+            done = [ws.store.jobs.get(j.id) for j in jobs]
         if args.json:
             print_json([j.model_dump(mode="json") for j in done if j])
         else:
-            print_table(["job", "backend", "method", "status", "progress", "loss", "epochs", "lr", "sweep"],
-                        [_line(j) for j in done if j])
+            print_table(HEADERS, [_line(j) for j in done if j])
         return code
 
 
@@ -184,8 +232,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         elif not jobs:
             print("no jobs yet: studio train start --snapshot S --base-model M")
         else:
-            print_table(["job", "backend", "method", "status", "progress", "loss", "epochs", "lr", "sweep"],
-                        [_line(j) for j in jobs])
+            print_table(HEADERS, [_line(j) for j in jobs])
+            for sweep_id in sorted({j.sweep_id for j in jobs if j.sweep_id}):
+                best = next((j for j in jobs if j.sweep_id == sweep_id and j.best), None)
+                if best is not None and (score := service.score_of(best)) is not None:
+                    print(f"best of sweep {sweep_id}: {best.id} ({score[0]} {score[1]:.4f})")
     return 0
 
 

@@ -148,6 +148,8 @@ class LlamaFactoryBackend(ProcessBackend):
                 env[key] = job.options[key.lower()]
         if env.keys() & {"NNODES", "NPROC_PER_NODE"}:
             env["FORCE_TORCHRUN"] = "1"
+        if Path(job.base_model).is_dir():  # a local model needs no hub: fail fast instead of hanging on one
+            env.setdefault("HF_HUB_OFFLINE", os.environ.get("HF_HUB_OFFLINE", "1"))
         return env
 
     def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:

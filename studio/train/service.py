@@ -79,7 +79,14 @@ def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job
 
 def sweep(ws: Workspace, base: JobSpec, epochs: list[float], rates: list[float], methods: list[str],
           make: Callable[..., JobSpec]) -> list[Job]:
-    """The grid epochs × learning rates × methods, queued as one sweep (each job its own folder)."""
+    """The grid epochs × learning rates × methods, queued as one sweep (each job its own folder).
+
+    An axis that cannot change the run is refused: with ``max_steps`` set every job stops after that
+    many steps, so epoch values (which only set the length of the run) would train identically."""
+    if base.hyper.max_steps > 0 and len(set(epochs)) > 1:
+        raise SpecError(f"epochs: with --max-steps {base.hyper.max_steps} every job stops after "
+                        f"{base.hyper.max_steps} steps, so epochs {', '.join(f'{e:g}' for e in epochs)} would train "
+                        "identically; sweep epochs without --max-steps, or give one epoch value")
     sweep_id = new_id("w")
     specs = [make(**{**base.model_dump(), "method": m, "hyper": {**base.hyper.model_dump(), "epochs": e,
                                                                  "learning_rate": lr}})
@@ -167,17 +174,22 @@ def get(ws: Workspace, job_id: str) -> Job:
     return job
 
 
+def score_of(job: Job) -> tuple[str, float] | None:
+    """What a run is judged by: its best eval loss, else its final train loss (named, so it is not mistaken)."""
+    if (value := job.best_eval_loss()) is not None:
+        return "eval loss", value
+    if (value := job.last_loss()) is not None:
+        return "final train loss", value
+    return None
+
+
 def mark_best(ws: Workspace, sweep_id: str) -> Job | None:
-    """The sweep's best run: lowest eval loss, or final train loss when there is no eval split."""
+    """The sweep's best run: lowest eval loss, or final train loss when no run has an eval split."""
     jobs = [j for j in ws.store.jobs if j.sweep_id == sweep_id]
-    done = [j for j in jobs if j.status == JobStatus.SUCCEEDED]
-
-    def score(j: Job) -> float:
-        value = j.best_eval_loss()
-        value = value if value is not None else j.last_loss()
-        return value if value is not None else float("inf")
-
-    best = min(done, key=score, default=None)
+    done = [j for j in jobs if j.status == JobStatus.SUCCEEDED and score_of(j) is not None]
+    by_eval = [j for j in done if j.best_eval_loss() is not None]
+    pool = by_eval or done  # never rank an eval loss against a train loss
+    best = min(pool, key=lambda j: score_of(j)[1], default=None)  # type: ignore[index]
     for j in jobs:
         if j.best != (j is best):
             j.best = j is best

