@@ -127,8 +127,10 @@ FALLBACK_ADDITIONS: list[tuple[str, str]] = [
 ]
 
 
-def inject_grammar(text: str, rng: random.Random) -> tuple[str, list[Correction]]:
-    """Introduce one typical grammar error and return the sentence with its correction."""
+def inject_grammar(text: str, rng: random.Random, *, fallback: bool = True) -> tuple[str, list[Correction]]:
+    """Introduce one typical grammar error and return the sentence with its correction.
+
+    With ``fallback=False`` a sentence no rewrite fits comes back unchanged, with no corrections."""
     from studio.domain.learner import find_grammar_errors
 
     rewrites = list(GRAMMAR_REWRITES)
@@ -143,6 +145,8 @@ def inject_grammar(text: str, rng: random.Random) -> tuple[str, list[Correction]
             found = [c for c in find_grammar_errors(candidate) if c.wrong == wrong]
             if found:
                 return candidate, [Correction(wrong, m.group(0), rule, found[0].note)]
+    if not fallback:
+        return text, []
     addition, right = rng.choice(FALLBACK_ADDITIONS)
     wrong_part = addition
     found = find_grammar_errors(addition)

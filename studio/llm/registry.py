@@ -9,7 +9,8 @@ from studio.llm.base import Provider
 from studio.llm.client import LLMClient, RetryPolicy
 from studio.llm.limits import Clock, Limiter
 from studio.llm.local_model import TransformersProvider
-from studio.llm.offline import OfflineProvider
+from studio.llm.offline import OfflineProvider, default_error_rate
+from studio.llm.offline.banks import off_topic_lines
 from studio.llm.openai import OpenAIProvider, QianfanProvider
 from studio.llm.prices import load_table, price_for
 from studio.llm.qianfan_v1 import QianfanV1Provider
@@ -25,10 +26,13 @@ def _key(name: str, profile: ProviderProfile, secrets: Secrets, *, required: boo
     return secrets.get(env)
 
 
-def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0) -> Provider:
+def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
+                   workspace: Path | None = None) -> Provider:
     common = {"timeout": profile.timeout, "concurrency": profile.concurrency}
     if profile.kind == "offline":
-        return OfflineProvider(name, profile.model or "offline-simulator", seed=seed, latency=profile.latency)
+        rate = profile.error_rate if profile.error_rate is not None else default_error_rate()
+        return OfflineProvider(name, profile.model or "offline-simulator", seed=seed, latency=profile.latency,
+                               error_rate=rate, off_topic=off_topic_lines(workspace))
     if profile.kind == "openai":
         # A local server (vLLM, Ollama, llama.cpp) usually needs no key; the public API does.
         key = _key(name, profile, secrets, required=profile.base_url is None)
@@ -66,7 +70,7 @@ def job_profile(name: str, workspace: Path | None, store: Store | None) -> Provi
 def build_client(config: Config, secrets: Secrets, name: str, *, store: Store | None = None,
                  workspace: Path | None = None, clock: Clock | None = None, seed: int = 0) -> LLMClient:
     profile = job_profile(name, workspace, store) if name.startswith("job:") else config.provider(name)
-    provider = build_provider(name, profile, secrets, seed=seed)
+    provider = build_provider(name, profile, secrets, seed=seed, workspace=workspace)
     table = load_table(workspace / "prices.toml" if workspace else None)
     price = price_for(provider.model, table, price_in=profile.price_in, price_out=profile.price_out,
                       currency=profile.currency)

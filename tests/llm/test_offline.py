@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,6 +11,7 @@ from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import format_history
 from studio.llm.base import ChatRequest, ChatResult, Delta, Message
 from studio.llm.offline import LABEL, OfflineProvider
+from studio.llm.offline.frames import match
 from studio.turn.prompts import Prompts
 
 PROMPTS = Prompts()
@@ -51,10 +53,20 @@ def test_chinese_answer_is_asked_for_in_english(sim) -> None:
     assert "English" in answer["Reply"]
 
 
-def test_off_topic_bank_line_is_redirected(sim) -> None:
-    answer = teacher(sim, [("teacher", "What do you usually pack for a trip?"), ("student", "My cat is sleeping on my bed now.")])
-    assert answer["Analysis"].startswith("您跑题了，我们现在讨论的是关于两位朋友计划周末去郊外徒步的内容")
-    assert "What do you usually pack for a trip?" in answer["Reply"]
+def test_off_topic_bank_line_is_redirected_with_the_chinese_topic_name(sim) -> None:
+    asked = "What do you like most about the hiking trip?"
+    answer = teacher(sim, [("teacher", asked), ("student", "My cat is sleeping on my bed now.")])
+    assert answer["Analysis"].startswith("您跑题了，我们现在讨论的是关于徒步的内容")
+    assert answer["Reply"].endswith(asked) and asked in answer["Analysis"]  # the same question again
+
+
+def test_the_workspace_off_topic_file_is_recognised() -> None:
+    tutorial = ["I like, uh, enjoy.", "5 minutes later, what should I say?"]
+    history = [("teacher", "What do you like most about the hiking trip?"), ("student", tutorial[0])]
+    plain = teacher(OfflineProvider(seed=7), history)
+    own = teacher(OfflineProvider(seed=7, off_topic=tutorial), history)
+    assert not plain["Analysis"].startswith("您跑题了")
+    assert own["Analysis"].startswith("您跑题了，我们现在讨论的是关于徒步的内容")
 
 
 def test_injected_grammar_and_spelling_errors_are_corrected(sim) -> None:
@@ -91,7 +103,7 @@ def test_rewrite_tasks_record_the_correction(sim) -> None:
 
 def test_topic_expansion_makes_new_distinct_topics(sim) -> None:
     out = ask(sim, "expand_topics", n=8, examples="两位同学讨论考试。")
-    topics = out.splitlines()
+    topics = [line.split("｜")[0] for line in out.splitlines()]
     assert len(topics) == 8 == len(set(topics)) and all(t.endswith("。") for t in topics)
 
 
@@ -103,13 +115,19 @@ def test_output_is_deterministic_per_seed_and_varies_across_seeds_and_variants()
     assert outs_a != [ask(b, "teacher_opening", variant=str(i), topic=TOPIC) for i in range(20)]
 
 
-def test_varies_across_topics(sim) -> None:
-    from studio.llm.offline.banks import load_banks
-
-    banks = load_banks()
-    topics = ["两位同学在食堂评价今天的午饭。", "你和朋友讨论如何保护环境、减少塑料垃圾。", "两位同学回顾昨晚的篮球比赛。"]
-    cats = {banks.category_for(t).name for t in topics}
-    assert cats == {"food", "environment", "sport"}
+def test_questions_follow_the_scenario(sim) -> None:
+    topics = {"两位同学在食堂评价今天的午饭。": ("canteen", "lunch", "food", "dish", "meal", "eat", "cook", "noodles",
+                                       "vegetables", "dumplings", "fish", "dessert"),
+              "两位同学回顾昨晚的篮球比赛。": ("basketball", "game", "match"),
+              "周末你和同学参观历史博物馆，讨论最感兴趣的展品。": ("museum", "exhibit", "history", "culture"),
+              "春节快到了，你向外国笔友介绍中国过年的习俗和你家的安排。": ("Spring Festival", "reunion", "dumplings",
+                                                                  "fireworks", "relatives", "couplets", "temple")}
+    for topic, words in topics.items():
+        for v in range(6):
+            opening = json.loads(ask(sim, "teacher_opening", variant=str(v), topic=topic))
+            said = opening["Reply"] + " " + " ".join(opening["Suggestion"])
+            assert any(w.lower() in said.lower() for w in words), (topic, opening)
+            assert "mooncake" not in said.lower() or "春节" not in topic
 
 
 async def test_streams_in_pieces_with_latency() -> None:
@@ -125,3 +143,71 @@ async def test_streams_in_pieces_with_latency() -> None:
 def test_labelled_as_a_simulator(sim) -> None:
     assert "not a model" in LABEL
     assert "simulator" in sim.respond(ChatRequest([Message("user", "Say hello")]))
+
+
+BASKETBALL = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
+ASKED = "What do you like most about the basketball game?"
+
+
+def test_suggestions_answer_the_replys_own_question(sim) -> None:
+    for v in range(20):
+        opening = json.loads(ask(sim, "teacher_opening", variant=str(v), topic=BASKETBALL))
+        asked = match(opening["Reply"])
+        assert asked is not None, opening["Reply"]
+        if asked.frame.id == "choice":
+            a, b = asked.slots["a"], asked.slots["b"]
+            assert all(a in s or b in s for s in opening["Suggestion"]), opening
+        if asked.frame.id == "last_time":
+            assert all(re.search(r"\b(last|ago|was)\b", s) for s in opening["Suggestion"]), opening
+        student = ask(sim, "student_normal", variant=str(v), topic=BASKETBALL, chat=format_history([("teacher", opening["Reply"])]))
+        assert match(opening["Reply"]).frame.id == asked.frame.id and len(student.split()) > 6
+
+
+def test_a_short_answer_gets_a_follow_up_on_the_same_thing(sim) -> None:
+    for v in range(10):
+        text = ask(sim, "teacher_reply", variant=str(v), topic=BASKETBALL, title="篮球比赛",
+                   chat=format_history([("teacher", ASKED), ("student", "The final shot.")]))
+        answer = json.loads(text)
+        assert "tell me more" not in answer["Reply"].lower()
+        assert "final shot" in answer["Reply"] or "that" in answer["Reply"], answer["Reply"]
+        assert "I like the final shot most." in answer["Analysis"] or "完整" in answer["Analysis"]
+        assert "切题" not in answer["Analysis"] and "用得" not in answer["Analysis"]  # a fragment is not praised
+
+
+def test_a_non_answer_is_not_called_on_topic_and_gets_an_easier_question(sim) -> None:
+    for v in range(10):
+        answer = json.loads(ask(sim, "teacher_reply", variant=str(v), topic=BASKETBALL, title="篮球比赛",
+                                chat=format_history([("teacher", ASKED), ("student", "I don't know.")])))
+        assert "切题" not in answer["Analysis"] and "I don't know" in answer["Analysis"]
+        assert " or " in answer["Reply"] and answer["Reply"].endswith("?")
+
+
+def test_a_full_answer_is_judged_on_what_it_uses(sim) -> None:
+    answer = json.loads(ask(sim, "teacher_reply", topic=BASKETBALL, title="篮球比赛", chat=format_history(
+        [("teacher", ASKED), ("student", "I like the final shot most, because it was really exciting.")])))
+    assert "because" in answer["Analysis"] and "错误" not in answer["Analysis"].replace("没有", "")
+
+
+def test_slips_at_the_configured_rate_and_the_repair_fixes_them() -> None:
+    from studio.domain import TurnKind
+    from studio.domain.contract import Student, check_turn
+    from studio.turn.context import render_repair_prompt
+
+    history = [("teacher", ASKED), ("student", "I like the final shot most, because it was really exciting.")]
+    prompt = PROMPTS.render("teacher_reply", topic=BASKETBALL, title="篮球比赛", chat=format_history(history))
+    student = Student(history[-1][1])
+    for rate, failing in ((0.0, 0), (1.0, 12)):
+        sim = OfflineProvider(seed=5, error_rate=rate)
+        first = [sim.respond(ChatRequest([Message("user", prompt)], variant=str(v))) for v in range(12)]
+        checks = [check_turn(raw, TurnKind.REPLY, student) for raw in first]
+        assert sum(not c.passed for c in checks) == failing
+    again = render_repair_prompt(PROMPTS, prompt, first[0], checks[0].results)
+    assert check_turn(sim.respond(ChatRequest([Message("user", again)])), TurnKind.REPLY, student).passed
+    some = OfflineProvider(seed=5, error_rate=0.25)
+    slips = [not check_turn(some.respond(ChatRequest([Message("user", prompt)], variant=str(v))), TurnKind.REPLY,
+                            student).passed for v in range(200)]
+    assert 20 <= sum(slips) <= 80  # about a quarter, the same on every run
+    assert slips == [not check_turn(OfflineProvider(seed=5, error_rate=0.25).respond(
+        ChatRequest([Message("user", prompt)], variant=str(v))), TurnKind.REPLY, student).passed for v in range(200)]
+    with pytest.raises(ValueError, match="error_rate"):
+        OfflineProvider(error_rate=1.5)

@@ -9,28 +9,48 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import re
 from collections.abc import AsyncIterator
 
 from studio.domain.layout import read_prompt, sections
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
 from studio.llm.offline.banks import load_banks
 from studio.llm.offline.student import expand_topics, rewrite, student_turn
-from studio.llm.offline.teacher import judge, teacher_turn
+from studio.llm.offline.teacher import SLIPS, judge, teacher_turn
 
 LABEL = "offline simulator (rule-based, not a model)"
+_TOPIC_NAME = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
+
+
+def default_error_rate() -> float:
+    """The offline teacher's slip rate when a profile sets none (``data/offline.toml`` [errors])."""
+    return float(load_banks().errors.get("default_rate", 0.0))  # type: ignore[arg-type]
+
+
+def _topic_name(prompt: str) -> str | None:
+    """The topic's Chinese name as the prompt's rule 5 gives it (a template placeholder is not a name)."""
+    m = _TOPIC_NAME.search(prompt)
+    return m.group(1) if m and "[" not in m.group(1) and "{" not in m.group(1) else None
 
 
 class OfflineProvider:
     kind = "offline"
 
     def __init__(self, name: str = "offline", model: str = "offline-simulator", *, seed: int = 0,
-                 latency: float = 0.0, chunk_chars: int = 12) -> None:
+                 latency: float = 0.0, chunk_chars: int = 12, error_rate: float = 0.0,
+                 off_topic: list[str] | tuple[str, ...] = ()) -> None:
+        """``error_rate``: the share of first teacher answers that carry one contract slip (as real
+        models make, so repairs and the review queue have work); ``off_topic``: the workspace's own
+        off-topic utterances, recognised beside the shipped ones."""
         self.name = name
         self.model = model or "offline-simulator"
         self.seed = seed
         self.latency = latency
         self.chunk_chars = chunk_chars
-        self.banks = load_banks()
+        if not 0.0 <= error_rate <= 1.0:
+            raise ValueError(f"offline error_rate must be between 0 and 1, not {error_rate}")
+        self.error_rate = error_rate
+        self.banks = load_banks(tuple(off_topic))
 
     def _rng(self, request: ChatRequest) -> random.Random:
         key = f"{self.seed}\0{request.variant}\0{request.system}\0" + "\0".join(m.content for m in request.messages)
@@ -42,7 +62,7 @@ class OfflineProvider:
         parts = sections(prompt)
         if "需要修正的问题" in parts:  # repair: answer the embedded teacher prompt properly
             prompt = prompt.split("[上次回答]", 1)[0]
-            return teacher_turn(read_prompt(prompt), self.banks, rng)
+            return teacher_turn(read_prompt(prompt), self.banks, rng, topic_name=_topic_name(prompt))
         if "评分任务" in parts:
             return judge(parts)
         if "改写任务" in parts:
@@ -54,7 +74,8 @@ class OfflineProvider:
             language = parts.get("回答语言", "英语").splitlines()[0] if parts.get("回答语言") else "英语"
             return student_turn(read_prompt(prompt), level, language, self.banks, rng)
         if "主题介绍" in parts:
-            return teacher_turn(read_prompt(prompt), self.banks, rng)
+            slip = rng.choice(SLIPS) if self.error_rate and rng.random() < self.error_rate else None
+            return teacher_turn(read_prompt(prompt), self.banks, rng, topic_name=_topic_name(prompt), slip=slip)
         return f"Hello! This is the {LABEL}. It answers the studio's own prompts."
 
     def _usage(self, request: ChatRequest, text: str) -> Usage:

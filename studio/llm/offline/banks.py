@@ -1,56 +1,109 @@
-"""The offline simulator's sentence banks (``data/offline.toml``) and topic categories."""
+"""The offline simulator's vocabulary (``data/offline.toml``): scenes picked by a topic's
+keywords, and the off-topic utterances it recognises (shipped and the workspace's own)."""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from studio.resources import read_data
 
 
 @dataclass(frozen=True)
-class Category:
+class Scene:
     name: str
-    keywords: tuple[str, ...]
-    questions: tuple[str, ...]
-    answers: tuple[str, ...]
-    short: tuple[str, ...]
-    chinese: tuple[str, ...]
+    zh: str
+    things: dict[str, str]
+    aspects: tuple[str, ...]
+    activities: tuple[str, ...]
+    reasons: tuple[str, ...]
+    plans: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]
+    problems: tuple[tuple[str, ...], ...]
+    tips: tuple[str, ...]
+    openers: tuple[str, ...]
+    weight: float = 1.0  # a scene that names its topic outright (a festival) outweighs broader ones
+
+    def thing_for(self, topic: str) -> str:
+        """What the teacher calls the subject: the thing of the longest keyword in the topic."""
+        hits = [k for k in self.things if k and k in topic]
+        if not hits:
+            return next(iter(self.things.values()))
+        return self.things[max(hits, key=lambda k: (len(k), -topic.index(k)))]
 
 
 @dataclass(frozen=True)
 class Banks:
-    categories: dict[str, Category]
-    general: Category
-    reactions: dict[str, tuple[str, ...]]
-    analysis: dict[str, tuple[str, ...]]
+    scenes: dict[str, Scene]
+    general: Scene
+    chinese: dict[str, tuple[str, ...]]
+    off_topic_reply: tuple[str, ...]
     expansion: dict[str, tuple[str, ...]]
+    errors: dict[str, object]
     off_topic: frozenset[str]
 
-    def category_for(self, topic: str) -> Category:
-        scores = {name: sum(topic.count(k) for k in c.keywords) for name, c in self.categories.items()}
-        best = max(scores, key=lambda n: scores[n])
-        return self.categories[best] if scores[best] else self.general
+    def scene_for(self, topic: str) -> Scene:
+        """The scene whose keywords weigh most in the topic (a longer keyword weighs more)."""
+        cache = self.__dict__.setdefault("_scene_cache", {})
+        if topic not in cache:
+            if len(cache) > 4096:
+                cache.clear()
+            cache[topic] = self._scene_for(topic)
+        return cache[topic]
+
+    def _scene_for(self, topic: str) -> Scene:
+        best, score = self.general, 0
+        for scene in self.scenes.values():
+            s = scene.weight * sum(len(k) * topic.count(k) for k in scene.things if k)
+            if s > score:
+                best, score = scene, s
+        return best
 
 
-def _category(name: str, row: dict[str, list[str]]) -> Category:
-    return Category(name, *(tuple(row.get(key, [])) for key in ("keywords", "questions", "answers", "short", "chinese")))
+def _scene(name: str, row: dict) -> Scene:
+    return Scene(
+        name=name, zh=row.get("zh", "这个话题"), things=dict(row.get("things", {})),
+        aspects=tuple(row["aspects"]), activities=tuple(row["activities"]), reasons=tuple(row["reasons"]),
+        plans=tuple(row["plans"]), pairs=tuple(tuple(p) for p in row["pairs"]),
+        problems=tuple(tuple(p) for p in row["problems"]), tips=tuple(row["tips"]), openers=tuple(row["openers"]),
+        weight=float(row.get("weight", 1.0)),
+    )
 
 
 def normalise_utterance(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split()).strip(" .!?")
 
 
+def read_lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def off_topic_lines(workspace: Path | None = None) -> list[str]:
+    """The shipped off-topic utterances plus the workspace's own ``off_topic.txt``, in order, once each."""
+    lines = read_lines(read_data("off_topic.txt"))
+    own = workspace / "off_topic.txt" if workspace else None
+    if own is not None and own.is_file():
+        lines += read_lines(own.read_text(encoding="utf-8"))
+    return list(dict.fromkeys(lines))
+
+
 @cache
-def load_banks() -> Banks:
-    data = tomllib.loads(read_data("offline.toml"))
-    off_topic = frozenset(normalise_utterance(line) for line in read_data("off_topic.txt").splitlines() if line.strip())
+def _data() -> dict:
+    return tomllib.loads(read_data("offline.toml"))
+
+
+@cache
+def load_banks(extra_off_topic: tuple[str, ...] = ()) -> Banks:
+    data = _data()
+    lines = off_topic_lines(None) + list(extra_off_topic)
     return Banks(
-        categories={name: _category(name, row) for name, row in data["categories"].items()},
-        general=_category("general", data["general"]),
-        reactions={k: tuple(v) for k, v in data["reactions"].items()},
-        analysis={k: tuple(v) for k, v in data["analysis"].items()},
+        scenes={name: _scene(name, row) for name, row in data["scenes"].items()},
+        general=_scene("general", data["general"]),
+        chinese={k: tuple(v) for k, v in data["chinese"].items()},
+        off_topic_reply=tuple(data["off_topic_reply"]["lines"]),
         expansion={k: tuple(v) for k, v in data["expansion"].items()},
-        off_topic=off_topic,
+        errors=dict(data["errors"]),
+        off_topic=frozenset(normalise_utterance(x) for x in lines),
     )

@@ -1,4 +1,9 @@
-"""The offline student, the rewrite tasks (translation, spelling, grammar) and topic expansion."""
+"""The offline student, the rewrite tasks (translation, spelling, grammar) and topic expansion.
+
+The student finds the frame of the teacher's last question and answers that question: in full
+(high-school level), briefly and sometimes with an error or a word it does not know (primary
+level, as the tutorial's short-student prompt allows), or in Chinese.
+"""
 
 from __future__ import annotations
 
@@ -8,54 +13,59 @@ import re
 from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import PromptView
 from studio.domain.text import word_count
-from studio.llm.offline.banks import Banks, Category
+from studio.llm.offline.banks import Banks
+from studio.llm.offline.frames import FRAMES, Asked, Filler, answers, match, short
 
-OPENERS = ("", "", "Well, ", "Hmm, ", "To be honest, ", "I think ", "Actually, ")
+OPENERS = ("", "", "", "Well, ", "Hmm, ", "To be honest, ", "Actually, ", "Oh, ")
+EXTRAS = ("", "", "", "How about you?", "It is really fun.", "I hope to do it again soon.", "My friends agree with me.")
+NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 
 
-def _question_index(cat: Category, general: Category, view: PromptView, rng: random.Random) -> tuple[Category, int]:
-    asked = view.last_teacher or ""
-    for pool in (cat, general):
-        for i, q in enumerate(pool.questions):
-            if q in asked:
-                return pool, i
-    return cat, rng.randrange(len(cat.answers))
+def _asked(view: PromptView) -> Asked:
+    return match(view.last_teacher) or Asked(FRAMES["favourite"], "ask", {})
 
 
 def student_turn(view: PromptView, level: str, language: str, banks: Banks, rng: random.Random) -> str:
-    cat = banks.category_for(view.topic)
-    pool, i = _question_index(cat, banks.general, view, rng)
+    scene = banks.scene_for(view.topic)
+    thing = scene.thing_for(view.topic)
+    asked = _asked(view)
+    filler = Filler(scene, thing, rng, asked.slots)
     if language == "中文":
-        options = pool.chinese or banks.general.chinese
-        return options[i % len(options)] if rng.random() < 0.7 else rng.choice(options)
+        return rng.choice(banks.chinese[asked.frame.id]).format(zh=scene.zh)
     if level == "小学":
-        if rng.random() < 0.15:
-            return rng.choice(["I don't know the word.", "Sorry, I don't know how to say it.", "Em... I don't know."])
-        options = pool.short or banks.general.short
-        return options[i % len(options)] if rng.random() < 0.6 else rng.choice(options)
-    answer = pool.answers[i % len(pool.answers)] if rng.random() < 0.75 else rng.choice(cat.answers)
+        return _short_answer(view, asked, filler, rng)
+    answer = answers(asked, filler, 1)[0]
     opener = rng.choice(OPENERS)
-    if opener and answer[:2] != "I ":
+    if opener and not answer.startswith(("I ", "I'")):
         answer = opener + answer[0].lower() + answer[1:]
-    elif opener == "I think ":
-        answer = answer
     elif opener:
         answer = opener + answer
-    extra = rng.choice(["", "", "How about you?", "It is really fun.", "I hope to do it again soon."])
-    if word_count(answer) <= 10:  # a high-school answer is more than a primary-level phrase
-        extra = extra or "I think it is a good topic to talk about."
+    extra = rng.choice(EXTRAS)
     if extra and word_count(f"{answer} {extra}") <= 30:
         answer = f"{answer} {extra}"
     return answer
 
 
+def _short_answer(view: PromptView, asked: Asked, filler: Filler, rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.12:
+        hard = [w for w in re.findall(r"[A-Za-z]{9,}", view.last_teacher or "")]
+        if hard and rng.random() < 0.4:
+            return f"I don't know the word \"{rng.choice(hard).lower()}\"."
+        return rng.choice(NON_ANSWERS)
+    text = short(asked, filler)
+    if roll > 0.85:  # the short student may make grammar and spelling errors (the tutorial's rule 2)
+        wrong, fixes = (inject_grammar(text, rng, fallback=False) if rng.random() < 0.5
+                        else inject_spelling(text, rng, count=1))
+        if fixes:
+            return wrong
+    return text
+
+
 def rewrite(task: str, original: str, banks: Banks, rng: random.Random) -> str:
     if task.startswith("翻译"):
-        for cat in (*banks.categories.values(), banks.general):
-            if original in cat.answers:
-                i = cat.answers.index(original)
-                return cat.chinese[i % len(cat.chinese)]
-        return rng.choice(banks.general.chinese)
+        key = rng.choice(tuple(banks.chinese))
+        return rng.choice(banks.chinese[key]).format(zh="这件事")
     if task.startswith("拼写"):
         text, fixes = inject_spelling(original, rng, count=rng.choice((1, 2)))
     else:
@@ -64,15 +74,19 @@ def rewrite(task: str, original: str, banks: Banks, rng: random.Random) -> str:
 
 
 def expand_topics(prompt: str, banks: Banks, rng: random.Random) -> str:
-    m = re.search(r"写出\s*(\d+)\s*个", prompt)
+    m = re.search(r"写出\s*(\d+)\s*个", prompt) or re.search(r"生成\s*(\d+)\s*个", prompt)
     n = max(1, min(50, int(m.group(1)))) if m else 5
     parts = banks.expansion
+    titles = parts.get("titles", ())
+    titled = "英文标题" in prompt and len(titles) == len(parts["what"])  # 场景｜中文名｜English title lines
     made: list[str] = []
+    lines: list[str] = []
     for _ in range(n * 20):
-        who, where, what = rng.choice(parts["who"]), rng.choice(parts["where"]), rng.choice(parts["what"])
-        topic = f"{who}{where}{what}。"
+        who, where, k = rng.choice(parts["who"]), rng.choice(parts["where"]), rng.randrange(len(parts["what"]))
+        topic = f"{who}{where}{parts['what'][k]}。"
         if topic not in made and topic not in prompt:
             made.append(topic)
+            lines.append(f"{topic}｜{titles[k].replace('|', '｜')}" if titled else topic)
         if len(made) == n:
             break
-    return "\n".join(made)
+    return "\n".join(lines)
