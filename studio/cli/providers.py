@@ -24,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true")
     q.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("calls", help="summarise the call ledger: tokens, cost, latency, errors")
+    p = sub.add_parser("calls", help="summarise the call ledger: tokens, cost, latency, errors, repairs")
     p.add_argument("--run", help="only this run")
+    p.add_argument("--dialogue", help="list each call of this dialogue: turn, purpose, outcome (ids as turns store them)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_calls)
 
@@ -87,22 +88,41 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _call_list(records: list[dict], as_json: bool) -> int:  # type: ignore[type-arg]
+    records = sorted(records, key=lambda r: (r.get("turn_index") if r.get("turn_index") is not None else -1,
+                                             r.get("created", "")))
+    if as_json:
+        print_json({"calls": records})
+        return 0
+    print_table(["ID", "TURN", "ROLE", "PURPOSE", "OUTCOME", "ATTEMPTS", "TOK IN", "TOK OUT"],
+                [(r["id"], "-" if r.get("turn_index") is None else r["turn_index"] + 1, r.get("role") or "-",
+                  r.get("purpose") or "(unmarked)", r["outcome"], r.get("attempts", 1), r["tokens_in"], r["tokens_out"])
+                 for r in records])
+    return 0
+
+
 def cmd_calls(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        records = [raw for _, raw in ws.store.calls.raw() if not args.run or raw.get("run_id") == args.run]
+        records = [raw | {"id": doc_id} for doc_id, raw in ws.store.calls.raw()
+                   if (not args.run or raw.get("run_id") == args.run)
+                   and (not args.dialogue or raw.get("dialogue_id") == args.dialogue)]
+    if args.dialogue:
+        return _call_list(records, args.json)
     summary = summarise(records)
     if args.json:
         print_json(summary)
         return 0
     rows = []
-    for scope, groups in (("provider", summary["by_provider"]), ("run", summary["by_run"])):
+    for scope, groups in (("provider", summary["by_provider"]), ("run", summary["by_run"]),
+                          ("purpose", summary["by_purpose"])):
         for key, g in groups.items():
             errors = ", ".join(f"{k} {v}" for k, v in g["errors_by_kind"].items()) or "-"
-            rows.append((scope, key, g["calls"], g["cached"], g["retries"], g["tokens_in"], g["tokens_out"],
+            rows.append((scope, key, g["calls"], g["cached"], g["retries"], g["repairs"], g["tokens_in"], g["tokens_out"],
                          f"{g['cost']:.4f} {g['currency']}".strip(), _fmt(g["latency_p50_s"]), _fmt(g["latency_p95_s"]), errors))
     t = summary["total"]
-    rows.append(("total", "", t["calls"], t["cached"], t["retries"], t["tokens_in"], t["tokens_out"],
+    rows.append(("total", "", t["calls"], t["cached"], t["retries"], t["repairs"], t["tokens_in"], t["tokens_out"],
                  f"{t['cost']:.4f} {t['currency']}".strip(), _fmt(t["latency_p50_s"]), _fmt(t["latency_p95_s"]),
                  ", ".join(f"{k} {v}" for k, v in t["errors_by_kind"].items()) or "-"))
-    print_table(["BY", "NAME", "CALLS", "CACHED", "RETRIES", "TOK IN", "TOK OUT", "COST", "P50 S", "P95 S", "ERRORS"], rows)
+    print_table(["BY", "NAME", "CALLS", "CACHED", "RETRIES", "REPAIRS", "TOK IN", "TOK OUT", "COST", "P50 S", "P95 S",
+                 "ERRORS"], rows)
     return 0

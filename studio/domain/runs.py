@@ -65,6 +65,7 @@ class CallRecord(Model):
     dialogue_id: str | None = None
     turn_index: int | None = None
     role: str = ""
+    purpose: str = Field(default="", description="Why it was asked: first answer, repair, judge, student, expand…")
     provider: str
     model: str
     request_hash: str = ""

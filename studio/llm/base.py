@@ -68,6 +68,7 @@ class ChatResult:
     first_token_s: float | None = None
     model: str = ""
     cached: bool = False
+    call_id: str | None = None  # the ledger row of the call that produced it (set by LLMClient)
 
 
 @dataclass

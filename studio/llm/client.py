@@ -25,6 +25,7 @@ class CallContext:
     dialogue_id: str | None = None
     turn_index: int | None = None
     role: str = ""
+    purpose: str = ""  # the ledger's mark: "first answer", "repair", "judge", "student", "expand"…
 
 
 @dataclass
@@ -84,8 +85,10 @@ class LLMClient:
         if self.store is None:
             return
         record = CallRecord(run_id=ctx.run_id, dialogue_id=ctx.dialogue_id, turn_index=ctx.turn_index, role=ctx.role,
-                            provider=self.provider.name, model=self.provider.model, request_hash=key, attempts=attempts)
+                            purpose=ctx.purpose, provider=self.provider.name, model=self.provider.model,
+                            request_hash=key, attempts=attempts)
         if result is not None:
+            result.call_id = record.id
             record.outcome = "cached" if result.cached else "ok"
             record.tokens_in, record.tokens_out = result.usage.tokens_in, result.usage.tokens_out
             record.latency_s = result.latency_s

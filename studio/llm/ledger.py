@@ -28,6 +28,7 @@ def _group(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "errors_by_kind": dict(sorted(errors.items())),
         "attempts": sum(c.get("attempts", 1) for c in calls),
         "retries": sum(max(0, c.get("attempts", 1) - 1) for c in calls),
+        "repairs": sum(1 for c in calls if c.get("purpose") == "repair"),
         "tokens_in": sum(c["tokens_in"] for c in calls),
         "tokens_out": sum(c["tokens_out"] for c in calls),
         "cost": round(sum(c["cost"] for c in calls), 6),
@@ -38,15 +39,22 @@ def _group(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """``{"total": …, "by_provider": {name: …}, "by_run": {run_id: …}}`` from raw call records."""
+    """``{"total": …, "by_provider": {…}, "by_run": {…}, "by_purpose": {…}}`` from raw call records.
+
+    A call's purpose is the mark its caller gave it: "first answer" and "repair" for teacher turns,
+    "judge", "student", "translate", "rewrite", "expand", "regenerate", … ("(unmarked)" for older rows).
+    """
     calls = list(records)
     by_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_purpose: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in calls:
         by_provider[c["provider"]].append(c)
         by_run[c.get("run_id") or "(none)"].append(c)
+        by_purpose[c.get("purpose") or "(unmarked)"].append(c)
     return {
         "total": _group(calls),
         "by_provider": {k: _group(v) for k, v in sorted(by_provider.items())},
         "by_run": {k: _group(v) for k, v in sorted(by_run.items())},
+        "by_purpose": {k: _group(v) for k, v in sorted(by_purpose.items())},
     }

@@ -176,12 +176,19 @@ def recheck(d: Dialogue, index: int, raw: str) -> TeacherTurn:
                                   "parse_error": None if parsed else "; ".join(check.parsed.problems) or "keys missing"})
 
 
-def edit_answer(store: Store, key: str, raw: str, author: str, note: str = "edited") -> TeacherTurn:
-    """Replace a teacher answer; the edit history keeps who, when, before and after."""
+def edit_answer(store: Store, key: str, raw: str, author: str, note: str = "edited",
+                call_id: str | None = None) -> TeacherTurn:
+    """Replace a teacher answer; the edit history keeps who, when, before and after.
+
+    ``call_id`` is the ledger row of a regenerated answer; a hand edit keeps the call it was edited from.
+    """
     with store.atomic():
         d, index, old = _load(store, key)
         new = recheck(d, index, raw)
         new.edits = [*old.edits, Edit(author=author, field="raw", before=old.raw, after=raw, note=note)]
+        new.call_id = call_id or old.call_id
+        new.repair_call_ids = [c for c in (*old.repair_call_ids, old.call_id) if c and c != new.call_id] \
+            if call_id else list(old.repair_call_ids)
         d.turns[index] = new
         d.updated = utcnow()
         store.dialogues.put(d)
@@ -238,8 +245,9 @@ async def regenerate(store: Store, client, prompts, key: str, author: str):  # t
         prompt = render_repair_prompt(prompts, prompt, turn.raw, turn.checks)
     request = ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.5,
                           variant=f"regenerate:{key}:{len(turn.edits)}")
-    text = ""
-    async for event in client.stream(request, CallContext(d.run_id, d.id, index, "teacher"), use_cache=False):
+    text, call_id = "", None
+    ctx = CallContext(d.run_id, d.id, index, "teacher", purpose="regenerate")
+    async for event in client.stream(request, ctx, use_cache=False):
         if isinstance(event, Restart):
             text = ""
             yield event
@@ -247,5 +255,5 @@ async def regenerate(store: Store, client, prompts, key: str, author: str):  # t
             text += event.text
             yield event
         elif isinstance(event, ChatResult):
-            text = event.text
-    yield edit_answer(store, key, text, author, note="regenerated")
+            text, call_id = event.text, event.call_id
+    yield edit_answer(store, key, text, author, note="regenerated", call_id=call_id)

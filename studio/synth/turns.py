@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Callable
@@ -43,7 +44,7 @@ class Tally:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
-    repairs: int = 0
+    repairs: int = 0  # repair requests made (each one a ledger row marked "repair")
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -59,9 +60,12 @@ class TurnMaker:
     budget_check: object = None  # Callable[[], None], raises when the budget is spent
     on_text: Callable[[str, str], None] | None = None  # (role, text so far): stream answers as they come
 
-    async def _ask(self, client: LLMClient, prompt: str, ctx: CallContext, variant: str, *, json_mode: bool = False) -> str:
+    async def _ask(self, client: LLMClient, prompt: str, ctx: CallContext, variant: str, *, json_mode: bool = False,
+                   purpose: str = "student") -> ChatResult:
+        """One call, marked in the ledger with ``purpose``; the result carries its ledger id (``call_id``)."""
         if self.budget_check:
             self.budget_check()  # type: ignore[operator]
+        ctx = dataclasses.replace(ctx, purpose=purpose)
         request = ChatRequest([Message("user", prompt)], json_mode=json_mode, variant=variant,
                               temperature=0.7 if not json_mode else 0.3)
         if self.on_text is None:
@@ -73,7 +77,7 @@ class TurnMaker:
         self.tally.tokens_out += result.usage.tokens_out
         if not result.cached:
             self.tally.cost += client.price.cost(result.usage.tokens_in, result.usage.tokens_out)
-        return result.text
+        return result
 
     async def _streamed(self, client: LLMClient, request: ChatRequest, ctx: CallContext) -> ChatResult:
         assert self.on_text is not None
@@ -90,17 +94,21 @@ class TurnMaker:
         rng = random.Random(f"{self.config.seed}:{variant}")
         injection: Injection | None = None
         off_topic = False
+        call_id: str | None = None  # the call whose answer became the student's utterance
 
         async def answer(name: str, about: str = topic.text, tag: str = "") -> str:
-            text = await self._ask(self.student, self.prompts.render(name, topic=about, chat=chat), ctx, variant + tag)
-            return clean_utterance(text)
+            nonlocal call_id
+            result = await self._ask(self.student, self.prompts.render(name, topic=about, chat=chat), ctx, variant + tag)
+            call_id = result.call_id
+            return clean_utterance(result.text)
 
         if fault == FaultKind.SHORT:
             text = await answer("student_short")
         elif fault == FaultKind.CHINESE and self.config.chinese == "translate":
             english = await answer("student_normal")
-            text = clean_utterance(await self._ask(self.student, self.prompts.render("translate_chinese", utterance=english),
-                                                   ctx, variant + ":zh"))
+            translated = await self._ask(self.student, self.prompts.render("translate_chinese", utterance=english),
+                                         ctx, variant + ":zh", purpose="translate")
+            text, call_id = clean_utterance(translated.text), translated.call_id
             injection = Injection(original=english, method="chinese.translate")
         elif fault == FaultKind.CHINESE:
             text = await answer("student_chinese")
@@ -115,44 +123,55 @@ class TurnMaker:
         else:
             text = await answer("student_normal")
             if fault in (FaultKind.SPELLING, FaultKind.GRAMMAR):
-                text, injection = await self._corrupt(text, fault, rng, ctx, variant)
+                text, injection, rewrite_id = await self._corrupt(text, fault, rng, ctx, variant)
+                call_id = rewrite_id or call_id
         if not text:
             raise TurnFailed("the student model gave an empty answer")
         seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
-        return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection, call_id=None)
+        return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection, call_id=call_id)
 
     async def _corrupt(self, text: str, fault: FaultKind, rng: random.Random, ctx: CallContext,
-                       variant: str) -> tuple[str, Injection]:
+                       variant: str) -> tuple[str, Injection, str | None]:
+        """The utterance made wrong, how, and the id of the rewrite call when a model did it."""
         kind = "spelling" if fault == FaultKind.SPELLING else "grammar"
         if self.config.rewrite == "llm":
-            out = await self._ask(self.student, self.prompts.render(f"rewrite_{kind}", utterance=text), ctx, variant + ":rw")
-            wrong, fixes = read_rewrite(out)
+            out = await self._ask(self.student, self.prompts.render(f"rewrite_{kind}", utterance=text), ctx,
+                                  variant + ":rw", purpose="rewrite")
+            wrong, fixes = read_rewrite(out.text)
             if wrong and fixes:
-                return wrong, Injection(original=text, corrections=fixes, method=f"{kind}.llm")
+                return wrong, Injection(original=text, corrections=fixes, method=f"{kind}.llm"), out.call_id
         wrong, corrections = inject_spelling(text, rng) if kind == "spelling" else inject_grammar(text, rng)
-        return wrong, Injection(original=text, corrections=[(c.wrong, c.right) for c in corrections], method=f"{kind}.injector")
+        return (wrong, Injection(original=text, corrections=[(c.wrong, c.right) for c in corrections],
+                                 method=f"{kind}.injector"), None)
 
     # -- teacher --------------------------------------------------------------------------------
     async def teacher_turn(self, d: Dialogue, topic: Topic, ctx: CallContext, variant: str) -> TeacherTurn:
         turn = context_at(d, topic, len(d.turns))
         prompt = render_teacher_prompt(self.prompts, turn)
-        best: tuple[str, TurnCheck, list[CheckResult]] | None = None
+        best: tuple[str, TurnCheck, list[CheckResult], str | None] | None = None
+        call_ids: list[str | None] = []
         attempts = 0
         current = prompt
         for attempt in range(self.config.repairs + 1):
             attempts = attempt + 1
-            raw = await self._ask(self.teacher, current, ctx, f"{variant}:{attempt}", json_mode=True)
+            if attempt:
+                self.tally.repairs += 1  # counted as it is sent, so the count matches the ledger's "repair" rows
+            result = await self._ask(self.teacher, current, ctx, f"{variant}:{attempt}", json_mode=True,
+                                     purpose="repair" if attempt else "first answer")
+            call_ids.append(result.call_id)
+            raw = result.text
             check, results = judge_answer(raw, turn.kind, turn.student)
             if best is None or _errors(results) < _errors(best[2]):
-                best = (raw, check, results)
+                best = (raw, check, results, result.call_id)
             if not _errors(results):
                 break
-            self.tally.repairs += 1
             current = render_repair_prompt(self.prompts, prompt, raw, results)
         assert best is not None
-        raw, check, results = best
+        raw, check, results, kept = best
         parsed = reply_of(check.parsed.obj, turn.kind)
+        others = [c for c in call_ids if c is not None and c != kept]
         return TeacherTurn(kind=turn.kind, raw=raw, parsed=parsed, checks=results, attempts=attempts,
+                           call_id=kept, repair_call_ids=others,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
 
 
