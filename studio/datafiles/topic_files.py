@@ -1,4 +1,7 @@
-"""Topic files: plain text (one per line), JSONL with a ``topic`` field, CSV/TSV with a ``topic`` column."""
+"""Topic files: plain text (one per line), JSONL with a ``topic`` field, CSV/TSV with a ``topic`` column.
+
+Optional: ``title`` (English), ``name_zh`` (a short Chinese name) and ``tags``, as fields or columns.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class TopicRow:
     text: str
     title: str = ""
     tags: list[str] = field(default_factory=list)
+    name_zh: str = ""
 
 
 def file_kind(path: Path) -> str:
@@ -54,10 +58,14 @@ def _jsonl(path: Path) -> list[TopicRow]:
         topic = obj.get("topic")
         if not isinstance(topic, str) or not topic.strip():
             raise InputError(path, number, "missing field 'topic' (a non-empty string)")
-        title = obj.get("title") or ""
-        if not isinstance(title, str):
-            raise InputError(path, number, "field 'title' must be a string")
-        rows.append(TopicRow(number, topic.strip(), title.strip(), _tags(obj.get("tags"), path, number)))
+        names = {}
+        for key in ("title", "name_zh"):
+            value = obj.get(key) or ""
+            if not isinstance(value, str):
+                raise InputError(path, number, f"field '{key}' must be a string")
+            names[key] = value.strip()
+        rows.append(TopicRow(number, topic.strip(), names["title"], _tags(obj.get("tags"), path, number),
+                             names["name_zh"]))
     return rows
 
 
@@ -83,7 +91,8 @@ def _table(path: Path, delimiter: str) -> list[TopicRow]:
             topic = cells["topic"].strip()
             if not topic:
                 raise InputError(path, number, "empty 'topic' cell")
-            rows.append(TopicRow(number, topic, cells.get("title", "").strip(), _tags(cells.get("tags"), path, number)))
+            rows.append(TopicRow(number, topic, cells.get("title", "").strip(), _tags(cells.get("tags"), path, number),
+                                 cells.get("name_zh", "").strip()))
     except csv.Error as exc:
         raise InputError(path, numbers[min(reader.line_num, len(numbers)) - 1] if numbers else None, f"bad CSV: {exc}") from None
     if header is None:
@@ -111,14 +120,14 @@ def write_topic_file(path: Path, topics: list[Topic]) -> None:
     out = io.StringIO()
     if kind == "jsonl":
         for t in topics:
-            record = {"topic": t.text, "title": t.title, "tags": t.tags, "id": t.id,
-                      "source": t.source.value, "enabled": t.enabled}
+            record = {"topic": t.text, "title": t.title, "name_zh": t.name_zh, "tags": t.tags, "id": t.id,
+                      "source": t.source.value, "enabled": t.enabled, "parent_ids": t.parent_ids}
             out.write(orjson.dumps(record).decode() + "\n")
     elif kind in ("csv", "tsv"):
         writer = csv.writer(out, delimiter="," if kind == "csv" else "\t", lineterminator="\n")
-        writer.writerow(["title", "tags", "topic"])
+        writer.writerow(["title", "name_zh", "tags", "topic"])
         for t in topics:
-            writer.writerow([t.title, ",".join(t.tags), t.text])
+            writer.writerow([t.title, t.name_zh, ",".join(t.tags), t.text])
     else:
         for t in topics:
             out.write(" ".join(t.text.split()) + "\n")

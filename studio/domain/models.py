@@ -61,8 +61,14 @@ class RejectedTopic(Model):
     nearest_id: str | None = None
     nearest_text: CleanStr = ""
     similarity: float = 0.0
+    measure: str = Field(default="", description="Which score found the nearest topic: same text, edit or paraphrase")
     reason: str = "near-duplicate"
+    title: CleanStr = ""
+    name_zh: CleanStr = ""
+    parent_ids: list[str] = Field(default_factory=list, description="The pool topics shown when it was proposed")
+    count: int = Field(default=1, ge=1, description="How many times expansion proposed it")
     created: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
 
 
 class TurnKind(StrEnum):
@@ -137,7 +143,8 @@ class TeacherTurn(Model):
     train_weight: Literal[0, 1] = 1
     attempts: int = 1
     call_id: str | None = None
-    repair_call_ids: list[str] = Field(default_factory=list, description="Ledger ids of the attempts before the kept answer")
+    repair_call_ids: list[str] = Field(default_factory=list,
+                                       description="Ledger ids of this turn's other attempts (answers not kept)")
     source_key: str | None = Field(default=None, description="Hash of the imported prompt and response")
     created: datetime = Field(default_factory=utcnow)
 

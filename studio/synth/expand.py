@@ -1,69 +1,62 @@
-"""Topic expansion by self-instruct, turning away near-duplicates by character n-gram similarity."""
+"""Topic expansion by self-instruct: candidates pass the one near-duplicate guard, and arrive titled.
+
+The prompt asks for ``场景描述｜简短中文名｜English title`` lines; a candidate the guard refuses is kept
+in ``rejected`` once (a candidate proposed again raises its count), with its titles and the pool topics
+it was proposed from, so accepting it later loses nothing.
+"""
 
 from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from studio.domain import RejectedTopic, Topic, TopicSource
+from studio.domain import RejectedTopic, Topic, TopicSource, utcnow
 from studio.domain.text import cjk_share
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.store import Store
-from studio.synth.topics import normalise
+from studio.synth.topic_guard import DEFAULT_THRESHOLD, TopicGuard, fold
+from studio.synth.topics import guard_of, normalise
 from studio.turn.prompts import Prompts
 
-_STRIP = re.compile(r"[\s，。、,.!！?？；;：:\"'“”‘’（）()《》]")
 _NUMBERING = re.compile(r"^\s*(\d+[.、)）]|[-*•]|[（(]\d+[)）])\s*")
+_QUOTES = "\"'“”‘’"
 
 
-def grams(text: str) -> frozenset[str]:
-    """Character bigrams of the text without punctuation or spaces."""
-    core = _STRIP.sub("", text)
-    return frozenset(core[i : i + 2] for i in range(len(core) - 1)) or frozenset([core])
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    name_zh: str = ""
+    title: str = ""
 
 
-def dice(a: frozenset[str], b: frozenset[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+def _names(parts: list[str]) -> tuple[str, str]:
+    """(Chinese name, English title) from the fields after the scenario, whichever order they come in."""
+    name_zh = title = ""
+    for part in parts:
+        part = part.strip().strip(_QUOTES).strip()
+        if not part:
+            continue
+        if cjk_share(part) >= 0.5 and not name_zh:
+            name_zh = part
+        elif cjk_share(part) < 0.5 and not title:
+            title = part
+    return name_zh, title
 
 
-class TopicIndex:
-    """Nearest neighbour by bigram Dice similarity, through an inverted index."""
-
-    def __init__(self) -> None:
-        self.grams: dict[str, frozenset[str]] = {}
-        self.texts: dict[str, str] = {}
-        self.postings: dict[str, set[str]] = defaultdict(set)
-
-    def add(self, key: str, text: str) -> None:
-        g = grams(text)
-        self.grams[key], self.texts[key] = g, text
-        for gram in g:
-            self.postings[gram].add(key)
-
-    def nearest(self, text: str) -> tuple[str | None, float]:
-        g = grams(text)
-        shared: dict[str, int] = defaultdict(int)
-        for gram in g:
-            for key in self.postings.get(gram, ()):
-                shared[key] += 1
-        best, score = None, 0.0
-        for key, n in shared.items():
-            s = 2 * n / (len(g) + len(self.grams[key]))
-            if s > score:
-                best, score = key, s
-        return best, score
-
-
-def candidates(text: str) -> list[str]:
+def candidates(text: str) -> list[Candidate]:
+    """One candidate a line: ``scenario｜中文名｜English title`` (the names may be missing)."""
     out = []
     for line in text.splitlines():
-        line = normalise(_NUMBERING.sub("", line)).strip("\"'“”")
-        if line and not line.startswith("["):
-            out.append(line)
+        line = normalise(_NUMBERING.sub("", line))
+        if not line or line.startswith("["):
+            continue
+        fields = re.split(r"\s*[｜|]\s*", line)
+        scenario = fields[0].strip().strip(_QUOTES).strip()
+        if scenario:
+            out.append(Candidate(scenario, *_names(fields[1:])))
     return out
 
 
@@ -75,7 +68,25 @@ class ExpandReport:
     note: str | None = None
 
 
-async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, threshold: float = 0.6,
+def _remember(store: Store, rejected: list[RejectedTopic]) -> list[RejectedTopic]:
+    """Rejected candidates merged into the stored ones: a repeat raises the count of the row it repeats."""
+    known = {fold(r.text): r for r in store.rejected.all()}
+    out: dict[str, RejectedTopic] = {}
+    for r in rejected:
+        key = fold(r.text)
+        prior = out.get(key) or known.get(key)
+        if prior is None:
+            out[key] = r
+        else:
+            out[key] = prior.model_copy(update={"count": prior.count + 1, "last_seen": utcnow(),
+                                                "similarity": r.similarity, "nearest_id": r.nearest_id,
+                                                "nearest_text": r.nearest_text, "measure": r.measure,
+                                                "title": prior.title or r.title, "name_zh": prior.name_zh or r.name_zh,
+                                                "parent_ids": prior.parent_ids or r.parent_ids})
+    return list(out.values())
+
+
+async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, threshold: float = DEFAULT_THRESHOLD,
                  examples: int = 3, batch: int = 10, seed: int = 0, max_rounds: int | None = None,
                  on_round: Callable[[ExpandReport], None] | None = None) -> ExpandReport:
     """Self-instruct rounds until ``n`` new topics are accepted (or the rounds run out)."""
@@ -86,37 +97,39 @@ async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, t
     pool = [t for t in store.topics if t.enabled] or store.topics.all()
     if not pool:
         raise ValueError("the topic pool is empty: add or import a few seed topics first")
-    index = TopicIndex()
-    for t in store.topics:
-        index.add(t.id, t.text)
+    guard: TopicGuard = guard_of(store, threshold=threshold)
     rng = random.Random(seed)
     report = ExpandReport()
     limit = max_rounds if max_rounds is not None else 5 + 3 * (n + batch - 1) // batch
     while len(report.accepted) < n and report.rounds < limit:
         report.rounds += 1
         shots = rng.sample(pool, min(examples, len(pool)))
+        parents = [t.id for t in shots]
         prompt = prompts.render("expand_topics", n=min(batch, n - len(report.accepted) + 2),
                                 examples="\n".join(t.text for t in shots))
         result = await client.chat(ChatRequest([Message("user", prompt)], temperature=1.0, variant=f"{seed}:{report.rounds}"),
-                                   CallContext(role="expand"))
+                                   CallContext(role="expand", purpose="expand"))
         accepted, rejected = [], []
-        for text in candidates(result.text):
+        for c in candidates(result.text):
             if len(report.accepted) + len(accepted) >= n:
                 break
-            if cjk_share(text) < 0.5 or len(text) < 8:
-                rejected.append(RejectedTopic(text=text, reason="not a Chinese scenario sentence"))
+            if cjk_share(c.text) < 0.5 or len(c.text) < 8:
+                rejected.append(RejectedTopic(text=c.text, reason="not a Chinese scenario sentence", title=c.title,
+                                              name_zh=c.name_zh, parent_ids=parents))
                 continue
-            near, score = index.nearest(text)
-            if near is not None and score >= threshold:
-                rejected.append(RejectedTopic(text=text, nearest_id=near if not near.startswith("new:") else None,
-                                              nearest_text=index.texts[near], similarity=round(score, 3)))
+            match = guard.check(c.text)
+            if match is not None:
+                rejected.append(RejectedTopic(text=c.text, nearest_id=match.id, nearest_text=match.text,
+                                              similarity=match.score, measure=match.measure, title=c.title,
+                                              name_zh=c.name_zh, parent_ids=parents))
                 continue
-            topic = Topic(text=text, source=TopicSource.EXPANDED, parent_ids=[t.id for t in shots])
-            index.add(topic.id, text)
+            topic = Topic(text=c.text, title=c.title, name_zh=c.name_zh, source=TopicSource.EXPANDED,
+                          parent_ids=parents)
+            guard.add(topic.id, c.text)
             accepted.append(topic)
         with store.atomic():
             store.topics.put_many(accepted)
-            store.rejected.put_many(rejected)
+            store.rejected.put_many(_remember(store, rejected))
         report.accepted += accepted
         report.rejected += rejected
         if on_round:

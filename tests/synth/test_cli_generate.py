@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 
 def test_generate_json_summary_and_runs(ready_cli) -> None:
     summary = ready_cli.json("generate", "--dialogues", "12", "--seed", "3")
@@ -41,10 +39,19 @@ def test_expand_and_rejected(ready_cli) -> None:
     result = ready_cli.json("topics", "expand", "--n", "15", "--seed", "2")
     assert len(result["accepted"]) == 15 and result["note"] is None
     assert all(t["source"] == "expanded" and len(t["parent_ids"]) == 3 for t in result["accepted"])
+    assert all(t["title"] and t["name_zh"] for t in result["accepted"])  # titled in both languages
     code, out, _ = ready_cli("topics", "rejected")
     assert code == 0 and "turned away" in out
     rejected = ready_cli.json("topics", "rejected")["rejected"]
     assert all(r["similarity"] >= 0.6 and r["nearest_text"] for r in rejected if r["reason"] == "near-duplicate")
+    ready_cli.json("topics", "expand", "--n", "15", "--seed", "2")  # the same rounds again: the same candidates
+    again = ready_cli.json("topics", "rejected")["rejected"]
+    texts = [r["text"] for r in again]
+    assert len(texts) == len(set(texts)) and any(r["count"] > 1 for r in again)
+    keep = again[0]
+    accepted = ready_cli.json("topics", "accept", keep["id"])
+    assert accepted["text"] == keep["text"] and accepted["parent_ids"] == keep["parent_ids"]
+    assert accepted["title"] == keep["title"]
 
 
 def test_expansion_that_cannot_finish_says_why(ready_cli) -> None:
@@ -53,10 +60,29 @@ def test_expansion_that_cannot_finish_says_why(ready_cli) -> None:
 
 
 def test_expanded_topics_are_not_near_duplicates(ready_cli) -> None:
-    from studio.synth.expand import dice, grams
+    from studio.synth.topic_guard import TopicGuard
 
     ready_cli.json("topics", "expand", "--n", "40", "--seed", "5")
     topics = [t["text"] for t in ready_cli.json("topics", "list")["topics"]]
-    g = [grams(t) for t in topics]
-    worst = max(dice(g[i], g[j]) for i in range(len(g)) for j in range(i + 1, len(g)))
-    assert worst < 0.6, json.dumps(worst)
+    guard = TopicGuard()
+    for i, text in enumerate(topics):
+        assert guard.check(text) is None, text
+        guard.add(str(i), text)
+
+
+def test_every_way_in_refuses_a_near_copy(ready_cli, tmp_path) -> None:
+    topic = ready_cli.json("topics", "list")["topics"][0]
+    near = topic["text"].replace("，", ",").replace("。", ".")
+    code, _, err = ready_cli("topics", "add", near)
+    assert code == 1 and topic["id"] in err and "same text" in err
+    edited = topic["text"][:-2] + "吧。"
+    code, _, err = ready_cli("topics", "add", edited)
+    assert code == 1 and topic["id"] in err and "--force" in err
+    assert ready_cli.json("topics", "add", edited, "--force")["text"] == edited
+    other = ready_cli.json("topics", "list")["topics"][1]
+    code, _, err = ready_cli("topics", "edit", other["id"], "--text", near)
+    assert code == 1 and topic["id"] in err
+    path = tmp_path / "more.txt"
+    path.write_text(near + "\n", encoding="utf-8")
+    result = ready_cli.json("topics", "import", str(path))
+    assert result["added"] == [] and result["duplicates"][0]["nearest_id"] == topic["id"]

@@ -30,24 +30,29 @@ def test_tutorial_topics_import_as_text(store) -> None:
 
 
 def test_text_with_bom_blank_lines_and_duplicates(store, tmp_path) -> None:
-    add_topic(store, "已有的话题")
-    path = write(tmp_path, "t.txt", "\ufeff第一个话题\n\n  \n已有的话题\n第二个话题\r\n第一个话题\n")
+    add_topic(store, "两位同学在食堂讨论今天的午饭。")
+    path = write(tmp_path, "t.txt", "\ufeff你和父母商量暑假去海边旅行。\n\n  \n两位同学在食堂讨论今天的午饭.\n"
+                 "学校篮球队招新，你想去参加选拔。\r\n你和父母商量暑假去海边旅行\n")
     report = import_topics(store, path)
-    assert [t.text for t in report.added] == ["第一个话题", "第二个话题"]
-    assert report.duplicates == [(4, "已有的话题"), (6, "第一个话题")]
+    assert [t.text for t in report.added] == ["你和父母商量暑假去海边旅行。", "学校篮球队招新，你想去参加选拔。"]
+    assert [(r.line, r.text, r.match.text) for r in report.duplicates] == [
+        (4, "两位同学在食堂讨论今天的午饭.", "两位同学在食堂讨论今天的午饭。"),
+        (6, "你和父母商量暑假去海边旅行", "你和父母商量暑假去海边旅行。"),
+    ]
     assert store.topics.count() == 3
 
 
-def test_jsonl_with_title_and_tags(store, tmp_path) -> None:
-    path = write(tmp_path, "t.jsonl", '{"topic": "话题一", "title": "One", "tags": ["a", "b"]}\n\n{"topic": "话题二", "tags": "x, y"}\n')
+def test_jsonl_with_titles_and_tags(store, tmp_path) -> None:
+    path = write(tmp_path, "t.jsonl", '{"topic": "你在超市向店员询问牛奶的价格。", "title": "One", "name_zh": "买牛奶", '
+                 '"tags": ["a", "b"]}\n\n{"topic": "两位同学讨论周末去看电影。", "tags": "x, y"}\n')
     report = import_topics(store, path)
-    assert [(t.title, t.tags) for t in report.added] == [("One", ["a", "b"]), ("", ["x", "y"])]
+    assert [(t.title, t.name_zh, t.tags) for t in report.added] == [("One", "买牛奶", ["a", "b"]), ("", "", ["x", "y"])]
 
 
 def test_csv_with_topic_column(store, tmp_path) -> None:
-    path = write(tmp_path, "t.csv", 'title,topic\nPark,"在公园里, 两位朋友聊天"\n,话题二\n')
+    path = write(tmp_path, "t.csv", 'title,name_zh,topic\nPark,公园,"在公园里, 两位朋友聊天"\n,,你和老师讨论作文的修改。\n')
     report = import_topics(store, path)
-    assert [t.text for t in report.added] == ["在公园里, 两位朋友聊天", "话题二"]
+    assert [(t.text, t.name_zh) for t in report.added] == [("在公园里, 两位朋友聊天", "公园"), ("你和老师讨论作文的修改。", "")]
 
 
 @pytest.mark.parametrize(
@@ -85,6 +90,7 @@ def test_export_then_import_round_trips(store, tmp_path, suffix) -> None:
         assert sorted(t.text for t in report.added) == sorted(t.text for t in store.topics)
         if suffix != ".txt":
             assert sorted(t.title for t in report.added) == sorted(t.title for t in store.topics)
+            assert sorted(t.name_zh for t in report.added) == sorted(t.name_zh for t in store.topics)
 
 
 def test_shipped_bank_is_big_and_diverse(store) -> None:
