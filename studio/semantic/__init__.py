@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from studio.semantic.lexicon import chinese_words, content_words
+from studio.semantic.lexicon import chinese_words, compound_pairs, compounds, content_words
 from studio.semantic.vectors import DIM, _normalise, word_matrix
 
 __all__ = ["DIM", "content_words", "embed", "relatedness", "similarity"]
@@ -69,9 +69,11 @@ def similarity(a: str, b: str) -> float:
 def relatedness(text: str, context: Sequence[str]) -> float | None:
     """0..1: how well the content words of ``text`` are matched by ``context``; None if it has none.
 
-    The mean of each content word's best cosine against the context's words, so one strongly
-    related word ("basketball" in a basketball dialogue) counts, and a text whose words all land
-    elsewhere ("Minecraft", "video game") scores low.
+    Each content word's best cosine against the context's words; the score is the mean of the
+    better half blended with the mean of all, so one strongly related word ("basketball" in a
+    basketball dialogue) counts, and a text whose words all land elsewhere scores low. A word that
+    matches only through a compound of another sense ("video game" against a dialogue whose
+    "game" is a "basketball game") counts as its modifier's match, not as the same word.
     """
     words = content_words(text)
     if not words:
@@ -82,7 +84,16 @@ def relatedness(text: str, context: Sequence[str]) -> float | None:
             ctx.setdefault(w, None)
     if not ctx:
         return None
-    scores = _align(word_matrix(words), word_matrix(tuple(ctx)))
+    ctx_words = tuple(ctx)
+    ctx_matrix = word_matrix(ctx_words)
+    scores = _align(word_matrix(words), ctx_matrix)
+    modifiers = compounds(context)
+    index = {w: i for i, w in enumerate(words)}
+    for modifier, head in compound_pairs(text):
+        seen = modifiers.get(head)
+        if head in index and seen and modifier not in seen:
+            others = word_matrix(tuple(seen))
+            scores[index[head]] = min(scores[index[head]], float((word_matrix((modifier,)) @ others.T).max()))
     top = np.sort(scores)[::-1]
     k = max(1, (len(top) + 1) // 2)
     return float(min(1.0, max(0.0, 0.5 * top[:k].mean() + 0.5 * top.mean())))

@@ -35,6 +35,7 @@ isn't aren't wasn't weren't can't won't couldn't wouldn't shouldn't really actua
 thought know knows knew like likes liked want wants get gets got go goes going went make makes made say says said
 tell told thing things something anything nothing everything one ones lot lots much many kind sort way time
 good great nice fine sure please thank thanks sorry hello hi hey dear mr mrs ms teacher student students
+favourite favorite favourites
 because while during before after until since through between among per via etc today yesterday tomorrow
 now often usually sometimes always day days two three first next last new old big small little
 person people someone somebody another other others together each every s t
@@ -123,3 +124,26 @@ def content_words(text: str) -> tuple[str, ...]:
 def chinese_words(text: str) -> tuple[str, ...]:
     """The Chinese dictionary words of ``text`` (function words left out), for overlap measures."""
     return tuple(w for w in segment(text) if w not in _ZH_STOP)
+
+
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[^\sa-z]")
+
+
+def compound_pairs(text: str) -> list[tuple[str, str]]:
+    """Adjacent English content words, as (modifier, head): "video game", "basketball game"."""
+    tokens = _TOKEN.findall(text.lower().replace("’", "'"))
+    out = []
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        if (a.isalpha() and b.isalpha() and a not in STOPWORDS and b not in STOPWORDS
+                and len(a) > 1 and len(b) > 1):
+            out.append((a, b))
+    return out
+
+
+def compounds(texts: list[str] | tuple[str, ...]) -> dict[str, set[str]]:
+    """head → the modifiers it has anywhere in ``texts`` (English compounds only)."""
+    out: dict[str, set[str]] = {}
+    for t in texts:
+        for a, b in compound_pairs(t):
+            out.setdefault(b, set()).add(a)
+    return out

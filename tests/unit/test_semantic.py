@@ -35,3 +35,14 @@ def test_relatedness_has_no_opinion_on_an_answer_without_content():
     assert semantic.relatedness("Yes, I do.", [BASKETBALL]) is None
     assert semantic.relatedness("The basketball match was exciting", [BASKETBALL]) > \
         semantic.relatedness("My cat is sleeping on my bed now", [BASKETBALL])
+
+
+def test_a_word_shared_through_a_compound_of_another_sense_does_not_make_an_answer_on_topic():
+    from studio.semantic.offtopic import topic_fit
+
+    context = dict(topic=BASKETBALL, title="Reviewing a basketball game",
+                   history=[("teacher", "What did you think of the game last night?")])
+    assert topic_fit("My favourite video game is Minecraft.", **context).off_topic
+    assert not topic_fit("The basketball game was great, we won by ten points.", **context).off_topic
+    assert topic_fit("Yes, I do.", **context).score is None, "nothing to judge is not off topic"
+    assert topic_fit("我喜欢打篮球", **context).score is None, "Chinese is a fault of its own"
