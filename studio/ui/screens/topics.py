@@ -14,9 +14,11 @@ from studio.datafiles.textfile import InputError
 from studio.domain import Topic, TopicSource
 from studio.synth import topics as service
 from studio.synth.review import samples_per_topic
+from studio.synth.topic_guard import NearDuplicate
 from studio.synth.topics import update_topic
 from studio.ui.modals.common import Ask, Confirm
-from studio.ui.modals.forms import ExpandFields, ExpandForm, RejectedReview, TopicFields, TopicForm
+from studio.ui.modals.forms import ExpandFields, ExpandForm, TopicFields, TopicForm
+from studio.ui.modals.rejected import RejectedReview
 from studio.ui.screens.base import Pane
 from studio.ui.widgets.tables import reconcile, setup
 
@@ -127,8 +129,8 @@ class TopicsScreen(Pane):
     def action_add(self) -> None:
         def done(fields: TopicFields | None) -> None:
             if fields:
-                self._write(lambda: service.add_topic(self.store, fields.text, title=fields.title, tags=fields.tags),
-                            "topic added")
+                self.guarded(lambda force: service.add_topic(self.store, fields.text, title=fields.title,
+                                                             tags=fields.tags, force=force), "topic added")
 
         self.app.push_screen(TopicForm("Add a topic"), done)
 
@@ -139,8 +141,8 @@ class TopicsScreen(Pane):
 
         def done(fields: TopicFields | None) -> None:
             if fields:
-                self._write(lambda: update_topic(self.store, topic.id, text=service.normalise(fields.text),
-                                                 title=fields.title, tags=fields.tags), "topic saved")
+                self.guarded(lambda force: update_topic(self.store, topic.id, text=fields.text, title=fields.title,
+                                                        tags=fields.tags, force=force), "topic saved")
 
         self.app.push_screen(TopicForm("Edit the topic", topic.text, topic.title, ", ".join(topic.tags)), done)
 
@@ -232,7 +234,7 @@ class TopicsScreen(Pane):
 
     @work(thread=True, exclusive=True, group="topics-load-rejected", exit_on_error=False)
     def open_rejected(self) -> None:
-        rejected = sorted(self.store.rejected.all(), key=lambda r: -r.similarity)
+        rejected = service.rejected_once(self.store)
         if not rejected:
             self.app.call_from_thread(self.notify, "no rejected candidates yet (run an expansion with x)")
             return
@@ -242,6 +244,29 @@ class TopicsScreen(Pane):
                 self.accept_rejected(rejected_id)
 
         self.app.call_from_thread(self.app.push_screen, RejectedReview(rejected), done)
+
+    @work(thread=True, group="topics-write", exit_on_error=False)
+    def guarded(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
+        """A topic write through the near-duplicate guard: a refusal names the nearest topic and asks whether
+        to keep it anyway (a copy that folds to the same text is refused outright)."""
+        try:
+            change(False)
+        except NearDuplicate as exc:
+            if exc.match.identical:
+                self.app.call_from_thread(self.notify, exc.match.explain(), severity="error", timeout=10)
+                return
+
+            def keep(yes: bool | None) -> None:
+                if yes:
+                    self._write(lambda: change(True), f"{message} (kept as a near-duplicate)")
+
+            self.app.call_from_thread(self.app.push_screen, Confirm(f"{exc.match.explain()}.\nKeep it anyway?", "Keep"),
+                                      keep)
+            return
+        except (ValueError, LookupError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.notify, message, timeout=2)
 
     def accept_rejected(self, rejected_id: str) -> None:
         self._write(lambda: service.accept_rejected(self.store, rejected_id), "accepted as a topic")
