@@ -5,6 +5,10 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Input
+
+from studio.ui.screens.samples import SamplesScreen
+from studio.ui.services import studio_of
 
 LIMIT = 40
 
@@ -14,7 +18,7 @@ class JumpProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         app = self.app
-        store = app.workspace.store  # type: ignore[attr-defined]
+        store = studio_of(app).workspace.store
         matcher = self.matcher(query)
         found = 0
         topics = await self._run(lambda: list(store.topics.raw()))
@@ -42,18 +46,19 @@ class JumpProvider(Provider):
 
         return await asyncio.to_thread(fn)
 
-    def _jump_topic(self, text: str) -> None:
-        self.app.switch_mode("topics")
-        search = self.app.screen.query_one("#topic-search")
-        search.value = text  # type: ignore[attr-defined]
+    async def _jump_topic(self, text: str) -> None:
+        await self.app.switch_mode("topics")
+        self.app.screen.query_one("#topic-search", Input).value = text
 
-    def _jump_samples(self, text: str) -> None:
-        self.app.switch_mode("samples")
-        search = self.app.screen.query_one("#sample-search")
-        search.value = text  # type: ignore[attr-defined]
-
-    def _queue(self) -> None:
-        self.app.switch_mode("samples")
+    async def _jump_samples(self, text: str) -> None:
+        """Show a sample or a run's samples in the Samples pane, whatever its filters were."""
+        await self.app.switch_mode("samples")
         screen = self.app.screen
-        if not getattr(screen, "queue", True):
-            screen.action_queue()  # type: ignore[attr-defined]
+        if isinstance(screen, SamplesScreen):
+            screen.jump(text)
+
+    async def _queue(self) -> None:
+        await self.app.switch_mode("samples")
+        screen = self.app.screen
+        if isinstance(screen, SamplesScreen) and not screen.queue:
+            screen.action_queue()

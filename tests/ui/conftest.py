@@ -9,14 +9,23 @@ from studio.synth.service import execute, prepare
 from tests.workspaces import seeded_workspace
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers finish and the coalesced store refresh land."""
-    for _ in range(rounds):
-        await pilot.pause(0.1)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.45)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.05)
+def quiet(app) -> bool:
+    """Nothing is left to show: no worker running, no store write queued, no pane waiting on a store change."""
+    studio = app.studio
+    return (not any(w.is_running for w in app.workers) and not studio.writes.busy
+            and all(pane.settled for pane in studio.panes))
+
+
+async def settle(pilot, timeout: float = 30.0) -> None:
+    """Wait until the app is quiet twice in a row (a store write's change message lands between the two)."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    calm = 0
+    while calm < 2:
+        assert loop.time() < deadline, "the app never settled"
+        await pilot.pause(0.02)
+        calm = calm + 1 if quiet(app) else 0
 
 
 async def until(pilot, predicate, timeout: float = 30.0) -> None:

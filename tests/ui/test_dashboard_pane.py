@@ -75,7 +75,7 @@ async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
             await settle(pilot)
             fill(app.screen, dialogues="12", teacher="slowsim", student="slowsim", concurrency="2")
             await pilot.press("ctrl+s")
-            control = app.generation
+            control = app.studio.generation
             await until(pilot, lambda: control.last is not None and control.last.completed >= 1)
             assert "run " in app.screen.query_one("#run-panel").render().plain
             await pilot.press("down", "up")  # the UI answers keys while the run goes on
@@ -111,7 +111,7 @@ async def test_bad_form_values_are_named(workspace) -> None:
         app.screen.query_one("#mix").value = "55:40:5"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert any("the mix needs 6 weights" in str(n.message) for n in app._notifications)
+        assert any("give 6 weights" in str(n.message) for n in app._notifications)
         app.screen.query_one("#mix").value = "55:40:5:5:5:5"
         app.screen.query_one("#teacher").value = "nosuch"
         await pilot.press("ctrl+s")

@@ -63,11 +63,12 @@ async def test_form_errors_are_named_and_a_failing_job_says_why(ws) -> None:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        fill(app.screen, base_model="ERNIE-Speed-8K", backend="qianfan", methods="full", rates="6e-5", max_length="4096")
+        fill(app.screen, base_model="ERNIE-Speed-8K", backend="qianfan", methods="full", epochs="2.5", max_length="4096")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert any("learning_rate: Qianfan accepts" in str(n.message) for n in app._notifications)
-        fill(app.screen, rates="3e-5", options="dataset_version=ds-1;base_url=http://127.0.0.1:9")
+        assert any("epochs: Qianfan takes whole epochs" in str(n.message) for n in app._notifications), \
+            [str(n.message) for n in app._notifications]
+        fill(app.screen, epochs="3", options="dataset_version=ds-1;base_url=http://127.0.0.1:9")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: len(ws.store.jobs.all()) == 1)
         await settle(pilot)

@@ -131,7 +131,7 @@ async def test_regenerate_streams_into_the_detail(generated) -> None:
         key = current_key(app)
         before = review.load_sample(generated.store, key)[2]
         await pilot.press("r")
-        await settle(pilot, rounds=5)
+        await settle(pilot)
         after = review.load_sample(generated.store, key)[2]
         assert after.edits[-1].note == "regenerated" and len(after.edits) == len(before.edits) + 1
 

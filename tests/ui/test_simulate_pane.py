@@ -94,7 +94,10 @@ async def test_run_to_end_stop_seat_fork_and_keep(workspace) -> None:
         await pilot.press("g")
         await until(pilot, lambda: sim.finished and idle(app))
         assert len(sim.turns) == 7
-        await pilot.press("N")  # a fresh dialogue on the same settings
+        await pilot.press("N")  # a fresh dialogue on the same settings: this one was not kept, so it asks
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Confirm"
+        await pilot.press("y")
         await settle(pilot)
         sim = app.screen.sim
         await pilot.press("s")

@@ -65,7 +65,7 @@ async def test_expansion_runs_as_a_worker_and_rejected_can_be_accepted(workspace
         await settle(pilot)
         before = workspace.store.topics.count()
         await pilot.press("x", "ctrl+s")
-        await settle(pilot, rounds=5)
+        await settle(pilot)
         status = str(app.screen.query_one("#topics-status", Static).render())
         assert "expansion done: 20 added" in status
         assert workspace.store.topics.count() == before + 20

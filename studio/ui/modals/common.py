@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, Static
+
+from studio.ui.widgets.inputs import focus_now
 
 
 class Confirm(ModalScreen[bool]):
@@ -26,7 +30,7 @@ class Confirm(ModalScreen[bool]):
                 yield Button("Cancel (n)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        focus_now(self.query_one("#yes", Button))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
@@ -36,7 +40,7 @@ class Confirm(ModalScreen[bool]):
 
 
 class Ask(ModalScreen[str | None]):
-    """One line of input; Enter accepts, Escape cancels."""
+    """One line of input; Enter accepts, Escape cancels (asking first when the text was changed)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -47,27 +51,51 @@ class Ask(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="question")
-            yield Input(self.value, placeholder=self.placeholder, id="answer")
-            yield Static("Enter to accept · Escape to cancel", classes="hint")
+            yield Input(self.value, placeholder=self.placeholder, id="answer", classes="line")
+            yield Static("Enter accepts · Escape cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        focus_now(self.query_one(Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        discard_or_keep(self, self.query_one(Input).value != self.value)
+
+
+def discard_or_keep(modal: ModalScreen, changed: bool) -> None:
+    """Close ``modal`` with None; when its work was changed, only after a yes to "Discard?"."""
+    if not changed:
+        modal.dismiss(None)
+        return
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            modal.dismiss(None)
+
+    modal.app.push_screen(Confirm("Discard your changes?", "Discard"), answer)
 
 
 class Help(ModalScreen[None]):
-    """F1 help for the focused part of the screen, and the keys that apply there."""
+    """F1 help for the focused part of the screen, and the keys that apply there, grouped by purpose."""
 
     BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, title: str, text: str, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, text: str, groups: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__()
-        self.title_text, self.text, self.keys = title, text, keys
+        self.title_text, self.text, self.groups = title, text, groups
 
     def compose(self) -> ComposeResult:
-        rows = "\n".join(f"| `{k}` | {d} |" for k, d in self.keys)
-        body = f"# {self.title_text}\n\n{self.text}\n\n| key | action |\n|---|---|\n{rows}\n\n*Escape closes this help.*"
         with VerticalScroll(classes="dialog help"):
-            yield Markdown(body)
+            yield Label(self.title_text, classes="question")
+            if self.text:
+                yield Markdown(self.text)
+            width = max((cell_len(k) for _, keys in self.groups for k, _ in keys), default=4)
+            for name, keys in self.groups:
+                lines = Text(name, style="bold underline")
+                for key, what in keys:
+                    lines.append(f"\n  {key:<{width}}  ", style="bold")
+                    lines.append(what)
+                yield Static(lines, classes="keys")
+            yield Static("Escape closes this help", classes="hint")

@@ -8,9 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 
 from studio.domain import RejectedTopic
+from studio.ui.modals.common import discard_or_keep
+from studio.ui.modals.fields import FieldsForm
+from studio.ui.widgets.inputs import focus_now
 
 
 @dataclass
@@ -20,38 +23,21 @@ class TopicFields:
     tags: list[str]
 
 
-class TopicForm(ModalScreen[TopicFields | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+class TopicForm(FieldsForm):
+    BINDINGS = [Binding("ctrl+s", "submit", "Save")]
+    SUBMIT = "saves"
+    FIELDS = (("text", "topic: the scenario, in Chinese"), ("title", "title: short, in English"),
+              ("tags", "tags: comma-separated"))
 
     def __init__(self, heading: str, text: str = "", title: str = "", tags: str = "") -> None:
-        super().__init__()
-        self.heading, self.values = heading, (text, title, tags)
+        super().__init__({"text": text, "title": title, "tags": tags})
+        self.HEADING = heading
 
-    def compose(self) -> ComposeResult:
-        text, title, tags = self.values
-        with Vertical(classes="dialog"):
-            yield Label(self.heading, classes="question")
-            yield Input(text, placeholder="the scenario, in Chinese", id="text")
-            yield Input(title, placeholder="short English title", id="title")
-            yield Input(tags, placeholder="tags, comma-separated", id="tags")
-            yield Static("Enter on the last field or ctrl+s saves · Escape cancels", classes="hint")
-
-    def action_save(self) -> None:
-        text = self.query_one("#text", Input).value.strip()
-        if not text:
-            self.notify("a topic needs some text", severity="error")
-            return
-        tags = [t.strip() for t in self.query_one("#tags", Input).value.split(",") if t.strip()]
-        self.dismiss(TopicFields(text, self.query_one("#title", Input).value.strip(), tags))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "tags":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def result(self) -> TopicFields:
+        if not self.value("text"):
+            raise ValueError("a topic needs some text")
+        tags = [t.strip() for t in self.value("tags").split(",") if t.strip()]
+        return TopicFields(self.value("text"), self.value("title"), tags)
 
 
 @dataclass
@@ -61,40 +47,24 @@ class ExpandFields:
     threshold: float
 
 
-class ExpandForm(ModalScreen[ExpandFields | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "start", "Start")]
+class ExpandForm(FieldsForm):
+    HEADING = "Expand the topic pool (self-instruct)"
+    FIELDS = (("provider", "provider: profile that writes new topics"), ("count", "new topics: how many"),
+              ("threshold", "near-duplicate threshold: 0-1"))
 
     def __init__(self, provider: str) -> None:
-        super().__init__()
+        super().__init__({"provider": provider, "count": "20", "threshold": "0.6"})
         self.provider = provider
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Expand the topic pool (self-instruct)", classes="question")
-            yield Input(self.provider, placeholder="provider profile", id="provider")
-            yield Input("20", placeholder="how many new topics", id="count")
-            yield Input("0.6", placeholder="near-duplicate threshold (0-1)", id="threshold")
-            yield Static("Enter on the last field or ctrl+s starts · Escape cancels", classes="hint")
-
-    def action_start(self) -> None:
+    def result(self) -> ExpandFields:
         try:
-            count = int(self.query_one("#count", Input).value)
-            threshold = float(self.query_one("#threshold", Input).value)
+            count = int(self.value("count"))
+            threshold = float(self.value("threshold"))
             if count < 1 or not 0 < threshold <= 1:
                 raise ValueError
         except ValueError:
-            self.notify("count must be a whole number ≥ 1 and threshold a number in (0, 1]", severity="error")
-            return
-        self.dismiss(ExpandFields(self.query_one("#provider", Input).value.strip() or self.provider, count, threshold))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "threshold":
-            self.action_start()
-        else:
-            self.focus_next()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            raise ValueError("count must be a whole number ≥ 1 and threshold a number in (0, 1]") from None
+        return ExpandFields(self.value("provider") or self.provider, count, threshold)
 
 
 class RejectedReview(ModalScreen[str | None]):
@@ -117,7 +87,7 @@ class RejectedReview(ModalScreen[str | None]):
         table.add_columns("Sim.", "Candidate", "Nearest topic")
         for r in self.rejected:
             table.add_row(f"{r.similarity:.2f}", r.text, r.nearest_text or r.reason, key=r.id)
-        table.focus()
+        focus_now(table)
 
     def action_accept(self) -> None:
         table = self.query_one(DataTable)
@@ -148,7 +118,7 @@ class AnswerEditor(ModalScreen[str | None]):
             yield Static("", id="live-checks")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        focus_now(self.query_one(TextArea))
         self._show(self.raw)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -164,7 +134,7 @@ class AnswerEditor(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        discard_or_keep(self, self.query_one(TextArea).text != self.raw)
 
 
 class Row(Horizontal):

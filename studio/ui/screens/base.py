@@ -1,19 +1,72 @@
-"""What every pane shares: header, footer, F1 help and the coalesced store-change refresh."""
+"""What every pane shares: the tab bar, footer, F1 help and `?` keys, and the coalesced store-change refresh."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Static
 
+from studio.store import Store
 from studio.ui.modals.common import Help
+from studio.ui.panes import PANES
+from studio.ui.services import Studio, studio_of
+from studio.ui.widgets.tables import cut
+
+NAVIGATION = {"up", "down", "left", "right", "pageup", "pagedown", "home", "end", "tab", "shift+tab"}
+
+
+class PaneTabs(Static):
+    """One line: every pane with the key that opens it, the open one highlighted, then the sub-title."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(id="pane-tabs")
+        self.mode = mode
+
+    def on_mount(self) -> None:
+        self.draw()
+        self.watch(self.app, "sub_title", lambda _: self.draw(), init=False)
+
+    def on_resize(self) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        keys = key_of_action(self.screen)
+        line = Text(" Kouyu Studio ", style="bold")
+        for mode, (_, _, label) in PANES.items():
+            key = keys.get(f"pane.{mode}", "")
+            style = "reverse bold" if mode == self.mode else ""
+            line.append(" ")
+            line.append(f" {key} {label} ".replace("  ", " ") if key else f" {label} ", style=style)
+        room = self.size.width - line.cell_len - 3
+        if room > 12 and self.app.sub_title:
+            line.append("  " + cut(self.app.sub_title, room), style="dim")
+        self.update(line)
+
+
+def keys_of_actions(screen: Screen) -> dict[str, list[str]]:
+    """Binding id -> the keys that run it now (after any keymap from config), as the footer shows them."""
+    out: dict[str, list[str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.id:
+            out.setdefault(binding.id, []).append(screen.app.get_key_display(binding))
+    return out
+
+
+def key_of_action(screen: Screen) -> dict[str, str]:
+    """Binding id -> the first key that runs it now."""
+    return {binding_id: keys[0] for binding_id, keys in keys_of_actions(screen).items()}
 
 
 class Pane(Screen[None]):
     HELP = "This pane."
     TITLE_TEXT = "Pane"
+    MODE = ""
     BINDINGS = [
         Binding("f1", "help", "Help", id="pane.help"),
         Binding("question_mark", "keys", "Keys", show=False, id="pane.keys"),
@@ -26,17 +79,27 @@ class Pane(Screen[None]):
         self._refresh_timer: Timer | None = None
 
     def compose_header(self) -> ComposeResult:
-        yield Header()
+        yield PaneTabs(self.MODE)
 
     def compose_footer(self) -> ComposeResult:
         yield Footer()
 
     @property
-    def store(self):  # type: ignore[no-untyped-def]
-        return self.app.workspace.store  # type: ignore[attr-defined]
+    def studio(self) -> Studio:
+        return studio_of(self.app)
+
+    @property
+    def store(self) -> Store:
+        return self.studio.workspace.store
+
+    @property
+    def settled(self) -> bool:
+        """No store change is waiting to be shown."""
+        return self._refresh_timer is None and not self._changed
 
     def on_mount(self) -> None:
-        self.app.store_changed.subscribe(self, self._on_store_changed)  # type: ignore[attr-defined]
+        self.studio.panes.add(self)
+        self.studio.store_changed.subscribe(self, self._on_store_changed)
 
     def _on_store_changed(self, change: tuple[str, str | None]) -> None:
         self._changed.add(change)
@@ -50,20 +113,42 @@ class Pane(Screen[None]):
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
         """Called at most every REFRESH_DELAY seconds with the (table, id) pairs that changed."""
 
-    def _keys(self) -> list[tuple[str, str]]:
-        seen: list[tuple[str, str]] = []
-        for node in [self.focused, self, self.app]:
-            if node is None:
-                continue
-            for binding in getattr(node, "BINDINGS", []):
-                if isinstance(binding, Binding) and binding.description:
-                    seen.append((binding.key.replace(",", " / "), binding.description))
-        return list(dict.fromkeys(seen))
+    def key_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The keys that work here, by purpose: this pane's own first, then the focused part's, then
+        moving between panes, then the studio's; cursor movement last."""
+        keys = {b: " / ".join(k) for b, k in keys_of_actions(self).items()}
+        groups: list[tuple[str, list[tuple[str, str]]]] = []
+        seen: set[str] = set()
+
+        def rows(bindings: Iterator[Binding]) -> list[tuple[str, str]]:
+            out = []
+            for b in bindings:
+                if not b.description or b.description in seen:
+                    continue
+                first = b.key.split(",")[0]
+                if first in NAVIGATION:
+                    continue
+                seen.add(b.description)
+                shown = keys.get(b.id, "") if b.id else ""
+                out.append((shown or " / ".join(b.key.split(",")), b.description))
+            return out
+
+        own = [b for b in self.BINDINGS if isinstance(b, Binding) and b not in Pane.BINDINGS]
+        groups.append((f"{self.TITLE_TEXT}", rows(iter(own))))
+        focused = self.focused
+        if focused is not None:
+            groups.append((f"{type(focused).__name__} (focused)",
+                           rows(b for b in focused.BINDINGS if isinstance(b, Binding))))
+        app_bindings = [b for b in self.app.BINDINGS if isinstance(b, Binding)]
+        groups.append(("Panes", rows(b for b in app_bindings if (b.id or "").startswith("pane."))))
+        groups.append(("Everywhere", rows(iter([*Pane.BINDINGS,
+                                               *(b for b in app_bindings if not (b.id or "").startswith("pane."))]))))
+        return [(name, found) for name, found in groups if found]
 
     def action_help(self) -> None:
         focused = self.focused
         text = getattr(focused, "HELP", None) or self.HELP
-        self.app.push_screen(Help(self.TITLE_TEXT, text, self._keys()))
+        self.app.push_screen(Help(self.TITLE_TEXT, text, self.key_groups()))
 
     def action_keys(self) -> None:
-        self.app.push_screen(Help(f"{self.TITLE_TEXT}: keys", "Every key that works here.", self._keys()))
+        self.app.push_screen(Help(f"{self.TITLE_TEXT}: keys", "", self.key_groups()))

@@ -29,6 +29,7 @@ from studio.ui.modals.run_forms import (
     mix_text,
 )
 from studio.ui.screens.base import Pane
+from studio.ui.screens.samples import SamplesScreen
 
 KINDS = dashboard.fault_kinds()
 
@@ -39,6 +40,7 @@ plotext_utility.no_duplicates = lambda data: list(dict.fromkeys(data))
 
 class DashboardScreen(Pane):
     TITLE_TEXT = "Dashboard"
+    MODE = "dashboard"
     USES = (VerticalScroll, Horizontal, DataTable, Static, PlotextPlot)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP = ("The dataset at a glance: fault mix (target share vs actual), the turn-position × fault matrix, check "
@@ -96,7 +98,7 @@ class DashboardScreen(Pane):
         table = self.query_one("#checks-table", DataTable)
         table.add_columns("Check", "Pass", "Fail")
         table.border_title = "Enter: failing samples"
-        self.app.run_progress.subscribe(self, self._progress)  # type: ignore[attr-defined]
+        self.studio.run_progress.subscribe(self, self._progress)
         self._progress(None)
         self.load()
 
@@ -124,7 +126,7 @@ class DashboardScreen(Pane):
 
     def _filter_keys(self) -> set[str]:
         """The samples the Samples pane's filter shows (all samples when the pane was never opened)."""
-        keys = self.app.sample_filter_keys()  # type: ignore[attr-defined]
+        keys = self.studio.sample_filter_keys()
         return keys if keys is not None else {r.key for r in review.all_rows(self.store)}
 
     def action_scope(self) -> None:
@@ -229,11 +231,17 @@ class DashboardScreen(Pane):
     @on(DataTable.RowSelected, "#checks-table")
     def _jump(self, event: DataTable.RowSelected) -> None:
         check = event.row_key.value
-        self.app.call_later(self.app.show_failing, check)  # type: ignore[attr-defined]
+        self.app.call_later(self._show_failing, check)
+
+    async def _show_failing(self, check: str) -> None:
+        await self.app.switch_mode("samples")
+        screen = self.app.screen
+        if isinstance(screen, SamplesScreen):
+            screen.show_check(check)
 
     # -- generation runs ------------------------------------------------------------------------------
     def _progress(self, progress: Progress | None) -> None:
-        control = self.app.generation  # type: ignore[attr-defined]
+        control = self.studio.generation
         panel = self.query_one("#run-panel", Static)
         if control.run is None:
             return
@@ -250,7 +258,7 @@ class DashboardScreen(Pane):
                      f"{p.repairs} · {errors} · P pause/resume · S stop")
 
     def action_generate(self) -> None:
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
         values = {"dialogues": "20", "teacher": ws.config.studio.teacher, "student": ws.config.studio.student,
                   "concurrency": "8", "mix": mix_text(ws.config.mix)}
         self.app.push_screen(GenerateForm(values, sorted(ws.config.providers)), self._start)  # type: ignore[arg-type]
@@ -260,13 +268,13 @@ class DashboardScreen(Pane):
             return
         config = RunConfig(dialogues=setup.dialogues, teacher_provider=setup.teacher, student_provider=setup.student,
                            concurrency=setup.concurrency, mix={FaultKind(k): v for k, v in setup.mix.items()})
-        self.app.start_generation(config)  # type: ignore[attr-defined]
+        self.studio.start_generation(config)
 
     def action_pause(self) -> None:
-        self.app.pause_or_resume()  # type: ignore[attr-defined]
+        self.studio.pause_or_resume()
 
     def action_stop_run(self) -> None:
-        self.app.stop_generation()  # type: ignore[attr-defined]
+        self.studio.stop_generation()
 
     def action_export(self) -> None:
         self.app.push_screen(ExportForm({"format": "openai", "split": "0.9", "review": "default"}),
@@ -279,7 +287,7 @@ class DashboardScreen(Pane):
         from studio.export.samples import Filters
         from studio.turn.prompts import Prompts
 
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
 
         def run() -> None:
             opts = ExportOptions(format=setup.format, split=setup.split, filters=Filters(review=setup.review))
@@ -288,4 +296,4 @@ class DashboardScreen(Pane):
                 self.notify, f"snapshot {snap.id}: {report.train} train / {report.eval} eval samples in "
                              f"{ws.exports_dir / snap.id}; train on it from the Jobs pane (5)", timeout=15)
 
-        self.app.write(run)  # type: ignore[attr-defined]
+        self.studio.write(run)

@@ -80,6 +80,7 @@ class JobForm(FieldsForm):
 
 class JobsScreen(Pane):
     TITLE_TEXT = "Jobs"
+    MODE = "jobs"
     USES = (DataTable, PlotextPlot, Static, Horizontal, Vertical)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP = ("Fine-tune jobs and sweeps. The table shows each job's status, progress, ETA and last loss (★ marks a "
@@ -134,7 +135,7 @@ class JobsScreen(Pane):
     @work(thread=True, exclusive=True, group="jobs-queue", exit_on_error=False)
     def tick(self) -> None:
         """Drive the queue (refresh active jobs, start queued ones), then show."""
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
         if any(not j.done for j in ws.store.jobs.all()):
             service.step_queue(ws, parallel=2)
         self.load()
@@ -214,7 +215,7 @@ class JobsScreen(Pane):
 
     @work(thread=True, exclusive=True, group="jobs-log", exit_on_error=False)
     def show_log(self, job: Job) -> None:
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
         lines = [visible(line[-200:]) for line in tail(service.folder_of(ws, job).log, 6)]
         self.app.call_from_thread(self.query_one("#job-log", Static).update,
                                   "\n".join(lines) or f"(no log yet: {service.folder_of(ws, job).log})")
@@ -226,7 +227,7 @@ class JobsScreen(Pane):
     @work(thread=True, group="jobs-form", exit_on_error=False)
     def open_form(self) -> None:
         snapshots = sorted(self.store.snapshots.all(), key=lambda s: s.created)
-        tiny = sorted((self.app.workspace.root / "models").glob("tiny-*"))  # type: ignore[attr-defined]
+        tiny = sorted((self.studio.workspace.root / "models").glob("tiny-*"))
         values = {"snapshot": snapshots[-1].id if snapshots else "", "backend": "local", "methods": "lora",
                   "base_model": str(tiny[-1]) if tiny else "",
                   "epochs": "3", "rates": "3e-5", "batch": "8", "max_length": "1024", "max_steps": "-1",
@@ -236,7 +237,7 @@ class JobsScreen(Pane):
     def _create(self, request: JobRequest | None) -> None:
         if request is None:
             return
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
 
         def create() -> None:
             base = make_spec(**{**request.fields, "method": request.methods[0],
@@ -248,26 +249,26 @@ class JobsScreen(Pane):
                 service.create_job(ws, base)
             self.app.call_from_thread(self.tick)
 
-        self.app.write(create, "queued")  # type: ignore[attr-defined]
+        self.studio.write(create, "queued")
 
     def action_cancel_job(self) -> None:
         job = self._current()
         if job is None or job.done:
             self.notify("select a queued or running job", severity="warning")
             return
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.app.write(lambda: service.cancel(ws, job.id), f"cancel sent to {job.id}")  # type: ignore[attr-defined]
+                self.studio.write(lambda: service.cancel(ws, job.id), f"cancel sent to {job.id}")
 
         self.app.push_screen(Confirm(f"Cancel job {job.id} ({job.status.value})?", "Cancel job"), done)
 
     def action_retry(self) -> None:
         job = self._current()
         if job is not None:
-            ws = self.app.workspace  # type: ignore[attr-defined]
-            self.app.write(lambda: service.retry(ws, job.id), "queued again")  # type: ignore[attr-defined]
+            ws = self.studio.workspace
+            self.studio.write(lambda: service.retry(ws, job.id), "queued again")
 
     def _finished_local(self) -> Job | None:
         job = self._current()
@@ -279,12 +280,13 @@ class JobsScreen(Pane):
     def action_simulate(self) -> None:
         job = self._finished_local()
         if job is not None:
-            self.app.call_later(self.app.simulate_with, f"job:{job.id}")  # type: ignore[attr-defined]
+            self.studio.next_teacher = f"job:{job.id}"
+            self.app.switch_mode("simulate")
 
     def action_evaluate(self) -> None:
         job = self._finished_local()
         if job is not None:
-            self.app.evaluate_model(f"job:{job.id}")  # type: ignore[attr-defined]
+            self.studio.evaluate_model(f"job:{job.id}")
 
     def action_tiny(self) -> None:
         self.build_tiny()
@@ -293,7 +295,7 @@ class JobsScreen(Pane):
     def build_tiny(self) -> None:
         from studio.train.tiny import build_for_snapshot
 
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
         snaps = sorted(self.store.snapshots.all(), key=lambda s: s.created)
         folder = ws.root / "models" / f"tiny-{snaps[-1].id if snaps else 'none'}"
         if snaps and folder.exists():

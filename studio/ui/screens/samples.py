@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
-import asyncio
+import threading
 import time
+from concurrent.futures import Future
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import DataTable, Input, Static
 
-from studio.domain import ReviewStatus
+from studio.config import ConfigError
+from studio.domain import ReviewStatus, TeacherTurn, Topic
 from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
+from studio.llm.base import Delta, Restart
+from studio.llm.errors import LLMError
+from studio.llm.registry import build_client
 from studio.synth import review
 from studio.synth.review import SampleRow
+from studio.turn.context import topic_title
+from studio.turn.prompts import Prompts
 from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.screens.base import Pane
+from studio.ui.services import Coalesced
+from studio.ui.widgets.inputs import PaneInput, focus_now
 from studio.ui.widgets.sample_filters import matcher, sort_key
 from studio.ui.widgets.sample_view import SampleView, render_sample
-from studio.ui.widgets.tables import reconcile, setup
+from studio.ui.widgets.tables import Col, cut, fit, reconcile
 
 PAGE = 300
 SYNC_LIMIT = 60_000
-COLUMNS = (("num", "#"), ("topic", "Topic"), ("turn", "Turn"), ("fault", "Fault"), ("checks", "Checks"), ("review", "Review"),
-           ("words", "Words"), ("provider", "Provider"))
+# The key columns always show; the others go when the table is narrow, Provider first; Topic takes
+# whatever is left, cut with an ellipsis.
+COLUMNS = (Col("num", "#", keep=True), Col("fault", "Fault", keep=True, most=18), Col("checks", "Checks", keep=True, most=14),
+           Col("review", "Review", keep=True), Col("words", "Words", rank=3), Col("turn", "Turn", rank=2),
+           Col("provider", "Provider", rank=1, most=14), Col("topic", "Topic", flex=True, least=10, most=60))
 FAULTS = ("all", *(k.value for k in STUDENT_FAULTS), FaultKind.OPENING.value)
 CHECKS = ("all", "failing", *CHECK_IDS)
 REVIEWS = ("all", *(r.value for r in ReviewStatus))
@@ -35,13 +48,14 @@ SORTS = ("order", "topic", "turn", "fault", "checks", "review", "words")
 
 class SamplesScreen(Pane):
     TITLE_TEXT = "Samples"
+    MODE = "samples"
     USES = (Container, SampleView, DataTable, Input, Static)
-    HELP = ("Every teacher turn is a training sample. Filter with the search box and `f` (fault), `c` (check), "
-            "`v` (review status), `q` (the needs-review queue: failed checks, fault mismatches, low rubric limits); "
-            "`o` changes the sort. Review with `a` approve and `x` reject, `e` edits the answer with live checks, "
-            "`u` undoes, `w` toggles the training weight, `r` regenerates the turn with the repair prompt, "
-            "`n`/`p` jump to the next/previous sample needing review, `A`/`X` approve/reject everything the "
-            "filter shows.")
+    HELP = ("Every teacher turn is a training sample. Filter with the search box (`/`, Escape or Enter leaves it) "
+            "and `f` (fault), `c` (check), `v` (review status), `q` (the needs-review queue: failed checks, fault "
+            "mismatches, low rubric limits); `o` changes the sort. Review with `a` approve and `x` reject, `e` "
+            "edits the answer with live checks, `u` undoes, `w` toggles the training weight, `r` regenerates the "
+            "turn with the repair prompt, `n`/`p` jump to the next/previous sample needing review, `A`/`X` "
+            "approve/reject everything the filter shows.")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", id="samples.search"),
@@ -49,12 +63,12 @@ class SamplesScreen(Pane):
         Binding("x", "review('rejected')", "Reject", id="samples.reject"),
         Binding("e", "edit", "Edit", id="samples.edit"),
         Binding("u", "undo", "Undo", id="samples.undo"),
-        Binding("w", "weight", "Weight", id="samples.weight"),
-        Binding("r", "regenerate", "Regenerate", id="samples.regenerate"),
+        Binding("w", "weight", "Weight", show=False, id="samples.weight"),
+        Binding("r", "regenerate", "Regenerate", show=False, id="samples.regenerate"),
         Binding("n", "next_review(1)", "Next to review", id="samples.next"),
-        Binding("p", "next_review(-1)", "Previous", show=False, id="samples.previous"),
-        Binding("f", "cycle('fault')", "Fault", id="samples.fault"),
-        Binding("c", "cycle('check')", "Check", show=False, id="samples.check"),
+        Binding("p", "next_review(-1)", "Previous to review", show=False, id="samples.previous"),
+        Binding("f", "cycle('fault')", "Fault filter", show=False, id="samples.fault"),
+        Binding("c", "cycle('check')", "Check filter", show=False, id="samples.check"),
         Binding("v", "cycle('review')", "Review filter", show=False, id="samples.review_filter"),
         Binding("q", "queue", "Queue", id="samples.queue"),
         Binding("o", "cycle('sort')", "Sort", show=False, id="samples.sort"),
@@ -65,7 +79,8 @@ class SamplesScreen(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, SampleRow] = {}
-        self.topics: dict[str, str] = {}
+        self.topics: dict[str, str] = {}  # topic id -> the name shown (its title, or one derived from its text)
+        self.topic_text: dict[str, str] = {}  # topic id -> what a search looks in
         self.view: list[SampleRow] = []
         self.shown = 0
         self.total = 0
@@ -73,10 +88,21 @@ class SamplesScreen(Pane):
         self.fault, self.check, self.review_filter, self.sort = "all", "all", "all", "order"
         self.queue = False
         self._ordered: tuple[dict[str, SampleRow], str, list[SampleRow]] | None = None
+        # One source of truth for the rows: every change goes through one queue, merged by one worker at
+        # a time, so two merges never start from the same rows and drop each other's samples.
+        self._rows_lock = threading.Lock()
+        self._wanted: set[str] = set()
+        self._reload = False
+        self._merging = False
+        self._layout: list[tuple[str, str, int]] = []
+        self._grown: dict[str, int] = {}
+        self._detail: SampleRow | None = None
+        self._jump_to: str | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        yield Input(placeholder="search samples (topic, provider, run, id) — / to focus", id="sample-search")
+        yield PaneInput(placeholder="/ search: topic, provider, run, sample id, check", id="sample-search",
+                        leave_to="#samples-table")
         yield Static("", id="sample-filters", classes="status")
         with Container(id="samples-body"):
             table: DataTable[str] = DataTable(id="samples-table", cursor_type="row", zebra_stripes=True)
@@ -87,48 +113,106 @@ class SamplesScreen(Pane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        setup(self.query_one(DataTable), COLUMNS)
-        self.app.sample_filter_keys = lambda: {r.key for r in self.view}  # type: ignore[attr-defined]
-        self.load()
+        self.query_one(DataTable).focus()
+        self.studio.sample_filter_keys = lambda: {r.key for r in self.view}
+        self._request(None)
+
+    @property
+    def settled(self) -> bool:
+        return super().settled and not self._merging
 
     def show_check(self, check: str) -> None:
         """Show the samples failing ``check`` (from the Dashboard)."""
-        self.check, self.fault, self.review_filter, self.queue, self.query_text = check, "all", "all", False, ""
-        self.query_one("#sample-search", Input).value = ""
-        self.shown = 0
+        self._clear_filters()
+        self.check = check
         self.apply()
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
+
+    def jump(self, text: str) -> None:
+        """Show the sample, run or text ``text`` whatever the filters were: they are cleared."""
+        self._clear_filters()
+        self.query_text = text.strip().lower()
+        self._jump_to = text.strip()
+        search = self.query_one("#sample-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = text
+        self.apply()
+        focus_now(self.query_one(DataTable))
+
+    def _clear_filters(self) -> None:
+        self.fault, self.check, self.review_filter, self.queue, self.query_text = "all", "all", "all", False, ""
+        search = self.query_one("#sample-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        self.shown = 0
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
         ids = {i for table, i in changes if table == "dialogues"}
         if None in ids or any(table == "topics" for table, _ in changes):
-            self.load()
+            self._request(None)
         elif ids:
-            self.load_dialogues(sorted(i for i in ids if i))
+            self._request({i for i in ids if i})
 
-    # -- data -----------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="samples-load", exit_on_error=False)
-    def load(self) -> None:
+    # -- data: one queue of changes, one merge at a time ------------------------------------------------
+    def _request(self, ids: set[str] | None) -> None:
+        """Ask for the rows of ``ids`` (None: every row) to be read again."""
+        with self._rows_lock:
+            if ids is None:
+                self._reload = True
+            else:
+                self._wanted |= ids
+            if self._merging:
+                return  # the running merge picks this up before it ends
+            self._merging = True
+        self.run_worker(self._merge_all, thread=True, group="samples-rows", exit_on_error=False,
+                        description="reading the samples")
+
+    def _merge_all(self) -> None:
+        while True:
+            with self._rows_lock:
+                reload, ids = self._reload, self._wanted
+                self._reload, self._wanted = False, set()
+                if not reload and not ids:
+                    self._merging = False
+                    return
+            try:
+                if reload:
+                    self._read_all()
+                else:
+                    self._read_some(sorted(ids))
+            except Exception:
+                with self._rows_lock:
+                    self._merging = False
+                raise
+
+    def _topic_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        names, texts = {}, {}
+        for t_id, raw in self.store.topics.raw():
+            title = raw.get("title") or ""
+            names[t_id] = title or topic_title(Topic.model_validate(raw))
+            texts[t_id] = f"{title} {raw.get('text', '')}"
+        return names, texts
+
+    def _read_all(self) -> None:
         """Rows come in chunks: the first page shows at once, the rest follows."""
-        topics = {t_id: raw.get("title") or raw["text"] for t_id, raw in self.store.topics.raw()}
-        app = self.app
-        prebuilt, changed = getattr(app, "prebuilt_rows", None), getattr(app, "changed_since_prebuild", {None})
+        topics = self._topic_names()
+        studio = self.studio
+        prebuilt, changed = studio.prebuilt_rows, studio.changed_since_prebuild
         if prebuilt is not None and not self.rows and None not in changed:
-            app.prebuilt_rows = None  # type: ignore[attr-defined]
+            studio.prebuilt_rows = None
             self.app.call_from_thread(self._replace, prebuilt, topics)
             if changed:
-                self.load_dialogues(sorted(i for i in changed if i))
+                self._read_some(sorted(i for i in changed if i))
             return
         rows: dict[str, SampleRow] = {}
         for n, chunk in enumerate(review.row_chunks(self.store, first=100)):
             rows.update((r.key, r) for r in chunk)
-            if n == 0:
+            if n == 0 and not self.rows:
                 self.app.call_from_thread(self._replace, dict(rows), topics)
                 time.sleep(0.05)  # let the first page paint before building the rest
         self.app.call_from_thread(self._replace, rows, topics)
 
-    @work(thread=True, group="samples-load-some", exit_on_error=False)
-    def load_dialogues(self, ids: list[str]) -> None:
+    def _read_some(self, ids: list[str]) -> None:
         providers = review.run_providers(self.store)
         fresh: dict[str, SampleRow] = {}
         for dialogue_id in ids:
@@ -137,8 +221,8 @@ class SamplesScreen(Pane):
                 fresh.update({r.key: r for r in review.rows_of(d.model_dump(mode="json"), providers)})
         self._merge(ids, fresh)
 
-    def _replace(self, rows: dict[str, SampleRow], topics: dict[str, str]) -> None:
-        self.rows, self.topics = rows, topics
+    def _replace(self, rows: dict[str, SampleRow], topics: tuple[dict[str, str], dict[str, str]]) -> None:
+        self.rows, (self.topics, self.topic_text) = rows, topics
         self.apply()
 
     def _merge(self, ids: list[str], fresh: dict[str, SampleRow]) -> None:
@@ -146,6 +230,7 @@ class SamplesScreen(Pane):
 
         Rows already shown keep their place (their cells update); new rows join at the end of the
         view until the next re-sort (`o`, a filter, or a search): the page a person reads never jumps.
+        Only one merge runs at a time (see ``_request``), and it waits until its rows are shown.
         """
         gone = set(ids)
         rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # new objects: the UI reads the old
@@ -166,7 +251,7 @@ class SamplesScreen(Pane):
         self._show_view(view, len(rows))
 
     def _matcher(self, query: str):  # type: ignore[no-untyped-def]
-        return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topics)
+        return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topic_text)
 
     def _sort_key(self):  # type: ignore[no-untyped-def]
         return sort_key(self.sort, self.topics)
@@ -202,25 +287,68 @@ class SamplesScreen(Pane):
         self.shown = min(len(self.view), max(PAGE, self.shown))
         self._sync()
 
-    def _cells(self, r: SampleRow, position: int) -> tuple[str, ...]:
+    # -- the table ----------------------------------------------------------------------------------------
+    def _cells(self, r: SampleRow, position: int) -> dict[str, str]:
         fault = FaultKind(r.intended).label + ("" if not r.mismatch else f"→{FaultKind(r.observed).label}")
         checks = "✓" if not r.failed else " ".join(f.split(".")[1] for f in r.failed[:2]) + ("…" if len(r.failed) > 2 else "")
         review_cell = {"approved": "✓ approved", "rejected": "✗ rejected"}.get(r.review, "· pending")
         if r.weight == 0:
             review_cell += " w0"
-        return (str(position + 1), self.topics.get(r.topic_id, r.topic_id), str(r.turn_no), fault, checks, review_cell,
-                str(r.words), r.provider)
+        return {"num": str(position + 1), "fault": fault, "checks": checks, "review": review_cell,
+                "words": str(r.words), "turn": str(r.turn_no), "provider": r.provider,
+                "topic": self.topics.get(r.topic_id, r.topic_id)}
+
+    def on_resize(self) -> None:
+        self._grown = {}
+        self.call_after_refresh(self._sync)
 
     def _sync(self) -> None:
         """Show the first ``shown`` rows of the view: remove, add and update rows in place, then order them."""
         table = self.query_one(DataTable)
         page = self.view[: self.shown]
-        reconcile(table, COLUMNS, [(r.key, self._cells(r, i)) for i, r in enumerate(page)])
+        cells = [(r.key, self._cells(r, i)) for i, r in enumerate(page)]
+        for _, row in cells:  # column widths only grow while the size stays (no jumping columns)
+            for key, value in row.items():
+                if cell_len(value) > self._grown.get(key, 0):
+                    self._grown[key] = cell_len(value)
+        width = table.scrollable_content_region.width or table.size.width
+        layout = fit(COLUMNS, max(20, width - 2), self._grown)
+        if layout != self._layout:
+            current = self._current()
+            table.clear(columns=True)
+            for key, label, w in layout:
+                table.add_column(label, key=key, width=w)
+            self._layout = layout
+            if current is not None:
+                self._jump_to = self._jump_to or current.key
+        topic_width = next((w for key, _, w in layout if key == "topic"), 0)
+        columns = [(key, label) for key, label, _ in layout]
+        reconcile(table, columns, [(key, tuple(cut(row[c], topic_width) if c == "topic" else row[c]
+                                               for c, _ in columns)) for key, row in cells])
         table.border_title = f"Samples · {len(self.view)} of {self.total}"
         filters = [f"fault {self.fault}", f"check {self.check}", f"review {self.review_filter}", f"sort {self.sort}"]
         if self.queue:
-            filters.insert(0, "NEEDS-REVIEW QUEUE")
+            filters.insert(0, "NEEDS-REVIEW QUEUE" + ("" if self.view else " (empty: nothing needs review)"))
         self.query_one("#sample-filters", Static).update(" · ".join(filters) + f" · showing {len(page)}")
+        if self._jump_to is not None and self._jump_to in table.rows:
+            table.move_cursor(row=table.get_row_index(self._jump_to))
+            self._jump_to = None
+        elif self._jump_to is not None and self.view:
+            self._jump_to = None
+        self._refresh_detail()
+
+    def _refresh_detail(self) -> None:
+        """Show the sample under the cursor again whenever its row changed (a review, an edit, an undo)."""
+        current = self._current()
+        if current is None:
+            if self._detail is not None or not self.view:
+                self._detail = None
+                self.query_one(SampleView).show(
+                    "Nothing needs review here." if self.queue else "No sample matches the filters.")
+            return
+        if current is not self._detail:
+            self._detail = current
+            self.show_detail(current.key)
 
     # -- selection and detail -------------------------------------------------------------------
     def _current(self) -> SampleRow | None:
@@ -235,8 +363,7 @@ class SamplesScreen(Pane):
         if event.cursor_row >= self.shown - 20 and self.shown < len(self.view):
             self.shown = min(len(self.view), self.shown + PAGE)
             self._sync()
-        if event.row_key.value:
-            self.show_detail(event.row_key.value)
+        self._refresh_detail()
 
     @work(thread=True, exclusive=True, group="samples-detail", exit_on_error=False)
     def show_detail(self, key: str) -> None:
@@ -254,17 +381,13 @@ class SamplesScreen(Pane):
         self.shown = 0
         self.apply()
 
-    @on(Input.Submitted, "#sample-search")
-    def _search_done(self) -> None:
-        self.query_one(DataTable).focus()
-
     # -- actions --------------------------------------------------------------------------------
     @property
     def author(self) -> str:
-        return review.author_name(self.app.workspace.config.studio.reviewer)  # type: ignore[attr-defined]
+        return review.author_name(self.studio.workspace.config.studio.reviewer)
 
     def action_search(self) -> None:
-        self.query_one("#sample-search", Input).focus()
+        focus_now(self.query_one("#sample-search", Input))
 
     def action_cycle(self, what: str) -> None:
         options = {"fault": FAULTS, "check": CHECKS, "review": REVIEWS, "sort": SORTS}[what]
@@ -278,15 +401,26 @@ class SamplesScreen(Pane):
         self.queue = not self.queue
         self.shown = 0
         self.apply()
+        if self.queue and not self.view and len(self.view) == len(self._view(self.rows, self.query_text)):
+            self.notify("the needs-review queue is empty: no sample fails a check or needs a look", timeout=5)
+
+    def _nothing_selected(self, verb: str) -> None:
+        if self.queue:
+            self.notify(f"nothing to {verb}: the needs-review queue is empty", severity="warning")
+        else:
+            self.notify(f"nothing to {verb}: no sample is selected", severity="warning")
 
     def action_review(self, status: str) -> None:
         row = self._current()
-        if row is not None:
-            self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), f"{status}")
+        if row is None:
+            self._nothing_selected("approve" if status == "approved" else "reject")
+            return
+        self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), f"{status}")
 
     def action_bulk(self, status: str) -> None:
         keys = [r.key for r in self.view]
         if not keys:
+            self._nothing_selected("approve" if status == "approved" else "reject")
             return
         verb = "Approve" if status == "approved" else "Reject"
 
@@ -299,13 +433,17 @@ class SamplesScreen(Pane):
 
     def action_weight(self) -> None:
         row = self._current()
-        if row is not None:
-            self._do(lambda: review.toggle_weight(self.store, row.key, self.author), "weight changed")
+        if row is None:
+            self._nothing_selected("reweight")
+            return
+        self._do(lambda: review.toggle_weight(self.store, row.key, self.author), "weight changed")
 
     def action_undo(self) -> None:
         row = self._current()
-        if row is not None:
-            self._do(lambda: review.undo(self.store, row.key, self.author), "undone")
+        if row is None:
+            self._nothing_selected("undo")
+            return
+        self._do(lambda: review.undo(self.store, row.key, self.author), "undone")
 
     def action_next_review(self, step: int) -> None:
         table = self.query_one(DataTable)
@@ -324,8 +462,10 @@ class SamplesScreen(Pane):
 
     def action_edit(self) -> None:
         row = self._current()
-        if row is not None:
-            self.open_editor(row.key)
+        if row is None:
+            self._nothing_selected("edit")
+            return
+        self.open_editor(row.key)
 
     @work(thread=True, group="samples-write", exit_on_error=False)
     def open_editor(self, key: str) -> None:
@@ -341,47 +481,54 @@ class SamplesScreen(Pane):
         self.app.call_from_thread(self.app.push_screen, AnswerEditor(turn.raw, check), done)
 
     def _do(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
-        self.app.write(change, message)  # type: ignore[attr-defined]
+        self.studio.write(change, message)
 
     def action_regenerate(self) -> None:
         row = self._current()
-        if row is not None:
-            self.regenerate(row.key)
+        if row is None:
+            self._nothing_selected("regenerate")
+            return
+        self.regenerate(row.key)
 
-    @work(thread=True, exclusive=True, group="samples-regenerate", exit_on_error=False)
     def regenerate(self, key: str) -> None:
-        from studio.config import ConfigError
-        from studio.domain import TeacherTurn
-        from studio.llm.base import Delta, Restart
-        from studio.llm.errors import LLMError
-        from studio.llm.registry import build_client
-        from studio.turn.prompts import Prompts
-
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        """Regenerate on the studio's model runner; the text streams into the detail once a frame."""
+        ws = self.studio.workspace
         view = self.query_one(SampleView)
-        streamed = ""
+        try:
+            client = build_client(ws.config, ws.secrets, ws.config.studio.teacher, store=self.store, workspace=ws.root)
+        except (ConfigError, ValueError) as exc:
+            self.notify(f"regenerate failed: {exc}", severity="error", timeout=10)
+            return
+        shown = Coalesced(self.app, lambda text: view.show(f"regenerating…\n\n{text}"))
+        author = self.author
 
         async def run() -> TeacherTurn | None:
-            nonlocal streamed
-            client = build_client(ws.config, ws.secrets, ws.config.studio.teacher, store=self.store, workspace=ws.root)
+            streamed = ""
             try:
-                async for event in review.regenerate(self.store, client, Prompts(ws.root), key, self.author):
+                async for event in review.regenerate(self.store, client, Prompts(ws.root), key, author):
                     if isinstance(event, Restart):
                         streamed = ""
                     elif isinstance(event, Delta):
                         streamed += event.text
-                        self.app.call_from_thread(view.show, f"regenerating…\n\n{streamed}")
+                        shown.put(streamed)
                     elif isinstance(event, TeacherTurn):
                         return event
             finally:
                 await client.aclose()
             return None
 
-        try:
-            turn = asyncio.run(run())
-        except (ConfigError, LLMError, LookupError) as exc:
-            self.app.call_from_thread(self.notify, f"regenerate failed: {exc}", severity="error", timeout=10)
-            return
-        verdict = "passes every check" if turn and turn.passed else "still fails some checks"
-        self.app.call_from_thread(self.notify, f"regenerated; the new answer {verdict}")
-        self.show_detail(key)
+        def done(future: Future[TeacherTurn | None]) -> None:
+            exc = future.exception()
+            if exc is not None:
+                if not isinstance(exc, (ConfigError, LLMError, LookupError)):
+                    raise exc
+                self.notify(f"regenerate failed: {exc}", severity="error", timeout=10)
+                return
+            turn = future.result()
+            verdict = "passes every check" if turn and turn.passed else "still fails some checks"
+            self.notify(f"regenerated; the new answer {verdict}")
+            self._detail = None
+            self.show_detail(key)
+
+        self.notify("regenerating the answer…", timeout=2)
+        self.studio.runner.submit(run()).add_done_callback(lambda f: self.app.call_later(done, f))

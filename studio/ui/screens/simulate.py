@@ -12,6 +12,7 @@ from textual.widgets import Input, ListItem, ListView, Static
 
 from studio.config import ConfigError
 from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
+from studio.llm.client import LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
 from studio.synth.review import recheck
@@ -19,15 +20,18 @@ from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
 from studio.synth.turns import TurnFailed
 from studio.turn.prompts import Prompts
-from studio.ui.modals.common import Ask
+from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.modals.run_forms import SimulateForm, SimulateSetup
 from studio.ui.screens.base import Pane
+from studio.ui.services import Coalesced
+from studio.ui.widgets.inputs import PaneInput, focus_now
 from studio.ui.widgets.turns import streaming_block, turn_block
 
 
 class SimulateScreen(Pane):
     TITLE_TEXT = "Simulate"
+    MODE = "simulate"
     USES = (ListView, ListItem, Input, Static)
     HELP = ("Watch one dialogue happen. `c` picks the topic, the teacher and student providers, the fault plan "
             "and the number of teacher turns. `s` makes the next turn (step mode), `g` runs to the end, `z` or "
@@ -56,13 +60,16 @@ class SimulateScreen(Pane):
         self.running = False  # run mode: keep stepping until the end or a stop
         self.streamed: tuple[str, str] | None = None
         self.pending_teacher: str | None = None
+        self.kept: tuple[tuple[str, ...], str] | None = None  # (the turns kept, the manual run's id)
+        self.clients: list[LLMClient] = []
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static("", id="sim-setup", classes="status")
         yield ListView(id="sim-turns")
         yield Static("press c to set up a dialogue", id="sim-status", classes="status")
-        yield Input(placeholder="your answer as the student — t to focus, Enter sends", id="sim-say")
+        yield PaneInput(placeholder="t: answer as the student (Enter sends, Escape leaves)", id="sim-say",
+                        leave_to="#sim-turns")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -73,7 +80,7 @@ class SimulateScreen(Pane):
     # -- setting up -------------------------------------------------------------------------------
     @property
     def _ws(self):  # type: ignore[no-untyped-def]
-        return self.app.workspace  # type: ignore[attr-defined]
+        return self.studio.workspace
 
     def action_configure(self) -> None:
         self.open_form()
@@ -110,7 +117,9 @@ class SimulateScreen(Pane):
         except (ValueError, ConfigError) as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
-        self.setup = setup
+        self._close_clients()
+        self.clients = [teacher] if student is teacher else [teacher, student]
+        self.setup, self.kept = setup, None
         self.sim = Simulation(setup.topic, teacher, student, Prompts(ws.root), faults, teacher_turns=setup.turns,
                               off_topic_lines=load_off_topic(ws.root))
         plan = ", ".join(f.value for f in faults)
@@ -121,9 +130,9 @@ class SimulateScreen(Pane):
         self._status("ready: s steps, g runs to the end, t answers as the student")
 
     def on_screen_resume(self) -> None:
-        teacher = getattr(self.app, "next_teacher", None)
+        teacher = self.studio.next_teacher
         if teacher:
-            self.app.next_teacher = None  # type: ignore[attr-defined]
+            self.studio.next_teacher = None
             self.use_teacher(teacher)
 
     def use_teacher(self, teacher: str) -> None:
@@ -134,8 +143,34 @@ class SimulateScreen(Pane):
             self.pending_teacher = teacher
 
     def action_restart(self) -> None:
-        if self.setup:
-            self._begin(self.setup)
+        setup = self.setup
+        if setup is None:
+            return
+        if self.unsaved:
+            self.app.push_screen(Confirm("Start a new dialogue? This one was not kept (k keeps it).", "Start new"),
+                                 lambda yes: self._begin(setup) if yes else None)
+        else:
+            self._begin(setup)
+
+    @property
+    def unsaved(self) -> bool:
+        """The dialogue has turns that were never kept (or changed since it was)."""
+        sim = self.sim
+        if sim is None or not any(isinstance(t, TeacherTurn) for t in sim.turns):
+            return False
+        return self.kept is None or self.kept[0] != self._fingerprint()
+
+    def _fingerprint(self) -> tuple[str, ...]:
+        return tuple(t.raw if isinstance(t, TeacherTurn) else t.text for t in self.sim.turns) if self.sim else ()
+
+    def _close_clients(self) -> None:
+        """Close the model clients of the dialogue being replaced (their pools live on the runner's loop)."""
+        for client in self.clients:
+            self.studio.runner.submit(client.aclose())
+        self.clients = []
+
+    def on_unmount(self) -> None:
+        self._close_clients()
 
     # -- showing ----------------------------------------------------------------------------------
     def _status(self, text: str) -> None:
@@ -150,7 +185,7 @@ class SimulateScreen(Pane):
         branches = f" · {len(self.sim.branches)} other branch(es) kept (b)" if self.sim.branches else ""
         view.border_title = f"Dialogue · {len(self.sim.turns)} turns{branches}"
         view.index = len(self.sim.turns) - 1 if self.sim.turns else None
-        view.scroll_end(animate=False)
+        self.call_after_refresh(view.scroll_end, animate=False)  # once the new turns have a height
 
     def _stream(self, role: str, text: str) -> None:
         """A piece of a turn arrived (called on the UI thread, coalesced by the message queue)."""
@@ -163,7 +198,7 @@ class SimulateScreen(Pane):
             if items:
                 items.last(Static).update(block)
         self.streamed = (role, text)
-        view.scroll_end(animate=False)
+        self.call_after_refresh(view.scroll_end, animate=False)
 
     # -- making turns -----------------------------------------------------------------------------
     def action_step(self) -> None:
@@ -187,20 +222,12 @@ class SimulateScreen(Pane):
             return
         self._status(f"{sim.next_role} is writing…  (z stops)")
         self.streamed = None
-        pending: dict[str, tuple[str, str]] = {}
+        shown: Coalesced[tuple[str, str]] = Coalesced(self.app, lambda piece: self._stream(*piece))
 
-        def on_text(role: str, text: str) -> None:  # on the model thread: post only the latest text
-            first = not pending
-            pending["last"] = (role, text)
-            if first:
-                self.app.call_from_thread(flush)
+        def on_text(role: str, text: str) -> None:  # on the model thread: the latest text, once a frame
+            shown.put((role, text))
 
-        def flush() -> None:
-            role, text = pending.pop("last", (None, None))
-            if role is not None:
-                self._stream(role, text)  # type: ignore[arg-type]
-
-        self.busy = self.app.models.submit(sim.step(on_text))  # type: ignore[attr-defined]
+        self.busy = self.studio.runner.submit(sim.step(on_text))
         # call_later posts a message: safe from the model thread, and from this one when the future
         # was done already (a fast failure) and the callback runs at once.
         self.busy.add_done_callback(lambda f: self.app.call_later(self._turn_done, f))
@@ -232,7 +259,7 @@ class SimulateScreen(Pane):
             self.busy.cancel()
 
     def action_take_seat(self) -> None:
-        self.query_one("#sim-say", Input).focus()
+        focus_now(self.query_one("#sim-say", Input))
 
     @on(Input.Submitted, "#sim-say")
     def _said(self, event: Input.Submitted) -> None:
@@ -245,6 +272,7 @@ class SimulateScreen(Pane):
             return
         event.input.value = ""
         self._redraw()
+        focus_now(self.query_one("#sim-turns", ListView))  # the next keys are commands again (s, t, f…)
         self.running = False
         self._next()
 
@@ -283,17 +311,38 @@ class SimulateScreen(Pane):
             self._redraw()
 
     def action_discard(self) -> None:
-        if self.sim is not None:
-            self._status(f"discarded {self.sim.discard_branches()} kept branch(es)")
-            self._redraw()
+        sim = self.sim
+        if sim is None or not sim.branches:
+            self._status("no other branches to discard")
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._status(f"discarded {sim.discard_branches()} kept branch(es)")
+                self._redraw()
+
+        self.app.push_screen(Confirm(f"Discard the {len(sim.branches)} other branch(es)? The one shown stays.",
+                                     "Discard"), done)
 
     def action_keep(self) -> None:
         sim = self.sim
         if sim is None:
             return
+        fingerprint = self._fingerprint()
+        before = self.kept
+        if before is not None and before[0] == fingerprint:
+            self._status(f"already kept as manual run {before[1]} (N starts a new dialogue)")
+            return
 
         def keep() -> None:
             run = sim.keep(self.store)
-            self.app.call_from_thread(self._status, f"kept as manual run {run.id}: its samples are in the Samples pane")
+            if before is not None:  # kept again after a change: the dialogue moved to the new run
+                self.store.runs.delete(before[1])
+                self.store.flush()
+            self.app.call_from_thread(self._kept, fingerprint, run.id)
 
-        self.app.write(keep, "dialogue kept")  # type: ignore[attr-defined]
+        self.studio.write(keep, "dialogue kept")
+
+    def _kept(self, fingerprint: tuple[str, ...], run_id: str) -> None:
+        self.kept = (fingerprint, run_id)
+        self._status(f"kept as manual run {run_id}: its samples are in the Samples pane")

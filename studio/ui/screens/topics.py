@@ -20,6 +20,7 @@ from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, TopicFields, TopicForm
 from studio.ui.modals.rejected import RejectedReview
 from studio.ui.screens.base import Pane
+from studio.ui.widgets.inputs import PaneInput, focus_now
 from studio.ui.widgets.tables import reconcile, setup
 
 # The long Chinese scenario comes last, so the short columns stay visible at 80 columns.
@@ -30,6 +31,7 @@ SOURCES = ("all", *(s.value for s in TopicSource))
 
 class TopicsScreen(Pane):
     TITLE_TEXT = "Topics"
+    MODE = "topics"
     HELP = ("The conversation topics dialogues are generated from. Type in the search box to filter; `s` cycles the "
             "source filter. Add, edit, delete, enable or disable topics, import a topic file, grow the pool with a "
             "self-instruct expansion, and review the candidates it turned away as near-duplicates.")
@@ -53,7 +55,8 @@ class TopicsScreen(Pane):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        yield Input(placeholder="search topics (text, title, tags) — / to focus", id="topic-search")
+        yield PaneInput(placeholder="/ search topics: text, title, tags", id="topic-search",
+                        leave_to="#topics-table")
         table: DataTable[str] = DataTable(id="topics-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Topics"
         yield table
@@ -107,10 +110,6 @@ class TopicsScreen(Pane):
     def _search(self) -> None:
         self._fill()
 
-    @on(Input.Submitted, "#topic-search")
-    def _search_done(self) -> None:
-        self.query_one(DataTable).focus()
-
     def _current(self) -> Topic | None:
         table = self.query_one(DataTable)
         if not table.row_count:
@@ -120,7 +119,7 @@ class TopicsScreen(Pane):
 
     # -- actions ------------------------------------------------------------------------------
     def action_search(self) -> None:
-        self.query_one("#topic-search", Input).focus()
+        focus_now(self.query_one("#topic-search", Input))
 
     def action_source(self) -> None:
         self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
@@ -187,14 +186,14 @@ class TopicsScreen(Pane):
         self.app.call_from_thread(self.notify, f"imported {len(report.added)} topics{skipped}")
 
     def _write(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
-        self.app.write(change, message)  # type: ignore[attr-defined]
+        self.studio.write(change, message)
 
     def action_expand(self) -> None:
         def done(fields: ExpandFields | None) -> None:
             if fields:
                 self.expand(fields)
 
-        self.app.push_screen(ExpandForm(self.app.workspace.config.studio.teacher), done)  # type: ignore[attr-defined]
+        self.app.push_screen(ExpandForm(self.studio.workspace.config.studio.teacher), done)
 
     @work(thread=True, exclusive=True, group="topics-expand", exit_on_error=False)
     def expand(self, fields: ExpandFields) -> None:
@@ -204,7 +203,7 @@ class TopicsScreen(Pane):
         from studio.synth.expand import expand
         from studio.turn.prompts import Prompts
 
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.studio.workspace
         status = self.query_one("#topics-status", Static)
 
         def progress(report) -> None:  # type: ignore[no-untyped-def]

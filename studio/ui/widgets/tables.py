@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual.widgets import DataTable
 
 
@@ -40,3 +42,61 @@ def reconcile(table: DataTable, columns: Sequence[tuple[str, str]], rows: Sequen
     position = {cells[at]: order[key] for key, cells in rows}
     if len(position) == len(rows):
         table.sort(column, key=lambda value: position.get(value, 0))
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: ``keep`` columns are always shown; the others go, lowest ``rank`` first, when the
+    table is too narrow; the ``flex`` column takes whatever width is left (at least ``least``)."""
+
+    key: str
+    label: str
+    keep: bool = False
+    rank: int = 0
+    flex: bool = False
+    least: int = 4
+    most: int = 40
+
+
+PADDING = 2  # DataTable's cell padding: one cell each side
+
+
+def fit(cols: Sequence[Col], width: int, widths: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Choose the columns that fit ``width`` cells and their widths: (key, label, width) in order.
+
+    ``widths`` is the widest content of each column. Optional columns are dropped, lowest rank
+    first, until the flex column gets at least its ``least`` width."""
+    def natural(c: Col) -> int:
+        return max(cell_len(c.label), min(c.most, widths.get(c.key, 0)))
+
+    chosen = list(cols)
+    flex = next((c for c in cols if c.flex), None)
+    optional = sorted((c for c in cols if not c.keep and not c.flex), key=lambda c: c.rank)
+    while True:
+        used = sum(natural(c) + PADDING for c in chosen if not c.flex) + (PADDING if flex else 0)
+        room = width - used
+        if flex is None or room >= flex.least or not optional:
+            break
+        chosen.remove(optional.pop(0))
+    out = []
+    for c in chosen:
+        if c.flex:
+            out.append((c.key, c.label, max(flex.least if flex else 4, min(c.most, room, max(cell_len(c.label),
+                                                                                          widths.get(c.key, 0))))))
+        else:
+            out.append((c.key, c.label, natural(c)))
+    return out
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, ending in an ellipsis when cut (CJK counts two cells)."""
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"

@@ -1,0 +1,297 @@
+"""What the panes share, typed, outside the App: the one background runner for model calls, the store
+write queue, generation control, evaluation start, and the few values panes hand to each other.
+
+Model clients (and their connection pools) belong to the event loop they were made on, and their
+ledger writes touch the store, so neither runs on the UI's loop: every model call from the UI goes to
+``Runner``, one event loop in a thread of its own. Results come back as futures whose callbacks post
+to the app (``App.call_later`` posts a message: safe from any thread). Streaming text reaches the
+screen through ``Coalesced``, at most once a frame, never once per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from typing import Any, Generic, TypeVar
+from weakref import WeakSet
+
+from textual.app import App
+from textual.signal import Signal
+
+from studio.config import ConfigError
+from studio.domain import Run, RunConfig, RunStatus
+from studio.store import StoreError
+from studio.synth import service
+from studio.synth.review import SampleRow
+from studio.synth.run import Generator, Progress
+from studio.workspace import Workspace
+
+T = TypeVar("T")
+FRAME_S = 1 / 20  # streamed text is shown at most 20 times a second
+
+
+class Runner:
+    """One event loop in a thread of its own: every model call the UI makes runs here."""
+
+    def __init__(self, name: str = "studio-models") -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self.thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def close(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+class Coalesced(Generic[T]):
+    """Latest value wins: ``put`` from any thread, ``show`` runs on the UI thread at most once a frame."""
+
+    def __init__(self, app: App[Any], show: Callable[[T], None], interval: float = FRAME_S) -> None:
+        self.app, self.show, self.interval = app, show, interval
+        self._lock = threading.Lock()
+        self._value: tuple[T] | None = None
+        self._scheduled = False
+        self._last = 0.0
+
+    def put(self, value: T) -> None:
+        with self._lock:
+            self._value = (value,)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self.app.call_later(self._flush)
+
+    def _flush(self) -> None:
+        wait = self._last + self.interval - time.monotonic()
+        if wait > 0:
+            self.app.set_timer(wait, self._flush)
+            return
+        with self._lock:
+            value, self._value, self._scheduled = self._value, None, False
+        if value is not None:
+            self._last = time.monotonic()
+            self.show(value[0])
+
+
+class WriteQueue:
+    """Store changes run off the UI thread, one at a time, in the order asked."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+        self._pending: deque[tuple[Callable[[], object], str]] = deque()
+        self._lock = threading.Lock()
+
+    def write(self, change: Callable[[], object], message: str = "") -> None:
+        self._pending.append((change, message))
+        self.app.run_worker(self._one, thread=True, group="store-writes", exit_on_error=False,
+                            description="a store write")
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending) or self._lock.locked()
+
+    def _one(self) -> None:
+        with self._lock:
+            change, message = self._pending.popleft()
+            try:
+                change()
+            except (ValueError, LookupError, StoreError) as exc:
+                self.app.call_from_thread(self.app.notify, str(exc), severity="error", timeout=8)
+                return
+        if message:
+            self.app.call_from_thread(self.app.notify, message, timeout=2)
+
+
+class GenerationControl:
+    """One generation run at a time, started, paused, resumed and stopped from the UI.
+
+    ``pause`` sets the generator's stop flag directly (a thread-safe event it checks before every
+    turn), so a run honours it even when its provider never gives the loop a turn (the offline one)."""
+
+    def __init__(self, workspace: Workspace, runner: Runner,
+                 on_progress: Callable[[Progress | None, str], None]) -> None:
+        self.ws, self.runner, self.on_progress = workspace, runner, on_progress
+        self.generator: Generator | None = None
+        self.future: Future[Any] | None = None
+        self.run: Run | None = None
+        self.last: Progress | None = None
+        self.stopping = False
+        self._cancel_when_done = False
+
+    @property
+    def active(self) -> bool:
+        return self.future is not None and not self.future.done()
+
+    @property
+    def state(self) -> str:
+        if self.active:
+            return "stopping" if self.stopping else "running"
+        return self.run.status.value if self.run else "idle"
+
+    def start(self, config: RunConfig) -> Run:
+        """Plan (or pick up the matching unfinished) run and execute it; raises ValueError/LookupError."""
+        if self.active:
+            raise ValueError("a run is already going: pause or stop it first")
+        run, _ = service.prepare(self.ws, config)
+        self._go(run)
+        return run
+
+    def resume(self) -> Run:
+        if self.active:
+            raise ValueError("the run is already going")
+        if self.run is None or self.run.status not in service.RESUMABLE:
+            raise ValueError("no paused run to resume")
+        assert self.run.config is not None  # generation runs always carry their config
+        run, _ = service.prepare(self.ws, self.run.config, resume=self.run.id)
+        self._go(run)
+        return run
+
+    def pause(self) -> None:
+        if not self.active:
+            raise ValueError("no run is going")
+        self.stopping = True
+        if self.generator is not None:
+            self.generator.stop()
+
+    def stop(self) -> None:
+        """Pause, then mark the run cancelled: it will not be resumed."""
+        self.pause()
+        self._cancel_when_done = True
+
+    def wait(self, timeout: float) -> None:
+        if self.future is not None:
+            try:
+                self.future.result(timeout=timeout)
+            except Exception:  # noqa: BLE001 - its outcome was reported already
+                pass
+
+    def _go(self, run: Run) -> None:
+        self.run, self.stopping, self.last, self._cancel_when_done = run, False, None, False
+
+        def hold(generator: Generator) -> None:
+            self.generator = generator
+            if self.stopping:  # paused before the run had begun
+                generator.stop()
+
+        def progress(p: Progress) -> None:
+            self.last = p
+            self.on_progress(p, "")
+
+        self.future = self.runner.submit(service.execute(self.ws, run, progress, hold))
+        self.future.add_done_callback(self._done)
+
+    def _done(self, future: Future[Any]) -> None:
+        self.stopping = False
+        exc = future.exception() if not future.cancelled() else None
+        if exc is not None:
+            self.on_progress(self.last, f"the run failed: {exc}")
+            return
+        result: Run = future.result()
+        self.run = result
+        if self._cancel_when_done and result.status == RunStatus.PAUSED:
+            result.status, result.error = RunStatus.CANCELLED, "stopped from the studio"
+            self.ws.store.runs.put(result)
+            self.ws.store.flush()
+            self.on_progress(self.last, f"run {result.id} stopped at {result.completed}/{result.planned}")
+            return
+        tail = f": {result.error}" if result.error else ""
+        self.on_progress(self.last, f"run {result.id} {result.status.value}{tail}")
+
+
+class Studio:
+    """The services and shared values of one studio app (``studio_of(app)`` gives it, typed)."""
+
+    def __init__(self, app: App[Any], workspace: Workspace,
+                 on_progress: Callable[[Progress | None, str], None]) -> None:
+        self.app, self.workspace = app, workspace
+        self.runner = Runner()
+        self.writes = WriteQueue(app)
+        self.generation = GenerationControl(workspace, self.runner, on_progress)
+        self.store_changed: Signal[tuple[str, str | None]] = Signal(app, "store-changed")
+        self.run_progress: Signal[Progress | None] = Signal(app, "run-progress")
+        # Values panes hand to each other:
+        self.sample_filter_keys: Callable[[], set[str] | None] = lambda: None  # set by the Samples pane
+        self.next_teacher: str | None = None  # asked for by the Jobs pane, taken by the Simulate pane
+        self.prebuilt_rows: dict[str, SampleRow] | None = None  # Samples rows built at start-up
+        self.changed_since_prebuild: set[str | None] = set()
+        self.panes: WeakSet[Any] = WeakSet()  # the panes mounted so far (tests wait until they have settled)
+
+    def write(self, change: Callable[[], object], message: str = "") -> None:
+        self.writes.write(change, message)
+
+    def close(self) -> None:
+        if self.generation.active:  # leave the run paused (resumable), not half-written
+            self.generation.pause()
+            self.generation.wait(timeout=30)
+        self.runner.close()
+
+    # -- generation runs ----------------------------------------------------------------------------
+    def start_generation(self, config: RunConfig) -> None:
+        try:
+            run = self.generation.start(config)
+        except (ValueError, LookupError, ConfigError) as exc:
+            self.app.notify(str(exc), severity="error", timeout=10)
+            return
+        self.app.notify(f"run {run.id} started: {run.planned} dialogues")
+        self.run_progress.publish(None)
+
+    def pause_or_resume(self) -> None:
+        try:
+            if self.generation.active:
+                self.generation.pause()
+                self.app.notify("pausing after the turns in flight…")
+            else:
+                run = self.generation.resume()
+                self.app.notify(f"run {run.id} resumed")
+        except (ValueError, LookupError) as exc:
+            self.app.notify(str(exc), severity="warning")
+        self.run_progress.publish(None)
+
+    def stop_generation(self) -> None:
+        try:
+            self.generation.stop()
+            self.app.notify("stopping after the turns in flight…")
+        except ValueError as exc:
+            self.app.notify(str(exc), severity="warning")
+        self.run_progress.publish(None)
+
+    # -- evaluation -------------------------------------------------------------------------------------
+    def evaluate_model(self, model: str) -> None:
+        """Run ``model`` on the newest eval set in the background; the Eval pane shows the result."""
+        from studio.evaluate import runner
+
+        sets = sorted(self.workspace.store.eval_sets.all(), key=lambda s: s.created)
+        if not sets:
+            self.app.notify("no eval set yet: studio eval make --n 50 --snapshot S", severity="warning")
+            return
+        try:
+            run = runner.start_run(self.workspace, sets[-1].id, model, None)
+        except (LookupError, ConfigError) as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        future = self.runner.submit(runner.execute(self.workspace, run, concurrency=1))
+        self.app.notify(f"evaluating {model} on {sets[-1].id} ({len(sets[-1].items)} items)…")
+
+        def done(f: Future[Any]) -> None:
+            exc = f.exception()
+            note = f"evaluation of {model} failed: {exc}" if exc else \
+                f"evaluation of {model} done: see the Eval pane (6)"
+            self.app.call_later(self.app.notify, note, severity="error" if exc else "information", timeout=10)
+
+        future.add_done_callback(done)
+
+
+def studio_of(app: App[Any]) -> Studio:
+    """The studio services of ``app`` (typed; fails loudly outside a studio app)."""
+    found = getattr(app, "studio", None)
+    if not isinstance(found, Studio):
+        raise RuntimeError("not a studio app")
+    return found

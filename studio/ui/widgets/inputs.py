@@ -1,0 +1,31 @@
+"""A one-line input on a pane that takes every printable key while focused and hands the keys back on
+Escape or Enter, at once: focus moves synchronously, so keys typed right after never reach a command."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Input
+
+
+def focus_now(widget: Widget) -> None:
+    """Move the focus before the next key is read (``Widget.focus`` waits for the next idle turn)."""
+    widget.screen.set_focus(widget)
+
+
+class PaneInput(Input):
+    """``leave_to`` names (a selector) the widget that gets the keys back on Escape or Enter."""
+
+    BINDINGS = [Binding("escape", "leave", "Leave the input", show=False)]
+
+    def __init__(self, *args: object, leave_to: str | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.leave_to = leave_to
+
+    def action_leave(self) -> None:
+        target = self.screen.query_one(self.leave_to) if self.leave_to else None
+        self.screen.set_focus(target)
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self.action_leave()
