@@ -32,6 +32,9 @@ BENCHES = [
     ("dashboard", "dashboard_bench.py", "Every Dashboard figure for 40,000 samples — against validating every dialogue."),
     ("train", "train_bench.py", "The local fine-tune back-end — against a bare TRL script on the same tiny model "
                                 "(needs the train extra)."),
+    ("topics", "topic_guard_bench.py", "The near-duplicate topic guard on 130 labelled topic pairs (copies, punctuation "
+                                       "width, small edits, Chinese paraphrases, related-but-different scenarios) and "
+                                       "every pair of the shipped bank — against the edit score alone."),
 ]
 
 FIXES = {
