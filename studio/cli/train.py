@@ -300,12 +300,14 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_tiny(args: argparse.Namespace) -> int:
-    from studio.train.tiny import build_for_snapshot
+    from studio.train.tiny import TINY_RECIPE, build_for_snapshot
 
     with workspace(args) as ws:
-        snap = build_for_snapshot(ws.store, args.folder, args.snapshot)
+        snap, length = build_for_snapshot(ws.store, args.folder, args.snapshot)
+    r = TINY_RECIPE
     print(f"tiny model in {args.folder}; train it with: studio train start --snapshot {snap.id} "
-          f"--base-model {args.folder} --method full --lr 1e-3 --max-steps 60 --batch-size 4 --max-length 512")
+          f"--base-model {args.folder} --method {r['method']} --lr {r['learning_rate']:g} --max-steps {r['max_steps']} "
+          f"--batch-size {r['batch_size']} --max-length {length}  (the longest sample fits in {length} tokens)")
     return 0
 
 

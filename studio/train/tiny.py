@@ -6,6 +6,7 @@ is a smoke test of the pipeline, not a tutor. Needs the ``train`` extra."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from studio.domain import DatasetSnapshot
@@ -42,17 +43,35 @@ def build_tiny_model(folder: Path, corpus: list[str]) -> Path:
         vocab_size=1024, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
     hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                     additional_special_tokens=["<|im_start|>"], model_max_length=1024)
+                                     additional_special_tokens=["<|im_start|>"], model_max_length=4096)
     hf_tok.chat_template = CHAT_TEMPLATE
     hf_tok.save_pretrained(folder)
     torch.manual_seed(0)
     cfg = Qwen2Config(vocab_size=len(hf_tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
                       tie_word_embeddings=True, bos_token_id=None,
                       eos_token_id=hf_tok.convert_tokens_to_ids("<|im_end|>"),
                       pad_token_id=hf_tok.convert_tokens_to_ids("<|endoftext|>"))
     Qwen2ForCausalLM(cfg).save_pretrained(folder)
     return folder
+
+
+#: How the tiny model trains well on a CPU (the Jobs pane's form and the CLI's hint use these); the
+#: max length is measured per snapshot by ``fitting_length``.
+TINY_RECIPE = {"method": "full", "learning_rate": 1e-3, "max_steps": 60, "batch_size": 4}
+RECIPE_FILE = "studio-recipe.json"
+
+
+def fitting_length(model: Path, jsonl: Path, step: int = 128) -> int:
+    """A max length that keeps every sample of ``jsonl`` whole with this model's tokenizer (rounded up)."""
+    from transformers import AutoTokenizer
+
+    from studio.train.data import read_rows
+    from studio.train.masking import tokenize_rows
+
+    longest = max((len(r["input_ids"]) for r in tokenize_rows(AutoTokenizer.from_pretrained(model),
+                                                                read_rows(jsonl))), default=step)
+    return -(-longest // step) * step
 
 
 def corpus_of(jsonl: Path) -> list[str]:
@@ -62,8 +81,9 @@ def corpus_of(jsonl: Path) -> list[str]:
     return [m["content"] for row in read_rows(jsonl) for m in row["messages"]]
 
 
-def build_for_snapshot(store: Store, folder: Path, snapshot_id: str | None = None) -> DatasetSnapshot:
-    """A tiny model in ``folder`` whose tokenizer learns a snapshot's text (default: the newest snapshot).
+def build_for_snapshot(store: Store, folder: Path, snapshot_id: str | None = None) -> tuple[DatasetSnapshot, int]:
+    """A tiny model in ``folder`` whose tokenizer learns a snapshot's text (default: the newest snapshot),
+    and the max length that fits that snapshot's samples.
 
     LookupError when there is no usable snapshot, ValueError when the folder is taken or the
     ``train`` extra is missing; each message says what to do."""
@@ -82,4 +102,15 @@ def build_for_snapshot(store: Store, folder: Path, snapshot_id: str | None = Non
     except ImportError as exc:
         raise ValueError(f"the tiny model needs the train extra ({exc.name} is missing): "
                          "pip install torch==2.13.0 '.[train]'") from None
-    return snap
+    length = fitting_length(folder, train)
+    (folder / RECIPE_FILE).write_text(json.dumps({**TINY_RECIPE, "max_length": length}) + "\n", encoding="utf-8")
+    return snap, length
+
+
+def recipe_of(folder: Path) -> dict[str, float | int | str] | None:
+    """The settings a tiny model folder was built to train with (None for other folders)."""
+    try:
+        data = json.loads((folder / RECIPE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

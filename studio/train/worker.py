@@ -20,7 +20,7 @@ from typing import Any
 
 from studio.train.data import read_rows
 from studio.train.files import JobDir, append_jsonl, read_json, write_json
-from studio.train.masking import tokenize_rows
+from studio.train.masking import IGNORE, tokenize_rows
 
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
     os.environ.setdefault(_name, "1")  # no hub requests unless the user asks for them
@@ -35,6 +35,19 @@ def _status(folder: JobDir, **fields: Any) -> None:
 def _eval_steps(value: float) -> float | int:
     """Below 1 a share of the run (transformers' own convention), else a whole number of steps."""
     return value if value < 1 else int(value)
+
+
+def _check_length(rows: list[dict[str, Any]], max_length: int) -> None:
+    """Rows are cut at ``max_length`` tokens; say how many lose answer tokens, and stop when none keeps any."""
+    learned = [next((k for k, label in enumerate(r["labels"]) if label != IGNORE), 0) for r in rows]
+    cut = sum(1 for r in rows if len(r["input_ids"]) > max_length)
+    longest = max((len(r["input_ids"]) for r in rows), default=0)
+    if rows and all(start >= max_length for start in learned):
+        raise ValueError(f"max_length {max_length} cuts every row before its first answer (answers start at token "
+                         f"{min(learned)} or later; rows are up to {longest} tokens): raise --max-length")
+    if cut:
+        print(f"note: {cut} of {len(rows)} rows are longer than max_length {max_length} (longest {longest} tokens) "
+              "and are cut; what is cut is not learned", file=sys.stderr, flush=True)
 
 
 def train(job_file: Path) -> int:
@@ -96,6 +109,7 @@ def train(job_file: Path) -> int:
         rows = read_rows(Path(spec["train"]))
         held = read_rows(Path(spec["eval"])) if spec.get("eval") else []
         rows, held = tokenize_rows(tokenizer, rows), tokenize_rows(tokenizer, held)
+        _check_length(rows, int(hyper["max_length"]))
         args = SFTConfig(
             output_dir=str(folder.output), num_train_epochs=float(hyper["epochs"]), max_steps=int(hyper["max_steps"]),
             learning_rate=float(hyper["learning_rate"]), per_device_train_batch_size=int(hyper["batch_size"]),

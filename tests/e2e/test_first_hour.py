@@ -19,7 +19,7 @@ TUTORIAL = [
     "studio generate --dialogues 60",
     "studio export --format openai --split 0.8",
     "studio train tiny-model tiny --snapshot {snapshot}",
-    "studio train start --snapshot {snapshot} --base-model tiny --method full --lr 1e-3 --max-steps 60 --batch-size 4 --max-length 512",
+    "studio train start --snapshot {snapshot} --base-model tiny --method full --lr 1e-3 --max-steps 60 --batch-size 4 --max-length 1024",
     "studio eval make --n 10 --snapshot {snapshot}",
     "studio eval run --model job:{job}",
     "studio eval run --model offline",
@@ -62,6 +62,8 @@ def test_first_hour_cli_path(tmp_path) -> None:
         if m := re.search(r"job (j-[0-9a-z]+) queued", text):
             ids["job"] = m.group(1)
     assert "60/60" in outputs[1] or "60 dialogues" in outputs[1]
+    fits = re.search(r"the longest sample fits in (\d+) tokens", outputs[3])
+    assert fits and int(fits.group(1)) <= 1024, f"the tutorial's --max-length 1024 cuts samples: {outputs[3]}"
     report = outputs[-1]
     assert f"| job:{ids['job']} |" in report and "| offline |" in report
     assert "per fault" in report and f"tuned by job {ids['job']}" in report

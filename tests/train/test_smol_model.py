@@ -27,8 +27,11 @@ def test_smol_model_trains_on_weighted_dialogues_and_answers_in_eval(tmp_path) -
     assert out.returncode == 0, out.stderr
     snapshot = json.loads(out.stdout)["snapshot"]
     rows = [json.loads(t) for f in snapshot["files"] if f.endswith("train.jsonl") for t in open(f, encoding="utf-8")]
-    assert any(m.get("weight") == 0 for r in rows for m in r["messages"]) or len(rows) > 0
+    assert rows and all(m.get("weight") in (0, 1) for r in rows for m in r["messages"] if m["role"] == "assistant")
 
+    short = studio(root, "train", "start", "--snapshot", snapshot["id"], "--base-model", str(tmp_path / "smol"),
+                   "--max-length", "256", "--max-steps", "1")
+    assert short.returncode == 1 and "is not a folder" in short.stderr  # not made yet: refused before queueing
     made = studio(root, "train", "smol-model", str(tmp_path / "smol"))
     assert made.returncode == 0, made.stderr
     config = json.loads((tmp_path / "smol" / "config.json").read_text())
@@ -36,13 +39,16 @@ def test_smol_model_trains_on_weighted_dialogues_and_answers_in_eval(tmp_path) -
     again = studio(root, "train", "smol-model", str(tmp_path / "smol"))
     assert again.returncode == 1 and "is not empty" in again.stderr
 
+    short = studio(root, "train", "start", "--snapshot", snapshot["id"], "--base-model", str(tmp_path / "smol"),
+                   "--max-length", "256", "--max-steps", "1")
+    assert short.returncode == 1 and "max_length 256 cuts every row before its first answer" in short.stderr
     job = studio(root, "train", "start", "--snapshot", snapshot["id"], "--base-model", str(tmp_path / "smol"),
-                 "--method", "lora", "--lr", "2e-4", "--batch-size", "2", "--max-length", "1024", "--max-steps", "4",
+                 "--method", "lora", "--lr", "2e-4", "--batch-size", "1", "--max-length", "2048", "--max-steps", "2",
                  "--json")
     assert job.returncode == 0, job.stderr
     job = json.loads(job.stdout)
     assert job["status"] == "succeeded" and job["result"]["kind"] == "adapter"
-    assert [m["step"] for m in job["metrics"] if m["loss"] is not None][-1] == 4
+    assert [m["step"] for m in job["metrics"] if m["loss"] is not None][-1] == 2
     assert studio(root, "eval", "make", "--n", "2", "--snapshot", snapshot["id"]).returncode == 0
     tuned = studio(root, "eval", "run", "--model", f"job:{job['id']}", "--concurrency", "1", "--json")
     assert tuned.returncode == 0, tuned.stderr
