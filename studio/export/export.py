@@ -110,12 +110,15 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     out.mkdir(parents=True, exist_ok=True)
     payloads: dict[str, bytes] = {}
     names = {"train": "train.jsonl"} | ({"eval": "eval.jsonl"} if held else {})
+    has_system = False  # a sharegpt `system` column is declared only when rows have one (else LLaMA-Factory: KeyError)
     for split, samples in (("train", train), ("eval", held)):
         if split in names:
-            rows = records(opts.format, samples, prompts, dialogues=opts.dialogues, style=opts.style)
+            rows = list(records(opts.format, samples, prompts, dialogues=opts.dialogues, style=opts.style))
+            has_system = has_system or any(isinstance(r, dict) and "system" in r for r in rows)
             payloads[names[split]] = "".join(line(r) for r in rows).encode("utf-8")
     if opts.format == "llamafactory":
-        payloads["dataset_info.json"] = (json.dumps(dataset_info(names, opts.style), ensure_ascii=False, indent=2)
+        info = dataset_info(names, opts.style, has_system=has_system)
+        payloads["dataset_info.json"] = (json.dumps(info, ensure_ascii=False, indent=2)
                                          + "\n").encode("utf-8")
     digest = hashlib.sha256()
     for name in sorted(payloads):

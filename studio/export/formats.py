@@ -84,13 +84,16 @@ def _by_dialogue(samples: list[Sample], prompts: Prompts) -> Iterable[dict[str, 
         yield chat_dialogue(prompts, group[0].dialogue, {s.index for s in group}, group[0])
 
 
-def dataset_info(files: dict[str, str], style: str) -> dict[str, Any]:
-    """LLaMA-Factory's registry for the written files (names: kouyu_train, kouyu_eval)."""
+def dataset_info(files: dict[str, str], style: str, *, has_system: bool = False) -> dict[str, Any]:
+    """LLaMA-Factory's registry for the written files (names: kouyu_train, kouyu_eval).
+
+    A sharegpt entry names a ``system`` column only when the rows have one: LLaMA-Factory reads every
+    declared column of every row, and a missing one stops it with ``KeyError: 'system'``."""
     info: dict[str, Any] = {}
     for split, name in files.items():
         if style == "sharegpt":
-            entry = {"file_name": name, "formatting": "sharegpt",
-                     "columns": {"messages": "conversations", "system": "system"}}
+            columns = {"messages": "conversations"} | ({"system": "system"} if has_system else {})
+            entry = {"file_name": name, "formatting": "sharegpt", "columns": columns}
         else:
             entry = {"file_name": name, "formatting": "sharegpt", "columns": {"messages": "messages"},
                      "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",

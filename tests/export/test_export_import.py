@@ -88,6 +88,8 @@ def test_llamafactory_export_loads_with_datasets_and_renders(cli, generated, tmp
     entry = info["kouyu_train"]
     assert entry["formatting"] == "sharegpt" and (tmp_path / "lf" / entry["file_name"]).exists()
     data = datasets.load_dataset("json", data_files=str(tmp_path / "lf" / entry["file_name"]), split="train")
+    raw = [json.loads(t) for t in (tmp_path / "lf" / entry["file_name"]).read_text().splitlines()]
+    assert all(set(entry["columns"].values()) <= set(r) for r in raw), "LLaMA-Factory reads every declared column"
     column = entry["columns"]["messages"]
     tags = entry.get("tags", {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"})
     names = {tags["user_tag"]: "user", tags["assistant_tag"]: "assistant"}
