@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,25 +13,22 @@ from textual.widgets import DataTable, Label, Static
 from studio.domain import RejectedTopic
 
 
-def detail(r: RejectedTopic) -> Text:
-    """Everything about one candidate, wrapped to the dialog's width (nothing cut at 80 columns)."""
-    out = Text()
-    out.append("Candidate  ", style="bold")
-    out.append(r.text + "\n")
+def detail(r: RejectedTopic) -> Table:
+    """Everything about one candidate, labels on the left, values wrapped to the dialog's width."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row("Candidate", r.text)
     names = " · ".join(n for n in (r.name_zh, r.title) if n)
     if names:
-        out.append("Names      ", style="bold")
-        out.append(names + "\n")
+        grid.add_row("Names", names)
     if r.nearest_text:
-        out.append("Nearest    ", style="bold")
-        out.append(r.nearest_text + "\n")
-        out.append("Why        ", style="bold")
-        out.append(f"similarity {r.similarity:.2f} by {r.measure or 'edit'}")
+        grid.add_row("Nearest", r.nearest_text)
+        grid.add_row("Why", f"similarity {r.similarity:.2f} by {r.measure or 'edit'}")
     else:
-        out.append("Why        ", style="bold")
-        out.append(r.reason)
-    out.append(f"\nProposed   {r.count} time{'s' if r.count != 1 else ''}", style="dim")
-    return out
+        grid.add_row("Why", r.reason)
+    grid.add_row(Text("Proposed", style="dim"), Text(f"{r.count} time{'s' if r.count != 1 else ''}", style="dim"))
+    return grid
 
 
 class RejectedReview(ModalScreen[str | None]):
