@@ -73,3 +73,20 @@ async def test_review_shows_each_candidate_in_full_at_80_columns_and_keeps_linea
     accepted = [t for t in workspace.store.topics if t.text == long_text]
     assert accepted and accepted[0].parent_ids == [seed.id] and accepted[0].title == "Weekend study plans"
     assert accepted[0].name_zh == "周末学习计划" and workspace.store.rejected.count() == 0
+
+
+async def test_import_names_the_near_duplicates_it_skipped(workspace, tmp_path) -> None:
+    seed = first_topic(workspace)
+    path = tmp_path / "more.txt"
+    path.write_text(seed.text.replace("，", ",").replace("。", ".") + "\n两位同学在车站讨论春运的见闻。\n", encoding="utf-8")
+    app = make_app(workspace)
+    messages: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.notify = lambda message, **kw: messages.append(str(message))  # type: ignore[method-assign]
+        await settle(pilot)
+        before = workspace.store.topics.count()
+        await pilot.press("i", *str(path), "enter")
+        await until(pilot, lambda: any("imported" in m for m in messages))
+        done = next(m for m in messages if "imported" in m)
+        assert "imported 1 topics" in done and "line 1" in done and seed.text in done
+        assert workspace.store.topics.count() == before + 1

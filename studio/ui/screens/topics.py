@@ -182,7 +182,11 @@ class TopicsScreen(Pane):
         except InputError as exc:
             self.app.call_from_thread(self.notify, f"import failed, nothing added: {exc}", severity="error", timeout=10)
             return
-        skipped = f"; {len(report.duplicates)} duplicates skipped" if report.duplicates else ""
+        skipped = ""
+        if report.duplicates:  # the first one named in full; `studio topics import` lists them all
+            first = report.duplicates[0]
+            skipped = (f"; {len(report.duplicates)} near-duplicates skipped, e.g. line {first.line}: "
+                       f"{first.match.explain()}")
         self.app.call_from_thread(self.notify, f"imported {len(report.added)} topics{skipped}")
 
     def _write(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
