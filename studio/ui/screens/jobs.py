@@ -17,6 +17,7 @@ from studio.train import service
 from studio.train.files import tail
 from studio.train.spec import make_spec
 from studio.ui.modals.common import Confirm
+from studio.train.tiny import TINY_RECIPE, build_for_snapshot, recipe_of
 from studio.ui.modals.run_forms import FieldsForm
 from studio.ui.screens.base import Pane
 from studio.ui.widgets.tables import reconcile, setup
@@ -188,15 +189,15 @@ class JobsScreen(Pane):
         group = [j for j in self.jobs if job.sweep_id and j.sweep_id == job.sweep_id] or [job]
         lines = []
         for j in group:
-            name = f"{j.method} {j.hyper.get('epochs')}×{j.hyper.get('learning_rate')}"
+            name = f"{j.method} {j.hyper.get('epochs'):g}ep lr {j.hyper.get('learning_rate'):g}"  # whole: lrs differ late
             train = [(m.step, m.loss) for m in j.metrics if m.loss is not None]
             evals = [(m.step, m.eval_loss) for m in j.metrics if m.eval_loss is not None]
             if train:
-                plt.plot([p[0] for p in train], [p[1] for p in train], label=name[:18])
+                plt.plot([p[0] for p in train], [p[1] for p in train], label=name)
                 lines.append(f"{'★' if j.best else ' '} {name}: last {train[-1][1]:.4f} @ {train[-1][0]}, "
                              f"best {min(p[1] for p in train):.4f}")
             if evals:
-                plt.plot([p[0] for p in evals], [p[1] for p in evals], label=f"{name[:12]} eval", marker="dot")
+                plt.plot([p[0] for p in evals], [p[1] for p in evals], label=f"{name} eval", marker="dot")
                 lines.append(f"  eval: last {evals[-1][1]:.4f}, best {min(p[1] for p in evals):.4f}")
         plt.title("Loss" + (" · sweep " + job.sweep_id if job.sweep_id else ""))
         plot.refresh()
@@ -251,6 +252,10 @@ class JobsScreen(Pane):
 
         self.studio.write(create, "queued")
 
+        if tiny and (recipe := recipe_of(tiny[-1])):  # the settings `T`'s toast recommends
+            values |= {"methods": str(recipe["method"]), "rates": f"{recipe['learning_rate']:g}",
+                       "batch": str(recipe["batch_size"]), "max_steps": str(recipe["max_steps"]),
+                       "max_length": str(recipe["max_length"]), "epochs": "1"}
     def action_cancel_job(self) -> None:
         job = self._current()
         if job is None or job.done:
@@ -293,8 +298,6 @@ class JobsScreen(Pane):
 
     @work(thread=True, exclusive=True, group="jobs-tiny", exit_on_error=False)
     def build_tiny(self) -> None:
-        from studio.train.tiny import build_for_snapshot
-
         ws = self.studio.workspace
         snaps = sorted(self.store.snapshots.all(), key=lambda s: s.created)
         folder = ws.root / "models" / f"tiny-{snaps[-1].id if snaps else 'none'}"
@@ -303,9 +306,11 @@ class JobsScreen(Pane):
             return
         self.app.call_from_thread(self.notify, "building a tiny model (about 10 s)…")
         try:
-            build_for_snapshot(self.store, folder)
+            _, length = build_for_snapshot(self.store, folder)
         except (LookupError, ValueError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
             return
-        self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method full, "
-                                               "lr 1e-3, max steps 60, batch 4)", timeout=15)
+        r = TINY_RECIPE
+        self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method {r['method']}, "
+                                               f"lr {r['learning_rate']:g}, max steps {r['max_steps']}, batch "
+                                               f"{r['batch_size']}, max length {length})", timeout=15)
