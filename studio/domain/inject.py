@@ -8,13 +8,18 @@ import re
 from collections.abc import Callable
 
 from studio.domain.learner import (
+    _ADVERB,
+    _BASE_AFTER_TO,
     _PAST,
     _PAST_MARKER,
+    _PRED_ADJ,
     _THIRD,
+    I_VERBS,
     MISSPELLINGS,
     Correction,
     _correction,
     _speller,
+    third_person,
 )
 
 _RIGHT_TO_WRONG: dict[str, list[str]] = {}
@@ -79,6 +84,7 @@ def inject_spelling(text: str, rng: random.Random, count: int = 2) -> tuple[str,
 
 
 _BASE = {v: k for k, v in _THIRD.items()}
+_THIRD_FORM = {"have": "has", "go": "goes", "do": "does"}
 _PAST_BASE = {v: k for k, v in _PAST.items() if k not in ("is", "are", "read")}
 _ADJ = "good|big|small|new|great|nice|little|beautiful|wonderful|interesting|long|hard|fun|busy|lovely|relaxing"
 _NOUN = ("idea|time|day|trip|book|dog|cat|friend|teacher|game|movie|film|place|job|question|plan|holiday|"
@@ -116,6 +122,28 @@ GRAMMAR_REWRITES: list[Rewrite] = [
      lambda m: f"more {m.group(1)}", "grammar.comparative"),
     (re.compile(r"\b(I|we|they) agree\b", re.I),
      lambda m: f"{m.group(1)} {'am' if m.group(1) == 'I' else 'are'} agree", "grammar.agree"),
+    (re.compile(rf"\b(it|this|that) is ({_PRED_ADJ})\b", re.I),
+     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.copula"),
+    (re.compile(r"\b(can|could|should|must|will|would) (?!be\b|not\b|like\b|rather\b|you\b|I\b|we\b)([a-z]+)\b", re.I),
+     lambda m: f"{m.group(1)} to {m.group(2)}", "grammar.modal"),
+    (re.compile(rf"\bI ({_ADVERB})?({'|'.join(I_VERBS)})\b"),
+     lambda m: f"I {m.group(1) or ''}{third_person(m.group(2))}", "grammar.agreement"),
+    (re.compile(r"\b(we|they) (always |usually |often |sometimes )?(have|go|like|want|make|do|feel|need)\b", re.I),
+     lambda m: f"{m.group(1)} {m.group(2) or ''}{_THIRD_FORM.get(m.group(3).lower(), m.group(3) + 's')}", "grammar.agreement"),
+    (re.compile(r"\bpeople (are|were|have)\b", re.I),
+     lambda m: "people " + {"are": "is", "were": "was", "have": "has"}[m.group(1).lower()], "grammar.agreement"),
+    (re.compile(r"\bI'm going to\b"), lambda m: "I going to", "grammar.going_to"),
+    (re.compile(r"\bI ('m|am|was|feel|felt) (so |very |really )?(excited|bored|interested|relaxed|tired)\b", re.I),
+     lambda m: f"I {m.group(1)} {m.group(2) or ''}{m.group(3)[:-2]}ing", "grammar.adjective"),
+    (re.compile(r"\ba lot of (time|money|fun|friends|things|people|homework|books)\b", re.I),
+     lambda m: f"a lot {m.group(1)}", "grammar.a_lot_of"),
+    (re.compile(rf"\b(want|wants|wanted|would like|'d like) to ({_BASE_AFTER_TO})\b", re.I),
+     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.infinitive"),
+    (re.compile(r"\b(makes?|made) (me|us|him|her|them) ([a-z]+)\b", re.I),
+     lambda m: f"{m.group(1)} {m.group(2)} to {m.group(3)}" if m.group(3) not in ("happy", "sad", "tired", "laugh")
+     or m.group(3) == "laugh" else None, "grammar.make_do"),
+    (re.compile(r"\b(listen|listens|listened|listening) to (music|songs?|the radio|the teacher|him|her|me|them)\b", re.I),
+     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.preposition"),
 ]
 
 #: Used when no rewrite fits the sentence: a learner's typical follow-up with an error in it.

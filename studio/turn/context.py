@@ -122,7 +122,7 @@ def name_from_text(text: str) -> str:
 
 
 def _shorten(phrase: str) -> str:
-    name = _LIKED.sub("", _LEAD.sub("", phrase.strip())).strip()
+    name = _LIKED.sub("", _LEAD.sub("", re.split(r"并(?:且|提出|给出|说明|介绍)?", phrase.strip())[0])).strip()
     if len(name) <= 12:
         return name
     first = _LIKED.sub("", _LEAD.sub("", _AND.split(name, maxsplit=1)[0])).strip()
@@ -136,9 +136,9 @@ def _shorten(phrase: str) -> str:
         two = f"{parts[-2]}的{tail}"
         if tail.endswith(_GENERIC) and len(two) <= 14:
             return two
-        if len(tail) >= 2:
-            return tail if not tail.endswith(_GENERIC) or len(two) > 14 else two
-    return name[:14]
+        if len(tail) >= 3 and not tail.endswith(_GENERIC):
+            return tail
+    return name[:16]
 
 
 def student_before(d: Dialogue, index: int) -> Student | None:

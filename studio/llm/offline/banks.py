@@ -25,13 +25,14 @@ class Scene:
     tips: tuple[str, ...]
     openers: tuple[str, ...]
     weight: float = 1.0  # a scene that names its topic outright (a festival) outweighs broader ones
+    skip: tuple[str, ...] = ()  # question frames that do not suit the scene ("What do you like most about stress?")
 
     def thing_for(self, topic: str) -> str:
         """What the teacher calls the subject: the thing of the longest keyword in the topic."""
         hits = [k for k in self.things if k and k in topic]
         if not hits:
             return next(iter(self.things.values()))
-        return self.things[max(hits, key=lambda k: (len(k), -topic.index(k)))]
+        return self.things[max(hits, key=lambda k: (len(k), topic.rindex(k)))]  # settings come first, subjects later
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _scene(name: str, row: dict) -> Scene:
         aspects=tuple(row["aspects"]), activities=tuple(row["activities"]), reasons=tuple(row["reasons"]),
         plans=tuple(row["plans"]), pairs=tuple(tuple(p) for p in row["pairs"]),
         problems=tuple(tuple(p) for p in row["problems"]), tips=tuple(row["tips"]), openers=tuple(row["openers"]),
-        weight=float(row.get("weight", 1.0)),
+        weight=float(row.get("weight", 1.0)), skip=tuple(row.get("skip", ())),
     )
 
 

@@ -37,7 +37,8 @@ _IRREGULAR = {"go": "went", "see": "saw", "eat": "ate", "buy": "bought", "take":
               "tell": "told", "build": "built", "bring": "brought", "think": "thought", "sing": "sang",
               "teach": "taught", "find": "found", "leave": "left", "sit": "sat", "fly": "flew", "begin": "began",
               "keep": "kept", "say": "said", "hold": "held", "wear": "wore", "catch": "caught", "drink": "drank",
-              "is": "was", "are": "were", "set": "set", "cut": "cut"}
+              "is": "was", "are": "were", "set": "set", "cut": "cut", "feed": "fed", "lead": "led",
+              "show": "showed", "grow": "grew", "draw": "drew", "choose": "chose", "shoot": "shot"}
 _DOUBLE = {"run", "swim", "get", "sit", "plan", "shop", "stop", "put", "set", "cut", "jog", "chat", "begin"}
 
 
@@ -132,7 +133,7 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
     Frame("plans",
           ("What would you like to do next time?", "What do you want to try next?"),
           ("Next time I'd like to {plan}.", "I'm going to {plan} with my {companion}.",
-           "I hope I can {plan} soon, because {reason}."),
+           "I hope I can {plan}, because {reason}."),
           ("Maybe {plan}.", "{Plan}, I think."),
           ("Why do you want to do that?", "Who would you like to do that with?"),
           ("I want to do it because {reason}.", "I'd like to do it with my {companion}, because {with_why}.",
@@ -159,8 +160,8 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           ("I like it because {with_why}.", "We always have fun, because {with_why}.",
            "We usually {activity} together, and {with_why}."),
           "Do you prefer doing it with {x} or with {y}?", ("I prefer doing it with {x}, because {with_why}.",
-                                                         "With {x}, because {with_why}."),
-          "I usually {activity} {frag}."),
+                                                         "I like doing it with {x} more, because {with_why}."),
+          "I usually {activity} with {frag}."),
     Frame("feeling",
           ("How do you feel when you {activity}?", "How does it feel to {activity}?"),
           ("I feel {feeling} when I {activity}, because {reason}.", "It makes me feel {feeling}, because {reason}.",
@@ -168,7 +169,7 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           ("{Feeling}.", "Very {feeling}."),
           ("Why does it make you feel that way?", "What makes you feel like that?"),
           ("I feel that way because {reason}.", "Maybe it is because {reason}.", "I think it is because {reason}."),
-          "Do you feel more {x} or more {y}?", ("I feel more {x}, because {reason}.", "Mostly {x}, because {reason}."),
+          "Do you feel more {x} or more {y}?", ("I feel more {x}, because {reason}.", "I feel mostly {x}, because {reason}."),
           "I feel {frag} when I {activity}."),
     Frame("choice",
           ("Do you prefer {a} or {b}?", "Which do you like better, {a} or {b}?"),
@@ -177,11 +178,11 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           ("{A}.", "{B}, I think."),
           ("Why do you prefer that?", "What is the best thing about it?"),
           ("I prefer it because {reason}.", "The best thing is that {reason}.", "I like it more, because {reason}."),
-          "So is it {x} or {y} for you?", ("It's {x} for me, because {reason}.", "Definitely {x}, because {reason}."),
+          "So is it {x} or {y} for you?", ("It's {x} for me, because {reason}.", "I'd definitely say {x}, because {reason}."),
           "I prefer {frag}."),
     Frame("problem",
           ("What would you do if {problem}?", "What could you do if {problem}?"),
-          ("If {problem_me}, I would {solution}.", "I would {solution} first.", "I think I would {solution}."),
+          ("If {problem_me}, I would {solution}.", "First, I would {solution}.", "I think I would {solution}."),
           ("{Solution}.", "Maybe {solution}."),
           ("How would that help?", "Why is that a good idea?"),
           HOW_HELPS,
@@ -248,8 +249,9 @@ def asked_frames(teacher_lines: list[str]) -> set[str]:
 class Filler:
     """Slot values for one scene, drawn with one rng; fixed values (from a question) win."""
 
-    def __init__(self, scene: Scene, thing: str, rng: random.Random, fixed: dict[str, str] | None = None) -> None:
-        self.scene, self.thing, self.rng = scene, thing, rng
+    def __init__(self, scene: Scene, thing: str, rng: random.Random, fixed: dict[str, str] | None = None,
+                 *, company: bool = False) -> None:
+        self.scene, self.thing, self.rng, self.company = scene, thing, rng, company
         self.fixed = dict(fixed or {})
         if "activity_past" in self.fixed or "activity_ing" in self.fixed:
             self.fixed.setdefault("activity", self.fixed.get("activity", ""))
@@ -271,6 +273,10 @@ class Filler:
             "problem_me": problem[0], "solution": r.choice(problem[1:]), "tip": r.choice(s.tips),
             "benefit": r.choice(BENEFITS), "advice_why": r.choice(ADVICE_WHY),
         }
+        if self.company:  # "Who do you usually … with?" needs an activity without its own company
+            alone = [a for a in s.activities if not re.search(r"\bwith\b|\bto my\b", a)]
+            v["activity"] = self.fixed.get("activity") or r.choice(alone or s.activities)
+            v["activity_past"], v["activity_ing"] = past(v["activity"]), ing(v["activity"])
         v.update({k: val for k, val in self.fixed.items() if val})
         if self.fixed.get("activity"):
             v["activity_past"], v["activity_ing"] = past(v["activity"]), ing(v["activity"])
@@ -279,14 +285,20 @@ class Filler:
 
 def plural(phrase: str) -> bool:
     head = re.split(r"\b(?:of|in|at|on|from|with|by)\b", phrase)[0].strip().split()
+    if head and head[0].lower().endswith("ing") and head[0].lower() not in ("evening", "morning", "building"):
+        return False  # a gerund phrase is singular: "doing practice tests is"
     last = head[-1].lower() if head else ""
     return (last.endswith("s") and not last.endswith(("ss", "us", "is", "ics"))) or " and " in phrase
 
 
 def fill(template: str, values: dict[str, str]) -> str:
-    if "{aspect} is" in template or "{Aspect} is" in template:
-        if plural(values.get("aspect", "")):
-            template = template.replace("{aspect} is", "{aspect} are").replace("{Aspect} is", "{Aspect} are")
+    for slot in ("activity", "activity_past", "plan"):  # "make dumplings with my family" needs no second "with"
+        if f"{{{slot}}} with" in template and re.search(r"\bwith\b|\bto my\b", values.get(slot, "")):
+            template = re.sub(rf"\{{{slot}\}} with my \{{companion\}}", f"{{{slot}}}", template)
+    for slot in ("aspect", "a", "b", "x"):  # "the spicy noodles are", "paper bags are"
+        for name in (slot, slot[:1].upper() + slot[1:]):
+            if f"{{{name}}} is" in template and plural(values.get(slot, "")):
+                template = template.replace(f"{{{name}}} is", f"{{{name}}} are")
     def one(m: re.Match[str]) -> str:
         key = m.group(1)
         return values[key]
@@ -344,7 +356,7 @@ def answers(asked: Asked, filler: Filler, n: int) -> list[str]:
                 if attempt % 2:
                     x, y = y, x
                 values.update(x=to_me(x), y=to_me(y))
-            text = fill(template, values)
+            text = fill(template, values).replace(" first first.", " first.")
             if word_count(text) <= 30 and all(similar(text, o) < 0.8 for o in out):
                 out.append(text)
             if len(out) == n:

@@ -30,6 +30,7 @@ from studio.llm.offline.frames import (
     choice_options,
     fill,
     match,
+    plural,
     to_you,
 )
 
@@ -39,7 +40,7 @@ _NON_ANSWER = re.compile(r"\b(don't know|do not know|not sure|no idea|don't unde
 _SUBJECT_VERB = re.compile(r"\b(I|we|you|he|she|it|they|this|that|there|my \w+)\s+(?:'m|am|is|are|was|were|"
                            r"do|does|did|can|will|would|like|likes|love|enjoy|want|think|feel|go|went|have|has|"
                            r"had|prefer|usually|always|often|really|also|very|not|\w+ed|\w+s)\b", re.I)
-_YES_NO = re.compile(r"^(yes|yeah|no|not really|sure|of course|ok|okay|maybe)\b", re.I)
+_YES_NO = re.compile(r"^(yes|yeah|no|not really|sure|of course|ok|okay)\b", re.I)
 
 
 def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
@@ -49,16 +50,20 @@ def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     errors = find_errors(utterance)
     if normalise_utterance(utterance) in banks.off_topic:
         return "off_topic", errors
-    if _NON_ANSWER.search(utterance) and word_count(utterance) <= 10:
+    fixed = _fixed_sentence(utterance, errors)
+    if _NON_ANSWER.search(fixed) and word_count(fixed) <= 10:
         return "non_answer", errors
-    if word_count(utterance) <= SHORT_WORDS:
+    if word_count(fixed) <= SHORT_WORDS or (word_count(fixed) <= 10 and is_fragment(fixed)):
         return "short", errors
     return "normal", errors
 
 
 def is_fragment(utterance: str) -> bool:
     """No subject and verb: "The final shot.", "Maybe next week.", "With my cousin."."""
-    return not _SUBJECT_VERB.search(utterance) and not _YES_NO.match(utterance.strip())
+    text = utterance.strip()
+    if re.match(r"^(because|so that|when|if)\b", text, re.I) and not re.search(r",\s*(I|we|it|you)\b", text):
+        return True  # a clause on its own: "Because it is fun."
+    return not _SUBJECT_VERB.search(text) and not _YES_NO.match(text)
 
 
 def _last_question(text: str | None) -> str | None:
@@ -87,7 +92,7 @@ def _aspect_in(utterance: str, scene: Scene) -> str | None:
 
 def _fragment_text(utterance: str) -> str:
     text = utterance.strip().rstrip(".!?").strip()
-    text = re.sub(r"^(maybe|just|i think|well|um+|em+|uh+)[, ]+", "", text, flags=re.I)
+    text = re.sub(r"^(maybe|just|i think|well|um+|em+|uh+|with)[, ]+", "", text, flags=re.I)
     text = re.sub(r",? (i think|maybe)$", "", text, flags=re.I)
     first = text.split(" ", 1)[0]
     keep = first == "I" or first.startswith("I'") or (len(first) > 1 and first.isupper()) or first in _NAMES
@@ -117,7 +122,8 @@ def _reaction(utterance: str, scene: Scene, rng: random.Random) -> str:
     low = utterance.lower()
     aspect = _aspect_in(utterance, scene)
     if aspect and rng.random() < 0.4:
-        return f"{cap(aspect)} sounds {rng.choice(('wonderful', 'great', 'fun', 'lovely'))}!"
+        verb = "sound" if plural(aspect) else "sounds"
+        return f"{cap(aspect)} {verb} {rng.choice(('wonderful', 'great', 'fun', 'lovely'))}!"
     for pattern, pool in ((r"\bbecause\b", _REACT_BECAUSE), (r"\b(last|ago|yesterday)\b", _REACT_PAST),
                           (r"\b(going to|'d like|would like|hope|next time|plan)\b", _REACT_FUTURE),
                           (r"\b(feel|happy|relaxed|excited|proud|nervous|calm)\b", _REACT_FEEL),
@@ -148,7 +154,7 @@ _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 ]
 _OPEN_OK = ("这是一个完整、清楚的回答。", "句子结构完整，意思表达清楚。", "回答完整，内容具体。", "你用完整的句子回答了问题。",
             "表达清楚，句子通顺。")
-_ON_POINT = ("回答切题，", "紧扣老师的问题，", "直接回答了老师的问题，")
+_ON_POINT = ("回答切题，", "紧扣问题，", "直接回答了问题，")
 _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。")
 _STOP = {"because", "something", "together", "usually", "really", "favourite", "everyone", "sometimes", "different"}
 
@@ -236,30 +242,39 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
             "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
             "\"{u}\" 回答了问题，但没有说成完整的句子。",
         ))
-        tail = rng.choice(("结合老师的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
+        tail = rng.choice(("结合上面的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
     else:
         head = rng.choice((
             "回答太简单了，只说了 \"{u}\"，没有说出具体内容。",
             "\"{u}\" 句子虽然完整，但太简短，信息不够。",
-            "你的回答 \"{u}\" 比较简略，老师还不知道你的具体想法。",
+            "你的回答 \"{u}\" 比较简略，还听不出你的具体想法。",
         ))
         tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\""))
     return head.format(u=utterance.strip()) + fix + tail.format(c=complete)
 
 
-def analysis_non_answer(utterance: str, full: str, rng: random.Random) -> str:
+def analysis_non_answer(utterance: str, full: str, rng: random.Random, errors: list[Correction] = ()) -> str:  # type: ignore[assignment]
+    text = _non_answer(utterance, full, rng)
+    if errors:
+        fixes = "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:3])
+        head, sep, tail = text.partition("。")
+        text = f"{head}。另外，{fixes}。{tail}" if sep else f"{text}另外，{fixes}。"
+    return text
+
+
+def _non_answer(utterance: str, full: str, rng: random.Random) -> str:
     word = re.search(r"(?:the word|what does|what is)\s+['\"]?([A-Za-z-]+)", utterance, re.I)
     if word:
         return (f"你说不认识 \"{word.group(1)}\" 这个词，没关系。遇到不懂的词，可以用英语问："
                 f"\"What does {word.group(1)} mean?\"，然后再回答。例如：\"{full}\"")
     head = rng.choice((
-        "你说 \"{u}\"，没有回答老师的问题。",
+        "你说 \"{u}\"，没有回答问题。",
         "\"{u}\" 不是对问题的回答，但能用英语说出来值得鼓励。",
         "你用 \"{u}\" 表示不知道怎么说，这很正常。",
     ))
     tail = rng.choice(("不会表达时，可以先用简单的句子说出自己的想法，例如：\"{f}\"",
                        "可以先从一个简单的完整句子开始，比如：\"{f}\"",
-                       "试着这样回答：\"{f}\""))
+                       "试着用一个完整的句子回答，比如：\"{f}\""))
     return head.format(u=utterance.strip()) + tail.format(f=full)
 
 
@@ -267,7 +282,7 @@ def analysis_chinese(example: str, rng: random.Random) -> str:
     return rng.choice((
         "请尝试使用英语回答。你用了中文，可以先试着用简单的英语说，例如：\"{e}\"",
         "请尝试使用英语回答。用中文回答不能练习口语，可以参考这样说：\"{e}\"",
-        "你用中文回答了老师的问题。请尝试使用英语回答，比如：\"{e}\"",
+        "你用中文回答了问题。请尝试使用英语回答，比如：\"{e}\"",
     )).format(e=example)
 
 
@@ -276,7 +291,7 @@ def analysis_off_topic(name: str, errors: list[Correction], question: str | None
     if errors:
         text += "另外，" + "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:2]) + "。"
     if question:
-        text += rng.choice(("请回答老师的问题：\"{q}\"", "请先回到老师的问题：\"{q}\"", "试着回答：\"{q}\""))\
+        text += rng.choice(("请回答刚才的问题：\"{q}\"", "请先回到刚才的问题：\"{q}\"", "试着回答：\"{q}\""))\
             .format(q=question)
     return text
 
@@ -285,9 +300,10 @@ def analysis_off_topic(name: str, errors: list[Correction], question: str | None
 
 def _new_question(scene: Scene, thing: str, used: set[str], rng: random.Random,
                   pool: tuple[str, ...] | None = None) -> tuple[str, Asked]:
-    ids = [f for f in (pool or tuple(FRAMES)) if f not in used] or list(pool or FRAMES)
+    fits = [f for f in (pool or tuple(FRAMES)) if f not in scene.skip] or [f for f in FRAMES if f not in scene.skip]
+    ids = [f for f in fits if f not in used] or fits
     frame = FRAMES[rng.choice(ids)]
-    question, slots = ask(frame, Filler(scene, thing, rng))
+    question, slots = ask(frame, Filler(scene, thing, rng, company=frame.id == "company"))
     return question, Asked(frame, "ask", slots)
 
 
@@ -348,7 +364,7 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
         analysis = analysis_off_topic(topic_name or scene.zh, errors, last_q, rng)
     elif kind == "non_answer":
         reply = _fit(rng.choice(_EASIER), question)
-        analysis = analysis_non_answer(utterance, suggestions[0], rng)
+        analysis = analysis_non_answer(utterance, suggestions[0], rng, errors)
     elif kind == "short":
         reply = _fit(rng.choice(_ACK_SHORT), question)
         analysis = analysis_short(utterance, errors, _complete(last, utterance, errors, scene, thing, rng), rng)
@@ -367,15 +383,31 @@ def _complete(last: Asked | None, utterance: str, errors: list[Correction], scen
               rng: random.Random) -> str:
     """The student's short answer said in full, keeping their words where they fit."""
     fixed = _fixed_sentence(utterance, errors)
+    because = re.match(r"^because\s+(.+?)[.!]*$", fixed.strip(), re.I)
+    if because:
+        return f"{_because_head(last, rng)}, because {because.group(1)}."
     if last is not None and is_fragment(fixed) and last.form == "ask":
         values = Filler(scene, thing, rng, last.slots).values()
         values["frag"] = _fragment_text(fixed)
         sentence = fill(last.frame.complete, values)
         if word_count(sentence) <= 20:
             return sentence.rstrip(".") + "."
+    own = fixed.strip().rstrip(".!")
+    if not is_fragment(fixed) and not _YES_NO.match(own) and "because" not in own.lower() \
+            and not re.match(r"^(it|that|this) (is|was) \w+$", own, re.I):
+        return f"{own}, because {rng.choice(scene.reasons)}."  # their own sentence, with a reason
     if last is not None:
         return answers(last, Filler(scene, thing, rng, last.slots), 1)[0]
     return answers(Asked(FRAMES["favourite"], "ask", {}), Filler(scene, thing, rng), 1)[0]
+
+
+_BECAUSE_HEAD = {"favourite": "I like it most", "plans": "I want to do it", "opinion": "I think it is important",
+                 "company": "I like doing it with them", "feeling": "I feel that way", "choice": "I prefer it",
+                 "problem": "I think it would help", "advice": "I think it is good advice", "last_time": "It was great"}
+
+
+def _because_head(last: Asked | None, rng: random.Random) -> str:
+    return _BECAUSE_HEAD.get(last.frame.id, "I think so") if last else "I think so"
 
 
 def _dump(answer: dict, slip: str | None, errors: list[Correction] | None, rng: random.Random, banks: Banks) -> str:
@@ -392,7 +424,7 @@ def make_slip(answer: dict, slip: str, errors: list[Correction] | None, rng: ran
     out = dict(answer)
     e = banks.errors
     if slip == "long_reply":
-        out["Reply"] = f"{out['Reply']} {rng.choice(e['long_reply_tail'])}"  # type: ignore[arg-type]
+        out["Reply"] = " ".join([out["Reply"], *e["long_reply_tail"]])  # type: ignore[misc]
     elif slip == "teacher_voice":
         out["Suggestion"] = [*out["Suggestion"][:2], rng.choice(e["teacher_voice"])]  # type: ignore[arg-type]
     elif slip == "self_talk" and "Analysis" in out:
@@ -400,7 +432,7 @@ def make_slip(answer: dict, slip: str, errors: list[Correction] | None, rng: ran
     elif slip == "uncorrected" and "Analysis" in out and errors:
         out["Analysis"] = "回答切题，句子完整，表达清楚。"
     else:
-        out["Reply"] = f"{out['Reply']} {rng.choice(e['long_reply_tail'])}"  # type: ignore[arg-type]
+        out["Reply"] = " ".join([out["Reply"], *e["long_reply_tail"]])  # type: ignore[misc]
     return out
 
 

@@ -1,0 +1,81 @@
+"""Grammar faults land inside the student's own sentence, and the detectors find exactly them."""
+
+from __future__ import annotations
+
+import random
+
+from studio.domain.inject import FALLBACK_ADDITIONS, inject_grammar, inject_spelling
+from studio.domain.learner import find_errors, find_grammar_errors
+
+# Sentences of the kinds a student model writes (the tutorial's examples and everyday answers).
+SENTENCES = [
+    "I prioritize tasks and maintain a strict schedule, teacher.",
+    "I find setting a daily schedule helps me a lot.",
+    "I try to revise regularly to avoid last-minute cramming.",
+    "I really need to work on my time management.",
+    "Last weekend I went hiking with my cousin, and it was really fun.",
+    "I think online classes are convenient, but it is hard to focus at home.",
+    "We usually have dinner together and then go for a walk.",
+    "I would like to visit Yunnan because the mountains are beautiful.",
+    "My favourite part was the final shot, because it was so exciting.",
+    "I'm going to join the drama club next term.",
+    "I feel excited when I play basketball with my friends.",
+    "It makes me feel relaxed after a long day.",
+    "I want to learn the guitar because I love music.",
+    "If I get lost, I would ask a police officer for help.",
+    "I can learn a lot of new words from English films.",
+    "I prefer cloth bags, because we can use them again.",
+]
+
+
+def test_the_error_is_inside_the_sentence_and_the_correction_is_exact() -> None:
+    fitted = 0
+    for sentence in SENTENCES:
+        for seed in range(5):
+            wrong, fixes = inject_grammar(sentence, random.Random(seed), fallback=False)
+            if not fixes:
+                assert wrong == sentence
+                continue
+            fitted += 1
+            (fix,) = fixes
+            assert wrong != sentence and fix.wrong in wrong
+            assert wrong.replace(fix.wrong, fix.right, 1) == sentence  # the correction names the exact fix
+            assert any(c.wrong == fix.wrong and c.right == fix.right for c in find_grammar_errors(wrong))
+            assert not any(wrong.endswith(add) for add, _ in FALLBACK_ADDITIONS)
+    assert fitted >= 0.85 * 5 * len(SENTENCES)
+
+
+def test_a_sentence_nothing_fits_still_gets_a_recorded_error_by_default() -> None:
+    sentence = "I prioritize tasks and maintain a strict schedule, teacher."
+    assert inject_grammar(sentence, random.Random(0), fallback=False) == (sentence, [])
+    wrong, (fix,) = inject_grammar(sentence, random.Random(0))
+    assert wrong.startswith(sentence) and fix.wrong in wrong
+
+
+def test_clean_sentences_raise_no_grammar_alarm() -> None:
+    assert [s for s in SENTENCES if find_grammar_errors(s)] == []
+
+
+def test_the_offline_students_answers_are_clean_and_almost_always_corruptible_inside() -> None:
+    from studio.llm.offline.banks import load_banks
+    from studio.llm.offline.frames import FRAMES, Asked, Filler, answers, ask
+
+    banks, rng = load_banks(), random.Random(1)
+    sentences = []
+    for scene in banks.scenes.values():
+        for frame in FRAMES.values():
+            _, slots = ask(frame, Filler(scene, scene.thing_for(""), rng))
+            for form in ("ask", "follow"):
+                sentences += answers(Asked(frame, form, slots), Filler(scene, scene.thing_for(""), rng, slots), 3)
+    assert len(sentences) > 1000
+    assert [s for s in sentences if find_errors(s)] == []  # the teacher's own suggestions carry no errors
+    inside = sum(bool(inject_grammar(s, random.Random(i), fallback=False)[1]) for i, s in enumerate(sentences))
+    assert inside / len(sentences) >= 0.8
+
+
+def test_misspellings_are_of_the_sentences_own_words() -> None:
+    sentence = "I usually review my notes every evening before the exams."
+    wrong, fixes = inject_spelling(sentence, random.Random(4), count=2)
+    assert len(fixes) == 2
+    for fix in fixes:
+        assert fix.right in sentence and fix.wrong in wrong
