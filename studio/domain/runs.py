@@ -108,6 +108,7 @@ class MetricPoint(Model):
     total_steps: int | None = None
     epoch: float | None = None
     loss: float | None = None
+    INTERRUPTED = "interrupted"  # its worker died (killed, the machine restarted); retry queues it again
     eval_loss: float | None = None
     learning_rate: float | None = None
     elapsed_s: float | None = None
@@ -141,7 +142,7 @@ class Job(Model):
 
     @property
     def done(self) -> bool:
-        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
 
     def last_loss(self) -> float | None:
         return next((m.loss for m in reversed(self.metrics) if m.loss is not None), None)

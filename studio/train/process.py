@@ -47,6 +47,18 @@ def alive(pid: int) -> bool:
         return True
 
 
+def died(code: int | None) -> bool:
+    """No exit code (the wrapper itself was killed, or the machine restarted) or death by a signal
+    (the shell reports 128 + N): the run was interrupted, not refused."""
+    return code is None or code > 128
+
+
+def interrupted_note(code: int | None, points: list[MetricPoint], folder: JobDir) -> str:
+    how = f"killed by signal {code - 128}" if code is not None else "its process is gone (killed, or the machine restarted)"
+    where = f" at step {points[-1].step}" if points else " before its first step"
+    return f"interrupted: the worker died{where}, {how}; retry queues it again (log: {folder.log})"
+
+
 class ProcessBackend:
     name = "process"
 
@@ -125,8 +137,11 @@ class LocalBackend(ProcessBackend):
             update.progress = 1.0
         if update.status in (JobStatus.STARTING, JobStatus.RUNNING) and not alive(int(job.remote.get("pid", "0") or 0)):
             code = self.exit_code(folder)
-            update.status = JobStatus.FAILED
-            update.error = f"the worker stopped without finishing (exit code {code}); see {folder.log}"
+            if died(code):
+                update.status, update.error = JobStatus.INTERRUPTED, interrupted_note(code, points, folder)
+            else:
+                update.status = JobStatus.FAILED
+                update.error = f"the worker stopped without finishing (exit code {code}); see {folder.log}"
         return update
 
 
@@ -206,5 +221,7 @@ class LlamaFactoryBackend(ProcessBackend):
             status = JobStatus.CANCELLED if folder.cancel_flag.exists() else JobStatus.SUCCEEDED
             result = {"output_dir": str(folder.output), "kind": "adapter" if job.method == "lora" else "model"}
             return Update(status, points, 1.0 if status == JobStatus.SUCCEEDED else progress_of(points), result)
+        if died(code):
+            return Update(JobStatus.INTERRUPTED, points, progress_of(points), error=interrupted_note(code, points, folder))
         return Update(JobStatus.FAILED, points, progress_of(points),
                       error=f"llamafactory-cli exited with {code}; see {folder.log}")
