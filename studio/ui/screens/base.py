@@ -36,12 +36,13 @@ class PaneTabs(Static):
 
     def draw(self) -> None:
         keys = key_of_action(self.screen)
-        line = Text(" Kouyu Studio ", style="bold")
+        tabs = Text()
         for mode, (_, _, label) in PANES.items():
             key = keys.get(f"pane.{mode}", "")
-            style = "reverse bold" if mode == self.mode else ""
-            line.append(" ")
-            line.append(f" {key} {label} ".replace("  ", " ") if key else f" {label} ", style=style)
+            tabs.append(" ")
+            tabs.append(f" {key} {label} " if key else f" {label} ", style="reverse bold" if mode == self.mode else "")
+        title = " Kouyu Studio "
+        line = Text(title, style="bold") + tabs if tabs.cell_len + len(title) <= self.size.width else tabs
         room = self.size.width - line.cell_len - 3
         if room > 12 and self.app.sub_title:
             line.append("  " + cut(self.app.sub_title, room), style="dim")
@@ -55,6 +56,8 @@ def keys_of_actions(screen: Screen) -> dict[str, list[str]]:
         binding = active.binding
         if binding.id:
             out.setdefault(binding.id, []).append(screen.app.get_key_display(binding))
+    for keys in out.values():
+        keys.sort(key=len)  # "1" before "f2": the shortest key first
     return out
 
 
@@ -72,6 +75,7 @@ class Pane(Screen[None]):
         Binding("question_mark", "keys", "Keys", show=False, id="pane.keys"),
     ]
     REFRESH_DELAY = 0.3
+    AUTO_FOCUS = "DataTable, ListView"  # the pane's main list has the keys, never a search box
 
     def __init__(self) -> None:
         super().__init__()

@@ -30,6 +30,7 @@ from studio.ui.modals.run_forms import (
 )
 from studio.ui.screens.base import Pane
 from studio.ui.screens.samples import SamplesScreen
+from studio.ui.widgets.tables import cut
 
 KINDS = dashboard.fault_kinds()
 
@@ -41,6 +42,7 @@ plotext_utility.no_duplicates = lambda data: list(dict.fromkeys(data))
 class DashboardScreen(Pane):
     TITLE_TEXT = "Dashboard"
     MODE = "dashboard"
+    AUTO_FOCUS = "#dash"
     USES = (VerticalScroll, Horizontal, DataTable, Static, PlotextPlot)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP = ("The dataset at a glance: fault mix (target share vs actual), the turn-position × fault matrix, check "
@@ -157,13 +159,16 @@ class DashboardScreen(Pane):
 
     def _mix(self, s: Stats) -> None:
         labels = [FaultKind(k).label for k in KINDS]
-        with self._chart("#mix-plot", "Fault mix: target vs actual (% of student turns)") as plt:
-            plt.multiple_bar(labels, [[s.target.get(k, 0) * 100 for k in KINDS],
-                                      [s.actual_share(k) * 100 for k in KINDS]], labels=["target %", "actual %"])
+        target = [s.target.get(k, 0) * 100 for k in KINDS]
+        actual = [s.actual_share(k) * 100 for k in KINDS]
+        # No legend inside the plot (it would cover the tallest bars): the title says which bar is which.
+        with self._chart("#mix-plot", "Fault mix: target vs actual (%) · left bar target, right actual") as plt:
+            plt.multiple_bar(labels, [target, actual])
+            plt.ylim(0, max([*target, *actual, 1]) * 1.1)
         table = Table("fault", "target", "actual", "n", box=None, pad_edge=False)
         for k in KINDS:
             table.add_row(FaultKind(k).label, f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
-        table.caption = "weights are relative and normalised (55:40:5:5:5:5 sums to 115)"
+        table.caption = "bars: left target, right actual; weights are relative (55:40:5:5:5:5 sums to 115)"
         self.query_one("#mix-numbers", Static).update(table)
 
     def _matrices(self, s: Stats) -> None:
@@ -181,7 +186,7 @@ class DashboardScreen(Pane):
         ids = dashboard.check_ids()
         worst = sorted(ids, key=lambda c: s.pass_rate(c))[:8]
         with self._chart("#checks-plot", "Pass rate % (lowest 8 checks)") as plt:
-            plt.bar([c.split(".", 1)[1][:10] for c in worst], [s.pass_rate(c) * 100 for c in worst], orientation="h")
+            plt.bar(worst, [s.pass_rate(c) * 100 for c in worst], orientation="h")  # whole ids: no two alike
             plt.xlim(0, 100)
         table = self.query_one("#checks-table", DataTable)
         table.clear()
@@ -203,7 +208,7 @@ class DashboardScreen(Pane):
     def _topics(self, s: Stats) -> None:
         top = s.per_topic.most_common(10)
         with self._chart("#topics-plot", "Samples per topic (most covered)") as plt:
-            plt.bar([s.topic_names.get(t, t)[:12] for t, _ in top], [c for _, c in top], orientation="h")
+            plt.bar([cut(s.topic_names.get(t, t), 16) for t, _ in top], [c for _, c in top], orientation="h")
         least = s.least_covered(6)
         covered = sum(1 for t in s.topic_names if s.per_topic.get(t))
         self.query_one("#topics-numbers", Static).update(

@@ -26,6 +26,7 @@ RATE = ("reply", "suggestion", "analysis")
 class EvalScreen(Pane):
     TITLE_TEXT = "Eval"
     MODE = "eval"
+    AUTO_FOCUS = "#eval-body"
     USES = (VerticalScroll, Static)
     HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and "
             "analysis from the judge, capped by the checks), JSON validity, check pass rates, latency and cost per "

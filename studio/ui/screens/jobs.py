@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from textual import on, work
@@ -16,14 +17,24 @@ from studio.domain.text import visible
 from studio.train import service
 from studio.train.files import tail
 from studio.train.spec import make_spec
-from studio.ui.modals.common import Confirm
 from studio.train.tiny import TINY_RECIPE, build_for_snapshot, recipe_of
+from studio.ui.modals.common import Confirm
 from studio.ui.modals.run_forms import FieldsForm
 from studio.ui.screens.base import Pane
-from studio.ui.widgets.tables import reconcile, setup
+from studio.ui.widgets.tables import Col, FitTable, Fitter
 
-COLUMNS = (("id", "Job"), ("backend", "Back-end"), ("method", "Method"), ("status", "Status"),
-           ("progress", "Progress"), ("eta", "ETA"), ("loss", "Loss"), ("hyper", "Epochs × LR"), ("sweep", "Sweep"))
+# Job, status, progress and loss always show; at 80 columns the others go, the sweep id first.
+COLUMNS = (Col("id", "Job", keep=True), Col("status", "Status", keep=True), Col("progress", "Progress", keep=True),
+           Col("loss", "Loss", keep=True), Col("eta", "ETA", rank=4), Col("hyper", "Epochs × LR", rank=3),
+           Col("method", "Method", rank=2), Col("backend", "Back-end", rank=1), Col("sweep", "Sweep", rank=0))
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def clean_log_line(line: str) -> str:
+    """A terminal line as it would look: colour and cursor codes gone, only what the last carriage return left."""
+    line = ANSI.sub("", line)
+    parts = [p for p in line.split("\r") if p.strip()]
+    return visible(parts[-1] if parts else "")
 TICK_S = 2.0
 
 
@@ -111,7 +122,7 @@ class JobsScreen(Pane):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        table: DataTable[str] = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        table = FitTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Jobs"
         yield table
         with Horizontal(id="jobs-detail"):
@@ -124,7 +135,7 @@ class JobsScreen(Pane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        setup(self.query_one(DataTable), COLUMNS)
+        self.fitter = Fitter(self.query_one(DataTable), COLUMNS)
         self.set_interval(TICK_S, self.tick)
         self.tick()
 
@@ -158,10 +169,13 @@ class JobsScreen(Pane):
             last = j.metrics[-1] if j.metrics else None
             eta = f"{last.remaining_s:.0f}s" if last and last.remaining_s is not None and not j.done else ""
             loss = j.last_loss()
-            rows.append((j.id, (j.id, j.backend, j.method, j.status.value + (" ★" if j.best else ""),
-                                f"{bar} {j.progress:.0%}", eta, f"{loss:.4f}" if loss is not None else "-",
-                                f"{j.hyper.get('epochs')} × {j.hyper.get('learning_rate')}", j.sweep_id or "")))
-        reconcile(table, COLUMNS, rows)
+            rows.append((j.id, {"id": j.id, "backend": j.backend, "method": j.method,
+                                "status": j.status.value + (" ★" if j.best else ""),
+                                "progress": f"{bar} {j.progress:.0%}", "eta": eta,
+                                "loss": f"{loss:.4f}" if loss is not None else "-",
+                                "hyper": f"{j.hyper.get('epochs')} × {j.hyper.get('learning_rate')}",
+                                "sweep": j.sweep_id or ""}))
+        self.fitter.show(rows)
         table.border_title = f"Jobs · {len(jobs)}" + (f" · {sum(not j.done for j in jobs)} active" if jobs else "")
         self._detail()
 
@@ -171,6 +185,11 @@ class JobsScreen(Pane):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((j for j in self.jobs if j.id == key), None)
+
+    @on(FitTable.Resized, "#jobs-table")
+    def _table_resized(self) -> None:
+        self.fitter.resized()
+        self._fill(self.jobs)
 
     @on(DataTable.RowHighlighted, "#jobs-table")
     def _highlighted(self) -> None:
@@ -217,7 +236,7 @@ class JobsScreen(Pane):
     @work(thread=True, exclusive=True, group="jobs-log", exit_on_error=False)
     def show_log(self, job: Job) -> None:
         ws = self.studio.workspace
-        lines = [visible(line[-200:]) for line in tail(service.folder_of(ws, job).log, 6)]
+        lines = [clean_log_line(line)[-200:] for line in tail(service.folder_of(ws, job).log, 6)]
         self.app.call_from_thread(self.query_one("#job-log", Static).update,
                                   "\n".join(lines) or f"(no log yet: {service.folder_of(ws, job).log})")
 
@@ -233,6 +252,10 @@ class JobsScreen(Pane):
                   "base_model": str(tiny[-1]) if tiny else "",
                   "epochs": "3", "rates": "3e-5", "batch": "8", "max_length": "1024", "max_steps": "-1",
                   "options": ""}
+        if tiny and (recipe := recipe_of(tiny[-1])):  # the settings `T`'s toast recommends
+            values |= {"methods": str(recipe["method"]), "rates": f"{recipe['learning_rate']:g}",
+                       "batch": str(recipe["batch_size"]), "max_steps": str(recipe["max_steps"]),
+                       "max_length": str(recipe["max_length"]), "epochs": "1"}
         self.app.call_from_thread(self.app.push_screen, JobForm(values), self._create)
 
     def _create(self, request: JobRequest | None) -> None:
@@ -252,10 +275,6 @@ class JobsScreen(Pane):
 
         self.studio.write(create, "queued")
 
-        if tiny and (recipe := recipe_of(tiny[-1])):  # the settings `T`'s toast recommends
-            values |= {"methods": str(recipe["method"]), "rates": f"{recipe['learning_rate']:g}",
-                       "batch": str(recipe["batch_size"]), "max_steps": str(recipe["max_steps"]),
-                       "max_length": str(recipe["max_length"]), "epochs": "1"}
     def action_cancel_job(self) -> None:
         job = self._current()
         if job is None or job.done:

@@ -31,7 +31,7 @@ from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, focus_now
 from studio.ui.widgets.sample_filters import matcher, sort_key
 from studio.ui.widgets.sample_view import SampleView, render_sample
-from studio.ui.widgets.tables import Col, cut, fit, reconcile
+from studio.ui.widgets.tables import Col, FitTable, cut, fit, reconcile
 
 PAGE = 300
 SYNC_LIMIT = 60_000
@@ -39,7 +39,7 @@ SYNC_LIMIT = 60_000
 # whatever is left, cut with an ellipsis.
 COLUMNS = (Col("num", "#", keep=True), Col("fault", "Fault", keep=True, most=18), Col("checks", "Checks", keep=True, most=14),
            Col("review", "Review", keep=True), Col("words", "Words", rank=3), Col("turn", "Turn", rank=2),
-           Col("provider", "Provider", rank=1, most=14), Col("topic", "Topic", flex=True, least=10, most=60))
+           Col("provider", "Provider", rank=1, most=14), Col("topic", "Topic", flex=True, least=16, most=60))
 FAULTS = ("all", *(k.value for k in STUDENT_FAULTS), FaultKind.OPENING.value)
 CHECKS = ("all", "failing", *CHECK_IDS)
 REVIEWS = ("all", *(r.value for r in ReviewStatus))
@@ -105,7 +105,7 @@ class SamplesScreen(Pane):
                         leave_to="#samples-table")
         yield Static("", id="sample-filters", classes="status")
         with Container(id="samples-body"):
-            table: DataTable[str] = DataTable(id="samples-table", cursor_type="row", zebra_stripes=True)
+            table = FitTable(id="samples-table", cursor_type="row", zebra_stripes=True)
             table.border_title = "Samples"
             yield table
             yield SampleView(id="sample-view")
@@ -298,9 +298,10 @@ class SamplesScreen(Pane):
                 "words": str(r.words), "turn": str(r.turn_no), "provider": r.provider,
                 "topic": self.topics.get(r.topic_id, r.topic_id)}
 
-    def on_resize(self) -> None:
+    @on(FitTable.Resized, "#samples-table")
+    def _table_resized(self) -> None:
         self._grown = {}
-        self.call_after_refresh(self._sync)
+        self._sync()
 
     def _sync(self) -> None:
         """Show the first ``shown`` rows of the view: remove, add and update rows in place, then order them."""
@@ -311,7 +312,10 @@ class SamplesScreen(Pane):
             for key, value in row.items():
                 if cell_len(value) > self._grown.get(key, 0):
                     self._grown[key] = cell_len(value)
-        width = table.scrollable_content_region.width or table.size.width
+        width = table.scrollable_content_region.width
+        if not width:  # not laid out yet: fit again once it is
+            self.call_after_refresh(self._sync)
+            width = self.app.size.width - 4
         layout = fit(COLUMNS, max(20, width - 2), self._grown)
         if layout != self._layout:
             current = self._current()

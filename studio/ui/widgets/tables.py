@@ -6,7 +6,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from textual import events
+from textual.message import Message
 from textual.widgets import DataTable
+
+
+class FitTable(DataTable[str]):
+    """A DataTable that says when its size changed, so its owner can fit the columns to it."""
+
+    class Resized(Message):
+        def __init__(self, table: FitTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> FitTable:
+            return self.table
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized(self))
 
 
 def setup(table: DataTable, columns: Sequence[tuple[str, str]]) -> None:
@@ -75,7 +93,7 @@ def fit(cols: Sequence[Col], width: int, widths: dict[str, int]) -> list[tuple[s
     while True:
         used = sum(natural(c) + PADDING for c in chosen if not c.flex) + (PADDING if flex else 0)
         room = width - used
-        if flex is None or room >= flex.least or not optional:
+        if room >= (flex.least if flex else 0) or not optional:
             break
         chosen.remove(optional.pop(0))
     out = []
@@ -100,3 +118,37 @@ def cut(text: str, width: int) -> str:
         out.append(ch)
         used += w
     return "".join(out) + "…"
+
+
+class Fitter:
+    """Keeps a FitTable's columns fitted to its width (key columns kept, the rest by rank) while its rows
+    are reconciled in place; the columns are rebuilt only when the fit changes."""
+
+    def __init__(self, table: DataTable, cols: Sequence[Col]) -> None:
+        self.table, self.cols = table, cols
+        self.layout: list[tuple[str, str, int]] = []
+        self.grown: dict[str, int] = {}
+
+    def show(self, rows: Sequence[tuple[str, dict[str, str]]]) -> None:
+        table = self.table
+        for _, row in rows:  # widths only grow while the size stays (no jumping columns)
+            for key, value in row.items():
+                self.grown[key] = max(self.grown.get(key, 0), cell_len(value))
+        width = table.scrollable_content_region.width or table.app.size.width - 4
+        layout = fit(self.cols, max(20, width - 2), self.grown)
+        current = None
+        if layout != self.layout:
+            if table.row_count:
+                current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            table.clear(columns=True)
+            for key, label, w in layout:
+                table.add_column(label, key=key, width=w)
+            self.layout = layout
+        widths = {key: w for key, _, w in layout}
+        columns = [(key, label) for key, label, _ in layout]
+        reconcile(table, columns, [(key, tuple(cut(row.get(c, ""), widths[c]) for c, _ in columns)) for key, row in rows])
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+
+    def resized(self) -> None:
+        self.grown = {}
