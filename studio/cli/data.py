@@ -11,6 +11,7 @@ from studio.domain import STUDENT_FAULTS, FaultKind
 from studio.export.export import ExportOptions, Preflight, preflight, select, split_by_topic, write
 from studio.export.formats import FORMATS
 from studio.export.importer import Importer
+from studio.export.provenance import offline_warning
 from studio.export.samples import Filters
 from studio.turn.prompts import Prompts
 
@@ -108,6 +109,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 print_json({"preflight": report.to_json(), "written": None})
             return 0
         snapshot = write(ws.store, prompts, train, held, report, opts, ws.exports_dir)
+    if warning := offline_warning(snapshot):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print_json({"preflight": report.to_json(), "snapshot": snapshot.model_dump(mode="json")})
     else:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
 from studio.domain import Job
+from studio.export.provenance import snapshot_warning
 from studio.train import service
 from studio.train.files import tail
 from studio.train.spec import BACKENDS, make_spec
@@ -181,6 +182,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     for warning in spec.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     with workspace(args) as ws:
+        if warning := snapshot_warning(ws.store, spec.snapshot_id):  # training on the offline simulator's text
+            print(f"warning: {warning}", file=sys.stderr)
         job = service.create_job(ws, spec)
         print(f"job {job.id} queued ({spec.backend}, {spec.method}); folder {service.folder_of(ws, job).root}", file=sys.stderr)
         if args.detach:

@@ -13,6 +13,7 @@ from studio.domain import STUDENT_FAULTS, DatasetSnapshot, FaultKind, Mix
 from studio.domain.contract import CHECK_IDS
 from studio.domain.text import MAX_WORDS, word_count
 from studio.export.formats import dataset_info, line, records
+from studio.export.provenance import provenance, provenance_counts
 from studio.export.samples import Filters, Sample, iter_samples
 from studio.store import Store
 from studio.store.storage import atomic_write
@@ -130,10 +131,13 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     snapshot.counts = {"samples": report.samples, "train": report.train, "eval": report.eval,
                        **{f"fault.{k}": v for k, v in report.by_fault.items()},
                        **{f"check.{k}": v for k, v in report.failures.items()}}
+    made_by = provenance(store, [*train, *held])
+    snapshot.counts.update(provenance_counts(made_by))
     snapshot.token_estimate = report.tokens
     snapshot.files = [str(out / n) for n in sorted(payloads)]
     manifest = {**snapshot.model_dump(mode="json"), "token_method": TOKEN_METHOD, "preflight": report.to_json(),
-                "topics": {"train": sorted({s.topic.id for s in train}), "eval": sorted({s.topic.id for s in held})}}
+                "topics": {"train": sorted({s.topic.id for s in train}), "eval": sorted({s.topic.id for s in held})},
+                "provenance": made_by}
     atomic_write(out / "manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     store.snapshots.put(snapshot)
     store.flush()
