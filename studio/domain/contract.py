@@ -30,6 +30,7 @@ class Student:
     fault: FaultKind | None = None  # intended/observed label when known
     corrections: list[tuple[str, str]] = field(default_factory=list)
     off_topic: bool | None = None
+    off_topic_sure: bool = True  # False: judged from its words only (a suspicion: a warning, not an error)
 
 
 @dataclass
@@ -245,7 +246,11 @@ def _fault_checks(obj: dict[str, Any], student: Student, corrections: list[Corre
                                           "nor says so in the Analysis"))
     off_topic = student.off_topic if student.off_topic is not None else student.fault == FaultKind.OFF_TOPIC
     if off_topic and not (_REDIRECT_ZH.search(plain) or _REDIRECT_EN.search(reply)):
-        out.append(_err("fault.off_topic", "the student went off topic, but the teacher does not bring them back to it"))
+        if student.off_topic_sure:
+            out.append(_err("fault.off_topic", "the student went off topic, but the teacher does not bring them back to it"))
+        else:
+            out.append(_err("fault.off_topic", "the student's words seem to leave the topic, but the teacher does not "
+                                               "bring them back to it", "warning"))
     if corrections:
         low = analysis.lower()
         missed = [c for c in corrections

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from studio.datafiles.dataset_reader import BadLine, Record, read_records
-from studio.domain.contract import CHECK_IDS, Student, TurnCheck
+from studio.domain.contract import CHECK_IDS, TurnCheck
 from studio.domain.rubric import compliance
 from studio.evaluate.judge import judge_turn
+from studio.synth.detect import student_of
 from studio.turn.verdict import judge_answer
 
 
@@ -61,8 +62,8 @@ class Summary:
 def lint_record(record: Record) -> TurnCheck:
     """The record's answer judged as text, through the one verdict an eval run uses too."""
     text = record.student
-    check, results = judge_answer(record.response, record.kind, Student(text) if text is not None else None,
-                                  strict=True)
+    student = student_of(text, topic=record.topic, history=record.history[:-1]) if text is not None else None
+    check, results = judge_answer(record.response, record.kind, student, strict=True)
     return TurnCheck(check.parsed, results)
 
 

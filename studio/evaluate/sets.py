@@ -109,7 +109,8 @@ def import_set(store: Store, path: Path, name: str = "") -> EvalSet:
         if isinstance(rec, BadLine):
             raise InputError(path, rec.line, rec.problem)
         student = next((text for role, text in reversed(rec.history) if role == "student"), None)
-        fault = observe(student).value if student and rec.kind.value == "reply" else "opening"
+        fault = observe(student, topic=rec.topic, history=rec.history[:-1]).value \
+            if student and rec.kind.value == "reply" else "opening"
         items.append(EvalItem(id=f"{path.name}:{rec.line}:{rec.index}", prompt=rec.prompt, kind=rec.kind.value,
                               fault=fault, position=sum(1 for r, _ in rec.history if r == "teacher") + 1,
                               topic=rec.topic, history=list(rec.history), student=student, reference=rec.response))

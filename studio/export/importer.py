@@ -12,7 +12,6 @@ from studio.datafiles.textfile import InputError
 from studio.domain import (
     Dialogue,
     DialogueStatus,
-    FaultKind,
     Run,
     RunStatus,
     StudentTurn,
@@ -22,11 +21,10 @@ from studio.domain import (
     TurnKind,
     utcnow,
 )
-from studio.domain.contract import Student
 from studio.domain.text import cjk_share
 from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
-from studio.synth.detect import observe
+from studio.synth.detect import observe, student_of
 from studio.synth.run import load_off_topic
 from studio.synth.topics import existing_texts, normalise
 from studio.turn.verdict import judge_answer, reply_of
@@ -101,8 +99,8 @@ class Importer:
         self.keys = {t.source_key for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
                      for t in Dialogue.model_validate(raw).turns if isinstance(t, TeacherTurn) and t.source_key}
 
-    def _student(self, text: str) -> StudentTurn:
-        seen = observe(text, off_topic_bank=self.bank)
+    def _student(self, text: str, topic: str = "", history: list[tuple[str, str]] | None = None) -> StudentTurn:
+        seen = observe(text, off_topic_bank=self.bank, topic=topic, history=history or [])
         return StudentTurn(text=text, intended_fault=seen, observed_fault=seen)
 
     def _topic(self, text: str, report: ImportReport, prompt: str = "") -> str:
@@ -125,8 +123,7 @@ class Importer:
         last = rec.student
         student = None
         if rec.kind == TurnKind.REPLY and last is not None:
-            seen = observe(last, off_topic_bank=self.bank)
-            student = Student(last, seen, off_topic=seen == FaultKind.OFF_TOPIC)
+            student = student_of(last, off_topic_bank=self.bank, topic=rec.topic, history=rec.history[:-1])
         check, results = judge_answer(rec.response, rec.kind, student)
         parsed = reply_of(check.parsed.obj, rec.kind)
         return TeacherTurn(kind=rec.kind, raw=rec.response, parsed=parsed, checks=results, source_key=key,
@@ -147,14 +144,14 @@ class Importer:
         report.samples += 1
         report.failing += not sample.passed
         if current is not None and current.topic_id == topic_id and _continues(current, rec.history):
-            current.turns += [self._student(rec.history[-1][1]), sample]
+            current.turns += [self._student(rec.history[-1][1], rec.topic, rec.history[:-1]), sample]
             return current
         if current is not None:
             self._store(current)
         turns: list[StudentTurn | TeacherTurn] = []
         for i, (role, text) in enumerate(rec.history):
             if role == "student":
-                turns.append(self._student(text))
+                turns.append(self._student(text, rec.topic, rec.history[:i]))
             else:
                 turns.append(TeacherTurn(kind=TurnKind.OPENING if i == 0 else TurnKind.REPLY, raw=text, train_weight=0))
         report.dialogues += 1

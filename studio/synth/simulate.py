@@ -32,6 +32,7 @@ from studio.store import Store
 from studio.synth.detect import observe
 from studio.synth.review import recheck
 from studio.synth.turns import TurnMaker
+from studio.turn.context import history_of, topic_title
 from studio.turn.prompts import Prompts
 
 Turn = StudentTurn | TeacherTurn
@@ -107,6 +108,10 @@ class Simulation:
         self.turns.append(turn)
         return turn
 
+    def _context(self, index: int) -> dict:
+        """What a typed answer at ``index`` is judged against: the topic and the turns before it."""
+        return {"topic": self.topic.text, "title": topic_title(self.topic), "history": history_of(self.turns[:index])}
+
     def say(self, text: str) -> StudentTurn:
         """A person's answer in the student's seat: any language, any mistakes; its fault is detected."""
         text = text.strip()
@@ -114,7 +119,7 @@ class Simulation:
             raise ValueError("type an answer first")
         if self.next_role != "student":
             raise ValueError("it is the teacher's turn: step once to get the teacher's answer")
-        seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank)
+        seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(len(self.turns)))
         turn = StudentTurn(text=text, intended_fault=seen, observed_fault=seen)
         self.turns.append(turn)
         return turn
@@ -126,7 +131,7 @@ class Simulation:
         self.branches.append(list(self.turns))
         old = self.turns[index]
         if isinstance(old, StudentTurn):
-            seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank)
+            seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(index))
             new: Turn = StudentTurn(text=text.strip(), intended_fault=seen, observed_fault=seen)
         else:
             new = recheck(self.dialogue, index, text)
