@@ -26,6 +26,9 @@ BENCHES = [
     ("checks", "checks_bench.py", "Contract checks on one core — against json.loads alone."),
     ("generate", "generate_bench.py", "Generation: speed-up from concurrency 1 to 32 at 200 ms per call, and offline "
                                       "dialogues per second."),
+    ("offline teacher", "offline_teacher_bench.py", "The offline teacher on 200 dialogues through the real pipeline "
+                                                    "(with the tutorial's off-topic file): distinct Suggestions and "
+                                                    "Analyses, 'tell me more' contradictions, off-topic turns, speed."),
     ("export", "export_bench.py", "Export and import of 40,000 samples — against json.dumps/json.loads of the same."),
     ("tui", "tui_bench.py", "The studio with 40,000 samples, headless: first frame, first page, filter change, key "
                             "latency while a writer runs — against a 10-dialogue workspace."),
