@@ -197,10 +197,13 @@ def cmd_expand(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"accepted": [topic_json(t) for t in report.accepted],
                     "rejected": [r.model_dump(mode="json") for r in report.rejected],
-                    "rounds": report.rounds, "note": report.note})
+                    "rounds": report.rounds, "note": report.note, "untitled": report.untitled})
     else:
         print(f"added {len(report.accepted)} topics in {report.rounds} rounds; {len(report.rejected)} near-duplicates "
               "turned away (see: studio topics rejected)")
+        if report.untitled:
+            print(f"note: {report.untitled} new topics still lack a Chinese name or an English title (the model gave "
+                  "none); set them with: studio topics edit ID --title … --name-zh …")
         if report.note:
             print(f"note: {report.note}")
     return 0 if not report.note else 1

@@ -66,6 +66,27 @@ class ExpandReport:
     rejected: list[RejectedTopic] = field(default_factory=list)
     rounds: int = 0
     note: str | None = None
+    untitled: int = 0  # accepted topics the model named in neither answer
+
+
+async def _named(client: LLMClient, prompts: Prompts, topics: list[Topic], variant: str) -> list[Topic]:
+    """Topics the expansion answer left without a Chinese name or an English title, named by one more call
+    (``title_topics``: ``N｜中文名｜English title`` lines); what the model leaves out stays empty."""
+    listing = "\n".join(f"{i}. {t.text}" for i, t in enumerate(topics, 1))
+    request = ChatRequest([Message("user", prompts.render("title_topics", topics=listing))], temperature=0.3,
+                          variant=variant)
+    result = await client.chat(request, CallContext(role="expand", purpose="title"))
+    names: dict[int, tuple[str, str]] = {}
+    for line in result.text.splitlines():
+        fields = re.split(r"\s*[｜|]\s*", normalise(line))
+        number = re.match(r"\D*(\d+)", fields[0])
+        if number and len(fields) > 1:
+            names[int(number.group(1))] = _names(fields[1:])
+    out = []
+    for i, t in enumerate(topics, 1):
+        name_zh, title = names.get(i, ("", ""))
+        out.append(t.model_copy(update={"name_zh": t.name_zh or name_zh, "title": t.title or title}))
+    return out
 
 
 def _remember(store: Store, rejected: list[RejectedTopic]) -> list[RejectedTopic]:
@@ -127,6 +148,10 @@ async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, t
                           parent_ids=parents)
             guard.add(topic.id, c.text)
             accepted.append(topic)
+        if untitled := [t for t in accepted if not (t.title and t.name_zh)]:
+            named = {t.id: t for t in await _named(client, prompts, untitled, f"{seed}:{report.rounds}:names")}
+            accepted = [named.get(t.id, t) for t in accepted]
+            report.untitled += sum(1 for t in named.values() if not (t.title and t.name_zh))
         with store.atomic():
             store.topics.put_many(accepted)
             store.rejected.put_many(_remember(store, rejected))

@@ -86,3 +86,18 @@ def test_every_way_in_refuses_a_near_copy(ready_cli, tmp_path) -> None:
     path.write_text(near + "\n", encoding="utf-8")
     result = ready_cli.json("topics", "import", str(path))
     assert result["added"] == [] and result["duplicates"][0]["nearest_id"] == topic["id"]
+
+
+def test_expansion_names_topics_the_model_left_untitled(ready_cli) -> None:
+    """A workspace prompt without the name fields: one more call names the new topics."""
+    from studio.resources import data_file
+
+    shipped = data_file("prompts/expand_topics.txt").read_text(encoding="utf-8")
+    plain = "\n".join(line for line in shipped.splitlines() if "英文标题" not in line and "例如" not in line)
+    (ready_cli.ws / "prompts").mkdir(exist_ok=True)
+    (ready_cli.ws / "prompts" / "expand_topics.txt").write_text(plain + "\n", encoding="utf-8")
+    result = ready_cli.json("topics", "expand", "--n", "6", "--seed", "3")
+    assert len(result["accepted"]) == 6 and result["untitled"] == 0
+    assert all(t["title"] and t["name_zh"] and "｜" not in t["text"] for t in result["accepted"])
+    calls = ready_cli.json("calls")["by_purpose"]
+    assert calls["title"]["calls"] >= 1 and calls["expand"]["calls"] >= 1

@@ -172,3 +172,15 @@ def test_the_shipped_bank_passes_its_own_guard(store) -> None:
         assert guard.check(t.text) is None, t.text
         guard.add(t.id, t.text)
     assert all(isinstance(t, Topic) for t in topics)
+
+
+def test_the_offline_provider_names_any_topic() -> None:
+    from studio.llm.base import ChatRequest, Message
+    from studio.llm.offline import OfflineProvider
+    from studio.turn.prompts import Prompts
+
+    prompt = Prompts().render("title_topics", topics=f"1. {HIKE}\n2. 你和同学在学校食堂讨论如何节约家里的用电。")
+    lines = OfflineProvider().respond(ChatRequest([Message("user", prompt)])).splitlines()
+    first, second = (line.split("｜") for line in lines)
+    assert first[0] == "1" and first[1] and first[2].isascii() and first[2]
+    assert second == ["2", "节约用电", "Saving electricity at home"]  # an expansion scene: the bank's names

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from studio.domain.layout import read_prompt, sections
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
 from studio.llm.offline.banks import load_banks
-from studio.llm.offline.student import expand_topics, rewrite, student_turn
+from studio.llm.offline.student import expand_topics, rewrite, student_turn, title_topics
 from studio.llm.offline.teacher import SLIPS, judge, teacher_turn
 
 LABEL = "offline simulator (rule-based, not a model)"
@@ -69,6 +69,8 @@ class OfflineProvider:
             return rewrite(parts["改写任务"].splitlines()[0], parts.get("原句", ""), self.banks, rng)
         if "示例话题" in parts:
             return expand_topics(prompt, self.banks, rng)
+        if "待命名话题" in parts:
+            return title_topics(parts["待命名话题"], self.banks)
         if "学生角色" in parts:
             level = parts.get("学生水平", "高中").splitlines()[0] if parts.get("学生水平") else "高中"
             language = parts.get("回答语言", "英语").splitlines()[0] if parts.get("回答语言") else "英语"

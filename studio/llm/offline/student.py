@@ -15,6 +15,7 @@ from studio.domain.layout import PromptView
 from studio.domain.text import word_count
 from studio.llm.offline.banks import Banks
 from studio.llm.offline.frames import FRAMES, Asked, Filler, answers, match, short
+from studio.semantic.lexicon import content_words
 
 OPENERS = ("", "", "", "Well, ", "Hmm, ", "To be honest, ", "Actually, ", "Oh, ")
 EXTRAS = ("", "", "", "How about you?", "It is really fun.", "I hope to do it again soon.", "My friends agree with me.")
@@ -71,6 +72,30 @@ def rewrite(task: str, original: str, banks: Banks, rng: random.Random) -> str:
     else:
         text, fixes = inject_grammar(original, rng)
     return text + "\n更正：" + "；".join(f"{c.wrong}=>{c.right}" for c in fixes)
+
+
+def title_topics(listing: str, banks: Banks) -> str:
+    """``N｜中文名｜English title`` for each numbered topic: the bank's names when the topic is one of the
+    expansion scenes; otherwise its last clause as the Chinese name and its first content words, glossed
+    through the dictionary, as the English title (a simulator's titles, not a writer's)."""
+    parts = banks.expansion
+    titles = dict(zip(parts["what"], parts.get("titles", ()), strict=False))
+    out = []
+    for line in listing.splitlines():
+        m = re.match(r"\s*(\d+)\s*[.、:：)）]?\s*(.+)", line)
+        if not m:
+            continue
+        number, text = m.groups()
+        known = next((titles[w] for w in titles if w in text), None)
+        if known:
+            name_zh, title = known.split("|", 1)
+        else:
+            clause = [c for c in re.split(r"[，。,.;；]", text) if c.strip()][-1].strip()
+            name_zh = re.sub(r"^(讨论|交流|谈论|聊起|分享|商量|计划|介绍|比较|回忆)", "", clause)[:10] or clause[:10]
+            words = [w for w in content_words(text) if w.isalpha()][:4]
+            title = " ".join(words).capitalize() or "A conversation"
+        out.append(f"{number}｜{name_zh}｜{title}")
+    return "\n".join(out)
 
 
 def expand_topics(prompt: str, banks: Banks, rng: random.Random) -> str:
