@@ -141,6 +141,7 @@ _ASSESSMENT: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p), w
 # the teacher (or the teacher's question) as what the student answered: "回答了老师的问题", "紧扣老师的问题"
 _TEACHER_AS_OBJECT = re.compile(r"(?:回答|答|紧扣|针对|围绕|听懂|理解|没听懂|问|向|给|跟|和|对)了?(?:老师|我)的?(?:问题|话|提问)?|"
                                 r"(?:回答|紧扣|针对|围绕)了?(?:这个|这一?|老师的?)?(?:问题|提问)")
+_ANY_MOVE = re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in _TEACHER_MOVE))
 _QUOTE_MARK = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^'\n]{2,}'|‘[^’]*’")
 
 
@@ -148,13 +149,26 @@ def teacher_talk(analysis: str) -> str | None:
     """The clause of an Analysis that explains the teacher's own move rather than assessing the
     student's utterance, or None. Quoted English counts as assessment (it cites the student)."""
     plain = _TEACHER_AS_OBJECT.sub(" ", _QUOTE_MARK.sub(" Q ", analysis))
-    for clause in _CLAUSE.split(plain):
-        if not clause.strip():
-            continue
-        move = sum(w for rx, w in _TEACHER_MOVE if rx.search(clause))
-        assessed = sum(w for rx, w in _ASSESSMENT if rx.search(clause)) + (2 if " Q " in clause else 0)
-        if move >= 2 and move > assessed:
-            return clause.strip()
+    if not _ANY_MOVE.search(plain):
+        return None
+    bounds = [0, *(m.end() for m in _CLAUSE.finditer(plain)), len(plain) + 1]
+
+    def weigh(table: tuple[tuple[re.Pattern[str], float], ...]) -> list[float]:
+        got = [0.0] * (len(bounds) - 1)
+        for rx, w in table:
+            hit = set()
+            for m in rx.finditer(plain):
+                i = next(k for k in range(len(bounds) - 1) if bounds[k] <= m.start() < bounds[k + 1])
+                if i not in hit:
+                    hit.add(i)
+                    got[i] += w
+        return got
+
+    moves, assessed = weigh(_TEACHER_MOVE), weigh(_ASSESSMENT)
+    for i, move in enumerate(moves):
+        clause = plain[bounds[i]:bounds[i + 1]]
+        if move >= 2 and move > assessed[i] + (2 if " Q " in clause else 0):
+            return _CLAUSE.sub("", clause).strip()
     return None
 
 
