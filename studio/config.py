@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import stat
 import tomllib
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -39,7 +42,11 @@ class ProviderProfile(_Strict):
     rpm: int | None = Field(default=None, gt=0)
     tpm: int | None = Field(default=None, gt=0)
     concurrency: int = Field(default=8, gt=0)
-    timeout: float = Field(default=60.0, gt=0)
+    timeout: float = Field(default=60.0, gt=0, description="Seconds to connect, and to the first streamed token")
+    deadline: float | None = Field(default=None, gt=0, description="Seconds for a whole call; default 3 × timeout")
+    max_tokens: int = Field(default=1024, gt=0, le=1_000_000,
+                            description="Answer cap sent with every request that sets none (teacher, repair, judge, eval)")
+    max_answer_chars: int = Field(default=100_000, gt=0, description="Longer answers are refused, never kept")
     retries: int = Field(default=4, ge=0, le=20, description="Retries after the first attempt")
     backoff: float = Field(default=1.0, gt=0, description="First retry delay in seconds; doubles each time")
     price_in: float | None = Field(default=None, ge=0, description="Price per 1k input tokens")
@@ -160,10 +167,11 @@ class Secrets:
         return self._from_file
 
     def get(self, name: str) -> str | None:
+        from_file = self._load_file()  # a secrets file others can read is refused even when unused
         value = self.environ.get(name)
         if value:
             return value
-        return self._load_file().get(name) or None
+        return from_file.get(name) or None
 
     def require(self, name: str, why: str) -> str:
         value = self.get(name)
@@ -182,10 +190,32 @@ class Secrets:
         return values
 
     def redact(self, text: str) -> str:
+        """Every known key scrubbed, in every encoding it may travel in (as is, URL-encoded,
+        JSON-escaped, base64 alone or inside a longer base64 blob)."""
         for value in self.known_values():
-            if value in text:
-                text = text.replace(value, f"{value[:3]}…(redacted)")
+            for form in encodings(value):
+                if form in text:
+                    text = text.replace(form, f"{value[:3]}…(redacted)")
         return text
+
+
+def encodings(value: str) -> list[str]:
+    """The forms a secret takes on the wire and in error bodies, longest first."""
+    raw = value.encode("utf-8")
+    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value),
+             json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    for b64 in (base64.b64encode, base64.urlsafe_b64encode):
+        for shift in range(3):  # the key at each alignment inside a longer base64 string
+            encoded = b64(b"\0" * shift + raw).decode("ascii")
+            start = 4 if shift else 0
+            stable = encoded.rstrip("=")
+            cut = len(stable) - (1 if (shift + len(raw)) % 3 else 0)
+            core = stable[start:cut]
+            if len(core) >= 6:
+                forms.add(core)
+            if not shift:
+                forms.add(encoded)
+    return sorted((f for f in forms if f), key=len, reverse=True)
 
 
 def secrets_for(workspace: Path) -> Secrets:

@@ -1,4 +1,5 @@
-"""The workspace log (``logs/studio.log``): rotating, and scrubbed of every known secret."""
+"""The workspace log (``logs/studio.log``): rotating, scrubbed of every known secret, and with
+every terminal control sequence written out (a log tailed in a terminal cannot drive it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 import logging.handlers
 from collections.abc import Callable
 from pathlib import Path
+
+from studio.domain.text import visible
 
 NOISY = ("httpx", "httpcore", "aiohttp", "asyncio")  # httpx logs full URLs, which may hold tokens
 
@@ -21,11 +24,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class SafeFormatter(logging.Formatter):
+    """The whole line (tracebacks included) redacted and passed through the output sanitiser."""
+
+    def __init__(self, fmt: str, redact: Callable[[str], str]) -> None:
+        super().__init__(fmt)
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(self.redact(super().format(record)))
+
+
 def setup_logging(folder: Path, redact: Callable[[str], str], level: int = logging.INFO) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "studio.log"
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=5 << 20, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", redact))
     handler.addFilter(RedactingFilter(redact))
     root = logging.getLogger("studio")
     root.setLevel(level)

@@ -9,6 +9,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from studio.config import CONFIG_FILE, Config, Secrets, load_config, secrets_for
+from studio.domain import RunStatus
 from studio.resources import read_data
 from studio.store import STORE_FILE, Store
 
@@ -83,4 +84,30 @@ def open_workspace(path: Path, *, create_missing: bool = False, **store_options:
         create(path)
     config = load_config(path / CONFIG_FILE)
     store = Store(path, **store_options)  # type: ignore[arg-type]
+    try:
+        mark_interrupted(store)
+    except BaseException:
+        store.close()
+        raise
     return Workspace(root=path, config=config, store=store, secrets=secrets_for(path))
+
+
+def mark_interrupted(store: Store) -> int:
+    """Runs left ``running`` by a process that died are ``interrupted``: this process holds the
+    workspace lock, so no other one can be running them. Returns how many were marked."""
+    marked = 0
+    for repo in (store.runs, store.evals):
+        stale = [doc_id for doc_id, doc in repo.raw() if doc.get("status") == RunStatus.RUNNING.value]
+        for doc_id in stale:
+            run = repo.get(doc_id)
+            if run is None:
+                continue
+            resume = (f"; resume with: studio generate --resume {run.id}" if repo is store.runs
+                      else "; run the same evaluation again to finish it")
+            run.status = RunStatus.INTERRUPTED
+            run.error = f"the process running it stopped (killed or crashed){resume}"
+            repo.put(run)  # type: ignore[arg-type]
+            marked += 1
+    if marked:
+        store.flush()
+    return marked

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TextIO
 
 import orjson
 from rich import box
@@ -14,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from studio.domain.text import visible
+from studio.domain.text import json_safe, visible
 from studio.logs import setup_logging
 from studio.workspace import Workspace, open_workspace, resolve_path
 
@@ -27,7 +29,7 @@ def fail(exc: BaseException, code: int) -> int:
     message = str(exc) or exc.__class__.__name__
     if isinstance(exc, LookupError) and message.startswith("'") and message.endswith("'"):
         message = message[1:-1]
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {visible(message)}", file=sys.stderr)
     return code
 
 
@@ -44,7 +46,71 @@ def workspace(args: argparse.Namespace, **options: object) -> Iterator[Workspace
 
 
 def print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    sys.stdout.write(json_safe(text) + "\n")
+
+
+class SafeStream(io.TextIOBase):
+    """stdout/stderr for CLI commands: everything written passes the one output sanitiser
+    (``domain.text.visible``), so no model or imported text can drive the terminal, whichever
+    command prints it. ``unsafe`` is the stream itself, for the studio's own progress bar."""
+
+    def __init__(self, unsafe: TextIO) -> None:
+        super().__init__()
+        self.unsafe = unsafe
+
+    def write(self, text: str) -> int:
+        self.unsafe.write(visible(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.unsafe.flush()
+
+    def isatty(self) -> bool:
+        return self.unsafe.isatty()
+
+    def fileno(self) -> int:
+        return self.unsafe.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.unsafe, "encoding", "utf-8")
+
+
+@contextmanager
+def safe_output() -> Iterator[None]:
+    """Sanitise stdout and stderr for the duration (a no-op when they already are)."""
+    saved = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, SafeStream):
+        sys.stdout = SafeStream(sys.stdout)  # type: ignore[assignment]
+    if not isinstance(sys.stderr, SafeStream):
+        sys.stderr = SafeStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def bounded(kind: type, low: float, high: float, *, low_open: bool = False) -> Callable[[str], object]:
+    """An argparse ``type`` that names the range: ``--dialogues 0`` says what it accepts."""
+    noun = "a whole number" if kind is int else "a number"
+
+    def show(v: float) -> str:
+        return str(int(v)) if kind is int else f"{v:g}"
+
+    floor = f"above {show(low)}" if low_open else f"from {show(low)}"
+
+    def parse(text: str) -> object:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{visible(text)}' is not {noun}") from None
+        if value != value or (value <= low if low_open else value < low) or value > high:
+            raise argparse.ArgumentTypeError(f"must be {noun} {floor} to {show(high)}, not {visible(text)}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def clip(text: str, width: int) -> str:

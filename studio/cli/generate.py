@@ -7,7 +7,7 @@ import asyncio
 import sys
 import time
 
-from studio.cli.common import CliError, print_json, print_table, workspace
+from studio.cli.common import CliError, bounded, print_json, print_table, workspace
 from studio.domain import STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig, RunStatus
 from studio.synth.run import Progress
 from studio.synth.service import execute, prepare
@@ -15,14 +15,17 @@ from studio.synth.service import execute, prepare
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="simulate teacher/student dialogues into training samples")
-    p.add_argument("--dialogues", "-n", type=int, default=20, help="number of dialogues (default 20)")
-    p.add_argument("--turns", type=int, default=4, help="teacher turns per dialogue (default 4)")
+    p.add_argument("--dialogues", "-n", type=bounded(int, 1, MAX_DIALOGUES), default=20,
+                   help=f"number of dialogues, 1 to {MAX_DIALOGUES} (default 20)")
+    p.add_argument("--turns", type=bounded(int, 1, 20), default=4, help="teacher turns per dialogue, 1 to 20 (default 4)")
     p.add_argument("--teacher", help="provider profile for the teacher (default: config studio.teacher)")
     p.add_argument("--student", help="provider profile for the student (default: config studio.student)")
-    p.add_argument("--concurrency", "-c", type=int, default=8, help="dialogues in parallel (default 8)")
+    p.add_argument("--concurrency", "-c", type=bounded(int, 1, 256), default=8, help="dialogues in parallel (default 8)")
     p.add_argument("--mix", help="fault weights, e.g. normal=55,short=40,off_topic=5,chinese=5,spelling=5,grammar=5")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--repairs", type=int, default=2, help="repair attempts per failing teacher turn (default 2)")
+    p.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=0,
+                   help="same seed, same plan and (from the cache) the same answers; default 0")
+    p.add_argument("--repairs", type=bounded(int, 0, 10), default=2,
+                   help="repair attempts per failing teacher turn, 0 to 10 (default 2)")
     p.add_argument("--rewrite", choices=["injector", "llm"], default="injector",
                    help="make spelling/grammar faults with the deterministic injectors or an LLM rewrite")
     p.add_argument("--chinese", choices=["answer", "translate"], default="answer",
@@ -30,8 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--off-topic", choices=["bank", "llm"], default="bank",
                    help="off-topic answers: lines from the off-topic bank, or an answer about another topic")
     p.add_argument("--no-cache", action="store_true", help="do not reuse cached responses (sampling variety)")
-    p.add_argument("--max-cost", type=float, help="pause the run when its cost reaches this")
-    p.add_argument("--max-calls", type=int, help="pause the run after this many calls")
+    p.add_argument("--max-cost", type=bounded(float, 0, 1e12, low_open=True),
+                   help="never spend more than this (each request reserves its worst case first)")
+    p.add_argument("--max-calls", type=bounded(int, 1, 10**9), help="never send more requests than this, retries included")
     p.add_argument("--resume", metavar="RUN", help="continue a stopped or killed run")
     p.add_argument("--json", action="store_true", help="print the final summary as JSON")
     p.set_defaults(handler=cmd_generate)
@@ -39,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("runs", help="list generation runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_runs)
+
+
+MAX_DIALOGUES = 100_000
+
+#: Exit codes beyond 0/1/2: the run stopped short and can be resumed (a budget, a pause).
+EXIT_UNFINISHED = 3
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -67,12 +77,13 @@ class Reporter:
         faults = " ".join(f"{FaultKind(k).label} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
         eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None else "ETA -"
         errors = sum(p.errors.values())
-        line = (f"{p.completed}/{p.planned} dialogues · {faults} · {p.calls} calls · "
+        line = (f"{p.completed}/{p.planned} dialogues · {faults} · {p.calls} calls ({p.cached} cached) · "
                 f"{p.tokens_in + p.tokens_out} tokens · cost {p.cost:.4f} · {errors} errors · {eta}")
         if self.tty:
             width = 24
             filled = int(width * p.completed / max(1, p.planned))
-            sys.stderr.write("\r\033[K[" + "#" * filled + "." * (width - filled) + "] " + line[: 160])
+            getattr(sys.stderr, "unsafe", sys.stderr).write("\r\033[K")  # the bar's own control codes only
+            sys.stderr.write("[" + "#" * filled + "." * (width - filled) + "] " + line[: 160])
         else:
             sys.stderr.write(line + "\n")
         sys.stderr.flush()
@@ -113,13 +124,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         _print_summary(summary)
-    return 1 if run.status == RunStatus.FAILED else 0  # a budget pause is an outcome the user asked for
+    return exit_code(run.status)
+
+
+def exit_code(status: RunStatus) -> int:
+    """0 only when the quota is met; 1 failed; 3 stopped short and resumable (budget, pause)."""
+    if status == RunStatus.SUCCEEDED:
+        return 0
+    return 1 if status in (RunStatus.FAILED, RunStatus.CANCELLED) else EXIT_UNFINISHED
 
 
 def run_json(run) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return {
         "id": run.id, "status": run.status.value, "planned": run.planned, "completed": run.completed,
         "failed": run.failed, "topped_up": run.topped_up, "mismatches": run.mismatches,
+        "unrepaired": run.unrepaired, "cached": run.cached,
         "counts": run.counts, "quotas": run.quotas, "error": run.error,
         "teacher": run.config.teacher_provider if run.config else None,
         "student": run.config.student_provider if run.config else None,
@@ -134,6 +153,12 @@ def _print_summary(s: dict[str, object]) -> None:
     rows = [(FaultKind(k).label, s["quotas"].get(k, 0), s["counts"].get(k, 0))  # type: ignore[union-attr]
             for k in (f.value for f in STUDENT_FAULTS)]
     print_table(["FAULT", "PLANNED", "DONE"], rows)
+    if s["unrepaired"]:
+        print(f"{s['unrepaired']} teacher turns still fail a check after every repair (kept for review: "
+              "studio, 3 Samples)")
+    if s["cached"]:
+        print(f"reused {s['cached']} cached answers (same seed and prompts as before, not bought again); "
+              "for new answers use another --seed or --no-cache")
     if s["error"]:
         print(f"note: {s['error']}")
 

@@ -40,6 +40,32 @@ def _objects(text: str) -> list[tuple[int, int, Any]]:
     return found
 
 
+#: Deeper JSON is refused before any decoder sees it (Python's json recurses per level).
+MAX_DEPTH = 64
+
+
+def nesting_depth(text: str) -> int:
+    """How deep ``[``/``{`` nest in ``text``, outside JSON strings: one linear pass, no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def _clip(text: str, n: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -54,6 +80,9 @@ def parse_answer(raw: str, *, repair: bool = True) -> Parsed:
         text = fence.group(1).strip()
     if not text:
         out.problems.append("the answer is empty")
+        return out
+    if (depth := nesting_depth(text)) > MAX_DEPTH:
+        out.problems.append(f"the answer nests {depth} levels deep (at most {MAX_DEPTH} are read)")
         return out
     try:
         value = json.loads(text)

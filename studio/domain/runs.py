@@ -19,6 +19,8 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PARTIAL = "partial"  # stopped short of its quota (a budget, say); resumable
+    INTERRUPTED = "interrupted"  # its process died (killed, crashed); resumable
 
 
 class RunConfig(Model):
@@ -51,6 +53,8 @@ class Run(Model):
     quotas: dict[str, int] = Field(default_factory=dict, description="Planned student turns per fault kind")
     mismatches: int = 0
     topped_up: int = 0
+    unrepaired: int = Field(default=0, description="Teacher turns that still fail a check after every repair")
+    cached: int = Field(default=0, description="Answers reused from the response cache (not bought again)")
     source: str | None = Field(default=None, description="Imported file")
     source_hash: str | None = None
     error: str | None = None
@@ -75,8 +79,10 @@ class CallRecord(Model):
     currency: str = ""
     latency_s: float = 0.0
     first_token_s: float | None = None
-    attempts: int = 1
-    outcome: Literal["ok", "error", "cached"] = "ok"
+    attempts: int = Field(default=1, description="Requests sent for this call (retries included)")
+    outcome: Literal["ok", "error", "cached", "pending"] = Field(
+        default="ok", description="pending: written before sending; still pending after a crash = outcome unknown")
+    finish_reason: str | None = None
     error_kind: str | None = None
     error: str | None = None
     created: datetime = Field(default_factory=utcnow)
@@ -91,6 +97,7 @@ class CachedResponse(Model):
     tokens_out: int = 0
     finish_reason: str = "stop"
     model: str = ""
+    run_id: str | None = Field(default=None, description="The run that paid for it")
     created: datetime = Field(default_factory=utcnow)
 
 
@@ -101,6 +108,7 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its worker died (killed, the machine restarted); retry queues it again
 
 
 class MetricPoint(Model):
@@ -108,7 +116,6 @@ class MetricPoint(Model):
     total_steps: int | None = None
     epoch: float | None = None
     loss: float | None = None
-    INTERRUPTED = "interrupted"  # its worker died (killed, the machine restarted); retry queues it again
     eval_loss: float | None = None
     learning_rate: float | None = None
     elapsed_s: float | None = None

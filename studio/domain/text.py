@@ -13,17 +13,33 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: What must never reach a terminal as itself: C0 controls but tab, newline and carriage return
+#: (ESC starts every CSI and OSC sequence: colours, cursor moves, clear screen, the title (OSC 0),
+#: hyperlinks (OSC 8), the clipboard (OSC 52)), DEL and the C1 controls (0x9b and 0x9d are one-byte
+#: CSI and OSC), bidirectional overrides and isolates (text that reads differently than it runs),
+#: and the Unicode line and paragraph separators.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def clean_text(text: str) -> str:
-    """Without C0/C1 control characters (tab, newline and carriage return stay)."""
+    """Without control characters, bidi overrides and line separators (tab, newline and carriage return stay)."""
     return CONTROL.sub("", text) if CONTROL.search(text) else text
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def visible(text: str) -> str:
-    """Control characters written out (``\\x1b``), for showing raw text safely."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if CONTROL.search(text) else text
+    """THE output sanitiser: every character that could drive a terminal written out as an escape
+    (``\\x1b``, ``\\x9b``, ``\\u202e``), so raw model or imported text is shown safely and exactly."""
+    return CONTROL.sub(_escape, text) if CONTROL.search(text) else text
+
+
+def json_safe(text: str) -> str:
+    """JSON text with those characters as JSON escapes (``\\u001b``): still valid, still exact."""
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if CONTROL.search(text) else text
 
 
 CleanStr = Annotated[str, AfterValidator(clean_text)]

@@ -64,6 +64,26 @@ class ContentFiltered(LLMError):
     kind = "content_filtered"
 
 
+class DeadlineExceeded(Transient):
+    """No first token, or no whole answer, within the profile's limits (a server that drips or stalls)."""
+
+    kind = "timeout"
+    advice = "raise timeout/deadline in the provider profile if the model is simply slow"
+
+
+class Truncated(LLMError):
+    """``finish_reason: length``: the answer hit max_tokens and was cut off (paid for, not usable)."""
+
+    kind = "truncated"
+    advice = "raise max_tokens in the provider profile, or ask for a shorter answer"
+
+
+class AnswerTooLarge(LLMError):
+    """An answer longer than the profile's max_answer_chars; it is neither kept nor cached."""
+
+    kind = "too_large"
+
+
 class ModelUnavailable(LLMError):
     """A local model that cannot be loaded (missing folder, missing train extra)."""
 

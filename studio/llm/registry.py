@@ -6,7 +6,7 @@ from pathlib import Path
 
 from studio.config import Config, ConfigError, ProviderProfile, Secrets
 from studio.llm.base import Provider
-from studio.llm.client import LLMClient, RetryPolicy
+from studio.llm.client import CallLimits, LLMClient, RetryPolicy
 from studio.llm.limits import Clock, Limiter
 from studio.llm.local_model import TransformersProvider
 from studio.llm.offline import OfflineProvider, default_error_rate
@@ -19,7 +19,13 @@ from studio.store import Store
 DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "qianfan": "QIANFAN_API_KEY", "qianfan-v1": "QIANFAN_API_KEY"}
 
 
+def public_endpoint(profile: ProviderProfile) -> bool:
+    return profile.base_url is None or profile.base_url.rstrip("/") == OpenAIProvider.default_base_url
+
+
 def _key(name: str, profile: ProviderProfile, secrets: Secrets, *, required: bool) -> str | None:
+    if profile.kind == "openai" and not profile.api_key_env and not public_endpoint(profile):
+        return None  # OPENAI_API_KEY goes to api.openai.com only; another server gets the key its profile names
     env = profile.api_key_env or DEFAULT_KEY_ENV[profile.kind]
     if required:
         return secrets.require(env, f"provider '{name}' ({profile.kind})")
@@ -35,7 +41,7 @@ def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, see
                                error_rate=rate, off_topic=off_topic_lines(workspace))
     if profile.kind == "openai":
         # A local server (vLLM, Ollama, llama.cpp) usually needs no key; the public API does.
-        key = _key(name, profile, secrets, required=profile.base_url is None)
+        key = _key(name, profile, secrets, required=public_endpoint(profile))
         return OpenAIProvider(name, profile.model, base_url=profile.base_url, api_key=key, **common)
     if profile.kind == "qianfan":
         key = _key(name, profile, secrets, required=True)
@@ -77,4 +83,9 @@ def build_client(config: Config, secrets: Secrets, name: str, *, store: Store | 
     clock = clock or Clock()
     limiter = Limiter(profile.concurrency, profile.rpm, profile.tpm, clock=clock)
     return LLMClient(provider, store=store, limiter=limiter, retry=RetryPolicy(attempts=profile.retries + 1, base_s=profile.backoff),
-                     price=price, clock=clock, scrub=secrets.redact, seed=seed)
+                     price=price, clock=clock, scrub=secrets.redact, seed=seed, limits=limits_of(profile))
+
+
+def limits_of(profile: ProviderProfile) -> CallLimits:
+    return CallLimits(max_tokens=profile.max_tokens, first_token_s=profile.timeout,
+                      deadline_s=profile.deadline or 3 * profile.timeout, max_answer_chars=profile.max_answer_chars)

@@ -158,10 +158,11 @@ class Store:
         with self.lock, self.storage.atomic():
             yield
 
-    def flush(self) -> None:
-        """A durable point: everything written so far survives a crash once this returns."""
+    def flush(self, *, sync: bool = True) -> None:
+        """A durable point: everything written so far survives a crash once this returns
+        (``sync=False``: survives the process being killed, not a power cut)."""
         with self.lock:
-            self.storage.flush()
+            self.storage.flush(sync=sync)
 
     def counts(self) -> dict[str, int]:
         names = ("topics", "dialogues", "runs", "calls", "jobs", "evals", "eval_sets", "votes", "snapshots")

@@ -1,8 +1,13 @@
-"""Generation runs: plan, execute dialogues concurrently (turns in order), resume, top up, budget."""
+"""Generation runs: plan, execute dialogues concurrently (turns in order), resume, top up, budget.
+
+A run ends ``succeeded`` only when every planned dialogue is complete; a budget or an early stop
+leaves it ``partial`` or ``paused`` (resumable), a fatal error or too many failures ``failed``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import threading
 import time
@@ -23,6 +28,7 @@ from studio.domain import (
     Topic,
     utcnow,
 )
+from studio.llm.budget import Budget, BudgetReached
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.offline.banks import normalise_utterance
@@ -33,8 +39,9 @@ from studio.synth.turns import Tally, TurnFailed, TurnMaker
 from studio.turn.prompts import Prompts
 
 
-class BudgetReached(Exception):
-    pass
+__all__ = ["BudgetReached", "Generator", "Progress", "create_run", "load_off_topic", "run_dialogues"]
+
+log = logging.getLogger("studio.synth")
 
 
 @dataclass
@@ -54,6 +61,8 @@ class Progress:
     elapsed_s: float
     eta_s: float | None
     mismatches: int = 0
+    cached: int = 0  # answers reused from the response cache
+    unrepaired: int = 0  # teacher turns that still fail a check after every repair
 
 
 def load_off_topic(workspace: Path | None) -> list[str]:
@@ -99,6 +108,13 @@ class Generator:
         self.run = run
         self.config = run.config
         self.tally = Tally()
+        self.teacher, self.student = teacher, student
+        self.budget = Budget.from_ledger((doc for _, doc in store.calls.raw()), run.id,
+                                         max_calls=self.config.max_calls, max_cost=self.config.max_cost)
+        for client in {id(teacher): teacher, id(student): student}.values():
+            client.budget = self.budget
+        self._hits_at_start = self._hits()
+        self._budget_stop: str | None = None
         self.maker = TurnMaker(teacher, student, prompts, self.config, off_topic_lines,
                                frozenset(normalise_utterance(x) for x in off_topic_lines), self.tally, self._budget)
         self.on_progress = on_progress
@@ -116,11 +132,21 @@ class Generator:
         self._stop.set()
 
     def _budget(self) -> None:
-        c = self.config
-        if c.max_calls is not None and self.tally.calls >= c.max_calls:
-            raise BudgetReached(f"the run reached its call budget ({c.max_calls} calls)")
-        if c.max_cost is not None and self.tally.cost >= c.max_cost:
-            raise BudgetReached(f"the run reached its cost budget ({c.max_cost:g})")
+        """A cheap check before a turn; the exact one is the reservation each request makes."""
+        if (why := self.budget.exhausted()) is not None:
+            raise BudgetReached(why)
+
+    def _hits(self) -> int:
+        return sum(c.hits for c in {id(self.teacher): self.teacher, id(self.student): self.student}.values())
+
+    def _save(self, d: Dialogue) -> None:
+        """Store ``d`` without undoing what others did meanwhile: turns already stored keep their
+        stored state (a review or an edit made while this dialogue generated); new turns are added."""
+        with self.store.lock:
+            stored = self.store.dialogues.get(d.id)
+            if stored is not None and 0 < len(stored.turns) <= len(d.turns):
+                d.turns[: len(stored.turns)] = stored.turns
+            self.store.dialogues.put(d)
 
     def _topic(self, topic_id: str) -> Topic:
         if topic_id not in self._topics:
@@ -152,9 +178,9 @@ class Generator:
             d.updated = utcnow()
             if teacher_turns == self.config.teacher_turns:
                 d.status = DialogueStatus.COMPLETE
-                self._count(d)
-            self.store.dialogues.put(d)
+            self._save(d)
             if d.status == DialogueStatus.COMPLETE:
+                self._count(d)
                 self.store.runs.put(self.run)
             self.store.flush()  # each completed turn is durable
             self._report()
@@ -176,14 +202,22 @@ class Generator:
                 self.tally.errors["turn_failed"] = self.tally.errors.get("turn_failed", 0) + 1
                 await self._fail_and_top_up(d, str(exc), gate)
             except BudgetReached as exc:
-                self.run.error = str(exc)
+                self._budget_stop = str(exc)
                 self._stop.set()
+            except Exception as exc:  # noqa: BLE001 - an answer that breaks its reader must not end the run
+                log.exception("dialogue %s of run %s failed unexpectedly", d.id, self.run.id)
+                turn = CallContext(self.run.id, d.id, len(d.turns))
+                for client in {id(self.teacher): self.teacher, id(self.student): self.student}.values():
+                    client.forget(turn)  # never replay the answer that broke it
+                self.tally.errors["crash"] = self.tally.errors.get("crash", 0) + 1
+                await self._fail_and_top_up(d, f"{type(exc).__name__} while making turn {len(d.turns)} "
+                                               "(its cached answer was dropped)", gate)
 
     async def _fail_and_top_up(self, d: Dialogue, why: str, gate: asyncio.Semaphore) -> None:
         d.status, d.error = DialogueStatus.FAILED, why
         if self.run.topped_up >= self.max_top_ups:
             self.run.failed += 1
-            self.store.dialogues.put(d)
+            self._save(d)
             self.store.flush()
             self._failure = f"gave up topping up after {self.max_top_ups} failed dialogues (last: {why})"
             self._stop.set()
@@ -195,7 +229,7 @@ class Generator:
         replacement = Dialogue(topic_id=topic_id, run_id=self.run.id, index=index, planned_faults=list(d.planned_faults))
         self.run.topped_up += 1
         with self.store.atomic():  # the failed one and its replacement land together
-            self.store.dialogues.put(d)
+            self._save(d)
             self.store.dialogues.put(replacement)
             self.store.runs.put(self.run)
         self._pending.append(asyncio.ensure_future(self._guarded(replacement, gate)))
@@ -204,13 +238,15 @@ class Generator:
     def _count(self, d: Dialogue) -> None:
         self.run.completed += 1
         for t in d.turns:
+            if isinstance(t, TeacherTurn) and not t.passed:
+                self.run.unrepaired += 1
             if isinstance(t, StudentTurn):
                 self.run.counts[t.intended_fault.value] = self.run.counts.get(t.intended_fault.value, 0) + 1
                 self.run.mismatches += t.observed_fault not in (None, t.intended_fault)
 
     def _recount(self, dialogues: list[Dialogue]) -> None:
         self.run.counts = dict.fromkeys((k.value for k in STUDENT_FAULTS), 0)
-        self.run.completed = self.run.mismatches = 0
+        self.run.completed = self.run.mismatches = self.run.unrepaired = 0
         self.run.failed = sum(d.status == DialogueStatus.FAILED for d in dialogues)
         for d in dialogues:
             if d.status == DialogueStatus.COMPLETE:
@@ -224,7 +260,8 @@ class Generator:
         eta = (self.config.dialogues - done) * elapsed / fresh if fresh else None
         return Progress(self.run.id, self.config.dialogues, done, self.run.failed, dict(self.run.counts),
                         dict(self.run.quotas), self.tally.calls, self.tally.tokens_in, self.tally.tokens_out,
-                        self.tally.cost, self.tally.repairs, dict(self.tally.errors), elapsed, eta, self.run.mismatches)
+                        self.tally.cost, self.tally.repairs, dict(self.tally.errors), elapsed, eta, self.run.mismatches,
+                        self.run.cached + self._hits() - self._hits_at_start, self.run.unrepaired)
 
     def _report(self) -> None:
         if self.on_progress is not None:
@@ -251,15 +288,35 @@ class Generator:
                 task.cancel()
             self._finish(RunStatus.PAUSED, "stopped; resume with: studio generate --resume " + self.run.id)
             raise
-        if self._failure is not None:
-            self._finish(RunStatus.FAILED, self._failure)
-        elif self._stop.is_set():
-            self._finish(RunStatus.PAUSED, self.run.error or "paused; resume with: studio generate --resume " + self.run.id)
-        else:
-            self._finish(RunStatus.SUCCEEDED, None)
+        self._finish(*self._outcome())
         return self.run
 
+    def _outcome(self) -> tuple[RunStatus, str | None]:
+        """Succeeded only when the quota is met; otherwise why not, and what to do."""
+        resume = f"resume with: studio generate --resume {self.run.id}"
+        short = f"{self.run.completed} of {self.config.dialogues} dialogues complete"
+        if self._failure is not None:
+            return RunStatus.FAILED, f"{self._failure} ({short})"
+        if self._budget_stop is not None:
+            return RunStatus.PARTIAL, f"{self._budget_stop}; {short}; raise the cap and {resume}"
+        if self._stop.is_set():
+            return RunStatus.PAUSED, f"paused; {short}; {resume}"
+        if self.run.completed < self.config.dialogues:
+            left = [d for d in run_dialogues(self.store, self.run.id)
+                    if d.status in (DialogueStatus.PLANNED, DialogueStatus.RUNNING)]
+            if not left:
+                return RunStatus.FAILED, (f"{short}, {self.run.failed} failed, and none is left to run; "
+                                          "fix the cause (see studio calls and logs/studio.log) and start a new run")
+            return RunStatus.PARTIAL, f"{short}; {resume}"
+        made = self.run.completed * self.config.teacher_turns
+        if made and self.run.unrepaired >= made:
+            return RunStatus.FAILED, (f"every teacher turn ({made}) still fails its checks after "
+                                      f"{self.config.repairs} repairs; check the teacher model and its prompt")
+        return RunStatus.SUCCEEDED, None
+
     def _finish(self, status: RunStatus, error: str | None) -> None:
+        self.run.cached += self._hits() - self._hits_at_start
+        self._hits_at_start = self._hits()
         self.run.status, self.run.error = status, error
         if status == RunStatus.SUCCEEDED:
             self.run.finished = utcnow()

@@ -10,7 +10,7 @@ from studio.synth.run import Generator, Progress, create_run, load_off_topic
 from studio.turn.prompts import Prompts
 from studio.workspace import Workspace
 
-RESUMABLE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
+RESUMABLE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PARTIAL, RunStatus.INTERRUPTED)
 SAME = ("dialogues", "teacher_turns", "teacher_provider", "student_provider", "mix", "seed", "topic_ids")
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 
 def test_generate_json_summary_and_runs(ready_cli) -> None:
     summary = ready_cli.json("generate", "--dialogues", "12", "--seed", "3")
@@ -29,8 +31,9 @@ def test_generate_bad_mix_and_unknown_provider(ready_cli) -> None:
 
 
 def test_budget_pause_then_resume(ready_cli) -> None:
-    paused = ready_cli.json("generate", "-n", "6", "--max-calls", "10")
-    assert paused["status"] == "paused" and "call budget" in paused["error"]
+    code, out, _ = ready_cli("generate", "-n", "6", "--max-calls", "10", "--json")
+    paused = json.loads(out)
+    assert code == 3 and paused["status"] == "partial" and "call budget" in paused["error"]
     code, out, err = ready_cli("generate", "--resume", paused["id"], "--max-calls", "1000")
     assert code == 0 and "resuming run" in err and "6/6 dialogues complete" in out
 

@@ -150,7 +150,7 @@ def test_a_fatal_error_stops_the_run_at_once(tmp_path) -> None:
 def test_budget_pauses_and_resume_finishes(tmp_path) -> None:
     ws = open_ws(tmp_path / "w")
     run = generate(ws, dialogues=10, seed=1, max_calls=20)
-    assert run.status == RunStatus.PAUSED and "call budget" in run.error
+    assert run.status == RunStatus.PARTIAL and "call budget" in run.error
     run.config = run.config.model_copy(update={"max_calls": None})
     done = asyncio.run(execute(ws, run))
     assert done.status == RunStatus.SUCCEEDED and done.counts == done.quotas and done.completed == 10
