@@ -18,35 +18,32 @@ class ParaphraseIndex:
         self.shortlist = shortlist
         self.keys: list[str] = []
         self.texts: list[str] = []
-        self._rows: list[np.ndarray] = []
-        self._matrix: np.ndarray | None = None
+        self._matrix = np.zeros((64, DIM), dtype=np.float32)  # grows by doubling; rows past len(keys) unused
+
+    def _append(self, rows: np.ndarray) -> None:
+        need = len(self.keys) + len(rows)
+        if need > len(self._matrix):
+            grown = np.zeros((max(need, 2 * len(self._matrix)), DIM), dtype=np.float32)
+            grown[: len(self.keys)] = self._matrix[: len(self.keys)]
+            self._matrix = grown
+        self._matrix[len(self.keys) : need] = rows
 
     def add(self, key: str, text: str) -> None:
-        self.keys.append(key)
-        self.texts.append(text)
-        self._rows.append(embed([text])[0])
-        self._matrix = None
+        self.add_many([(key, text)])
 
     def add_many(self, items: list[tuple[str, str]]) -> None:
         if not items:
             return
-        vectors = embed([text for _, text in items])
-        for (key, text), row in zip(items, vectors, strict=True):
+        self._append(embed([text for _, text in items]))
+        for key, text in items:
             self.keys.append(key)
             self.texts.append(text)
-            self._rows.append(row)
-        self._matrix = None
-
-    def _all(self) -> np.ndarray:
-        if self._matrix is None:
-            self._matrix = np.stack(self._rows) if self._rows else np.zeros((0, DIM), dtype=np.float32)
-        return self._matrix
 
     def nearest(self, text: str) -> tuple[str | None, float]:
         """The key of the stored text nearest in meaning, and its similarity (0..1)."""
         if not self.keys:
             return None, 0.0
-        pooled = self._all() @ embed([text])[0]
+        pooled = self._matrix[: len(self.keys)] @ embed([text])[0]
         order = np.argsort(-pooled)[: self.shortlist]
         best: tuple[str | None, float] = (None, 0.0)
         for i in order:
