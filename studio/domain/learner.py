@@ -70,7 +70,8 @@ EXTRA_WORDS = (
     "favourite colour colours honour neighbour neighbours behaviour centre theatre metre organise realise "
     "practise programme travelling travelled cancelled jewellery grey mum maths wechat wifi tiktok minecraft "
     "hotpot dumpling dumplings mooncake mooncakes kungfu taichi ok okay xian beijing shanghai douyin weibo "
-    "bilibili alipay taobao gaokao mahjong zongzi jiaozi tangyuan hutong"
+    "bilibili alipay taobao gaokao mahjong zongzi jiaozi tangyuan hutong app apps podcast podcasts chatbot chatbots "
+    "emoji emojis selfie selfies vlog vlogs"
 ).split()
 
 
@@ -271,7 +272,8 @@ GRAMMAR_RULES: list[GrammarRule] = [
                 re.compile(r"\b(I|we|they) (am|are) agree\b", re.I),
                 lambda m: f"{m.group(1)} agree"),
     GrammarRule("grammar.copula", "句子缺少系动词 is",
-                re.compile(rf"\b(it|this|that) ({_PRED_ADJ})\b", re.I),
+                re.compile(rf"\b(it|this|that) ({_PRED_ADJ})\b(?=\s*(?:[,.!?;]|$|and\b|but\b|because\b|for\b|to\b|too\b))",
+                           re.I),
                 lambda m: f"{m.group(1)} is {m.group(2)}" if _prev_word(m) not in ("make", "makes", "made", "find",
                                                                                    "found", "keep", "keeps", "think")
                 else None),
@@ -284,7 +286,7 @@ GRAMMAR_RULES: list[GrammarRule] = [
                 lambda m: f"{m.group(1)} {m.group(2) or ''}{_I_FORM.get(m.group(3).lower(), m.group(3)[:-1])}"),
     GrammarRule("grammar.agreement", "people 是复数，要用 are/were/have",
                 re.compile(r"\bpeople (is|was|has)\b", re.I),
-                lambda m: None if any(w.endswith("ing") for w in m.string[: m.start()].split()[-3:])
+                lambda m: None if any(w.endswith("ing") for w in m.string[: m.start()].split()[-5:])
                 else "people " + {"is": "are", "was": "were", "has": "have"}[m.group(1).lower()]),
     GrammarRule("grammar.going_to", "be going to 不能缺少 be 动词",
                 re.compile(r"\bI going to\b"), lambda m: "I'm going to"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from studio.domain.inject import FALLBACK_ADDITIONS, inject_grammar, inject_spelling
 from studio.domain.learner import find_errors, find_grammar_errors
@@ -62,11 +63,13 @@ def test_the_offline_students_answers_are_clean_and_almost_always_corruptible_in
 
     banks, rng = load_banks(), random.Random(1)
     sentences = []
-    for scene in banks.scenes.values():
+    scenes = [(s, s.thing_for("")) for s in (*banks.scenes.values(), banks.general)]
+    scenes += [(replace(s, **lists), s.things[key]) for s in banks.scenes.values() for key, lists in s.focus.items()]
+    for scene, thing in scenes:
         for frame in FRAMES.values():
-            _, slots = ask(frame, Filler(scene, scene.thing_for(""), rng))
+            _, slots = ask(frame, Filler(scene, thing, rng))
             for form in ("ask", "follow"):
-                sentences += answers(Asked(frame, form, slots), Filler(scene, scene.thing_for(""), rng, slots), 3)
+                sentences += answers(Asked(frame, form, slots), Filler(scene, thing, rng, slots), 3)
     assert len(sentences) > 1000
     assert [s for s in sentences if find_errors(s)] == []  # the teacher's own suggestions carry no errors
     inside = sum(bool(inject_grammar(s, random.Random(i), fallback=False)[1]) for i, s in enumerate(sentences))

@@ -4,7 +4,7 @@ keywords, and the off-topic utterances it recognises (shipped and the workspace'
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -27,12 +27,22 @@ class Scene:
     weight: float = 1.0  # a scene that names its topic outright (a festival) outweighs broader ones
     skip: tuple[str, ...] = ()  # question frames that do not suit the scene ("What do you like most about stress?")
 
-    def thing_for(self, topic: str) -> str:
-        """What the teacher calls the subject: the thing of the longest keyword in the topic."""
+    focus: dict[str, dict[str, tuple]] = field(default_factory=dict)  # keyword → lists that replace the scene's
+
+    def keyword_for(self, topic: str) -> str | None:
+        """The topic's subject keyword: the longest one, the later one on a tie (settings come first)."""
         hits = [k for k in self.things if k and k in topic]
-        if not hits:
-            return next(iter(self.things.values()))
-        return self.things[max(hits, key=lambda k: (len(k), topic.rindex(k)))]  # settings come first, subjects later
+        return max(hits, key=lambda k: (len(k), topic.rindex(k))) if hits else None
+
+    def thing_for(self, topic: str) -> str:
+        """What the teacher calls the subject, in English."""
+        key = self.keyword_for(topic)
+        return self.things[key] if key else next(iter(self.things.values()))
+
+    def focused(self, topic: str) -> Scene:
+        """The scene with its lists narrowed to the topic's subject when the data has them (网购 → returns)."""
+        key = self.keyword_for(topic)
+        return replace(self, **self.focus[key]) if key in self.focus else self
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ class Banks:
         if topic not in cache:
             if len(cache) > 4096:
                 cache.clear()
-            cache[topic] = self._scene_for(topic)
+            cache[topic] = self._scene_for(topic).focused(topic)
         return cache[topic]
 
     def _scene_for(self, topic: str) -> Scene:
@@ -70,6 +80,9 @@ def _scene(name: str, row: dict) -> Scene:
         plans=tuple(row["plans"]), pairs=tuple(tuple(p) for p in row["pairs"]),
         problems=tuple(tuple(p) for p in row["problems"]), tips=tuple(row["tips"]), openers=tuple(row["openers"]),
         weight=float(row.get("weight", 1.0)), skip=tuple(row.get("skip", ())),
+        focus={key: {name: tuple(tuple(v) if isinstance(v, list) else v for v in values) if name in ("pairs", "problems")
+                     else tuple(values) for name, values in lists.items()}
+               for key, lists in row.get("focus", {}).items()},
     )
 
 

@@ -141,7 +141,8 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           "Would you rather {x} or {y}?", ("I'd rather {x}, because {reason}.", "I would choose to {x}, because {reason}."),
           "Next time I'd like to {frag}."),
     Frame("opinion",
-          ("Why is {activity_ing} good for students like us?", "Do you think {activity_ing} is important for teenagers?"),
+          ("Do you think {activity_ing} is good for students like us?",
+           "Do you think {activity_ing} is important for teenagers?"),
           ("I think {activity_ing} is good for us, because {benefit}.", "Yes, I think so, because {benefit}.",
            "In my opinion, it is important, because {benefit}."),
           ("Yes, I think so.", "It is good.", "It is important."),
@@ -288,6 +289,8 @@ def plural(phrase: str) -> bool:
     if head and head[0].lower().endswith("ing") and head[0].lower() not in ("evening", "morning", "building"):
         return False  # a gerund phrase is singular: "doing practice tests is"
     last = head[-1].lower() if head else ""
+    if last in ("people", "children", "men", "women", "teeth", "feet", "police"):
+        return True
     return (last.endswith("s") and not last.endswith(("ss", "us", "is", "ics"))) or " and " in phrase
 
 

@@ -118,18 +118,28 @@ _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in Englis
                "Try saying it in English.")
 
 
-def _reaction(utterance: str, scene: Scene, rng: random.Random) -> str:
-    low = utterance.lower()
+_REACT_FRAME = {
+    "favourite": ("I can see why you like it.", "Good choice!", "That sounds like fun."),
+    "last_time": _REACT_PAST,
+    "plans": _REACT_FUTURE,
+    "opinion": ("Good point!", "I agree with you.", "That's a good reason."),
+    "company": _REACT_WITH + ("It's nice to have good company.",),
+    "feeling": _REACT_FEEL,
+    "choice": ("Good choice!", "I see why you prefer that.", "Fair enough!"),
+    "problem": ("That's a sensible idea.", "Good thinking!", "That would work."),
+    "advice": ("That's good advice.", "Great tip!", "Useful advice!"),
+}
+_REACT_FOLLOW = ("That makes sense.", "Good reason!", "I see.", "I understand.")
+
+
+def _reaction(utterance: str, last: Asked | None, scene: Scene, rng: random.Random) -> str:
+    """A reaction that fits what was asked and what the student said."""
     aspect = _aspect_in(utterance, scene)
-    if aspect and rng.random() < 0.4:
+    if aspect and rng.random() < 0.4 and (last is None or last.frame.id in ("favourite", "choice")):
         verb = "sound" if plural(aspect) else "sounds"
         return f"{cap(aspect)} {verb} {rng.choice(('wonderful', 'great', 'fun', 'lovely'))}!"
-    for pattern, pool in ((r"\bbecause\b", _REACT_BECAUSE), (r"\b(last|ago|yesterday)\b", _REACT_PAST),
-                          (r"\b(going to|'d like|would like|hope|next time|plan)\b", _REACT_FUTURE),
-                          (r"\b(feel|happy|relaxed|excited|proud|nervous|calm)\b", _REACT_FEEL),
-                          (r"\bwith my\b", _REACT_WITH)):
-        if re.search(pattern, low) and rng.random() < 0.7:
-            return rng.choice(pool)
+    if last is not None and rng.random() < 0.85:
+        return rng.choice(_REACT_FOLLOW if last.form == "follow" else _REACT_FRAME[last.frame.id])
     return rng.choice(_REACT_PLAIN)
 
 
@@ -373,7 +383,7 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
         reply = _fit(rng.choice(_REACT_ERROR), recast, question)
         analysis = analysis_errors(utterance, errors, rng)
     else:
-        reply = _fit(_reaction(utterance, scene, rng), question)
+        reply = _fit(_reaction(utterance, last, scene, rng), question)
         expected = answers(last, Filler(scene, thing, rng, last.slots), 3) if last else []
         analysis = analysis_normal(utterance, expected + [last_q or "", thing], rng)
     return _dump({"Reply": reply, "Suggestion": suggestions, "Analysis": analysis}, slip, errors, rng, banks)
