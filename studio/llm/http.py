@@ -1,4 +1,4 @@
-"""What the HTTP providers share: the client, SSE lines, JSON bodies, error raising."""
+"""What the HTTP providers share: the client, server-sent events (httpx-sse), JSON bodies, error raising."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
+from httpx_sse import EventSource, SSEError
 
 from studio.llm.base import Usage
 from studio.llm.classify import classify, from_transport
@@ -41,18 +42,24 @@ async def raise_for_error(response: httpx.Response, provider: str) -> None:
 
 
 async def sse_data(response: httpx.Response, provider: str) -> AsyncIterator[str]:
-    """Yield each ``data:`` payload; other lines that parse as JSON are yielded as-is (errors)."""
+    """Yield the ``data`` of each server-sent event, parsed by httpx-sse to the SSE spec: several
+    ``data:`` lines make one payload (joined with newlines), ``retry:``/``id:``/``event:`` fields and
+    ``:`` keep-alive comments are not payloads. A JSON body where a stream was expected (an error
+    sent with a 200) is yielded whole, for the caller to classify."""
+    content_type = response.headers.get("content-type", "")
     try:
-        async for line in response.aiter_lines():
-            line = line.strip()
-            if not line or line.startswith(":") or line.startswith("event:") or line.startswith("id:"):
-                continue
-            if line.startswith("data:"):
-                yield line[5:].strip()
-            else:
-                yield line
+        if "text/event-stream" not in content_type:
+            raw = (await response.aread()).decode("utf-8", "replace").strip()
+            if raw:
+                yield raw
+            return
+        async for event in EventSource(response).aiter_sse():
+            if event.data:
+                yield event.data
     except httpx.HTTPError as exc:
         raise from_transport(exc, provider) from None
+    except SSEError as exc:
+        raise Transient(f"not a server-sent event stream: {exc}", provider=provider) from None
 
 
 def chunk(payload: str, provider: str) -> dict[str, Any]:

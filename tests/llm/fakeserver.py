@@ -24,11 +24,16 @@ REPLY = '{"Reply": "Nice! What do you like to do at weekends?", "Suggestion": ["
 class Fault:
     """What the next request gets instead of a normal answer."""
 
-    kind: str  # status | body_error | stream_error | reset | truncate | bad_chunk | delay | ok
+    kind: str  # status | body_error | stream_error | reset | truncate | bad_chunk | delay | ok | answer
+    #            drip (one byte per ``interval``) | keepalive (SSE comments only, every ``interval``)
+    #            length (finish_reason "length", as OpenAI sends at max_tokens; v1: is_truncated)
+    #            multiline (each chunk's JSON split over several ``data:`` lines, with ``retry:``,
+    #            ``id:`` and comment lines between: all legal per the WHATWG SSE spec, §9.2.6)
     status: int = 200
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    interval: float = 0.0
 
 
 @dataclass
@@ -154,9 +159,38 @@ class FakeServer:
         text = fault.body.get("text") if fault.kind == "answer" and fault.body else (
             self.responder(body) if self.responder else self.reply)
         stream = bool(body and body.get("stream"))
+        if fault.kind == "drip":
+            return await self._drip(writer, orjson.dumps(self._full(v1, body, text)), fault.interval)
+        if fault.kind == "keepalive":
+            return await self._keepalive(writer, fault.interval)
         if not stream:
-            return await self._send(writer, 200, orjson.dumps(self._full(v1, body, text)))
+            full = self._full(v1, body, text)
+            if fault.kind == "length":
+                if v1:
+                    full["is_truncated"] = True
+                else:
+                    full["choices"][0]["finish_reason"] = "length"
+            return await self._send(writer, 200, orjson.dumps(full))
         return await self._stream(writer, v1, fault, text)
+
+    async def _drip(self, writer: asyncio.StreamWriter, payload: bytes, interval: float) -> bool:
+        """A server that answers one byte at a time: every read succeeds, the whole never ends in time."""
+        writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode())
+        for i in range(len(payload)):
+            writer.write(payload[i : i + 1])
+            await writer.drain()
+            await asyncio.sleep(interval)
+        return True
+
+    async def _keepalive(self, writer: asyncio.StreamWriter, interval: float) -> bool:
+        """An SSE stream that only ever sends ``: keep-alive`` comments (proxies and some servers do)."""
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(100_000):
+            payload = b": keep-alive\n\n"
+            writer.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+            await writer.drain()
+            await asyncio.sleep(interval)
+        return False
 
     async def _token(self, query: dict[str, list[str]], writer: asyncio.StreamWriter) -> bool:
         if (query.get("client_secret") or [""])[0] == "wrong-secret":
@@ -181,7 +215,11 @@ class FakeServer:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
 
         async def event(data: bytes) -> None:
-            payload = b"data: " + data + b"\n\n"
+            if fault.kind == "multiline" and data.startswith(b"{"):
+                lines = orjson.dumps(orjson.loads(data), option=orjson.OPT_INDENT_2).split(b"\n")  # still JSON
+                payload = b": comment\nretry: 3000\nid: 7\n" + b"".join(b"data:" + ln + b"\n" for ln in lines) + b"\n"
+            else:
+                payload = b"data: " + data + b"\n\n"
             writer.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
             await writer.drain()
 
@@ -206,9 +244,10 @@ class FakeServer:
                 if last and self.usage:
                     chunk["usage"] = {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}
             else:
-                chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": "stop" if last else None}]}
+                end = "length" if fault.kind == "length" else "stop"
+                chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": end if last else None}]}
             await event(orjson.dumps(chunk))
-        if not v1 and fault.kind in ("ok", "answer"):
+        if not v1 and fault.kind in ("ok", "answer", "length", "multiline"):
             if self.usage:
                 await event(orjson.dumps({"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}))
             await event(b"[DONE]")
