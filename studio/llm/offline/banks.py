@@ -32,7 +32,7 @@ class Scene:
     def keyword_for(self, topic: str) -> str | None:
         """The topic's subject keyword: the longest one, the later one on a tie (settings come first)."""
         hits = [k for k in self.things if k and k in topic]
-        return max(hits, key=lambda k: (len(k), topic.rindex(k))) if hits else None
+        return max(hits, key=lambda k: (k in self.focus, len(k), topic.rindex(k))) if hits else None
 
     def thing_for(self, topic: str) -> str:
         """What the teacher calls the subject, in English."""

@@ -27,6 +27,7 @@ BENEFITS = ("it helps us relax after class", "we learn to work with others", "it
             "we learn things that books cannot teach", "it brings friends together", "it gives us more confidence")
 ADVICE_WHY = ("it really works for me", "it saves a lot of trouble later", "it makes things much easier",
               "my friends tried it and it helped")
+B_WHY = ("it suits me better", "I am more used to it", "it feels more relaxing to me", "my friends like it too")
 HOW_HELPS = ("It would help me solve the problem quickly.", "I think it is the safest way.",
              "That way I would not feel so worried.", "It would save a lot of time.")
 
@@ -174,7 +175,7 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           "I feel {frag} when I {activity}."),
     Frame("choice",
           ("Do you prefer {a} or {b}?", "Which do you like better, {a} or {b}?"),
-          ("I prefer {a}, because {reason}.", "I'd choose {b}, because {reason}.",
+          ("I prefer {a}, because {reason}.", "I'd choose {b}, because {b_why}.",
            "I like both, but {a} is more fun for me."),
           ("{A}.", "{B}, I think."),
           ("Why do you prefer that?", "What is the best thing about it?"),
@@ -223,12 +224,18 @@ class Asked:
 
 def match(text: str | None) -> Asked | None:
     """Which frame (and slots) the question that ends ``text`` is, or None."""
+    found = match_tail(text)
+    return found[0] if found else None
+
+
+def match_tail(text: str | None) -> tuple[Asked, str] | None:
+    """The frame of the question that ends ``text``, and that question's own words."""
     found = _match(text.strip()) if text else None
-    return Asked(FRAMES[found[0]], found[1], dict(found[2])) if found else None
+    return (Asked(FRAMES[found[0]], found[1], dict(found[2])), found[3]) if found else None
 
 
 @lru_cache(maxsize=65536)
-def _match(text: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | None:
+def _match(text: str) -> tuple[str, str, tuple[tuple[str, str], ...], str] | None:
     if not text.endswith("?"):
         return None
     sentences = re.split(r"(?<=[.!?])\s+", text)
@@ -239,7 +246,7 @@ def _match(text: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | None:
                 for template in templates:
                     m = _pattern(template).match(tail)
                     if m:
-                        return frame.id, form, tuple((k, to_me(v)) for k, v in m.groupdict().items())
+                        return frame.id, form, tuple((k, to_me(v)) for k, v in m.groupdict().items()), tail
     return None
 
 
@@ -263,8 +270,7 @@ class Filler:
     def values(self) -> dict[str, str]:
         s, r = self.scene, self.rng
         activity = self.fixed.get("activity") or r.choice(s.activities)
-        pair = r.choice(s.pairs)
-        a, b = (pair if r.random() < 0.5 else (pair[1], pair[0]))
+        a, b = r.choice(s.pairs)  # the scene's reasons speak for the first of a pair
         problem = next((p for p in s.problems if p[0] == self.fixed.get("problem_me")), None) or r.choice(s.problems)
         v = {
             "thing": self.thing, "aspect": r.choice(s.aspects), "activity": activity, "activity_past": past(activity),
@@ -272,7 +278,7 @@ class Filler:
             "companion": r.choice(COMPANIONS), "with_why": r.choice(WITH_WHY), "feeling": r.choice(FEELINGS),
             "when": r.choice(WHEN), "how": r.choice(HOW_WAS), "a": a, "b": b, "problem": to_you(problem[0]),
             "problem_me": problem[0], "solution": r.choice(problem[1:]), "tip": r.choice(s.tips),
-            "benefit": r.choice(BENEFITS), "advice_why": r.choice(ADVICE_WHY),
+            "benefit": r.choice(BENEFITS), "advice_why": r.choice(ADVICE_WHY), "b_why": r.choice(B_WHY),
         }
         if self.company:  # "Who do you usually … with?" needs an activity without its own company
             alone = [a for a in s.activities if not re.search(r"\bwith\b|\bto my\b", a)]
@@ -295,6 +301,9 @@ def plural(phrase: str) -> bool:
 
 
 def fill(template: str, values: dict[str, str]) -> str:
+    if " with my {companion}" in template and any(values.get("companion", "") in values.get(k, "")
+                                                  for k in ("activity", "plan", "aspect")):
+        template = template.replace(" with my {companion}", "")  # "cook a meal for my parents with my parents"
     for slot in ("activity", "activity_past", "plan"):  # "make dumplings with my family" needs no second "with"
         if f"{{{slot}}} with" in template and re.search(r"\bwith\b|\bto my\b", values.get(slot, "")):
             template = re.sub(rf"\{{{slot}\}} with my \{{companion\}}", f"{{{slot}}}", template)

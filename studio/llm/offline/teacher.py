@@ -29,7 +29,7 @@ from studio.llm.offline.frames import (
     cap,
     choice_options,
     fill,
-    match,
+    match_tail,
     plural,
     to_you,
 )
@@ -53,7 +53,7 @@ def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     fixed = _fixed_sentence(utterance, errors)
     if _NON_ANSWER.search(fixed) and word_count(fixed) <= 10:
         return "non_answer", errors
-    if word_count(fixed) <= SHORT_WORDS or (word_count(fixed) <= 10 and is_fragment(fixed)):
+    if word_count(fixed) <= SHORT_WORDS or (word_count(fixed) <= 10 and (is_fragment(fixed) or _YES_NO.match(fixed))):
         return "short", errors
     return "normal", errors
 
@@ -82,10 +82,10 @@ def _fit(*parts: str, limit: int = 30) -> str:
 
 
 def _aspect_in(utterance: str, scene: Scene) -> str | None:
-    low = utterance.lower()
+    said = set(re.findall(r"[a-z']+", utterance.lower()))
     for aspect in scene.aspects:
-        words = [w for w in re.findall(r"[a-z']+", aspect.lower()) if len(w) > 3 and w not in ("with", "from", "about")]
-        if words and all(w in low for w in words[-2:]):
+        words = [w for w in re.findall(r"[a-z']+", aspect.lower()) if len(w) > 2 and w not in ("with", "from", "about")]
+        if words and all(w in said for w in words[-2:]):
             return aspect
     return None
 
@@ -351,8 +351,8 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
         return _dump(answer, slip, None, rng, banks)
     utterance = view.last_student
     kind, errors = assess(utterance, banks)
-    last_q = _last_question(view.last_teacher)
-    last = match(last_q)
+    found = match_tail(view.last_teacher)
+    last, last_q = found if found else (None, _last_question(view.last_teacher))
     if kind in ("chinese", "off_topic") and last_q:
         question = last_q
         asked = last or Asked(FRAMES["favourite"], "ask", {})
