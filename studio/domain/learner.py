@@ -164,7 +164,10 @@ _PAST = {"go": "went", "see": "saw", "eat": "ate", "buy": "bought", "take": "too
          "teach": "taught", "build": "built", "sing": "sang", "paint": "painted"}
 _PAST_MARKER = re.compile(r"\b(yesterday|last (week|weekend|month|year|night|summer|winter|time|sunday|saturday)|\w+ ago|in 20[0-2]\d)\b", re.I)
 _AUX_BEFORE = {"does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "let", "make", "makes",
-               "made", "help", "helps", "to", "doesn't", "didn't", "won't", "can't", "cannot", "shall", "and", "or"}
+               "made", "help", "helps", "to", "doesn't", "didn't", "won't", "can't", "cannot", "shall", "and", "or",
+               # verbs of perception and letting take a bare infinitive: "see it work", "let him go"
+               "see", "saw", "seen", "watch", "watched", "hear", "heard", "let", "lets", "have", "had", "feel", "felt",
+               "notice", "noticed"}
 _COUNTABLE = ("book|friend|student|classmate|day|year|hour|minute|thing|game|teacher|country|place|subject|song|"
               "movie|class|city|week|month|photo|picture|dish|question|animal|tree|bird|dog|cat|player|team|lesson")
 _PLURAL_EXCEPTIONS = {"class": "classes", "city": "cities", "country": "countries", "dish": "dishes"}

@@ -23,8 +23,8 @@ COMPANIONS = ("best friend", "cousin", "classmates", "parents", "older sister", 
 WITH_WHY = ("we always have fun together", "we help each other", "we have the same interests",
             "it is more fun with someone", "we can talk about everything")
 FEELINGS = ("happy and relaxed", "excited", "proud of myself", "a little nervous but happy", "calm and free")
-BENEFITS = ("it helps us relax after class", "we learn to work with others", "it makes us healthier and happier",
-            "we learn things that books cannot teach", "it brings friends together", "it gives us more confidence")
+BENEFITS = ("we learn things that books cannot teach", "it gives us more confidence", "it is good for our future",
+            "it teaches us to be responsible")
 ADVICE_WHY = ("it really works for me", "it saves a lot of trouble later", "it makes things much easier",
               "my friends tried it and it helped")
 B_WHY = ("it suits me better", "I am more used to it", "it feels more relaxing to me", "my friends like it too")
@@ -44,6 +44,8 @@ _DOUBLE = {"run", "swim", "get", "sit", "plan", "shop", "stop", "put", "set", "c
 
 
 def past(phrase: str) -> str:
+    if phrase.startswith("video call"):
+        return "video called" + phrase[len("video call"):]
     verb, _, rest = phrase.partition(" ")
     low = verb.lower()
     if low in _IRREGULAR:
@@ -60,6 +62,8 @@ def past(phrase: str) -> str:
 
 
 def ing(phrase: str) -> str:
+    if phrase.startswith("video call"):
+        return "video calling" + phrase[len("video call"):]
     verb, _, rest = phrase.partition(" ")
     low = verb.lower()
     if low in _DOUBLE:
@@ -144,11 +148,11 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
     Frame("opinion",
           ("Do you think {activity_ing} is good for students like us?",
            "Do you think {activity_ing} is important for teenagers?"),
-          ("I think {activity_ing} is good for us, because {benefit}.", "Yes, I think so, because {benefit}.",
+          ("I think {activity_ing} is good for us, because {reason}.", "Yes, I think so, because {reason}.",
            "In my opinion, it is important, because {benefit}."),
           ("Yes, I think so.", "It is good.", "It is important."),
           ("Why do you think so?", "Can you give me one reason?"),
-          ("I think so because {benefit}.", "One reason is that {benefit}.", "The main reason is that {benefit}."),
+          ("I think so because {reason}.", "One reason is that {reason}.", "The main reason is that {benefit}."),
           "Is it more {x} or more {y} for you?", ("For me, it is more {x}, because {benefit}.",
                                                  "I think it is more {x}, because {benefit}."),
           "I think {frag}"),
@@ -301,8 +305,8 @@ def plural(phrase: str) -> bool:
 
 
 def fill(template: str, values: dict[str, str]) -> str:
-    if " with my {companion}" in template and any(values.get("companion", "") in values.get(k, "")
-                                                  for k in ("activity", "plan", "aspect")):
+    mate = re.compile(rf"\b{re.escape(values.get('companion', '-'))}\b")
+    if " with my {companion}" in template and any(mate.search(values.get(k, "")) for k in ("activity", "plan")):
         template = template.replace(" with my {companion}", "")  # "cook a meal for my parents with my parents"
     for slot in ("activity", "activity_past", "plan"):  # "make dumplings with my family" needs no second "with"
         if f"{{{slot}}} with" in template and re.search(r"\bwith\b|\bto my\b", values.get(slot, "")):

@@ -393,6 +393,9 @@ def _complete(last: Asked | None, utterance: str, errors: list[Correction], scen
               rng: random.Random) -> str:
     """The student's short answer said in full, keeping their words where they fit."""
     fixed = _fixed_sentence(utterance, errors)
+    hedge = re.sub(r",?\s*(I think|maybe)\s*([.!?])?$", r"\2", fixed.strip(), flags=re.I)
+    if hedge != fixed.strip() and is_fragment(hedge):
+        fixed = hedge  # "Hiking in autumn, I think." is the fragment "Hiking in autumn."
     because = re.match(r"^because\s+(.+?)[.!]*$", fixed.strip(), re.I)
     if because:
         return f"{_because_head(last, rng)}, because {because.group(1)}."
