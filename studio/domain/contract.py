@@ -18,6 +18,7 @@ CHECK_IDS = (
     "format.json", "format.fence", "format.keys", "reply.words", "reply.english", "suggestion.count",
     "suggestion.words", "suggestion.english", "suggestion.distinct", "suggestion.voice", "analysis.chinese",
     "analysis.target", "fault.language", "fault.off_topic", "fault.uncorrected", "fault.praised_error",
+    "suggestion.answers", "suggestion.repeat",  # checked with the words' meaning: studio/turn/suggestions.py
 )
 KEYS = {TurnKind.OPENING: ("Reply", "Suggestion"), TurnKind.REPLY: ("Reply", "Suggestion", "Analysis")}
 

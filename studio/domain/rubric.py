@@ -61,7 +61,8 @@ def limits(failed: Iterable[str], *, opening: bool = False, readable: bool = Tru
         return Scores(compliance=1, reply=1, suggestion=1, analysis=1)
     reply = 1 if ids & {"fault.off_topic", "reply.english", "format.keys"} else 2 if "reply.words" in ids else 3
     suggestion = 1 if ids & {"suggestion.count", "suggestion.voice", "format.keys"} else (
-        2 if ids & {"suggestion.distinct", "suggestion.words", "suggestion.english"} else 3)
+        2 if ids & {"suggestion.distinct", "suggestion.words", "suggestion.english", "suggestion.answers",
+                    "suggestion.repeat"} else 3)
     if opening:
         analysis = 3
     elif ids & {"analysis.target", "analysis.chinese", "fault.language", "format.keys"}:

@@ -20,6 +20,7 @@ from studio.domain import CheckResult, TeacherReply, TurnKind
 from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
 from studio.domain.parse import Parsed
 from studio.domain.rubric import Scores, compliance, limits
+from studio.turn.suggestions import suggestion_checks
 
 
 def judge_answer(raw: str, kind: TurnKind, student: Student | None, *,
@@ -30,12 +31,24 @@ def judge_answer(raw: str, kind: TurnKind, student: Student | None, *,
     With ``strict`` the answer's text is what is judged, and a recovered object fails ``format.json``.
     """
     check = check_turn(raw, kind, student)
+    meaning = _meaning_checks(check.parsed.obj, student)
+    check.results.extend(meaning)
     if strict or check.parsed.obj is None or check.parsed.strict:
         return check, check.results
     again = check_turn(raw, kind, student, parsed=Parsed(obj=check.parsed.obj))
     note = CheckResult(id="format.json", severity="warning",
                        message="recovered from a non-strict answer: " + "; ".join(check.parsed.problems))
-    return check, [note, *again.results]
+    return check, [note, *again.results, *meaning]
+
+
+def _meaning_checks(obj: dict | None, student: Student | None) -> list[CheckResult]:
+    """The checks that need the words' meaning (studio.semantic), on the parsed object."""
+    if not obj:
+        return []
+    reply = obj.get("Reply") if isinstance(obj.get("Reply"), str) else ""
+    raw = obj.get("Suggestion")
+    suggestions = [x for x in raw if isinstance(x, str)] if isinstance(raw, list) else []
+    return suggestion_checks(reply, suggestions, student.text if student else None)
 
 
 @dataclass

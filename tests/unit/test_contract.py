@@ -185,7 +185,11 @@ def test_spelling_error_praised_as_correct() -> None:
 
 
 def test_every_check_id_is_documented() -> None:
-    assert len(CHECK_IDS) == 16 and len(set(CHECK_IDS)) == 16
+    assert len(CHECK_IDS) == 18 and len(set(CHECK_IDS)) == 18
+    assert CHECK_IDS[:16] == ("format.json", "format.fence", "format.keys", "reply.words", "reply.english",
+                              "suggestion.count", "suggestion.words", "suggestion.english", "suggestion.distinct",
+                              "suggestion.voice", "analysis.chinese", "analysis.target", "fault.language",
+                              "fault.off_topic", "fault.uncorrected", "fault.praised_error"), "ids stay stable"
 
 
 # -- rubric ----------------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Checks that need the words' meaning, through the one verdict: Suggestions that do not answer the
+Reply's question or repeat the student; Analyses about the teacher's own move; off-topic students."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from studio.domain import TurnKind
+from studio.domain.contract import Student, teacher_talk
+from studio.turn.verdict import answer_verdict, judge_answer
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def answer(reply: str, suggestions: list[str], analysis: str = "回答正确，表达自然，没有语法错误。") -> str:
+    return json.dumps({"Reply": reply, "Suggestion": suggestions, "Analysis": analysis}, ensure_ascii=False)
+
+
+def failed(raw: str, student: str | None = "I watched the basketball game with my dad last night.") -> list[str]:
+    return answer_verdict(raw, TurnKind.REPLY, Student(student) if student else None).failed
+
+
+def test_suggestions_about_something_else_do_not_answer_the_replys_question() -> None:
+    raw = answer("Sounds fun! What is your favourite food?",
+                 ["I like playing basketball.", "I went to the park yesterday.", "My school is very big."])
+    assert "suggestion.answers" in failed(raw)
+    good = answer("Sounds fun! What is your favourite food?",
+                  ["My favourite food is hot pot.", "I love dumplings.", "I really like noodles."])
+    assert "suggestion.answers" not in failed(good)
+
+
+def test_answers_by_form_count_for_yes_no_why_where_and_when_questions() -> None:
+    for reply, suggestions in (
+        ("Did you enjoy the match?", ["Yes, it was exciting.", "Not really.", "Sure, I loved it."]),
+        ("Why do you like it?", ["Because it helps me relax.", "It makes me happy.", "I can meet friends."]),
+        ("Where did you go last summer?", ["We went to Yunnan.", "I stayed at home.", "I visited Sanya."]),
+        ("When do you usually practise?", ["Every evening after dinner.", "On Sundays.", "Before school."]),
+    ):
+        assert "suggestion.answers" not in failed(answer("Nice! " + reply, suggestions)), reply
+
+
+def test_a_suggestion_that_repeats_the_student() -> None:
+    said = "I watched the basketball game with my dad last night."
+    raw = answer("Great! Who won the game?", [said, "Our team won by five points.", "The other team won."])
+    assert "suggestion.repeat" in failed(raw, said)
+    assert "suggestion.repeat" not in failed(answer("Great! Who won the game?",
+                                                    ["Our team won.", "They won by two.", "I forgot."]), said)
+
+
+def test_meaning_checks_are_the_same_for_samples_and_answers() -> None:
+    raw = answer("Sounds fun! What is your favourite food?",
+                 ["I like playing basketball.", "I went to the park yesterday.", "My school is very big."])
+    _, sample = judge_answer(raw, TurnKind.REPLY, None)
+    _, strict = judge_answer(raw, TurnKind.REPLY, None, strict=True)
+    assert {r.id for r in sample} == {r.id for r in strict} and "suggestion.answers" in {r.id for r in sample}
+
+
+def test_analysis_about_the_teachers_own_move_on_the_labelled_set() -> None:
+    cases = json.loads((DATA / "analysis_target_cases.json").read_text(encoding="utf-8"))
+    caught = sum(teacher_talk(t) is not None for t in cases["about_the_teacher"])
+    wrong = sum(teacher_talk(t) is not None for t in cases["about_the_student"])
+    assert caught / len(cases["about_the_teacher"]) >= 0.9 and wrong / len(cases["about_the_student"]) <= 0.1
+    raw = answer("Great! Who won?", ["Our team won.", "They won.", "I forgot."],
+                 analysis="这一轮我先夸了他，然后追问比赛结果，好让对话继续下去。")
+    assert "analysis.target" in failed(raw)
