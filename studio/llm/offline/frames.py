@@ -27,6 +27,14 @@ BENEFITS = ("we learn things that books cannot teach", "it gives us more confide
             "it teaches us to be responsible")
 ADVICE_WHY = ("it really works for me", "it saves a lot of trouble later", "it makes things much easier",
               "my friends tried it and it helped")
+#: Reasons that always fit their frame; the scene's own reasons join them a quarter of the time.
+FAV_WHY = ("it is the most exciting part", "it makes me really happy", "I never get bored of it",
+           "it is different every time", "I can share it with my friends", "I remember it best")
+FEEL_WHY = ("it is something I really enjoy", "I can forget my worries for a while", "it is still new to me",
+            "I do it with people I like", "I feel I am getting better at it")
+PLAN_WHY = ("I want to get better at it", "it sounds like a lot of fun", "I have wanted to try it for a long time",
+            "my friends can join me")
+PICK_WHY = ("it suits me better", "it is more interesting to me", "I enjoy it more", "it is easier for me")
 B_WHY = ("it suits me better", "I am more used to it", "it feels more relaxing to me", "my friends like it too")
 HOW_HELPS = ("It would help me solve the problem quickly.", "I think it is the safest way.",
              "That way I would not feel so worried.", "It would save a lot of time.")
@@ -117,13 +125,13 @@ class Frame:
 FRAMES: dict[str, Frame] = {f.id: f for f in (
     Frame("favourite",
           ("What do you like most about {thing}?", "Which part of {thing} do you enjoy most?"),
-          ("I like {aspect} most, because {reason}.", "For me, {aspect} is the best part, because {reason}.",
-           "I really enjoy {aspect}, because {reason}.", "My favourite part is {aspect}, because {reason}."),
+          ("I like {aspect} most, because {fav_why}.", "For me, {aspect} is the best part, because {fav_why}.",
+           "I really enjoy {aspect}, because {fav_why}.", "My favourite part is {aspect}, because {fav_why}."),
           ("{Aspect}.", "{Aspect}, I think.", "I like {aspect}."),
           ("Why do you like {aspect} most?", "What makes {aspect} so special for you?"),
-          ("I like {aspect} most because {reason}.", "{Aspect} is special to me because {reason}.",
-           "I think {reason}, so {aspect} is my favourite."),
-          "Do you like {x} or {y} more?", ("I like {x} more, because {reason}.", "{X} is better for me, because {reason}."),
+          ("I like {aspect} most because {fav_why}.", "{Aspect} is special to me because {fav_why}.",
+           "I think {fav_why}, so {aspect} is my favourite."),
+          "Do you like {x} or {y} more?", ("I like {x} more, because {fav_why}.", "{X} is better for me, because {fav_why}."),
           "I like {frag} most."),
     Frame("last_time",
           ("When did you last {activity}? How was it?", "Have you had a chance to {activity} recently?"),
@@ -138,12 +146,12 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
     Frame("plans",
           ("What would you like to do next time?", "What do you want to try next?"),
           ("Next time I'd like to {plan}.", "I'm going to {plan} with my {companion}.",
-           "I hope I can {plan}, because {reason}."),
+           "I hope I can {plan}, because {plan_why}."),
           ("Maybe {plan}.", "{Plan}, I think."),
           ("Why do you want to do that?", "Who would you like to do that with?"),
-          ("I want to do it because {reason}.", "I'd like to do it with my {companion}, because {with_why}.",
-           "I think it would be great, because {reason}."),
-          "Would you rather {x} or {y}?", ("I'd rather {x}, because {reason}.", "I would choose to {x}, because {reason}."),
+          ("I want to do it because {plan_why}.", "I'd like to do it with my {companion}, because {with_why}.",
+           "I think it would be great, because {plan_why}."),
+          "Would you rather {x} or {y}?", ("I'd rather {x}, because {plan_why}.", "I would choose to {x}, because {plan_why}."),
           "Next time I'd like to {frag}."),
     Frame("opinion",
           ("Do you think {activity_ing} is good for students like us?",
@@ -170,21 +178,21 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           "I usually {activity} with {frag}."),
     Frame("feeling",
           ("How do you feel when you {activity}?", "How does it feel to {activity}?"),
-          ("I feel {feeling} when I {activity}, because {reason}.", "It makes me feel {feeling}, because {reason}.",
-           "I always feel {feeling}, because {reason}."),
+          ("I feel {feeling} when I {activity}, because {feel_why}.", "It makes me feel {feeling}, because {feel_why}.",
+           "I always feel {feeling}, because {feel_why}."),
           ("{Feeling}.", "Very {feeling}."),
           ("Why does it make you feel that way?", "What makes you feel like that?"),
-          ("I feel that way because {reason}.", "Maybe it is because {reason}.", "I think it is because {reason}."),
-          "Do you feel more {x} or more {y}?", ("I feel more {x}, because {reason}.", "I feel mostly {x}, because {reason}."),
+          ("I feel that way because {feel_why}.", "Maybe it is because {feel_why}.", "I think it is because {feel_why}."),
+          "Do you feel more {x} or more {y}?", ("I feel more {x}, because {feel_why}.", "I feel mostly {x}, because {feel_why}."),
           "I feel {frag} when I {activity}."),
     Frame("choice",
           ("Do you prefer {a} or {b}?", "Which do you like better, {a} or {b}?"),
-          ("I prefer {a}, because {reason}.", "I'd choose {b}, because {b_why}.",
+          ("I prefer {a}, because {pick_why}.", "I'd choose {b}, because {b_why}.",
            "I like both, but {a} is more fun for me."),
           ("{A}.", "{B}, I think."),
           ("Why do you prefer that?", "What is the best thing about it?"),
-          ("I prefer it because {reason}.", "The best thing is that {reason}.", "I like it more, because {reason}."),
-          "So is it {x} or {y} for you?", ("It's {x} for me, because {reason}.", "I'd definitely say {x}, because {reason}."),
+          ("I prefer it because {pick_why}.", "The best thing is that {pick_why}.", "I like it more, because {pick_why}."),
+          "So is it {x} or {y} for you?", ("It's {x} for me, because {pick_why}.", "I'd definitely say {x}, because {pick_why}."),
           "I prefer {frag}."),
     Frame("problem",
           ("What would you do if {problem}?", "What could you do if {problem}?"),
@@ -283,6 +291,9 @@ class Filler:
             "when": r.choice(WHEN), "how": r.choice(HOW_WAS), "a": a, "b": b, "problem": to_you(problem[0]),
             "problem_me": problem[0], "solution": r.choice(problem[1:]), "tip": r.choice(s.tips),
             "benefit": r.choice(BENEFITS), "advice_why": r.choice(ADVICE_WHY), "b_why": r.choice(B_WHY),
+            **{key: r.choice(s.reasons) if r.random() < 0.25 else r.choice(pool)
+               for key, pool in (("fav_why", FAV_WHY), ("feel_why", FEEL_WHY), ("plan_why", PLAN_WHY),
+                                 ("pick_why", PICK_WHY))},
         }
         if self.company:  # "Who do you usually … with?" needs an activity without its own company
             alone = [a for a in s.activities if not re.search(r"\bwith\b|\bto my\b", a)]
@@ -306,7 +317,8 @@ def plural(phrase: str) -> bool:
 
 def fill(template: str, values: dict[str, str]) -> str:
     mate = re.compile(rf"\b{re.escape(values.get('companion', '-'))}\b")
-    if " with my {companion}" in template and any(mate.search(values.get(k, "")) for k in ("activity", "plan")):
+    if " with my {companion}" in template and any(f"{{{k}}}" in template and mate.search(values.get(k, ""))
+                                                  for k in ("activity", "activity_past", "plan")):
         template = template.replace(" with my {companion}", "")  # "cook a meal for my parents with my parents"
     for slot in ("activity", "activity_past", "plan"):  # "make dumplings with my family" needs no second "with"
         if f"{{{slot}}} with" in template and re.search(r"\bwith\b|\bto my\b", values.get(slot, "")):
@@ -373,6 +385,8 @@ def answers(asked: Asked, filler: Filler, n: int) -> list[str]:
                     x, y = y, x
                 values.update(x=to_me(x), y=to_me(y))
             text = fill(template, values).replace(" first first.", " first.")
+            if text.startswith("First, ") and text.endswith(" first."):
+                text = text[: -len(" first.")] + "."
             if word_count(text) <= 30 and all(similar(text, o) < 0.8 for o in out):
                 out.append(text)
             if len(out) == n:

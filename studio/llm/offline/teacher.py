@@ -155,7 +155,8 @@ _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"\bwhen I \w+", re.I), ("用 when 引导时间状语从句，句式丰富",)),
     (re.compile(r"\b(?:I think|In my opinion)\b", re.I), ("用 I think / In my opinion 表达观点，很自然",)),
     (re.compile(r"\bprefer \w+(?: \w+)?", re.I), ("用 prefer 表达偏好，用词准确",)),
-    (re.compile(r"\b(?:favourite part|the best part|most)\b", re.I), ("用 most / favourite 说出最喜欢的部分，回答明确",)),
+    (re.compile(r"\b(?:favourite part|the best part|most(?! of\b| people\b| students\b))\b", re.I),
+     ("用 most / favourite 说出最喜欢的部分，回答明确",)),
     (re.compile(r"\b(?:tell my friend to|advice is to|should) \w+", re.I), ("用 tell sb. to do / should 给出建议，结构正确",)),
     (re.compile(r"\bmakes? me feel \w+", re.I), ("用 make sb. feel 描述感受，表达地道",)),
     (re.compile(r"\bwith my (?:older |younger |best )?\w+", re.I), ("用 with my ... 说明和谁一起，信息具体",)),
@@ -204,9 +205,13 @@ def _good_word(utterance: str, rng: random.Random) -> str | None:
 
 
 def _on_point(utterance: str, expected: list[str]) -> bool:
-    mine = {w for w in re.findall(r"[a-z]{4,}", utterance.lower())} - _STOP
-    theirs = {w for e in expected for w in re.findall(r"[a-z]{4,}", e.lower())} - _STOP
-    return bool(mine & theirs)
+    mine = {w for w in re.findall(r"[a-z]{4,}", utterance.lower())} - _STOP - _COMMON
+    theirs = {w for e in expected for w in re.findall(r"[a-z]{4,}", e.lower())} - _STOP - _COMMON
+    return len(mine & theirs) >= 2
+
+
+_COMMON = {"because", "think", "really", "better", "expected", "with", "that", "this", "have", "like", "about", "when",
+           "what", "there", "they", "your", "from", "would", "makes", "feel", "more", "much", "time"}
 
 
 def analysis_normal(utterance: str, expected: list[str], rng: random.Random) -> str:
@@ -246,7 +251,13 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
     fix = ""
     if errors:
         fix = "另外，" + "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:3]) + "。"
-    if is_fragment(utterance):
+    if re.match(r"^(because|when|if|so that)\b", utterance.strip(), re.I):
+        head = rng.choice((
+            "\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
+            "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
+        ))
+        tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
+    elif is_fragment(utterance):
         head = rng.choice((
             "\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
             "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
