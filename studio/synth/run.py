@@ -38,7 +38,6 @@ from studio.synth.planner import plan
 from studio.synth.turns import Tally, TurnFailed, TurnMaker
 from studio.turn.prompts import Prompts
 
-
 __all__ = ["BudgetReached", "Generator", "Progress", "create_run", "load_off_topic", "run_dialogues"]
 
 log = logging.getLogger("studio.synth")

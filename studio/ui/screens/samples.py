@@ -17,6 +17,7 @@ from studio.config import ConfigError
 from studio.domain import ReviewStatus, TeacherTurn, Topic
 from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
+from studio.domain.text import visible
 from studio.llm.base import Delta, Restart
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
@@ -478,11 +479,13 @@ class SamplesScreen(Pane):
         def check(text: str):  # type: ignore[no-untyped-def]
             return review.recheck(d, index, text).checks
 
+        shown = visible(turn.raw)  # control sequences as text (\x1b): the raw editor never drives the terminal
+
         def done(raw: str | None) -> None:
-            if raw is not None and raw != turn.raw:
+            if raw is not None and raw != shown:
                 self._do(lambda: review.edit_answer(self.store, key, raw, self.author), "saved; checks re-run")
 
-        self.app.call_from_thread(self.app.push_screen, AnswerEditor(turn.raw, check), done)
+        self.app.call_from_thread(self.app.push_screen, AnswerEditor(shown, check), done)
 
     def _do(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
         self.studio.write(change, message)
