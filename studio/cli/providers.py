@@ -11,6 +11,7 @@ from studio.llm.errors import LLMError
 from studio.llm.ledger import summarise
 from studio.llm.offline import LABEL
 from studio.llm.registry import DEFAULT_KEY_ENV, build_client
+from studio.synth import review
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calls", help="summarise the call ledger: tokens, cost, latency, errors, repairs")
     p.add_argument("--run", help="only this run")
     p.add_argument("--dialogue", help="list each call of this dialogue: turn, purpose, outcome (ids as turns store them)")
+    p.add_argument("--sample", metavar="KEY", help="the calls of one sample (d-…:N): the one whose answer it keeps, "
+                                                   "then its other attempts (repairs)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_calls)
 
@@ -88,20 +91,40 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _call_list(records: list[dict], as_json: bool) -> int:  # type: ignore[type-arg]
-    records = sorted(records, key=lambda r: (r.get("turn_index") if r.get("turn_index") is not None else -1,
-                                             r.get("created", "")))
+def _sample_calls(ws, key: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """The ledger rows of one sample: the kept answer's call first, then the other attempts."""
+    _, _, turn = review.load_sample(ws.store, key)
+    ids = [c for c in (turn.call_id, *turn.repair_call_ids) if c]
+    if not ids:
+        raise LookupError(f"sample {key} names no call: it was imported, written by hand, or made before calls "
+                          f"were traced (see: studio calls --dialogue {key.split(':')[0]})")
+    calls = dict(ws.store.calls.raw())
+    missing = [c for c in ids if c not in calls]
+    if missing:
+        raise LookupError(f"sample {key} names calls the ledger no longer has: {', '.join(missing)}")
+    return [calls[c] | {"id": c, "kept": c == turn.call_id} for c in ids]
+
+
+def _call_list(records: list[dict], as_json: bool, *, ordered: bool = False) -> int:  # type: ignore[type-arg]
+    if not ordered:
+        records = sorted(records, key=lambda r: (r.get("turn_index") if r.get("turn_index") is not None else -1,
+                                                 r.get("created", "")))
     if as_json:
         print_json({"calls": records})
         return 0
     print_table(["ID", "TURN", "ROLE", "PURPOSE", "OUTCOME", "ATTEMPTS", "TOK IN", "TOK OUT"],
-                [(r["id"], "-" if r.get("turn_index") is None else r["turn_index"] + 1, r.get("role") or "-",
+                [(r["id"] + (" (kept)" if r.get("kept") else ""),
+                  "-" if r.get("turn_index") is None else r["turn_index"] + 1, r.get("role") or "-",
                   r.get("purpose") or "(unmarked)", r["outcome"], r.get("attempts", 1), r["tokens_in"], r["tokens_out"])
                  for r in records])
     return 0
 
 
 def cmd_calls(args: argparse.Namespace) -> int:
+    if args.sample:
+        with workspace(args) as ws:
+            rows = _sample_calls(ws, args.sample)
+        return _call_list(rows, args.json, ordered=True)
     with workspace(args) as ws:
         records = [raw | {"id": doc_id} for doc_id, raw in ws.store.calls.raw()
                    if (not args.run or raw.get("run_id") == args.run)

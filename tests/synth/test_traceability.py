@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections import Counter
 
+from studio.cli import main
 from studio.domain import FaultKind, RunConfig, StudentTurn, TeacherTurn
 from studio.llm.base import ChatRequest, ChatResult
 from studio.llm.client import LLMClient
@@ -48,7 +50,7 @@ class Slipping:
         await self.inner.aclose()
 
 
-def test_turns_reach_their_calls_and_repair_counts_agree(tmp_path) -> None:
+def test_turns_reach_their_calls_and_repair_counts_agree(tmp_path, capsys) -> None:
     ws = seeded_workspace(tmp_path / "ws")
     provider = Slipping()
     client = LLMClient(provider, store=ws.store)
@@ -88,4 +90,14 @@ def test_turns_reach_their_calls_and_repair_counts_agree(tmp_path) -> None:
     exhausted = [t for d in run_dialogues(ws.store, run.id) for t in d.turns
                  if isinstance(t, TeacherTurn) and t.attempts == 3 and not t.passed]
     assert exhausted, "the test needs a turn that used up its repairs (the case the old count got wrong)"
+    repaired = next((d.id, i, t) for d in run_dialogues(ws.store, run.id) for i, t in enumerate(d.turns)
+                    if isinstance(t, TeacherTurn) and t.attempts > 1)
     ws.close()
+
+    # from a sample to its calls, as a person would: `studio calls --sample KEY`
+    d_id, index, turn = repaired
+    code = main(["--workspace", str(tmp_path / "ws"), "calls", "--sample", f"{d_id}:{index}", "--json"])
+    rows = json.loads(capsys.readouterr().out)["calls"]
+    assert code == 0 and [r["id"] for r in rows] == [turn.call_id, *turn.repair_call_ids]
+    assert rows[0]["kept"] and {r["purpose"] for r in rows} <= {"first answer", "repair"}
+    assert sum(r["purpose"] == "repair" for r in rows) == turn.attempts - 1
