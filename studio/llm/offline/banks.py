@@ -28,6 +28,7 @@ class Scene:
     skip: tuple[str, ...] = ()  # question frames that do not suit the scene ("What do you like most about stress?")
 
     focus: dict[str, dict[str, tuple]] = field(default_factory=dict)  # keyword → lists that replace the scene's
+    focused_on: str | None = None  # the keyword whose lists are in use
 
     def keyword_for(self, topic: str) -> str | None:
         """The topic's subject keyword: the longest one, the later one on a tie (settings come first)."""
@@ -42,7 +43,7 @@ class Scene:
     def focused(self, topic: str) -> Scene:
         """The scene with its lists narrowed to the topic's subject when the data has them (网购 → returns)."""
         key = self.keyword_for(topic)
-        return replace(self, **self.focus[key]) if key in self.focus else self
+        return replace(self, **self.focus[key], focused_on=key) if key in self.focus else self
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ BENEFITS = ("we learn things that books cannot teach", "it gives us more confide
 ADVICE_WHY = ("it really works for me", "it saves a lot of trouble later", "it makes things much easier",
               "my friends tried it and it helped")
 #: Reasons that always fit their frame; the scene's own reasons join them a quarter of the time.
-FAV_WHY = ("it is the most exciting part", "it makes me really happy", "I never get bored of it",
-           "it is different every time", "I can share it with my friends", "I remember it best")
+FAV_WHY = ("that is the most exciting part", "I have the most fun then", "I never get bored",
+           "I can share the fun with my friends", "I remember that part best", "that part makes me really happy")
 FEEL_WHY = ("it is something I really enjoy", "I can forget my worries for a while", "it is still new to me",
             "I do it with people I like", "I feel I am getting better at it")
 PLAN_WHY = ("I want to get better at it", "it sounds like a lot of fun", "I have wanted to try it for a long time",
@@ -266,12 +266,16 @@ def asked_frames(teacher_lines: list[str]) -> set[str]:
     return {a.frame.id for a in (match(t) for t in teacher_lines) if a}
 
 
+_HABIT = re.compile(r"\b(every|twice|always|usually|each|before eleven|in the morning|on weekends|on fridays|after school)\b",
+                    re.I)
+
+
 class Filler:
     """Slot values for one scene, drawn with one rng; fixed values (from a question) win."""
 
     def __init__(self, scene: Scene, thing: str, rng: random.Random, fixed: dict[str, str] | None = None,
-                 *, company: bool = False) -> None:
-        self.scene, self.thing, self.rng, self.company = scene, thing, rng, company
+                 *, company: bool = False, once: bool = False) -> None:
+        self.scene, self.thing, self.rng, self.company, self.once = scene, thing, rng, company, once
         self.fixed = dict(fixed or {})
         if "activity_past" in self.fixed or "activity_ing" in self.fixed:
             self.fixed.setdefault("activity", self.fixed.get("activity", ""))
@@ -298,6 +302,10 @@ class Filler:
         if self.company:  # "Who do you usually … with?" needs an activity without its own company
             alone = [a for a in s.activities if not re.search(r"\bwith\b|\bto my\b", a)]
             v["activity"] = self.fixed.get("activity") or r.choice(alone or s.activities)
+            v["activity_past"], v["activity_ing"] = past(v["activity"]), ing(v["activity"])
+        if self.once:  # "When did you last …?" needs an activity that is not a habit ("eat fruit every day")
+            events = [a for a in s.activities if not _HABIT.search(a)]
+            v["activity"] = self.fixed.get("activity") or r.choice(events or s.activities)
             v["activity_past"], v["activity_ing"] = past(v["activity"]), ing(v["activity"])
         v.update({k: val for k, val in self.fixed.items() if val})
         if self.fixed.get("activity"):

@@ -53,6 +53,9 @@ def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     fixed = _fixed_sentence(utterance, errors)
     if _NON_ANSWER.search(fixed) and word_count(fixed) <= 10:
         return "non_answer", errors
+    unhedged = re.sub(r",?\s*(I think|maybe)\s*([.!?])?$", r"\2", fixed.strip(), flags=re.I)
+    if word_count(unhedged) <= 10 and is_fragment(unhedged):
+        return "short", errors  # "The views from the train, I think." is still a fragment
     if word_count(fixed) <= SHORT_WORDS or (word_count(fixed) <= 10 and (is_fragment(fixed) or _YES_NO.match(fixed))):
         return "short", errors
     return "normal", errors
@@ -139,7 +142,9 @@ def _reaction(utterance: str, last: Asked | None, scene: Scene, rng: random.Rand
         verb = "sound" if plural(aspect) else "sounds"
         return f"{cap(aspect)} {verb} {rng.choice(('wonderful', 'great', 'fun', 'lovely'))}!"
     if last is not None and rng.random() < 0.85:
-        return rng.choice(_REACT_FOLLOW if last.form == "follow" else _REACT_FRAME[last.frame.id])
+        if last.form == "follow":
+            return rng.choice(_REACT_PAST if last.frame.id == "last_time" else _REACT_FOLLOW)
+        return rng.choice(_REACT_FRAME[last.frame.id])
     return rng.choice(_REACT_PLAIN)
 
 
@@ -319,16 +324,24 @@ def analysis_off_topic(name: str, errors: list[Correction], question: str | None
 
 # -- the turn ------------------------------------------------------------------------------------
 
+_SUBJECT_FRAMES = ("favourite", "advice", "choice", "plans", "problem")
+
+
 def _new_question(scene: Scene, thing: str, used: set[str], rng: random.Random,
                   pool: tuple[str, ...] | None = None) -> tuple[str, Asked]:
     fits = [f for f in (pool or tuple(FRAMES)) if f not in scene.skip] or [f for f in FRAMES if f not in scene.skip]
     ids = [f for f in fits if f not in used] or fits
-    frame = FRAMES[rng.choice(ids)]
-    question, slots = ask(frame, Filler(scene, thing, rng, company=frame.id == "company"))
+    # Questions about the subject itself stay on the scenario; those about the scene's activities
+    # wander when the data has no vocabulary for this subject, so they come up less often then.
+    weights = [1.0 if scene.focused_on or f in _SUBJECT_FRAMES else 0.4 for f in ids]
+    frame = FRAMES[rng.choices(ids, weights)[0]]
+    question, slots = ask(frame, Filler(scene, thing, rng, company=frame.id == "company", once=frame.id == "last_time"))
     return question, Asked(frame, "ask", slots)
 
 
-def _follow(asked: Asked, utterance: str, scene: Scene, rng: random.Random) -> tuple[str, Asked]:
+def _follow(asked: Asked, utterance: str, scene: Scene, rng: random.Random,
+            errors: list[Correction] = ()) -> tuple[str, Asked]:  # type: ignore[assignment]
+    utterance = _fixed_sentence(utterance, list(errors))  # never echo a misspelling back
     aspect = _aspect_in(utterance, scene)
     if aspect is None and is_fragment(utterance) and asked.frame.id == "favourite":
         aspect = _fragment_text(utterance)
@@ -372,7 +385,7 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
     elif kind == "non_answer" and last is not None:
         question, asked = _choice(last, scene, thing, rng)
     elif kind == "short" and last is not None and last.form == "ask":
-        question, asked = _follow(last, utterance, scene, rng)
+        question, asked = _follow(last, utterance, scene, rng, errors)
     else:
         question, asked = _new_question(scene, thing, used, rng)
     suggestions = answers(asked, Filler(scene, thing, rng, asked.slots), 3)
