@@ -215,6 +215,9 @@ def cmd_rejected(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"rejected": [r.model_dump(mode="json") for r in rejected]})
         return 0
+    if not rejected:
+        print("no candidates turned away (topics expand keeps those it refuses here)")
+        return 0
     print_table(["ID", "TIMES", "SIM.", "BY", "CANDIDATE", "NEAREST / REASON"],
                 [(r.id, r.count, f"{r.similarity:.2f}" if r.nearest_text else "-", r.measure or "-", clip(r.text, 34),
                   clip(r.nearest_text or r.reason, 34)) for r in rejected])
