@@ -203,7 +203,8 @@ def encodings(value: str) -> list[str]:
     """The forms a secret takes on the wire and in error bodies, longest first."""
     raw = value.encode("utf-8")
     forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value),
-             json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+             json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+             json.dumps(value)[1:-1].replace("/", "\\/")}  # JSON may escape "/" too
     for b64 in (base64.b64encode, base64.urlsafe_b64encode):
         for shift in range(3):  # the key at each alignment inside a longer base64 string
             encoded = b64(b"\0" * shift + raw).decode("ascii")

@@ -104,3 +104,73 @@ def test_loose_secrets_file_and_keys_in_config_are_refused(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(ws), "providers", "list"], cwd=REPO,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "keys never go in config.toml" in out.stderr and KEY not in out.stderr
+
+
+QF_KEY = "bce-v3/ALTAK-fake0123/abc+def=="  # characters that URL-encoding changes
+QF_PROFILE = """
+[providers.qf]
+kind = "qianfan"
+model = "ernie-4.0-8k"
+base_url = "{base}/v2"
+retries = 0
+
+[providers.local]
+kind = "openai"
+model = "m"
+base_url = "{base}/v1"
+retries = 0
+"""
+
+
+def test_a_key_echoed_in_any_encoding_is_redacted_everywhere(ready_cli, monkeypatch) -> None:
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    from tests.llm.fakeserver import FakeServer
+
+    monkeypatch.setenv("QIANFAN_API_KEY", QF_KEY)
+    forms = [QF_KEY, quote(QF_KEY, safe=""), quote_plus(QF_KEY), base64.b64encode(QF_KEY.encode()).decode(),
+             QF_KEY.replace("/", "\\/")]
+    server = FakeServer().start()
+    try:
+        (ready_cli.ws / "config.toml").write_text((ready_cli.ws / "config.toml").read_text()
+                                                 + QF_PROFILE.format(base=server.base))
+        outputs = []
+        for form in forms:
+            server.fail(Fault("status", 401, {"error": {"code": "invalid_iam_token", "message": f"bad token {form}"}}))
+            code, out, err = ready_cli("providers", "check", "qf")
+            assert code == 1
+            outputs.append(out + err)
+        code, out, err = ready_cli("calls", "--json")
+        outputs.append(out + err)
+    finally:
+        server.stop()
+    haystack = "".join(outputs).encode() + everything_under(ready_cli.ws)
+    for form in forms:
+        assert form.encode() not in haystack, f"{form} leaked"
+
+
+def test_the_openai_key_goes_only_to_the_public_endpoint(ready_cli, monkeypatch) -> None:
+    from tests.llm.fakeserver import FakeServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    server = FakeServer().start()
+    try:
+        (ready_cli.ws / "config.toml").write_text((ready_cli.ws / "config.toml").read_text()
+                                                 + QF_PROFILE.format(base=server.base))
+        code, _, err = ready_cli("providers", "check", "local")
+        assert code == 0, err
+        assert all("authorization" not in s.headers for s in server.seen), "OPENAI_API_KEY went to another host"
+    finally:
+        server.stop()
+
+
+def test_a_loose_secrets_file_is_refused_even_when_the_environment_has_the_key(ready_cli, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    secrets = ready_cli.ws / "secrets.toml"
+    secrets.write_text(f'OPENAI_API_KEY = "{KEY}"\n')
+    secrets.chmod(0o644)
+    config = ready_cli.ws / "config.toml"
+    config.write_text(config.read_text() + '\n[providers.gpt]\nkind = "openai"\nmodel = "gpt-4o-mini"\n')
+    code, out, err = ready_cli("providers", "check", "gpt")
+    assert code == 1 and "readable by others" in err and "chmod 600" in err and KEY not in out + err
