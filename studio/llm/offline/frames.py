@@ -32,8 +32,8 @@ FAV_WHY = ("that is the most exciting part", "I have the most fun then", "I neve
            "I can share the fun with my friends", "I remember that part best", "that part makes me really happy")
 FEEL_WHY = ("it is something I really enjoy", "I can forget my worries for a while", "it is still new to me",
             "I do it with people I like", "I feel I am getting better at it")
-PLAN_WHY = ("I want to get better at it", "it sounds like a lot of fun", "I have wanted to try it for a long time",
-            "my friends can join me")
+PLAN_WHY = ("it sounds like a lot of fun", "I have wanted to try it for a long time", "my friends can join me",
+            "it would be a good experience")
 PICK_WHY = ("it suits me better", "it is more interesting to me", "I enjoy it more", "it is easier for me")
 B_WHY = ("it suits me better", "I am more used to it", "it feels more relaxing to me", "my friends like it too")
 HOW_HELPS = ("It would help me solve the problem quickly.", "I think it is the safest way.",
@@ -148,8 +148,8 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           ("Next time I'd like to {plan}.", "I'm going to {plan} with my {companion}.",
            "I hope I can {plan}, because {plan_why}."),
           ("Maybe {plan}.", "{Plan}, I think."),
-          ("Why do you want to do that?", "Who would you like to do that with?"),
-          ("I want to do it because {plan_why}.", "I'd like to do it with my {companion}, because {with_why}.",
+          ("Why do you want to do that?", "Why would you like to try that?"),
+          ("I want to do it because {plan_why}.", "I'd like to try it, because {plan_why}.",
            "I think it would be great, because {plan_why}."),
           "Would you rather {x} or {y}?", ("I'd rather {x}, because {plan_why}.", "I would choose to {x}, because {plan_why}."),
           "Next time I'd like to {frag}."),
@@ -295,9 +295,9 @@ class Filler:
             "when": r.choice(WHEN), "how": r.choice(HOW_WAS), "a": a, "b": b, "problem": to_you(problem[0]),
             "problem_me": problem[0], "solution": r.choice(problem[1:]), "tip": r.choice(s.tips),
             "benefit": r.choice(BENEFITS), "advice_why": r.choice(ADVICE_WHY), "b_why": r.choice(B_WHY),
-            **{key: r.choice(s.reasons) if r.random() < 0.25 else r.choice(pool)
-               for key, pool in (("fav_why", FAV_WHY), ("feel_why", FEEL_WHY), ("plan_why", PLAN_WHY),
-                                 ("pick_why", PICK_WHY))},
+            **{key: r.choice(s.reasons) if r.random() < share else r.choice(pool)
+               for key, pool, share in (("fav_why", FAV_WHY, 0.25), ("feel_why", FEEL_WHY, 0.25),
+                                        ("plan_why", PLAN_WHY, 0.0), ("pick_why", PICK_WHY, 0.25))},
         }
         if self.company:  # "Who do you usually … with?" needs an activity without its own company
             alone = [a for a in s.activities if not re.search(r"\bwith\b|\bto my\b", a)]

@@ -140,7 +140,7 @@ def _reaction(utterance: str, last: Asked | None, scene: Scene, rng: random.Rand
     aspect = _aspect_in(utterance, scene)
     if aspect and rng.random() < 0.4 and (last is None or last.frame.id in ("favourite", "choice")):
         verb = "sound" if plural(aspect) else "sounds"
-        return f"{cap(aspect)} {verb} {rng.choice(('wonderful', 'great', 'fun', 'lovely'))}!"
+        return f"{cap(to_you(aspect))} {verb} {rng.choice(('wonderful', 'great', 'fun', 'lovely'))}!"
     if last is not None and rng.random() < 0.85:
         if last.form == "follow":
             return rng.choice(_REACT_PAST if last.frame.id == "last_time" else _REACT_FOLLOW)
@@ -244,9 +244,12 @@ def _fixed_sentence(utterance: str, errors: list[Correction]) -> str:
 
 def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
     fixes = "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:4])
-    head = rng.choice(("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但"))
     feats = _features(_fixed_sentence(utterance, errors), rng)[:1]
     good = f"{feats[0]}。" if feats and rng.random() < 0.5 else ""
+    heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。") if good else \
+        ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但")
+    head = rng.choice(heads)
+    good = good[:1].replace("用", "你用") + good[1:] if good else ""
     count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
     tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\""))
     return f"{head}{good}需要改正{count}：{fixes}。{tail.format(s=_fixed_sentence(utterance, errors))}"
