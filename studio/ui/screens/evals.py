@@ -19,8 +19,7 @@ from studio.domain.text import visible
 from studio.evaluate import report as reports
 from studio.synth.review import author_name
 from studio.ui.screens.base import Pane
-
-RATE = ("reply", "suggestion", "analysis")
+from studio.ui.screens.blind_review import BlindReview
 
 
 class EvalScreen(Pane):
@@ -29,21 +28,19 @@ class EvalScreen(Pane):
     AUTO_FOCUS = "#eval-body"
     USES = (VerticalScroll, Static)
     HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and "
-            "analysis from the judge, capped by the checks), JSON validity, check pass rates, latency and cost per "
-            "1,000 turns; the per-fault breakdown; the items where the models differ most; and the tuned models' "
-            "lineage. `s` changes the eval set. `v` starts a blind review of the two newest runs on this set: the "
-            "answers come in random order with the model names hidden; press 1 or 2 for the better answer (= for "
-            "a tie), then rate answer 1's reply, suggestion and analysis and then answer 2's with 1–3. Escape "
-            "leaves the review. Agreement between the judge and your preferences shows in the table's caption. "
-            "Runs are made with `studio eval run --model PROFILE --judge PROFILE`.")
+            "analysis from the judge, capped by the checks — without a judge they show '—' and the most the checks "
+            "allow, '≤ n', and a line says no judge was used), JSON validity, check pass rates, errors (failed "
+            "calls: 1 on every dimension), latency (each call's own) and cost per 1,000 turns; the per-fault "
+            "breakdown; the items where the models differ most (hidden until your blind review of the two newest "
+            "runs is done); and the tuned models' lineage. `s` changes the eval set. `v` opens the blind review: "
+            "two answers side by side (stacked on a narrow terminal) with the model names hidden; press 1 or 2 "
+            "for the better answer (= for a tie), then rate answer 1's reply, suggestion and analysis and then "
+            "answer 2's with 1–3. Once the vote is in the names are shown in place; n or Enter goes on, Escape "
+            "leaves. With a judge, its agreement with your preferences shows in the table's caption. Runs are "
+            "made with `studio eval run --model PROFILE --judge PROFILE`.")
     BINDINGS = [
         Binding("s", "next_set", "Set", id="eval.set"),
         Binding("v", "review", "Blind review", id="eval.review"),
-        Binding("1", "vote('1')", "Answer 1", id="eval.one"),
-        Binding("2", "vote('2')", "Answer 2", id="eval.two"),
-        Binding("3", "vote('3')", "3", show=False, id="eval.three"),
-        Binding("equals_sign", "vote('=')", "Tie", id="eval.tie"),
-        Binding("escape", "leave", "Leave review", id="eval.leave"),
     ]
 
     def __init__(self) -> None:
@@ -52,22 +49,17 @@ class EvalScreen(Pane):
         self.set_index = 0
         self.runs: list[EvalRun] = []
         self.votes: list[HumanVote] = []
-        self.queue: list[EvalItem] = []
-        self.pair: tuple[EvalRun, EvalRun] | None = None
-        self.shown: tuple[EvalRun, EvalRun] | None = None  # the pair in the order shown for the current item
-        self.answers: list[str] = []  # what was pressed for the current item
         self.reviewing = False
         self.caption = ""  # the table's caption (votes, judge agreement), kept for tests
         self.report: dict = {"runs": []}  # what the table shows
         self.notes: list[str] = []  # what the numbers are, in words (no judge, errors)
-        self.review_text = ""  # the review as shown, in plain text
+        self.diffs_hidden = False  # the "differ" section waits for the blind review
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with VerticalScroll(id="eval-body"):
             yield Static("", id="eval-table")
             yield Static("", id="eval-faults")
-            yield Static("", id="eval-review")
             yield Static("", id="eval-diffs")
         yield Static("", id="eval-status", classes="status")
         yield from self.compose_footer()
@@ -79,11 +71,6 @@ class EvalScreen(Pane):
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
         if any(table in ("evals", "eval_sets") for table, _ in changes) and not self.reviewing:
             self.load()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("vote", "leave"):
-            return self.reviewing  # outside a review 1–6 switch panes as everywhere else
-        return True
 
     # -- data and the report ----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="eval-load", exit_on_error=False)
@@ -130,7 +117,14 @@ class EvalScreen(Pane):
                            *(Text(line, style="dim") for line in lineage)) if self.runs else
                      f"No runs on set {current.id} yet: studio eval run --model PROFILE --set {current.id}")
         faults.update(self._fault_table(rep))
-        diffs.update(self._diffs(rep["differences"].get(current.id, [])))
+        pair = self._review_pair()
+        pending = self._unreviewed(current, pair, votes) if pair else []
+        self.diffs_hidden = bool(pending)
+        if pending:  # names beside answers would unblind the review: shown once it is done
+            diffs.update(Text(f"Where the models differ: hidden until your blind review of the two newest runs is "
+                              f"done ({len(pending)} items left; v starts it).", style="dim"))
+        else:
+            diffs.update(self._diffs(rep["differences"].get(current.id, [])))
         self.query_one("#eval-status", Static).update(f"{len(self.runs)} model(s) on this set")
 
     def _fault_table(self, rep: dict) -> Table:
@@ -163,87 +157,39 @@ class EvalScreen(Pane):
     def reviewer(self) -> str:
         return author_name(self.studio.workspace.config.studio.reviewer)
 
+    def _review_pair(self) -> tuple[EvalRun, EvalRun] | None:
+        return (self.runs[-2], self.runs[-1]) if len(self.runs) >= 2 else None
+
+    def _unreviewed(self, current: EvalSet, pair: tuple[EvalRun, EvalRun], votes: list[HumanVote]) -> list[EvalItem]:
+        a, b = pair
+        done = {v.item_id for v in votes if v.set_id == current.id and set(v.runs) == {a.id, b.id}
+                and v.reviewer == self.reviewer}
+        return [i for i in current.items if i.id in a.results and i.id in b.results and i.id not in done]
+
     def action_review(self) -> None:
-        current = self._current_set()
-        if current is None or len(self.runs) < 2:
+        current, pair = self._current_set(), self._review_pair()
+        if current is None or pair is None:
             self.notify("a blind review needs two runs on this eval set (studio eval run --model …)", severity="warning")
             return
-        a, b = self.runs[-2], self.runs[-1]
-        done = {v.item_id for v in self.votes if v.set_id == current.id and set(v.runs) == {a.id, b.id}
-                and v.reviewer == self.reviewer}
-        items = [i for i in current.items if i.id in a.results and i.id in b.results and i.id not in done]
+        items = self._unreviewed(current, pair, self.votes)
         random.Random(f"{self.reviewer}:{current.id}").shuffle(items)
         if not items:
             self.notify("every item of this pair is reviewed", severity="information")
             return
-        self.pair, self.queue, self.reviewing = (a, b), items, True
-        self._next_item()
-
-    def _next_item(self) -> None:
-        if not self.queue:
-            self.reviewing = False
-            self.query_one("#eval-review", Static).update("Review done: thank you.")
-            self.refresh_bindings()
-            self.load()
-            return
-        item = self.queue[0]
-        a, b = self.pair  # type: ignore[misc]
-        flip = random.Random(f"{self.reviewer}:{item.id}").random() < 0.5
-        self.shown = (b, a) if flip else (a, b)
-        self.answers = []
-        self.refresh_bindings()
-        self._draw_item()
-
-    def _draw_item(self) -> None:
-        item = self.queue[0]
-        first, second = self.shown  # type: ignore[misc]
-        context = [Text(f"Blind review · {len(self.queue)} left · topic: {item.topic[:60]}", style="bold")]
-        for role, text in item.history[-4:]:
-            context.append(Text(f"{role}: {text}", style="cyan" if role == "student" else "green"))
-        for n, run in ((1, first), (2, second)):
-            context.append(Text(f"\nAnswer {n}", style="bold reverse"))
-            context.append(Text(visible(run.results[item.id].raw) or f"(no answer: {run.results[item.id].error})"))
-        step = len(self.answers)
-        if step == 0:
-            ask = "Which answer is better? 1, 2, or = for a tie"
-        else:
-            which = 1 if step <= 3 else 2
-            ask = f"Rate answer {which}'s {RATE[(step - 1) % 3]}: 1, 2 or 3"
-        context.append(Text(f"\n{ask}   (Escape leaves the review)", style="bold yellow"))
-        self.review_text = "\n".join(t.plain for t in context)
-        self.query_one("#eval-review", Static).update(Group(*context))
-        self.query_one("#eval-status", Static).update(ask)
-        self.query_one("#eval-body", VerticalScroll).scroll_to(y=self.query_one("#eval-review").region.y
-                                                               - self.query_one("#eval-body").region.y, animate=False)
-
-    def action_vote(self, key: str) -> None:
-        step = len(self.answers)
-        if (step == 0 and key not in ("1", "2", "=")) or (step > 0 and key not in ("1", "2", "3")):
-            self.notify("1, 2 or = for the preference; then 1–3 per dimension", severity="warning")
-            return
-        self.answers.append(key)
-        if len(self.answers) < 7:
-            self._draw_item()
-            return
-        item = self.queue.pop(0)
-        first, second = self.shown  # type: ignore[misc]
-        scores = {first.id: {d: int(self.answers[1 + i]) for i, d in enumerate(RATE)},
-                  second.id: {d: int(self.answers[4 + i]) for i, d in enumerate(RATE)}}
-        vote = HumanVote(set_id=first.set_id, item_id=item.id, runs=(first.id, second.id),
-                         preferred=self.answers[0], scores=scores, reviewer=self.reviewer)  # type: ignore[arg-type]
-        self.votes.append(vote)
         store = self.store
 
-        def save() -> None:
-            store.votes.put(vote)
-            store.flush()
+        def save(vote: HumanVote) -> None:
+            self.votes.append(vote)
 
-        self.studio.write(save)
-        self._next_item()
+            def write() -> None:
+                store.votes.put(vote)
+                store.flush()
 
-    def action_leave(self) -> None:
+            self.studio.write(write)
+
+        self.reviewing = True
+        self.app.push_screen(BlindReview(items, pair, self.reviewer, save), self._reviewed)
+
+    def _reviewed(self, _: None = None) -> None:
         self.reviewing = False
-        self.queue = []
-        self.query_one("#eval-review", Static).update("")
-        self.refresh_bindings()
         self.load()

@@ -1,0 +1,140 @@
+"""Blind review: two runs' answers to one item side by side (stacked on a narrow terminal), the
+model names hidden until the vote is in; then they are shown in place and the next item waits
+for a key, so the view never jumps away from what was just judged."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from studio.domain import EvalItem, EvalRun, HumanVote
+from studio.domain.text import visible
+
+RATE = ("reply", "suggestion", "analysis")
+WIDE = 100  # columns from which the two answers sit side by side
+
+
+class BlindReview(Screen[None]):
+    """Votes on ``items`` for the runs ``pair``; ``save`` stores each vote as it is made."""
+
+    BINDINGS = [
+        Binding("1", "vote('1')", "Answer 1 / 1", id="review.one"),
+        Binding("2", "vote('2')", "Answer 2 / 2", id="review.two"),
+        Binding("3", "vote('3')", "3", id="review.three"),
+        Binding("equals_sign", "vote('=')", "Tie", id="review.tie"),
+        Binding("n,enter", "next", "Next item", id="review.next"),
+        Binding("escape", "leave", "Leave review", id="review.leave"),
+    ]
+
+    def __init__(self, items: list[EvalItem], pair: tuple[EvalRun, EvalRun], reviewer: str,
+                 save: Callable[[HumanVote], None]) -> None:
+        super().__init__()
+        self.queue, self.pair, self.reviewer, self.save = list(items), pair, reviewer, save
+        self.shown: tuple[EvalRun, EvalRun] = pair
+        self.answers: list[str] = []
+        self.revealed = False  # the vote on the current item is in: names are shown
+        self.done = 0
+        self.text = ""  # everything on screen, in plain text (for tests and screen readers)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="review-context")
+        with Container(id="review-answers"):
+            with VerticalScroll(id="review-a", classes="answer"):
+                yield Static("", id="review-a-text")
+            with VerticalScroll(id="review-b", classes="answer"):
+                yield Static("", id="review-b-text")
+        yield Static("", id="review-ask")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._layout(self.app.size.width)
+        self._start_item()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.query_one("#review-answers").set_class(width < WIDE, "stacked")
+
+    # -- one item -----------------------------------------------------------------------------------
+    def _start_item(self) -> None:
+        if not self.queue:
+            self.dismiss(None)
+            return
+        item = self.queue[0]
+        a, b = self.pair
+        flip = random.Random(f"{self.reviewer}:{item.id}").random() < 0.5
+        self.shown = (b, a) if flip else (a, b)
+        self.answers, self.revealed = [], False
+        self._draw()
+
+    def _ask(self) -> str:
+        step = len(self.answers)
+        if self.revealed:
+            first, second = self.shown
+            return (f"Saved. Answer 1 was {first.model}, answer 2 was {second.model}. "
+                    f"n or Enter: next item ({len(self.queue) - 1} left) · Escape leaves")
+        if step == 0:
+            return "Which answer is better? 1, 2, or = for a tie   (Escape leaves the review)"
+        which = 1 if step <= 3 else 2
+        return f"Rate answer {which}'s {RATE[(step - 1) % 3]}: 1, 2 or 3"
+
+    def _draw(self) -> None:
+        item = self.queue[0]
+        lines = [Text(f"Blind review · {len(self.queue)} left · topic: {visible(item.topic[:70])}", style="bold")]
+        for role, said in item.history[-4:]:
+            lines.append(Text(f"{role}: {visible(said)}", style="cyan" if role == "student" else "green"))
+        context = self.query_one("#review-context", Static)
+        context.update(Text("\n").join(lines))
+        texts = []
+        for n, run, box in ((1, self.shown[0], "a"), (2, self.shown[1], "b")):
+            result = run.results[item.id]
+            name = f" — {run.model}" if self.revealed else ""
+            body = visible(result.raw) or f"(no answer: {result.error})"
+            panel = self.query_one(f"#review-{box}", VerticalScroll)
+            panel.border_title = f"Answer {n}{name}"
+            self.query_one(f"#review-{box}-text", Static).update(body)
+            texts.append(f"Answer {n}{name}\n{body}")
+        ask = self._ask()
+        self.query_one("#review-ask", Static).update(Text(ask, style="bold yellow"))
+        self.text = "\n".join([*(t.plain for t in lines), *texts, ask])
+        self.refresh_bindings()
+
+    def action_vote(self, key: str) -> None:
+        """Every key stays here: a key that does not apply now is refused with a word, never passed
+        on to the studio's pane switching (1–3 are pane keys elsewhere)."""
+        if self.revealed or not self.queue:
+            self.notify("the vote is in: n or Enter for the next item", severity="information")
+            return
+        step = len(self.answers)
+        if (step == 0 and key not in ("1", "2", "=")) or (step > 0 and key not in ("1", "2", "3")):
+            self.notify("1, 2 or = for the preference; then 1–3 per dimension", severity="warning")
+            return
+        self.answers.append(key)
+        if len(self.answers) == 7:
+            item = self.queue[0]
+            first, second = self.shown
+            scores = {first.id: {d: int(self.answers[1 + i]) for i, d in enumerate(RATE)},
+                      second.id: {d: int(self.answers[4 + i]) for i, d in enumerate(RATE)}}
+            self.save(HumanVote(set_id=first.set_id, item_id=item.id, runs=(first.id, second.id),
+                                preferred=self.answers[0], scores=scores, reviewer=self.reviewer))  # type: ignore[arg-type]
+            self.done += 1
+            self.revealed = True
+        self._draw()
+
+    def action_next(self) -> None:
+        if not self.revealed:
+            return
+        self.queue.pop(0)
+        self._start_item()
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
