@@ -256,8 +256,8 @@ class FakeServer:
         return True
 
 
-def simulated(seed: int = 3, **options: Any) -> FakeServer:
-    """A started server whose answers come from the offline simulator (a model over real HTTP)."""
+def simulator(seed: int = 3) -> Callable[[Any], str]:
+    """The offline simulator's answer to a request body (a model behind the fake server)."""
     from studio.llm.base import ChatRequest, Message
     from studio.llm.offline import OfflineProvider
 
@@ -266,7 +266,12 @@ def simulated(seed: int = 3, **options: Any) -> FakeServer:
     def respond(body: Any) -> str:
         return sim.respond(ChatRequest([Message(m["role"], m["content"]) for m in body["messages"]]))
 
-    return FakeServer(responder=respond, **options).start()
+    return respond
+
+
+def simulated(seed: int = 3, **options: Any) -> FakeServer:
+    """A started server whose answers come from the offline simulator (a model over real HTTP)."""
+    return FakeServer(responder=simulator(seed), **options).start()
 
 
 def main() -> None:
