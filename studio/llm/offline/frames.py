@@ -180,7 +180,7 @@ FRAMES: dict[str, Frame] = {f.id: f for f in (
           ("How do you feel when you {activity}?", "How does it feel to {activity}?"),
           ("I feel {feeling} when I {activity}, because {feel_why}.", "It makes me feel {feeling}, because {feel_why}.",
            "I always feel {feeling}, because {feel_why}."),
-          ("{Feeling}.", "Very {feeling}."),
+          ("{Feeling}.", "{Feeling}, I think."),
           ("Why does it make you feel that way?", "What makes you feel like that?"),
           ("I feel that way because {feel_why}.", "Maybe it is because {feel_why}.", "I think it is because {feel_why}."),
           "Do you feel more {x} or more {y}?", ("I feel more {x}, because {feel_why}.", "I feel mostly {x}, because {feel_why}."),

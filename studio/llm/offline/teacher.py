@@ -156,7 +156,8 @@ _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"\b(?:am|'m|are|is) going to \w+", re.I), ("用 be going to 表达计划，时态正确",)),
     (re.compile(r"\bIf [^,]+, I would \w+", re.I), ("用 if 条件句加 would 表达假设，结构完整",)),
     (re.compile(r"\bI would \w+", re.I), ("用 would 表达自己会怎么做，语气自然",)),
-    (re.compile(r"\b(?:last \w+|\w+ ago|yesterday)\b", re.I), ("讲过去的事用了一般过去时，时态正确",)),
+    (re.compile(r"\b(?:last (?:week|weekend|month|year|night|summer|winter|term|time|sunday|saturday|spring|autumn)|"
+                r"\w+ ago|yesterday)\b", re.I), ("讲过去的事用了一般过去时，时态正确",)),
     (re.compile(r"\bwhen I \w+", re.I), ("用 when 引导时间状语从句，句式丰富",)),
     (re.compile(r"\b(?:I think|In my opinion)\b", re.I), ("用 I think / In my opinion 表达观点，很自然",)),
     (re.compile(r"\bprefer \w+(?: \w+)?", re.I), ("用 prefer 表达偏好，用词准确",)),
