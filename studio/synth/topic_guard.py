@@ -9,8 +9,8 @@ and extra spaces never make a copy look new. On the folded text the guard scores
 * **paraphrase** — a meaning-level score for the same scenario told in other words (see
   :mod:`studio.synth.paraphrase`).
 
-The similarity of two topics is the higher of the two, and a candidate is refused when it reaches the
-threshold; every refusal names the nearest topic, its score and which measure found it.
+A candidate is refused when the paraphrase score reaches the threshold, or the edit score reaches it and
+``EDIT_ALONE`` (0.8); every refusal names the nearest topic, its score and which measure found it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,17 @@ from studio.synth.paraphrase import ParaphraseIndex
 
 #: Default similarity at or above which a topic is a near-duplicate (chosen on tests/bench/topic_pairs.tsv).
 DEFAULT_THRESHOLD = 0.6
+#: The edit score alone must reach at least this: scenario sentences built on one pattern share most of
+#: their characters while telling different scenes (两位学生讨论了他们的家庭旅行/家庭作业…, 0.79), and a
+#: real copy with a small edit scores far higher (one character in ten: 0.9).
+EDIT_ALONE = 0.8
+
+
+def refuses(measure: str, score: float, threshold: float) -> bool:
+    """Whether a match by ``measure`` with ``score`` makes a candidate a near-duplicate."""
+    if measure == "same text":
+        return True
+    return score >= (max(threshold, EDIT_ALONE) if measure == "edit" else threshold)
 
 
 def fold(text: str) -> str:
@@ -136,22 +147,28 @@ class TopicGuard:
                 best = (key, s)
         return best
 
-    def nearest(self, text: str) -> Match | None:
-        """The nearest topic and its score, or None for an empty guard."""
+    def matches(self, text: str) -> list[Match]:
+        """The nearest topic by each measure (one "same text" match when the folded text is stored)."""
         f = fold(text)
         if not self.keys:
-            return None
+            return []
         if f in self.by_folded:
             key = self.by_folded[f]
-            return Match(key, self.texts[key], 1.0, "same text")
+            return [Match(key, self.texts[key], 1.0, "same text")]
+        out = []
         key, score = self._edit(f)
-        match = Match(key, self.texts[key], round(score, 3), "edit") if key is not None else None
+        if key is not None:
+            out.append(Match(key, self.texts[key], round(score, 3), "edit"))
         near, meaning = self.meaning.nearest(text)
-        if near is not None and (match is None or meaning > match.score):
-            match = Match(near, self.texts[near], round(meaning, 3), "paraphrase")
-        return match
+        if near is not None:
+            out.append(Match(near, self.texts[near], round(meaning, 3), "paraphrase"))
+        return out
+
+    def nearest(self, text: str) -> Match | None:
+        """The nearest topic and its score by whichever measure scores higher, or None for an empty guard."""
+        return max(self.matches(text), key=lambda m: m.score, default=None)
 
     def check(self, text: str) -> Match | None:
-        """The nearest topic when the candidate is a near-duplicate of it, else None."""
-        match = self.nearest(text)
-        return match if match is not None and (match.identical or match.score >= self.threshold) else None
+        """The nearest topic when the candidate is a near-duplicate of it (by any measure), else None."""
+        hits = [m for m in self.matches(text) if refuses(m.measure, m.score, self.threshold)]
+        return max(hits, key=lambda m: m.score, default=None)

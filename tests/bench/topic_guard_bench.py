@@ -6,8 +6,8 @@ shipped bank: copies (white space changed), punctuation-width changes (``，``�
 — all *duplicates* — and related-but-different scenarios (same people or place, another scene) and
 unrelated pairs — *distinct*. Also every pair of the shipped bank's 70 topics (all distinct).
 
-Each pair is judged as the guard judges a candidate against a bank of one: refused when the
-similarity reaches the threshold. Printed: precision and recall of "duplicate" for the guard's
+Each pair is judged as the guard judges a candidate against a bank of one (``TopicGuard.check``: the
+paraphrase score at the threshold, or the edit score at the threshold and at least 0.8). Printed: precision and recall of "duplicate" for the guard's
 similarity and for the edit score alone (the baseline: no meaning-level score), recall per kind,
 false alarms per kind, and the cost of one check against a bank of 1,000 topics. Exits 1 when the
 default threshold misses its targets (recall 1.0 on copies, punctuation and edits; precision ≥ 0.9).
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from studio.synth.topic_guard import DEFAULT_THRESHOLD, TopicGuard, edit_similarity  # noqa: E402
+from studio.synth.topic_guard import DEFAULT_THRESHOLD, Match, TopicGuard, edit_similarity, refuses  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -40,15 +40,20 @@ def bank() -> list[str]:
         return [row["topic"] for row in csv.DictReader(fh, delimiter="\t")]
 
 
-def guard_score(a: str, b: str) -> float:
-    match = TopicGuard.over([("a", a)]).nearest(b)
-    return 0.0 if match is None else match.score
+def guard_matches(a: str, b: str) -> list[Match]:
+    """What the guard sees when ``b`` arrives with only ``a`` stored: the nearest by each measure."""
+    return TopicGuard.over([("a", a)]).matches(b)
 
 
-def prf(scored: list[tuple[bool, float]], threshold: float) -> tuple[float, float, int, int]:
-    tp = sum(dup and s >= threshold for dup, s in scored)
-    fp = sum(not dup and s >= threshold for dup, s in scored)
-    fn = sum(dup and s < threshold for dup, s in scored)
+def refused(matches: list[Match], threshold: float) -> bool:
+    return any(refuses(m.measure, m.score, threshold) for m in matches)
+
+
+def prf(judged: list[tuple[bool, bool]]) -> tuple[float, float, int, int]:
+    """Precision and recall of "duplicate" from (is a duplicate, was refused) pairs."""
+    tp = sum(dup and hit for dup, hit in judged)
+    fp = sum(not dup and hit for dup, hit in judged)
+    fn = sum(dup and not hit for dup, hit in judged)
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     return precision, recall, fp, fn
@@ -59,13 +64,14 @@ def main() -> int:
     kinds = Counter(p["kind"] for p in pairs)
     print(f"{len(pairs)} labelled pairs: " + ", ".join(f"{k} {n}" for k, n in kinds.items())
           + f"; plus {len(list(itertools.combinations(bank(), 2)))} pairs of distinct shipped topics.\n")
-    guard = [(p["label"] == "dup", guard_score(p["a"], p["b"])) for p in pairs]
-    edit = [(p["label"] == "dup", edit_similarity(p["a"], p["b"])) for p in pairs]
+    dup = [p["label"] == "dup" for p in pairs]
+    seen = [guard_matches(p["a"], p["b"]) for p in pairs]
+    edit = [edit_similarity(p["a"], p["b"]) for p in pairs]
     print("| threshold | guard precision | guard recall | false alarms | missed | edit-only precision | edit-only recall |")
     print("|---|---|---|---|---|---|---|")
     for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.8):
-        p, r, fp, fn = prf(guard, t)
-        ep, er, _, _ = prf(edit, t)
+        p, r, fp, fn = prf([(d, refused(m, t)) for d, m in zip(dup, seen, strict=True)])
+        ep, er, _, _ = prf([(d, e >= t) for d, e in zip(dup, edit, strict=True)])
         mark = " (default)" if t == DEFAULT_THRESHOLD else ""
         print(f"| {t:.2f}{mark} | {p:.3f} | {r:.3f} | {fp} | {fn} | {ep:.3f} | {er:.3f} |")
     print("\nAt the default threshold, by kind (share judged duplicate):\n")
@@ -73,14 +79,15 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for kind in kinds:
         idx = [i for i, p in enumerate(pairs) if p["kind"] == kind]
-        g = sum(guard[i][1] >= DEFAULT_THRESHOLD for i in idx) / len(idx)
-        e = sum(edit[i][1] >= DEFAULT_THRESHOLD for i in idx) / len(idx)
+        g = sum(refused(seen[i], DEFAULT_THRESHOLD) for i in idx) / len(idx)
+        e = sum(edit[i] >= DEFAULT_THRESHOLD for i in idx) / len(idx)
         print(f"| {kind} | {pairs[idx[0]]['label']} | {len(idx)} | {g:.2f} | {e:.2f} |")
     topics = bank()
     start = time.perf_counter()
-    scores = [guard_score(a, b) for a, b in itertools.combinations(topics, 2)]
-    false_bank = sum(s >= DEFAULT_THRESHOLD for s in scores)
-    print(f"\nShipped bank, all {len(scores)} pairs: {false_bank} false alarms, highest similarity {max(scores):.2f} "
+    bank_seen = [guard_matches(a, b) for a, b in itertools.combinations(topics, 2)]
+    false_bank = sum(refused(m, DEFAULT_THRESHOLD) for m in bank_seen)
+    highest = max(m.score for ms in bank_seen for m in ms)
+    print(f"\nShipped bank, all {len(bank_seen)} pairs: {false_bank} false alarms, highest similarity {highest:.2f} "
           f"({time.perf_counter() - start:.1f} s).")
     big = [f"{t[:-1]}（{i}）" for i in range(15) for t in topics][:1000]
     start = time.perf_counter()
@@ -92,9 +99,9 @@ def main() -> int:
         index.nearest(text)
     per = (time.perf_counter() - start) / len(probes)
     print(f"Bank of {len(big)} topics: built in {build:.2f} s, {per * 1000:.1f} ms per candidate checked.")
-    p, r, _, _ = prf(guard, DEFAULT_THRESHOLD)
+    p, r, _, _ = prf([(d, refused(m, DEFAULT_THRESHOLD)) for d, m in zip(dup, seen, strict=True)])
     exact = [i for i, q in enumerate(pairs) if q["kind"] in ("copy", "punctuation", "edit")]
-    caught = all(guard[i][1] >= DEFAULT_THRESHOLD for i in exact)
+    caught = all(refused(seen[i], DEFAULT_THRESHOLD) for i in exact)
     ok = caught and p >= 0.9 and false_bank == 0
     print(f"\nTargets: every copy, punctuation change and small edit refused — {'met' if caught else 'MISSED'}; "
           f"precision ≥ 0.90 — {'met' if p >= 0.9 else 'MISSED'} ({p:.3f}); no false alarm in the shipped bank — "
