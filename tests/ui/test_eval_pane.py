@@ -9,7 +9,7 @@ from studio.synth.service import execute, prepare
 from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from studio.ui.screens.blind_review import BlindReview
-from tests.ui.conftest import settle
+from tests.ui.conftest import fill, settle, until
 from tests.workspaces import seeded_workspace
 
 SECOND = """
@@ -96,5 +96,40 @@ async def test_blind_review_stacks_the_answers_at_80_columns(tmp_path) -> None:
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen.TITLE_TEXT == "Eval" and not ws.store.votes.all()
+    finally:
+        ws.close()
+
+
+async def test_make_a_set_and_run_a_model_from_the_pane_with_progress(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "ws", SECOND)
+    try:
+        mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
+        run, _ = prepare(ws, RunConfig(dialogues=6, seed=6, mix=mix))
+        await execute(ws, run)
+        app = make_app(ws)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("6")
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            fill(app.screen, answer="4")  # instead of the suggested 50
+            await pilot.press("enter")
+            await until(pilot, lambda: len(ws.store.eval_sets.all()) == 1)
+            (made,) = ws.store.eval_sets.all()
+            assert len(made.items) == 4
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("enter")  # the suggested model: offline, no judge
+            await until(pilot, lambda: app.screen.running is None and ws.store.evals.all()
+                        and ws.store.evals.all()[0].status.value == "succeeded")
+            assert "4/4" in app.screen.progress or "succeeded" in app.screen.progress
+            await until(pilot, lambda: len(app.screen.report["runs"]) == 1)
+            await pilot.press("r")
+            await settle(pilot)
+            fill(app.screen, answer="nosuch")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert len(ws.store.evals.all()) == 1, "an unknown profile is refused with a word, nothing started"
     finally:
         ws.close()

@@ -14,10 +14,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from studio.config import ConfigError
 from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
 from studio.domain.text import visible
 from studio.evaluate import report as reports
+from studio.evaluate import runner
+from studio.evaluate.sets import make_set
 from studio.synth.review import author_name
+from studio.turn.prompts import Prompts
+from studio.ui.modals.common import Ask
 from studio.ui.screens.base import Pane
 from studio.ui.screens.blind_review import BlindReview
 
@@ -41,6 +46,8 @@ class EvalScreen(Pane):
     BINDINGS = [
         Binding("s", "next_set", "Set", id="eval.set"),
         Binding("v", "review", "Blind review", id="eval.review"),
+        Binding("m", "make_set", "Make set", id="eval.make"),
+        Binding("r", "run_model", "Run model", id="eval.run"),
     ]
 
     def __init__(self) -> None:
@@ -54,6 +61,8 @@ class EvalScreen(Pane):
         self.report: dict = {"runs": []}  # what the table shows
         self.notes: list[str] = []  # what the numbers are, in words (no judge, errors)
         self.diffs_hidden = False  # the "differ" section waits for the blind review
+        self.progress = ""  # the eval run in flight, as the status line shows it
+        self.running: str | None = None  # the run id in flight
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -125,7 +134,8 @@ class EvalScreen(Pane):
                               f"done ({len(pending)} items left; v starts it).", style="dim"))
         else:
             diffs.update(self._diffs(rep["differences"].get(current.id, [])))
-        self.query_one("#eval-status", Static).update(f"{len(self.runs)} model(s) on this set")
+        self.query_one("#eval-status", Static).update(
+            self.progress if self.running else f"{len(self.runs)} model(s) on this set · m: make a set · r: run a model")
 
     def _fault_table(self, rep: dict) -> Table:
         t = Table(title="Per fault: reply/suggestion/analysis · pass", title_justify="left", box=box.SIMPLE_HEAD,
@@ -192,4 +202,97 @@ class EvalScreen(Pane):
 
     def _reviewed(self, _: None = None) -> None:
         self.reviewing = False
+        self.load()
+
+    # -- make a set, run a model ----------------------------------------------------------------------
+    def action_make_set(self) -> None:
+        self.app.push_screen(Ask("Items in a new eval set (from topics no snapshot trained on):", "50"), self._make)
+
+    def _make(self, answer: str | None) -> None:
+        if answer is None:
+            return
+        try:
+            n = int(answer)
+            if n < 1:
+                raise ValueError
+        except ValueError:
+            self.notify(f"the number of items must be a whole number ≥ 1, not {answer!r}", severity="error")
+            return
+        self._make_worker(n)
+
+    @work(thread=True, exclusive=True, group="eval-make", exit_on_error=False)
+    def _make_worker(self, n: int) -> None:
+        ws = self.studio.workspace
+        try:
+            made = make_set(ws.store, Prompts(ws.root), n=n)
+        except (LookupError, ValueError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._made, made)
+
+    def _made(self, made: EvalSet) -> None:
+        self.set_index = 0  # the newest set comes first
+        self.notify(f"eval set {made.id}: {len(made.items)} items from {made.source}")
+        self.load()
+
+    def action_run_model(self) -> None:
+        if self.running:
+            self.notify(f"eval run {self.running} is in flight: {self.progress}", severity="warning")
+            return
+        current = self._current_set()
+        if current is None:
+            self.notify("make an eval set first: m", severity="warning")
+            return
+        profiles = ", ".join(sorted(self.studio.workspace.config.providers))
+        self.app.push_screen(Ask(f"Model to run on {current.id}, then a judge profile if any ({profiles}):",
+                                 "offline"), self._run)
+
+    def _run(self, answer: str | None) -> None:
+        current = self._current_set()
+        if not answer or current is None:
+            return
+        parts = answer.split()
+        if len(parts) > 2:
+            self.notify("give a model profile and at most one judge profile", severity="error")
+            return
+        model, judge = parts[0], (parts[1] if len(parts) == 2 else None)
+        ws = self.studio.workspace
+        try:
+            run = runner.start_run(ws, current.id, model, judge)
+        except (LookupError, ConfigError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.running = run.id
+        total = len(current.items)
+        self._progress(runner.EvalProgress(run.id, len(run.results), total, 0, 0.0))
+
+        def progress(p: runner.EvalProgress) -> None:  # on the model loop's thread
+            self.app.call_from_thread(self._progress, p)
+
+        future = self.studio.runner.submit(runner.execute(ws, run, on_progress=progress))
+
+        def done(f) -> None:  # type: ignore[no-untyped-def]
+            exc = f.exception()
+            self.app.call_from_thread(self._finished, run.id, exc)
+
+        future.add_done_callback(done)
+
+    def _progress(self, p: runner.EvalProgress) -> None:
+        width = 20
+        filled = int(width * p.done / p.total) if p.total else width
+        self.progress = (f"eval run {p.run_id}: {'█' * filled}{'░' * (width - filled)} {p.done}/{p.total} · "
+                         f"errors {p.errors} · {p.elapsed_s:.0f}s")
+        self.query_one("#eval-status", Static).update(self.progress)
+
+    def _finished(self, run_id: str, exc: BaseException | None) -> None:
+        self.running = None
+        run = self.store.evals.get(run_id)
+        if exc is not None:
+            self.progress = f"eval run {run_id} failed: {exc}"
+            self.notify(self.progress, severity="error", timeout=10)
+        else:
+            status = run.status.value if run else "?"
+            self.progress = f"eval run {run_id} {status}" + (f": {run.error}" if run and run.error else "")
+            self.notify(self.progress, severity="information" if status == "succeeded" else "warning")
+        self.query_one("#eval-status", Static).update(self.progress)
         self.load()
