@@ -47,6 +47,11 @@ def test_studio_drives_real_llamafactory_and_its_sharegpt_export_loads(llamafact
     snapshot = json.loads(out.stdout)["snapshot"]
     train_file = Path(next(f for f in snapshot["files"] if f.endswith("train.jsonl")))
     model = build_tiny_model(tmp_path / "tiny", corpus_of(train_file))
+    rows = [json.loads(t) for t in train_file.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if sum(m["role"] == "assistant" for m in r["messages"]) > 1]
+    for r in rows:  # the opening answer of each dialogue is not to be learned (as a rejected turn would be)
+        next(m for m in r["messages"] if m["role"] == "assistant")["weight"] = 0
+    train_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
     run = studio(root, "train", "start", "--backend", "llamafactory", "--snapshot", snapshot["id"],
                  "--base-model", str(model), "--method", "lora", "--lr", "1e-3", "--batch-size", "2",
@@ -59,6 +64,9 @@ def test_studio_drives_real_llamafactory_and_its_sharegpt_export_loads(llamafact
     assert [m["step"] for m in job["metrics"] if m["loss"] is not None] == [1, 2], log[-2000:]
     assert (folder / "output" / "adapter_model.safetensors").exists()
     assert yaml.safe_load((folder / "job.yaml").read_text())["mask_history"] is True
+    learned = [json.loads(t)["messages"][-1]["content"] for t in (folder / "data" / "train.jsonl").open()]
+    openings = {next(m for m in r["messages"] if m["role"] == "assistant")["content"] for r in rows}
+    assert learned and not openings & set(learned), "no row ends on (learns) a weight-0 answer"
 
     lf = tmp_path / "lf"
     out = studio(root, "export", "--format", "llamafactory", "--style", "sharegpt", "--out", str(lf))
