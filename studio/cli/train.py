@@ -41,6 +41,7 @@ def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
     p.add_argument("--max-length", type=int, default=1024)
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: the epochs); a sweep over several epochs refuses it")
     p.add_argument("--eval-split", type=float, default=0.0, help="share held out when the snapshot has no eval file")
+    p.add_argument("--eval-rows", type=int, default=0, help="eval loss on at most this many held-out rows (0: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lora-rank", type=int, default=8)
     p.add_argument("--lora-alpha", type=float, default=16)
@@ -100,7 +101,8 @@ def _spec_fields(args: argparse.Namespace, epochs: float, lr: float, method: str
         options[key.strip()] = value.strip()
     return {"backend": args.backend, "base_model": args.base_model, "snapshot_id": args.snapshot, "options": options,
             "hyper": {"epochs": epochs, "batch_size": args.batch_size, "learning_rate": lr, "max_length": args.max_length,
-                      "max_steps": args.max_steps, "eval_split": args.eval_split, "seed": args.seed},
+                      "max_steps": args.max_steps, "eval_split": args.eval_split, "eval_rows": args.eval_rows,
+                      "seed": args.seed},
             "lora": {"rank": args.lora_rank, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
             "method": method}
 

@@ -69,8 +69,10 @@ def read_rows(path: Path) -> list[Row]:
     return rows
 
 
-def snapshot_rows(snapshot: DatasetSnapshot, eval_split: float, seed: int) -> tuple[list[Row], list[Row]]:
-    """Train and eval rows: the snapshot's own eval file when it has one, else ``eval_split`` of train."""
+def snapshot_rows(snapshot: DatasetSnapshot, eval_split: float, seed: int,
+                  eval_rows: int = 0) -> tuple[list[Row], list[Row]]:
+    """Train and eval rows: the snapshot's own eval file when it has one, else ``eval_split`` of train;
+    at most ``eval_rows`` eval rows (a seeded sample) when that is above 0."""
     files = {Path(f).name: Path(f) for f in snapshot.files}
     if "train.jsonl" not in files:
         raise DataError(f"snapshot {snapshot.id} has no train.jsonl (files: {', '.join(files) or 'none'})")
@@ -89,6 +91,8 @@ def snapshot_rows(snapshot: DatasetSnapshot, eval_split: float, seed: int) -> tu
         train = [r for i, r in enumerate(train) if i not in chosen]
     if not train:
         raise DataError(f"snapshot {snapshot.id} has no training rows")
+    if 0 < eval_rows < len(held):
+        held = random.Random(seed).sample(held, eval_rows)
     return train, held
 
 

@@ -103,7 +103,8 @@ def start(ws: Workspace, job: Job) -> Job:
         snapshot = ws.store.snapshots.get(job.snapshot_id or "")
         if snapshot is None:
             raise DataError(f"snapshot {job.snapshot_id} no longer exists")
-        train, held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)))
+        train, held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)),
+                                    int(job.hyper.get("eval_rows", 0)))
         backend.prepare(job, folder, train, held)
         job.remote = backend.start(job, folder)
         job.lineage = {**job.lineage, "train_rows": len(train), "eval_rows": len(held)}

@@ -37,6 +37,7 @@ class Hyper(BaseModel):
     max_length: int = Field(default=1024, ge=16)
     seed: int = 0
     eval_split: float = Field(default=0.0, ge=0, lt=1, description="Share held out when the snapshot has no eval file")
+    eval_rows: int = Field(default=0, ge=0, description="Eval-loss rows at most, a seeded sample (0: all of them)")
     max_steps: int = Field(default=-1, description="Stop after this many steps (-1: as many as the epochs take)")
     logging_steps: int = Field(default=1, ge=1)
     eval_steps: float = Field(default=0.1, gt=0, description="Steps between eval-loss points (with an eval split); "

@@ -88,7 +88,7 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=4, help="training steps per run")
     p.add_argument("--batch-size", type=int, default=2)
     p.add_argument("--max-length", type=int, default=768)
-    p.add_argument("--eval-split", type=float, default=0.1, help="share of training rows for each run's eval loss")
+    p.add_argument("--eval-rows", type=int, default=4, help="held-out rows for each run's eval loss")
     p.add_argument("--items", type=int, default=6, help="held-out eval items")
     prompts = p.add_mutually_exclusive_group()
     prompts.add_argument("--short-prompts", dest="short", action="store_true", default=True)
@@ -116,7 +116,7 @@ def main() -> int:
     sweep = json.loads(studio(ws, "train", "sweep", "--snapshot", snapshot["id"], "--base-model", str(base),
                               "--method", args.methods, "--lr", args.lrs, "--epochs", "1",
                               "--max-steps", str(args.steps), "--batch-size", str(args.batch_size),
-                              "--max-length", str(args.max_length), "--eval-split", str(args.eval_split), "--json"))
+                              "--max-length", str(args.max_length), "--eval-rows", str(args.eval_rows), "--json"))
     train_s = time.time() - t_train
     best = next((j for j in sweep if j["best"]), None)
     if best is None:

@@ -153,3 +153,17 @@ def test_a_missing_local_base_model_is_refused_before_queueing(ws, plain, tmp_pa
         with pytest.raises(SpecError, match=words):
             service.create_job(ws, spec)
     assert not list(ws.store.jobs), "nothing was queued"
+
+
+def test_eval_rows_caps_the_held_out_rows_with_a_seeded_sample(tmp_path) -> None:
+    from studio.train.data import snapshot_rows
+
+    row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "{}"}]}
+    for name, n in (("train.jsonl", 5), ("eval.jsonl", 30)):
+        (tmp_path / name).write_text("".join(json.dumps({**row, "messages": [*row["messages"][:1],
+                                                         {"role": "assistant", "content": f"{name}{i}"}]}) + "\n"
+                                             for i in range(n)))
+    snap = DatasetSnapshot(format="openai", files=[str(tmp_path / "train.jsonl"), str(tmp_path / "eval.jsonl")])
+    train, held = snapshot_rows(snap, 0.0, seed=3, eval_rows=4)
+    assert len(train) == 5 and len(held) == 4 and held == snapshot_rows(snap, 0.0, seed=3, eval_rows=4)[1]
+    assert len(snapshot_rows(snap, 0.0, seed=3)[1]) == 30
