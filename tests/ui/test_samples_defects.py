@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from rich.cells import cell_len
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 from textual.widgets.data_table import ColumnKey
@@ -66,10 +67,10 @@ async def test_slash_takes_every_key_until_escape(generated) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await open_samples(pilot)
         before = [r.review for r in review.all_rows(generated.store)]
-        await pilot.press("slash", *"zz1zz", *"axrwu")
+        await pilot.press("slash", *"zz1zz", *"axrwu", "slash")
         assert app.current_mode == "samples"
         search = app.screen.query_one("#sample-search", Input)
-        assert search.value == "zz1zzaxrwu" and app.focused is search
+        assert search.value == "zz1zzaxrwu/" and app.focused is search, "a / in the search is typed"
         await pilot.press("escape")
         assert app.focused is table(app)
         await pilot.press("1")
@@ -175,3 +176,16 @@ async def test_key_columns_and_words_at_120x40(with_long_topic) -> None:
         labels = [str(c.label) for c in t.columns.values()]
         assert {"#", "Fault", "Checks", "Review", "Words", "Topic"} <= set(labels), labels
         assert sum(c.get_render_width(t) for c in t.columns.values()) <= t.size.width
+
+
+async def test_keys_read_in_one_burst_after_slash_go_into_the_search(generated) -> None:
+    """A terminal delivers `/zz1zz` typed fast as one read: every key is queued before `/` has run."""
+    app = make_app(generated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_samples(pilot)
+        for ch in "/zz1zz":
+            app.post_message(events.Key("slash" if ch == "/" else ch, ch))
+        await settle(pilot)
+        assert app.current_mode == "samples"
+        assert app.screen.query_one("#sample-search", Input).value == "zz1zz"
+        assert table(app).row_count == 0 and table(app).border_title.startswith("Samples · 0 of")

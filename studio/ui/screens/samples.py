@@ -29,7 +29,7 @@ from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
-from studio.ui.widgets.inputs import PaneInput, focus_now
+from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
 from studio.ui.widgets.sample_filters import matcher, sort_key
 from studio.ui.widgets.sample_view import SampleView, render_sample
 from studio.ui.widgets.tables import Col, FitTable, cut, fit, reconcile
@@ -59,7 +59,7 @@ class SamplesScreen(Pane):
             "approve/reject everything the filter shows.")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
-        Binding("slash", "search", "Search", id="samples.search"),
+        Binding("slash", "search", "Search", id="samples.search", priority=True),
         Binding("a", "review('approved')", "Approve", id="samples.approve"),
         Binding("x", "review('rejected')", "Reject", id="samples.reject"),
         Binding("e", "edit", "Edit", id="samples.edit"),
@@ -99,6 +99,7 @@ class SamplesScreen(Pane):
         self._grown: dict[str, int] = {}
         self._detail: SampleRow | None = None
         self._jump_to: str | None = None
+        self._filters_changed = 0  # counts filter, search and sort changes (a merge started before one is stale)
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -233,6 +234,7 @@ class SamplesScreen(Pane):
         view until the next re-sort (`o`, a filter, or a search): the page a person reads never jumps.
         Only one merge runs at a time (see ``_request``), and it waits until its rows are shown.
         """
+        generation = self._filters_changed
         gone = set(ids)
         rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # new objects: the UI reads the old
         rows.update(fresh)
@@ -245,11 +247,14 @@ class SamplesScreen(Pane):
                 view.append(now)
         seen = {r.key for r in view}
         view.extend(sorted((r for r in fresh.values() if r.key not in seen and keep(r)), key=self._sort_key()))
-        self.app.call_from_thread(self._install, rows, view)
+        self.app.call_from_thread(self._install, rows, view, generation)
 
-    def _install(self, rows: dict[str, SampleRow], view: list[SampleRow]) -> None:
+    def _install(self, rows: dict[str, SampleRow], view: list[SampleRow], generation: int) -> None:
         self.rows = rows
-        self._show_view(view, len(rows))
+        if generation != self._filters_changed:  # a filter or search changed while merging: filter anew
+            self.apply()
+        else:
+            self._show_view(view, len(rows))
 
     def _matcher(self, query: str):  # type: ignore[no-untyped-def]
         return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topic_text)
@@ -263,6 +268,7 @@ class SamplesScreen(Pane):
         Up to SYNC_LIMIT rows this takes a few tens of milliseconds and is done at once: a thread
         would take ten times as long, sharing the interpreter with the UI it would free.
         """
+        self._filters_changed += 1
         query = self.query_text
         if len(self.rows) <= SYNC_LIMIT:
             self._show_view(self._view(self.rows, query), len(self.rows))
@@ -392,7 +398,7 @@ class SamplesScreen(Pane):
         return review.author_name(self.studio.workspace.config.studio.reviewer)
 
     def action_search(self) -> None:
-        focus_now(self.query_one("#sample-search", Input))
+        take_keys(self.query_one("#sample-search", Input), "/")
 
     def action_cycle(self, what: str) -> None:
         options = {"fault": FAULTS, "check": CHECKS, "review": REVIEWS, "sort": SORTS}[what]

@@ -25,7 +25,7 @@ from studio.ui.modals.forms import AnswerEditor
 from studio.ui.modals.run_forms import SimulateForm, SimulateSetup
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
-from studio.ui.widgets.inputs import PaneInput, focus_now
+from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
 from studio.ui.widgets.turns import streaming_block, turn_block
 
 
@@ -44,7 +44,7 @@ class SimulateScreen(Pane):
         Binding("s", "step", "Step", id="simulate.step"),
         Binding("g", "run", "Run to end", id="simulate.run"),
         Binding("z,escape", "stop", "Stop", id="simulate.stop"),
-        Binding("t", "take_seat", "Answer as student", id="simulate.seat"),
+        Binding("t", "take_seat", "Answer as student", id="simulate.seat", priority=True),
         Binding("f", "fork", "Fork here", id="simulate.fork"),
         Binding("b", "branch", "Branch", id="simulate.branch"),
         Binding("D", "discard", "Discard branches", show=False, id="simulate.discard"),
@@ -259,7 +259,7 @@ class SimulateScreen(Pane):
             self.busy.cancel()
 
     def action_take_seat(self) -> None:
-        focus_now(self.query_one("#sim-say", Input))
+        take_keys(self.query_one("#sim-say", Input), "t")
 
     @on(Input.Submitted, "#sim-say")
     def _said(self, event: Input.Submitted) -> None:

@@ -20,7 +20,7 @@ from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, TopicFields, TopicForm
 from studio.ui.modals.rejected import RejectedReview
 from studio.ui.screens.base import Pane
-from studio.ui.widgets.inputs import PaneInput, focus_now
+from studio.ui.widgets.inputs import PaneInput, take_keys
 from studio.ui.widgets.tables import reconcile, setup
 
 # The long Chinese scenario comes last, so the short columns stay visible at 80 columns.
@@ -36,7 +36,7 @@ class TopicsScreen(Pane):
             "source filter. Add, edit, delete, enable or disable topics, import a topic file, grow the pool with a "
             "self-instruct expansion, and review the candidates it turned away as near-duplicates.")
     BINDINGS = [
-        Binding("slash", "search", "Search", id="topics.search"),
+        Binding("slash", "search", "Search", id="topics.search", priority=True),
         Binding("a", "add", "Add", id="topics.add"),
         Binding("e", "edit", "Edit", id="topics.edit"),
         Binding("d,delete", "delete", "Delete", id="topics.delete"),
@@ -119,7 +119,7 @@ class TopicsScreen(Pane):
 
     # -- actions ------------------------------------------------------------------------------
     def action_search(self) -> None:
-        focus_now(self.query_one("#topic-search", Input))
+        take_keys(self.query_one("#topic-search", Input), "/")
 
     def action_source(self) -> None:
         self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]

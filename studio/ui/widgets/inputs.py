@@ -13,6 +13,16 @@ def focus_now(widget: Widget) -> None:
     widget.screen.set_focus(widget)
 
 
+def take_keys(field: Input, key: str) -> None:
+    """What a pane's key for ``field`` does (``/`` for a search, ``t`` for an answer). The binding has
+    priority: it runs as the app reads the key, before the keys typed after it are handed to a widget,
+    so those reach ``field``. Pressed in the field itself, the key is just typed."""
+    if field.has_focus:
+        field.insert_text_at_cursor(key)
+    else:
+        focus_now(field)
+
+
 class PaneInput(Input):
     """``leave_to`` names (a selector) the widget that gets the keys back on Escape or Enter."""
 
