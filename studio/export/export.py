@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -108,7 +110,7 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     out = opts.out or exports_dir / snapshot.id
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"{out} is not empty; choose another --out or remove it first")
-    out.mkdir(parents=True, exist_ok=True)
+    final, out = out, partial_folder(out)  # written whole in a hidden folder, then renamed into place
     payloads: dict[str, bytes] = {}
     names = {"train": "train.jsonl"} | ({"eval": "eval.jsonl"} if held else {})
     has_system = False  # a sharegpt `system` column is declared only when rows have one (else LLaMA-Factory: KeyError)
@@ -134,14 +136,40 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     made_by = provenance(store, [*train, *held])
     snapshot.counts.update(provenance_counts(made_by))
     snapshot.token_estimate = report.tokens
-    snapshot.files = [str(out / n) for n in sorted(payloads)]
+    snapshot.files = [str(final / n) for n in sorted(payloads)]
     manifest = {**snapshot.model_dump(mode="json"), "token_method": TOKEN_METHOD, "preflight": report.to_json(),
                 "topics": {"train": sorted({s.topic.id for s in train}), "eval": sorted({s.topic.id for s in held})},
                 "provenance": made_by}
     atomic_write(out / "manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    publish(out, final)
     store.snapshots.put(snapshot)
     store.flush()
     return snapshot
+
+
+PARTIAL = ".partial-"
+
+
+def partial_folder(out: Path) -> Path:
+    """A fresh hidden folder beside ``out``; leftovers of killed exports there are removed first."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".*{PARTIAL}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = out.parent / f".{out.name}{PARTIAL}{os.getpid()}"
+    tmp.mkdir()
+    return tmp
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Rename the finished folder into place: an export is there whole (manifest included) or not at all."""
+    if out.is_dir():
+        out.rmdir()  # empty (checked before writing)
+    os.replace(tmp, out)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def export_all(store: Store, prompts: Prompts, opts: ExportOptions, target: Mix, exports_dir: Path

@@ -50,6 +50,32 @@ def test_kill_during_export_leaves_only_complete_snapshots(tmp_path) -> None:
                 lines = Path(f).read_text(encoding="utf-8").splitlines()
                 assert lines and all(json.loads(x) for x in lines)
     assert cli(ws, "export", "--format", "openai").returncode == 0, "a later export works"
+    folders = [f for f in (ws / "exports").iterdir()]
+    assert all(f.name.startswith(".") or (f / "manifest.json").exists() for f in folders), "no half exports"
+    assert not [f for f in folders if ".partial-" in f.name], "a later export clears what killed ones left"
+
+
+def test_an_export_that_dies_midway_leaves_no_visible_folder(tmp_path, monkeypatch) -> None:
+    from studio.export import export as exporting
+
+    ws = made(tmp_path, 6)
+    written: list[str] = []
+    real = exporting.atomic_write
+
+    def dies_after_one(path, payload) -> None:
+        if written:
+            raise KeyboardInterrupt  # the process stops between two files
+        written.append(str(path))
+        real(path, payload)
+
+    monkeypatch.setattr(exporting, "atomic_write", dies_after_one)
+    from studio.cli import main
+
+    try:
+        main(["--workspace", str(ws), "export", "--format", "openai", "--split", "0.5"])
+    except KeyboardInterrupt:
+        pass
+    assert written and not [f for f in (ws / "exports").iterdir() if not f.name.startswith(".")]
 
 
 def test_kill_during_import_is_all_or_nothing(tmp_path) -> None:
