@@ -106,7 +106,7 @@ class Generator:
         self.store = store
         self.run = run
         self.config = run.config
-        self.tally = Tally()
+        self.tally = Tally.of_run((doc for _, doc in store.calls.raw()), run.id)
         self.teacher, self.student = teacher, student
         self.budget = Budget.from_ledger((doc for _, doc in store.calls.raw()), run.id,
                                          max_calls=self.config.max_calls, max_cost=self.config.max_cost)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from studio.domain import (
     CheckResult,
@@ -46,6 +47,23 @@ class Tally:
     cost: float = 0.0
     repairs: int = 0  # repair requests made (each one a ledger row marked "repair")
     errors: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of_run(cls, records: Iterable[dict[str, Any]], run_id: str) -> Tally:
+        """What the ledger already holds for ``run_id`` (a resumed run goes on counting from there, so its
+        panel and ``studio calls --run`` show the same calls and repairs)."""
+        tally = cls()
+        for r in records:
+            if r.get("run_id") != run_id:
+                continue
+            tally.repairs += r.get("purpose") == "repair"  # sent, whatever came back (as counted live)
+            if r.get("outcome") not in ("ok", "cached"):
+                continue
+            tally.calls += 1
+            tally.tokens_in += int(r.get("tokens_in") or 0)
+            tally.tokens_out += int(r.get("tokens_out") or 0)
+            tally.cost += float(r.get("cost") or 0.0) if r.get("outcome") != "cached" else 0.0
+        return tally
 
 
 @dataclass

@@ -101,3 +101,30 @@ def test_turns_reach_their_calls_and_repair_counts_agree(tmp_path, capsys) -> No
     assert code == 0 and [r["id"] for r in rows] == [turn.call_id, *turn.repair_call_ids]
     assert rows[0]["kept"] and {r["purpose"] for r in rows} <= {"first answer", "repair"}
     assert sum(r["purpose"] == "repair" for r in rows) == turn.attempts - 1
+
+
+def test_a_resumed_run_counts_its_repairs_from_the_ledger(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "ws")
+    client = LLMClient(Slipping(), store=ws.store)
+    run, _ = prepare(ws, RunConfig(dialogues=8, seed=5, repairs=2, mix={FaultKind.NORMAL: 1}))
+    first: list = []
+
+    def pause_early(p) -> None:  # type: ignore[no-untyped-def]
+        first.append(p)
+        if p.completed >= 3:
+            generator.stop()
+
+    generator = Generator(ws.store, client, client, Prompts(ws.root), run, off_topic_lines=load_off_topic(ws.root),
+                          on_progress=pause_early)
+    asyncio.run(generator.execute())
+    assert ws.store.runs.get(run.id).completed < 8
+    second: list = []
+    again = Generator(ws.store, client, client, Prompts(ws.root), ws.store.runs.get(run.id),
+                      off_topic_lines=load_off_topic(ws.root), on_progress=second.append)
+    asyncio.run(again.execute())
+    calls = [raw for _, raw in ws.store.calls.raw() if raw.get("run_id") == run.id]
+    repairs = sum(raw["purpose"] == "repair" for raw in calls)
+    assert repairs > first[-1].repairs > 0  # both sessions repaired something
+    assert second[-1].repairs == repairs == summarise(calls)["total"]["repairs"]
+    assert second[-1].calls == sum(raw["outcome"] in ("ok", "cached") for raw in calls)
+    ws.close()
