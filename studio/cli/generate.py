@@ -78,7 +78,7 @@ class Reporter:
         eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None else "ETA -"
         errors = sum(p.errors.values())
         line = (f"{p.completed}/{p.planned} dialogues · {faults} · {p.calls} calls ({p.cached} cached) · "
-                f"{p.tokens_in + p.tokens_out} tokens · cost {p.cost:.4f} · {errors} errors · {eta}")
+                f"{p.tokens_in + p.tokens_out} tokens · cost {p.cost:.4f} · {p.repairs} repairs · {errors} errors · {eta}")
         if self.tty:
             width = 24
             filled = int(width * p.completed / max(1, p.planned))
