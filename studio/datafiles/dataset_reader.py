@@ -11,9 +11,12 @@ from typing import Any
 
 import orjson
 
-from studio.datafiles.textfile import InputError, decode_lines
+from studio.datafiles.textfile import InputError, check_size, decode_lines
 from studio.domain import TurnKind
 from studio.domain.layout import OPENING, last_said, read_prompt, sections
+
+#: A JSON array is read whole; JSON Lines files stream with no limit but the line length.
+MAX_ARRAY_FILE_BYTES = 64 << 20
 
 
 @dataclass
@@ -139,6 +142,7 @@ def read_records(path: Path) -> Iterator[Record | BadLine]:
         if not text.strip():
             continue
         if text.strip() == "[":  # a pretty-printed JSON array: read the rest whole
+            check_size(path, MAX_ARRAY_FILE_BYTES, "a dataset file written as one JSON array")
             rest = "[" + "\n".join(t for _, t in lines)
             try:
                 items = orjson.loads(rest)

@@ -15,17 +15,41 @@ class InputError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-def decode_lines(path: Path) -> Iterator[tuple[int, str]]:
+#: The longest line read (a dataset record or a topic); longer ones are refused, never loaded whole.
+MAX_LINE_BYTES = 4 << 20
+
+
+def check_size(path: Path, limit: int, what: str) -> None:
+    """Refuse a file larger than ``limit`` bytes before reading it (memory stays bounded)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
+    if size > limit:
+        raise InputError(path, None, f"{what} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.0f} MB; "
+                                     "split it into smaller files")
+
+
+def _lines(fh, path: Path, limit: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    number = 0
+    while raw := fh.readline(limit + 1):
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            raise InputError(path, number, f"the line is longer than {limit >> 20} MiB; it was not read")
+        yield raw
+
+
+def decode_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` of a UTF-8 file (a BOM is allowed), streaming it.
 
-    Invalid UTF-8 raises InputError naming the line. Line ends are stripped.
+    Invalid UTF-8 or a line over ``max_line_bytes`` raises InputError naming the line. Line ends are stripped.
     """
     try:
         fh = open(path, "rb")
     except OSError as exc:
         raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
     with fh:
-        for number, raw in enumerate(fh, 1):
+        for number, raw in enumerate(_lines(fh, path, max_line_bytes), 1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import orjson
 
-from studio.datafiles.textfile import InputError, decode_lines
+from studio.datafiles.textfile import InputError, check_size, decode_lines
 from studio.domain import Topic
+
+#: Topics are short: 16 MB is ~100,000 of them. A bigger file is refused before it is read.
+MAX_TOPIC_FILE_BYTES = 16 << 20
 
 
 @dataclass
@@ -106,6 +109,7 @@ def _text(path: Path) -> list[TopicRow]:
 
 def read_topic_file(path: Path) -> list[TopicRow]:
     """Parse a whole topic file; raises InputError (file:line: problem) on the first bad line."""
+    check_size(path, MAX_TOPIC_FILE_BYTES, "the topic file")
     kind = file_kind(path)
     if kind == "jsonl":
         return _jsonl(path)
