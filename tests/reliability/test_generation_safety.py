@@ -111,3 +111,23 @@ def test_a_cached_answer_that_breaks_its_reader_is_dropped_not_replayed(tmp_path
     hashes = {c.request_hash for c in ws.store.calls.all() if c.dialogue_id == failed.id and c.turn_index == 0}
     assert hashes and not any(h in ws.store.responses for h in hashes)
     ws.close()
+
+
+def test_a_run_whose_every_teacher_turn_fails_its_checks_is_failed_and_counted(ready_cli) -> None:
+    sim = simulator()
+
+    def respond(body) -> str:
+        prompt = body["messages"][-1]["content"]
+        return "I would rather not answer in JSON." if "主题介绍" in prompt or "需要修正的问题" in prompt else sim(body)
+
+    server = FakeServer(responder=respond).start()
+    try:
+        (ready_cli.ws / "config.toml").write_text((ready_cli.ws / "config.toml").read_text()
+                                                 + REMOTE.format(base=server.base))
+        code, out, _ = ready_cli("generate", "-n", "2", "--turns", "2", "--teacher", "remote", "--student", "remote",
+                                 "--json")
+    finally:
+        server.stop()
+    summary = json.loads(out)
+    assert code == 1 and summary["status"] == "failed" and summary["unrepaired"] == 4
+    assert "every teacher turn (4) still fails its checks" in summary["error"]
