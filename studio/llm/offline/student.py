@@ -19,6 +19,7 @@ from studio.semantic.lexicon import content_words
 
 OPENERS = ("", "", "", "Well, ", "Hmm, ", "To be honest, ", "Actually, ", "Oh, ")
 EXTRAS = ("", "", "", "How about you?", "It is really fun.", "I hope to do it again soon.", "My friends agree with me.")
+SHORT_MAX = 10  # words: the tutorial's short student ("不超过10个单词"); longer answers are full ones
 NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 
 
@@ -42,6 +43,9 @@ def student_turn(view: PromptView, level: str, language: str, banks: Banks, rng:
     elif opener:
         answer = opener + answer
     extra = rng.choice(EXTRAS)
+    if word_count(answer) <= SHORT_MAX:  # a high-school answer is more than a primary-level phrase
+        longer = [e for e in EXTRAS if e and word_count(f"{answer} {e}") > SHORT_MAX]
+        extra = rng.choice(longer) if longer else " ".join(e for e in EXTRAS if e)
     if extra and word_count(f"{answer} {extra}") <= 30:
         answer = f"{answer} {extra}"
     return answer
@@ -55,10 +59,14 @@ def _short_answer(view: PromptView, asked: Asked, filler: Filler, rng: random.Ra
             return f"I don't know the word \"{rng.choice(hard).lower()}\"."
         return rng.choice(NON_ANSWERS)
     text = short(asked, filler)
+    for _ in range(5):  # the tutorial's short student says at most 10 words
+        if word_count(text) <= SHORT_MAX:
+            break
+        text = short(asked, filler)
     if roll > 0.85:  # the short student may make grammar and spelling errors (the tutorial's rule 2)
         wrong, fixes = (inject_grammar(text, rng, fallback=False) if rng.random() < 0.5
                         else inject_spelling(text, rng, count=1))
-        if fixes:
+        if fixes and word_count(wrong) <= SHORT_MAX:
             return wrong
     return text
 
