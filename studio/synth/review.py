@@ -21,6 +21,7 @@ from studio.domain.rubric import limits
 from studio.domain.text import word_count
 from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
 from studio.llm.client import CallContext
+from studio.llm.collect import follow
 from studio.store import Store
 from studio.turn.context import (
     context_at,
@@ -247,7 +248,7 @@ async def regenerate(store: Store, client, prompts, key: str, author: str):  # t
                           variant=f"regenerate:{key}:{len(turn.edits)}")
     text, call_id = "", None
     ctx = CallContext(d.run_id, d.id, index, "teacher", purpose="regenerate")
-    async for event in client.stream(request, ctx, use_cache=False):
+    async for event in follow(client, request, ctx, use_cache=False):
         if isinstance(event, Restart):
             text = ""
             yield event
