@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_runs)
 
 
-MAX_DIALOGUES = 100_000
+MAX_DIALOGUES = 1_000_000  # as the Simulate form allows
 
 #: Exit codes beyond 0/1/2: the run stopped short and can be resumed (a budget, a pause).
 EXIT_UNFINISHED = 3

@@ -24,7 +24,7 @@ class RunStatus(StrEnum):
 
 
 class RunConfig(Model):
-    dialogues: int = Field(ge=1)
+    dialogues: int = Field(ge=1, le=1_000_000)
     teacher_turns: int = Field(default=4, ge=1, le=20)
     teacher_provider: str = "offline"
     student_provider: str = "offline"
