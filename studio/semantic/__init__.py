@@ -25,9 +25,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from studio.semantic.lexicon import chinese_words, compound_pairs, compounds, content_words
-from studio.semantic.vectors import DIM, _normalise, word_matrix
+from studio.semantic.vectors import DIM, _normalise, text_vector, word_matrix
 
-__all__ = ["DIM", "content_words", "embed", "relatedness", "similarity"]
+__all__ = ["DIM", "content_words", "embed", "other_senses", "relatedness", "similarity", "text_vector"]
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -87,13 +87,18 @@ def relatedness(text: str, context: Sequence[str]) -> float | None:
     ctx_words = tuple(ctx)
     ctx_matrix = word_matrix(ctx_words)
     scores = _align(word_matrix(words), ctx_matrix)
-    modifiers = compounds(context)
     index = {w: i for i, w in enumerate(words)}
-    for modifier, head in compound_pairs(text):
-        seen = modifiers.get(head)
-        if head in index and seen and modifier not in seen:
+    for modifier, head, seen in other_senses(text, context):
+        if head in index:
             others = word_matrix(tuple(seen))
             scores[index[head]] = min(scores[index[head]], float((word_matrix((modifier,)) @ others.T).max()))
     top = np.sort(scores)[::-1]
     k = max(1, (len(top) + 1) // 2)
     return float(min(1.0, max(0.0, 0.5 * top[:k].mean() + 0.5 * top.mean())))
+
+
+def other_senses(text: str, context: Sequence[str]) -> list[tuple[str, str, set[str]]]:
+    """(modifier, head, the context's modifiers of that head) for each compound of ``text`` whose
+    head the context also uses, but only with other modifiers ("video game" / "basketball game")."""
+    modifiers = compounds(context)
+    return [(m, h, modifiers[h]) for m, h in compound_pairs(text) if modifiers.get(h) and m not in modifiers[h]]

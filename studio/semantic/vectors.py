@@ -67,3 +67,13 @@ def word_matrix(words: tuple[str, ...] | list[str]) -> np.ndarray:
     if not words:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.stack([word_vector(w) for w in words])
+
+
+@lru_cache(maxsize=8192)
+def text_vector(text: str) -> np.ndarray:
+    """The unit vector of a whole text: the mean of all its token vectors, as WordLlama pools them."""
+    tok, table = _model()
+    ids = [i for i in tok.encode(text, add_special_tokens=False).ids if i > 2]  # type: ignore[attr-defined]
+    if not ids:
+        return np.zeros(DIM, dtype=np.float32)
+    return _normalise(table[ids].mean(axis=0))
