@@ -3,8 +3,10 @@
 Public API (stable):
 
 - ``embed(texts) -> numpy.ndarray`` — one L2-normalised 256-d row per text.
-- ``similarity(a, b) -> float`` — 0..1, how alike two texts are in meaning (a paraphrase of a
-  Chinese topic scores high against it; a different scene scores low). Symmetric.
+- ``similarity(a, b) -> float`` — 0..1, how alike two texts are in meaning. Symmetric. Measured
+  on the shipped topics (``data/topics.tsv``): five hand-written Chinese paraphrases scored
+  0.50–0.75 against their originals; the 2,415 pairs of distinct topics scored median 0.12,
+  95th percentile 0.26, at most 0.49 — so about 0.5 separates "the same scene" (about 2 ms a pair).
 - ``relatedness(text, context) -> float | None`` — 0..1, how much of ``text``'s content belongs to
   ``context`` (a list of texts: a topic, its title, the dialogue so far). ``None`` when ``text`` has
   no content words to judge ("Yes.", "OK").
