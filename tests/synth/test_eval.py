@@ -14,7 +14,7 @@ from studio.evaluate import report, runner
 from studio.evaluate.sets import import_set, make_set
 from studio.synth.service import execute, prepare
 from studio.turn.prompts import Prompts
-from tests.llm.fakeserver import Fault, FakeServer
+from tests.llm.fakeserver import FakeServer, Fault
 from tests.workspaces import seeded_workspace
 
 JUDGE = """
