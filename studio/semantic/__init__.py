@@ -29,6 +29,9 @@ import numpy as np
 from studio.semantic.lexicon import chinese_words, compound_pairs, compounds, content_words
 from studio.semantic.vectors import DIM, _normalise, text_vector, word_matrix
 
+SAME_WORD = 0.95  # a cosine this high is the same word
+MODIFIER_FLOOR = 0.3  # a head keeps at least this much when its modifier is unrelated
+
 __all__ = ["DIM", "content_words", "embed", "other_senses", "relatedness", "similarity", "text_vector"]
 
 
@@ -94,6 +97,11 @@ def relatedness(text: str, context: Sequence[str]) -> float | None:
         if head in index:
             others = word_matrix(tuple(seen))
             scores[index[head]] = min(scores[index[head]], float((word_matrix((modifier,)) @ others.T).max()))
+    for modifier, head in compound_pairs(text):
+        # a compound means what its modifier makes of it: "video game" is no "game" of a dialogue
+        # that has nothing to do with video, even when the dialogue says "game" on its own
+        if head in index and modifier in index and scores[index[head]] > SAME_WORD:
+            scores[index[head]] = min(scores[index[head]], max(scores[index[modifier]], MODIFIER_FLOOR))
     top = np.sort(scores)[::-1]
     k = max(1, (len(top) + 1) // 2)
     return float(min(1.0, max(0.0, 0.5 * top[:k].mean() + 0.5 * top.mean())))

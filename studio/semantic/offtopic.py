@@ -26,12 +26,13 @@ from functools import lru_cache
 import numpy as np
 
 from studio.semantic import content_words, other_senses, relatedness, text_vector
+from studio.semantic.lexicon import compound_pairs
 from studio.semantic.vectors import word_matrix
 
 #: The shipped logistic model over :func:`features`: (means, scales, weights, bias), fitted by
 #: :func:`fit` on the labelled set; an utterance is off topic from :data:`OFF_TOPIC_AT` on.
-MODEL: tuple = ((0.2852, 0.2093, 0.1345, 7.7604), (0.2072, 0.3585, 0.1565, 1.7301),
-               (-0.3522, 1.6704, -2.4465, -0.832), -1.8281)
+MODEL: tuple = ((0.2733, 0.2392, 0.1275, 7.7604), (0.1973, 0.3351, 0.1519, 1.7301),
+               (-0.3607, 1.7028, -2.4074, -0.8757), -1.7404)
 OFF_TOPIC_AT = 0.55
 _HAN = re.compile(r"[\u3400-\u9fff]")
 #: A shorter answer ("Last term.", "With my best friend.") leans on the question it answers and is
@@ -66,7 +67,7 @@ SUBJECTS: dict[str, str] = {
     "nature": "nature tree flower plant park river lake forest dinosaur spider insect",
 }
 #: A subject this related to the dialogue is one of its own, not another.
-OWN_SUBJECT_ABOVE = 0.3
+OWN_SUBJECT_ABOVE = 0.35
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ def features(utterance: str, context: Sequence[str]) -> list[float] | None:
         return None
     fit = best_other_subject(utterance, context)[1]
     english = " ".join(c for c in context if not _HAN.search(c))
+    said = {w for c in context for w in content_words(c)}
     heads = {h for _, h, _ in other_senses(utterance, context)}  # a word of another sense is no overlap
+    heads |= {h for m, h in compound_pairs(utterance) if h in said and m not in said}
     own = " ".join(w for w in _WORD.findall(utterance) if w.lower() not in heads)
     pooled = float(text_vector(own) @ text_vector(english)) if english and own else 0.0
     return [score, fit - score, pooled, float(len(_WORD.findall(utterance)))]

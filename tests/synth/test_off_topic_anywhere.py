@@ -1,0 +1,88 @@
+"""An off-topic student utterance is recognised for any text — typed in Simulate, imported,
+linted, in an imported eval set — not only when it is a line of the off-topic bank; and a teacher
+that ignores it is caught."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from studio.domain import DEFAULT_MIX, FaultKind, Topic, TurnKind
+from studio.evaluate import report, runner
+from studio.evaluate.lint import lint_file
+from studio.evaluate.sets import import_set
+from studio.llm.registry import build_client
+from studio.synth.detect import observe, student_of
+from studio.synth.run import load_off_topic
+from studio.synth.simulate import Simulation, fault_plan
+from studio.turn.prompts import Prompts
+from tests.llm.fakeserver import FakeServer
+from tests.workspaces import seeded_workspace
+
+TOPIC = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
+QUESTION = "What did you think of the basketball game last night?"
+OFF = "My favourite video game is Minecraft."
+ON = "I think our team played really well, the last shot was amazing."
+IGNORES = json.dumps({"Reply": "Cool! What else do you like to do in your free time?",
+                      "Suggestion": ["I like reading comics.", "I often play chess.", "I enjoy drawing."],
+                      "Analysis": "句子完整，语法正确，表达自然。"}, ensure_ascii=False)
+PROMPT = f"你是一位英文口语老师。\n[主题介绍]\n{TOPIC}\n[对话历史]\nteacher: {QUESTION}\nstudent: {{said}}"
+
+
+def test_observe_judges_any_text_against_the_dialogue() -> None:
+    history = [("teacher", QUESTION)]
+    assert observe(OFF, topic=TOPIC, history=history) == FaultKind.OFF_TOPIC
+    assert observe(ON, topic=TOPIC, history=history) == FaultKind.NORMAL
+    assert observe(OFF) != FaultKind.OFF_TOPIC, "without the dialogue there is nothing to leave"
+    suspicion = student_of(OFF, topic=TOPIC, history=history)
+    assert suspicion.off_topic and not suspicion.off_topic_sure
+    bank_line = load_off_topic(None)[0]
+    sure = student_of(bank_line, off_topic_bank=frozenset({bank_line.lower().strip(" .!?")}), topic=TOPIC,
+                      history=history)
+    assert sure.off_topic and sure.off_topic_sure
+
+
+def test_a_typed_off_topic_answer_in_simulate(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "w")
+    try:
+        client = build_client(ws.config, ws.secrets, "offline", store=ws.store, workspace=ws.root)
+        topic = Topic(text=TOPIC, title="Reviewing a basketball game")
+        sim = Simulation(topic, client, client, Prompts(ws.root), fault_plan("normal", DEFAULT_MIX, 2), teacher_turns=2,
+                         off_topic_lines=load_off_topic(ws.root))
+        asyncio.run(sim.step())
+        assert sim.say(OFF).observed_fault == FaultKind.OFF_TOPIC
+    finally:
+        ws.close()
+
+
+def test_lint_warns_and_an_imported_eval_set_fails_the_teacher_that_ignores_it(tmp_path) -> None:
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(json.dumps({"prompt": PROMPT.format(said=said), "response": IGNORES},
+                                         ensure_ascii=False) for said in (OFF, ON)) + "\n", encoding="utf-8")
+    off, on = list(lint_file(data))
+    assert [(r.id, r.severity) for r in off.check.results if r.id == "fault.off_topic"] == [("fault.off_topic", "warning")]
+    assert "fault.off_topic" not in on.check.failed_ids
+    server = FakeServer(reply=IGNORES).start()
+    ws = seeded_workspace(tmp_path / "w", f"""
+[providers.ignores]
+kind = "openai"
+model = "ignores"
+base_url = "{server.base}/v1"
+retries = 0
+""")
+    try:
+        s = import_set(ws.store, data)
+        assert [i.fault for i in s.items] == ["off_topic", "normal"]
+        run = asyncio.run(runner.execute(ws, runner.start_run(ws, s.id, "ignores", None)))
+        by_item = {i.student: run.results[i.id] for i in s.items}
+        assert "fault.off_topic" in by_item[OFF].failed and by_item[OFF].caps["reply"] == 1
+        assert "fault.off_topic" not in by_item[ON].failed
+        assert report.summarise(run, s).by_fault["off_topic"]["pass"] == 0
+    finally:
+        ws.close()
+        server.stop()
+
+
+def test_kinds_are_unchanged_for_chinese_answers() -> None:
+    assert observe("我觉得比赛很精彩", topic=TOPIC, history=[("teacher", QUESTION)]) == FaultKind.CHINESE
+    assert TurnKind.REPLY.value == "reply"
