@@ -61,6 +61,8 @@ class StudioApp(App[None]):
         self.studio = Studio(self, workspace, lambda p, note: self.post_message(RunProgress(p, note)))
         self.animation_level = "full" if workspace.config.studio.animations else "none"
         self._unsubscribe = workspace.store.subscribe(self._on_store_change)
+        if workspace.config.keys:  # before any pane mounts, so its footer and tab bar show the keys in use
+            self.set_keymap(workspace.config.keys)
 
     def on_mount(self) -> None:
         cfg = self.workspace.config.studio
@@ -69,8 +71,6 @@ class StudioApp(App[None]):
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the studio
             self.notify(f"unknown theme '{cfg.theme}' in config.toml; using the default", severity="warning")
         self.sub_title = f"{self.workspace.root} · teacher: {cfg.teacher} · student: {cfg.student}"
-        if self.workspace.config.keys:
-            self.set_keymap(self.workspace.config.keys)
         note = self.workspace.store.recovered_note
         if note:
             self.notify(note, severity="warning", timeout=20)

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 import pytest
 
 from studio.domain import FaultKind, RunConfig
 from studio.synth.service import execute, prepare
+from studio.ui.screens.base import Pane
+from studio.workspace import Workspace, open_workspace
 from tests.workspaces import seeded_workspace
 
 
@@ -43,16 +47,45 @@ def fill(screen, **values: str) -> None:
         screen.query_one(f"#{field}").value = value
 
 
+@pytest.fixture(autouse=True)
+def quick_refresh(monkeypatch):
+    """Panes coalesce store changes for 0.3 s; in tests 0.05 s does the same job and waits less."""
+    monkeypatch.setattr(Pane, "REFRESH_DELAY", 0.05)
+
+
+def _copy(template: Path, path: Path) -> Workspace:
+    shutil.copytree(template, path, ignore=shutil.ignore_patterns("studio.lock*"))
+    return open_workspace(path)
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "ws"
+    seeded_workspace(path).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _generated_template(tmp_path_factory) -> Path:
+    """Six dialogues made once per session; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "ws"
+    ws = seeded_workspace(path)
+    mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
+    run, _ = prepare(ws, RunConfig(dialogues=6, seed=2, mix=mix))
+    asyncio.run(execute(ws, run))
+    ws.close()
+    return path
+
+
 @pytest.fixture
-def workspace(tmp_path):
-    ws = seeded_workspace(tmp_path / "ws")
+def workspace(tmp_path, _seeded_template):
+    ws = _copy(_seeded_template, tmp_path / "ws")
     yield ws
     ws.close()
 
 
 @pytest.fixture
-def generated(workspace):
-    mix = {FaultKind(k): v for k, v in workspace.config.mix.items()}
-    run, _ = prepare(workspace, RunConfig(dialogues=6, seed=2, mix=mix))
-    asyncio.run(execute(workspace, run))
-    return workspace
+def generated(tmp_path, _generated_template):
+    ws = _copy(_generated_template, tmp_path / "ws")
+    yield ws
+    ws.close()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from rich.cells import cell_len
 from textual import events
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Input
 from textual.widgets.data_table import ColumnKey
 
@@ -31,6 +31,10 @@ def current_key(app) -> str:
     return t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
 
 
+def palette_options(app) -> int:
+    return app.screen.query_one(CommandList).option_count if isinstance(app.screen, CommandPalette) else 0
+
+
 def mix_of(ws) -> dict:
     return {FaultKind(k): v for k, v in ws.config.mix.items()}
 
@@ -52,7 +56,7 @@ async def test_a_run_made_while_samples_is_open_loses_no_sample(generated) -> No
         await open_samples(pilot)
         await pilot.press("4")
         control = app.studio.generation
-        app.studio.start_generation(RunConfig(dialogues=40, seed=11, concurrency=8, mix=mix_of(generated)))
+        app.studio.start_generation(RunConfig(dialogues=16, seed=11, concurrency=8, mix=mix_of(generated)))
         await until(pilot, lambda: control.run is not None and not control.active, timeout=120)
         await settle(pilot)
         await pilot.press("3")
@@ -118,7 +122,7 @@ async def test_palette_jump_to_a_sample_clears_the_filters(generated) -> None:
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*target.key)
-        await pilot.pause(0.5)
+        await until(pilot, lambda: palette_options(app) > 0)
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen

@@ -7,7 +7,7 @@ from textual.widgets import DataTable, TextArea
 from studio.domain import ReviewStatus
 from studio.synth import review
 from studio.ui.app import make_app
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
 
 
 def table(app) -> DataTable:
@@ -68,8 +68,7 @@ async def test_edit_with_live_checks_then_undo(generated) -> None:
         await settle(pilot)
         editor = app.screen.query_one(TextArea)
         editor.text = json.dumps({**before.parsed.to_contract(), "Reply": " ".join(["long"] * 35)})
-        await pilot.pause(0.2)
-        assert "reply.words" in str(app.screen.query_one("#live-checks").render())
+        await until(pilot, lambda: "reply.words" in str(app.screen.query_one("#live-checks").render()))
         await pilot.press("ctrl+s")
         await settle(pilot)
         after = review.load_sample(generated.store, key)[2]
@@ -89,7 +88,7 @@ async def test_bulk_approve_states_the_count_and_needs_confirm(generated) -> Non
         shown = table(app).row_count
         assert 0 < shown < 24
         await pilot.press("A")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
         assert f"Approve all {shown} samples" in str(app.screen.query_one(".question").render())
         await pilot.press("n")
         await settle(pilot)

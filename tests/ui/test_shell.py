@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from studio.synth.topics import add_topic
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
+
+
+def palette_options(app) -> int:
+    return app.screen.query_one(CommandList).option_count if isinstance(app.screen, CommandPalette) else 0
 
 
 async def test_app_opens_on_topics_and_lists_them(workspace) -> None:
@@ -48,17 +52,16 @@ async def test_palette_reaches_actions_and_jumps(workspace) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, CommandPalette)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"Go to Samples")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: palette_options(app) > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "samples"
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"Weekend hiking")
-        await pilot.pause(0.8)
+        await until(pilot, lambda: palette_options(app) > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "topics"
@@ -71,7 +74,7 @@ async def test_keys_list_and_quit(workspace) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.screen.__class__.__name__ == "Help")
         assert app.screen.__class__.__name__ == "Help"
         await pilot.press("escape")
         await pilot.press("ctrl+q")

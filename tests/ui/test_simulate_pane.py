@@ -156,3 +156,61 @@ async def test_fork_a_teacher_turn_with_live_checks_and_stop(workspace) -> None:
         await pilot.press("z")
         await until(pilot, lambda: idle(app))
         assert not app.screen.running
+
+
+async def test_typed_answer_hands_the_keys_back_and_keep_twice_keeps_once(workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_simulate(pilot)
+        sim = app.screen.sim
+        await pilot.press("s")
+        await until(pilot, lambda: idle(app) and len(sim.turns) == 1)
+        await pilot.press("t", *"I like hiking", "enter")
+        assert app.focused is app.screen.query_one("#sim-turns"), "after Enter the keys are commands again"
+        await until(pilot, lambda: idle(app) and len(sim.turns) == 3)
+        await settle(pilot)
+        turns = app.screen.query_one("#sim-turns")
+        last = turns.children[-1]
+        await until(pilot, lambda: last.virtual_region.bottom <= turns.scroll_y + turns.scrollable_content_region.height,
+                    timeout=5)  # the teacher's answer is in view, not below the fold
+        await pilot.press("t", *"at", "escape")
+        assert app.screen.query_one("#sim-say", Input).value == "at" and app.focused is turns
+        await pilot.press("k")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        manual = [r for r in workspace.store.runs.all() if r.kind == "manual"]
+        assert len(manual) == 1 and "already kept" in app.screen.query_one("#sim-status").render().plain
+        assert len([d for d in workspace.store.dialogues.all() if d.run_id == manual[0].id]) == 1
+
+
+async def test_discarding_work_asks_first(workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_simulate(pilot)
+        sim = app.screen.sim
+        await pilot.press("s")
+        await until(pilot, lambda: idle(app) and len(sim.turns) == 1)
+        app.screen.query_one("#sim-turns").focus()
+        await pilot.press("f")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "AnswerEditor")
+        app.screen.query_one(TextArea).text = '{"Reply": "changed"}'
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("n")  # keep editing
+        await until(pilot, lambda: app.screen.__class__.__name__ == "AnswerEditor")
+        assert app.screen.query_one(TextArea).text == '{"Reply": "changed"}'
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(sim.branches) == 1)
+        await pilot.press("D")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(sim.branches) == 1, "a no keeps the branches"
+        await pilot.press("D", "y")
+        await until(pilot, lambda: not sim.branches)
+        await pilot.press("N")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.sim is sim, "the unkept dialogue stays"

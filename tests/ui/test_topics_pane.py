@@ -3,7 +3,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from studio.ui.app import make_app
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, until
 
 
 def table(app) -> DataTable:
@@ -91,8 +91,6 @@ async def test_source_filter_and_help(workspace) -> None:
         await settle(pilot)
         assert table(app).row_count == 0 and "source expanded" in table(app).border_title
         await pilot.press("f1")
-        await pilot.pause(0.2)
-        assert app.screen.__class__.__name__ == "Help"
+        await until(pilot, lambda: app.screen.__class__.__name__ == "Help")
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert app.screen.__class__.__name__ == "TopicsScreen"
+        await until(pilot, lambda: app.screen.__class__.__name__ == "TopicsScreen")

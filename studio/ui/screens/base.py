@@ -30,6 +30,8 @@ class PaneTabs(Static):
     def on_mount(self) -> None:
         self.draw()
         self.watch(self.app, "sub_title", lambda _: self.draw(), init=False)
+        self.screen.bindings_updated_signal.subscribe(self, lambda _: self.draw())
+        self.call_after_refresh(self.draw)  # the app applies the keymap from config after the first pane mounts
 
     def on_resize(self) -> None:
         self.draw()

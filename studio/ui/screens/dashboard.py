@@ -76,7 +76,7 @@ class DashboardScreen(Pane):
             with Horizontal(classes="chart-row"):
                 yield PlotextPlot(id="mix-plot", classes="chart")
                 yield Static("", id="mix-numbers", classes="numbers")
-            with Horizontal(classes="chart-row"):
+            with Horizontal(classes="chart-row stacked"):  # two 7-column matrices do not fit side by side
                 yield Static("", id="position", classes="numbers wide")
                 yield Static("", id="confusion", classes="numbers wide")
             with Horizontal(classes="chart-row"):

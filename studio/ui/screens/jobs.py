@@ -58,12 +58,12 @@ def _numbers(text: str, name: str) -> list[float]:
 
 class JobForm(FieldsForm):
     HEADING = "Start a fine-tune job (several values in a list make a sweep)"
-    FIELDS = (("snapshot", "snapshot id (from an export)"), ("base_model", "base model: folder, hub id or platform name"),
-              ("backend", "back-end: local, llamafactory, qianfan, openai"), ("methods", "method(s): full, lora"),
-              ("epochs", "epochs, e.g. 3,6"), ("rates", "learning rates, e.g. 3e-5,6e-5"),
-              ("batch", "batch size"), ("max_length", "max sequence length (Qianfan: 4096 or 8192)"),
-              ("max_steps", "max steps (-1: the epochs decide)"),
-              ("options", "back-end options: key=value; key=value"))
+    FIELDS = (("snapshot", "snapshot: id of an export"), ("base_model", "base model: folder, hub id or platform name"),
+              ("backend", "back-end: local, llamafactory, qianfan, openai"), ("methods", "method: full and/or lora"),
+              ("epochs", "epochs: e.g. 3, or 3,6 for a sweep"), ("rates", "learning rate: e.g. 3e-5, or 3e-5,6e-5"),
+              ("batch", "batch size: samples per step"), ("max_length", "max length: tokens (Qianfan: 4096 or 8192)"),
+              ("max_steps", "max steps: -1 lets the epochs decide"),
+              ("options", "options: back-end key=value; key=value"))
 
     def result(self) -> JobRequest:
         methods = [m.strip() for m in self.value("methods").split(",") if m.strip()]
