@@ -60,9 +60,11 @@ class OfflineProvider:
         prompt = request.messages[-1].content if request.messages else ""
         rng = self._rng(request)
         parts = sections(prompt)
-        if "需要修正的问题" in parts:  # repair: answer the embedded teacher prompt properly
+        if "需要修正的问题" in parts:  # repair: usually answers the embedded teacher prompt properly
             prompt = prompt.split("[上次回答]", 1)[0]
-            return teacher_turn(read_prompt(prompt), self.banks, rng, topic_name=_topic_name(prompt))
+            miss = float(self.banks.errors.get("repair_miss", 0.0))  # type: ignore[arg-type]
+            slip = rng.choice(SLIPS) if self.error_rate and rng.random() < miss else None
+            return teacher_turn(read_prompt(prompt), self.banks, rng, topic_name=_topic_name(prompt), slip=slip)
         if "评分任务" in parts:
             return judge(parts)
         if "改写任务" in parts:
