@@ -166,7 +166,7 @@ _PAST_MARKER = re.compile(r"\b(yesterday|last (week|weekend|month|year|night|sum
 _AUX_BEFORE = {"does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "let", "make", "makes",
                "made", "help", "helps", "to", "doesn't", "didn't", "won't", "can't", "cannot", "shall", "and", "or",
                # verbs of perception and letting take a bare infinitive: "see it work", "let him go"
-               "see", "saw", "seen", "watch", "watched", "hear", "heard", "let", "lets", "have", "had", "feel", "felt",
+               "see", "saw", "seen", "watch", "watched", "hear", "heard", "lets", "have", "had", "feel", "felt",
                "notice", "noticed"}
 _COUNTABLE = ("book|friend|student|classmate|day|year|hour|minute|thing|game|teacher|country|place|subject|song|"
               "movie|class|city|week|month|photo|picture|dish|question|animal|tree|bird|dog|cat|player|team|lesson")

@@ -203,7 +203,7 @@ def test_slips_at_the_configured_rate_and_the_repair_fixes_them() -> None:
         assert sum(not c.passed for c in checks) == failing
     repaired = [check_turn(sim.respond(ChatRequest([Message("user", render_repair_prompt(
         PROMPTS, prompt, raw, check.results))], variant=f"{v}:1")), TurnKind.REPLY, student).passed
-        for v, (raw, check) in enumerate(zip(first, checks))]
+        for v, (raw, check) in enumerate(zip(first, checks, strict=True))]
     assert 0.5 <= sum(repaired) / len(repaired) < 1  # a repair usually fixes the slip, not always
     some = OfflineProvider(seed=5, error_rate=0.25)
     slips = [not check_turn(some.respond(ChatRequest([Message("user", prompt)], variant=str(v))), TurnKind.REPLY,
