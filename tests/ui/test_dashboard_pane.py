@@ -76,11 +76,11 @@ async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
             fill(app.screen, dialogues="12", teacher="slowsim", student="slowsim", concurrency="2")
             await pilot.press("ctrl+s")
             control = app.studio.generation
-            await until(pilot, lambda: control.last is not None and control.last.completed >= 1)
-            assert "run " in app.screen.query_one("#run-panel").render().plain
+            await until(pilot, lambda: control.active)
             await pilot.press("down", "up")  # the UI answers keys while the run goes on
             await pilot.press("P")
             await until(pilot, lambda: not control.active)
+            assert "run " in app.screen.query_one("#run-panel").render().plain
             run = ws.store.runs.get(control.run.id)
             assert run.status == RunStatus.PAUSED and run.completed < 12
             await pilot.press("P")

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from studio.domain import FaultKind, RunConfig
 from studio.synth.service import execute, prepare
@@ -57,6 +58,8 @@ def is_screen(name: str):
 async def opened(pilot, *keys: str, screen: str) -> None:
     await start(pilot, *keys)
     await until(pilot, lambda: is_screen(screen)(pilot))
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False  # a blinking cursor is drawn or not by the clock
     await settle(pilot)
 
 
