@@ -143,13 +143,21 @@ _ASSESSMENT: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p), w
 _TEACHER_AS_OBJECT = re.compile(r"(?:回答|答|紧扣|针对|围绕|听懂|理解|没听懂|问|向|给|跟|和|对)了?(?:老师|我)的?(?:问题|话|提问)?|"
                                 r"(?:回答|紧扣|针对|围绕)了?(?:这个|这一?|老师的?)?(?:问题|提问)")
 _ANY_MOVE = re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in _TEACHER_MOVE))
+# the tutorial's rule-5 redirect, "您跑题了，我们现在讨论的是关于<主题名称>的内容": the topic's name is
+# what the student is sent back to, not the teacher's move, even when it says "提出建议" or "讨论"
+_TOPIC_NAMED = re.compile(r"((?:讨论|谈论|聊|说|谈)的?(?:是|话题是|主题是)(?:关于)?)([^。！？!?\n]{1,80}?)"
+                          r"(的(?:内容|话题|主题|事情?))")
+
+
+def _topic_name_neutral(text: str) -> str:
+    return _TOPIC_NAMED.sub(r"\1这个主题\3", text)
 _QUOTE_MARK = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^'\n]{2,}'|‘[^’]*’")
 
 
 def teacher_talk(analysis: str) -> str | None:
     """The clause of an Analysis that explains the teacher's own move rather than assessing the
     student's utterance, or None. Quoted English counts as assessment (it cites the student)."""
-    plain = _TEACHER_AS_OBJECT.sub(" ", _QUOTE_MARK.sub(" Q ", analysis))
+    plain = _TEACHER_AS_OBJECT.sub(" ", _QUOTE_MARK.sub(" Q ", _topic_name_neutral(analysis)))
     if not _ANY_MOVE.search(plain):
         return None
     bounds = [0, *(m.end() for m in _CLAUSE.finditer(plain)), len(plain) + 1]
@@ -241,7 +249,7 @@ def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult
         return [_err("analysis.chinese", "Analysis is empty")]
     if cjk_share(plain) < 0.5:
         out.append(_err("analysis.chinese", f"Analysis is not mainly Chinese: '{_clip(analysis)}'"))
-    own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(plain)) else None)
+    own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(_topic_name_neutral(plain))) else None)
     if own:
         out.append(_err("analysis.target", f"Analysis talks about the teacher's own answer or next move "
                                            f"('{_clip(own, 40)}') instead of the student's utterance"))

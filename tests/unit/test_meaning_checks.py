@@ -64,3 +64,21 @@ def test_analysis_about_the_teachers_own_move_on_the_labelled_set() -> None:
     raw = answer("Great! Who won?", ["Our team won.", "They won.", "I forgot."],
                  analysis="这一轮我先夸了他，然后追问比赛结果，好让对话继续下去。")
     assert "analysis.target" in failed(raw)
+
+
+def test_the_rule_five_redirect_naming_the_topic_is_no_self_talk_whatever_the_topic_says() -> None:
+    topics = [line.split("\t")[2] for line in (DATA.parents[1] / "data" / "topics.tsv").read_text(
+        encoding="utf-8").splitlines()[1:] if line.count("\t") == 2]
+    topics += ["对学校的社团活动提出建议", "讨论如何改进食堂并给校长写建议信", "我们将讨论接下来的计划"]
+    assert any("提出" in t or "建议" in t for t in topics)
+    student = Student("My cat is sleeping on my bed now.", off_topic=True)
+    for topic in topics:
+        name = topic.rstrip("。")
+        for analysis in (f"您跑题了，我们现在讨论的是关于{name}的内容。",
+                         f"你跑题了，我们现在讨论的是{name}的内容，句子本身语法正确。"):
+            assert teacher_talk(analysis) is None, analysis
+            raw = answer("Let's get back to our topic. What do you think?",
+                         ["I think it is good.", "I am not sure.", "I like it a lot."], analysis)
+            assert "analysis.target" not in answer_verdict(raw, TurnKind.REPLY, student).failed, analysis
+    # the teacher's own move is still caught next to a redirect
+    assert teacher_talk("您跑题了，我们现在讨论的是关于食堂的内容，接下来我会问他最喜欢哪道菜。") is not None
