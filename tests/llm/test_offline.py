@@ -213,3 +213,29 @@ def test_slips_at_the_configured_rate_and_the_repair_fixes_them() -> None:
         ChatRequest([Message("user", prompt)], variant=str(v))), TurnKind.REPLY, student).passed for v in range(200)]
     with pytest.raises(ValueError, match="error_rate"):
         OfflineProvider(error_rate=1.5)
+
+
+def test_the_offline_judge_scores_through_the_one_verdict(sim) -> None:
+    """Its caps are those of studio.turn.verdict for the same answer, meaning checks and strictness included."""
+    from studio.domain import TurnKind
+    from studio.domain.contract import Student
+    from studio.turn.verdict import answer_verdict
+
+    student = "I want to bring a big water bottle and some snacks."
+    chat = format_history([("teacher", "What will you take on the hike?"), ("student", student)])
+    good = {"Reply": "Good idea! What snacks will you take?", "Analysis": "句子完整，语法正确，表达自然。",
+            "Suggestion": ["I will take some apples.", "Maybe chocolate bars.", "I like nuts and bread."]}
+    off_question = dict(good, Reply="Sounds fun! What is your favourite food?",
+                        Suggestion=["I like playing basketball.", "I went to the park yesterday.", "My school is very big."])
+    answers = [json.dumps(good), json.dumps(off_question), "Sure, here it is: " + json.dumps(good), ""]
+    seen = set()
+    for raw in answers:
+        judged = json.loads(ask(sim, "judge", rubric="1-3", topic=TOPIC, chat=chat, answer=raw, checks="-"))
+        verdict = answer_verdict(raw, TurnKind.REPLY, Student(student))
+        caps = verdict.caps(TurnKind.REPLY)
+        assert (judged["reply"], judged["suggestion"], judged["analysis"]) == (caps.reply, caps.suggestion,
+                                                                               caps.analysis), raw
+        assert all(i in judged["reason"] for i in verdict.failed)
+        seen.add((caps.reply, caps.suggestion, caps.analysis))
+    assert "suggestion.answers" in answer_verdict(answers[1], TurnKind.REPLY, Student(student)).failed
+    assert len(seen) >= 3, "the answers are judged differently"

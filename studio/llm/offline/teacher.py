@@ -14,7 +14,9 @@ import re
 
 import orjson
 
-from studio.domain.layout import PromptView
+from studio.domain import TurnKind
+from studio.domain.contract import Student
+from studio.domain.layout import PromptView, last_said, parse_history
 from studio.domain.learner import Correction, find_errors
 from studio.domain.text import cjk_share, word_count
 from studio.llm.offline.banks import Banks, Scene, normalise_utterance
@@ -33,6 +35,7 @@ from studio.llm.offline.frames import (
     plural,
     to_you,
 )
+from studio.turn.verdict import answer_verdict
 
 SHORT_WORDS = 6
 _NON_ANSWER = re.compile(r"\b(don't know|do not know|not sure|no idea|don't understand|how to say|"
@@ -478,17 +481,14 @@ def make_slip(answer: dict, slip: str, errors: list[Correction] | None, rng: ran
 
 
 def judge(parts: dict[str, str]) -> str:
-    """The simulator's judge: the most the contract checks allow, with the checks as the reason."""
-    from studio.domain import TurnKind
-    from studio.domain.contract import Student, check_turn
-    from studio.domain.layout import last_said, parse_history
-    from studio.domain.rubric import limits
-
+    """The simulator's judge: the most the contract checks allow, with the checks as the reason.
+    It judges the answer's text through the one verdict (:func:`studio.turn.verdict.answer_verdict`),
+    as an eval run and lint do."""
     history = parse_history(parts.get("对话历史", ""))
     student = last_said(history, "student")
     kind = TurnKind.REPLY if student else TurnKind.OPENING
-    check = check_turn(parts.get("老师的回答", ""), kind, Student(student) if student else None)
-    cap_ = limits(check.failed_ids, opening=kind == TurnKind.OPENING)
-    reason = "离线模拟评分（按自动检查给出上限）：" + ("；".join(check.failed_ids) or "未发现问题")
+    verdict = answer_verdict(parts.get("老师的回答", ""), kind, Student(student) if student else None)
+    cap_ = verdict.caps(kind)
+    reason = "离线模拟评分（按自动检查给出上限）：" + ("；".join(verdict.failed) or "未发现问题")
     return orjson.dumps({"reply": cap_.reply, "suggestion": cap_.suggestion, "analysis": cap_.analysis,
                          "reason": reason}).decode()
