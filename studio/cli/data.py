@@ -54,7 +54,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = Importer(ws.store, args.file, ws.root).run()
     data = {"run": report.run_id, "already_imported": report.already, "dialogues": report.dialogues,
             "samples": report.samples, "duplicates": report.duplicates, "failing": report.failing,
-            "topics_created": report.topics_created}
+            "topics_created": report.topics_created, "topics_matched": report.topics_matched}
     if args.json:
         print_json(data)
     elif report.already:
@@ -63,6 +63,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"imported {report.samples} samples in {report.dialogues} dialogues from {args.file} (run {report.run_id}); "
               f"{report.failing} fail a check, {report.duplicates} duplicates skipped, {report.topics_created} new topics. "
               "All are marked for review.")
+        if report.topics_matched:
+            print(f"  {report.topics_matched} topic texts joined stored topics as near-duplicates; e.g. {report.topic_note}")
     return 0
 
 

@@ -26,6 +26,7 @@ from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
 from studio.synth.detect import observe, student_of
 from studio.synth.run import load_off_topic
+from studio.synth.topic_guard import TopicGuard
 from studio.synth.topics import existing_texts, normalise
 from studio.turn.verdict import judge_answer, reply_of
 
@@ -41,6 +42,8 @@ class ImportReport:
     duplicates: int = 0
     failing: int = 0
     topics_created: int = 0
+    topics_matched: int = 0  # topic texts taken as near-duplicates of stored topics (the guard's first note below)
+    topic_note: str = ""
     already: bool = False
 
 
@@ -96,6 +99,7 @@ class Importer:
         self.bank = frozenset(normalise_utterance(x) for x in load_off_topic(workspace))
         self.topics = existing_texts(store)
         self.created: dict[str, Topic] = {}
+        self._guard: TopicGuard | None = None
         self.keys = {t.source_key for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
                      for t in Dialogue.model_validate(raw).turns if isinstance(t, TeacherTurn) and t.source_key}
 
@@ -103,16 +107,29 @@ class Importer:
         seen = observe(text, off_topic_bank=self.bank, topic=topic, history=history or [])
         return StudentTurn(text=text, intended_fault=seen, observed_fault=seen)
 
+    @property
+    def guard(self) -> TopicGuard:
+        if self._guard is None:
+            self._guard = TopicGuard.over([(t.id, t.text) for t in self.store.topics])
+        return self._guard
+
     def _topic(self, text: str, report: ImportReport, prompt: str = "") -> str:
         clean = normalise(text) or f"导入的数据（{self.path.name}）"
         title = _TITLE.search(prompt)
         # The rule names the topic in Chinese (name_zh); data made with older prompts names an English title.
         field_name = "name_zh" if title and cjk_share(title.group(1)) > 0.3 else "title"
+        if clean not in self.topics and (match := self.guard.check(clean)) is not None and match.id:
+            # The one near-duplicate guard: a topic told with other punctuation, a small edit or in other
+            # words is the stored topic, so its samples join that topic instead of a copy of it.
+            self.topics[clean] = match.id
+            report.topics_matched += 1
+            report.topic_note = report.topic_note or f"“{clean}” taken as {match.explain()}"
         if clean not in self.topics:
             topic = Topic(text=clean, source=TopicSource.IMPORTED, **{field_name: title.group(1) if title else ""})
             self.topics[clean] = topic.id
             self.created[topic.id] = topic
             self.store.topics.put(topic)
+            self.guard.add(topic.id, clean)
             report.topics_created += 1
         elif title and (made := self.created.get(self.topics[clean])) and not getattr(made, field_name):
             setattr(made, field_name, title.group(1))  # an opening prompt names no topic; a later reply prompt does

@@ -168,6 +168,29 @@ def test_import_sharegpt(cli, tmp_path) -> None:
     assert [t["text"] for t in cli.json("topics", "list")["topics"]] == ["两位同学讨论午饭。"]
 
 
+def test_import_joins_near_duplicate_topics_to_the_stored_one(cli, tmp_path) -> None:
+    """The topic guard holds for dataset imports too: a topic text told with ASCII punctuation or one
+    character changed is the stored topic, so its samples join it instead of a copy being made."""
+    def opening(n: int) -> str:
+        return json.dumps({"Reply": f"Hi! What did you do last weekend? ({n})", "Suggestion": [
+            "I went hiking with my family.", "I stayed at home and read.", "I visited my grandparents."]},
+            ensure_ascii=False)
+
+    cli("init", "--no-seed")
+    stored = "两位同学在聊上周末做了什么，以及下周末的计划。"
+    cli("topics", "add", stored)
+    rows = [{"system": f"[主题介绍]\n{text}", "conversations": [{"from": "human", "value": "[开场白]"},
+                                                              {"from": "gpt", "value": opening(n)}]}
+            for n, text in enumerate(("两位同学在聊上周末做了什么,以及下周末的计划.", "两位同学在聊上周日做了什么，以及下周末的计划。",
+                         "你在超市里向店员询问牛奶的价格。"))]
+    path = tmp_path / "sg.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    report = cli.json("import", str(path))
+    assert report["topics_created"] == 1 and report["topics_matched"] >= 1  # the ASCII copy may fold to the same text first
+    texts = sorted(t["text"] for t in cli.json("topics", "list")["topics"])
+    assert texts == sorted([stored, "你在超市里向店员询问牛奶的价格。"])
+
+
 def test_import_is_all_or_nothing_with_line_numbers(cli, tmp_path) -> None:
     good = json.dumps({"prompt": "hi", "response": "{}"})
     path = tmp_path / "bad.jsonl"
