@@ -20,6 +20,9 @@ def generated(tmp_path_factory) -> Path:
 
     ws = tmp_path_factory.mktemp("gen") / "ws"
     assert main(["--workspace", str(ws), "init"]) == 0
+    config = ws / "config.toml"  # no simulated slips: these tests count every teacher turn as a sample
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'model = "offline-simulator"\n', 'model = "offline-simulator"\nerror_rate = 0\n', 1), encoding="utf-8")
     assert main(["--workspace", str(ws), "generate", "-n", "30", "--seed", "4", "--json"]) == 0
     return ws
 
