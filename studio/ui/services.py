@@ -41,9 +41,20 @@ class Runner:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
         self.thread.start()
+        self._pending: set[Future[Any]] = set()
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+    def submit(self, coro: Coroutine[Any, Any, T], *, short: bool = True) -> Future[T]:
+        """Run ``coro`` on the model loop. ``short`` work (a turn, a regeneration, an expansion) counts
+        towards ``busy``; a generation run, which goes on while people work, does not."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        if short:
+            self._pending.add(future)
+            future.add_done_callback(self._pending.discard)
+        return future
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
 
     def close(self) -> None:
         if self.loop.is_running():
@@ -185,7 +196,7 @@ class GenerationControl:
             self.last = p
             self.on_progress(p, "")
 
-        self.future = self.runner.submit(service.execute(self.ws, run, progress, hold))
+        self.future = self.runner.submit(service.execute(self.ws, run, progress, hold), short=False)
         self.future.add_done_callback(self._done)
 
     def _done(self, future: Future[Any]) -> None:
@@ -277,7 +288,7 @@ class Studio:
         except (LookupError, ConfigError) as exc:
             self.app.notify(str(exc), severity="error")
             return
-        future = self.runner.submit(runner.execute(self.workspace, run, concurrency=1))
+        future = self.runner.submit(runner.execute(self.workspace, run, concurrency=1), short=False)
         self.app.notify(f"evaluating {model} on {sets[-1].id} ({len(sets[-1].items)} items)…")
 
         def done(f: Future[Any]) -> None:

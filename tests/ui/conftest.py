@@ -14,9 +14,10 @@ from tests.workspaces import seeded_workspace
 
 
 def quiet(app) -> bool:
-    """Nothing is left to show: no worker running, no store write queued, no pane waiting on a store change."""
+    """Nothing is left to show: no worker running, no store write queued, no model call of the UI's own
+    going (a generation run may go on), no pane waiting on a store change."""
     studio = app.studio
-    return (not any(w.is_running for w in app.workers) and not studio.writes.busy
+    return (not any(w.is_running for w in app.workers) and not studio.writes.busy and not studio.runner.busy
             and all(pane.settled for pane in studio.panes))
 
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
+from concurrent.futures import Future
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
 from studio.domain import Topic, TopicSource
+from studio.llm.errors import LLMError
+from studio.llm.registry import build_client
 from studio.synth import topics as service
+from studio.synth.expand import expand
 from studio.synth.review import samples_per_topic
 from studio.synth.topic_guard import NearDuplicate
 from studio.synth.topics import update_topic
+from studio.turn.context import topic_title
+from studio.turn.prompts import Prompts
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import ExpandFields, ExpandForm, TopicFields, TopicForm
 from studio.ui.modals.rejected import RejectedReview
 from studio.ui.screens.base import Pane
+from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, take_keys
 from studio.ui.widgets.tables import reconcile, setup
 
@@ -100,7 +108,7 @@ class TopicsScreen(Pane):
         rows = []
         for t in visible:
             d, s = self.counts.get(t.id, (0, 0))
-            rows.append((t.id, (t.title, t.source.value, "yes" if t.enabled else "no", str(d), str(s),
+            rows.append((t.id, (topic_title(t), t.source.value, "yes" if t.enabled else "no", str(d), str(s),
                                 f"{s / total_samples:.1%}", t.text)))
         reconcile(table, COLUMNS, rows, unique="text")
         source = "" if self.source == "all" else f" · source {self.source}"
@@ -199,38 +207,43 @@ class TopicsScreen(Pane):
 
         self.app.push_screen(ExpandForm(self.studio.workspace.config.studio.teacher), done)
 
-    @work(thread=True, exclusive=True, group="topics-expand", exit_on_error=False)
     def expand(self, fields: ExpandFields) -> None:
-        from studio.config import ConfigError
-        from studio.llm.errors import LLMError
-        from studio.llm.registry import build_client
-        from studio.synth.expand import expand
-        from studio.turn.prompts import Prompts
-
+        """Expand on the studio's model runner; its progress reaches the status line at most once a frame."""
         ws = self.studio.workspace
         status = self.query_one("#topics-status", Static)
+        try:
+            client = build_client(ws.config, ws.secrets, fields.provider, store=self.store, workspace=ws.root)
+        except (ConfigError, ValueError) as exc:
+            self.notify(f"expansion failed: {exc}", severity="error", timeout=10)
+            return
+        shown: Coalesced[str] = Coalesced(self.app, status.update)
 
-        def progress(report) -> None:  # type: ignore[no-untyped-def]
-            self.app.call_from_thread(status.update, f"expanding: round {report.rounds} · {len(report.accepted)}/"
-                                                     f"{fields.count} accepted · {len(report.rejected)} turned away")
+        def progress(report) -> None:  # type: ignore[no-untyped-def]  # on the model loop
+            shown.put(f"expanding: round {report.rounds} · {len(report.accepted)}/{fields.count} accepted · "
+                      f"{len(report.rejected)} turned away")
 
         async def run():  # type: ignore[no-untyped-def]
-            client = build_client(ws.config, ws.secrets, fields.provider, store=self.store, workspace=ws.root)
             try:
                 return await expand(self.store, client, Prompts(ws.root), fields.count, threshold=fields.threshold,
                                     on_round=progress)
             finally:
                 await client.aclose()
 
-        try:
-            report = asyncio.run(run())
-        except (ConfigError, LLMError, ValueError) as exc:
-            self.app.call_from_thread(status.update, "")
-            self.app.call_from_thread(self.notify, f"expansion failed: {exc}", severity="error", timeout=10)
-            return
-        note = f" — {report.note}" if report.note else ""
-        self.app.call_from_thread(status.update, f"expansion done: {len(report.accepted)} added, "
-                                                 f"{len(report.rejected)} turned away (r to review){note}")
+        def done(future: Future[Any]) -> None:
+            exc = future.exception()
+            if exc is not None:
+                if not isinstance(exc, (ConfigError, LLMError, ValueError)):
+                    raise exc
+                status.update("")
+                self.notify(f"expansion failed: {exc}", severity="error", timeout=10)
+                return
+            report = future.result()
+            note = f" — {report.note}" if report.note else ""
+            shown.show = lambda _: None  # a late progress line must not cover the result
+            status.update(f"expansion done: {len(report.accepted)} added, {len(report.rejected)} turned away "
+                          f"(r to review){note}")
+
+        self.studio.runner.submit(run()).add_done_callback(lambda f: self.app.call_later(done, f))
 
     def action_rejected(self) -> None:
         self.open_rejected()
