@@ -24,6 +24,8 @@ def _group(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "calls": len(calls),
         "ok": sum(1 for c in calls if c["outcome"] == "ok"),
         "cached": sum(1 for c in calls if c["outcome"] == "cached"),
+        "unknown": sum(1 for c in calls if c["outcome"] == "pending"),  # sent, then the process died
+        "truncated": sum(1 for c in calls if c.get("finish_reason") == "length"),
         "errors": sum(errors.values()),
         "errors_by_kind": dict(sorted(errors.items())),
         "attempts": sum(c.get("attempts", 1) for c in calls),
