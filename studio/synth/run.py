@@ -33,7 +33,7 @@ from studio.llm.client import CallContext, LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.offline.banks import normalise_utterance
 from studio.resources import read_data
-from studio.store import Store
+from studio.store import Store, StoreError
 from studio.synth.planner import plan
 from studio.synth.turns import Tally, TurnFailed, TurnMaker
 from studio.turn.prompts import Prompts
@@ -203,6 +203,8 @@ class Generator:
             except BudgetReached as exc:
                 self._budget_stop = str(exc)
                 self._stop.set()
+            except StoreError:
+                raise  # the disk refused: the run stops and says so (nothing to do with this dialogue)
             except Exception as exc:  # noqa: BLE001 - an answer that breaks its reader must not end the run
                 log.exception("dialogue %s of run %s failed unexpectedly", d.id, self.run.id)
                 turn = CallContext(self.run.id, d.id, len(d.turns))
