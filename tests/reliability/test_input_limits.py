@@ -56,3 +56,17 @@ def test_the_cli_says_it_in_one_line(ready_cli, tmp_path) -> None:
     for args in (("lint", str(path)), ("import", str(path))):
         code, out, err = ready_cli(*args)
         assert code == 1 and "data.jsonl:1: the line is longer" in err and "Traceback" not in err
+
+
+def test_deep_json_in_lint_and_import_is_a_bad_line_not_a_crash(ready_cli, tmp_path) -> None:
+    import json
+
+    deep_line = tmp_path / "deep.jsonl"
+    deep_line.write_text('{"prompt": "hi", "response": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    deep_answer = tmp_path / "answer.jsonl"
+    deep_answer.write_text(json.dumps({"prompt": "[主题介绍]\nx\n[对话历史]\nstudent: hi",
+                                       "response": '{"Reply": ' + "[" * 10_000 + "}"}) + "\n")
+    for args in (("lint", str(deep_line)), ("lint", str(deep_answer)), ("import", str(deep_line)),
+                 ("import", str(deep_answer))):
+        code, out, err = ready_cli(*args)
+        assert code in (0, 1) and "Traceback" not in out + err and "RecursionError" not in out + err, args
