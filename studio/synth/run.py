@@ -111,6 +111,10 @@ class Generator:
         self.budget = Budget.from_ledger((doc for _, doc in store.calls.raw()), run.id,
                                          max_calls=self.config.max_calls, max_cost=self.config.max_cost)
         for client in {id(teacher): teacher, id(student): student}.values():
+            if self.config.max_cost is not None and not client.price.known and client.provider.kind != "offline":
+                raise ValueError(f"--max-cost needs a price for provider '{client.name}' (model "
+                                 f"{client.provider.model!r} is not in the price table): set price_in and "
+                                 "price_out in its profile, or use --max-calls")
             client.budget = self.budget
         self._hits_at_start = self._hits()
         self._budget_stop: str | None = None

@@ -91,3 +91,22 @@ def test_generate_caps_hold_across_reruns(ready_cli) -> None:
         spent = sum(c.cost for c in ws.store.calls.all() if c.run_id == costly["id"])
         assert 0 < spent <= 12
         assert ws.store.runs.get(costly["id"]).status == RunStatus.PARTIAL
+
+
+def test_a_cost_cap_without_a_price_is_refused_not_ignored(ready_cli) -> None:
+    from tests.llm.fakeserver import FakeServer
+
+    server = FakeServer().start()
+    try:
+        (ready_cli.ws / "config.toml").write_text(ready_cli.ws.joinpath("config.toml").read_text() + f"""
+[providers.unpriced]
+kind = "openai"
+model = "some-local-model"
+base_url = "{server.base}/v1"
+""")
+        code, _, err = ready_cli("generate", "-n", "2", "--teacher", "unpriced", "--student", "unpriced",
+                                 "--max-cost", "1")
+        assert code == 1 and "--max-cost needs a price" in err and "price_in" in err
+        assert server.seen == []
+    finally:
+        server.stop()
