@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from studio.domain import CachedResponse, CallRecord
 from studio.llm.base import ChatRequest, ChatResult, Delta, Provider, Restart, StreamEvent, Usage
-from studio.llm.budget import Budget, worst_case_cost
+from studio.llm.budget import Budget, BudgetReached, worst_case_cost
 from studio.llm.errors import AnswerTooLarge, DeadlineExceeded, LLMError, Transient, Truncated
 from studio.llm.limits import Clock, Limiter
 from studio.llm.prices import UNKNOWN, Price
@@ -154,7 +154,13 @@ class LLMClient:
         """Reserve the budget and write the ledger row before a request goes out."""
         worst = worst_case_cost(request, self.price)
         if self.budget is not None:
-            await self.budget.reserve(worst)
+            try:
+                await self.budget.reserve(worst)
+            except BudgetReached as exc:
+                if record.attempts:  # earlier attempts were sent: the call ends here, and says why
+                    record.outcome, record.error_kind, record.error = "error", "budget", str(exc)
+                    self._save(record)
+                raise
         record.attempts = attempt
         record.outcome = "pending"
         record.cost = round(record.cost + worst, 9)  # the worst case until the answer says otherwise

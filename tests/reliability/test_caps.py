@@ -110,3 +110,13 @@ base_url = "{server.base}/v1"
         assert server.seen == []
     finally:
         server.stop()
+
+
+async def test_a_retry_refused_by_the_budget_closes_its_ledger_row(server, store) -> None:
+    server.fail(*[Fault("status", 503)] * 3)
+    client = client_for(server, store, Budget(max_calls=2))
+    [result] = await _spend(client, 1)
+    assert isinstance(result, BudgetReached) and len(server.seen) == 2
+    [record] = store.calls.all()
+    assert (record.outcome, record.error_kind, record.attempts) == ("error", "budget", 2)
+    await client.aclose()
