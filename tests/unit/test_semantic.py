@@ -46,3 +46,39 @@ def test_a_word_shared_through_a_compound_of_another_sense_does_not_make_an_answ
     assert not topic_fit("The basketball game was great, we won by ten points.", **context).off_topic
     assert topic_fit("Yes, I do.", **context).score is None, "nothing to judge is not off topic"
     assert topic_fit("我喜欢打篮球", **context).score is None, "Chinese is a fault of its own"
+
+
+def test_words_another_everyday_subject_claims_are_counted_and_the_dialogues_own_are_not():
+    from studio.semantic.offtopic import claimed_share
+
+    games = ["你和父母讨论玩电子游戏的时间以及游戏对学习的影响。", "Video games and study",
+             "How much time do you spend on video games on a school day?"]
+    assert claimed_share("I played football in the park with my classmates.", games) >= 0.5
+    assert claimed_share("My cat is sleeping on my bed now.", games) == 1.0
+    assert claimed_share("I play video games for one hour a day.", games) == 0.0
+
+
+def test_the_fit_finds_the_direction_of_the_evidence_and_its_probability_follows():
+    from studio.semantic.offtopic import fit, probability
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = x[:, 0] - 0.2 * rng.normal(size=200) > 0  # only the first feature carries the label
+    model = fit(x.tolist(), y.tolist())
+    assert model[2][0] > 2 * abs(model[2][1])
+    assert probability([2.0, 0.0], model) > 0.9 > 0.1 > probability([-2.0, 0.0], model)
+
+
+def test_topics_outside_the_fit_are_judged_with_few_false_alarms():
+    """The labelled set on four topics that no fit or choice has seen (the benchmark prints both figures)."""
+    import json
+    from pathlib import Path
+
+    from studio.semantic.offtopic import topic_fit
+
+    groups = json.loads((Path(__file__).resolve().parents[1] / "data" / "off_topic_new_topics.json").read_text("utf-8"))
+    flagged = {label: [topic_fit(u, topic=g["topic"], title=g["title"], history=[("teacher", g["teacher"])]).off_topic
+                       for g in groups for u in g[label]] for label in ("on", "loose", "off")}
+    assert not any(flagged["on"]), "an on-topic answer flagged"
+    tp, fp = sum(flagged["off"]), sum(flagged["loose"])
+    assert tp / (tp + fp) >= 0.9 and tp / len(flagged["off"]) >= 0.6
