@@ -24,9 +24,19 @@ latency = 0.02
 """
 
 
-def studio(ws: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(ws), *args], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def studio(ws: Path, log: Path, *args: str) -> subprocess.Popen:
+    with open(log, "wb") as err:
+        return subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(ws), *args], cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=err)
+
+
+def wait_for_run(proc: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    """Until the process has started or resumed its run (start-up time varies with the machine's load)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if b" run " in log.read_bytes():
+            return
+        time.sleep(0.05)
 
 
 def snapshot(ws: Path) -> dict[str, list[str]]:
@@ -48,8 +58,10 @@ def test_kill_and_rerun_until_done(tmp_path) -> None:
     before: dict[str, list[str]] = {}
     kills = 0
     for _ in range(10):
-        proc = studio(ws, *args)
-        time.sleep(rng.uniform(0.8, 1.6))
+        log = tmp_path / "generate.err"
+        proc = studio(ws, log, *args)
+        wait_for_run(proc, log)
+        time.sleep(rng.uniform(0.1, 0.6))  # kill at a random moment of the run itself
         if proc.poll() is not None:
             break
         os.kill(proc.pid, signal.SIGKILL)
