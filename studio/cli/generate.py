@@ -7,6 +7,10 @@ import asyncio
 import sys
 import time
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
+from rich.progress import Progress as RichProgress
+
 from studio.cli.common import CliError, bounded, print_json, print_table, workspace
 from studio.domain import STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig, RunStatus
 from studio.synth.run import Progress
@@ -60,12 +64,14 @@ def parse_mix(text: str) -> dict[str, float]:
 
 
 class Reporter:
-    """A live progress bar on a terminal; a line every few seconds otherwise."""
+    """A live progress bar on a terminal (Rich); a line every few seconds otherwise."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
         self.last = 0.0
+        self.bar: RichProgress | None = None
+        self.task: TaskID | None = None
 
     def __call__(self, p: Progress) -> None:
         if self.quiet:
@@ -77,20 +83,26 @@ class Reporter:
         faults = " ".join(f"{FaultKind(k).label} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
         eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None else "ETA -"
         errors = sum(p.errors.values())
-        line = (f"{p.completed}/{p.planned} dialogues · {faults} · {p.calls} calls ({p.cached} cached) · "
-                f"{p.tokens_in + p.tokens_out} tokens · cost {p.cost:.4f} · {p.repairs} repairs · {errors} errors · {eta}")
-        if self.tty:
-            width = 24
-            filled = int(width * p.completed / max(1, p.planned))
-            getattr(sys.stderr, "unsafe", sys.stderr).write("\r\033[K")  # the bar's own control codes only
-            sys.stderr.write("[" + "#" * filled + "." * (width - filled) + "] " + line[: 160])
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
+        detail = (f"{faults} · {p.calls} calls ({p.cached} cached) · {p.tokens_in + p.tokens_out} tokens · "
+                  f"cost {p.cost:.4f} · {p.repairs} repairs · {errors} errors · {eta}")
+        if not self.tty:
+            sys.stderr.write(f"{p.completed}/{p.planned} dialogues · {detail}\n")
+            sys.stderr.flush()
+            return
+        if self.bar is None:
+            terminal = getattr(sys.stderr, "unsafe", sys.stderr)  # the bar's own control codes only
+            self.bar = RichProgress(BarColumn(bar_width=24), MofNCompleteColumn(), TextColumn("dialogues"),
+                                    TextColumn("{task.fields[detail]}", markup=False),
+                                    console=Console(file=terminal), refresh_per_second=5, transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task("generate", total=p.planned, detail="")
+        assert self.task is not None
+        self.bar.update(self.task, completed=p.completed, total=p.planned, detail=detail)
 
     def done(self) -> None:
-        if self.tty and not self.quiet:
-            sys.stderr.write("\n")
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
