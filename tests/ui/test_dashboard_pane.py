@@ -8,6 +8,7 @@ from collections import Counter
 from studio.domain import RunStatus, StudentTurn, TeacherTurn
 from studio.synth import review
 from studio.ui.app import make_app
+from studio.ui.screens.base import Pane
 from tests.ui.conftest import fill, settle, until
 from tests.workspaces import seeded_workspace
 
@@ -65,7 +66,8 @@ async def test_numbers_match_the_store(generated) -> None:
         assert worst != "all" and app.screen.view and all(worst in r.failed for r in app.screen.view)
 
 
-async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
+async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(Pane, "REFRESH_DELAY", 0.3)  # the studio's own pace of refreshes while a run writes
     ws = seeded_workspace(tmp_path / "ws", SLOW)
     try:
         app = make_app(ws)
@@ -77,13 +79,14 @@ async def test_start_pause_resume_and_stop_a_run_from_the_ui(tmp_path) -> None:
             await pilot.press("ctrl+s")
             control = app.studio.generation
             await until(pilot, lambda: control.active)
-            await pilot.press("down", "up")  # the UI answers keys while the run goes on
             await pilot.press("P")
             await until(pilot, lambda: not control.active)
             assert "run " in app.screen.query_one("#run-panel").render().plain
             run = ws.store.runs.get(control.run.id)
             assert run.status == RunStatus.PAUSED and run.completed < 12
             await pilot.press("P")
+            await until(pilot, lambda: control.active)
+            await pilot.press("down", "up")  # the UI answers keys while the run goes on
             await until(pilot, lambda: not control.active and control.run.status == RunStatus.SUCCEEDED)
             assert ws.store.runs.get(control.run.id).completed == 12
             await settle(pilot)
