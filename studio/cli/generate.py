@@ -10,6 +10,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 
 from studio.cli.common import CliError, bounded, print_json, print_table, workspace
 from studio.domain import STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig, RunStatus
@@ -91,9 +92,12 @@ class Reporter:
             return
         if self.bar is None:
             terminal = getattr(sys.stderr, "unsafe", sys.stderr)  # the bar's own control codes only
-            self.bar = RichProgress(BarColumn(bar_width=24), MofNCompleteColumn(), TextColumn("dialogues"),
-                                    TextColumn("{task.fields[detail]}", markup=False),
-                                    console=Console(file=terminal), refresh_per_second=5, transient=False)
+            fixed = Column(no_wrap=True)
+            self.bar = RichProgress(BarColumn(bar_width=24, table_column=Column(no_wrap=True, width=24)),
+                                    MofNCompleteColumn(table_column=fixed), TextColumn("dialogues", table_column=fixed),
+                                    TextColumn("{task.fields[detail]}", markup=False,
+                                               table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+                                    console=Console(file=terminal), refresh_per_second=5, transient=False, expand=True)
             self.bar.start()
             self.task = self.bar.add_task("generate", total=p.planned, detail="")
         assert self.task is not None
