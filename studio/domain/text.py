@@ -48,7 +48,9 @@ CleanStr = Annotated[str, AfterValidator(clean_text)]
 #: The contract's limit on a Reply and on each Suggestion, in words as ``word_count`` counts them.
 MAX_WORDS = 30
 
-WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
+#: ASCII bytes kept by the fast word counter: letters; everything else splits words.
+_LETTERS = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
 LATIN = re.compile(r"[A-Za-z]")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
@@ -67,5 +69,10 @@ def english_words(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    """Words as a teacher counts them: English words, plus each CJK character."""
+    """Words as a teacher counts them: runs of English letters (joined by apostrophes, so "don't" is
+    one word), plus each CJK character. The one counter for every check, chart and export."""
+    if text.isascii():  # the common case, as fast as str.split and counting exactly as WORD does
+        if "'" in text:
+            return len(WORD.findall(text))
+        return len(text.encode().translate(_LETTERS).split())
     return len(english_words(text)) + len(CJK.findall(text))

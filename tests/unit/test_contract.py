@@ -218,3 +218,20 @@ def test_arbitrary_text_never_crashes(raw, kind, utterance) -> None:
                     max_leaves=12))
 def test_arbitrary_json_never_crashes(value) -> None:
     check_turn(json.dumps(value, ensure_ascii=False), TurnKind.REPLY, STUDENT)
+
+
+def test_the_one_word_counter_counts_as_its_pattern_says() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from studio.domain.text import CJK, english_words, word_count
+
+    assert word_count("I'm sure we don't need 3 tickets.") == 6
+    assert word_count("我喜欢 basketball") == 4
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="ab' -,.!3_\tZ\n我们", max_size=40))
+    def same(text: str) -> None:
+        assert word_count(text) == len(english_words(text)) + len(CJK.findall(text))
+
+    same()
