@@ -42,7 +42,8 @@ async def test_try_and_evaluate_a_tuned_model_from_the_jobs_pane(exported, tmp_p
             await pilot.press("5")
             await settle(pilot)
             await pilot.press("E")
-            await until(pilot, lambda: any(r.status == RunStatus.SUCCEEDED for r in ws.store.evals.all()))
+            await until(pilot, lambda: any(r.status == RunStatus.SUCCEEDED for r in ws.store.evals.all()),
+                        timeout=240)  # a model loaded and run on a shared CPU
             run = ws.store.evals.all()[0]
             assert run.model == f"job:{job.id}" and run.set_id == eval_set.id and len(run.results) == 2
             await pilot.press("m")
@@ -50,7 +51,7 @@ async def test_try_and_evaluate_a_tuned_model_from_the_jobs_pane(exported, tmp_p
             assert app.screen.TITLE_TEXT == "Simulate", [str(n.message) for n in app._notifications]
             assert app.screen.setup.teacher == f"job:{job.id}", [str(n.message) for n in app._notifications]
             await pilot.press("s")
-            await until(pilot, lambda: app.screen.busy is not None and app.screen.busy.done())
+            await until(pilot, lambda: app.screen.busy is not None and app.screen.busy.done(), timeout=240)
             await settle(pilot)
             assert len(app.screen.sim.turns) == 1, app.screen.query_one("#sim-status").render()
     finally:
