@@ -127,7 +127,7 @@ def main() -> int:
                                                                "--concurrency", "1", "--json")),
             f"tuned: best run ({best['method']}, lr {best['hyper']['learning_rate']:g})":
                 json.loads(studio(ws, "eval", "run", "--model", f"job:{best['id']}", "--concurrency", "1", "--json")),
-            "offline simulator (reference)": json.loads(studio(ws, "eval", "run", "--model", "offline", "--json"))}
+            "offline simulator (baseline)": json.loads(studio(ws, "eval", "run", "--model", "offline", "--json"))}
     eval_s = time.time() - t_eval
     wall = time.time() - t0
 
