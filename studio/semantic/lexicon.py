@@ -129,7 +129,8 @@ def chinese_words(text: str) -> tuple[str, ...]:
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[^\sa-z]")
 
 
-def compound_pairs(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=16384)
+def compound_pairs(text: str) -> tuple[tuple[str, str], ...]:
     """Adjacent English content words, as (modifier, head): "video game", "basketball game"."""
     tokens = _TOKEN.findall(text.lower().replace("’", "'"))
     out = []
@@ -137,13 +138,18 @@ def compound_pairs(text: str) -> list[tuple[str, str]]:
         if (a.isalpha() and b.isalpha() and a not in STOPWORDS and b not in STOPWORDS
                 and len(a) > 1 and len(b) > 1):
             out.append((a, b))
-    return out
+    return tuple(out)
 
 
-def compounds(texts: list[str] | tuple[str, ...]) -> dict[str, set[str]]:
+def compounds(texts: list[str] | tuple[str, ...]) -> dict[str, frozenset[str]]:
     """head → the modifiers it has anywhere in ``texts`` (English compounds only)."""
+    return _compounds(tuple(texts))
+
+
+@lru_cache(maxsize=4096)
+def _compounds(texts: tuple[str, ...]) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     for t in texts:
         for a, b in compound_pairs(t):
             out.setdefault(b, set()).add(a)
-    return out
+    return {head: frozenset(mods) for head, mods in out.items()}

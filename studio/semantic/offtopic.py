@@ -101,9 +101,16 @@ def topic_fit(utterance: str, *, topic: str = "", title: str = "",
               history: Sequence[tuple[str, str]] | Sequence[str] = ()) -> TopicFit:
     """Whether ``utterance`` belongs to a dialogue on ``topic`` (Chinese or English) titled ``title``
     with ``history`` so far ((role, text) pairs or plain texts, oldest first)."""
+    texts = tuple(h[1] if isinstance(h, tuple) else h for h in list(history)[-HISTORY_TURNS:])
+    return _topic_fit(utterance, topic, title, texts)
+
+
+@lru_cache(maxsize=4096)
+def _topic_fit(utterance: str, topic: str, title: str, texts: tuple[str, ...]) -> TopicFit:
+    """:func:`topic_fit` on the last turns only, remembered: a student turn is judged when it is
+    labelled and again when the teacher's answer to it is checked (the verdict is immutable)."""
     if _cjk_share(utterance) > 0.3:
         return TopicFit(None, False)
-    texts = [h[1] if isinstance(h, tuple) else h for h in list(history)[-HISTORY_TURNS:]]
     context = [t for t in (topic, title, *texts) if t and t.strip() and t.strip() != utterance.strip()]
     words = content_words(utterance)
     if not context or len(words) < MIN_CONTENT_WORDS or len(_WORD.findall(utterance)) < MIN_WORDS:
