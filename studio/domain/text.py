@@ -68,6 +68,7 @@ def english_words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+@lru_cache(maxsize=1 << 18)  # the Dashboard recounts the same Replies and Suggestions on every refresh
 def word_count(text: str) -> int:
     """Words as a teacher counts them: runs of English letters (joined by apostrophes, so "don't" is
     one word), plus each CJK character. The one counter for every check, chart and export."""
