@@ -242,7 +242,9 @@ class LLMClient:
         return DeadlineExceeded(f"{what} within {seconds:g} s", provider=self.provider.name)
 
     # -- calls --------------------------------------------------------------------------------
-    async def chat(self, request: ChatRequest, ctx: CallContext | None = None, *, use_cache: bool = True) -> ChatResult:
+    def _open(self, request: ChatRequest, ctx: CallContext | None,
+              use_cache: bool) -> tuple[ChatRequest, CallContext, str, ChatResult | None]:
+        """What chat and stream both do first: the request as sent, its key, and a replayed answer if any."""
         ctx = ctx or CallContext()
         self._guard()
         request = self.prepared(request)
@@ -250,6 +252,22 @@ class LLMClient:
         if hit := self._replay(key, ctx, use_cache):
             self._record_cached(ctx, key, hit)
             self._truncated(hit)
+        return request, ctx, key, hit
+
+    def _retry_after(self, record: CallRecord, reserved: float, exc: LLMError, attempt: int) -> float:
+        """After a failed attempt: the wait before the next one, or the final error raised."""
+        self._failed_attempt(record, reserved)
+        if not exc.retryable or attempt >= self.retry.attempts:
+            error = self._fail(exc)
+            self._close_error(record, error)
+            raise error from None
+        delay = self.retry.delay(attempt, exc, self._rng)
+        self._before_retry(attempt, exc, delay)
+        return delay
+
+    async def chat(self, request: ChatRequest, ctx: CallContext | None = None, *, use_cache: bool = True) -> ChatResult:
+        request, ctx, key, hit = self._open(request, ctx, use_cache)
+        if hit:
             return hit
         record = self._new_record(ctx, key)
         attempt = 0
@@ -267,15 +285,8 @@ class LLMClient:
                     correct(result.usage.tokens_in + result.usage.tokens_out)
                 self._check(result)
             except LLMError as exc:
-                self._failed_attempt(record, reserved)
-                if exc.retryable and attempt < self.retry.attempts:
-                    delay = self.retry.delay(attempt, exc, self._rng)
-                    self._before_retry(attempt, exc, delay)
-                    await self.clock.sleep(delay)
-                    continue
-                error = self._fail(exc)
-                self._close_error(record, error)
-                raise error from None
+                await self.clock.sleep(self._retry_after(record, reserved, exc, attempt))
+                continue
             except BaseException:
                 self._close_cancelled(record, reserved)
                 raise
@@ -333,13 +344,8 @@ class LLMClient:
     async def stream(self, request: ChatRequest, ctx: CallContext | None = None, *,
                      use_cache: bool = True) -> AsyncIterator[StreamEvent]:
         """Yield Delta pieces, a Restart when a retry begins, and finally the ChatResult."""
-        ctx = ctx or CallContext()
-        self._guard()
-        request = self.prepared(request)
-        key = request.hash(self.provider.kind, self.provider.model)
-        if hit := self._replay(key, ctx, use_cache):
-            self._record_cached(ctx, key, hit)
-            self._truncated(hit)
+        request, ctx, key, hit = self._open(request, ctx, use_cache)
+        if hit:
             yield Delta(hit.text)
             yield hit
             return
@@ -362,13 +368,7 @@ class LLMClient:
                     raise Transient("the stream gave no final result", provider=self.provider.name)
                 self._check(result)
             except LLMError as exc:
-                self._failed_attempt(record, reserved)
-                if not exc.retryable or attempt >= self.retry.attempts:
-                    error = self._fail(exc)
-                    self._close_error(record, error)
-                    raise error from None
-                delay = self.retry.delay(attempt, exc, self._rng)
-                self._before_retry(attempt, exc, delay)
+                delay = self._retry_after(record, reserved, exc, attempt)
                 yield Restart(str(exc))
                 await self.clock.sleep(delay)
                 continue
