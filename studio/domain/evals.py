@@ -53,6 +53,11 @@ class EvalResult(Model):
     tokens_out: int = 0
     cost: float = 0.0
     error: str | None = None
+    # Whether the student's last utterance left the dialogue's topic (None: an opening, no student turn):
+    off_topic_offline: bool | None = None  # the offline check's verdict (the eval set's label)
+    off_topic_judge: bool | None = None  # the judge's verdict (None: no judge, or it gave none)
+    off_topic_by: Literal["judge", "offline"] | None = None  # whose verdict the checks used: "judge" | "offline"
+    off_topic_note: str | None = None  # why a judge that was asked gave no verdict
 
 
 class EvalRun(Model):
