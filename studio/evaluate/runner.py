@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from studio.domain import EvalItem, EvalResult, EvalRun, FaultKind, RunStatus, TurnKind, utcnow
 from studio.domain.contract import Student
-from studio.evaluate.judge import judge_turn
+from studio.evaluate.judge import capped, judge_turn
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
@@ -63,12 +63,20 @@ def start_run(ws: Workspace, set_id: str, model: str, judge: str | None) -> Eval
     return run
 
 
-def _student(item: EvalItem) -> Student | None:
+def _student(item: EvalItem, off_topic: bool | None = None) -> Student | None:
+    """The student turn the answer is checked against: off topic as the offline check (the set's
+    label) says, unless ``off_topic`` (the judge's verdict) says otherwise."""
     if item.kind == "opening" or item.student is None:
         return None
     fault = FaultKind(item.fault) if item.fault in FaultKind._value2member_map_ else None
     return Student(item.student, fault, corrections=[tuple(c) for c in item.corrections],  # type: ignore[misc]
-                   off_topic=fault == FaultKind.OFF_TOPIC)
+                   off_topic=fault == FaultKind.OFF_TOPIC if off_topic is None else off_topic)
+
+
+def offline_off_topic(item: EvalItem) -> bool | None:
+    """The offline check's verdict on the item's student turn (None: an opening, no student turn)."""
+    student = _student(item)
+    return None if student is None else bool(student.off_topic)
 
 
 async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prompts, item: EvalItem,
@@ -78,6 +86,11 @@ async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prom
     A call that fails, times out or returns nothing is an error: it fails every check and scores 1
     on every dimension. Latency is the call's own (``ChatResult.latency_s``, the figure the ledger
     records and ``studio calls`` shows), never the time spent queueing for a slot here.
+
+    Whether the student went off topic is the offline check's verdict (the set's label) unless a
+    judge gave its own: then the judge's is used, and when the two differ the answer is checked
+    again against a student with the judge's verdict (the ``fault.off_topic`` check and the caps
+    follow it). Both verdicts and which one was used are kept on the result.
     """
     kind = TurnKind(item.kind)
     ctx = CallContext(f"eval:{run_id}", None, None, "model", purpose="eval answer")
@@ -89,9 +102,11 @@ async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prom
     else:
         verdict = answer_verdict(result.text, kind, _student(item))
     caps = verdict.caps(kind)
+    offline = offline_off_topic(item)
     out = EvalResult(item_id=item.id, raw=result.text if result else "", json_valid=verdict.json_valid,
                      failed=verdict.failed, error=verdict.error, caps=caps.model_dump(),
-                     scores={"compliance": verdict.compliance})
+                     scores={"compliance": verdict.compliance}, off_topic_offline=offline,
+                     off_topic_by=None if offline is None else "offline")
     if result is not None:
         out.latency_s = None if result.cached else result.latency_s
         out.first_token_s = None if result.cached else result.first_token_s
@@ -99,13 +114,29 @@ async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prom
         out.cost = 0.0 if result.cached else model.price.cost(result.usage.tokens_in, result.usage.tokens_out)
     if verdict.error is not None:
         out.scores = caps.model_dump()  # the floor on every dimension: an error is judged, at 1
+        if judge is not None and offline is not None:
+            out.off_topic_note = "the judge was not asked: the model's call is an error"
         return out
     if judge is not None and verdict.check is not None:
         judged = await judge_turn(judge, prompts, topic=item.topic, history=item.history, answer=result.text,  # type: ignore[union-attr]
                                   check=verdict.check, kind=kind, ctx=CallContext(f"eval:{run_id}", None, None, "judge", purpose="judge"))
         out.reason = judged.reason
+        scores = judged.scores
+        if offline is not None:
+            out.off_topic_judge = judged.student_off_topic
+            out.off_topic_note = judged.off_topic_note or None
+            if judged.student_off_topic is not None:
+                out.off_topic_by = "judge"
+                if judged.student_off_topic != offline:
+                    verdict = answer_verdict(result.text, kind, _student(item, judged.student_off_topic))  # type: ignore[union-attr]
+                    caps = verdict.caps(kind)
+                    out.failed, out.caps = verdict.failed, caps.model_dump()
+                    out.scores = {"compliance": verdict.compliance}
+                    if judged.judge is not None and verdict.check is not None:
+                        scores = capped(judged.judge, verdict.check, kind)
+                        judged.judge.compliance = scores.compliance  # the checks' own, as judge_turn sets it
         if judged.judge is not None:
-            out.scores = judged.scores.model_dump()
+            out.scores = scores.model_dump()
             out.judge = judged.judge.model_dump()
         else:
             out.judge_error = judged.error or "the judge gave no scores"
