@@ -131,8 +131,17 @@ def cmd_report(args: argparse.Namespace) -> int:
             for d in diffs:
                 print(f"\n- {d['item']} · {d['fault']} · student: {d['student']!r}")
                 for a in d["answers"]:
-                    print(f"  [{a['model']} · total {a['total']} · failed {', '.join(a['failed']) or 'none'}] "
-                          f"{a['raw'][:200]}")
+                    said = reports.verdicts_text(a["off_topic"])
+                    print(f"  [{a['model']} · total {a['total']} · failed {', '.join(a['failed']) or 'none'}"
+                          f"{' · ' + said if said else ''}] {a['raw'][:200]}")
+        for s in rep["runs"]:
+            differ = s["off_topic"].get("disagreements", [])
+            if differ:
+                print(f"\n{s['model']}: where the judge ({s['judge']}) and the offline check disagree on whether the "
+                      f"student went off topic (the judge's verdict was used):")
+            for d in differ:
+                print(f"- {d['item']} · judge: {'off' if d['judge'] else 'on'} topic, offline: "
+                      f"{'off' if d['offline'] else 'on'} topic · student: {d['student']!r}")
         human = rep["human"]
         if human["votes"]:
             pa = human["preference_agreement"]

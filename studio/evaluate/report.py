@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, field
 from statistics import mean
 from typing import Any
 
-from studio.domain import EvalResult, EvalRun, EvalSet, HumanVote
+from studio.domain import EvalItem, EvalResult, EvalRun, EvalSet, HumanVote
 from studio.domain.contract import CHECK_IDS
+from studio.evaluate.runner import offline_off_topic
 from studio.llm.ledger import percentile
 
 DIMS = ("compliance", "reply", "suggestion", "analysis")
@@ -44,6 +45,7 @@ class RunSummary:
     by_fault: dict[str, dict[str, float | None]]
     lineage: dict[str, Any] = field(default_factory=dict)
     error_examples: list[str] = field(default_factory=list)
+    off_topic: dict[str, Any] = field(default_factory=dict)  # whose verdict on the student decided: off_topic_summary
 
 
 def _score(r: EvalResult, d: str, judged_run: bool) -> int | None:
@@ -80,6 +82,7 @@ def _means(results: list[EvalResult], judged_run: bool) -> tuple[dict[str, float
 
 def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
     results = [run.results[i.id] for i in eval_set.items if i.id in run.results]
+    items = {i.id: i for i in eval_set.items}
     n = len(results) or 1
     faults = {i.id: i.fault for i in eval_set.items}
     by_fault: dict[str, list[EvalResult]] = defaultdict(list)
@@ -106,7 +109,55 @@ def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
         cost_per_1000=sum(r.cost for r in results) / n * 1000, errors=sum(r.error is not None for r in results),
         judge_errors=sum(r.judge_error is not None for r in results if r.error is None),
         by_fault=fault_rows, lineage=dict(run.lineage),
-        error_examples=sorted({r.error for r in results if r.error})[:3])
+        error_examples=sorted({r.error for r in results if r.error})[:3],
+        off_topic=off_topic_summary(results, items, judged_run))
+
+
+def _offline_of(r: EvalResult, item: EvalItem | None) -> bool | None:
+    """The offline verdict on the item's student turn (from the set's label for results kept before
+    verdicts were recorded); None for an opening."""
+    if r.off_topic_offline is not None:
+        return r.off_topic_offline
+    return offline_off_topic(item) if item is not None else None
+
+
+def off_topic_summary(results: list[EvalResult], items: dict[str, EvalItem], judged_run: bool) -> dict[str, Any]:
+    """Whether the students went off topic, by whom: the offline check's count, the judge's, how
+    often they agree (on the turns the judge gave a verdict for) and where they disagree.
+
+    ``judge`` and ``agree`` are None when no judge gave a verdict: there is no such number.
+    """
+    turns = [(r, off) for r in results if (off := _offline_of(r, items.get(r.item_id))) is not None]
+    verdicts = [(r, off) for r, off in turns if r.off_topic_judge is not None]
+    differ = [{"item": r.item_id, "student": items[r.item_id].student if r.item_id in items else None,
+               "judge": r.off_topic_judge, "offline": off} for r, off in verdicts if r.off_topic_judge != off]
+    notes = sorted({r.off_topic_note for r, _ in turns if r.off_topic_judge is None and r.off_topic_note})
+    return {"student_turns": len(turns), "offline": sum(off for _, off in turns),
+            "judged": len(verdicts) if judged_run else None,
+            "judge": sum(bool(r.off_topic_judge) for r, _ in verdicts) if verdicts else None,
+            "agree": len(verdicts) - len(differ) if verdicts else None,
+            "decided_by_judge": sum(r.off_topic_by == "judge" for r, _ in turns),
+            "disagreements": differ, "no_verdict_reasons": notes[:3]}
+
+
+def off_topic_text(s: dict[str, Any]) -> str | None:
+    """The off-topic line of a run, in words: whose verdict decided and how the two compare."""
+    o = s.get("off_topic") or {}
+    n = o.get("student_turns", 0)
+    if not n:
+        return None
+    if s["judge"] is None:
+        return (f"{s['model']}: off-topic: no judge, so the offline check decided whether the student went off "
+                f"topic ({o['offline']} of {n} student turns).")
+    why = f" ({o['no_verdict_reasons'][0]})" if o["no_verdict_reasons"] else ""
+    if not o["judged"]:
+        return (f"{s['model']}: off-topic: the judge ({s['judge']}) gave no verdict on any of the {n} student "
+                f"turns{why}, so the offline check decided ({o['offline']} off topic).")
+    line = (f"{s['model']}: off-topic: judge {o['judge']}, offline {o['offline']}, agree {o['agree']}/{o['judged']}; "
+            f"the judge's verdict decided on {o['decided_by_judge']} of {n} student turns")
+    if o["judged"] < n:
+        line += f", the offline check on the other {n - o['judged']} (the judge gave none{why})"
+    return line + "."
 
 
 def cell(s: dict[str, Any], d: str, digits: int = 2) -> str:
@@ -122,6 +173,21 @@ def total(r: EvalResult) -> int:
     return sum(v if (v := _score(r, d, True)) is not None else _cap(r, d) for d in DIMS)
 
 
+def off_topic_of(r: EvalResult, item: EvalItem) -> dict[str, Any]:
+    """An item's off-topic verdicts: the offline check's, the judge's (None: none) and whose was used."""
+    offline = _offline_of(r, item)
+    return {"offline": offline, "judge": r.off_topic_judge,
+            "by": r.off_topic_by or (None if offline is None else "offline")}
+
+
+def verdicts_text(v: dict[str, Any]) -> str:
+    """An item's off-topic verdicts in words, when the judge's differs from the offline one ('' otherwise)."""
+    if v.get("judge") is None or v["judge"] == v.get("offline"):
+        return ""
+    said = {True: "off topic", False: "on topic"}
+    return f"student {said[v['judge']]} by the judge, {said[v['offline']]} by the offline check (judge's used)"
+
+
 def differences(runs: list[EvalRun], eval_set: EvalSet, top: int = 5) -> list[dict[str, Any]]:
     """Items where the runs' total scores differ most, with every run's answer side by side."""
     if len(runs) < 2:
@@ -135,7 +201,8 @@ def differences(runs: list[EvalRun], eval_set: EvalSet, top: int = 5) -> list[di
         rows.append((max(totals) - min(totals), item, got, totals))
     rows.sort(key=lambda x: (-x[0], x[1].id))
     return [{"item": item.id, "fault": item.fault, "student": item.student, "spread": spread,
-             "answers": [{"model": run.model, "total": t, "raw": g.raw, "failed": g.failed}  # type: ignore[union-attr]
+             "answers": [{"model": run.model, "total": t, "raw": g.raw, "failed": g.failed,  # type: ignore[union-attr]
+                         "off_topic": off_topic_of(g, item)}  # type: ignore[arg-type]
                          for run, g, t in zip(runs, got, totals, strict=True)]}
             for spread, item, got, totals in rows[:top] if spread > 0]
 
@@ -189,6 +256,8 @@ def notes(rep: dict[str, Any]) -> list[str]:
         if s["errors"]:
             out.append(f"{s['model']}: {s['errors']} of {s['items']} calls failed (run {s['status']}); "
                        f"{ERRORS_RULE}. e.g. {s['error_examples'][0][:120]}")
+        if (line := off_topic_text(s)) is not None:
+            out.append(line)
     return out
 
 

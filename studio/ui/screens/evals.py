@@ -32,17 +32,18 @@ class EvalScreen(Pane):
     MODE = "eval"
     AUTO_FOCUS = "#eval-body"
     USES = (VerticalScroll, Static)
-    HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and "
-            "analysis from the judge, capped by the checks — without a judge they show '—' and the most the checks "
-            "allow, '≤ n', and a line says no judge was used), JSON validity, check pass rates, errors (failed "
-            "calls: 1 on every dimension), latency (each call's own) and cost per 1,000 turns; the per-fault "
-            "breakdown; the items where the models differ most (hidden until your blind review of the two newest "
-            "runs is done); and the tuned models' lineage. `s` changes the eval set. `v` opens the blind review: "
-            "two answers side by side (stacked on a narrow terminal) with the model names hidden; press 1 or 2 "
-            "for the better answer (= for a tie), then rate answer 1's reply, suggestion and analysis and then "
-            "answer 2's with 1–3. Once the vote is in the names are shown in place; n or Enter goes on, Escape "
-            "leaves. With a judge, its agreement with your preferences shows in the table's caption. Runs are "
-            "made with `studio eval run --model PROFILE --judge PROFILE`.")
+    HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and analysis"
+            " from the judge, capped by the checks — without a judge they show '—' and the most the checks allow, '≤ "
+            "n', and a line says no judge was used; another says whose verdict decided whether the student went off "
+            "topic, the judge's where it gave one, else the offline check, and how often the two agree), JSON validity,"
+            " check pass rates, errors (failed calls: 1 on every dimension), latency (each call's own) and cost per "
+            "1,000 turns; the per-fault breakdown; the items where the models differ most (hidden until your blind "
+            "review of the two newest runs is done); and the tuned models' lineage. `s` changes the eval set. `v` opens"
+            " the blind review: two answers side by side (stacked on a narrow terminal) with the model names hidden; "
+            "press 1 or 2 for the better answer (= for a tie), then rate answer 1's reply, suggestion and analysis and "
+            "then answer 2's with 1–3. Once the vote is in the names are shown in place; n or Enter goes on, Escape "
+            "leaves. With a judge, its agreement with your preferences shows in the table's caption. Runs are made with"
+            " `studio eval run --model PROFILE --judge PROFILE`.")
     BINDINGS = [
         Binding("s", "next_set", "Set", id="eval.set"),
         Binding("v", "review", "Blind review", id="eval.review"),
@@ -154,8 +155,9 @@ class EvalScreen(Pane):
         for d in diffs:
             parts.append(Text(f"{d['item']} · {d['fault']} · student: {d['student'] or '(opening)'}", style="italic"))
             for a in d["answers"]:
-                parts.append(Text(f"  {a['model']} (total {a['total']}; failed {', '.join(a['failed']) or 'none'}): "
-                                  f"{visible(a['raw'][:240])}"))
+                said = reports.verdicts_text(a["off_topic"])
+                parts.append(Text(f"  {a['model']} (total {a['total']}; failed {', '.join(a['failed']) or 'none'}"
+                                  f"{'; ' + said if said else ''}): {visible(a['raw'][:240])}"))
         return Group(*parts)
 
     def action_next_set(self) -> None:
