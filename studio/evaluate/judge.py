@@ -99,4 +99,5 @@ async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history
     if said is None:
         return Judgement(cap, error=reason, student_off_topic=off_topic, off_topic_note=note)
     said.compliance = compliance(check.failed_ids)
-    return Judgement(said.capped(cap), judge=said, reason=reason, student_off_topic=off_topic, off_topic_note=note)
+    return Judgement(capped(said, check, kind), judge=said, reason=reason, student_off_topic=off_topic,
+                     off_topic_note=note)
