@@ -18,6 +18,7 @@ from studio.cli.common import CliError, fail, safe_output
 from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
 from studio.llm.errors import LLMError
+from studio.semantic.encoder import EncoderError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing, resolve_path
 
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(CliError("the input nests too deeply to read"), 1)
     except OSError as exc:
         return fail(CliError(os_problem(exc)), 2 if _in_workspace(exc, args) else 1)
-    except (CliError, InputError, ConfigError, LLMError, LookupError, ValueError) as exc:
+    except (CliError, InputError, ConfigError, LLMError, EncoderError, LookupError, ValueError) as exc:
         return fail(exc, 1)
     except BrokenPipeError:  # output piped into head and the like
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

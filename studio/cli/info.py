@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from studio.cli.common import print_json, workspace
+from studio.semantic.encoder import EncoderError, ensure_model
 from studio.synth.topics import seed_topics
 from studio.workspace import create, resolve_path
 
@@ -32,6 +34,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"workspace {verb} {path}")
     if seeded:
         print(f"added {seeded} topics from the shipped topic bank")
+    try:
+        model = ensure_model()
+        print(f"off-topic check: sentence model ready in {model}")
+    except EncoderError as exc:  # the workspace is made; the check will say the same when it runs
+        print(f"warning: {exc}", file=sys.stderr)
     print(f"{topics} topics. Next: studio topics list, or run `studio` to open the studio.")
     return 0
 

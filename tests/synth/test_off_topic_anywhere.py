@@ -22,6 +22,7 @@ from tests.workspaces import seeded_workspace
 TOPIC = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
 QUESTION = "What did you think of the basketball game last night?"
 OFF = "My favourite video game is Minecraft."
+TYPED_OFF = "I had noodles for lunch at home, they were very spicy."
 ON = "I think our team played really well, the last shot was amazing."
 IGNORES = json.dumps({"Reply": "Cool! What else do you like to do in your free time?",
                       "Suggestion": ["I like reading comics.", "I often play chess.", "I enjoy drawing."],
@@ -49,8 +50,8 @@ def test_a_typed_off_topic_answer_in_simulate(tmp_path) -> None:
         topic = Topic(text=TOPIC, title="Reviewing a basketball game")
         sim = Simulation(topic, client, client, Prompts(ws.root), fault_plan("normal", DEFAULT_MIX, 2), teacher_turns=2,
                          off_topic_lines=load_off_topic(ws.root))
-        asyncio.run(sim.step())
-        assert sim.say(OFF).observed_fault == FaultKind.OFF_TOPIC
+        asyncio.run(sim.step())  # the offline teacher opens with a question of its own on the game
+        assert sim.say(TYPED_OFF).observed_fault == FaultKind.OFF_TOPIC
     finally:
         ws.close()
 

@@ -48,16 +48,6 @@ def test_a_word_shared_through_a_compound_of_another_sense_does_not_make_an_answ
     assert topic_fit("我喜欢打篮球", **context).score is None, "Chinese is a fault of its own"
 
 
-def test_words_another_everyday_subject_claims_are_counted_and_the_dialogues_own_are_not():
-    from studio.semantic.offtopic import claimed_share
-
-    games = ["你和父母讨论玩电子游戏的时间以及游戏对学习的影响。", "Video games and study",
-             "How much time do you spend on video games on a school day?"]
-    assert claimed_share("I played football in the park with my classmates.", games) >= 0.5
-    assert claimed_share("My cat is sleeping on my bed now.", games) == 1.0
-    assert claimed_share("I play video games for one hour a day.", games) == 0.0
-
-
 def test_the_fit_finds_the_direction_of_the_evidence_and_its_probability_follows():
     from studio.semantic.offtopic import fit, probability
 
@@ -69,16 +59,21 @@ def test_the_fit_finds_the_direction_of_the_evidence_and_its_probability_follows
     assert probability([2.0, 0.0], model) > 0.9 > 0.1 > probability([-2.0, 0.0], model)
 
 
-def test_topics_outside_the_fit_are_judged_with_few_false_alarms():
-    """The labelled set on four topics that no fit or choice has seen (the benchmark prints both figures)."""
+def test_the_labelled_sets_are_judged_with_few_false_alarms():
+    """All three labelled sets (452 answers on 31 topics); the benchmark prints the same figures per set,
+    in-sample and with each topic held out of the fit."""
     import json
     from pathlib import Path
 
     from studio.semantic.offtopic import topic_fit
 
-    groups = json.loads((Path(__file__).resolve().parents[1] / "data" / "off_topic_new_topics.json").read_text("utf-8"))
-    flagged = {label: [topic_fit(u, topic=g["topic"], title=g["title"], history=[("teacher", g["teacher"])]).off_topic
-                       for g in groups for u in g[label]] for label in ("on", "loose", "off")}
-    assert not any(flagged["on"]), "an on-topic answer flagged"
-    tp, fp = sum(flagged["off"]), sum(flagged["loose"])
-    assert tp / (tp + fp) >= 0.9 and tp / len(flagged["off"]) >= 0.6
+    flagged: dict[str, list[bool]] = {"on": [], "loose": [], "off": []}
+    for name in ("off_topic_cases.json", "off_topic_new_topics.json", "off_topic_holdout.json"):
+        for g in json.loads((Path(__file__).resolve().parents[1] / "data" / name).read_text("utf-8")):
+            history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
+            for label in flagged:
+                flagged[label] += [topic_fit(u, topic=g["topic"], title=g["title"], history=history).off_topic
+                                   for u in g[label]]
+    tp, fp = sum(flagged["off"]), sum(flagged["on"]) + sum(flagged["loose"])
+    assert sum(flagged["on"]) <= 0.05 * len(flagged["on"]), "answers on topic flagged"
+    assert tp / (tp + fp) >= 0.85 and tp / len(flagged["off"]) >= 0.85
