@@ -74,10 +74,16 @@ def read_off_topic(text: str) -> tuple[bool | None, str]:
     return None, f"the judge's student_off_topic is not true or false: {str(value)[:40]!r}"
 
 
+def _failed(check: TurnCheck) -> list[str]:
+    """The checks that failed as errors: a warning (a suspicion) caps nothing, with a judge or without
+    (:class:`studio.turn.verdict.Verdict` counts the same ones)."""
+    return sorted({r.id for r in check.errors})
+
+
 def capped(said: Scores, check: TurnCheck, kind: TurnKind) -> Scores:
     """The judge's scores capped by what ``check`` allows, with the checks' own compliance."""
-    cap = limits(check.failed_ids, opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
-    own = said.model_copy(update={"compliance": compliance(check.failed_ids)})
+    cap = limits(_failed(check), opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
+    own = said.model_copy(update={"compliance": compliance(_failed(check))})
     return own.capped(cap)
 
 
@@ -85,7 +91,7 @@ async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history
                      answer: str, check: TurnCheck, kind: TurnKind, ctx: CallContext | None = None) -> Judgement:
     """The judge's scores (capped by ``check``) and its off-topic verdict on the student's last
     utterance (none for an opening)."""
-    cap = limits(check.failed_ids, opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
+    cap = limits(_failed(check), opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
     prompt = judge_prompt(prompts, topic=topic, history=history, answer=answer, check=check)
     try:
         result = await client.chat(ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.1), ctx)
@@ -98,6 +104,6 @@ async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history
     said, reason = read_judgement(result.text)
     if said is None:
         return Judgement(cap, error=reason, student_off_topic=off_topic, off_topic_note=note)
-    said.compliance = compliance(check.failed_ids)
+    said.compliance = compliance(_failed(check))
     return Judgement(capped(said, check, kind), judge=said, reason=reason, student_off_topic=off_topic,
                      off_topic_note=note)

@@ -214,3 +214,23 @@ def test_a_judge_that_gives_no_verdict_leaves_the_offline_one_and_the_report_say
 def test_the_judges_verdict_is_read_only_when_it_is_true_or_false(text, verdict, note) -> None:
     got, why = read_off_topic(text)
     assert got is verdict and note in why and (why == "") == (verdict is not None)
+
+
+def test_a_warning_caps_nothing_with_a_judge_or_without() -> None:
+    """The judge's scores are capped by the same failed checks the checks-only verdict counts: errors.
+    A suspicion (an off-topic verdict from the words alone is a warning) lowers no score."""
+    from studio.domain import TurnKind
+    from studio.domain.contract import Student
+    from studio.domain.rubric import Scores
+    from studio.evaluate.judge import capped
+    from studio.turn.verdict import answer_verdict, judge_answer
+
+    student = Student("My favourite video game is Minecraft.", off_topic=True, off_topic_sure=False)
+    answer = json.dumps({"Reply": "Cool! What else do you like to do in your free time?",
+                         "Suggestion": ["I like reading comics.", "I often play chess.", "I enjoy drawing."],
+                         "Analysis": "句子完整，语法正确，表达自然。"}, ensure_ascii=False)  # follows the student away
+    check, _ = judge_answer(answer, TurnKind.REPLY, student, strict=True)
+    assert check is not None and check.results and not check.errors, "the suspicion is a warning only"
+    verdict = answer_verdict(answer, TurnKind.REPLY, student)
+    top = Scores(compliance=3, reply=3, suggestion=3, analysis=3)
+    assert capped(top, check, TurnKind.REPLY) == verdict.caps(TurnKind.REPLY)
