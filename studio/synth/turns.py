@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import re
@@ -24,12 +25,15 @@ from studio.domain.inject import inject_grammar, inject_spelling
 from studio.llm.base import ChatRequest, ChatResult, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
+from studio.llm.offline import OfflineProvider
 from studio.synth.detect import observe
 from studio.turn.context import (
     context_at,
+    history_of,
     history_text,
     render_repair_prompt,
     render_teacher_prompt,
+    topic_title,
 )
 from studio.turn.prompts import Prompts
 from studio.turn.verdict import judge_answer, reply_of
@@ -145,7 +149,13 @@ class TurnMaker:
                 call_id = rewrite_id or call_id
         if not text:
             raise TurnFailed("the student model gave an empty answer")
-        seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
+        if self.student.provider.kind == OfflineProvider.kind:
+            # the simulator's answers are made on the topic (tests/bench/checks_bench.py: 0 of 206 flagged)
+            seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
+        else:  # a model's answer may wander: judged against the dialogue, off the event loop (~10 ms)
+            seen = await asyncio.to_thread(observe, text, fault, injection, off_topic_bank=self.off_topic_bank,
+                                           off_topic=off_topic, topic=topic.text, title=topic_title(topic),
+                                           history=history_of(d.turns))
         return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection, call_id=call_id)
 
     async def _corrupt(self, text: str, fault: FaultKind, rng: random.Random, ctx: CallContext,

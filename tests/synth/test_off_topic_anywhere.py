@@ -87,3 +87,38 @@ retries = 0
 def test_kinds_are_unchanged_for_chinese_answers() -> None:
     assert observe("我觉得比赛很精彩", topic=TOPIC, history=[("teacher", QUESTION)]) == FaultKind.CHINESE
     assert TurnKind.REPLY.value == "reply"
+
+
+def test_a_model_students_answer_that_wanders_is_observed_off_topic_in_generation(tmp_path) -> None:
+    """A student model asked for a normal answer that talks about its lunch instead: the turn is
+    observed off topic (the mix counts it so), and the teacher's answer is checked against that."""
+    from studio.domain import RunConfig
+    from studio.synth.service import execute, prepare
+    from tests.llm.fakeserver import simulator
+
+    teacher = simulator()
+
+    def respond(body) -> str:  # noqa: ANN001
+        prompt = body["messages"][-1]["content"]
+        if prompt.startswith("请扮演一个中国高中水平的英语学生"):
+            return "I had noodles for lunch at home, they were very spicy."
+        return teacher(body)
+
+    server = FakeServer(responder=respond).start()
+    ws = seeded_workspace(tmp_path / "w", f"""
+[providers.wanders]
+kind = "openai"
+model = "wanders"
+base_url = "{server.base}/v1"
+retries = 0
+""")
+    try:
+        run, _ = prepare(ws, RunConfig(dialogues=1, teacher_turns=2, teacher_provider="offline",
+                                       student_provider="wanders", mix={FaultKind.NORMAL: 1.0}, seed=1))
+        asyncio.run(execute(ws, run))
+        students = [t for d in ws.store.dialogues.all() for t in d.turns if t.role == "student"]
+        assert students and all(t.intended_fault == FaultKind.NORMAL for t in students)
+        assert all(t.observed_fault == FaultKind.OFF_TOPIC for t in students)
+    finally:
+        ws.close()
+        server.stop()
