@@ -9,6 +9,11 @@ judges, and
 2. fits the shipped model on every answer;
 3. prints precision and recall per set, in-sample and held out.
 
+The offline student's answers to the teacher's questions on the 70 shipped topics
+(:func:`simulated`) join the fit as on-topic rows (an answer that leans on the question, "It is
+important, because it is good for our future.", is no departure), and their held-out false-alarm
+rate bounds the threshold: at most :data:`MAX_FALSE_ALARMS` of them flagged.
+
 ``--write`` puts the fitted model and threshold into ``studio/semantic/offtopic.py``.
 """
 
@@ -29,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from studio.semantic import offtopic  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
+MAX_FALSE_ALARMS = 0.03
 SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_new_topics.json", "4 topics written after the first features"),
         ("off_topic_holdout.json", "12 topics with dialogue history, written apart from the method"))
@@ -57,30 +63,67 @@ def cases() -> list[Case]:
     return out
 
 
+def simulated(turns: int = 3) -> list[tuple[str, list[float]]]:
+    """(topic title, features) of the offline student's judged answers: a short dialogue on every
+    shipped topic, the student answering each teacher turn."""
+    from studio.domain.layout import format_history
+    from studio.llm.base import ChatRequest, Message
+    from studio.llm.offline import OfflineProvider
+    from studio.turn.prompts import Prompts
+
+    sim, prompts = OfflineProvider(seed=1), Prompts()
+    out = []
+    for i, line in enumerate((ROOT / "data" / "topics.tsv").read_text(encoding="utf-8").splitlines()[1:]):
+        title, _, topic = line.split("\t")
+        history: list[tuple[str, str]] = []
+        for t in range(turns):
+            template = "teacher_reply" if history else "teacher_opening"
+            asked = sim.respond(ChatRequest([Message("user", prompts.render(
+                template, topic=topic, title=title, topic_name=title, chat=format_history(history)))], variant=f"{i}.{t}"))
+            history.append(("teacher", json.loads(asked)["Reply"]))
+            said = sim.respond(ChatRequest([Message("user", prompts.render(
+                "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
+            if offtopic.topic_fit(said, topic=topic, title=title, history=history).score is not None:
+                out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1])))
+            history.append(("student", said))
+    return out
+
+
 def pr(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     tp = int((pred & truth).sum())
     return tp / max(1, int(pred.sum())), tp / max(1, int(truth.sum()))
 
 
-def held_out(rows: list[Case]) -> np.ndarray:
-    """Each answer's probability from a model fitted without its topic."""
-    out = np.zeros(len(rows))
-    keys = [c.topic_key for c in rows]
-    for key in dict.fromkeys(keys):
+def held_out(rows: list[Case], sim: list[tuple[str, list[float]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each answer's probability from a model fitted without its topic (the labelled answers, then the
+    simulator's: each labelled topic's fold also leaves out every 31st simulator topic)."""
+    out, sim_out = np.zeros(len(rows)), np.zeros(len(sim))
+    keys = list(dict.fromkeys(c.topic_key for c in rows))
+    sim_titles = list(dict.fromkeys(t for t, _ in sim))
+    for k, key in enumerate(keys):
+        left = {t for i, t in enumerate(sim_titles) if i % len(keys) == k}
         train = [c for c in rows if c.topic_key != key and c.feats is not None]
-        model = offtopic.fit([c.feats for c in train], [c.off for c in train])
+        extra = [f for t, f in sim if t not in left]
+        model = offtopic.fit([c.feats for c in train] + extra, [c.off for c in train] + [False] * len(extra))
         for i, c in enumerate(rows):
             if c.topic_key == key and c.feats is not None:
                 out[i] = offtopic.probability(c.feats, model)
-    return out
+        for i, (t, f) in enumerate(sim):
+            if t in left:
+                sim_out[i] = offtopic.probability(f, model)
+    return out, sim_out
 
 
-def best_threshold(p: np.ndarray, truth: np.ndarray) -> float:
+def best_threshold(p: np.ndarray, truth: np.ndarray, sim: np.ndarray) -> float:
+    """Where the held-out precision and recall are both highest, flagging at most
+    :data:`MAX_FALSE_ALARMS` of the simulator's held-out answers."""
     grid = [round(float(t), 2) for t in np.arange(0.2, 0.81, 0.02)]
-    return max(grid, key=lambda t: (min(pr(p >= t, truth)), sum(pr(p >= t, truth))))
+    allowed = [t for t in grid if float(np.mean(sim >= t)) <= MAX_FALSE_ALARMS] or grid[-1:]
+    return max(allowed, key=lambda t: (min(pr(p >= t, truth)), sum(pr(p >= t, truth))))
 
 
-def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple) -> list[str]:
+def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple,
+           sim: list[tuple[str, list[float]]] = (), sim_held: np.ndarray | None = None) -> list[str]:
     truth = np.array([c.off for c in rows])
     shipped = np.array([c.feats is not None and offtopic.probability(c.feats, model) >= threshold for c in rows])
     lines = ["| labelled set | answers (off topic) | shipped model P / R | each topic held out P / R |",
@@ -92,6 +135,12 @@ def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple) -
                      "{:.3f} / {:.3f} |".format(*pr(held[m] >= threshold, truth[m])))
     lines.append(f"| all three | {len(rows)} ({int(truth.sum())}) | " + "{:.3f} / {:.3f} | ".format(*pr(shipped, truth))
                  + "{:.3f} / {:.3f} |".format(*pr(held >= threshold, truth)))
+    if sim:
+        flagged = sum(offtopic.probability(f, model) >= threshold for _, f in sim)
+        held_flags = int((sim_held >= threshold).sum()) if sim_held is not None else 0
+        lines.append(f"| offline student's answers on the 70 shipped topics (all on topic) | {len(sim)} (0) | "
+                     f"{flagged} flagged ({flagged / len(sim):.1%}) | {held_flags} flagged "
+                     f"({held_flags / len(sim):.1%}) |")
     return lines
 
 
@@ -107,15 +156,17 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write the fitted model into studio/semantic/offtopic.py")
     args = parser.parse_args()
-    if not offtopic.MODEL:  # features need no model; topic_fit does, so judge with a neutral one while fitting
-        offtopic.MODEL = ((0.0,) * 4, (1.0,) * 4, (0.0,) * 4, 0.0)
-    rows = cases()
+    n = len(offtopic.FEATURES)
+    if len(offtopic.MODEL[0] if offtopic.MODEL else ()) != n:  # topic_fit needs a model of the right size
+        offtopic.MODEL = ((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
+    rows, sim = cases(), simulated()
     truth = np.array([c.off for c in rows])
-    held = held_out(rows)
-    threshold = best_threshold(held, truth)
+    held, sim_held = held_out(rows, sim)
+    threshold = best_threshold(held, truth, sim_held)
     judged = [c for c in rows if c.feats is not None]
-    model = offtopic.fit([c.feats for c in judged], [c.off for c in judged])
-    print("\n".join(report(rows, held, threshold, model)))
+    model = offtopic.fit([c.feats for c in judged] + [f for _, f in sim],
+                         [c.off for c in judged] + [False] * len(sim))
+    print("\n".join(report(rows, held, threshold, model, sim, sim_held)))
     print(f"\nMODEL = {model!r}\nOFF_TOPIC_AT = {threshold}")
     if args.write:
         write_model(model, threshold)

@@ -56,6 +56,19 @@ def test_meaning_checks_are_the_same_for_samples_and_answers() -> None:
     assert {r.id for r in sample} == {r.id for r in strict} and "suggestion.answers" in {r.id for r in sample}
 
 
+def test_suggestions_that_answer_nothing_on_the_labelled_sets() -> None:
+    """Two labelled sets (80 cases and 60 written apart from the check): question backs, filler, the
+    question restated, answers to an earlier question, answers without what the question asks for."""
+    for name, recall in (("suggestion_answers_cases.json", 0.8), ("suggestion_answers_holdout.json", 0.7)):
+        cases = json.loads((DATA / name).read_text(encoding="utf-8"))
+        flags = [("suggestion.answers" in failed(answer(c["reply"], c["suggestions"]), None), not c["answers"])
+                 for c in cases]
+        caught = sum(f and bad for f, bad in flags)
+        wrong = sum(f and not bad for f, bad in flags)
+        assert caught / sum(bad for _, bad in flags) >= recall, name
+        assert wrong <= 0.05 * sum(not bad for _, bad in flags), f"{name}: answering Suggestions flagged"
+
+
 def test_analysis_about_the_teachers_own_move_on_the_labelled_set() -> None:
     cases = json.loads((DATA / "analysis_target_cases.json").read_text(encoding="utf-8"))
     caught = sum(teacher_talk(t) is not None for t in cases["about_the_teacher"])
