@@ -70,10 +70,18 @@ class Coalesced(Generic[T]):
         self._lock = threading.Lock()
         self._value: tuple[T] | None = None
         self._scheduled = False
+        self._closed = False
         self._last = 0.0
+
+    def close(self) -> None:
+        """Drop what is pending and show nothing more: the stream ended and its final form is drawn."""
+        with self._lock:
+            self._closed, self._value = True, None
 
     def put(self, value: T) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._value = (value,)
             if self._scheduled:
                 return
@@ -87,7 +95,7 @@ class Coalesced(Generic[T]):
             return
         with self._lock:
             value, self._value, self._scheduled = self._value, None, False
-        if value is not None:
+        if value is not None and not self._closed:
             self._last = time.monotonic()
             self.show(value[0])
 

@@ -531,6 +531,7 @@ class SamplesScreen(Pane):
             return None
 
         def done(future: Future[TeacherTurn | None]) -> None:
+            shown.close()  # a last streamed frame still waiting must not cover the result
             exc = future.exception()
             if exc is not None:
                 if not isinstance(exc, (ConfigError, LLMError, LookupError)):

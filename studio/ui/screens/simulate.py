@@ -15,6 +15,8 @@ from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.llm.client import LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
+from studio.semantic import encoder
+from studio.semantic.encoder import EncoderError
 from studio.synth.review import recheck
 from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
@@ -94,6 +96,7 @@ class SimulateScreen(Pane):
             if topics:
                 teacher = self.pending_teacher or cfg.teacher
                 self.app.call_from_thread(self._begin, SimulateSetup(topics[0], teacher, cfg.student, "mix", 4))
+                encoder.available()  # load the off-topic check's sentence model now, not on the first typed answer
             else:
                 self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
             return
@@ -229,10 +232,13 @@ class SimulateScreen(Pane):
 
         self.busy = self.studio.runner.submit(sim.step(on_text))
         # call_later posts a message: safe from the model thread, and from this one when the future
-        # was done already (a fast failure) and the callback runs at once.
-        self.busy.add_done_callback(lambda f: self.app.call_later(self._turn_done, f))
+        # was done already (a fast failure) and the callback runs at once. The stream's last frame
+        # may still be waiting for its turn: it is dropped, so it cannot cover the finished turn.
+        self.busy.add_done_callback(lambda f: self.app.call_later(self._turn_done, f, shown))
 
-    def _turn_done(self, future: Future[Any]) -> None:
+    def _turn_done(self, future: Future[Any], shown: Coalesced[tuple[str, str]] | None = None) -> None:
+        if shown is not None:
+            shown.close()
         self.streamed = None
         if future.cancelled():
             self._redraw()
@@ -267,7 +273,7 @@ class SimulateScreen(Pane):
             return
         try:
             self.sim.say(event.value)
-        except ValueError as exc:
+        except (ValueError, EncoderError) as exc:
             self._status(f"✗ {exc}")
             return
         event.input.value = ""
@@ -291,7 +297,11 @@ class SimulateScreen(Pane):
 
         def done(text: str | None) -> None:
             if text:
-                sim.fork(index, text)
+                try:
+                    sim.fork(index, text)
+                except EncoderError as exc:
+                    self._status(f"✗ {exc}")
+                    return
                 self._redraw()
                 self._status(f"forked at turn {index + 1}; the original is kept (b switches)")
 

@@ -230,6 +230,7 @@ class TopicsScreen(Pane):
                 await client.aclose()
 
         def done(future: Future[Any]) -> None:
+            shown.close()  # a last progress line still waiting must not cover the result
             exc = future.exception()
             if exc is not None:
                 if not isinstance(exc, (ConfigError, LLMError, ValueError)):
