@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import random
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,11 @@ class Tally:
             tally.tokens_out += int(r.get("tokens_out") or 0)
             tally.cost += float(r.get("cost") or 0.0) if r.get("outcome") != "cached" else 0.0
         return tally
+
+
+#: One thread judges the student model's answers for every dialogue of the process: the sentence
+#: model is compute-bound, and more threads would only fight over the cores and the interpreter.
+_JUDGING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-students")
 
 
 @dataclass
@@ -153,9 +160,10 @@ class TurnMaker:
             # the simulator's answers are made on the topic (tests/bench/checks_bench.py: 0 of 206 flagged)
             seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
         else:  # a model's answer may wander: judged against the dialogue, off the event loop (~10 ms)
-            seen = await asyncio.to_thread(observe, text, fault, injection, off_topic_bank=self.off_topic_bank,
-                                           off_topic=off_topic, topic=topic.text, title=topic_title(topic),
-                                           history=history_of(d.turns))
+            judge = functools.partial(observe, text, fault, injection, off_topic_bank=self.off_topic_bank,
+                                      off_topic=off_topic, topic=topic.text, title=topic_title(topic),
+                                      history=history_of(d.turns))
+            seen = await asyncio.get_running_loop().run_in_executor(_JUDGING, judge)
         return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection, call_id=call_id)
 
     async def _corrupt(self, text: str, fault: FaultKind, rng: random.Random, ctx: CallContext,

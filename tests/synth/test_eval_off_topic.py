@@ -16,27 +16,7 @@ from studio.evaluate.judge import read_off_topic
 from studio.synth.service import execute, prepare
 from studio.workspace import open_workspace
 from tests.llm.fakeserver import REPLY, FakeServer
-from tests.workspaces import seeded_workspace
-
-PROFILES = """
-[providers.under_test]
-kind = "openai"
-model = "model-under-test"
-base_url = "{base}/v1"
-retries = 0
-
-[providers.judge]
-kind = "openai"
-model = "judge-over-http"
-base_url = "{base}/v1"
-retries = 0
-
-[providers.judge2]
-kind = "openai"
-model = "another-judge-over-http"
-base_url = "{base}/v1"
-retries = 0
-"""
+from tests.workspaces import openai_profiles, seeded_workspace
 
 #: A judge's answers are replayed from the call cache for the same prompt (its verdicts are stable);
 #: a run that must see the judge answer differently uses the other judge profile.
@@ -74,7 +54,8 @@ def served(tmp_path, capsys):
     responder = Served()
     server = FakeServer(responder=responder).start()
     path = tmp_path / "w"
-    ws = seeded_workspace(path, PROFILES.format(base=server.base))
+    ws = seeded_workspace(path, openai_profiles(server.base, under_test="model-under-test", judge="judge-over-http",
+                                                    judge2="another-judge-over-http"))
     mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
     run, _ = prepare(ws, RunConfig(dialogues=12, seed=3, mix=mix))
     asyncio.run(execute(ws, run))

@@ -17,7 +17,7 @@ from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
 from studio.turn.prompts import Prompts
 from tests.llm.fakeserver import FakeServer
-from tests.workspaces import seeded_workspace
+from tests.workspaces import openai_profiles, seeded_workspace
 
 TOPIC = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
 QUESTION = "What did you think of the basketball game last night?"
@@ -64,13 +64,7 @@ def test_lint_warns_and_an_imported_eval_set_fails_the_teacher_that_ignores_it(t
     assert [(r.id, r.severity) for r in off.check.results if r.id == "fault.off_topic"] == [("fault.off_topic", "warning")]
     assert "fault.off_topic" not in on.check.failed_ids
     server = FakeServer(reply=IGNORES).start()
-    ws = seeded_workspace(tmp_path / "w", f"""
-[providers.ignores]
-kind = "openai"
-model = "ignores"
-base_url = "{server.base}/v1"
-retries = 0
-""")
+    ws = seeded_workspace(tmp_path / "w", openai_profiles(server.base, ignores="ignores"))
     try:
         s = import_set(ws.store, data)
         assert [i.fault for i in s.items] == ["off_topic", "normal"]
@@ -105,13 +99,7 @@ def test_a_model_students_answer_that_wanders_is_observed_off_topic_in_generatio
         return teacher(body)
 
     server = FakeServer(responder=respond).start()
-    ws = seeded_workspace(tmp_path / "w", f"""
-[providers.wanders]
-kind = "openai"
-model = "wanders"
-base_url = "{server.base}/v1"
-retries = 0
-""")
+    ws = seeded_workspace(tmp_path / "w", openai_profiles(server.base, wanders="wanders"))
     try:
         run, _ = prepare(ws, RunConfig(dialogues=1, teacher_turns=2, teacher_provider="offline",
                                        student_provider="wanders", mix={FaultKind.NORMAL: 1.0}, seed=1))

@@ -13,15 +13,7 @@ from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from tests.llm.fakeserver import FakeServer
 from tests.ui.conftest import settle
-from tests.workspaces import seeded_workspace
-
-JUDGE = """
-[providers.judge]
-kind = "openai"
-model = "judge-over-http"
-base_url = "{base}/v1"
-retries = 0
-"""
+from tests.workspaces import openai_profiles, seeded_workspace
 
 
 async def test_the_pane_counts_the_judges_and_the_offline_off_topic_verdicts(tmp_path) -> None:
@@ -34,7 +26,7 @@ async def test_the_pane_counts_the_judges_and_the_offline_off_topic_verdicts(tmp
                            "student_off_topic": True if student else None})
 
     server = FakeServer(responder=judge).start()
-    ws = seeded_workspace(tmp_path / "ws", JUDGE.format(base=server.base))
+    ws = seeded_workspace(tmp_path / "ws", openai_profiles(server.base, judge="judge-over-http"))
     try:
         mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
         run, _ = prepare(ws, RunConfig(dialogues=8, seed=4, mix=mix))
