@@ -39,9 +39,12 @@ _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|not really|not yet|not 
                        r"have|had|can|could|would|will|should)(?:n't| not)?\b|it (?:is|was|does|did|isn't|wasn't)\b|"
                        r"we (?:did|do|were|are|have|can|will)(?:n't| not)?\b|they (?:did|do|were|are)(?:n't| not)?\b|"
                        r"(?:it|that) depends)", re.I)
-_CHOICE = re.compile(r"\b(\w+(?:\s+\w+){0,3})\s+or\s+(\w+(?:\s+\w+){0,3})\s*\?", re.I)
+_CHOICE = re.compile(r"\b(\w+(?:\s+\w+){0,3})\s+or\s+(\w+(?:\s+\w+){0,3}?)(?:\s+(?:for you|then|instead|"
+                     r"more|better|best|most))?\s*\?", re.I)
+#: A yes/no question about the student ("Have you …", "Did you …"): a statement of their own answers it.
+_ABOUT_YOU_Q = re.compile(rf"^\W*(?:and\s+|so\s+|but\s+)?{_AUX}\s+you\b", re.I)
 _WH = re.compile(r"\b(where|when|what time|who|whom|whose|how often|how long|how much|how many|how far|how old|"
-                 r"why|what for|how come|what made you|what makes you|what makes it|how did you get|how do you get|how will you get|how do you go|"
+                 r"why|what for|how come|what made you|what makes|how did you get|how do you get|how will you get|how do you go|"
                  r"how did you go|how did you feel|how do you feel|how does it feel|how did it feel|how was|how were|"
                  r"how is|how are)\b", re.I)
 _ADVICE_Q = re.compile(r"\b(?:tips?|advice|suggestions?|ideas?|recommend)\b", re.I)
@@ -51,7 +54,8 @@ _DOINGS_Q = re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,6}?(?:would|do|did|will
                        r"(?:\w+\s+){0,3}?(?:do|doing|try|trying|enjoy|like|love|prefer|want|choose|pick|plan)\b|"
                        r"\bwhat\s+happened\b", re.I)
 _ABOUT_ME = re.compile(r"^\W*(?:(?:first|usually|always|often|sometimes|mostly|just|then|well|next time|maybe|"
-                       r"really|actually),?\s+)*(?:i|i'm|i'd|i've|we|we're|we'd|my|our|me)\b", re.I)
+                       r"really|actually),?\s+)*(?:[\w' ]{1,30},\s*)?(?:i|i'm|i'd|i've|we|we're|we'd|my|our|me)\b",
+                       re.I)
 _HOW_DO = re.compile(r"^\W*(?:and\s+|so\s+)?how\s+(?:do|did|can|could|would|will|should)\s+(?:you|we|they|people|"
                      r"students|your)\b", re.I)
 _DOING = re.compile(r"^\W*(?:(?:first|usually|always|often|sometimes|mostly|just|then|well),?\s+)?(?:i|we|my \w+|"
@@ -113,7 +117,7 @@ _FORMS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
 _FORM_OF = {"where": "where", "when": "when", "what time": "when", "who": "who", "whom": "who", "whose": "who",
             "how often": "how often", "how long": "how long", "how much": "how much", "how many": "how many",
             "how far": "how far", "how old": "how old", "why": "why", "what for": "why", "how come": "why",
-            "what made you": "why", "what makes you": "why", "what makes it": "why", "how did you get": "transport", "how do you get": "transport",
+            "what made you": "why", "what makes": "why", "how did you get": "transport", "how do you get": "transport",
             "how will you get": "transport", "how do you go": "transport", "how did you go": "transport",
             "how did you feel": "feeling", "how do you feel": "feeling", "how does it feel": "feeling",
             "how did it feel": "feeling", "how was": "feeling", "how were": "feeling", "how is": "feeling",
@@ -201,7 +205,11 @@ def _by_form(suggestion: str, question: str) -> bool | None:
         return False
     kind = kind_of(question)
     if kind == "yes/no":
-        return True if _YES_NO_A.search(said) else (None if _says_something(said, question) else False)
+        if _YES_NO_A.search(said):
+            return True
+        if not _says_something(said, question):
+            return False
+        return True if _ABOUT_YOU_Q.search(question) and _ABOUT_ME.search(said) else None
     if kind == "choice":
         options = _CHOICE.search(question)
         stems = {_stem(w) for w in content_words(said)}

@@ -48,6 +48,7 @@ def run(ws: Path, cwd: Path, command: str) -> str:
     return out.stdout + out.stderr
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 def test_first_hour_cli_path(tmp_path) -> None:
     pytest.importorskip("trl", reason="the fine-tune half needs the train extra")
     ws = tmp_path / "ws"

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from studio.domain import DialogueStatus, FaultKind, RunStatus, TeacherTurn
 from studio.synth.run import run_dialogues
 from tests.llm.fakeserver import Fault
 from tests.synth.test_generate import CHAOS_CONFIG, chaos_server, generate, open_ws
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 def test_300_dialogues_through_30_percent_failures(tmp_path) -> None:
     server = chaos_server(0.3, seed=11)
     try:

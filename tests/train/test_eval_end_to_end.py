@@ -15,6 +15,7 @@ pytest.importorskip("trl", reason="the train extra is not installed")
 pytestmark = pytest.mark.train
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 def test_export_train_evaluate_report(exported, tmp_path) -> None:
     root, snapshot = exported
     train_file = Path(next(f for f in snapshot["files"] if f.endswith("train.jsonl")))

@@ -36,6 +36,7 @@ def llamafactory() -> Path:
     return cli
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 def test_studio_drives_real_llamafactory_and_its_sharegpt_export_loads(llamafactory, tmp_path) -> None:
     from tests.workspaces import seeded_workspace
 

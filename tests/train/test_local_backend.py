@@ -27,6 +27,7 @@ def tiny(exported, tmp_path):
     return root, snapshot, build_tiny_model(tmp_path / "tiny", corpus_of(Path(train_file)))
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 def test_full_fine_tune_on_cpu_loss_falls_and_model_loads(tiny) -> None:
     root, snapshot, model = tiny
     ws = open_workspace(root)

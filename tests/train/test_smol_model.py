@@ -19,6 +19,7 @@ pytest.importorskip("gguf", reason="the train extra (gguf) is not installed")
 pytestmark = [pytest.mark.train, pytest.mark.slow]
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 def test_smol_model_trains_and_answers_in_eval(tmp_path) -> None:
     from tests.workspaces import seeded_workspace
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.train
 
 
 
+@pytest.mark.xdist_group("heavy")  # CPU-heavy: one worker runs these in turn, not against each other
 async def test_try_and_evaluate_a_tuned_model_from_the_jobs_pane(exported, tmp_path) -> None:
     root, snapshot = exported
     model = build_tiny_model(tmp_path / "tiny", corpus_of(Path(next(f for f in snapshot["files"]
