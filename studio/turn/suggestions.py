@@ -66,6 +66,7 @@ _NUMBER = (r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 _NAME = re.compile(r"(?<=[\s,])(?!I\b)[A-Z][a-z]+")
 #: The same, not after a preposition of place ("went to Mount Tai" names a place, not a person).
 _PERSON = re.compile(r"(?<![Tt]o\s)(?<![Ii]n\s)(?<![Aa]t\s)(?<![Ff]rom\s)(?<![Nn]ear\s)(?<=[\s,])(?!I\b)[A-Z][a-z]+")
+_NAMES = {"where": _NAME, "who": _PERSON}  # kinds a name answers, and how a name looks for each
 # what an answer to each kind of question has, whatever its words
 _FORMS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
     "where": r"\b(?:home|abroad|downtown|here|there|nearby|outside|inside|park|school|city|town|village|shop|store|"
@@ -190,20 +191,15 @@ def kind_of(question: str) -> str:
 
 def answers(suggestion: str, question: str) -> bool:
     """Whether ``suggestion`` answers ``question`` (see the module's description)."""
-    verdict = _by_form(suggestion, question)
-    if verdict is None:  # only the meaning can tell
-        kind = kind_of(question)
-        return _closeness(suggestion, question) >= (YES_NO_ABOVE if kind == "yes/no" else ANSWERS_ABOVE)
-    return verdict
+    return _any_answers([suggestion], question)
 
 
-def _by_form(suggestion: str, question: str) -> bool | None:
-    """Whether ``suggestion`` answers ``question`` by its form alone; None when its meaning must say
-    (an open question, or a yes/no question answered with a statement)."""
-    said = suggestion.strip()
+def _by_form(said: str, question: str, kind: str) -> bool | None:
+    """Whether ``said`` answers ``question`` (of :func:`kind_of` ``kind``) by its form alone; None
+    when its meaning must say (an open question, or a yes/no question answered with a statement)."""
+    said = said.strip()
     if not said or said.endswith("?"):
         return False
-    kind = kind_of(question)
     if kind == "yes/no":
         if _YES_NO_A.search(said):
             return True
@@ -220,24 +216,24 @@ def _by_form(suggestion: str, question: str) -> bool | None:
         return False
     if kind in _FORMS:
         own = _without(said, question)
-        names = {"where": _NAME, "who": _PERSON}
-        return bool(_FORMS[kind].search(own)) or (kind in names and bool(names[kind].search(own)))
+        return bool(_FORMS[kind].search(own)) or (kind in _NAMES and bool(_NAMES[kind].search(own)))
     if (kind == "how" and _DOING.search(said)) or (kind == "doings" and _ABOUT_ME.search(said)):
         return True
     return None
 
 
-def _closeness(suggestion: str, question: str) -> float:
-    return float(sentence_vector(suggestion) @ sentence_vector(question))
-
-
 def _any_answers(suggestions: list[str], question: str) -> bool:
     """Whether any Suggestion answers: every one by its form first, the sentence model (about 10 ms a
     new text) only for those whose form cannot tell, and only while none has answered."""
-    verdicts = [_by_form(s, question) for s in suggestions]
+    kind = kind_of(question)
+    verdicts = [_by_form(s, question, kind) for s in suggestions]
     if any(verdicts):
         return True
-    return any(answers(s, question) for s, v in zip(suggestions, verdicts, strict=True) if v is None)
+    open_ = [s for s, v in zip(suggestions, verdicts, strict=True) if v is None]
+    if not open_:
+        return False
+    above, asked = YES_NO_ABOVE if kind == "yes/no" else ANSWERS_ABOVE, sentence_vector(question)
+    return any(float(sentence_vector(s) @ asked) >= above for s in open_)
 
 
 def suggestion_checks(reply: str, suggestions: list[str], student: str | None) -> list[CheckResult]:
