@@ -48,6 +48,11 @@ class TurnCheck:
         return sorted({r.id for r in self.results})
 
     @property
+    def error_ids(self) -> list[str]:
+        """The checks that failed as errors: what compliance and the caps count (a warning caps nothing)."""
+        return sorted({r.id for r in self.errors})
+
+    @property
     def passed(self) -> bool:
         return not self.errors
 

@@ -74,24 +74,22 @@ def read_off_topic(text: str) -> tuple[bool | None, str]:
     return None, f"the judge's student_off_topic is not true or false: {str(value)[:40]!r}"
 
 
-def _failed(check: TurnCheck) -> list[str]:
-    """The checks that failed as errors: a warning (a suspicion) caps nothing, with a judge or without
-    (:class:`studio.turn.verdict.Verdict` counts the same ones)."""
-    return sorted({r.id for r in check.errors})
+def _cap(check: TurnCheck, kind: TurnKind) -> Scores:
+    """The most each dimension may score given the checks' errors (a warning caps nothing, with a
+    judge or without, as :class:`studio.turn.verdict.Verdict` counts them)."""
+    return limits(check.error_ids, opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
 
 
 def capped(said: Scores, check: TurnCheck, kind: TurnKind) -> Scores:
     """The judge's scores capped by what ``check`` allows, with the checks' own compliance."""
-    cap = limits(_failed(check), opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
-    own = said.model_copy(update={"compliance": compliance(_failed(check))})
-    return own.capped(cap)
+    return said.model_copy(update={"compliance": compliance(check.error_ids)}).capped(_cap(check, kind))
 
 
 async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history: list[tuple[str, str]],
                      answer: str, check: TurnCheck, kind: TurnKind, ctx: CallContext | None = None) -> Judgement:
     """The judge's scores (capped by ``check``) and its off-topic verdict on the student's last
     utterance (none for an opening)."""
-    cap = limits(_failed(check), opening=kind == TurnKind.OPENING, readable=check.parsed.obj is not None)
+    cap = _cap(check, kind)
     prompt = judge_prompt(prompts, topic=topic, history=history, answer=answer, check=check)
     try:
         result = await client.chat(ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.1), ctx)
@@ -104,6 +102,6 @@ async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history
     said, reason = read_judgement(result.text)
     if said is None:
         return Judgement(cap, error=reason, student_off_topic=off_topic, off_topic_note=note)
-    said.compliance = compliance(_failed(check))
-    return Judgement(capped(said, check, kind), judge=said, reason=reason, student_off_topic=off_topic,
+    said.compliance = compliance(check.error_ids)
+    return Judgement(said.capped(cap), judge=said, reason=reason, student_off_topic=off_topic,
                      off_topic_note=note)
