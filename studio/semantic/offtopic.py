@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from studio.domain.text import cjk_share
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
 
@@ -87,12 +88,6 @@ class TopicFit:
         return f"closeness to the topic {self.score:.2f}{about}"
 
 
-def _cjk_share(text: str) -> float:
-    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return cjk / (cjk + latin) if cjk + latin else 0.0
-
-
 def topic_fit(utterance: str, *, topic: str = "", title: str = "",
               history: Sequence[tuple[str, str]] | Sequence[str] = ()) -> TopicFit:
     """Whether ``utterance`` belongs to a dialogue on ``topic`` (Chinese or English) titled ``title``
@@ -124,7 +119,7 @@ def topic_text(topic: str) -> str:
 def _topic_fit(utterance: str, topic: str, title: str, question: str) -> TopicFit:
     """:func:`topic_fit` on the question being answered, remembered: a student turn is judged when it
     is labelled and again when the teacher's answer to it is checked (the verdict is immutable)."""
-    if _cjk_share(utterance) > 0.3:
+    if cjk_share(utterance) > 0.3:  # Chinese is a fault of its own, judged by the same counter as observe()
         return TopicFit(None, False)
     words = content_words(utterance)
     if question.strip() == utterance.strip():
