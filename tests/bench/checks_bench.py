@@ -85,8 +85,9 @@ def labelled() -> list[str]:
     out = ["Off topic (a student utterance against the dialogue's topic, title and question; positives are "
            "off-topic answers, loosely related ones are not):", ""]
     out += offtopic_fit.report(rows, held, offtopic.OFF_TOPIC_AT, offtopic.MODEL, sim, sim_held)
-    out += ["", f"Before (bank lines only): precision / recall {_pr([normalise_utterance(c.utterance) in bank for c in rows], truth)[0]:.3f}"
-            f" / {_pr([normalise_utterance(c.utterance) in bank for c in rows], truth)[1]:.3f} on the same {len(rows)} answers.",
+    before = _pr([normalise_utterance(c.utterance) in bank for c in rows], truth)
+    out += ["", f"Before (bank lines only): precision / recall {before[0]:.3f} / {before[1]:.3f} on the same "
+            f"{len(rows)} answers.",
             "", "| check (labelled set) | precision | recall | positives / cases | target |", "|---|---|---|---|---|"]
     for name, about in (("suggestion_answers_cases.json", "80 cases the rules were written on"),
                         ("suggestion_answers_holdout.json", "60 cases written apart, read once after the rules")):

@@ -236,9 +236,8 @@ class SimulateScreen(Pane):
         # may still be waiting for its turn: it is dropped, so it cannot cover the finished turn.
         self.busy.add_done_callback(lambda f: self.app.call_later(self._turn_done, f, shown))
 
-    def _turn_done(self, future: Future[Any], shown: Coalesced[tuple[str, str]] | None = None) -> None:
-        if shown is not None:
-            shown.close()
+    def _turn_done(self, future: Future[Any], shown: Coalesced[tuple[str, str]]) -> None:
+        shown.close()
         self.streamed = None
         if future.cancelled():
             self._redraw()
