@@ -23,6 +23,7 @@ from studio.domain import (
 )
 from studio.domain.text import cjk_share
 from studio.llm.offline.banks import normalise_utterance
+from studio.semantic.offtopic import prepare
 from studio.store import Store
 from studio.synth.detect import observe, student_of
 from studio.synth.run import load_off_topic
@@ -30,6 +31,8 @@ from studio.synth.topic_guard import TopicGuard
 from studio.synth.topics import existing_texts, normalise
 from studio.turn.verdict import judge_answer, reply_of
 
+#: Records read ahead, whose student turns are run through the sentence model together.
+PREPARE_EVERY = 256
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
 
@@ -175,6 +178,14 @@ class Importer:
         return Dialogue(topic_id=topic_id, run_id=run.id, index=report.dialogues - 1, source="imported",
                         status=DialogueStatus.COMPLETE, turns=[*turns, sample])
 
+    def _add_all(self, records: list[Record], run: Run, report: ImportReport, current: Dialogue | None) -> Dialogue | None:
+        """:meth:`_add` each record, their student turns' off-topic judgement readied together first."""
+        prepare((text, rec.topic, "", rec.history[:i]) for rec in records
+                for i, (role, text) in enumerate(rec.history) if role == "student")
+        for rec in records:
+            current = self._add(rec, run, report, current)
+        return current
+
     def run(self) -> ImportReport:
         if not self.path.is_file():
             raise InputError(self.path, None, "no such file")
@@ -188,9 +199,14 @@ class Importer:
         report = ImportReport(run.id)
         with self.store.atomic():  # all or nothing; dialogues are stored as they are completed
             current: Dialogue | None = None
+            chunk: list[Record] = []
             for rec in read_records(self.path):
                 assert isinstance(rec, Record)
-                current = self._add(rec, run, report, current)
+                chunk.append(rec)
+                if len(chunk) == PREPARE_EVERY:
+                    current = self._add_all(chunk, run, report, current)
+                    chunk = []
+            current = self._add_all(chunk, run, report, current)
             if current is not None:
                 self._store(current)
             run.planned = run.completed = report.dialogues

@@ -26,8 +26,8 @@ import shutil
 import tempfile
 import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,10 @@ WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9
 _LOCK = threading.Lock()
 _MODEL: _Bert | None = None
 _FAILED: EncoderError | None = None  # a fetch that failed is not retried on every call
+BATCH = 32  # texts run through the model together
+CACHE_SIZE = 32768  # sentence vectors remembered (1.5 KB each)
+_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 class EncoderError(RuntimeError):
@@ -165,32 +169,43 @@ class _Bert:
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
         return (x - mean) / np.sqrt(var + self.eps) * scale_bias[0] + scale_bias[1]
 
-    def encode_ids(self, ids: list[int]) -> np.ndarray:
-        """The pooled, unit-length vector of one tokenised text (no padding, so no mask)."""
-        n = len(ids)
+    def encode_batch(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        """Pooled, unit-length vectors of tokenised texts, run together: padded to the longest, the
+        padding masked out of attention and pooling, so each row is what the text alone gives."""
+        b, n = len(batch), max(len(ids) for ids in batch)
+        ids = np.zeros((b, n), dtype=np.int64)
+        mask = np.zeros((b, n), dtype=bool)
+        for i, row in enumerate(batch):
+            ids[i, :len(row)] = row
+            mask[i, :len(row)] = True
         x = self.word[ids] + self.position[:n] + self.token_type
-        x = self._norm(x, self.embed_norm)
+        x = self._norm(x, self.embed_norm).reshape(b * n, -1)
         width = x.shape[1]
         dh = width // self.heads
+        padding = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
         for qkv, qkv_b, out, out_b, norm1, up, up_b, down, down_b, norm2 in self.blocks:
-            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=1)
-            q = q.reshape(n, self.heads, dh).transpose(1, 0, 2)
-            k = k.reshape(n, self.heads, dh).transpose(1, 2, 0)
-            v = v.reshape(n, self.heads, dh).transpose(1, 0, 2)
-            a = (q @ k) * (1.0 / math.sqrt(dh))
+            q, k, v = (x @ qkv + qkv_b).reshape(b, n, 3, self.heads, dh).transpose(2, 0, 3, 1, 4)
+            a = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(dh)) + padding
             a = np.exp(a - a.max(-1, keepdims=True))
             a /= a.sum(-1, keepdims=True)
-            context = (a @ v).transpose(1, 0, 2).reshape(n, width)
+            context = (a @ v).transpose(0, 2, 1, 3).reshape(b * n, width)
             x = self._norm(x + context @ out + out_b, norm1)
             h = x @ up + up_b
             h = 0.5 * h * (1.0 + _erf(h * (1.0 / math.sqrt(2.0))))  # BERT's exact GELU
             x = self._norm(x + h @ down + down_b, norm2)
-        pooled = x.mean(axis=0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (x.reshape(b, n, width) * weights).sum(1) / weights.sum(1)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One vector per text, run in batches of texts of about the same length (little padding)."""
         encodings = self.tokenizer.encode_batch(list(texts))
-        return np.stack([self.encode_ids(e.ids) for e in encodings]).astype(np.float32)
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(encodings), DIM), dtype=np.float32)
+        for start in range(0, len(order), BATCH):
+            rows = order[start:start + BATCH]
+            out[rows] = self.encode_batch([encodings[i].ids for i in rows])
+        return out
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -224,16 +239,32 @@ def available() -> bool:
     return True
 
 
-@lru_cache(maxsize=16384)
 def sentence_vector(text: str) -> np.ndarray:
     """The unit vector of one text (remembered: topics and questions are asked about again and again)."""
-    if not text.strip():
-        return np.zeros(DIM, dtype=np.float32)
-    return _model().encode([text])[0]
+    return sentence_vectors([text])[0]
 
 
 def sentence_vectors(texts: Sequence[str]) -> np.ndarray:
-    """One unit vector per text, shape ``(len(texts), DIM)``."""
+    """One unit vector per text, shape ``(len(texts), DIM)``; the texts not yet remembered are run
+    through the model together (:meth:`_Bert.encode`), so a caller with many texts at hand (an
+    import, a labelled set) should pass them in one call."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    return np.stack([sentence_vector(t) for t in texts])
+    with _CACHE_LOCK:
+        missing = list(dict.fromkeys(t for t in texts if t.strip() and t not in _CACHE))
+    if missing:
+        vectors = _model().encode(missing)
+        with _CACHE_LOCK:
+            for text, vector in zip(missing, vectors, strict=True):
+                _CACHE[text] = vector
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        found = [_CACHE.get(t) for t in texts]
+        for text, vector in zip(texts, found, strict=True):
+            if vector is not None:
+                _CACHE.move_to_end(text)
+    zero = np.zeros(DIM, dtype=np.float32)
+    # a text pushed out meanwhile by a larger call in another thread is run again on its own
+    return np.stack([zero if not t.strip() else v if v is not None else _model().encode([t])[0]
+                     for t, v in zip(texts, found, strict=True)])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,18 +115,39 @@ def topic_text(topic: str) -> str:
     return topic.strip()
 
 
+def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Sequence[str]]]) -> None:
+    """Run the sentences that :func:`topic_fit` will need for these (utterance, topic, title, history)
+    through the sentence model together, as a batch: what an import or a labelled set does before
+    judging its utterances one by one (each then finds its vectors remembered)."""
+    texts: list[str] = []
+    for utterance, topic, title, history in items:
+        question = _question(history)
+        if _judged(utterance, topic, title, question):
+            q, t, g = _parts(topic, title, "" if question.strip() == utterance.strip() else question)
+            texts += [utterance, q, t, g, f"{t}. {g} {q}"]
+    sentence_vectors(texts)
+
+
+def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
+    """Whether :func:`topic_fit` judges ``utterance``: English of at least :data:`MIN_WORDS` words and
+    :data:`MIN_CONTENT_WORDS` content words, in a dialogue with something to be about."""
+    if cjk_share(utterance) > 0.3:  # Chinese is a fault of its own, judged by the same counter as observe()
+        return False
+    if question.strip() == utterance.strip():
+        question = ""
+    return bool(topic.strip() or title.strip() or question.strip()) \
+        and len(content_words(utterance)) >= MIN_CONTENT_WORDS and len(_WORD.findall(utterance)) >= MIN_WORDS
+
+
 @lru_cache(maxsize=4096)
 def _topic_fit(utterance: str, topic: str, title: str, question: str) -> TopicFit:
     """:func:`topic_fit` on the question being answered, remembered: a student turn is judged when it
     is labelled and again when the teacher's answer to it is checked (the verdict is immutable)."""
-    if cjk_share(utterance) > 0.3:  # Chinese is a fault of its own, judged by the same counter as observe()
-        return TopicFit(None, False)
+    if not _judged(utterance, topic, title, question):
+        return TopicFit(None, False, () if cjk_share(utterance) > 0.3 else content_words(utterance))
     words = content_words(utterance)
     if question.strip() == utterance.strip():
         question = ""
-    if not (topic.strip() or title.strip() or question.strip()) or len(words) < MIN_CONTENT_WORDS \
-            or len(_WORD.findall(utterance)) < MIN_WORDS:
-        return TopicFit(None, False, words)
     feats = features(utterance, topic=topic, title=title, question=question)
     p = probability(feats)
     other = best_other_subject(utterance, topic=topic, title=title, question=question)[0] if p >= OFF_TOPIC_AT else ""

@@ -25,6 +25,13 @@ def test_vectors_are_unit_length_and_alike_texts_are_closer():
     assert not encoder.sentence_vector("   ").any()
 
 
+def test_texts_run_together_give_what_each_gives_alone():
+    texts = [f"Sentence number {i} is {'quite ' * (i % 9)}long." for i in range(2 * encoder.BATCH + 5)]
+    together = encoder.sentence_vectors(texts)  # padded batches of mixed lengths
+    alone = np.stack([encoder.sentence_vectors([t + " "])[0] for t in texts])  # other keys: run one by one
+    assert np.abs(together - alone).max() < 1e-5
+
+
 def test_the_numpy_forward_pass_matches_transformers_bert():
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
