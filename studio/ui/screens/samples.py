@@ -1,9 +1,11 @@
-"""The Samples pane: every teacher turn, filtered and sorted, inspected, edited and reviewed."""
+"""The Samples pane: every teacher turn, filtered and sorted, inspected, edited and reviewed.
+
+The rows and the filtered view of them (one queue of changes, one merge at a time) are
+:mod:`studio.ui.screens.sample_rows`; this module is the table, the detail and the actions.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import Future
 
 from rich.cells import cell_len
@@ -14,7 +16,7 @@ from textual.containers import Container
 from textual.widgets import DataTable, Input, Static
 
 from studio.config import ConfigError
-from studio.domain import ReviewStatus, TeacherTurn, Topic
+from studio.domain import ReviewStatus, TeacherTurn
 from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
 from studio.domain.text import visible
@@ -23,19 +25,16 @@ from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
 from studio.synth import review
 from studio.synth.review import SampleRow
-from studio.turn.context import topic_title
 from studio.turn.prompts import Prompts
 from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.screens.base import Pane
+from studio.ui.screens.sample_rows import PAGE, SampleRowsMixin
 from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
-from studio.ui.widgets.sample_filters import matcher, sort_key
 from studio.ui.widgets.sample_view import SampleView, render_sample
 from studio.ui.widgets.tables import Col, FitTable, cut, fit, reconcile
 
-PAGE = 300
-SYNC_LIMIT = 60_000
 # The key columns always show; the others go when the table is narrow, Provider first; Topic takes
 # whatever is left, cut with an ellipsis.
 COLUMNS = (Col("num", "#", keep=True), Col("fault", "Fault", keep=True, most=18), Col("checks", "Checks", keep=True, most=14),
@@ -47,7 +46,7 @@ REVIEWS = ("all", *(r.value for r in ReviewStatus))
 SORTS = ("order", "topic", "turn", "fault", "checks", "review", "words")
 
 
-class SamplesScreen(Pane):
+class SamplesScreen(SampleRowsMixin, Pane):
     TITLE_TEXT = "Samples"
     MODE = "samples"
     USES = (Container, SampleView, DataTable, Input, Static)
@@ -79,27 +78,11 @@ class SamplesScreen(Pane):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: dict[str, SampleRow] = {}
-        self.topics: dict[str, str] = {}  # topic id -> the name shown (its title, or one derived from its text)
-        self.topic_text: dict[str, str] = {}  # topic id -> what a search looks in
-        self.view: list[SampleRow] = []
-        self.shown = 0
-        self.total = 0
-        self.query_text = ""
-        self.fault, self.check, self.review_filter, self.sort = "all", "all", "all", "order"
-        self.queue = False
-        self._ordered: tuple[dict[str, SampleRow], str, list[SampleRow]] | None = None
-        # One source of truth for the rows: every change goes through one queue, merged by one worker at
-        # a time, so two merges never start from the same rows and drop each other's samples.
-        self._rows_lock = threading.Lock()
-        self._wanted: set[str] = set()
-        self._reload = False
-        self._merging = False
+        self._init_rows()
         self._layout: list[tuple[str, str, int]] = []
         self._grown: dict[str, int] = {}
         self._detail: SampleRow | None = None
         self._jump_to: str | None = None
-        self._filters_changed = 0  # counts filter, search and sort changes (a merge started before one is stale)
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -154,145 +137,6 @@ class SamplesScreen(Pane):
             self._request(None)
         elif ids:
             self._request({i for i in ids if i})
-
-    # -- data: one queue of changes, one merge at a time ------------------------------------------------
-    def _request(self, ids: set[str] | None) -> None:
-        """Ask for the rows of ``ids`` (None: every row) to be read again."""
-        with self._rows_lock:
-            if ids is None:
-                self._reload = True
-            else:
-                self._wanted |= ids
-            if self._merging:
-                return  # the running merge picks this up before it ends
-            self._merging = True
-        self.run_worker(self._merge_all, thread=True, group="samples-rows", exit_on_error=False,
-                        description="reading the samples")
-
-    def _merge_all(self) -> None:
-        while True:
-            with self._rows_lock:
-                reload, ids = self._reload, self._wanted
-                self._reload, self._wanted = False, set()
-                if not reload and not ids:
-                    self._merging = False
-                    return
-            try:
-                if reload:
-                    self._read_all()
-                else:
-                    self._read_some(sorted(ids))
-            except Exception:
-                with self._rows_lock:
-                    self._merging = False
-                raise
-
-    def _topic_names(self) -> tuple[dict[str, str], dict[str, str]]:
-        names, texts = {}, {}
-        for t_id, raw in self.store.topics.raw():
-            title = raw.get("title") or ""
-            names[t_id] = title or topic_title(Topic.model_validate(raw))
-            texts[t_id] = f"{title} {raw.get('text', '')}"
-        return names, texts
-
-    def _read_all(self) -> None:
-        """Rows come in chunks: the first page shows at once, the rest follows."""
-        topics = self._topic_names()
-        studio = self.studio
-        prebuilt, changed = studio.prebuilt_rows, studio.changed_since_prebuild
-        if prebuilt is not None and not self.rows and None not in changed:
-            studio.prebuilt_rows = None
-            self.app.call_from_thread(self._replace, prebuilt, topics)
-            if changed:
-                self._read_some(sorted(i for i in changed if i))
-            return
-        rows: dict[str, SampleRow] = {}
-        for n, chunk in enumerate(review.row_chunks(self.store, first=100)):
-            rows.update((r.key, r) for r in chunk)
-            if n == 0 and not self.rows:
-                self.app.call_from_thread(self._replace, dict(rows), topics)
-                time.sleep(0.05)  # let the first page paint before building the rest
-        self.app.call_from_thread(self._replace, rows, topics)
-
-    def _read_some(self, ids: list[str]) -> None:
-        providers = review.run_providers(self.store)
-        fresh: dict[str, SampleRow] = {}
-        for dialogue_id in ids:
-            d = self.store.dialogues.get(dialogue_id)
-            if d is not None:
-                fresh.update({r.key: r for r in review.rows_of(d.model_dump(mode="json"), providers)})
-        self._merge(ids, fresh)
-
-    def _replace(self, rows: dict[str, SampleRow], topics: tuple[dict[str, str], dict[str, str]]) -> None:
-        self.rows, (self.topics, self.topic_text) = rows, topics
-        self.apply()
-
-    def _merge(self, ids: list[str], fresh: dict[str, SampleRow]) -> None:
-        """A few dialogues changed: patch the rows and the view (on the worker's thread), then show it.
-
-        Rows already shown keep their place (their cells update); new rows join at the end of the
-        view until the next re-sort (`o`, a filter, or a search): the page a person reads never jumps.
-        Only one merge runs at a time (see ``_request``), and it waits until its rows are shown.
-        """
-        generation = self._filters_changed
-        gone = set(ids)
-        rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # new objects: the UI reads the old
-        rows.update(fresh)
-        keep = self._matcher(self.query_text)
-        view = []
-        for r in self.view:
-            if r.dialogue_id not in gone:
-                view.append(r)
-            elif (now := fresh.get(r.key)) is not None and keep(now):
-                view.append(now)
-        seen = {r.key for r in view}
-        view.extend(sorted((r for r in fresh.values() if r.key not in seen and keep(r)), key=self._sort_key()))
-        self.app.call_from_thread(self._install, rows, view, generation)
-
-    def _install(self, rows: dict[str, SampleRow], view: list[SampleRow], generation: int) -> None:
-        self.rows = rows
-        if generation != self._filters_changed:  # a filter or search changed while merging: filter anew
-            self.apply()
-        else:
-            self._show_view(view, len(rows))
-
-    def _matcher(self, query: str):  # type: ignore[no-untyped-def]
-        return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topic_text)
-
-    def _sort_key(self):  # type: ignore[no-untyped-def]
-        return sort_key(self.sort, self.topics)
-
-    def apply(self) -> None:
-        """Refilter and re-sort, then show the first pages, updating rows in place.
-
-        Up to SYNC_LIMIT rows this takes a few tens of milliseconds and is done at once: a thread
-        would take ten times as long, sharing the interpreter with the UI it would free.
-        """
-        self._filters_changed += 1
-        query = self.query_text
-        if len(self.rows) <= SYNC_LIMIT:
-            self._show_view(self._view(self.rows, query), len(self.rows))
-        else:
-            self.compute_view(self.rows, query)
-
-    def _view(self, rows: dict[str, SampleRow], query: str) -> list[SampleRow]:
-        """Filter the rows in the current sort order. The sorted list is kept per (rows, sort):
-        changing a filter then costs one pass over the rows, not a sort."""
-        ordered = self._ordered
-        if ordered is None or ordered[0] is not rows or ordered[1] != self.sort:
-            ordered = self._ordered = (rows, self.sort, sorted(rows.values(), key=self._sort_key()))
-        return list(filter(self._matcher(query), ordered[2]))
-
-    @work(thread=True, exclusive=True, group="samples-view", exit_on_error=False)
-    def compute_view(self, rows: dict[str, SampleRow], query: str) -> None:
-        view = self._view(rows, query)
-        self.app.call_from_thread(self._show_view, view, len(rows))
-
-    def _show_view(self, view: list[SampleRow], total: int) -> None:
-        self.view = view
-        self.total = total
-        self.shown = min(len(self.view), max(PAGE, self.shown))
-        self._sync()
 
     # -- the table ----------------------------------------------------------------------------------------
     def _cells(self, r: SampleRow, position: int) -> dict[str, str]:
