@@ -8,7 +8,6 @@ import functools
 import random
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
 from studio.llm.offline import OfflineProvider
 from studio.synth.detect import observe
+from studio.synth.judging import STUDENTS
 from studio.turn.context import (
     context_at,
     history_of,
@@ -70,11 +70,6 @@ class Tally:
             tally.tokens_out += int(r.get("tokens_out") or 0)
             tally.cost += float(r.get("cost") or 0.0) if r.get("outcome") != "cached" else 0.0
         return tally
-
-
-#: One thread judges the student model's answers for every dialogue of the process: the sentence
-#: model is compute-bound, and more threads would only fight over the cores and the interpreter.
-_JUDGING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-students")
 
 
 @dataclass
@@ -160,10 +155,11 @@ class TurnMaker:
             # the simulator's answers are made on the topic (tests/bench/checks_bench.py: 0 of 206 flagged)
             seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
         else:  # a model's answer may wander: judged against the dialogue, off the event loop (~10 ms)
+            title, history = topic_title(topic), history_of(d.turns)
             judge = functools.partial(observe, text, fault, injection, off_topic_bank=self.off_topic_bank,
-                                      off_topic=off_topic, topic=topic.text, title=topic_title(topic),
-                                      history=history_of(d.turns))
-            seen = await asyncio.get_running_loop().run_in_executor(_JUDGING, judge)
+                                      off_topic=off_topic, topic=topic.text, title=title, history=history)
+            seen = await asyncio.wrap_future(STUDENTS.submit(judge, text, topic=topic.text, title=title,
+                                                             history=history))
         return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection, call_id=call_id)
 
     async def _corrupt(self, text: str, fault: FaultKind, rng: random.Random, ctx: CallContext,

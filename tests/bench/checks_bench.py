@@ -85,6 +85,7 @@ def labelled() -> list[str]:
     out = ["Off topic (a student utterance against the dialogue's topic, title and question; positives are "
            "off-topic answers, loosely related ones are not):", ""]
     out += offtopic_fit.report(rows, held, offtopic.OFF_TOPIC_AT, offtopic.MODEL, sim, sim_held)
+    out += ["", offtopic_fit.tutorial_bank()]
     before = _pr([normalise_utterance(c.utterance) in bank for c in rows], truth)
     out += ["", f"Before (bank lines only): precision / recall {before[0]:.3f} / {before[1]:.3f} on the same "
             f"{len(rows)} answers.",
@@ -103,7 +104,7 @@ def labelled() -> list[str]:
                                                                               for x in texts], truth))
     out.append(f"\nOff-topic judging speed: {per_s:,.0f} utterances/s with their dialogues (the sentence model "
                "loaded; each new text is one forward pass of all-MiniLM-L6-v2 in numpy, about 10 ms on one core). "
-               "The three off-topic sets hold 31 Chinese topics × (on topic, loosely related, off topic); answers "
+               f"The {len(offtopic_fit.SETS)} off-topic sets hold {len(set(c.topic_key for c in rows))} Chinese topics × (on topic, loosely related, off topic); answers "
                "under five words are not judged and count as misses. \"Each topic held out\" refits the model "
                "without the topic it judges: the figure to expect on topics the model has not seen.")
     return out

@@ -37,7 +37,8 @@ DATA = ROOT / "tests" / "data"
 MAX_FALSE_ALARMS = 0.03
 SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_new_topics.json", "4 topics written after the first features"),
-        ("off_topic_holdout.json", "12 topics with dialogue history, written apart from the method"))
+        ("off_topic_holdout.json", "12 topics with dialogue history, written apart from the method"),
+        ("off_topic_asides.json", "10 topics, learners stepping out of the conversation, written apart from the method"))
 
 
 @dataclass
@@ -89,6 +90,36 @@ def simulated(turns: int = 3) -> list[tuple[str, list[float]]]:
     return out
 
 
+TUTORIAL = ROOT.parent / "shared" / "reference" / "tutorial-data"
+
+
+def tutorial_bank() -> str:
+    """How many of the tutorial's own off-topic lines (real learner utterances) are judged off topic on
+    the tutorial's own topics, each asked the offline teacher's opening question: data nobody here
+    wrote, and the class of off-topic answer the tutorial trains its teacher on."""
+    from studio.llm.base import ChatRequest, Message
+    from studio.llm.offline import OfflineProvider
+    from studio.turn.prompts import Prompts
+
+    if not (TUTORIAL / "off_topic").is_file():
+        return "The tutorial's off-topic bank is not beside this checkout: not measured."
+    lines = [x.strip() for x in (TUTORIAL / "off_topic").read_text(encoding="utf-8").splitlines() if x.strip()]
+    topics = [x.strip() for x in (TUTORIAL / "topics").read_text(encoding="utf-8").splitlines() if x.strip()]
+    sim, prompts = OfflineProvider(seed=1), Prompts()
+    judged = flagged = 0
+    for i, topic in enumerate(topics):
+        asked = json.loads(sim.respond(ChatRequest([Message("user", prompts.render(
+            "teacher_opening", topic=topic, title="", topic_name="", chat=""))], variant=f"t{i}")))["Reply"]
+        for line in lines:
+            fit = offtopic.topic_fit(line, topic=topic, history=[("teacher", asked)])
+            judged += fit.score is not None
+            flagged += fit.off_topic
+    return (f"The tutorial's own off-topic bank ({len(lines)} real learner utterances) on its {len(topics)} topics, "
+            f"each asked the offline teacher's opening question: {flagged} of the {judged} judged pairs flagged "
+            f"({flagged / max(1, judged):.0%}); {len(lines) * len(topics) - judged} pairs not judged (under five "
+            "words: \"Yes, I do.\", short answers of their own).")
+
+
 def pr(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     tp = int((pred & truth).sum())
     return tp / max(1, int(pred.sum())), tp / max(1, int(truth.sum()))
@@ -133,7 +164,7 @@ def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple,
         lines.append(f"| {name} ({about}) | {int(m.sum())} ({int(truth[m].sum())}) | "
                      "{:.3f} / {:.3f} | ".format(*pr(shipped[m], truth[m])) +
                      "{:.3f} / {:.3f} |".format(*pr(held[m] >= threshold, truth[m])))
-    lines.append(f"| all three | {len(rows)} ({int(truth.sum())}) | " + "{:.3f} / {:.3f} | ".format(*pr(shipped, truth))
+    lines.append(f"| all {len(SETS)} sets | {len(rows)} ({int(truth.sum())}) | " + "{:.3f} / {:.3f} | ".format(*pr(shipped, truth))
                  + "{:.3f} / {:.3f} |".format(*pr(held >= threshold, truth)))
     if sim:
         flagged = sum(offtopic.probability(f, model) >= threshold for _, f in sim)
@@ -167,6 +198,7 @@ def main() -> int:
     model = offtopic.fit([c.feats for c in judged] + [f for _, f in sim],
                          [c.off for c in judged] + [False] * len(sim))
     print("\n".join(report(rows, held, threshold, model, sim, sim_held)))
+    print("\n" + tutorial_bank())
     print(f"\nMODEL = {model!r}\nOFF_TOPIC_AT = {threshold}")
     if args.write:
         write_model(model, threshold)
