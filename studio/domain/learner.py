@@ -65,6 +65,19 @@ HOMOPHONES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"\bI no (that|how|what|why|where)\b", re.I), r"I know \1", "know"),
 ]
 
+#: "I don't know", "I not understand", "How to say it?", "What does X mean?", "Um...": the student asks
+#: for help instead of answering. The teacher helps (an easier question, the words to use); it is
+#: neither an answer's fault nor a step off the topic.
+NON_ANSWER = re.compile(r"\b((?:don't|do not|not) know|not sure|no idea|(?:don't|do not|not) understand|how to say|"
+                        r"can't say|cannot say|what does .+ mean)\b|^(em+|um+|uh+)\W*$", re.I)
+NON_ANSWER_MAX_WORDS = 10
+
+
+def is_non_answer(text: str) -> bool:
+    """Whether ``text`` (of at most :data:`NON_ANSWER_MAX_WORDS` words) asks for help instead of answering."""
+    return word_count(text) <= NON_ANSWER_MAX_WORDS and bool(NON_ANSWER.search(text))
+
+
 #: Correct words a US-English word list lacks, and names learners use every day.
 EXTRA_WORDS = (
     "favourite colour colours honour neighbour neighbours behaviour centre theatre metre organise realise "

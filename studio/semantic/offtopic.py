@@ -29,13 +29,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from studio.domain.learner import is_non_answer
 from studio.domain.text import cjk_share
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
 
 #: The shipped logistic model over :func:`features`: (means, scales, weights, bias), fitted by
 #: :func:`fit` on the labelled sets; an utterance is off topic from :data:`OFF_TOPIC_AT` on.
-MODEL: tuple = ((0.2991, 0.2044, 0.1597, 0.327, -0.039), (0.2157, 0.1591, 0.1328, 0.1062, 0.0935), (-3.3147, -0.1372, -0.2177, 0.8398, -1.1655), -2.9115)
+MODEL: tuple = ((0.2991, 0.2044, 0.1597, 0.3259, -0.039), (0.2157, 0.1591, 0.1328, 0.1062, 0.0935), (-3.3153, -0.1613, -0.2073, 0.8198, -1.1523), -2.9032)
 #: Chosen with each topic held out of the fit in turn (where the held-out precision and recall are
 #: both highest), not on the fitted answers themselves.
 OFF_TOPIC_AT = 0.4
@@ -83,10 +84,8 @@ ASIDES: dict[str, tuple[str, ...]] = {
     "questions to the teacher": ("Teacher, where do you live? Are you married?",
                                  "How old are you, and what do you like to do in your free time?",
                                  "What is your favourite food, teacher? Have you ever been to Beijing?"),
-    "the lesson itself": ("Sorry, I don't understand. Can you say that again more slowly?",
-                          "My English is very poor, I can only speak a little.",
-                          "What should I say now? Can you give me the answer?",
-                          "How do you say this word in English? Can you teach me?",
+    "the lesson itself": ("My English is very poor, I can only speak a little.",
+                          "Can you teach me how to learn English better? I want to improve.",
                           "Is my pronunciation good? Please correct my mistakes.",
                           "How long is this lesson? Can we stop now?"),
     "what is happening around them": ("Wait a minute, someone is knocking at my door.",
@@ -164,11 +163,12 @@ def _may_judge(utterance: str, topic: str, title: str, question: str) -> bool:
 
 
 def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
-    """Whether :func:`topic_fit` judges ``utterance``: :func:`_may_judge`, and either
+    """Whether :func:`topic_fit` judges ``utterance``: :func:`_may_judge`, not a plea for help ("I don't
+    know the word": the teacher helps, see :func:`studio.domain.learner.is_non_answer`), and either
     :data:`MIN_CONTENT_WORDS` content words or close to one of the :data:`ASIDES`."""
     if question.strip() == utterance.strip():
         question = ""
-    return _may_judge(utterance, topic, title, question) and (
+    return _may_judge(utterance, topic, title, question) and not is_non_answer(utterance) and (
         len(content_words(utterance)) >= MIN_CONTENT_WORDS or aside_score(utterance) >= ASIDE_JUDGED_FROM)
 
 

@@ -77,3 +77,21 @@ def test_the_labelled_sets_are_judged_with_few_false_alarms():
     tp, fp = sum(flagged["off"]), sum(flagged["on"]) + sum(flagged["loose"])
     assert sum(flagged["on"]) <= 0.06 * len(flagged["on"]), "answers on topic flagged"
     assert tp / (tp + fp) >= 0.85 and tp / len(flagged["off"]) >= 0.85
+
+
+def test_stepping_out_of_the_conversation_is_off_topic_and_a_plea_for_help_is_not():
+    from studio.semantic.offtopic import topic_fit
+
+    hiking = "两位朋友计划周末去郊外徒步，讨论路线、装备和安全注意事项。"
+    asked = [("teacher", "Where would you like to go hiking this weekend?")]
+    for aside in ("Good morning teacher, nice to see you again. How was your day?",
+                  "Teacher, what is your hometown like? Do you enjoy teaching us?"):
+        fit = topic_fit(aside, topic=hiking, history=asked)
+        assert fit.off_topic and fit.other, (aside, fit)
+    plea = topic_fit("Sorry, I not know the word for that.", topic=hiking, history=asked)
+    assert plea.score is None and not plea.off_topic  # the teacher helps; it is no step off the topic
+    assert not topic_fit("I would like to walk to the lake and have a picnic there.", topic=hiking,
+                         history=asked).off_topic
+    english = "在学习了一段时间的英语后，两位同学开始就他们的英语学习进步进行交谈。"
+    assert not topic_fit("My English is still poor, I can only speak a little.", topic=english,
+                         history=[("teacher", "How is your English going this term?")]).off_topic

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 
-from studio.domain.learner import Correction, find_errors
+from studio.domain.learner import Correction, find_errors, is_non_answer
 from studio.domain.text import cjk_share, word_count
 from studio.llm.offline.banks import Banks, normalise_utterance
 
 SHORT_WORDS = 6
-_NON_ANSWER = re.compile(r"\b(don't know|do not know|not sure|no idea|don't understand|how to say|"
-                         r"can't say|cannot say|what does .+ mean)\b|^(em+|um+|uh+)\W*$", re.I)
 _SUBJECT_VERB = re.compile(r"\b(I|we|you|he|she|it|they|this|that|there|my \w+)\s+(?:'m|am|is|are|was|were|"
                            r"do|does|did|can|will|would|like|likes|love|enjoy|want|think|feel|go|went|have|has|"
                            r"had|prefer|usually|always|often|really|also|very|not|\w+ed|\w+s)\b", re.I)
@@ -30,7 +28,7 @@ def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     if normalise_utterance(utterance) in banks.off_topic:
         return "off_topic", errors
     fixed = fixed_sentence(utterance, errors)
-    if _NON_ANSWER.search(fixed) and word_count(fixed) <= 10:
+    if is_non_answer(fixed):
         return "non_answer", errors
     unhedged = re.sub(r",?\s*(I think|maybe)\s*([.!?])?$", r"\2", fixed.strip(), flags=re.I)
     if word_count(unhedged) <= 10 and is_fragment(unhedged):
