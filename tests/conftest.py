@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+# Test workers share the machine's cores: numpy's OpenBLAS and torch's OpenMP pools each sized to
+# every core would oversubscribe them (OpenBLAS threads spin while they wait), so under pytest-xdist
+# each worker, and every process it starts, computes on one thread. Set before studio loads numpy.
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 import pytest
 
