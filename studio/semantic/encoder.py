@@ -239,6 +239,12 @@ def available() -> bool:
     return True
 
 
+def forget() -> None:
+    """Drop every remembered vector (a benchmark's cold start; memory back after a large import)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 def sentence_vector(text: str) -> np.ndarray:
     """The unit vector of one text (remembered: topics and questions are asked about again and again)."""
     return sentence_vectors([text])[0]
