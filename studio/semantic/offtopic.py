@@ -232,9 +232,10 @@ def _rows() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 @lru_cache(maxsize=1024)
 def _others(dialogue: str) -> tuple[str, ...]:
-    v = sentence_vector(dialogue)
-    names, texts = _rows()
-    own = {n for n, t in zip(names, texts, strict=True) if float(sentence_vector(t) @ v) >= OWN_SUBJECT_ABOVE}
+    """The names none of whose rows is as close as :data:`OWN_SUBJECT_ABOVE` to the dialogue's text."""
+    names, _ = _rows()
+    _, matrix = _subject_matrix(tuple(dict.fromkeys(names)))
+    own = {n for n, c in zip(names, matrix @ sentence_vector(dialogue), strict=True) if float(c) >= OWN_SUBJECT_ABOVE}
     return tuple(n for n in dict.fromkeys(names) if n not in own)
 
 
