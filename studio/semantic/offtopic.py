@@ -118,20 +118,22 @@ def topic_fit(utterance: str, *, topic: str = "", title: str = "",
               history: Sequence[tuple[str, str]] | Sequence[str] = ()) -> TopicFit:
     """Whether ``utterance`` belongs to a dialogue on ``topic`` (Chinese or English) titled ``title``
     with ``history`` so far ((role, text) pairs or plain texts, oldest first)."""
-    return _topic_fit(utterance, topic, title, _question(history))
+    return _topic_fit(utterance, topic, title, _question(utterance, history))
 
 
-def _question(history: Sequence[tuple[str, str]] | Sequence[str]) -> str:
+def _question(utterance: str, history: Sequence[tuple[str, str]] | Sequence[str]) -> str:
     """The turn being answered: the teacher's last one (or the last text, when roles are not given),
-    other than the utterance itself."""
-    turns = list(history)
-    for turn in reversed(turns):
+    other than the utterance itself ("" then)."""
+    asked = ""
+    for turn in reversed(list(history)):
         if isinstance(turn, tuple):
             if turn[0] == "teacher" and turn[1].strip():
-                return turn[1]
+                asked = turn[1]
+                break
         elif turn.strip():
-            return turn
-    return ""
+            asked = turn
+            break
+    return "" if asked.strip() == utterance.strip() else asked
 
 
 def topic_text(topic: str) -> str:
@@ -147,9 +149,7 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
     judging its utterances one by one (each then finds its vectors remembered)."""
     texts: list[str] = []
     for utterance, topic, title, history in items:
-        question = _question(history)
-        if question.strip() == utterance.strip():
-            question = ""
+        question = _question(utterance, history)
         if _may_judge(utterance, topic, title, question):  # the content-word count is left to topic_fit
             q, t, g = _parts(topic, title, question)
             texts += [utterance, q, t, g, f"{t}. {g} {q}"]
@@ -166,8 +166,6 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
     """Whether :func:`topic_fit` judges ``utterance``: :func:`_may_judge`, not a plea for help ("I don't
     know the word": the teacher helps, see :func:`studio.domain.learner.is_non_answer`), and either
     :data:`MIN_CONTENT_WORDS` content words or close to one of the :data:`ASIDES`."""
-    if question.strip() == utterance.strip():
-        question = ""
     return _may_judge(utterance, topic, title, question) and not is_non_answer(utterance) and (
         len(content_words(utterance)) >= MIN_CONTENT_WORDS or aside_score(utterance) >= ASIDE_JUDGED_FROM)
 
@@ -179,8 +177,6 @@ def _topic_fit(utterance: str, topic: str, title: str, question: str) -> TopicFi
     if not _judged(utterance, topic, title, question):
         return TopicFit(None, False, () if cjk_share(utterance) > 0.3 else content_words(utterance))
     words = content_words(utterance)
-    if question.strip() == utterance.strip():
-        question = ""
     feats = features(utterance, topic=topic, title=title, question=question)
     p = probability(feats)
     other = best_other_subject(utterance, topic=topic, title=title, question=question)[0] if p >= OFF_TOPIC_AT else ""
@@ -233,8 +229,7 @@ def _rows() -> tuple[tuple[str, ...], tuple[str, ...]]:
 @lru_cache(maxsize=1024)
 def _others(dialogue: str) -> tuple[str, ...]:
     """The names none of whose rows is as close as :data:`OWN_SUBJECT_ABOVE` to the dialogue's text."""
-    names, _ = _rows()
-    _, matrix = _subject_matrix(tuple(dict.fromkeys(names)))
+    names, matrix = _subject_matrix(tuple(dict.fromkeys(_rows()[0])))
     own = {n for n, c in zip(names, matrix @ sentence_vector(dialogue), strict=True) if float(c) >= OWN_SUBJECT_ABOVE}
     return tuple(n for n in dict.fromkeys(names) if n not in own)
 
