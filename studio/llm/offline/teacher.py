@@ -38,13 +38,11 @@ from studio.llm.offline.frames import (
     answers,
     ask,
     asked_frames,
-    cap,
     choice_options,
     fill,
     match_tail,
-    plural,
-    to_you,
 )
+from studio.llm.offline.phrases import cap, plural, to_you
 from studio.llm.offline.reading import YES_NO, assess, fixed_sentence, is_fragment
 from studio.turn.verdict import answer_verdict
 

@@ -1,0 +1,88 @@
+"""English phrase grammar for the offline simulator's slots: a verb phrase in the past or as a
+gerund ("go hiking" → "went hiking", "going hiking"), a student's words as the teacher says them
+back ("my dog" → "your dog") and the other way round, a capital letter, and whether a phrase takes
+a plural verb.
+"""
+
+from __future__ import annotations
+
+import re
+
+_IRREGULAR = {"go": "went", "see": "saw", "eat": "ate", "buy": "bought", "take": "took", "have": "had",
+              "do": "did", "make": "made", "meet": "met", "get": "got", "come": "came", "swim": "swam",
+              "run": "ran", "win": "won", "lose": "lost", "read": "read", "write": "wrote", "spend": "spent",
+              "feel": "felt", "learn": "learned", "give": "gave", "put": "put", "sell": "sold", "ride": "rode",
+              "tell": "told", "build": "built", "bring": "brought", "think": "thought", "sing": "sang",
+              "teach": "taught", "find": "found", "leave": "left", "sit": "sat", "fly": "flew", "begin": "began",
+              "keep": "kept", "say": "said", "hold": "held", "wear": "wore", "catch": "caught", "drink": "drank",
+              "is": "was", "are": "were", "set": "set", "cut": "cut", "feed": "fed", "lead": "led",
+              "show": "showed", "grow": "grew", "draw": "drew", "choose": "chose", "shoot": "shot"}
+_DOUBLE = {"run", "swim", "get", "sit", "plan", "shop", "stop", "put", "set", "cut", "jog", "chat", "begin"}
+
+
+def past(phrase: str) -> str:
+    if phrase.startswith("video call"):
+        return "video called" + phrase[len("video call"):]
+    verb, _, rest = phrase.partition(" ")
+    low = verb.lower()
+    if low in _IRREGULAR:
+        out = _IRREGULAR[low]
+    elif low in _DOUBLE:
+        out = low + low[-1] + "ed"
+    elif low.endswith("e"):
+        out = low + "d"
+    elif low.endswith("y") and low[-2:-1] not in "aeiou":
+        out = low[:-1] + "ied"
+    else:
+        out = low + "ed"
+    return f"{out} {rest}".strip()
+
+
+def ing(phrase: str) -> str:
+    if phrase.startswith("video call"):
+        return "video calling" + phrase[len("video call"):]
+    verb, _, rest = phrase.partition(" ")
+    low = verb.lower()
+    if low in _DOUBLE:
+        out = low + low[-1] + "ing"
+    elif low.endswith("ie"):
+        out = low[:-2] + "ying"
+    elif low.endswith("e") and not low.endswith("ee") and len(low) > 2:
+        out = low[:-1] + "ing"
+    else:
+        out = low + "ing"
+    return f"{out} {rest}".strip()
+
+
+_YOU = [(re.compile(r"\bI am\b"), "you are"), (re.compile(r"\bI\b"), "you"), (re.compile(r"\bmy\b"), "your"),
+        (re.compile(r"\bme\b"), "you"), (re.compile(r"\bmyself\b"), "yourself"), (re.compile(r"\bwe\b"), "you"),
+        (re.compile(r"\bour\b"), "your"), (re.compile(r"\bus\b"), "you")]
+_ME = [(re.compile(r"\byou are\b"), "I am"), (re.compile(r"\byourself\b"), "myself"), (re.compile(r"\byour\b"), "my"),
+       (re.compile(r"\byou\b"), "I")]
+
+
+def to_you(text: str) -> str:
+    """A student's phrase as the teacher says it: "walk my dog" → "walk your dog"."""
+    for pattern, repl in _YOU:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def to_me(text: str) -> str:
+    for pattern, repl in _ME:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def plural(phrase: str) -> bool:
+    head = re.split(r"\b(?:of|in|at|on|from|with|by)\b", phrase)[0].strip().split()
+    if head and head[0].lower().endswith("ing") and head[0].lower() not in ("evening", "morning", "building"):
+        return False  # a gerund phrase is singular: "doing practice tests is"
+    last = head[-1].lower() if head else ""
+    if last in ("people", "children", "men", "women", "teeth", "feet", "police"):
+        return True
+    return (last.endswith("s") and not last.endswith(("ss", "us", "is", "ics"))) or " and " in phrase
