@@ -9,6 +9,7 @@ check is pyspellchecker's word list, loaded once on first use.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -99,9 +100,21 @@ def _speller():  # type: ignore[no-untyped-def]
     return speller
 
 
+def _plain(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 @cache
 def _correction(word: str) -> str | None:
-    return _speller().correction(word)
+    """pyspellchecker's correction (the most frequent known word one edit away, an accent-only
+    difference first), with ties broken alphabetically: its own ``correction`` breaks them in set
+    order, which changes with the process's hash seed, so the same slip could be read two ways."""
+    speller = _speller()
+    candidates = speller.candidates(word)
+    if not candidates:
+        return None
+    accents = [c for c in candidates if _plain(c) == _plain(word)]
+    return min(accents or candidates, key=lambda c: (-speller[c], c))
 
 
 _BRITISH = (("our", "or"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("isation", "ization"),
