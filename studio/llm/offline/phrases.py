@@ -7,6 +7,7 @@ a plural verb.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _IRREGULAR = {"go": "went", "see": "saw", "eat": "ate", "buy": "bought", "take": "took", "have": "had",
               "do": "did", "make": "made", "meet": "met", "get": "got", "come": "came", "swim": "swam",
@@ -20,38 +21,47 @@ _IRREGULAR = {"go": "went", "see": "saw", "eat": "ate", "buy": "bought", "take":
 _DOUBLE = {"run", "swim", "get", "sit", "plan", "shop", "stop", "put", "set", "cut", "jog", "chat", "begin"}
 
 
-def past(phrase: str) -> str:
-    if phrase.startswith("video call"):
-        return "video called" + phrase[len("video call"):]
-    verb, _, rest = phrase.partition(" ")
-    low = verb.lower()
+def _inflect(phrase: str, form: Callable[[str], str]) -> str:
+    """``phrase`` with its first word (its verb; "video call" counts as one) put in ``form``."""
+    verb, rest = ("video call", phrase[len("video call"):].strip()) if phrase.startswith("video call") \
+        else phrase.partition(" ")[::2]
+    return f"{form(verb.lower())} {rest}".strip()
+
+
+def _past(low: str) -> str:
+    if low == "video call":
+        return "video called"
     if low in _IRREGULAR:
-        out = _IRREGULAR[low]
-    elif low in _DOUBLE:
-        out = low + low[-1] + "ed"
-    elif low.endswith("e"):
-        out = low + "d"
-    elif low.endswith("y") and low[-2:-1] not in "aeiou":
-        out = low[:-1] + "ied"
-    else:
-        out = low + "ed"
-    return f"{out} {rest}".strip()
+        return _IRREGULAR[low]
+    if low in _DOUBLE:
+        return low + low[-1] + "ed"
+    if low.endswith("e"):
+        return low + "d"
+    if low.endswith("y") and low[-2:-1] not in "aeiou":
+        return low[:-1] + "ied"
+    return low + "ed"
+
+
+def _ing(low: str) -> str:
+    if low == "video call":
+        return "video calling"
+    if low in _DOUBLE:
+        return low + low[-1] + "ing"
+    if low.endswith("ie"):
+        return low[:-2] + "ying"
+    if low.endswith("e") and not low.endswith("ee") and len(low) > 2:
+        return low[:-1] + "ing"
+    return low + "ing"
+
+
+def past(phrase: str) -> str:
+    """"go hiking" → "went hiking"."""
+    return _inflect(phrase, _past)
 
 
 def ing(phrase: str) -> str:
-    if phrase.startswith("video call"):
-        return "video calling" + phrase[len("video call"):]
-    verb, _, rest = phrase.partition(" ")
-    low = verb.lower()
-    if low in _DOUBLE:
-        out = low + low[-1] + "ing"
-    elif low.endswith("ie"):
-        out = low[:-2] + "ying"
-    elif low.endswith("e") and not low.endswith("ee") and len(low) > 2:
-        out = low[:-1] + "ing"
-    else:
-        out = low + "ing"
-    return f"{out} {rest}".strip()
+    """"go hiking" → "going hiking"."""
+    return _inflect(phrase, _ing)
 
 
 _YOU = [(re.compile(r"\bI am\b"), "you are"), (re.compile(r"\bI\b"), "you"), (re.compile(r"\bmy\b"), "your"),
