@@ -6,7 +6,10 @@ title and the topic itself (a Chinese scenario is read through its CC-CEDICT glo
 what it could be about instead: the everyday subjects the dialogue is not about (:data:`SUBJECTS`;
 "video games" in a dialogue on a basketball game) and the ways a learner steps out of the
 conversation (:data:`ASIDES`: small talk, questions to the teacher, talk about the lesson). A small
-logistic model weighs those cosines and the drift (:func:`features`, :data:`MODEL`). An answer of
+logistic model weighs those cosines and the drift (:func:`features`, :data:`MODEL`). Where it is
+unsure (:data:`ASK_LM`), a language model reads the dialogue too (:mod:`studio.semantic.lm`:
+SmolLM2-135M in numpy; how much more likely the answer is after the dialogue than after a neutral
+one) and a second model, :data:`MODEL_LM`, weighs that score with the rest. An answer of
 under five words, or of under two content words unless it is close to an aside ("Yes, I do.",
 "Last term."), leans on the question it answers and is not judged (``score`` None), nor is a
 mostly Chinese one: shortness and Chinese are faults of their own.
@@ -15,7 +18,7 @@ The model was fitted (:func:`fit`, ``tests/bench/offtopic_fit.py``) on the four 
 ``tests/data`` (572 answers on 41 Chinese topic texts with English dialogues: on topic, loosely
 related — which is not off topic — and off topic) and on the offline student's answers to the
 teacher's questions on the 70 shipped topics, taken as on topic (they teach it that an answer
-leaning on the question is no departure); ``tests/bench/checks_bench.py`` prints its precision and
+leaning on the question is no departure); ``tests/bench/checks_bench.py`` prints their precision and
 recall per set, in-sample and with each topic left out of the fit in turn.
 """
 
@@ -43,7 +46,7 @@ MODEL: tuple = ((0.2991, 0.2044, 0.1597, 0.3259, -0.039), (0.2157, 0.1591, 0.132
 OFF_TOPIC_AT = 0.4
 #: Where :data:`MODEL` is unsure (its probability in this range), the language model is asked too
 #: (:func:`studio.semantic.lm.pointwise`, about 0.4 s of CPU), and :data:`MODEL_LM` decides.
-ASK_LM = (0.25, 0.75)
+ASK_LM = (0.3, 0.75)
 #: The logistic model over :func:`features` and the language model's pointwise score.
 MODEL_LM: tuple = ((0.2991, 0.2044, 0.1597, 0.3259, -0.039, 0.5387), (0.2157, 0.1591, 0.1328, 0.1062, 0.0935, 0.7053), (-1.9185, -0.2865, 0.0083, 0.5475, -1.0627, -2.5922), -3.2567)
 _HAN = re.compile(r"[\u3400-\u9fff]")

@@ -95,3 +95,19 @@ def test_stepping_out_of_the_conversation_is_off_topic_and_a_plea_for_help_is_no
     english = "在学习了一段时间的英语后，两位同学开始就他们的英语学习进步进行交谈。"
     assert not topic_fit("My English is still poor, I can only speak a little.", topic=english,
                          history=[("teacher", "How is your English going this term?")]).off_topic
+
+
+def test_where_the_sentence_vectors_are_unsure_the_language_model_decides():
+    from studio.semantic.offtopic import ASK_LM, topic_fit
+
+    festival = dict(topic="中秋节晚上，一家人在院子里赏月吃月饼。", title="The Mid-Autumn Festival",
+                    history=[("teacher", "What does your family do on the night of the festival?")])
+    legend = topic_fit("My grandma tells us the story of Chang'e and the rabbit.", **festival)
+    violin = topic_fit("My little brother is learning to play the violin.", **festival)
+    for fit in (legend, violin):
+        assert fit.pointwise is not None, "unsure from the vectors alone: the language model was asked"
+        assert "language model" in fit.explain()
+    assert not legend.off_topic and legend.pointwise > 0, "the legend belongs to the festival's world"
+    assert violin.off_topic and violin.pointwise < 0
+    clear = topic_fit("We sit in the yard, eat mooncakes and look at the full moon.", **festival)
+    assert clear.pointwise is None and not clear.off_topic and not ASK_LM[0] <= clear.probability < ASK_LM[1]

@@ -15,7 +15,7 @@ from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.llm.client import LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
-from studio.semantic import encoder
+from studio.semantic import encoder, lm
 from studio.semantic.encoder import EncoderError
 from studio.synth.review import recheck
 from studio.synth.run import load_off_topic
@@ -96,7 +96,8 @@ class SimulateScreen(Pane):
             if topics:
                 teacher = self.pending_teacher or cfg.teacher
                 self.app.call_from_thread(self._begin, SimulateSetup(topics[0], teacher, cfg.student, "mix", 4))
-                encoder.available()  # load the off-topic check's sentence model now, not on the first typed answer
+                # load the off-topic check's models now, not on the first typed answer
+                encoder.available() and lm.available()
             else:
                 self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
             return
