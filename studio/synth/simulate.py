@@ -119,10 +119,16 @@ class Simulation:
             raise ValueError("type an answer first")
         if self.next_role != "student":
             raise ValueError("it is the teacher's turn: step once to get the teacher's answer")
-        seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(len(self.turns)))
+        seen = self.judge(text)
         turn = StudentTurn(text=text, intended_fault=seen, observed_fault=seen)
         self.turns.append(turn)
         return turn
+
+    def judge(self, text: str) -> FaultKind:
+        """The fault a person's answer shows, were it said now; nothing is taken. The slow part of
+        :meth:`say` (the off-topic check may ask its language model): a screen runs it in a worker
+        first, and :meth:`say` then finds the verdict remembered."""
+        return observe(text.strip(), None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(len(self.turns)))
 
     def fork(self, index: int, text: str) -> None:
         """Replace turn ``index`` with an edited one and drop the turns after it; the old branch is kept."""

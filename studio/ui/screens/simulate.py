@@ -59,6 +59,7 @@ class SimulateScreen(Pane):
         self.sim: Simulation | None = None
         self.setup: SimulateSetup | None = None
         self.busy: Future[Any] | None = None
+        self.reading: str | None = None  # a typed answer being judged in a worker
         self.running = False  # run mode: keep stepping until the end or a stop
         self.streamed: tuple[str, str] | None = None
         self.pending_teacher: str | None = None
@@ -269,16 +270,40 @@ class SimulateScreen(Pane):
 
     @on(Input.Submitted, "#sim-say")
     def _said(self, event: Input.Submitted) -> None:
-        if self.sim is None or (self.busy is not None and not self.busy.done()):
+        if self.sim is None or (self.busy is not None and not self.busy.done()) or self.reading is not None:
             return
+        if not event.value.strip():
+            self._status("✗ type an answer first")
+            return
+        self.reading = event.value
+        focus_now(self.query_one("#sim-turns", ListView))  # the next keys are commands again (s, t, f…)
+        self._status("reading your answer…")
+        self._read_typed(self.sim, event.value)
+
+    @work(thread=True, group="simulate-read", exit_on_error=False)
+    def _read_typed(self, sim: Simulation, text: str) -> None:
+        """Judge the typed answer off the UI thread (the off-topic check may ask its language model,
+        about half a second), then take it on the UI thread, where :meth:`Simulation.say` finds the
+        verdict remembered."""
         try:
-            self.sim.say(event.value)
+            sim.judge(text)
+        except Exception:  # noqa: BLE001 - say() runs the same judging again and reports the error
+            pass
+        self.app.call_from_thread(self._take_typed, sim, text)
+
+    def _take_typed(self, sim: Simulation, text: str) -> None:
+        self.reading = None
+        if sim is not self.sim:
+            return  # a new dialogue was begun meanwhile
+        try:
+            sim.say(text)
         except (ValueError, EncoderError) as exc:
             self._status(f"✗ {exc}")
             return
-        event.input.value = ""
+        field = self.query_one("#sim-say", Input)
+        if field.value == text:
+            field.value = ""
         self._redraw()
-        focus_now(self.query_one("#sim-turns", ListView))  # the next keys are commands again (s, t, f…)
         self.running = False
         self._next()
 
