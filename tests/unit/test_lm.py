@@ -50,6 +50,13 @@ def test_a_cached_beginning_gives_what_the_whole_text_gives():
     assert np.isfinite(hidden).all()
 
 
+def test_a_long_text_is_read_within_bounds():
+    pasted = "We went hiking in the mountains and saw many birds. " * 400  # about 4,400 tokens
+    assert lm.log_likelihood("Teacher: " + pasted + "\nStudent:", pasted)[1] == lm.ANSWER_TOKENS
+    assert lm.log_likelihood("", "Yes.")[1] >= 1
+    assert np.isfinite(lm.pointwise(pasted, lm.dialogue_context("A hiking trip", [("teacher", pasted)])))
+
+
 def test_an_answer_about_the_dialogues_world_scores_above_one_about_something_else():
     dialogues = [
         ("The Mid-Autumn Festival", [("teacher", "What does your family usually do for the Mid-Autumn Festival?")],
