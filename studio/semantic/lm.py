@@ -185,12 +185,14 @@ CONFIG_KEYS = {"layers": "llama.block_count", "heads": "llama.attention.head_cou
 
 def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray], object]:
     """(config, float32 weights, tokenizer) of the GGUF at ``path``. De-quantising takes about 12 s, so
-    the result is kept beside the GGUF (``.f32.safetensors`` and ``.tokenizer.json``) and read from
-    there next time (under a second)."""
+    the result is kept in the cache folder (``<name>.<size>.f32.safetensors`` and ``.tokenizer.json``)
+    and read from there next time (about a second)."""
     from safetensors.numpy import load_file, save_file
     from tokenizers import Tokenizer
 
-    kept, kept_tokenizer = path.with_suffix(".f32.safetensors"), path.with_suffix(".tokenizer.json")
+    folder = gguf_path().parent  # the cache, also for a GGUF named by STUDIO_SMOL_GGUF (its own folder may be read-only)
+    stem = f"{path.stem}.{path.stat().st_size}"
+    kept, kept_tokenizer = folder / f"{stem}.f32.safetensors", folder / f"{stem}.tokenizer.json"
     if kept.is_file() and kept_tokenizer.is_file():
         from safetensors import safe_open
 
@@ -213,6 +215,7 @@ def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray], object]:
     except (KeyError, ValueError, OSError) as exc:
         raise LanguageModelError(f"{path}: not a readable Llama GGUF ({exc})") from None
     try:  # written whole, then renamed: another process never reads half a file
+        folder.mkdir(parents=True, exist_ok=True)
         for target, write in ((kept, lambda p: save_file(weights, str(p), metadata=config)),
                               (kept_tokenizer, lambda p: tokenizer.save(str(p)))):
             part = target.with_name(f".{target.name}.{os.getpid()}.part")
