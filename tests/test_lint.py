@@ -115,3 +115,17 @@ def test_lint_reads_a_file_in_another_encoding_as_an_error(cli, tmp_path) -> Non
     path.write_bytes(dump({"prompt": "你好", "response": "好"}).encode("gbk"))
     code, _, err = cli("lint", str(path))
     assert code == 1 and "gbk.jsonl:1: not UTF-8 text" in err
+
+
+def test_reading_ahead_keeps_every_line_in_order_with_its_own_verdict(tmp_path, monkeypatch):
+    from studio.datafiles.dataset_reader import BadLine
+    from studio.evaluate import lint
+
+    path = write_qianfan(tmp_path)
+    at_once = [(x.line, x.problem) if isinstance(x, BadLine) else (x.record.line, [r.id for r in x.check.results])
+                  for x in lint.lint_file(path)]
+    monkeypatch.setattr(lint, "READ_AHEAD", 2)  # chunks end between a record and a bad line
+    chunked = [(x.line, x.problem) if isinstance(x, BadLine) else (x.record.line, [r.id for r in x.check.results])
+               for x in lint.lint_file(path)]
+    assert chunked == at_once and len(chunked) >= 6
+    assert [x[0] for x in chunked] == sorted(x[0] for x in chunked)

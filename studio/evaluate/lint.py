@@ -13,6 +13,7 @@ from studio.datafiles.dataset_reader import BadLine, Record, read_records
 from studio.domain.contract import CHECK_IDS, TurnCheck
 from studio.domain.rubric import compliance
 from studio.evaluate.judge import judge_turn
+from studio.semantic.offtopic import READ_AHEAD, prepare
 from studio.synth.detect import student_of
 from studio.turn.verdict import judge_answer
 
@@ -68,7 +69,20 @@ def lint_record(record: Record) -> TurnCheck:
 
 
 def lint_file(path: Path) -> Iterator[Linted | BadLine]:
+    """Each line's verdict, in order. The student turns of :data:`READ_AHEAD` records at a time are
+    readied for the off-topic check together first (:func:`prepare`), as an import does."""
+    chunk: list[Record | BadLine] = []
     for item in read_records(path):
+        chunk.append(item)
+        if len(chunk) == READ_AHEAD:
+            yield from _lint_chunk(chunk)
+            chunk = []
+    yield from _lint_chunk(chunk)
+
+
+def _lint_chunk(chunk: list[Record | BadLine]) -> Iterator[Linted | BadLine]:
+    prepare((r.student, r.topic, "", r.history[:-1]) for r in chunk if isinstance(r, Record) and r.student)
+    for item in chunk:
         yield item if isinstance(item, BadLine) else Linted(item, lint_record(item))
 
 

@@ -14,6 +14,7 @@ from studio.datafiles.dataset_reader import BadLine, read_records
 from studio.datafiles.textfile import InputError
 from studio.domain import EvalItem, EvalSet, StudentTurn, TeacherTurn
 from studio.export.samples import Sample, iter_samples
+from studio.semantic.offtopic import prepare
 from studio.store import Store
 from studio.synth.detect import observe
 from studio.turn.prompts import Prompts
@@ -104,11 +105,16 @@ def make_set(store: Store, prompts: Prompts, *, n: int = 50, per_fault: int | No
 
 def import_set(store: Store, path: Path, name: str = "") -> EvalSet:
     """Items from a Qianfan prompt/response or OpenAI chat file; all-or-nothing, bad lines named."""
-    items: list[EvalItem] = []
+    records = []
     for rec in read_records(path):
         if isinstance(rec, BadLine):
             raise InputError(path, rec.line, rec.problem)
-        student = next((text for role, text in reversed(rec.history) if role == "student"), None)
+        records.append(rec)
+    students = [next((text for role, text in reversed(rec.history) if role == "student"), None) for rec in records]
+    prepare((student, rec.topic, "", rec.history[:-1]) for rec, student in zip(records, students, strict=True)
+            if student and rec.kind.value == "reply")  # their off-topic judgement readied together
+    items: list[EvalItem] = []
+    for rec, student in zip(records, students, strict=True):
         fault = observe(student, topic=rec.topic, history=rec.history[:-1]).value \
             if student and rec.kind.value == "reply" else "opening"
         items.append(EvalItem(id=f"{path.name}:{rec.line}:{rec.index}", prompt=rec.prompt, kind=rec.kind.value,

@@ -23,7 +23,7 @@ from studio.domain import (
 )
 from studio.domain.text import cjk_share
 from studio.llm.offline.banks import normalise_utterance
-from studio.semantic.offtopic import prepare
+from studio.semantic.offtopic import READ_AHEAD, prepare
 from studio.store import Store
 from studio.synth.detect import observe, student_of
 from studio.synth.run import load_off_topic
@@ -32,7 +32,6 @@ from studio.synth.topics import existing_texts, normalise
 from studio.turn.verdict import judge_answer, reply_of
 
 #: Records read ahead, whose student turns are run through the sentence model together.
-PREPARE_EVERY = 256
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
 
@@ -203,7 +202,7 @@ class Importer:
             for rec in read_records(self.path):
                 assert isinstance(rec, Record)
                 chunk.append(rec)
-                if len(chunk) == PREPARE_EVERY:
+                if len(chunk) == READ_AHEAD:
                     current = self._add_all(chunk, run, report, current)
                     chunk = []
             current = self._add_all(chunk, run, report, current)

@@ -57,6 +57,8 @@ MIN_CONTENT_WORDS = 2
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 #: What :func:`features` measures, in order.
 FEATURES = ("question", "title", "topic", "other subject", "drift")
+#: How many records an import or a lint reads ahead to :func:`prepare` their student turns together.
+READ_AHEAD = 256
 #: How many of the dialogue's last turns the language model reads.
 RECENT_TURNS = 4
 
