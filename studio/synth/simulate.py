@@ -124,11 +124,12 @@ class Simulation:
         self.turns.append(turn)
         return turn
 
-    def judge(self, text: str) -> FaultKind:
-        """The fault a person's answer shows, were it said now; nothing is taken. The slow part of
-        :meth:`say` (the off-topic check may ask its language model): a screen runs it in a worker
-        first, and :meth:`say` then finds the verdict remembered."""
-        return observe(text.strip(), None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(len(self.turns)))
+    def judge(self, text: str, index: int | None = None) -> FaultKind:
+        """The fault a person's answer shows, said at turn ``index`` (default: now); nothing is taken.
+        The slow part of :meth:`say` and of a student :meth:`fork` (the off-topic check may ask its
+        language model): a screen runs it in a worker first, and they then find the verdict remembered."""
+        at = len(self.turns) if index is None else index
+        return observe(text.strip(), None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(at))
 
     def fork(self, index: int, text: str) -> None:
         """Replace turn ``index`` with an edited one and drop the turns after it; the old branch is kept."""
@@ -137,7 +138,7 @@ class Simulation:
         self.branches.append(list(self.turns))
         old = self.turns[index]
         if isinstance(old, StudentTurn):
-            seen = observe(text, None, None, off_topic_bank=self.maker.off_topic_bank, **self._context(index))
+            seen = self.judge(text, index)
             new: Turn = StudentTurn(text=text.strip(), intended_fault=seen, observed_fault=seen)
         else:
             new = recheck(self.dialogue, index, text)

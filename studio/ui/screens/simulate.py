@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -59,7 +60,7 @@ class SimulateScreen(Pane):
         self.sim: Simulation | None = None
         self.setup: SimulateSetup | None = None
         self.busy: Future[Any] | None = None
-        self.reading: str | None = None  # a typed answer being judged in a worker
+        self.reading = False  # a typed or forked student answer is being judged in a worker
         self.running = False  # run mode: keep stepping until the end or a stop
         self.streamed: tuple[str, str] | None = None
         self.pending_teacher: str | None = None
@@ -97,8 +98,8 @@ class SimulateScreen(Pane):
             if topics:
                 teacher = self.pending_teacher or cfg.teacher
                 self.app.call_from_thread(self._begin, SimulateSetup(topics[0], teacher, cfg.student, "mix", 4))
-                # load the off-topic check's models now, not on the first typed answer
-                encoder.available() and lm.available()
+                if encoder.available():  # load the off-topic check's models now, not on the first typed answer
+                    lm.available()
             else:
                 self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
             return
@@ -270,29 +271,36 @@ class SimulateScreen(Pane):
 
     @on(Input.Submitted, "#sim-say")
     def _said(self, event: Input.Submitted) -> None:
-        if self.sim is None or (self.busy is not None and not self.busy.done()) or self.reading is not None:
+        if self.sim is None or (self.busy is not None and not self.busy.done()) or self.reading:
             return
         if not event.value.strip():
             self._status("✗ type an answer first")
             return
-        self.reading = event.value
         focus_now(self.query_one("#sim-turns", ListView))  # the next keys are commands again (s, t, f…)
+        sim, text = self.sim, event.value
+        self._judge_then(sim, text, None, lambda: self._take_typed(sim, text))
+
+    def _judge_then(self, sim: Simulation, text: str, index: int | None, then: Callable[[], None]) -> None:
+        """Judge a student answer at ``index`` in a worker (the off-topic check may ask its language
+        model, about half a second), then run ``then`` on the UI thread, which finds the verdict
+        remembered."""
+        self.reading = True
         self._status("reading your answer…")
-        self._read_typed(self.sim, event.value)
+        self._judge_in_worker(sim, text, index, then)
 
     @work(thread=True, group="simulate-read", exit_on_error=False)
-    def _read_typed(self, sim: Simulation, text: str) -> None:
-        """Judge the typed answer off the UI thread (the off-topic check may ask its language model,
-        about half a second), then take it on the UI thread, where :meth:`Simulation.say` finds the
-        verdict remembered."""
+    def _judge_in_worker(self, sim: Simulation, text: str, index: int | None, then: Callable[[], None]) -> None:
         try:
-            sim.judge(text)
-        except Exception:  # noqa: BLE001 - say() runs the same judging again and reports the error
+            sim.judge(text, index)
+        except Exception:  # noqa: BLE001 - then() judges again through say() or fork() and reports the error
             pass
-        self.app.call_from_thread(self._take_typed, sim, text)
+        self.app.call_from_thread(self._judged, then)
+
+    def _judged(self, then: Callable[[], None]) -> None:
+        self.reading = False
+        then()
 
     def _take_typed(self, sim: Simulation, text: str) -> None:
-        self.reading = None
         if sim is not self.sim:
             return  # a new dialogue was begun meanwhile
         try:
@@ -320,15 +328,20 @@ class SimulateScreen(Pane):
         turn = self.sim.turns[index]
         sim = self.sim
 
+        def fork(text: str) -> None:
+            try:
+                sim.fork(index, text)
+            except EncoderError as exc:
+                self._status(f"✗ {exc}")
+                return
+            self._redraw()
+            self._status(f"forked at turn {index + 1}; the original is kept (b switches)")
+
         def done(text: str | None) -> None:
-            if text:
-                try:
-                    sim.fork(index, text)
-                except EncoderError as exc:
-                    self._status(f"✗ {exc}")
-                    return
-                self._redraw()
-                self._status(f"forked at turn {index + 1}; the original is kept (b switches)")
+            if text and isinstance(turn, TeacherTurn):
+                fork(text)
+            elif text:  # a student answer is judged in a worker first, as a typed one is
+                self._judge_then(sim, text, index, lambda: fork(text))
 
         if isinstance(turn, TeacherTurn):
             check = lambda raw: recheck(sim.dialogue, index, raw).checks  # noqa: E731
