@@ -8,11 +8,20 @@ from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
 from studio.domain import STUDENT_FAULTS, FaultKind
-from studio.export.export import ExportOptions, Preflight, preflight, select, split_by_topic, write
+from studio.export.export import (
+    ExportOptions,
+    Preflight,
+    check_options,
+    preflight,
+    select,
+    split_by_topic,
+    write,
+)
 from studio.export.formats import FORMATS
 from studio.export.importer import Importer
 from studio.export.provenance import offline_warning
 from studio.export.samples import Filters
+from studio.turn.context import PROMPT_STYLES
 from studio.turn.prompts import Prompts
 
 
@@ -41,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="openai: whole dialogues with a per-turn weight instead of one sample per teacher turn")
     p.add_argument("--style", choices=["openai", "sharegpt"], default="openai",
                    help="llamafactory: OpenAI-style messages or ShareGPT conversations")
+    p.add_argument("--prompt", choices=PROMPT_STYLES, default="full",
+                   help="the teacher prompt in each sample: full (the tutorial's, every rule) or compact (one "
+                        "instruction line, topic and dialogue: a model tuned on it learns the rules from the data; "
+                        "a quarter of the tokens)")
     p.add_argument("--max-tokens", type=int, default=2048, help="samples longer than this are reported as over-long")
     p.add_argument("--epochs", type=int, default=3, help="for the training-token estimate")
     p.add_argument("--train-price", type=float, help="price per 1k training tokens, for the cost estimate")
@@ -92,14 +105,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     bad = [f for f in filters.faults if f not in {k.value for k in FaultKind}]
     if bad:
         raise ValueError(f"--faults: unknown fault kind '{bad[0]}'")
-    if args.dialogues and args.format != "openai":
-        raise ValueError("--dialogues applies to --format openai only")
     opts = ExportOptions(format=args.format, out=args.out, split=args.split, seed=args.seed, dialogues=args.dialogues,
-                         style=args.style, filters=filters, max_tokens=args.max_tokens, epochs=args.epochs,
-                         train_price=args.train_price)
+                         style=args.style, prompt=args.prompt, filters=filters, max_tokens=args.max_tokens,
+                         epochs=args.epochs, train_price=args.train_price)
+    check_options(opts)
     with workspace(args) as ws:
         prompts = Prompts(ws.root)
-        samples = select(ws.store, prompts, filters)
+        samples = select(ws.store, prompts, filters, opts.prompt)
         if not samples:
             raise ValueError("no samples match the filters (see: studio info; review status and --review)")
         train, held = split_by_topic(samples, opts.split, opts.seed)

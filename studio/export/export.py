@@ -19,6 +19,7 @@ from studio.export.provenance import provenance, provenance_counts
 from studio.export.samples import Filters, Sample, iter_samples
 from studio.store import Store
 from studio.store.storage import atomic_write
+from studio.turn.context import PROMPT_STYLES
 from studio.turn.prompts import Prompts
 
 TOKEN_METHOD = "tokenizer-free estimate: 1 token per CJK character, 1 per 4 other characters"
@@ -32,6 +33,7 @@ class ExportOptions:
     seed: int = 0
     dialogues: bool = False  # openai: whole dialogues with per-turn weight instead of one sample per turn
     style: str = "openai"  # llamafactory: openai-style messages or sharegpt conversations
+    prompt: str = "full"  # the teacher prompt's style (studio.turn.context.PROMPT_STYLES): full or compact
     filters: Filters = field(default_factory=Filters)
     max_tokens: int = 2048
     epochs: int = 3
@@ -61,8 +63,19 @@ class Preflight:
         return asdict(self)
 
 
-def select(store: Store, prompts: Prompts, filters: Filters) -> list[Sample]:
-    return [s for s in iter_samples(store, prompts) if filters.keep(s)]
+def select(store: Store, prompts: Prompts, filters: Filters, prompt: str = "full") -> list[Sample]:
+    return [s for s in iter_samples(store, prompts, prompt) if filters.keep(s)]
+
+
+def check_options(opts: ExportOptions) -> None:
+    """Refuse option combinations that cannot be written, naming the option."""
+    if opts.prompt not in PROMPT_STYLES:
+        raise ValueError(f"--prompt: '{opts.prompt}' is not one of: {', '.join(PROMPT_STYLES)}")
+    if opts.dialogues and opts.format != "openai":
+        raise ValueError("--dialogues applies to --format openai only")
+    if opts.dialogues and opts.prompt != "full":
+        raise ValueError("--prompt compact writes one sample per teacher turn; whole dialogues (--dialogues) carry "
+                         "the full prompt's rules in their system line")
 
 
 def split_by_topic(samples: list[Sample], ratio: float | None, seed: int) -> tuple[list[Sample], list[Sample]]:
@@ -129,7 +142,7 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
         atomic_write(out / name, payloads[name])
     snapshot.content_hash = digest.hexdigest()
     snapshot.filters = {**opts.filters.describe(), "split": opts.split, "seed": opts.seed, "dialogues": opts.dialogues,
-                        "style": opts.style}
+                        "style": opts.style, "prompt": opts.prompt}
     snapshot.counts = {"samples": report.samples, "train": report.train, "eval": report.eval,
                        **{f"fault.{k}": v for k, v in report.by_fault.items()},
                        **{f"check.{k}": v for k, v in report.failures.items()}}
@@ -175,7 +188,8 @@ def publish(tmp: Path, out: Path) -> None:
 def export_all(store: Store, prompts: Prompts, opts: ExportOptions, target: Mix, exports_dir: Path
                ) -> tuple[Preflight, DatasetSnapshot]:
     """Select, split, check and write in one go (the studio's Export form); ValueError when nothing matches."""
-    samples = select(store, prompts, opts.filters)
+    check_options(opts)
+    samples = select(store, prompts, opts.filters, opts.prompt)
     if not samples:
         raise ValueError("no samples match the filters: approve some, or export with review 'all'")
     train, held = split_by_topic(samples, opts.split, opts.seed)

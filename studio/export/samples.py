@@ -52,12 +52,13 @@ class Sample:
         return estimate_tokens(self.prompt) + estimate_tokens(self.answer)
 
 
-def teacher_prompt(prompts: Prompts, topic: Topic, dialogue: Dialogue, index: int) -> str:
-    return render_teacher_prompt(prompts, context_at(dialogue, topic, index))
+def teacher_prompt(prompts: Prompts, topic: Topic, dialogue: Dialogue, index: int, style: str = "full") -> str:
+    return render_teacher_prompt(prompts, context_at(dialogue, topic, index), style)
 
 
-def iter_samples(store: Store, prompts: Prompts) -> Iterator[Sample]:
-    """Every teacher turn that could be a sample (parsed, weight 1), in a stable order."""
+def iter_samples(store: Store, prompts: Prompts, style: str = "full") -> Iterator[Sample]:
+    """Every teacher turn that could be a sample (parsed, weight 1), in a stable order, its prompt
+    written in ``style`` (``studio.turn.context.PROMPT_STYLES``)."""
     topics = {t.id: t for t in store.topics}
     dialogues = [Dialogue.model_validate(raw) for _, raw in store.dialogues.raw()
                  if raw.get("status") in (DialogueStatus.COMPLETE.value, DialogueStatus.RUNNING.value)]
@@ -69,7 +70,7 @@ def iter_samples(store: Store, prompts: Prompts) -> Iterator[Sample]:
                 continue
             if turn.kind == TurnKind.REPLY and turn.parsed.analysis is None:
                 continue
-            yield Sample(d, i, turn, topic, teacher_prompt(prompts, topic, d, i), canonical(turn), fault_of(d, i),
+            yield Sample(d, i, turn, topic, teacher_prompt(prompts, topic, d, i, style), canonical(turn), fault_of(d, i),
                          sorted({c.id for c in turn.checks if c.severity == "error"}))
 
 

@@ -160,13 +160,23 @@ def fault_of(dialogue: Dialogue, index: int) -> FaultKind:
     return student.intended_fault if dialogue.source == "generated" else (student.observed_fault or student.intended_fault)
 
 
-def render_teacher_prompt(prompts: Prompts, ctx: TurnContext) -> str:
+#: How a teacher turn's prompt is written: ``full`` is the tutorial's prompt with every rule (what a
+#: model that has not been tuned needs); ``compact`` is one instruction line with the same sections
+#: (topic, topic name, dialogue), for a model that learns the rules from its training data instead:
+#: a quarter of the tokens, so a CPU can train on it (``compact_opening.txt``/``compact_reply.txt``).
+PROMPT_STYLES = ("full", "compact")
+
+
+def render_teacher_prompt(prompts: Prompts, ctx: TurnContext, style: str = "full") -> str:
     """The teacher prompt for one turn: the opening template, or the reply template with the chat."""
+    if style not in PROMPT_STYLES:
+        raise ValueError(f"prompt style '{style}' is not one of: {', '.join(PROMPT_STYLES)}")
+    prefix = "compact_" if style == "compact" else "teacher_"
     if ctx.opening:
-        return prompts.render("teacher_opening", topic=ctx.topic.text)
+        return prompts.render(prefix + "opening", topic=ctx.topic.text)
     # ``title`` is kept for workspace templates written before ``{topic_name}``: rule 5 names the
     # topic in Chinese either way.
-    return prompts.render("teacher_reply", topic=ctx.topic.text, topic_name=ctx.name_zh, title=ctx.name_zh,
+    return prompts.render(prefix + "reply", topic=ctx.topic.text, topic_name=ctx.name_zh, title=ctx.name_zh,
                           chat=ctx.chat)
 
 

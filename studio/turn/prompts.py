@@ -10,6 +10,7 @@ from studio.resources import data_file
 NAMES = (
     "teacher_opening", "teacher_reply", "student_normal", "student_short", "student_chinese",
     "translate_chinese", "rewrite_spelling", "rewrite_grammar", "expand_topics", "title_topics", "repair", "judge",
+    "compact_opening", "compact_reply",
 )
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 #: ``{topic_name}`` (the topic's Chinese name in rule 5) was ``{title}`` in older workspace templates.
