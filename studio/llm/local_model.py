@@ -2,7 +2,9 @@
 LoRA adapter folder (with its base model reachable), or any local causal LM.
 
 Profile ``kind = "transformers"`` with ``model = "/path"``, or ``job:<id>`` for a finished job's
-output. Generation runs in a thread and streams token by token; loaded models are kept per folder.
+output. Loaded models are kept per folder. One request at a time streams token by token (Simulate);
+requests that arrive together (an eval run) are generated as one left-padded batch, several times
+the throughput of one at a time on a CPU. Generation stops at the end of the answer's JSON object.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,8 @@ from studio.llm.errors import ModelUnavailable
 
 _LOADED: dict[str, tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
+#: Requests gathered into one batch wait this long for others to arrive.
+GATHER_S = 0.05
 
 
 def load(folder: str) -> tuple[Any, Any]:
@@ -44,19 +49,130 @@ def load(folder: str) -> tuple[Any, Any]:
         return model, tokenizer
 
 
+def json_end(text: str) -> int | None:
+    """Where the first complete JSON object in ``text`` ends (the index after its ``}``), or None.
+
+    Braces inside strings (and escaped quotes) do not count, so ``{"Reply": "a } b"}`` ends at its
+    last brace. Text before the first ``{`` (a code fence, a preamble) is skipped."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, len(text)):
+        c = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
+def _stopper(tokenizer: Any, prompt_length: int) -> Any:
+    """A stopping criterion, row by row: a row is done once its new text holds a whole JSON object."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class JsonEnd(StoppingCriteria):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            texts = tokenizer.batch_decode(input_ids[:, prompt_length:], skip_special_tokens=True)
+            return torch.tensor([json_end(t) is not None for t in texts], dtype=torch.bool, device=input_ids.device)
+
+    return JsonEnd()
+
+
+def _cut(text: str) -> str:
+    """The answer up to the end of its JSON object (what followed in the same token is dropped)."""
+    end = json_end(text)
+    return text[:end] if end is not None else text
+
+
+def _messages(request: ChatRequest) -> list[dict[str, str]]:
+    return ([{"role": "system", "content": request.system}] if request.system else []) + [
+        {"role": m.role, "content": m.content} for m in request.messages]
+
+
+def generate_batch(folder: str, conversations: list[list[dict[str, str]]], max_new_tokens: int
+                   ) -> list[tuple[str, int, int]]:
+    """Greedy answers to several conversations at once (left-padded): (text, tokens in, tokens out) each."""
+    import torch
+
+    model, tokenizer = load(folder)
+    texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    finally:
+        tokenizer.padding_side = side
+    width = int(inputs["input_ids"].shape[-1])
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    with torch.no_grad():
+        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad,
+                             stopping_criteria=[_stopper(tokenizer, width)])
+    results = []
+    for row, mask in zip(out, inputs["attention_mask"], strict=True):
+        text = _cut(tokenizer.decode(row[width:], skip_special_tokens=True))
+        tokens_out = len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
+        results.append((text, int(mask.sum()), tokens_out))
+    return results
+
+
+@dataclass
+class _Waiting:
+    """A request waiting for the model: its pieces of text arrive on ``queue``, then a
+    ``(text, tokens in, tokens out)`` tuple, or the exception that stopped it."""
+
+    messages: list[dict[str, str]]
+    queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    gone: bool = False  # the caller gave up (a timeout): skipped if still waiting
+
+
+def _stream_one(folder: str, waiting: _Waiting, loop: asyncio.AbstractEventLoop, max_new_tokens: int) -> None:
+    """One request, alone: its text is streamed piece by piece as it is generated."""
+    import torch
+    from transformers import TextStreamer
+
+    model, tokenizer = load(folder)
+    inputs = tokenizer.apply_chat_template(waiting.messages, add_generation_prompt=True, return_tensors="pt",
+                                           return_dict=True)
+    width = int(inputs["input_ids"].shape[-1])
+
+    class Pieces(TextStreamer):  # type: ignore[misc]
+        def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+            if text:
+                loop.call_soon_threadsafe(waiting.queue.put_nowait, text)
+
+    with torch.no_grad():
+        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+                             streamer=Pieces(tokenizer, skip_prompt=True, skip_special_tokens=True),
+                             stopping_criteria=[_stopper(tokenizer, width)])
+    text = _cut(tokenizer.decode(out[0][width:], skip_special_tokens=True))
+    tokens_out = len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
+    loop.call_soon_threadsafe(waiting.queue.put_nowait, (text, width, tokens_out))
+
+
 class TransformersProvider:
+    """Requests wait ``GATHER_S`` for others; up to ``batch`` of them are generated together, and a
+    request that finds itself alone is streamed."""
+
     kind = "transformers"
 
-    def __init__(self, name: str, folder: str, *, max_new_tokens: int = 256) -> None:
-        self.name, self.model, self.max_new_tokens = name, folder, max_new_tokens
-
-    def _inputs(self, request: ChatRequest) -> tuple[Any, Any, Any]:
-        model, tokenizer = load(self.model)
-        messages = ([{"role": "system", "content": request.system}] if request.system else []) + [
-            {"role": m.role, "content": m.content} for m in request.messages]
-        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                               return_dict=True)
-        return model, tokenizer, inputs
+    def __init__(self, name: str, folder: str, *, max_new_tokens: int = 320, batch: int = 8) -> None:
+        self.name, self.model, self.max_new_tokens, self.batch = name, folder, max_new_tokens, max(1, batch)
+        self._waiting: list[_Waiting] = []
+        self._draining = False
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         result: ChatResult | None = None
@@ -67,27 +183,57 @@ class TransformersProvider:
         return result
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
-        from transformers import TextIteratorStreamer
-
         watch = Stopwatch()
-        model, tokenizer, inputs = await asyncio.to_thread(self._inputs, request)
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        options = {"max_new_tokens": self.max_new_tokens, "streamer": streamer, "do_sample": False,
-                   "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id}
-        thread = threading.Thread(target=model.generate, kwargs={**inputs, **options}, daemon=True)
-        thread.start()
-        pieces = iter(streamer)
+        waiting = _Waiting(_messages(request))
+        self._waiting.append(waiting)
+        if not self._draining:
+            self._draining = True
+            asyncio.get_running_loop().create_task(self._drain())
         text = ""
-        while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
-            if piece:
-                watch.mark_first()
-                text += piece
-                yield Delta(piece)
-        thread.join()
-        tokens_in = int(inputs["input_ids"].shape[-1])
-        tokens_out = len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
-        yield ChatResult(text=text, usage=Usage(tokens_in, tokens_out), latency_s=watch.elapsed,
+        try:
+            while True:
+                item = await waiting.queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, tuple):
+                    final, tokens_in, tokens_out = item
+                    break
+                end = json_end(text + item)
+                piece = item if end is None else (text + item)[len(text):end]
+                if piece:
+                    watch.mark_first()
+                    text += piece
+                    yield Delta(piece)
+        finally:
+            waiting.gone = True
+        if final[len(text):]:
+            watch.mark_first()
+            yield Delta(final[len(text):])
+        yield ChatResult(text=final, usage=Usage(tokens_in, tokens_out), latency_s=watch.elapsed,
                          first_token_s=watch.first, model=self.model)
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.sleep(GATHER_S)
+            while self._waiting:
+                taken, self._waiting = self._waiting[: self.batch], self._waiting[self.batch:]
+                live = [w for w in taken if not w.gone]
+                try:
+                    if len(live) == 1:
+                        await asyncio.to_thread(_stream_one, self.model, live[0], loop, self.max_new_tokens)
+                    elif live:
+                        answers = await asyncio.to_thread(generate_batch, self.model, [w.messages for w in live],
+                                                          self.max_new_tokens)
+                        for w, answer in zip(live, answers, strict=True):
+                            w.queue.put_nowait(answer[0])
+                            w.queue.put_nowait(answer)
+                except Exception as exc:  # noqa: BLE001 - every waiting caller gets the failure
+                    for w in live:
+                        w.queue.put_nowait(exc)
+                await asyncio.sleep(GATHER_S)
+        finally:
+            self._draining = False
 
     async def aclose(self) -> None:
         return None

@@ -57,7 +57,7 @@ def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, see
     if profile.kind == "transformers":
         if not profile.model:
             raise ConfigError(f"provider '{name}': a transformers profile needs model = \"/path/to/model\"")
-        return TransformersProvider(name, profile.model)
+        return TransformersProvider(name, profile.model, batch=profile.concurrency)
     raise ConfigError(f"provider '{name}': unknown kind '{profile.kind}'")
 
 
@@ -70,12 +70,31 @@ def job_profile(name: str, workspace: Path | None, store: Store | None) -> Provi
     if not folder:
         raise ConfigError(f"job {job.id} has no local model output ({job.status.value}; back-end {job.backend}); "
                           "a platform model is used through its provider profile")
-    return ProviderProfile(kind="transformers", model=folder, concurrency=1, retries=0)
+    # Eight at a time: the provider answers requests that arrive together as one batch. A CPU takes
+    # minutes for a batch, and nothing streams until it is done: hence the long timeout.
+    return ProviderProfile(kind="transformers", model=folder, concurrency=8, retries=0, timeout=900)
+
+
+def local_profile(name: str) -> ProviderProfile:
+    """``local:<folder>``: a transformers model folder on this machine, asked with the full prompt."""
+    folder = name.removeprefix("local:")
+    if not folder or not Path(folder).is_dir():
+        raise ConfigError(f"{name}: no model folder {folder or '(empty)'}")
+    return ProviderProfile(kind="transformers", model=folder, concurrency=8, retries=0, timeout=900)
+
+
+def profile_of(config: Config, name: str, store: Store | None = None, workspace: Path | None = None) -> ProviderProfile:
+    """A model name's profile: ``job:<id>`` (a finished local job), ``local:<folder>``, or a config profile."""
+    if name.startswith("job:"):
+        return job_profile(name, workspace, store)
+    if name.startswith("local:"):
+        return local_profile(name)
+    return config.provider(name)
 
 
 def build_client(config: Config, secrets: Secrets, name: str, *, store: Store | None = None,
                  workspace: Path | None = None, clock: Clock | None = None, seed: int = 0) -> LLMClient:
-    profile = job_profile(name, workspace, store) if name.startswith("job:") else config.provider(name)
+    profile = profile_of(config, name, store, workspace)
     provider = build_provider(name, profile, secrets, seed=seed, workspace=workspace)
     table = load_table(workspace / "prices.toml" if workspace else None)
     price = price_for(provider.model, table, price_in=profile.price_in, price_out=profile.price_out,
