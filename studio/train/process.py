@@ -20,6 +20,7 @@ import yaml
 
 from studio.domain import Job, JobStatus, MetricPoint
 from studio.train.data import Row, has_unlearned, learned_prefixes, without_weights, write_jsonl
+from studio.train.distributed import DS_CONFIG, TORCHRUN_OPTIONS, write_deepspeed
 from studio.train.files import JobDir, progress_of, read_json, read_metrics, write_json
 
 EXIT_FILE = "exit_code"
@@ -184,6 +185,8 @@ class LlamaFactoryBackend(ProcessBackend):
             write_jsonl(folder.data / "eval.jsonl", held)
             info["studio_eval"] = {**info["studio_train"], "file_name": "eval.jsonl"}
         (folder.data / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        if job.options.get("zero") and not job.options.get("deepspeed"):  # LLaMA-Factory's shipped ZeRO config
+            write_deepspeed(folder.root, job.options["zero"], job.options.get("zero_offload") == "true")
         (folder.root / "job.yaml").write_text(self.yaml(job, folder, bool(held), self.masked), encoding="utf-8")
 
     def yaml(self, job: Job, folder: JobDir, has_eval: bool, mask_history: bool = False) -> str:
@@ -198,6 +201,8 @@ class LlamaFactoryBackend(ProcessBackend):
             "max_steps": h["max_steps"], "seed": h["seed"], "report_to": "none", "plot_loss": True,
             "lr_scheduler_type": str(h.get("scheduler", "linear")), "mask_history": mask_history,
         }
+        if lines["template"] == "auto":  # LLaMA-Factory then uses the tokenizer's own chat template
+            del lines["template"]
         if job.method == "lora":
             lines |= {"lora_rank": int(job.lora.get("rank", 8)), "lora_alpha": job.lora.get("alpha", 16),
                       "lora_dropout": job.lora.get("dropout", 0.05), "lora_target": "all"}
@@ -206,6 +211,10 @@ class LlamaFactoryBackend(ProcessBackend):
                       "per_device_eval_batch_size": h["batch_size"]}
         if job.options.get("deepspeed"):
             lines["deepspeed"] = job.options["deepspeed"]
+        elif job.options.get("zero"):
+            lines["deepspeed"] = str(folder.root / DS_CONFIG)
+        if job.options.get("bf16", "true" if any(job.options.get(k) for k in TORCHRUN_OPTIONS) else "") == "true":
+            lines["bf16"] = True  # a GPU run (an explicit bf16=false turns it off, for cards without bf16)
         for key, value in job.options.items():  # yaml.KEY=VALUE: any other LLaMA-Factory argument
             if key.startswith("yaml."):
                 lines[key.removeprefix("yaml.")] = yaml.safe_load(value)
