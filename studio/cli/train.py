@@ -43,6 +43,12 @@ def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
     p.add_argument("--eval-split", type=float, default=0.0, help="share held out when the snapshot has no eval file")
     p.add_argument("--eval-rows", type=int, default=0, help="eval loss on at most this many held-out rows (0: all)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scheduler", choices=("linear", "cosine", "constant"), default="linear",
+                   help="how the learning rate falls over the run")
+    p.add_argument("--warmup", type=float, default=0.0,
+                   help="learning-rate warm-up: below 1 a share of the steps (0.05), else a number of steps")
+    p.add_argument("--group-by-length", action="store_true",
+                   help="batch rows of similar length together, so less compute goes to padding")
     p.add_argument("--lora-rank", type=int, default=8)
     p.add_argument("--lora-alpha", type=float, default=16)
     p.add_argument("--lora-dropout", type=float, default=0.05)
@@ -102,7 +108,8 @@ def _spec_fields(args: argparse.Namespace, epochs: float, lr: float, method: str
     return {"backend": args.backend, "base_model": args.base_model, "snapshot_id": args.snapshot, "options": options,
             "hyper": {"epochs": epochs, "batch_size": args.batch_size, "learning_rate": lr, "max_length": args.max_length,
                       "max_steps": args.max_steps, "eval_split": args.eval_split, "eval_rows": args.eval_rows,
-                      "seed": args.seed},
+                      "seed": args.seed, "scheduler": args.scheduler, "warmup": args.warmup,
+                      "group_by_length": args.group_by_length},
             "lora": {"rank": args.lora_rank, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
             "method": method}
 

@@ -43,6 +43,8 @@ class Hyper(BaseModel):
     eval_steps: float = Field(default=0.1, gt=0, description="Steps between eval-loss points (with an eval split); "
                                                              "below 1, a share of the run (0.1: ten points)")
     scheduler: Literal["linear", "cosine", "constant"] = "linear"
+    warmup: float = Field(default=0.0, ge=0, description="Warm-up: below 1 a share of the steps, else a number of steps")
+    group_by_length: bool = Field(default=False, description="Batch rows of similar length together (less padding)")
 
 
 class Lora(BaseModel):

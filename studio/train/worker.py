@@ -50,6 +50,28 @@ def _check_length(rows: list[dict[str, Any]], max_length: int) -> None:
               "and are cut; what is cut is not learned", file=sys.stderr, flush=True)
 
 
+def _answers_only(base: type) -> type:
+    """The trainer with a loss that computes the output layer only where a token is learned.
+
+    The loss is the same mean cross-entropy over learned tokens as the trainer's own; the output layer
+    (hidden size × vocabulary, a fifth of SmolLM2's forward pass) and its softmax are skipped at the
+    prompt's positions, which are most of a sample, so a step costs about a quarter less on a CPU."""
+    import torch.nn.functional as F  # noqa: N812
+
+    class AnswersOnly(base):  # type: ignore[misc, valid-type]
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[no-untyped-def]
+            labels = inputs["labels"]
+            hidden = model.get_decoder()(input_ids=inputs["input_ids"],
+                                         attention_mask=inputs.get("attention_mask")).last_hidden_state
+            target = labels[:, 1:]
+            keep = target != IGNORE
+            logits = model.get_output_embeddings()(hidden[:, :-1][keep])
+            loss = F.cross_entropy(logits.float(), target[keep])
+            return (loss, {"logits": logits}) if return_outputs else loss
+
+    return AnswersOnly
+
+
 def train(job_file: Path) -> int:
     spec = read_json(job_file)
     if spec is None:
@@ -118,11 +140,13 @@ def train(job_file: Path) -> int:
             bf16=gpu and torch.cuda.is_bf16_supported(), gradient_checkpointing=False, use_cpu=not gpu,
             eval_strategy="steps" if held else "no",
             eval_steps=_eval_steps(float(hyper.get("eval_steps", 0.1))), lr_scheduler_type=str(hyper.get("scheduler", "linear")),
+            warmup_steps=float(hyper.get("warmup", 0.0)),
+            train_sampling_strategy="group_by_length" if hyper.get("group_by_length") else "random",
             dataloader_num_workers=0)
         peft_config = LoraConfig(r=int(lora.get("rank", 8)), lora_alpha=float(lora.get("alpha", 16)),
                                  lora_dropout=float(lora.get("dropout", 0.05)), task_type="CAUSAL_LM",
                                  target_modules="all-linear") if spec["method"] == "lora" else None
-        trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows),
+        trainer = _answers_only(SFTTrainer)(model=model, args=args, train_dataset=Dataset.from_list(rows),
                              eval_dataset=Dataset.from_list(held) if held else None, processing_class=tokenizer,
                              peft_config=peft_config, callbacks=[Progress()])
         trainer.train()
