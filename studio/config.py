@@ -53,6 +53,9 @@ class ProviderProfile(_Strict):
     price_out: float | None = Field(default=None, ge=0)
     currency: str = ""
     latency: float = Field(default=0.0, ge=0, description="Offline simulator: seconds per call")
+    prompt: Literal["full", "compact"] = Field(
+        default="full", description="The teacher prompt an eval sends: full (the tutorial's rules) or compact (for a "
+                                    "model tuned on a --prompt compact export)")
     error_rate: float | None = Field(default=None, ge=0, le=1,
                                      description="Offline simulator: share of first teacher answers with a contract "
                                                  "slip a repair fixes (default: data/offline.toml, a few %)")

@@ -13,7 +13,18 @@ import sys
 from collections.abc import Sequence
 
 from studio import __version__
-from studio.cli import data, evals, generate, info, lint, prompts, providers, topics, train
+from studio.cli import (
+    data,
+    evals,
+    experiment,
+    generate,
+    info,
+    lint,
+    prompts,
+    providers,
+    topics,
+    train,
+)
 from studio.cli.common import CliError, fail, safe_output
 from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
@@ -22,7 +33,7 @@ from studio.semantic.encoder import EncoderError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing, resolve_path
 
-COMMANDS = (info, topics, generate, data, providers, lint, train, evals, prompts)
+COMMANDS = (info, topics, generate, data, providers, lint, train, evals, experiment, prompts)
 
 
 class Parser(argparse.ArgumentParser):

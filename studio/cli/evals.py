@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_make)
     p = esub.add_parser("run", help="answer every item with a model; check, judge, time and cost it")
-    p.add_argument("--model", required=True, help="provider profile, or job:<id> for a finished local job")
+    p.add_argument("--model", required=True, help="provider profile, job:<id> for a finished local job, or "
+                   "local:<folder> for a transformers model folder")
     p.add_argument("--set", dest="set_id", help="eval set (default: the newest)")
     p.add_argument("--judge", help="provider profile that scores reply/suggestion/analysis (default: checks only)")
     p.add_argument("--concurrency", type=int, default=8)

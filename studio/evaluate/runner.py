@@ -11,14 +11,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from studio.domain import EvalItem, EvalResult, EvalRun, FaultKind, RunStatus, TurnKind, utcnow
+from studio.domain import (
+    EvalItem,
+    EvalResult,
+    EvalRun,
+    FaultKind,
+    RunStatus,
+    Topic,
+    TurnKind,
+    utcnow,
+)
 from studio.domain.contract import Student
 from studio.evaluate.judge import capped, judge_turn
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
 from studio.llm.errors import LLMError
-from studio.llm.registry import build_client
+from studio.llm.registry import build_client, local_profile
+from studio.turn.context import TurnContext, render_teacher_prompt
 from studio.turn.prompts import Prompts
 from studio.turn.verdict import answer_verdict, failed_call
 from studio.workspace import Workspace
@@ -44,14 +54,39 @@ def lineage_of(ws: Workspace, model: str) -> dict[str, object]:
         return {"kind": "tuned", "job": job.id, "base_model": job.base_model, "method": job.method,
                 "snapshot": job.snapshot_id, "snapshot_hash": job.lineage.get("snapshot_hash"),
                 "output": job.result.get("output_dir") or job.result.get("model", "")}
+    if model.startswith("local:"):
+        return {"kind": "transformers", "model": local_profile(model).model}
     profile = ws.config.provider(model)
     return {"kind": profile.kind, "model": profile.model or ""}
+
+
+def prompt_style_of(ws: Workspace, model: str) -> str:
+    """The prompt a model is asked with: a tuned job's, the style of the snapshot it was trained on
+    (``compact`` teaches the rules through the data); a profile's, its ``prompt`` setting (``full``,
+    the tutorial's prompt with every rule, unless the profile serves a model tuned on compact data)."""
+    if model.startswith("job:"):
+        job = ws.store.jobs.get(model[4:])
+        snapshot = ws.store.snapshots.get(job.snapshot_id or "") if job is not None else None
+        return str(snapshot.filters.get("prompt", "full")) if snapshot is not None else "full"
+    if model.startswith("local:"):
+        return "full"
+    return ws.config.provider(model).prompt
+
+
+def item_prompt(ws: Workspace, prompts: Prompts, item: EvalItem, style: str) -> str:
+    """The item's prompt in ``style``: the stored one (full), or rendered again from its topic and
+    dialogue, exactly as an export in that style renders a training sample."""
+    if style == "full":
+        return item.prompt
+    topic = ws.store.topics.get(item.topic_id) or Topic(id=item.topic_id, text=item.topic)
+    ctx = TurnContext(topic=topic, kind=TurnKind(item.kind), history=[(r, t) for r, t in item.history])
+    return render_teacher_prompt(prompts, ctx, style)
 
 
 def start_run(ws: Workspace, set_id: str, model: str, judge: str | None) -> EvalRun:
     if ws.store.eval_sets.get(set_id) is None:
         raise LookupError(f"no eval set {set_id} (see: studio eval sets)")
-    lineage = lineage_of(ws, model)
+    lineage = {**lineage_of(ws, model), "prompt": prompt_style_of(ws, model)}
     if judge:
         ws.config.provider(judge)
     for run in ws.store.evals:
@@ -80,7 +115,7 @@ def offline_off_topic(item: EvalItem) -> bool | None:
 
 
 async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prompts, item: EvalItem,
-                        run_id: str) -> EvalResult:
+                        run_id: str, prompt: str | None = None) -> EvalResult:
     """One item: the model's answer through the one stream collector, judged strictly as text.
 
     A call that fails, times out or returns nothing is an error: it fails every check and scores 1
@@ -94,7 +129,7 @@ async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prom
     """
     kind = TurnKind(item.kind)
     ctx = CallContext(f"eval:{run_id}", None, None, "model", purpose="eval answer")
-    request = ChatRequest([Message("user", item.prompt)], json_mode=True, temperature=0.1, variant=f"eval:{item.id}")
+    request = ChatRequest([Message("user", prompt or item.prompt)], json_mode=True, temperature=0.1, variant=f"eval:{item.id}")
     try:
         result = await collect(model, request, ctx, use_cache=False)
     except (LLMError, StreamEnded) as exc:
@@ -162,6 +197,7 @@ async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
     model = build_client(ws.config, ws.secrets, run.model, store=ws.store, workspace=ws.root)
     judge = build_client(ws.config, ws.secrets, run.judge, store=ws.store, workspace=ws.root) if run.judge else None
     prompts = Prompts(ws.root)
+    style = str(run.lineage.get("prompt") or prompt_style_of(ws, run.model))
     todo = [i for i in eval_set.items if i.id not in run.results or run.results[i.id].error is not None]
     run.status, run.error = RunStatus.RUNNING, None
     ws.store.evals.put(run)
@@ -174,7 +210,8 @@ async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
         async with gate:
             if stop is not None and stop.is_set():
                 return
-            run.results[item.id] = await evaluate_item(model, judge, prompts, item, run.id)
+            run.results[item.id] = await evaluate_item(model, judge, prompts, item, run.id,
+                                                       item_prompt(ws, prompts, item, style))
             unsaved += 1
             if unsaved >= SAVE_EVERY:
                 unsaved = 0

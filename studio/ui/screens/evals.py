@@ -17,8 +17,9 @@ from textual.widgets import Static
 from studio.config import ConfigError
 from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
 from studio.domain.text import visible
+from studio.evaluate import experiment as experiments
+from studio.evaluate import experiment_table, runner
 from studio.evaluate import report as reports
-from studio.evaluate import runner
 from studio.evaluate.sets import make_set
 from studio.synth.review import author_name
 from studio.turn.prompts import Prompts
@@ -43,7 +44,9 @@ class EvalScreen(Pane):
             "press 1 or 2 for the better answer (= for a tie), then rate answer 1's reply, suggestion and analysis and "
             "then answer 2's with 1–3. Once the vote is in the names are shown in place; n or Enter goes on, Escape "
             "leaves. With a judge, its agreement with your preferences shows in the table's caption. Runs are made with"
-            " `studio eval run --model PROFILE --judge PROFILE`.")
+            " `studio eval run --model PROFILE --judge PROFILE`. At the top: the newest `studio experiment` — the base"
+            " model and each tuned run on the held-out topics, with JSON validity, every-check pass rate, the rubric and"
+            " the pass rate per fault kind (base/run/run …).")
     BINDINGS = [
         Binding("s", "next_set", "Set", id="eval.set"),
         Binding("v", "review", "Blind review", id="eval.review"),
@@ -64,10 +67,12 @@ class EvalScreen(Pane):
         self.diffs_hidden = False  # the "differ" section waits for the blind review
         self.progress = ""  # the eval run in flight, as the status line shows it
         self.running: str | None = None  # the run id in flight
+        self.experiment: dict | None = None  # the newest experiment's table, as shown
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with VerticalScroll(id="eval-body"):
+            yield Static("", id="eval-experiment")
             yield Static("", id="eval-table")
             yield Static("", id="eval-faults")
             yield Static("", id="eval-diffs")
@@ -88,7 +93,49 @@ class EvalScreen(Pane):
         sets = sorted(self.store.eval_sets.all(), key=lambda s: s.created, reverse=True)
         runs = sorted(self.store.evals.all(), key=lambda r: r.created)
         votes = self.store.votes.all()
+        experiment = self._experiment()
         self.app.call_from_thread(self._show, sets, runs, votes)
+        self.app.call_from_thread(self._show_experiment, experiment)
+
+    def _experiment(self) -> dict | None:
+        """The newest experiment's table (``studio experiment``), computed so far if it has not finished."""
+        states = experiments.all_states(self.studio.workspace)
+        if not states:
+            return None
+        state = states[-1]
+        res = state.results or (experiment_table.results(self.studio.workspace, state) if state.evals else {})
+        return {"id": state.id, "status": state.status, "recipe": state.settings.recipe, "results": res,
+                "error": state.error}
+
+    def _show_experiment(self, experiment: dict | None) -> None:
+        box_ = self.query_one("#eval-experiment", Static)
+        self.experiment = experiment
+        if experiment is None:
+            box_.update("")
+            return
+        res = experiment["results"]
+        title = (f"Experiment {experiment['id']} (recipe {experiment['recipe']}, {experiment['status']}"
+                 + (f", {res['wall_s'] / 60:.0f} min" if res else "") + ")")
+        if not res or not res.get("rows"):
+            box_.update(Text(visible(f"{title}: nothing evaluated yet" + (f" — {experiment['error']}"
+                                                                          if experiment["error"] else "")), style="dim"))
+            return
+        t = Table(title=visible(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        t.add_column("model", overflow="fold", min_width=10)
+        for head in ("prompt", "JSON", "pass", "compl.", "reply", "sugg.", "anal."):
+            t.add_column(head, overflow="fold")
+        for row in res["rows"]:
+            g = row["rubric"]
+            t.add_row(visible(row["model"]) + (" ★" if row["key"] == res.get("best") else ""), row["prompt"],
+                      f"{row['json_valid']:.0%}", f"{row['pass_rate']:.0%}",
+                      *(f"{g[d]:.2f}" if g.get(d) is not None else "—"
+                        for d in ("compliance", "reply", "suggestion", "analysis")))
+        faults = [f for f in experiment_table.FAULT_ORDER if any(f in r["by_fault"] for r in res["rows"])]
+        lines = [Text("pass per fault: " + " · ".join(
+            f"{f} " + "/".join(f"{r['by_fault'][f]['pass']:.0%}" if f in r["by_fault"] else "—" for r in res["rows"])
+            for f in faults), style="dim"),
+            Text(visible(sorted({r["rubric_source"] for r in res["rows"]})[0]), style="dim")]
+        box_.update(Group(t, *lines))
 
     def _current_set(self) -> EvalSet | None:
         return self.sets[self.set_index % len(self.sets)] if self.sets else None

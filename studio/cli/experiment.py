@@ -1,0 +1,140 @@
+"""``studio experiment``: the tutorial's experiment end to end (studio.evaluate.experiment)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from studio.cli.common import print_json, print_table, workspace
+from studio.evaluate.experiment import (
+    Experiment,
+    Progress,
+    Settings,
+    State,
+    all_states,
+    load,
+    plan,
+    save,
+    start,
+)
+from studio.evaluate.experiment_table import folder_of, markdown
+from studio.evaluate.recipes import RECIPES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("experiment", help="the tutorial's experiment in one resumable command: data, export, base "
+                                          "model, a grid of fine-tunes, eval of each on held-out topics, the table")
+    p.add_argument("--recipe", choices=tuple(RECIPES), default="cpu",
+                   help="cpu: SmolLM2-135M on compact prompts, within an hour on 2 cores; gpu: the tutorial's grid "
+                        "(full and LoRA × learning rate × epochs) on full prompts")
+    p.add_argument("--snapshot", help="train on this export snapshot instead of generating data")
+    p.add_argument("--dialogues", type=int, help="dialogues to generate (default: the recipe's)")
+    p.add_argument("--base-model", help="a local model folder (default: SmolLM2-135M-Instruct from its package)")
+    p.add_argument("--backend", choices=("local", "llamafactory"), help="who trains (default: the recipe's, local)")
+    p.add_argument("--gpus", type=int, default=1, help="GPUs for LLaMA-Factory's torchrun launch (gpu recipe)")
+    p.add_argument("--judge", help="a provider profile that scores reply, suggestion and analysis")
+    p.add_argument("--items", type=int, help="eval turns (default: the recipe's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--new", action="store_true", help="start afresh instead of resuming an unfinished experiment")
+    p.add_argument("--dry-run", action="store_true", help="print the plan with its estimated time; run nothing")
+    p.add_argument("--show", nargs="?", const="", metavar="ID", help="print an experiment's table (default: the newest)")
+    p.add_argument("--list", action="store_true", help="list the experiments in this workspace")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_experiment)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+class Reporter:
+    """One line per step on a pipe; on a terminal the line is redrawn with the step's share and the ETA."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.tty, self.last = quiet, sys.stderr.isatty(), ""
+
+    def __call__(self, p: Progress) -> None:
+        if self.quiet:
+            return
+        line = f"{p.label} · {p.fraction:.0%}{' · ' + p.note if p.note else ''} · ETA {_minutes(p.eta_s)}"
+        if self.tty:
+            print("\r\x1b[2K" + line[:200], end="", file=sys.stderr, flush=True)
+        elif p.step != self.last:
+            print(line, file=sys.stderr, flush=True)
+        self.last = p.step
+
+    def done(self) -> None:
+        if self.tty and not self.quiet:
+            print(file=sys.stderr)
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        if args.list:
+            states = all_states(ws)
+            if args.json:
+                print_json([s.model_dump(mode="json") for s in states])
+            else:
+                print_table(["experiment", "recipe", "status", "snapshot", "runs trained", "time"],
+                            [(s.id, s.settings.recipe, s.status, s.snapshot or "—", len(s.jobs),
+                              _minutes(sum(s.seconds.values()))) for s in states])
+            return 0
+        if args.show is not None:
+            return _show(ws, args.show, args.json)
+        gpu_options = args.gpus
+        if gpu_options < 1:
+            raise ValueError(f"--gpus: at least 1, got {gpu_options}")
+        settings = Settings(recipe=args.recipe, snapshot=args.snapshot, dialogues=args.dialogues,
+                            base_model=args.base_model, backend=args.backend, judge=args.judge, gpus=args.gpus,
+                            seed=args.seed, items=args.items)
+        state, resumed = start(ws, settings, new=args.new)
+        steps = plan(ws, settings)
+        if args.dry_run:
+            total = sum(s.estimate_s for s in steps)
+            if args.json:
+                print_json({"steps": [{"step": s.key, "what": s.label, "estimate_s": round(s.estimate_s)} for s in steps],
+                            "estimate_s": round(total), "resumes": state.id if resumed else None})
+            else:
+                print_table(["step", "what", "estimate"], [(s.key, s.label, _minutes(s.estimate_s)) for s in steps])
+                print(f"estimated total: {_minutes(total)}" + (f" (resumes {state.id})" if resumed else ""))
+            return 0
+        reporter = Reporter(quiet=args.json)
+        if not args.json:
+            print(f"{'resuming' if resumed else 'starting'} experiment {state.id} (recipe {args.recipe}); "
+                  f"estimated {_minutes(sum(s.estimate_s for s in steps))}", file=sys.stderr)
+        try:
+            state = Experiment(ws, state, reporter).run()
+        except KeyboardInterrupt:
+            reporter.done()
+            print(f"\nstopped; what finished is kept. Resume with the same command (experiment {state.id})",
+                  file=sys.stderr)
+            return 130
+        reporter.done()
+        if args.json:
+            print_json(state.results)
+        else:
+            print(markdown(state.results))
+            print(f"written beside the snapshot: {folder_of(ws, state)}/experiment-{state.id}.md and .json",
+                  file=sys.stderr)
+    return 0
+
+
+def _show(ws, experiment_id: str, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    states = all_states(ws)
+    if not states:
+        raise LookupError("no experiments in this workspace (run: studio experiment --recipe cpu)")
+    state: State = load(ws, experiment_id) if experiment_id else states[-1]
+    if not state.results and state.evals:
+        from studio.evaluate.experiment_table import results
+
+        state.results = results(ws, state)  # an experiment still running: the table so far
+        save(ws, state)
+    if as_json:
+        print_json(state.model_dump(mode="json"))
+    elif state.results:
+        print(markdown(state.results))
+        if state.status != "succeeded":
+            print(f"(experiment {state.status}: the table so far)")
+    else:
+        print(f"experiment {state.id}: {state.status}, nothing evaluated yet")
+    return 0

@@ -1,0 +1,433 @@
+"""``studio experiment``: the tutorial's experiment end to end, resumable.
+
+data (generate, or a snapshot) → topic-split export → eval set on the held-out topics → base model
+→ eval of the base (the full tutorial prompt, its best chance) → for each run of the recipe's grid:
+fine-tune, then eval with the prompt it was trained on → the tutorial-shaped table, written as
+Markdown and JSON beside the snapshot with the machine, the wall time and every setting.
+
+Every step's result is recorded in ``experiments/<id>.json`` as soon as it exists, so a killed
+experiment started again picks up where it stopped: a finished run is never trained again, a job
+still training is waited for, an interrupted one is retried, an eval run resumes at its first
+unanswered item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from studio.domain import FaultKind, Mix, RunConfig, RunStatus, new_id, utcnow
+from studio.domain.runs import JobStatus
+from studio.evaluate import runner
+from studio.evaluate.recipes import (
+    ANSWER_TOKENS,
+    MAX_NEW_TOKENS,
+    RECIPES,
+    REFERENCE_GFLOPS,
+    SAMPLES_PER_DIALOGUE,
+    TOKENS_PER_SAMPLE,
+    Costs,
+    GridRun,
+    Recipe,
+    machine_gflops,
+    machine_text,
+)
+from studio.evaluate.sets import make_set
+from studio.export.export import (
+    ExportOptions,
+    check_options,
+    preflight,
+    select,
+    split_by_topic,
+    write,
+)
+from studio.export.samples import Filters
+from studio.store.storage import atomic_write
+from studio.synth.service import execute as generate
+from studio.synth.service import prepare as prepare_run
+from studio.train import service as jobs
+from studio.train.distributed import launch_options
+from studio.train.spec import make_spec
+from studio.turn.prompts import Prompts
+from studio.workspace import Workspace
+
+FOLDER = "experiments"
+
+
+class Settings(BaseModel):
+    """What an experiment was asked for (the recipe's values unless overridden)."""
+
+    recipe: str = "cpu"
+    snapshot: str | None = None
+    dialogues: int | None = None
+    base_model: str | None = None
+    backend: str | None = None
+    judge: str | None = None
+    gpus: int = 1
+    seed: int = 0
+    items: int | None = None
+
+
+class State(BaseModel):
+    id: str = Field(default_factory=lambda: new_id("x"))
+    settings: Settings
+    status: str = "running"  # running | succeeded | failed
+    created: str = Field(default_factory=lambda: utcnow().isoformat())
+    finished: str | None = None
+    error: str | None = None
+    generation: str | None = None
+    snapshot: str | None = None
+    eval_set: str | None = None
+    base_model: str | None = None
+    jobs: dict[str, str] = Field(default_factory=dict)  # grid run key → job id
+    evals: dict[str, str] = Field(default_factory=dict)  # "base" or grid run key → eval run id
+    seconds: dict[str, float] = Field(default_factory=dict)  # step → wall seconds spent on it (summed over resumes)
+    estimate_s: float | None = None
+    machine: str = ""
+    results: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def recipe(self) -> Recipe:
+        return recipe_of(self.settings)
+
+
+def recipe_of(settings: Settings) -> Recipe:
+    if settings.recipe not in RECIPES:
+        raise ValueError(f"--recipe: '{settings.recipe}' is not one of: {', '.join(RECIPES)}")
+    return RECIPES[settings.recipe]
+
+
+def path_of(ws: Workspace, experiment_id: str) -> Path:
+    return ws.root / FOLDER / f"{experiment_id}.json"
+
+
+def save(ws: Workspace, state: State) -> None:
+    path_of(ws, state.id).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path_of(ws, state.id), (state.model_dump_json(indent=2) + "\n").encode("utf-8"))
+
+
+def load(ws: Workspace, experiment_id: str) -> State:
+    path = path_of(ws, experiment_id)
+    try:
+        return State.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LookupError(f"no experiment {experiment_id} (see: studio experiment list)") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a readable experiment record ({str(exc).splitlines()[0]})") from None
+
+
+def all_states(ws: Workspace) -> list[State]:
+    folder = ws.root / FOLDER
+    out = []
+    for path in sorted(folder.glob("x-*.json")) if folder.is_dir() else []:
+        try:
+            out.append(State.model_validate_json(path.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+    return sorted(out, key=lambda s: s.created)
+
+
+def unfinished(ws: Workspace, settings: Settings) -> State | None:
+    """The newest experiment asked for with the same settings that has not finished."""
+    same = [s for s in all_states(ws) if s.settings == settings and s.status != "succeeded"]
+    return same[-1] if same else None
+
+
+# ---- the plan and its estimate -------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    estimate_s: float
+
+
+def plan(ws: Workspace, settings: Settings, gflops: float | None = None) -> list[Step]:
+    """Every step with its estimated seconds on this machine (scaled by a quick matrix-product probe)."""
+    recipe = recipe_of(settings)
+    costs = Costs(scale=recipe.compute * REFERENCE_GFLOPS / (gflops or machine_gflops()))
+    if settings.snapshot:
+        snap = ws.store.snapshots.get(settings.snapshot)
+        if snap is None:
+            raise LookupError(f"--snapshot: no snapshot {settings.snapshot} (see: studio export)")
+        style = str(snap.filters.get("prompt", "full"))
+        train_rows, eval_rows = snap.counts.get("train", 0), snap.counts.get("eval", 0)
+    else:
+        style = recipe.prompt
+        samples = (settings.dialogues or recipe.dialogues) * SAMPLES_PER_DIALOGUE
+        train_rows = round(samples * recipe.split)
+        eval_rows = round(samples) - train_rows
+    items = min(settings.items or recipe.eval_items, max(eval_rows, 1))
+    steps: list[Step] = []
+    if not settings.snapshot:
+        n = settings.dialogues or recipe.dialogues
+        steps.append(Step("data", f"generate {n} dialogues (offline teacher and student) and export "
+                                  f"({style} prompts, {recipe.split:.0%} of topics to train)", 8 + n / 15))
+    steps.append(Step("eval_set", f"eval set: {items} held-out turns", 5))
+    if not settings.base_model:
+        steps.append(Step("base", "base model: " + ("a tiny model built from the data" if recipe.base == "tiny" else
+                                                    "SmolLM2-135M-Instruct from its package"), 30))
+    steps.append(Step("eval:base", f"eval the base model ({items} turns, full tutorial prompt)",
+                      costs.generate(items, TOKENS_PER_SAMPLE["full"] - ANSWER_TOKENS, MAX_NEW_TOKENS)))
+    tokens = train_rows * TOKENS_PER_SAMPLE[style]
+    for run in recipe.grid:
+        rows = train_rows
+        steps.append(Step(f"train:{run.key}", f"train {run.method}, lr {run.learning_rate:g}, {run.epochs:g} epoch(s): "
+                                              f"{rows} samples", costs.train(run.method, tokens * run.epochs, rows, recipe)))
+        steps.append(Step(f"eval:{run.key}", f"eval {run.method} lr {run.learning_rate:g} ({items} turns, {style} prompt)",
+                          costs.generate(items, TOKENS_PER_SAMPLE[style] - ANSWER_TOKENS, ANSWER_TOKENS * 1.15)))
+    steps.append(Step("table", "the table, beside the snapshot", 2))
+    return steps
+
+
+# ---- running -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    step: str
+    label: str
+    fraction: float  # of the current step
+    eta_s: float  # the whole experiment's remaining seconds
+    note: str = ""
+
+
+Report = Callable[[Progress], None]
+
+
+class Experiment:
+    """One experiment, driven step by step; ``run()`` resumes from whatever the record says is done."""
+
+    def __init__(self, ws: Workspace, state: State, report: Report | None = None) -> None:
+        self.ws, self.state, self.report = ws, state, report or (lambda p: None)
+        self.recipe = state.recipe
+        self.steps = plan(ws, state.settings)
+        self.estimates = {s.key: s.estimate_s for s in self.steps}
+        if state.estimate_s is None:
+            state.estimate_s = sum(self.estimates.values())
+        state.machine = state.machine or machine_text()
+        save(ws, state)
+
+    # progress ----------------------------------------------------------------------------------------
+    def _tell(self, key: str, fraction: float, note: str = "") -> None:
+        keys = [s.key for s in self.steps]
+        later = keys[keys.index(key) + 1:] if key in keys else []
+        left = self.estimates.get(key, 0) * (1 - fraction) + sum(self.estimates[k] for k in later)
+        label = next((s.label for s in self.steps if s.key == key), key)
+        self.report(Progress(key, label, fraction, left, note))
+
+    def _timed(self, key: str, work: Callable[[], None]) -> None:
+        self._tell(key, 0.0)
+        t0 = time.monotonic()
+        try:
+            work()
+        finally:
+            self.state.seconds[key] = round(self.state.seconds.get(key, 0.0) + time.monotonic() - t0, 1)
+            save(self.ws, self.state)
+
+    # steps ------------------------------------------------------------------------------------------
+    def run(self) -> State:
+        s = self.state
+        try:
+            if s.snapshot is None:
+                if s.settings.snapshot:
+                    s.snapshot = s.settings.snapshot
+                else:
+                    self._timed("data", self.data)
+            if s.eval_set is None:
+                self._timed("eval_set", self.eval_set)
+            if s.base_model is None:
+                if s.settings.base_model:
+                    s.base_model = s.settings.base_model
+                else:
+                    self._timed("base", self.base)
+                save(self.ws, s)
+            self._eval("base", f"local:{s.base_model}")
+            for run in self.recipe.grid:
+                job_id = self._train(run)
+                self._eval(run.key, f"job:{job_id}")
+            self._timed("table", self.table)
+            s.status, s.finished = "succeeded", utcnow().isoformat()
+        except BaseException as exc:
+            s.status = "failed" if not isinstance(exc, KeyboardInterrupt) else "running"
+            s.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyboardInterrupt) else "interrupted"
+            raise
+        finally:
+            save(self.ws, s)
+        return s
+
+    def data(self) -> None:
+        s, recipe = self.state, self.recipe
+        if s.generation is None or (run := self.ws.store.runs.get(s.generation)) is None:
+            config = RunConfig(dialogues=s.settings.dialogues or recipe.dialogues, seed=s.settings.seed,
+                               teacher_provider=self.ws.config.studio.teacher,
+                               student_provider=self.ws.config.studio.student,
+                               mix={FaultKind(k): v for k, v in Mix.of(self.ws.config.mix).weights.items()})
+            run, _ = prepare_run(self.ws, config)
+            s.generation = run.id
+            save(self.ws, s)
+        if run.status != RunStatus.SUCCEEDED:
+            def on_progress(p: Any) -> None:
+                self._tell("data", min(p.completed / max(p.planned, 1), 1.0))
+
+            run = asyncio.run(generate(self.ws, run, on_progress))
+            if run.status != RunStatus.SUCCEEDED:
+                raise RuntimeError(f"generation run {run.id} ended {run.status.value}: {run.error or ''} "
+                                   f"(resume with: studio generate --resume {run.id}, then studio experiment)")
+        opts = ExportOptions(format="openai", split=recipe.split, seed=s.settings.seed, prompt=recipe.prompt,
+                             filters=Filters(review="default", runs=[run.id]))
+        check_options(opts)
+        prompts = Prompts(self.ws.root)
+        samples = select(self.ws.store, prompts, opts.filters, opts.prompt)
+        train, held = split_by_topic(samples, opts.split, opts.seed)
+        report = preflight(samples, train, held, self.ws.config.target_mix, opts)
+        s.snapshot = write(self.ws.store, prompts, train, held, report, opts, self.ws.exports_dir).id
+
+    def eval_set(self) -> None:
+        s = self.state
+        made = make_set(self.ws.store, Prompts(self.ws.root), n=s.settings.items or self.recipe.eval_items,
+                        snapshot_id=s.snapshot, seed=s.settings.seed, name=f"experiment {s.id}")
+        self.ws.store.eval_sets.put(made)
+        self.ws.store.flush()
+        s.eval_set = made.id
+
+    def base(self) -> None:
+        if self.recipe.base == "tiny":
+            from studio.train.tiny import build_for_snapshot
+
+            folder = self.ws.root / "models" / f"tiny-{self.state.id}"
+            if not (folder / "config.json").exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a half-built folder from an interrupted run
+                build_for_snapshot(self.ws.store, folder, self.state.snapshot)
+        else:
+            from studio.train.smol import make_smol_model
+
+            folder = self.ws.root / "models" / "smollm2-135m-instruct"
+            if not (folder / "config.json").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                make_smol_model(folder)
+        self.state.base_model = str(folder)
+
+    def _train(self, run: GridRun) -> str:
+        s, recipe, key = self.state, self.recipe, f"train:{run.key}"
+        job = self.ws.store.jobs.get(s.jobs[run.key]) if run.key in s.jobs else None
+        if job is not None and job.status == JobStatus.SUCCEEDED:
+            return job.id
+        t0 = time.monotonic()
+        if job is None:
+            spec = make_spec(backend=s.settings.backend or recipe.backend, base_model=s.base_model,
+                             method=run.method, snapshot_id=s.snapshot, options=job_options(s.settings),
+                             hyper={"epochs": run.epochs, "learning_rate": run.learning_rate,
+                                    "batch_size": recipe.batch_size, "max_length": recipe.max_length,
+                                    "seed": s.settings.seed, "eval_rows": recipe.eval_rows,
+                                    "eval_steps": recipe.eval_steps, "scheduler": recipe.scheduler,
+                                    "warmup": recipe.warmup, "group_by_length": recipe.group_by_length},
+                             lora={"rank": recipe.lora_rank, "alpha": recipe.lora_alpha, "dropout": 0.05})
+            job = jobs.create_job(self.ws, spec)
+        elif job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.CANCELLED):
+            job = jobs.retry(self.ws, job.id)
+        s.jobs[run.key] = job.id
+        save(self.ws, s)
+        job_id = job.id
+
+        def tick(_: list[Any]) -> None:
+            current = self.ws.store.jobs.get(job_id)
+            if current is not None:
+                points = current.metrics
+                note = f"loss {current.last_loss():.3f}" if current.last_loss() is not None else current.status.value
+                remaining = points[-1].remaining_s if points and points[-1].remaining_s is not None else None
+                if remaining is not None:  # the run's own pace replaces the estimate
+                    self.estimates[key] = (time.monotonic() - t0) + remaining
+                self._tell(key, current.progress, note)
+
+        self._tell(key, 0.0)
+        try:
+            jobs.run_queue(self.ws, poll_s=2.0, on_tick=tick, until=lambda: self._done(job_id))
+        finally:
+            s.seconds[key] = round(s.seconds.get(key, 0.0) + time.monotonic() - t0, 1)
+            save(self.ws, s)
+        final = self.ws.store.jobs.get(job_id)
+        assert final is not None
+        if final.status != JobStatus.SUCCEEDED:
+            raise RuntimeError(f"job {job_id} ({run.key}) ended {final.status.value}: {final.error or ''} "
+                               f"(log: {final.log_path}); run studio experiment again to retry it")
+        return job_id
+
+    def _done(self, job_id: str) -> bool:
+        job = self.ws.store.jobs.get(job_id)
+        return job is None or job.done
+
+    def _eval(self, key: str, model: str) -> None:
+        """Every item answered once. A model whose answers are errors (nothing, or no JSON) is a result,
+        shown in the table; only a run stopped short (paused) is taken up again."""
+        s = self.state
+        finished = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
+        existing = self.ws.store.evals.get(s.evals[key]) if key in s.evals else None
+        if existing is not None and existing.status in finished:
+            return
+        run = existing or runner.start_run(self.ws, s.eval_set or "", model, s.settings.judge)
+        s.evals[key] = run.id
+        save(self.ws, s)
+
+        def progress(p: runner.EvalProgress) -> None:
+            self._tell(f"eval:{key}", p.done / max(p.total, 1), f"{p.done}/{p.total}")
+
+        def work() -> None:
+            done = asyncio.run(runner.execute(self.ws, run, concurrency=8, on_progress=progress))
+            if done.status not in finished:
+                raise RuntimeError(f"eval run {done.id} of {model} stopped short ({done.status.value}); "
+                                   "run studio experiment again to finish it")
+
+        self._timed(f"eval:{key}", work)
+
+    def table(self) -> None:
+        from studio.evaluate.experiment_table import results, write_files
+
+        self.state.results = results(self.ws, self.state)
+        write_files(self.ws, self.state)
+
+
+def job_options(settings: Settings) -> dict[str, str]:
+    """Back-end options of the experiment's jobs: LLaMA-Factory uses the base model's own chat template
+    (the one the eval asks with) and, on several GPUs, its torchrun launch with the ZeRO-2 config it
+    ships (``studio.train.distributed``)."""
+    if (settings.backend or recipe_of(settings).backend) != "llamafactory":
+        return {}
+    options = {"template": "auto"}
+    if settings.gpus > 1:
+        options |= launch_options(settings.gpus, zero=2)
+    return options
+
+
+def start(ws: Workspace, settings: Settings, *, new: bool = False) -> tuple[State, bool]:
+    """The experiment to run: the unfinished one with these settings (resumed), else a new one."""
+    recipe_of(settings)
+    if settings.backend not in (None, "local", "llamafactory"):
+        raise ValueError(f"--backend: an experiment trains locally ('local' or 'llamafactory'), not '{settings.backend}'")
+    if settings.gpus > 1 and (settings.backend or recipe_of(settings).backend) != "llamafactory":
+        raise ValueError(f"--gpus {settings.gpus}: several GPUs train through LLaMA-Factory's torchrun launch; "
+                         "add --backend llamafactory")
+    if settings.judge:
+        ws.config.provider(settings.judge)
+    if settings.snapshot and ws.store.snapshots.get(settings.snapshot) is None:
+        raise LookupError(f"--snapshot: no snapshot {settings.snapshot} (see: studio export)")
+    if settings.base_model and not (Path(settings.base_model) / "config.json").exists():
+        raise ValueError(f"--base-model: {settings.base_model} is not a model folder (no config.json)")
+    previous = None if new else unfinished(ws, settings)
+    if previous is not None:
+        previous.status, previous.error = "running", None
+        return previous, True
+    return State(settings=settings), False
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

@@ -1,0 +1,127 @@
+"""`studio experiment`: the tutorial's experiment end to end on the tiny recipe (a tiny model the studio
+builds, so it runs in about a minute), its table, its resume after a kill, its dry run and the GPU
+recipe's plan and jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from studio.domain import JobStatus
+from studio.evaluate import experiment as experiments
+from studio.evaluate.experiment import Experiment, Settings, job_options, plan, start
+from studio.evaluate.experiment_table import markdown
+from studio.evaluate.recipes import RECIPES
+from studio.ui.app import make_app
+from studio.workspace import open_workspace
+from tests.train.conftest import studio
+from tests.ui.conftest import settle
+from tests.workspaces import seeded_workspace
+
+pytest.importorskip("trl", reason="the train extra is not installed")
+pytestmark = [pytest.mark.train]
+
+
+def stop_at(step: str):  # type: ignore[no-untyped-def]
+    """A progress report that stands for a kill (ctrl-C) as soon as ``step`` starts."""
+    def report(p: experiments.Progress) -> None:
+        if p.step == step:
+            raise KeyboardInterrupt
+    return report
+
+
+@pytest.mark.xdist_group("heavy")
+def test_tiny_experiment_runs_resumes_and_shows_its_table(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "ws")
+    try:
+        settings = Settings(recipe="tiny", items=4)
+        state, resumed = start(ws, settings)
+        assert not resumed
+        grid = RECIPES["tiny"].grid
+        with pytest.raises(KeyboardInterrupt):  # killed as the second run's training starts
+            Experiment(ws, state, stop_at(f"train:{grid[1].key}")).run()
+        first_job = experiments.load(ws, state.id).jobs[grid[0].key]
+        assert ws.store.jobs.get(first_job).status == JobStatus.SUCCEEDED
+        assert set(experiments.load(ws, state.id).evals) == {"base", grid[0].key}
+
+        again, resumed = start(ws, settings)
+        assert resumed and again.id == state.id, "the same settings resume the unfinished experiment"
+        done = Experiment(ws, again).run()
+        assert done.status == "succeeded"
+        assert done.jobs[grid[0].key] == first_job, "a finished run is not trained again"
+        assert len(ws.store.jobs.all()) == len(grid)
+        rows = {r["key"]: r for r in done.results["rows"]}
+        assert set(rows) == {"base", *(g.key for g in grid)}
+        assert rows["base"]["prompt"] == "full" and rows[grid[0].key]["prompt"] == "compact", \
+            "the base gets the full tutorial prompt, a tuned run the prompt it was trained on"
+        for key in rows:
+            assert rows[key]["items"] == 4
+        table = markdown(done.results)
+        assert "| tiny model (base) | full |" in table and "every error check passed" in table
+        assert "no judge" in table, "rubric dimensions nobody scored say why they are empty"
+        folder = Path(ws.store.snapshots.get(done.snapshot).files[0]).parent
+        assert (folder / f"experiment-{done.id}.md").read_text(encoding="utf-8") == table
+        assert json.loads((folder / f"experiment-{done.id}.json").read_text())["rows"]
+        # a tuned run was asked with the compact prompt: the model's call carries the compact instruction line
+        run = ws.store.evals.get(done.evals[grid[0].key])
+        assert run.lineage["prompt"] == "compact"
+    finally:
+        ws.close()
+
+    ws = open_workspace(tmp_path / "ws")
+    app = make_app(ws)
+
+    async def eval_pane() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("6")
+            await settle(pilot)
+            for _ in range(50):
+                if app.screen.experiment:
+                    break
+                await pilot.pause(0.1)
+            shown = app.screen.experiment
+            assert shown is not None and shown["status"] == "succeeded"
+            assert [r["key"] for r in shown["results"]["rows"]][0] == "base"
+
+    import asyncio
+
+    try:
+        asyncio.run(eval_pane())
+    finally:
+        ws.close()
+
+
+def test_dry_run_prints_the_plan_with_an_estimate(tmp_path) -> None:
+    seeded_workspace(tmp_path / "ws").close()
+    out = studio(tmp_path / "ws", "experiment", "--recipe", "cpu", "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    keys = [s["step"] for s in data["steps"]]
+    assert keys[:4] == ["data", "eval_set", "base", "eval:base"]
+    assert [k for k in keys if k.startswith("train:")] == [f"train:{g.key}" for g in RECIPES["cpu"].grid]
+    assert data["estimate_s"] == pytest.approx(sum(s["estimate_s"] for s in data["steps"]), abs=len(keys))
+    assert 10 * 60 < data["estimate_s"] < 60 * 60, "the CPU recipe is planned to fit in an hour on two cores"
+    assert not list((tmp_path / "ws").glob("experiments/*")), "a dry run records nothing"
+
+
+def test_gpu_recipe_is_the_tutorial_grid_on_full_prompts_through_llamafactory(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "ws")
+    try:
+        recipe = RECIPES["gpu"]
+        assert recipe.prompt == "full"
+        assert {g.method for g in recipe.grid} == {"full", "lora"}
+        assert len({g.learning_rate for g in recipe.grid}) >= 2 and len({g.epochs for g in recipe.grid}) >= 2
+        steps = plan(ws, Settings(recipe="gpu"), gflops=1000.0)
+        assert sum(k.key.startswith("train:") for k in steps) == len(recipe.grid)
+        options = job_options(Settings(recipe="gpu", backend="llamafactory", gpus=4))
+        assert options["nproc_per_node"] == "4" and options["zero"] == "2" and options["template"] == "auto"
+        assert job_options(Settings(recipe="gpu", backend="llamafactory")) == {"template": "auto"}
+        with pytest.raises(ValueError, match="--backend llamafactory"):
+            start(ws, Settings(recipe="gpu", gpus=2))
+        with pytest.raises(ValueError, match="--recipe"):
+            start(ws, Settings(recipe="huge"))
+    finally:
+        ws.close()
