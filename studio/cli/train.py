@@ -31,12 +31,12 @@ def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
     if grid:
         p.add_argument("--epochs", default="3", help="comma list, e.g. 3,6")
         p.add_argument("--lr", default="3e-5", help="comma list, e.g. 3e-5,6e-5")
-        p.add_argument("--method", default="lora", help="comma list of full,lora")
+        p.add_argument("--method", default="lora", help="comma list of full,lora,freeze (freeze: only the top --trainable-layers learn)")
         p.add_argument("--parallel", type=int, default=1, help="remote jobs at once (local ones run one by one)")
     else:
         p.add_argument("--epochs", type=float, default=3)
         p.add_argument("--lr", type=float, default=3e-5)
-        p.add_argument("--method", choices=("full", "lora"), default="lora")
+        p.add_argument("--method", choices=("full", "lora", "freeze"), default="lora")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-length", type=int, default=1024)
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: the epochs); a sweep over several epochs refuses it")
@@ -49,6 +49,8 @@ def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
                    help="learning-rate warm-up: below 1 a share of the steps (0.05), else a number of steps")
     p.add_argument("--group-by-length", action="store_true",
                    help="batch rows of similar length together, so less compute goes to padding")
+    p.add_argument("--trainable-layers", type=int, default=15,
+                   help="--method freeze: how many of the top layers learn (SmolLM2-135M has 30)")
     p.add_argument("--lora-rank", type=int, default=8)
     p.add_argument("--lora-alpha", type=float, default=16)
     p.add_argument("--lora-dropout", type=float, default=0.05)
@@ -109,7 +111,7 @@ def _spec_fields(args: argparse.Namespace, epochs: float, lr: float, method: str
             "hyper": {"epochs": epochs, "batch_size": args.batch_size, "learning_rate": lr, "max_length": args.max_length,
                       "max_steps": args.max_steps, "eval_split": args.eval_split, "eval_rows": args.eval_rows,
                       "seed": args.seed, "scheduler": args.scheduler, "warmup": args.warmup,
-                      "group_by_length": args.group_by_length},
+                      "group_by_length": args.group_by_length, "trainable_layers": args.trainable_layers},
             "lora": {"rank": args.lora_rank, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
             "method": method}
 
@@ -207,9 +209,9 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     methods = [m.strip() for m in args.method.split(",") if m.strip()]
-    bad = [m for m in methods if m not in ("full", "lora")]
+    bad = [m for m in methods if m not in ("full", "lora", "freeze")]
     if bad or not methods:
-        raise ValueError(f"--method takes full and/or lora, got '{args.method}'")
+        raise ValueError(f"--method takes full, lora and/or freeze, got '{args.method}'")
     epochs, rates = _floats(args.epochs), _floats(args.lr)
     if not epochs or not rates:
         raise ValueError("--epochs and --lr each need at least one number")

@@ -128,7 +128,7 @@ class Job(Model):
     id: str = Field(default_factory=lambda: new_id("j"))
     backend: Literal["local", "llamafactory", "qianfan", "openai"] = "local"
     base_model: str = ""
-    method: Literal["full", "lora"] = "lora"
+    method: Literal["full", "lora", "freeze"] = "lora"
     lora: dict[str, float] = Field(default_factory=dict, description="rank, alpha, dropout")
     hyper: dict[str, float | int | str] = Field(default_factory=dict)
     options: dict[str, str] = Field(default_factory=dict, description="Back-end settings (command, nodes, bucket, …)")

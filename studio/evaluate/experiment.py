@@ -271,7 +271,7 @@ class Experiment:
             config = RunConfig(dialogues=s.settings.dialogues or recipe.dialogues, seed=s.settings.seed,
                                teacher_provider=self.ws.config.studio.teacher,
                                student_provider=self.ws.config.studio.student,
-                               mix={FaultKind(k): v for k, v in Mix.of(self.ws.config.mix).weights.items()})
+                               mix={FaultKind(k): v for k, v in Mix.of(recipe.mix or self.ws.config.mix).weights.items()})
             run, _ = prepare_run(self.ws, config)
             s.generation = run.id
             save(self.ws, s)
@@ -330,7 +330,8 @@ class Experiment:
                                     "batch_size": recipe.batch_size, "max_length": recipe.max_length,
                                     "seed": s.settings.seed, "eval_rows": recipe.eval_rows,
                                     "eval_steps": recipe.eval_steps, "scheduler": recipe.scheduler,
-                                    "warmup": recipe.warmup, "group_by_length": recipe.group_by_length},
+                                    "warmup": recipe.warmup, "group_by_length": recipe.group_by_length,
+                                    "trainable_layers": recipe.trainable_layers},
                              lora={"rank": recipe.lora_rank, "alpha": recipe.lora_alpha, "dropout": 0.05})
             job = jobs.create_job(self.ws, spec)
         elif job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.CANCELLED):

@@ -28,13 +28,14 @@ ANSWER_TOKENS = 160
 SAMPLES_PER_DIALOGUE = 4.0
 #: Training throughput in tokens per second on the reference machine (2 cores, AVX2, idle), and what
 #: a matrix product reaches there (``machine_gflops``): other machines are scaled by the ratio.
-REFERENCE_GFLOPS = 60.0
-TRAIN_TOKENS_PER_S = {"full": 175.0, "lora": 215.0}
+REFERENCE_GFLOPS = 174.0
+TRAIN_TOKENS_PER_S = {"full": 160.0, "lora": 200.0, "freeze": 280.0}
 #: A worker's start (imports, model load, tokenising) and each eval-loss point, in seconds.
 TRAIN_START_S = 25.0
 #: Greedy generation of a batch of 8 on the reference machine: seconds per new token (a step of the
-#: batch) and per prompt token (the prefill).
-GEN_STEP_S = 0.17
+#: batch; longer contexts make each step slower) and per prompt token (the prefill).
+GEN_STEP_S = 0.15
+GEN_STEP_PER_CONTEXT_S = 0.00006
 GEN_PREFILL_S = 0.0012
 GEN_BATCH = 8
 #: Answers of a model that has not learned to stop run to the cap.
@@ -72,15 +73,19 @@ class Recipe:
     backend: str = "local"
     compute: float = 1.0  # the base model's cost per token relative to SmolLM2-135M
     base: str = "smollm2"  # smollm2: SmolLM2-135M-Instruct from its package; tiny: a tiny model built from the data
+    mix: dict[str, float] | None = None  # the generated data's fault mix (None: the workspace's target mix)
+    trainable_layers: int = 15  # method freeze: the top layers that learn
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 RECIPES = {
     "cpu": Recipe(
-        name="cpu", prompt="compact", dialogues=150, split=0.8,
-        grid=(GridRun("full", 2e-4, 1), GridRun("lora", 1e-3, 1)),
+        name="cpu", prompt="compact", dialogues=120, split=0.8,
+        grid=(GridRun("freeze", 3e-4, 2), GridRun("full", 2e-4, 1)),
+        mix={"normal": 30, "short": 20, "off_topic": 12.5, "chinese": 12.5, "spelling": 12.5, "grammar": 12.5},
         batch_size=4, max_length=640, scheduler="cosine", warmup=0.05, eval_items=24, eval_rows=8, eval_steps=0.25,
-        notes=("SmolLM2-135M-Instruct on 2 CPU cores: compact prompts, one epoch each run",)),
+        notes=("SmolLM2-135M-Instruct on 2 CPU cores: compact prompts; the top 15 of 30 layers for two epochs "
+               "against a full update for one (the same compute); every fault kind well represented",)),
     "gpu": Recipe(
         name="gpu", prompt="full", dialogues=500, split=0.9,
         grid=tuple(GridRun(m, lr, e) for m, rates in (("full", (1e-5, 3e-5)), ("lora", (1e-4, 3e-4)))
@@ -88,7 +93,8 @@ RECIPES = {
         batch_size=8, max_length=2048, scheduler="cosine", warmup=0.05, eval_items=60, eval_rows=32,
         eval_steps=0.1, notes=("the tutorial's grid on its full prompts: full and LoRA × learning rate × epochs",)),
     "tiny": Recipe(
-        name="tiny", prompt="compact", dialogues=12, split=0.7, grid=(GridRun("full", 1e-3, 1), GridRun("lora", 3e-3, 1)),
+        name="tiny", prompt="compact", dialogues=12, split=0.7, grid=(GridRun("freeze", 1e-3, 1), GridRun("full", 1e-3, 1)),
+        trainable_layers=1,
         batch_size=4, max_length=1024, scheduler="cosine", warmup=0.05, eval_items=6, eval_rows=2, eval_steps=0.5,
         base="tiny", compute=0.02, notes=("a tiny model the studio builds from the data: the whole pipeline in a minute; it learns "
                             "the JSON's shape, not the teaching",)),
@@ -140,5 +146,6 @@ class Costs:
 
     def generate(self, items: int, prompt_tokens: float, new_tokens: float) -> float:
         batches = -(-items // GEN_BATCH)
-        per_batch = GEN_BATCH * prompt_tokens * GEN_PREFILL_S + new_tokens * GEN_STEP_S
+        step = GEN_STEP_S + GEN_STEP_PER_CONTEXT_S * (prompt_tokens + new_tokens / 2)
+        per_batch = GEN_BATCH * prompt_tokens * GEN_PREFILL_S + new_tokens * step
         return 10.0 + self.scale * batches * per_batch

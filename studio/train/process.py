@@ -203,6 +203,8 @@ class LlamaFactoryBackend(ProcessBackend):
         }
         if lines["template"] == "auto":  # LLaMA-Factory then uses the tokenizer's own chat template
             del lines["template"]
+        if job.method == "freeze":  # LLaMA-Factory's own partial tuning: the top layers learn
+            lines |= {"freeze_trainable_layers": int(h.get("trainable_layers", 15)), "freeze_trainable_modules": "all"}
         if job.method == "lora":
             lines |= {"lora_rank": int(job.lora.get("rank", 8)), "lora_alpha": job.lora.get("alpha", 16),
                       "lora_dropout": job.lora.get("dropout", 0.05), "lora_target": "all"}

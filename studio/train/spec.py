@@ -45,6 +45,8 @@ class Hyper(BaseModel):
     scheduler: Literal["linear", "cosine", "constant"] = "linear"
     warmup: float = Field(default=0.0, ge=0, description="Warm-up: below 1 a share of the steps, else a number of steps")
     group_by_length: bool = Field(default=False, description="Batch rows of similar length together (less padding)")
+    trainable_layers: int = Field(default=15, ge=1, description="method freeze: the top layers that learn (the rest, "
+                                                              "and the embeddings, stay as they are)")
 
 
 class Lora(BaseModel):
@@ -60,7 +62,7 @@ class JobSpec(BaseModel):
 
     backend: Literal["local", "llamafactory", "qianfan", "openai"] = "local"
     base_model: str
-    method: Literal["full", "lora"] = "lora"
+    method: Literal["full", "lora", "freeze"] = "lora"
     hyper: Hyper = Field(default_factory=Hyper)
     lora: Lora = Field(default_factory=Lora)
     snapshot_id: str
@@ -80,6 +82,9 @@ class JobSpec(BaseModel):
                 low, high = QIANFAN_SAVE_STEP
                 if not self.options["save_step"].isdigit() or not low <= int(self.options["save_step"]) <= high:
                     raise SpecError(f"save_step: Qianfan accepts {low}–{high}, got {self.options['save_step']}")
+        if self.method == "freeze" and self.backend not in ("local", "llamafactory"):
+            raise SpecError(f"method: freeze (only the top layers learn) runs locally or in LLaMA-Factory, not on "
+                            f"{self.backend}; use full or lora there")
         if self.backend == "openai" and self.method != "full":
             raise SpecError("method: the OpenAI service trains its own way; use --method full (it is not LoRA)")
         return self

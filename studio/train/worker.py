@@ -72,6 +72,19 @@ def _answers_only(base: type) -> type:
     return AnswersOnly
 
 
+def _freeze(model: Any, trainable: int) -> None:
+    """Only the top ``trainable`` decoder layers and the final norm learn (LLaMA-Factory's
+    ``finetuning_type: freeze``): the backward pass stops there, so a step costs about half a full one."""
+    layers = model.get_decoder().layers
+    if not 1 <= trainable <= len(layers):
+        raise ValueError(f"trainable_layers: 1 to {len(layers)} for this model, got {trainable}")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for module in (*layers[len(layers) - trainable:], model.get_decoder().norm):
+        for p in module.parameters():
+            p.requires_grad_(True)
+
+
 def train(job_file: Path) -> int:
     spec = read_json(job_file)
     if spec is None:
@@ -128,6 +141,8 @@ def train(job_file: Path) -> int:
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         model = AutoModelForCausalLM.from_pretrained(spec["base_model"], dtype=torch.bfloat16 if gpu else torch.float32)
+        if spec["method"] == "freeze":
+            _freeze(model, int(hyper.get("trainable_layers", 15)))
         rows = read_rows(Path(spec["train"]))
         held = read_rows(Path(spec["eval"])) if spec.get("eval") else []
         rows, held = tokenize_rows(tokenizer, rows), tokenize_rows(tokenizer, held)

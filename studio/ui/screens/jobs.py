@@ -59,7 +59,7 @@ def _numbers(text: str, name: str) -> list[float]:
 class JobForm(FieldsForm):
     HEADING = "Start a fine-tune job (several values in a list make a sweep)"
     FIELDS = (("snapshot", "snapshot: id of an export"), ("base_model", "base model: folder, hub id or platform name"),
-              ("backend", "back-end: local, llamafactory, qianfan, openai"), ("methods", "method: full and/or lora"),
+              ("backend", "back-end: local, llamafactory, qianfan, openai"), ("methods", "method: full, lora and/or freeze"),
               ("epochs", "epochs: e.g. 3, or 3,6 for a sweep"), ("rates", "learning rate: e.g. 3e-5, or 3e-5,6e-5"),
               ("batch", "batch size: samples per step"), ("max_length", "max length: tokens (Qianfan: 4096 or 8192)"),
               ("max_steps", "max steps: -1 lets the epochs decide"),
@@ -67,7 +67,7 @@ class JobForm(FieldsForm):
 
     def result(self) -> JobRequest:
         methods = [m.strip() for m in self.value("methods").split(",") if m.strip()]
-        if not methods or any(m not in ("full", "lora") for m in methods):
+        if not methods or any(m not in ("full", "lora", "freeze") for m in methods):
             raise ValueError("method(s): full and/or lora")
         options = {}
         for item in filter(None, (p.strip() for p in self.value("options").split(";"))):
