@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.cli.common import print_json, print_table, workspace
+from studio.cli.common import CliError, fail, print_json, print_table, workspace
 from studio.evaluate.experiment import (
     Experiment,
+    ExperimentError,
     Progress,
     Settings,
     State,
@@ -19,6 +20,7 @@ from studio.evaluate.experiment import (
 )
 from studio.evaluate.experiment_table import folder_of, markdown
 from studio.evaluate.recipes import RECIPES
+from studio.train.smol import SmolModelError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -109,6 +111,9 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             print(f"\nstopped; what finished is kept. Resume with the same command (experiment {state.id})",
                   file=sys.stderr)
             return 130
+        except (ExperimentError, SmolModelError) as exc:
+            reporter.done()
+            return fail(CliError(f"experiment {state.id}: {exc}"), 1)
         reporter.done()
         if args.json:
             print_json(state.results)

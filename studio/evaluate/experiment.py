@@ -62,6 +62,10 @@ from studio.workspace import Workspace
 FOLDER = "experiments"
 
 
+class ExperimentError(RuntimeError):
+    """A step that did not finish (a job failed, an eval stopped short); the message says how to go on."""
+
+
 class Settings(BaseModel):
     """What an experiment was asked for (the recipe's values unless overridden)."""
 
@@ -281,7 +285,7 @@ class Experiment:
 
             run = asyncio.run(generate(self.ws, run, on_progress))
             if run.status != RunStatus.SUCCEEDED:
-                raise RuntimeError(f"generation run {run.id} ended {run.status.value}: {run.error or ''} "
+                raise ExperimentError(f"generation run {run.id} ended {run.status.value}: {run.error or ''} "
                                    f"(resume with: studio generate --resume {run.id}, then studio experiment)")
         opts = ExportOptions(format="openai", split=recipe.split, seed=s.settings.seed, prompt=recipe.prompt,
                              filters=Filters(review="default", runs=[run.id]))
@@ -359,7 +363,7 @@ class Experiment:
         final = self.ws.store.jobs.get(job_id)
         assert final is not None
         if final.status != JobStatus.SUCCEEDED:
-            raise RuntimeError(f"job {job_id} ({run.key}) ended {final.status.value}: {final.error or ''} "
+            raise ExperimentError(f"job {job_id} ({run.key}) ended {final.status.value}: {final.error or ''} "
                                f"(log: {final.log_path}); run studio experiment again to retry it")
         return job_id
 
@@ -385,7 +389,7 @@ class Experiment:
         def work() -> None:
             done = asyncio.run(runner.execute(self.ws, run, concurrency=8, on_progress=progress))
             if done.status not in finished:
-                raise RuntimeError(f"eval run {done.id} of {model} stopped short ({done.status.value}); "
+                raise ExperimentError(f"eval run {done.id} of {model} stopped short ({done.status.value}); "
                                    "run studio experiment again to finish it")
 
         self._timed(f"eval:{key}", work)

@@ -13,7 +13,7 @@ from studio.domain import JobStatus
 from studio.evaluate import experiment as experiments
 from studio.evaluate.experiment import Experiment, Settings, job_options, plan, start
 from studio.evaluate.experiment_table import markdown
-from studio.evaluate.recipes import RECIPES
+from studio.evaluate.recipes import RECIPES, REFERENCE_GFLOPS
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
 from tests.train.conftest import studio
@@ -103,8 +103,18 @@ def test_dry_run_prints_the_plan_with_an_estimate(tmp_path) -> None:
     assert keys[:4] == ["data", "eval_set", "base", "eval:base"]
     assert [k for k in keys if k.startswith("train:")] == [f"train:{g.key}" for g in RECIPES["cpu"].grid]
     assert data["estimate_s"] == pytest.approx(sum(s["estimate_s"] for s in data["steps"]), abs=len(keys))
-    assert 10 * 60 < data["estimate_s"] < 60 * 60, "the CPU recipe is planned to fit in an hour on two cores"
     assert not list((tmp_path / "ws").glob("experiments/*")), "a dry run records nothing"
+
+
+def test_the_cpu_recipe_is_planned_within_an_hour_and_scales_with_the_machine(tmp_path) -> None:
+    ws = seeded_workspace(tmp_path / "ws")
+    try:
+        reference = sum(s.estimate_s for s in plan(ws, Settings(recipe="cpu"), gflops=REFERENCE_GFLOPS))
+        assert 20 * 60 < reference < 50 * 60, "an idle two-core machine like the reference: well within the hour"
+        busy = sum(s.estimate_s for s in plan(ws, Settings(recipe="cpu"), gflops=REFERENCE_GFLOPS / 2))
+        assert busy > 1.8 * reference - 120, "half the speed: the compute steps take twice as long"
+    finally:
+        ws.close()
 
 
 def test_gpu_recipe_is_the_tutorial_grid_on_full_prompts_through_llamafactory(tmp_path) -> None:

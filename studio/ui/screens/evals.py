@@ -72,7 +72,9 @@ class EvalScreen(Pane):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with VerticalScroll(id="eval-body"):
-            yield Static("", id="eval-experiment")
+            experiment = Static("", id="eval-experiment")
+            experiment.display = False  # shown once there is an experiment
+            yield experiment
             yield Static("", id="eval-table")
             yield Static("", id="eval-faults")
             yield Static("", id="eval-diffs")
@@ -110,8 +112,8 @@ class EvalScreen(Pane):
     def _show_experiment(self, experiment: dict | None) -> None:
         box_ = self.query_one("#eval-experiment", Static)
         self.experiment = experiment
+        box_.display = experiment is not None
         if experiment is None:
-            box_.update("")
             return
         res = experiment["results"]
         title = (f"Experiment {experiment['id']} (recipe {experiment['recipe']}, {experiment['status']}"
