@@ -324,6 +324,8 @@ class Experiment:
     def _train(self, run: GridRun) -> str:
         s, recipe, key = self.state, self.recipe, f"train:{run.key}"
         job = self.ws.store.jobs.get(s.jobs[run.key]) if run.key in s.jobs else None
+        if job is not None:
+            job = jobs.refresh(self.ws, job)  # a worker that died with the last process shows as interrupted
         if job is not None and job.status == JobStatus.SUCCEEDED:
             return job.id
         t0 = time.monotonic()

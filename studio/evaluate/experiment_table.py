@@ -145,6 +145,14 @@ def markdown(res: dict[str, Any]) -> str:
                        f"{_num(t['first_loss'], '{:.3f}')} → {_num(t['final_loss'], '{:.3f}')} | "
                        f"{_num(t['best_eval_loss'], '{:.3f}')} | {_num(t['seconds'] and t['seconds'] / 60, '{:.1f} min')} | "
                        f"{_num(r['eval_seconds'] and r['eval_seconds'] / 60, '{:.1f} min')} |")
+    rec, settings = res["recipe"], res["settings"]
+    mix = ", ".join(f"{k} {v:g}" for k, v in (rec.get("mix") or {}).items()) or "the workspace's target mix"
+    out += ["", f"Settings: {settings.get('dialogues') or rec['dialogues']} dialogues (mix: {mix}), "
+                f"{rec['split']:.0%} of topics to train, {rec['prompt']} prompts; batch {rec['batch_size']}, max length "
+                f"{rec['max_length']}, {rec['scheduler']} schedule with {rec['warmup']:g} warm-up, length-grouped "
+                f"batches {'on' if rec['group_by_length'] else 'off'}, eval loss on {rec['eval_rows']} rows; LoRA rank "
+                f"{rec['lora_rank']} (alpha {rec['lora_alpha']:g}); freeze: top {rec['trainable_layers']} layers; "
+                f"back-end {settings.get('backend') or rec['backend']}, seed {settings.get('seed', 0)}."]
     sources = sorted({r["rubric_source"] for r in rows})
     out += ["", "- The base model is asked with the full tutorial prompt (every rule spelled out: its best chance); "
                 "each tuned model with the prompt it was trained on.",

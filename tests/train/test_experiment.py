@@ -135,3 +135,47 @@ def test_gpu_recipe_is_the_tutorial_grid_on_full_prompts_through_llamafactory(tm
             start(ws, Settings(recipe="huge"))
     finally:
         ws.close()
+
+
+@pytest.mark.xdist_group("heavy")
+def test_a_sigkilled_experiment_resumes_without_training_a_finished_run_again(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.train.conftest import REPO
+
+    root = tmp_path / "ws"
+    seeded_workspace(root).close()
+    command = [sys.executable, "-m", "studio", "--workspace", str(root), "experiment", "--recipe", "tiny",
+               "--items", "3", "--json"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = f"train:{RECIPES['tiny'].grid[1].key}"
+    deadline = time.monotonic() + 300
+    killed_at = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        states = list(root.glob("experiments/x-*.json"))
+        if states:
+            state = json.loads(states[0].read_text())
+            if RECIPES["tiny"].grid[1].key in state["jobs"] or second in state["seconds"]:
+                os.kill(proc.pid, signal.SIGKILL)  # while the second run trains
+                killed_at = dict(state["jobs"])
+                break
+        time.sleep(0.05)
+    proc.wait(timeout=30)
+    assert killed_at is not None, "the experiment reached its second run"
+    out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    done = json.loads(out.stdout)
+    ws = open_workspace(root)
+    try:
+        state = experiments.all_states(ws)[-1]
+        assert state.status == "succeeded" and len(experiments.all_states(ws)) == 1, "resumed, not started again"
+        first = RECIPES["tiny"].grid[0].key
+        assert state.jobs[first] == killed_at[first], "the finished run was not trained again"
+        assert {r["key"] for r in done["rows"]} == {"base", *(g.key for g in RECIPES["tiny"].grid)}
+        assert len(ws.store.evals.all()) == 3, "each model evaluated once"
+    finally:
+        ws.close()
