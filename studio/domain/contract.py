@@ -219,6 +219,8 @@ def _format_checks(parsed: Parsed, kind: TurnKind) -> tuple[list[CheckResult], d
 def _reply_checks(reply: str) -> list[CheckResult]:
     out = []
     n = word_count(reply)
+    if not reply.strip():
+        out.append(_err("reply.words", "Reply is empty"))
     if n > MAX_WORDS:
         out.append(_err("reply.words", f"Reply has {n} words (at most {MAX_WORDS}): '{_clip(reply)}'"))
     if _not_english(reply):

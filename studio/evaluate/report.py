@@ -35,7 +35,7 @@ class RunSummary:
     judged: dict[str, int]  # items whose dimension has a score (errors count, at 1)
     json_valid: float
     pass_rate: float
-    checks: dict[str, float]
+    checks: dict[str, float | None]  # pass rate per check: format checks over all answers, others over parsed ones
     latency_p50_s: float | None
     latency_p95_s: float | None
     first_token_p50_s: float | None
@@ -103,7 +103,7 @@ def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
         scores=scores, caps=caps, judged=judged,
         json_valid=sum(r.json_valid and r.error is None for r in results) / n,
         pass_rate=sum(not r.failed and r.error is None for r in results) / n,
-        checks={c: 1 - sum(c in r.failed or r.error is not None for r in results) / n for c in CHECK_IDS},
+        checks=check_rates(results),
         latency_p50_s=percentile(latencies, 0.5), latency_p95_s=percentile(latencies, 0.95),
         first_token_p50_s=percentile(firsts, 0.5),
         cost_per_1000=sum(r.cost for r in results) / n * 1000, errors=sum(r.error is not None for r in results),
@@ -111,6 +111,18 @@ def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
         by_fault=fault_rows, lineage=dict(run.lineage),
         error_examples=sorted({r.error for r in results if r.error})[:3],
         off_topic=off_topic_summary(results, items, judged_run))
+
+
+def check_rates(results: list[EvalResult]) -> dict[str, float | None]:
+    """Each check's pass rate. The format checks count every answer (an error fails them); the others
+    run only on an answer that parsed, so they count those alone (None when none did): a model that
+    never writes JSON does not "pass" the Reply checks it never reached."""
+    parsed = [r for r in results if r.error is None and r.json_valid]
+    rates: dict[str, float | None] = {}
+    for c in CHECK_IDS:
+        pool = results if c.startswith("format.") else parsed
+        rates[c] = 1 - sum(c in r.failed or r.error is not None for r in pool) / len(pool) if pool else None
+    return rates
 
 
 def _offline_of(r: EvalResult, item: EvalItem | None) -> bool | None:

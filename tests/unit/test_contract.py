@@ -235,3 +235,8 @@ def test_the_one_word_counter_counts_as_its_pattern_says() -> None:
         assert word_count(text) == len(english_words(text)) + len(CJK.findall(text))
 
     same()
+
+
+@pytest.mark.parametrize("reply", ["", "   "])
+def test_an_empty_reply_fails(reply) -> None:
+    assert "reply.words" in errors(answer(Reply=reply))
