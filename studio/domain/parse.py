@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,11 +45,12 @@ def _objects(text: str) -> list[tuple[int, int, Any]]:
 MAX_DEPTH = 64
 
 
-def nesting_depth(text: str) -> int:
-    """How deep ``[``/``{`` nest in ``text``, outside JSON strings: one linear pass, no recursion."""
-    depth = deepest = 0
+def _brackets(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
+    """Each ``[{]}`` of ``text`` outside JSON strings, from ``start``: its index and the depth after it."""
+    depth = 0
     in_string = escaped = False
-    for ch in text:
+    for i in range(start, len(text)):
+        ch = text[i]
         if in_string:
             if escaped:
                 escaped = False
@@ -60,10 +62,24 @@ def nesting_depth(text: str) -> int:
             in_string = True
         elif ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            yield i, depth
         elif ch in "]}":
             depth = max(0, depth - 1)
-    return deepest
+            yield i, depth
+
+
+def nesting_depth(text: str) -> int:
+    """How deep ``[``/``{`` nest in ``text``, outside JSON strings: one linear pass, no recursion."""
+    return max((depth for _, depth in _brackets(text)), default=0)
+
+
+def object_end(text: str) -> int | None:
+    """Where the first complete JSON object in ``text`` ends (the index after its ``}``), or None.
+    Brackets inside strings do not count; text before the first ``{`` (a fence, a preamble) is skipped."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    return next((i + 1 for i, depth in _brackets(text, start) if depth == 0), None)
 
 
 def _clip(text: str, n: int = 40) -> str:

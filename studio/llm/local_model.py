@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.domain.parse import object_end
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage
 from studio.llm.errors import ModelUnavailable
 
@@ -49,33 +50,8 @@ def load(folder: str) -> tuple[Any, Any]:
         return model, tokenizer
 
 
-def json_end(text: str) -> int | None:
-    """Where the first complete JSON object in ``text`` ends (the index after its ``}``), or None.
-
-    Braces inside strings (and escaped quotes) do not count, so ``{"Reply": "a } b"}`` ends at its
-    last brace. Text before the first ``{`` (a code fence, a preamble) is skipped."""
-    start = text.find("{")
-    if start < 0:
-        return None
-    depth, in_string, escaped = 0, False, False
-    for i in range(start, len(text)):
-        c = text[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "{[":
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
+#: Where the first whole JSON object of a text ends (``studio.domain.parse.object_end``).
+json_end = object_end
 
 
 def _stopper(tokenizer: Any, prompt_length: int) -> Any:
