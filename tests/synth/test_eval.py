@@ -129,7 +129,9 @@ def test_an_always_failing_model_scores_the_floor_shows_its_errors_and_fails_the
         summary = report.summarise(run, s)
         assert summary.errors == len(s.items) and summary.pass_rate == 0 and summary.json_valid == 0
         assert set(summary.scores.values()) == {1.0}, "an error is judged, at the floor, on every dimension"
-        assert all(v == 0 for v in summary.checks.values()), "an error passes no check"
+        assert all(v == 0 for c, v in summary.checks.items() if c.startswith("format.")), "an error passes no check"
+        assert all(v is None for c, v in summary.checks.items() if not c.startswith("format.")), \
+            "no answer parsed, so the content checks measured nothing (not a pass)"
         text = report.table_text(report.report([run], {s.id: s}, []))
         assert f"| {len(s.items)} | — |" in text and "calls failed (run failed)" in text
         ws.close()
