@@ -83,3 +83,32 @@ def test_studio_drives_real_llamafactory_and_its_sharegpt_export_loads(llamafact
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     lines = (tmp_path / "lf-out" / "trainer_log.jsonl").read_text().splitlines()
     assert json.loads(lines[0])["current_steps"] == 1
+
+
+@pytest.mark.xdist_group("heavy")
+def test_real_llamafactory_trains_the_top_layers_with_the_models_own_template(llamafactory, tmp_path) -> None:
+    """``--method freeze`` is LLaMA-Factory's ``finetuning_type: freeze``, and ``template=auto`` leaves the
+    template to the tokenizer's own (what the experiment's jobs use), on compact per-turn samples."""
+    from tests.workspaces import seeded_workspace
+
+    root = tmp_path / "ws"
+    seeded_workspace(root).close()
+    assert studio(root, "generate", "--dialogues", "6").returncode == 0
+    out = studio(root, "export", "--format", "openai", "--prompt", "compact", "--json")
+    assert out.returncode == 0, out.stderr
+    snapshot = json.loads(out.stdout)["snapshot"]
+    model = build_tiny_model(tmp_path / "tiny", corpus_of(Path(snapshot["files"][0])))
+    run = studio(root, "train", "start", "--backend", "llamafactory", "--snapshot", snapshot["id"],
+                 "--base-model", str(model), "--method", "freeze", "--trainable-layers", "1", "--lr", "1e-3",
+                 "--batch-size", "2", "--max-length", "512", "--max-steps", "2", "--option", f"command={llamafactory}",
+                 "--option", "template=auto", "--json")
+    assert run.returncode == 0, run.stderr
+    job = json.loads(run.stdout)
+    folder = root / "jobs" / job["id"]
+    log = (folder / "log.txt").read_text(errors="replace")
+    assert job["status"] == "succeeded", log[-4000:]
+    config = yaml.safe_load((folder / "job.yaml").read_text())
+    assert config["finetuning_type"] == "freeze" and config["freeze_trainable_layers"] == 1
+    assert "template" not in config
+    assert [m["step"] for m in job["metrics"] if m["loss"] is not None] == [1, 2], log[-2000:]
+    assert (folder / "output" / "model.safetensors").exists(), "a partial update saves the whole model"
