@@ -123,7 +123,7 @@ def load(ws: Workspace, experiment_id: str) -> State:
     try:
         return State.model_validate_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LookupError(f"no experiment {experiment_id} (see: studio experiment list)") from None
+        raise LookupError(f"no experiment {experiment_id} (see: studio experiment --list)") from None
     except ValueError as exc:
         raise ValueError(f"{path}: not a readable experiment record ({str(exc).splitlines()[0]})") from None
 

@@ -82,7 +82,11 @@ def results(ws: Workspace, state: State) -> dict[str, Any]:
                      "errors": summary.errors, "eval_seconds": state.seconds.get(f"eval:{key}"),
                      "training": training})
     tuned = [r for r in rows if r["key"] != "base"]
-    best = max(tuned, key=lambda r: (r["pass_rate"], r["json_valid"]), default=None)
+    def rank(r: dict[str, Any]) -> tuple[float, float, float]:  # ties: the lower eval loss
+        loss = (r["training"] or {}).get("best_eval_loss")
+        return r["pass_rate"], r["json_valid"], -loss if loss is not None else float("-inf")
+
+    best = max(tuned, key=rank, default=None)
     wall = sum(state.seconds.values())
     return {"experiment": state.id, "recipe": asdict_recipe(state), "settings": state.settings.model_dump(),
             "machine": state.machine, "wall_s": round(wall, 1), "estimate_s": state.estimate_s,
@@ -151,7 +155,8 @@ def markdown(res: dict[str, Any]) -> str:
                 f"{rec['split']:.0%} of topics to train, {rec['prompt']} prompts; batch {rec['batch_size']}, max length "
                 f"{rec['max_length']}, {rec['scheduler']} schedule with {rec['warmup']:g} warm-up, length-grouped "
                 f"batches {'on' if rec['group_by_length'] else 'off'}, eval loss on {rec['eval_rows']} rows; LoRA rank "
-                f"{rec['lora_rank']} (alpha {rec['lora_alpha']:g}); freeze: top {rec['trainable_layers']} layers; "
+                f"{rec['lora_rank']} (alpha {rec['lora_alpha']:g}); freeze: top {rec['trainable_layers']} "
+                f"layer{'s' if rec['trainable_layers'] != 1 else ''}; "
                 f"back-end {settings.get('backend') or rec['backend']}, seed {settings.get('seed', 0)}."]
     sources = sorted({r["rubric_source"] for r in rows})
     out += ["", "- The base model is asked with the full tutorial prompt (every rule spelled out: its best chance); "
