@@ -6,18 +6,8 @@ import argparse
 import sys
 
 from studio.cli.common import CliError, fail, print_json, print_table, workspace
-from studio.evaluate.experiment import (
-    Experiment,
-    ExperimentError,
-    Progress,
-    Settings,
-    State,
-    all_states,
-    load,
-    plan,
-    save,
-    start,
-)
+from studio.evaluate.experiment import Experiment, ExperimentError, Progress, plan, start
+from studio.evaluate.experiment_state import Settings, State, all_states, load, save
 from studio.evaluate.experiment_table import folder_of, markdown
 from studio.evaluate.recipes import RECIPES
 from studio.train.smol import SmolModelError
@@ -105,7 +95,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             print(f"{'resuming' if resumed else 'starting'} experiment {state.id} (recipe {args.recipe}); "
                   f"estimated {_minutes(sum(s.estimate_s for s in steps))}", file=sys.stderr)
         try:
-            state = Experiment(ws, state, reporter).run()
+            state = Experiment(ws, state, reporter, steps).run()
         except KeyboardInterrupt:
             reporter.done()
             print(f"\nstopped; what finished is kept. Resume with the same command (experiment {state.id})",

@@ -14,7 +14,6 @@ unanswered item.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -22,21 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from studio.domain import FaultKind, Mix, RunConfig, RunStatus, new_id, utcnow
+from studio.domain import FaultKind, Mix, RunConfig, RunStatus, utcnow
 from studio.domain.runs import JobStatus
 from studio.evaluate import runner
+from studio.evaluate.experiment_state import Settings, State, recipe_of, save, unfinished
+from studio.evaluate.experiment_table import results, write_files
 from studio.evaluate.recipes import (
     ANSWER_TOKENS,
     MAX_NEW_TOKENS,
-    RECIPES,
     REFERENCE_GFLOPS,
     SAMPLES_PER_DIALOGUE,
     TOKENS_PER_SAMPLE,
     Costs,
     GridRun,
-    Recipe,
     machine_gflops,
     machine_text,
 )
@@ -50,7 +47,6 @@ from studio.export.export import (
     write,
 )
 from studio.export.samples import Filters
-from studio.store.storage import atomic_write
 from studio.synth.service import execute as generate
 from studio.synth.service import prepare as prepare_run
 from studio.train import service as jobs
@@ -59,90 +55,9 @@ from studio.train.spec import make_spec
 from studio.turn.prompts import Prompts
 from studio.workspace import Workspace
 
-FOLDER = "experiments"
-
 
 class ExperimentError(RuntimeError):
     """A step that did not finish (a job failed, an eval stopped short); the message says how to go on."""
-
-
-class Settings(BaseModel):
-    """What an experiment was asked for (the recipe's values unless overridden)."""
-
-    recipe: str = "cpu"
-    snapshot: str | None = None
-    dialogues: int | None = None
-    base_model: str | None = None
-    backend: str | None = None
-    judge: str | None = None
-    gpus: int = 1
-    seed: int = 0
-    items: int | None = None
-
-
-class State(BaseModel):
-    id: str = Field(default_factory=lambda: new_id("x"))
-    settings: Settings
-    status: str = "running"  # running | succeeded | failed
-    created: str = Field(default_factory=lambda: utcnow().isoformat())
-    finished: str | None = None
-    error: str | None = None
-    generation: str | None = None
-    snapshot: str | None = None
-    eval_set: str | None = None
-    base_model: str | None = None
-    jobs: dict[str, str] = Field(default_factory=dict)  # grid run key → job id
-    evals: dict[str, str] = Field(default_factory=dict)  # "base" or grid run key → eval run id
-    seconds: dict[str, float] = Field(default_factory=dict)  # step → wall seconds spent on it (summed over resumes)
-    estimate_s: float | None = None
-    machine: str = ""
-    results: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def recipe(self) -> Recipe:
-        return recipe_of(self.settings)
-
-
-def recipe_of(settings: Settings) -> Recipe:
-    if settings.recipe not in RECIPES:
-        raise ValueError(f"--recipe: '{settings.recipe}' is not one of: {', '.join(RECIPES)}")
-    return RECIPES[settings.recipe]
-
-
-def path_of(ws: Workspace, experiment_id: str) -> Path:
-    return ws.root / FOLDER / f"{experiment_id}.json"
-
-
-def save(ws: Workspace, state: State) -> None:
-    path_of(ws, state.id).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path_of(ws, state.id), (state.model_dump_json(indent=2) + "\n").encode("utf-8"))
-
-
-def load(ws: Workspace, experiment_id: str) -> State:
-    path = path_of(ws, experiment_id)
-    try:
-        return State.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LookupError(f"no experiment {experiment_id} (see: studio experiment --list)") from None
-    except ValueError as exc:
-        raise ValueError(f"{path}: not a readable experiment record ({str(exc).splitlines()[0]})") from None
-
-
-def all_states(ws: Workspace) -> list[State]:
-    folder = ws.root / FOLDER
-    out = []
-    for path in sorted(folder.glob("x-*.json")) if folder.is_dir() else []:
-        try:
-            out.append(State.model_validate_json(path.read_text(encoding="utf-8")))
-        except ValueError:
-            continue
-    return sorted(out, key=lambda s: s.created)
-
-
-def unfinished(ws: Workspace, settings: Settings) -> State | None:
-    """The newest experiment asked for with the same settings that has not finished."""
-    same = [s for s in all_states(ws) if s.settings == settings and s.status != "succeeded"]
-    return same[-1] if same else None
 
 
 # ---- the plan and its estimate -------------------------------------------------------------------------
@@ -184,9 +99,8 @@ def plan(ws: Workspace, settings: Settings, gflops: float | None = None) -> list
                       costs.generate(items, TOKENS_PER_SAMPLE["full"] - ANSWER_TOKENS, MAX_NEW_TOKENS)))
     tokens = train_rows * TOKENS_PER_SAMPLE[style]
     for run in recipe.grid:
-        rows = train_rows
         steps.append(Step(f"train:{run.key}", f"train {run.method}, lr {run.learning_rate:g}, {run.epochs:g} epoch(s): "
-                                              f"{rows} samples", costs.train(run.method, tokens * run.epochs, rows, recipe)))
+                                              f"{train_rows} samples", costs.train(run.method, tokens * run.epochs, recipe)))
         steps.append(Step(f"eval:{run.key}", f"eval {run.method} lr {run.learning_rate:g} ({items} turns, {style} prompt)",
                           costs.generate(items, TOKENS_PER_SAMPLE[style] - ANSWER_TOKENS, ANSWER_TOKENS * 1.15)))
     steps.append(Step("table", "the table, beside the snapshot", 2))
@@ -211,10 +125,12 @@ Report = Callable[[Progress], None]
 class Experiment:
     """One experiment, driven step by step; ``run()`` resumes from whatever the record says is done."""
 
-    def __init__(self, ws: Workspace, state: State, report: Report | None = None) -> None:
+    def __init__(self, ws: Workspace, state: State, report: Report | None = None,
+                 steps: list[Step] | None = None) -> None:
+        """``steps``: the plan already made for these settings (the machine is probed once, not twice)."""
         self.ws, self.state, self.report = ws, state, report or (lambda p: None)
         self.recipe = state.recipe
-        self.steps = plan(ws, state.settings)
+        self.steps = steps or plan(ws, state.settings)
         self.estimates = {s.key: s.estimate_s for s in self.steps}
         if state.estimate_s is None:
             state.estimate_s = sum(self.estimates.values())
@@ -328,9 +244,8 @@ class Experiment:
             job = jobs.refresh(self.ws, job)  # a worker that died with the last process shows as interrupted
         if job is not None and job.status == JobStatus.SUCCEEDED:
             return job.id
-        t0 = time.monotonic()
         if job is None:
-            spec = make_spec(backend=s.settings.backend or recipe.backend, base_model=s.base_model,
+            spec = make_spec(backend=backend_of(s.settings), base_model=s.base_model,
                              method=run.method, snapshot_id=s.snapshot, options=job_options(s.settings),
                              hyper={"epochs": run.epochs, "learning_rate": run.learning_rate,
                                     "batch_size": recipe.batch_size, "max_length": recipe.max_length,
@@ -356,12 +271,8 @@ class Experiment:
                     self.estimates[key] = (time.monotonic() - t0) + remaining
                 self._tell(key, current.progress, note)
 
-        self._tell(key, 0.0)
-        try:
-            jobs.run_queue(self.ws, poll_s=2.0, on_tick=tick, until=lambda: self._done(job_id))
-        finally:
-            s.seconds[key] = round(s.seconds.get(key, 0.0) + time.monotonic() - t0, 1)
-            save(self.ws, s)
+        t0 = time.monotonic()
+        self._timed(key, lambda: jobs.run_queue(self.ws, poll_s=2.0, on_tick=tick, until=lambda: self._done(job_id)))
         final = self.ws.store.jobs.get(job_id)
         assert final is not None
         if final.status != JobStatus.SUCCEEDED:
@@ -397,17 +308,20 @@ class Experiment:
         self._timed(f"eval:{key}", work)
 
     def table(self) -> None:
-        from studio.evaluate.experiment_table import results, write_files
-
         self.state.results = results(self.ws, self.state)
         write_files(self.ws, self.state)
+
+
+def backend_of(settings: Settings) -> str:
+    """Who trains the experiment's runs: ``--backend``, else the recipe's."""
+    return settings.backend or recipe_of(settings).backend
 
 
 def job_options(settings: Settings) -> dict[str, str]:
     """Back-end options of the experiment's jobs: LLaMA-Factory uses the base model's own chat template
     (the one the eval asks with) and, on several GPUs, its torchrun launch with the ZeRO-2 config it
     ships (``studio.train.distributed``)."""
-    if (settings.backend or recipe_of(settings).backend) != "llamafactory":
+    if backend_of(settings) != "llamafactory":
         return {}
     options = {"template": "auto"}
     if settings.gpus > 1:
@@ -420,7 +334,7 @@ def start(ws: Workspace, settings: Settings, *, new: bool = False) -> tuple[Stat
     recipe_of(settings)
     if settings.backend not in (None, "local", "llamafactory"):
         raise ValueError(f"--backend: an experiment trains locally ('local' or 'llamafactory'), not '{settings.backend}'")
-    if settings.gpus > 1 and (settings.backend or recipe_of(settings).backend) != "llamafactory":
+    if settings.gpus > 1 and backend_of(settings) != "llamafactory":
         raise ValueError(f"--gpus {settings.gpus}: several GPUs train through LLaMA-Factory's torchrun launch; "
                          "add --backend llamafactory")
     if settings.judge:
@@ -434,7 +348,3 @@ def start(ws: Workspace, settings: Settings, *, new: bool = False) -> tuple[Stat
         previous.status, previous.error = "running", None
         return previous, True
     return State(settings=settings), False
-
-
-def write_json(path: Path, data: Any) -> None:
-    atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

@@ -15,8 +15,9 @@ from statistics import mean
 from typing import Any
 
 from studio.domain import FaultKind
-from studio.evaluate.experiment import State, write_json
+from studio.evaluate.experiment_state import State, write_json
 from studio.evaluate.report import JUDGED, summarise
+from studio.store.storage import atomic_write
 from studio.workspace import Workspace
 
 FAULT_ORDER = ["opening", *[f.value for f in FaultKind if f.value != "opening"]]
@@ -178,7 +179,5 @@ def write_files(ws: Workspace, state: State) -> tuple[Path, Path]:
     folder = folder_of(ws, state)
     md, js = folder / f"experiment-{state.id}.md", folder / f"experiment-{state.id}.json"
     write_json(js, state.results)
-    from studio.store.storage import atomic_write
-
     atomic_write(md, markdown(state.results).encode("utf-8"))
     return md, js

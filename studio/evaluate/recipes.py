@@ -138,7 +138,7 @@ class Costs:
 
     scale: float = 1.0
 
-    def train(self, method: str, tokens: float, rows: int, recipe: Recipe) -> float:
+    def train(self, method: str, tokens: float, recipe: Recipe) -> float:
         evals = round(1 / recipe.eval_steps) if recipe.eval_steps < 1 else 1
         eval_tokens = evals * recipe.eval_rows * TOKENS_PER_SAMPLE[recipe.prompt]
         rate = TRAIN_TOKENS_PER_S[method]

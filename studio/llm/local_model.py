@@ -50,10 +50,6 @@ def load(folder: str) -> tuple[Any, Any]:
         return model, tokenizer
 
 
-#: Where the first whole JSON object of a text ends (``studio.domain.parse.object_end``).
-json_end = object_end
-
-
 def _stopper(tokenizer: Any, prompt_length: int) -> Any:
     """A stopping criterion, row by row: a row is done once its new text holds a whole JSON object."""
     import torch
@@ -62,15 +58,21 @@ def _stopper(tokenizer: Any, prompt_length: int) -> Any:
     class JsonEnd(StoppingCriteria):  # type: ignore[misc]
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             texts = tokenizer.batch_decode(input_ids[:, prompt_length:], skip_special_tokens=True)
-            return torch.tensor([json_end(t) is not None for t in texts], dtype=torch.bool, device=input_ids.device)
+            return torch.tensor([object_end(t) is not None for t in texts], dtype=torch.bool, device=input_ids.device)
 
     return JsonEnd()
 
 
 def _cut(text: str) -> str:
     """The answer up to the end of its JSON object (what followed in the same token is dropped)."""
-    end = json_end(text)
+    end = object_end(text)
     return text[:end] if end is not None else text
+
+
+def _answer(tokenizer: Any, new_ids: Any) -> tuple[str, int]:
+    """A generated row's answer (cut at its JSON's end) and its length in tokens."""
+    text = _cut(tokenizer.decode(new_ids, skip_special_tokens=True))
+    return text, len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
 
 
 def _messages(request: ChatRequest) -> list[dict[str, str]]:
@@ -98,8 +100,7 @@ def generate_batch(folder: str, conversations: list[list[dict[str, str]]], max_n
                              stopping_criteria=[_stopper(tokenizer, width)])
     results = []
     for row, mask in zip(out, inputs["attention_mask"], strict=True):
-        text = _cut(tokenizer.decode(row[width:], skip_special_tokens=True))
-        tokens_out = len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
+        text, tokens_out = _answer(tokenizer, row[width:])
         results.append((text, int(mask.sum()), tokens_out))
     return results
 
@@ -134,8 +135,7 @@ def _stream_one(folder: str, waiting: _Waiting, loop: asyncio.AbstractEventLoop,
                              pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
                              streamer=Pieces(tokenizer, skip_prompt=True, skip_special_tokens=True),
                              stopping_criteria=[_stopper(tokenizer, width)])
-    text = _cut(tokenizer.decode(out[0][width:], skip_special_tokens=True))
-    tokens_out = len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
+    text, tokens_out = _answer(tokenizer, out[0][width:])
     loop.call_soon_threadsafe(waiting.queue.put_nowait, (text, width, tokens_out))
 
 
@@ -174,7 +174,7 @@ class TransformersProvider:
                 if isinstance(item, tuple):
                     final, tokens_in, tokens_out = item
                     break
-                end = json_end(text + item)
+                end = object_end(text + item)
                 piece = item if end is None else (text + item)[len(text):end]
                 if piece:
                     watch.mark_first()

@@ -11,6 +11,7 @@ import pytest
 
 from studio.domain import JobStatus
 from studio.evaluate import experiment as experiments
+from studio.evaluate import experiment_state
 from studio.evaluate.experiment import Experiment, Settings, job_options, plan, start
 from studio.evaluate.experiment_table import markdown
 from studio.evaluate.recipes import RECIPES, REFERENCE_GFLOPS
@@ -42,9 +43,9 @@ def test_tiny_experiment_runs_resumes_and_shows_its_table(tmp_path) -> None:
         grid = RECIPES["tiny"].grid
         with pytest.raises(KeyboardInterrupt):  # killed as the second run's training starts
             Experiment(ws, state, stop_at(f"train:{grid[1].key}")).run()
-        first_job = experiments.load(ws, state.id).jobs[grid[0].key]
+        first_job = experiment_state.load(ws, state.id).jobs[grid[0].key]
         assert ws.store.jobs.get(first_job).status == JobStatus.SUCCEEDED
-        assert set(experiments.load(ws, state.id).evals) == {"base", grid[0].key}
+        assert set(experiment_state.load(ws, state.id).evals) == {"base", grid[0].key}
 
         again, resumed = start(ws, settings)
         assert resumed and again.id == state.id, "the same settings resume the unfinished experiment"
@@ -171,8 +172,8 @@ def test_a_sigkilled_experiment_resumes_without_training_a_finished_run_again(tm
     done = json.loads(out.stdout)
     ws = open_workspace(root)
     try:
-        state = experiments.all_states(ws)[-1]
-        assert state.status == "succeeded" and len(experiments.all_states(ws)) == 1, "resumed, not started again"
+        state = experiment_state.all_states(ws)[-1]
+        assert state.status == "succeeded" and len(experiment_state.all_states(ws)) == 1, "resumed, not started again"
         first = RECIPES["tiny"].grid[0].key
         assert state.jobs[first] == killed_at[first], "the finished run was not trained again"
         assert {r["key"] for r in done["rows"]} == {"base", *(g.key for g in RECIPES["tiny"].grid)}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from studio.llm.local_model import _cut, json_end
+from studio.domain.parse import object_end as json_end
+from studio.llm.local_model import _cut
 
 
 def test_the_end_of_the_first_whole_object() -> None:

@@ -17,8 +17,7 @@ from textual.widgets import Static
 from studio.config import ConfigError
 from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
 from studio.domain.text import visible
-from studio.evaluate import experiment as experiments
-from studio.evaluate import experiment_table, runner
+from studio.evaluate import experiment_state, experiment_table, runner
 from studio.evaluate import report as reports
 from studio.evaluate.sets import make_set
 from studio.synth.review import author_name
@@ -101,7 +100,7 @@ class EvalScreen(Pane):
 
     def _experiment(self) -> dict | None:
         """The newest experiment's table (``studio experiment``), computed so far if it has not finished."""
-        states = experiments.all_states(self.studio.workspace)
+        states = experiment_state.all_states(self.studio.workspace)
         if not states:
             return None
         state = states[-1]
