@@ -99,6 +99,8 @@ class StudentTurn(Model):
     observed_fault: FaultKind | None = None
     injection: Injection | None = None
     call_id: str | None = None
+    topic_pending: bool = Field(default=False, description="Its off-topic judgement is still to come "
+                                "(an import judges after reading; a run while the teacher answers)")
     created: datetime = Field(default_factory=utcnow)
 
 

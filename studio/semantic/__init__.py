@@ -26,8 +26,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from studio.semantic.lexicon import chinese_words, compound_pairs, compounds, content_words
-from studio.semantic.vectors import DIM, _normalise, text_vector, word_matrix
+from studio.semantic.threads import pin_blas
+
+pin_blas()  # before any model runs: one BLAS thread per process (see studio.semantic.threads)
+
+from studio.semantic.lexicon import chinese_words, compound_pairs, compounds, content_words  # noqa: E402
+from studio.semantic.vectors import DIM, _normalise, text_vector, word_matrix  # noqa: E402
 
 SAME_WORD = 0.95  # a cosine this high is the same word
 MODIFIER_FLOOR = 0.3  # a head keeps at least this much when its modifier is unrelated

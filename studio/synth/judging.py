@@ -1,15 +1,19 @@
-"""Student answers judged against their dialogues off the event loop, together when they come together.
+"""Student answers judged against their dialogues off the event loop: a pool of workers, each taking
+every answer waiting when it is free, so answers that come together are judged together.
 
 Whether a student model's answer left the topic is read with the sentence model
-(:mod:`studio.semantic.offtopic`), which is compute-bound: one thread does it for every dialogue of
-the process (more threads would only fight over the cores and the interpreter). Answers that arrive
-while it is busy wait, and are then judged as one batch: their sentences go through the model
-together (:func:`studio.semantic.offtopic.prepare`), which costs about half as much per sentence as
-one at a time. At concurrency 32 a batch is typically a few answers.
+(:mod:`studio.semantic.offtopic`), which is compute-bound numpy: its matrix products release the
+interpreter, so a worker per core (each on one BLAS thread, :mod:`studio.semantic.threads`) judges
+in parallel. A worker takes the whole queue as one batch (up to :data:`MAX_BATCH`): their sentences
+go through the model together (:func:`studio.semantic.offtopic.prepare`), which costs about half as
+much per sentence as one at a time. A dialogue does not wait on its verdict to ask the teacher for
+the next turn (the teacher's prompt does not depend on it); only that answer's checks wait
+(:meth:`studio.synth.turns.TurnMaker.teacher_turn`).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -20,6 +24,13 @@ from typing import Generic, TypeVar
 from studio.semantic.offtopic import prepare
 
 T = TypeVar("T")
+#: The most answers one worker judges as one batch.
+MAX_BATCH = 64
+
+
+def default_workers() -> int:
+    """A worker per core (at most 4): more would only fight over the cores."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
@@ -33,29 +44,32 @@ class _Item(Generic[T]):
 
 
 class BatchJudge:
-    """One worker thread, started on first use; :meth:`submit` returns a future of ``judge()``."""
+    """A pool of ``workers`` threads, started on first use; :meth:`submit` returns a future of ``judge()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def submit(self, judge: Callable[[], T], utterance: str, *, topic: str, title: str,
                history: Sequence[tuple[str, str]]) -> Future[T]:
-        """``judge()`` run on the worker, after the sentences it needs for ``utterance`` in that dialogue
+        """``judge()`` run on a worker, after the sentences it needs for ``utterance`` in that dialogue
         were run through the model with those of the other answers waiting."""
         future: Future[T] = Future()
         self._queue.put(_Item(future, judge, utterance, topic, title, list(history)))
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="judge-students", daemon=True)
-                self._thread.start()
+            if not self._threads:
+                for i in range(self.workers):
+                    thread = threading.Thread(target=self._work, name=f"judge-students-{i}", daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
         return future
 
     def _work(self) -> None:
         while True:
             batch = [self._queue.get()]
-            while True:
+            while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
@@ -73,5 +87,5 @@ class BatchJudge:
                     item.future.set_exception(exc)
 
 
-#: The process's one judge of student answers.
+#: The process's judge of student answers.
 STUDENTS = BatchJudge()

@@ -148,6 +148,10 @@ class Generator:
         with self.store.lock:
             stored = self.store.dialogues.get(d.id)
             if stored is not None and 0 < len(stored.turns) <= len(d.turns):
+                for old, new in zip(stored.turns, d.turns, strict=False):
+                    if isinstance(old, StudentTurn) and old.topic_pending and isinstance(new, StudentTurn) \
+                            and not new.topic_pending:  # the verdict that came while the teacher answered
+                        old.observed_fault, old.topic_pending = new.observed_fault, False
                 d.turns[: len(stored.turns)] = stored.turns
             self.store.dialogues.put(d)
 

@@ -106,6 +106,7 @@ class Simulation:
         else:
             turn = await self.maker.student_turn(self.dialogue, self.topic, self.next_fault(), ctx, variant)
         self.turns.append(turn)
+        await self.maker.settle(self.dialogue, self.topic)  # shown with its verdict
         return turn
 
     def _context(self, index: int) -> dict:

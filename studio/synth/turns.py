@@ -7,7 +7,8 @@ import dataclasses
 import functools
 import random
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,7 @@ class TurnMaker:
     tally: Tally = field(default_factory=Tally)
     budget_check: object = None  # Callable[[], None], raises when the budget is spent
     on_text: Callable[[str, str], None] | None = None  # (role, text so far): stream answers as they come
+    _verdicts: dict[str, Future[FaultKind]] = field(default_factory=dict, repr=False)  # pending, by dialogue id
 
     async def _ask(self, client: LLMClient, prompt: str, ctx: CallContext, variant: str, *, json_mode: bool = False,
                    purpose: str = "student") -> ChatResult:
@@ -154,13 +156,46 @@ class TurnMaker:
         if self.student.provider.kind == OfflineProvider.kind:
             # the simulator's answers are made on the topic (tests/bench/checks_bench.py: 0 of 206 flagged)
             seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
-        else:  # a model's answer may wander: judged against the dialogue, off the event loop (~10 ms)
-            title, history = topic_title(topic), history_of(d.turns)
-            judge = functools.partial(observe, text, fault, injection, off_topic_bank=self.off_topic_bank,
-                                      off_topic=off_topic, topic=topic.text, title=title, history=history)
-            seen = await asyncio.wrap_future(STUDENTS.submit(judge, text, topic=topic.text, title=title,
-                                                             history=history))
-        return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection, call_id=call_id)
+            return StudentTurn(text=text, intended_fault=fault, observed_fault=seen, injection=injection,
+                               call_id=call_id)
+        # A model's answer may wander: it is judged against the dialogue on the judge's workers while the
+        # teacher is asked for the next turn (whose prompt does not depend on it); until then the turn
+        # holds what its words show without the topic, and says its verdict is pending.
+        turn = StudentTurn(text=text, intended_fault=fault, injection=injection, call_id=call_id, topic_pending=True,
+                           observed_fault=observe(text, fault, injection, off_topic_bank=self.off_topic_bank,
+                                                  off_topic=off_topic))
+        self._verdicts[d.id] = self._submit(d, topic, turn, off_topic)
+        return turn
+
+    def _submit(self, d: Dialogue, topic: Topic, turn: StudentTurn, off_topic: bool = False) -> Future[FaultKind]:
+        """``turn``'s verdict against the dialogue before it, judged on the judge's workers."""
+        before = d.turns[:-1] if d.turns and d.turns[-1] is turn else d.turns
+        title, history = topic_title(topic), history_of(before)
+        off_topic = off_topic or turn.injection is not None and turn.injection.method == "off_topic.other_topic"
+        judge = functools.partial(observe, turn.text, turn.intended_fault, turn.injection,
+                                  off_topic_bank=self.off_topic_bank, off_topic=off_topic, topic=topic.text,
+                                  title=title, history=history)
+        return STUDENTS.submit(judge, turn.text, topic=topic.text, title=title, history=history)
+
+    async def settle(self, d: Dialogue, topic: Topic) -> None:
+        """The last student turn's pending verdict, waited for and recorded (judged now when the run
+        was stopped before it came: a resumed dialogue)."""
+        future = self._verdicts.pop(d.id, None)
+        last = d.turns[-1] if d.turns else None
+        if not isinstance(last, StudentTurn) or not last.topic_pending:
+            return
+        last.observed_fault = await asyncio.wrap_future(future or self._submit(d, topic, last))
+        last.topic_pending = False
+
+    async def _while_settling(self, ask: Awaitable[ChatResult], d: Dialogue, topic: Topic) -> ChatResult:
+        """``ask``'s result, the pending student verdict recorded meanwhile; a failed verdict cancels the call."""
+        call = asyncio.ensure_future(ask)
+        try:
+            await self.settle(d, topic)
+        except BaseException:
+            call.cancel()
+            raise
+        return await call
 
     async def _corrupt(self, text: str, fault: FaultKind, rng: random.Random, ctx: CallContext,
                        variant: str) -> tuple[str, Injection, str | None]:
@@ -188,8 +223,13 @@ class TurnMaker:
             attempts = attempt + 1
             if attempt:
                 self.tally.repairs += 1  # counted as it is sent, so the count matches the ledger's "repair" rows
-            result = await self._ask(self.teacher, current, ctx, f"{variant}:{attempt}", json_mode=True,
-                                     purpose="repair" if attempt else "first answer")
+            ask = self._ask(self.teacher, current, ctx, f"{variant}:{attempt}", json_mode=True,
+                            purpose="repair" if attempt else "first answer")
+            if attempt:
+                result = await ask
+            else:  # the student's verdict is awaited while the teacher answers; the checks need it
+                result = await self._while_settling(ask, d, topic)
+                turn = context_at(d, topic, len(d.turns))
             call_ids.append(result.call_id)
             raw = result.text
             check, results = judge_answer(raw, turn.kind, turn.student)

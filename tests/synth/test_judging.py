@@ -20,7 +20,7 @@ ANSWERS = ["My favourite video game is Minecraft, I play it every evening.",
 
 def test_answers_judged_together_get_what_each_gets_alone():
     alone = [topic_fit(a + " ", topic=TOPIC, title=TITLE, history=HISTORY).off_topic for a in ANSWERS]
-    judge, gate = BatchJudge(), threading.Event()
+    judge, gate = BatchJudge(workers=1), threading.Event()
     first = judge.submit(gate.wait, "", topic=TOPIC, title=TITLE, history=HISTORY)  # holds the worker: the rest queue
     futures = [judge.submit(lambda a=a: topic_fit(a, topic=TOPIC, title=TITLE, history=HISTORY).off_topic, a,
                             topic=TOPIC, title=TITLE, history=HISTORY) for a in ANSWERS]

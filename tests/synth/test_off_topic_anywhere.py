@@ -110,3 +110,50 @@ def test_a_model_students_answer_that_wanders_is_observed_off_topic_in_generatio
     finally:
         ws.close()
         server.stop()
+
+
+def test_the_teacher_is_asked_while_the_students_verdict_is_pending(tmp_path, monkeypatch) -> None:
+    """The judge holds every verdict until the teacher has been asked for the next turn: were the
+    teacher's call to wait for the verdict, nothing would move. The verdict still reaches the stored
+    turn, and the teacher's answer is checked against it."""
+    import threading
+
+    from studio.domain import RunConfig
+    from studio.synth import turns
+    from studio.synth.judging import BatchJudge
+    from studio.synth.service import execute, prepare
+    from tests.llm.fakeserver import simulator
+
+    teacher, asked = simulator(), threading.Event()
+
+    class HeldUntilTheTeacherIsAsked(BatchJudge):
+        def submit(self, judge, utterance, **context):  # type: ignore[no-untyped-def]
+            def held():  # type: ignore[no-untyped-def]
+                assert asked.wait(20), "the teacher was never asked while the verdict was pending"
+                return judge()
+            return super().submit(held, utterance, **context)
+
+    monkeypatch.setattr(turns, "STUDENTS", HeldUntilTheTeacherIsAsked(workers=1))
+
+    def respond(body) -> str:  # noqa: ANN001
+        prompt = body["messages"][-1]["content"]
+        if prompt.startswith("请扮演一个中国高中水平的英语学生"):
+            return TYPED_OFF
+        if "student:" in prompt:
+            asked.set()
+        return teacher(body)
+
+    server = FakeServer(responder=respond).start()
+    ws = seeded_workspace(tmp_path / "w", openai_profiles(server.base, wanders="wanders"))
+    try:
+        run, _ = prepare(ws, RunConfig(dialogues=1, teacher_turns=2, teacher_provider="wanders",
+                                       student_provider="wanders", mix={FaultKind.NORMAL: 1.0}, seed=1))
+        asyncio.run(execute(ws, run))
+        (d,) = ws.store.dialogues.all()
+        assert d.status == "complete"
+        student, reply = d.turns[1], d.turns[2]
+        assert student.observed_fault == FaultKind.OFF_TOPIC and not student.topic_pending
+        assert reply.parsed is not None
+    finally:
+        ws.close()
+        server.stop()

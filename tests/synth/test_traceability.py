@@ -106,7 +106,8 @@ def test_turns_reach_their_calls_and_repair_counts_agree(tmp_path, capsys) -> No
 def test_a_resumed_run_counts_its_repairs_from_the_ledger(tmp_path) -> None:
     ws = seeded_workspace(tmp_path / "ws")
     client = LLMClient(Slipping(), store=ws.store)
-    run, _ = prepare(ws, RunConfig(dialogues=8, seed=5, repairs=2, mix={FaultKind.NORMAL: 1}))
+    # two at a time, so a stop after the third finished leaves dialogues not yet begun
+    run, _ = prepare(ws, RunConfig(dialogues=8, seed=5, repairs=2, concurrency=2, mix={FaultKind.NORMAL: 1}))
     first: list = []
 
     def pause_early(p) -> None:  # type: ignore[no-untyped-def]
