@@ -26,6 +26,7 @@ needs_tutorial_data = pytest.mark.skipif(
 def _isolated(monkeypatch, tmp_path):
     """No test touches the real user data folder or the caller's keys."""
     monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "default-ws"))
+    monkeypatch.setenv("STUDIO_VERDICTS", str(tmp_path / "verdicts.sqlite3"))  # each test judges afresh
     monkeypatch.delenv("STUDIO_SECRETS_FILE", raising=False)
     for name in ("QIANFAN_API_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)

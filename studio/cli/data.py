@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
@@ -21,6 +22,9 @@ from studio.export.formats import FORMATS
 from studio.export.importer import Importer
 from studio.export.provenance import offline_warning
 from studio.export.samples import Filters
+from studio.llm.offline.banks import normalise_utterance
+from studio.synth.pending import Progress, judge_pending, pending_count
+from studio.synth.run import load_off_topic
 from studio.turn.context import PROMPT_STYLES
 from studio.turn.prompts import Prompts
 
@@ -32,8 +36,15 @@ def _list(text: str | None) -> list[str]:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import Qianfan prompt/response, OpenAI chat or ShareGPT JSONL for review")
     p.add_argument("file", type=Path)
+    p.add_argument("--no-judge", action="store_true",
+                   help="leave the off-topic judgement of the student turns for later (studio judge, or the TUI)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("judge", help="judge the student turns still waiting for their off-topic verdict "
+                                     "(an import leaves them for after; resumes where a stopped one left off)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_judge)
 
     p = sub.add_parser("export", help="write an SFT dataset (with a pre-flight report and a snapshot record)")
     p.add_argument("--format", "-f", choices=FORMATS, required=True)
@@ -62,12 +73,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
 
+def _judge(ws, quiet: bool) -> Progress:  # type: ignore[no-untyped-def]
+    """The pending off-topic judgements, with a redrawn progress line on stderr."""
+    bank = frozenset(normalise_utterance(x) for x in load_off_topic(ws.root))
+    started = time.monotonic()
+
+    def show(p: Progress) -> None:
+        if not quiet and p.total:
+            done = int(20 * p.judged / p.total)
+            print(f"\r\x1b[2Kjudging {p.judged:,} / {p.total:,} student turns {'█' * done}{'░' * (20 - done)} "
+                  f"· {p.off_topic:,} off topic · {time.monotonic() - started:.0f}s", end="", file=sys.stderr, flush=True)
+
+    if pending_count(ws.store) and not quiet:
+        print("loading the off-topic check's sentence model…", end="", file=sys.stderr, flush=True)
+    progress = judge_pending(ws.store, bank, on_progress=show)
+    if progress.total and not quiet:
+        print(file=sys.stderr)
+    return progress
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        p = _judge(ws, args.json)
+    if args.json:
+        print_json({"judged": p.judged, "off_topic": p.off_topic, "checks_changed": p.changed})
+    else:
+        print(f"judged {p.judged:,} student turns: {p.off_topic:,} off topic; "
+              f"{p.changed:,} teacher answers checked again" if p.judged else "nothing to judge")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         report = Importer(ws.store, args.file, ws.root).run()
+        if report.pending and not args.json and not report.already:
+            print(f"imported {report.samples:,} samples: browsable now; judging the off-topic check of "
+                  f"{report.pending:,} student turns{' next' if not args.no_judge else ' later (studio judge)'}",
+                  file=sys.stderr)
+        judged = _judge(ws, args.json) if report.pending and not args.no_judge else None
+        if judged is not None:  # answers to off-topic turns now carry the suspicion
+            report.failing += judged.failing
     data = {"run": report.run_id, "already_imported": report.already, "dialogues": report.dialogues,
             "samples": report.samples, "duplicates": report.duplicates, "failing": report.failing,
-            "topics_created": report.topics_created, "topics_matched": report.topics_matched}
+            "topics_created": report.topics_created, "topics_matched": report.topics_matched,
+            "off_topic_pending": report.pending - (judged.judged if judged else 0),
+            "off_topic": judged.off_topic if judged else None}
     if args.json:
         print_json(data)
     elif report.already:

@@ -1,4 +1,7 @@
-"""Import existing datasets (Qianfan prompt/response, OpenAI chat, ShareGPT) as dialogues to review."""
+"""Import existing datasets (Qianfan prompt/response, OpenAI chat, ShareGPT) as dialogues to review.
+
+An import runs every check at reading speed; the off-topic judgement of its student turns is left
+pending and made after (:mod:`studio.synth.pending`): the samples are browsable at once."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from studio.datafiles.textfile import InputError
 from studio.domain import (
     Dialogue,
     DialogueStatus,
+    FaultKind,
     Run,
     RunStatus,
     StudentTurn,
@@ -23,7 +27,6 @@ from studio.domain import (
 )
 from studio.domain.text import cjk_share
 from studio.llm.offline.banks import normalise_utterance
-from studio.semantic.offtopic import READ_AHEAD, prepare
 from studio.store import Store
 from studio.synth.detect import observe, student_of
 from studio.synth.run import load_off_topic
@@ -46,6 +49,7 @@ class ImportReport:
     topics_matched: int = 0  # topic texts taken as near-duplicates of stored topics (the guard's first note below)
     topic_note: str = ""
     already: bool = False
+    pending: int = 0  # student turns whose off-topic judgement is left for after (studio.synth.pending)
 
 
 def file_hash(path: Path) -> str:
@@ -101,12 +105,16 @@ class Importer:
         self.topics = existing_texts(store)
         self.created: dict[str, Topic] = {}
         self._guard: TopicGuard | None = None
+        self.pending = 0
         self.keys = {t.source_key for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
                      for t in Dialogue.model_validate(raw).turns if isinstance(t, TeacherTurn) and t.source_key}
 
-    def _student(self, text: str, topic: str = "", history: list[tuple[str, str]] | None = None) -> StudentTurn:
-        seen = observe(text, off_topic_bank=self.bank, topic=topic, history=history or [])
-        return StudentTurn(text=text, intended_fault=seen, observed_fault=seen)
+    def _student(self, text: str) -> StudentTurn:
+        """Every check but the off-topic judgement, which :func:`studio.synth.pending.judge_pending` makes after."""
+        seen = observe(text, off_topic_bank=self.bank)
+        self.pending += seen not in (FaultKind.CHINESE, FaultKind.OFF_TOPIC)
+        return StudentTurn(text=text, intended_fault=seen, observed_fault=seen,
+                           topic_pending=seen not in (FaultKind.CHINESE, FaultKind.OFF_TOPIC))
 
     @property
     def guard(self) -> TopicGuard:
@@ -141,7 +149,7 @@ class Importer:
         last = rec.student
         student = None
         if rec.kind == TurnKind.REPLY and last is not None:
-            student = student_of(last, off_topic_bank=self.bank, topic=rec.topic, history=rec.history[:-1])
+            student = student_of(last, off_topic_bank=self.bank)  # the off-topic suspicion comes with the verdict
         check, results = judge_answer(rec.response, rec.kind, student)
         parsed = reply_of(check.parsed.obj, rec.kind)
         return TeacherTurn(kind=rec.kind, raw=rec.response, parsed=parsed, checks=results, source_key=key,
@@ -162,27 +170,20 @@ class Importer:
         report.samples += 1
         report.failing += not sample.passed
         if current is not None and current.topic_id == topic_id and _continues(current, rec.history):
-            current.turns += [self._student(rec.history[-1][1], rec.topic, rec.history[:-1]), sample]
+            current.turns += [self._student(rec.history[-1][1]), sample]
             return current
         if current is not None:
             self._store(current)
         turns: list[StudentTurn | TeacherTurn] = []
         for i, (role, text) in enumerate(rec.history):
             if role == "student":
-                turns.append(self._student(text, rec.topic, rec.history[:i]))
+                turns.append(self._student(text))
             else:
                 turns.append(TeacherTurn(kind=TurnKind.OPENING if i == 0 else TurnKind.REPLY, raw=text, train_weight=0))
         report.dialogues += 1
         return Dialogue(topic_id=topic_id, run_id=run.id, index=report.dialogues - 1, source="imported",
                         status=DialogueStatus.COMPLETE, turns=[*turns, sample])
 
-    def _add_all(self, records: list[Record], run: Run, report: ImportReport, current: Dialogue | None) -> Dialogue | None:
-        """:meth:`_add` each record, their student turns' off-topic judgement readied together first."""
-        prepare((text, rec.topic, "", rec.history[:i]) for rec in records
-                for i, (role, text) in enumerate(rec.history) if role == "student")
-        for rec in records:
-            current = self._add(rec, run, report, current)
-        return current
 
     def run(self) -> ImportReport:
         if not self.path.is_file():
@@ -197,16 +198,12 @@ class Importer:
         report = ImportReport(run.id)
         with self.store.atomic():  # all or nothing; dialogues are stored as they are completed
             current: Dialogue | None = None
-            chunk: list[Record] = []
             for rec in read_records(self.path):
                 assert isinstance(rec, Record)
-                chunk.append(rec)
-                if len(chunk) == READ_AHEAD:
-                    current = self._add_all(chunk, run, report, current)
-                    chunk = []
-            current = self._add_all(chunk, run, report, current)
+                current = self._add(rec, run, report, current)
             if current is not None:
                 self._store(current)
             run.planned = run.completed = report.dialogues
+            report.pending = self.pending
             self.store.runs.put(run)
         return report

@@ -1,0 +1,102 @@
+"""Off-topic verdicts kept on disk, so a text is never judged twice: not by generate, import, lint or
+eval, not across runs of the studio.
+
+A verdict is keyed by the utterance, everything it was judged against (topic, title, the question
+answered, the recent turns) and :func:`version` — the check's models, thresholds and word lists —
+so a changed check judges again instead of reading old verdicts. One SQLite file (the standard
+library's; WAL, so several processes read and write it at once) in the studio's cache folder, or
+``STUDIO_VERDICTS``; ``STUDIO_VERDICTS=off`` keeps verdicts in memory only. A file that cannot be
+opened or written is skipped (the verdict is judged again), never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from studio.wheels import cache_dir
+
+_local = threading.local()
+_broken: set[str] = set()
+
+
+def path() -> Path | None:
+    given = os.environ.get("STUDIO_VERDICTS", "").strip()
+    if given.lower() == "off":
+        return None
+    return Path(given) if given else cache_dir() / "verdicts" / "offtopic.sqlite3"
+
+
+def key(version: str, *parts: object) -> str:
+    return hashlib.sha256(json.dumps([version, *parts], ensure_ascii=False).encode()).hexdigest()[:40]
+
+
+def _db() -> sqlite3.Connection | None:
+    where = path()
+    if where is None or str(where) in _broken:
+        return None
+    conns: dict[str, sqlite3.Connection] = getattr(_local, "conns", None) or {}
+    _local.conns = conns
+    conn = conns.get(str(where))
+    if conn is None:
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(where), timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except (OSError, sqlite3.Error):
+            _broken.add(str(where))
+            return None
+        conns[str(where)] = conn
+    return conn
+
+
+def get_many(keys: Iterable[str]) -> dict[str, dict]:
+    """The verdicts on disk for these keys (missing keys are absent)."""
+    wanted = list(dict.fromkeys(keys))
+    conn = _db()
+    if conn is None or not wanted:
+        return {}
+    found: dict[str, dict] = {}
+    try:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = conn.execute(f"SELECT key, value FROM verdicts WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((k, json.loads(v)) for k, v in rows)
+    except (sqlite3.Error, ValueError):
+        return found
+    return found
+
+
+def get(k: str) -> dict | None:
+    return get_many([k]).get(k)
+
+
+def put_many(items: Iterable[tuple[str, dict]]) -> None:
+    rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in items]
+    conn = _db()
+    if conn is None or not rows:
+        return
+    try:
+        with conn:  # one transaction
+            conn.execute("BEGIN")
+            conn.executemany("INSERT OR REPLACE INTO verdicts (key, value) VALUES (?, ?)", rows)
+    except sqlite3.Error:
+        pass
+
+
+def count() -> int:
+    """How many verdicts the file holds (0 when there is none)."""
+    conn = _db()
+    if conn is None:
+        return 0
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0])
+    except sqlite3.Error:
+        return 0
