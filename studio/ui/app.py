@@ -75,6 +75,7 @@ class StudioApp(App[None]):
         if note:
             self.notify(note, severity="warning", timeout=20)
         self.call_after_refresh(self.prebuild_rows)
+        self.call_after_refresh(self.studio.judge_pending)
 
     @work(thread=True, group="prebuild", exit_on_error=False)
     def prebuild_rows(self) -> None:

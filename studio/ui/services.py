@@ -24,10 +24,11 @@ from textual.signal import Signal
 
 from studio.config import ConfigError
 from studio.domain import Run, RunConfig, RunStatus
+from studio.llm.offline.banks import normalise_utterance
 from studio.store import StoreError
-from studio.synth import service
+from studio.synth import pending, service
 from studio.synth.review import SampleRow
-from studio.synth.run import Generator, Progress
+from studio.synth.run import Generator, Progress, load_off_topic
 from studio.workspace import Workspace
 
 T = TypeVar("T")
@@ -236,6 +237,10 @@ class Studio:
         self.generation = GenerationControl(workspace, self.runner, on_progress)
         self.store_changed: Signal[tuple[str, str | None]] = Signal(app, "store-changed")
         self.run_progress: Signal[Progress | None] = Signal(app, "run-progress")
+        self.judging: Signal[str] = Signal(app, "judging")  # "judging 12,000 / 36,000 …", "" when none is left
+        self.judging_note = ""
+        self._judge_stop = threading.Event()
+        self._judge_thread: threading.Thread | None = None
         # Values panes hand to each other:
         self.sample_filter_keys: Callable[[], set[str] | None] = lambda: None  # set by the Samples pane
         self.next_teacher: str | None = None  # asked for by the Jobs pane, taken by the Simulate pane
@@ -246,7 +251,41 @@ class Studio:
     def write(self, change: Callable[[], object], message: str = "") -> None:
         self.writes.write(change, message)
 
+    # -- off-topic judgements an import left pending ---------------------------------------------------
+    def judge_pending(self) -> None:
+        """Judge the student turns still waiting for their off-topic verdict, in a thread of its own;
+        the Dashboard and Samples panes show how far it is. Stopped (resumable) when the studio closes."""
+        if self._judge_thread is not None and self._judge_thread.is_alive():
+            return
+
+        def show(p: pending.Progress | None) -> None:
+            note = "" if p is None or p.judged >= p.total else \
+                f"judging the off-topic check: {p.judged:,} / {p.total:,} student turns"
+            self.app.call_from_thread(self._show_judging, note)
+
+        def judge() -> None:
+            try:
+                if pending.pending_count(self.workspace.store):
+                    bank = frozenset(normalise_utterance(x) for x in load_off_topic(self.workspace.root))
+                    show(pending.Progress(0, pending.pending_count(self.workspace.store)))
+                    pending.judge_pending(self.workspace.store, bank, on_progress=show, stop=self._judge_stop)
+            except Exception as exc:  # noqa: BLE001 - said on screen; the turns stay pending for next time
+                self.app.call_from_thread(self.app.notify, f"off-topic judging stopped: {exc}", severity="error")
+            finally:
+                if not self._judge_stop.is_set():
+                    show(None)
+
+        self._judge_thread = threading.Thread(target=judge, name="judge-pending", daemon=True)
+        self._judge_thread.start()
+
+    def _show_judging(self, note: str) -> None:
+        self.judging_note = note
+        self.judging.publish(note)
+
     def close(self) -> None:
+        self._judge_stop.set()
+        if self._judge_thread is not None:
+            self._judge_thread.join(timeout=30)  # the chunk being judged is stored whole or not at all
         if self.generation.active:  # leave the run paused (resumable), not half-written
             self.generation.pause()
             self.generation.wait(timeout=30)

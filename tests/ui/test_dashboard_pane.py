@@ -120,3 +120,34 @@ async def test_bad_form_values_are_named(workspace) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert any("unknown teacher provider 'nosuch'" in str(n.message) for n in app._notifications)
+
+
+async def test_imported_turns_are_judged_in_the_background_with_their_progress_shown(tmp_path, monkeypatch) -> None:
+    """An import left its off-topic judgements pending: the studio judges them behind the panes, the
+    Dashboard and Samples say how far it is, and once it is done nothing is pending and the line goes."""
+    import threading
+
+    from studio.export.importer import Importer
+    from studio.synth import pending
+    from tests.export.test_import_judging import _file
+
+    ws = seeded_workspace(tmp_path / "ws")
+    Importer(ws.store, _file(tmp_path, 3), ws.root).run()
+    assert pending.pending_count(ws.store) == 3
+    go, judge = threading.Event(), pending.judge_pending
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert go.wait(30)
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(pending, "judge_pending", held)
+    app = make_app(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await until(pilot, lambda: "judging the off-topic check: 0 / 3" in str(app.screen.query_one("#judging").render()))
+        await pilot.press("3")
+        await until(pilot, lambda: "0 / 3" in str(app.screen.query_one("#judging").render()))
+        go.set()
+        await until(pilot, lambda: not app.screen.query_one("#judging").display)
+        assert pending.pending_count(ws.store) == 0
+    ws.close()

@@ -73,6 +73,7 @@ class DashboardScreen(Pane):
         yield Static("no generation run in this session · G starts one", id="run-panel", classes="panel")
         with VerticalScroll(id="dash"):
             yield Static("", id="dash-scope", classes="status")
+            yield Static("", id="judging", classes="status")
             with Horizontal(classes="chart-row"):
                 yield PlotextPlot(id="mix-plot", classes="chart")
                 yield Static("", id="mix-numbers", classes="numbers")
@@ -102,6 +103,8 @@ class DashboardScreen(Pane):
         table.border_title = "Enter: failing samples"
         self.studio.run_progress.subscribe(self, self._progress)
         self._progress(None)
+        self.studio.judging.subscribe(self, self._judging)
+        self._judging(self.studio.judging_note)
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
@@ -110,6 +113,12 @@ class DashboardScreen(Pane):
 
     def action_reload(self) -> None:
         self.load()
+
+    def _judging(self, note: str) -> None:
+        """How far the off-topic judging of imported turns is: the figures below count those not yet judged as they were read."""
+        widget = self.query_one("#judging", Static)
+        widget.update(f"{note} · off-topic figures are partial until it finishes" if note else "")
+        widget.display = bool(note)
 
     # -- data -------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)

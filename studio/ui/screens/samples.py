@@ -89,6 +89,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
         yield PaneInput(placeholder="/ search: topic, provider, run, sample id, check", id="sample-search",
                         leave_to="#samples-table")
         yield Static("", id="sample-filters", classes="status")
+        yield Static("", id="judging", classes="status")
         with Container(id="samples-body"):
             table = FitTable(id="samples-table", cursor_type="row", zebra_stripes=True)
             table.border_title = "Samples"
@@ -101,6 +102,13 @@ class SamplesScreen(SampleRowsMixin, Pane):
         self.query_one(DataTable).focus()
         self.studio.sample_filter_keys = lambda: {r.key for r in self.view}
         self._request(None)
+        self.studio.judging.subscribe(self, self._judging)
+        self._judging(self.studio.judging_note)
+
+    def _judging(self, note: str) -> None:
+        widget = self.query_one("#judging", Static)
+        widget.update(f"{note} · an off-topic answer is marked as it is judged" if note else "")
+        widget.display = bool(note)
 
     @property
     def settled(self) -> bool:
