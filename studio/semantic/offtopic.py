@@ -201,6 +201,14 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
             q, t, g = _parts(topic, title, question)
             texts += [utterance, q, t, g, f"{t}. {g} {q}", *tails(utterance)]
     sentence_vectors(texts)
+    # the answers the sentence model is unsure of go to the language model together
+    unsure = [(utterance, topic, title, question, recent) for k, (utterance, topic, title, question, recent)
+              in keys.items() if k not in found and _judged(utterance, topic, title, question)
+              and MODEL_LM and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title,
+                                                                 question=question)) < ASK_LM[1]]
+    if unsure:
+        lm.pointwise_many([(u, _lm_context(topic, title, recent or (("teacher", question),)))
+                           for u, topic, title, question, recent in unsure])
 
 
 def tails(utterance: str) -> list[str]:
@@ -314,8 +322,12 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
 def pointwise(utterance: str, *, topic: str = "", title: str = "", recent: Sequence[tuple[str, str]] = ()) -> float:
     """The language model's score of ``utterance`` after the dialogue (its title, or the topic in
     English, and its ``recent`` turns): :func:`studio.semantic.lm.pointwise`."""
+    return lm.pointwise(utterance, _lm_context(topic, title, recent))
+
+
+def _lm_context(topic: str, title: str, recent: Sequence[tuple[str, str]]) -> str:
     _, t, _ = _parts(topic, title, "")
-    return lm.pointwise(utterance, lm.dialogue_context(t, recent))
+    return lm.dialogue_context(t, recent)
 
 
 def _parts(topic: str, title: str, question: str) -> tuple[str, str, str]:

@@ -91,3 +91,32 @@ def test_a_missing_or_foreign_file_is_named(tmp_path, monkeypatch):
     fake.write_bytes(b"GGUF but nothing else")
     with pytest.raises(lm.LanguageModelError, match="fake.gguf: not a readable Llama GGUF"):
         lm._Llama(fake)
+
+
+def test_each_block_format_decodes_to_what_gguf_dequantises():
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    seen = set()
+    for t in GGUFReader(str(lm.ensure_model())).tensors:
+        kind = t.tensor_type.name
+        if kind in seen:
+            continue
+        seen.add(kind)
+        reference = dequantize(t.data, t.tensor_type).reshape([int(d) for d in reversed(t.shape)])
+        ours = lm._Tensor(t).matrix()
+        assert ours.dtype == np.float32 and np.array_equal(ours.reshape(reference.shape), reference), kind
+    assert seen == {"Q4_1", "Q8_0", "F32"}
+
+
+def test_answers_scored_together_get_what_each_gets_alone():
+    context = lm.dialogue_context("A hiking trip", [("teacher", "What did you see on the mountain?")])
+    answers = ["We saw a small waterfall and a lot of tall pine trees.", "My little sister broke her new phone.",
+               "Yes."]
+    alone = []
+    for a in answers:
+        lm.forget()
+        alone.append(lm.pointwise(a, context))
+    lm.forget()
+    together = lm.pointwise_many([(a, context) for a in answers])
+    assert np.allclose(together, alone, atol=1e-4)
