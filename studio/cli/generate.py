@@ -14,6 +14,8 @@ from rich.table import Column
 
 from studio.cli.common import CliError, bounded, print_json, print_table, workspace
 from studio.domain import STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig, RunStatus
+from studio.llm.registry import profile_of
+from studio.semantic.offtopic import load_models
 from studio.synth.run import Progress
 from studio.synth.service import execute, prepare
 
@@ -124,6 +126,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if resumed and (args.max_cost is not None or args.max_calls is not None):
             run.config = run.config.model_copy(update={"max_cost": args.max_cost, "max_calls": args.max_calls})
         reporter = Reporter(quiet=args.json)
+        if profile_of(ws.config, run.config.student_provider, ws.store, ws.root).kind != "offline":
+            _load_judge(quiet=args.json)  # a model's answers are judged: no answer waits for a load
         if not args.json:
             verb = "resuming" if resumed else "starting"
             print(f"{verb} run {run.id}: {run.planned} dialogues · mix {Mix(weights=run.config.mix).describe()}",
@@ -141,6 +145,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary)
     return exit_code(run.status)
+
+
+def _load_judge(quiet: bool) -> None:
+    started = time.monotonic()
+    if not quiet:
+        print("loading the off-topic check's models…", end="", file=sys.stderr, flush=True)
+    load_models()
+    if not quiet:
+        print(f" ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
 def exit_code(status: RunStatus) -> int:

@@ -39,6 +39,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         model = ensure_model()
         print(f"off-topic check: sentence model ready in {model}")
         print(f"off-topic check: language model ready in {lm.ensure_model()}")
+        lm.load()  # its tokenizer built and kept: the first judged answer waits for nothing
     except EncoderError as exc:  # the workspace is made; the check will say the same when it runs
         print(f"warning: {exc}", file=sys.stderr)
     print(f"{topics} topics. Next: studio topics list, or run `studio` to open the studio.")

@@ -334,6 +334,11 @@ def _tokenizer(tokens: Sequence[str], merges: Sequence[str]):
 _model = LoadedOnce(lambda: _Llama(ensure_model()), "the off-topic check needs the SmolLM2 language model")
 
 
+def load() -> None:
+    """Map the model and run the neutral context once: what the first score would otherwise wait for."""
+    _neutral()
+
+
 def tokens(text: str) -> list[int]:
     return _model().tokenizer.encode(text, add_special_tokens=False).ids
 

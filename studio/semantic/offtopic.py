@@ -143,6 +143,14 @@ class TopicFit:
         return f"closeness to the topic {self.score:.2f}{about}{read}"
 
 
+def load_models() -> None:
+    """Load the sentence model and the language model now (a run does this before its first dialogue,
+    so no answer waits for a load): raises :class:`studio.semantic.encoder.EncoderError` when one is missing."""
+    sentence_vector("ready")
+    if MODEL_LM:
+        lm.load()
+
+
 def topic_fit(utterance: str, *, topic: str = "", title: str = "",
               history: Sequence[tuple[str, str]] | Sequence[str] = ()) -> TopicFit:
     """Whether ``utterance`` belongs to a dialogue on ``topic`` (Chinese or English) titled ``title``

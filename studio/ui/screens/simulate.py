@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -16,8 +17,9 @@ from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.llm.client import LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
-from studio.semantic import encoder, lm
+from studio.semantic import encoder
 from studio.semantic.encoder import EncoderError
+from studio.semantic.offtopic import load_models
 from studio.synth.review import recheck
 from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
@@ -99,7 +101,8 @@ class SimulateScreen(Pane):
                 teacher = self.pending_teacher or cfg.teacher
                 self.app.call_from_thread(self._begin, SimulateSetup(topics[0], teacher, cfg.student, "mix", 4))
                 if encoder.available():  # load the off-topic check's models now, not on the first typed answer
-                    lm.available()
+                    with contextlib.suppress(EncoderError):  # a missing model is said when an answer is judged
+                        load_models()
             else:
                 self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
             return
