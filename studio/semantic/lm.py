@@ -28,6 +28,7 @@ cannot reach a package index.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -141,14 +142,13 @@ def decode(data: np.ndarray, kind: str, shape: tuple[int, int]) -> np.ndarray:
 
 
 class _Tensor:
-    """One matrix of the GGUF, left in the memory-mapped file and decoded when used."""
+    """One matrix of the GGUF, left in the memory-mapped file and decoded when used: ``data`` holds
+    its rows as stored (bytes of blocks, or float32), ``shape`` is (rows, columns) decoded."""
 
-    def __init__(self, tensor) -> None:  # noqa: ANN001 - a gguf ReaderTensor
-        self.kind = tensor.tensor_type.name
-        self.data = tensor.data
-        self.shape = (int(tensor.shape[1]), int(tensor.shape[0])) if len(tensor.shape) == 2 else (1, int(tensor.shape[0]))
-        if self.kind not in ("F32", "Q4_1", "Q8_0"):
-            raise LanguageModelError(f"tensor type {self.kind} is not one the off-topic check reads")
+    def __init__(self, kind: str, data: np.ndarray, shape: tuple[int, int]) -> None:
+        if kind not in ("F32", "Q4_1", "Q8_0"):
+            raise LanguageModelError(f"tensor type {kind} is not one the off-topic check reads (Q4_1, Q8_0, F32)")
+        self.kind, self.data, self.shape = kind, data, shape
 
     def matrix(self) -> np.ndarray:
         return decode(self.data, self.kind, self.shape)
@@ -167,6 +167,7 @@ class _Llama:
 
     def __init__(self, path: Path) -> None:
         config, tensors, self.tokenizer = _read(path)
+        self.tensors = tensors
         self.layers = int(config["layers"])
         self.heads = int(config["heads"])
         self.kv_heads = int(config["kv_heads"])
@@ -285,39 +286,58 @@ CONFIG_KEYS = {"layers": "llama.block_count", "heads": "llama.attention.head_cou
 
 
 def _read(path: Path) -> tuple[dict[str, str], dict[str, _Tensor], object]:
-    """(config, the tensors as the file stores them, tokenizer) of the GGUF at ``path``. ``gguf``'s
-    reader maps the file into memory (nothing is copied or de-quantised up front); the tokenizer,
-    built from the file's tokens and merges, is kept in the cache folder (``<name>.<size>.tokenizer.json``)."""
+    """(config, the tensors as the file stores them, tokenizer) of the GGUF at ``path``, memory-mapped
+    (nothing is copied or de-quantised up front). ``gguf``'s reader parses the file once (about 3 s:
+    it reads every field, the vocabulary's too); what it found — the config, where each tensor lies,
+    the tokenizer built from the tokens and merges — is kept in the cache folder
+    (``<name>.<size>.index.json``, ``.tokenizer.json``), and later loads map the file by that index."""
     from tokenizers import Tokenizer
 
+    folder = gguf_path().parent  # the cache, also for a GGUF named by STUDIO_SMOL_GGUF (its own folder may be read-only)
+    stem = f"{path.stem}.{path.stat().st_size}"
+    kept_index, kept_tokenizer = folder / f"{stem}.index.json", folder / f"{stem}.tokenizer.json"
+    try:
+        if kept_index.is_file() and kept_tokenizer.is_file():
+            index = json.loads(kept_index.read_text(encoding="utf-8"))
+            tokenizer = Tokenizer.from_file(str(kept_tokenizer))
+        else:
+            index, tokenizer = _index(path, kept_index, kept_tokenizer)
+        mapped = np.memmap(path, dtype=np.uint8, mode="r")
+        tensors = {}
+        for name, kind, rows, cols, offset, size in index["tensors"]:
+            data = mapped[offset:offset + size]
+            data = data.view(np.float32).reshape(rows, cols) if kind == "F32" else data.reshape(rows, -1)
+            tensors[name] = _Tensor(kind, data, (rows, cols))
+    except (KeyError, ValueError, OSError, TypeError) as exc:
+        raise LanguageModelError(f"{path}: not a readable Llama GGUF ({exc})") from None
+    for old in folder.glob(f"{path.stem}.*.f32.safetensors"):  # the float32 copy earlier versions kept
+        old.unlink(missing_ok=True)
+    return index["config"], tensors, tokenizer
+
+
+def _index(path: Path, kept_index: Path, kept_tokenizer: Path) -> tuple[dict, object]:
+    """The GGUF parsed by ``gguf``'s reader: its config and tensor index, and its tokenizer, both kept
+    in the cache (when it can be written: else parsed again next time)."""
     try:
         from gguf import GGUFReader
     except ImportError as exc:  # a declared dependency; a broken install says so
         raise LanguageModelError(f"the gguf package is missing ({exc}): pip install gguf") from None
-    folder = gguf_path().parent  # the cache, also for a GGUF named by STUDIO_SMOL_GGUF (its own folder may be read-only)
-    stem = f"{path.stem}.{path.stat().st_size}"
-    kept_tokenizer = folder / f"{stem}.tokenizer.json"
-    try:
-        reader = GGUFReader(str(path), "r")
-        config = {k: str(reader.fields[v].contents()) for k, v in CONFIG_KEYS.items()}
-        tensors = {t.name: _Tensor(t) for t in reader.tensors}
-        if kept_tokenizer.is_file():
-            tokenizer = Tokenizer.from_file(str(kept_tokenizer))
-        else:
-            tokenizer = _tokenizer(reader.fields["tokenizer.ggml.tokens"].contents(),
-                                   reader.fields["tokenizer.ggml.merges"].contents())
-            try:  # written whole, then renamed: another process never reads half a file
-                folder.mkdir(parents=True, exist_ok=True)
-                part = kept_tokenizer.with_name(f".{kept_tokenizer.name}.{os.getpid()}.part")
-                tokenizer.save(str(part))
-                part.replace(kept_tokenizer)
-            except OSError:
-                pass  # a read-only cache: built again next time
-    except (KeyError, ValueError, OSError) as exc:
-        raise LanguageModelError(f"{path}: not a readable Llama GGUF ({exc})") from None
-    for old in folder.glob(f"{path.stem}.*.f32.safetensors"):  # the float32 copy earlier versions kept
-        old.unlink(missing_ok=True)
-    return config, tensors, tokenizer
+    reader = GGUFReader(str(path), "r")
+    index = {"config": {k: str(reader.fields[v].contents()) for k, v in CONFIG_KEYS.items()},
+             "tensors": [(t.name, t.tensor_type.name, int(t.shape[1]) if len(t.shape) == 2 else 1, int(t.shape[0]),
+                          int(t.data_offset), int(t.n_bytes)) for t in reader.tensors]}
+    tokenizer = _tokenizer(reader.fields["tokenizer.ggml.tokens"].contents(),
+                           reader.fields["tokenizer.ggml.merges"].contents())
+    try:  # each written whole, then renamed: another process never reads half a file
+        kept_index.parent.mkdir(parents=True, exist_ok=True)
+        for target, write in ((kept_tokenizer, lambda p: tokenizer.save(str(p))),
+                              (kept_index, lambda p: p.write_text(json.dumps(index), encoding="utf-8"))):
+            part = target.with_name(f".{target.name}.{os.getpid()}.part")
+            write(part)
+            part.replace(target)
+    except OSError:
+        pass
+    return index, tokenizer
 
 
 def _tokenizer(tokens: Sequence[str], merges: Sequence[str]):
