@@ -12,7 +12,7 @@ from studio.domain.faults import FaultKind
 from studio.domain.learner import Correction, find_errors
 from studio.domain.models import CheckResult, TurnKind
 from studio.domain.parse import Parsed, parse_answer
-from studio.domain.text import MAX_WORDS, cjk_share, word_count
+from studio.domain.text import CJK, MAX_WORDS, cjk_share, english_words, word_count
 
 CHECK_IDS = (
     "format.json", "format.fence", "format.keys", "reply.words", "reply.english", "suggestion.count",
@@ -72,6 +72,21 @@ def _not_english(text: str) -> bool:
 
 
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^'\n]{2,}'|“[^”]*”|‘[^’]*’|「[^」]*」|《[^》]*》")
+
+
+#: Chinese characters an English word weighs as, when a text's language is weighed: a Chinese word
+#: is one to two characters, so counting letters would make "应该说 I went to the park yesterday"
+#: (a Chinese correction quoting the right sentence without quotation marks) mostly English.
+CHARS_PER_WORD = 1.5
+
+
+def chinese_share(text: str) -> float:
+    """Chinese characters against English words (each :data:`CHARS_PER_WORD` characters): 0..1."""
+    cjk = cjk_share(text)
+    if cjk in (0.0, 1.0):
+        return cjk
+    chars = len(CJK.findall(text))
+    return chars / (chars + CHARS_PER_WORD * len(english_words(text)))
 
 
 def unquoted(text: str) -> str:
@@ -254,7 +269,7 @@ def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult
     plain = unquoted(analysis)
     if not analysis.strip():
         return [_err("analysis.chinese", "Analysis is empty")]
-    if cjk_share(plain) < 0.5:
+    if chinese_share(plain) < 0.5:
         out.append(_err("analysis.chinese", f"Analysis is not mainly Chinese: '{_clip(analysis)}'"))
     own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(_topic_name_neutral(plain))) else None)
     if own:

@@ -129,6 +129,23 @@ def test_analysis_must_be_mainly_chinese_but_may_quote_english() -> None:
     assert "analysis.chinese" not in ids(answer(Analysis=quoting.replace("You used English well. ", "")))
 
 
+@pytest.mark.parametrize("analysis", [
+    "你的回答很好，但是 go 的过去式是 went，应该说 I went to the park yesterday。",
+    "句子意思清楚。注意 enjoy 后面接动名词：I enjoy playing basketball with my friends.",
+    "拼写错误：becuase 应写成 because，其他都很好。",
+])
+def test_an_analysis_that_quotes_english_without_quotation_marks_is_still_chinese(analysis) -> None:
+    assert "analysis.chinese" not in ids(answer(Analysis=analysis))
+
+
+@pytest.mark.parametrize("analysis", [
+    "很好! Your sentence is correct, but you should say went instead of go here.",
+    "Good. 不错. You used the past tense correctly and your words are clear.",
+])
+def test_an_analysis_written_in_english_with_a_chinese_word_or_two_is_not(analysis) -> None:
+    assert "analysis.chinese" in ids(answer(Analysis=analysis))
+
+
 def test_an_analysis_that_describes_the_teachers_own_reply() -> None:
     raw = answer(Analysis="老师的回复先肯定了学生，然后提出一个新问题，引导学生继续谈论徒步。")
     assert "analysis.target" in errors(raw)
