@@ -28,6 +28,7 @@ import atexit
 import dataclasses
 import hashlib
 import math
+import os
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -143,11 +144,17 @@ class TopicFit:
         return f"closeness to the topic {self.score:.2f}{about}{read}"
 
 
+def asks_lm() -> bool:
+    """Whether the language model is asked where the sentence model is unsure: yes, unless
+    ``STUDIO_OFFTOPIC_LM=off`` (a machine short of memory or time; precision falls, see README)."""
+    return bool(MODEL_LM) and os.environ.get("STUDIO_OFFTOPIC_LM", "on").strip().lower() not in ("off", "0", "no")
+
+
 def load_models() -> None:
     """Load the sentence model and the language model now (a run does this before its first dialogue,
     so no answer waits for a load): raises :class:`studio.semantic.encoder.EncoderError` when one is missing."""
     sentence_vector("ready")
-    if MODEL_LM:
+    if asks_lm():
         lm.load()
 
 
@@ -212,7 +219,7 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
     # the answers the sentence model is unsure of go to the language model together
     unsure = [(utterance, topic, title, question, recent) for k, (utterance, topic, title, question, recent)
               in keys.items() if k not in found and _judged(utterance, topic, title, question)
-              and MODEL_LM and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title,
+              and asks_lm() and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title,
                                                                  question=question)) < ASK_LM[1]]
     if unsure:
         lm.pointwise_many([(u, _lm_context(topic, title, recent or (("teacher", question),)))
@@ -251,7 +258,7 @@ SAVE_EVERY = 256
 
 def version() -> str:
     """What a verdict depends on besides its texts: the models, thresholds and word lists of the check."""
-    parts = (REVISION, MODEL, MODEL_LM, OFF_TOPIC_AT, ASK_LM, TAIL_OFF_AT, TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS,
+    parts = (REVISION, MODEL, MODEL_LM if asks_lm() else (), OFF_TOPIC_AT, ASK_LM, TAIL_OFF_AT, TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS,
              MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM, OWN_SUBJECT_ABOVE, SUBJECTS, ASIDES,
              lm.GGUF_NAME, lm.CONTEXT_TOKENS, lm.ANSWER_TOKENS)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
@@ -312,7 +319,7 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     words = content_words(utterance)
     feats = features(utterance, topic=topic, title=title, question=question)
     p, read = probability(feats), None
-    if ASK_LM[0] <= p < ASK_LM[1] and MODEL_LM:
+    if ASK_LM[0] <= p < ASK_LM[1] and asks_lm():
         read = pointwise(utterance, topic=topic, title=title, recent=recent or (("teacher", question),))
         p = probability([*feats, read], MODEL_LM)
     off, about = p >= OFF_TOPIC_AT, utterance

@@ -11,6 +11,8 @@ import pytest
 
 from studio.semantic import lm
 
+pytestmark = pytest.mark.lm
+
 PAIRS = [("An English lesson. The teacher and a student talk about: The Mid-Autumn Festival.\n"
           "Teacher: What does your family do on the festival night?\nStudent:",
           " We eat mooncakes and look at the full moon in the garden."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from studio import semantic
 
@@ -59,6 +60,7 @@ def test_the_fit_finds_the_direction_of_the_evidence_and_its_probability_follows
     assert probability([2.0, 0.0], model) > 0.9 > 0.1 > probability([-2.0, 0.0], model)
 
 
+@pytest.mark.lm
 def test_the_labelled_sets_are_judged_with_few_false_alarms():
     """All four labelled sets (572 answers on 41 topics); the benchmark prints the same figures per set,
     in-sample and with each topic held out of the fit."""
@@ -97,6 +99,7 @@ def test_stepping_out_of_the_conversation_is_off_topic_and_a_plea_for_help_is_no
                          history=[("teacher", "How is your English going this term?")]).off_topic
 
 
+@pytest.mark.lm
 def test_where_the_sentence_vectors_are_unsure_the_language_model_decides():
     from studio.semantic.offtopic import ASK_LM, topic_fit
 
@@ -111,3 +114,13 @@ def test_where_the_sentence_vectors_are_unsure_the_language_model_decides():
     assert violin.off_topic and violin.pointwise < 0
     clear = topic_fit("We sit in the yard, eat mooncakes and look at the full moon.", **festival)
     assert clear.pointwise is None and not clear.off_topic and not ASK_LM[0] <= clear.probability < ASK_LM[1]
+
+
+def test_without_its_language_model_the_check_judges_by_the_sentence_model_alone(monkeypatch):
+    from studio.semantic.offtopic import forget, topic_fit
+
+    monkeypatch.setenv("STUDIO_OFFTOPIC_LM", "off")
+    forget()
+    fit = topic_fit("My grandma tells us the story of Chang'e and the rabbit.", topic="中秋节晚上，一家人在院子里赏月吃月饼。",
+                    title="The Mid-Autumn Festival", history=[("teacher", "What does your family do on the night of the festival?")])
+    assert fit.pointwise is None and fit.probability is not None
