@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import numpy as np
 import orjson
 
 Role = Literal["user", "assistant", "system"]
@@ -55,7 +56,10 @@ _WIDE = re.compile("[\u3000-\u9fff\uff00-\uffef]")
 
 def estimate_tokens(text: str) -> int:
     """Tokenizer-free: about one token per CJK character and one per four other characters."""
-    cjk = len(_WIDE.findall(text))
+    if text.isascii():
+        return (len(text) + 3) // 4
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # a third of a regex scan's time
+    cjk = int(np.count_nonzero(((points >= 0x3000) & (points <= 0x9FFF)) | ((points >= 0xFF00) & (points <= 0xFFEF))))
     return cjk + (len(text) - cjk + 3) // 4
 
 
