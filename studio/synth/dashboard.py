@@ -1,16 +1,18 @@
 """The numbers behind the Dashboard pane, computed in one pass over the stored documents.
 
 Scope: the whole dataset, one run, or a set of sample keys (the current Samples filter). Every
-figure is counted from the raw documents (no model validation), so 40,000 samples take a few
-hundred milliseconds on one core.
+figure is counted from the raw documents (no model validation); what each dialogue contributes is
+kept, by the stored document it came from, so a refresh after an edit or a generated turn re-reads
+only the dialogues that changed.
 """
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from studio.domain import DEFAULT_MIX, Mix
 from studio.domain.contract import CHECK_IDS
@@ -84,10 +86,16 @@ def compute(store: Store, *, run_id: str | None = None, keys: set[str] | None = 
         mix = Mix.of(runs[run_id]["config"]["mix"])
     stats.target = {k.value: v for k, v in mix.shares().items()}
     stats.topic_names = {t_id: raw.get("title") or raw.get("text", "") for t_id, raw in store.topics.raw()}
-    for dialogue_id, doc in store.dialogues.raw():
+    stored = store.dialogues.raw()
+    for dialogue_id, doc in stored:
         if run_id and doc.get("run_id") != run_id:
             continue
         _count_dialogue(stats, dialogue_id, doc, keys)
+    if len(_READ) > 2 * len(stored) + 1000:  # deleted dialogues, other workspaces: forget them
+        ids = {i for i, _ in stored}
+        with _READ_LOCK:
+            for gone in [i for i in _READ if i not in ids]:
+                del _READ[gone]
     calls = [c for _, c in store.calls.raw() if not run_id or c.get("run_id") == run_id]
     stats.ledger = summarise(calls)
     roles: dict[str, dict[str, float]] = defaultdict(lambda: {"calls": 0, "tokens": 0, "cost": 0.0})
@@ -100,9 +108,31 @@ def compute(store: Store, *, run_id: str | None = None, keys: set[str] | None = 
     return stats
 
 
-def _count_dialogue(stats: Stats, dialogue_id: str, doc: dict[str, Any], keys: set[str] | None) -> None:
+class _Sample(NamedTuple):
+    """What the Dashboard counts of one sample, read once from its stored document."""
+
+    key: str
+    before: tuple[str, str, int] | None  # (intended, observed, student turn no.) of the turn it answers
+    failed: tuple[str, ...]
+    floor: int
+    sizes: tuple[tuple[str, int], ...]  # (field, size) of the lengths counted
+    review: str
+
+
+#: Each dialogue's samples as last read, by dialogue id, with the document they were read from: the
+#: store replaces a document on every write (never changes one in place), so a document that is the
+#: same object is read from here, and a Dashboard refresh after one edit re-reads one dialogue.
+_READ: dict[str, tuple[dict[str, Any], tuple[_Sample, ...]]] = {}
+_READ_LOCK = threading.Lock()
+
+
+def _samples(dialogue_id: str, doc: dict[str, Any]) -> tuple[_Sample, ...]:
+    with _READ_LOCK:
+        seen = _READ.get(dialogue_id)
+    if seen is not None and seen[0] is doc:
+        return seen[1]
     turns = doc.get("turns") or []
-    counted = False
+    out = []
     student_no = 0
     for i, t in enumerate(turns):
         if t.get("role") == "student":
@@ -110,35 +140,48 @@ def _count_dialogue(stats: Stats, dialogue_id: str, doc: dict[str, Any], keys: s
             continue
         if t.get("train_weight", 1) == 0 and t.get("parsed") is None:
             continue
-        if keys is not None and f"{dialogue_id}:{i}" not in keys:
+        before = turns[i - 1] if i and turns[i - 1].get("role") == "student" else None
+        answered = None
+        if before is not None:
+            intended = before.get("intended_fault", "normal")
+            answered = (intended, before.get("observed_fault") or intended, student_no)
+        failed = tuple(sorted({c["id"] for c in t.get("checks", ()) if c.get("severity") == "error"}))
+        floor = 3
+        if failed:
+            cap = limits(list(failed), opening=t.get("kind") == "opening")
+            floor = min(cap.reply, cap.suggestion, cap.analysis)
+        parsed = t.get("parsed") or {}
+        sizes = tuple((name, _size(name, parsed)) for name in ("reply", "suggestion", "analysis")
+                      if name != "analysis" or parsed.get("analysis"))  # an opening has no Analysis
+        review = t.get("review", "pending")
+        out.append(_Sample(f"{dialogue_id}:{i}", answered, failed, floor, sizes,
+                           "edited" if t.get("edits") and review == "pending" else review))
+    samples = tuple(out)
+    with _READ_LOCK:
+        _READ[dialogue_id] = (doc, samples)
+    return samples
+
+
+def _count_dialogue(stats: Stats, dialogue_id: str, doc: dict[str, Any], keys: set[str] | None) -> None:
+    counted = False
+    for s in _samples(dialogue_id, doc):
+        if keys is not None and s.key not in keys:
             continue
         counted = True
         stats.samples += 1
-        before = turns[i - 1] if i and turns[i - 1].get("role") == "student" else None
-        if before is not None:
-            intended = before.get("intended_fault", "normal")
-            observed = before.get("observed_fault") or intended
+        if s.before is not None:
+            intended, observed, student_no = s.before
             stats.actual[intended] += 1
             stats.position.setdefault(student_no, Counter())[intended] += 1
             stats.confusion[(intended, observed)] += 1
-        failed = sorted({c["id"] for c in t.get("checks", ()) if c.get("severity") == "error"})
-        stats.failed.update(failed)
-        floor = 3
-        if failed:
-            cap = limits(failed, opening=t.get("kind") == "opening")
-            floor = min(cap.reply, cap.suggestion, cap.analysis)
-        stats.floors[floor] += 1
-        parsed = t.get("parsed") or {}
-        for name in ("reply", "suggestion", "analysis"):
-            if name == "analysis" and not parsed.get("analysis"):
-                continue  # an opening has none
-            size = _size(name, parsed)
+        stats.failed.update(s.failed)
+        stats.floors[s.floor] += 1
+        for name, size in s.sizes:
             stats.lengths[name][bucket(name, size)] += 1
             if name != "analysis":
                 stats.over_limit[name] += size > MAX_WORDS
         stats.per_topic[doc.get("topic_id", "")] += 1
-        review = t.get("review", "pending")
-        stats.review["edited" if t.get("edits") and review == "pending" else review] += 1
+        stats.review[s.review] += 1
     stats.dialogues += counted
 
 

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from studio.resources import style_file
+from studio.synth import dashboard
 from studio.synth.review import row_chunks
 from studio.synth.run import Progress
 from studio.ui.commands import JumpProvider
@@ -86,6 +87,7 @@ class StudioApp(App[None]):
             time.sleep(0.001)  # leave the UI thread the interpreter between chunks
         # In display order: the pane's first sort of an already sorted list is one linear pass.
         self.studio.prebuilt_rows = {r.key: r for r in sorted(rows.values(), key=lambda r: r.order)}
+        dashboard.compute(self.workspace.store)  # each dialogue read once: the Dashboard opens on a refresh
         # The store and the rows are millions of long-lived objects: keep them out of the cyclic
         # collector's full passes, which otherwise pause the UI for hundreds of milliseconds.
         gc.freeze()
