@@ -26,6 +26,10 @@ BENCHES = [
     ("checks", "checks_bench.py", "Contract checks on one core — against json.loads alone."),
     ("generate", "generate_bench.py", "Generation: speed-up from concurrency 1 to 32 at 200 ms per call, and offline "
                                       "dialogues per second."),
+    ("whole tool", "whole_tool_bench.py", "studio generate --dialogues 80 --concurrency 32 with a teacher and a student "
+                                          "model on one 200 ms loopback server, the off-topic judge on: wall, CPU "
+                                          "seconds and peak RSS — against the run's structural ideal and distilabel's "
+                                          "Pipeline.run() on the same server; and on a busy machine, BLAS pinned or not."),
     ("offline teacher", "offline_teacher_bench.py", "The offline teacher on 200 dialogues through the real pipeline "
                                                     "(with the tutorial's off-topic file): distinct Suggestions and "
                                                     "Analyses, 'tell me more' contradictions, off-topic turns, speed."),

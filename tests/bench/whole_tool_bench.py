@@ -20,7 +20,9 @@ Baselines in the same run, interleaved, medians of ``--repeat``:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
+import io
 import json
 import os
 import statistics
@@ -62,13 +64,14 @@ def child(cmd: list[str], **kw) -> tuple[float, float, float, str]:  # type: ign
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
-def studio_run(folder: Path, base: str, dialogues: int, concurrency: int) -> dict:
+def studio_run(folder: Path, base: str, dialogues: int, concurrency: int, blas: int = 1) -> dict:
     studio = [sys.executable, "-m", "studio", "--workspace", str(folder)]
+    env = {**os.environ, "STUDIO_BLAS_THREADS": str(blas)}
     subprocess.run([*studio, "init"], check=True, capture_output=True)
     with open(folder / "config.toml", "a", encoding="utf-8") as f:
         f.write(REMOTE.format(base=base))
     wall, cpu, rss, out = child([*studio, "generate", "--dialogues", str(dialogues), "--concurrency", str(concurrency),
-                                 "--teacher", "remote", "--student", "remote", "--no-cache", "--json"])
+                                 "--teacher", "remote", "--student", "remote", "--no-cache", "--json"], env=env)
     run = json.loads(out)
     from studio.store import Store
 
@@ -103,12 +106,34 @@ def distilabel_run(python: Path, base: str, chains: list[int], concurrency: int)
     return {"wall": wall, "cpu": cpu, "rss": rss, "calls": result["calls"], "run_s": result["run_s"]}
 
 
+def busy(dialogues: int, concurrency: int, base: str, repeat: int) -> None:
+    """The same run on a busy machine (two processes spinning on the two cores), one BLAS thread (the
+    studio's setting) against numpy's default of one per core, interleaved: CPU seconds and wall."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    rows: dict[int, list[dict]] = {1: [], os.cpu_count() or 2: []}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(repeat):
+                for blas in rows:
+                    rows[blas].append(studio_run(Path(tmp) / f"busy{blas}-{i}", base, dialogues, concurrency, blas))
+    finally:
+        for b in burners:
+            b.kill()
+    print(f"\nOn a busy machine ({len(burners)} processes spinning), medians of {repeat}, interleaved:\n")
+    print("| numpy BLAS threads per process | wall | CPU s | the run |\n|---|---|---|---|")
+    for blas, runs in rows.items():
+        note = "1 (the studio's setting)" if blas == 1 else f"{blas} (numpy's default here)"
+        print(f"| {note} | {statistics.median(r['wall'] for r in runs):.1f} s | "
+              f"{statistics.median(r['cpu'] for r in runs):.1f} | {statistics.median(r['run_s'] for r in runs):.1f} s |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dialogues", type=int, default=80)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--distilabel-python", type=Path, default=DISTILABEL_PYTHON)
+    parser.add_argument("--no-busy", action="store_true", help="leave out the runs on a busy machine")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     proc = subprocess.Popen([sys.executable, "-m", "tests.llm.fakeserver", "--latency", str(LATENCY), "--simulate"],
@@ -123,6 +148,10 @@ def main() -> int:
                 if args.distilabel_python.is_file():
                     distil_rows.append(distilabel_run(args.distilabel_python, base, studio_rows[-1]["chains"],
                                                       args.concurrency))
+        if not args.no_busy:
+            busy_out = io.StringIO()
+            with contextlib.redirect_stdout(busy_out):
+                busy(args.dialogues, args.concurrency, base, args.repeat)
     finally:
         proc.kill()
     med = {k: statistics.median(r[k] for r in studio_rows) for k in ("wall", "cpu", "rss", "calls", "run_s")}
@@ -145,6 +174,8 @@ def main() -> int:
         print(f"\nstudio is {ratio:.2f}× distilabel's wall time ({'met' if ratio >= 1.5 else 'MISSED'}: ≥ 1.5×).")
     else:
         print(f"\n(distilabel not measured: {args.distilabel_python} is missing; make it with tests/bench/distilabel_env.sh)")
+    if not args.no_busy:
+        print(busy_out.getvalue(), end="")
     return 0
 
 
