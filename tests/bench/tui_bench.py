@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -87,6 +88,23 @@ async def measure(ws, writer: bool, samples: int) -> dict[str, float]:  # type: 
         stop.set()
         results["key latency (median)" + (" while writing" if writer else "")] = statistics.median(lat)
         results["key latency (p95)" + (" while writing" if writer else "")] = sorted(lat)[int(len(lat) * 0.95) - 1]
+        if writer:  # Simulate opened: it loads the off-topic check's models; then a person types answers
+            from studio.semantic import encoder, lm
+            from studio.synth.detect import observe
+
+            app.simulate_key("2")
+            await until(lambda: encoder._model._model is not None and lm._NEUTRAL_CACHE is not None, timeout=120)
+            await pilot.pause(0.5)
+            results["peak memory, Simulate open (MB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            history = [("teacher", "What did you do last weekend with your family?")]
+            times = []
+            for typed in ("We went to the countryside and picked strawberries with my cousins.",
+                          "My favourite game is Minecraft and I play it every night after homework.",
+                          "I think my grandma cooked the best dumplings I have ever eaten in my life."):
+                start = time.perf_counter()
+                observe(typed, topic="两位同学讨论各自的周末活动。", title="Weekend with family", history=history)
+                times.append(time.perf_counter() - start)
+            results["a typed answer judged in Simulate (slowest of 3)"] = max(times)
     return results
 
 
@@ -102,7 +120,7 @@ def build(folder: Path, dialogues: int):  # type: ignore[no-untyped-def]
 
 
 TARGETS = {"first frame (topics listed)": 1.0, "first page of Samples": 0.3, "filter change": 0.3,
-           "key latency (median) while writing": 0.1}
+           "key latency (median) while writing": 0.1, "a typed answer judged in Simulate (slowest of 3)": 1.0}
 
 
 def main() -> int:
@@ -119,14 +137,19 @@ def main() -> int:
         big.close()
     print(f"| measure | 10 dialogues (baseline) | {args.dialogues:,} dialogues | vs baseline | target |\n"
           "|---|---|---|---|---|")
+    memory = full.pop("peak memory, Simulate open (MB)")
     for name, value in full.items():
         plain = name.replace(" while writing", "")
         target = TARGETS.get(name)
         verdict = "" if target is None else ("met" if value <= target else "MISSED") + f" (≤ {target * 1000:.0f} ms)"
         ok = ok and (target is None or value <= target)
         ratio = value / base[plain] if base.get(plain) else 0
-        print(f"| {name} | {base.get(plain, 0) * 1000:.0f} ms | {value * 1000:.0f} ms | {ratio:.1f}× | {verdict} |")
-    return 0 if ok else 1
+        shown = f"{base[plain] * 1000:.0f} ms | {value * 1000:.0f} ms | {ratio:.1f}×" if plain in base else \
+            f"— | {value * 1000:.0f} ms | —"
+        print(f"| {name} | {shown} | {verdict} |")
+    print(f"| peak memory of the studio's process, {args.dialogues * 4:,} samples, Simulate open (its models loaded) | | "
+          f"{memory:.0f} MB | | {'met' if memory <= 700 else 'MISSED'} (≤ 700 MB) |")
+    return 0 if ok and memory <= 700 else 1
 
 
 if __name__ == "__main__":
