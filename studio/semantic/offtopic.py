@@ -154,6 +154,7 @@ def load_models() -> None:
     """Load the sentence model and the language model now (a run does this before its first dialogue,
     so no answer waits for a load): raises :class:`studio.semantic.encoder.EncoderError` when one is missing."""
     sentence_vector("ready")
+    topic_text("中秋节")  # the dictionary a Chinese topic is read through
     if asks_lm():
         lm.load()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import statistics
@@ -94,7 +95,7 @@ async def measure(ws, writer: bool, samples: int) -> dict[str, float]:  # type: 
 
             app.simulate_key("2")
             await until(lambda: encoder._model._model is not None and lm._NEUTRAL_CACHE is not None, timeout=120)
-            await pilot.pause(0.5)
+            await until(lambda: not any(w.is_running for w in app.workers), timeout=120)  # Simulate's set-up done
             results["peak memory, Simulate open (MB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             history = [("teacher", "What did you do last weekend with your family?")]
             times = []
@@ -129,6 +130,7 @@ def main() -> int:
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["STUDIO_VERDICTS"] = str(Path(tmp) / "verdicts.sqlite3")  # typed answers never judged before
         small = build(Path(tmp) / "small", 10)
         base = asyncio.run(measure(small, writer=False, samples=40))
         small.close()

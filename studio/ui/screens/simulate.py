@@ -14,6 +14,7 @@ from textual.widgets import Input, ListItem, ListView, Static
 
 from studio.config import ConfigError
 from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
+from studio.domain.learner import find_spelling_errors
 from studio.llm.client import LLMClient
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client
@@ -103,6 +104,7 @@ class SimulateScreen(Pane):
                 if encoder.available():  # load the off-topic check's models now, not on the first typed answer
                     with contextlib.suppress(EncoderError):  # a missing model is said when an answer is judged
                         load_models()
+                    find_spelling_errors("ready")  # the word list the spelling fault is read with
             else:
                 self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
             return
