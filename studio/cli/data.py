@@ -74,20 +74,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _judge(ws, quiet: bool) -> Progress:  # type: ignore[no-untyped-def]
-    """The pending off-topic judgements, with a redrawn progress line on stderr."""
+    """The pending off-topic judgements, with a progress line on stderr: redrawn on a terminal, a line
+    every tenth of the way on a pipe."""
     bank = frozenset(normalise_utterance(x) for x in load_off_topic(ws.root))
-    started = time.monotonic()
+    started, tty = time.monotonic(), sys.stderr.isatty()
+    terminal = getattr(sys.stderr, "unsafe", sys.stderr)  # the studio's own line: no text of the data in it
+    shown = [-1]
 
     def show(p: Progress) -> None:
-        if not quiet and p.total:
-            done = int(20 * p.judged / p.total)
-            print(f"\r\x1b[2Kjudging {p.judged:,} / {p.total:,} student turns {'█' * done}{'░' * (20 - done)} "
-                  f"· {p.off_topic:,} off topic · {time.monotonic() - started:.0f}s", end="", file=sys.stderr, flush=True)
+        if quiet or not p.total:
+            return
+        done = int(20 * p.judged / p.total)
+        line = (f"judging {p.judged:,} / {p.total:,} student turns {'█' * done}{'░' * (20 - done)} "
+                f"· {p.off_topic:,} off topic · {time.monotonic() - started:.0f}s")
+        if tty:
+            print(f"\r\x1b[2K{line}", end="", file=terminal, flush=True)
+        elif done // 2 != shown[0] or p.judged == p.total:
+            print(line, file=sys.stderr, flush=True)
+            shown[0] = done // 2
 
     if pending_count(ws.store) and not quiet:
-        print("loading the off-topic check's sentence model…", end="", file=sys.stderr, flush=True)
+        print("loading the off-topic check's models…", end="" if tty else "\n", file=sys.stderr, flush=True)
     progress = judge_pending(ws.store, bank, on_progress=show)
-    if progress.total and not quiet:
+    if progress.total and not quiet and tty:
         print(file=sys.stderr)
     return progress
 

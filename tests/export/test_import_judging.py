@@ -111,3 +111,10 @@ def test_a_file_imported_again_judges_nothing_again(tmp_path, monkeypatch) -> No
         assert made == []
     finally:
         second.close()
+
+
+def test_on_a_pipe_the_judging_progress_is_plain_lines(cli, tmp_path) -> None:
+    assert cli("init")[0] == 0
+    code, out, err = cli("import", str(_file(tmp_path)))
+    assert code == 0 and "imported 2 samples" in out
+    assert "browsable now" in err and "judging 2 / 2 student turns" in err and "\x1b" not in err and "\r" not in err
