@@ -212,16 +212,21 @@ class _Llama:
         caches: list[list] = [[] for _ in seqs]
         dh, group = self.head_dim, self.heads // self.kv_heads
         scale = np.float32(1.0 / math.sqrt(dh))
+        contexts: list[np.ndarray] = []
+        sizes = [len(ids) for ids, _ in seqs]
+        bounds = np.cumsum([0, *sizes])
         for i, (attn_norm, qkv_t, out_t, ffn_norm, gate_up_t, down_t) in enumerate(self.blocks):
-            wq, wk, wv = (t.matrix() for t in qkv_t)
+            wqkv = np.concatenate([t.matrix() for t in qkv_t])  # every sequence's rows in one product
             wo = out_t.matrix()
+            hs = self._norm(np.concatenate(xs), attn_norm) @ wqkv.T
+            kw = self.kv_heads * dh
             for j, ((_, cache), start) in enumerate(zip(seqs, starts, strict=True)):
                 x = xs[j]
                 n = x.shape[0]
-                h = self._norm(x, attn_norm)
-                q = (h @ wq.T).reshape(n, self.heads, dh).transpose(1, 0, 2)
-                k = (h @ wk.T).reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
-                v = (h @ wv.T).reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
+                h = hs[bounds[j]:bounds[j + 1]]
+                q = h[:, :self.width].reshape(n, self.heads, dh).transpose(1, 0, 2)
+                k = h[:, self.width:self.width + kw].reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
+                v = h[:, self.width + kw:].reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
                 q, k = self._rotate(q, start), self._rotate(k, start)
                 if cache:
                     k = np.concatenate([cache[i][0], k], axis=1)
@@ -233,16 +238,18 @@ class _Llama:
                 a = a.reshape(self.kv_heads, group, n, start + n) + causal
                 a = np.exp(a - a.max(-1, keepdims=True))
                 a /= a.sum(-1, keepdims=True)
-                context = (a.reshape(self.kv_heads, group * n, start + n) @ v).reshape(self.heads, n, dh)
-                xs[j] = x + context.transpose(1, 0, 2).reshape(n, self.width) @ wo.T
-            del wq, wk, wv, wo
-            w_gate, w_up = (t.matrix() for t in gate_up_t)
+                contexts.append((a.reshape(self.kv_heads, group * n, start + n) @ v).reshape(self.heads, n, dh)
+                                .transpose(1, 0, 2).reshape(n, self.width))
+            x = np.concatenate(xs) + np.concatenate(contexts) @ wo.T
+            contexts.clear()
+            del wqkv, wo, hs
+            w_gate_up = np.concatenate([t.matrix() for t in gate_up_t])
             w_down = down_t.matrix()
-            for j, x in enumerate(xs):
-                h = self._norm(x, ffn_norm)
-                gate, up = h @ w_gate.T, h @ w_up.T
-                xs[j] = x + (gate / (1.0 + np.exp(-gate)) * up) @ w_down.T
-            del w_gate, w_up, w_down
+            g = self._norm(x, ffn_norm) @ w_gate_up.T
+            gate, up = g[:, :g.shape[1] // 2], g[:, g.shape[1] // 2:]
+            x = x + (gate / (1.0 + np.exp(-gate)) * up) @ w_down.T
+            xs = [x[bounds[j]:bounds[j + 1]] for j in range(len(seqs))]
+            del w_gate_up, w_down
         return [(self._norm(x, self.final_norm), c) for x, c in zip(xs, caches, strict=True)]
 
     def log_likelihood(self, context: Sequence[int], answer: Sequence[int], cache: list | None = None) -> float:

@@ -67,15 +67,18 @@ def test_the_labelled_sets_are_judged_with_few_false_alarms():
     import json
     from pathlib import Path
 
-    from studio.semantic.offtopic import topic_fit
+    from studio.semantic.offtopic import prepare, topic_fit
 
     flagged: dict[str, list[bool]] = {"on": [], "loose": [], "off": []}
+    groups = []
     for name in ("off_topic_cases.json", "off_topic_new_topics.json", "off_topic_holdout.json", "off_topic_asides.json"):
         for g in json.loads((Path(__file__).resolve().parents[1] / "data" / name).read_text("utf-8")):
-            history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
-            for label in flagged:
-                flagged[label] += [topic_fit(u, topic=g["topic"], title=g["title"], history=history).off_topic
-                                   for u in g[label]]
+            groups.append((g, [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]))
+    prepare((u, g["topic"], g["title"], history) for g, history in groups for label in flagged for u in g[label])
+    for g, history in groups:  # as an import judges them: readied together, then one by one
+        for label in flagged:
+            flagged[label] += [topic_fit(u, topic=g["topic"], title=g["title"], history=history).off_topic
+                               for u in g[label]]
     tp, fp = sum(flagged["off"]), sum(flagged["on"]) + sum(flagged["loose"])
     assert sum(flagged["on"]) <= 0.06 * len(flagged["on"]), "answers on topic flagged"
     assert tp / (tp + fp) >= 0.85 and tp / len(flagged["off"]) >= 0.85
