@@ -24,13 +24,11 @@ recall per set, in-sample and with each topic left out of the fit in turn.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import hashlib
 import math
 import os
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -209,25 +207,21 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
     judging its utterances one by one (each then finds its vectors remembered)."""
     texts: list[str] = []
     asked = [(u, topic, title, _question(u, history), _recent(u, history)) for u, topic, title, history in items]
-    _flush()
     keys = {_key(*a): a for a in asked}
-    found = verdicts.get_many(keys)
-    with _KNOWN_LOCK:
-        if len(_KNOWN) > KNOWN_KEPT:
-            _KNOWN.clear()
-        _KNOWN.update((k, _from_json(v)) for k, v in found.items())
+    found = verdicts.read_ahead(keys)
     for k, (utterance, topic, title, question, _) in keys.items():
         if k not in found and _may_judge(utterance, topic, title, question):  # content words: topic_fit's
             q, t, g = _parts(topic, title, question)
             texts += [utterance, q, t, g, f"{t}. {g} {q}", *tails(utterance)]
     sentence_vectors(texts)
     # the answers the sentence model is unsure of go to the language model together
+    if not asks_lm():
+        return
     unsure = [(utterance, topic, title, question, recent) for k, (utterance, topic, title, question, recent)
               in keys.items() if k not in found and _judged(utterance, topic, title, question)
-              and asks_lm() and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title,
-                                                                 question=question)) < ASK_LM[1]]
+              and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title, question=question)) < ASK_LM[1]]
     if unsure:
-        lm.pointwise_many([(u, _lm_context(topic, title, recent or (("teacher", question),)))
+        lm.pointwise_many([(u, _lm_context(topic, title, _read_turns(question, recent)))
                            for u, topic, title, question, recent in unsure])
 
 
@@ -253,19 +247,21 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
 
 #: Bumped when the check's code changes what it decides (its numbers and word lists are read by :func:`version`).
 REVISION = 2
-#: Verdicts read ahead from disk by :func:`prepare`, by key, until :func:`topic_fit` asks (at most this many).
-KNOWN_KEPT = 65536
-_KNOWN: dict[str, TopicFit] = {}
-_KNOWN_LOCK = threading.Lock()
-_UNSAVED: list[tuple[str, dict]] = []
-SAVE_EVERY = 256
+#: The word lists' part of :func:`version` (constants: digested once).
+_WORD_LISTS = hashlib.sha256(repr((SUBJECTS, ASIDES)).encode()).hexdigest()
 
 
 def version() -> str:
     """What a verdict depends on besides its texts: the models, thresholds and word lists of the check."""
-    parts = (REVISION, MODEL, MODEL_LM if asks_lm() else (), OFF_TOPIC_AT if asks_lm() else OFF_TOPIC_ALONE_AT, ASK_LM, TAIL_OFF_AT, TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS,
-             MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM, OWN_SUBJECT_ABOVE, SUBJECTS, ASIDES,
-             lm.GGUF_NAME, lm.CONTEXT_TOKENS, lm.ANSWER_TOKENS)
+    on = asks_lm()
+    return _version(MODEL, MODEL_LM if on else (), OFF_TOPIC_AT if on else OFF_TOPIC_ALONE_AT, ASK_LM, TAIL_OFF_AT,
+                    TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS, MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM,
+                    OWN_SUBJECT_ABOVE)
+
+
+@lru_cache(maxsize=16)
+def _version(*numbers: object) -> str:
+    parts = (REVISION, *numbers, _WORD_LISTS, lm.GGUF_NAME, lm.CONTEXT_TOKENS, lm.ANSWER_TOKENS)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
@@ -279,20 +275,8 @@ def _from_json(value: dict) -> TopicFit:
 
 def forget() -> None:
     """Forget the verdicts remembered in memory (written to disk first): what a new process knows."""
-    _flush()
-    with _KNOWN_LOCK:
-        _KNOWN.clear()
+    verdicts.forget()
     _topic_fit.cache_clear()
-
-
-def _flush() -> None:
-    """Write the verdicts made since the last write (a verdict lost to a kill is judged again)."""
-    with _KNOWN_LOCK:
-        rows, _UNSAVED[:] = list(_UNSAVED), []
-    verdicts.put_many(rows)
-
-
-atexit.register(_flush)
 
 
 @lru_cache(maxsize=4096)
@@ -302,18 +286,10 @@ def _topic_fit(utterance: str, topic: str, title: str, question: str,
     and on disk (:mod:`studio.semantic.verdicts`): a student turn is judged when it is labelled and
     again when the teacher's answer to it is checked, by generate, import, lint and eval alike."""
     k = _key(utterance, topic, title, question, recent)
-    with _KNOWN_LOCK:
-        known = _KNOWN.pop(k, None)
-    if known is None and (stored := verdicts.get(k)) is not None:
-        known = _from_json(stored)
-    if known is not None:
-        return known
+    if (stored := verdicts.take(k)) is not None:
+        return _from_json(stored)
     fit = _judge(utterance, topic, title, question, recent)
-    with _KNOWN_LOCK:
-        _UNSAVED.append((k, dataclasses.asdict(fit)))
-        full = len(_UNSAVED) >= SAVE_EVERY
-    if full:
-        _flush()
+    verdicts.keep(k, dataclasses.asdict(fit))
     return fit
 
 
@@ -325,7 +301,7 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     feats = features(utterance, topic=topic, title=title, question=question)
     p, read = probability(feats), None
     if ASK_LM[0] <= p < ASK_LM[1] and asks_lm():
-        read = pointwise(utterance, topic=topic, title=title, recent=recent or (("teacher", question),))
+        read = pointwise(utterance, topic=topic, title=title, recent=_read_turns(question, recent))
         p = probability([*feats, read], MODEL_LM)
     at = OFF_TOPIC_AT if asks_lm() else OFF_TOPIC_ALONE_AT
     off, about = p >= at, utterance
@@ -344,6 +320,11 @@ def pointwise(utterance: str, *, topic: str = "", title: str = "", recent: Seque
     """The language model's score of ``utterance`` after the dialogue (its title, or the topic in
     English, and its ``recent`` turns): :func:`studio.semantic.lm.pointwise`."""
     return lm.pointwise(utterance, _lm_context(topic, title, recent))
+
+
+def _read_turns(question: str, recent: Sequence[tuple[str, str]]) -> Sequence[tuple[str, str]]:
+    """The turns the language model reads: the recent ones, or at least the question answered."""
+    return recent or (("teacher", question),)
 
 
 def _lm_context(topic: str, title: str, recent: Sequence[tuple[str, str]]) -> str:

@@ -7,10 +7,16 @@ so a changed check judges again instead of reading old verdicts. One SQLite file
 library's; WAL, so several processes read and write it at once) in the studio's cache folder, or
 ``STUDIO_VERDICTS``; ``STUDIO_VERDICTS=off`` keeps verdicts in memory only. A file that cannot be
 opened or written is skipped (the verdict is judged again), never an error.
+
+A batch about to be judged is read ahead in one query (:func:`read_ahead`), so each verdict is then
+:func:`take` n from memory, a missing one without asking the disk again; new verdicts are
+:func:`keep` t and written :data:`SAVE_EVERY` at a time (and when the process ends; one lost to a
+kill is judged again).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -23,6 +29,12 @@ from studio.wheels import cache_dir
 
 _local = threading.local()
 _broken: set[str] = set()
+#: Verdicts read ahead, by key, until taken: the stored value, or None when the disk has none.
+_AHEAD: dict[str, dict | None] = {}
+AHEAD_KEPT = 65536
+_UNSAVED: list[tuple[str, dict]] = []
+SAVE_EVERY = 256
+_LOCK = threading.Lock()
 
 
 def path() -> Path | None:
@@ -100,3 +112,50 @@ def count() -> int:
         return int(conn.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def read_ahead(keys: Iterable[str]) -> set[str]:
+    """Read the verdicts of ``keys`` from disk in one go; returns the keys found. Until each is
+    :func:`take` n, it is answered from memory (found or not)."""
+    flush()
+    wanted = list(dict.fromkeys(keys))
+    found = get_many(wanted)
+    with _LOCK:
+        if len(_AHEAD) > AHEAD_KEPT:
+            _AHEAD.clear()
+        _AHEAD.update((k, found.get(k)) for k in wanted)
+    return set(found)
+
+
+def take(k: str) -> dict | None:
+    """The verdict of ``k``: read ahead, else from disk; None when there is none."""
+    with _LOCK:
+        if k in _AHEAD:
+            return _AHEAD.pop(k)
+    return get(k)
+
+
+def keep(k: str, value: dict) -> None:
+    """A new verdict, written with the others :data:`SAVE_EVERY` at a time."""
+    with _LOCK:
+        _UNSAVED.append((k, value))
+        full = len(_UNSAVED) >= SAVE_EVERY
+    if full:
+        flush()
+
+
+def flush() -> None:
+    """Write the verdicts kept since the last write."""
+    with _LOCK:
+        rows, _UNSAVED[:] = list(_UNSAVED), []
+    put_many(rows)
+
+
+def forget() -> None:
+    """Write what is kept and forget what was read ahead: what a new process knows."""
+    flush()
+    with _LOCK:
+        _AHEAD.clear()
+
+
+atexit.register(flush)
