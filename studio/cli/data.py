@@ -22,9 +22,8 @@ from studio.export.formats import FORMATS
 from studio.export.importer import Importer
 from studio.export.provenance import offline_warning
 from studio.export.samples import Filters
-from studio.llm.offline.banks import normalise_utterance
-from studio.synth.pending import Progress, judge_pending, pending_count
-from studio.synth.run import load_off_topic
+from studio.synth.pending import Progress, judge_pending
+from studio.synth.run import off_topic_bank
 from studio.turn.context import PROMPT_STYLES
 from studio.turn.prompts import Prompts
 
@@ -76,13 +75,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _judge(ws, quiet: bool) -> Progress:  # type: ignore[no-untyped-def]
     """The pending off-topic judgements, with a progress line on stderr: redrawn on a terminal, a line
     every tenth of the way on a pipe."""
-    bank = frozenset(normalise_utterance(x) for x in load_off_topic(ws.root))
     started, tty = time.monotonic(), sys.stderr.isatty()
     terminal = getattr(sys.stderr, "unsafe", sys.stderr)  # the studio's own line: no text of the data in it
     shown = [-1]
 
     def show(p: Progress) -> None:
-        if quiet or not p.total:
+        if quiet:
+            return
+        if not p.judged:  # the pass begins: the models load first
+            print("loading the off-topic check's models…", end="" if tty else "\n", file=sys.stderr, flush=True)
             return
         done = int(20 * p.judged / p.total)
         line = (f"judging {p.judged:,} / {p.total:,} student turns {'█' * done}{'░' * (20 - done)} "
@@ -93,9 +94,7 @@ def _judge(ws, quiet: bool) -> Progress:  # type: ignore[no-untyped-def]
             print(line, file=sys.stderr, flush=True)
             shown[0] = done // 2
 
-    if pending_count(ws.store) and not quiet:
-        print("loading the off-topic check's models…", end="" if tty else "\n", file=sys.stderr, flush=True)
-    progress = judge_pending(ws.store, bank, on_progress=show)
+    progress = judge_pending(ws.store, off_topic_bank(ws.root), on_progress=show)
     if progress.total and not quiet and tty:
         print(file=sys.stderr)
     return progress

@@ -26,10 +26,9 @@ from studio.domain import (
     utcnow,
 )
 from studio.domain.text import cjk_share
-from studio.llm.offline.banks import normalise_utterance
 from studio.store import Store
 from studio.synth.detect import observe, student_of
-from studio.synth.run import load_off_topic
+from studio.synth.run import off_topic_bank
 from studio.synth.topic_guard import TopicGuard
 from studio.synth.topics import existing_texts, normalise
 from studio.turn.verdict import judge_answer, reply_of
@@ -101,7 +100,7 @@ def _continues(d: Dialogue, history: list[tuple[str, str]]) -> bool:
 class Importer:
     def __init__(self, store: Store, path: Path, workspace: Path | None = None) -> None:
         self.store, self.path = store, path
-        self.bank = frozenset(normalise_utterance(x) for x in load_off_topic(workspace))
+        self.bank = off_topic_bank(workspace)
         self.topics = existing_texts(store)
         self.created: dict[str, Topic] = {}
         self._guard: TopicGuard | None = None
@@ -112,9 +111,9 @@ class Importer:
     def _student(self, text: str) -> StudentTurn:
         """Every check but the off-topic judgement, which :func:`studio.synth.pending.judge_pending` makes after."""
         seen = observe(text, off_topic_bank=self.bank)
-        self.pending += seen not in (FaultKind.CHINESE, FaultKind.OFF_TOPIC)
-        return StudentTurn(text=text, intended_fault=seen, observed_fault=seen,
-                           topic_pending=seen not in (FaultKind.CHINESE, FaultKind.OFF_TOPIC))
+        pending = seen not in (FaultKind.CHINESE, FaultKind.OFF_TOPIC)  # Chinese, or a bank line: nothing to judge
+        self.pending += pending
+        return StudentTurn(text=text, intended_fault=seen, observed_fault=seen, topic_pending=pending)
 
     @property
     def guard(self) -> TopicGuard:

@@ -73,5 +73,10 @@ def student_of(text: str, *, off_topic_bank: frozenset[str] = frozenset(), topic
     imported sample, a dataset line): its observed fault, and whether an off-topic verdict is sure
     (a line of the bank) or judged from its words only (a suspicion, checked as a warning)."""
     seen = observe(text, off_topic_bank=off_topic_bank, topic=topic, title=title, history=history)
+    return student_seen(text, seen, off_topic_bank)
+
+
+def student_seen(text: str, seen: FaultKind, off_topic_bank: frozenset[str] = frozenset()) -> Student:
+    """:func:`student_of` for a text whose fault was already observed."""
     sure = seen != FaultKind.OFF_TOPIC or _in_bank(text, off_topic_bank)
     return Student(text, seen, off_topic=seen == FaultKind.OFF_TOPIC, off_topic_sure=sure)

@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from studio.domain import Dialogue, FaultKind, StudentTurn, TeacherTurn
+from studio.domain import Dialogue, FaultKind, StudentTurn, TeacherTurn, Topic
 from studio.semantic.offtopic import prepare
 from studio.store import Store
-from studio.synth.detect import observe, student_of
+from studio.synth.detect import observe, student_seen
 from studio.turn.context import context_at, history_of, topic_title
 from studio.turn.verdict import judge_answer
 
@@ -58,6 +58,8 @@ def judge_pending(store: Store, bank: frozenset[str] = frozenset(), *,
     is set, leaving the rest pending)."""
     ids, total = pending_ids(store)
     progress = Progress(0, total)
+    if total and on_progress is not None:
+        on_progress(progress)  # before the models load and the first chunk is judged
     topics = {t.id: t for t in store.topics}
     for start in range(0, len(ids), CHUNK):
         if stop is not None and stop.is_set():
@@ -73,7 +75,7 @@ def judge_pending(store: Store, bank: frozenset[str] = frozenset(), *,
                     work.append((d, i, t, topic.text if topic else "", title, history_of(d.turns[:i])))
         prepare((t.text, text, title, history) for _, _, t, text, title, history in work)
         for d, i, t, text, title, history in work:
-            _record(d, i, t, bank, text, title, history, progress)
+            _record(d, t, bank, text, title, history, progress)
             if topic := topics.get(d.topic_id):
                 _recheck(d, i + 1, topic, bank, progress)
         with store.lock:  # the chunk, stored whole: a kill leaves it pending or judged
@@ -86,7 +88,7 @@ def judge_pending(store: Store, bank: frozenset[str] = frozenset(), *,
     return progress
 
 
-def _record(d: Dialogue, i: int, t: StudentTurn, bank: frozenset[str], topic: str, title: str,
+def _record(d: Dialogue, t: StudentTurn, bank: frozenset[str], topic: str, title: str,
             history: list[tuple[str, str]], progress: Progress) -> None:
     imported = d.source == "imported"
     seen = observe(t.text, None if imported else t.intended_fault, t.injection, off_topic_bank=bank,
@@ -98,14 +100,14 @@ def _record(d: Dialogue, i: int, t: StudentTurn, bank: frozenset[str], topic: st
     progress.off_topic += seen == FaultKind.OFF_TOPIC
 
 
-def _recheck(d: Dialogue, index: int, topic, bank: frozenset[str], progress: Progress) -> None:  # noqa: ANN001
+def _recheck(d: Dialogue, index: int, topic: Topic, bank: frozenset[str], progress: Progress) -> None:
     """The teacher answer at ``index`` checked again against the student turn before it, now judged."""
     if index >= len(d.turns) or not isinstance(teacher := d.turns[index], TeacherTurn) or not teacher.train_weight:
         return
     before = d.turns[index - 1]
     assert isinstance(before, StudentTurn)
-    if d.source == "imported":
-        student = student_of(before.text, off_topic_bank=bank, topic=topic.text, history=history_of(d.turns[:index - 1]))
+    if d.source == "imported":  # its verdict just made, and whether a bank line makes it sure
+        student = student_seen(before.text, before.observed_fault or FaultKind.NORMAL, bank)
     else:
         student = context_at(d, topic, index).student
     _, results = judge_answer(teacher.raw, teacher.kind, student)

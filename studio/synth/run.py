@@ -72,6 +72,11 @@ def load_off_topic(workspace: Path | None) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def off_topic_bank(workspace: Path | None) -> frozenset[str]:
+    """The off-topic bank's lines as :func:`studio.synth.detect.observe` looks them up."""
+    return frozenset(normalise_utterance(x) for x in load_off_topic(workspace))
+
+
 def create_run(store: Store, config: RunConfig) -> Run:
     """Plan a run and store it with all its dialogues (one atomic write)."""
     topic_ids = config.topic_ids or [t.id for t in store.topics if t.enabled]

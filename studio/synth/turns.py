@@ -164,14 +164,15 @@ class TurnMaker:
         turn = StudentTurn(text=text, intended_fault=fault, injection=injection, call_id=call_id, topic_pending=True,
                            observed_fault=observe(text, fault, injection, off_topic_bank=self.off_topic_bank,
                                                   off_topic=off_topic))
-        self._verdicts[d.id] = self._submit(d, topic, turn, off_topic)
+        self._verdicts[d.id] = self._submit(d, topic, turn)
         return turn
 
-    def _submit(self, d: Dialogue, topic: Topic, turn: StudentTurn, off_topic: bool = False) -> Future[FaultKind]:
-        """``turn``'s verdict against the dialogue before it, judged on the judge's workers."""
+    def _submit(self, d: Dialogue, topic: Topic, turn: StudentTurn) -> Future[FaultKind]:
+        """``turn``'s verdict against the dialogue before it, judged on the judge's workers (an answer
+        asked about another topic is off topic whatever its words)."""
         before = d.turns[:-1] if d.turns and d.turns[-1] is turn else d.turns
         title, history = topic_title(topic), history_of(before)
-        off_topic = off_topic or turn.injection is not None and turn.injection.method == "off_topic.other_topic"
+        off_topic = turn.injection is not None and turn.injection.method == "off_topic.other_topic"
         judge = functools.partial(observe, turn.text, turn.intended_fault, turn.injection,
                                   off_topic_bank=self.off_topic_bank, off_topic=off_topic, topic=topic.text,
                                   title=title, history=history)

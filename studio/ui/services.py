@@ -24,11 +24,10 @@ from textual.signal import Signal
 
 from studio.config import ConfigError
 from studio.domain import Run, RunConfig, RunStatus
-from studio.llm.offline.banks import normalise_utterance
 from studio.store import StoreError
 from studio.synth import pending, service
 from studio.synth.review import SampleRow
-from studio.synth.run import Generator, Progress, load_off_topic
+from studio.synth.run import Generator, Progress, off_topic_bank
 from studio.workspace import Workspace
 
 T = TypeVar("T")
@@ -265,10 +264,8 @@ class Studio:
 
         def judge() -> None:
             try:
-                if pending.pending_count(self.workspace.store):
-                    bank = frozenset(normalise_utterance(x) for x in load_off_topic(self.workspace.root))
-                    show(pending.Progress(0, pending.pending_count(self.workspace.store)))
-                    pending.judge_pending(self.workspace.store, bank, on_progress=show, stop=self._judge_stop)
+                pending.judge_pending(self.workspace.store, off_topic_bank(self.workspace.root), on_progress=show,
+                                      stop=self._judge_stop)
             except Exception as exc:  # noqa: BLE001 - said on screen; the turns stay pending for next time
                 self.app.call_from_thread(self.app.notify, f"off-topic judging stopped: {exc}", severity="error")
             finally:

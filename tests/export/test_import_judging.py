@@ -80,7 +80,7 @@ def test_a_stopped_pass_goes_on_where_it_stopped(tmp_path, monkeypatch) -> None:
         Importer(ws.store, _file(tmp_path, 6), ws.root).run()
         assert pending.pending_count(ws.store) == 6
         stop = threading.Event()
-        first = pending.judge_pending(ws.store, on_progress=lambda p: stop.set(), stop=stop)
+        first = pending.judge_pending(ws.store, on_progress=lambda p: p.judged and stop.set(), stop=stop)
         assert first.judged == 1 and first.total == 6
         assert pending.pending_count(ws.store) == 5  # the judged chunk is stored
         rest = pending.judge_pending(ws.store)

@@ -134,13 +134,13 @@ async def test_imported_turns_are_judged_in_the_background_with_their_progress_s
     ws = seeded_workspace(tmp_path / "ws")
     Importer(ws.store, _file(tmp_path, 3), ws.root).run()
     assert pending.pending_count(ws.store) == 3
-    go, judge = threading.Event(), pending.judge_pending
+    go, ready = threading.Event(), pending.prepare
 
-    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]  # the first chunk waits: nothing is judged yet
         assert go.wait(30)
-        return judge(*args, **kwargs)
+        return ready(*args, **kwargs)
 
-    monkeypatch.setattr(pending, "judge_pending", held)
+    monkeypatch.setattr(pending, "prepare", held)
     app = make_app(ws)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
