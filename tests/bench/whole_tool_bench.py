@@ -35,15 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench import generate_bench  # noqa: E402
+
 LATENCY = 0.2
-REMOTE = """
-[providers.remote]
-kind = "openai"
-model = "sim"
-base_url = "{base}"
-concurrency = 64
-retries = 0
-"""
+REMOTE = generate_bench.REMOTE + "retries = 0\n"  # a failed call is a failed run here, not a hidden retry
 DISTILABEL_PYTHON = Path(os.environ.get("STUDIO_CACHE", Path.home() / ".cache" / "kouyu-studio")) / \
     "bench-distilabel" / "bin" / "python"
 

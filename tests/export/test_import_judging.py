@@ -12,15 +12,9 @@ from studio.export.importer import Importer
 from studio.semantic import offtopic, verdicts
 from studio.synth import pending
 from studio.workspace import Workspace, open_workspace
+from tests.synth.test_off_topic_anywhere import IGNORES, ON, PROMPT, TYPED_OFF
 
-TOPIC = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
-QUESTION = "What did you think of the basketball game last night?"
-OFF = "I had noodles for lunch at home, they were very spicy."
-ON = "I think our team played really well, the last shot was amazing."
-IGNORES = json.dumps({"Reply": "Cool! What else do you like to do in your free time?",
-                      "Suggestion": ["I like reading comics.", "I often play chess.", "I enjoy drawing."],
-                      "Analysis": "句子完整，语法正确，表达自然。"}, ensure_ascii=False)
-PROMPT = f"你是一位英文口语老师。\n[主题介绍]\n{TOPIC}\n[对话历史]\nteacher: {QUESTION}\nstudent: {{said}}"
+OFF = TYPED_OFF
 
 
 def _file(tmp_path, n: int = 2):  # type: ignore[no-untyped-def]

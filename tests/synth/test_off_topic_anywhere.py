@@ -83,9 +83,10 @@ def test_kinds_are_unchanged_for_chinese_answers() -> None:
     assert TurnKind.REPLY.value == "reply"
 
 
-def test_a_model_students_answer_that_wanders_is_observed_off_topic_in_generation(tmp_path) -> None:
-    """A student model asked for a normal answer that talks about its lunch instead: the turn is
-    observed off topic (the mix counts it so), and the teacher's answer is checked against that."""
+def _wandering_dialogue(tmp_path, teacher_provider: str, on_teacher_prompt=None):  # type: ignore[no-untyped-def]
+    """One dialogue of two teacher turns whose student model talks about its lunch whatever it is asked,
+    the teacher played by ``teacher_provider`` (the offline one, or the same loopback server, whose
+    teacher answers come from the simulator after ``on_teacher_prompt(prompt)``)."""
     from studio.domain import RunConfig
     from studio.synth.service import execute, prepare
     from tests.llm.fakeserver import simulator
@@ -95,21 +96,29 @@ def test_a_model_students_answer_that_wanders_is_observed_off_topic_in_generatio
     def respond(body) -> str:  # noqa: ANN001
         prompt = body["messages"][-1]["content"]
         if prompt.startswith("请扮演一个中国高中水平的英语学生"):
-            return "I had noodles for lunch at home, they were very spicy."
+            return TYPED_OFF
+        if on_teacher_prompt is not None:
+            on_teacher_prompt(prompt)
         return teacher(body)
 
     server = FakeServer(responder=respond).start()
     ws = seeded_workspace(tmp_path / "w", openai_profiles(server.base, wanders="wanders"))
     try:
-        run, _ = prepare(ws, RunConfig(dialogues=1, teacher_turns=2, teacher_provider="offline",
+        run, _ = prepare(ws, RunConfig(dialogues=1, teacher_turns=2, teacher_provider=teacher_provider,
                                        student_provider="wanders", mix={FaultKind.NORMAL: 1.0}, seed=1))
         asyncio.run(execute(ws, run))
-        students = [t for d in ws.store.dialogues.all() for t in d.turns if t.role == "student"]
-        assert students and all(t.intended_fault == FaultKind.NORMAL for t in students)
-        assert all(t.observed_fault == FaultKind.OFF_TOPIC for t in students)
+        return ws.store.dialogues.all()
     finally:
         ws.close()
         server.stop()
+
+
+def test_a_model_students_answer_that_wanders_is_observed_off_topic_in_generation(tmp_path) -> None:
+    """A student model asked for a normal answer that talks about its lunch instead: the turn is
+    observed off topic (the mix counts it so), and the teacher's answer is checked against that."""
+    students = [t for d in _wandering_dialogue(tmp_path, "offline") for t in d.turns if t.role == "student"]
+    assert students and all(t.intended_fault == FaultKind.NORMAL for t in students)
+    assert all(t.observed_fault == FaultKind.OFF_TOPIC for t in students)
 
 
 def test_the_teacher_is_asked_while_the_students_verdict_is_pending(tmp_path, monkeypatch) -> None:
@@ -118,13 +127,10 @@ def test_the_teacher_is_asked_while_the_students_verdict_is_pending(tmp_path, mo
     turn, and the teacher's answer is checked against it."""
     import threading
 
-    from studio.domain import RunConfig
     from studio.synth import turns
     from studio.synth.judging import BatchJudge
-    from studio.synth.service import execute, prepare
-    from tests.llm.fakeserver import simulator
 
-    teacher, asked = simulator(), threading.Event()
+    asked = threading.Event()
 
     class HeldUntilTheTeacherIsAsked(BatchJudge):
         def submit(self, judge, utterance, **context):  # type: ignore[no-untyped-def]
@@ -134,26 +140,8 @@ def test_the_teacher_is_asked_while_the_students_verdict_is_pending(tmp_path, mo
             return super().submit(held, utterance, **context)
 
     monkeypatch.setattr(turns, "STUDENTS", HeldUntilTheTeacherIsAsked(workers=1))
-
-    def respond(body) -> str:  # noqa: ANN001
-        prompt = body["messages"][-1]["content"]
-        if prompt.startswith("请扮演一个中国高中水平的英语学生"):
-            return TYPED_OFF
-        if "student:" in prompt:
-            asked.set()
-        return teacher(body)
-
-    server = FakeServer(responder=respond).start()
-    ws = seeded_workspace(tmp_path / "w", openai_profiles(server.base, wanders="wanders"))
-    try:
-        run, _ = prepare(ws, RunConfig(dialogues=1, teacher_turns=2, teacher_provider="wanders",
-                                       student_provider="wanders", mix={FaultKind.NORMAL: 1.0}, seed=1))
-        asyncio.run(execute(ws, run))
-        (d,) = ws.store.dialogues.all()
-        assert d.status == "complete"
-        student, reply = d.turns[1], d.turns[2]
-        assert student.observed_fault == FaultKind.OFF_TOPIC and not student.topic_pending
-        assert reply.parsed is not None
-    finally:
-        ws.close()
-        server.stop()
+    (d,) = _wandering_dialogue(tmp_path, "wanders", lambda prompt: "student:" in prompt and asked.set())
+    assert d.status == "complete"
+    student, reply = d.turns[1], d.turns[2]
+    assert student.observed_fault == FaultKind.OFF_TOPIC and not student.topic_pending
+    assert reply.parsed is not None
