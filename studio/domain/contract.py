@@ -9,6 +9,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from studio.domain.faults import FaultKind
+from studio.domain.language import CHARS_PER_WORD, Language, language_of
 from studio.domain.learner import Correction, find_errors
 from studio.domain.models import CheckResult, TurnKind
 from studio.domain.parse import Parsed, parse_answer
@@ -74,14 +75,10 @@ def _not_english(text: str) -> bool:
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^'\n]{2,}'|“[^”]*”|‘[^’]*’|「[^」]*」|《[^》]*》")
 
 
-#: Chinese characters an English word weighs as, when a text's language is weighed: a Chinese word
-#: is one to two characters, so counting letters would make "应该说 I went to the park yesterday"
-#: (a Chinese correction quoting the right sentence without quotation marks) mostly English.
-CHARS_PER_WORD = 1.5
-
-
 def chinese_share(text: str) -> float:
-    """Chinese characters against English words (each :data:`CHARS_PER_WORD` characters): 0..1."""
+    """Chinese characters against English words (each :data:`CHARS_PER_WORD` characters): 0..1.
+    Counting letters would make "应该说 I went to the park yesterday" (a Chinese correction quoting
+    the right sentence without quotation marks) mostly English."""
     cjk = cjk_share(text)
     if cjk in (0.0, 1.0):
         return cjk
@@ -285,7 +282,7 @@ def _fault_checks(obj: dict[str, Any], student: Student, corrections: list[Corre
     reply = obj.get("Reply") if isinstance(obj.get("Reply"), str) else ""
     analysis = obj.get("Analysis") if isinstance(obj.get("Analysis"), str) else ""
     plain = unquoted(analysis)
-    chinese = student.fault == FaultKind.CHINESE or cjk_share(student.text) > 0.3
+    chinese = student.fault == FaultKind.CHINESE or language_of(student.text) is Language.CHINESE
     if chinese and not (_ASKS_ENGLISH_ZH.search(plain) or _ASKS_ENGLISH_EN.search(reply)):
         out.append(_err("fault.language", "the student answered in Chinese, but the teacher neither asks for English "
                                           "nor says so in the Analysis"))
@@ -316,7 +313,7 @@ def student_errors(student: Student) -> list[Correction]:
     """The errors the teacher should correct: the injector's record, else what the detectors find."""
     if student.corrections:
         return [Correction(w, r, "label", "") for w, r in student.corrections]
-    if cjk_share(student.text) > 0.3 or student.fault in (FaultKind.CHINESE, FaultKind.OFF_TOPIC):
+    if language_of(student.text) is Language.CHINESE or student.fault in (FaultKind.CHINESE, FaultKind.OFF_TOPIC):
         return []
     return find_errors(student.text)
 

@@ -25,7 +25,7 @@ from studio.domain import (
     TurnKind,
     utcnow,
 )
-from studio.domain.text import cjk_share
+from studio.domain.language import Language, language_of
 from studio.store import Store
 from studio.synth.detect import observe, student_of
 from studio.synth.run import off_topic_bank
@@ -125,7 +125,7 @@ class Importer:
         clean = normalise(text) or f"导入的数据（{self.path.name}）"
         title = _TITLE.search(prompt)
         # The rule names the topic in Chinese (name_zh); data made with older prompts names an English title.
-        field_name = "name_zh" if title and cjk_share(title.group(1)) > 0.3 else "title"
+        field_name = "name_zh" if title and language_of(title.group(1)) is Language.CHINESE else "title"
         if clean not in self.topics and (match := self.guard.check(clean)) is not None and match.id:
             # The one near-duplicate guard: a topic told with other punctuation, a small edit or in other
             # words is the stored topic, so its samples join that topic instead of a copy of it.

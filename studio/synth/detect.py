@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from studio.domain import FaultKind, Injection
 from studio.domain.contract import Student
+from studio.domain.language import Language, language_of
 from studio.domain.learner import find_grammar_errors, find_spelling_errors
-from studio.domain.text import cjk_share, word_count
+from studio.domain.text import word_count
 from studio.semantic.offtopic import topic_fit
 
 SHORT_MAX_WORDS = 10
@@ -19,7 +20,7 @@ def _in_bank(text: str, bank: frozenset[str]) -> bool:
 
 def holds(kind: FaultKind, text: str, injection: Injection | None, bank: frozenset[str], off_topic: bool) -> bool:
     """Whether ``text`` really is a ``kind`` answer."""
-    chinese = cjk_share(text) > 0.3
+    chinese = language_of(text) is Language.CHINESE
     if kind == FaultKind.CHINESE:
         return chinese
     if chinese:
@@ -54,9 +55,9 @@ def observe(text: str, intended: FaultKind | None = None, injection: Injection |
     imported, written by a model) is off topic when its words leave the topic
     (:func:`studio.semantic.offtopic.topic_fit`), not only when it is a line of the bank.
     """
-    if not off_topic and intended != FaultKind.CHINESE and cjk_share(text) <= 0.3:
+    if not off_topic and intended != FaultKind.CHINESE and language_of(text) is not Language.CHINESE:
         off_topic = off_topic_in(text, topic, title, history)
-    if off_topic and intended != FaultKind.OFF_TOPIC and cjk_share(text) <= 0.3:
+    if off_topic and intended != FaultKind.OFF_TOPIC and language_of(text) is not Language.CHINESE:
         return FaultKind.OFF_TOPIC
     if intended is not None and holds(intended, text, injection, off_topic_bank, off_topic):
         return intended

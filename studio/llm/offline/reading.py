@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from studio.domain.language import Language, language_of
 from studio.domain.learner import Correction, find_errors, is_non_answer
-from studio.domain.text import cjk_share, word_count
+from studio.domain.text import word_count
 from studio.llm.offline.banks import Banks, normalise_utterance
 
 SHORT_WORDS = 6
@@ -22,7 +23,7 @@ YES_NO = re.compile(r"^(yes|yeah|no|not really|sure|of course|ok|okay)\b", re.I)
 
 def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     """What kind of answer the student gave: chinese, off_topic, non_answer, short or normal (and its errors)."""
-    if cjk_share(utterance) > 0.3:
+    if language_of(utterance) is Language.CHINESE:
         return "chinese", []
     errors = find_errors(utterance)
     if normalise_utterance(utterance) in banks.off_topic:
