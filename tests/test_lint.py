@@ -69,7 +69,7 @@ def test_lint_text_output_names_lines(cli, tmp_path) -> None:
 def test_lint_openai_chat_file(cli, tmp_path) -> None:
     chat = {"messages": [
         {"role": "system", "content": f"You are an English teacher.\n[主题介绍]\n{TOPIC}"},
-        {"role": "user", "content": "Let's start."},
+        {"role": "user", "content": "[开场白]"},
         {"role": "assistant", "content": dump(OPENING)},
         {"role": "user", "content": "I go to park yesterday."},
         {"role": "assistant", "content": dump(GOOD)},

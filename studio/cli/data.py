@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
+from studio.datafiles.formats import FORMATS, names
 from studio.domain import STUDENT_FAULTS, FaultKind
 from studio.export.export import (
     ExportOptions,
@@ -18,7 +19,6 @@ from studio.export.export import (
     split_by_topic,
     write,
 )
-from studio.export.formats import FORMATS
 from studio.export.importer import Importer
 from studio.export.provenance import offline_warning
 from studio.export.samples import Filters
@@ -33,7 +33,8 @@ def _list(text: str | None) -> list[str]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import Qianfan prompt/response, OpenAI chat or ShareGPT JSONL for review")
+    p = sub.add_parser("import", help=f"import a dataset file for review (any of: {', '.join(names())}; "
+                                      "the format is read from each line's shape)")
     p.add_argument("file", type=Path)
     p.add_argument("--no-judge", action="store_true",
                    help="leave the off-topic judgement of the student turns for later (studio judge, or the TUI)")
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_judge)
 
     p = sub.add_parser("export", help="write an SFT dataset (with a pre-flight report and a snapshot record)")
-    p.add_argument("--format", "-f", choices=FORMATS, required=True)
+    p.add_argument("--format", "-f", choices=names(), required=True)
     p.add_argument("--out", type=Path, help="folder to write (default: exports/<snapshot id> in the workspace)")
     p.add_argument("--split", type=float, help="train share, split by topic (e.g. 0.9); no topic is in both")
     p.add_argument("--seed", type=int, default=0, help="seed of the topic split")
@@ -57,9 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", help="only these runs (comma-separated ids)")
     p.add_argument("--topics", help="only these topics (comma-separated ids)")
     p.add_argument("--dialogues", action="store_true",
-                   help="openai: whole dialogues with a per-turn weight instead of one sample per teacher turn")
-    p.add_argument("--style", choices=["openai", "sharegpt"], default="openai",
-                   help="llamafactory: OpenAI-style messages or ShareGPT conversations")
+                   help=f"{', '.join(f.name for f in FORMATS.values() if f.weights)}: whole dialogues with a "
+                        "per-turn weight instead of one sample per teacher turn")
+    styled = [f for f in FORMATS.values() if f.styles]
+    p.add_argument("--style", choices=sorted({s for f in styled for s in f.styles}), default="",
+                   help="how the lines are written: " + "; ".join(
+                       f"{f.name}: {' or '.join(f.styles)} (default {f.styles[0]})" for f in styled))
     p.add_argument("--prompt", choices=PROMPT_STYLES, default="full",
                    help="the teacher prompt in each sample: full (the tutorial's, every rule) or compact (one "
                         "instruction line, topic and dialogue: a model tuned on it learns the rules from the data; "

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from studio.cli.common import clip, print_json, print_table, workspace
 from studio.datafiles.dataset_reader import BadLine
+from studio.datafiles.formats import names
 from studio.domain.contract import CHECK_IDS
 from studio.evaluate.lint import Linted, Summary, judge_all, lint_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lint", help="check a dataset file (Qianfan prompt/response or OpenAI chat JSONL) "
-                                    "against the teacher contract, without importing it")
+    p = sub.add_parser("lint", help=f"check a dataset file (any of: {', '.join(names())}) against the teacher "
+                                    "contract, without importing it")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help="print stable JSON: {records, unreadable, summary}")
     p.add_argument("--judge", metavar="PROFILE", help="also score each turn on the rubric with this provider")

@@ -11,10 +11,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.datafiles.formats import FORMATS, by_name
 from studio.domain import STUDENT_FAULTS, DatasetSnapshot, FaultKind, Mix
 from studio.domain.contract import CHECK_IDS
 from studio.domain.text import MAX_WORDS, word_count
-from studio.export.formats import dataset_info, line, records
+from studio.export.formats import line, records
 from studio.export.provenance import provenance, provenance_counts
 from studio.export.samples import Filters, Sample, iter_samples
 from studio.store import Store
@@ -32,7 +33,7 @@ class ExportOptions:
     split: float | None = None
     seed: int = 0
     dialogues: bool = False  # openai: whole dialogues with per-turn weight instead of one sample per turn
-    style: str = "openai"  # llamafactory: openai-style messages or sharegpt conversations
+    style: str = ""  # the format's way of writing lines (llamafactory: openai or sharegpt); empty: its default
     prompt: str = "full"  # the teacher prompt's style (studio.turn.context.PROMPT_STYLES): full or compact
     filters: Filters = field(default_factory=Filters)
     max_tokens: int = 2048
@@ -71,8 +72,11 @@ def check_options(opts: ExportOptions) -> None:
     """Refuse option combinations that cannot be written, naming the option."""
     if opts.prompt not in PROMPT_STYLES:
         raise ValueError(f"--prompt: '{opts.prompt}' is not one of: {', '.join(PROMPT_STYLES)}")
-    if opts.dialogues and opts.format != "openai":
-        raise ValueError("--dialogues applies to --format openai only")
+    fmt = by_name(opts.format)
+    fmt.style_of(opts.style)
+    if opts.dialogues and not fmt.weights:
+        weighted = ", ".join(f.name for f in FORMATS.values() if f.weights)
+        raise ValueError(f"--dialogues applies to --format {weighted} only")
     if opts.dialogues and opts.prompt != "full":
         raise ValueError("--prompt compact writes one sample per teacher turn; whole dialogues (--dialogues) carry "
                          "the full prompt's rules in their system line")
@@ -126,23 +130,23 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     final, out = out, partial_folder(out)  # written whole in a hidden folder, then renamed into place
     payloads: dict[str, bytes] = {}
     names = {"train": "train.jsonl"} | ({"eval": "eval.jsonl"} if held else {})
-    has_system = False  # a sharegpt `system` column is declared only when rows have one (else LLaMA-Factory: KeyError)
+    fmt = by_name(opts.format)
+    style = fmt.style_of(opts.style)
+    written: list[Any] = []
     for split, samples in (("train", train), ("eval", held)):
         if split in names:
-            rows = list(records(opts.format, samples, prompts, dialogues=opts.dialogues, style=opts.style))
-            has_system = has_system or any(isinstance(r, dict) and "system" in r for r in rows)
+            rows = list(records(opts.format, samples, prompts, dialogues=opts.dialogues, style=style))
+            written += rows
             payloads[names[split]] = "".join(line(r) for r in rows).encode("utf-8")
-    if opts.format == "llamafactory":
-        info = dataset_info(names, opts.style, has_system=has_system)
-        payloads["dataset_info.json"] = (json.dumps(info, ensure_ascii=False, indent=2)
-                                         + "\n").encode("utf-8")
+    for name, text in fmt.extra_files(names, written, style).items():  # e.g. LLaMA-Factory's dataset_info.json
+        payloads[name] = text.encode("utf-8")
     digest = hashlib.sha256()
     for name in sorted(payloads):
         digest.update(name.encode() + b"\0" + payloads[name] + b"\0")
         atomic_write(out / name, payloads[name])
     snapshot.content_hash = digest.hexdigest()
     snapshot.filters = {**opts.filters.describe(), "split": opts.split, "seed": opts.seed, "dialogues": opts.dialogues,
-                        "style": opts.style, "prompt": opts.prompt}
+                        "style": style, "prompt": opts.prompt}
     snapshot.counts = {"samples": report.samples, "train": report.train, "eval": report.eval,
                        **{f"fault.{k}": v for k, v in report.by_fault.items()},
                        **{f"check.{k}": v for k, v in report.failures.items()}}

@@ -1,4 +1,4 @@
-"""Import existing datasets (Qianfan prompt/response, OpenAI chat, ShareGPT) as dialogues to review.
+"""Import existing datasets (any format of :mod:`studio.datafiles.formats`) as dialogues to review.
 
 An import runs every check at reading speed; the off-topic judgement of its student turns is left
 pending and made after (:mod:`studio.synth.pending`): the samples are browsable at once."""
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.datafiles.dataset_reader import BadLine, Record, read_records
+from studio.datafiles.formats import FORMATS
 from studio.datafiles.textfile import InputError
 from studio.domain import (
     Dialogue,
@@ -72,7 +73,8 @@ def _check_readable(path: Path) -> int:
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
         raise InputError(path, bad[0].line, f"{len(bad)} unreadable line(s), nothing imported: {shown}{more}")
     if not count:
-        raise InputError(path, None, "no teacher turns found (expected Qianfan prompt/response, OpenAI chat or ShareGPT JSONL)")
+        shapes = "; ".join(f"{f.name}: {f.shape}" for f in FORMATS.values())
+        raise InputError(path, None, f"no teacher turns found (expected JSON Lines of {shapes})")
     return count
 
 
@@ -164,10 +166,12 @@ class Importer:
             report.duplicates += 1
             return current
         self.keys.add(key)
-        topic_id = self._topic(rec.topic, report, rec.prompt)
+        # A whole dialogue's system line holds the prompt's rules, the topic's name among them.
+        topic_id = self._topic(rec.topic, report, f"{rec.prompt}\n{rec.system or ''}")
         sample = self._sample(rec, key)
-        report.samples += 1
-        report.failing += not sample.passed
+        sample.train_weight = 1 if rec.weight else 0  # a weight-0 turn stays context, as in the file
+        report.samples += sample.train_weight
+        report.failing += sample.train_weight and not sample.passed
         if current is not None and current.topic_id == topic_id and _continues(current, rec.history):
             current.turns += [self._student(rec.history[-1][1]), sample]
             return current

@@ -1,7 +1,8 @@
 """A snapshot's files as the training data each back-end reads.
 
-Any export format reads back as chat ``messages`` rows (the shape TRL, LLaMA-Factory's ``openai``
-formatting and OpenAI take); Qianfan gets its prompt/response lines back from them.
+Any export format reads back through its codec (:mod:`studio.datafiles.formats`) as chat
+``messages`` rows (the shape TRL, LLaMA-Factory's ``openai`` formatting and OpenAI take); Qianfan
+gets its prompt/response lines back from them through the Qianfan codec.
 """
 
 from __future__ import annotations
@@ -11,61 +12,32 @@ import random
 from pathlib import Path
 from typing import Any
 
+from studio.datafiles.formats import RecordError, by_name, read_file
+from studio.datafiles.textfile import InputError
 from studio.domain import DatasetSnapshot
 
 Row = dict[str, Any]
-ROLES = {"human": "user", "gpt": "assistant", "user": "user", "assistant": "assistant", "system": "system"}
 
 
 class DataError(ValueError):
     """A snapshot file that cannot be trained on; the message names file and line."""
 
 
-def _message(m: dict[str, Any]) -> dict[str, Any]:
-    """Role and content, plus ``weight`` on an assistant turn that has one (0: not learned)."""
-    out: dict[str, Any] = {"role": m["role"], "content": m["content"]}
-    if m["role"] == "assistant" and "weight" in m:
-        if m["weight"] not in (0, 1):
-            raise ValueError(f"weight must be 0 or 1, got {m['weight']!r}")
-        out["weight"] = int(m["weight"])
-    return out
-
-
-def to_messages(obj: Any) -> list[dict[str, Any]] | None:
-    if isinstance(obj, dict) and isinstance(obj.get("messages"), list):
-        return [_message(m) for m in obj["messages"]]
-    if isinstance(obj, dict) and isinstance(obj.get("conversations"), list):
-        head = [{"role": "system", "content": obj["system"]}] if obj.get("system") else []
-        return head + [{"role": ROLES[m["from"]], "content": m["value"]} for m in obj["conversations"]]
-    if isinstance(obj, dict) and "instruction" in obj and "output" in obj:
-        prompt = "\n".join(p for p in (obj["instruction"], obj.get("input") or "") if p)
-        return [{"role": "user", "content": prompt}, {"role": "assistant", "content": obj["output"]}]
-    if isinstance(obj, list) and obj and all(isinstance(t, dict) and "prompt" in t for t in obj):
-        out = []
-        for t in obj:
-            response = t["response"]
-            while isinstance(response, list):
-                response = response[0] if response else ""
-            out += [{"role": "user", "content": t["prompt"]}, {"role": "assistant", "content": str(response)}]
-        return out
-    return None
-
-
 def read_rows(path: Path) -> list[Row]:
+    """Every chat of the file as a row; the first line that cannot be trained on stops it, named."""
     rows: list[Row] = []
-    with path.open(encoding="utf-8") as f:
-        for number, text in enumerate(f, 1):
-            if not text.strip():
-                continue
-            try:
-                messages = to_messages(json.loads(text))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise DataError(f"{path}:{number}: not a training record ({exc})") from None
-            if not messages or messages[-1]["role"] != "assistant":
-                raise DataError(f"{path}:{number}: no assistant answer to learn")
-            if not any(m["role"] == "assistant" and m.get("weight", 1) for m in messages):
-                raise DataError(f"{path}:{number}: every assistant turn has weight 0: nothing to learn")
-            rows.append({"messages": messages})
+    try:
+        for item in read_file(path):
+            if item.problem is not None:
+                raise DataError(f"{path}:{item.line}: not a training record ({item.problem})")
+            for messages in item.chats:
+                if messages[-1]["role"] != "assistant":
+                    raise DataError(f"{path}:{item.line}: no assistant answer to learn")
+                if not any(m["role"] == "assistant" and m.get("weight", 1) for m in messages):
+                    raise DataError(f"{path}:{item.line}: every assistant turn has weight 0: nothing to learn")
+                rows.append({"messages": messages})
+    except InputError as exc:
+        raise DataError(str(exc)) from None
     return rows
 
 
@@ -116,7 +88,7 @@ def without_weights(rows: list[Row]) -> list[Row]:
     return [{"messages": [{"role": m["role"], "content": m["content"]} for m in row["messages"]]} for row in rows]
 
 
-def qianfan_lines(rows: list[Row]) -> list[list[dict[str, Any]]]:
+def qianfan_lines(rows: list[Row]) -> list[Any]:
     """Messages back to Qianfan's prompt/response turns (a system message joins the first prompt).
 
     Qianfan's data format has no per-turn weight (every response is learned), so rows with weight-0
@@ -125,19 +97,13 @@ def qianfan_lines(rows: list[Row]) -> list[list[dict[str, Any]]]:
         raise DataError("Qianfan learns every response of a line and has no per-turn weight; this snapshot has "
                         "weight-0 turns (whole dialogues): export per-turn samples for Qianfan instead "
                         "(studio export --format qianfan)")
+    qianfan = by_name("qianfan")
     out = []
-    for row in rows:
-        turns: list[dict[str, Any]] = []
-        system = ""
-        pending = ""
-        for m in row["messages"]:
-            if m["role"] == "system":
-                system = m["content"]
-            elif m["role"] == "user":
-                pending = (system + "\n" if system and not turns else "") + m["content"]
-            else:
-                turns.append({"prompt": pending, "response": [[m["content"]]]})
-        out.append(turns)
+    for n, row in enumerate(rows, 1):
+        try:
+            out.append(qianfan.write(row["messages"]))
+        except RecordError as exc:
+            raise DataError(f"row {n}: {exc}") from None
     return out
 
 

@@ -65,7 +65,7 @@ def test_same_store_and_options_give_byte_identical_files(cli, generated, tmp_pa
 
 
 def test_openai_exports_follow_the_documented_rules(cli, generated, tmp_path) -> None:
-    from studio.export.formats import validate_chat
+    from studio.datafiles.formats.openai import validate_chat
 
     export(cli, generated, tmp_path / "t", "--format", "openai")
     export(cli, generated, tmp_path / "d", "--format", "openai", "--dialogues")

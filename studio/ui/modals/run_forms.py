@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
+from studio.datafiles.formats import by_name, names
 from studio.domain import STUDENT_FAULTS, Mix, MixError, Topic
 from studio.ui.modals.fields import FieldsForm
 
@@ -132,14 +133,12 @@ class ExportSetup:
 class ExportForm(FieldsForm):
     HEADING = "Export an SFT dataset (a snapshot jobs and eval sets can name)"
     SUBMIT = "exports"
-    FIELDS = (("format", "format: qianfan, openai, llamafactory, alpaca"),
+    FIELDS = (("format", f"format: {', '.join(names())}"),
               ("split", "train share: split by topic, e.g. 0.9 (empty: no eval split)"),
               ("review", "samples: default (approved, or unreviewed and passing), approved, passing, all"))
 
     def result(self) -> ExportSetup:
-        fmt = self.value("format")
-        if fmt not in ("qianfan", "openai", "llamafactory", "alpaca"):
-            raise ValueError(f"format: qianfan, openai, llamafactory or alpaca, got '{fmt}'")
+        fmt = by_name(self.value("format")).name  # an unknown name: the one-line error lists the known ones
         review = self.value("review") or "default"
         if review not in ("default", "approved", "passing", "all"):
             raise ValueError(f"which samples: default, approved, passing or all, got '{review}'")

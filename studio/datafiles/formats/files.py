@@ -1,0 +1,61 @@
+"""Reading a dataset file of any registered format: JSON Lines, or one pretty-printed JSON array."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from studio.datafiles.formats.base import Chat, RecordError, read_line
+from studio.datafiles.textfile import InputError, check_size, decode_lines
+
+#: A JSON array is read whole; JSON Lines files stream with no limit but the line length.
+MAX_ARRAY_FILE_BYTES = 64 << 20
+
+
+@dataclass
+class ChatLine:
+    """One line's chats, or the problem that kept it from being read (never skipped)."""
+
+    line: int
+    chats: list[Chat] = field(default_factory=list)
+    format: str = ""
+    problem: str | None = None
+
+
+def _item(number: int, obj: Any) -> ChatLine:
+    try:
+        fmt, chats = read_line(obj)
+    except RecordError as exc:
+        return ChatLine(number, problem=str(exc))
+    return ChatLine(number, chats, fmt.name)
+
+
+def read_file(path: Path) -> Iterator[ChatLine]:
+    """Stream a dataset file line by line; a file-level problem (missing, not UTF-8, a line too long)
+    raises InputError naming the file and line."""
+    if not path.is_file():
+        raise InputError(path, None, "no such file")
+    lines = decode_lines(path)
+    for number, text in lines:
+        if not text.strip():
+            continue
+        if text.strip() == "[":  # a pretty-printed JSON array: read the rest whole
+            check_size(path, MAX_ARRAY_FILE_BYTES, "a dataset file written as one JSON array")
+            try:
+                items = orjson.loads("[" + "\n".join(t for _, t in lines))
+            except orjson.JSONDecodeError as exc:
+                yield ChatLine(number, problem=f"the JSON array does not parse ({exc})")
+                return
+            for k, item in enumerate(items):
+                yield _item(number + k, item)
+            return
+        try:
+            obj = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            yield ChatLine(number, problem=f"not valid JSON ({exc})")
+            continue
+        yield _item(number, obj)
