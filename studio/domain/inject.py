@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
 
-from studio.domain.learner import (
-    _ADVERB,
-    _BASE_AFTER_TO,
-    _PAST,
-    _PAST_MARKER,
-    _PRED_ADJ,
-    _THIRD,
-    I_VERBS,
-    MISSPELLINGS,
-    Correction,
-    _correction,
-    _speller,
-    third_person,
-)
+from studio.domain.grammar import GRAMMAR_RULES, Correction, GrammarRule, find_grammar_errors
+from studio.domain.learner import MISSPELLINGS, _correction, _speller
 
 _RIGHT_TO_WRONG: dict[str, list[str]] = {}
 for _wrong, _right in MISSPELLINGS.items():
@@ -83,70 +70,7 @@ def inject_spelling(text: str, rng: random.Random, count: int = 2) -> tuple[str,
     return out, corrections
 
 
-_BASE = {v: k for k, v in _THIRD.items()}
-_THIRD_FORM = {"have": "has", "go": "goes", "do": "does"}
-_PAST_BASE = {v: k for k, v in _PAST.items() if k not in ("is", "are", "read")}
-_ADJ = "good|big|small|new|great|nice|little|beautiful|wonderful|interesting|long|hard|fun|busy|lovely|relaxing"
-_NOUN = ("idea|time|day|trip|book|dog|cat|friend|teacher|game|movie|film|place|job|question|plan|holiday|"
-         "experience|city|team|song|chance|weekend|lesson|hobby|choice|view")
-_COUNT = "two|three|four|five|six|seven|eight|nine|ten|many|several|these|those|lots of|a lot of"
-_SINGULAR = {"classes": "class", "cities": "city", "countries": "country", "dishes": "dish"}
-_PLURAL_NOUNS = ("books|friends|students|classmates|days|years|hours|minutes|things|games|teachers|countries|places|"
-                 "subjects|songs|movies|classes|cities|weeks|months|photos|pictures|dishes|questions|animals|trees|"
-                 "birds|dogs|cats|players|teams|lessons")
-
-Rewrite = tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], str]
-# Each rewrite turns a correct phrase into the error ``find_grammar_errors`` recognises.
-GRAMMAR_REWRITES: list[Rewrite] = [
-    (re.compile(r"\b(I|you|we|they) (?:don't|do not) (know|like|want|have|think|go|understand|play|eat|need|remember|agree|mind|care|see|mean|enjoy|believe)\b", re.I),
-     lambda m: f"{m.group(1)} not {m.group(2)}", "grammar.auxiliary"),
-    (re.compile(r"\b(he|she|it) (?:doesn't|does not) (know|like|want|have|think|go|understand|play|eat|need|remember|agree|mind|care|see|mean|enjoy|believe)\b", re.I),
-     lambda m: f"{m.group(1)} not {m.group(2)}", "grammar.auxiliary"),
-    (re.compile(r"\b(it|he|she|this) is (a|an|very|so)\b(?! (much|many|that)\b)", re.I),
-     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.copula"),
-    (re.compile(r"\bI am (very|so|really) (happy|excited|tired|busy|interested|nervous|sad|sure|glad|bored|hungry|lucky|proud|worried|afraid|good)\b"),
-     lambda m: f"I {m.group(1)} {m.group(2)}", "grammar.copula"),
-    (re.compile(rf"\b(he|she|it|my (?:mother|father|mom|dad|brother|sister|friend)) ({'|'.join(_BASE)})\b", re.I),
-     lambda m: f"{m.group(1)} {_BASE[m.group(2).lower()]}", "grammar.agreement"),
-    (re.compile(rf"\b(I|we|they|he|she) ({'|'.join(_PAST_BASE)})\b", re.I),
-     lambda m: f"{m.group(1)} {_PAST_BASE[m.group(2).lower()]}" if _PAST_MARKER.search(m.string) else None, "grammar.tense"),
-    (re.compile(r"\b(go|went|going|goes) to the (park|cinema|library|museum|supermarket|beach|hospital|zoo|airport|station|gym|mall)\b", re.I),
-     lambda m: f"{m.group(1)} to {m.group(2)}", "grammar.article"),
-    (re.compile(rf"\b(have|has|had|is|was|it's|buy|bought|want|wants) an? ({_ADJ}) ({_NOUN})\b", re.I),
-     lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}", "grammar.article"),
-    (re.compile(rf"\b({_COUNT}) ({_PLURAL_NOUNS})\b", re.I),
-     lambda m: f"{m.group(1)} {_SINGULAR.get(m.group(2).lower(), m.group(2)[:-1])}", "grammar.plural"),
-    (re.compile(r"\b(I|we|they|he|she) really (like|likes|love|loves|enjoy|enjoys|want|wants)\b", re.I),
-     lambda m: f"{m.group(1)} very {m.group(2)}", "grammar.word_order"),
-    (re.compile(r"\b(better|easier|bigger|happier|faster|harder|cheaper)\b", re.I),
-     lambda m: f"more {m.group(1)}", "grammar.comparative"),
-    (re.compile(r"\b(I|we|they) agree\b", re.I),
-     lambda m: f"{m.group(1)} {'am' if m.group(1) == 'I' else 'are'} agree", "grammar.agree"),
-    (re.compile(rf"\b(it|this|that) is ({_PRED_ADJ})\b", re.I),
-     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.copula"),
-    (re.compile(r"\b(can|could|should|must|will|would) (?!be\b|not\b|like\b|rather\b|you\b|I\b|we\b)([a-z]+)\b", re.I),
-     lambda m: f"{m.group(1)} to {m.group(2)}", "grammar.modal"),
-    (re.compile(rf"\bI ({_ADVERB})?({'|'.join(I_VERBS)})\b"),
-     lambda m: f"I {m.group(1) or ''}{third_person(m.group(2))}", "grammar.agreement"),
-    (re.compile(r"\b(we|they) (always |usually |often |sometimes )?(have|go|like|want|make|do|feel|need)\b", re.I),
-     lambda m: f"{m.group(1)} {m.group(2) or ''}{_THIRD_FORM.get(m.group(3).lower(), m.group(3) + 's')}", "grammar.agreement"),
-    (re.compile(r"\bpeople (are|were|have)\b", re.I),
-     lambda m: "people " + {"are": "is", "were": "was", "have": "has"}[m.group(1).lower()], "grammar.agreement"),
-    (re.compile(r"\bI'm going to\b"), lambda m: "I going to", "grammar.going_to"),
-    (re.compile(r"\bI ('m|am|was|feel|felt) (so |very |really )?(excited|bored|interested|relaxed|tired)\b", re.I),
-     lambda m: f"I {m.group(1)} {m.group(2) or ''}{m.group(3)[:-2]}ing", "grammar.adjective"),
-    (re.compile(r"\ba lot of (time|money|fun|friends|things|people|homework|books)\b", re.I),
-     lambda m: f"a lot {m.group(1)}", "grammar.a_lot_of"),
-    (re.compile(rf"\b(want|wants|wanted|would like|'d like) to ({_BASE_AFTER_TO})\b", re.I),
-     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.infinitive"),
-    (re.compile(r"\b(makes?|made) (me|us|him|her|them) ([a-z]+)\b", re.I),
-     lambda m: f"{m.group(1)} {m.group(2)} to {m.group(3)}" if m.group(3) not in ("happy", "sad", "tired", "laugh")
-     or m.group(3) == "laugh" else None, "grammar.make_do"),
-    (re.compile(r"\b(listen|listens|listened|listening) to (music|songs?|the radio|the teacher|him|her|me|them)\b", re.I),
-     lambda m: f"{m.group(1)} {m.group(2)}", "grammar.preposition"),
-]
-
-#: Used when no rewrite fits the sentence: a learner's typical follow-up with an error in it.
+#: Used when no rule fits the sentence: a learner's typical follow-up with an error in it.
 FALLBACK_ADDITIONS: list[tuple[str, str]] = [
     ("My friend like it too.", "My friend likes it too."),
     ("I not know how to say it.", "I don't know how to say it."),
@@ -155,24 +79,32 @@ FALLBACK_ADDITIONS: list[tuple[str, str]] = [
 ]
 
 
+def break_rule(rule: GrammarRule, text: str) -> tuple[str, Correction] | None:
+    """``text`` with the first phrase ``rule`` can make wrong made so, and its correction; None if
+    no phrase fits or the rule's detector would not find exactly that error with the phrase as its fix."""
+    for m in rule.correct.finditer(text):
+        wrong = rule.breaks(m)
+        if wrong is None:
+            continue
+        wrong = wrong[0].upper() + wrong[1:] if m.group(0)[:1].isupper() else wrong
+        candidate = text[: m.start()] + wrong + text[m.end() :]
+        found = [c for c in find_grammar_errors(candidate) if c.wrong == wrong and c.right == m.group(0)]
+        if found:
+            return candidate, Correction(wrong, m.group(0), rule.id, found[0].note)
+    return None
+
+
 def inject_grammar(text: str, rng: random.Random, *, fallback: bool = True) -> tuple[str, list[Correction]]:
-    """Introduce one typical grammar error and return the sentence with its correction.
+    """Introduce one typical grammar error (a rule of the two-way table, made the other way, rules
+    tried in random order) and return the sentence with its correction.
 
-    With ``fallback=False`` a sentence no rewrite fits comes back unchanged, with no corrections."""
-    from studio.domain.learner import find_grammar_errors
-
-    rewrites = list(GRAMMAR_REWRITES)
-    rng.shuffle(rewrites)
-    for pattern, make_wrong, rule in rewrites:
-        for m in pattern.finditer(text):
-            wrong = make_wrong(m)
-            if wrong is None:
-                continue
-            wrong = wrong[0].upper() + wrong[1:] if m.group(0)[:1].isupper() else wrong
-            candidate = text[: m.start()] + wrong + text[m.end() :]
-            found = [c for c in find_grammar_errors(candidate) if c.wrong == wrong]
-            if found:
-                return candidate, [Correction(wrong, m.group(0), rule, found[0].note)]
+    With ``fallback=False`` a sentence no rule fits comes back unchanged, with no corrections."""
+    rules = list(GRAMMAR_RULES)
+    rng.shuffle(rules)
+    for rule in rules:
+        made = break_rule(rule, text)
+        if made is not None:
+            return made[0], [made[1]]
     if not fallback:
         return text, []
     addition, right = rng.choice(FALLBACK_ADDITIONS)

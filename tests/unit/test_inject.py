@@ -96,3 +96,30 @@ def test_a_slip_reads_the_same_whatever_the_processs_hash_seed():
     seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "2", "5")}
     assert len(seen) == 1 and "mooncakes" in seen.pop()
+
+
+# One correct sentence per rule of the two-way table, in the table's order.
+EACH_RULE = [
+    "I don't like noisy places.", "She doesn't eat meat.", "It is a nice park.", "I am so excited about the trip.",
+    "My sister likes music.", "Yesterday I went to the cinema.", "We often go to the park on Sunday.",
+    "She has a good idea.", "I have three books about space.", "I really like this song.",
+    "Trains are faster than buses.", "I agree with you.", "The food was great, and it is delicious.",
+    "I usually watch films at home.", "They have a big garden.", "People are friendly there.",
+    "I'm going to visit my aunt.", "I was so bored at the party.", "We had a lot of fun at the zoo.",
+    "You can join us tomorrow.", "I want to go home now.", "It made me laugh a lot.", "I often listen to music.",
+    "I enjoy swimming in summer.", "We discussed the plan in class.",
+]
+
+
+def test_every_grammar_rule_makes_its_error_and_finds_it_again() -> None:
+    from studio.domain.grammar import GRAMMAR_RULES
+    from studio.domain.inject import break_rule
+
+    assert len(EACH_RULE) == len(GRAMMAR_RULES)
+    for rule, sentence in zip(GRAMMAR_RULES, EACH_RULE, strict=True):
+        assert not find_grammar_errors(sentence), sentence
+        made = break_rule(rule, sentence)
+        assert made is not None, (rule.id, sentence)
+        wrong, fix = made
+        assert fix.rule == rule.id and wrong.replace(fix.wrong, fix.right, 1) == sentence
+        assert (fix.wrong, fix.right, rule.id) in [(c.wrong, c.right, c.rule) for c in find_grammar_errors(wrong)]
