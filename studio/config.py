@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, quote_plus
@@ -28,11 +29,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ProviderKind = Literal["offline", "openai", "qianfan", "qianfan-v1", "transformers"]
+#: Checks one provider profile (its kind, and the keys that kind reads); raises ConfigError. The
+#: provider registry (studio.llm.registry.check_profile) is the one the studio passes to load_config.
+ProfileCheck = Callable[[str, "ProviderProfile"], None]
 
 
 class ProviderProfile(_Strict):
-    kind: ProviderKind
+    kind: str = Field(min_length=1, description="A registered provider kind (see: studio providers list)")
     model: str = ""
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, description="Environment variable holding the key")
@@ -110,10 +113,22 @@ class Config(_Strict):
             raise ConfigError(f"no provider profile named '{name}' (configured: {known})") from None
 
 
-def load_config(path: Path) -> Config:
-    """Read ``config.toml``; a missing file gives the defaults."""
+def load_config(path: Path, check_profile: ProfileCheck | None = None) -> Config:
+    """Read ``config.toml``; a missing file gives the defaults. ``check_profile`` checks each provider
+    profile's kind and kind-specific keys (this layer does not know the kinds; the provider registry does)."""
     if not path.exists():
         return Config()
+    config = _read_config(path)
+    if check_profile is not None:
+        for name, profile in config.providers.items():
+            try:
+                check_profile(name, profile)
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: {exc}") from None
+    return config
+
+
+def _read_config(path: Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:

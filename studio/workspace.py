@@ -8,7 +8,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from studio.config import CONFIG_FILE, Config, Secrets, load_config, secrets_for
+from studio.config import CONFIG_FILE, Config, ProfileCheck, Secrets, load_config, secrets_for
 from studio.domain import RunStatus
 from studio.resources import read_data
 from studio.store import STORE_FILE, Store
@@ -76,13 +76,15 @@ def create(path: Path) -> bool:
     return not existed
 
 
-def open_workspace(path: Path, *, create_missing: bool = False, **store_options: object) -> Workspace:
-    """Open (and lock) a workspace; raises WorkspaceMissing, ConfigError, WorkspaceLocked."""
+def open_workspace(path: Path, *, create_missing: bool = False, check_profile: ProfileCheck | None = None,
+                   **store_options: object) -> Workspace:
+    """Open (and lock) a workspace; raises WorkspaceMissing, ConfigError, WorkspaceLocked.
+    ``check_profile``: the provider registry's check of each profile (see ``load_config``)."""
     if not is_workspace(path):
         if not create_missing:
             raise WorkspaceMissing(f"{path} is not a Kouyu Studio workspace; run: studio init {path}")
         create(path)
-    config = load_config(path / CONFIG_FILE)
+    config = load_config(path / CONFIG_FILE, check_profile)
     store = Store(path, **store_options)  # type: ignore[arg-type]
     try:
         mark_interrupted(store)

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from studio.domain.text import json_safe, visible
+from studio.llm.registry import check_profile
 from studio.logs import setup_logging
 from studio.workspace import Workspace, open_workspace, resolve_path
 
@@ -35,7 +36,7 @@ def fail(exc: BaseException, code: int) -> int:
 
 @contextmanager
 def workspace(args: argparse.Namespace, **options: object) -> Iterator[Workspace]:
-    ws = open_workspace(resolve_path(args.workspace), **options)  # type: ignore[arg-type]
+    ws = open_workspace(resolve_path(args.workspace), check_profile=check_profile, **options)  # type: ignore[arg-type]
     setup_logging(ws.logs_dir, ws.secrets.redact)
     try:
         if ws.store.recovered_note:

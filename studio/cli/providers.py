@@ -1,25 +1,42 @@
-"""``studio providers list|check`` and ``studio calls``."""
+"""``studio providers list|add|check`` and ``studio calls``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
 
-from studio.cli.common import print_json, print_table, workspace
+from pydantic import ValidationError
+
+from studio.cli.common import CliError, print_json, print_table, workspace
+from studio.config import CONFIG_FILE, ConfigError, ProviderProfile, load_config
 from studio.llm.base import ChatRequest, Message
 from studio.llm.errors import LLMError
+from studio.llm.kinds import KINDS
 from studio.llm.ledger import summarise
-from studio.llm.offline import LABEL
-from studio.llm.registry import DEFAULT_KEY_ENV, build_client
+from studio.llm.registry import build_client, check_profile, key_state, kind_class, known_kinds
 from studio.synth import review
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("providers", help="list provider profiles, or check one with a tiny call")
+    p = sub.add_parser("providers", help="list provider profiles, add one, or check one with a tiny call")
     psub = p.add_subparsers(dest="providers_command", metavar="ACTION", required=True)
-    q = psub.add_parser("list", help="list configured provider profiles")
+    q = psub.add_parser("list", help="list configured provider profiles and the kinds a profile may have")
     q.add_argument("--json", action="store_true")
     q.set_defaults(handler=cmd_list)
+    q = psub.add_parser("add", help="add a provider profile to the workspace's config.toml")
+    q.add_argument("name", help="the profile's name (letters, digits, - and _)")
+    q.add_argument("--kind", required=True, choices=known_kinds(), help="the provider kind")
+    q.add_argument("--model", help="the model name (transformers: its folder)")
+    q.add_argument("--base-url", help="the server's base URL (openai, qianfan, qianfan-v1)")
+    q.add_argument("--api-key-env", help="the environment variable holding its key")
+    q.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other profile key (rpm=300, endpoint=…, concurrency=4); repeatable")
+    q.set_defaults(handler=cmd_add)
     q = psub.add_parser("check", help="make one tiny call and print latency and model, or the exact error")
     q.add_argument("name")
     q.add_argument("--json", action="store_true")
@@ -34,30 +51,94 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_calls)
 
 
-def _key_state(ws, name: str, profile) -> str:  # type: ignore[no-untyped-def]
-    if profile.kind == "offline":
-        return "not needed"
-    env = profile.api_key_env or DEFAULT_KEY_ENV[profile.kind]
-    return f"{env} set" if ws.secrets.get(env) else f"{env} missing"
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         rows = []
         for name, profile in sorted(ws.config.providers.items()):
+            cls = kind_class(name, profile)
             rows.append({"name": name, "kind": profile.kind, "model": profile.model or "",
                          "base_url": profile.base_url, "concurrency": profile.concurrency, "rpm": profile.rpm,
-                         "tpm": profile.tpm, "key": _key_state(ws, name, profile),
-                         "note": LABEL if profile.kind == "offline" else ""})
+                         "tpm": profile.tpm, "key": key_state(name, profile, ws.secrets), "note": cls.summary})
+    kinds = [{"kind": k, "key_envs": KINDS[k].key_envs(ProviderProfile(kind=k)), "options": sorted(KINDS[k].options),
+              "summary": KINDS[k].summary} for k in known_kinds()]
     if args.json:
-        print_json({"providers": rows})
+        print_json({"providers": rows, "kinds": kinds})
         return 0
     print_table(["NAME", "KIND", "MODEL", "CONC", "RPM", "TPM", "KEY"],
                 [(r["name"], r["kind"], r["model"], r["concurrency"], r["rpm"] or "-", r["tpm"] or "-", r["key"])
                  for r in rows])
-    if any(r["kind"] == "offline" for r in rows):
-        print(f"\noffline: the built-in {LABEL}")
+    print("\nkinds:")
+    for k in kinds:
+        keys = " + ".join(k["key_envs"])  # type: ignore[arg-type]
+        print(f"  {k['kind']}: {k['summary']}" + (f" (key: {keys})" if keys else ""))
     return 0
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _value(key: str, text: str) -> object:
+    """A ``--set`` value: text for a text key; otherwise a TOML number or boolean as such."""
+    field = ProviderProfile.model_fields.get(key)
+    if field is not None and "str" in str(field.annotation):
+        return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" else text
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    if not _NAME.match(args.name):
+        raise CliError(f"profile name {args.name!r}: use letters, digits, '-' and '_' only")
+    values: dict[str, object] = {"kind": args.kind}
+    for key, given in (("model", args.model), ("base_url", args.base_url), ("api_key_env", args.api_key_env)):
+        if given is not None:
+            values[key] = given
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--set {item!r}: expected KEY=VALUE")
+        values[key.strip()] = _value(key.strip(), text.strip())
+    with workspace(args) as ws:
+        if args.name in ws.config.providers:
+            raise CliError(f"provider '{args.name}' is already in {ws.root / CONFIG_FILE}")
+        try:
+            profile = ProviderProfile.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "profile"
+            raise CliError(f"provider '{args.name}': {where}: {err['msg']}") from None
+        check_profile(args.name, profile)
+        path = ws.root / CONFIG_FILE
+        _append(path, args.name, values)
+    print(f"added provider '{args.name}' ({args.kind}) to {path}; key: {key_state(args.name, profile, ws.secrets)}")
+    return 0
+
+
+def _append(path: Path, name: str, values: dict[str, object]) -> None:
+    """The profile's table appended to ``config.toml`` (its comments kept), the whole file checked again
+    before it replaces the old one."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    table = f"\n[providers.{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
+    temp = path.with_name(f".{path.name}.new")
+    temp.write_text(old.rstrip("\n") + "\n" + table, encoding="utf-8")
+    try:
+        load_config(temp, check_profile)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, ConfigError):
+            raise ConfigError(str(exc).replace(str(temp), str(path))) from None
+        raise
+    os.replace(temp, path)
 
 
 async def _check(client) -> dict[str, object]:  # type: ignore[no-untyped-def]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from studio.llm.registry import check_profile
 from studio.workspace import open_workspace, resolve_path
 
 
 def run_tui(args: argparse.Namespace) -> int:
     from studio.ui.app import make_app
 
-    ws = open_workspace(resolve_path(args.workspace), create_missing=True)
+    ws = open_workspace(resolve_path(args.workspace), create_missing=True, check_profile=check_profile)
     try:
         if not ws.store.topics.count():
             from studio.synth.topics import seed_topics

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.config import ConfigError, ProviderProfile, Secrets
 from studio.domain.parse import object_end
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage
 from studio.llm.errors import ModelUnavailable
+from studio.llm.kinds import ProviderKind, register
 
 _LOADED: dict[str, tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
@@ -139,11 +141,24 @@ def _stream_one(folder: str, waiting: _Waiting, loop: asyncio.AbstractEventLoop,
     loop.call_soon_threadsafe(waiting.queue.put_nowait, (text, width, tokens_out))
 
 
-class TransformersProvider:
+@register
+class TransformersProvider(ProviderKind):
     """Requests wait ``GATHER_S`` for others; up to ``batch`` of them are generated together, and a
     request that finds itself alone is streamed."""
 
     kind = "transformers"
+    summary = "a model folder on this machine, loaded with transformers (the train extra)"
+
+    @classmethod
+    def check_profile(cls, name: str, profile: ProviderProfile) -> None:
+        super().check_profile(name, profile)
+        if not profile.model:
+            raise ConfigError(f"provider '{name}': a transformers profile needs model = \"/path/to/model\"")
+
+    @classmethod
+    def from_profile(cls, name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
+                     workspace: Path | None = None) -> TransformersProvider:
+        return cls(name, profile.model, batch=profile.concurrency)
 
     def __init__(self, name: str, folder: str, *, max_new_tokens: int = 320, batch: int = 8) -> None:
         self.name, self.model, self.max_new_tokens, self.batch = name, folder, max_new_tokens, max(1, batch)

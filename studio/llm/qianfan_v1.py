@@ -5,23 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 
-from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
+from studio.config import ConfigError, ProviderProfile, Secrets
+from studio.llm.base import ChatRequest, ChatResult, Delta
 from studio.llm.classify import TOKEN_EXPIRED_CODES, classify, error_fields, has_error
-from studio.llm.errors import AuthError, ContentFiltered, LLMError, Transient
-from studio.llm.http import (
-    chunk,
-    make_client,
-    parse_json,
-    raise_for_error,
-    sse_data,
-    usage_from,
-    wrap_transport,
-)
+from studio.llm.errors import AuthError, LLMError, Transient
+from studio.llm.http import parse_json, raise_for_error, usage_from, wrap_transport
+from studio.llm.http_chat import HTTPChatProvider, Piece
+from studio.llm.kinds import common_options, register
 
 #: Model name → endpoint suffix (qianfan-api.md §3.1). A tuned model uses its own endpoint.
 ENDPOINTS = {
@@ -39,29 +34,56 @@ class _TokenExpired(Exception):
     pass
 
 
-class QianfanV1Provider:
+def _endpoint_problem(name: str, model: str) -> str:
+    known = ", ".join(sorted(ENDPOINTS))
+    return (f"provider '{name}': no endpoint known for model '{model}'; set 'endpoint' "
+            f"in its profile (known models: {known})")
+
+
+@register
+class QianfanV1Provider(HTTPChatProvider):
     kind = "qianfan-v1"
     default_base_url = "https://aip.baidubce.com"
+    default_key_env = "QIANFAN_API_KEY"
+    default_secret_env = "QIANFAN_SECRET_KEY"
+    options = frozenset({"base_url", "api_key_env", "secret_key_env", "endpoint"})
+    summary = "Baidu Qianfan v1 (ERNIE wenxinworkshop: OAuth token from an API key and a secret key)"
+    truncated_message = "the stream ended before is_end (truncated)"
 
     def __init__(self, name: str, model: str, *, api_key: str, secret_key: str, endpoint: str | None = None,
                  base_url: str | None = None, timeout: float = 60.0, concurrency: int = 8,
                  client: httpx.AsyncClient | None = None, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
-        self.name = name
-        self.model = model
-        self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.endpoint = endpoint or ENDPOINTS.get(model)
         if not self.endpoint:
-            known = ", ".join(sorted(ENDPOINTS))
-            raise ValueError(f"provider '{name}': no endpoint known for model '{model}'; set 'endpoint' "
-                             f"in its profile (known models: {known})")
-        self._api_key = api_key
+            raise ValueError(_endpoint_problem(name, model))
+        super().__init__(name, model, base_url=base_url, api_key=api_key, timeout=timeout, concurrency=concurrency,
+                         client=client)
         self._secret_key = secret_key
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
         self._clock = clock
-        self.client = client or make_client(timeout, concurrency)
         self.token_fetches = 0
+
+    # -- the kind -----------------------------------------------------------------------------
+    @classmethod
+    def key_envs(cls, profile: ProviderProfile) -> list[str]:
+        return [profile.api_key_env or cls.default_key_env, profile.secret_key_env or cls.default_secret_env]
+
+    @classmethod
+    def check_profile(cls, name: str, profile: ProviderProfile) -> None:
+        super().check_profile(name, profile)
+        if not profile.endpoint and profile.model not in ENDPOINTS:
+            raise ConfigError(_endpoint_problem(name, profile.model))
+
+    @classmethod
+    def from_profile(cls, name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
+                     workspace: Path | None = None) -> QianfanV1Provider:
+        key_env, secret_env = cls.key_envs(profile)
+        key = cls.require_key(name, profile, secrets, key_env)
+        secret = cls.require_key(name, profile, secrets, secret_env)
+        return cls(name, profile.model, api_key=key, secret_key=secret, endpoint=profile.endpoint,
+                   base_url=profile.base_url, **common_options(profile))
 
     def scrub(self, text: str) -> str:
         for secret in (self._api_key, self._secret_key, self._token):
@@ -74,7 +96,8 @@ class QianfanV1Provider:
         async with self._token_lock:
             if self._token and not refresh and self._clock() < self._token_expires:
                 return self._token
-            params = {"grant_type": "client_credentials", "client_id": self._api_key, "client_secret": self._secret_key}
+            params = {"grant_type": "client_credentials", "client_id": self._api_key or "",
+                      "client_secret": self._secret_key}
             try:
                 response = await self.client.post(f"{self.base_url}/oauth/2.0/token", params=params)
             except httpx.HTTPError as exc:
@@ -92,6 +115,12 @@ class QianfanV1Provider:
             return self._token
 
     # -- wire format --------------------------------------------------------------------------
+    def url(self) -> str:
+        return f"{self.base_url}/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/{self.endpoint}"
+
+    async def query(self, refresh: bool = False) -> dict[str, str]:
+        return {"access_token": await self._access_token(refresh=refresh)}
+
     def body(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"messages": [{"role": m.role, "content": m.content} for m in request.messages],
                                 "stream": stream}
@@ -105,10 +134,7 @@ class QianfanV1Provider:
             body["response_format"] = "json_object"
         return body
 
-    def _url(self) -> str:
-        return f"{self.base_url}/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/{self.endpoint}"
-
-    def _check(self, body: Any, response: httpx.Response) -> None:
+    def check_body(self, body: Any, response: httpx.Response) -> None:
         if has_error(body):
             code, _ = error_fields(body)
             if code in TOKEN_EXPIRED_CODES:
@@ -116,17 +142,41 @@ class QianfanV1Provider:
             raise classify(response.status_code if response.status_code >= 400 else None, body,
                            response.headers, provider=self.name)
 
-    def _finish(self, body: dict[str, Any], text: str) -> str:
-        reason = body.get("finish_reason") or ("length" if body.get("is_truncated") else "stop")
-        if reason == "content_filter" and not text.strip():
-            raise ContentFiltered("the answer was withheld by the content filter", provider=self.name)
-        return "stop" if reason == "normal" else str(reason)
+    async def answer_body(self, response: httpx.Response) -> dict[str, Any]:
+        body = parse_json(response.content)
+        self.check_body(body, response)  # an expired token is told by the body, whatever the status
+        await raise_for_error(response, self.name)
+        if not isinstance(body, dict) or "result" not in body:
+            raise Transient("the response has no 'result'", provider=self.name)
+        return body
 
-    # -- calls --------------------------------------------------------------------------------
+    def read_answer(self, body: dict[str, Any]) -> Piece:
+        return Piece(str(body["result"]), usage_from(body), self._reason(body))
+
+    async def open_stream(self, response: httpx.Response) -> None:
+        if "application/json" in response.headers.get("content-type", "") or response.status_code >= 400:
+            body = parse_json(await response.aread())
+            self.check_body(body, response)
+            await raise_for_error(response, self.name)
+            raise Transient("a JSON body came back where a stream was expected", provider=self.name)
+
+    def read_chunk(self, body: dict[str, Any]) -> Piece:
+        last = bool(body.get("is_end"))
+        return Piece(str(body.get("result") or ""), usage_from(body), self._reason(body) if last else None, last=last)
+
+    @staticmethod
+    def _reason(body: dict[str, Any]) -> str:
+        return str(body.get("finish_reason") or ("length" if body.get("is_truncated") else "stop"))
+
+    def finish_reason(self, reason: str | None, text: str) -> str:
+        reason = super().finish_reason(reason, text)
+        return "stop" if reason == "normal" else reason
+
+    # -- calls: once more with a new token when the old one expired ---------------------------
     async def chat(self, request: ChatRequest) -> ChatResult:
         for refresh in (False, True):
             try:
-                return await self._chat_once(request, refresh)
+                return await self.chat_once(request, refresh)
             except _TokenExpired:
                 continue
             except LLMError as exc:
@@ -134,78 +184,15 @@ class QianfanV1Provider:
                 raise
         raise AuthError("the access token was refused again after a refresh (codes 110/111)", provider=self.name)
 
-    async def _chat_once(self, request: ChatRequest, refresh: bool) -> ChatResult:
-        token = await self._access_token(refresh=refresh)
-        watch = Stopwatch()
-        try:
-            response = await self.client.post(self._url(), params={"access_token": token},
-                                              content=orjson.dumps(self.body(request, False)),
-                                              headers={"Content-Type": "application/json"})
-        except httpx.HTTPError as exc:
-            raise wrap_transport(exc, self.name) from None
-        body = parse_json(response.content)
-        self._check(body, response)
-        await raise_for_error(response, self.name)
-        if not isinstance(body, dict) or "result" not in body:
-            raise Transient("the response has no 'result'", provider=self.name)
-        text = str(body["result"])
-        usage = usage_from(body) or Usage(estimate_tokens(str(request.messages)), estimate_tokens(text), True)
-        return ChatResult(text=text, usage=usage, finish_reason=self._finish(body, text),
-                          latency_s=watch.elapsed, model=self.model)
-
     async def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
         for refresh in (False, True):
             try:
-                async for event in self._stream_once(request, refresh):
+                async for event in self.stream_once(request, refresh):
                     yield event
                 return
             except _TokenExpired:
                 continue
+            except LLMError as exc:
+                exc.message = self.scrub(exc.message)
+                raise
         raise AuthError("the access token was refused again after a refresh (codes 110/111)", provider=self.name)
-
-    async def _stream_once(self, request: ChatRequest, refresh: bool) -> AsyncIterator[Delta | ChatResult]:
-        token = await self._access_token(refresh=refresh)
-        watch = Stopwatch()
-        parts: list[str] = []
-        last: dict[str, Any] = {}
-        ended = False
-        usage: Usage | None = None
-        try:
-            async with self.client.stream("POST", self._url(), params={"access_token": token},
-                                          content=orjson.dumps(self.body(request, True)),
-                                          headers={"Content-Type": "application/json"}) as response:
-                if "application/json" in response.headers.get("content-type", "") or response.status_code >= 400:
-                    body = parse_json(await response.aread())
-                    self._check(body, response)
-                    await raise_for_error(response, self.name)
-                    raise Transient("a JSON body came back where a stream was expected", provider=self.name)
-                async for payload in sse_data(response, self.name):
-                    if payload == "[DONE]":
-                        ended = True
-                        break
-                    body = chunk(payload, self.name)
-                    self._check(body, response)
-                    piece = str(body.get("result") or "")
-                    if piece:
-                        watch.mark_first()
-                        parts.append(piece)
-                        yield Delta(piece)
-                    usage = usage_from(body) or usage
-                    last = body
-                    if body.get("is_end"):
-                        ended = True
-                        break
-        except httpx.HTTPError as exc:
-            raise wrap_transport(exc, self.name) from None
-        except LLMError as exc:
-            exc.message = self.scrub(exc.message)
-            raise
-        if not ended:
-            raise Transient("the stream ended before is_end (truncated)", provider=self.name)
-        text = "".join(parts)
-        usage = usage or Usage(estimate_tokens(str(request.messages)), estimate_tokens(text), True)
-        yield ChatResult(text=text, usage=usage, finish_reason=self._finish(last, text), latency_s=watch.elapsed,
-                         first_token_s=watch.first, model=self.model)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()

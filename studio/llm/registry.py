@@ -1,64 +1,59 @@
-"""Build providers and clients from profiles (config) and secrets (environment or 0600 file)."""
+"""Build providers and clients from profiles (config) and secrets (environment or 0600 file).
+
+Each provider kind is one class registered in :data:`studio.llm.kinds.KINDS`; this module imports
+every kind's module, so asking it (``kind_class``, ``check_profile``, ``build_provider``) sees them all.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from studio.config import Config, ConfigError, ProviderProfile, Secrets
+from studio.llm import local_model, offline, openai, qianfan_v1  # noqa: F401 - each module registers its kinds
 from studio.llm.base import Provider
 from studio.llm.client import CallLimits, LLMClient, RetryPolicy
+from studio.llm.kinds import KINDS, ProviderKind
 from studio.llm.limits import Clock, Limiter
-from studio.llm.local_model import TransformersProvider
-from studio.llm.offline import OfflineProvider, default_error_rate
-from studio.llm.offline.banks import off_topic_lines
-from studio.llm.openai import OpenAIProvider, QianfanProvider
 from studio.llm.prices import load_table, price_for
-from studio.llm.qianfan_v1 import QianfanV1Provider
 from studio.store import Store
 
-DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "qianfan": "QIANFAN_API_KEY", "qianfan-v1": "QIANFAN_API_KEY"}
+
+def known_kinds() -> list[str]:
+    return sorted(KINDS)
 
 
-def public_endpoint(profile: ProviderProfile) -> bool:
-    return profile.base_url is None or profile.base_url.rstrip("/") == OpenAIProvider.default_base_url
+def kind_class(name: str, profile: ProviderProfile) -> type[ProviderKind]:
+    """The class registered for the profile's kind, or a ConfigError naming the profile."""
+    cls = KINDS.get(profile.kind)
+    if cls is None:
+        raise ConfigError(f"provider '{name}': unknown kind '{profile.kind}' (known: {', '.join(known_kinds())})")
+    return cls
 
 
-def _key(name: str, profile: ProviderProfile, secrets: Secrets, *, required: bool) -> str | None:
-    if profile.kind == "openai" and not profile.api_key_env and not public_endpoint(profile):
-        return None  # OPENAI_API_KEY goes to api.openai.com only; another server gets the key its profile names
-    env = profile.api_key_env or DEFAULT_KEY_ENV[profile.kind]
-    if required:
-        return secrets.require(env, f"provider '{name}' ({profile.kind})")
-    return secrets.get(env)
+def check_profile(name: str, profile: ProviderProfile) -> None:
+    """Raise a one-line ConfigError naming the profile when its kind is unknown or it is misconfigured."""
+    kind_class(name, profile).check_profile(name, profile)
+
+
+def key_state(name: str, profile: ProviderProfile, secrets: Secrets) -> str:
+    """Whether the variables the profile's key is read from are set (never their values)."""
+    envs = kind_class(name, profile).key_envs(profile)
+    if not envs:
+        return "not needed"
+    return ", ".join(f"{env} {'set' if secrets.get(env) else 'missing'}" for env in envs)
 
 
 def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
                    workspace: Path | None = None) -> Provider:
-    common = {"timeout": profile.timeout, "concurrency": profile.concurrency}
-    if profile.kind == "offline":
-        rate = profile.error_rate if profile.error_rate is not None else default_error_rate()
-        return OfflineProvider(name, profile.model or "offline-simulator", seed=seed, latency=profile.latency,
-                               error_rate=rate, off_topic=off_topic_lines(workspace))
-    if profile.kind == "openai":
-        # A local server (vLLM, Ollama, llama.cpp) usually needs no key; the public API does.
-        key = _key(name, profile, secrets, required=public_endpoint(profile))
-        return OpenAIProvider(name, profile.model, base_url=profile.base_url, api_key=key, **common)
-    if profile.kind == "qianfan":
-        key = _key(name, profile, secrets, required=True)
-        return QianfanProvider(name, profile.model, base_url=profile.base_url, api_key=key, appid=profile.appid, **common)
-    if profile.kind == "qianfan-v1":
-        key = _key(name, profile, secrets, required=True)
-        secret = secrets.require(profile.secret_key_env or "QIANFAN_SECRET_KEY", f"provider '{name}' (qianfan-v1)")
-        try:
-            return QianfanV1Provider(name, profile.model, api_key=key or "", secret_key=secret, endpoint=profile.endpoint,
-                                     base_url=profile.base_url, **common)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-    if profile.kind == "transformers":
-        if not profile.model:
-            raise ConfigError(f"provider '{name}': a transformers profile needs model = \"/path/to/model\"")
-        return TransformersProvider(name, profile.model, batch=profile.concurrency)
-    raise ConfigError(f"provider '{name}': unknown kind '{profile.kind}'")
+    cls = kind_class(name, profile)
+    cls.check_profile(name, profile)
+    try:
+        return cls.from_profile(name, profile, secrets, seed=seed, workspace=workspace)
+    except ConfigError:
+        raise
+    except ValueError as exc:  # a constructor's refusal, said as the profile's problem
+        message = str(exc)
+        raise ConfigError(message if message.startswith(f"provider '{name}'") else f"provider '{name}': {message}") from None
 
 
 def job_profile(name: str, workspace: Path | None, store: Store | None) -> ProviderProfile:

@@ -11,10 +11,13 @@ import hashlib
 import random
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+from studio.config import ProviderProfile, Secrets
 from studio.domain.layout import read_prompt, sections
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
-from studio.llm.offline.banks import load_banks
+from studio.llm.kinds import ProviderKind, register
+from studio.llm.offline.banks import load_banks, off_topic_lines
 from studio.llm.offline.student import expand_topics, rewrite, student_turn, title_topics
 from studio.llm.offline.teacher import SLIPS, judge, teacher_turn
 
@@ -33,8 +36,18 @@ def _topic_name(prompt: str) -> str | None:
     return m.group(1) if m and "[" not in m.group(1) and "{" not in m.group(1) else None
 
 
-class OfflineProvider:
+@register
+class OfflineProvider(ProviderKind):
     kind = "offline"
+    options = frozenset({"latency", "error_rate"})
+    summary = LABEL
+
+    @classmethod
+    def from_profile(cls, name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
+                     workspace: Path | None = None) -> OfflineProvider:
+        rate = profile.error_rate if profile.error_rate is not None else default_error_rate()
+        return cls(name, profile.model or "offline-simulator", seed=seed, latency=profile.latency, error_rate=rate,
+                   off_topic=off_topic_lines(workspace))
 
     def __init__(self, name: str = "offline", model: str = "offline-simulator", *, seed: int = 0,
                  latency: float = 0.0, chunk_chars: int = 12, error_rate: float = 0.0,
