@@ -114,7 +114,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(ws, experiment_id: str, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+def _show(ws, experiment_id: str, as_json: bool) -> int:
     states = all_states(ws)
     if not states:
         raise LookupError("no experiments in this workspace (run: studio experiment --recipe cpu)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from studio.cli.common import print_json, workspace
 from studio.semantic import lm
@@ -46,7 +47,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def info_dict(ws) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def info_dict(ws) -> dict[str, Any]:
     mix = ws.config.target_mix
     return {
         "workspace": str(ws.root),
@@ -69,7 +70,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"workspace       {data['workspace']}")
     print(f"schema version  {data['schema_version']}")
-    for name, count in data["counts"].items():  # type: ignore[union-attr]
+    for name, count in data["counts"].items():
         print(f"{name:<15} {count}")
     print(f"teacher         {data['teacher']}")
     print(f"student         {data['student']}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from studio.cli.common import clip, print_json, print_table, workspace
 from studio.synth import topics as service
@@ -80,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=cmd_rm)
 
 
-def topic_json(t) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def topic_json(t) -> dict[str, object]:
     return t.model_dump(mode="json")
 
 
@@ -110,7 +111,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     if args.text is not None:
         fields["text"] = args.text
     if args.title is not None:
@@ -181,12 +182,12 @@ def cmd_expand(args: argparse.Namespace) -> int:
         client = build_client(ws.config, ws.secrets, args.provider or ws.config.studio.teacher, store=ws.store,
                               workspace=ws.root, seed=args.seed)
 
-        def progress(report) -> None:  # type: ignore[no-untyped-def]
+        def progress(report) -> None:
             if not args.json:
                 print(f"round {report.rounds}: {len(report.accepted)}/{args.n} accepted, "
                       f"{len(report.rejected)} turned away", file=sys.stderr)
 
-        async def run():  # type: ignore[no-untyped-def]
+        async def run():
             try:
                 return await expand(ws.store, client, Prompts(ws.root), args.n, threshold=args.threshold,
                                     examples=args.examples, seed=args.seed, on_round=progress)

@@ -30,7 +30,7 @@ def check_size(path: Path, limit: int, what: str) -> None:
                                      "split it into smaller files")
 
 
-def _lines(fh, path: Path, limit: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _lines(fh, path: Path, limit: int) -> Iterator[bytes]:
     number = 0
     while raw := fh.readline(limit + 1):
         number += 1

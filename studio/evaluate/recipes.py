@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 #: SmolLM2 tokens per sample of an offline-made dataset, by prompt style (measured: 475 samples of
 #: 120 dialogues; answers 153 tokens on average). Used for an estimate before the data exists.
@@ -103,6 +105,9 @@ RECIPES = {
 
 def machine_gflops(seconds: float = 0.5) -> float:
     """What a float32 matrix product reaches here, with the threads training uses (torch's, else numpy's)."""
+    a: Any
+    b: Any
+    mm: Callable[[Any, Any], Any]
     try:
         import torch
 
@@ -112,7 +117,7 @@ def machine_gflops(seconds: float = 0.5) -> float:
         import numpy as np
 
         a, b = np.random.rand(512, 1024).astype("float32"), np.random.rand(1024, 1024).astype("float32")
-        mm = np.matmul  # type: ignore[assignment]
+        mm = np.matmul
     mm(a, b)
     done, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:

@@ -23,7 +23,7 @@ from studio.domain import (
 )
 from studio.domain.contract import Student
 from studio.evaluate.judge import capped, judge_turn
-from studio.llm.base import ChatRequest, Message
+from studio.llm.base import ChatRequest, ChatResult, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
 from studio.llm.errors import LLMError
@@ -130,12 +130,13 @@ async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prom
     kind = TurnKind(item.kind)
     ctx = CallContext(f"eval:{run_id}", None, None, "model", purpose="eval answer")
     request = ChatRequest([Message("user", prompt or item.prompt)], json_mode=True, temperature=0.1, variant=f"eval:{item.id}")
+    result: ChatResult | None = None
     try:
-        result = await collect(model, request, ctx, use_cache=False)
+        answer = await collect(model, request, ctx, use_cache=False)
     except (LLMError, StreamEnded) as exc:
-        verdict, result = failed_call(str(exc) or type(exc).__name__), None
+        verdict = failed_call(str(exc) or type(exc).__name__)
     else:
-        verdict = answer_verdict(result.text, kind, _student(item))
+        result, verdict = answer, answer_verdict(answer.text, kind, _student(item))
     caps = verdict.caps(kind)
     offline = offline_off_topic(item)
     out = EvalResult(item_id=item.id, raw=result.text if result else "", json_valid=verdict.json_valid,

@@ -111,8 +111,8 @@ def relatedness(text: str, context: Sequence[str]) -> float | None:
     return float(min(1.0, max(0.0, 0.5 * top[:k].mean() + 0.5 * top.mean())))
 
 
-def other_senses(text: str, context: Sequence[str]) -> list[tuple[str, str, set[str]]]:
+def other_senses(text: str, context: Sequence[str]) -> list[tuple[str, str, frozenset[str]]]:
     """(modifier, head, the context's modifiers of that head) for each compound of ``text`` whose
     head the context also uses, but only with other modifiers ("video game" / "basketball game")."""
-    modifiers = compounds(context)
+    modifiers = compounds(tuple(context))
     return [(m, h, modifiers[h]) for m, h in compound_pairs(text) if modifiers.get(h) and m not in modifiers[h]]

@@ -19,8 +19,12 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 from studio import wheels
 from studio.semantic.encoder import EncoderError
@@ -146,7 +150,7 @@ CONFIG_KEYS = {"layers": "llama.block_count", "heads": "llama.attention.head_cou
                "eps": "llama.attention.layer_norm_rms_epsilon", "rope_base": "llama.rope.freq_base"}
 
 
-def read(path: Path) -> tuple[dict[str, str], dict[str, Tensor], object]:
+def read(path: Path) -> tuple[dict[str, str], dict[str, Tensor], Tokenizer]:
     """(config, the tensors as the file stores them, tokenizer) of the GGUF at ``path``, memory-mapped
     (nothing is copied or de-quantised up front). ``gguf``'s reader parses the file once (about 3 s:
     it reads every field, the vocabulary's too); what it found — the config, where each tensor lies,
@@ -166,8 +170,8 @@ def read(path: Path) -> tuple[dict[str, str], dict[str, Tensor], object]:
         mapped = np.memmap(path, dtype=np.uint8, mode="r")
         tensors = {}
         for name, kind, rows, cols, offset, size in index["tensors"]:
-            data = mapped[offset:offset + size]
-            data = data.view(np.float32).reshape(rows, cols) if kind == "F32" else data.reshape(rows, -1)
+            raw = mapped[offset:offset + size]
+            data = raw.view(np.float32).reshape(rows, cols) if kind == "F32" else raw.reshape(rows, -1)
             tensors[name] = Tensor(kind, data, (rows, cols))
     except (KeyError, ValueError, OSError, TypeError) as exc:
         raise LanguageModelError(f"{path}: not a readable Llama GGUF ({exc})") from None
@@ -176,7 +180,7 @@ def read(path: Path) -> tuple[dict[str, str], dict[str, Tensor], object]:
     return index["config"], tensors, tokenizer
 
 
-def _index(path: Path, kept_index: Path, kept_tokenizer: Path) -> tuple[dict, object]:
+def _index(path: Path, kept_index: Path, kept_tokenizer: Path) -> tuple[dict, Tokenizer]:
     """The GGUF parsed by ``gguf``'s reader: its config and tensor index, and its tokenizer, both kept
     in the cache (when it can be written: else parsed again next time)."""
     try:
@@ -205,7 +209,7 @@ def _tokenizer(tokens: Sequence[str], merges: Sequence[str]):
     """The GGUF's byte-level BPE (GPT-2's scheme, no space added before the text)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-    bpe = models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ", 1)) for m in merges])
+    bpe = models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[(a, b) for a, _, b in (m.partition(" ") for m in merges)])
     tok = Tokenizer(bpe)
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()

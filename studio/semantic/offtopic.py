@@ -184,7 +184,7 @@ def _question(utterance: str, history: Sequence[tuple[str, str]] | Sequence[str]
     other than the utterance itself ("" then)."""
     asked = ""
     for turn in reversed(list(history)):
-        if isinstance(turn, tuple):
+        if not isinstance(turn, str):
             if turn[0] == "teacher" and turn[1].strip():
                 asked = turn[1]
                 break

@@ -6,7 +6,7 @@ touched, so the storage can persist just those. Document ids are the domain's st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, KeysView, Mapping, MutableMapping
 from typing import Any
 
 from tinydb import TinyDB
@@ -46,7 +46,7 @@ class _Tracked(MutableMapping[str, Any]):
     def __contains__(self, key: object) -> bool:
         return key in self._table
 
-    def keys(self):  # type: ignore[override]
+    def keys(self) -> KeysView[str]:  # a dict's keys, not a MutableMapping's view
         return self._table.keys()
 
     def clear(self) -> None:
@@ -57,11 +57,13 @@ class _Tracked(MutableMapping[str, Any]):
 class JournaledTable(Table):
     """A table with string document ids that reports exactly which documents changed."""
 
-    document_id_class = str
+    document_id_class = str  # type: ignore[assignment]  # tinydb declares int ids; ours are strings
 
-    def _update_table(self, updater: Callable[[dict[Any, Mapping]], None]) -> None:
+    def _update_table(self, updater: Callable[[dict[Any, Mapping[str, Any]]], None]) -> None:
         storage = self._storage
         tables = storage.read()
+        if tables is None:  # an empty plain storage (ours always holds its tables, and they are changed in place)
+            tables = {}
         table = tables.setdefault(self.name, {})
         tracked = _Tracked(table)
         updater(tracked)  # type: ignore[arg-type]
@@ -86,7 +88,7 @@ class JournaledTable(Table):
     def raw_items(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         return iter(list(self._read_table().items()))
 
-    def insert(self, document: Mapping) -> str:  # type: ignore[override]
+    def insert(self, document: Mapping[str, Any]) -> str:  # type: ignore[override]
         if not isinstance(document, Document):
             raise TypeError("documents need an explicit id: insert Document(doc, doc_id=...)")
         return super().insert(document)  # type: ignore[return-value]
@@ -94,7 +96,7 @@ class JournaledTable(Table):
 
 class StudioDB(TinyDB):
     table_class = JournaledTable
-    default_storage_class = JournalStorage
+    default_storage_class = JournalStorage  # type: ignore[assignment]
 
     def drop_table(self, name: str) -> None:
         if name in self._tables:

@@ -77,7 +77,7 @@ class Repository(Generic[M]):
         with self._store.lock:
             if self._table.get_raw(item_id) is None:
                 return False
-            self._table.remove(doc_ids=[item_id])
+            self._table.remove(doc_ids=[item_id])  # type: ignore[list-item]  # string ids (JournaledTable)
         self._store.changed(self.name, item_id)
         return True
 

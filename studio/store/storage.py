@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from tinydb.storages import Storage
@@ -94,7 +94,7 @@ class JournalStorage(Storage):
         self._lock = threading.RLock()
         self._pending: dict[tuple[str, str], None] = {}
         self._full_rewrite = False
-        self._journal_fh = None
+        self._journal_fh: BinaryIO | None = None
         self._timer: threading.Timer | None = None
         self._closed = False
         self._held = 0

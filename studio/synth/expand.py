@@ -130,7 +130,8 @@ async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, t
                                 examples="\n".join(t.text for t in shots))
         result = await client.chat(ChatRequest([Message("user", prompt)], temperature=1.0, variant=f"{seed}:{report.rounds}"),
                                    CallContext(role="expand", purpose="expand"))
-        accepted, rejected = [], []
+        accepted: list[Topic] = []
+        rejected: list[RejectedTopic] = []
         for c in candidates(result.text):
             if len(report.accepted) + len(accepted) >= n:
                 break

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from studio.domain import Dialogue, FaultKind, StudentTurn, TeacherTurn, Topic
+from studio.domain.contract import Student
 from studio.semantic.offtopic import prepare
 from studio.store import Store
 from studio.synth.detect import observe, student_seen
@@ -107,7 +108,7 @@ def _recheck(d: Dialogue, index: int, topic: Topic, bank: frozenset[str], progre
     before = d.turns[index - 1]
     assert isinstance(before, StudentTurn)
     if d.source == "imported":  # its verdict just made, and whether a bank line makes it sure
-        student = student_seen(before.text, before.observed_fault or FaultKind.NORMAL, bank)
+        student: Student | None = student_seen(before.text, before.observed_fault or FaultKind.NORMAL, bank)
     else:
         student = context_at(d, topic, index).student
     _, results = judge_answer(teacher.raw, teacher.kind, student)

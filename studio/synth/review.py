@@ -231,7 +231,7 @@ def load_sample(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
     return _load(store, key)
 
 
-async def regenerate(store: Store, client, prompts, key: str, author: str):  # type: ignore[no-untyped-def]
+async def regenerate(store: Store, client, prompts, key: str, author: str):
     """Regenerate one teacher turn, streaming: yields text pieces, then the stored new TeacherTurn.
 
     With failed checks the repair prompt names them; otherwise the turn's own prompt is asked again.

@@ -80,7 +80,7 @@ class Simulation:
 
     @property
     def turns(self) -> list[Turn]:
-        return self.dialogue.turns  # type: ignore[return-value]
+        return self.dialogue.turns
 
     @property
     def next_role(self) -> str:
@@ -152,7 +152,7 @@ class Simulation:
             raise ValueError("there is no other branch: fork at a turn first")
         other = self.branches.pop()
         self.branches.insert(0, list(self.turns))
-        self.dialogue.turns = other  # type: ignore[assignment]
+        self.dialogue.turns = other
         return len(self.branches)
 
     def discard_branches(self) -> int:

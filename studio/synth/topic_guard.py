@@ -156,9 +156,9 @@ class TopicGuard:
             key = self.by_folded[f]
             return [Match(key, self.texts[key], 1.0, "same text")]
         out = []
-        key, score = self._edit(f)
-        if key is not None:
-            out.append(Match(key, self.texts[key], round(score, 3), "edit"))
+        edited, score = self._edit(f)
+        if edited is not None:
+            out.append(Match(edited, self.texts[edited], round(score, 3), "edit"))
         near, meaning = self.meaning.nearest(text)
         if near is not None:
             out.append(Match(near, self.texts[near], round(meaning, 3), "paraphrase"))

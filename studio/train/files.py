@@ -94,7 +94,8 @@ def _seconds(value: Any) -> float | None:
 def metric_point(raw: dict[str, Any]) -> MetricPoint | None:
     """One metrics line in any of the shapes we read: our worker's, LLaMA-Factory's trainer_log.jsonl,
     OpenAI's metrics events (``data``), Qianfan's checkpoints."""
-    data = raw.get("data") if isinstance(raw.get("data"), dict) else raw
+    inner = raw.get("data")
+    data: dict[str, Any] = inner if isinstance(inner, dict) else raw
     step = data.get("step", data.get("current_steps"))
     if step is None:
         return None

@@ -55,9 +55,12 @@ def _check(response: httpx.Response, what: str, *, body: bool = True) -> dict[st
     if response.status_code >= 400:
         code = response.headers.get("X-Bce-Error-Code", "")
         try:
-            body = response.json()
-            detail = body.get("message") or body.get("error", {}).get("message") or json.dumps(body)[:300]
-            code = code or body.get("code") or body.get("error", {}).get("code", "")
+            payload = response.json()
+            found = payload if isinstance(payload, dict) else {}
+            inner = found.get("error")
+            error: dict[str, Any] = inner if isinstance(inner, dict) else {}
+            detail = found.get("message") or error.get("message") or json.dumps(payload)[:300]
+            code = code or found.get("code") or error.get("code", "")
         except ValueError:
             detail = response.text[:300]
         raise RemoteError(f"{what}: HTTP {response.status_code} {code}: {detail}".strip())

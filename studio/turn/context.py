@@ -8,6 +8,7 @@ import, lint and evaluation all call :func:`render_teacher_prompt` with a :class
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from studio.domain import (
@@ -62,7 +63,7 @@ def context_at(dialogue: Dialogue, topic: Topic, index: int) -> TurnContext:
                        fault=fault_of(dialogue, index))
 
 
-def history_of(turns: list) -> list[tuple[str, str]]:
+def history_of(turns: Sequence[TeacherTurn | StudentTurn]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for t in turns:
         if isinstance(t, TeacherTurn):

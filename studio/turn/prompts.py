@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from studio.domain.faults import SPECS
 from studio.resources import data_file
 
+#: Every template, the rewrite prompts among them: one ``rewrite_<kind>`` per fault kind made by
+#: rewriting a normal answer (its spec's ``made = "rewrite"``).
 NAMES = (
     "teacher_opening", "teacher_reply", "student_normal", "student_short", "student_chinese",
-    "translate_chinese", "rewrite_spelling", "rewrite_grammar", "expand_topics", "title_topics", "repair", "judge",
-    "compact_opening", "compact_reply",
+    "translate_chinese", *(f"rewrite_{s.kind}" for s in SPECS.values() if s.made == "rewrite"), "expand_topics",
+    "title_topics", "repair", "judge", "compact_opening", "compact_reply",
 )
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 #: ``{topic_name}`` (the topic's Chinese name in rule 5) was ``{title}`` in older workspace templates.

@@ -139,7 +139,7 @@ def _clip(text: str, n: int = 40) -> str:
 def question_of(reply: str) -> str | None:
     """What the Reply asks the student to answer: its last question, or a closing prompt such as
     "Tell me about your weekend."; None when it asks nothing."""
-    sentences = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", reply) if x.strip()]
+    sentences: list[str] = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", reply) if x.strip()]
     for sentence in reversed(sentences):
         if sentence.endswith("?") or _PROMPT.search(sentence):
             return sentence

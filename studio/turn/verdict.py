@@ -15,6 +15,7 @@ The content checks run on the same recovered object either way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from studio.domain import CheckResult, TeacherReply, TurnKind
 from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
@@ -41,11 +42,11 @@ def judge_answer(raw: str, kind: TurnKind, student: Student | None, *,
     return check, [note, *again.results, *meaning]
 
 
-def _meaning_checks(obj: dict | None, student: Student | None) -> list[CheckResult]:
+def _meaning_checks(obj: dict[str, Any] | None, student: Student | None) -> list[CheckResult]:
     """The checks that need the words' meaning (studio.semantic), on the parsed object."""
     if not obj:
         return []
-    reply = obj.get("Reply") if isinstance(obj.get("Reply"), str) else ""
+    reply = obj["Reply"] if isinstance(obj.get("Reply"), str) else ""
     raw = obj.get("Suggestion")
     suggestions = [x for x in raw if isinstance(x, str)] if isinstance(raw, list) else []
     return suggestion_checks(reply, suggestions, student.text if student else None)
@@ -92,7 +93,7 @@ def failed_call(error: str) -> Verdict:
                           for i in CHECK_IDS], error=error)
 
 
-def reply_of(obj: dict | None, kind: TurnKind) -> TeacherReply | None:
+def reply_of(obj: dict[str, Any] | None, kind: TurnKind) -> TeacherReply | None:
     """The contract's shape of a parsed object, or None when it does not have it."""
     if not obj:
         return None
