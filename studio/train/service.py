@@ -1,10 +1,16 @@
 """Fine-tune jobs for a workspace: create from a snapshot, sweep grids, the queue, status, cancel, retry.
 
-Job folders live under the workspace's configured jobs path (``ws.jobs_dir``)."""
+Job folders live under the workspace's configured jobs path (``ws.jobs_dir``).
+
+The queue has one runner at a time: the workspace lock (``studio.store.lock``) lets one process
+open a workspace, and in that process ``step_queue`` runs one turn at a time. A job is started only
+by the runner that ``claim``s it, which moves it out of ``queued`` under the store's lock, so a job
+is never started twice."""
 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +26,16 @@ from studio.workspace import Workspace
 
 ACTIVE = (JobStatus.STARTING, JobStatus.RUNNING)
 LOCAL = ("local", "llamafactory")
+
+_launching: set[str] = set()  # jobs this process has claimed and is launching now (no pid or platform id yet)
+_step_locks: dict[str, threading.Lock] = {}
+_step_locks_guard = threading.Lock()
+
+
+def _step_lock(ws: Workspace) -> threading.Lock:
+    """One turn of a workspace's queue at a time in this process."""
+    with _step_locks_guard:
+        return _step_locks.setdefault(str(ws.jobs_dir.resolve()), threading.Lock())
 
 
 class Backend(Protocol):
@@ -94,31 +110,75 @@ def sweep(ws: Workspace, base: JobSpec, epochs: list[float], rates: list[float],
     return [create_job(ws, s, sweep_id) for s in specs]
 
 
+def claim(ws: Workspace, job_id: str) -> Job | None:
+    """Take a queued job for starting: only a job still ``queued`` is taken, and it leaves the queue
+    (``starting``) before the lock is let go, so no other runner takes it too. None: not queued any more."""
+    with ws.store.lock:
+        job = ws.store.jobs.get(job_id)
+        if job is None or job.status != JobStatus.QUEUED:
+            return None
+        job.status, job.started, job.error, job.remote = JobStatus.STARTING, utcnow(), None, {}
+        _launching.add(job.id)
+        ws.store.jobs.put(job)
+    return job
+
+
 def start(ws: Workspace, job: Job) -> Job:
-    """Prepare the data and launch; any failure marks the job failed with the reason."""
+    """Claim, prepare the data and launch; any failure marks the job failed with the reason. A job that
+    is no longer queued (another runner took it, or it was cancelled) is left as it is."""
+    claimed = claim(ws, job.id)
+    if claimed is None:
+        return ws.store.jobs.get(job.id) or job
+    job = claimed
     folder = folder_of(ws, job)
-    folder.root.mkdir(parents=True, exist_ok=True)
-    backend = backend_for(ws, job.backend)
     try:
-        snapshot = ws.store.snapshots.get(job.snapshot_id or "")
-        if snapshot is None:
-            raise DataError(f"snapshot {job.snapshot_id} no longer exists")
-        train, held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)),
-                                    int(job.hyper.get("eval_rows", 0)))
-        backend.prepare(job, folder, train, held)
-        job.remote = backend.start(job, folder)
-        job.lineage = {**job.lineage, "train_rows": len(train), "eval_rows": len(held)}
-        job.status, job.started, job.error = JobStatus.STARTING, utcnow(), None
-    except (DataError, RemoteError, OSError, KeyError, ValueError) as exc:
+        _launch(ws, job, folder)
+    except (DataError, RemoteError, SpecError, OSError, KeyError, ValueError) as exc:
         job.status, job.error, job.finished = JobStatus.FAILED, str(exc), utcnow()
-    ws.store.jobs.put(job)
+    except Exception as exc:  # a fault of ours: the job says so, and the runner reports it with its traceback
+        job.status, job.error, job.finished = JobStatus.FAILED, f"could not start: {exc!r}", utcnow()
+        raise
+    finally:
+        with ws.store.lock:
+            _launching.discard(job.id)
+            stored = ws.store.jobs.get(job.id)
+            cancelled = stored is not None and stored.status == JobStatus.CANCELLED and job.status in ACTIVE
+            if stored is not None and stored.status == JobStatus.CANCELLED:  # cancelled while being launched:
+                job.status, job.finished = JobStatus.CANCELLED, stored.finished or utcnow()  # stopped below
+            if job.status != JobStatus.STARTING or job.remote:  # interrupted (^C) before launching: refresh requeues it
+                ws.store.jobs.put(job)
+    if cancelled:
+        try:
+            backend_for(ws, job.backend).cancel(job, folder)
+        except (RemoteError, OSError) as exc:
+            job.error = f"cancelled while starting, but the cancel did not reach it: {exc}"
+            ws.store.jobs.put(job)
     ws.store.flush()
     return job
 
 
+def _launch(ws: Workspace, job: Job, folder: JobDir) -> None:
+    folder.root.mkdir(parents=True, exist_ok=True)
+    backend = backend_for(ws, job.backend)
+    snapshot = ws.store.snapshots.get(job.snapshot_id or "")
+    if snapshot is None:
+        raise DataError(f"snapshot {job.snapshot_id} no longer exists")
+    train, held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)),
+                                int(job.hyper.get("eval_rows", 0)))
+    backend.prepare(job, folder, train, held)
+    job.remote = backend.start(job, folder)
+    job.lineage = {**job.lineage, "train_rows": len(train), "eval_rows": len(held)}
+
+
 def refresh(ws: Workspace, job: Job) -> Job:
-    """Read where an active job got to (its files or the platform) and store it."""
-    if job.status not in ACTIVE:
+    """Read where an active job got to (its files or the platform) and store it. A job left ``starting``
+    with nothing launched (its runner stopped between claiming and launching it) goes back to the queue."""
+    if job.status not in ACTIVE or job.id in _launching:
+        return job
+    if job.status == JobStatus.STARTING and not job.remote:
+        job.status, job.started = JobStatus.QUEUED, None
+        ws.store.jobs.put(job)
+        ws.store.flush()
         return job
     try:
         update = backend_for(ws, job.backend).poll(job, folder_of(ws, job))
@@ -139,15 +199,18 @@ def refresh(ws: Workspace, job: Job) -> Job:
 
 
 def cancel(ws: Workspace, job_id: str) -> Job:
-    job = get(ws, job_id)
-    if job.done:
-        raise ValueError(f"job {job.id} already {job.status.value}")
-    if job.status == JobStatus.QUEUED:
-        job.status, job.finished = JobStatus.CANCELLED, utcnow()
-    else:
-        backend_for(ws, job.backend).cancel(job, folder_of(ws, job))
-        if job.backend not in LOCAL:
+    with ws.store.lock:  # a job not launched yet is cancelled in one step with its runner's claim or launch
+        job = get(ws, job_id)
+        if job.done:
+            raise ValueError(f"job {job.id} already {job.status.value}")
+        if job.status == JobStatus.QUEUED or not job.remote:  # nothing launched (yet: its runner then stops it)
             job.status, job.finished = JobStatus.CANCELLED, utcnow()
+            ws.store.jobs.put(job)
+            ws.store.flush()
+            return job
+    backend_for(ws, job.backend).cancel(job, folder_of(ws, job))
+    if job.backend not in LOCAL:
+        job.status, job.finished = JobStatus.CANCELLED, utcnow()
     ws.store.jobs.put(job)
     ws.store.flush()
     return job
@@ -204,15 +267,17 @@ def step_queue(ws: Workspace, parallel: int = 1) -> list[Job]:
 
     Local back-ends run one at a time (they share this machine); remote ones up to ``parallel``.
     """
-    jobs = sorted(ws.store.jobs.all(), key=lambda j: j.created)
-    active = [refresh(ws, j) for j in jobs if j.status in ACTIVE]
-    running = [j for j in active if j.status in ACTIVE]
-    for job in (j for j in jobs if j.status == JobStatus.QUEUED):
-        local_busy = any(r.backend in LOCAL for r in running)
-        room = (not local_busy) if job.backend in LOCAL else len([r for r in running if r.backend not in LOCAL]) < parallel
-        if room:
-            running.append(start(ws, job))
-    return [j for j in ws.store.jobs.all() if j.status in (*ACTIVE, JobStatus.QUEUED)]
+    with _step_lock(ws):
+        jobs = sorted(ws.store.jobs.all(), key=lambda j: j.created)
+        active = [refresh(ws, j) for j in jobs if j.status in ACTIVE]
+        running = [j for j in active if j.status in ACTIVE]
+        for job in sorted((j for j in ws.store.jobs.all() if j.status == JobStatus.QUEUED), key=lambda j: j.created):
+            local_busy = any(r.backend in LOCAL for r in running)
+            room = (not local_busy) if job.backend in LOCAL else \
+                len([r for r in running if r.backend not in LOCAL]) < parallel
+            if room:
+                running.append(start(ws, job))
+        return [j for j in ws.store.jobs.all() if j.status in (*ACTIVE, JobStatus.QUEUED)]
 
 
 def run_queue(ws: Workspace, *, parallel: int = 1, poll_s: float = 1.0, until: Callable[[], bool] | None = None,
