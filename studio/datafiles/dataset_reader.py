@@ -26,6 +26,7 @@ class Record:
     system: str | None = None
     source: str = "qianfan"
     weight: int = 1  # 0: a whole dialogue's context turn, not learned
+    in_prompt: bool = True  # the prompt tells the topic and the dialogue so far (else the chat around it does)
 
     @property
     def student(self) -> str | None:
@@ -81,7 +82,8 @@ def records_of(chat: Chat, line: int, start: int, source: str) -> list[Record | 
             else:
                 opening = not history
                 rec = Record(line, start + len(out), prompt or "", content,
-                             TurnKind.OPENING if opening else TurnKind.REPLY, topic, list(history), system, source)
+                             TurnKind.OPENING if opening else TurnKind.REPLY, topic, list(history), system, source,
+                             in_prompt=False)
             rec.weight = m.get("weight", 1)
             out.append(rec)
             history.append(("teacher", content))

@@ -16,7 +16,6 @@ from studio.datafiles.textfile import InputError
 from studio.domain import (
     Dialogue,
     DialogueStatus,
-    FaultKind,
     Run,
     RunStatus,
     StudentTurn,
@@ -26,6 +25,7 @@ from studio.domain import (
     TurnKind,
     utcnow,
 )
+from studio.domain.faults import spec_of
 from studio.domain.language import Language, language_of
 from studio.store import Store
 from studio.synth.detect import observe, student_of
@@ -113,7 +113,7 @@ class Importer:
     def _student(self, text: str) -> StudentTurn:
         """Every check but the off-topic judgement, which :func:`studio.synth.pending.judge_pending` makes after."""
         seen = observe(text, off_topic_bank=self.bank)
-        pending = seen not in (FaultKind.CHINESE, FaultKind.OFF_TOPIC)  # Chinese, or a bank line: nothing to judge
+        pending = spec_of(seen).topic_judged  # Chinese, or a bank line: nothing to judge
         self.pending += pending
         return StudentTurn(text=text, intended_fault=seen, observed_fault=seen, topic_pending=pending)
 
@@ -161,7 +161,10 @@ class Importer:
         self.store.dialogues.put(d)
 
     def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None) -> Dialogue | None:
-        key = hashlib.sha256(f"{rec.prompt}\0{rec.response}".encode()).hexdigest()[:32]
+        material = f"{rec.prompt}\0{rec.response}"
+        if not rec.in_prompt:  # a chat's turn: the same words in another dialogue are another sample
+            material += "\0" + "\0".join([rec.system or "", *(f"{role}: {text}" for role, text in rec.history)])
+        key = hashlib.sha256(material.encode()).hexdigest()[:32]
         if key in self.keys:
             report.duplicates += 1
             return current

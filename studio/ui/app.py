@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from studio.logs import setup_logging
 from studio.resources import style_file
 from studio.synth import dashboard
 from studio.synth.review import row_chunks
@@ -59,6 +60,7 @@ class StudioApp(App[None]):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        setup_logging(workspace.logs_dir, workspace.secrets.redact)  # where Studio.failed writes
         self.studio = Studio(self, workspace, lambda p, note: self.post_message(RunProgress(p, note)))
         self.animation_level = "full" if workspace.config.studio.animations else "none"
         self._unsubscribe = workspace.store.subscribe(self._on_store_change)
@@ -76,7 +78,7 @@ class StudioApp(App[None]):
         if note:
             self.notify(note, severity="warning", timeout=20)
         self.call_after_refresh(self.prebuild_rows)
-        self.call_after_refresh(self.studio.judge_pending)
+        self.call_after_refresh(self.studio.start)  # the job queue and pending judgements, whichever pane is open
 
     @work(thread=True, group="prebuild", exit_on_error=False)
     def prebuild_rows(self) -> None:
@@ -103,15 +105,14 @@ class StudioApp(App[None]):
 
     def on_run_progress(self, message: RunProgress) -> None:
         self.studio.run_progress.publish(message.progress)
-        if message.note:
-            self.notify(message.note, severity="error" if "failed" in message.note else "information", timeout=8)
+        if message.note:  # a failed run is said through Studio.failed, not here
+            self.notify(message.note, timeout=8)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a background failure is reported: no worker fails silently."""
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
+        """No worker fails silently: an error it raised goes the one route, ``Studio.failed``."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
             what = event.worker.description or event.worker.name or "background work"
-            self.notify(f"{what} failed: {error}", severity="error", timeout=15)
+            self.studio.failed(what, event.worker.error)
 
     # -- kept for callers outside the UI package --------------------------------------------------------
     def write(self, change, message: str = "") -> None:  # type: ignore[no-untyped-def]

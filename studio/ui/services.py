@@ -1,20 +1,23 @@
-"""What the panes share, typed, outside the App: the one background runner for model calls, the store
-write queue, generation control, evaluation start, and the few values panes hand to each other.
+"""What the panes share, typed, outside the App: the one background runner for model calls, the one
+owner of model clients, the job queue, the store write queue, generation control, evaluation start,
+the one route for background failures, and the few values panes hand to each other.
 
 Model clients (and their connection pools) belong to the event loop they were made on, and their
 ledger writes touch the store, so neither runs on the UI's loop: every model call from the UI goes to
-``Runner``, one event loop in a thread of its own. Results come back as futures whose callbacks post
-to the app (``App.call_later`` posts a message: safe from any thread). Streaming text reaches the
-screen through ``Coalesced``, at most once a frame, never once per token.
+``Runner``, one event loop in a thread of its own, with a client from ``ModelClients``. Results come
+back as futures whose callbacks post to the app (``App.call_later`` posts a message: safe from any
+thread). Streaming text reaches the screen through ``Coalesced``, at most once a frame, never once
+per token. Background work that fails (a worker, a model call, a store write, the job queue, a job)
+says so through ``Studio.failed``: the workspace log and a notification.
 """
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 from weakref import WeakSet
@@ -24,42 +27,24 @@ from textual.signal import Signal
 
 from studio.config import ConfigError
 from studio.domain import Run, RunConfig, RunStatus
+from studio.llm.errors import LLMError
+from studio.semantic.encoder import EncoderError
 from studio.store import StoreError
 from studio.synth import pending, service
 from studio.synth.review import SampleRow
 from studio.synth.run import Generator, Progress, off_topic_bank
+from studio.synth.turns import TurnFailed
+from studio.ui.job_queue import JobQueue
+from studio.ui.models import ModelClients
+from studio.ui.runner import Runner
 from studio.workspace import Workspace
 
 T = TypeVar("T")
 FRAME_S = 1 / 20  # streamed text is shown at most 20 times a second
-
-
-class Runner:
-    """One event loop in a thread of its own: every model call the UI makes runs here."""
-
-    def __init__(self, name: str = "studio-models") -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
-        self.thread.start()
-        self._pending: set[Future[Any]] = set()
-
-    def submit(self, coro: Coroutine[Any, Any, T], *, short: bool = True) -> Future[T]:
-        """Run ``coro`` on the model loop. ``short`` work (a turn, a regeneration, an expansion) counts
-        towards ``busy``; a generation run, which goes on while people work, does not."""
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        if short:
-            self._pending.add(future)
-            future.add_done_callback(self._pending.discard)
-        return future
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._pending)
-
-    def close(self) -> None:
-        if self.loop.is_running():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
+log = logging.getLogger("studio.ui")
+# Failures a person can act on from the message alone; anything else is a fault of ours, logged with its traceback.
+EXPECTED = (ValueError, LookupError, OSError, StoreError, ConfigError, LLMError, TurnFailed, EncoderError)
+Failed = Callable[[str, BaseException | str], None]
 
 
 class Coalesced(Generic[T]):
@@ -103,8 +88,8 @@ class Coalesced(Generic[T]):
 class WriteQueue:
     """Store changes run off the UI thread, one at a time, in the order asked."""
 
-    def __init__(self, app: App[Any]) -> None:
-        self.app = app
+    def __init__(self, app: App[Any], failed: Failed) -> None:
+        self.app, self.failed = app, failed
         self._pending: deque[tuple[Callable[[], object], str]] = deque()
         self._lock = threading.Lock()
 
@@ -122,8 +107,8 @@ class WriteQueue:
             change, message = self._pending.popleft()
             try:
                 change()
-            except (ValueError, LookupError, StoreError) as exc:
-                self.app.call_from_thread(self.app.notify, str(exc), severity="error", timeout=8)
+            except Exception as exc:  # noqa: BLE001 - every failed change is said, through the one route
+                self.failed("saving the change", exc)
                 return
         if message:
             self.app.call_from_thread(self.app.notify, message, timeout=2)
@@ -136,8 +121,8 @@ class GenerationControl:
     turn), so a run honours it even when its provider never gives the loop a turn (the offline one)."""
 
     def __init__(self, workspace: Workspace, runner: Runner,
-                 on_progress: Callable[[Progress | None, str], None]) -> None:
-        self.ws, self.runner, self.on_progress = workspace, runner, on_progress
+                 on_progress: Callable[[Progress | None, str], None], failed: Failed) -> None:
+        self.ws, self.runner, self.on_progress, self.failed = workspace, runner, on_progress, failed
         self.generator: Generator | None = None
         self.future: Future[Any] | None = None
         self.run: Run | None = None
@@ -211,7 +196,8 @@ class GenerationControl:
         self.stopping = False
         exc = future.exception() if not future.cancelled() else None
         if exc is not None:
-            self.on_progress(self.last, f"the run failed: {exc}")
+            self.on_progress(self.last, "")
+            self.failed("the generation run", exc)
             return
         result: Run = future.result()
         self.run = result
@@ -220,6 +206,10 @@ class GenerationControl:
             self.ws.store.runs.put(result)
             self.ws.store.flush()
             self.on_progress(self.last, f"run {result.id} stopped at {result.completed}/{result.planned}")
+            return
+        if result.status == RunStatus.FAILED:
+            self.on_progress(self.last, "")
+            self.failed(f"run {result.id}", result.error or "no reason given")
             return
         tail = f": {result.error}" if result.error else ""
         self.on_progress(self.last, f"run {result.id} {result.status.value}{tail}")
@@ -232,8 +222,10 @@ class Studio:
                  on_progress: Callable[[Progress | None, str], None]) -> None:
         self.app, self.workspace = app, workspace
         self.runner = Runner()
-        self.writes = WriteQueue(app)
-        self.generation = GenerationControl(workspace, self.runner, on_progress)
+        self.models = ModelClients(workspace, self.runner)  # panes ask it for model clients
+        self.jobs = JobQueue(workspace, self.failed, self.tell)  # started with the app, whichever pane is open
+        self.writes = WriteQueue(app, self.failed)
+        self.generation = GenerationControl(workspace, self.runner, on_progress, self.failed)
         self.store_changed: Signal[tuple[str, str | None]] = Signal(app, "store-changed")
         self.run_progress: Signal[Progress | None] = Signal(app, "run-progress")
         self.judging: Signal[str] = Signal(app, "judging")  # "judging 12,000 / 36,000 …", "" when none is left
@@ -247,8 +239,29 @@ class Studio:
         self.changed_since_prebuild: set[str | None] = set()
         self.panes: WeakSet[Any] = WeakSet()  # the panes mounted so far (tests wait until they have settled)
 
+    def start(self) -> None:
+        """The background work that runs while the studio is open (called once the app runs)."""
+        self.jobs.start()
+        self.judge_pending()
+
     def write(self, change: Callable[[], object], message: str = "") -> None:
         self.writes.write(change, message)
+
+    # -- the one route for background failures ------------------------------------------------------
+    def failed(self, what: str, error: BaseException | str, *, timeout: float = 12) -> None:
+        """Background work failed: ``what`` (a worker, a model call, a store write, the job queue, a job)
+        and why go to the workspace log (a fault of ours with its traceback) and to the screen. Safe
+        from any thread."""
+        text = f"{what} failed: {error}" if what else str(error)
+        if isinstance(error, BaseException) and not isinstance(error, EXPECTED):
+            log.error(text, exc_info=error)
+        else:
+            log.warning(text)
+        self.app.call_later(self.app.notify, text, severity="error", timeout=timeout)
+
+    def tell(self, text: str, *, timeout: float = 8) -> None:
+        """Background work has news (a job ended well): on the screen. Safe from any thread."""
+        self.app.call_later(self.app.notify, text, timeout=timeout)
 
     # -- off-topic judgements an import left pending ---------------------------------------------------
     def judge_pending(self) -> None:
@@ -266,8 +279,8 @@ class Studio:
             try:
                 pending.judge_pending(self.workspace.store, off_topic_bank(self.workspace.root), on_progress=show,
                                       stop=self._judge_stop)
-            except Exception as exc:  # noqa: BLE001 - said on screen; the turns stay pending for next time
-                self.app.call_from_thread(self.app.notify, f"off-topic judging stopped: {exc}", severity="error")
+            except Exception as exc:  # noqa: BLE001 - said through the route; the turns stay pending for next time
+                self.failed("off-topic judging", exc)
             finally:
                 if not self._judge_stop.is_set():
                     show(None)
@@ -280,12 +293,14 @@ class Studio:
         self.judging.publish(note)
 
     def close(self) -> None:
+        self.jobs.close()  # the turn in progress ends first; the jobs themselves go on running
         self._judge_stop.set()
         if self._judge_thread is not None:
             self._judge_thread.join(timeout=30)  # the chunk being judged is stored whole or not at all
         if self.generation.active:  # leave the run paused (resumable), not half-written
             self.generation.pause()
             self.generation.wait(timeout=30)
+        self.models.close_all()
         self.runner.close()
 
     # -- generation runs ----------------------------------------------------------------------------
@@ -337,9 +352,10 @@ class Studio:
 
         def done(f: Future[Any]) -> None:
             exc = f.exception()
-            note = f"evaluation of {model} failed: {exc}" if exc else \
-                f"evaluation of {model} done: see the Eval pane (6)"
-            self.app.call_later(self.app.notify, note, severity="error" if exc else "information", timeout=10)
+            if exc is not None:
+                self.failed(f"evaluation of {model}", exc)
+            else:
+                self.tell(f"evaluation of {model} done: see the Eval pane (6)", timeout=10)
 
         future.add_done_callback(done)
 

@@ -276,7 +276,7 @@ class EvalScreen(Pane):
         try:
             made = make_set(ws.store, Prompts(ws.root), n=n)
         except (LookupError, ValueError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.studio.failed("making the eval set", exc)
             return
         self.app.call_from_thread(self._made, made)
 
@@ -339,7 +339,7 @@ class EvalScreen(Pane):
         run = self.store.evals.get(run_id)
         if exc is not None:
             self.progress = f"eval run {run_id} failed: {exc}"
-            self.notify(self.progress, severity="error", timeout=10)
+            self.studio.failed(f"eval run {run_id}", exc)
         else:
             status = run.status.value if run else "?"
             self.progress = f"eval run {run_id} {status}" + (f": {run.error}" if run and run.error else "")

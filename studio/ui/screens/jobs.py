@@ -35,7 +35,6 @@ def clean_log_line(line: str) -> str:
     line = ANSI.sub("", line)
     parts = [p for p in line.split("\r") if p.strip()]
     return visible(parts[-1] if parts else "")
-TICK_S = 2.0
 
 
 @dataclass
@@ -102,10 +101,11 @@ class JobsScreen(Pane):
             "cancels (a local job saves a checkpoint first), `R` queues it again; for a finished local job `m` opens "
             "the tuned model as the teacher in the Simulate pane and `E` runs it on the newest eval set (see the "
             "Eval pane). `T` builds a tiny local model (a tokenizer trained on the newest snapshot and a 2-layer "
-            "model, no download) to try the whole loop on a CPU. While this pane is open the queue "
-            "runs: queued jobs start one after another (remote ones in parallel). Jobs keep running when the studio "
-            "closes; reopening picks up their state. The OpenAI service is closing to new jobs, so that back-end "
-            "is optional.")
+            "model, no download) to try the whole loop on a CPU. The queue runs while the studio is open, "
+            "whichever pane is shown: queued jobs start one after another (remote ones in parallel), and a "
+            "message says when each ends; without the studio, `studio train queue` runs it. Jobs keep running "
+            "when the studio closes; reopening picks up their state. The OpenAI service is closing to new jobs, "
+            "so that back-end is optional.")
     BINDINGS = [
         Binding("n", "new", "New job/sweep", id="jobs.new"),
         Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
@@ -136,24 +136,16 @@ class JobsScreen(Pane):
     def on_mount(self) -> None:
         super().on_mount()
         self.fitter = Fitter(self.query_one(DataTable), COLUMNS)
-        self.set_interval(TICK_S, self.tick)
-        self.tick()
+        self.load()  # the studio's job queue keeps the jobs moving; their changes reload the table
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
         if any(table == "jobs" for table, _ in changes):
             self.load()
 
     # -- data -------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="jobs-queue", exit_on_error=False)
-    def tick(self) -> None:
-        """Drive the queue (refresh active jobs, start queued ones), then show."""
-        ws = self.studio.workspace
-        if any(not j.done for j in ws.store.jobs.all()):
-            service.step_queue(ws, parallel=2)
-        self.load()
-
     def action_refresh_now(self) -> None:
-        self.tick()
+        self.studio.jobs.poke()
+        self.load()
 
     @work(thread=True, exclusive=True, group="jobs-load", exit_on_error=False)
     def load(self) -> None:
@@ -271,7 +263,7 @@ class JobsScreen(Pane):
                 service.sweep(ws, base, request.epochs, request.rates, request.methods, make_spec)
             else:
                 service.create_job(ws, base)
-            self.app.call_from_thread(self.tick)
+            self.studio.jobs.poke()
 
         self.studio.write(create, "queued")
 
@@ -284,7 +276,8 @@ class JobsScreen(Pane):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.studio.write(lambda: service.cancel(ws, job.id), f"cancel sent to {job.id}")
+                self.studio.write(lambda: (service.cancel(ws, job.id), self.studio.jobs.poke()),
+                                  f"cancel sent to {job.id}")
 
         self.app.push_screen(Confirm(f"Cancel job {job.id} ({job.status.value})?", "Cancel job"), done)
 
@@ -292,7 +285,7 @@ class JobsScreen(Pane):
         job = self._current()
         if job is not None:
             ws = self.studio.workspace
-            self.studio.write(lambda: service.retry(ws, job.id), "queued again")
+            self.studio.write(lambda: (service.retry(ws, job.id), self.studio.jobs.poke()), "queued again")
 
     def _finished_local(self) -> Job | None:
         job = self._current()
@@ -327,7 +320,7 @@ class JobsScreen(Pane):
         try:
             _, length = build_for_snapshot(self.store, folder)
         except (LookupError, ValueError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
+            self.studio.failed("building a tiny model", exc)
             return
         r = TINY_RECIPE
         self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method {r['method']}, "

@@ -21,8 +21,6 @@ from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
 from studio.domain.text import visible
 from studio.llm.base import Delta, Restart
-from studio.llm.errors import LLMError
-from studio.llm.registry import build_client
 from studio.synth import review
 from studio.synth.review import SampleRow
 from studio.turn.prompts import Prompts
@@ -360,9 +358,9 @@ class SamplesScreen(SampleRowsMixin, Pane):
         ws = self.studio.workspace
         view = self.query_one(SampleView)
         try:
-            client = build_client(ws.config, ws.secrets, ws.config.studio.teacher, store=self.store, workspace=ws.root)
+            client = self.studio.models.open(ws.config.studio.teacher)
         except (ConfigError, ValueError) as exc:
-            self.notify(f"regenerate failed: {exc}", severity="error", timeout=10)
+            self.studio.failed("regenerate", exc)
             return
         shown = Coalesced(self.app, lambda text: view.show(f"regenerating…\n\n{text}"))
         author = self.author
@@ -379,16 +377,14 @@ class SamplesScreen(SampleRowsMixin, Pane):
                     elif isinstance(event, TeacherTurn):
                         return event
             finally:
-                await client.aclose()
+                self.studio.models.close(client)
             return None
 
         def done(future: Future[TeacherTurn | None]) -> None:
             shown.close()  # a last streamed frame still waiting must not cover the result
             exc = future.exception()
             if exc is not None:
-                if not isinstance(exc, (ConfigError, LLMError, LookupError)):
-                    raise exc
-                self.notify(f"regenerate failed: {exc}", severity="error", timeout=10)
+                self.studio.failed("regenerate", exc)
                 return
             turn = future.result()
             verdict = "passes every check" if turn and turn.passed else "still fails some checks"

@@ -16,15 +16,12 @@ from studio.config import ConfigError
 from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.domain.learner import find_spelling_errors
 from studio.llm.client import LLMClient
-from studio.llm.errors import LLMError
-from studio.llm.registry import build_client
 from studio.semantic import encoder
 from studio.semantic.encoder import EncoderError
 from studio.semantic.offtopic import load_models
 from studio.synth.review import recheck
 from studio.synth.run import load_off_topic
 from studio.synth.simulate import Simulation, fault_plan
-from studio.synth.turns import TurnFailed
 from studio.turn.prompts import Prompts
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import AnswerEditor
@@ -122,9 +119,8 @@ class SimulateScreen(Pane):
         ws = self._ws
         try:
             faults = fault_plan(setup.plan, ws.config.target_mix if ws.config.mix else DEFAULT_MIX, setup.turns)
-            teacher = build_client(ws.config, ws.secrets, setup.teacher, store=self.store, workspace=ws.root)
-            student = teacher if setup.student == setup.teacher else build_client(
-                ws.config, ws.secrets, setup.student, store=self.store, workspace=ws.root, seed=1)
+            teacher = self.studio.models.open(setup.teacher)
+            student = teacher if setup.student == setup.teacher else self.studio.models.open(setup.student, seed=1)
         except (ValueError, ConfigError) as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
@@ -175,9 +171,8 @@ class SimulateScreen(Pane):
         return tuple(t.raw if isinstance(t, TeacherTurn) else t.text for t in self.sim.turns) if self.sim else ()
 
     def _close_clients(self) -> None:
-        """Close the model clients of the dialogue being replaced (their pools live on the runner's loop)."""
-        for client in self.clients:
-            self.studio.runner.submit(client.aclose())
+        """Give back the model clients of the dialogue being replaced."""
+        self.studio.models.close(*self.clients)
         self.clients = []
 
     def on_unmount(self) -> None:
@@ -255,11 +250,9 @@ class SimulateScreen(Pane):
         self._redraw()
         if exc is not None:
             self.running = False
-            if isinstance(exc, (LLMError, TurnFailed, ValueError)):
-                self._status(f"✗ {exc}")
-                self.notify(f"the turn failed: {exc}", severity="error", timeout=10)
-                return
-            raise exc
+            self._status(f"✗ {exc}")
+            self.studio.failed("the turn", exc)
+            return
         turn = future.result()
         note = "" if isinstance(turn, StudentTurn) else (" · checks pass" if turn.passed else " · some checks fail")
         self._status(f"{'student' if isinstance(turn, StudentTurn) else 'teacher'} turn done{note}")

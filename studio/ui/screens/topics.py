@@ -14,8 +14,6 @@ from textual.widgets import DataTable, Input, Static
 from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
 from studio.domain import Topic, TopicSource
-from studio.llm.errors import LLMError
-from studio.llm.registry import build_client
 from studio.synth import topics as service
 from studio.synth.expand import expand
 from studio.synth.review import samples_per_topic
@@ -188,7 +186,7 @@ class TopicsScreen(Pane):
         try:
             report = service.import_topics(self.store, Path(path).expanduser())
         except InputError as exc:
-            self.app.call_from_thread(self.notify, f"import failed, nothing added: {exc}", severity="error", timeout=10)
+            self.studio.failed("importing topics", f"{exc}; nothing added")
             return
         skipped = ""
         if report.duplicates:  # the first one named in full; `studio topics import` lists them all
@@ -212,9 +210,9 @@ class TopicsScreen(Pane):
         ws = self.studio.workspace
         status = self.query_one("#topics-status", Static)
         try:
-            client = build_client(ws.config, ws.secrets, fields.provider, store=self.store, workspace=ws.root)
+            client = self.studio.models.open(fields.provider)
         except (ConfigError, ValueError) as exc:
-            self.notify(f"expansion failed: {exc}", severity="error", timeout=10)
+            self.studio.failed("expansion", exc)
             return
         shown: Coalesced[str] = Coalesced(self.app, status.update)
 
@@ -227,16 +225,14 @@ class TopicsScreen(Pane):
                 return await expand(self.store, client, Prompts(ws.root), fields.count, threshold=fields.threshold,
                                     on_round=progress)
             finally:
-                await client.aclose()
+                self.studio.models.close(client)
 
         def done(future: Future[Any]) -> None:
             shown.close()  # a last progress line still waiting must not cover the result
             exc = future.exception()
             if exc is not None:
-                if not isinstance(exc, (ConfigError, LLMError, ValueError)):
-                    raise exc
                 status.update("")
-                self.notify(f"expansion failed: {exc}", severity="error", timeout=10)
+                self.studio.failed("expansion", exc)
                 return
             report = future.result()
             note = f" — {report.note}" if report.note else ""
@@ -270,7 +266,7 @@ class TopicsScreen(Pane):
             change(False)
         except NearDuplicate as exc:
             if exc.match.identical:
-                self.app.call_from_thread(self.notify, exc.match.explain(), severity="error", timeout=10)
+                self.studio.failed("the topic change", exc.match.explain())
                 return
 
             def keep(yes: bool | None) -> None:
@@ -281,7 +277,7 @@ class TopicsScreen(Pane):
                                       keep)
             return
         except (ValueError, LookupError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.studio.failed("the topic change", exc)
             return
         self.app.call_from_thread(self.notify, message, timeout=2)
 
