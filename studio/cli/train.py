@@ -13,6 +13,7 @@ from studio.export.provenance import snapshot_warning
 from studio.train import service
 from studio.train.files import tail
 from studio.train.spec import BACKENDS, make_spec
+from studio.workspace import Workspace
 
 OPENAI_NOTE = "note: the OpenAI fine-tuning service is closing to new jobs; the back-end is optional"
 POLL_S = 1.0  # how often a command that runs the queue looks at the jobs
@@ -183,7 +184,7 @@ def _follow(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-un
     return 0 if all(j and j.status.value == "succeeded" for j in ended) else 1
 
 
-def _detach(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-untyped-def]
+def _detach(ws: Workspace, ids: list[str], parallel: int = 1) -> int:
     """One turn of the queue (these jobs start if there is room), then say which still wait."""
     service.step_queue(ws, parallel)
     waiting = [i for i in ids if (j := ws.store.jobs.get(i)) is not None and j.status.value == "queued"]

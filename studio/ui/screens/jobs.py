@@ -274,10 +274,13 @@ class JobsScreen(Pane):
             return
         ws = self.studio.workspace
 
+        def cancel() -> None:
+            service.cancel(ws, job.id)
+            self.studio.jobs.poke()
+
         def done(yes: bool | None) -> None:
             if yes:
-                self.studio.write(lambda: (service.cancel(ws, job.id), self.studio.jobs.poke()),
-                                  f"cancel sent to {job.id}")
+                self.studio.write(cancel, f"cancel sent to {job.id}")
 
         self.app.push_screen(Confirm(f"Cancel job {job.id} ({job.status.value})?", "Cancel job"), done)
 
@@ -285,7 +288,12 @@ class JobsScreen(Pane):
         job = self._current()
         if job is not None:
             ws = self.studio.workspace
-            self.studio.write(lambda: (service.retry(ws, job.id), self.studio.jobs.poke()), "queued again")
+
+            def retry() -> None:
+                service.retry(ws, job.id)
+                self.studio.jobs.poke()
+
+            self.studio.write(retry, "queued again")
 
     def _finished_local(self) -> Job | None:
         job = self._current()
