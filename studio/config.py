@@ -14,8 +14,7 @@ from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from studio.domain import Mix, MixError
-from studio.resources import read_data
+from studio.domain import DEFAULT_MIX, Mix, MixError
 
 CONFIG_FILE = "config.toml"
 SECRETS_FILE = "secrets.toml"
@@ -79,7 +78,8 @@ class PathsSection(_Strict):
 
 
 def _default_mix() -> dict[str, float]:
-    return tomllib.loads(read_data("mix.toml"))
+    """The default target mix: each fault kind's default weight (studio.domain.fault_kinds)."""
+    return {k.value: w for k, w in DEFAULT_MIX.weights.items()}
 
 
 class Config(_Strict):

@@ -38,7 +38,7 @@ def test_wheel_works_outside_the_checkout(tmp_path) -> None:
         [sys.executable, "-m", "studio", *args], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     where = subprocess.run(
-        [sys.executable, "-c", "import studio, studio.resources as r; print(studio.__file__); print(r.data_file('mix.toml'))"],
+        [sys.executable, "-c", "import studio, studio.resources as r; print(studio.__file__); print(r.data_file('config.toml'))"],
         cwd=tmp_path, env=env, capture_output=True, text=True,
     )
     assert str(site) in where.stdout.splitlines()[0]

@@ -13,7 +13,15 @@ from rich.progress import Progress as RichProgress
 from rich.table import Column
 
 from studio.cli.common import CliError, bounded, print_json, print_table, workspace
-from studio.domain import STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig, RunStatus
+from studio.domain import (
+    DEFAULT_MIX,
+    STUDENT_FAULTS,
+    FaultKind,
+    Mix,
+    MixError,
+    RunConfig,
+    RunStatus,
+)
 from studio.llm.registry import profile_of
 from studio.semantic.offtopic import load_models
 from studio.synth.run import Progress
@@ -28,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--teacher", help="provider profile for the teacher (default: config studio.teacher)")
     p.add_argument("--student", help="provider profile for the student (default: config studio.student)")
     p.add_argument("--concurrency", "-c", type=bounded(int, 1, 256), default=8, help="dialogues in parallel (default 8)")
-    p.add_argument("--mix", help="fault weights, e.g. normal=55,short=40,off_topic=5,chinese=5,spelling=5,grammar=5")
+    p.add_argument("--mix", help="fault weights, e.g. "
+                   + ",".join(f"{k}={w:g}" for k, w in DEFAULT_MIX.weights.items()) + " (the default)")
     p.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=0,
                    help="same seed, same plan and (from the cache) the same answers; default 0")
     p.add_argument("--repairs", type=bounded(int, 0, 10), default=2,

@@ -10,6 +10,7 @@ from studio.cli.common import clip, print_json, print_table, workspace
 from studio.datafiles.dataset_reader import BadLine
 from studio.datafiles.formats import names
 from studio.domain.contract import CHECK_IDS
+from studio.domain.faults import FaultKind
 from studio.evaluate.lint import Linted, Summary, judge_all, lint_file
 
 
@@ -77,6 +78,8 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
     print_table(["CHECK", "TURNS"], rows)
     print()
     print_table(["COMPLIANCE", "TURNS"], [(k, v) for k, v in s["by_compliance"].items()])
+    print()
+    print_table(["FAULT", "TURNS", "PASS"], [(FaultKind(k).label, f["records"], f["passed"]) for k, f in s["by_fault"].items()])
     if judged:
         scored = [r.judge for r in records if r.judge]
         if scored:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from studio.domain.faults import FaultKind
-from studio.domain.language import CHARS_PER_WORD, Language, language_of
-from studio.domain.learner import Correction, find_errors
+from studio.domain.faults import SPECS, FaultKind, FaultSpec
+from studio.domain.language import CHARS_PER_WORD, language_of
+from studio.domain.learner import Correction
 from studio.domain.models import CheckResult, TurnKind
 from studio.domain.parse import Parsed, parse_answer
 from studio.domain.text import CJK, MAX_WORDS, cjk_share, english_words, word_count
@@ -277,45 +278,117 @@ def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult
     return out
 
 
-def _fault_checks(obj: dict[str, Any], student: Student, corrections: list[Correction]) -> list[CheckResult]:
-    out = []
-    reply = obj.get("Reply") if isinstance(obj.get("Reply"), str) else ""
-    analysis = obj.get("Analysis") if isinstance(obj.get("Analysis"), str) else ""
-    plain = unquoted(analysis)
-    chinese = student.fault == FaultKind.CHINESE or language_of(student.text) is Language.CHINESE
-    if chinese and not (_ASKS_ENGLISH_ZH.search(plain) or _ASKS_ENGLISH_EN.search(reply)):
-        out.append(_err("fault.language", "the student answered in Chinese, but the teacher neither asks for English "
-                                          "nor says so in the Analysis"))
-    off_topic = student.off_topic if student.off_topic is not None else student.fault == FaultKind.OFF_TOPIC
-    if off_topic and not (_REDIRECT_ZH.search(plain) or _REDIRECT_EN.search(reply)):
-        if student.off_topic_sure:
-            out.append(_err("fault.off_topic", "the student went off topic, but the teacher does not bring them back to it"))
-        else:
-            out.append(_err("fault.off_topic", "the student's words seem to leave the topic, but the teacher does not "
-                                               "bring them back to it", "warning"))
-    if corrections:
-        low = analysis.lower()
-        missed = [c for c in corrections
-                  if c.right.lower() not in low and not (c.wrong.lower() in low and _FIX_WORDS.search(analysis))]
-        if len(missed) == len(corrections):
-            shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in corrections[:3])
-            out.append(_err("fault.uncorrected", f"the student's errors are not corrected in the Analysis ({shown})"))
-        elif missed:
-            shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in missed[:3])
-            out.append(_err("fault.uncorrected", f"some errors are not corrected: {shown}", "warning"))
-    if (corrections or chinese) and _PRAISE.search(plain):
-        out.append(_err("fault.praised_error", f"Analysis calls an erroneous utterance correct: "
-                                               f"'{_PRAISE.search(plain).group(0)}'"))  # type: ignore[union-attr]
+# -- what the teacher owes the student's utterance ----------------------------------------------
+# Each fault kind's spec (studio.domain.faults) names the obligations it is owed; each obligation
+# is checked here, once, whichever kinds owe it.
+
+
+@dataclass
+class Owed:
+    """A teacher answer and what it owes the student utterance it answers."""
+
+    student: Student
+    kinds: list[FaultSpec]  # the kinds the teacher must answer the utterance as
+    corrections: dict[str, list[Correction]]  # obligation id -> the corrections it is about
+    reply: str
+    analysis: str
+    plain: str  # the Analysis without quoted passages
+
+    def said(self, obligation: str) -> str:
+        return next((s.said for s in self.kinds if obligation in s.owes and s.said), "answered in Chinese")
+
+
+Obligation = Callable[[Owed], list[CheckResult]]
+#: Every obligation by id, in the order its checks are reported.
+OBLIGATIONS: dict[str, Obligation] = {}
+
+
+def obligation(id_: str) -> Callable[[Obligation], Obligation]:
+    def add(check: Obligation) -> Obligation:
+        OBLIGATIONS[id_] = check
+        return check
+    return add
+
+
+@obligation("english")
+def _asks_for_english(o: Owed) -> list[CheckResult]:
+    if _ASKS_ENGLISH_ZH.search(o.plain) or _ASKS_ENGLISH_EN.search(o.reply):
+        return []
+    return [_err("fault.language", f"the student {o.said('english')}, but the teacher neither asks for English "
+                                   "nor says so in the Analysis")]
+
+
+@obligation("topic")
+def _brings_back(o: Owed) -> list[CheckResult]:
+    if _REDIRECT_ZH.search(o.plain) or _REDIRECT_EN.search(o.reply):
+        return []
+    if o.student.off_topic_sure:
+        return [_err("fault.off_topic", "the student went off topic, but the teacher does not bring them back to it")]
+    return [_err("fault.off_topic", "the student's words seem to leave the topic, but the teacher does not "
+                                    "bring them back to it", "warning")]
+
+
+def _missed(o: Owed, corrections: list[Correction]) -> list[Correction]:
+    low = o.analysis.lower()
+    return [c for c in corrections
+            if c.right.lower() not in low and not (c.wrong.lower() in low and _FIX_WORDS.search(o.analysis))]
+
+
+@obligation("correct")
+def _corrects(o: Owed) -> list[CheckResult]:
+    corrections = o.corrections.get("correct", [])
+    missed = _missed(o, corrections)
+    if corrections and len(missed) == len(corrections):
+        shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in corrections[:3])
+        return [_err("fault.uncorrected", f"the student's errors are not corrected in the Analysis ({shown})")]
+    if missed:
+        shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in missed[:3])
+        return [_err("fault.uncorrected", f"some errors are not corrected: {shown}", "warning")]
+    return []
+
+
+@obligation("no_praise")
+def _no_praise(o: Owed) -> list[CheckResult]:
+    praise = _PRAISE.search(o.plain)
+    if praise is None:
+        return []
+    return [_err("fault.praised_error", f"Analysis calls an erroneous utterance correct: '{praise.group(0)}'")]
+
+
+def facing(student: Student) -> list[FaultSpec]:
+    """The kinds the teacher must answer ``student`` as: its label, the kind its language makes it
+    (Chinese), off topic when judged so."""
+    language = language_of(student.text)
+    return [s for s in SPECS.values() if s.applies(student.fault, student.off_topic, language)]
+
+
+def owed_corrections(student: Student, kinds: list[FaultSpec]) -> dict[str, list[Correction]]:
+    """The corrections the teacher owes, by obligation: the injector's record, else what the
+    kinds' detectors find (spelling and grammar in any utterance whose kinds read errors)."""
+    label = SPECS.get(student.fault) if student.fault is not None else None
+    if student.corrections:
+        key = label.corrects if label is not None and label.corrects else "correct"
+        return {key: [Correction(w, r, "label", "") for w, r in student.corrections]}
+    detectors = {s.kind for s in kinds if s.corrects}
+    if all(s.reads_errors for s in kinds):
+        detectors |= {s.kind for s in SPECS.values() if s.found_anywhere}
+    out: dict[str, list[Correction]] = {}
+    for spec in SPECS.values():
+        if spec.kind in detectors and (found := spec.detect(student.text)):
+            out.setdefault(spec.corrects, []).extend(found)
     return out
 
 
-def student_errors(student: Student) -> list[Correction]:
-    """The errors the teacher should correct: the injector's record, else what the detectors find."""
-    if student.corrections:
-        return [Correction(w, r, "label", "") for w, r in student.corrections]
-    if language_of(student.text) is Language.CHINESE or student.fault in (FaultKind.CHINESE, FaultKind.OFF_TOPIC):
-        return []
-    return find_errors(student.text)
+def _fault_checks(obj: dict[str, Any], student: Student) -> list[CheckResult]:
+    analysis = obj.get("Analysis") if isinstance(obj.get("Analysis"), str) else ""
+    kinds = facing(student)
+    corrections = owed_corrections(student, kinds)
+    owed = {ob for s in kinds for ob in s.owes} | {ob for ob, found in corrections.items() if found}
+    if corrections.get("correct"):
+        owed.add("no_praise")
+    o = Owed(student, kinds, corrections, obj.get("Reply") if isinstance(obj.get("Reply"), str) else "", analysis,
+             unquoted(analysis))
+    return [r for id_, check in OBLIGATIONS.items() if id_ in owed for r in check(o)]
 
 
 def check_turn(raw: str, kind: TurnKind = TurnKind.REPLY, student: Student | None = None,
@@ -335,5 +408,5 @@ def check_turn(raw: str, kind: TurnKind = TurnKind.REPLY, student: Student | Non
     if kind == TurnKind.REPLY and isinstance(obj.get("Analysis"), str):
         results += _analysis_checks(obj["Analysis"], student)
     if kind == TurnKind.REPLY and student is not None:
-        results += _fault_checks(obj, student, student_errors(student))
+        results += _fault_checks(obj, student)
     return TurnCheck(parsed, results)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from studio.domain.faults import STUDENT_FAULTS, FaultKind
+from studio.domain import fault_kinds  # noqa: F401  (registers the shipped kinds, whose weights make the default)
+from studio.domain.faults import STUDENT_FAULTS, FaultKind, default_weights
 
 
 class MixError(ValueError):
@@ -17,7 +18,7 @@ class MixError(ValueError):
 class Mix(BaseModel):
     """Relative weights per student fault kind.
 
-    Weights need not sum to 100: the tutorial's 55:40:5:5:5:5 sums to 115 and is normalised.
+    Weights need not sum to 100: the default (each kind's spec's weight) is normalised.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -51,8 +52,8 @@ class Mix(BaseModel):
     def parse(cls, text: str) -> Mix:
         """The one reader of a typed mix, for the CLI's ``--mix`` and the UI's forms.
 
-        Either ``KIND=WEIGHT`` pairs (``normal=55,short=40``; kinds left out weigh 0) or the six
-        weights in fault order, separated by ``:`` or ``,`` (``55:40:5:5:5:5``).
+        Either ``KIND=WEIGHT`` pairs (``normal=55,short=40``; kinds left out weigh 0) or one weight
+        per kind in fault order, separated by ``:`` or ``,`` (what :meth:`text` writes).
         """
         parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
         kinds = [f.value for f in STUDENT_FAULTS]
@@ -72,7 +73,7 @@ class Mix(BaseModel):
         return cls.of({k: _weight(k, v) for k, v in zip(kinds, values, strict=True)})
 
     def text(self) -> str:
-        """The weights in fault order, ``55:40:5:5:5:5`` (what :meth:`parse` reads back)."""
+        """The weights in fault order, ``55:40:5:…`` (what :meth:`parse` reads back)."""
         return ":".join(f"{w:g}" for w in self.weights.values())
 
     @property
@@ -118,4 +119,5 @@ def _weight(kind: str, value: str) -> float:
         raise MixError(f"weight of '{kind}' is not a number: '{value.strip()}'") from None
 
 
-DEFAULT_MIX = Mix.of({"normal": 55, "short": 40, "off_topic": 5, "chinese": 5, "spelling": 5, "grammar": 5})
+#: The default target mix: each kind's :attr:`~studio.domain.faults.FaultSpec.weight`, its one source.
+DEFAULT_MIX = Mix.of(default_weights())

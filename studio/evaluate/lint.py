@@ -11,6 +11,7 @@ from typing import Any
 
 from studio.datafiles.dataset_reader import BadLine, Record, read_records
 from studio.domain.contract import CHECK_IDS, TurnCheck
+from studio.domain.faults import FaultKind
 from studio.domain.rubric import compliance
 from studio.evaluate.judge import judge_turn
 from studio.semantic.offtopic import READ_AHEAD, prepare
@@ -23,6 +24,7 @@ class Linted:
     record: Record
     check: TurnCheck
     judge: dict[str, Any] | None = None
+    fault: str = FaultKind.OPENING.value  # the student turn's observed fault kind; opening when it answers none
 
     @property
     def compliance(self) -> int:
@@ -32,7 +34,7 @@ class Linted:
         out: dict[str, Any] = {
             "index": self.record.index, "line": self.record.line, "kind": self.record.kind.value,
             "checks": [{"id": r.id, "severity": r.severity, "message": r.message} for r in self.check.results],
-            "compliance": self.compliance,
+            "compliance": self.compliance, "fault": self.fault,
         }
         if self.judge is not None:
             out["judge"] = self.judge
@@ -46,26 +48,38 @@ class Summary:
     unreadable: int = 0
     by_check: Counter[str] = field(default_factory=Counter)
     by_compliance: Counter[int] = field(default_factory=Counter)
+    by_fault: dict[str, Counter[str]] = field(default_factory=dict)  # fault kind -> records, passed
 
     def add(self, item: Linted) -> None:
         self.records += 1
         self.passed += item.check.passed
         self.by_check.update(item.check.failed_ids)
         self.by_compliance[item.compliance] += 1
+        stratum = self.by_fault.setdefault(item.fault, Counter())
+        stratum["records"] += 1
+        stratum["passed"] += item.check.passed
 
     def to_json(self) -> dict[str, Any]:
         return {"records": self.records, "passed": self.passed, "failed": self.records - self.passed,
                 "unreadable": self.unreadable,
                 "by_check": {id_: self.by_check.get(id_, 0) for id_ in CHECK_IDS},
-                "by_compliance": {str(k): self.by_compliance.get(k, 0) for k in (1, 2, 3)}}
+                "by_compliance": {str(k): self.by_compliance.get(k, 0) for k in (1, 2, 3)},
+                "by_fault": {k.value: {"records": self.by_fault[k]["records"], "passed": self.by_fault[k]["passed"]}
+                             for k in FaultKind if k in self.by_fault}}
 
 
 def lint_record(record: Record) -> TurnCheck:
     """The record's answer judged as text, through the one verdict an eval run uses too."""
+    return lint_turn(record)[0]
+
+
+def lint_turn(record: Record) -> tuple[TurnCheck, str]:
+    """:func:`lint_record`, and the fault kind the student turn it answers is observed as."""
     text = record.student
     student = student_of(text, topic=record.topic, history=record.history[:-1]) if text is not None else None
     check, results = judge_answer(record.response, record.kind, student, strict=True)
-    return TurnCheck(check.parsed, results)
+    fault = student.fault.value if student is not None and student.fault is not None else FaultKind.OPENING.value
+    return TurnCheck(check.parsed, results), fault
 
 
 def lint_file(path: Path) -> Iterator[Linted | BadLine]:
@@ -83,7 +97,7 @@ def lint_file(path: Path) -> Iterator[Linted | BadLine]:
 def _lint_chunk(chunk: list[Record | BadLine]) -> Iterator[Linted | BadLine]:
     prepare((r.student, r.topic, "", r.history[:-1]) for r in chunk if isinstance(r, Record) and r.student)
     for item in chunk:
-        yield item if isinstance(item, BadLine) else Linted(item, lint_record(item))
+        yield item if isinstance(item, BadLine) else Linted(item, *lint_turn(item))
 
 
 async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:  # type: ignore[no-untyped-def]

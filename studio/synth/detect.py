@@ -1,4 +1,5 @@
-"""What a student turn turned out to be, whatever it was meant to be."""
+"""What a student turn turned out to be, whatever it was meant to be: each fault kind's spec
+(:mod:`studio.domain.faults`) says how it is recognised."""
 
 from __future__ import annotations
 
@@ -6,12 +7,9 @@ from collections.abc import Sequence
 
 from studio.domain import FaultKind, Injection
 from studio.domain.contract import Student
-from studio.domain.language import Language, language_of
-from studio.domain.learner import find_grammar_errors, find_spelling_errors
-from studio.domain.text import word_count
+from studio.domain.faults import Evidence, by_language, detection_order, fallback_kind, spec_of
+from studio.domain.language import language_of
 from studio.semantic.offtopic import topic_fit
-
-SHORT_MAX_WORDS = 10
 
 
 def _in_bank(text: str, bank: frozenset[str]) -> bool:
@@ -19,23 +17,16 @@ def _in_bank(text: str, bank: frozenset[str]) -> bool:
 
 
 def holds(kind: FaultKind, text: str, injection: Injection | None, bank: frozenset[str], off_topic: bool) -> bool:
-    """Whether ``text`` really is a ``kind`` answer."""
-    chinese = language_of(text) is Language.CHINESE
-    if kind == FaultKind.CHINESE:
-        return chinese
-    if chinese:
+    """Whether ``text`` really is a ``kind`` answer: the kind its language makes it (Chinese), if
+    any, and nothing else; otherwise what the kind's spec recognises in English."""
+    spec = spec_of(kind)
+    claimed = by_language(language_of(text))
+    if claimed is not None:
+        return claimed is spec
+    if spec.language is not None:
         return False
-    if kind == FaultKind.OFF_TOPIC:
-        return off_topic or _in_bank(text, bank)
-    recorded = [w for w, _ in injection.corrections] if injection else []
-    if kind == FaultKind.SPELLING:
-        return bool(recorded and all(w in text for w in recorded)) or bool(find_spelling_errors(text))
-    if kind == FaultKind.GRAMMAR:
-        return bool(recorded and all(w in text for w in recorded)) or bool(find_grammar_errors(text))
-    words = word_count(text)
-    if kind == FaultKind.SHORT:
-        return 0 < words <= SHORT_MAX_WORDS
-    return words > SHORT_MAX_WORDS and not find_spelling_errors(text) and not find_grammar_errors(text)
+    recorded = tuple(w for w, _ in injection.corrections) if injection else ()
+    return spec.holds(text, Evidence(recorded, _in_bank(text, bank), off_topic))
 
 
 def off_topic_in(text: str, topic: str = "", title: str = "",
@@ -49,23 +40,24 @@ def off_topic_in(text: str, topic: str = "", title: str = "",
 def observe(text: str, intended: FaultKind | None = None, injection: Injection | None = None, *,
             off_topic_bank: frozenset[str] = frozenset(), off_topic: bool = False, topic: str = "",
             title: str = "", history: Sequence[tuple[str, str]] = ()) -> FaultKind:
-    """The intended kind when it holds; otherwise the first kind that does.
+    """The intended kind when it holds; otherwise the first kind that does (in the specs' priority).
 
     With the dialogue's ``topic``, ``title`` or ``history`` given, an utterance of any origin (typed,
     imported, written by a model) is off topic when its words leave the topic
     (:func:`studio.semantic.offtopic.topic_fit`), not only when it is a line of the bank.
     """
-    if not off_topic and intended != FaultKind.CHINESE and language_of(text) is not Language.CHINESE:
+    claimed = by_language(language_of(text))
+    meant = spec_of(intended) if intended is not None else None
+    if not off_topic and claimed is None and (meant is None or meant.language is None):
         off_topic = off_topic_in(text, topic, title, history)
-    if off_topic and intended != FaultKind.OFF_TOPIC and language_of(text) is not Language.CHINESE:
+    if off_topic and intended != FaultKind.OFF_TOPIC and claimed is None:
         return FaultKind.OFF_TOPIC
     if intended is not None and holds(intended, text, injection, off_topic_bank, off_topic):
         return intended
-    order = (FaultKind.CHINESE, FaultKind.OFF_TOPIC, FaultKind.SPELLING, FaultKind.GRAMMAR, FaultKind.SHORT)  # by priority
-    for kind in order:
-        if holds(kind, text, injection, off_topic_bank, off_topic):
-            return kind
-    return FaultKind.NORMAL
+    for spec in detection_order():
+        if holds(spec.kind, text, injection, off_topic_bank, off_topic):
+            return spec.kind
+    return fallback_kind()
 
 
 def student_of(text: str, *, off_topic_bank: frozenset[str] = frozenset(), topic: str = "", title: str = "",

@@ -23,11 +23,12 @@ from studio.domain import (
     Topic,
 )
 from studio.domain.contract import TurnCheck
-from studio.domain.inject import inject_grammar, inject_spelling
+from studio.domain.faults import FaultSpec, spec_of
 from studio.llm.base import ChatRequest, ChatResult, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
 from studio.llm.offline import OfflineProvider
+from studio.llm.tasks import RewriteTask, StudentTask, Task, TeacherTask
 from studio.synth.detect import observe
 from studio.synth.judging import STUDENTS
 from studio.turn.context import (
@@ -86,14 +87,14 @@ class TurnMaker:
     on_text: Callable[[str, str], None] | None = None  # (role, text so far): stream answers as they come
     _verdicts: dict[str, Future[FaultKind]] = field(default_factory=dict, repr=False)  # pending, by dialogue id
 
-    async def _ask(self, client: LLMClient, prompt: str, ctx: CallContext, variant: str, *, json_mode: bool = False,
-                   purpose: str = "student") -> ChatResult:
-        """One call, marked in the ledger with ``purpose``; the result carries its ledger id (``call_id``)."""
+    async def _ask(self, client: LLMClient, prompt: str, ctx: CallContext, variant: str, *, task: Task,
+                   json_mode: bool = False, purpose: str = "student") -> ChatResult:
+        """One call for ``task``, marked in the ledger with ``purpose``; the result carries its ledger id (``call_id``)."""
         if self.budget_check:
             self.budget_check()  # type: ignore[operator]
         ctx = dataclasses.replace(ctx, purpose=purpose)
         request = ChatRequest([Message("user", prompt)], json_mode=json_mode, variant=variant,
-                              temperature=0.7 if not json_mode else 0.3)
+                              temperature=0.7 if not json_mode else 0.3, task=task)
         if self.on_text is None:
             result = await client.chat(request, ctx, use_cache=self.config.use_cache)
         else:
@@ -116,43 +117,14 @@ class TurnMaker:
 
     # -- student --------------------------------------------------------------------------------
     async def student_turn(self, d: Dialogue, topic: Topic, fault: FaultKind, ctx: CallContext, variant: str) -> StudentTurn:
-        chat = history_text(d)
-        rng = random.Random(f"{self.config.seed}:{variant}")
-        injection: Injection | None = None
-        off_topic = False
-        call_id: str | None = None  # the call whose answer became the student's utterance
-
-        async def answer(name: str, about: str = topic.text, tag: str = "") -> str:
-            nonlocal call_id
-            result = await self._ask(self.student, self.prompts.render(name, topic=about, chat=chat), ctx, variant + tag)
-            call_id = result.call_id
-            return clean_utterance(result.text)
-
-        if fault == FaultKind.SHORT:
-            text = await answer("student_short")
-        elif fault == FaultKind.CHINESE and self.config.chinese == "translate":
-            english = await answer("student_normal")
-            translated = await self._ask(self.student, self.prompts.render("translate_chinese", utterance=english),
-                                         ctx, variant + ":zh", purpose="translate")
-            text, call_id = clean_utterance(translated.text), translated.call_id
-            injection = Injection(original=english, method="chinese.translate")
-        elif fault == FaultKind.CHINESE:
-            text = await answer("student_chinese")
-        elif fault == FaultKind.OFF_TOPIC and self.config.off_topic == "llm":
-            other = rng.choice([t for t in ("两位同学在讨论最喜欢的电子游戏。", "你在超市里向店员询问牛奶的价格。",
-                                            "两位朋友在聊昨晚看的电视节目。") if t != topic.text])
-            text = await answer("student_normal", about=other, tag=":off")
-            injection, off_topic = Injection(original=text, method="off_topic.other_topic"), True
-        elif fault == FaultKind.OFF_TOPIC:
-            text = rng.choice(self.off_topic_lines)
-            injection = Injection(original=text, method="off_topic.bank")
-        else:
-            text = await answer("student_normal")
-            if fault in (FaultKind.SPELLING, FaultKind.GRAMMAR):
-                text, injection, rewrite_id = await self._corrupt(text, fault, rng, ctx, variant)
-                call_id = rewrite_id or call_id
+        """A student turn of kind ``fault``, made the way its spec says (:attr:`FaultSpec.made`)."""
+        spec = spec_of(fault)
+        making = _Making(topic, history_text(d), ctx, variant, random.Random(f"{self.config.seed}:{variant}"),
+                         history=tuple(history_of(d.turns)))
+        text = await _WAYS[spec.made_by(self.config)](self, spec, making)
         if not text:
             raise TurnFailed("the student model gave an empty answer")
+        injection, off_topic, call_id = making.injection, making.off_topic, making.call_id
         if self.student.provider.kind == OfflineProvider.kind:
             # the simulator's answers are made on the topic (tests/bench/checks_bench.py: 0 of 206 flagged)
             seen = observe(text, fault, injection, off_topic_bank=self.off_topic_bank, off_topic=off_topic)
@@ -166,6 +138,53 @@ class TurnMaker:
                                                   off_topic=off_topic))
         self._verdicts[d.id] = self._submit(d, topic, turn)
         return turn
+
+    async def _answer(self, m: _Making, prompt: str, about: str | None = None, tag: str = "") -> str:
+        """The student model's answer to ``prompt`` (about the dialogue's topic, or ``about``)."""
+        topic = m.topic.text if about is None else about
+        rendered = self.prompts.render(prompt, topic=topic, chat=m.chat)
+        task = StudentTask(topic, m.history, style=prompt.removeprefix("student_"))
+        result = await self._ask(self.student, rendered, m.ctx, m.variant + tag, task=task)
+        m.call_id = result.call_id
+        return clean_utterance(result.text)
+
+    async def _by_answer(self, spec: FaultSpec, m: _Making) -> str:
+        return await self._answer(m, spec.prompt)
+
+    async def _by_translation(self, spec: FaultSpec, m: _Making) -> str:
+        english = await self._answer(m, "student_normal")
+        translated = await self._ask(self.student, self.prompts.render("translate_chinese", utterance=english),
+                                     m.ctx, m.variant + ":zh", task=RewriteTask("chinese", english), purpose="translate")
+        m.call_id, m.injection = translated.call_id, Injection(original=english, method=f"{spec.kind}.translate")
+        return clean_utterance(translated.text)
+
+    async def _about_other_topic(self, spec: FaultSpec, m: _Making) -> str:
+        other = m.rng.choice([t for t in ("两位同学在讨论最喜欢的电子游戏。", "你在超市里向店员询问牛奶的价格。",
+                                          "两位朋友在聊昨晚看的电视节目。") if t != m.topic.text])
+        text = await self._answer(m, "student_normal", about=other, tag=":off")
+        m.injection, m.off_topic = Injection(original=text, method=f"{spec.kind}.other_topic"), True
+        return text
+
+    async def _from_bank(self, spec: FaultSpec, m: _Making) -> str:
+        text = m.rng.choice(self.off_topic_lines)
+        m.injection = Injection(original=text, method=f"{spec.kind}.bank")
+        return text
+
+    async def _by_rewrite(self, spec: FaultSpec, m: _Making) -> str:
+        """A normal answer made wrong: by the spec's injector, or with ``--rewrite llm`` by the student
+        model following the kind's rewrite prompt (the injector when its answer records no correction)."""
+        text = await self._answer(m, "student_normal")
+        if self.config.rewrite == "llm":
+            out = await self._ask(self.student, self.prompts.render(f"rewrite_{spec.kind}", utterance=text), m.ctx,
+                                  m.variant + ":rw", task=RewriteTask(spec.kind.value, text), purpose="rewrite")
+            wrong, fixes = read_rewrite(out.text)
+            if wrong and fixes:
+                m.injection, m.call_id = Injection(original=text, corrections=fixes, method=f"{spec.kind}.llm"), out.call_id
+                return wrong
+        wrong, corrections = spec.inject(text, m.rng)
+        m.injection = Injection(original=text, corrections=[(c.wrong, c.right) for c in corrections],
+                                method=f"{spec.kind}.injector")
+        return wrong
 
     def _submit(self, d: Dialogue, topic: Topic, turn: StudentTurn) -> Future[FaultKind]:
         """``turn``'s verdict against the dialogue before it, judged on the judge's workers (an answer
@@ -198,24 +217,11 @@ class TurnMaker:
             raise
         return await call
 
-    async def _corrupt(self, text: str, fault: FaultKind, rng: random.Random, ctx: CallContext,
-                       variant: str) -> tuple[str, Injection, str | None]:
-        """The utterance made wrong, how, and the id of the rewrite call when a model did it."""
-        kind = "spelling" if fault == FaultKind.SPELLING else "grammar"
-        if self.config.rewrite == "llm":
-            out = await self._ask(self.student, self.prompts.render(f"rewrite_{kind}", utterance=text), ctx,
-                                  variant + ":rw", purpose="rewrite")
-            wrong, fixes = read_rewrite(out.text)
-            if wrong and fixes:
-                return wrong, Injection(original=text, corrections=fixes, method=f"{kind}.llm"), out.call_id
-        wrong, corrections = inject_spelling(text, rng) if kind == "spelling" else inject_grammar(text, rng)
-        return (wrong, Injection(original=text, corrections=[(c.wrong, c.right) for c in corrections],
-                                 method=f"{kind}.injector"), None)
-
     # -- teacher --------------------------------------------------------------------------------
     async def teacher_turn(self, d: Dialogue, topic: Topic, ctx: CallContext, variant: str) -> TeacherTurn:
         turn = context_at(d, topic, len(d.turns))
         prompt = render_teacher_prompt(self.prompts, turn)
+        task = TeacherTask.of(turn)
         best: tuple[str, TurnCheck, list[CheckResult], str | None] | None = None
         call_ids: list[str | None] = []
         attempts = 0
@@ -225,6 +231,7 @@ class TurnMaker:
             if attempt:
                 self.tally.repairs += 1  # counted as it is sent, so the count matches the ledger's "repair" rows
             ask = self._ask(self.teacher, current, ctx, f"{variant}:{attempt}", json_mode=True,
+                            task=dataclasses.replace(task, repair=bool(attempt)),
                             purpose="repair" if attempt else "first answer")
             if attempt:
                 result = await ask
@@ -246,6 +253,28 @@ class TurnMaker:
         return TeacherTurn(kind=turn.kind, raw=raw, parsed=parsed, checks=results, attempts=attempts,
                            call_id=kept, repair_call_ids=others,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
+
+
+@dataclass
+class _Making:
+    """One student turn in the making: what it is asked from, and what the way of making it records."""
+
+    topic: Topic
+    chat: str
+    ctx: CallContext
+    variant: str
+    rng: random.Random
+    call_id: str | None = None  # the call whose answer became the student's utterance
+    injection: Injection | None = None
+    off_topic: bool = False  # asked about another topic: off topic whatever its words
+    history: tuple[tuple[str, str], ...] = ()  # the dialogue so far, as (teacher|student, text)
+
+
+#: The ways a student turn is made, by the name a fault kind's spec gives (:meth:`FaultSpec.made_by`).
+_WAYS: dict[str, Callable[[TurnMaker, FaultSpec, _Making], Awaitable[str]]] = {
+    "answer": TurnMaker._by_answer, "translate": TurnMaker._by_translation, "other_topic": TurnMaker._about_other_topic,
+    "bank": TurnMaker._from_bank, "rewrite": TurnMaker._by_rewrite,
+}
 
 
 def _errors(results: list[CheckResult]) -> int:

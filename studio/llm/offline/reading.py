@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from studio.domain.language import Language, language_of
+from studio.domain.faults import by_language
+from studio.domain.language import language_of
 from studio.domain.learner import Correction, find_errors, is_non_answer
 from studio.domain.text import word_count
 from studio.llm.offline.banks import Banks, normalise_utterance
@@ -22,9 +23,11 @@ YES_NO = re.compile(r"^(yes|yeah|no|not really|sure|of course|ok|okay)\b", re.I)
 
 
 def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
-    """What kind of answer the student gave: chinese, off_topic, non_answer, short or normal (and its errors)."""
-    if language_of(utterance) is Language.CHINESE:
-        return "chinese", []
+    """What kind of answer the student gave: the fault kind its language makes it (chinese), off_topic,
+    non_answer, short or normal (and its errors, or what that kind's spec finds to correct)."""
+    spec = by_language(language_of(utterance))
+    if spec is not None:
+        return spec.kind.value, spec.detect(utterance)
     errors = find_errors(utterance)
     if normalise_utterance(utterance) in banks.off_topic:
         return "off_topic", errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 
+from studio.domain.faults import SPECS
 from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import PromptView
 from studio.domain.text import word_count
@@ -72,13 +73,13 @@ def _short_answer(view: PromptView, asked: Asked, filler: Filler, rng: random.Ra
 
 
 def rewrite(task: str, original: str, banks: Banks, rng: random.Random) -> str:
+    """A rewrite task: a translation into Chinese, or the fault kind whose spec's ``rewrite_task``
+    the task names, made by that spec's injector (an unknown task gives the sentence back unchanged)."""
     if task.startswith("翻译"):
         key = rng.choice(tuple(banks.chinese))
         return rng.choice(banks.chinese[key]).format(zh="这件事")
-    if task.startswith("拼写"):
-        text, fixes = inject_spelling(original, rng, count=rng.choice((1, 2)))
-    else:
-        text, fixes = inject_grammar(original, rng)
+    spec = next((s for s in SPECS.values() if s.rewrite_task and task.startswith(s.rewrite_task)), None)
+    text, fixes = spec.inject(original, rng) if spec is not None else (original, [])
     return text + "\n更正：" + "；".join(f"{c.wrong}=>{c.right}" for c in fixes)
 
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import orjson
 
-from studio.domain import TurnKind
+from studio.domain import FaultKind, TurnKind
 from studio.domain.contract import Student
+from studio.domain.faults import SPECS
 from studio.domain.layout import PromptView, last_said, parse_history
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
@@ -165,6 +168,35 @@ def _choice(asked: Asked, scene: Scene, thing: str, rng: random.Random) -> tuple
     return fill(asked.frame.choice, values), Asked(asked.frame, "choice", {**asked.slots, "x": x, "y": y})
 
 
+@dataclass(frozen=True)
+class _Redirect:
+    """What a redirect is written from: the errors (or a kind's own corrections), the first
+    Suggestion, the topic's Chinese name, the question asked, the scene's thing."""
+
+    errors: list[Correction]
+    example: str
+    topic_name: str
+    question: str | None
+    thing: str
+    banks: Banks
+
+
+def _in_english(r: _Redirect, rng: random.Random) -> tuple[str, str]:
+    return rng.choice(_IN_ENGLISH), analysis_chinese(r.example, rng)
+
+
+def _back_to_topic(r: _Redirect, rng: random.Random) -> tuple[str, str]:
+    return (rng.choice(r.banks.off_topic_reply).format(thing=r.thing),
+            analysis_off_topic(r.topic_name, r.errors, r.question, rng))
+
+
+#: The offline teacher's answer to a kind that owes a redirect, by the obligation (its Reply's
+#: opening and its Analysis): asked for English (rule 5, "请尝试使用英语回答"), or back on the topic.
+_REDIRECTS: dict[str, Callable[[_Redirect, random.Random], tuple[str, str]]] = {
+    "english": _in_english, "topic": _back_to_topic,
+}
+
+
 def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_name: str | None = None,
                  slip: str | None = None) -> str:
     scene = banks.scene_for(view.topic)
@@ -181,7 +213,9 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
     kind, errors = assess(utterance, banks)
     found = match_tail(view.last_teacher)
     last, last_q = found if found else (None, _last_question(view.last_teacher))
-    if kind in ("chinese", "off_topic") and last_q:
+    spec = SPECS.get(FaultKind(kind)) if kind in FaultKind._value2member_map_ else None
+    redirect = next((ob for ob in spec.owes if ob in _REDIRECTS), None) if spec else None
+    if redirect and last_q:  # the question stands: asked again in English, or back on the topic
         question = last_q
         asked = last or Asked(FRAMES["favourite"], "ask", {})
         if last is None:
@@ -193,13 +227,10 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
     else:
         question, asked = _new_question(scene, thing, used, rng)
     suggestions = answers(asked, Filler(scene, thing, rng, asked.slots), 3)
-    if kind == "chinese":
-        reply = _fit(rng.choice(_IN_ENGLISH), question)
-        analysis = analysis_chinese(suggestions[0], rng)
-    elif kind == "off_topic":
-        back = rng.choice(banks.off_topic_reply).format(thing=thing)
-        reply = _fit(back, question)
-        analysis = analysis_off_topic(topic_name or scene.zh, errors, last_q, rng)
+    if redirect:
+        opening, analysis = _REDIRECTS[redirect](_Redirect(errors, suggestions[0], topic_name or scene.zh, last_q,
+                                                            thing, banks), rng)
+        reply = _fit(opening, question)
     elif kind == "non_answer":
         reply = _fit(rng.choice(_EASIER), question)
         analysis = analysis_non_answer(utterance, suggestions[0], rng, errors)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from studio.datafiles.formats import by_name, names
-from studio.domain import STUDENT_FAULTS, Mix, MixError, Topic
+from studio.domain import DEFAULT_MIX, STUDENT_FAULTS, Mix, MixError, Topic
 from studio.ui.modals.fields import FieldsForm
 
 __all__ = ["FieldsForm", "GenerateForm", "SimulateForm", "ExportForm"]
@@ -42,7 +42,7 @@ class SimulateForm(FieldsForm):
     HEADING = "Simulate a dialogue"
     FIELDS = (("topic", "topic: type to search its text or title"), ("teacher", "teacher: provider profile"),
               ("student", "student: provider profile"),
-              ("plan", "fault plan: mix, or kinds in turn (normal,short,off_topic,chinese,spelling,grammar)"),
+              ("plan", f"fault plan: mix, or kinds in turn ({','.join(STUDENT_FAULTS)})"),
               ("turns", "teacher turns: 1-20"))
 
     def __init__(self, values: dict[str, str], topics: list[Topic], profiles: list[str]) -> None:
@@ -92,7 +92,7 @@ class GenerateForm(FieldsForm):
     HEADING = "Start a generation run"
     FIELDS = (("dialogues", "dialogues: how many to make"), ("teacher", "teacher: provider profile"),
               ("student", "student: provider profile"), ("concurrency", "at once: dialogues made in parallel"),
-              ("mix", "fault mix: normal:short:off_topic:chinese:spelling:grammar weights"))
+              ("mix", f"fault mix: {':'.join(STUDENT_FAULTS)} weights"))
 
     def __init__(self, values: dict[str, str], profiles: list[str]) -> None:
         super().__init__(values)
@@ -100,7 +100,8 @@ class GenerateForm(FieldsForm):
 
     def below(self, field_id: str) -> ComposeResult:
         if field_id == "mix":
-            yield Static("relative weights: normalised to shares, so 55:40:5:5:5:5 (sum 115) is fine", classes="hint")
+            yield Static(f"relative weights: normalised to shares, so {DEFAULT_MIX.text()} (sum {DEFAULT_MIX.total:g}) "
+                         "is fine", classes="hint")
 
     def result(self) -> GenerateSetup:
         for role in ("teacher", "student"):

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from studio.domain import RunConfig
+from studio.domain import DEFAULT_MIX, RunConfig
 from studio.domain.faults import FaultKind
 from studio.synth import dashboard, review
 from studio.synth.dashboard import Stats, bucket_label
@@ -177,7 +177,8 @@ class DashboardScreen(Pane):
         table = Table("fault", "target", "actual", "n", box=None, pad_edge=False)
         for k in KINDS:
             table.add_row(FaultKind(k).label, f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
-        table.caption = "bars: left target, right actual; weights are relative (55:40:5:5:5:5 sums to 115)"
+        table.caption = (f"bars: left target, right actual; weights are relative ({DEFAULT_MIX.text()} sums to "
+                         f"{DEFAULT_MIX.total:g})")
         self.query_one("#mix-numbers", Static).update(table)
 
     def _matrices(self, s: Stats) -> None:
