@@ -64,6 +64,25 @@ def test_export_lint_import_export_again_is_the_same(cli, generated, tmp_path, n
         assert info["kouyu_train"]["file_name"] == "train.jsonl"
 
 
+def test_training_reads_every_export_as_the_same_rows(cli, generated, tmp_path) -> None:
+    from studio.train.data import qianfan_lines, read_rows
+
+    cli.ws = generated
+    rows = {}
+    for combo in COMBOS:
+        out = tmp_path / "-".join(map(str, combo))
+        cli.json("export", "--out", str(out), *_args(*combo))
+        rows[combo] = read_rows(out / "train.jsonl")
+    per_turn = [r for combo, r in rows.items() if not combo[2]]
+    assert len(per_turn[0]) == 24 and all(r == per_turn[0] for r in per_turn)
+    assert [m["role"] for m in per_turn[0][0]["messages"]] == ["user", "assistant"]
+    (whole,) = [r for combo, r in rows.items() if combo[2]]
+    learned = [m["content"] for r in whole for m in r["messages"] if m["role"] == "assistant" and m["weight"] == 1]
+    assert len(whole) == 6 and learned == [r["messages"][-1]["content"] for r in per_turn[0]]
+    qianfan = tmp_path / "-".join(map(str, ("qianfan", "", False))) / "train.jsonl"
+    assert qianfan_lines(per_turn[0]) == [json.loads(t) for t in qianfan.read_text(encoding="utf-8").splitlines()]
+
+
 def test_an_unknown_format_name_lists_the_known_ones(cli, generated) -> None:
     from studio.datafiles.formats import by_name
 

@@ -114,31 +114,36 @@ def only_keys(obj: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
         raise RecordError(f"unknown field '{extra[0]}' in {what} (it reads: {', '.join(allowed)})")
 
 
+_MESSAGE_KEYS = frozenset(("role", "content", "weight"))
+
+
 def checked_chat(messages: Any) -> Chat:
-    """Messages checked and copied: roles, text content, a system message only first, ``weight``
-    0 or 1 and only on an assistant message."""
+    """Messages checked: roles, text content, a system message only first, ``weight`` 0 or 1 and only
+    on an assistant message, no other field. A parsed line's own dicts are kept, not copied."""
     if not isinstance(messages, list) or not messages:
         raise RecordError("'messages' must be a non-empty list of {role, content}")
-    chat: Chat = []
     for k, m in enumerate(messages, 1):
-        if not isinstance(m, dict):
-            raise RecordError(f"message {k}: expected an object {{role, content}}")
-        only_keys(m, ("role", "content", "weight"), f"message {k}")
-        role, content = m.get("role"), m.get("content")
-        if role not in ROLES:
-            raise RecordError(f"message {k}: role must be system, user or assistant, got {role!r}")
-        if not isinstance(content, str):
-            raise RecordError(f"message {k}: 'content' must be text")
-        if role == "system" and k > 1:
-            raise RecordError(f"message {k}: a system message may only come first")
-        out: Message = {"role": role, "content": content}
-        if "weight" in m:
-            weight = m["weight"]
-            if role != "assistant" or type(weight) is not int or weight not in (0, 1):
-                raise RecordError(f"message {k}: 'weight' must be 0 or 1, and only on an assistant message")
-            out["weight"] = weight
-        chat.append(out)
-    return chat
+        if type(m) is not dict or not m.keys() <= _MESSAGE_KEYS or m.get("role") not in ROLES \
+                or type(m.get("content")) is not str or (k > 1 and m["role"] == "system") \
+                or ("weight" in m and (m["role"] != "assistant" or type(m["weight"]) is not int
+                                       or m["weight"] not in (0, 1))):
+            raise RecordError(f"message {k}: {_message_problem(m, k)}")
+    return messages
+
+
+def _message_problem(m: Any, k: int) -> str:
+    if not isinstance(m, dict):
+        return "expected an object {role, content}"
+    extra = [key for key in m if key not in _MESSAGE_KEYS]
+    if extra:
+        return f"unknown field '{extra[0]}' (it reads: role, content, weight)"
+    if m.get("role") not in ROLES:
+        return f"role must be system, user or assistant, got {m.get('role')!r}"
+    if not isinstance(m.get("content"), str):
+        return "'content' must be text"
+    if m["role"] == "system" and k > 1:
+        return "a system message may only come first"
+    return "'weight' must be 0 or 1, and only on an assistant message"
 
 
 def pairs(chat: Chat, fmt: str) -> tuple[str | None, list[tuple[str, str]]]:
