@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
+from studio.datafiles.formats import names
 from studio.evaluate import report as reports
 from studio.evaluate import runner
 from studio.evaluate.sets import import_set, make_set
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=50, help="items (default 50)")
     p.add_argument("--per-fault", type=int, help="at most this many items per fault kind")
     p.add_argument("--snapshot", help="use the held-out topics of this export snapshot")
-    p.add_argument("--from", dest="source", type=Path, help="import Qianfan prompt/response or OpenAI chat JSONL")
+    p.add_argument("--from", dest="source", type=Path, help=f"import a dataset file (any of: {', '.join(names())})")
     p.add_argument("--name", default="")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")

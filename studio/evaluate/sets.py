@@ -104,7 +104,7 @@ def make_set(store: Store, prompts: Prompts, *, n: int = 50, per_fault: int | No
 
 
 def import_set(store: Store, path: Path, name: str = "") -> EvalSet:
-    """Items from a Qianfan prompt/response or OpenAI chat file; all-or-nothing, bad lines named."""
+    """Items from a dataset file of any registered format; all-or-nothing, bad lines named."""
     records = []
     for rec in read_records(path):
         if isinstance(rec, BadLine):
