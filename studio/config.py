@@ -71,6 +71,11 @@ class StudioSection(_Strict):
     animations: bool = False
 
 
+class UiSection(_Strict):
+    language: Literal["en", "zh"] | None = Field(
+        default=None, description="The studio's language: en or zh; unset, the environment's (LANG …)")
+
+
 class PathsSection(_Strict):
     exports: str = "exports"
     jobs: str = "jobs"
@@ -84,6 +89,7 @@ def _default_mix() -> dict[str, float]:
 
 class Config(_Strict):
     studio: StudioSection = Field(default_factory=StudioSection)
+    ui: UiSection = Field(default_factory=UiSection)
     mix: dict[str, float] = Field(default_factory=_default_mix)
     paths: PathsSection = Field(default_factory=PathsSection)
     providers: dict[str, ProviderProfile] = Field(default_factory=dict, validate_default=True)
