@@ -69,7 +69,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                  for r in rows])
     print("\nkinds:")
     for k in kinds:
-        keys = " + ".join(k["key_envs"])  # type: ignore[arg-type]
+        keys = " + ".join(k["key_envs"])
         print(f"  {k['kind']}: {k['summary']}" + (f" (key: {keys})" if keys else ""))
     return 0
 
@@ -141,7 +141,7 @@ def _append(path: Path, name: str, values: dict[str, object]) -> None:
     os.replace(temp, path)
 
 
-async def _check(client) -> dict[str, object]:  # type: ignore[no-untyped-def]
+async def _check(client) -> dict[str, object]:
     request = ChatRequest([Message("user", "Say hello in five words.")], max_tokens=16, temperature=0.1)
     try:
         result = await client.chat(request, use_cache=False)
@@ -172,7 +172,7 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _sample_calls(ws, key: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+def _sample_calls(ws, key: str) -> list[dict]:
     """The ledger rows of one sample: the kept answer's call first, then the other attempts."""
     _, _, turn = review.load_sample(ws.store, key)
     ids = [c for c in (turn.call_id, *turn.repair_call_ids) if c]
@@ -186,7 +186,7 @@ def _sample_calls(ws, key: str) -> list[dict]:  # type: ignore[no-untyped-def,ty
     return [calls[c] | {"id": c, "kept": c == turn.call_id} for c in ids]
 
 
-def _call_list(records: list[dict], as_json: bool, *, ordered: bool = False) -> int:  # type: ignore[type-arg]
+def _call_list(records: list[dict], as_json: bool, *, ordered: bool = False) -> int:
     if not ordered:
         records = sorted(records, key=lambda r: (r.get("turn_index") if r.get("turn_index") is not None else -1,
                                                  r.get("created", "")))
@@ -204,8 +204,8 @@ def _call_list(records: list[dict], as_json: bool, *, ordered: bool = False) -> 
 def cmd_calls(args: argparse.Namespace) -> int:
     if args.sample:
         with workspace(args) as ws:
-            rows = _sample_calls(ws, args.sample)
-        return _call_list(rows, args.json, ordered=True)
+            calls = _sample_calls(ws, args.sample)
+        return _call_list(calls, args.json, ordered=True)
     with workspace(args) as ws:
         records = [raw | {"id": doc_id} for doc_id, raw in ws.store.calls.raw()
                    if (not args.run or raw.get("run_id") == args.run)

@@ -21,6 +21,7 @@ from studio.domain.rubric import RUBRIC_TEXT, Scores, compliance, limits
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.errors import LLMError
+from studio.llm.tasks import JudgeTask
 from studio.turn.prompts import Prompts
 
 
@@ -92,7 +93,9 @@ async def judge_turn(client: LLMClient, prompts: Prompts, *, topic: str, history
     cap = _cap(check, kind)
     prompt = judge_prompt(prompts, topic=topic, history=history, answer=answer, check=check)
     try:
-        result = await client.chat(ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.1), ctx)
+        task = JudgeTask(topic, tuple(history), answer)
+        result = await client.chat(ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.1, task=task),
+                                   ctx)
     except LLMError as exc:
         return Judgement(cap, error=str(exc), off_topic_note=f"the judge's call failed: {exc}")
     if kind == TurnKind.OPENING:

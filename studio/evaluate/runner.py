@@ -28,6 +28,7 @@ from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
 from studio.llm.errors import LLMError
 from studio.llm.registry import build_client, local_profile
+from studio.llm.tasks import TeacherTask
 from studio.turn.context import TurnContext, render_teacher_prompt
 from studio.turn.prompts import Prompts
 from studio.turn.verdict import answer_verdict, failed_call
@@ -78,9 +79,13 @@ def item_prompt(ws: Workspace, prompts: Prompts, item: EvalItem, style: str) -> 
     dialogue, exactly as an export in that style renders a training sample."""
     if style == "full":
         return item.prompt
-    topic = ws.store.topics.get(item.topic_id) or Topic(id=item.topic_id, text=item.topic)
-    ctx = TurnContext(topic=topic, kind=TurnKind(item.kind), history=[(r, t) for r, t in item.history])
-    return render_teacher_prompt(prompts, ctx, style)
+    return render_teacher_prompt(prompts, item_context(item, ws.store.topics.get(item.topic_id)), style)
+
+
+def item_context(item: EvalItem, topic: Topic | None = None) -> TurnContext:
+    """The item's teacher turn: its topic (the stored one when given), kind and dialogue so far."""
+    return TurnContext(topic=topic or Topic(id=item.topic_id, text=item.topic), kind=TurnKind(item.kind),
+                       history=[(r, t) for r, t in item.history])
 
 
 def start_run(ws: Workspace, set_id: str, model: str, judge: str | None) -> EvalRun:
@@ -115,7 +120,7 @@ def offline_off_topic(item: EvalItem) -> bool | None:
 
 
 async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prompts, item: EvalItem,
-                        run_id: str, prompt: str | None = None) -> EvalResult:
+                        run_id: str, prompt: str | None = None, task: TeacherTask | None = None) -> EvalResult:
     """One item: the model's answer through the one stream collector, judged strictly as text.
 
     A call that fails, times out or returns nothing is an error: it fails every check and scores 1
@@ -129,7 +134,8 @@ async def evaluate_item(model: LLMClient, judge: LLMClient | None, prompts: Prom
     """
     kind = TurnKind(item.kind)
     ctx = CallContext(f"eval:{run_id}", None, None, "model", purpose="eval answer")
-    request = ChatRequest([Message("user", prompt or item.prompt)], json_mode=True, temperature=0.1, variant=f"eval:{item.id}")
+    request = ChatRequest([Message("user", prompt or item.prompt)], json_mode=True, temperature=0.1, variant=f"eval:{item.id}",
+                          task=task or TeacherTask.of(item_context(item)))
     result: ChatResult | None = None
     try:
         answer = await collect(model, request, ctx, use_cache=False)
@@ -211,8 +217,9 @@ async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
         async with gate:
             if stop is not None and stop.is_set():
                 return
+            task = TeacherTask.of(item_context(item, ws.store.topics.get(item.topic_id)))
             run.results[item.id] = await evaluate_item(model, judge, prompts, item, run.id,
-                                                       item_prompt(ws, prompts, item, style))
+                                                       item_prompt(ws, prompts, item, style), task)
             unsaved += 1
             if unsaved >= SAVE_EVERY:
                 unsaved = 0

@@ -12,6 +12,8 @@ from typing import Literal, Protocol
 import numpy as np
 import orjson
 
+from studio.llm.tasks import Task, task_key
+
 Role = Literal["user", "assistant", "system"]
 
 
@@ -36,14 +38,16 @@ class ChatRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     variant: str | None = None  # e.g. a dialogue id: same prompt, different sample (and cache entry)
+    task: Task | None = None  # what the caller asks for (studio.llm.tasks): never sent to a model
 
-    def hash(self, provider_kind: str, model: str) -> str:
-        """Stable identity of the request, for the response cache and the ledger."""
-        payload = orjson.dumps(
-            [provider_kind, model, self.system, [(m.role, m.content) for m in self.messages],
-             self.json_mode, self.temperature, self.max_tokens, self.variant]
-        )
-        return hashlib.sha256(payload).hexdigest()[:32]
+    def hash(self, provider_kind: str, model: str, *, with_task: bool = False) -> str:
+        """Stable identity of the request, for the response cache and the ledger. The task is part of
+        it only ``with_task`` (a provider that answers by the task), so a model's key stays its prompt's."""
+        fields = [provider_kind, model, self.system, [(m.role, m.content) for m in self.messages],
+                  self.json_mode, self.temperature, self.max_tokens, self.variant]
+        if with_task:
+            fields.append(task_key(self.task))
+        return hashlib.sha256(orjson.dumps(fields)).hexdigest()[:32]
 
     def estimate_tokens(self) -> int:
         """A tokenizer-free estimate: ~1 token per CJK character, ~1 per 4 other characters."""

@@ -248,7 +248,8 @@ class LLMClient:
         ctx = ctx or CallContext()
         self._guard()
         request = self.prepared(request)
-        key = request.hash(self.provider.kind, self.provider.model)
+        key = request.hash(self.provider.kind, self.provider.model,
+                           with_task=getattr(self.provider, "reads_task", False))
         if hit := self._replay(key, ctx, use_cache):
             self._record_cached(ctx, key, hit)
             self._truncated(hit)

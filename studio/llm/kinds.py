@@ -41,13 +41,15 @@ def register(cls: K) -> K:
 class ProviderKind:
     """What every registered provider class declares; the defaults suit a kind that needs no key."""
 
-    kind: ClassVar[str] = ""
+    kind: str = ""  # a plain attribute, as the Provider protocol reads it
     #: The variable the key is read from when the profile sets no ``api_key_env`` (None: no key).
     default_key_env: ClassVar[str | None] = None
     #: Which of :data:`KIND_OPTIONS` this kind reads (a profile setting another one is refused).
     options: ClassVar[frozenset[str]] = frozenset()
     #: One line for ``studio providers list``.
     summary: ClassVar[str] = ""
+    #: Answers by ``ChatRequest.task`` (the offline simulator), so the task is part of its cache key.
+    reads_task: ClassVar[bool] = False
 
     @classmethod
     def key_envs(cls, profile: ProviderProfile) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class QianfanV1Provider(HTTPChatProvider):
 
     def __init__(self, name: str, model: str, *, api_key: str, secret_key: str, endpoint: str | None = None,
                  base_url: str | None = None, timeout: float = 60.0, concurrency: int = 8,
-                 client: httpx.AsyncClient | None = None, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+                 client: httpx.AsyncClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.endpoint = endpoint or ENDPOINTS.get(model)
         if not self.endpoint:
             raise ValueError(_endpoint_problem(name, model))

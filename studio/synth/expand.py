@@ -16,6 +16,7 @@ from studio.domain import RejectedTopic, Topic, TopicSource, utcnow
 from studio.domain.text import cjk_share
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
+from studio.llm.tasks import ExpandTask, TitleTask
 from studio.store import Store
 from studio.synth.topic_guard import DEFAULT_THRESHOLD, TopicGuard, fold
 from studio.synth.topics import guard_of, normalise
@@ -74,7 +75,7 @@ async def _named(client: LLMClient, prompts: Prompts, topics: list[Topic], varia
     (``title_topics``: ``N｜中文名｜English title`` lines); what the model leaves out stays empty."""
     listing = "\n".join(f"{i}. {t.text}" for i, t in enumerate(topics, 1))
     request = ChatRequest([Message("user", prompts.render("title_topics", topics=listing))], temperature=0.3,
-                          variant=variant)
+                          variant=variant, task=TitleTask(tuple(t.text for t in topics)))
     result = await client.chat(request, CallContext(role="expand", purpose="title"))
     names: dict[int, tuple[str, str]] = {}
     for line in result.text.splitlines():
@@ -126,10 +127,10 @@ async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, t
         report.rounds += 1
         shots = rng.sample(pool, min(examples, len(pool)))
         parents = [t.id for t in shots]
-        prompt = prompts.render("expand_topics", n=min(batch, n - len(report.accepted) + 2),
-                                examples="\n".join(t.text for t in shots))
-        result = await client.chat(ChatRequest([Message("user", prompt)], temperature=1.0, variant=f"{seed}:{report.rounds}"),
-                                   CallContext(role="expand", purpose="expand"))
+        task = ExpandTask(min(batch, n - len(report.accepted) + 2), tuple(t.text for t in shots))
+        prompt = prompts.render("expand_topics", n=task.n, examples="\n".join(task.examples))
+        result = await client.chat(ChatRequest([Message("user", prompt)], temperature=1.0, variant=f"{seed}:{report.rounds}",
+                                               task=task), CallContext(role="expand", purpose="expand"))
         accepted: list[Topic] = []
         rejected: list[RejectedTopic] = []
         for c in candidates(result.text):

@@ -22,6 +22,7 @@ from studio.domain.text import word_count
 from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
 from studio.llm.client import CallContext
 from studio.llm.collect import follow
+from studio.llm.tasks import TeacherTask
 from studio.store import Store
 from studio.turn.context import (
     context_at,
@@ -241,11 +242,13 @@ async def regenerate(store: Store, client, prompts, key: str, author: str):
     topic = store.topics.get(d.topic_id)
     if topic is None:
         raise LookupError(f"the topic of {key} no longer exists")
-    prompt = render_teacher_prompt(prompts, context_at(d, topic, index))
-    if any(c.severity == "error" for c in turn.checks):
+    context = context_at(d, topic, index)
+    prompt = render_teacher_prompt(prompts, context)
+    repair = any(c.severity == "error" for c in turn.checks)
+    if repair:
         prompt = render_repair_prompt(prompts, prompt, turn.raw, turn.checks)
     request = ChatRequest([Message("user", prompt)], json_mode=True, temperature=0.5,
-                          variant=f"regenerate:{key}:{len(turn.edits)}")
+                          variant=f"regenerate:{key}:{len(turn.edits)}", task=TeacherTask.of(context, repair=repair))
     text, call_id = "", None
     ctx = CallContext(d.run_id, d.id, index, "teacher", purpose="regenerate")
     async for event in follow(client, request, ctx, use_cache=False):

@@ -9,20 +9,35 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any, ClassVar
 
 from studio.config import ProviderProfile, Secrets
-from studio.domain.layout import read_prompt, sections
+from studio.domain.faults import SPECS
+from studio.domain.layout import PromptView, format_history
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
+from studio.llm.errors import BadRequest
 from studio.llm.kinds import ProviderKind, register
 from studio.llm.offline.banks import load_banks, off_topic_lines
+from studio.llm.offline.headings import not_recognised, task_from_prompt
 from studio.llm.offline.student import expand_topics, rewrite, student_turn, title_topics
 from studio.llm.offline.teacher import SLIPS, judge, teacher_turn
+from studio.llm.tasks import (
+    ExpandTask,
+    JudgeTask,
+    RewriteTask,
+    StudentTask,
+    Task,
+    TeacherTask,
+    TitleTask,
+)
 
 LABEL = "offline simulator (rule-based, not a model)"
-_TOPIC_NAME = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
+#: A student style (``StudentTask.style``) as the student prompts' [学生水平] and [回答语言] say it.
+STUDENT_STYLES = {"normal": ("高中", "英语"), "short": ("小学", "英语"), "chinese": ("高中", "中文")}
+#: ``RewriteTask.how`` for a translation into Chinese; any other names a fault kind made by rewriting.
+TRANSLATION = "chinese"
 
 
 def default_error_rate() -> float:
@@ -30,17 +45,12 @@ def default_error_rate() -> float:
     return float(load_banks().errors.get("default_rate", 0.0))  # type: ignore[arg-type]
 
 
-def _topic_name(prompt: str) -> str | None:
-    """The topic's Chinese name as the prompt's rule 5 gives it (a template placeholder is not a name)."""
-    m = _TOPIC_NAME.search(prompt)
-    return m.group(1) if m and "[" not in m.group(1) and "{" not in m.group(1) else None
-
-
 @register
 class OfflineProvider(ProviderKind):
     kind = "offline"
     options = frozenset({"latency", "error_rate"})
     summary = LABEL
+    reads_task = True
 
     @classmethod
     def from_profile(cls, name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
@@ -70,30 +80,53 @@ class OfflineProvider(ProviderKind):
         return random.Random(int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big"))
 
     def respond(self, request: ChatRequest) -> str:
-        prompt = request.messages[-1].content if request.messages else ""
-        rng = self._rng(request)
-        parts = sections(prompt)
-        if "需要修正的问题" in parts:  # repair: usually answers the embedded teacher prompt properly
-            prompt = prompt.split("[上次回答]", 1)[0]
-            miss = float(self.banks.errors.get("repair_miss", 0.0))  # type: ignore[arg-type]
-            slip = rng.choice(SLIPS) if self.error_rate and rng.random() < miss else None
-            return teacher_turn(read_prompt(prompt), self.banks, rng, topic_name=_topic_name(prompt), slip=slip)
-        if "评分任务" in parts:
-            return judge(parts)
-        if "改写任务" in parts:
-            return rewrite(parts["改写任务"].splitlines()[0], parts.get("原句", ""), self.banks, rng)
-        if "示例话题" in parts:
-            return expand_topics(prompt, self.banks, rng)
-        if "待命名话题" in parts:
-            return title_topics(parts["待命名话题"], self.banks)
-        if "学生角色" in parts:
-            level = parts.get("学生水平", "高中").splitlines()[0] if parts.get("学生水平") else "高中"
-            language = parts.get("回答语言", "英语").splitlines()[0] if parts.get("回答语言") else "英语"
-            return student_turn(read_prompt(prompt), level, language, self.banks, rng)
-        if "主题介绍" in parts:
-            slip = rng.choice(SLIPS) if self.error_rate and rng.random() < self.error_rate else None
-            return teacher_turn(read_prompt(prompt), self.banks, rng, topic_name=_topic_name(prompt), slip=slip)
-        return f"Hello! This is the {LABEL}. It answers the studio's own prompts."
+        """The answer to the request's task (the caller says which, with its context); a request with no
+        task falls back on the prompt's headings (:mod:`studio.llm.offline.headings`)."""
+        task: Task | None = request.task
+        if task is None:
+            prompt = request.messages[-1].content if request.messages else ""
+            task = task_from_prompt(prompt)
+            if task is None:
+                return f"Hello! This is the {LABEL}. It answers the studio's own requests; {not_recognised(prompt)}."
+        return self._answers[type(task)](self, task, self._rng(request))
+
+    def _teacher(self, task: TeacherTask, rng: random.Random) -> str:
+        # a repair usually answers properly; a first answer slips at error_rate
+        rate = float(self.banks.errors.get("repair_miss", 0.0)) if task.repair else self.error_rate  # type: ignore[arg-type]
+        slip = rng.choice(SLIPS) if self.error_rate and rng.random() < rate else None
+        view = PromptView(task.topic, list(task.history), task.opening)
+        return teacher_turn(view, self.banks, rng, topic_name=task.topic_name or None, slip=slip)
+
+    def _student(self, task: StudentTask, rng: random.Random) -> str:
+        if task.style not in STUDENT_STYLES:
+            raise BadRequest(f"the offline simulator has no student style '{task.style}' "
+                             f"(known: {', '.join(STUDENT_STYLES)})", provider=self.name)
+        level, language = STUDENT_STYLES[task.style]
+        return student_turn(PromptView(task.topic, list(task.history)), level, language, self.banks, rng)
+
+    def _rewrite(self, task: RewriteTask, rng: random.Random) -> str:
+        if task.how == TRANSLATION:
+            return rewrite("翻译成中文", task.sentence, self.banks, rng)
+        spec = SPECS.get(task.how)  # type: ignore[call-overload]
+        if spec is None or not spec.rewrite_task:
+            known = [TRANSLATION, *(k.value for k, s in SPECS.items() if s.rewrite_task)]
+            raise BadRequest(f"the offline simulator has no rewrite '{task.how}' (known: {', '.join(known)})",
+                             provider=self.name)
+        return rewrite(spec.rewrite_task, task.sentence, self.banks, rng)
+
+    def _judge(self, task: JudgeTask, rng: random.Random) -> str:
+        return judge({"对话历史": format_history(list(task.history)), "老师的回答": task.answer})
+
+    def _expand(self, task: ExpandTask, rng: random.Random) -> str:
+        return expand_topics(task.n, task.examples, task.titled, self.banks, rng)
+
+    def _title(self, task: TitleTask, rng: random.Random) -> str:
+        return title_topics("\n".join(f"{i}. {t}" for i, t in enumerate(task.topics, 1)), self.banks)
+
+    _answers: ClassVar[dict[type, Callable[[OfflineProvider, Any, random.Random], str]]] = {
+        TeacherTask: _teacher, StudentTask: _student, RewriteTask: _rewrite, JudgeTask: _judge, ExpandTask: _expand,
+        TitleTask: _title,
+    }
 
     def _usage(self, request: ChatRequest, text: str) -> Usage:
         prompt = (request.system or "") + "".join(m.content for m in request.messages)

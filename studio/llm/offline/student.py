@@ -107,18 +107,18 @@ def title_topics(listing: str, banks: Banks) -> str:
     return "\n".join(out)
 
 
-def expand_topics(prompt: str, banks: Banks, rng: random.Random) -> str:
-    m = re.search(r"写出\s*(\d+)\s*个", prompt) or re.search(r"生成\s*(\d+)\s*个", prompt)
-    n = max(1, min(50, int(m.group(1)))) if m else 5
+def expand_topics(n: int, examples: tuple[str, ...], titled: bool, banks: Banks, rng: random.Random) -> str:
+    """``n`` new scenarios (at most 50), none of them an example; ``titled``: as ``场景｜中文名｜English title`` lines."""
+    n = max(1, min(50, n))
     parts = banks.expansion
     titles = parts.get("titles", ())
-    titled = "英文标题" in prompt and len(titles) == len(parts["what"])  # 场景｜中文名｜English title lines
+    titled = titled and len(titles) == len(parts["what"])
     made: list[str] = []
     lines: list[str] = []
     for _ in range(n * 20):
         who, where, k = rng.choice(parts["who"]), rng.choice(parts["where"]), rng.randrange(len(parts["what"]))
         topic = f"{who}{where}{parts['what'][k]}。"
-        if topic not in made and topic not in prompt:
+        if topic not in made and topic not in examples:
             made.append(topic)
             lines.append(f"{topic}｜{titles[k].replace('|', '｜')}" if titled else topic)
         if len(made) == n:
