@@ -187,3 +187,37 @@ def test_whole_dialogues_render_a_template_with_the_topic_on_its_heading_line(cl
         assert "您跑题了，我们现在讨论的是关于" in system and "## 输出格式" in system
     code, out, _ = cli("lint", str(tmp_path / "d" / "train.jsonl"), "--json")
     assert code == 0 and json.loads(out)["summary"]["records"] == 24
+
+
+def test_a_multi_turn_line_of_every_shape_reads_as_one_dialogue(cli, tmp_path) -> None:
+    later = json.dumps({"Reply": "Sounds tasty! Do you cook?", "Suggestion": ["Yes, I do.", "Sometimes.", "No, never."],
+                        "Analysis": "句子正确。"}, ensure_ascii=False)
+    system = f"你是英语老师。\n[主题介绍]\n{TOPIC}"
+
+    def said(n: int) -> tuple[str, str]:
+        return f"I ate noodles for lunch {n} times this week.", f"My mother made them {n} times."
+
+    rows = [
+        {"messages": [{"role": "system", "content": system}, {"role": "user", "content": said(1)[0]},
+                      {"role": "assistant", "content": ANSWER}, {"role": "user", "content": said(1)[1]},
+                      {"role": "assistant", "content": later}]},
+        {"system": system, "conversations": [{"from": "human", "value": said(2)[0]}, {"from": "gpt", "value": ANSWER},
+                                             {"from": "human", "value": said(2)[1]}, {"from": "gpt", "value": later}]},
+        {"system": system, "instruction": said(3)[1], "input": "", "output": later, "history": [[said(3)[0], ANSWER]]},
+        [{"prompt": said(4)[0], "response": [[ANSWER]]}, {"prompt": said(4)[1], "response": [[later]]}],
+    ]
+    path = _write(tmp_path / "multi.jsonl", *rows)
+    records = json.loads(cli("lint", str(path), "--json")[1])["records"]
+    assert [(r["line"], r["kind"]) for r in records] == [(n, "reply") for n in (1, 1, 2, 2, 3, 3, 4, 4)]
+    assert cli("init", "--no-seed")[0] == 0
+    report = cli.json("import", str(path))
+    assert (report["samples"], report["dialogues"], report["duplicates"]) == (8, 4, 0)
+    from studio.workspace import open_workspace
+
+    ws = open_workspace(cli.ws)
+    try:
+        dialogues = sorted(ws.store.dialogues.all(), key=lambda d: d.index)
+        assert [[t.role for t in d.turns] for d in dialogues] == [["student", "teacher"] * 2] * 4
+        assert [d.turns[2].text for d in dialogues] == [said(n)[1] for n in (1, 2, 3, 4)]
+    finally:
+        ws.close()

@@ -2,8 +2,8 @@
 the line back (:mod:`.base`); :func:`read_file` reads a file of any of them, line by line.
 
 A new format is a module here with a :class:`DatasetFormat` subclass decorated ``@register``,
-imported below: export, lint, import, training and the format choices of the CLI and the app
-take it from the registry."""
+added to the first import below: export, lint, import, training and the format choices of the CLI
+and the app take it from the registry."""
 
 from studio.datafiles.formats import alpaca, llamafactory, openai, qianfan  # noqa: F401  (they register)
 from studio.datafiles.formats.base import (
