@@ -97,7 +97,11 @@ def lint_file(path: Path) -> Iterator[Linted | BadLine]:
 def _lint_chunk(chunk: list[Record | BadLine]) -> Iterator[Linted | BadLine]:
     prepare((r.student, r.topic, "", r.history[:-1]) for r in chunk if isinstance(r, Record) and r.student)
     for item in chunk:
-        yield item if isinstance(item, BadLine) else Linted(item, *lint_turn(item))
+        if isinstance(item, BadLine):
+            yield item
+        else:
+            check, fault = lint_turn(item)
+            yield Linted(item, check, fault=fault)
 
 
 async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:  # type: ignore[no-untyped-def]
