@@ -14,6 +14,7 @@ if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
 import pytest
 
 from studio.cli import main
+from studio.i18n import set_language
 
 REPO = Path(__file__).resolve().parent.parent
 TUTORIAL_DATA = REPO.parent / "shared" / "reference" / "tutorial-data"
@@ -33,6 +34,8 @@ def _isolated(monkeypatch, tmp_path, request):
     monkeypatch.delenv("STUDIO_SECRETS_FILE", raising=False)
     for name in ("QIANFAN_API_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANGUAGE", "en")  # the studio's text in English whatever the caller's locale
+    set_language("en")
 
 
 @pytest.fixture

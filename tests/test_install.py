@@ -26,6 +26,8 @@ def test_wheel_works_outside_the_checkout(tmp_path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "studio/_data/topics.tsv" in names and "studio/_styles/studio.tcss" in names
     assert "studio/_data/config.toml" in names and "studio/_data/off_topic.txt" in names
+    assert "studio/locale/zh_CN/LC_MESSAGES/studio.mo" in names  # compiled by hatch_build.py
+    assert not [n for n in names if n.endswith(".po")]
 
     site = tmp_path / "site"
     install = subprocess.run(
@@ -44,6 +46,13 @@ def test_wheel_works_outside_the_checkout(tmp_path) -> None:
     assert str(site) in where.stdout.splitlines()[0]
     assert "_data" in where.stdout.splitlines()[1]
     assert run("init").returncode == 0
+    cache = tmp_path / "cache"
+    chinese = subprocess.run(
+        [sys.executable, "-m", "studio", "--lang", "zh", "--help"], cwd=tmp_path,
+        env={**env, "STUDIO_CACHE": str(cache)}, capture_output=True, text=True, encoding="utf-8",
+    )
+    assert chinese.returncode == 0 and "用法：studio" in chinese.stdout and "微调任务" in chinese.stdout, chinese.stderr
+    assert not (cache / "locale").exists()  # the wheel's .mo, read as is: nothing compiled
     listed = run("topics", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)["topics"]) >= 60

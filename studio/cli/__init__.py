@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from studio import __version__
 from studio.cli import (
@@ -26,8 +27,12 @@ from studio.cli import (
     train,
 )
 from studio.cli.common import CliError, fail, safe_output
+from studio.cli.language import apply_language
+from studio.cli.parser import Parser
 from studio.config import ConfigError
+from studio.datafiles.formats import names
 from studio.datafiles.textfile import InputError
+from studio.i18n import LANGUAGES, N_, _
 from studio.llm.errors import LLMError
 from studio.semantic.encoder import EncoderError
 from studio.store import StoreError, WorkspaceLocked
@@ -35,34 +40,70 @@ from studio.workspace import WorkspaceMissing, resolve_path
 
 COMMANDS = (info, topics, generate, data, providers, lint, train, evals, experiment, prompts)
 
+#: What ``studio --help`` says of each command ({formats}: the dataset formats). Every command a
+#: module in COMMANDS registers at the top level needs its line here.
+COMMAND_SUMMARIES = {
+    "init": N_("create a workspace (seeded with the shipped topic bank)"),
+    "info": N_("show the workspace, its counts and schema version"),
+    "topics": N_("manage conversation topics"),
+    "generate": N_("simulate teacher/student dialogues into training samples"),
+    "runs": N_("list generation runs"),
+    "import": N_("import a dataset file for review (any of: {formats}; the format is read from each line's shape)"),
+    "judge": N_("judge the student turns still waiting for their off-topic verdict (an import leaves them for "
+                "after; resumes where a stopped one left off)"),
+    "export": N_("write an SFT dataset (with a pre-flight report and a snapshot record)"),
+    "providers": N_("list provider profiles, add one, or check one with a tiny call"),
+    "calls": N_("summarise the call ledger: tokens, cost, latency, errors, repairs"),
+    "lint": N_("check a dataset file (any of: {formats}) against the teacher contract, without importing it"),
+    "train": N_("fine-tune jobs: start, sweep, list, show, watch, cancel"),
+    "eval": N_("evaluate models: test sets, runs, comparison reports"),
+    "experiment": N_("the tutorial's experiment in one resumable command: data, export, base model, a grid of "
+                     "fine-tunes, eval of each on held-out topics, the table"),
+    "prompts": N_("compare the prompt templates in use with the original tutorial's"),
+}
 
-class Parser(argparse.ArgumentParser):
-    """Usage errors exit 1 (2 means a workspace problem), naming the flag and what it accepts."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(1, f"{self.prog}: error: {message}\n")
+class _Commands:
+    """The top-level command list: each command's line comes from COMMAND_SUMMARIES."""
+
+    def __init__(self, sub: argparse._SubParsersAction) -> None:
+        self.sub = sub
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if name not in COMMAND_SUMMARIES:
+            raise KeyError(f"studio.cli.COMMAND_SUMMARIES has no line for the command '{name}'")
+        kwargs["help"] = _(COMMAND_SUMMARIES[name]).format(formats=", ".join(names()))
+        return self.sub.add_parser(name, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole ``studio`` parser, in the current language (``studio.i18n.set_language``)."""
     parser = Parser(
         prog="studio",
-        description="Kouyu Studio: make data for, fine-tune and evaluate a speaking-practice tutor LLM. "
-        "With no command, opens the full-screen studio.",
-        epilog="First hour: studio init; studio generate --dialogues 60; studio (3 Samples, 4 Dashboard: x exports); "
-               "studio train tiny-model tiny; studio train start …; studio eval make; studio eval run; "
-               "studio eval report. Each command's --help has the details; README 'Your first hour' has them all.",
+        description=_("Kouyu Studio: make data for, fine-tune and evaluate a speaking-practice tutor LLM. "
+                      "With no command, opens the full-screen studio."),
+        epilog=_("First hour: studio init; studio generate --dialogues 60; studio (3 Samples, 4 Dashboard: "
+                 "x exports); studio train tiny-model tiny; studio train start …; studio eval make; "
+                 "studio eval run; studio eval report. Each command's --help has the details; "
+                 "README 'Your first hour' has them all."),
     )
-    parser.add_argument("--version", action="version", version=f"Kouyu Studio {__version__}")
+    parser.add_argument("--version", action="version", version=f"Kouyu Studio {__version__}",
+                        help=_("show the version and exit"))
     parser.add_argument("-w", "--workspace", metavar="DIR",
-                        help="workspace folder (default: $STUDIO_WORKSPACE or the user data folder)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+                        help=_("workspace folder (default: $STUDIO_WORKSPACE or the user data folder)"))
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help=_("the studio's language: en (English) or zh (Simplified Chinese); default: "
+                               "ui.language in the workspace's config.toml, else LANGUAGE, LC_ALL or LANG"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=_("commands"))
+    commands = _Commands(sub)
     for module in COMMANDS:
-        module.register(sub)
+        module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    apply_language(argv)
     parser = build_parser()
     try:
         with safe_output():
