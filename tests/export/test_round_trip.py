@@ -114,6 +114,8 @@ def _write(path: Path, *rows: object) -> Path:
      "message 2: role must be system, user or assistant, got 'tool'"),
     ({"conversations": [{"from": "human", "value": "hi"}, {"from": "observation", "value": "x"}]},
      "conversation turn 2: 'from' must be human, gpt or system"),
+    ({"conversations": [{"from": ["human"], "value": "hi"}]}, "conversation turn 1: 'from' must be human, gpt or system"),
+    ({"messages": [{"role": ["user"], "content": "hi"}]}, "message 1: role must be system, user or assistant"),
     ({"instruction": "hi", "output": ANSWER, "history": "none"}, "'history' must be a list of [instruction, output]"),
     ({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": ANSWER},
                    {"role": "user", "content": "and then?"}]},

@@ -41,7 +41,7 @@ class LlamaFactory(DatasetFormat):
             if not isinstance(t, dict):
                 raise RecordError(f"conversation turn {k}: expected an object {{from, value}}")
             only_keys(t, ("from", "value"), f"conversation turn {k}")
-            if t.get("from") not in FROM:
+            if not isinstance(t.get("from"), str) or t["from"] not in FROM:
                 raise RecordError(f"conversation turn {k}: 'from' must be human, gpt or system, got {t.get('from')!r}")
             messages.append({"role": FROM[t["from"]], "content": t.get("value")})
         return [checked_chat(messages)]
