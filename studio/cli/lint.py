@@ -33,7 +33,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             summary.unreadable += 1
         else:
             summary.add(item)
-            if args.json or args.judge or item.check.results:
+            if args.json or args.judge or item.check.results or item.layout:
                 records.append(item)
     if args.judge:
         _judge(args, records)
@@ -66,6 +66,8 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
     for b in bad:
         print(f"{path}:{b.line}: unreadable: {b.problem}")
     for item in records:
+        if item.layout:
+            print(f"{path}:{item.record.line} #{item.record.index} {item.layout}")
         for r in item.check.results:
             print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(r.message, 110)}")
         if judged and item.judge:
@@ -73,7 +75,9 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
             print(f"{path}:{item.record.line} #{item.record.index} judge: compliance {j['compliance']} reply {j['reply']} "
                   f"suggestion {j['suggestion']} analysis {j['analysis']} {clip(j.get('reason', ''), 60)}")
     s = summary.to_json()
-    print(f"\n{s['records']} teacher turns: {s['passed']} pass, {s['failed']} fail; {s['unreadable']} unreadable lines\n")
+    unrecognised = f"; {s['unrecognised']} with a prompt layout not recognised" if s["unrecognised"] else ""
+    print(f"\n{s['records']} teacher turns: {s['passed']} pass, {s['failed']} fail; {s['unreadable']} unreadable lines"
+          f"{unrecognised}\n")
     rows = [(id_, count) for id_, count in s["by_check"].items() if count] or [("(none failed)", 0)]
     print_table(["CHECK", "TURNS"], rows)
     print()
