@@ -28,7 +28,7 @@ def test_init_twice_keeps_the_workspace(ready_cli) -> None:
 
 def test_text_info_shows_the_normalised_mix(ready_cli) -> None:
     code, out, _ = ready_cli("info")
-    assert code == 0 and "weights sum to 115; normalised" in out
+    assert code == 0 and "weights sum to 120; normalised" in out
 
 
 def test_topics_add_list_rm(ready_cli) -> None:

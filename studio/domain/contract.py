@@ -347,6 +347,18 @@ def _corrects(o: Owed) -> list[CheckResult]:
     return []
 
 
+@obligation("words")
+def _gives_english_words(o: Owed) -> list[CheckResult]:
+    """The English for the student's Chinese words: the tutorial asks only for English, so a miss warns."""
+    low = o.analysis.lower()  # a word with several English ("tired/tiring"): any of them
+    missed = [c for c in o.corrections.get("words", []) if not any(e in low for e in c.right.lower().split("/"))]
+    if not missed:
+        return []
+    shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in missed[:3])
+    return [_err("fault.uncorrected", f"the Analysis does not give the English for the student's Chinese words "
+                                      f"({shown})", "warning")]
+
+
 @obligation("no_praise")
 def _no_praise(o: Owed) -> list[CheckResult]:
     praise = _PRAISE.search(o.plain)
@@ -357,7 +369,7 @@ def _no_praise(o: Owed) -> list[CheckResult]:
 
 def facing(student: Student) -> list[FaultSpec]:
     """The kinds the teacher must answer ``student`` as: its label, the kind its language makes it
-    (Chinese), off topic when judged so."""
+    (Chinese, mixed), off topic when judged so."""
     language = language_of(student.text)
     return [s for s in SPECS.values() if s.applies(student.fault, student.off_topic, language)]
 

@@ -1,7 +1,7 @@
 """The shipped fault kinds, one registered :class:`~studio.domain.faults.FaultSpec` each.
 
-The default mix is the tutorial's: 55 normal : 40 short : 5 each of off-topic, Chinese, spelling
-and grammar (relative weights, normalised).
+The default mix is the tutorial's, 55 normal : 40 short : 5 each of off-topic, Chinese, spelling
+and grammar, with 5 for mixed Chinese-English beside them (relative weights, normalised).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
+from studio.domain.codeswitch import english_for, inject_mixed
 from studio.domain.faults import Evidence, FaultKind, FaultSpec, register
 from studio.domain.grammar import Correction, find_grammar_errors
 from studio.domain.inject import inject_grammar, inject_spelling
@@ -89,6 +90,31 @@ class Chinese(FaultSpec):
 
     def made_by(self, config: RunConfig) -> str:
         return "translate" if config.chinese == "translate" else "answer"
+
+
+@register
+class Mixed(FaultSpec):
+    """An English answer with Chinese words in it ("I think 这个 movie is very 有意思"): the teacher asks
+    for English, as for a Chinese answer (rule 5, "请尝试使用英语回答"), and gives the English words."""
+
+    kind = FaultKind.MIXED
+    label = "mixed"
+    weight = 5
+    made = "rewrite"
+    rewrite_task = "中英混杂"
+    language = Language.MIXED
+    priority = 15
+    topic_judged = False
+    owes = ("english", "words", "no_praise")
+    corrects = "words"
+    reads_errors = False
+    said = "mixed Chinese words into the answer"
+
+    def inject(self, text: str, rng: random.Random) -> tuple[str, list[Correction]]:
+        return inject_mixed(text, rng)
+
+    def detect(self, text: str) -> list[Correction]:
+        return english_for(text)
 
 
 class _Corrected(FaultSpec):

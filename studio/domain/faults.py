@@ -30,6 +30,7 @@ class FaultKind(StrEnum):
     SHORT = "short"
     OFF_TOPIC = "off_topic"
     CHINESE = "chinese"
+    MIXED = "mixed"
     SPELLING = "spelling"
     GRAMMAR = "grammar"
     OPENING = "opening"

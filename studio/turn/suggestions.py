@@ -13,7 +13,8 @@ something new rather than the student's last sentence again?
   other question (what, which, how …) is answered by a Suggestion whose sentence vector
   (:mod:`studio.semantic.encoder`) is close enough to the question's (:data:`ANSWERS_ABOVE`).
   ``tests/bench/checks_bench.py`` measures it on two labelled sets in ``tests/data``.
-- ``suggestion.repeat``: a Suggestion repeats the student's last utterance.
+- ``suggestion.repeat``: a Suggestion repeats the student's last utterance (an utterance with Chinese
+  in it is not repeated by an English Suggestion: saying it in English is what the teacher asks for).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 from rapidfuzz import fuzz
 
 from studio.domain import CheckResult
+from studio.domain.language import Language, language_of
 from studio.semantic import content_words
 from studio.semantic.encoder import sentence_vector
 
@@ -241,7 +243,7 @@ def suggestion_checks(reply: str, suggestions: list[str], student: str | None) -
     question = question_of(reply) if reply else None
     if question and len(suggestions) >= 2 and not _any_answers(suggestions, question):
         out.append(_err("suggestion.answers", f"no suggestion answers the Reply's question '{_clip(question)}'"))
-    if student and len(student.split()) >= 3:
+    if student and len(student.split()) >= 3 and language_of(student) is Language.ENGLISH:
         said = " ".join(student.lower().split()).strip(" .!?")
         for i, s in enumerate(suggestions, 1):
             again = " ".join(s.lower().split()).strip(" .!?")

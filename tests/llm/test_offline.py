@@ -53,6 +53,17 @@ def test_chinese_answer_is_asked_for_in_english(sim) -> None:
     assert "English" in answer["Reply"]
 
 
+def test_a_mixed_answer_is_asked_for_in_english_with_its_english_words(sim) -> None:
+    from studio.domain.contract import Student, check_turn
+
+    asked = "What do you usually pack for a trip?"
+    said = "I always pack a map and some 零食, because hiking makes me 累."
+    answer = teacher(sim, [("teacher", asked), ("student", said)])
+    assert "请尝试使用英语回答" in answer["Analysis"] and "English" in answer["Reply"]
+    assert "snacks" in answer["Analysis"] and "tired/tiring" in answer["Analysis"]  # the English for its Chinese words
+    assert check_turn(json.dumps(answer), student=Student(said)).passed
+
+
 def test_off_topic_bank_line_is_redirected_with_the_chinese_topic_name(sim) -> None:
     asked = "What do you like most about the hiking trip?"
     answer = teacher(sim, [("teacher", asked), ("student", "My cat is sleeping on my bed now.")])

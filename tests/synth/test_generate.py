@@ -32,8 +32,8 @@ def test_offline_run_of_200_is_exact_clean_varied_and_deterministic(tmp_path) ->
     a = open_ws(tmp_path / "a")
     run = generate(a, dialogues=200, seed=11)
     assert run.status == RunStatus.SUCCEEDED and run.completed == 200 and run.failed == 0
-    assert run.counts == run.quotas == {"normal": 287, "short": 209, "off_topic": 26, "chinese": 26, "spelling": 26,
-                                        "grammar": 26}
+    assert run.counts == run.quotas == {"normal": 275, "short": 200, "off_topic": 25, "chinese": 25, "mixed": 25,
+                                        "spelling": 25, "grammar": 25}
     dialogues = run_dialogues(a.store, run.id)
     teacher = [t for d in dialogues for t in d.turns if isinstance(t, TeacherTurn)]
     assert len(teacher) == 800

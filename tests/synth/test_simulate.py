@@ -88,7 +88,7 @@ def test_keep_saves_a_manual_run_whose_turns_are_samples(tmp_path) -> None:
 
 def test_fault_plans() -> None:
     plan = fault_plan("mix", DEFAULT_MIX, 23, seed=1)
-    assert len(plan) == 23 and plan.count(FaultKind.NORMAL) == 11
+    assert len(plan) == 23 and plan.count(FaultKind.NORMAL) == 10 and plan.count(FaultKind.MIXED) == 1
     assert fault_plan("short,chinese", DEFAULT_MIX, 4) == [FaultKind.SHORT, FaultKind.CHINESE, FaultKind.CHINESE,
                                                              FaultKind.CHINESE]
     with pytest.raises(ValueError, match="unknown fault kind 'rude'"):

@@ -114,8 +114,8 @@ async def test_bad_form_values_are_named(workspace) -> None:
         app.screen.query_one("#mix").value = "55:40:5"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert any("give 6 weights" in str(n.message) for n in app._notifications)
-        app.screen.query_one("#mix").value = "55:40:5:5:5:5"
+        assert any("give 7 weights" in str(n.message) for n in app._notifications)
+        app.screen.query_one("#mix").value = "55:40:5:5:5:5:5"
         app.screen.query_one("#teacher").value = "nosuch"
         await pilot.press("ctrl+s")
         await settle(pilot)

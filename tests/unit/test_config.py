@@ -17,7 +17,8 @@ def write(tmp_path, text: str):
 def test_shipped_template_loads_and_matches_the_default_mix(tmp_path) -> None:
     config = load_config(write(tmp_path, read_data("config.toml")))
     assert config == Config()
-    assert config.mix == {"normal": 55, "short": 40, "off_topic": 5, "chinese": 5, "spelling": 5, "grammar": 5}
+    assert config.mix == {"normal": 55, "short": 40, "off_topic": 5, "chinese": 5, "mixed": 5, "spelling": 5,
+                          "grammar": 5}
     assert "offline" in config.providers
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -87,3 +88,44 @@ def test_the_teacher_owes_each_kind_what_its_spec_says() -> None:
         assert expected[kind] in check_turn(silent, student=student).error_ids, kind
     assert not {"fault.language", "fault.off_topic", "fault.uncorrected"} & set(
         check_turn(silent, student=Student(SAID[FaultKind.NORMAL], FaultKind.NORMAL)).error_ids)
+
+
+# -- mixed Chinese-English ---------------------------------------------------------------------
+MIXED = "I think this movie is very 有意思, and my 朋友 like it too."
+
+
+def test_a_mixed_answer_is_made_from_an_english_one_with_the_english_words_as_corrections() -> None:
+    from studio.domain.codeswitch import english_for, inject_mixed
+
+    sentence = "My friend Li Ming and I went to the museum last weekend, and it was really interesting."
+    for seed in range(20):
+        wrong, fixes = inject_mixed(sentence, random.Random(seed))
+        assert 1 <= len(fixes) <= 2 and observe(wrong) is FaultKind.MIXED
+        undone = wrong
+        for c in fixes:
+            assert c.right in sentence and c.wrong in wrong
+            undone = undone.replace(c.wrong, c.right, 1)
+        assert undone == sentence  # the corrections give exactly the English back
+        assert [c.wrong for c in english_for(wrong)] == [c.wrong for c in fixes]  # read back from its words alone
+    plain = "We sat by the lake and watched the ducks."  # no word a learner switches: a Chinese opening word
+    wrong, (fix,) = inject_mixed(plain, random.Random(0))
+    assert wrong == f"{fix.wrong} {plain}" and fix.right == "actually" and observe(wrong) is FaultKind.MIXED
+
+
+def test_the_teacher_asks_a_mixed_answer_for_english_and_should_give_the_words() -> None:
+    def answer(reply: str, analysis: str) -> str:
+        return json.dumps({"Reply": reply, "Suggestion": ["I think it is interesting.", "My friends like it.",
+                                                          "It is a good film."], "Analysis": analysis})
+
+    for student in (Student(MIXED, FaultKind.MIXED, corrections=[("有意思", "interesting"), ("朋友", "friends")]),
+                    Student(MIXED)):  # labelled by the injector, or read from its words alone (an import)
+        silent = check_turn(answer("Nice! Why?", "回答切题，表达清楚。"), student=student)
+        assert "fault.language" in silent.error_ids
+        asked = check_turn(answer("Please try that in English.", "请尝试使用英语回答。"), student=student)
+        assert asked.passed and [(r.id, r.severity) for r in asked.results if r.id.startswith("fault.")] == [
+            ("fault.uncorrected", "warning")]  # the English words are owed, as a warning
+        given = check_turn(answer("Please try that in English.",
+                                  "请尝试使用英语回答。'有意思' 用英语说是 'interesting'，'朋友' 是 'friends'。"), student=student)
+        assert given.passed and not [r for r in given.results if r.id.startswith("fault.")]
+        praised = check_turn(answer("Great!", "请尝试使用英语回答。表达非常地道，interesting, friends。"), student=student)
+        assert "fault.praised_error" in praised.error_ids

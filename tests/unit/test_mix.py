@@ -10,15 +10,15 @@ from studio.domain import DEFAULT_MIX, STUDENT_FAULTS, FaultKind, Mix, MixError
 def test_tutorial_mix_is_normalised_and_says_so() -> None:
     shares = DEFAULT_MIX.shares()
     assert sum(shares.values()) == pytest.approx(1.0)
-    assert shares[FaultKind.NORMAL] == pytest.approx(55 / 115)
-    assert "sum to 115; normalised" in DEFAULT_MIX.describe()
+    assert shares[FaultKind.NORMAL] == pytest.approx(55 / 120)
+    assert "sum to 120; normalised" in DEFAULT_MIX.describe()
     assert "normalised" not in Mix.of({"normal": 60, "short": 40}).describe()
 
 
 def test_quotas_use_largest_remainder() -> None:
     assert DEFAULT_MIX.quotas(100) == {
-        FaultKind.NORMAL: 48, FaultKind.SHORT: 35, FaultKind.OFF_TOPIC: 5,
-        FaultKind.CHINESE: 4, FaultKind.SPELLING: 4, FaultKind.GRAMMAR: 4,
+        FaultKind.NORMAL: 46, FaultKind.SHORT: 34, FaultKind.OFF_TOPIC: 4,
+        FaultKind.CHINESE: 4, FaultKind.MIXED: 4, FaultKind.SPELLING: 4, FaultKind.GRAMMAR: 4,
     }
     assert DEFAULT_MIX.quotas(0) == dict.fromkeys(STUDENT_FAULTS, 0)
 
@@ -57,12 +57,12 @@ def test_bad_mixes_are_refused_with_a_reason(weights, message) -> None:
 def test_one_parser_reads_pairs_and_colon_weights() -> None:
     from studio.domain import DEFAULT_MIX, Mix, MixError
 
-    assert Mix.parse("55:40:5:5:5:5") == DEFAULT_MIX
-    assert Mix.parse("normal=55, short=40,off_topic=5,chinese=5,spelling=5,grammar=5") == DEFAULT_MIX
+    assert Mix.parse("55:40:5:5:5:5:5") == DEFAULT_MIX
+    assert Mix.parse("normal=55, short=40,off_topic=5,chinese=5,mixed=5,spelling=5,grammar=5") == DEFAULT_MIX
     assert Mix.parse(DEFAULT_MIX.text()) == DEFAULT_MIX
     assert Mix.parse("normal=1").shares()[next(iter(DEFAULT_MIX.weights))] == 1.0
-    for bad, words in [("55:40", "6 weights"), ("normal=x", "not a number"), ("normal=1,short", "KIND=WEIGHT"),
-                       ("robot=3", "unknown fault kind"), ("0:0:0:0:0:0", "above 0"), ("normal=-1", ">= 0")]:
+    for bad, words in [("55:40", "7 weights"), ("normal=x", "not a number"), ("normal=1,short", "KIND=WEIGHT"),
+                       ("robot=3", "unknown fault kind"), ("0:0:0:0:0:0:0", "above 0"), ("normal=-1", ">= 0")]:
         try:
             Mix.parse(bad)
         except MixError as exc:

@@ -166,7 +166,16 @@ def _non_answer(utterance: str, full: str, rng: random.Random) -> str:
     return head.format(u=utterance.strip()) + tail.format(f=full)
 
 
-def analysis_chinese(example: str, rng: random.Random) -> str:
+def analysis_chinese(example: str, rng: random.Random, words: list[Correction] = ()) -> str:  # type: ignore[assignment]
+    """Rule 5's "请尝试使用英语回答" for an answer in Chinese or with Chinese words in it (``words``: each
+    Chinese word with its English, given so the student can say it)."""
+    if words:
+        said = "；".join(f"\"{c.wrong}\" 用英语说是 \"{c.right}\"" for c in words[:3])
+        return rng.choice((
+            "请尝试使用英语回答。你的回答里夹了中文词：{w}。可以这样说：\"{e}\"",
+            "你在英语句子里用了中文。请尝试使用英语回答：{w}，例如：\"{e}\"",
+            "请尝试使用英语回答，不要中英混杂。{w}。可以参考：\"{e}\"",
+        )).format(w=said, e=example)
     return rng.choice((
         "请尝试使用英语回答。你用了中文，可以先试着用简单的英语说，例如：\"{e}\"",
         "请尝试使用英语回答。用中文回答不能练习口语，可以参考这样说：\"{e}\"",

@@ -182,7 +182,7 @@ class _Redirect:
 
 
 def _in_english(r: _Redirect, rng: random.Random) -> tuple[str, str]:
-    return rng.choice(_IN_ENGLISH), analysis_chinese(r.example, rng)
+    return rng.choice(_IN_ENGLISH), analysis_chinese(r.example, rng, r.errors)
 
 
 def _back_to_topic(r: _Redirect, rng: random.Random) -> tuple[str, str]:
