@@ -2,11 +2,14 @@
 
 Mark a user-facing string where it is written; the English text is the message id:
 
-* ``_("Samples")`` translates now, in the language chosen (call it where the text is shown, or in
-  code that runs after the language is chosen, such as a parser built by ``studio.cli.main``);
-* ``_l("Quit")`` is a lazy text for a module-level constant (a Textual ``Binding`` description, an
-  argparse help set at import time): it becomes the translation each time it is turned into a
-  ``str`` (``str()``, f-strings, ``%``, ``+``, ``format``);
+* ``_("Samples")`` translates now, in the language chosen: where the text is shown, or in code that
+  runs after the language is chosen: the parser ``studio.cli.main`` builds, and everything in
+  ``studio.ui``, class bodies too (``Binding("q", "quit", _("Quit"))``), since the CLI imports the
+  app only once the language is chosen;
+* ``_l("Quit")`` is a lazy text for a module-level constant below the UI (an argparse help, a form
+  label declared once): it becomes the translation each time it is made a ``str`` (``str()``,
+  f-strings, ``%``, ``+``, ``format``). It is not a ``str``: hand Textual and Rich ``str(value)``
+  (Rich's markup parser refuses anything else);
 * ``ngettext("{n} sample", "{n} samples", n).format(n=n)`` for a count, ``pgettext(context, text)``
   where one English word needs two translations;
 * ``N_("...")`` only marks a string for the catalogue; translate it later with ``_(value)``.

@@ -23,7 +23,7 @@ class _Prescan(argparse.ArgumentParser):
 
 def _global_options(argv: Sequence[str]) -> argparse.Namespace:
     """``--lang`` and ``--workspace`` as given before the command; the real parser reports any mistake."""
-    scan = _Prescan(add_help=False, allow_abbrev=False)
+    scan = _Prescan(add_help=False)  # abbreviations (--la zh) as the real parser takes them
     scan.add_argument("--lang")
     scan.add_argument("-w", "--workspace")
     scan.add_argument("rest", nargs=argparse.REMAINDER)

@@ -96,6 +96,7 @@ def test_studio_help_follows_flag_then_config_then_environment(capsys, tmp_path,
     assert "usage: studio" in help_text(capsys, "-w", str(ws))                  # the config over the environment
     assert "用法：studio" in help_text(capsys, "--lang", "zh", "-w", str(ws))  # the flag over the config
     assert "用法：studio" in help_text(capsys, "--help", "--lang=zh")          # --help before --lang too
+    assert "用法：studio" in help_text(capsys, "--la", "zh")                   # as argparse abbreviates
 
     monkeypatch.setenv("LANG", "C")
     assert "usage: studio" in help_text(capsys)
@@ -244,24 +245,15 @@ def test_a_lazy_text_follows_the_language_chosen_after_it(tmp_path, monkeypatch)
     assert "demo：退出" in shown and re.search(r"--quit\s+退出", shown)
 
 
-async def test_a_lazy_binding_description_shows_translated_in_the_footer(tmp_path, monkeypatch) -> None:
-    from textual.app import App, ComposeResult
-    from textual.binding import Binding
-    from textual.widgets import Footer
-    from textual.widgets._footer import FooterKey
+def test_the_app_is_imported_only_after_the_language_is_chosen() -> None:
+    """studio.ui's class bodies (Binding descriptions) translate with ``_()`` at import: the CLI
+    must not import the app before ``main`` has chosen the language."""
+    import subprocess
+    import sys
 
-    class Demo(App[None]):
-        BINDINGS = [Binding("q", "quit", QUIT)]
-
-        def compose(self) -> ComposeResult:
-            yield Footer()
-
-    monkeypatch.setenv("STUDIO_CACHE", str(tmp_path / "cache"))
-    set_language("zh", write_catalogue(tmp_path / "locale", {"Quit": "退出"}).parents[2])
-    async with Demo().run_test() as pilot:
-        await pilot.pause()
-        shown = [str(key.render()) for key in pilot.app.query(FooterKey)]
-    assert any("退出" in label for label in shown), shown
+    probe = "import sys, studio.cli; print(sorted(m for m in sys.modules if m.startswith(('studio.ui', 'textual'))))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_real_catalogue_translates_the_main_help(tmp_path, monkeypatch) -> None:
