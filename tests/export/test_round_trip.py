@@ -189,6 +189,17 @@ def test_whole_dialogues_render_a_template_with_the_topic_on_its_heading_line(cl
         assert "您跑题了，我们现在讨论的是关于" in system and "## 输出格式" in system
     code, out, _ = cli("lint", str(tmp_path / "d" / "train.jsonl"), "--json")
     assert code == 0 and json.loads(out)["summary"]["records"] == 24
+    # and it reads back whole: the same topics and samples, written again byte for byte
+    cli.ws = tmp_path / "fresh"
+    assert cli("init", "--no-seed")[0] == 0
+    shutil.copytree(ws / "prompts", cli.ws / "prompts", dirs_exist_ok=True)
+    imported = cli.json("import", str(tmp_path / "d" / "train.jsonl"))
+    assert (imported["samples"], imported["dialogues"], imported["failing"]) == (24, 6, 0)
+    used = {json.loads(t)["messages"][0]["content"] for t in text.splitlines()}
+    assert {t["text"] for t in cli.json("topics", "list")["topics"]} == {t for t in topics.values()
+                                                                        if any(t in u for u in used)}
+    cli.json("export", "--format", "openai", "--dialogues", "--out", str(tmp_path / "again"))
+    assert (tmp_path / "again" / "train.jsonl").read_text(encoding="utf-8") == text
 
 
 def test_a_multi_turn_line_of_every_shape_reads_as_one_dialogue(cli, tmp_path) -> None:
