@@ -92,14 +92,23 @@ def test_every_way_in_refuses_a_near_copy(ready_cli, tmp_path) -> None:
 
 
 def test_expansion_names_topics_the_model_left_untitled(ready_cli) -> None:
-    """A workspace prompt without the name fields: one more call names the new topics."""
+    """A workspace prompt without the name fields, and a model that follows it: one more call names the
+    new topics. (The model is the offline simulator behind an OpenAI-style server: it gets only the prompt.)"""
     from studio.resources import data_file
+    from tests.llm.fakeserver import simulated
+    from tests.workspaces import openai_profiles
 
     shipped = data_file("prompts/expand_topics.txt").read_text(encoding="utf-8")
     plain = "\n".join(line for line in shipped.splitlines() if "英文标题" not in line and "例如" not in line)
     (ready_cli.ws / "prompts").mkdir(exist_ok=True)
     (ready_cli.ws / "prompts" / "expand_topics.txt").write_text(plain + "\n", encoding="utf-8")
-    result = ready_cli.json("topics", "expand", "--n", "6", "--seed", "3")
+    server = simulated()
+    try:
+        config = ready_cli.ws / "config.toml"
+        config.write_text(config.read_text() + openai_profiles(server.base, model="topic-writer"), encoding="utf-8")
+        result = ready_cli.json("topics", "expand", "--n", "6", "--seed", "3", "--provider", "model")
+    finally:
+        server.stop()
     assert len(result["accepted"]) == 6 and result["untitled"] == 0
     assert all(t["title"] and t["name_zh"] and "｜" not in t["text"] for t in result["accepted"])
     calls = ready_cli.json("calls")["by_purpose"]
