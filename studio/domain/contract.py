@@ -392,14 +392,13 @@ def owed_corrections(student: Student, kinds: list[FaultSpec]) -> dict[str, list
 
 
 def _fault_checks(obj: dict[str, Any], student: Student) -> list[CheckResult]:
-    analysis = obj.get("Analysis") if isinstance(obj.get("Analysis"), str) else ""
+    reply, analysis = (v if isinstance(v := obj.get(key), str) else "" for key in ("Reply", "Analysis"))
     kinds = facing(student)
     corrections = owed_corrections(student, kinds)
     owed = {ob for s in kinds for ob in s.owes} | {ob for ob, found in corrections.items() if found}
     if corrections.get("correct"):
         owed.add("no_praise")
-    o = Owed(student, kinds, corrections, obj.get("Reply") if isinstance(obj.get("Reply"), str) else "", analysis,
-             unquoted(analysis))
+    o = Owed(student, kinds, corrections, reply, analysis, unquoted(analysis))
     return [r for id_, check in OBLIGATIONS.items() if id_ in owed for r in check(o)]
 
 

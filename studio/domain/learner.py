@@ -109,7 +109,7 @@ def _correction(word: str) -> str | None:
     if not candidates:
         return None
     accents = [c for c in candidates if _plain(c) == _plain(word)]
-    return min(accents or candidates, key=lambda c: (-speller[c], c))
+    return str(min(accents or candidates, key=lambda c: (-speller[c], c)))
 
 
 _BRITISH = (("our", "or"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("isation", "ization"),
@@ -160,9 +160,9 @@ def _spelling(text: str, use_dictionary: bool) -> tuple[Correction, ...]:
         for w in sorted(speller.unknown(unknown), key=unknown.index):
             if _british(w, speller):
                 continue
-            right = _correction(w)
-            if right and right != w:
-                found.append(Correction(w, right, "spelling.dictionary", "拼写错误"))
+            fix = _correction(w)
+            if fix and fix != w:
+                found.append(Correction(w, fix, "spelling.dictionary", "拼写错误"))
     return tuple(found)
 
 
