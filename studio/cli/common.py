@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -90,28 +90,6 @@ def safe_output() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = saved
-
-
-def bounded(kind: type, low: float, high: float, *, low_open: bool = False) -> Callable[[str], object]:
-    """An argparse ``type`` that names the range: ``--dialogues 0`` says what it accepts."""
-    noun = "a whole number" if kind is int else "a number"
-
-    def show(v: float) -> str:
-        return str(int(v)) if kind is int else f"{v:g}"
-
-    floor = f"above {show(low)}" if low_open else f"from {show(low)}"
-
-    def parse(text: str) -> object:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{visible(text)}' is not {noun}") from None
-        if value != value or (value <= low if low_open else value < low) or value > high:
-            raise argparse.ArgumentTypeError(f"must be {noun} {floor} to {show(high)}, not {visible(text)}")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse
 
 
 def clip(text: str, width: int) -> str:

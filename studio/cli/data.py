@@ -8,28 +8,15 @@ import time
 from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
-from studio.datafiles.formats import FORMATS, names
+from studio.datafiles.formats import names
 from studio.domain import STUDENT_FAULTS, FaultKind
-from studio.export.export import (
-    ExportOptions,
-    Preflight,
-    check_options,
-    preflight,
-    select,
-    split_by_topic,
-    write,
-)
+from studio.export.export import Preflight, preflight, select, split_by_topic, write
 from studio.export.importer import Importer
+from studio.export.options import EXPORT, export_options
 from studio.export.provenance import offline_warning
-from studio.export.samples import Filters
 from studio.synth.pending import Progress, judge_pending
 from studio.synth.run import off_topic_bank
-from studio.turn.context import PROMPT_STYLES
 from studio.turn.prompts import Prompts
-
-
-def _list(text: str | None) -> list[str]:
-    return [x.strip() for x in (text or "").split(",") if x.strip()]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,32 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_judge)
 
     p = sub.add_parser("export", help="write an SFT dataset (with a pre-flight report and a snapshot record)")
-    p.add_argument("--format", "-f", choices=names(), required=True)
-    p.add_argument("--out", type=Path, help="folder to write (default: exports/<snapshot id> in the workspace)")
-    p.add_argument("--split", type=float, help="train share, split by topic (e.g. 0.9); no topic is in both")
-    p.add_argument("--seed", type=int, default=0, help="seed of the topic split")
-    p.add_argument("--review", choices=["default", "approved", "passing", "all"], default="default",
-                   help="default: approved, or unreviewed and passing the checks; rejected turns never, unless 'all'")
-    p.add_argument("--require-pass", action="store_true", help="only samples that pass every check")
-    p.add_argument("--faults", help="only these student faults (comma-separated; 'opening' for opening turns)")
-    p.add_argument("--runs", help="only these runs (comma-separated ids)")
-    p.add_argument("--topics", help="only these topics (comma-separated ids)")
-    p.add_argument("--dialogues", action="store_true",
-                   help=f"{', '.join(f.name for f in FORMATS.values() if f.weights)}: whole dialogues with a "
-                        "per-turn weight instead of one sample per teacher turn")
-    styled = [f for f in FORMATS.values() if f.styles]
-    p.add_argument("--style", choices=sorted({s for f in styled for s in f.styles}), default="",
-                   help="how the lines are written: " + "; ".join(
-                       f"{f.name}: {' or '.join(f.styles)} (default {f.styles[0]})" for f in styled))
-    p.add_argument("--prompt", choices=PROMPT_STYLES, default="full",
-                   help="the teacher prompt in each sample: full (the tutorial's, every rule) or compact (one "
-                        "instruction line, topic and dialogue: a model tuned on it learns the rules from the data; "
-                        "a quarter of the tokens)")
-    p.add_argument("--max-tokens", type=int, default=2048, help="samples longer than this are reported as over-long")
-    p.add_argument("--epochs", type=int, default=3, help="for the training-token estimate")
-    p.add_argument("--train-price", type=float, help="price per 1k training tokens, for the cost estimate")
-    p.add_argument("--dry-run", action="store_true", help="print the pre-flight report and write nothing")
-    p.add_argument("--json", action="store_true")
+    EXPORT.add_to(p)
     p.set_defaults(handler=cmd_export)
 
 
@@ -162,15 +124,8 @@ def _print_report(r: Preflight) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    filters = Filters(review=args.review, faults=_list(args.faults), runs=_list(args.runs), topics=_list(args.topics),
-                      require_pass=args.require_pass)
-    bad = [f for f in filters.faults if f not in {k.value for k in FaultKind}]
-    if bad:
-        raise ValueError(f"--faults: unknown fault kind '{bad[0]}'")
-    opts = ExportOptions(format=args.format, out=args.out, split=args.split, seed=args.seed, dialogues=args.dialogues,
-                         style=args.style, prompt=args.prompt, filters=filters, max_tokens=args.max_tokens,
-                         epochs=args.epochs, train_price=args.train_price)
-    check_options(opts)
+    opts = export_options(EXPORT.of(args))
+    filters = opts.filters
     with workspace(args) as ws:
         prompts = Prompts(ws.root)
         samples = select(ws.store, prompts, filters, opts.prompt)

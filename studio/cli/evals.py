@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from studio.cli.common import print_json, print_table, workspace
-from studio.datafiles.formats import names
 from studio.evaluate import report as reports
 from studio.evaluate import runner
-from studio.evaluate.sets import import_set, make_set
+from studio.evaluate.options import EVAL_MAKE, EVAL_RUN, make_or_import
 from studio.turn.prompts import Prompts
 
 
@@ -22,21 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_sets)
     p = esub.add_parser("make", help="freeze a test set from held-out dialogues (or import one from a file)")
-    p.add_argument("--n", type=int, default=50, help="items (default 50)")
-    p.add_argument("--per-fault", type=int, help="at most this many items per fault kind")
-    p.add_argument("--snapshot", help="use the held-out topics of this export snapshot")
-    p.add_argument("--from", dest="source", type=Path, help=f"import a dataset file (any of: {', '.join(names())})")
-    p.add_argument("--name", default="")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
+    EVAL_MAKE.add_to(p)
     p.set_defaults(handler=cmd_make)
     p = esub.add_parser("run", help="answer every item with a model; check, judge, time and cost it")
-    p.add_argument("--model", required=True, help="provider profile, job:<id> for a finished local job, or "
-                   "local:<folder> for a transformers model folder")
-    p.add_argument("--set", dest="set_id", help="eval set (default: the newest)")
-    p.add_argument("--judge", help="provider profile that scores reply/suggestion/analysis (default: checks only)")
-    p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--json", action="store_true")
+    EVAL_RUN.add_to(p)
     p.set_defaults(handler=cmd_run)
     p = esub.add_parser("report", help="compare runs: the rubric table, per fault, where models differ")
     p.add_argument("runs", nargs="*", help="eval run ids (default: the newest run of each model on the newest set)")
@@ -59,11 +46,7 @@ def cmd_sets(args: argparse.Namespace) -> int:
 
 def cmd_make(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        if args.source:
-            made = import_set(ws.store, args.source, args.name)
-        else:
-            made = make_set(ws.store, Prompts(ws.root), n=args.n, per_fault=args.per_fault, snapshot_id=args.snapshot,
-                            seed=args.seed, name=args.name)
+        made = make_or_import(ws.store, Prompts(ws.root), EVAL_MAKE.of(args))
         faults: dict[str, int] = {}
         for item in made.items:
             faults[item.fault] = faults.get(item.fault, 0) + 1

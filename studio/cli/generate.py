@@ -12,48 +12,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Column
 
-from studio.cli.common import CliError, bounded, print_json, print_table, workspace
+from studio.cli.common import print_json, print_table, workspace
 from studio.domain import (
-    DEFAULT_MIX,
     STUDENT_FAULTS,
     FaultKind,
     Mix,
-    MixError,
-    RunConfig,
     RunStatus,
 )
 from studio.llm.registry import profile_of
 from studio.semantic.offtopic import load_models
+from studio.synth.options import GENERATE, run_config
 from studio.synth.run import Progress
 from studio.synth.service import execute, prepare
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="simulate teacher/student dialogues into training samples")
-    p.add_argument("--dialogues", "-n", type=bounded(int, 1, MAX_DIALOGUES), default=20,
-                   help=f"number of dialogues, 1 to {MAX_DIALOGUES} (default 20)")
-    p.add_argument("--turns", type=bounded(int, 1, 20), default=4, help="teacher turns per dialogue, 1 to 20 (default 4)")
-    p.add_argument("--teacher", help="provider profile for the teacher (default: config studio.teacher)")
-    p.add_argument("--student", help="provider profile for the student (default: config studio.student)")
-    p.add_argument("--concurrency", "-c", type=bounded(int, 1, 256), default=8, help="dialogues in parallel (default 8)")
-    p.add_argument("--mix", help="fault weights, e.g. "
-                   + ",".join(f"{k}={w:g}" for k, w in DEFAULT_MIX.weights.items()) + " (the default)")
-    p.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=0,
-                   help="same seed, same plan and (from the cache) the same answers; default 0")
-    p.add_argument("--repairs", type=bounded(int, 0, 10), default=2,
-                   help="repair attempts per failing teacher turn, 0 to 10 (default 2)")
-    p.add_argument("--rewrite", choices=["injector", "llm"], default="injector",
-                   help="make spelling/grammar faults with the deterministic injectors or an LLM rewrite")
-    p.add_argument("--chinese", choices=["answer", "translate"], default="answer",
-                   help="Chinese answers: the student answers in Chinese, or its English answer is translated")
-    p.add_argument("--off-topic", choices=["bank", "llm"], default="bank",
-                   help="off-topic answers: lines from the off-topic bank, or an answer about another topic")
-    p.add_argument("--no-cache", action="store_true", help="do not reuse cached responses (sampling variety)")
-    p.add_argument("--max-cost", type=bounded(float, 0, 1e12, low_open=True),
-                   help="never spend more than this (each request reserves its worst case first)")
-    p.add_argument("--max-calls", type=bounded(int, 1, 10**9), help="never send more requests than this, retries included")
-    p.add_argument("--resume", metavar="RUN", help="continue a stopped or killed run")
-    p.add_argument("--json", action="store_true", help="print the final summary as JSON")
+    GENERATE.add_to(p)
     p.set_defaults(handler=cmd_generate)
 
     p = sub.add_parser("runs", help="list generation runs")
@@ -61,18 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_runs)
 
 
-MAX_DIALOGUES = 1_000_000  # as the Simulate form allows
-
 #: Exit codes beyond 0/1/2: the run stopped short and can be resumed (a budget, a pause).
 EXIT_UNFINISHED = 3
-
-
-def parse_mix(text: str) -> dict[str, float]:
-    try:
-        mix = Mix.parse(text)
-    except MixError as exc:
-        raise CliError(f"--mix: {exc}") from None
-    return {k.value: w for k, w in mix.weights.items()}
 
 
 class Reporter:
@@ -122,15 +87,7 @@ class Reporter:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        mix = parse_mix(args.mix) if args.mix else ws.config.mix
-        config = RunConfig(
-            dialogues=args.dialogues, teacher_turns=args.turns, concurrency=args.concurrency, seed=args.seed,
-            teacher_provider=args.teacher or ws.config.studio.teacher,
-            student_provider=args.student or ws.config.studio.student,
-            mix={FaultKind(k): v for k, v in Mix.of(mix).weights.items()}, use_cache=not args.no_cache,
-            repairs=args.repairs, rewrite=args.rewrite, chinese=args.chinese, off_topic=args.off_topic,
-            max_cost=args.max_cost, max_calls=args.max_calls,
-        )
+        config = run_config(GENERATE.of(args), ws.config)
         run, resumed = prepare(ws, config, resume=args.resume)
         if resumed and (args.max_cost is not None or args.max_calls is not None):
             run.config = run.config.model_copy(update={"max_cost": args.max_cost, "max_calls": args.max_calls})

@@ -12,6 +12,7 @@ from typing import Any
 
 from studio.cli.common import clip, print_json, print_table, workspace
 from studio.synth import topics as service
+from studio.synth.options import EXPAND
 from studio.synth.topic_guard import DEFAULT_THRESHOLD
 
 FORCE = "keep it even if it is a near-duplicate of a stored topic"
@@ -58,12 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=cmd_export)
 
     q = tsub.add_parser("expand", help="self-instruct new topics from the pool, turning away near-duplicates")
-    q.add_argument("--n", type=int, default=20, help="how many new topics to accept (default 20)")
-    q.add_argument("--provider", help="provider profile (default: config studio.teacher)")
-    q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=THRESHOLD)
-    q.add_argument("--examples", type=int, default=3, help="pool topics shown as examples each round (default 3)")
-    q.add_argument("--seed", type=int, default=0)
-    q.add_argument("--json", action="store_true")
+    EXPAND.add_to(q)
     q.set_defaults(handler=cmd_expand)
 
     q = tsub.add_parser("rejected", help="list expansion candidates turned away (each once), with their nearest topic")

@@ -12,7 +12,8 @@ from studio.domain import Job
 from studio.export.provenance import snapshot_warning
 from studio.train import service
 from studio.train.files import tail
-from studio.train.spec import BACKENDS, make_spec
+from studio.train.options import START, SWEEP, grid, specs
+from studio.train.spec import make_spec
 from studio.workspace import Workspace
 
 OPENAI_NOTE = "note: the OpenAI fine-tuning service is closing to new jobs; the back-end is optional"
@@ -20,59 +21,14 @@ POLL_S = 1.0  # how often a command that runs the queue looks at the jobs
 QUEUE_NOTE = "`studio train queue` starts it (the studio does too, while it is open)"
 
 
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ValueError(f"expected numbers separated by commas, got '{text}'") from None
-
-
-def _job_args(p: argparse.ArgumentParser, *, grid: bool) -> None:
-    p.add_argument("--snapshot", required=True, help="the export snapshot to train on (see: studio export)")
-    p.add_argument("--base-model", required=True, help="local model folder, hub id, or platform model name")
-    p.add_argument("--backend", choices=BACKENDS, default="local")
-    if grid:
-        p.add_argument("--epochs", default="3", help="comma list, e.g. 3,6")
-        p.add_argument("--lr", default="3e-5", help="comma list, e.g. 3e-5,6e-5")
-        p.add_argument("--method", default="lora", help="comma list of full,lora,freeze (freeze: only the top --trainable-layers learn)")
-        p.add_argument("--parallel", type=int, default=1, help="remote jobs at once (local ones run one by one)")
-    else:
-        p.add_argument("--epochs", type=float, default=3)
-        p.add_argument("--lr", type=float, default=3e-5)
-        p.add_argument("--method", choices=("full", "lora", "freeze"), default="lora")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--max-length", type=int, default=1024)
-    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: the epochs); a sweep over several epochs refuses it")
-    p.add_argument("--eval-split", type=float, default=0.0, help="share held out when the snapshot has no eval file")
-    p.add_argument("--eval-rows", type=int, default=0, help="eval loss on at most this many held-out rows (0: all)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--scheduler", choices=("linear", "cosine", "constant"), default="linear",
-                   help="how the learning rate falls over the run")
-    p.add_argument("--warmup", type=float, default=0.0,
-                   help="learning-rate warm-up: below 1 a share of the steps (0.05), else a number of steps")
-    p.add_argument("--group-by-length", action="store_true",
-                   help="batch rows of similar length together, so less compute goes to padding")
-    p.add_argument("--trainable-layers", type=int, default=15,
-                   help="--method freeze: how many of the top layers learn (SmolLM2-135M has 30)")
-    p.add_argument("--lora-rank", type=int, default=8)
-    p.add_argument("--lora-alpha", type=float, default=16)
-    p.add_argument("--lora-dropout", type=float, default=0.05)
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="back-end setting: command=…, nproc_per_node=…, nnodes=…, master_addr=…, deepspeed=… "
-                        "(llamafactory); bos_uri=…, dataset_version=…, base_url=… (qianfan); base_url=… (openai)")
-    p.add_argument("--detach", action="store_true",
-                   help="queue, start if there is room, and return; `studio train queue` runs the rest")
-    p.add_argument("--json", action="store_true")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="fine-tune jobs: start, sweep, list, show, watch, cancel")
     tsub = train.add_subparsers(dest="train_command", metavar="ACTION", required=True)
     p = tsub.add_parser("start", help="start one fine-tune job on a snapshot")
-    _job_args(p, grid=False)
+    START.add_to(p)
     p.set_defaults(handler=cmd_start)
     p = tsub.add_parser("sweep", help="queue a grid of epochs × learning rates × methods")
-    _job_args(p, grid=True)
+    SWEEP.add_to(p)
     p.set_defaults(handler=cmd_sweep)
     p = tsub.add_parser("list", help="jobs with status, progress and last loss")
     p.add_argument("--json", action="store_true")
@@ -105,22 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "while it is open)")
     p.add_argument("--parallel", type=int, default=1, help="remote jobs at once (local ones run one by one)")
     p.set_defaults(handler=cmd_queue)
-
-
-def _spec_fields(args: argparse.Namespace, epochs: float, lr: float, method: str) -> dict[str, object]:
-    options = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--option takes KEY=VALUE, got '{item}'")
-        options[key.strip()] = value.strip()
-    return {"backend": args.backend, "base_model": args.base_model, "snapshot_id": args.snapshot, "options": options,
-            "hyper": {"epochs": epochs, "batch_size": args.batch_size, "learning_rate": lr, "max_length": args.max_length,
-                      "max_steps": args.max_steps, "eval_split": args.eval_split, "eval_rows": args.eval_rows,
-                      "seed": args.seed, "scheduler": args.scheduler, "warmup": args.warmup,
-                      "group_by_length": args.group_by_length, "trainable_layers": args.trainable_layers},
-            "lora": {"rank": args.lora_rank, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
-            "method": method}
 
 
 HEADERS = ["job", "backend", "method", "status", "progress", "loss", "eval loss", "epochs", "lr", "max steps", "sweep"]
@@ -203,7 +143,7 @@ def _name_best(ws, sweep_id: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    spec = make_spec(**_spec_fields(args, args.epochs, args.lr, args.method))
+    (spec,) = specs(START.of(args))
     if spec.backend == "openai":
         print(OPENAI_NOTE, file=sys.stderr)
     for warning in spec.warnings():
@@ -220,16 +160,11 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    methods = [m.strip() for m in args.method.split(",") if m.strip()]
-    bad = [m for m in methods if m not in ("full", "lora", "freeze")]
-    if bad or not methods:
-        raise ValueError(f"--method takes full, lora and/or freeze, got '{args.method}'")
-    epochs, rates = _floats(args.epochs), _floats(args.lr)
-    if not epochs or not rates:
-        raise ValueError("--epochs and --lr each need at least one number")
-    base = make_spec(**_spec_fields(args, epochs[0], rates[0], methods[0]))
-    for warning in {w for m in methods for e in epochs for r in rates
-                    for w in make_spec(**_spec_fields(args, e, r, m)).warnings()}:
+    values = SWEEP.of(args)
+    points = specs(values)
+    epochs, rates, methods = grid(values)
+    base = points[0]
+    for warning in dict.fromkeys(w for spec in points for w in spec.warnings()):
         print(f"warning: {warning}", file=sys.stderr)
     with workspace(args) as ws:
         jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)

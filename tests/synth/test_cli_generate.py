@@ -21,7 +21,7 @@ def test_generate_text_output_and_mix_override(ready_cli) -> None:
 
 def test_generate_bad_mix_and_unknown_provider(ready_cli) -> None:
     code, _, err = ready_cli("generate", "--mix", "normal=x")
-    assert code == 1 and "--mix: weight of 'normal' is not a number" in err
+    assert code == 1 and "fault mix (--mix): weight of 'normal' is not a number" in err
     code, _, err = ready_cli("generate", "--mix", "normol=1")
     assert code == 1 and "unknown fault kind 'normol'" in err
     code, _, err = ready_cli("generate", "--teacher", "nope")

@@ -202,7 +202,7 @@ def test_cli_sweep_list_show_and_errors(ws, tmp_path) -> None:
         assert bad.returncode == 1 and "warning: learning_rate 6e-05 is outside" in bad.stderr
         assert "Qianfan needs the data on the platform" in bad.stderr and "Traceback" not in bad.stderr
         bad = studio("sweep", "--snapshot", snapshot_id, "--base-model", "m", "--method", "full,big")
-        assert bad.returncode == 1 and "--method takes full, lora and/or freeze" in bad.stderr
+        assert bad.returncode == 1 and "--method: unknown method 'big' (choose from: full, lora, freeze)" in bad.stderr
         out = studio("sweep", "--snapshot", snapshot_id, "--base-model", "gpt-4o-mini", "--backend", "openai",
                      "--method", "full", "--epochs", "3,6", "--lr", "3e-5", "--option", f"base_url={platform.base}/v1",
                      "--parallel", "2")
