@@ -131,7 +131,7 @@ def _lint_chunk(chunk: list[Record | BadLine]) -> Iterator[Linted | BadLine]:
             yield Linted(item, check, fault=fault, layout=layout_of(item))
 
 
-async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:  # type: ignore[no-untyped-def]
+async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:
     """The judge's scores on each item whose layout was read (the others have no dialogue to judge against)."""
     gate = asyncio.Semaphore(concurrency)
 

@@ -57,7 +57,7 @@ def _stopper(tokenizer: Any, prompt_length: int) -> Any:
     import torch
     from transformers import StoppingCriteria
 
-    class JsonEnd(StoppingCriteria):  # type: ignore[misc]
+    class JsonEnd(StoppingCriteria):
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             texts = tokenizer.batch_decode(input_ids[:, prompt_length:], skip_special_tokens=True)
             return torch.tensor([object_end(t) is not None for t in texts], dtype=torch.bool, device=input_ids.device)
@@ -127,7 +127,7 @@ def _stream_one(folder: str, waiting: _Waiting, loop: asyncio.AbstractEventLoop,
                                            return_dict=True)
     width = int(inputs["input_ids"].shape[-1])
 
-    class Pieces(TextStreamer):  # type: ignore[misc]
+    class Pieces(TextStreamer):
         def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
             if text:
                 loop.call_soon_threadsafe(waiting.queue.put_nowait, text)

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from studio.resources import read_data
 
@@ -43,7 +44,10 @@ class Scene:
     def focused(self, topic: str) -> Scene:
         """The scene with its lists narrowed to the topic's subject when the data has them (网购 → returns)."""
         key = self.keyword_for(topic)
-        return replace(self, **self.focus[key], focused_on=key) if key in self.focus else self
+        if key not in self.focus:
+            return self
+        narrowed: dict[str, Any] = dict(self.focus[key])  # list fields by name (the data's own keys)
+        return replace(self, **narrowed, focused_on=key)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Banks:
         return cache[topic]
 
     def _scene_for(self, topic: str) -> Scene:
-        best, score = self.general, 0
+        best, score = self.general, 0.0
         for scene in self.scenes.values():
             s = scene.weight * sum(len(k) * topic.count(k) for k in scene.things if k)
             if s > score:
