@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.domain import DEFAULT_MIX, Mix, MixError
+from studio.domain.messages import N_, Message, validation_problem
 
 CONFIG_FILE = "config.toml"
 SECRETS_FILE = "secrets.toml"
@@ -116,7 +117,8 @@ class Config(_Strict):
             return self.providers[name]
         except KeyError:
             known = ", ".join(sorted(self.providers))
-            raise ConfigError(f"no provider profile named '{name}' (configured: {known})") from None
+            raise ConfigError(Message("config.no-profile", N_("no provider profile named '{name}' (configured: {known})"),
+                                      name=name, known=known)) from None
 
 
 def load_config(path: Path, check_profile: ProfileCheck | None = None) -> Config:
@@ -130,7 +132,7 @@ def load_config(path: Path, check_profile: ProfileCheck | None = None) -> Config
             try:
                 check_profile(name, profile)
             except ConfigError as exc:
-                raise ConfigError(f"{path}: {exc}") from None
+                raise ConfigError(Message("config.in-file", N_("{path}: {problem}"), path=path, problem=exc)) from None
     return config
 
 
@@ -138,23 +140,27 @@ def _read_config(path: Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ConfigError(Message("config.not-utf8", N_("{path}: not UTF-8 text ({reason} at byte {byte})"),
+                                  path=path, reason=exc.reason, byte=exc.start)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(Message("config.not-toml", N_("{path}: not valid TOML: {problem}"), path=path,
+                                  problem=exc)) from None
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
+        problem: Message | str = validation_problem(err)
         if err["type"] == "extra_forbidden" and any(w in str(err["loc"][-1]).lower() for w in ("key", "secret", "token")):
-            msg = ("keys never go in config.toml: set the environment variable named by api_key_env, or put it in "
-                   f"{SECRETS_FILE} beside config.toml (mode 0600)")
+            problem = Message("config.key-in-config", N_("keys never go in config.toml: set the environment variable "
+                                                         "named by api_key_env, or put it in {secrets} beside "
+                                                         "config.toml (mode 0600)"), secrets=SECRETS_FILE)
         elif err["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling; see README 'Configuration')"
-        raise ConfigError(f"{path}: {key}: {msg}") from None
+            problem = Message("config.unknown-key", N_("unknown key (check its spelling; see README 'Configuration')"))
+        raise ConfigError(Message("config.invalid", N_("{path}: {key}: {problem}"), path=path, key=key,
+                                  problem=problem)) from None
     except MixError as exc:
-        raise ConfigError(f"{path}: mix: {exc}") from None
+        raise ConfigError(Message("config.mix", N_("{path}: mix: {problem}"), path=path, problem=exc)) from None
 
 
 class Secrets:
@@ -176,17 +182,18 @@ class Secrets:
             return self._from_file
         mode = stat.S_IMODE(self.file.stat().st_mode)
         if mode & 0o077:
-            raise ConfigError(
-                f"{self.file}: secrets file is readable by others (mode {mode:04o}); "
-                f"run: chmod 600 {self.file}"
-            )
+            raise ConfigError(Message(
+                "secrets.readable", N_("{path}: secrets file is readable by others (mode {mode}); run: chmod 600 {path}"),
+                path=self.file, mode=f"{mode:04o}"))
         try:
             data = tomllib.loads(self.file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{self.file}: not valid TOML: {exc}") from None
+            raise ConfigError(Message("config.not-toml", N_("{path}: not valid TOML: {problem}"), path=self.file,
+                                      problem=exc)) from None
         for key, value in data.items():
             if not isinstance(value, str):
-                raise ConfigError(f"{self.file}: {key}: must be a string")
+                raise ConfigError(Message("secrets.not-text", N_("{path}: {key}: must be a string"), path=self.file,
+                                          key=key))
             self._from_file[key] = value
         return self._from_file
 
@@ -200,8 +207,12 @@ class Secrets:
     def require(self, name: str, why: str) -> str:
         value = self.get(name)
         if not value:
-            where = f" or add it to {self.file}" if self.file else ""
-            raise ConfigError(f"{why} needs {name}: set the environment variable {name}{where}")
+            if self.file:
+                raise ConfigError(Message("secrets.missing", N_("{why} needs {name}: set the environment variable "
+                                                                "{name} or add it to {path}"),
+                                          why=why, name=name, path=self.file))
+            raise ConfigError(Message("secrets.missing-env", N_("{why} needs {name}: set the environment variable {name}"),
+                                      why=why, name=name))
         return value
 
     def known_values(self) -> list[str]:

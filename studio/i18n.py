@@ -12,7 +12,10 @@ Mark a user-facing string where it is written; the English text is the message i
   (Rich's markup parser refuses anything else);
 * ``ngettext("{n} sample", "{n} samples", n).format(n=n)`` for a count, ``pgettext(context, text)``
   where one English word needs two translations;
-* ``N_("...")`` only marks a string for the catalogue; translate it later with ``_(value)``.
+* ``N_("...")`` only marks a string for the catalogue; translate it later with ``_(value)``;
+* ``told(exc)`` is an error in the current language: below the UI and CLI an error the user reads
+  carries a ``studio.domain.messages.Message`` (a code, the English template, its parameters),
+  translated only where it is shown.
 
 Placeholders are ``{name}`` fields filled after translation, so a translator may move them.
 The language is ``en`` (the message ids themselves) or ``zh`` (Simplified Chinese, the catalogue
@@ -249,3 +252,27 @@ def _l(message: str) -> LazyText:
 def text(value: object) -> str:
     """A lazy text, or anything else, as the ``str`` to show now."""
     return str(value)
+
+
+def _message(value: object) -> Any:
+    """The message (``studio.domain.messages.Message``: ``template`` and ``params``) that ``value``
+    is, or that an exception carries as its only argument; None for anything else."""
+    if isinstance(value, BaseException):
+        value = value.args[0] if len(value.args) == 1 else None
+    template, params = getattr(value, "template", None), getattr(value, "params", None)
+    return value if isinstance(template, str) and isinstance(params, Mapping) else None
+
+
+def told(value: object) -> str:
+    """What the user reads of ``value`` in the current language: a message (or an exception that
+    carries one) translated, then filled with its parameters, each one that is itself a message
+    told the same way; a lazy text, another exception or anything else as its ``str``."""
+    message = _message(value)
+    if message is None:
+        return str(value)
+    params = {name: told(v) if isinstance(v, BaseException | LazyText) or _message(v) is not None else v
+              for name, v in message.params.items()}
+    try:
+        return _(message.template).format(**params)
+    except (KeyError, IndexError, ValueError):  # a translation that lost a field: the English line
+        return str(message.template).format(**params)

@@ -8,6 +8,7 @@ Everything a command prints passes the one output sanitiser (``cli.common.SafeSt
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (WorkspaceLocked, WorkspaceMissing, StoreError) as exc:
         return fail(exc, 2)
     except RecursionError:
-        return fail(CliError("the input nests too deeply to read"), 1)
+        return fail(CliError(_("the input nests too deeply to read")), 1)
     except OSError as exc:
         return fail(CliError(os_problem(exc)), 2 if _in_workspace(exc, args) else 1)
     except (CliError, InputError, ConfigError, LLMError, EncoderError, LookupError, ValueError) as exc:
@@ -130,17 +131,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
+
+
+#: What the system says of the commonest file problems, in the studio's words (others: the system's own).
+SYSTEM_SAYS = {
+    errno.ENOENT: N_("No such file or directory"),
+    errno.EACCES: N_("Permission denied"),
+    errno.EPERM: N_("Operation not permitted"),
+    errno.EISDIR: N_("Is a directory"),
+    errno.ENOTDIR: N_("Not a directory"),
+    errno.ENOSPC: N_("No space left on device"),
+    errno.EEXIST: N_("File exists"),
+    errno.EROFS: N_("Read-only file system"),
+}
 
 
 def os_problem(exc: OSError) -> str:
     """One plain line for a file problem: which path, and what the system said."""
-    where = f"{exc.filename}: " if exc.filename else ""
-    hint = {IsADirectoryError: " (a folder is where a file should be)",
-            NotADirectoryError: " (a file is where a folder should be)",
-            PermissionError: " (check the folder's permissions, or pick another with --workspace)"}
-    return f"{where}{exc.strerror or exc}{hint.get(type(exc), '')}"
+    hint = {IsADirectoryError: _("a folder is where a file should be"),
+            NotADirectoryError: _("a file is where a folder should be"),
+            PermissionError: _("check the folder's permissions, or pick another with --workspace")}.get(type(exc))
+    problem = _(SYSTEM_SAYS[exc.errno]) if exc.errno in SYSTEM_SAYS else str(exc.strerror or exc)
+    if hint:
+        problem = _("{problem} ({hint})").format(problem=problem, hint=hint)
+    return _("{file}: {problem}").format(file=exc.filename, problem=problem) if exc.filename else problem
 
 
 def _in_workspace(exc: OSError, args: argparse.Namespace) -> bool:

@@ -16,22 +16,31 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from studio.domain.mix import Mix
 from studio.domain.text import json_safe, visible
+from studio.i18n import _, told
 from studio.llm.registry import check_profile
 from studio.logs import setup_logging
 from studio.workspace import Workspace, open_workspace, resolve_path
 
 
 class CliError(Exception):
-    """A user error with a message that says what to do."""
+    """A user error with a message that says what to do (a ``studio.domain.messages.Message``, or text
+    already in the current language)."""
 
 
 def fail(exc: BaseException, code: int) -> int:
-    message = str(exc) or exc.__class__.__name__
+    """The error's one line on stderr, in the current language; returns ``code``."""
+    message = told(exc) or exc.__class__.__name__
     if isinstance(exc, LookupError) and message.startswith("'") and message.endswith("'"):
         message = message[1:-1]
-    print(f"error: {visible(message)}", file=sys.stderr)
+    print(_("error: {message}").format(message=visible(message)), file=sys.stderr)
     return code
+
+
+def warn(problem: object) -> None:
+    """A warning's one line on stderr, in the current language (a message is translated)."""
+    print(_("warning: {problem}").format(problem=told(problem)), file=sys.stderr)
 
 
 @contextmanager
@@ -40,7 +49,7 @@ def workspace(args: argparse.Namespace, **options: object) -> Iterator[Workspace
     setup_logging(ws.logs_dir, ws.secrets.redact)
     try:
         if ws.store.recovered_note:
-            print(f"warning: {ws.store.recovered_note}", file=sys.stderr)
+            warn(ws.store.recovered_note)
         yield ws
     finally:
         ws.close()
@@ -98,6 +107,23 @@ def clip(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return text
     return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def print_pairs(pairs: Sequence[tuple[str, object]], width: int = 15) -> None:
+    """``label  value`` lines, the values lined up (labels padded by display width: CJK takes two cells)."""
+    width = max([width, *(cell_len(label) + 1 for label, _value in pairs)])
+    for label, value in pairs:
+        print(f"{label}{' ' * (width - cell_len(label))} {value}")
+
+
+def describe_mix(mix: Mix) -> str:
+    """A mix in one line, ``55 : 40 : 5 … → normal 50.0%, …``, saying when its weights were normalised."""
+    parts = " : ".join(f"{w:g}" for w in mix.weights.values())
+    shares = ", ".join(f"{_(k.label)} {s:.1%}" for k, s in mix.shares().items())
+    if mix.is_normalised:
+        return _("{weights} → {shares}").format(weights=parts, shares=shares)
+    return _("{weights} (weights sum to {total}; normalised) → {shares}").format(
+        weights=parts, total=f"{mix.total:g}", shares=shares)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

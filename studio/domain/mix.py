@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from studio.domain import fault_kinds  # noqa: F401  (registers the shipped kinds, whose weights make the default)
 from studio.domain.faults import STUDENT_FAULTS, FaultKind, default_weights
+from studio.domain.messages import N_, Message
 
 
 class MixError(ValueError):
@@ -30,11 +31,13 @@ class Mix(BaseModel):
     def _check(cls, weights: dict[FaultKind, float]) -> dict[FaultKind, float]:
         for kind, weight in weights.items():
             if kind not in STUDENT_FAULTS:
-                raise MixError(f"'{kind}' is not a student fault kind")
+                raise MixError(Message("mix.not-a-student-fault", N_("'{kind}' is not a student fault kind"),
+                                       kind=kind.value))
             if not math.isfinite(weight) or weight < 0:
-                raise MixError(f"weight for '{kind}' must be a number >= 0, got {weight}")
+                raise MixError(Message("mix.negative-weight", N_("weight for '{kind}' must be a number >= 0, got {weight}"),
+                                       kind=kind.value, weight=weight))
         if not any(w > 0 for w in weights.values()):
-            raise MixError("at least one fault kind needs a weight above 0")
+            raise MixError(Message("mix.all-zero", N_("at least one fault kind needs a weight above 0")))
         return {k: float(weights.get(k, 0.0)) for k in STUDENT_FAULTS}
 
     @classmethod
@@ -42,11 +45,15 @@ class Mix(BaseModel):
         unknown = [k for k in weights if k not in {f.value for f in STUDENT_FAULTS}]
         if unknown:
             names = ", ".join(f.value for f in STUDENT_FAULTS)
-            raise MixError(f"unknown fault kind '{unknown[0]}' (known: {names})")
+            raise MixError(Message("mix.unknown-kind", N_("unknown fault kind '{kind}' (known: {known})"),
+                                   kind=unknown[0], known=names))
         try:
             return cls(weights={FaultKind(k): v for k, v in weights.items()})
         except ValidationError as exc:
-            raise MixError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+            error = exc.errors()[0]
+            if isinstance(cause := error.get("ctx", {}).get("error"), MixError):
+                raise cause from None
+            raise MixError(str(error["msg"]).removeprefix("Value error, ")) from None
 
     @classmethod
     def parse(cls, text: str) -> Mix:
@@ -65,11 +72,12 @@ class Mix(BaseModel):
             return cls.of(weights)
         if any("=" in p for p in parts):
             bad = next(p for p in parts if "=" not in p)
-            raise MixError(f"'{bad}' should be KIND=WEIGHT")
+            raise MixError(Message("mix.not-a-pair", N_("'{part}' should be KIND=WEIGHT"), part=bad))
         values = [p.strip() for p in text.replace(",", ":").replace("，", ":").split(":") if p.strip()]
         if len(values) != len(kinds):
-            raise MixError(f"give {len(kinds)} weights separated by ':' ({':'.join(kinds)}) or KIND=WEIGHT pairs; "
-                           f"got '{text}'")
+            raise MixError(Message("mix.weight-count", N_("give {n} weights separated by ':' ({kinds}) or KIND=WEIGHT "
+                                                          "pairs; got '{text}'"),
+                                   n=len(kinds), kinds=":".join(kinds), text=text))
         return cls.of({k: _weight(k, v) for k, v in zip(kinds, values, strict=True)})
 
     def text(self) -> str:
@@ -95,7 +103,7 @@ class Mix(BaseModel):
         The counts sum to ``slots`` exactly; ties in the remainder go to the kind listed first.
         """
         if slots < 0:
-            raise MixError(f"slots must be >= 0, got {slots}")
+            raise MixError(Message("mix.negative-slots", N_("slots must be >= 0, got {slots}"), slots=slots))
         exact = {k: s * slots for k, s in self.shares().items()}
         counts = {k: math.floor(v) for k, v in exact.items()}
         left = slots - sum(counts.values())
@@ -116,7 +124,8 @@ def _weight(kind: str, value: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise MixError(f"weight of '{kind}' is not a number: '{value.strip()}'") from None
+        raise MixError(Message("mix.not-a-number", N_("weight of '{kind}' is not a number: '{value}'"),
+                               kind=kind, value=value.strip())) from None
 
 
 #: The default target mix: each kind's :attr:`~studio.domain.faults.FaultSpec.weight`, its one source.
