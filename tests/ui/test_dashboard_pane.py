@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from textual.widgets import Select
+
 from studio.domain import RunStatus, StudentTurn, TeacherTurn
 from studio.synth import review
 from studio.ui.app import make_app
+from studio.ui.modals.command_forms import GenerateForm
 from studio.ui.screens.base import Pane
 from tests.ui.conftest import fill, settle, until
 from tests.workspaces import seeded_workspace
@@ -115,11 +118,16 @@ async def test_bad_form_values_are_named(workspace) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert any("give 7 weights" in str(n.message) for n in app._notifications)
-        app.screen.query_one("#mix").value = "55:40:5:5:5:5:5"
-        app.screen.query_one("#teacher").value = "nosuch"
+        teacher = app.screen.query_one("#teacher", Select)
+        assert [v for _, v in teacher._options if v is not Select.NULL] == sorted(workspace.config.providers)
+        # a profile the form is given that the workspace lacks is kept, marked, and named when submitted
+        app.screen.dismiss(None)
+        await settle(pilot)
+        app.push_screen(GenerateForm({"teacher": "nosuch"}, {"teacher": sorted(workspace.config.providers)}))
+        await until(pilot, lambda: app.screen.__class__.__name__ == "GenerateForm")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert any("unknown teacher provider 'nosuch'" in str(n.message) for n in app._notifications)
+        assert any("--teacher: unknown provider profile 'nosuch'" in str(n.message) for n in app._notifications)
 
 
 async def test_imported_turns_are_judged_in_the_background_with_their_progress_shown(tmp_path, monkeypatch) -> None:

@@ -9,7 +9,7 @@ from studio.synth.service import execute, prepare
 from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from studio.ui.screens.blind_review import BlindReview
-from tests.ui.conftest import fill, settle, until
+from tests.ui.conftest import settle, until
 from tests.workspaces import seeded_workspace
 
 SECOND = """
@@ -112,24 +112,24 @@ async def test_make_a_set_and_run_a_model_from_the_pane_with_progress(tmp_path) 
             await pilot.press("6")
             await settle(pilot)
             await pilot.press("m")
-            await settle(pilot)
-            fill(app.screen, answer="4")  # instead of the suggested 50
-            await pilot.press("enter")
+            await until(pilot, lambda: app.screen.__class__.__name__ == "EvalMakeForm")
+            await pilot.press("ctrl+u", "4", "ctrl+s")  # 4 items instead of the suggested 50
             await until(pilot, lambda: len(ws.store.eval_sets.all()) == 1)
             (made,) = ws.store.eval_sets.all()
             assert len(made.items) == 4
             await pilot.press("r")
-            await settle(pilot)
-            await pilot.press("enter")  # the suggested model: offline, no judge
+            await until(pilot, lambda: app.screen.__class__.__name__ == "EvalRunForm")
+            assert app.screen.query_one("#set_id").value == made.id
+            await pilot.press("ctrl+s")  # the suggested model: the teacher's profile, no judge
             await until(pilot, lambda: app.screen.running is None and ws.store.evals.all()
                         and ws.store.evals.all()[0].status.value == "succeeded")
             assert "4/4" in app.screen.progress or "succeeded" in app.screen.progress
             await until(pilot, lambda: len(app.screen.report["runs"]) == 1)
             await pilot.press("r")
-            await settle(pilot)
-            fill(app.screen, answer="nosuch")
-            await pilot.press("enter")
+            await until(pilot, lambda: app.screen.__class__.__name__ == "EvalRunForm")
+            await pilot.press("ctrl+u", *"nosuch", "ctrl+s")
             await settle(pilot)
             assert len(ws.store.evals.all()) == 1, "an unknown profile is refused with a word, nothing started"
+            assert any("nosuch" in str(n.message) for n in app._notifications)
     finally:
         ws.close()

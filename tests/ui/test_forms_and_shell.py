@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.color import Color
+from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from studio.domain import FaultKind, RunConfig, RunStatus
@@ -11,7 +12,12 @@ from studio.workspace import open_workspace
 from tests.ui.conftest import settle, until
 
 FORMS = {"TopicForm": ("1", "a"), "ExpandForm": ("1", "x"), "SimulateForm": ("2", "c"), "GenerateForm": ("4", "G"),
-         "ExportForm": ("4", "x"), "JobForm": ("5", "n")}
+         "ExportForm": ("4", "x"), "JobForm": ("5", "n"), "EvalMakeForm": ("6", "m")}
+
+
+def fields_of(form) -> list[Widget]:
+    """A form's fields: what takes the keys in its grid of labels and fields."""
+    return [w for w in form.query_one(".fields").children if w.can_focus]
 
 
 async def test_every_form_labels_its_fields_focuses_the_first_and_dims_the_pane(workspace) -> None:
@@ -24,11 +30,11 @@ async def test_every_form_labels_its_fields_focuses_the_first_and_dims_the_pane(
                 await settle(pilot)
             await until(pilot, lambda n=name: app.screen.__class__.__name__ == n)
             form = app.screen
-            inputs = list(form.query(Input))
+            inputs = fields_of(form)
             labels = [str(label.render()) for label in form.query(".field-label").results(Label)]
             assert len([text for text in labels if text.strip()]) == len(inputs), f"{name}: a label per field"
             assert app.focused is inputs[0], f"{name}: the first field has the keys"
-            assert all(i.outer_size.height == 1 for i in inputs), f"{name}: one-line inputs are one line high"
+            assert all(i.outer_size.height == 1 for i in inputs), f"{name}: every field is one line high"
             assert all(i.region.right <= 80 and i.region.y < 24 for i in inputs), f"{name}: every field on screen"
             backdrop = form.styles.background
             assert isinstance(backdrop, Color) and backdrop.a < 1, f"{name}: the pane behind is dimmed, not hidden"

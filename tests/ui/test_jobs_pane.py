@@ -38,8 +38,8 @@ async def test_sweep_from_the_form_runs_and_shows_curves(ws) -> None:
             await pilot.press("n")
             await settle(pilot)
             form = app.screen
-            fill(form, base_model="gpt-4o-mini", backend="openai", methods="full", epochs="3,6", rates="3e-5",
-                 options=f"base_url={platform.base}/v1")
+            fill(form, base_model="gpt-4o-mini", backend="openai", method="full", epochs="3,6", lr="3e-5",
+                 option=f"base_url={platform.base}/v1")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: len(ws.store.jobs.all()) == 2)
             await until(pilot, lambda: all(j.status == JobStatus.SUCCEEDED for j in ws.store.jobs.all()))
@@ -63,12 +63,12 @@ async def test_form_errors_are_named_and_a_failing_job_says_why(ws) -> None:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        fill(app.screen, base_model="ERNIE-Speed-8K", backend="qianfan", methods="full", epochs="2.5", max_length="4096")
+        fill(app.screen, base_model="ERNIE-Speed-8K", backend="qianfan", method="full", epochs="2.5", max_length="4096")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert any("epochs: Qianfan takes whole epochs" in str(n.message) for n in app._notifications), \
             [str(n.message) for n in app._notifications]
-        fill(app.screen, epochs="3", options="dataset_version=ds-1;base_url=http://127.0.0.1:9")
+        fill(app.screen, epochs="3", option="dataset_version=ds-1;base_url=http://127.0.0.1:9")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: len(ws.store.jobs.all()) == 1)
         await settle(pilot)

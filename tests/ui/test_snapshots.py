@@ -114,7 +114,8 @@ def test_keys_grouped(snap_compare, fixed_app, size) -> None:
 
 
 FORMS = {"topic": (("a",), "TopicForm"), "expand": (("x",), "ExpandForm"), "simulate": (("2", "c"), "SimulateForm"),
-         "generate": (("4", "G"), "GenerateForm"), "export": (("4", "x"), "ExportForm"), "job": (("5", "n"), "JobForm")}
+         "generate": (("4", "G"), "GenerateForm"), "export": (("4", "x"), "ExportForm"), "job": (("5", "n"), "JobForm"),
+         "eval-make": (("6", "m"), "EvalMakeForm")}
 
 
 @SIZES

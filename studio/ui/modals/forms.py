@@ -1,4 +1,4 @@
-"""Forms: a topic, an expansion run, the review of rejected topics, and the answer editor."""
+"""Forms: a topic, the review of rejected topics, and the answer editor."""
 
 from __future__ import annotations
 
@@ -38,33 +38,6 @@ class TopicForm(FieldsForm):
             raise ValueError("a topic needs some text")
         tags = [t.strip() for t in self.value("tags").split(",") if t.strip()]
         return TopicFields(self.value("text"), self.value("title"), tags)
-
-
-@dataclass
-class ExpandFields:
-    provider: str
-    count: int
-    threshold: float
-
-
-class ExpandForm(FieldsForm):
-    HEADING = "Expand the topic pool (self-instruct)"
-    FIELDS = (("provider", "provider: profile that writes new topics"), ("count", "new topics: how many"),
-              ("threshold", "near-duplicate threshold: 0-1"))
-
-    def __init__(self, provider: str) -> None:
-        super().__init__({"provider": provider, "count": "20", "threshold": "0.6"})
-        self.provider = provider
-
-    def result(self) -> ExpandFields:
-        try:
-            count = int(self.value("count"))
-            threshold = float(self.value("threshold"))
-            if count < 1 or not 0 < threshold <= 1:
-                raise ValueError
-        except ValueError:
-            raise ValueError("count must be a whole number ≥ 1 and threshold a number in (0, 1]") from None
-        return ExpandFields(self.value("provider") or self.provider, count, threshold)
 
 
 class RejectedReview(ModalScreen[str | None]):

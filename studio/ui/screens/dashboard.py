@@ -16,18 +16,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from studio.domain import DEFAULT_MIX, RunConfig
+from studio.domain import DEFAULT_MIX
 from studio.domain.faults import FaultKind
 from studio.synth import dashboard, review
 from studio.synth.dashboard import Stats, bucket_label
+from studio.synth.options import run_config
 from studio.synth.run import Progress
-from studio.ui.modals.run_forms import (
-    ExportForm,
-    ExportSetup,
-    GenerateForm,
-    GenerateSetup,
-    mix_text,
-)
+from studio.ui.modals.command_forms import ExportForm, GenerateForm
 from studio.ui.screens.base import Pane
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.widgets.tables import cut
@@ -274,16 +269,15 @@ class DashboardScreen(Pane):
 
     def action_generate(self) -> None:
         ws = self.studio.workspace
-        values = {"dialogues": "20", "teacher": ws.config.studio.teacher, "student": ws.config.studio.student,
-                  "concurrency": "8", "mix": mix_text(ws.config.mix)}
-        self.app.push_screen(GenerateForm(values, sorted(ws.config.providers)), self._start)  # type: ignore[arg-type]
+        values = {"teacher": ws.config.studio.teacher, "student": ws.config.studio.student, "mix": ws.config.mix}
+        profiles = sorted(ws.config.providers)
+        self.app.push_screen(GenerateForm(values, {"teacher": profiles, "student": profiles}),
+                             self._start)  # type: ignore[arg-type]
 
-    def _start(self, setup: GenerateSetup | None) -> None:
-        if setup is None:
+    def _start(self, values: dict[str, Any] | None) -> None:
+        if values is None:
             return
-        config = RunConfig(dialogues=setup.dialogues, teacher_provider=setup.teacher, student_provider=setup.student,
-                           concurrency=setup.concurrency, mix={FaultKind(k): v for k, v in setup.mix.items()})
-        self.studio.start_generation(config)
+        self.studio.start_generation(run_config(values, self.studio.workspace.config))
 
     def action_pause(self) -> None:
         self.studio.pause_or_resume()
@@ -292,20 +286,19 @@ class DashboardScreen(Pane):
         self.studio.stop_generation()
 
     def action_export(self) -> None:
-        self.app.push_screen(ExportForm({"format": "openai", "split": "0.9", "review": "default"}),
-                             self._export)  # type: ignore[arg-type]
+        self.app.push_screen(ExportForm({"format": "openai", "split": 0.9}), self._export)  # type: ignore[arg-type]
 
-    def _export(self, setup: ExportSetup | None) -> None:
-        if setup is None:
+    def _export(self, values: dict[str, Any] | None) -> None:
+        if values is None:
             return
-        from studio.export.export import ExportOptions, export_all
-        from studio.export.samples import Filters
+        from studio.export.export import export_all
+        from studio.export.options import export_options
         from studio.turn.prompts import Prompts
 
         ws = self.studio.workspace
 
         def run() -> None:
-            opts = ExportOptions(format=setup.format, split=setup.split, filters=Filters(review=setup.review))
+            opts = export_options(values)
             report, snap = export_all(ws.store, Prompts(ws.root), opts, ws.config.target_mix, ws.exports_dir)
             self.app.call_from_thread(
                 self.notify, f"snapshot {snap.id}: {report.train} train / {report.eval} eval samples in "

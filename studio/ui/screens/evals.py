@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from rich import box
 from rich.console import Group
@@ -19,10 +20,10 @@ from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
 from studio.domain.text import visible
 from studio.evaluate import experiment_state, experiment_table, runner
 from studio.evaluate import report as reports
-from studio.evaluate.sets import make_set
+from studio.evaluate.options import make_or_import
 from studio.synth.review import author_name
 from studio.turn.prompts import Prompts
-from studio.ui.modals.common import Ask
+from studio.ui.modals.command_forms import EvalMakeForm, EvalRunForm
 from studio.ui.screens.base import Pane
 from studio.ui.screens.blind_review import BlindReview
 
@@ -256,25 +257,17 @@ class EvalScreen(Pane):
 
     # -- make a set, run a model ----------------------------------------------------------------------
     def action_make_set(self) -> None:
-        self.app.push_screen(Ask("Items in a new eval set (from topics no snapshot trained on):", "50"), self._make)
+        self.app.push_screen(EvalMakeForm(), self._make)  # type: ignore[arg-type]
 
-    def _make(self, answer: str | None) -> None:
-        if answer is None:
-            return
-        try:
-            n = int(answer)
-            if n < 1:
-                raise ValueError
-        except ValueError:
-            self.notify(f"the number of items must be a whole number ≥ 1, not {answer!r}", severity="error")
-            return
-        self._make_worker(n)
+    def _make(self, values: dict[str, Any] | None) -> None:
+        if values is not None:
+            self._make_worker(values)
 
     @work(thread=True, exclusive=True, group="eval-make", exit_on_error=False)
-    def _make_worker(self, n: int) -> None:
+    def _make_worker(self, values: dict[str, Any]) -> None:
         ws = self.studio.workspace
         try:
-            made = make_set(ws.store, Prompts(ws.root), n=n)
+            made = make_or_import(ws.store, Prompts(ws.root), values)
         except (LookupError, ValueError) as exc:
             self.studio.failed("making the eval set", exc)
             return
@@ -293,25 +286,23 @@ class EvalScreen(Pane):
         if current is None:
             self.notify("make an eval set first: m", severity="warning")
             return
-        profiles = ", ".join(sorted(self.studio.workspace.config.providers))
-        self.app.push_screen(Ask(f"Model to run on {current.id}, then a judge profile if any ({profiles}):",
-                                 "offline"), self._run)
+        config = self.studio.workspace.config
+        form = EvalRunForm({"model": config.studio.teacher, "set_id": current.id},
+                           {"judge": sorted(config.providers)})
+        self.app.push_screen(form, self._run)  # type: ignore[arg-type]
 
-    def _run(self, answer: str | None) -> None:
-        current = self._current_set()
-        if not answer or current is None:
+    def _run(self, values: dict[str, Any] | None) -> None:
+        if values is None:
             return
-        parts = answer.split()
-        if len(parts) > 2:
-            self.notify("give a model profile and at most one judge profile", severity="error")
-            return
-        model, judge = parts[0], (parts[1] if len(parts) == 2 else None)
         ws = self.studio.workspace
+        set_id = values["set_id"] or (self.sets[0].id if self.sets else "")
         try:
-            run = runner.start_run(ws, current.id, model, judge)
+            run = runner.start_run(ws, set_id, values["model"], values["judge"])
         except (LookupError, ConfigError) as exc:
             self.notify(str(exc), severity="error")
             return
+        current = ws.store.eval_sets.get(set_id)
+        assert current is not None  # start_run found it
         self.running = run.id
         total = len(current.items)
         self._progress(runner.EvalProgress(run.id, len(run.results), total, 0, 0.0))
@@ -319,7 +310,8 @@ class EvalScreen(Pane):
         def progress(p: runner.EvalProgress) -> None:  # on the model loop's thread
             self.app.call_from_thread(self._progress, p)
 
-        future = self.studio.runner.submit(runner.execute(ws, run, on_progress=progress))
+        future = self.studio.runner.submit(runner.execute(ws, run, concurrency=values["concurrency"],
+                                                          on_progress=progress))
 
         def done(f) -> None:  # type: ignore[no-untyped-def]
             exc = f.exception()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,10 +15,11 @@ from studio.domain import Job
 from studio.domain.text import visible
 from studio.train import service
 from studio.train.files import tail
+from studio.train.options import grid, specs
 from studio.train.spec import make_spec
 from studio.train.tiny import TINY_RECIPE, build_for_snapshot, recipe_of
+from studio.ui.modals.command_forms import JobForm
 from studio.ui.modals.common import Confirm
-from studio.ui.modals.run_forms import FieldsForm
 from studio.ui.screens.base import Pane
 from studio.ui.widgets.tables import Col, FitTable, Fitter
 
@@ -35,58 +35,6 @@ def clean_log_line(line: str) -> str:
     line = ANSI.sub("", line)
     parts = [p for p in line.split("\r") if p.strip()]
     return visible(parts[-1] if parts else "")
-
-
-@dataclass
-class JobRequest:
-    fields: dict[str, object]
-    epochs: list[float]
-    rates: list[float]
-    methods: list[str]
-
-
-def _numbers(text: str, name: str) -> list[float]:
-    try:
-        values = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ValueError(f"{name}: numbers separated by commas, got '{text}'") from None
-    if not values:
-        raise ValueError(f"{name}: give at least one number")
-    return values
-
-
-class JobForm(FieldsForm):
-    HEADING = "Start a fine-tune job (several values in a list make a sweep)"
-    FIELDS = (("snapshot", "snapshot: id of an export"), ("base_model", "base model: folder, hub id or platform name"),
-              ("backend", "back-end: local, llamafactory, qianfan, openai"), ("methods", "method: full, lora and/or freeze"),
-              ("epochs", "epochs: e.g. 3, or 3,6 for a sweep"), ("rates", "learning rate: e.g. 3e-5, or 3e-5,6e-5"),
-              ("batch", "batch size: samples per step"), ("max_length", "max length: tokens (Qianfan: 4096 or 8192)"),
-              ("max_steps", "max steps: -1 lets the epochs decide"),
-              ("options", "options: back-end key=value; key=value"))
-
-    def result(self) -> JobRequest:
-        methods = [m.strip() for m in self.value("methods").split(",") if m.strip()]
-        if not methods or any(m not in ("full", "lora", "freeze") for m in methods):
-            raise ValueError("method(s): full and/or lora")
-        options = {}
-        for item in filter(None, (p.strip() for p in self.value("options").split(";"))):
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ValueError(f"options: key=value pairs separated by ';', got '{item}'")
-            options[key.strip()] = value.strip()
-        try:
-            batch, steps, length = int(self.value("batch")), int(self.value("max_steps")), int(self.value("max_length"))
-        except ValueError:
-            raise ValueError("batch size, max length and max steps are whole numbers") from None
-        epochs, rates = _numbers(self.value("epochs"), "epochs"), _numbers(self.value("rates"), "learning rates")
-        fields = {"backend": self.value("backend"), "base_model": self.value("base_model"),
-                  "snapshot_id": self.value("snapshot"), "options": options,
-                  "hyper": {"batch_size": batch, "max_steps": steps, "max_length": length}}
-        for m in methods:  # every point must be valid before anything is queued
-            for e in epochs:
-                for lr in rates:
-                    make_spec(**{**fields, "method": m, "hyper": {**fields["hyper"], "epochs": e, "learning_rate": lr}})
-        return JobRequest(fields, epochs, rates, methods)
 
 
 class JobsScreen(Pane):
@@ -240,27 +188,23 @@ class JobsScreen(Pane):
     def open_form(self) -> None:
         snapshots = sorted(self.store.snapshots.all(), key=lambda s: s.created)
         tiny = sorted((self.studio.workspace.root / "models").glob("tiny-*"))
-        values = {"snapshot": snapshots[-1].id if snapshots else "", "backend": "local", "methods": "lora",
-                  "base_model": str(tiny[-1]) if tiny else "",
-                  "epochs": "3", "rates": "3e-5", "batch": "8", "max_length": "1024", "max_steps": "-1",
-                  "options": ""}
+        values: dict[str, object] = {"snapshot": snapshots[-1].id if snapshots else "",
+                                     "base_model": str(tiny[-1]) if tiny else ""}
         if tiny and (recipe := recipe_of(tiny[-1])):  # the settings `T`'s toast recommends
-            values |= {"methods": str(recipe["method"]), "rates": f"{recipe['learning_rate']:g}",
-                       "batch": str(recipe["batch_size"]), "max_steps": str(recipe["max_steps"]),
-                       "max_length": str(recipe["max_length"]), "epochs": "1"}
+            values |= {"method": [recipe["method"]], "lr": [recipe["learning_rate"]], "epochs": [1],
+                       "batch_size": recipe["batch_size"], "max_steps": recipe["max_steps"],
+                       "max_length": recipe["max_length"]}
         self.app.call_from_thread(self.app.push_screen, JobForm(values), self._create)
 
-    def _create(self, request: JobRequest | None) -> None:
-        if request is None:
+    def _create(self, values: dict[str, object] | None) -> None:
+        if values is None:
             return
         ws = self.studio.workspace
 
         def create() -> None:
-            base = make_spec(**{**request.fields, "method": request.methods[0],
-                                "hyper": {**request.fields["hyper"], "epochs": request.epochs[0],  # type: ignore[dict-item]
-                                          "learning_rate": request.rates[0]}})
-            if len(request.methods) * len(request.epochs) * len(request.rates) > 1:
-                service.sweep(ws, base, request.epochs, request.rates, request.methods, make_spec)
+            (base, *more), (epochs, rates, methods) = specs(values), grid(values)
+            if more:
+                service.sweep(ws, base, epochs, rates, methods, make_spec)
             else:
                 service.create_job(ws, base)
             self.studio.jobs.poke()

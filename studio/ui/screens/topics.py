@@ -21,8 +21,9 @@ from studio.synth.topic_guard import NearDuplicate
 from studio.synth.topics import update_topic
 from studio.turn.context import topic_title
 from studio.turn.prompts import Prompts
+from studio.ui.modals.command_forms import ExpandForm
 from studio.ui.modals.common import Ask, Confirm
-from studio.ui.modals.forms import ExpandFields, ExpandForm, TopicFields, TopicForm
+from studio.ui.modals.forms import TopicFields, TopicForm
 from studio.ui.modals.rejected import RejectedReview
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
@@ -199,31 +200,33 @@ class TopicsScreen(Pane):
         self.studio.write(change, message)
 
     def action_expand(self) -> None:
-        def done(fields: ExpandFields | None) -> None:
-            if fields:
-                self.expand(fields)
+        def done(values: dict[str, Any] | None) -> None:
+            if values:
+                self.expand(values)
 
-        self.app.push_screen(ExpandForm(self.studio.workspace.config.studio.teacher), done)
+        config = self.studio.workspace.config
+        self.app.push_screen(ExpandForm({"provider": config.studio.teacher}, {"provider": sorted(config.providers)}),
+                             done)
 
-    def expand(self, fields: ExpandFields) -> None:
+    def expand(self, values: dict[str, Any]) -> None:
         """Expand on the studio's model runner; its progress reaches the status line at most once a frame."""
         ws = self.studio.workspace
         status = self.query_one("#topics-status", Static)
         try:
-            client = self.studio.models.open(fields.provider)
+            client = self.studio.models.open(values["provider"] or ws.config.studio.teacher)
         except (ConfigError, ValueError) as exc:
             self.studio.failed("expansion", exc)
             return
         shown: Coalesced[str] = Coalesced(self.app, status.update)
 
         def progress(report) -> None:  # type: ignore[no-untyped-def]  # on the model loop
-            shown.put(f"expanding: round {report.rounds} · {len(report.accepted)}/{fields.count} accepted · "
+            shown.put(f"expanding: round {report.rounds} · {len(report.accepted)}/{values['n']} accepted · "
                       f"{len(report.rejected)} turned away")
 
         async def run():  # type: ignore[no-untyped-def]
             try:
-                return await expand(self.store, client, Prompts(ws.root), fields.count, threshold=fields.threshold,
-                                    on_round=progress)
+                return await expand(self.store, client, Prompts(ws.root), values["n"], threshold=values["threshold"],
+                                    examples=values["examples"], seed=values["seed"], on_round=progress)
             finally:
                 self.studio.models.close(client)
 
