@@ -20,32 +20,39 @@ import argparse
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
-from studio.i18n import _, text
+from studio.i18n import LazyText, _, text
 
 Text = Any  # a str, or a lazy text (studio.i18n._l) shown in the current language
 
 
-class Later:
+class Later(LazyText):
     """A text made each time it is shown: a help naming a registry's entries in the current language."""
 
+    __slots__ = ("make",)
+
     def __init__(self, make: Callable[[], str]) -> None:
+        super().__init__("")
         self.make = make
 
     def __str__(self) -> str:
         return self.make()
 
+    def __repr__(self) -> str:
+        return f"Later({self.make()!r})"
+
     def __bool__(self) -> bool:
         return bool(self.make())
 
-    def __getattr__(self, name: str) -> Any:  # str's methods, as argparse uses them on a help
-        if name.startswith("__") or name == "make":
-            raise AttributeError(name)
-        return getattr(self.make(), name)
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 class OptionError(ValueError):
@@ -386,10 +393,5 @@ def among(option: Option, values: Sequence[str], noun: Text = "", blank: Text = 
                         metavar=option.metavar, choices=choices(*values), noun=noun, blank=blank)
 
 
-def hidden(option: Option) -> Option:
-    """``option`` as a flag only, not a field of the run form."""
-    return replace(option, form=False)
-
-
 __all__ = ["Choice", "ChoiceOption", "FlagOption", "Later", "ListOption", "NumberOption", "Option", "OptionError",
-           "OptionSet", "PairsOption", "PathOption", "Problem", "among", "choices", "hidden"]
+           "OptionSet", "PairsOption", "PathOption", "Problem", "among", "choices"]
