@@ -15,7 +15,7 @@ from studio.store import Store
 from studio.turn.prompts import Prompts
 
 EVAL_MAKE = OptionSet((
-    NumberOption(name="n", label=_l("items"), default=50, low=1, high=100_000,
+    NumberOption(name="n", label=_l("items"), default=50, low=1,
                  help=_l("items, from topics no snapshot trained on (default 50)")),
     NumberOption(name="per_fault", label=_l("per fault"), low=1,
                  help=_l("at most this many items per fault kind (empty: no limit)")),

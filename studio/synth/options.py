@@ -99,13 +99,13 @@ def run_config(values: Mapping[str, Any], config: Config) -> RunConfig:
 EXPAND = OptionSet((
     Option(name="provider", label=_l("provider"), help=_l("provider profile that writes new topics (default: config "
                                                           "studio.teacher)")),
-    NumberOption(name="n", label=_l("new topics"), default=20, low=1, high=10_000,
+    NumberOption(name="n", label=_l("new topics"), default=20, low=1,
                  help=_l("how many new topics to accept (default 20)")),
     NumberOption(name="threshold", label=_l("near-duplicate at"), whole=False, default=DEFAULT_THRESHOLD, low=0,
                  high=1, low_open=True,
                  help=Later(lambda: _("similarity at or above which a topic is a near-duplicate (default "
                                       "{default})").format(default=DEFAULT_THRESHOLD))),
-    NumberOption(name="examples", label=_l("examples"), default=3, low=1, high=50,
+    NumberOption(name="examples", label=_l("examples"), default=3, low=1,
                  help=_l("pool topics shown as examples each round (default 3)")),
     NumberOption(name="seed", label=_l("seed"), default=0, form=False, help=_l("seed of the example draws")),
     FlagOption(name="json", label="json", form=False, help=_l("print the accepted and rejected topics as JSON")),

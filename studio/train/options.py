@@ -81,7 +81,7 @@ SWEEP = START.extended(
                help=_l("passes over the data: a comma list (3,6) makes a sweep")),
     ListOption(name="lr", label=_l("learning rate"), item=_LR, default=[3e-5], metavar="LIST",
                help=_l("the learning rate: a comma list (3e-5,6e-5) makes a sweep")),
-    NumberOption(name="parallel", label=_l("at once"), default=1, low=1, high=64, form=False,
+    NumberOption(name="parallel", label=_l("at once"), default=1, low=1, form=False,
                  help=_l("remote jobs at once (local ones run one by one)")),
 )
 
