@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from studio.domain.faults import FaultKind
 from studio.domain.mix import Mix
 from studio.domain.text import json_safe, visible
-from studio.i18n import _, told
+from studio.i18n import _, pgettext, told
 from studio.llm.registry import check_profile
 from studio.logs import setup_logging
 from studio.workspace import Workspace, open_workspace, resolve_path
@@ -116,10 +117,27 @@ def print_pairs(pairs: Sequence[tuple[str, object]], width: int = 15) -> None:
         print(f"{label}{' ' * (width - cell_len(label))} {value}")
 
 
+def fault_label(kind: str) -> str:
+    """A fault kind's label (``off-topic``) in the current language; ``opening`` and unknown ids as they are."""
+    try:
+        return _(FaultKind(kind).label)
+    except ValueError:
+        return str(kind)
+
+
+def status_label(status: str) -> str:
+    """A run's, job's or eval's status (``succeeded``) as a table shows it, in the current language."""
+    return {"queued": pgettext("status", "queued"), "starting": pgettext("status", "starting"),
+            "running": pgettext("status", "running"), "paused": pgettext("status", "paused"),
+            "succeeded": pgettext("status", "succeeded"), "failed": pgettext("status", "failed"),
+            "cancelled": pgettext("status", "cancelled"), "partial": pgettext("status", "partial"),
+            "interrupted": pgettext("status", "interrupted")}.get(status, status)
+
+
 def describe_mix(mix: Mix) -> str:
     """A mix in one line, ``55 : 40 : 5 … → normal 50.0%, …``, saying when its weights were normalised."""
     parts = " : ".join(f"{w:g}" for w in mix.weights.values())
-    shares = ", ".join(f"{_(k.label)} {s:.1%}" for k, s in mix.shares().items())
+    shares = ", ".join(f"{fault_label(k)} {s:.1%}" for k, s in mix.shares().items())
     if mix.is_normalised:
         return _("{weights} → {shares}").format(weights=parts, shares=shares)
     return _("{weights} (weights sum to {total}; normalised) → {shares}").format(

@@ -7,33 +7,33 @@ import sys
 import time
 from pathlib import Path
 
-from studio.cli.common import print_json, print_table, workspace
+from studio.cli.common import CliError, fault_label, print_json, print_table, warn, workspace
 from studio.datafiles.formats import names
-from studio.domain import STUDENT_FAULTS, FaultKind
+from studio.domain import STUDENT_FAULTS
+from studio.domain.messages import Message
 from studio.export.export import Preflight, preflight, select, split_by_topic, write
 from studio.export.importer import Importer
 from studio.export.options import EXPORT, export_options
 from studio.export.provenance import offline_warning
+from studio.i18n import N_, _, told
 from studio.synth.pending import Progress, judge_pending
 from studio.synth.run import off_topic_bank
 from studio.turn.prompts import Prompts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help=f"import a dataset file for review (any of: {', '.join(names())}; "
-                                      "the format is read from each line's shape)")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser("import")
+    p.add_argument("file", type=Path, help=_("the dataset file (any of: {formats})").format(formats=", ".join(names())))
     p.add_argument("--no-judge", action="store_true",
-                   help="leave the off-topic judgement of the student turns for later (studio judge, or the TUI)")
-    p.add_argument("--json", action="store_true")
+                   help=_("leave the off-topic judgement of the student turns for later (studio judge, or the TUI)"))
+    p.add_argument("--json", action="store_true", help=_("print stable JSON"))
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("judge", help="judge the student turns still waiting for their off-topic verdict "
-                                     "(an import leaves them for after; resumes where a stopped one left off)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("judge")
+    p.add_argument("--json", action="store_true", help=_("print stable JSON"))
     p.set_defaults(handler=cmd_judge)
 
-    p = sub.add_parser("export", help="write an SFT dataset (with a pre-flight report and a snapshot record)")
+    p = sub.add_parser("export")
     EXPORT.add_to(p)
     p.set_defaults(handler=cmd_export)
 
@@ -49,11 +49,12 @@ def _judge(ws, quiet: bool) -> Progress:  # type: ignore[no-untyped-def]
         if quiet:
             return
         if not p.judged:  # the pass begins: the models load first
-            print("loading the off-topic check's models…", end="" if tty else "\n", file=sys.stderr, flush=True)
+            print(_("loading the off-topic check's models…"), end="" if tty else "\n", file=sys.stderr, flush=True)
             return
         done = int(20 * p.judged / p.total)
-        line = (f"judging {p.judged:,} / {p.total:,} student turns {'█' * done}{'░' * (20 - done)} "
-                f"· {p.off_topic:,} off topic · {time.monotonic() - started:.0f}s")
+        line = _("judging {judged} / {total} student turns {bar} · {off_topic} off topic · {seconds}s").format(
+            judged=f"{p.judged:,}", total=f"{p.total:,}", bar="█" * done + "░" * (20 - done),
+            off_topic=f"{p.off_topic:,}", seconds=f"{time.monotonic() - started:.0f}")
         if tty:
             print(f"\r\x1b[2K{line}", end="", file=terminal, flush=True)
         elif done // 2 != shown[0] or p.judged == p.total:
@@ -72,8 +73,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"judged": p.judged, "off_topic": p.off_topic, "checks_changed": p.changed})
     else:
-        print(f"judged {p.judged:,} student turns: {p.off_topic:,} off topic; "
-              f"{p.changed:,} teacher answers checked again" if p.judged else "nothing to judge")
+        print(_("judged {judged} student turns: {off_topic} off topic; {changed} teacher answers checked again").format(
+            judged=f"{p.judged:,}", off_topic=f"{p.off_topic:,}", changed=f"{p.changed:,}")
+              if p.judged else _("nothing to judge"))
     return 0
 
 
@@ -81,9 +83,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         report = Importer(ws.store, args.file, ws.root).run()
         if report.pending and not args.json and not report.already:
-            print(f"imported {report.samples:,} samples: browsable now; judging the off-topic check of "
-                  f"{report.pending:,} student turns{' next' if not args.no_judge else ' later (studio judge)'}",
-                  file=sys.stderr)
+            line = (_("imported {samples} samples: browsable now; judging the off-topic check of {pending} student "
+                      "turns next") if not args.no_judge else
+                    _("imported {samples} samples: browsable now; judging the off-topic check of {pending} student "
+                      "turns later (studio judge)"))
+            print(line.format(samples=f"{report.samples:,}", pending=f"{report.pending:,}"), file=sys.stderr)
         judged = _judge(ws, args.json) if report.pending and not args.no_judge else None
         if judged is not None:  # answers to off-topic turns now carry the suspicion
             report.failing += judged.failing
@@ -95,32 +99,39 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     elif report.already:
-        print(f"{args.file} was already imported (run {report.run_id}); nothing added")
+        print(_("{file} was already imported (run {run}); nothing added").format(file=args.file, run=report.run_id))
     else:
-        print(f"imported {report.samples} samples in {report.dialogues} dialogues from {args.file} (run {report.run_id}); "
-              f"{report.failing} fail a check, {report.duplicates} duplicates skipped, {report.topics_created} new topics. "
-              "All are marked for review.")
+        print(_("imported {samples} samples in {dialogues} dialogues from {file} (run {run}); {failing} fail a check, "
+                "{duplicates} duplicates skipped, {topics} new topics. All are marked for review.").format(
+            samples=report.samples, dialogues=report.dialogues, file=args.file, run=report.run_id,
+            failing=report.failing, duplicates=report.duplicates, topics=report.topics_created))
         if report.topics_matched:
-            print(f"  {report.topics_matched} topic texts joined stored topics as near-duplicates; e.g. {report.topic_note}")
+            print("  " + _("{n} topic texts joined stored topics as near-duplicates; e.g. {example}").format(
+                n=report.topics_matched, example=told(report.topic_note)))
     return 0
 
 
 def _print_report(r: Preflight) -> None:
-    print(f"pre-flight: {r.samples} samples from {r.dialogues} dialogues on {r.topics} topics — "
-          f"train {r.train}, eval {r.eval}", file=sys.stderr)
-    rows = [(FaultKind(k).label, r.by_fault.get(k, 0), f"{r.mix_actual.get(k, 0):.1%}", f"{r.mix_target[k]:.1%}")
+    print(_("pre-flight: {samples} samples from {dialogues} dialogues on {topics} topics — train {train}, eval {eval}")
+          .format(samples=r.samples, dialogues=r.dialogues, topics=r.topics, train=r.train, eval=r.eval), file=sys.stderr)
+    rows = [(fault_label(k), r.by_fault.get(k, 0), f"{r.mix_actual.get(k, 0):.1%}", f"{r.mix_target[k]:.1%}")
             for k in (f.value for f in STUDENT_FAULTS)]
-    rows.append(("opening", r.by_fault.get("opening", 0), "", ""))
+    rows.append((_("opening"), r.by_fault.get("opening", 0), "", ""))
     old, sys.stdout = sys.stdout, sys.stderr
     try:
-        print_table(["FAULT", "SAMPLES", "ACTUAL", "TARGET"], rows)
+        print_table([_("FAULT"), _("SAMPLES"), _("ACTUAL"), _("TARGET")], rows)
     finally:
         sys.stdout = old
-    failures = ", ".join(f"{k} {v}" for k, v in r.failures.items()) or "none"
-    cost = f", cost ≈ {r.cost:.2f}" if r.cost is not None else ""
-    print(f"failing checks that would be exported: {r.failing_samples} samples ({failures})\n"
-          f"duplicates: {r.duplicates} · over-long: {r.over_long}\n"
-          f"training tokens ≈ {r.training_tokens:,} ({r.tokens:,} × epochs){cost} — {r.token_method}", file=sys.stderr)
+    failures = ", ".join(f"{k} {v}" for k, v in r.failures.items()) or _("none")
+    tokens = _("training tokens ≈ {training} ({tokens} × epochs)").format(training=f"{r.training_tokens:,}",
+                                                                          tokens=f"{r.tokens:,}")
+    if r.cost is not None:
+        tokens = _("{tokens}, cost ≈ {cost}").format(tokens=tokens, cost=f"{r.cost:.2f}")
+    print(_("failing checks that would be exported: {n} samples ({failures})").format(n=r.failing_samples,
+                                                                                       failures=failures), file=sys.stderr)
+    print(_("duplicates: {duplicates} · over-long: {over_long}").format(duplicates=r.duplicates, over_long=r.over_long),
+          file=sys.stderr)
+    print(f"{tokens} — {told(r.token_method)}", file=sys.stderr)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -130,7 +141,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         prompts = Prompts(ws.root)
         samples = select(ws.store, prompts, filters, opts.prompt)
         if not samples:
-            raise ValueError("no samples match the filters (see: studio info; review status and --review)")
+            raise CliError(Message("export.nothing-selected",
+                                   N_("no samples match the filters (see: studio info; review status and --review)")))
         train, held = split_by_topic(samples, opts.split, opts.seed)
         report = preflight(samples, train, held, ws.config.target_mix, opts)
         if not args.json:
@@ -141,9 +153,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             return 0
         snapshot = write(ws.store, prompts, train, held, report, opts, ws.exports_dir)
     if warning := offline_warning(snapshot):
-        print(f"warning: {warning}", file=sys.stderr)
+        warn(warning)
     if args.json:
         print_json({"preflight": report.to_json(), "snapshot": snapshot.model_dump(mode="json")})
     else:
-        print(f"snapshot {snapshot.id} ({snapshot.content_hash[:12]}): " + ", ".join(snapshot.files))
+        print(_("snapshot {id} ({hash}): {files}").format(id=snapshot.id, hash=snapshot.content_hash[:12],
+                                                          files=", ".join(snapshot.files)))
     return 0

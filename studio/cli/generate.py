@@ -12,13 +12,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Column
 
-from studio.cli.common import print_json, print_table, workspace
+from studio.cli.common import (
+    describe_mix,
+    fault_label,
+    print_json,
+    print_table,
+    status_label,
+    workspace,
+)
 from studio.domain import (
     STUDENT_FAULTS,
-    FaultKind,
     Mix,
     RunStatus,
 )
+from studio.i18n import _
 from studio.llm.registry import profile_of
 from studio.semantic.offtopic import load_models
 from studio.synth.options import GENERATE, run_config
@@ -27,12 +34,12 @@ from studio.synth.service import execute, prepare
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate", help="simulate teacher/student dialogues into training samples")
+    p = sub.add_parser("generate")
     GENERATE.add_to(p)
     p.set_defaults(handler=cmd_generate)
 
-    p = sub.add_parser("runs", help="list generation runs")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("runs")
+    p.add_argument("--json", action="store_true", help=_("print stable JSON"))
     p.set_defaults(handler=cmd_runs)
 
 
@@ -57,20 +64,22 @@ class Reporter:
         if now - self.last < (0.2 if self.tty else 3.0) and p.completed < p.planned:
             return
         self.last = now
-        faults = " ".join(f"{FaultKind(k).label} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
-        eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None else "ETA -"
-        errors = sum(p.errors.values())
-        detail = (f"{faults} · {p.calls} calls ({p.cached} cached) · {p.tokens_in + p.tokens_out} tokens · "
-                  f"cost {p.cost:.4f} · {p.repairs} repairs · {errors} errors · {eta}")
+        faults = " ".join(f"{fault_label(k)} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
+        eta = _("ETA {seconds}s").format(seconds=f"{p.eta_s:.0f}") if p.eta_s is not None else _("ETA -")
+        detail = _("{faults} · {calls} calls ({cached} cached) · {tokens} tokens · cost {cost} · {repairs} repairs · "
+                   "{errors} errors · {eta}").format(
+            faults=faults, calls=p.calls, cached=p.cached, tokens=p.tokens_in + p.tokens_out, cost=f"{p.cost:.4f}",
+            repairs=p.repairs, errors=sum(p.errors.values()), eta=eta)
         if not self.tty:
-            sys.stderr.write(f"{p.completed}/{p.planned} dialogues · {detail}\n")
+            sys.stderr.write(_("{done}/{planned} dialogues · {detail}").format(done=p.completed, planned=p.planned,
+                                                                                detail=detail) + "\n")
             sys.stderr.flush()
             return
         if self.bar is None:
             terminal = getattr(sys.stderr, "unsafe", sys.stderr)  # the bar's own control codes only
             fixed = Column(no_wrap=True)
             self.bar = RichProgress(BarColumn(bar_width=24, table_column=Column(no_wrap=True, width=24)),
-                                    MofNCompleteColumn(table_column=fixed), TextColumn("dialogues", table_column=fixed),
+                                    MofNCompleteColumn(table_column=fixed), TextColumn(_("dialogues"), table_column=fixed),
                                     TextColumn("{task.fields[detail]}", markup=False,
                                                table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
                                     console=Console(file=terminal), refresh_per_second=5, transient=False, expand=True)
@@ -95,14 +104,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if profile_of(ws.config, run.config.student_provider, ws.store, ws.root).kind != "offline":
             _load_judge(quiet=args.json)  # a model's answers are judged: no answer waits for a load
         if not args.json:
-            verb = "resuming" if resumed else "starting"
-            print(f"{verb} run {run.id}: {run.planned} dialogues · mix {Mix(weights=run.config.mix).describe()}",
+            line = (_("resuming run {id}: {planned} dialogues · mix {mix}") if resumed else
+                    _("starting run {id}: {planned} dialogues · mix {mix}"))
+            print(line.format(id=run.id, planned=run.planned, mix=describe_mix(Mix(weights=run.config.mix))),
                   file=sys.stderr)
         try:
             run = asyncio.run(execute(ws, run, reporter))
         except KeyboardInterrupt:
             reporter.done()
-            print(f"\nstopped; finished turns are kept. Resume with: studio generate --resume {run.id}", file=sys.stderr)
+            print("\n" + _("stopped; finished turns are kept. Resume with: studio generate --resume {id}").format(
+                id=run.id), file=sys.stderr)
             return 130
         reporter.done()
         summary = run_json(run)
@@ -116,10 +127,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _load_judge(quiet: bool) -> None:
     started = time.monotonic()
     if not quiet:
-        print("loading the off-topic check's models…", end="", file=sys.stderr, flush=True)
+        print(_("loading the off-topic check's models…"), end="", file=sys.stderr, flush=True)
     load_models()
     if not quiet:
-        print(f" ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        print(_(" ready in {seconds} s").format(seconds=f"{time.monotonic() - started:.1f}"), file=sys.stderr)
 
 
 def exit_code(status: RunStatus) -> int:
@@ -142,20 +153,21 @@ def run_json(run) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 
 def _print_summary(s: dict[str, object]) -> None:
-    print(f"run {s['id']}: {s['status']} — {s['completed']}/{s['planned']} dialogues complete, "
-          f"{s['failed']} failed (topped up {s['topped_up']}), {s['mismatches']} student turns flagged "
-          "(observed fault differs from the plan)")
-    rows = [(FaultKind(k).label, s["quotas"].get(k, 0), s["counts"].get(k, 0))  # type: ignore[union-attr]
+    print(_("run {id}: {status} — {completed}/{planned} dialogues complete, {failed} failed (topped up {topped_up}), "
+            "{mismatches} student turns flagged (observed fault differs from the plan)").format(
+        id=s["id"], status=status_label(str(s["status"])), completed=s["completed"], planned=s["planned"],
+        failed=s["failed"], topped_up=s["topped_up"], mismatches=s["mismatches"]))
+    rows = [(fault_label(k), s["quotas"].get(k, 0), s["counts"].get(k, 0))  # type: ignore[union-attr]
             for k in (f.value for f in STUDENT_FAULTS)]
-    print_table(["FAULT", "PLANNED", "DONE"], rows)
+    print_table([_("FAULT"), _("PLANNED"), _("DONE")], rows)
     if s["unrepaired"]:
-        print(f"{s['unrepaired']} teacher turns still fail a check after every repair (kept for review: "
-              "studio, 3 Samples)")
+        print(_("{n} teacher turns still fail a check after every repair (kept for review: studio, 3 Samples)").format(
+            n=s["unrepaired"]))
     if s["cached"]:
-        print(f"reused {s['cached']} cached answers (same seed and prompts as before, not bought again); "
-              "for new answers use another --seed or --no-cache")
+        print(_("reused {n} cached answers (same seed and prompts as before, not bought again); for new answers use "
+                "another --seed or --no-cache").format(n=s["cached"]))
     if s["error"]:
-        print(f"note: {s['error']}")
+        print(_("note: {note}").format(note=s["error"]))
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -165,7 +177,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"runs": data})
         return 0
-    print_table(["ID", "STATUS", "DONE", "FAILED", "FLAGGED", "TEACHER", "STUDENT", "CREATED"],
-                [(r["id"], r["status"], f"{r['completed']}/{r['planned']}", r["failed"], r["mismatches"], r["teacher"],
-                  r["student"], str(r["created"])[:19]) for r in data])
+    print_table([_("ID"), _("STATUS"), _("DONE"), _("FAILED"), _("FLAGGED"), _("TEACHER"), _("STUDENT"), _("CREATED")],
+                [(r["id"], status_label(str(r["status"])), f"{r['completed']}/{r['planned']}", r["failed"],
+                  r["mismatches"], r["teacher"], r["student"], str(r["created"])[:19]) for r in data])
     return 0

@@ -10,70 +10,74 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from studio.cli.common import clip, print_json, print_table, workspace
+from studio.cli.common import CliError, clip, print_json, print_table, workspace
+from studio.i18n import _, ngettext, told
 from studio.synth import topics as service
 from studio.synth.options import EXPAND
 from studio.synth.topic_guard import DEFAULT_THRESHOLD
 
-FORCE = "keep it even if it is a near-duplicate of a stored topic"
-THRESHOLD = f"similarity at or above which a topic is a near-duplicate (default {DEFAULT_THRESHOLD})"
-
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("topics", help="manage conversation topics")
+    force = _("keep it even if it is a near-duplicate of a stored topic")
+    threshold = _("similarity at or above which a topic is a near-duplicate (default {default})").format(
+        default=DEFAULT_THRESHOLD)
+    as_json = _("print stable JSON")
+    p = sub.add_parser("topics")
     tsub = p.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
 
-    q = tsub.add_parser("list", help="list topics")
-    q.add_argument("--json", action="store_true", help="print stable JSON")
+    q = tsub.add_parser("list", help=_("list topics"))
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_list)
 
-    q = tsub.add_parser("add", help="add one topic")
-    q.add_argument("text", help="the scenario, in Chinese")
-    q.add_argument("--title", default="", help="short English title")
-    q.add_argument("--name-zh", default="", help="short Chinese name (the teacher's off-topic redirect uses it)")
-    q.add_argument("--tags", default="", help="comma-separated tags")
-    q.add_argument("--force", action="store_true", help=FORCE)
-    q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=THRESHOLD)
-    q.add_argument("--json", action="store_true")
+    q = tsub.add_parser("add", help=_("add one topic"))
+    q.add_argument("text", help=_("the scenario, in Chinese"))
+    q.add_argument("--title", default="", help=_("short English title"))
+    q.add_argument("--name-zh", default="", help=_("short Chinese name (the teacher's off-topic redirect uses it)"))
+    q.add_argument("--tags", default="", help=_("comma-separated tags"))
+    q.add_argument("--force", action="store_true", help=force)
+    q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=threshold)
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_add)
 
-    q = tsub.add_parser("edit", help="change a topic's text, titles or tags")
-    q.add_argument("id")
-    q.add_argument("--text", help="the new scenario (passes the near-duplicate guard)")
-    q.add_argument("--title", help="short English title")
-    q.add_argument("--name-zh", help="short Chinese name")
-    q.add_argument("--tags", help="comma-separated tags")
-    q.add_argument("--force", action="store_true", help=FORCE)
-    q.add_argument("--json", action="store_true")
+    q = tsub.add_parser("edit", help=_("change a topic's text, titles or tags"))
+    q.add_argument("id", help=_("the topic's id (see: studio topics list)"))
+    q.add_argument("--text", help=_("the new scenario (passes the near-duplicate guard)"))
+    q.add_argument("--title", help=_("short English title"))
+    q.add_argument("--name-zh", help=_("short Chinese name"))
+    q.add_argument("--tags", help=_("comma-separated tags"))
+    q.add_argument("--force", action="store_true", help=force)
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_edit)
 
-    q = tsub.add_parser("import", help="import topics: text (one per line), JSONL ('topic' field) or CSV ('topic' column)")
-    q.add_argument("file", type=Path)
-    q.add_argument("--force", action="store_true", help="import near-duplicates too (copies are still skipped)")
-    q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=THRESHOLD)
-    q.add_argument("--json", action="store_true")
+    q = tsub.add_parser("import", help=_("import topics: text (one per line), JSONL ('topic' field) or CSV ('topic' "
+                                         "column)"))
+    q.add_argument("file", type=Path, help=_("the topic file"))
+    q.add_argument("--force", action="store_true", help=_("import near-duplicates too (copies are still skipped)"))
+    q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=threshold)
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_import)
 
-    q = tsub.add_parser("export", help="write all topics to FILE (.jsonl, .csv, .tsv or text)")
-    q.add_argument("file", type=Path)
+    q = tsub.add_parser("export", help=_("write all topics to FILE (.jsonl, .csv, .tsv or text)"))
+    q.add_argument("file", type=Path, help=_("the file to write; its suffix names the format"))
     q.set_defaults(handler=cmd_export)
 
-    q = tsub.add_parser("expand", help="self-instruct new topics from the pool, turning away near-duplicates")
+    q = tsub.add_parser("expand", help=_("self-instruct new topics from the pool, turning away near-duplicates"))
     EXPAND.add_to(q)
     q.set_defaults(handler=cmd_expand)
 
-    q = tsub.add_parser("rejected", help="list expansion candidates turned away (each once), with their nearest topic")
-    q.add_argument("--json", action="store_true")
+    q = tsub.add_parser("rejected", help=_("list expansion candidates turned away (each once), with their nearest "
+                                           "topic"))
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_rejected)
 
-    q = tsub.add_parser("accept", help="take a rejected candidate into the pool after all (titles and parents kept)")
-    q.add_argument("id", help="the candidate's id (see: studio topics rejected)")
-    q.add_argument("--json", action="store_true")
+    q = tsub.add_parser("accept", help=_("take a rejected candidate into the pool after all (titles and parents kept)"))
+    q.add_argument("id", help=_("the candidate's id (see: studio topics rejected)"))
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_accept)
 
-    q = tsub.add_parser("rm", help="remove a topic")
-    q.add_argument("id")
-    q.add_argument("--force", action="store_true", help="remove even if dialogues use it")
+    q = tsub.add_parser("rm", help=_("remove a topic"))
+    q.add_argument("id", help=_("the topic's id (see: studio topics list)"))
+    q.add_argument("--force", action="store_true", help=_("remove even if dialogues use it"))
     q.set_defaults(handler=cmd_rm)
 
 
@@ -87,10 +91,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"topics": [topic_json(t) for t in topics]})
         return 0
-    rows = [(t.id, t.source.value, "yes" if t.enabled else "no", clip(t.title, 24), clip(t.name_zh, 10),
+    rows = [(t.id, t.source.value, _("yes") if t.enabled else _("no"), clip(t.title, 24), clip(t.name_zh, 10),
              clip(t.text, 40)) for t in topics]
-    print_table(["ID", "SOURCE", "ON", "TITLE", "NAME", "TOPIC"], rows)
-    print(f"\n{len(topics)} topics")
+    print_table([_("ID"), _("SOURCE"), _("ON"), _("TITLE"), _("NAME"), _("TOPIC")], rows)
+    print("\n" + ngettext("{n} topic", "{n} topics", len(topics)).format(n=len(topics)))
     return 0
 
 
@@ -102,7 +106,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.json:
         print_json(topic_json(topic))
     else:
-        print(f"added {topic.id}")
+        print(_("added {id}").format(id=topic.id))
     return 0
 
 
@@ -117,13 +121,13 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if args.tags is not None:
         fields["tags"] = [t.strip() for t in args.tags.split(",") if t.strip()]
     if not fields:
-        raise ValueError("nothing to change: give --text, --title, --name-zh or --tags")
+        raise CliError(_("nothing to change: give --text, --title, --name-zh or --tags"))
     with workspace(args) as ws:
         topic = service.update_topic(ws.store, args.id, force=args.force, **fields)
     if args.json:
         print_json(topic_json(topic))
     else:
-        print(f"saved {topic.id}")
+        print(_("saved {id}").format(id=topic.id))
     return 0
 
 
@@ -142,27 +146,30 @@ def cmd_import(args: argparse.Namespace) -> int:
             "forced": [_refused_json(r) for r in report.forced],
         })
         return 0
-    print(f"imported {len(report.added)} topics from {args.file}")
+    print(ngettext("imported {n} topic from {file}", "imported {n} topics from {file}", len(report.added)).format(
+        n=len(report.added), file=args.file))
     for r in report.duplicates:
-        print(f"  skipped {args.file}:{r.line}: {clip(r.text, 40)} — {r.match.explain()}")
+        print("  " + _("skipped {file}:{line}: {topic} — {why}").format(file=args.file, line=r.line,
+                                                                       topic=clip(r.text, 40), why=told(r.match.message())))
     for r in report.forced:
-        print(f"  kept (--force) {args.file}:{r.line}: {clip(r.text, 40)} — {r.match.explain()}")
+        print("  " + _("kept (--force) {file}:{line}: {topic} — {why}").format(
+            file=args.file, line=r.line, topic=clip(r.text, 40), why=told(r.match.message())))
     if report.duplicates and not args.force and any(not r.match.identical for r in report.duplicates):
-        print("  (import the near-duplicates anyway with --force)")
+        print("  " + _("(import the near-duplicates anyway with --force)"))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         count = service.export_topics(ws.store, args.file)
-    print(f"wrote {count} topics to {args.file}")
+    print(ngettext("wrote {n} topic to {file}", "wrote {n} topics to {file}", count).format(n=count, file=args.file))
     return 0
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         topic = service.remove_topic(ws.store, args.id, force=args.force)
-    print(f"removed {topic.id}: {clip(topic.text, 50)}")
+    print(_("removed {id}: {topic}").format(id=topic.id, topic=clip(topic.text, 50)))
     return 0
 
 
@@ -180,8 +187,9 @@ def cmd_expand(args: argparse.Namespace) -> int:
 
         def progress(report) -> None:
             if not args.json:
-                print(f"round {report.rounds}: {len(report.accepted)}/{args.n} accepted, "
-                      f"{len(report.rejected)} turned away", file=sys.stderr)
+                print(_("round {round}: {accepted}/{n} accepted, {rejected} turned away").format(
+                    round=report.rounds, accepted=len(report.accepted), n=args.n, rejected=len(report.rejected)),
+                    file=sys.stderr)
 
         async def run():
             try:
@@ -194,15 +202,17 @@ def cmd_expand(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"accepted": [topic_json(t) for t in report.accepted],
                     "rejected": [r.model_dump(mode="json") for r in report.rejected],
-                    "rounds": report.rounds, "note": report.note, "untitled": report.untitled})
+                    "rounds": report.rounds, "note": str(report.note) if report.note else None,
+                    "untitled": report.untitled})
     else:
-        print(f"added {len(report.accepted)} topics in {report.rounds} rounds; {len(report.rejected)} near-duplicates "
-              "turned away (see: studio topics rejected)")
+        print(_("added {accepted} topics in {rounds} rounds; {rejected} near-duplicates turned away (see: studio "
+                "topics rejected)").format(accepted=len(report.accepted), rounds=report.rounds,
+                                           rejected=len(report.rejected)))
         if report.untitled:
-            print(f"note: {report.untitled} new topics still lack a Chinese name or an English title (the model gave "
-                  "none); set them with: studio topics edit ID --title … --name-zh …")
+            print(_("note: {n} new topics still lack a Chinese name or an English title (the model gave none); set "
+                    "them with: studio topics edit ID --title … --name-zh …").format(n=report.untitled))
         if report.note:
-            print(f"note: {report.note}")
+            print(_("note: {note}").format(note=told(report.note)))
     return 0 if not report.note else 1
 
 
@@ -213,13 +223,14 @@ def cmd_rejected(args: argparse.Namespace) -> int:
         print_json({"rejected": [r.model_dump(mode="json") for r in rejected]})
         return 0
     if not rejected:
-        print("no candidates turned away (topics expand keeps those it refuses here)")
+        print(_("no candidates turned away (topics expand keeps those it refuses here)"))
         return 0
-    print_table(["ID", "TIMES", "SIM.", "BY", "CANDIDATE", "NEAREST / REASON"],
+    print_table([_("ID"), _("TIMES"), _("SIM."), _("BY"), _("CANDIDATE"), _("NEAREST / REASON")],
                 [(r.id, r.count, f"{r.similarity:.2f}" if r.nearest_text else "-", r.measure or "-", clip(r.text, 34),
                   clip(r.nearest_text or r.reason, 34)) for r in rejected])
     times = sum(r.count for r in rejected)
-    print(f"\n{len(rejected)} candidates turned away ({times} proposals); keep one with: studio topics accept ID")
+    print("\n" + _("{n} candidates turned away ({times} proposals); keep one with: studio topics accept ID").format(
+        n=len(rejected), times=times))
     return 0
 
 
@@ -229,5 +240,5 @@ def cmd_accept(args: argparse.Namespace) -> int:
     if args.json:
         print_json(topic_json(topic))
     else:
-        print(f"accepted {args.id} as topic {topic.id}")
+        print(_("accepted {candidate} as topic {id}").format(candidate=args.id, id=topic.id))
     return 0

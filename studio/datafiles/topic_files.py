@@ -14,6 +14,7 @@ import orjson
 
 from studio.datafiles.textfile import InputError, check_size, decode_lines
 from studio.domain import Topic
+from studio.domain.messages import N_, Message
 
 #: Topics are short: 16 MB is ~100,000 of them. A bigger file is refused before it is read.
 MAX_TOPIC_FILE_BYTES = 16 << 20
@@ -44,7 +45,8 @@ def _tags(value: object, path: Path, line: int) -> list[str]:
         return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
     if isinstance(value, list) and all(isinstance(t, str) for t in value):
         return [t.strip() for t in value if t.strip()]
-    raise InputError(path, line, "field 'tags' must be a list of strings or a comma-separated string")
+    raise InputError(path, line, Message("topics.tags", N_("field 'tags' must be a list of strings or a comma-separated "
+                                                           "string")))
 
 
 def _jsonl(path: Path) -> list[TopicRow]:
@@ -55,17 +57,18 @@ def _jsonl(path: Path) -> list[TopicRow]:
         try:
             obj = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            raise InputError(path, number, f"not valid JSON ({exc})") from None
+            raise InputError(path, number, Message("topics.json", N_("not valid JSON ({problem})"), problem=exc)) from None
         if not isinstance(obj, dict):
-            raise InputError(path, number, "expected a JSON object with a 'topic' field")
+            raise InputError(path, number, Message("topics.object", N_("expected a JSON object with a 'topic' field")))
         topic = obj.get("topic")
         if not isinstance(topic, str) or not topic.strip():
-            raise InputError(path, number, "missing field 'topic' (a non-empty string)")
+            raise InputError(path, number, Message("topics.no-topic", N_("missing field 'topic' (a non-empty string)")))
         names = {}
         for key in ("title", "name_zh"):
             value = obj.get(key) or ""
             if not isinstance(value, str):
-                raise InputError(path, number, f"field '{key}' must be a string")
+                raise InputError(path, number, Message("topics.not-text", N_("field '{field}' must be a string"),
+                                                       field=key))
             names[key] = value.strip()
         rows.append(TopicRow(number, topic.strip(), names["title"], _tags(obj.get("tags"), path, number),
                              names["name_zh"]))
@@ -84,22 +87,27 @@ def _table(path: Path, delimiter: str) -> list[TopicRow]:
             if header is None:
                 header = [h.strip().lower() for h in record]
                 if "topic" not in header:
-                    raise InputError(path, number, f"no 'topic' column (columns: {', '.join(header) or 'none'})")
+                    raise InputError(path, number, Message("topics.no-column", N_("no 'topic' column (columns: "
+                                                                                  "{columns})"),
+                                                           columns=", ".join(header) or "none"))
                 continue
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
-                raise InputError(path, number, f"expected {len(header)} columns, found {len(record)}")
+                raise InputError(path, number, Message("topics.columns", N_("expected {expected} columns, found "
+                                                                            "{found}"),
+                                                       expected=len(header), found=len(record)))
             cells = dict(zip(header, record, strict=True))
             topic = cells["topic"].strip()
             if not topic:
-                raise InputError(path, number, "empty 'topic' cell")
+                raise InputError(path, number, Message("topics.empty-cell", N_("empty 'topic' cell")))
             rows.append(TopicRow(number, topic, cells.get("title", "").strip(), _tags(cells.get("tags"), path, number),
                                  cells.get("name_zh", "").strip()))
     except csv.Error as exc:
-        raise InputError(path, numbers[min(reader.line_num, len(numbers)) - 1] if numbers else None, f"bad CSV: {exc}") from None
+        raise InputError(path, numbers[min(reader.line_num, len(numbers)) - 1] if numbers else None,
+                         Message("topics.csv", N_("bad CSV: {problem}"), problem=exc)) from None
     if header is None:
-        raise InputError(path, None, "empty file: no header row with a 'topic' column")
+        raise InputError(path, None, Message("topics.no-header", N_("empty file: no header row with a 'topic' column")))
     return rows
 
 
@@ -109,7 +117,7 @@ def _text(path: Path) -> list[TopicRow]:
 
 def read_topic_file(path: Path) -> list[TopicRow]:
     """Parse a whole topic file; raises InputError (file:line: problem) on the first bad line."""
-    check_size(path, MAX_TOPIC_FILE_BYTES, "the topic file")
+    check_size(path, MAX_TOPIC_FILE_BYTES, Message("topics.file", N_("the topic file")))
     kind = file_kind(path)
     if kind == "jsonl":
         return _jsonl(path)

@@ -14,8 +14,9 @@ from typing import Any
 from studio.datafiles.formats import FORMATS, by_name
 from studio.domain import STUDENT_FAULTS, DatasetSnapshot, FaultKind, Mix
 from studio.domain.contract import CHECK_IDS
+from studio.domain.messages import N_, Message
 from studio.domain.text import MAX_WORDS, word_count
-from studio.export.formats import line, records
+from studio.export.formats import line_bytes, records
 from studio.export.provenance import provenance, provenance_counts
 from studio.export.samples import Filters, Sample, iter_samples
 from studio.store import Store
@@ -23,7 +24,7 @@ from studio.store.storage import atomic_write
 from studio.turn.context import PROMPT_STYLES
 from studio.turn.prompts import Prompts
 
-TOKEN_METHOD = "tokenizer-free estimate: 1 token per CJK character, 1 per 4 other characters"
+TOKEN_METHOD = N_("tokenizer-free estimate: 1 token per CJK character, 1 per 4 other characters")
 
 
 @dataclass
@@ -71,15 +72,18 @@ def select(store: Store, prompts: Prompts, filters: Filters, prompt: str = "full
 def check_options(opts: ExportOptions) -> None:
     """Refuse option combinations that cannot be written, naming the option."""
     if opts.prompt not in PROMPT_STYLES:
-        raise ValueError(f"--prompt: '{opts.prompt}' is not one of: {', '.join(PROMPT_STYLES)}")
+        raise ValueError(Message("export.prompt", N_("--prompt: '{prompt}' is not one of: {known}"),
+                                 prompt=opts.prompt, known=", ".join(PROMPT_STYLES)))
     fmt = by_name(opts.format)
     fmt.style_of(opts.style)
     if opts.dialogues and not fmt.weights:
         weighted = ", ".join(f.name for f in FORMATS.values() if f.weights)
-        raise ValueError(f"--dialogues applies to --format {weighted} only")
+        raise ValueError(Message("export.dialogues-format", N_("--dialogues applies to --format {formats} only"),
+                                 formats=weighted))
     if opts.dialogues and opts.prompt != "full":
-        raise ValueError("--prompt compact writes one sample per teacher turn; whole dialogues (--dialogues) carry "
-                         "the full prompt's rules in their system line")
+        raise ValueError(Message("export.dialogues-compact", N_("--prompt compact writes one sample per teacher turn; "
+                                                                "whole dialogues (--dialogues) carry the full prompt's "
+                                                                "rules in their system line")))
 
 
 def split_by_topic(samples: list[Sample], ratio: float | None, seed: int) -> tuple[list[Sample], list[Sample]]:
@@ -87,7 +91,7 @@ def split_by_topic(samples: list[Sample], ratio: float | None, seed: int) -> tup
     if ratio is None:
         return samples, []
     if not 0 < ratio < 1:
-        raise ValueError("--split must be between 0 and 1 (e.g. 0.9)")
+        raise ValueError(Message("export.split", N_("--split must be between 0 and 1 (e.g. 0.9)")))
     per_topic = Counter(s.topic.id for s in samples)
     order = sorted(per_topic, key=lambda t: hashlib.sha256(f"{seed}:{t}".encode()).hexdigest())
     want = (1 - ratio) * len(samples)
@@ -109,10 +113,10 @@ def preflight(samples: list[Sample], train: list[Sample], held: list[Sample], ta
     answers = Counter(s.answer for s in samples)
     pairs = Counter((s.prompt, s.answer) for s in samples)
     duplicates = sum(n - 1 for n in answers.values() if n > 1) + sum(n - 1 for n in pairs.values() if n > 1)
-    over = sum(1 for s in samples if s.tokens > opts.max_tokens or word_count(s.turn.parsed.reply) > MAX_WORDS)  # type: ignore[union-attr]
+    over = sum(1 for s in samples if s.tokens > opts.max_tokens or word_count(s.reply) > MAX_WORDS)
     tokens = sum(s.tokens for s in train)
     return Preflight(
-        samples=len(samples), dialogues=len({s.dialogue.id for s in samples}), topics=len({s.topic.id for s in samples}),
+        samples=len(samples), dialogues=len({s.dialogue_id for s in samples}), topics=len({s.topic.id for s in samples}),
         train=len(train), eval=len(held), by_fault=dict(sorted(faults.items())), mix_actual=actual,
         mix_target={k.value: v for k, v in target.shares().items()},
         failures={k: failures[k] for k in CHECK_IDS if failures.get(k)}, failing_samples=sum(1 for s in samples if s.failed),
@@ -126,7 +130,8 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
     snapshot = DatasetSnapshot(format=opts.format)
     out = opts.out or exports_dir / snapshot.id
     if out.exists() and any(out.iterdir()):
-        raise ValueError(f"{out} is not empty; choose another --out or remove it first")
+        raise ValueError(Message("export.out-not-empty", N_("{folder} is not empty; choose another --out or remove it "
+                                                            "first"), folder=out))
     final, out = out, partial_folder(out)  # written whole in a hidden folder, then renamed into place
     payloads: dict[str, bytes] = {}
     names = {"train": "train.jsonl"} | ({"eval": "eval.jsonl"} if held else {})
@@ -137,7 +142,7 @@ def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample
         if split in names:
             rows = list(records(opts.format, samples, prompts, dialogues=opts.dialogues, style=style))
             written += rows
-            payloads[names[split]] = "".join(line(r) for r in rows).encode("utf-8")
+            payloads[names[split]] = b"".join(map(line_bytes, rows))
     for name, text in fmt.extra_files(names, written, style).items():  # e.g. LLaMA-Factory's dataset_info.json
         payloads[name] = text.encode("utf-8")
     digest = hashlib.sha256()
@@ -195,7 +200,8 @@ def export_all(store: Store, prompts: Prompts, opts: ExportOptions, target: Mix,
     check_options(opts)
     samples = select(store, prompts, opts.filters, opts.prompt)
     if not samples:
-        raise ValueError("no samples match the filters: approve some, or export with review 'all'")
+        raise ValueError(Message("export.nothing-selected-review",
+                                 N_("no samples match the filters: approve some, or export with review 'all'")))
     train, held = split_by_topic(samples, opts.split, opts.seed)
     report = preflight(samples, train, held, target, opts)
     return report, write(store, prompts, train, held, report, opts, exports_dir)

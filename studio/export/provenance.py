@@ -13,11 +13,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from studio.domain import DatasetSnapshot, StudentTurn
+from studio.domain import DatasetSnapshot, StudentTurn, TeacherTurn
 from studio.domain.runs import CallRecord
 from studio.export.samples import Sample
+from studio.i18n import N_, _
 from studio.store import Store
 
 OFFLINE_PROVIDER = "offline"
@@ -27,9 +28,9 @@ UNKNOWN = ("unknown", "no ledger record")
 BY_HAND = ("by hand", "edited in review")
 BANK = ("off-topic file", "a line of the off-topic bank")
 
-OFFLINE_WARNING = ("{share} of this dataset's teacher answers{student} come from the offline simulator, a rule-based "
-                   "stand-in for a model (demos, tests, the pipeline's shape). Its text is template-like: fine-tuning a "
-                   "tutor on it teaches those templates. Generate with a real teacher model for training data.")
+OFFLINE_WARNING = N_("{share} of this dataset's teacher answers{student} come from the offline simulator, a rule-based "
+                      "stand-in for a model (demos, tests, the pipeline's shape). Its text is template-like: fine-tuning "
+                      "a tutor on it teaches those templates. Generate with a real teacher model for training data.")
 
 
 def is_offline(provider: str, model: str) -> bool:
@@ -39,7 +40,7 @@ def is_offline(provider: str, model: str) -> bool:
 def _calls(store: Store) -> tuple[dict[str, tuple[str, str]], dict[tuple[str, int, str], tuple[str, str]]]:
     by_id: dict[str, tuple[str, str]] = {}
     by_turn: dict[tuple[str, int, str], tuple[str, str]] = {}
-    for _, raw in store.calls.raw():
+    for _doc_id, raw in store.calls.raw():
         try:
             call = CallRecord.model_validate(raw)
         except ValueError:
@@ -63,22 +64,70 @@ def _source(call_id: str | None, key: tuple[str, int, str], imported: bool,
     return IMPORTED if imported else UNKNOWN
 
 
+class _Made(NamedTuple):
+    """What provenance reads of one sample."""
+
+    dialogue_id: str
+    imported: bool
+    by_hand: bool  # its answer was last written in review (not regenerated)
+    call_id: str | None  # the teacher turn's call
+    student: tuple[str | None, bool] | None  # the student turn it answers: its call, whether a bank line
+
+
+def _made(s: Sample) -> _Made:
+    """Read from the stored document (an export reads 40,000 samples); one not as the store writes
+    it is read through its model."""
+    try:
+        return _made_raw(s)
+    except (KeyError, TypeError, AttributeError, IndexError):
+        pass
+    d = s.stored.model
+    turn, before = d.turns[s.index], d.turns[s.index - 1] if s.index else None
+    assert isinstance(turn, TeacherTurn)
+    last_raw = next((e for e in reversed(turn.edits) if e.field == "raw"), None)
+    student = None
+    if isinstance(before, StudentTurn):
+        student = before.call_id, bool(before.injection and before.injection.method.startswith("off_topic.bank"))
+    return _Made(d.id, d.source == "imported", last_raw is not None and last_raw.note != "regenerated", turn.call_id,
+                 student)
+
+
+def _made_raw(s: Sample) -> _Made:
+    doc = s.stored.doc
+    turns = doc["turns"]
+    turn = turns[s.index]
+    last_raw = next((e for e in reversed(turn.get("edits", [])) if e["field"] == "raw"), None)
+    by_hand = last_raw is not None and last_raw.get("note", "") != "regenerated"
+    before = turns[s.index - 1] if s.index else None
+    student = None
+    if before is not None and before["role"] == "student":
+        injection = before.get("injection")
+        method = injection.get("method", "") if injection is not None else ""
+        student = _id(before.get("call_id")), bool(injection) and method.startswith("off_topic.bank")
+    return _Made(s.dialogue_id, doc.get("source") == "imported", by_hand, _id(turn.get("call_id")), student)
+
+
+def _id(value: Any) -> str | None:
+    if value is not None and type(value) is not str:
+        raise TypeError("not a call id")
+    return value
+
+
 def provenance(store: Store, samples: Iterable[Sample]) -> dict[str, Any]:
     """Teacher answers and the student turns they answer, counted by (provider, model)."""
     calls = _calls(store)
     teacher: Counter[tuple[str, str]] = Counter()
     student: Counter[tuple[str, str]] = Counter()
     for s in samples:
-        imported = s.dialogue.source == "imported"
-        last_raw = next((e for e in reversed(s.turn.edits) if e.field == "raw"), None)
-        if last_raw is not None and last_raw.note != "regenerated":  # a regenerated answer has its call
+        m = _made(s)
+        if m.by_hand:  # a regenerated answer has its call
             teacher[BY_HAND] += 1
         else:
-            teacher[_source(s.turn.call_id, (s.dialogue.id, s.index, "teacher"), imported, calls)] += 1
-        before = s.dialogue.turns[s.index - 1] if s.index else None
-        if isinstance(before, StudentTurn):
-            made = _source(before.call_id, (s.dialogue.id, s.index - 1, "student"), imported, calls)
-            if made == UNKNOWN and before.injection and before.injection.method.startswith("off_topic.bank"):
+            teacher[_source(m.call_id, (m.dialogue_id, s.index, "teacher"), m.imported, calls)] += 1
+        if m.student is not None:
+            call_id, bank = m.student
+            made = _source(call_id, (m.dialogue_id, s.index - 1, "student"), m.imported, calls)
+            if made == UNKNOWN and bank:
                 made = BANK  # a line of the off-topic file, no model involved
             student[made] += 1
     rows = lambda counts, unit: [{"provider": p, "model": m, unit: n, "offline": is_offline(p, m)}  # noqa: E731
@@ -110,12 +159,13 @@ def offline_warning(snapshot: DatasetSnapshot) -> str | None:
     students = counts.get("provenance.student.offline", 0)
     if not total or not (offline or students):
         return None
-    share = "all" if offline == total else f"{offline} of {total}"
+    share = _("All") if offline == total else _("{offline} of {total}").format(offline=offline, total=total)
     student = ""
     if students:
         all_students = students == counts.get("provenance.student.total", 0)
-        student = f" ({'and all' if all_students else f'and {students}'} of the student turns they answer)"
-    return OFFLINE_WARNING.format(share=share.capitalize() if share == "all" else share, student=student)
+        student = (_(" (and all of the student turns they answer)") if all_students else
+                   _(" (and {n} of the student turns they answer)").format(n=students))
+    return _(OFFLINE_WARNING).format(share=share, student=student)
 
 
 def snapshot_warning(store: Store, snapshot_id: str | None) -> str | None:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from studio.domain import RejectedTopic, Topic, TopicSource, utcnow
+from studio.domain.messages import N_
+from studio.domain.messages import Message as Told
 from studio.domain.text import cjk_share
 from studio.llm.base import ChatRequest, Message
 from studio.llm.client import CallContext, LLMClient
@@ -66,7 +68,7 @@ class ExpandReport:
     accepted: list[Topic] = field(default_factory=list)
     rejected: list[RejectedTopic] = field(default_factory=list)
     rounds: int = 0
-    note: str | None = None
+    note: Told | None = None  # why it stopped short (``str()``: the English line)
     untitled: int = 0  # accepted topics the model named in neither answer
 
 
@@ -113,12 +115,12 @@ async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, t
                  on_round: Callable[[ExpandReport], None] | None = None) -> ExpandReport:
     """Self-instruct rounds until ``n`` new topics are accepted (or the rounds run out)."""
     if n < 1:
-        raise ValueError("--n must be at least 1")
+        raise ValueError(Told("expand.n", N_("--n must be at least 1")))
     if not 0 < threshold <= 1:
-        raise ValueError("--threshold must be in (0, 1]")
+        raise ValueError(Told("expand.threshold", N_("--threshold must be in (0, 1]")))
     pool = [t for t in store.topics if t.enabled] or store.topics.all()
     if not pool:
-        raise ValueError("the topic pool is empty: add or import a few seed topics first")
+        raise ValueError(Told("expand.empty-pool", N_("the topic pool is empty: add or import a few seed topics first")))
     guard: TopicGuard = guard_of(store, threshold=threshold)
     rng = random.Random(seed)
     report = ExpandReport()
@@ -162,6 +164,7 @@ async def expand(store: Store, client: LLMClient, prompts: Prompts, n: int, *, t
         if on_round:
             on_round(report)
     if len(report.accepted) < n:
-        report.note = (f"stopped after {report.rounds} rounds with {len(report.accepted)} of {n} new topics: the "
-                       "provider keeps repeating the pool; raise --threshold or add more varied seed topics")
+        report.note = Told("expand.stopped", N_("stopped after {rounds} rounds with {accepted} of {n} new topics: the "
+                                                "provider keeps repeating the pool; raise --threshold or add more varied "
+                                                "seed topics"), rounds=report.rounds, accepted=len(report.accepted), n=n)
     return report

@@ -9,7 +9,7 @@ from typing import Any
 
 from studio.config import Config
 from studio.domain import DEFAULT_MIX, STUDENT_FAULTS, FaultKind, Mix, MixError, RunConfig
-from studio.i18n import _, _l
+from studio.i18n import _, _l, told
 from studio.options import (
     ChoiceOption,
     FlagOption,
@@ -33,7 +33,7 @@ class MixOption(Option):
         try:
             mix = Mix.parse(value)
         except MixError as exc:
-            raise Problem(str(exc)) from None
+            raise Problem(told(exc)) from None
         return {k.value: w for k, w in mix.weights.items()}
 
     def text(self, value: Any) -> str:

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 
 from studio.domain import STUDENT_FAULTS, FaultKind, Mix
+from studio.domain.messages import N_, Message
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,9 @@ def _interleave(counts: dict[FaultKind, int]) -> list[FaultKind]:
 def plan(n: int, topic_ids: list[str], mix: Mix, teacher_turns: int, seed: int) -> list[PlannedDialogue]:
     """Plan ``n`` dialogues of ``teacher_turns`` teacher turns (so ``teacher_turns - 1`` student turns)."""
     if n < 1:
-        raise ValueError("a run needs at least one dialogue")
+        raise ValueError(Message("run.no-dialogues", N_("a run needs at least one dialogue")))
     if not topic_ids:
-        raise ValueError("no enabled topics to generate from (add or enable topics first)")
+        raise ValueError(Message("run.no-topics", N_("no enabled topics to generate from (add or enable topics first)")))
     rng = random.Random(seed)
     per = teacher_turns - 1
     quotas = mix.quotas(n * per)

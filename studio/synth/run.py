@@ -28,6 +28,7 @@ from studio.domain import (
     Topic,
     utcnow,
 )
+from studio.domain.messages import N_, Message
 from studio.llm.budget import Budget, BudgetReached
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.errors import LLMError
@@ -82,7 +83,7 @@ def create_run(store: Store, config: RunConfig) -> Run:
     topic_ids = config.topic_ids or [t.id for t in store.topics if t.enabled]
     mix = Mix(weights=config.mix) if config.mix else None
     if mix is None:
-        raise ValueError("the run config has no mix")
+        raise ValueError(Message("run.no-mix", N_("the run config has no mix")))
     planned = plan(config.dialogues, topic_ids, mix, config.teacher_turns, config.seed)
     config = config.model_copy(update={"topic_ids": topic_ids})
     quotas = mix.quotas(config.dialogues * (config.teacher_turns - 1))
@@ -117,9 +118,10 @@ class Generator:
                                          max_calls=self.config.max_calls, max_cost=self.config.max_cost)
         for client in {id(teacher): teacher, id(student): student}.values():
             if self.config.max_cost is not None and not client.price.known and client.provider.kind != "offline":
-                raise ValueError(f"--max-cost needs a price for provider '{client.name}' (model "
-                                 f"{client.provider.model!r} is not in the price table): set price_in and "
-                                 "price_out in its profile, or use --max-calls")
+                raise ValueError(Message("run.no-price", N_(
+                    "--max-cost needs a price for provider '{name}' (model {model} is not in the price table): set "
+                    "price_in and price_out in its profile, or use --max-calls"),
+                    name=client.name, model=repr(client.provider.model)))
             client.budget = self.budget
         self._hits_at_start = self._hits()
         self._budget_stop: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from studio.domain import Mix, Run, RunConfig, RunStatus
+from studio.domain.messages import N_, Message
 from studio.llm.registry import build_client
 from studio.synth.run import Generator, Progress, create_run, load_off_topic
 from studio.turn.prompts import Prompts
@@ -29,9 +30,9 @@ def prepare(ws: Workspace, config: RunConfig, *, resume: str | None = None) -> t
     if resume:
         run = ws.store.runs.get(resume)
         if run is None or run.config is None:
-            raise LookupError(f"no generation run with id {resume} (see: studio runs)")
+            raise LookupError(Message("run.unknown", N_("no generation run with id {id} (see: studio runs)"), id=resume))
         if run.status == RunStatus.SUCCEEDED:
-            raise ValueError(f"run {resume} already finished")
+            raise ValueError(Message("run.finished", N_("run {id} already finished"), id=resume))
         return run, True
     ws.config.provider(config.teacher_provider)
     ws.config.provider(config.student_provider)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from studio.domain.messages import N_, Message
 from studio.synth.paraphrase import ParaphraseIndex
 
 #: Default similarity at or above which a topic is a near-duplicate (chosen on tests/bench/topic_pairs.tsv).
@@ -72,11 +73,24 @@ class Match:
     def identical(self) -> bool:
         return self.measure == "same text"
 
+    def message(self) -> Message:
+        """Why the candidate is the same topic, as a message (``explain`` is its English)."""
+        if self.identical:
+            how = Message("topic.same-text", N_("the same text once punctuation width and spacing are folded"))
+        else:
+            how = Message(f"topic.similar.{self.measure}", MEASURED.get(self.measure, N_("similarity {score} by {measure}")),
+                          score=f"{self.score:.2f}", measure=self.measure)
+        if self.id and not self.id.startswith("new:"):
+            return Message("topic.near-duplicate-of", N_("near-duplicate of {id} “{text}” ({how})"), id=self.id,
+                           text=self.text, how=how)
+        return Message("topic.near-duplicate", N_("near-duplicate of “{text}” ({how})"), text=self.text, how=how)
+
     def explain(self) -> str:
-        where = f"{self.id} " if self.id and not self.id.startswith("new:") else ""
-        how = ("the same text once punctuation width and spacing are folded" if self.identical
-               else f"similarity {self.score:.2f} by {self.measure}")
-        return f"near-duplicate of {where}“{self.text}” ({how})"
+        return str(self.message())
+
+
+#: How a similarity was measured, said of a near-duplicate.
+MEASURED = {"edit": N_("similarity {score} by edit"), "paraphrase": N_("similarity {score} by paraphrase")}
 
 
 class NearDuplicate(ValueError):
@@ -84,8 +98,11 @@ class NearDuplicate(ValueError):
 
     def __init__(self, match: Match, *, forceable: bool = True) -> None:
         self.match = match
-        hint = "; keep it anyway with --force" if forceable and not match.identical else ""
-        super().__init__(match.explain() + hint)
+        if forceable and not match.identical:
+            super().__init__(Message("topic.near-duplicate-forceable", N_("{why}; keep it anyway with --force"),
+                                     why=match.message()))
+        else:
+            super().__init__(match.message())
 
 
 class TopicGuard:
@@ -93,7 +110,7 @@ class TopicGuard:
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
         if not 0 < threshold <= 1:
-            raise ValueError("the near-duplicate threshold must be in (0, 1]")
+            raise ValueError(Message("topic.threshold", N_("the near-duplicate threshold must be in (0, 1]")))
         self.threshold = threshold
         self.keys: list[str] = []
         self.folded: list[str] = []

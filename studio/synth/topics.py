@@ -15,6 +15,7 @@ from pathlib import Path
 from studio.datafiles.textfile import InputError
 from studio.datafiles.topic_files import TopicRow, read_topic_file, write_topic_file
 from studio.domain import RejectedTopic, Topic, TopicSource
+from studio.domain.messages import N_, Message
 from studio.resources import data_file
 from studio.store import Store
 from studio.synth.topic_guard import DEFAULT_THRESHOLD, Match, NearDuplicate, TopicGuard, fold
@@ -67,7 +68,7 @@ def add_topic(store: Store, text: str, *, title: str = "", name_zh: str = "", ta
               threshold: float = DEFAULT_THRESHOLD) -> Topic:
     clean = normalise(text)
     if not fold(clean):
-        raise ValueError("a topic needs some text")
+        raise ValueError(Message("topic.empty", N_("a topic needs some text")))
     with store.lock:
         _admit(guard_of(store, threshold=threshold), clean, force)
         topic = Topic(text=clean, title=title.strip(), name_zh=name_zh.strip(), tags=tags or [], source=source,
@@ -102,7 +103,7 @@ def import_topics(store: Store, path: Path, *, source: TopicSource = TopicSource
     nearest topic; ``force`` imports them anyway, except rows that fold to the same text.
     """
     if not path.is_file():
-        raise InputError(path, None, "no such file")
+        raise InputError(path, None, Message("file.missing", N_("no such file")))
     rows = read_topic_file(path)
     with store.atomic():
         report = _rows_to_topics(rows, guard_of(store, threshold=threshold), source, force)
@@ -139,12 +140,12 @@ def dialogues_of(store: Store, topic_id: str) -> int:
 def remove_topic(store: Store, topic_id: str, *, force: bool = False) -> Topic:
     topic = store.topics.get(topic_id)
     if topic is None:
-        raise LookupError(f"no topic with id {topic_id} (see: studio topics list)")
+        raise LookupError(Message("topic.unknown-listed", N_("no topic with id {id} (see: studio topics list)"),
+                                  id=topic_id))
     used = dialogues_of(store, topic_id)
     if used and not force:
-        raise ValueError(
-            f"topic {topic_id} has {used} dialogue(s); disable it instead, or remove it anyway with --force"
-        )
+        raise ValueError(Message("topic.in-use", N_("topic {id} has {n} dialogue(s); disable it instead, or remove it "
+                                                    "anyway with --force"), id=topic_id, n=used))
     store.topics.delete(topic_id)
     store.flush()
     return topic
@@ -155,11 +156,11 @@ def update_topic(store: Store, topic_id: str, *, force: bool = False, threshold:
     """Change some fields of a topic, reading it fresh from the store; a new text passes the guard."""
     topic = store.topics.get(topic_id)
     if topic is None:
-        raise LookupError(f"no topic with id {topic_id}")
+        raise LookupError(Message("topic.unknown", N_("no topic with id {id}"), id=topic_id))
     if "text" in fields:
         fields["text"] = normalise(str(fields["text"]))
         if not fold(str(fields["text"])):
-            raise ValueError("a topic needs some text")
+            raise ValueError(Message("topic.empty", N_("a topic needs some text")))
         if fields["text"] != topic.text:
             _admit(guard_of(store, threshold=threshold, exclude=topic_id), str(fields["text"]), force)
     changed = topic.model_copy(update=fields)
@@ -177,7 +178,7 @@ def accept_rejected(store: Store, rejected_id: str, *, force: bool = True,
     """
     rejected = store.rejected.get(rejected_id)
     if rejected is None:
-        raise LookupError(f"no rejected candidate {rejected_id}")
+        raise LookupError(Message("topic.unknown-rejected", N_("no rejected candidate {id}"), id=rejected_id))
     with store.lock:
         _admit(guard_of(store, threshold=threshold), rejected.text, force)
         topic = Topic(text=rejected.text, title=rejected.title, name_zh=rejected.name_zh,
