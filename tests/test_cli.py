@@ -3,14 +3,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from studio.store import Store
+from studio.store import SCHEMA_VERSION, Store
 from tests.conftest import TUTORIAL_DATA, needs_tutorial_data
 
 
 def test_init_seeds_and_info_reports(ready_cli, ws_path) -> None:
     info = ready_cli.json("info")
     assert info["workspace"] == str(ws_path)
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == SCHEMA_VERSION
     assert info["counts"]["topics"] >= 60
     assert info["mix"]["normal"] == 55
     assert abs(sum(info["mix_shares"].values()) - 1) < 1e-6

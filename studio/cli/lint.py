@@ -10,8 +10,8 @@ from studio.cli.common import clip, print_json, print_table, workspace
 from studio.datafiles.dataset_reader import BadLine
 from studio.datafiles.formats import names
 from studio.domain.contract import CHECK_IDS
-from studio.domain.faults import FaultKind
 from studio.evaluate.lint import Linted, Summary, judge_all, lint_file
+from studio.turn.shown import check_message, fault_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +69,7 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
         if item.layout:
             print(f"{path}:{item.record.line} #{item.record.index} {item.layout}")
         for r in item.check.results:
-            print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(r.message, 110)}")
+            print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(check_message(r), 110)}")
         if judged and item.judge:
             j = item.judge
             print(f"{path}:{item.record.line} #{item.record.index} judge: compliance {j['compliance']} reply {j['reply']} "
@@ -83,7 +83,7 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
     print()
     print_table(["COMPLIANCE", "TURNS"], [(k, v) for k, v in s["by_compliance"].items()])
     print()
-    print_table(["FAULT", "TURNS", "PASS"], [(FaultKind(k).label, f["records"], f["passed"]) for k, f in s["by_fault"].items()])
+    print_table(["FAULT", "TURNS", "PASS"], [(fault_label(k), f["records"], f["passed"]) for k, f in s["by_fault"].items()])
     if judged:
         scored = [r.judge for r in records if r.judge]
         if scored:

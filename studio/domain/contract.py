@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
+from studio.domain.check_messages import part, phrase
 from studio.domain.faults import SPECS, FaultKind, FaultSpec
 from studio.domain.language import CHARS_PER_WORD, language_of
 from studio.domain.learner import Correction
+from studio.domain.messages import N_
 from studio.domain.models import CheckResult, TurnKind
 from studio.domain.parse import Parsed, parse_answer
 from studio.domain.text import CJK, MAX_WORDS, cjk_share, english_words, word_count
@@ -22,6 +24,8 @@ CHECK_IDS = (
     "analysis.target", "fault.language", "fault.off_topic", "fault.uncorrected", "fault.praised_error",
     "suggestion.answers", "suggestion.repeat",  # checked with the words' meaning: studio/turn/suggestions.py
 )
+#: What the student did when no kind owing a request for English says it (the contract's words).
+SAID_CHINESE = N_("answered in Chinese")
 KEYS = {TurnKind.OPENING: ("Reply", "Suggestion"), TurnKind.REPLY: ("Reply", "Suggestion", "Analysis")}
 
 
@@ -64,8 +68,8 @@ def _clip(text: str, n: int = 50) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _err(id_: str, message: str, severity: str = "error") -> CheckResult:
-    return CheckResult(id=id_, severity=severity, message=message)  # type: ignore[arg-type]
+def _err(id_: str, variant: str, severity: Literal["error", "warning"] = "error", **params: Any) -> CheckResult:
+    return CheckResult.of(id_, variant, severity, **params)
 
 
 def _not_english(text: str) -> bool:
@@ -99,11 +103,12 @@ _QUESTION_START = re.compile(r"^\s*(what|how|why|where|when|who|which|do|does|di
 
 
 def teacher_voice(suggestion: str) -> str | None:
-    """Why a suggestion sounds like the teacher, not the student; None if it is the student's."""
+    """Why a suggestion sounds like the teacher, not the student (``coaches``: it coaches the
+    student; ``asks``: it asks the student a question); None if it is the student's."""
     if _COACH.search(suggestion):
-        return "coaches the student instead of being something the student says"
+        return "coaches"
     if suggestion.rstrip().endswith("?") and _QUESTION_START.search(suggestion) and not _FIRST_PERSON.search(suggestion):
-        return "asks the student a question, as the teacher would"
+        return "asks"
     return None
 
 
@@ -202,10 +207,10 @@ def teacher_talk(analysis: str) -> str | None:
 def _format_checks(parsed: Parsed, kind: TurnKind) -> tuple[list[CheckResult], dict[str, Any] | None]:
     results: list[CheckResult] = []
     if parsed.fenced:
-        results.append(_err("format.fence", "the JSON is wrapped in a code fence", "warning"))
-    if parsed.problems:
-        saved = " (the object was recovered for the other checks)" if parsed.obj is not None else ""
-        results.append(_err("format.json", "not exactly one JSON object: " + "; ".join(parsed.problems) + saved))
+        results.append(_err("format.fence", "fenced", "warning"))
+    if parsed.issues:
+        variant = "not_one_recovered" if parsed.obj is not None else "not_one"
+        results.append(_err("format.json", variant, problems=list(parsed.issues)))
     obj = parsed.obj
     if obj is None:
         return results, None
@@ -214,18 +219,19 @@ def _format_checks(parsed: Parsed, kind: TurnKind) -> tuple[list[CheckResult], d
     extra = [k for k in obj if k not in want]
     problems = []
     if missing:
-        problems.append("missing " + ", ".join(missing))
+        problems.append(part("keys.missing", keys=", ".join(missing)))
     if extra:
-        problems.append("unexpected " + ", ".join(extra) + (" (an opening turn has no Analysis)" if "Analysis" in extra else ""))
+        problems.append(part("keys.unexpected_opening" if "Analysis" in extra else "keys.unexpected",
+                             keys=", ".join(extra)))
     if "Reply" in obj and not isinstance(obj["Reply"], str):
-        problems.append("Reply must be a string")
+        problems.append(part("keys.reply_type"))
     sugg = obj.get("Suggestion")
     if "Suggestion" in obj and not (isinstance(sugg, list) and all(isinstance(s, str) for s in sugg)):
-        problems.append("Suggestion must be a list of strings")
+        problems.append(part("keys.suggestion_type"))
     if "Analysis" in obj and not isinstance(obj["Analysis"], str):
-        problems.append("Analysis must be a string")
+        problems.append(part("keys.analysis_type"))
     if problems:
-        results.append(_err("format.keys", "; ".join(problems)))
+        results.append(_err("format.keys", "keys", problems=problems))
     return results, obj
 
 
@@ -233,32 +239,31 @@ def _reply_checks(reply: str) -> list[CheckResult]:
     out = []
     n = word_count(reply)
     if not reply.strip():
-        out.append(_err("reply.words", "Reply is empty"))
+        out.append(_err("reply.words", "empty"))
     if n > MAX_WORDS:
-        out.append(_err("reply.words", f"Reply has {n} words (at most {MAX_WORDS}): '{_clip(reply)}'"))
+        out.append(_err("reply.words", "too_long", n=n, most=MAX_WORDS, text=_clip(reply)))
     if _not_english(reply):
-        out.append(_err("reply.english", f"Reply is not in English: '{_clip(reply)}'"))
+        out.append(_err("reply.english", "not_english", text=_clip(reply)))
     return out
 
 
 def _suggestion_checks(suggestions: list[str]) -> list[CheckResult]:
     out = []
     if len(suggestions) != 3:
-        out.append(_err("suggestion.count", f"{len(suggestions)} suggestions instead of exactly 3"))
+        out.append(_err("suggestion.count", "count", n=len(suggestions)))
     for i, s in enumerate(suggestions, 1):
         n = word_count(s)
         if n > MAX_WORDS:
-            out.append(_err("suggestion.words", f"suggestion {i} has {n} words (at most {MAX_WORDS}): '{_clip(s)}'"))
+            out.append(_err("suggestion.words", "too_long", i=i, n=n, most=MAX_WORDS, text=_clip(s)))
         if _not_english(s):
-            out.append(_err("suggestion.english", f"suggestion {i} is not in English: '{_clip(s)}'"))
+            out.append(_err("suggestion.english", "not_english", i=i, text=_clip(s)))
         why = teacher_voice(s)
         if why:
-            out.append(_err("suggestion.voice", f"suggestion {i} {why}: '{_clip(s)}'"))
+            out.append(_err("suggestion.voice", why, i=i, text=_clip(s)))
     for i in range(len(suggestions)):
         for j in range(i + 1, len(suggestions)):
             if similar(suggestions[i], suggestions[j]) >= 0.85:
-                out.append(_err("suggestion.distinct", f"suggestions {i + 1} and {j + 1} are nearly the same: "
-                                                       f"'{_clip(suggestions[i], 40)}'"))
+                out.append(_err("suggestion.distinct", "same", i=i + 1, j=j + 1, text=_clip(suggestions[i], 40)))
     return out
 
 
@@ -266,15 +271,14 @@ def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult
     out = []
     plain = unquoted(analysis)
     if not analysis.strip():
-        return [_err("analysis.chinese", "Analysis is empty")]
+        return [_err("analysis.chinese", "empty")]
     if chinese_share(plain) < 0.5:
-        out.append(_err("analysis.chinese", f"Analysis is not mainly Chinese: '{_clip(analysis)}'"))
+        out.append(_err("analysis.chinese", "not_chinese", text=_clip(analysis)))
     own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(_topic_name_neutral(plain))) else None)
     if own:
-        out.append(_err("analysis.target", f"Analysis talks about the teacher's own answer or next move "
-                                           f"('{_clip(own, 40)}') instead of the student's utterance"))
+        out.append(_err("analysis.target", "teacher", text=_clip(own, 40)))
     elif student is not None and (_TRANSLATION.search(plain.strip()) or not _EVALUATIVE.search(plain)):
-        out.append(_err("analysis.target", "Analysis only translates or restates the student's words; it does not assess them"))
+        out.append(_err("analysis.target", "translates"))
     return out
 
 
@@ -295,7 +299,7 @@ class Owed:
     plain: str  # the Analysis without quoted passages
 
     def said(self, obligation: str) -> str:
-        return next((s.said for s in self.kinds if obligation in s.owes and s.said), "answered in Chinese")
+        return next((s.said for s in self.kinds if obligation in s.owes and s.said), SAID_CHINESE)
 
 
 Obligation = Callable[[Owed], list[CheckResult]]
@@ -314,8 +318,7 @@ def obligation(id_: str) -> Callable[[Obligation], Obligation]:
 def _asks_for_english(o: Owed) -> list[CheckResult]:
     if _ASKS_ENGLISH_ZH.search(o.plain) or _ASKS_ENGLISH_EN.search(o.reply):
         return []
-    return [_err("fault.language", f"the student {o.said('english')}, but the teacher neither asks for English "
-                                   "nor says so in the Analysis")]
+    return [_err("fault.language", "no_english", said=phrase(o.said("english")))]
 
 
 @obligation("topic")
@@ -323,9 +326,12 @@ def _brings_back(o: Owed) -> list[CheckResult]:
     if _REDIRECT_ZH.search(o.plain) or _REDIRECT_EN.search(o.reply):
         return []
     if o.student.off_topic_sure:
-        return [_err("fault.off_topic", "the student went off topic, but the teacher does not bring them back to it")]
-    return [_err("fault.off_topic", "the student's words seem to leave the topic, but the teacher does not "
-                                    "bring them back to it", "warning")]
+        return [_err("fault.off_topic", "not_back")]
+    return [_err("fault.off_topic", "seems", "warning")]
+
+
+def _shown(corrections: list[Correction]) -> str:
+    return "; ".join(f"'{c.wrong}' → '{c.right}'" for c in corrections[:3])
 
 
 def _missed(o: Owed, corrections: list[Correction]) -> list[Correction]:
@@ -339,11 +345,9 @@ def _corrects(o: Owed) -> list[CheckResult]:
     corrections = o.corrections.get("correct", [])
     missed = _missed(o, corrections)
     if corrections and len(missed) == len(corrections):
-        shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in corrections[:3])
-        return [_err("fault.uncorrected", f"the student's errors are not corrected in the Analysis ({shown})")]
+        return [_err("fault.uncorrected", "none", shown=_shown(corrections))]
     if missed:
-        shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in missed[:3])
-        return [_err("fault.uncorrected", f"some errors are not corrected: {shown}", "warning")]
+        return [_err("fault.uncorrected", "some", "warning", shown=_shown(missed))]
     return []
 
 
@@ -354,9 +358,7 @@ def _gives_english_words(o: Owed) -> list[CheckResult]:
     missed = [c for c in o.corrections.get("words", []) if not any(e in low for e in c.right.lower().split("/"))]
     if not missed:
         return []
-    shown = "; ".join(f"'{c.wrong}' → '{c.right}'" for c in missed[:3])
-    return [_err("fault.uncorrected", f"the Analysis does not give the English for the student's Chinese words "
-                                      f"({shown})", "warning")]
+    return [_err("fault.uncorrected", "words", "warning", shown=_shown(missed))]
 
 
 @obligation("no_praise")
@@ -364,7 +366,7 @@ def _no_praise(o: Owed) -> list[CheckResult]:
     praise = _PRAISE.search(o.plain)
     if praise is None:
         return []
-    return [_err("fault.praised_error", f"Analysis calls an erroneous utterance correct: '{praise.group(0)}'")]
+    return [_err("fault.praised_error", "praised", text=praise.group(0))]
 
 
 def facing(student: Student) -> list[FaultSpec]:

@@ -15,6 +15,7 @@ from studio.domain.grammar import Correction, find_grammar_errors
 from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.language import Language
 from studio.domain.learner import find_spelling_errors
+from studio.domain.messages import N_
 from studio.domain.text import word_count
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class Normal(FaultSpec):
     """A full, correct answer on the topic."""
 
     kind = FaultKind.NORMAL
-    label = "normal"
+    label = N_("normal")
     weight = 55
     fallback = True
 
@@ -42,7 +43,7 @@ class Short(FaultSpec):
     """A few words, as a primary-level student says them."""
 
     kind = FaultKind.SHORT
-    label = "short"
+    label = N_("short")
     weight = 40
     prompt = "student_short"
     priority = 50
@@ -56,7 +57,7 @@ class OffTopic(FaultSpec):
     """An answer that leaves the dialogue's topic: the teacher brings the student back (rule 5)."""
 
     kind = FaultKind.OFF_TOPIC
-    label = "off-topic"
+    label = N_("off-topic")
     weight = 5
     priority = 20
     topic_judged = False
@@ -78,7 +79,7 @@ class Chinese(FaultSpec):
     """An answer in Chinese: the teacher asks for English (rule 5, "请尝试使用英语回答")."""
 
     kind = FaultKind.CHINESE
-    label = "Chinese"
+    label = N_("Chinese")
     weight = 5
     prompt = "student_chinese"
     language = Language.CHINESE
@@ -86,7 +87,7 @@ class Chinese(FaultSpec):
     topic_judged = False
     owes = ("english", "no_praise")
     reads_errors = False
-    said = "answered in Chinese"
+    said = N_("answered in Chinese")
 
     def made_by(self, config: RunConfig) -> str:
         return "translate" if config.chinese == "translate" else "answer"
@@ -98,7 +99,7 @@ class Mixed(FaultSpec):
     for English, as for a Chinese answer (rule 5, "请尝试使用英语回答"), and gives the English words."""
 
     kind = FaultKind.MIXED
-    label = "mixed"
+    label = N_("mixed")
     weight = 5
     made = "rewrite"
     rewrite_task = "中英混杂"
@@ -108,7 +109,7 @@ class Mixed(FaultSpec):
     owes = ("english", "words", "no_praise")
     corrects = "words"
     reads_errors = False
-    said = "mixed Chinese words into the answer"
+    said = N_("mixed Chinese words into the answer")
 
     def inject(self, text: str, rng: random.Random) -> tuple[str, list[Correction]]:
         return inject_mixed(text, rng)
@@ -132,7 +133,7 @@ class _Corrected(FaultSpec):
 @register
 class Spelling(_Corrected):
     kind = FaultKind.SPELLING
-    label = "spelling"
+    label = N_("spelling")
     weight = 5
     rewrite_task = "拼写错误"
     priority = 30
@@ -147,7 +148,7 @@ class Spelling(_Corrected):
 @register
 class Grammar(_Corrected):
     kind = FaultKind.GRAMMAR
-    label = "grammar"
+    label = N_("grammar")
     weight = 5
     rewrite_task = "语法错误"
     priority = 40

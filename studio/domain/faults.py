@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from studio.domain.grammar import Correction
 from studio.domain.language import Language
+from studio.domain.messages import N_
 
 if TYPE_CHECKING:
     from studio.domain.runs import RunConfig
@@ -37,8 +38,13 @@ class FaultKind(StrEnum):
 
     @property
     def label(self) -> str:
+        """Its English name (``studio.turn.shown.fault_label`` is the name in the user's language)."""
         spec = SPECS.get(self)
-        return spec.label if spec is not None else self.value
+        return spec.label if spec is not None else OPENING_LABEL if self is FaultKind.OPENING else self.value
+
+
+#: The label of the teacher's first turn, which has no spec.
+OPENING_LABEL = N_("opening")
 
 
 #: The kinds a student turn can be planned as, in the order the UI and reports show them.
@@ -59,6 +65,7 @@ class FaultSpec:
     decorate with :func:`register`."""
 
     kind: ClassVar[FaultKind]
+    #: Its name in English, marked with ``N_`` for the catalogue (shown translated).
     label: ClassVar[str]
     #: Relative weight in the default mix (the weights need not sum to 100; they are normalised).
     weight: ClassVar[float]
@@ -88,7 +95,7 @@ class FaultSpec:
     # -- owed -------------------------------------------------------------------------------
     #: What the teacher owes it: ids of the contract's obligations (:data:`studio.domain.contract.OBLIGATIONS`).
     owes: ClassVar[tuple[str, ...]] = ()
-    #: What the student did, as the contract's messages say it ("answered in Chinese").
+    #: What the student did, as the contract's messages say it ("answered in Chinese"; marked with ``N_``).
     said: ClassVar[str] = ""
     #: The obligation its corrections (recorded by the injector, or found by :meth:`detect`) are for.
     corrects: ClassVar[str] = ""

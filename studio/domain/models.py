@@ -6,10 +6,11 @@ import os
 import time
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from studio.domain.check_messages import LITERAL, read_back, render, template_of
 from studio.domain.faults import FaultKind
 from studio.domain.text import CleanStr
 
@@ -119,9 +120,39 @@ class TeacherReply(Model):
 
 
 class CheckResult(Model):
+    """A check an answer failed: its id, how bad, and what it says as a ``variant`` of the check's
+    messages and the ``params`` that fill it (:mod:`studio.domain.check_messages`), so it can be
+    shown in any language. ``message`` is the English line (stored and in JSON beside them).
+
+    A result given only its ``message`` (a store written before messages had ids) is read back to
+    the variant and parameters it was made from, or kept as text when no template makes it."""
+
     id: str
     severity: Literal["error", "warning"] = "error"
-    message: str
+    variant: str = LITERAL
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_message(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "message" in data:
+            data = dict(data)
+            message = data.pop("message")
+            if not data.get("variant"):
+                data["variant"], data["params"] = read_back(str(data.get("id", "")), str(message))
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def message(self) -> str:
+        return render(self.id, self.variant, self.params)
+
+    @classmethod
+    def of(cls, id_: str, variant: str, severity: Literal["error", "warning"] = "error", **params: Any) -> CheckResult:
+        """The result of check ``id_`` saying its message ``variant`` filled with ``params``."""
+        if template_of(id_, variant) is None:
+            raise KeyError(f"check '{id_}' has no message '{variant}'")
+        return cls(id=id_, severity=severity, variant=variant, params=params)
 
 
 class Edit(Model):

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.domain.check_messages import part, text_of
+
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.S)
 _CONTINUES = re.compile(r"(^|\n)\s*(student|teacher|学生|老师)\s*[:：]|\[学生回复\]|\[老师回复\]|\[对话历史\]", re.I)
 _DECODER = json.JSONDecoder()
@@ -18,13 +20,19 @@ class Parsed:
     """``obj`` is the teacher object when one could be read (even from a broken answer)."""
 
     obj: dict[str, Any] | None = None
-    problems: list[str] = field(default_factory=list)  # why it is not exactly one JSON object
+    #: why it is not exactly one JSON object, as message parts (studio.domain.check_messages)
+    issues: list[dict[str, Any]] = field(default_factory=list)
     fenced: bool = False
     repaired: bool = False
 
     @property
+    def problems(self) -> list[str]:
+        """The issues in English."""
+        return [text_of(issue) for issue in self.issues]
+
+    @property
     def strict(self) -> bool:
-        return self.obj is not None and not self.problems
+        return self.obj is not None and not self.issues
 
 
 def _objects(text: str) -> list[tuple[int, int, Any]]:
@@ -95,10 +103,10 @@ def parse_answer(raw: str, *, repair: bool = True) -> Parsed:
         out.fenced = True
         text = fence.group(1).strip()
     if not text:
-        out.problems.append("the answer is empty")
+        out.issues.append(part("answer.empty"))
         return out
     if (depth := nesting_depth(text)) > MAX_DEPTH:
-        out.problems.append(f"the answer nests {depth} levels deep (at most {MAX_DEPTH} are read)")
+        out.issues.append(part("answer.deep", depth=depth, most=MAX_DEPTH))
         return out
     try:
         value = json.loads(text)
@@ -108,7 +116,7 @@ def parse_answer(raw: str, *, repair: bool = True) -> Parsed:
         if isinstance(value, dict):
             out.obj = value
             return out
-        out.problems.append(f"the answer is JSON but not an object (a {type(value).__name__})")
+        out.issues.append(part("answer.not_object", type=type(value).__name__))
         return out
     objects = [(s, e, v) for s, e, v in _objects(text) if isinstance(v, dict)]
     if objects:
@@ -116,16 +124,16 @@ def parse_answer(raw: str, *, repair: bool = True) -> Parsed:
         out.obj = value
         before, after = text[:start].strip(), text[objects[-1][1]:].strip()
         if len(objects) > 1:
-            out.problems.append(f"{len(objects)} JSON objects instead of one")
+            out.issues.append(part("answer.objects", n=len(objects)))
         continues = _CONTINUES.search(text[end:])
         if continues:
-            out.problems.append(f"the answer continues the dialogue itself: '{_clip(text[end:][continues.start():])}'")
+            out.issues.append(part("answer.continues", text=_clip(text[end:][continues.start():])))
         elif after:
-            out.problems.append(f"text after the JSON: '{_clip(after)}'")
+            out.issues.append(part("answer.after", text=_clip(after)))
         if before:
-            out.problems.append(f"text before the JSON: '{_clip(before)}'")
+            out.issues.append(part("answer.before", text=_clip(before)))
         return out
-    out.problems.append("not valid JSON")
+    out.issues.append(part("answer.invalid"))
     if repair:
         from json_repair import repair_json
 

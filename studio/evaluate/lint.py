@@ -44,7 +44,8 @@ class Linted:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "index": self.record.index, "line": self.record.line, "kind": self.record.kind.value,
-            "checks": [{"id": r.id, "severity": r.severity, "message": r.message} for r in self.check.results],
+            "checks": [{"id": r.id, "severity": r.severity, "message": r.message, "variant": r.variant,
+                        "params": r.params} for r in self.check.results],
             "compliance": self.compliance, "fault": self.fault,
         }
         if self.layout is not None:

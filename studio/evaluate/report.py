@@ -12,6 +12,7 @@ from studio.domain import EvalItem, EvalResult, EvalRun, EvalSet, HumanVote
 from studio.domain.contract import CHECK_IDS
 from studio.evaluate.runner import offline_off_topic
 from studio.llm.ledger import percentile
+from studio.turn.shown import fault_label
 
 DIMS = ("compliance", "reply", "suggestion", "analysis")
 
@@ -300,5 +301,5 @@ def fault_text(rep: dict[str, Any]) -> str:
     lines = ["| fault | " + " | ".join(s["model"] for s in rep["runs"]) + " |",
              "|---|" + "---|" * len(rep["runs"])]
     for f in faults:
-        lines.append(f"| {f} | " + " | ".join(fault_cell(s["by_fault"].get(f)) for s in rep["runs"]) + " |")
+        lines.append(f"| {fault_label(f)} | " + " | ".join(fault_cell(s["by_fault"].get(f)) for s in rep["runs"]) + " |")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ something new rather than the student's last sentence again?
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -129,8 +130,8 @@ _PROMPT = re.compile(r"^\W*(?:please\s+)?(?:tell me|describe|share|talk about|ex
                      r"let me know|show me)\b", re.I)
 
 
-def _err(id_: str, message: str) -> CheckResult:
-    return CheckResult(id=id_, severity="error", message=message)
+def _err(id_: str, variant: str, **params: Any) -> CheckResult:
+    return CheckResult.of(id_, variant, **params)
 
 
 def _clip(text: str, n: int = 40) -> str:
@@ -242,13 +243,12 @@ def suggestion_checks(reply: str, suggestions: list[str], student: str | None) -
     out: list[CheckResult] = []
     question = question_of(reply) if reply else None
     if question and len(suggestions) >= 2 and not _any_answers(suggestions, question):
-        out.append(_err("suggestion.answers", f"no suggestion answers the Reply's question '{_clip(question)}'"))
+        out.append(_err("suggestion.answers", "unanswered", question=_clip(question)))
     if student and len(student.split()) >= 3 and language_of(student) is Language.ENGLISH:
         said = " ".join(student.lower().split()).strip(" .!?")
         for i, s in enumerate(suggestions, 1):
             again = " ".join(s.lower().split()).strip(" .!?")
             if fuzz.ratio(said, again) / 100 >= REPEAT_AT or (len(said.split()) >= 4 and said in again
                                                              and len(again) <= len(said) * 1.3):
-                out.append(_err("suggestion.repeat", f"suggestion {i} repeats what the student just said: "
-                                                     f"'{_clip(s)}'"))
+                out.append(_err("suggestion.repeat", "repeats", i=i, text=_clip(s)))
     return out

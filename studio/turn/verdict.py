@@ -37,8 +37,7 @@ def judge_answer(raw: str, kind: TurnKind, student: Student | None, *,
     if strict or check.parsed.obj is None or check.parsed.strict:
         return check, check.results
     again = check_turn(raw, kind, student, parsed=Parsed(obj=check.parsed.obj))
-    note = CheckResult(id="format.json", severity="warning",
-                       message="recovered from a non-strict answer: " + "; ".join(check.parsed.problems))
+    note = CheckResult.of("format.json", "recovered", "warning", problems=list(check.parsed.issues))
     return check, [note, *again.results, *meaning]
 
 
@@ -89,8 +88,7 @@ def answer_verdict(raw: str, kind: TurnKind, student: Student | None) -> Verdict
 
 def failed_call(error: str) -> Verdict:
     """A call that failed, timed out or returned nothing: it fails every check and scores 1."""
-    return Verdict(None, [CheckResult(id=i, severity="error", message=f"no answer to check: {error}")
-                          for i in CHECK_IDS], error=error)
+    return Verdict(None, [CheckResult.of(i, "no_answer", error=error) for i in CHECK_IDS], error=error)
 
 
 def reply_of(obj: dict[str, Any] | None, kind: TurnKind) -> TeacherReply | None:
