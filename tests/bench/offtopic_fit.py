@@ -20,6 +20,7 @@ rate bounds the threshold: at most :data:`MAX_FALSE_ALARMS` of them flagged.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import sys
@@ -82,8 +83,9 @@ def simulated(turns: int = 3) -> list[tuple[str, list[float], float]]:
 
     sim, prompts = OfflineProvider(seed=1), Prompts()
     out = []
-    for i, line in enumerate((ROOT / "data" / "topics.tsv").read_text(encoding="utf-8").splitlines()[1:]):
-        title, _, topic = line.split("\t")
+    with open(ROOT / "data" / "topics.tsv", encoding="utf-8", newline="") as fh:
+        rows = [(row["title"], row["topic"]) for row in csv.DictReader(fh, delimiter="\t")]
+    for i, (title, topic) in enumerate(rows):
         history: list[tuple[str, str]] = []
         for t in range(turns):
             template = "teacher_reply" if history else "teacher_opening"

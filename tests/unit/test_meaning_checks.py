@@ -3,6 +3,7 @@ Reply's question or repeat the student; Analyses about the teacher's own move; o
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -80,8 +81,8 @@ def test_analysis_about_the_teachers_own_move_on_the_labelled_set() -> None:
 
 
 def test_the_rule_five_redirect_naming_the_topic_is_no_self_talk_whatever_the_topic_says() -> None:
-    topics = [line.split("\t")[2] for line in (DATA.parents[1] / "data" / "topics.tsv").read_text(
-        encoding="utf-8").splitlines()[1:] if line.count("\t") == 2]
+    with open(DATA.parents[1] / "data" / "topics.tsv", encoding="utf-8", newline="") as fh:
+        topics = [row["topic"] for row in csv.DictReader(fh, delimiter="\t")]
     topics += ["对学校的社团活动提出建议", "讨论如何改进食堂并给校长写建议信", "我们将讨论接下来的计划"]
     assert any("提出" in t or "建议" in t for t in topics)
     student = Student("My cat is sleeping on my bed now.", off_topic=True)
