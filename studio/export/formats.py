@@ -3,9 +3,10 @@ one chat per teacher turn (its prompt and answer), or one per dialogue with per-
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
+
+import orjson
 
 from studio.datafiles.formats import Chat, by_name
 from studio.domain import Dialogue, StudentTurn, TeacherTurn, Topic
@@ -17,7 +18,14 @@ OPENING_CUE = "[开场白]"
 
 
 def line(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False) + "\n"
+    """One line of a dataset file: the record as compact JSON (UTF-8 text, no ASCII escapes)."""
+    return line_bytes(obj).decode("utf-8")
+
+
+def line_bytes(obj: Any) -> bytes:
+    """:func:`line` as the bytes written. A string inside is written with JSON's escapes only (quote,
+    backslash, control characters), so an answer read back is the canonical answer, byte for byte."""
+    return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def turn_chat(s: Sample) -> Chat:

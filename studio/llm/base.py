@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-import numpy as np
 import orjson
 
 from studio.llm.tasks import Task, task_key
@@ -60,11 +59,37 @@ _WIDE = re.compile("[\u3000-\u9fff\uff00-\uffef]")
 
 def estimate_tokens(text: str) -> int:
     """Tokenizer-free: about one token per CJK character and one per four other characters."""
+    return tokens_for(wide_chars(text), len(text))
+
+
+#: UTF-16 high bytes of U+3000–U+9FFF; of U+FF00–U+FFFF; low bytes of U+FFF0–U+FFFF (not counted).
+_WIDE_HIGH = bytes(range(0x30, 0xA0))
+_FULL_HIGH = bytes(b == 0xFF for b in range(256))
+_SPECIAL_LOW = bytes(b >= 0xF0 for b in range(256))
+
+
+def wide_chars(text: str) -> int:
+    """The characters of ``text`` in U+3000–U+9FFF (CJK) and U+FF00–U+FFEF (full-width forms): a
+    token each in :func:`estimate_tokens`. Counted on the UTF-16 code units' high bytes, in C (an
+    export counts 40,000 prompts); U+FFF0–U+FFFF share the full-width forms' high byte and are taken
+    off by their low byte."""
     if text.isascii():
-        return (len(text) + 3) // 4
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # a third of a regex scan's time
-    cjk = int(np.count_nonzero(((points >= 0x3000) & (points <= 0x9FFF)) | ((points >= 0xFF00) & (points <= 0xFFEF))))
-    return cjk + (len(text) - cjk + 3) // 4
+        return 0
+    units = text.encode("utf-16-le")  # a lone surrogate raises, as any encoding of it does
+    high = units[1::2]
+    wide = len(high) - len(high.translate(None, _WIDE_HIGH))
+    full = high.count(0xFF)
+    if full:
+        specials = int.from_bytes(high.translate(_FULL_HIGH), "little") & int.from_bytes(
+            units[0::2].translate(_SPECIAL_LOW), "little")
+        wide += full - specials.bit_count()
+    return wide
+
+
+def tokens_for(wide: int, length: int) -> int:
+    """:func:`estimate_tokens` of a text of ``length`` characters, ``wide`` of them CJK (a text made of
+    parts counted apart: their sums)."""
+    return wide + (length - wide + 3) // 4
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from studio.domain import (
     CheckResult,
@@ -109,6 +110,7 @@ def topic_name_zh(topic: Topic) -> str:
     return name_from_text(topic.text)
 
 
+@lru_cache(maxsize=4096)  # a topic's name is asked for by each of its samples (an export: thousands)
 def name_from_text(text: str) -> str:
     flat = " ".join(text.split()).strip("。.！!？? ")
     for pattern in _OBJECT:
@@ -170,15 +172,23 @@ PROMPT_STYLES = ("full", "compact")
 
 def render_teacher_prompt(prompts: Prompts, ctx: TurnContext, style: str = "full") -> str:
     """The teacher prompt for one turn: the opening template, or the reply template with the chat."""
+    frame = teacher_frame(prompts, ctx.topic, opening=ctx.opening, style=style)
+    return frame[0] if ctx.opening else ctx.chat.join(frame)
+
+
+def teacher_frame(prompts: Prompts, topic: Topic, *, opening: bool, style: str = "full") -> tuple[str, ...]:
+    """A topic's teacher prompt with the dialogue left open: ``chat.join(frame)`` is the prompt of a
+    turn whose dialogue so far is ``chat`` (an opening's frame is its whole prompt). Every sample of
+    a topic shares its frame."""
     if style not in PROMPT_STYLES:
         raise ValueError(f"prompt style '{style}' is not one of: {', '.join(PROMPT_STYLES)}")
     prefix = "compact_" if style == "compact" else "teacher_"
-    if ctx.opening:
-        return prompts.render(prefix + "opening", topic=ctx.topic.text)
+    if opening:
+        return (prompts.render(prefix + "opening", topic=topic.text),)
     # ``title`` is kept for workspace templates written before ``{topic_name}``: rule 5 names the
     # topic in Chinese either way.
-    return prompts.render(prefix + "reply", topic=ctx.topic.text, topic_name=ctx.name_zh, title=ctx.name_zh,
-                          chat=ctx.chat)
+    name = topic_name_zh(topic)
+    return prompts.frame(prefix + "reply", "chat", topic=topic.text, topic_name=name, title=name)
 
 
 def render_repair_prompt(prompts: Prompts, prompt: str, answer: str, results: list[CheckResult]) -> str:
