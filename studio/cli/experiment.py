@@ -5,38 +5,42 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.cli.common import CliError, fail, print_json, print_table, workspace
+from studio.cli.common import CliError, fail, print_json, print_table, status_label, workspace
 from studio.evaluate.experiment import Experiment, ExperimentError, Progress, plan, start
 from studio.evaluate.experiment_state import Settings, State, all_states, load, save
 from studio.evaluate.experiment_table import folder_of, markdown
 from studio.evaluate.recipes import RECIPES
+from studio.i18n import _, told
 from studio.train.smol import SmolModelError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("experiment", help="the tutorial's experiment in one resumable command: data, export, base "
-                                          "model, a grid of fine-tunes, eval of each on held-out topics, the table")
+    p = sub.add_parser("experiment")
     p.add_argument("--recipe", choices=tuple(RECIPES), default="cpu",
-                   help="cpu: SmolLM2-135M on compact prompts, within an hour on 2 cores; gpu: the tutorial's grid "
-                        "(full and LoRA × learning rate × epochs) on full prompts")
-    p.add_argument("--snapshot", help="train on this export snapshot instead of generating data")
-    p.add_argument("--dialogues", type=int, help="dialogues to generate (default: the recipe's)")
-    p.add_argument("--base-model", help="a local model folder (default: SmolLM2-135M-Instruct from its package)")
-    p.add_argument("--backend", choices=("local", "llamafactory"), help="who trains (default: the recipe's, local)")
-    p.add_argument("--gpus", type=int, default=1, help="GPUs for LLaMA-Factory's torchrun launch (gpu recipe)")
-    p.add_argument("--judge", help="a provider profile that scores reply, suggestion and analysis")
-    p.add_argument("--items", type=int, help="eval turns (default: the recipe's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--new", action="store_true", help="start afresh instead of resuming an unfinished experiment")
-    p.add_argument("--dry-run", action="store_true", help="print the plan with its estimated time; run nothing")
-    p.add_argument("--show", nargs="?", const="", metavar="ID", help="print an experiment's table (default: the newest)")
-    p.add_argument("--list", action="store_true", help="list the experiments in this workspace")
-    p.add_argument("--json", action="store_true")
+                   help=_("cpu: SmolLM2-135M on compact prompts, within an hour on 2 cores; gpu: the tutorial's grid "
+                          "(full and LoRA × learning rate × epochs) on full prompts"))
+    p.add_argument("--snapshot", help=_("train on this export snapshot instead of generating data"))
+    p.add_argument("--dialogues", type=int, help=_("dialogues to generate (default: the recipe's)"))
+    p.add_argument("--base-model", help=_("a local model folder (default: SmolLM2-135M-Instruct from its package)"))
+    p.add_argument("--backend", choices=("local", "llamafactory"), help=_("who trains (default: the recipe's, local)"))
+    p.add_argument("--gpus", type=int, default=1, help=_("GPUs for LLaMA-Factory's torchrun launch (gpu recipe)"))
+    p.add_argument("--judge", help=_("a provider profile that scores reply, suggestion and analysis"))
+    p.add_argument("--items", type=int, help=_("eval turns (default: the recipe's)"))
+    p.add_argument("--seed", type=int, default=0,
+                   help=_("seed of the data, the split, the eval set and the training (default 0)"))
+    p.add_argument("--new", action="store_true", help=_("start afresh instead of resuming an unfinished experiment"))
+    p.add_argument("--dry-run", action="store_true", help=_("print the plan with its estimated time; run nothing"))
+    p.add_argument("--show", nargs="?", const="", metavar="ID",
+                   help=_("print an experiment's table (default: the newest)"))
+    p.add_argument("--list", action="store_true", help=_("list the experiments in this workspace"))
+    p.add_argument("--json", action="store_true", help=_("print stable JSON"))
     p.set_defaults(handler=cmd_experiment)
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+    if seconds >= 60:
+        return _("{n} min").format(n=f"{seconds / 60:.1f}")
+    return _("{n} s").format(n=f"{seconds:.0f}")
 
 
 class Reporter:
@@ -48,7 +52,8 @@ class Reporter:
     def __call__(self, p: Progress) -> None:
         if self.quiet:
             return
-        line = f"{p.label} · {p.fraction:.0%}{' · ' + p.note if p.note else ''} · ETA {_minutes(p.eta_s)}"
+        eta = _("ETA {time}").format(time=_minutes(p.eta_s))
+        line = f"{told(p.label)} · {p.fraction:.0%}{' · ' + p.note if p.note else ''} · {eta}"
         if self.tty:
             print("\r\x1b[2K" + line[:200], end="", file=sys.stderr, flush=True)
         elif p.step != self.last:
@@ -67,15 +72,15 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             if args.json:
                 print_json([s.model_dump(mode="json") for s in states])
             else:
-                print_table(["experiment", "recipe", "status", "snapshot", "runs trained", "time"],
-                            [(s.id, s.settings.recipe, s.status, s.snapshot or "—", len(s.jobs),
+                print_table([_("experiment"), _("recipe"), _("status"), _("snapshot"), _("runs trained"), _("time")],
+                            [(s.id, s.settings.recipe, status_label(s.status), s.snapshot or "—", len(s.jobs),
                               _minutes(sum(s.seconds.values()))) for s in states])
             return 0
         if args.show is not None:
             return _show(ws, args.show, args.json)
         gpu_options = args.gpus
         if gpu_options < 1:
-            raise ValueError(f"--gpus: at least 1, got {gpu_options}")
+            raise CliError(_("--gpus: at least 1, got {n}").format(n=gpu_options))
         settings = Settings(recipe=args.recipe, snapshot=args.snapshot, dialogues=args.dialogues,
                             base_model=args.base_model, backend=args.backend, judge=args.judge, gpus=args.gpus,
                             seed=args.seed, items=args.items)
@@ -84,40 +89,45 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         if args.dry_run:
             total = sum(s.estimate_s for s in steps)
             if args.json:
-                print_json({"steps": [{"step": s.key, "what": s.label, "estimate_s": round(s.estimate_s)} for s in steps],
+                print_json({"steps": [{"step": s.key, "what": str(s.label), "estimate_s": round(s.estimate_s)}
+                                      for s in steps],
                             "estimate_s": round(total), "resumes": state.id if resumed else None})
             else:
-                print_table(["step", "what", "estimate"], [(s.key, s.label, _minutes(s.estimate_s)) for s in steps])
-                print(f"estimated total: {_minutes(total)}" + (f" (resumes {state.id})" if resumed else ""))
+                print_table([_("step"), _("what"), _("estimate")],
+                            [(s.key, told(s.label), _minutes(s.estimate_s)) for s in steps])
+                print((_("estimated total: {time} (resumes {id})") if resumed else _("estimated total: {time}")).format(
+                    time=_minutes(total), id=state.id))
             return 0
         reporter = Reporter(quiet=args.json)
         if not args.json:
-            print(f"{'resuming' if resumed else 'starting'} experiment {state.id} (recipe {args.recipe}); "
-                  f"estimated {_minutes(sum(s.estimate_s for s in steps))}", file=sys.stderr)
+            line = (_("resuming experiment {id} (recipe {recipe}); estimated {time}") if resumed else
+                    _("starting experiment {id} (recipe {recipe}); estimated {time}"))
+            print(line.format(id=state.id, recipe=args.recipe, time=_minutes(sum(s.estimate_s for s in steps))),
+                  file=sys.stderr)
         try:
             state = Experiment(ws, state, reporter, steps).run()
         except KeyboardInterrupt:
             reporter.done()
-            print(f"\nstopped; what finished is kept. Resume with the same command (experiment {state.id})",
-                  file=sys.stderr)
+            print("\n" + _("stopped; what finished is kept. Resume with the same command (experiment {id})").format(
+                id=state.id), file=sys.stderr)
             return 130
         except (ExperimentError, SmolModelError) as exc:
             reporter.done()
-            return fail(CliError(f"experiment {state.id}: {exc}"), 1)
+            return fail(CliError(_("experiment {id}: {problem}").format(id=state.id, problem=told(exc))), 1)
         reporter.done()
         if args.json:
             print_json(state.results)
         else:
             print(markdown(state.results))
-            print(f"written beside the snapshot: {folder_of(ws, state)}/experiment-{state.id}.md and .json",
-                  file=sys.stderr)
+            print(_("written beside the snapshot: {folder}/experiment-{id}.md and .json").format(
+                folder=folder_of(ws, state), id=state.id), file=sys.stderr)
     return 0
 
 
 def _show(ws, experiment_id: str, as_json: bool) -> int:
     states = all_states(ws)
     if not states:
-        raise LookupError("no experiments in this workspace (run: studio experiment --recipe cpu)")
+        raise CliError(_("no experiments in this workspace (run: studio experiment --recipe cpu)"))
     state: State = load(ws, experiment_id) if experiment_id else states[-1]
     if not state.results and state.evals:
         from studio.evaluate.experiment_table import results
@@ -129,7 +139,7 @@ def _show(ws, experiment_id: str, as_json: bool) -> int:
     elif state.results:
         print(markdown(state.results))
         if state.status != "succeeded":
-            print(f"(experiment {state.status}: the table so far)")
+            print(_("(experiment {status}: the table so far)").format(status=status_label(state.status)))
     else:
-        print(f"experiment {state.id}: {state.status}, nothing evaluated yet")
+        print(_("experiment {id}: {status}, nothing evaluated yet").format(id=state.id, status=status_label(state.status)))
     return 0

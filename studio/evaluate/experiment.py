@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from studio.domain import FaultKind, Mix, RunConfig, RunStatus, utcnow
+from studio.domain.messages import N_
+from studio.domain.messages import Message as Told
 from studio.domain.runs import JobStatus
 from studio.evaluate import runner
 from studio.evaluate.experiment_state import Settings, State, recipe_of, save, unfinished
@@ -66,7 +68,7 @@ class ExperimentError(RuntimeError):
 @dataclass
 class Step:
     key: str
-    label: str
+    label: Told  # what the step does (``str()``: the English line, as --json gives it)
     estimate_s: float
 
 
@@ -77,7 +79,8 @@ def plan(ws: Workspace, settings: Settings, gflops: float | None = None) -> list
     if settings.snapshot:
         snap = ws.store.snapshots.get(settings.snapshot)
         if snap is None:
-            raise LookupError(f"--snapshot: no snapshot {settings.snapshot} (see: studio export)")
+            raise LookupError(Told("experiment.snapshot", N_("--snapshot: no snapshot {id} (see: studio export)"),
+                                  id=settings.snapshot))
         style = str(snap.filters.get("prompt", "full"))
         train_rows, eval_rows = snap.counts.get("train", 0), snap.counts.get("eval", 0)
     else:
@@ -89,21 +92,28 @@ def plan(ws: Workspace, settings: Settings, gflops: float | None = None) -> list
     steps: list[Step] = []
     if not settings.snapshot:
         n = settings.dialogues or recipe.dialogues
-        steps.append(Step("data", f"generate {n} dialogues (offline teacher and student) and export "
-                                  f"({style} prompts, {recipe.split:.0%} of topics to train)", 8 + n / 15))
-    steps.append(Step("eval_set", f"eval set: {items} held-out turns", 5))
+        steps.append(Step("data", Told("step.data", N_("generate {n} dialogues (offline teacher and student) and export "
+                                                       "({style} prompts, {share} of topics to train)"),
+                                       n=n, style=style, share=f"{recipe.split:.0%}"), 8 + n / 15))
+    steps.append(Step("eval_set", Told("step.eval-set", N_("eval set: {n} held-out turns"), n=items), 5))
     if not settings.base_model:
-        steps.append(Step("base", "base model: " + ("a tiny model built from the data" if recipe.base == "tiny" else
-                                                    "SmolLM2-135M-Instruct from its package"), 30))
-    steps.append(Step("eval:base", f"eval the base model ({items} turns, full tutorial prompt)",
+        steps.append(Step("base", Told("step.base-tiny", N_("base model: a tiny model built from the data"))
+                          if recipe.base == "tiny" else
+                          Told("step.base-smol", N_("base model: SmolLM2-135M-Instruct from its package")), 30))
+    steps.append(Step("eval:base", Told("step.eval-base", N_("eval the base model ({n} turns, full tutorial prompt)"),
+                                        n=items),
                       costs.generate(items, TOKENS_PER_SAMPLE["full"] - ANSWER_TOKENS, MAX_NEW_TOKENS)))
     tokens = train_rows * TOKENS_PER_SAMPLE[style]
     for run in recipe.grid:
-        steps.append(Step(f"train:{run.key}", f"train {run.method}, lr {run.learning_rate:g}, {run.epochs:g} epoch(s): "
-                                              f"{train_rows} samples", costs.train(run.method, tokens * run.epochs, recipe)))
-        steps.append(Step(f"eval:{run.key}", f"eval {run.method} lr {run.learning_rate:g} ({items} turns, {style} prompt)",
+        steps.append(Step(f"train:{run.key}", Told("step.train", N_("train {method}, lr {lr}, {epochs} epoch(s): "
+                                                                    "{samples} samples"),
+                                                   method=run.method, lr=f"{run.learning_rate:g}",
+                                                   epochs=f"{run.epochs:g}", samples=train_rows),
+                          costs.train(run.method, tokens * run.epochs, recipe)))
+        steps.append(Step(f"eval:{run.key}", Told("step.eval", N_("eval {method} lr {lr} ({n} turns, {style} prompt)"),
+                                                  method=run.method, lr=f"{run.learning_rate:g}", n=items, style=style),
                           costs.generate(items, TOKENS_PER_SAMPLE[style] - ANSWER_TOKENS, ANSWER_TOKENS * 1.15)))
-    steps.append(Step("table", "the table, beside the snapshot", 2))
+    steps.append(Step("table", Told("step.table", N_("the table, beside the snapshot")), 2))
     return steps
 
 
@@ -113,7 +123,7 @@ def plan(ws: Workspace, settings: Settings, gflops: float | None = None) -> list
 @dataclass
 class Progress:
     step: str
-    label: str
+    label: Told | str
     fraction: float  # of the current step
     eta_s: float  # the whole experiment's remaining seconds
     note: str = ""
@@ -201,8 +211,9 @@ class Experiment:
 
             run = asyncio.run(generate(self.ws, run, on_progress))
             if run.status != RunStatus.SUCCEEDED:
-                raise ExperimentError(f"generation run {run.id} ended {run.status.value}: {run.error or ''} "
-                                   f"(resume with: studio generate --resume {run.id}, then studio experiment)")
+                raise ExperimentError(Told("experiment.generation", N_(
+                    "generation run {id} ended {status}: {error} (resume with: studio generate --resume {id}, then "
+                    "studio experiment)"), id=run.id, status=run.status.value, error=run.error or ""))
         opts = ExportOptions(format="openai", split=recipe.split, seed=s.settings.seed, prompt=recipe.prompt,
                              filters=Filters(review="default", runs=[run.id]))
         check_options(opts)
@@ -276,8 +287,9 @@ class Experiment:
         final = self.ws.store.jobs.get(job_id)
         assert final is not None
         if final.status != JobStatus.SUCCEEDED:
-            raise ExperimentError(f"job {job_id} ({run.key}) ended {final.status.value}: {final.error or ''} "
-                               f"(log: {final.log_path}); run studio experiment again to retry it")
+            raise ExperimentError(Told("experiment.job", N_(
+                "job {id} ({key}) ended {status}: {error} (log: {log}); run studio experiment again to retry it"),
+                id=job_id, key=run.key, status=final.status.value, error=final.error or "", log=final.log_path))
         return job_id
 
     def _done(self, job_id: str) -> bool:
@@ -302,8 +314,9 @@ class Experiment:
         def work() -> None:
             done = asyncio.run(runner.execute(self.ws, run, concurrency=8, on_progress=progress))
             if done.status not in finished:
-                raise ExperimentError(f"eval run {done.id} of {model} stopped short ({done.status.value}); "
-                                   "run studio experiment again to finish it")
+                raise ExperimentError(Told("experiment.eval", N_(
+                    "eval run {id} of {model} stopped short ({status}); run studio experiment again to finish it"),
+                    id=done.id, model=model, status=done.status.value))
 
         self._timed(f"eval:{key}", work)
 
@@ -333,16 +346,19 @@ def start(ws: Workspace, settings: Settings, *, new: bool = False) -> tuple[Stat
     """The experiment to run: the unfinished one with these settings (resumed), else a new one."""
     recipe_of(settings)
     if settings.backend not in (None, "local", "llamafactory"):
-        raise ValueError(f"--backend: an experiment trains locally ('local' or 'llamafactory'), not '{settings.backend}'")
+        raise ValueError(Told("experiment.backend", N_("--backend: an experiment trains locally ('local' or "
+                                                      "'llamafactory'), not '{backend}'"), backend=settings.backend))
     if settings.gpus > 1 and backend_of(settings) != "llamafactory":
-        raise ValueError(f"--gpus {settings.gpus}: several GPUs train through LLaMA-Factory's torchrun launch; "
-                         "add --backend llamafactory")
+        raise ValueError(Told("experiment.gpus", N_("--gpus {gpus}: several GPUs train through LLaMA-Factory's torchrun "
+                                                   "launch; add --backend llamafactory"), gpus=settings.gpus))
     if settings.judge:
         ws.config.provider(settings.judge)
     if settings.snapshot and ws.store.snapshots.get(settings.snapshot) is None:
-        raise LookupError(f"--snapshot: no snapshot {settings.snapshot} (see: studio export)")
+        raise LookupError(Told("experiment.snapshot", N_("--snapshot: no snapshot {id} (see: studio export)"),
+                                  id=settings.snapshot))
     if settings.base_model and not (Path(settings.base_model) / "config.json").exists():
-        raise ValueError(f"--base-model: {settings.base_model} is not a model folder (no config.json)")
+        raise ValueError(Told("experiment.base-model", N_("--base-model: {folder} is not a model folder (no "
+                                                         "config.json)"), folder=settings.base_model))
     previous = None if new else unfinished(ws, settings)
     if previous is not None:
         previous.status, previous.error = "running", None

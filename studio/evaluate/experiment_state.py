@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from studio.domain import new_id, utcnow
+from studio.domain.messages import N_, Message
 from studio.evaluate.recipes import RECIPES, Recipe
 from studio.store.storage import atomic_write
 from studio.workspace import Workspace
@@ -56,7 +57,8 @@ class State(BaseModel):
 
 def recipe_of(settings: Settings) -> Recipe:
     if settings.recipe not in RECIPES:
-        raise ValueError(f"--recipe: '{settings.recipe}' is not one of: {', '.join(RECIPES)}")
+        raise ValueError(Message("experiment.recipe", N_("--recipe: '{recipe}' is not one of: {known}"),
+                                 recipe=settings.recipe, known=", ".join(RECIPES)))
     return RECIPES[settings.recipe]
 
 
@@ -74,9 +76,11 @@ def load(ws: Workspace, experiment_id: str) -> State:
     try:
         return State.model_validate_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LookupError(f"no experiment {experiment_id} (see: studio experiment --list)") from None
+        raise LookupError(Message("experiment.unknown", N_("no experiment {id} (see: studio experiment --list)"),
+                                  id=experiment_id)) from None
     except ValueError as exc:
-        raise ValueError(f"{path}: not a readable experiment record ({str(exc).splitlines()[0]})") from None
+        raise ValueError(Message("experiment.unreadable", N_("{path}: not a readable experiment record ({problem})"),
+                                 path=path, problem=str(exc).splitlines()[0])) from None
 
 
 def all_states(ws: Workspace) -> list[State]:

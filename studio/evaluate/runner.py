@@ -22,6 +22,8 @@ from studio.domain import (
     utcnow,
 )
 from studio.domain.contract import Student
+from studio.domain.messages import N_
+from studio.domain.messages import Message as Told
 from studio.evaluate.judge import capped, judge_turn
 from studio.llm.base import ChatRequest, ChatResult, Message
 from studio.llm.client import CallContext, LLMClient
@@ -51,7 +53,7 @@ def lineage_of(ws: Workspace, model: str) -> dict[str, object]:
     if model.startswith("job:"):
         job = ws.store.jobs.get(model[4:])
         if job is None:
-            raise LookupError(f"no job {model[4:]} (see: studio train list)")
+            raise LookupError(Told("job.unknown", N_("no job {id} (see: studio train list)"), id=model[4:]))
         return {"kind": "tuned", "job": job.id, "base_model": job.base_model, "method": job.method,
                 "snapshot": job.snapshot_id, "snapshot_hash": job.lineage.get("snapshot_hash"),
                 "output": job.result.get("output_dir") or job.result.get("model", "")}
@@ -90,7 +92,7 @@ def item_context(item: EvalItem, topic: Topic | None = None) -> TurnContext:
 
 def start_run(ws: Workspace, set_id: str, model: str, judge: str | None) -> EvalRun:
     if ws.store.eval_sets.get(set_id) is None:
-        raise LookupError(f"no eval set {set_id} (see: studio eval sets)")
+        raise LookupError(Told("eval.unknown-set", N_("no eval set {id} (see: studio eval sets)"), id=set_id))
     lineage = {**lineage_of(ws, model), "prompt": prompt_style_of(ws, model)}
     if judge:
         ws.config.provider(judge)
@@ -200,7 +202,7 @@ async def execute(ws: Workspace, run: EvalRun, *, concurrency: int = 8,
                   on_progress: Callable[[EvalProgress], None] | None = None, stop: asyncio.Event | None = None) -> EvalRun:
     eval_set = ws.store.eval_sets.get(run.set_id)
     if eval_set is None:
-        raise LookupError(f"no eval set {run.set_id}")
+        raise LookupError(Told("eval.unknown-set", N_("no eval set {id} (see: studio eval sets)"), id=run.set_id))
     model = build_client(ws.config, ws.secrets, run.model, store=ws.store, workspace=ws.root)
     judge = build_client(ws.config, ws.secrets, run.judge, store=ws.store, workspace=ws.root) if run.judge else None
     prompts = Prompts(ws.root)

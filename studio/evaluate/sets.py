@@ -13,6 +13,7 @@ import orjson
 from studio.datafiles.dataset_reader import BadLine, read_records
 from studio.datafiles.textfile import InputError
 from studio.domain import EvalItem, EvalSet, StudentTurn, TeacherTurn
+from studio.domain.messages import N_, Message
 from studio.export.samples import Sample, iter_samples
 from studio.semantic.offtopic import prepare
 from studio.store import Store
@@ -47,7 +48,7 @@ def held_out_topics(store: Store, snapshot_id: str | None) -> set[str] | None:
     """Topics of the snapshot's eval split; with no snapshot, topics no snapshot trained on (None: any)."""
     snapshots = [store.snapshots.get(snapshot_id)] if snapshot_id else store.snapshots.all()
     if snapshot_id and snapshots[0] is None:
-        raise LookupError(f"no snapshot {snapshot_id} (see: studio export)")
+        raise LookupError(Message("snapshot.unknown", N_("no snapshot {id} (see: studio export)"), id=snapshot_id))
     trained: set[str] = set()
     held: set[str] = set()
     for snap in snapshots:
@@ -61,7 +62,8 @@ def held_out_topics(store: Store, snapshot_id: str | None) -> set[str] | None:
         held |= set(topics.get("eval", []))
     if snapshot_id:
         if not held:
-            raise ValueError(f"snapshot {snapshot_id} has no held-out topics: export it with --split (e.g. 0.9)")
+            raise ValueError(Message("eval.no-held-out", N_("snapshot {id} has no held-out topics: export it with --split "
+                                                            "(e.g. 0.9)"), id=snapshot_id))
         return held
     return None if not trained else {t.id for t in store.topics} - trained
 
@@ -72,8 +74,9 @@ def make_set(store: Store, prompts: Prompts, *, n: int = 50, per_fault: int | No
     allowed = held_out_topics(store, snapshot_id)
     pool = [s for s in iter_samples(store, prompts) if (allowed is None or s.topic.id in allowed) and s.passed]
     if not pool:
-        raise ValueError("no held-out samples that pass the checks: generate more dialogues, or export with --split "
-                         "so some topics are kept out of training")
+        raise ValueError(Message("eval.no-samples", N_("no held-out samples that pass the checks: generate more "
+                                                       "dialogues, or export with --split so some topics are kept out of "
+                                                       "training")))
     rng = random.Random(seed)
     buckets: dict[tuple[str, int], list[Sample]] = defaultdict(list)
     for s in pool:
@@ -121,7 +124,7 @@ def import_set(store: Store, path: Path, name: str = "") -> EvalSet:
                               fault=fault, position=sum(1 for r, _ in rec.history if r == "teacher") + 1,
                               topic=rec.topic, history=list(rec.history), student=student, reference=rec.response))
     if not items:
-        raise InputError(path, None, "no records")
+        raise InputError(path, None, Message("eval.no-records", N_("no records")))
     eval_set = EvalSet(name=name or path.name, source=f"file {path}", items=items, content_hash=content_hash(items))
     store.eval_sets.put(eval_set)
     store.flush()
