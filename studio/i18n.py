@@ -258,7 +258,8 @@ def _message(value: object) -> Any:
     """The message (``studio.domain.messages.Message``: ``template`` and ``params``) that ``value``
     is, or that an exception carries as its only argument; None for anything else."""
     if isinstance(value, BaseException):
-        value = value.args[0] if len(value.args) == 1 else None
+        told_as = getattr(value, "told_as", None)  # an error that says itself otherwise than by its argument
+        value = told_as() if callable(told_as) else value.args[0] if len(value.args) == 1 else None
     template, params = getattr(value, "template", None), getattr(value, "params", None)
     return value if isinstance(template, str) and isinstance(params, Mapping) else None
 

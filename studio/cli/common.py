@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from studio.domain.faults import FaultKind
 from studio.domain.mix import Mix
 from studio.domain.text import json_safe, visible
 from studio.i18n import _, pgettext, told
 from studio.llm.registry import check_profile
 from studio.logs import setup_logging
+from studio.turn.shown import fault_label
 from studio.workspace import Workspace, open_workspace, resolve_path
 
 
@@ -115,14 +115,6 @@ def print_pairs(pairs: Sequence[tuple[str, object]], width: int = 15) -> None:
     width = max([width, *(cell_len(label) + 1 for label, _value in pairs)])
     for label, value in pairs:
         print(f"{label}{' ' * (width - cell_len(label))} {value}")
-
-
-def fault_label(kind: str) -> str:
-    """A fault kind's label (``off-topic``) in the current language; ``opening`` and unknown ids as they are."""
-    try:
-        return _(FaultKind(kind).label)
-    except ValueError:
-        return str(kind)
 
 
 def status_label(status: str) -> str:

@@ -11,15 +11,15 @@ from studio.datafiles.dataset_reader import BadLine
 from studio.datafiles.formats import names
 from studio.domain.contract import CHECK_IDS
 from studio.evaluate.lint import Linted, Summary, judge_all, lint_file
+from studio.i18n import _, told
 from studio.turn.shown import check_message, fault_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lint", help=f"check a dataset file (any of: {', '.join(names())}) against the teacher "
-                                    "contract, without importing it")
-    p.add_argument("file", type=Path)
-    p.add_argument("--json", action="store_true", help="print stable JSON: {records, unreadable, summary}")
-    p.add_argument("--judge", metavar="PROFILE", help="also score each turn on the rubric with this provider")
+    p = sub.add_parser("lint")
+    p.add_argument("file", type=Path, help=_("the dataset file (any of: {formats})").format(formats=", ".join(names())))
+    p.add_argument("--json", action="store_true", help=_("print stable JSON: {records, unreadable, summary}"))
+    p.add_argument("--judge", metavar="PROFILE", help=_("also score each turn on the rubric with this provider"))
     p.set_defaults(handler=cmd_lint)
 
 
@@ -39,7 +39,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         _judge(args, records)
     if args.json:
         print_json({"records": [r.to_json() for r in records],
-                    "unreadable": [{"line": b.line, "problem": b.problem} for b in bad],
+                    "unreadable": [{"line": b.line, "problem": str(b.problem)} for b in bad],
                     "summary": summary.to_json()})
     else:
         _print_text(args.file, records, bad, summary, judged=bool(args.judge))
@@ -64,31 +64,35 @@ def _judge(args: argparse.Namespace, records: list[Linted]) -> None:
 
 def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: Summary, judged: bool) -> None:
     for b in bad:
-        print(f"{path}:{b.line}: unreadable: {b.problem}")
+        print(_("{file}:{line}: unreadable: {problem}").format(file=path, line=b.line, problem=told(b.problem)))
     for item in records:
         if item.layout:
-            print(f"{path}:{item.record.line} #{item.record.index} {item.layout}")
+            print(f"{path}:{item.record.line} #{item.record.index} {told(item.layout)}")
         for r in item.check.results:
             print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(check_message(r), 110)}")
         if judged and item.judge:
             j = item.judge
-            print(f"{path}:{item.record.line} #{item.record.index} judge: compliance {j['compliance']} reply {j['reply']} "
-                  f"suggestion {j['suggestion']} analysis {j['analysis']} {clip(j.get('reason', ''), 60)}")
+            scores = _("judge: compliance {compliance} reply {reply} suggestion {suggestion} analysis {analysis}").format(
+                compliance=j["compliance"], reply=j["reply"], suggestion=j["suggestion"], analysis=j["analysis"])
+            print(f"{path}:{item.record.line} #{item.record.index} {scores} {clip(j.get('reason', ''), 60)}")
     s = summary.to_json()
-    unrecognised = f"; {s['unrecognised']} with a prompt layout not recognised" if s["unrecognised"] else ""
-    print(f"\n{s['records']} teacher turns: {s['passed']} pass, {s['failed']} fail; {s['unreadable']} unreadable lines"
-          f"{unrecognised}\n")
-    rows = [(id_, count) for id_, count in s["by_check"].items() if count] or [("(none failed)", 0)]
-    print_table(["CHECK", "TURNS"], rows)
+    line = _("{records} teacher turns: {passed} pass, {failed} fail; {unreadable} unreadable lines").format(
+        records=s["records"], passed=s["passed"], failed=s["failed"], unreadable=s["unreadable"])
+    if s["unrecognised"]:
+        line = _("{summary}; {n} with a prompt layout not recognised").format(summary=line, n=s["unrecognised"])
+    print(f"\n{line}\n")
+    rows = [(id_, count) for id_, count in s["by_check"].items() if count] or [(_("(none failed)"), 0)]
+    print_table([_("CHECK"), _("TURNS")], rows)
     print()
-    print_table(["COMPLIANCE", "TURNS"], [(k, v) for k, v in s["by_compliance"].items()])
+    print_table([_("COMPLIANCE"), _("TURNS")], [(k, v) for k, v in s["by_compliance"].items()])
     print()
-    print_table(["FAULT", "TURNS", "PASS"], [(fault_label(k), f["records"], f["passed"]) for k, f in s["by_fault"].items()])
+    print_table([_("FAULT"), _("TURNS"), _("PASS")],
+                [(fault_label(k), f["records"], f["passed"]) for k, f in s["by_fault"].items()])
     if judged:
         scored = [r.judge for r in records if r.judge]
         if scored:
             means = {d: sum(j[d] for j in scored) / len(scored) for d in ("compliance", "reply", "suggestion", "analysis")}
-            print("\nrubric means: " + ", ".join(f"{d} {v:.2f}" for d, v in means.items()))
+            print("\n" + _("rubric means: {means}").format(means=", ".join(f"{d} {v:.2f}" for d, v in means.items())))
 
 
 __all__ = ["CHECK_IDS", "register"]

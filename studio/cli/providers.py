@@ -14,6 +14,9 @@ from pydantic import ValidationError
 
 from studio.cli.common import CliError, print_json, print_table, workspace
 from studio.config import CONFIG_FILE, ConfigError, ProviderProfile, load_config
+from studio.domain.messages import Message as Told
+from studio.domain.messages import message_of, validation_problem
+from studio.i18n import _, told
 from studio.llm.base import ChatRequest, Message
 from studio.llm.errors import LLMError
 from studio.llm.kinds import KINDS
@@ -23,31 +26,33 @@ from studio.synth import review
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("providers", help="list provider profiles, add one, or check one with a tiny call")
+    as_json = _("print stable JSON")
+    p = sub.add_parser("providers")
     psub = p.add_subparsers(dest="providers_command", metavar="ACTION", required=True)
-    q = psub.add_parser("list", help="list configured provider profiles and the kinds a profile may have")
-    q.add_argument("--json", action="store_true")
+    q = psub.add_parser("list", help=_("list configured provider profiles and the kinds a profile may have"))
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_list)
-    q = psub.add_parser("add", help="add a provider profile to the workspace's config.toml")
-    q.add_argument("name", help="the profile's name (letters, digits, - and _)")
-    q.add_argument("--kind", required=True, choices=known_kinds(), help="the provider kind")
-    q.add_argument("--model", help="the model name (transformers: its folder)")
-    q.add_argument("--base-url", help="the server's base URL (openai, qianfan, qianfan-v1)")
-    q.add_argument("--api-key-env", help="the environment variable holding its key")
+    q = psub.add_parser("add", help=_("add a provider profile to the workspace's config.toml"))
+    q.add_argument("name", help=_("the profile's name (letters, digits, - and _)"))
+    q.add_argument("--kind", required=True, choices=known_kinds(), help=_("the provider kind"))
+    q.add_argument("--model", help=_("the model name (transformers: its folder)"))
+    q.add_argument("--base-url", help=_("the server's base URL (openai, qianfan, qianfan-v1)"))
+    q.add_argument("--api-key-env", help=_("the environment variable holding its key"))
     q.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="any other profile key (rpm=300, endpoint=…, concurrency=4); repeatable")
+                   help=_("any other profile key (rpm=300, endpoint=…, concurrency=4); repeatable"))
     q.set_defaults(handler=cmd_add)
-    q = psub.add_parser("check", help="make one tiny call and print latency and model, or the exact error")
-    q.add_argument("name")
-    q.add_argument("--json", action="store_true")
+    q = psub.add_parser("check", help=_("make one tiny call and print latency and model, or the exact error"))
+    q.add_argument("name", help=_("the profile's name (see: studio providers list)"))
+    q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("calls", help="summarise the call ledger: tokens, cost, latency, errors, repairs")
-    p.add_argument("--run", help="only this run")
-    p.add_argument("--dialogue", help="list each call of this dialogue: turn, purpose, outcome (ids as turns store them)")
-    p.add_argument("--sample", metavar="KEY", help="the calls of one sample (d-…:N): the one whose answer it keeps, "
-                                                   "then its other attempts (repairs)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("calls")
+    p.add_argument("--run", help=_("only this run"))
+    p.add_argument("--dialogue", help=_("list each call of this dialogue: turn, purpose, outcome (ids as turns store "
+                                        "them)"))
+    p.add_argument("--sample", metavar="KEY", help=_("the calls of one sample (d-…:N): the one whose answer it keeps, "
+                                                     "then its other attempts (repairs)"))
+    p.add_argument("--json", action="store_true", help=as_json)
     p.set_defaults(handler=cmd_calls)
 
 
@@ -64,13 +69,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"providers": rows, "kinds": kinds})
         return 0
-    print_table(["NAME", "KIND", "MODEL", "CONC", "RPM", "TPM", "KEY"],
-                [(r["name"], r["kind"], r["model"], r["concurrency"], r["rpm"] or "-", r["tpm"] or "-", r["key"])
-                 for r in rows])
-    print("\nkinds:")
+    print_table([_("NAME"), _("KIND"), _("MODEL"), _("CONC"), _("RPM"), _("TPM"), _("KEY")],
+                [(r["name"], r["kind"], r["model"], r["concurrency"], r["rpm"] or "-", r["tpm"] or "-",
+                  _key_state(r["key"])) for r in rows])
+    print("\n" + _("kinds:"))
     for k in kinds:
         keys = " + ".join(k["key_envs"])
-        print(f"  {k['kind']}: {k['summary']}" + (f" (key: {keys})" if keys else ""))
+        summary = _(k["summary"]) if k["summary"] else ""
+        print(f"  {k['kind']}: " + (_("{summary} (key: {keys})").format(summary=summary, keys=keys) if keys else summary))
     return 0
 
 
@@ -98,7 +104,7 @@ def _toml(value: object) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     if not _NAME.match(args.name):
-        raise CliError(f"profile name {args.name!r}: use letters, digits, '-' and '_' only")
+        raise CliError(_("profile name {name}: use letters, digits, '-' and '_' only").format(name=repr(args.name)))
     values: dict[str, object] = {"kind": args.kind}
     for key, given in (("model", args.model), ("base_url", args.base_url), ("api_key_env", args.api_key_env)):
         if given is not None:
@@ -106,21 +112,23 @@ def cmd_add(args: argparse.Namespace) -> int:
     for item in args.set:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise CliError(f"--set {item!r}: expected KEY=VALUE")
+            raise CliError(_("--set {item}: expected KEY=VALUE").format(item=repr(item)))
         values[key.strip()] = _value(key.strip(), text.strip())
     with workspace(args) as ws:
         if args.name in ws.config.providers:
-            raise CliError(f"provider '{args.name}' is already in {ws.root / CONFIG_FILE}")
+            raise CliError(_("provider '{name}' is already in {path}").format(name=args.name, path=ws.root / CONFIG_FILE))
         try:
             profile = ProviderProfile.model_validate(values)
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "profile"
-            raise CliError(f"provider '{args.name}': {where}: {err['msg']}") from None
+            raise CliError(_("provider '{name}': {where}: {problem}").format(
+                name=args.name, where=where, problem=told(validation_problem(err)))) from None
         check_profile(args.name, profile)
         path = ws.root / CONFIG_FILE
         _append(path, args.name, values)
-    print(f"added provider '{args.name}' ({args.kind}) to {path}; key: {key_state(args.name, profile, ws.secrets)}")
+    print(_("added provider '{name}' ({kind}) to {path}; key: {key}").format(
+        name=args.name, kind=args.kind, path=path, key=_key_state(key_state(args.name, profile, ws.secrets))))
     return 0
 
 
@@ -136,9 +144,32 @@ def _append(path: Path, name: str, values: dict[str, object]) -> None:
     except BaseException as exc:
         temp.unlink(missing_ok=True)
         if isinstance(exc, ConfigError):
-            raise ConfigError(str(exc).replace(str(temp), str(path))) from None
+            raise ConfigError(_in_place_of(exc, temp, path)) from None
         raise
     os.replace(temp, path)
+
+
+def _in_place_of(value: object, temp: Path, path: Path) -> object:
+    """``value`` (an error, its message, a parameter) naming ``path`` where it named ``temp``."""
+    message = message_of(value)
+    if message is not None:
+        return Told(message.code, message.template,
+                    **{k: _in_place_of(v, temp, path) for k, v in message.params.items()})
+    if isinstance(value, Path | str) and str(value) == str(temp):
+        return path
+    return str(value).replace(str(temp), str(path)) if isinstance(value, BaseException) else value
+
+
+def _key_state(state: str) -> str:
+    """``registry.key_state``'s words (``not needed``; ``ENV set``, ``ENV missing``) in the current language."""
+    if state == "not needed":
+        return _("not needed")
+    words = {"set": _("{env} set"), "missing": _("{env} missing")}
+    shown = []
+    for part in state.split(", "):
+        env, _sep, word = part.rpartition(" ")
+        shown.append(words[word].format(env=env) if env and word in words else part)
+    return ", ".join(shown)
 
 
 async def _check(client) -> dict[str, object]:
@@ -148,7 +179,7 @@ async def _check(client) -> dict[str, object]:
         return {"ok": True, "model": result.model, "latency_s": round(result.latency_s, 3),
                 "tokens_in": result.usage.tokens_in, "tokens_out": result.usage.tokens_out, "reply": result.text[:120]}
     except LLMError as exc:
-        return {"ok": False, "error_kind": exc.kind, "error": str(exc)}
+        return {"ok": False, "error_kind": exc.kind, "error": str(exc), "problem": exc}
     finally:
         await client.aclose()
 
@@ -158,13 +189,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         client = build_client(ws.config, ws.secrets, args.name, workspace=ws.root, store=ws.store)
         client.retry.attempts = 2
         result = asyncio.run(_check(client))
+    problem = result.pop("problem", None)  # the error itself, told in the user's language (not JSON)
     result["provider"] = args.name
     if args.json:
         print_json(result)
     elif result["ok"]:
-        print(f"{args.name}: ok — model {result['model']}, {result['latency_s']} s, reply: {result['reply']}")
+        print(_("{name}: ok — model {model}, {seconds} s, reply: {reply}").format(
+            name=args.name, model=result["model"], seconds=result["latency_s"], reply=result["reply"]))
     else:
-        print(f"{args.name}: {result['error']}")
+        print(f"{args.name}: {told(problem)}")
     return 0 if result["ok"] else 1
 
 
@@ -177,12 +210,13 @@ def _sample_calls(ws, key: str) -> list[dict]:
     _, _, turn = review.load_sample(ws.store, key)
     ids = [c for c in (turn.call_id, *turn.repair_call_ids) if c]
     if not ids:
-        raise LookupError(f"sample {key} names no call: it was imported, written by hand, or made before calls "
-                          f"were traced (see: studio calls --dialogue {key.split(':')[0]})")
+        raise CliError(_("sample {key} names no call: it was imported, written by hand, or made before calls were "
+                         "traced (see: studio calls --dialogue {dialogue})").format(key=key, dialogue=key.split(":")[0]))
     calls = dict(ws.store.calls.raw())
     missing = [c for c in ids if c not in calls]
     if missing:
-        raise LookupError(f"sample {key} names calls the ledger no longer has: {', '.join(missing)}")
+        raise CliError(_("sample {key} names calls the ledger no longer has: {calls}").format(
+            key=key, calls=", ".join(missing)))
     return [calls[c] | {"id": c, "kept": c == turn.call_id} for c in ids]
 
 
@@ -193,10 +227,11 @@ def _call_list(records: list[dict], as_json: bool, *, ordered: bool = False) -> 
     if as_json:
         print_json({"calls": records})
         return 0
-    print_table(["ID", "TURN", "ROLE", "PURPOSE", "OUTCOME", "ATTEMPTS", "TOK IN", "TOK OUT"],
-                [(r["id"] + (" (kept)" if r.get("kept") else ""),
+    print_table([_("ID"), _("TURN"), _("ROLE"), _("PURPOSE"), _("OUTCOME"), _("ATTEMPTS"), _("TOK IN"), _("TOK OUT")],
+                [(r["id"] + (_(" (kept)") if r.get("kept") else ""),
                   "-" if r.get("turn_index") is None else r["turn_index"] + 1, r.get("role") or "-",
-                  r.get("purpose") or "(unmarked)", r["outcome"], r.get("attempts", 1), r["tokens_in"], r["tokens_out"])
+                  r.get("purpose") or _("(unmarked)"), r["outcome"], r.get("attempts", 1), r["tokens_in"],
+                  r["tokens_out"])
                  for r in records])
     return 0
 
@@ -217,16 +252,16 @@ def cmd_calls(args: argparse.Namespace) -> int:
         print_json(summary)
         return 0
     rows = []
-    for scope, groups in (("provider", summary["by_provider"]), ("run", summary["by_run"]),
-                          ("purpose", summary["by_purpose"])):
+    for scope, groups in ((_("provider"), summary["by_provider"]), (_("run"), summary["by_run"]),
+                          (_("purpose"), summary["by_purpose"])):
         for key, g in groups.items():
             errors = ", ".join(f"{k} {v}" for k, v in g["errors_by_kind"].items()) or "-"
             rows.append((scope, key, g["calls"], g["cached"], g["retries"], g["repairs"], g["tokens_in"], g["tokens_out"],
                          f"{g['cost']:.4f} {g['currency']}".strip(), _fmt(g["latency_p50_s"]), _fmt(g["latency_p95_s"]), errors))
     t = summary["total"]
-    rows.append(("total", "", t["calls"], t["cached"], t["retries"], t["repairs"], t["tokens_in"], t["tokens_out"],
+    rows.append((_("total"), "", t["calls"], t["cached"], t["retries"], t["repairs"], t["tokens_in"], t["tokens_out"],
                  f"{t['cost']:.4f} {t['currency']}".strip(), _fmt(t["latency_p50_s"]), _fmt(t["latency_p95_s"]),
                  ", ".join(f"{k} {v}" for k, v in t["errors_by_kind"].items()) or "-"))
-    print_table(["BY", "NAME", "CALLS", "CACHED", "RETRIES", "REPAIRS", "TOK IN", "TOK OUT", "COST", "P50 S", "P95 S",
-                 "ERRORS"], rows)
+    print_table([_("BY"), _("NAME"), _("CALLS"), _("CACHED"), _("RETRIES"), _("REPAIRS"), _("TOK IN"), _("TOK OUT"),
+                 _("COST"), _("P50 S"), _("P95 S"), _("ERRORS")], rows)
     return 0

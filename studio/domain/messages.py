@@ -11,7 +11,9 @@ it. ``str(message)`` is the English line. An exception carries one as its only a
 ``str(exc)`` stays the English line (logs, the ledger, tests); ``studio.i18n.told(exc)`` is the
 line in the current language: the template translated, then filled, a parameter that is itself a
 message (or an exception carrying one) translated the same way. Every layer may raise messages
-this way; only the layers above the domain may translate them.
+this way; only the layers above the domain may translate them. An exception that says itself
+otherwise than by its argument (a model call's error: the provider's words and the studio's
+advice) defines ``told_as()``, returning its message (or text).
 """
 
 from __future__ import annotations

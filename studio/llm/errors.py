@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from studio.domain.messages import N_, Message
+
 
 class LLMError(Exception):
     """A failed model call. ``kind`` is stable (used in the ledger and reports)."""
@@ -20,7 +22,8 @@ class LLMError(Exception):
         self.provider = provider
         super().__init__(message)
 
-    def __str__(self) -> str:
+    def _said(self) -> str:
+        """The error without its advice: who, what kind, the provider's words, the HTTP status and code."""
         where = f"{self.provider}: " if self.provider else ""
         detail = []
         if self.status is not None:
@@ -28,14 +31,23 @@ class LLMError(Exception):
         if self.code is not None:
             detail.append(f"code {self.code}")
         tail = f" ({', '.join(detail)})" if detail else ""
-        advice = f" — {self.advice}" if self.advice else ""
-        return f"{where}{self.kind}: {self.message}{tail}{advice}"
+        return f"{where}{self.kind}: {self.message}{tail}"
+
+    def __str__(self) -> str:
+        return f"{self._said()} — {self.advice}" if self.advice else self._said()
+
+    def told_as(self) -> Message | str:
+        """The error as the user reads it: its advice a message to translate (the provider's words stay)."""
+        if not self.advice:
+            return self._said()
+        return Message("llm.error", N_("{error} — {advice}"), error=self._said(),
+                       advice=Message(f"llm.advice.{self.kind}", self.advice))
 
 
 class RateLimited(LLMError):
     kind = "rate_limited"
     retryable = True
-    advice = "lower rpm/concurrency in the provider profile if this keeps happening"
+    advice = N_("lower rpm/concurrency in the provider profile if this keeps happening")
 
 
 class Transient(LLMError):
@@ -46,18 +58,18 @@ class Transient(LLMError):
 class AuthError(LLMError):
     kind = "auth"
     fatal = True
-    advice = "check the API key environment variable named in the provider profile (studio providers check NAME)"
+    advice = N_("check the API key environment variable named in the provider profile (studio providers check NAME)")
 
 
 class QuotaExhausted(LLMError):
     kind = "quota"
     fatal = True
-    advice = "the account's quota or balance is used up; top it up or switch provider"
+    advice = N_("the account's quota or balance is used up; top it up or switch provider")
 
 
 class BadRequest(LLMError):
     kind = "bad_request"
-    advice = "the request was refused as malformed; check the model name and limits in the profile"
+    advice = N_("the request was refused as malformed; check the model name and limits in the profile")
 
 
 class ContentFiltered(LLMError):
@@ -68,14 +80,14 @@ class DeadlineExceeded(Transient):
     """No first token, or no whole answer, within the profile's limits (a server that drips or stalls)."""
 
     kind = "timeout"
-    advice = "raise timeout/deadline in the provider profile if the model is simply slow"
+    advice = N_("raise timeout/deadline in the provider profile if the model is simply slow")
 
 
 class Truncated(LLMError):
     """``finish_reason: length``: the answer hit max_tokens and was cut off (paid for, not usable)."""
 
     kind = "truncated"
-    advice = "raise max_tokens in the provider profile, or ask for a shorter answer"
+    advice = N_("raise max_tokens in the provider profile, or ask for a shorter answer")
 
 
 class AnswerTooLarge(LLMError):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.config import ConfigError, ProviderProfile, Secrets
+from studio.domain.messages import N_
 from studio.domain.parse import object_end
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage
 from studio.llm.errors import ModelUnavailable
@@ -147,7 +148,7 @@ class TransformersProvider(ProviderKind):
     request that finds itself alone is streamed."""
 
     kind = "transformers"
-    summary = "a model folder on this machine, loaded with transformers (the train extra)"
+    summary = N_("a model folder on this machine, loaded with transformers (the train extra)")
 
     @classmethod
     def check_profile(cls, name: str, profile: ProviderProfile) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.config import ProviderProfile, Secrets
+from studio.domain.messages import N_
 from studio.llm.base import ChatRequest
 from studio.llm.errors import Transient
 from studio.llm.http import usage_from
@@ -19,7 +20,7 @@ class OpenAIProvider(HTTPChatProvider):
     default_base_url = "https://api.openai.com/v1"
     default_key_env = "OPENAI_API_KEY"
     options = frozenset({"base_url", "api_key_env"})
-    summary = "any OpenAI-compatible /chat/completions server"
+    summary = N_("any OpenAI-compatible /chat/completions server")
 
     @classmethod
     def public(cls, profile: ProviderProfile) -> bool:
@@ -88,7 +89,7 @@ class QianfanProvider(OpenAIProvider):
     default_base_url = "https://qianfan.baidubce.com/v2"
     default_key_env = "QIANFAN_API_KEY"
     options = frozenset({"base_url", "api_key_env", "appid"})
-    summary = "Baidu Qianfan v2 (OpenAI-style, bearer API key)"
+    summary = N_("Baidu Qianfan v2 (OpenAI-style, bearer API key)")
 
     def __init__(self, *args: Any, appid: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

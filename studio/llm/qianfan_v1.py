@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from studio.config import ConfigError, ProviderProfile, Secrets
+from studio.domain.messages import N_
 from studio.llm.base import ChatRequest, ChatResult, Delta
 from studio.llm.classify import TOKEN_EXPIRED_CODES, classify, error_fields, has_error
 from studio.llm.errors import AuthError, LLMError, Transient
@@ -47,7 +48,7 @@ class QianfanV1Provider(HTTPChatProvider):
     default_key_env = "QIANFAN_API_KEY"
     default_secret_env = "QIANFAN_SECRET_KEY"
     options = frozenset({"base_url", "api_key_env", "secret_key_env", "endpoint"})
-    summary = "Baidu Qianfan v1 (ERNIE wenxinworkshop: OAuth token from an API key and a secret key)"
+    summary = N_("Baidu Qianfan v1 (ERNIE wenxinworkshop: OAuth token from an API key and a secret key)")
     truncated_message = "the stream ended before is_end (truncated)"
 
     def __init__(self, name: str, model: str, *, api_key: str, secret_key: str, endpoint: str | None = None,

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from studio.config import ProviderProfile, Secrets
 from studio.domain.faults import SPECS
 from studio.domain.layout import PromptView, format_history
+from studio.domain.messages import N_
 from studio.llm.base import ChatRequest, ChatResult, Delta, Stopwatch, Usage, estimate_tokens
 from studio.llm.errors import BadRequest
 from studio.llm.kinds import ProviderKind, register
@@ -33,7 +34,7 @@ from studio.llm.tasks import (
     TitleTask,
 )
 
-LABEL = "offline simulator (rule-based, not a model)"
+LABEL = N_("offline simulator (rule-based, not a model)")
 #: A student style (``StudentTask.style``) as the student prompts' [学生水平] and [回答语言] say it.
 STUDENT_STYLES = {"normal": ("高中", "英语"), "short": ("小学", "英语"), "chinese": ("高中", "中文")}
 #: ``RewriteTask.how`` for a translation into Chinese; any other names a fault kind made by rewriting.
