@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from studio.i18n import _
 from studio.logs import setup_logging
 from studio.resources import style_file
 from studio.synth import dashboard
@@ -53,8 +54,8 @@ class StudioApp(App[None]):
     BINDINGS = [
         *(Binding(f"{num},{fkey}", f"switch_mode('{mode}')", label, id=f"pane.{mode}", show=False)
           for mode, (num, fkey, label) in PANES.items()),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False),
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", _("Palette"), id="app.palette", show=False),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -72,8 +73,10 @@ class StudioApp(App[None]):
         try:
             self.theme = cfg.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the studio
-            self.notify(f"unknown theme '{cfg.theme}' in config.toml; using the default", severity="warning")
-        self.sub_title = f"{self.workspace.root} · teacher: {cfg.teacher} · student: {cfg.student}"
+            self.notify(_("unknown theme '{theme}' in config.toml; using the default").format(theme=cfg.theme),
+                        severity="warning")
+        self.sub_title = _("{workspace} · teacher: {teacher} · student: {student}").format(
+            workspace=self.workspace.root, teacher=cfg.teacher, student=cfg.student)
         note = self.workspace.store.recovered_note
         if note:
             self.notify(note, severity="warning", timeout=20)
@@ -111,7 +114,7 @@ class StudioApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """No worker fails silently: an error it raised goes the one route, ``Studio.failed``."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            what = event.worker.description or event.worker.name or "background work"
+            what = event.worker.description or event.worker.name or _("background work")
             self.studio.failed(what, event.worker.error)
 
     # -- kept for callers outside the UI package --------------------------------------------------------
@@ -136,18 +139,21 @@ class StudioApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for mode, (num, _, label) in PANES.items():
-            yield SystemCommand(f"Go to {label}", f"switch to the {label} pane ({num})",
+        for mode, (num, _fkey, label) in PANES.items():
+            yield SystemCommand(_("Go to {pane}").format(pane=label),
+                                _("switch to the {pane} pane ({key})").format(pane=label, key=num),
                                 lambda m=mode: self.switch_mode(m))
-        yield SystemCommand("Start a generation run", "open the run form on the Dashboard (G)",
+        yield SystemCommand(_("Start a generation run"), _("open the run form on the Dashboard (G)"),
                             lambda: self.call_later(self._generate_form))
-        yield SystemCommand("Pause or resume the generation run", "P on the Dashboard", self.studio.pause_or_resume)
-        yield SystemCommand("Stop the generation run", "S on the Dashboard", self.studio.stop_generation)
+        yield SystemCommand(_("Pause or resume the generation run"), _("P on the Dashboard"),
+                            self.studio.pause_or_resume)
+        yield SystemCommand(_("Stop the generation run"), _("S on the Dashboard"), self.studio.stop_generation)
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description and binding.id:
                 action = binding.action
                 yield SystemCommand(f"{getattr(screen, 'TITLE_TEXT', '')}: {binding.description}",
-                                    f"key {binding.key}", lambda a=action, s=screen: self.call_later(s.run_action, a))
+                                    _("key {key}").format(key=binding.key),
+                                    lambda a=action, s=screen: self.call_later(s.run_action, a))
 
     def on_unmount(self) -> None:
         self._unsubscribe()

@@ -7,6 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Input
 
+from studio.i18n import _
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.services import studio_of
 
@@ -23,7 +24,7 @@ class JumpProvider(Provider):
         found = 0
         topics = await self._run(lambda: list(store.topics.raw()))
         for topic_id, raw in topics:
-            label = f"topic: {raw.get('title') or ''} {raw['text']}".strip()
+            label = _("topic: {title} {text}").format(title=raw.get("title") or "", text=raw["text"]).strip()
             score = matcher.match(label)
             if score > 0:
                 found += 1
@@ -31,15 +32,15 @@ class JumpProvider(Provider):
             if found >= LIMIT:
                 return
         for run_id, raw in await self._run(lambda: list(store.runs.raw())):
-            label = f"run: {run_id} ({raw.get('status')})"
+            label = _("run: {run} ({status})").format(run=run_id, status=raw.get("status"))
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(label), partial(self._jump_samples, run_id))
         if query.startswith("d-"):
-            yield Hit(1.0, f"sample: {query}", partial(self._jump_samples, query))
+            yield Hit(1.0, _("sample: {sample}").format(sample=query), partial(self._jump_samples, query))
 
     async def discover(self) -> Hits:
-        yield DiscoveryHit("Go to Samples needing review", partial(self._queue))
+        yield DiscoveryHit(_("Go to Samples needing review"), partial(self._queue))
 
     async def _run(self, fn):  # type: ignore[no-untyped-def]
         import asyncio

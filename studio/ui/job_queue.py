@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 
 from studio.domain import JobStatus
+from studio.i18n import _
 from studio.train import service
 from studio.workspace import Workspace
 
@@ -69,7 +70,7 @@ class JobQueue:
             self._last_error = ""
         except Exception as exc:  # noqa: BLE001 - the queue must outlive one bad turn; said once through the route
             if str(exc) != self._last_error:
-                self.failed("the job queue", exc)
+                self.failed(_("the job queue"), exc)
             self._last_error = str(exc)
 
     def _announce(self) -> None:
@@ -80,8 +81,9 @@ class JobQueue:
                 continue
             if job.status == JobStatus.SUCCEEDED:
                 loss = job.last_loss()
-                self.tell(f"job {job.id} succeeded" + (f" (final loss {loss:.4f})" if loss is not None else ""))
+                self.tell(_("job {job} succeeded (final loss {loss})").format(job=job.id, loss=f"{loss:.4f}")
+                          if loss is not None else _("job {job} succeeded").format(job=job.id))
             elif job.status == JobStatus.CANCELLED:
-                self.tell(f"job {job.id} cancelled")
+                self.tell(_("job {job} cancelled").format(job=job.id))
             else:
-                self.failed(f"job {job.id}", job.error or job.status.value)
+                self.failed(_("job {job}").format(job=job.id), job.error or job.status.value)

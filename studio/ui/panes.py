@@ -2,5 +2,8 @@
 
 from __future__ import annotations
 
-PANES = {"topics": ("1", "f2", "Topics"), "simulate": ("2", "f3", "Simulate"), "samples": ("3", "f4", "Samples"),
-         "dashboard": ("4", "f5", "Dashboard"), "jobs": ("5", "f6", "Jobs"), "eval": ("6", "f7", "Eval")}
+from studio.i18n import _
+
+PANES = {"topics": ("1", "f2", _("Topics")), "simulate": ("2", "f3", _("Simulate")),
+         "samples": ("3", "f4", _("Samples")), "dashboard": ("4", "f5", _("Dashboard")), "jobs": ("5", "f6", _("Jobs")),
+         "eval": ("6", "f7", _("Eval"))}

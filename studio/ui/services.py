@@ -27,6 +27,7 @@ from textual.signal import Signal
 
 from studio.config import ConfigError
 from studio.domain import Run, RunConfig, RunStatus
+from studio.i18n import _, ngettext
 from studio.llm.errors import LLMError
 from studio.semantic.encoder import EncoderError
 from studio.store import StoreError
@@ -37,6 +38,7 @@ from studio.synth.turns import TurnFailed
 from studio.ui.job_queue import JobQueue
 from studio.ui.models import ModelClients
 from studio.ui.runner import Runner
+from studio.ui.words import word
 from studio.workspace import Workspace
 
 T = TypeVar("T")
@@ -96,7 +98,7 @@ class WriteQueue:
     def write(self, change: Callable[[], object], message: str = "") -> None:
         self._pending.append((change, message))
         self.app.run_worker(self._one, thread=True, group="store-writes", exit_on_error=False,
-                            description="a store write")
+                            description=_("a store write"))
 
     @property
     def busy(self) -> bool:
@@ -108,7 +110,7 @@ class WriteQueue:
             try:
                 change()
             except Exception as exc:  # noqa: BLE001 - every failed change is said, through the one route
-                self.failed("saving the change", exc)
+                self.failed(_("saving the change"), exc)
                 return
         if message:
             self.app.call_from_thread(self.app.notify, message, timeout=2)
@@ -143,24 +145,24 @@ class GenerationControl:
     def start(self, config: RunConfig) -> Run:
         """Plan (or pick up the matching unfinished) run and execute it; raises ValueError/LookupError."""
         if self.active:
-            raise ValueError("a run is already going: pause or stop it first")
-        run, _ = service.prepare(self.ws, config)
+            raise ValueError(_("a run is already going: pause or stop it first"))
+        run, _plan = service.prepare(self.ws, config)
         self._go(run)
         return run
 
     def resume(self) -> Run:
         if self.active:
-            raise ValueError("the run is already going")
+            raise ValueError(_("the run is already going"))
         if self.run is None or self.run.status not in service.RESUMABLE:
-            raise ValueError("no paused run to resume")
+            raise ValueError(_("no paused run to resume"))
         assert self.run.config is not None  # generation runs always carry their config
-        run, _ = service.prepare(self.ws, self.run.config, resume=self.run.id)
+        run, _plan = service.prepare(self.ws, self.run.config, resume=self.run.id)
         self._go(run)
         return run
 
     def pause(self) -> None:
         if not self.active:
-            raise ValueError("no run is going")
+            raise ValueError(_("no run is going"))
         self.stopping = True
         if self.generator is not None:
             self.generator.stop()
@@ -197,7 +199,7 @@ class GenerationControl:
         exc = future.exception() if not future.cancelled() else None
         if exc is not None:
             self.on_progress(self.last, "")
-            self.failed("the generation run", exc)
+            self.failed(_("the generation run"), exc)
             return
         result: Run = future.result()
         self.run = result
@@ -205,14 +207,15 @@ class GenerationControl:
             result.status, result.error = RunStatus.CANCELLED, "stopped from the studio"
             self.ws.store.runs.put(result)
             self.ws.store.flush()
-            self.on_progress(self.last, f"run {result.id} stopped at {result.completed}/{result.planned}")
+            self.on_progress(self.last, _("run {run} stopped at {done}/{planned}").format(
+                run=result.id, done=result.completed, planned=result.planned))
             return
         if result.status == RunStatus.FAILED:
             self.on_progress(self.last, "")
-            self.failed(f"run {result.id}", result.error or "no reason given")
+            self.failed(_("run {run}").format(run=result.id), result.error or _("no reason given"))
             return
         tail = f": {result.error}" if result.error else ""
-        self.on_progress(self.last, f"run {result.id} {result.status.value}{tail}")
+        self.on_progress(self.last, _("run {run} {status}").format(run=result.id, status=word(result.status.value)) + tail)
 
 
 class Studio:
@@ -252,7 +255,7 @@ class Studio:
         """Background work failed: ``what`` (a worker, a model call, a store write, the job queue, a job)
         and why go to the workspace log (a fault of ours with its traceback) and to the screen. Safe
         from any thread."""
-        text = f"{what} failed: {error}" if what else str(error)
+        text = _("{what} failed: {error}").format(what=what, error=error) if what else str(error)
         if isinstance(error, BaseException) and not isinstance(error, EXPECTED):
             log.error(text, exc_info=error)
         else:
@@ -272,7 +275,8 @@ class Studio:
 
         def show(p: pending.Progress | None) -> None:
             note = "" if p is None or p.judged >= p.total else \
-                f"judging the off-topic check: {p.judged:,} / {p.total:,} student turns"
+                _("judging the off-topic check: {judged} / {total} student turns").format(
+                    judged=f"{p.judged:,}", total=f"{p.total:,}")
             self.app.call_from_thread(self._show_judging, note)
 
         def judge() -> None:
@@ -280,7 +284,7 @@ class Studio:
                 pending.judge_pending(self.workspace.store, off_topic_bank(self.workspace.root), on_progress=show,
                                       stop=self._judge_stop)
             except Exception as exc:  # noqa: BLE001 - said through the route; the turns stay pending for next time
-                self.failed("off-topic judging", exc)
+                self.failed(_("off-topic judging"), exc)
             finally:
                 if not self._judge_stop.is_set():
                     show(None)
@@ -310,17 +314,18 @@ class Studio:
         except (ValueError, LookupError, ConfigError) as exc:
             self.app.notify(str(exc), severity="error", timeout=10)
             return
-        self.app.notify(f"run {run.id} started: {run.planned} dialogues")
+        self.app.notify(ngettext("run {run} started: {n} dialogue", "run {run} started: {n} dialogues",
+                                 run.planned).format(run=run.id, n=run.planned))
         self.run_progress.publish(None)
 
     def pause_or_resume(self) -> None:
         try:
             if self.generation.active:
                 self.generation.pause()
-                self.app.notify("pausing after the turns in flight…")
+                self.app.notify(_("pausing after the turns in flight…"))
             else:
                 run = self.generation.resume()
-                self.app.notify(f"run {run.id} resumed")
+                self.app.notify(_("run {run} resumed").format(run=run.id))
         except (ValueError, LookupError) as exc:
             self.app.notify(str(exc), severity="warning")
         self.run_progress.publish(None)
@@ -328,7 +333,7 @@ class Studio:
     def stop_generation(self) -> None:
         try:
             self.generation.stop()
-            self.app.notify("stopping after the turns in flight…")
+            self.app.notify(_("stopping after the turns in flight…"))
         except ValueError as exc:
             self.app.notify(str(exc), severity="warning")
         self.run_progress.publish(None)
@@ -340,7 +345,7 @@ class Studio:
 
         sets = sorted(self.workspace.store.eval_sets.all(), key=lambda s: s.created)
         if not sets:
-            self.app.notify("no eval set yet: studio eval make --n 50 --snapshot S", severity="warning")
+            self.app.notify(_("no eval set yet: studio eval make --n 50 --snapshot S"), severity="warning")
             return
         try:
             run = runner.start_run(self.workspace, sets[-1].id, model, None)
@@ -348,14 +353,16 @@ class Studio:
             self.app.notify(str(exc), severity="error")
             return
         future = self.runner.submit(runner.execute(self.workspace, run, concurrency=1), short=False)
-        self.app.notify(f"evaluating {model} on {sets[-1].id} ({len(sets[-1].items)} items)…")
+        items = len(sets[-1].items)
+        self.app.notify(ngettext("evaluating {model} on {set} ({n} item)…", "evaluating {model} on {set} ({n} items)…",
+                                 items).format(model=model, set=sets[-1].id, n=items))
 
         def done(f: Future[Any]) -> None:
             exc = f.exception()
             if exc is not None:
-                self.failed(f"evaluation of {model}", exc)
+                self.failed(_("evaluation of {model}").format(model=model), exc)
             else:
-                self.tell(f"evaluation of {model} done: see the Eval pane (6)", timeout=10)
+                self.tell(_("evaluation of {model} done: see the Eval pane (6)").format(model=model), timeout=10)
 
         future.add_done_callback(done)
 

@@ -10,24 +10,25 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, Static
 
+from studio.i18n import _
 from studio.ui.widgets.inputs import focus_now
 
 
 class Confirm(ModalScreen[bool]):
     """A yes/no question; ``y``/Enter confirms, ``n``/Escape cancels."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    BINDINGS = [Binding("y", "answer(True)", _("Yes")), Binding("n,escape", "answer(False)", _("No"))]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str = "") -> None:
         super().__init__()
-        self.question, self.yes = question, yes
+        self.question, self.yes = question, yes or _("Yes")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="question")
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes} (y)", variant="primary", id="yes")
-                yield Button("Cancel (n)", id="no")
+                yield Button(_("{answer} (y)").format(answer=self.yes), variant="primary", id="yes")
+                yield Button(_("Cancel (n)"), id="no")
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#yes", Button))
@@ -42,7 +43,7 @@ class Confirm(ModalScreen[bool]):
 class Ask(ModalScreen[str | None]):
     """One line of input; Enter accepts, Escape cancels (asking first when the text was changed)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()
@@ -52,7 +53,7 @@ class Ask(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="question")
             yield Input(self.value, placeholder=self.placeholder, id="answer", classes="line")
-            yield Static("Enter accepts · Escape cancels", classes="hint")
+            yield Static(_("Enter accepts · Escape cancels"), classes="hint")
 
     def on_mount(self) -> None:
         focus_now(self.query_one(Input))
@@ -74,13 +75,13 @@ def discard_or_keep(modal: ModalScreen, changed: bool) -> None:
         if yes:
             modal.dismiss(None)
 
-    modal.app.push_screen(Confirm("Discard your changes?", "Discard"), answer)
+    modal.app.push_screen(Confirm(_("Discard your changes?"), _("Discard")), answer)
 
 
 class Help(ModalScreen[None]):
     """F1 help for the focused part of the screen, and the keys that apply there, grouped by purpose."""
 
-    BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", _("Close"))]
 
     def __init__(self, title: str, text: str, groups: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__()
@@ -91,11 +92,11 @@ class Help(ModalScreen[None]):
             yield Label(self.title_text, classes="question")
             if self.text:
                 yield Markdown(self.text)
-            width = max((cell_len(k) for _, keys in self.groups for k, _ in keys), default=4)
+            width = max((cell_len(k) for _name, keys in self.groups for k, _what in keys), default=4)
             for name, keys in self.groups:
                 lines = Text(name, style="bold underline")
                 for key, what in keys:
                     lines.append(f"\n  {key:<{width}}  ", style="bold")
                     lines.append(what)
                 yield Static(lines, classes="keys")
-            yield Static("Escape closes this help", classes="hint")
+            yield Static(_("Escape closes this help"), classes="hint")

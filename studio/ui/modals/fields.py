@@ -9,23 +9,24 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from studio.i18n import _
 from studio.ui.modals.common import discard_or_keep
 from studio.ui.widgets.inputs import focus_now
 
 
 def label_of(text: str) -> str:
-    """The short label of a field description ("format: qianfan, …" -> "format")."""
-    return text.split(":", 1)[0].strip()
+    """The short label of a field description ("format: qianfan, …" -> "format"; a full-width colon too)."""
+    return text.replace("：", ":").split(":", 1)[0].strip()
 
 
 class FieldsForm(ModalScreen[object]):
     """``FIELDS`` is (id, description): the label is the description up to its first colon, and the
     whole description is the placeholder of an empty field."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Start")]
+    BINDINGS = [Binding("escape", "cancel", _("Cancel")), Binding("ctrl+s", "submit", _("Start"))]
     HEADING = ""
     FIELDS: tuple[tuple[str, str], ...] = ()  # (id, description)
-    SUBMIT = "starts"
+    SUBMIT = _("starts")
 
     def __init__(self, values: dict[str, str]) -> None:
         super().__init__()
@@ -42,7 +43,8 @@ class FieldsForm(ModalScreen[object]):
                     for extra in self.below(field_id):
                         yield Static("", classes="field-label")
                         yield extra
-            yield Static(f"Enter: next field · ctrl+s {self.SUBMIT} · Escape cancels", classes="hint")
+            yield Static(_("Enter: next field · ctrl+s {submit} · Escape cancels").format(submit=self.SUBMIT),
+                         classes="hint")
 
     def below(self, field_id: str) -> ComposeResult:
         yield from ()
@@ -54,7 +56,7 @@ class FieldsForm(ModalScreen[object]):
         return self.query_one(f"#{field_id}", Input).value.strip()
 
     def changed(self) -> bool:
-        return any(self.query_one(f"#{f}", Input).value != self.values.get(f, "") for f, _ in self.FIELDS)
+        return any(self.query_one(f"#{f}", Input).value != self.values.get(f, "") for f, _what in self.FIELDS)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TextArea
 
 from studio.domain import RejectedTopic
+from studio.i18n import _, ngettext
+from studio.turn.shown import check_message
 from studio.ui.modals.common import discard_or_keep
 from studio.ui.modals.fields import FieldsForm
 from studio.ui.widgets.inputs import focus_now
@@ -24,10 +26,10 @@ class TopicFields:
 
 
 class TopicForm(FieldsForm):
-    BINDINGS = [Binding("ctrl+s", "submit", "Save")]
-    SUBMIT = "saves"
-    FIELDS = (("text", "topic: the scenario, in Chinese"), ("title", "title: short, in English"),
-              ("tags", "tags: comma-separated"))
+    BINDINGS = [Binding("ctrl+s", "submit", _("Save"))]
+    SUBMIT = _("saves")
+    FIELDS = (("text", _("topic: the scenario, in Chinese")), ("title", _("title: short, in English")),
+              ("tags", _("tags: comma-separated")))
 
     def __init__(self, heading: str, text: str = "", title: str = "", tags: str = "") -> None:
         super().__init__({"text": text, "title": title, "tags": tags})
@@ -35,7 +37,7 @@ class TopicForm(FieldsForm):
 
     def result(self) -> TopicFields:
         if not self.value("text"):
-            raise ValueError("a topic needs some text")
+            raise ValueError(_("a topic needs some text"))
         tags = [t.strip() for t in self.value("tags").split(",") if t.strip()]
         return TopicFields(self.value("text"), self.value("title"), tags)
 
@@ -43,7 +45,7 @@ class TopicForm(FieldsForm):
 class RejectedReview(ModalScreen[str | None]):
     """Near-duplicates side by side with their nearest topic; Enter accepts the highlighted one."""
 
-    BINDINGS = [Binding("escape", "cancel", "Close"), Binding("enter", "accept", "Accept as a topic")]
+    BINDINGS = [Binding("escape", "cancel", _("Close")), Binding("enter", "accept", _("Accept as a topic"))]
 
     def __init__(self, rejected: list[RejectedTopic]) -> None:
         super().__init__()
@@ -51,13 +53,16 @@ class RejectedReview(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"{len(self.rejected)} candidates turned away · Enter accepts · Escape closes", classes="question")
+            n = len(self.rejected)
+            yield Label(ngettext("{n} candidate turned away · Enter accepts · Escape closes",
+                                 "{n} candidates turned away · Enter accepts · Escape closes", n).format(n=n),
+                        classes="question")
             table: DataTable[str] = DataTable(cursor_type="row", id="rejected")
             yield table
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Sim.", "Candidate", "Nearest topic")
+        table.add_columns(_("Sim."), _("Candidate"), _("Nearest topic"))
         for r in self.rejected:
             table.add_row(f"{r.similarity:.2f}", r.text, r.nearest_text or r.reason, key=r.id)
         focus_now(table)
@@ -78,7 +83,7 @@ class RejectedReview(ModalScreen[str | None]):
 class AnswerEditor(ModalScreen[str | None]):
     """Edit a teacher answer (its JSON) with the checks re-run on every change."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", _("Save")), Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(self, raw: str, check) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
@@ -86,7 +91,7 @@ class AnswerEditor(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog editor"):
-            yield Label("Edit the teacher's answer · ctrl+s saves · Escape cancels", classes="question")
+            yield Label(_("Edit the teacher's answer · ctrl+s saves · Escape cancels"), classes="question")
             yield TextArea(self.raw, id="answer", soft_wrap=True, show_line_numbers=True)
             yield Static("", id="live-checks")
 
@@ -99,8 +104,8 @@ class AnswerEditor(ModalScreen[str | None]):
 
     def _show(self, text: str) -> None:
         results = self.check(text)
-        line = "\n".join(f"✗ {r.id}: {r.message}" if r.severity == "error" else f"! {r.id}: {r.message}"
-                         for r in results) or "✓ every check passes"
+        line = "\n".join(f"{'✗' if r.severity == 'error' else '!'} {r.id}: {check_message(r)}"
+                         for r in results) or _("✓ every check passes")
         self.query_one("#live-checks", Static).update(line)
 
     def action_save(self) -> None:

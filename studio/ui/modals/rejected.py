@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from studio.domain import RejectedTopic
+from studio.i18n import _, ngettext
 
 
 def detail(r: RejectedTopic) -> Table:
@@ -18,23 +19,25 @@ def detail(r: RejectedTopic) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
-    grid.add_row("Candidate", r.text)
+    grid.add_row(_("Candidate"), r.text)
     names = " · ".join(n for n in (r.name_zh, r.title) if n)
     if names:
-        grid.add_row("Names", names)
+        grid.add_row(_("Names"), names)
     if r.nearest_text:
-        grid.add_row("Nearest", r.nearest_text)
-        grid.add_row("Why", f"similarity {r.similarity:.2f} by {r.measure or 'edit'}")
+        grid.add_row(_("Nearest"), r.nearest_text)
+        grid.add_row(_("Why"), _("similarity {similarity} by {measure}").format(similarity=f"{r.similarity:.2f}",
+                                                                              measure=r.measure or "edit"))
     else:
-        grid.add_row("Why", r.reason)
-    grid.add_row(Text("Proposed", style="dim"), Text(f"{r.count} time{'s' if r.count != 1 else ''}", style="dim"))
+        grid.add_row(_("Why"), r.reason)
+    grid.add_row(Text(_("Proposed"), style="dim"),
+                 Text(ngettext("{n} time", "{n} times", r.count).format(n=r.count), style="dim"))
     return grid
 
 
 class RejectedReview(ModalScreen[str | None]):
     """Candidates turned away, each once; Enter accepts the highlighted one (with its titles and parents)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Close"), Binding("enter", "accept", "Accept as a topic")]
+    BINDINGS = [Binding("escape", "cancel", _("Close")), Binding("enter", "accept", _("Accept as a topic"))]
 
     def __init__(self, rejected: list[RejectedTopic]) -> None:
         super().__init__()
@@ -42,7 +45,9 @@ class RejectedReview(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="rejected-review"):
-            yield Label(f"{len(self.rejected)} candidates turned away · Enter accepts · Escape closes",
+            n = len(self.rejected)
+            yield Label(ngettext("{n} candidate turned away · Enter accepts · Escape closes",
+                                 "{n} candidates turned away · Enter accepts · Escape closes", n).format(n=n),
                         classes="question")
             table: DataTable[str] = DataTable(cursor_type="row", id="rejected")
             table.styles.height = "1fr"
@@ -51,7 +56,7 @@ class RejectedReview(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("×", "Sim.", "Candidate")
+        table.add_columns("×", _("Sim."), _("Candidate"))
         for r in self.rejected.values():
             table.add_row(str(r.count), f"{r.similarity:.2f}" if r.nearest_text else "—", r.text, key=r.id)
         table.focus()

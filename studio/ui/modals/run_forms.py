@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from studio.domain import STUDENT_FAULTS, Topic
+from studio.i18n import _
 from studio.ui.modals.fields import FieldsForm
 
 __all__ = ["FieldsForm", "SimulateForm"]
@@ -17,9 +18,9 @@ def _whole(text: str, name: str, low: int, high: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, got '{text}'") from None
+        raise ValueError(_("{name} must be a whole number, got '{text}'").format(name=name, text=text)) from None
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}")
+        raise ValueError(_("{name} must be between {low} and {high}").format(name=name, low=low, high=high))
     return value
 
 
@@ -38,11 +39,11 @@ def find_topic(topics: list[Topic], query: str) -> list[Topic]:
 
 
 class SimulateForm(FieldsForm):
-    HEADING = "Simulate a dialogue"
-    FIELDS = (("topic", "topic: type to search its text or title"), ("teacher", "teacher: provider profile"),
-              ("student", "student: provider profile"),
-              ("plan", f"fault plan: mix, or kinds in turn ({','.join(STUDENT_FAULTS)})"),
-              ("turns", "teacher turns: 1-20"))
+    HEADING = _("Simulate a dialogue")
+    FIELDS = (("topic", _("topic: type to search its text or title")), ("teacher", _("teacher: provider profile")),
+              ("student", _("student: provider profile")),
+              ("plan", _("fault plan: mix, or kinds in turn ({kinds})").format(kinds=",".join(STUDENT_FAULTS))),
+              ("turns", _("teacher turns: 1-20")))
 
     def __init__(self, values: dict[str, str], topics: list[Topic], profiles: list[str]) -> None:
         super().__init__(values)
@@ -62,17 +63,20 @@ class SimulateForm(FieldsForm):
 
     def _match(self, query: str) -> None:
         found = find_topic(self.topics, query)
-        text = f"→ {found[0].title or found[0].text}" + (f"  (+{len(found) - 1} more)" if len(found) > 1 else "") \
-            if found else "no topic matches"
+        text = f"→ {found[0].title or found[0].text}" + ("  " + _("(+{n} more)").format(n=len(found) - 1)
+                                                          if len(found) > 1 else "") if found else _("no topic matches")
         self.query_one("#topic-match", Static).update(text)
 
     def result(self) -> SimulateSetup:
         found = find_topic(self.topics, self.value("topic"))
         if not found:
-            raise ValueError("no topic matches the search; type part of a topic's text or title")
+            raise ValueError(_("no topic matches the search; type part of a topic's text or title"))
+        unknown = {"teacher": _("unknown teacher provider '{name}' (profiles: {profiles}, or job:<id> for a tuned local "
+                                "model)"),
+                   "student": _("unknown student provider '{name}' (profiles: {profiles}, or job:<id> for a tuned local "
+                                "model)")}
         for role in ("teacher", "student"):
             if self.value(role) not in self.profiles and not self.value(role).startswith("job:"):
-                raise ValueError(f"unknown {role} provider '{self.value(role)}' (profiles: {', '.join(self.profiles)}, "
-                                 "or job:<id> for a tuned local model)")
+                raise ValueError(unknown[role].format(name=self.value(role), profiles=", ".join(self.profiles)))
         return SimulateSetup(found[0], self.value("teacher"), self.value("student"), self.value("plan") or "mix",
-                             _whole(self.value("turns"), "teacher turns", 1, 20))
+                             _whole(self.value("turns"), _("teacher turns"), 1, 20))

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Input, ListView, Static
 
+from studio.i18n import N_, _
 from studio.store import Store
 from studio.ui.modals.common import Help
 from studio.ui.panes import PANES
@@ -18,6 +21,34 @@ from studio.ui.services import Studio, studio_of
 from studio.ui.widgets.tables import cut
 
 NAVIGATION = {"up", "down", "left", "right", "pageup", "pagedown", "home", "end", "tab", "shift+tab"}
+
+#: What `?` and F1 call the focused part of a pane, by its kind (the nearest kind in its ancestry);
+#: a widget may say it itself with ``PART_NAME``.
+PART_NAMES: dict[type[Widget], str] = {DataTable: N_("Table"), ListView: N_("List"), Input: N_("Text field"),
+                                       ScrollableContainer: N_("Scrolling view")}
+
+#: The key descriptions of Textual's own widgets that `?` lists for the focused part, marked for the
+#: catalogue so they are shown in the user's language too (translated as they are shown).
+TEXTUAL_WORDS = (
+    N_("Select"), N_("Top"), N_("Bottom"), N_("Page Left"), N_("Page Right"), N_("Submit"), N_("Select all"),
+    N_("Move cursor left and select"), N_("Move cursor left a word"), N_("Move cursor left a word and select"),
+    N_("Move cursor right and select"), N_("Move cursor right a word"), N_("Move cursor right a word and select"),
+    N_("Delete character left"), N_("Delete character right"), N_("Select line start"), N_("Select line end"),
+    N_("Delete left to start of word"), N_("Delete all to the left"), N_("Delete right to start of word"),
+    N_("Delete all to the right"), N_("Cut selected text"), N_("Copy selected text"),
+    N_("Paste text from the clipboard"),
+)
+
+
+def part_name(widget: Widget) -> str:
+    """The focused part's name as a user knows it ("Table", "Sample detail"), not its class's."""
+    own = getattr(widget, "PART_NAME", None)
+    if own:
+        return _(own)
+    for kind in type(widget).__mro__:
+        if kind in PART_NAMES:
+            return _(PART_NAMES[kind])
+    return _("Focused part")
 
 
 class PaneTabs(Static):
@@ -29,8 +60,8 @@ class PaneTabs(Static):
 
     def on_mount(self) -> None:
         self.draw()
-        self.watch(self.app, "sub_title", lambda _: self.draw(), init=False)
-        self.screen.bindings_updated_signal.subscribe(self, lambda _: self.draw())
+        self.watch(self.app, "sub_title", lambda _value: self.draw(), init=False)
+        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.draw())
         self.call_after_refresh(self.draw)  # the app applies the keymap from config after the first pane mounts
 
     def on_resize(self) -> None:
@@ -39,7 +70,7 @@ class PaneTabs(Static):
     def draw(self) -> None:
         keys = key_of_action(self.screen)
         tabs = Text()
-        for mode, (_, _, label) in PANES.items():
+        for mode, (_num, _fkey, label) in PANES.items():
             key = keys.get(f"pane.{mode}", "")
             tabs.append(" ")
             tabs.append(f" {key} {label} " if key else f" {label} ", style="reverse bold" if mode == self.mode else "")
@@ -69,12 +100,12 @@ def key_of_action(screen: Screen) -> dict[str, str]:
 
 
 class Pane(Screen[None]):
-    HELP = "This pane."
-    TITLE_TEXT = "Pane"
+    HELP = _("This pane.")
+    TITLE_TEXT = _("Pane")
     MODE = ""
     BINDINGS = [
-        Binding("f1", "help", "Help", id="pane.help"),
-        Binding("question_mark", "keys", "Keys", show=False, id="pane.keys"),
+        Binding("f1", "help", _("Help"), id="pane.help"),
+        Binding("question_mark", "keys", _("Keys"), show=False, id="pane.keys"),
     ]
     REFRESH_DELAY = 0.3
     AUTO_FOCUS = "DataTable, ListView"  # the pane's main list has the keys, never a search box
@@ -136,18 +167,18 @@ class Pane(Screen[None]):
                     continue
                 seen.add(b.description)
                 shown = keys.get(b.id, "") if b.id else ""
-                out.append((shown or " / ".join(b.key.split(",")), b.description))
+                out.append((shown or " / ".join(b.key.split(",")), _(b.description)))  # Textual's own too
             return out
 
         own = [b for b in self.BINDINGS if isinstance(b, Binding) and b not in Pane.BINDINGS]
         groups.append((f"{self.TITLE_TEXT}", rows(iter(own))))
         focused = self.focused
         if focused is not None:
-            groups.append((f"{type(focused).__name__} (focused)",
+            groups.append((_("{part} (focused)").format(part=part_name(focused)),
                            rows(b for b in focused.BINDINGS if isinstance(b, Binding))))
         app_bindings = [b for b in self.app.BINDINGS if isinstance(b, Binding)]
-        groups.append(("Panes", rows(b for b in app_bindings if (b.id or "").startswith("pane."))))
-        groups.append(("Everywhere", rows(iter([*Pane.BINDINGS,
+        groups.append((_("Panes"), rows(b for b in app_bindings if (b.id or "").startswith("pane."))))
+        groups.append((_("Everywhere"), rows(iter([*Pane.BINDINGS,
                                                *(b for b in app_bindings if not (b.id or "").startswith("pane."))]))))
         return [(name, found) for name, found in groups if found]
 
@@ -157,4 +188,4 @@ class Pane(Screen[None]):
         self.app.push_screen(Help(self.TITLE_TEXT, text, self.key_groups()))
 
     def action_keys(self) -> None:
-        self.app.push_screen(Help(f"{self.TITLE_TEXT}: keys", "", self.key_groups()))
+        self.app.push_screen(Help(_("{pane}: keys").format(pane=self.TITLE_TEXT), "", self.key_groups()))

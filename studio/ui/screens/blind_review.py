@@ -17,8 +17,11 @@ from textual.widgets import Footer, Static
 
 from studio.domain import EvalItem, EvalRun, HumanVote
 from studio.domain.text import visible
+from studio.i18n import _
+from studio.ui.widgets.turns import ROLES
 
 RATE = ("reply", "suggestion", "analysis")
+RATE_NAMES = {"reply": _("reply"), "suggestion": _("suggestion"), "analysis": _("analysis")}
 WIDE = 100  # columns from which the two answers sit side by side
 
 
@@ -26,12 +29,12 @@ class BlindReview(Screen[None]):
     """Votes on ``items`` for the runs ``pair``; ``save`` stores each vote as it is made."""
 
     BINDINGS = [
-        Binding("1", "vote('1')", "Answer 1 / 1", id="review.one"),
-        Binding("2", "vote('2')", "Answer 2 / 2", id="review.two"),
+        Binding("1", "vote('1')", _("Answer 1 / 1"), id="review.one"),
+        Binding("2", "vote('2')", _("Answer 2 / 2"), id="review.two"),
         Binding("3", "vote('3')", "3", id="review.three"),
-        Binding("equals_sign", "vote('=')", "Tie", id="review.tie"),
-        Binding("n,enter", "next", "Next item", id="review.next"),
-        Binding("escape", "leave", "Leave review", id="review.leave"),
+        Binding("equals_sign", "vote('=')", _("Tie"), id="review.tie"),
+        Binding("n,enter", "next", _("Next item"), id="review.next"),
+        Binding("escape", "leave", _("Leave review"), id="review.leave"),
     ]
 
     def __init__(self, items: list[EvalItem], pair: tuple[EvalRun, EvalRun], reviewer: str,
@@ -80,29 +83,31 @@ class BlindReview(Screen[None]):
         step = len(self.answers)
         if self.revealed:
             first, second = self.shown
-            return (f"Saved. Answer 1 was {first.model}, answer 2 was {second.model}. "
-                    f"n or Enter: next item ({len(self.queue) - 1} left) · Escape leaves")
+            return _("Saved. Answer 1 was {first}, answer 2 was {second}. n or Enter: next item ({n} left) · Escape "
+                     "leaves").format(first=first.model, second=second.model, n=len(self.queue) - 1)
         if step == 0:
-            return "Which answer is better? 1, 2, or = for a tie   (Escape leaves the review)"
+            return _("Which answer is better? 1, 2, or = for a tie   (Escape leaves the review)")
         which = 1 if step <= 3 else 2
-        return f"Rate answer {which}'s {RATE[(step - 1) % 3]}: 1, 2 or 3"
+        return _("Rate answer {n}'s {dimension}: 1, 2 or 3").format(n=which, dimension=RATE_NAMES[RATE[(step - 1) % 3]])
 
     def _draw(self) -> None:
         item = self.queue[0]
-        lines = [Text(f"Blind review · {len(self.queue)} left · topic: {visible(item.topic[:70])}", style="bold")]
+        lines = [Text(_("Blind review · {n} left · topic: {topic}").format(n=len(self.queue), topic=visible(item.topic[:70])),
+                      style="bold")]
         for role, said in item.history[-4:]:
-            lines.append(Text(f"{role}: {visible(said)}", style="cyan" if role == "student" else "green"))
+            lines.append(Text(f"{ROLES.get(role, role)}: {visible(said)}", style="cyan" if role == "student" else "green"))
         context = self.query_one("#review-context", Static)
         context.update(Text("\n").join(lines))
         texts = []
         for n, run, box in ((1, self.shown[0], "a"), (2, self.shown[1], "b")):
             result = run.results[item.id]
             name = f" — {run.model}" if self.revealed else ""
-            body = visible(result.raw) or f"(no answer: {result.error})"
+            body = visible(result.raw) or _("(no answer: {error})").format(error=result.error)
             panel = self.query_one(f"#review-{box}", VerticalScroll)
-            panel.border_title = f"Answer {n}{name}"
+            heading = _("Answer {n}").format(n=n) + name
+            panel.border_title = heading
             self.query_one(f"#review-{box}-text", Static).update(body)
-            texts.append(f"Answer {n}{name}\n{body}")
+            texts.append(f"{heading}\n{body}")
         ask = self._ask()
         self.query_one("#review-ask", Static).update(Text(ask, style="bold yellow"))
         self.text = "\n".join([*(t.plain for t in lines), *texts, ask])
@@ -112,11 +117,11 @@ class BlindReview(Screen[None]):
         """Every key stays here: a key that does not apply now is refused with a word, never passed
         on to the studio's pane switching (1–3 are pane keys elsewhere)."""
         if self.revealed or not self.queue:
-            self.notify("the vote is in: n or Enter for the next item", severity="information")
+            self.notify(_("the vote is in: n or Enter for the next item"), severity="information")
             return
         step = len(self.answers)
         if (step == 0 and key not in ("1", "2", "=")) or (step > 0 and key not in ("1", "2", "3")):
-            self.notify("1, 2 or = for the preference; then 1–3 per dimension", severity="warning")
+            self.notify(_("1, 2 or = for the preference; then 1–3 per dimension"), severity="warning")
             return
         self.answers.append(key)
         if len(self.answers) == 7:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import plotext._utility as plotext_utility
+from rich.cells import cell_len
 from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,15 +18,18 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from studio.domain import DEFAULT_MIX
-from studio.domain.faults import FaultKind
+from studio.i18n import _, ngettext
 from studio.synth import dashboard, review
 from studio.synth.dashboard import Stats, bucket_label
 from studio.synth.options import run_config
 from studio.synth.run import Progress
+from studio.turn.shown import fault_label
 from studio.ui.modals.command_forms import ExportForm, GenerateForm
 from studio.ui.screens.base import Pane
 from studio.ui.screens.samples import SamplesScreen
+from studio.ui.widgets.plots import plot_text
 from studio.ui.widgets.tables import cut
+from studio.ui.words import word
 
 KINDS = dashboard.fault_kinds()
 
@@ -35,25 +39,25 @@ plotext_utility.no_duplicates = lambda data: list(dict.fromkeys(data))
 
 
 class DashboardScreen(Pane):
-    TITLE_TEXT = "Dashboard"
+    TITLE_TEXT = _("Dashboard")
     MODE = "dashboard"
     AUTO_FOCUS = "#dash"
     USES = (VerticalScroll, Horizontal, DataTable, Static, PlotextPlot)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    HELP = ("The dataset at a glance: fault mix (target share vs actual), the turn-position × fault matrix, check "
-            "pass rates and rubric limits, answer lengths against the 30-word limit, intended vs observed faults, "
-            "topic coverage, review progress, and cost, tokens, latency and errors by provider and role. `s` "
-            "changes the scope (whole dataset, each run, the Samples pane's current filter). In the checks table, "
-            "Enter jumps to the samples failing that check. `G` starts a generation run, `P` pauses or resumes "
-            "it, `S` stops it; its progress shows at the top while it runs. `x` exports the dataset (format, topic "
-            "split, which samples) and names the snapshot that fine-tune jobs and eval sets use.")
+    HELP = _("The dataset at a glance: fault mix (target share vs actual), the turn-position × fault matrix, check "
+             "pass rates and rubric limits, answer lengths against the 30-word limit, intended vs observed faults, "
+             "topic coverage, review progress, and cost, tokens, latency and errors by provider and role. `s` "
+             "changes the scope (whole dataset, each run, the Samples pane's current filter). In the checks table, "
+             "Enter jumps to the samples failing that check. `G` starts a generation run, `P` pauses or resumes "
+             "it, `S` stops it; its progress shows at the top while it runs. `x` exports the dataset (format, topic "
+             "split, which samples) and names the snapshot that fine-tune jobs and eval sets use.")
     BINDINGS = [
-        Binding("s", "scope", "Scope", id="dashboard.scope"),
-        Binding("G", "generate", "Generate", id="dashboard.generate"),
-        Binding("P", "pause", "Pause/resume", id="dashboard.pause"),
-        Binding("S", "stop_run", "Stop run", id="dashboard.stop"),
-        Binding("x", "export", "Export", id="dashboard.export"),
-        Binding("R", "reload", "Refresh", show=False, id="dashboard.refresh"),
+        Binding("s", "scope", _("Scope"), id="dashboard.scope"),
+        Binding("G", "generate", _("Generate"), id="dashboard.generate"),
+        Binding("P", "pause", _("Pause/resume"), id="dashboard.pause"),
+        Binding("S", "stop_run", _("Stop run"), id="dashboard.stop"),
+        Binding("x", "export", _("Export"), id="dashboard.export"),
+        Binding("R", "reload", _("Refresh"), show=False, id="dashboard.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -65,7 +69,7 @@ class DashboardScreen(Pane):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        yield Static("no generation run in this session · G starts one", id="run-panel", classes="panel")
+        yield Static(_("no generation run in this session · G starts one"), id="run-panel", classes="panel")
         with VerticalScroll(id="dash"):
             yield Static("", id="dash-scope", classes="status")
             yield Static("", id="judging", classes="status")
@@ -94,8 +98,8 @@ class DashboardScreen(Pane):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#checks-table", DataTable)
-        table.add_columns("Check", "Pass", "Fail")
-        table.border_title = "Enter: failing samples"
+        table.add_columns(_("Check"), _("Pass"), _("Fail"))
+        table.border_title = _("Enter: failing samples")
         self.studio.run_progress.subscribe(self, self._progress)
         self._progress(None)
         self.studio.judging.subscribe(self, self._judging)
@@ -103,7 +107,7 @@ class DashboardScreen(Pane):
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
-        if any(table in ("dialogues", "runs", "calls", "topics") for table, _ in changes):
+        if any(table in ("dialogues", "runs", "calls", "topics") for table, _item in changes):
             self.load()
 
     def action_reload(self) -> None:
@@ -112,7 +116,8 @@ class DashboardScreen(Pane):
     def _judging(self, note: str) -> None:
         """How far the off-topic judging of imported turns is: the figures below count those not yet judged as they were read."""
         widget = self.query_one("#judging", Static)
-        widget.update(f"{note} · off-topic figures are partial until it finishes" if note else "")
+        widget.update(_("{progress} · off-topic figures are partial until it finishes").format(progress=note)
+                      if note else "")
         widget.display = bool(note)
 
     # -- data -------------------------------------------------------------------------------------
@@ -121,14 +126,17 @@ class DashboardScreen(Pane):
         runs = sorted(self.store.runs.all(), key=lambda r: r.created, reverse=True)
         scopes: list[tuple[str, str | None]] = [("all", None), *((f"run {r.id} ({r.kind})", r.id) for r in runs),
                                                 ("samples filter", "filter")]
-        name, value = self.scopes[self.scope] if self.scope < len(self.scopes) else ("all", None)
+        _name, value = self.scopes[self.scope] if self.scope < len(self.scopes) else ("all", None)
         start = time.perf_counter()
         if value == "filter":
-            stats = dashboard.compute(self.store, keys=self._filter_keys())
+            keys = self._filter_keys()
+            stats = dashboard.compute(self.store, keys=keys)
+            scope = ngettext("filter ({n} sample)", "filter ({n} samples)", len(keys)).format(n=len(keys))
         else:
             stats = dashboard.compute(self.store, run_id=value)
+            scope = _("run {run}").format(run=value) if value else _("whole dataset")
         elapsed = (time.perf_counter() - start) * 1000
-        self.app.call_from_thread(self._show, stats, scopes, elapsed)
+        self.app.call_from_thread(self._show, stats, scopes, elapsed, scope)
 
     def _filter_keys(self) -> set[str]:
         """The samples the Samples pane's filter shows (all samples when the pane was never opened)."""
@@ -140,10 +148,12 @@ class DashboardScreen(Pane):
         self.load()
 
     # -- showing ------------------------------------------------------------------------------------
-    def _show(self, stats: Stats, scopes: list[tuple[str, str | None]], ms: float) -> None:
+    def _show(self, stats: Stats, scopes: list[tuple[str, str | None]], ms: float, scope: str) -> None:
         self.stats, self.scopes, self.compute_ms = stats, scopes, ms
-        self.query_one("#dash-scope", Static).update(
-            f"scope: {stats.scope} · {stats.dialogues} dialogues · {stats.samples} samples · s changes scope")
+        self.query_one("#dash-scope", Static).update(" · ".join((
+            _("scope: {scope}").format(scope=scope),
+            ngettext("{n} dialogue", "{n} dialogues", stats.dialogues).format(n=stats.dialogues),
+            ngettext("{n} sample", "{n} samples", stats.samples).format(n=stats.samples), _("s changes scope"))))
         self._mix(stats)
         self._matrices(stats)
         self._checks(stats)
@@ -158,39 +168,39 @@ class DashboardScreen(Pane):
         plot = self.query_one(selector, PlotextPlot)
         plot.plt.clear_data()
         yield plot.plt
-        plot.plt.title(title)
+        plot.plt.title(plot_text(title))
         plot.refresh()
 
     def _mix(self, s: Stats) -> None:
-        labels = [FaultKind(k).label for k in KINDS]
+        labels = [fault_label(k) for k in KINDS]
         target = [s.target.get(k, 0) * 100 for k in KINDS]
         actual = [s.actual_share(k) * 100 for k in KINDS]
         # No legend inside the plot (it would cover the tallest bars): the title says which bar is which.
-        with self._chart("#mix-plot", "Fault mix: target vs actual (%) · left bar target, right actual") as plt:
-            plt.multiple_bar(labels, [target, actual])
+        with self._chart("#mix-plot", _("Fault mix: target vs actual (%) · left bar target, right actual")) as plt:
+            plt.multiple_bar([plot_text(label) for label in labels], [target, actual])
             plt.ylim(0, max([*target, *actual, 1]) * 1.1)
-        table = Table("fault", "target", "actual", "n", box=None, pad_edge=False)
+        table = Table(_("fault"), _("target"), _("actual"), "n", box=None, pad_edge=False)
         for k in KINDS:
-            table.add_row(FaultKind(k).label, f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
-        table.caption = (f"bars: left target, right actual; weights are relative ({DEFAULT_MIX.text()} sums to "
-                         f"{DEFAULT_MIX.total:g})")
+            table.add_row(fault_label(k), f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
+        table.caption = _("bars: left target, right actual; weights are relative ({mix} sums to {total})").format(
+            mix=DEFAULT_MIX.text(), total=f"{DEFAULT_MIX.total:g}")
         self.query_one("#mix-numbers", Static).update(table)
 
     def _matrices(self, s: Stats) -> None:
-        pos = Table("student turn", *(FaultKind(k).label for k in KINDS), title="Turn position × fault", box=None)
+        pos = Table(_("student turn"), *(fault_label(k) for k in KINDS), title=_("Turn position × fault"), box=None)
         for n in sorted(s.position):
             pos.add_row(str(n), *(str(s.position[n][k]) for k in KINDS))
         self.query_one("#position", Static).update(pos)
-        conf = Table("intended ↓ observed →", *(FaultKind(k).label for k in KINDS), title="Intended vs observed fault",
-                     box=None)
+        conf = Table(_("intended ↓ observed →"), *(fault_label(k) for k in KINDS),
+                     title=_("Intended vs observed fault"), box=None)
         for a in KINDS:
-            conf.add_row(FaultKind(a).label, *(str(s.confusion[(a, b)] or "·") for b in KINDS))
+            conf.add_row(fault_label(a), *(str(s.confusion[(a, b)] or "·") for b in KINDS))
         self.query_one("#confusion", Static).update(conf)
 
     def _checks(self, s: Stats) -> None:
         ids = dashboard.check_ids()
         worst = sorted(ids, key=lambda c: s.pass_rate(c))[:8]
-        with self._chart("#checks-plot", "Pass rate % (lowest 8 checks)") as plt:
+        with self._chart("#checks-plot", _("Pass rate % (lowest 8 checks)")) as plt:
             plt.bar(worst, [s.pass_rate(c) * 100 for c in worst], orientation="h")  # whole ids: no two alike
             plt.xlim(0, 100)
         table = self.query_one("#checks-table", DataTable)
@@ -199,43 +209,48 @@ class DashboardScreen(Pane):
             table.add_row(c, f"{s.pass_rate(c):.1%}", str(s.failed[c]), key=c)
 
     def _lengths(self, s: Stats) -> None:
+        titles = {"reply": _("Reply length (words; limit 30)"), "analysis": _("Analysis length (characters)")}
         for name, widget in (("reply", "#length-reply"), ("analysis", "#length-analysis")):
             buckets = range(len(dashboard.BUCKETS[name]) + 1)
-            unit = "words; limit 30" if name == "reply" else "characters"
-            with self._chart(widget, f"{name.title()} length ({unit})") as plt:
+            with self._chart(widget, titles[name]) as plt:
                 plt.bar([bucket_label(name, b) for b in buckets], [s.lengths[name][b] for b in buckets])
         n = s.samples or 1
-        self.query_one("#length-numbers", Static).update(
-            f"Reply over 30 words: {s.over_limit['reply']} ({s.over_limit['reply'] / n:.1%})\n"
-            f"longest Suggestion over 30 words: {s.over_limit['suggestion']}\n"
-            + "\n".join(f"suggestion {bucket_label('suggestion', b)}: {c}" for b, c in sorted(s.lengths["suggestion"].items())))
+        self.query_one("#length-numbers", Static).update("\n".join((
+            _("Reply over 30 words: {n} ({share})").format(n=s.over_limit["reply"], share=f"{s.over_limit['reply'] / n:.1%}"),
+            _("longest Suggestion over 30 words: {n}").format(n=s.over_limit["suggestion"]),
+            *(_("suggestion {bucket}: {n}").format(bucket=bucket_label("suggestion", b), n=c)
+              for b, c in sorted(s.lengths["suggestion"].items())))))
 
     def _topics(self, s: Stats) -> None:
         top = s.per_topic.most_common(10)
-        with self._chart("#topics-plot", "Samples per topic (most covered)") as plt:
-            plt.bar([cut(s.topic_names.get(t, t), 16) for t, _ in top], [c for _, c in top], orientation="h")
+        with self._chart("#topics-plot", _("Samples per topic (most covered)")) as plt:
+            plt.bar([plot_text(cut(s.topic_names.get(t, t), 16)) for t, _n in top], [c for _t, c in top],
+                    orientation="h")
         least = s.least_covered(6)
         covered = sum(1 for t in s.topic_names if s.per_topic.get(t))
         self.query_one("#topics-numbers", Static).update(
-            f"topics covered: {covered} of {len(s.topic_names)}\nleast covered:\n"
-            + "\n".join(f"  {n:>5}  {s.topic_names.get(t, t)[:30]}" for t, n in least))
+            _("topics covered: {covered} of {total}").format(covered=covered, total=len(s.topic_names)) + "\n"
+            + _("least covered:") + "\n" + "\n".join(f"  {n:>5}  {s.topic_names.get(t, t)[:30]}" for t, n in least))
 
     def _review(self, s: Stats) -> None:
         n = s.samples or 1
-        lines = [f"{k:<9} {s.review[k]:>7}  {s.review[k] / n:6.1%}" for k in ("pending", "approved", "rejected", "edited")]
-        self.query_one("#review-numbers", Static).update("Review progress\n" + "\n".join(lines))
+        kinds = ("pending", "approved", "rejected", "edited")
+        width = max(9, *(cell_len(word(k)) for k in kinds))
+        lines = [f"{word(k)}{' ' * (width - cell_len(word(k)))} {s.review[k]:>7}  {s.review[k] / n:6.1%}" for k in kinds]
+        self.query_one("#review-numbers", Static).update(_("Review progress") + "\n" + "\n".join(lines))
         self.query_one("#floors", Static).update(
-            "Lowest rubric limit per sample\n" + "\n".join(f"  {f}: {s.floors[f]}" for f in (1, 2, 3)))
+            _("Lowest rubric limit per sample") + "\n" + "\n".join(f"  {f}: {s.floors[f]}" for f in (1, 2, 3)))
 
     def _cost(self, s: Stats) -> None:
-        table = Table("provider · role", "calls", "tokens", "cost", title="Cost and tokens", box=None)
+        table = Table(_("provider · role"), _("calls"), _("tokens"), _("cost"), title=_("Cost and tokens"), box=None)
         for name, row in s.by_role.items():
             table.add_row(name, str(int(row["calls"])), f"{int(row['tokens']):,}", f"{row['cost']:.4f}")
         total = s.ledger.get("total", {})
         p50, p95 = total.get("latency_p50_s"), total.get("latency_p95_s")
-        errors = ", ".join(f"{k} {v}" for k, v in (total.get("errors_by_kind") or {}).items()) or "none"
-        table.caption = (f"latency p50 {p50 * 1000 if p50 is not None else 0:.0f} ms · p95 "
-                         f"{p95 * 1000 if p95 is not None else 0:.0f} ms · errors: {errors}")
+        errors = ", ".join(f"{k} {v}" for k, v in (total.get("errors_by_kind") or {}).items()) or _("none")
+        table.caption = _("latency p50 {p50} ms · p95 {p95} ms · errors: {errors}").format(
+            p50=f"{p50 * 1000 if p50 is not None else 0:.0f}", p95=f"{p95 * 1000 if p95 is not None else 0:.0f}",
+            errors=errors)
         self.query_one("#cost", Static).update(table)
 
     @on(DataTable.RowSelected, "#checks-table")
@@ -256,16 +271,17 @@ class DashboardScreen(Pane):
         if control.run is None:
             return
         p = progress or control.last
-        head = f"run {control.run.id} · {control.state}"
+        head = _("run {run} · {state}").format(run=control.run.id, state=word(control.state))
         if p is None:
-            panel.update(head + " · starting…")
+            panel.update(head + " · " + _("starting…"))
             return
-        faults = " ".join(f"{FaultKind(k).label} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
-        errors = ", ".join(f"{k} {v}" for k, v in p.errors.items()) or "no errors"
-        eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None and control.active else ""
-        panel.update(f"{head} · {p.completed}/{p.planned} dialogues · failed {p.failed} · {eta}\n{faults}\n"
-                     f"calls {p.calls} · tokens {p.tokens_in + p.tokens_out:,} · cost {p.cost:.4f} · repairs "
-                     f"{p.repairs} · {errors} · P pause/resume · S stop")
+        faults = " ".join(f"{fault_label(k)} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
+        errors = ", ".join(f"{k} {v}" for k, v in p.errors.items()) or _("no errors")
+        eta = _("ETA {seconds}s").format(seconds=f"{p.eta_s:.0f}") if p.eta_s is not None and control.active else ""
+        panel.update(head + " · " + _("{done}/{planned} dialogues · failed {failed}").format(
+            done=p.completed, planned=p.planned, failed=p.failed) + f" · {eta}\n{faults}\n" + _(
+            "calls {calls} · tokens {tokens} · cost {cost} · repairs {repairs} · {errors} · P pause/resume · S stop").format(
+            calls=p.calls, tokens=f"{p.tokens_in + p.tokens_out:,}", cost=f"{p.cost:.4f}", repairs=p.repairs, errors=errors))
 
     def action_generate(self) -> None:
         ws = self.studio.workspace
@@ -301,7 +317,8 @@ class DashboardScreen(Pane):
             opts = export_options(values)
             report, snap = export_all(ws.store, Prompts(ws.root), opts, ws.config.target_mix, ws.exports_dir)
             self.app.call_from_thread(
-                self.notify, f"snapshot {snap.id}: {report.train} train / {report.eval} eval samples in "
-                             f"{ws.exports_dir / snap.id}; train on it from the Jobs pane (5)", timeout=15)
+                self.notify, _("snapshot {snapshot}: {train} train / {eval} eval samples in {folder}; train on it from "
+                               "the Jobs pane (5)").format(snapshot=snap.id, train=report.train, eval=report.eval,
+                                                           folder=ws.exports_dir / snap.id), timeout=15)
 
         self.studio.write(run)

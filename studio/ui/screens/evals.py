@@ -21,37 +21,40 @@ from studio.domain.text import visible
 from studio.evaluate import experiment_state, experiment_table, runner
 from studio.evaluate import report as reports
 from studio.evaluate.options import make_or_import
+from studio.i18n import _, ngettext
 from studio.synth.review import author_name
 from studio.turn.prompts import Prompts
+from studio.turn.shown import fault_label
 from studio.ui.modals.command_forms import EvalMakeForm, EvalRunForm
 from studio.ui.screens.base import Pane
 from studio.ui.screens.blind_review import BlindReview
+from studio.ui.words import word
 
 
 class EvalScreen(Pane):
-    TITLE_TEXT = "Eval"
+    TITLE_TEXT = _("Eval")
     MODE = "eval"
     AUTO_FOCUS = "#eval-body"
     USES = (VerticalScroll, Static)
-    HELP = ("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and analysis"
-            " from the judge, capped by the checks — without a judge they show '—' and the most the checks allow, '≤ "
-            "n', and a line says no judge was used; another says whose verdict decided whether the student went off "
-            "topic, the judge's where it gave one, else the offline check, and how often the two agree), JSON validity,"
-            " check pass rates, errors (failed calls: 1 on every dimension), latency (each call's own) and cost per "
-            "1,000 turns; the per-fault breakdown; the items where the models differ most (hidden until your blind "
-            "review of the two newest runs is done); and the tuned models' lineage. `s` changes the eval set. `v` opens"
-            " the blind review: two answers side by side (stacked on a narrow terminal) with the model names hidden; "
-            "press 1 or 2 for the better answer (= for a tie), then rate answer 1's reply, suggestion and analysis and "
-            "then answer 2's with 1–3. Once the vote is in the names are shown in place; n or Enter goes on, Escape "
-            "leaves. With a judge, its agreement with your preferences shows in the table's caption. Runs are made with"
-            " `studio eval run --model PROFILE --judge PROFILE`. At the top: the newest `studio experiment` — the base"
-            " model and each tuned run on the held-out topics, with JSON validity, every-check pass rate, the rubric and"
-            " the pass rate per fault kind (base/run/run …).")
+    HELP = _("Evaluation runs side by side: the rubric table (compliance from the checks; reply, suggestion and analysis"
+             " from the judge, capped by the checks — without a judge they show '—' and the most the checks allow, '≤ "
+             "n', and a line says no judge was used; another says whose verdict decided whether the student went off "
+             "topic, the judge's where it gave one, else the offline check, and how often the two agree), JSON validity,"
+             " check pass rates, errors (failed calls: 1 on every dimension), latency (each call's own) and cost per "
+             "1,000 turns; the per-fault breakdown; the items where the models differ most (hidden until your blind "
+             "review of the two newest runs is done); and the tuned models' lineage. `s` changes the eval set. `v` opens"
+             " the blind review: two answers side by side (stacked on a narrow terminal) with the model names hidden; "
+             "press 1 or 2 for the better answer (= for a tie), then rate answer 1's reply, suggestion and analysis and "
+             "then answer 2's with 1–3. Once the vote is in the names are shown in place; n or Enter goes on, Escape "
+             "leaves. With a judge, its agreement with your preferences shows in the table's caption. Runs are made with"
+             " `studio eval run --model PROFILE --judge PROFILE`. At the top: the newest `studio experiment` — the base"
+             " model and each tuned run on the held-out topics, with JSON validity, every-check pass rate, the rubric and"
+             " the pass rate per fault kind (base/run/run …).")
     BINDINGS = [
-        Binding("s", "next_set", "Set", id="eval.set"),
-        Binding("v", "review", "Blind review", id="eval.review"),
-        Binding("m", "make_set", "Make set", id="eval.make"),
-        Binding("r", "run_model", "Run model", id="eval.run"),
+        Binding("s", "next_set", _("Set"), id="eval.set"),
+        Binding("v", "review", _("Blind review"), id="eval.review"),
+        Binding("m", "make_set", _("Make set"), id="eval.make"),
+        Binding("r", "run_model", _("Run model"), id="eval.run"),
     ]
 
     def __init__(self) -> None:
@@ -86,7 +89,7 @@ class EvalScreen(Pane):
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
-        if any(table in ("evals", "eval_sets") for table, _ in changes) and not self.reviewing:
+        if any(table in ("evals", "eval_sets") for table, _item in changes) and not self.reviewing:
             self.load()
 
     # -- data and the report ----------------------------------------------------------------------
@@ -116,15 +119,20 @@ class EvalScreen(Pane):
         if experiment is None:
             return
         res = experiment["results"]
-        title = (f"Experiment {experiment['id']} (recipe {experiment['recipe']}, {experiment['status']}"
-                 + (f", {res['wall_s'] / 60:.0f} min" if res else "") + ")")
+        if res:
+            title = _("Experiment {id} (recipe {recipe}, {status}, {minutes} min)").format(
+                id=experiment["id"], recipe=experiment["recipe"], status=word(experiment["status"]),
+                minutes=f"{res['wall_s'] / 60:.0f}")
+        else:
+            title = _("Experiment {id} (recipe {recipe}, {status})").format(
+                id=experiment["id"], recipe=experiment["recipe"], status=word(experiment["status"]))
         if not res or not res.get("rows"):
-            box_.update(Text(visible(f"{title}: nothing evaluated yet" + (f" — {experiment['error']}"
-                                                                          if experiment["error"] else "")), style="dim"))
+            box_.update(Text(visible(_("{title}: nothing evaluated yet").format(title=title) + (
+                f" — {experiment['error']}" if experiment["error"] else "")), style="dim"))
             return
         t = Table(title=visible(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-        t.add_column("model", overflow="fold", min_width=10)
-        for head in ("prompt", "JSON", "pass", "compl.", "reply", "sugg.", "anal."):
+        t.add_column(_("model"), overflow="fold", min_width=10)
+        for head in (_("prompt"), "JSON", _("pass"), _("compl."), _("reply"), _("sugg."), _("anal.")):
             t.add_column(head, overflow="fold")
         for row in res["rows"]:
             g = row["rubric"]
@@ -133,8 +141,8 @@ class EvalScreen(Pane):
                       *(f"{g[d]:.2f}" if g.get(d) is not None else "—"
                         for d in ("compliance", "reply", "suggestion", "analysis")))
         faults = [f for f in experiment_table.FAULT_ORDER if any(f in r["by_fault"] for r in res["rows"])]
-        lines = [Text("pass per fault: " + " · ".join(
-            f"{f} " + "/".join(f"{r['by_fault'][f]['pass']:.0%}" if f in r["by_fault"] else "—" for r in res["rows"])
+        lines = [Text(_("pass per fault: ") + " · ".join(
+            f"{fault_label(f)} " + "/".join(f"{r['by_fault'][f]['pass']:.0%}" if f in r["by_fault"] else "—" for r in res["rows"])
             for f in faults), style="dim"),
             Text(visible(sorted({r["rubric_source"] for r in res["rows"]})[0]), style="dim")]
         box_.update(Group(t, *lines))
@@ -148,65 +156,76 @@ class EvalScreen(Pane):
         table, faults, diffs = self.query_one("#eval-table", Static), self.query_one("#eval-faults", Static), \
             self.query_one("#eval-diffs", Static)
         if current is None:
-            table.update("No eval sets yet. Make one from held-out dialogues, then run models on it:\n"
+            table.update(_("No eval sets yet. Make one from held-out dialogues, then run models on it:") + "\n"
                          "  studio eval make --n 50 --snapshot S\n  studio eval run --model offline --judge offline")
             return
         latest = {r.model: r for r in runs if r.set_id == current.id}
         self.runs = list(latest.values())
         rep = self.report = reports.report(self.runs, {current.id: current}, votes)
-        t = Table(title=f"Eval set {current.name} ({current.id}, {len(current.items)} items, {current.source})",
+        items = len(current.items)
+        t = Table(title=ngettext("Eval set {name} ({id}, {n} item, {source})", "Eval set {name} ({id}, {n} items, {source})",
+                                 items).format(name=current.name, id=current.id, n=items, source=current.source),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-        t.add_column("model", overflow="fold", min_width=10)  # a name is never cut short, it wraps
-        for head in ("compl.", "reply", "sugg.", "anal.", "JSON", "pass", "err.", "p50/p95 s", "cost/1k"):
+        t.add_column(_("model"), overflow="fold", min_width=10)  # a name is never cut short, it wraps
+        for head in (_("compl."), _("reply"), _("sugg."), _("anal."), "JSON", _("pass"), _("err."), "p50/p95 s",
+                     _("cost/1k")):
             t.add_column(head, overflow="fold")
         for s in rep["runs"]:
             p50, p95 = s["latency_p50_s"], s["latency_p95_s"]
-            t.add_row(s["model"] + ("" if s["judge"] else " (no judge)"), *(reports.cell(s, d, 1) for d in reports.DIMS),
+            t.add_row(s["model"] + ("" if s["judge"] else " " + _("(no judge)")), *(reports.cell(s, d, 1) for d in reports.DIMS),
                       f"{s['json_valid']:.0%}", f"{s['pass_rate']:.0%}", str(s["errors"]),
                       f"{p50:.2f}/{p95:.2f}" if p50 is not None and p95 is not None else "—",
                       f"{s['cost_per_1000']:.4f}")
         human = rep["human"]
         agree = human["preference_agreement"]
-        t.caption = self.caption = (f"human votes {human['votes']}" + (
-            f" · judge agrees with the preference {agree:.0%}" if agree is not None else "") + " · s: next set · v: review")
+        t.caption = self.caption = (_("human votes {n}").format(n=human["votes"]) + (
+            " · " + _("judge agrees with the preference {share}").format(share=f"{agree:.0%}") if agree is not None
+            else "") + " · " + _("s: next set · v: review"))
         self.notes = reports.notes(rep)
-        lineage = [f"{s['model']}: job {s['lineage']['job']} ({s['lineage']['method']} on {s['lineage']['base_model']}), "
-                   f"snapshot {s['lineage']['snapshot']}" for s in rep["runs"] if s["lineage"].get("kind") == "tuned"]
+        lineage = [_("{model}: job {job} ({method} on {base}), snapshot {snapshot}").format(
+            model=s["model"], job=s["lineage"]["job"], method=s["lineage"]["method"], base=s["lineage"]["base_model"],
+            snapshot=s["lineage"]["snapshot"]) for s in rep["runs"] if s["lineage"].get("kind") == "tuned"]
         table.update(Group(t, *(Text(line, style="yellow") for line in self.notes),
                            *(Text(line, style="dim") for line in lineage)) if self.runs else
-                     f"No runs on set {current.id} yet: studio eval run --model PROFILE --set {current.id}")
+                     _("No runs on set {id} yet: studio eval run --model PROFILE --set {id}").format(id=current.id))
         faults.update(self._fault_table(rep))
         pair = self._review_pair()
         pending = self._unreviewed(current, pair, votes) if pair else []
         self.diffs_hidden = bool(pending)
         if pending:  # names beside answers would unblind the review: shown once it is done
-            diffs.update(Text(f"Where the models differ: hidden until your blind review of the two newest runs is "
-                              f"done ({len(pending)} items left; v starts it).", style="dim"))
+            diffs.update(Text(ngettext(
+                "Where the models differ: hidden until your blind review of the two newest runs is done ({n} item "
+                "left; v starts it).", "Where the models differ: hidden until your blind review of the two newest runs "
+                "is done ({n} items left; v starts it).", len(pending)).format(n=len(pending)), style="dim"))
         else:
             diffs.update(self._diffs(rep["differences"].get(current.id, [])))
         self.query_one("#eval-status", Static).update(
-            self.progress if self.running else f"{len(self.runs)} model(s) on this set · m: make a set · r: run a model")
+            self.progress if self.running else ngettext(
+                "{n} model on this set · m: make a set · r: run a model",
+                "{n} models on this set · m: make a set · r: run a model", len(self.runs)).format(n=len(self.runs)))
 
     def _fault_table(self, rep: dict) -> Table:
-        t = Table(title="Per fault: reply/suggestion/analysis · pass", title_justify="left", box=box.SIMPLE_HEAD,
+        t = Table(title=_("Per fault: reply/suggestion/analysis · pass"), title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 1, 0, 0))
-        for head in ("fault", *(s["model"] for s in rep["runs"])):
+        for head in (_("fault"), *(s["model"] for s in rep["runs"])):
             t.add_column(head, overflow="fold")
         for f in sorted({f for s in rep["runs"] for f in s["by_fault"]}):
             cells = []
             for s in rep["runs"]:
                 cells.append(reports.fault_cell(s["by_fault"].get(f), 1))
-            t.add_row(f, *cells)
+            t.add_row(fault_label(f), *cells)
         return t
 
     def _diffs(self, diffs: list[dict]) -> Group:
-        parts: list[Text] = [Text("Where the models differ most", style="bold")] if diffs else []
+        parts: list[Text] = [Text(_("Where the models differ most"), style="bold")] if diffs else []
         for d in diffs:
-            parts.append(Text(f"{d['item']} · {d['fault']} · student: {d['student'] or '(opening)'}", style="italic"))
+            parts.append(Text(_("{item} · {fault} · student: {said}").format(
+                item=d["item"], fault=fault_label(d["fault"]), said=d["student"] or _("(opening)")), style="italic"))
             for a in d["answers"]:
                 said = reports.verdicts_text(a["off_topic"])
-                parts.append(Text(f"  {a['model']} (total {a['total']}; failed {', '.join(a['failed']) or 'none'}"
-                                  f"{'; ' + said if said else ''}): {visible(a['raw'][:240])}"))
+                parts.append(Text("  " + _("{model} (total {total}; failed {failed}{verdicts}): {answer}").format(
+                    model=a["model"], total=a["total"], failed=", ".join(a["failed"]) or _("none"),
+                    verdicts="; " + said if said else "", answer=visible(a["raw"][:240]))))
         return Group(*parts)
 
     def action_next_set(self) -> None:
@@ -230,12 +249,12 @@ class EvalScreen(Pane):
     def action_review(self) -> None:
         current, pair = self._current_set(), self._review_pair()
         if current is None or pair is None:
-            self.notify("a blind review needs two runs on this eval set (studio eval run --model …)", severity="warning")
+            self.notify(_("a blind review needs two runs on this eval set (studio eval run --model …)"), severity="warning")
             return
         items = self._unreviewed(current, pair, self.votes)
         random.Random(f"{self.reviewer}:{current.id}").shuffle(items)
         if not items:
-            self.notify("every item of this pair is reviewed", severity="information")
+            self.notify(_("every item of this pair is reviewed"), severity="information")
             return
         store = self.store
 
@@ -269,22 +288,24 @@ class EvalScreen(Pane):
         try:
             made = make_or_import(ws.store, Prompts(ws.root), values)
         except (LookupError, ValueError) as exc:
-            self.studio.failed("making the eval set", exc)
+            self.studio.failed(_("making the eval set"), exc)
             return
         self.app.call_from_thread(self._made, made)
 
     def _made(self, made: EvalSet) -> None:
         self.set_index = 0  # the newest set comes first
-        self.notify(f"eval set {made.id}: {len(made.items)} items from {made.source}")
+        self.notify(ngettext("eval set {id}: {n} item from {source}", "eval set {id}: {n} items from {source}",
+                             len(made.items)).format(id=made.id, n=len(made.items), source=made.source))
         self.load()
 
     def action_run_model(self) -> None:
         if self.running:
-            self.notify(f"eval run {self.running} is in flight: {self.progress}", severity="warning")
+            self.notify(_("eval run {run} is in flight: {progress}").format(run=self.running, progress=self.progress),
+                        severity="warning")
             return
         current = self._current_set()
         if current is None:
-            self.notify("make an eval set first: m", severity="warning")
+            self.notify(_("make an eval set first: m"), severity="warning")
             return
         config = self.studio.workspace.config
         form = EvalRunForm({"model": config.studio.teacher, "set_id": current.id},
@@ -322,19 +343,21 @@ class EvalScreen(Pane):
     def _progress(self, p: runner.EvalProgress) -> None:
         width = 20
         filled = int(width * p.done / p.total) if p.total else width
-        self.progress = (f"eval run {p.run_id}: {'█' * filled}{'░' * (width - filled)} {p.done}/{p.total} · "
-                         f"errors {p.errors} · {p.elapsed_s:.0f}s")
+        self.progress = _("eval run {run}: {bar} {done}/{total} · errors {errors} · {seconds}s").format(
+            run=p.run_id, bar="█" * filled + "░" * (width - filled), done=p.done, total=p.total, errors=p.errors,
+            seconds=f"{p.elapsed_s:.0f}")
         self.query_one("#eval-status", Static).update(self.progress)
 
     def _finished(self, run_id: str, exc: BaseException | None) -> None:
         self.running = None
         run = self.store.evals.get(run_id)
         if exc is not None:
-            self.progress = f"eval run {run_id} failed: {exc}"
-            self.studio.failed(f"eval run {run_id}", exc)
+            self.progress = _("eval run {run} failed: {error}").format(run=run_id, error=exc)
+            self.studio.failed(_("eval run {run}").format(run=run_id), exc)
         else:
             status = run.status.value if run else "?"
-            self.progress = f"eval run {run_id} {status}" + (f": {run.error}" if run and run.error else "")
+            self.progress = _("eval run {run} {status}").format(run=run_id, status=word(status)) + (
+                f": {run.error}" if run and run.error else "")
             self.notify(self.progress, severity="information" if status == "succeeded" else "warning")
         self.query_one("#eval-status", Static).update(self.progress)
         self.load()

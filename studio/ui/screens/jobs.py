@@ -13,6 +13,7 @@ from textual_plotext import PlotextPlot
 
 from studio.domain import Job
 from studio.domain.text import visible
+from studio.i18n import _
 from studio.train import service
 from studio.train.files import tail
 from studio.train.options import grid, specs
@@ -21,12 +22,15 @@ from studio.train.tiny import TINY_RECIPE, build_for_snapshot, recipe_of
 from studio.ui.modals.command_forms import JobForm
 from studio.ui.modals.common import Confirm
 from studio.ui.screens.base import Pane
+from studio.ui.widgets.plots import plot_text
 from studio.ui.widgets.tables import Col, FitTable, Fitter
+from studio.ui.words import word
 
 # Job, status, progress and loss always show; at 80 columns the others go, the sweep id first.
-COLUMNS = (Col("id", "Job", keep=True), Col("status", "Status", keep=True), Col("progress", "Progress", keep=True),
-           Col("loss", "Loss", keep=True), Col("eta", "ETA", rank=4), Col("hyper", "Epochs × LR", rank=3),
-           Col("method", "Method", rank=2), Col("backend", "Back-end", rank=1), Col("sweep", "Sweep", rank=0))
+COLUMNS = (Col("id", _("Job"), keep=True), Col("status", _("Status"), keep=True),
+           Col("progress", _("Progress"), keep=True), Col("loss", _("Loss"), keep=True), Col("eta", _("ETA"), rank=4),
+           Col("hyper", _("Epochs × LR"), rank=3), Col("method", _("Method"), rank=2),
+           Col("backend", _("Back-end"), rank=1), Col("sweep", _("Sweep"), rank=0))
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 
 
@@ -38,30 +42,30 @@ def clean_log_line(line: str) -> str:
 
 
 class JobsScreen(Pane):
-    TITLE_TEXT = "Jobs"
+    TITLE_TEXT = _("Jobs")
     MODE = "jobs"
     USES = (DataTable, PlotextPlot, Static, Horizontal, Vertical)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    HELP = ("Fine-tune jobs and sweeps. The table shows each job's status, progress, ETA and last loss (★ marks a "
-            "sweep's best run: lowest eval loss, or final train loss). The chart overlays the loss and eval loss "
-            "curves of the selected job's sweep (or the job alone), with each curve's last and best point beside "
-            "it; below are the job's settings, lineage and log tail. `n` starts a job or a sweep from a form, `c` "
-            "cancels (a local job saves a checkpoint first), `R` queues it again; for a finished local job `m` opens "
-            "the tuned model as the teacher in the Simulate pane and `E` runs it on the newest eval set (see the "
-            "Eval pane). `T` builds a tiny local model (a tokenizer trained on the newest snapshot and a 2-layer "
-            "model, no download) to try the whole loop on a CPU. The queue runs while the studio is open, "
-            "whichever pane is shown: queued jobs start one after another (remote ones in parallel), and a "
-            "message says when each ends; without the studio, `studio train queue` runs it. Jobs keep running "
-            "when the studio closes; reopening picks up their state. The OpenAI service is closing to new jobs, "
-            "so that back-end is optional.")
+    HELP = _("Fine-tune jobs and sweeps. The table shows each job's status, progress, ETA and last loss (★ marks a "
+             "sweep's best run: lowest eval loss, or final train loss). The chart overlays the loss and eval loss "
+             "curves of the selected job's sweep (or the job alone), with each curve's last and best point beside "
+             "it; below are the job's settings, lineage and log tail. `n` starts a job or a sweep from a form, `c` "
+             "cancels (a local job saves a checkpoint first), `R` queues it again; for a finished local job `m` opens "
+             "the tuned model as the teacher in the Simulate pane and `E` runs it on the newest eval set (see the "
+             "Eval pane). `T` builds a tiny local model (a tokenizer trained on the newest snapshot and a 2-layer "
+             "model, no download) to try the whole loop on a CPU. The queue runs while the studio is open, "
+             "whichever pane is shown: queued jobs start one after another (remote ones in parallel), and a "
+             "message says when each ends; without the studio, `studio train queue` runs it. Jobs keep running "
+             "when the studio closes; reopening picks up their state. The OpenAI service is closing to new jobs, "
+             "so that back-end is optional.")
     BINDINGS = [
-        Binding("n", "new", "New job/sweep", id="jobs.new"),
-        Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
-        Binding("R", "retry", "Retry", id="jobs.retry"),
-        Binding("T", "tiny", "Tiny model", show=False, id="jobs.tiny"),
-        Binding("m", "simulate", "Try in Simulate", id="jobs.simulate"),
-        Binding("E", "evaluate", "Evaluate", id="jobs.evaluate"),
-        Binding("g", "refresh_now", "Refresh", show=False, id="jobs.refresh"),
+        Binding("n", "new", _("New job/sweep"), id="jobs.new"),
+        Binding("c", "cancel_job", _("Cancel"), id="jobs.cancel"),
+        Binding("R", "retry", _("Retry"), id="jobs.retry"),
+        Binding("T", "tiny", _("Tiny model"), show=False, id="jobs.tiny"),
+        Binding("m", "simulate", _("Try in Simulate"), id="jobs.simulate"),
+        Binding("E", "evaluate", _("Evaluate"), id="jobs.evaluate"),
+        Binding("g", "refresh_now", _("Refresh"), show=False, id="jobs.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -71,7 +75,7 @@ class JobsScreen(Pane):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         table = FitTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        table.border_title = "Jobs"
+        table.border_title = _("Jobs")
         yield table
         with Horizontal(id="jobs-detail"):
             yield PlotextPlot(id="loss-plot")
@@ -87,7 +91,7 @@ class JobsScreen(Pane):
         self.load()  # the studio's job queue keeps the jobs moving; their changes reload the table
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
-        if any(table == "jobs" for table, _ in changes):
+        if any(table == "jobs" for table, _item in changes):
             self.load()
 
     # -- data -------------------------------------------------------------------------------------
@@ -110,13 +114,15 @@ class JobsScreen(Pane):
             eta = f"{last.remaining_s:.0f}s" if last and last.remaining_s is not None and not j.done else ""
             loss = j.last_loss()
             rows.append((j.id, {"id": j.id, "backend": j.backend, "method": j.method,
-                                "status": j.status.value + (" ★" if j.best else ""),
+                                "status": word(j.status.value) + (" ★" if j.best else ""),
                                 "progress": f"{bar} {j.progress:.0%}", "eta": eta,
                                 "loss": f"{loss:.4f}" if loss is not None else "-",
                                 "hyper": f"{j.hyper.get('epochs')} × {j.hyper.get('learning_rate')}",
                                 "sweep": j.sweep_id or ""}))
         self.fitter.show(rows)
-        table.border_title = f"Jobs · {len(jobs)}" + (f" · {sum(not j.done for j in jobs)} active" if jobs else "")
+        active = sum(not j.done for j in jobs)
+        table.border_title = _("Jobs · {n}").format(n=len(jobs)) + (
+            " · " + _("{n} active").format(n=active) if jobs else "")
         self._detail()
 
     def _current(self) -> Job | None:
@@ -141,8 +147,8 @@ class JobsScreen(Pane):
         plt = plot.plt
         plt.clear_data()
         if job is None:
-            self.query_one("#job-settings", Static).update("no jobs yet: press n to start one (an export snapshot "
-                                                           "is needed: studio export …)")
+            self.query_one("#job-settings", Static).update(_("no jobs yet: press n to start one (an export snapshot "
+                                                             "is needed: studio export …)"))
             plot.refresh()
             return
         group = [j for j in self.jobs if job.sweep_id and j.sweep_id == job.sweep_id] or [job]
@@ -153,23 +159,25 @@ class JobsScreen(Pane):
             evals = [(m.step, m.eval_loss) for m in j.metrics if m.eval_loss is not None]
             if train:
                 plt.plot([p[0] for p in train], [p[1] for p in train], label=name)
-                lines.append(f"{'★' if j.best else ' '} {name}: last {train[-1][1]:.4f} @ {train[-1][0]}, "
-                             f"best {min(p[1] for p in train):.4f}")
+                lines.append(f"{'★' if j.best else ' '} " + _("{name}: last {last} @ {step}, best {best}").format(
+                    name=name, last=f"{train[-1][1]:.4f}", step=train[-1][0], best=f"{min(p[1] for p in train):.4f}"))
             if evals:
                 plt.plot([p[0] for p in evals], [p[1] for p in evals], label=f"{name} eval", marker="dot")
-                lines.append(f"  eval: last {evals[-1][1]:.4f}, best {min(p[1] for p in evals):.4f}")
-        plt.title("Loss" + (" · sweep " + job.sweep_id if job.sweep_id else ""))
+                lines.append("  " + _("eval: last {last}, best {best}").format(
+                    last=f"{evals[-1][1]:.4f}", best=f"{min(p[1] for p in evals):.4f}"))
+        plt.title(plot_text(_("Loss · sweep {sweep}").format(sweep=job.sweep_id) if job.sweep_id else _("Loss")))
         plot.refresh()
-        self.query_one("#curve-numbers", Static).update("\n".join(lines) or "no loss points yet")
+        self.query_one("#curve-numbers", Static).update("\n".join(lines) or _("no loss points yet"))
         lineage = job.lineage
-        settings = [f"{job.id} · {job.backend} · {job.method} · {job.status.value}",
-                    f"base model: {job.base_model}",
-                    "hyper: " + ", ".join(f"{k} {v}" for k, v in job.hyper.items()),
+        settings = [f"{job.id} · {job.backend} · {job.method} · {word(job.status.value)}",
+                    _("base model: {model}").format(model=job.base_model),
+                    _("hyper: {settings}").format(settings=", ".join(f"{k} {v}" for k, v in job.hyper.items())),
                     *([f"lora: {job.lora}"] if job.lora else []),
-                    f"snapshot {job.snapshot_id} ({str(lineage.get('snapshot_hash', ''))[:12]}), rows "
-                    f"{lineage.get('train_rows', '?')} train / {lineage.get('eval_rows', '?')} eval",
+                    _("snapshot {snapshot} ({digest}), rows {train} train / {eval} eval").format(
+                        snapshot=job.snapshot_id, digest=str(lineage.get("snapshot_hash", ""))[:12],
+                        train=lineage.get("train_rows", "?"), eval=lineage.get("eval_rows", "?")),
                     *(f"{k}: {v}" for k, v in job.result.items()),
-                    *([f"error: {job.error}"] if job.error else [])]
+                    *([_("error: {error}").format(error=job.error)] if job.error else [])]
         self.query_one("#job-settings", Static).update("\n".join(settings))
         self.show_log(job)
 
@@ -178,7 +186,7 @@ class JobsScreen(Pane):
         ws = self.studio.workspace
         lines = [clean_log_line(line)[-200:] for line in tail(service.folder_of(ws, job).log, 6)]
         self.app.call_from_thread(self.query_one("#job-log", Static).update,
-                                  "\n".join(lines) or f"(no log yet: {service.folder_of(ws, job).log})")
+                                  "\n".join(lines) or _("(no log yet: {file})").format(file=service.folder_of(ws, job).log))
 
     # -- actions ------------------------------------------------------------------------------------
     def action_new(self) -> None:
@@ -209,12 +217,12 @@ class JobsScreen(Pane):
                 service.create_job(ws, base)
             self.studio.jobs.poke()
 
-        self.studio.write(create, "queued")
+        self.studio.write(create, word("queued"))
 
     def action_cancel_job(self) -> None:
         job = self._current()
         if job is None or job.done:
-            self.notify("select a queued or running job", severity="warning")
+            self.notify(_("select a queued or running job"), severity="warning")
             return
         ws = self.studio.workspace
 
@@ -224,9 +232,10 @@ class JobsScreen(Pane):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.studio.write(cancel, f"cancel sent to {job.id}")
+                self.studio.write(cancel, _("cancel sent to {job}").format(job=job.id))
 
-        self.app.push_screen(Confirm(f"Cancel job {job.id} ({job.status.value})?", "Cancel job"), done)
+        question = _("Cancel job {job} ({status})?").format(job=job.id, status=word(job.status.value))
+        self.app.push_screen(Confirm(question, _("Cancel job")), done)
 
     def action_retry(self) -> None:
         job = self._current()
@@ -237,12 +246,12 @@ class JobsScreen(Pane):
                 service.retry(ws, job.id)
                 self.studio.jobs.poke()
 
-            self.studio.write(retry, "queued again")
+            self.studio.write(retry, _("queued again"))
 
     def _finished_local(self) -> Job | None:
         job = self._current()
         if job is None or not job.result.get("output_dir") or job.status.value != "succeeded":
-            self.notify("select a finished local job (its model folder is what gets loaded)", severity="warning")
+            self.notify(_("select a finished local job (its model folder is what gets loaded)"), severity="warning")
             return None
         return job
 
@@ -266,15 +275,16 @@ class JobsScreen(Pane):
         snaps = sorted(self.store.snapshots.all(), key=lambda s: s.created)
         folder = ws.root / "models" / f"tiny-{snaps[-1].id if snaps else 'none'}"
         if snaps and folder.exists():
-            self.app.call_from_thread(self.notify, f"{folder} exists already; n starts a job on it")
+            self.app.call_from_thread(self.notify, _("{folder} exists already; n starts a job on it").format(folder=folder))
             return
-        self.app.call_from_thread(self.notify, "building a tiny model (about 10 s)…")
+        self.app.call_from_thread(self.notify, _("building a tiny model (about 10 s)…"))
         try:
-            _, length = build_for_snapshot(self.store, folder)
+            _snapshot, length = build_for_snapshot(self.store, folder)
         except (LookupError, ValueError) as exc:
-            self.studio.failed("building a tiny model", exc)
+            self.studio.failed(_("building a tiny model"), exc)
             return
         r = TINY_RECIPE
-        self.app.call_from_thread(self.notify, f"tiny model in {folder}: n starts a job on it (method {r['method']}, "
-                                               f"lr {r['learning_rate']:g}, max steps {r['max_steps']}, batch "
-                                               f"{r['batch_size']}, max length {length})", timeout=15)
+        self.app.call_from_thread(self.notify, _(
+            "tiny model in {folder}: n starts a job on it (method {method}, lr {lr}, max steps {steps}, batch {batch}, "
+            "max length {length})").format(folder=folder, method=r["method"], lr=f"{r['learning_rate']:g}",
+                                           steps=r["max_steps"], batch=r["batch_size"], length=length), timeout=15)

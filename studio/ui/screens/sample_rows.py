@@ -30,6 +30,7 @@ import time
 from textual import work
 
 from studio.domain import Topic
+from studio.i18n import _
 from studio.synth import review
 from studio.synth.review import SampleRow
 from studio.turn.context import topic_title
@@ -77,7 +78,7 @@ class SampleRowsMixin:
                 return  # the running merge picks this up before it ends
             self._merging = True
         self.run_worker(self._merge_all, thread=True, group="samples-rows", exit_on_error=False,
-                        description="reading the samples")
+                        description=_("reading the samples"))
 
     def _merge_all(self) -> None:
         while True:

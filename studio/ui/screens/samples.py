@@ -20,10 +20,12 @@ from studio.domain import ReviewStatus, TeacherTurn
 from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
 from studio.domain.text import visible
+from studio.i18n import _, ngettext
 from studio.llm.base import Delta, Restart
 from studio.synth import review
 from studio.synth.review import SampleRow
 from studio.turn.prompts import Prompts
+from studio.turn.shown import fault_label
 from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.screens.base import Pane
@@ -32,12 +34,14 @@ from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
 from studio.ui.widgets.sample_view import SampleView, render_sample
 from studio.ui.widgets.tables import Col, FitTable, cut, fit, reconcile
+from studio.ui.words import word
 
 # The key columns always show; the others go when the table is narrow, Provider first; Topic takes
 # whatever is left, cut with an ellipsis.
-COLUMNS = (Col("num", "#", keep=True), Col("fault", "Fault", keep=True, most=18), Col("checks", "Checks", keep=True, most=14),
-           Col("review", "Review", keep=True), Col("words", "Words", rank=3), Col("turn", "Turn", rank=2),
-           Col("provider", "Provider", rank=1, most=14), Col("topic", "Topic", flex=True, least=16, most=60))
+COLUMNS = (Col("num", "#", keep=True), Col("fault", _("Fault"), keep=True, most=18),
+           Col("checks", _("Checks"), keep=True, most=14), Col("review", _("Review"), keep=True),
+           Col("words", _("Words"), rank=3), Col("turn", _("Turn"), rank=2),
+           Col("provider", _("Provider"), rank=1, most=14), Col("topic", _("Topic"), flex=True, least=16, most=60))
 FAULTS = ("all", *(k.value for k in STUDENT_FAULTS), FaultKind.OPENING.value)
 CHECKS = ("all", "failing", *CHECK_IDS)
 REVIEWS = ("all", *(r.value for r in ReviewStatus))
@@ -45,33 +49,33 @@ SORTS = ("order", "topic", "turn", "fault", "checks", "review", "words")
 
 
 class SamplesScreen(SampleRowsMixin, Pane):
-    TITLE_TEXT = "Samples"
+    TITLE_TEXT = _("Samples")
     MODE = "samples"
     USES = (Container, SampleView, DataTable, Input, Static)
-    HELP = ("Every teacher turn is a training sample. Filter with the search box (`/`, Escape or Enter leaves it) "
-            "and `f` (fault), `c` (check), `v` (review status), `q` (the needs-review queue: failed checks, fault "
-            "mismatches, low rubric limits); `o` changes the sort. Review with `a` approve and `x` reject, `e` "
-            "edits the answer with live checks, `u` undoes, `w` toggles the training weight, `r` regenerates the "
-            "turn with the repair prompt, `n`/`p` jump to the next/previous sample needing review, `A`/`X` "
-            "approve/reject everything the filter shows.")
+    HELP = _("Every teacher turn is a training sample. Filter with the search box (`/`, Escape or Enter leaves it) "
+             "and `f` (fault), `c` (check), `v` (review status), `q` (the needs-review queue: failed checks, fault "
+             "mismatches, low rubric limits); `o` changes the sort. Review with `a` approve and `x` reject, `e` "
+             "edits the answer with live checks, `u` undoes, `w` toggles the training weight, `r` regenerates the "
+             "turn with the repair prompt, `n`/`p` jump to the next/previous sample needing review, `A`/`X` "
+             "approve/reject everything the filter shows.")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
-        Binding("slash", "search", "Search", id="samples.search", priority=True),
-        Binding("a", "review('approved')", "Approve", id="samples.approve"),
-        Binding("x", "review('rejected')", "Reject", id="samples.reject"),
-        Binding("e", "edit", "Edit", id="samples.edit"),
-        Binding("u", "undo", "Undo", id="samples.undo"),
-        Binding("w", "weight", "Weight", show=False, id="samples.weight"),
-        Binding("r", "regenerate", "Regenerate", show=False, id="samples.regenerate"),
-        Binding("n", "next_review(1)", "Next to review", id="samples.next"),
-        Binding("p", "next_review(-1)", "Previous to review", show=False, id="samples.previous"),
-        Binding("f", "cycle('fault')", "Fault filter", show=False, id="samples.fault"),
-        Binding("c", "cycle('check')", "Check filter", show=False, id="samples.check"),
-        Binding("v", "cycle('review')", "Review filter", show=False, id="samples.review_filter"),
-        Binding("q", "queue", "Queue", id="samples.queue"),
-        Binding("o", "cycle('sort')", "Sort", show=False, id="samples.sort"),
-        Binding("A", "bulk('approved')", "Approve all shown", show=False, id="samples.bulk_approve"),
-        Binding("X", "bulk('rejected')", "Reject all shown", show=False, id="samples.bulk_reject"),
+        Binding("slash", "search", _("Search"), id="samples.search", priority=True),
+        Binding("a", "review('approved')", _("Approve"), id="samples.approve"),
+        Binding("x", "review('rejected')", _("Reject"), id="samples.reject"),
+        Binding("e", "edit", _("Edit"), id="samples.edit"),
+        Binding("u", "undo", _("Undo"), id="samples.undo"),
+        Binding("w", "weight", _("Weight"), show=False, id="samples.weight"),
+        Binding("r", "regenerate", _("Regenerate"), show=False, id="samples.regenerate"),
+        Binding("n", "next_review(1)", _("Next to review"), id="samples.next"),
+        Binding("p", "next_review(-1)", _("Previous to review"), show=False, id="samples.previous"),
+        Binding("f", "cycle('fault')", _("Fault filter"), show=False, id="samples.fault"),
+        Binding("c", "cycle('check')", _("Check filter"), show=False, id="samples.check"),
+        Binding("v", "cycle('review')", _("Review filter"), show=False, id="samples.review_filter"),
+        Binding("q", "queue", _("Queue"), id="samples.queue"),
+        Binding("o", "cycle('sort')", _("Sort"), show=False, id="samples.sort"),
+        Binding("A", "bulk('approved')", _("Approve all shown"), show=False, id="samples.bulk_approve"),
+        Binding("X", "bulk('rejected')", _("Reject all shown"), show=False, id="samples.bulk_reject"),
     ]
 
     def __init__(self) -> None:
@@ -84,13 +88,13 @@ class SamplesScreen(SampleRowsMixin, Pane):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        yield PaneInput(placeholder="/ search: topic, provider, run, sample id, check", id="sample-search",
+        yield PaneInput(placeholder=_("/ search: topic, provider, run, sample id, check"), id="sample-search",
                         leave_to="#samples-table")
         yield Static("", id="sample-filters", classes="status")
         yield Static("", id="judging", classes="status")
         with Container(id="samples-body"):
             table = FitTable(id="samples-table", cursor_type="row", zebra_stripes=True)
-            table.border_title = "Samples"
+            table.border_title = _("Samples")
             yield table
             yield SampleView(id="sample-view")
         yield from self.compose_footer()
@@ -105,7 +109,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
 
     def _judging(self, note: str) -> None:
         widget = self.query_one("#judging", Static)
-        widget.update(f"{note} · an off-topic answer is marked as it is judged" if note else "")
+        widget.update(_("{progress} · an off-topic answer is marked as it is judged").format(progress=note) if note else "")
         widget.display = bool(note)
 
     @property
@@ -139,16 +143,17 @@ class SamplesScreen(SampleRowsMixin, Pane):
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
         ids = {i for table, i in changes if table == "dialogues"}
-        if None in ids or any(table == "topics" for table, _ in changes):
+        if None in ids or any(table == "topics" for table, _item in changes):
             self._request(None)
         elif ids:
             self._request({i for i in ids if i})
 
     # -- the table ----------------------------------------------------------------------------------------
     def _cells(self, r: SampleRow, position: int) -> dict[str, str]:
-        fault = FaultKind(r.intended).label + ("" if not r.mismatch else f"→{FaultKind(r.observed).label}")
+        fault = fault_label(r.intended) + ("" if not r.mismatch else f"→{fault_label(r.observed)}")
         checks = "✓" if not r.failed else " ".join(f.split(".")[1] for f in r.failed[:2]) + ("…" if len(r.failed) > 2 else "")
-        review_cell = {"approved": "✓ approved", "rejected": "✗ rejected"}.get(r.review, "· pending")
+        mark = {"approved": "✓", "rejected": "✗"}.get(r.review, "·")
+        review_cell = f"{mark} {word(r.review if r.review in ('approved', 'rejected') else 'pending')}"
         if r.weight == 0:
             review_cell += " w0"
         return {"num": str(position + 1), "fault": fault, "checks": checks, "review": review_cell,
@@ -165,7 +170,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
         table = self.query_one(DataTable)
         page = self.view[: self.shown]
         cells = [(r.key, self._cells(r, i)) for i, r in enumerate(page)]
-        for _, row in cells:  # column widths only grow while the size stays (no jumping columns)
+        for _key, row in cells:  # column widths only grow while the size stays (no jumping columns)
             for key, value in row.items():
                 if cell_len(value) > self._grown.get(key, 0):
                     self._grown[key] = cell_len(value)
@@ -182,15 +187,17 @@ class SamplesScreen(SampleRowsMixin, Pane):
             self._layout = layout
             if current is not None:
                 self._jump_to = self._jump_to or current.key
-        topic_width = next((w for key, _, w in layout if key == "topic"), 0)
-        columns = [(key, label) for key, label, _ in layout]
+        topic_width = next((w for key, _label, w in layout if key == "topic"), 0)
+        columns = [(key, label) for key, label, _width in layout]
         reconcile(table, columns, [(key, tuple(cut(row[c], topic_width) if c == "topic" else row[c]
-                                               for c, _ in columns)) for key, row in cells])
-        table.border_title = f"Samples · {len(self.view)} of {self.total}"
-        filters = [f"fault {self.fault}", f"check {self.check}", f"review {self.review_filter}", f"sort {self.sort}"]
+                                               for c, _label in columns)) for key, row in cells])
+        table.border_title = _("Samples · {shown} of {total}").format(shown=len(self.view), total=self.total)
+        filters = [_("fault {value}").format(value=word(self.fault)), _("check {value}").format(value=word(self.check)),
+                   _("review {value}").format(value=word(self.review_filter)),
+                   _("sort {value}").format(value=word(self.sort))]
         if self.queue:
-            filters.insert(0, "NEEDS-REVIEW QUEUE" + ("" if self.view else " (empty: nothing needs review)"))
-        self.query_one("#sample-filters", Static).update(" · ".join(filters) + f" · showing {len(page)}")
+            filters.insert(0, _("NEEDS-REVIEW QUEUE") if self.view else _("NEEDS-REVIEW QUEUE (empty: nothing needs review)"))
+        self.query_one("#sample-filters", Static).update(" · ".join(filters) + " · " + _("showing {n}").format(n=len(page)))
         if self._jump_to is not None and self._jump_to in table.rows:
             table.move_cursor(row=table.get_row_index(self._jump_to))
             self._jump_to = None
@@ -205,7 +212,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
             if self._detail is not None or not self.view:
                 self._detail = None
                 self.query_one(SampleView).show(
-                    "Nothing needs review here." if self.queue else "No sample matches the filters.")
+                    _("Nothing needs review here.") if self.queue else _("No sample matches the filters."))
             return
         if current is not self._detail:
             self._detail = current
@@ -229,11 +236,11 @@ class SamplesScreen(SampleRowsMixin, Pane):
     @work(thread=True, exclusive=True, group="samples-detail", exit_on_error=False)
     def show_detail(self, key: str) -> None:
         try:
-            d, index, _ = review.load_sample(self.store, key)
+            d, index, _turn = review.load_sample(self.store, key)
         except LookupError:
             return
         topic = self.store.topics.get(d.topic_id)
-        body = render_sample(d, index, topic.text if topic else "(deleted topic)")
+        body = render_sample(d, index, topic.text if topic else _("(deleted topic)"))
         self.app.call_from_thread(self.query_one(SampleView).show, body)
 
     @on(Input.Changed, "#sample-search")
@@ -263,48 +270,55 @@ class SamplesScreen(SampleRowsMixin, Pane):
         self.shown = 0
         self.apply()
         if self.queue and not self.view and len(self.view) == len(self._view(self.rows, self.query_text)):
-            self.notify("the needs-review queue is empty: no sample fails a check or needs a look", timeout=5)
+            self.notify(_("the needs-review queue is empty: no sample fails a check or needs a look"), timeout=5)
 
     def _nothing_selected(self, verb: str) -> None:
+        """``verb``: what could not be done, translated ("approve", "undo")."""
         if self.queue:
-            self.notify(f"nothing to {verb}: the needs-review queue is empty", severity="warning")
+            self.notify(_("nothing to {verb}: the needs-review queue is empty").format(verb=verb), severity="warning")
         else:
-            self.notify(f"nothing to {verb}: no sample is selected", severity="warning")
+            self.notify(_("nothing to {verb}: no sample is selected").format(verb=verb), severity="warning")
 
     def action_review(self, status: str) -> None:
         row = self._current()
         if row is None:
-            self._nothing_selected("approve" if status == "approved" else "reject")
+            self._nothing_selected(_("approve") if status == "approved" else _("reject"))
             return
-        self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), f"{status}")
+        self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), word(status))
 
     def action_bulk(self, status: str) -> None:
         keys = [r.key for r in self.view]
         if not keys:
-            self._nothing_selected("approve" if status == "approved" else "reject")
+            self._nothing_selected(_("approve") if status == "approved" else _("reject"))
             return
-        verb = "Approve" if status == "approved" else "Reject"
+        n = len(keys)
+        if status == "approved":
+            verb = _("Approve")
+            question = ngettext("Approve all {n} sample the filter shows?", "Approve all {n} samples the filter shows?", n)
+        else:
+            verb = _("Reject")
+            question = ngettext("Reject all {n} sample the filter shows?", "Reject all {n} samples the filter shows?", n)
 
         def done(yes: bool | None) -> None:
             if yes:
                 self._do(lambda: review.set_review(self.store, keys, ReviewStatus(status), self.author),
-                         f"{status} {len(keys)} samples")
+                         ngettext("{status} {n} sample", "{status} {n} samples", n).format(status=word(status), n=n))
 
-        self.app.push_screen(Confirm(f"{verb} all {len(keys)} samples the filter shows?", verb), done)
+        self.app.push_screen(Confirm(question.format(n=n), verb), done)
 
     def action_weight(self) -> None:
         row = self._current()
         if row is None:
-            self._nothing_selected("reweight")
+            self._nothing_selected(_("reweight"))
             return
-        self._do(lambda: review.toggle_weight(self.store, row.key, self.author), "weight changed")
+        self._do(lambda: review.toggle_weight(self.store, row.key, self.author), _("weight changed"))
 
     def action_undo(self) -> None:
         row = self._current()
         if row is None:
-            self._nothing_selected("undo")
+            self._nothing_selected(_("undo"))
             return
-        self._do(lambda: review.undo(self.store, row.key, self.author), "undone")
+        self._do(lambda: review.undo(self.store, row.key, self.author), _("undone"))
 
     def action_next_review(self, step: int) -> None:
         table = self.query_one(DataTable)
@@ -319,12 +333,12 @@ class SamplesScreen(SampleRowsMixin, Pane):
                     self._sync()
                 table.move_cursor(row=table.get_row_index(keys[i]))
                 return
-        self.notify("nothing needs review in this view")
+        self.notify(_("nothing needs review in this view"))
 
     def action_edit(self) -> None:
         row = self._current()
         if row is None:
-            self._nothing_selected("edit")
+            self._nothing_selected(_("edit"))
             return
         self.open_editor(row.key)
 
@@ -339,7 +353,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
 
         def done(raw: str | None) -> None:
             if raw is not None and raw != shown:
-                self._do(lambda: review.edit_answer(self.store, key, raw, self.author), "saved; checks re-run")
+                self._do(lambda: review.edit_answer(self.store, key, raw, self.author), _("saved; checks re-run"))
 
         self.app.call_from_thread(self.app.push_screen, AnswerEditor(shown, check), done)
 
@@ -349,7 +363,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
     def action_regenerate(self) -> None:
         row = self._current()
         if row is None:
-            self._nothing_selected("regenerate")
+            self._nothing_selected(_("regenerate"))
             return
         self.regenerate(row.key)
 
@@ -360,9 +374,9 @@ class SamplesScreen(SampleRowsMixin, Pane):
         try:
             client = self.studio.models.open(ws.config.studio.teacher)
         except (ConfigError, ValueError) as exc:
-            self.studio.failed("regenerate", exc)
+            self.studio.failed(_("regenerate"), exc)
             return
-        shown = Coalesced(self.app, lambda text: view.show(f"regenerating…\n\n{text}"))
+        shown = Coalesced(self.app, lambda text: view.show(_("regenerating…") + f"\n\n{text}"))
         author = self.author
 
         async def run() -> TeacherTurn | None:
@@ -384,13 +398,13 @@ class SamplesScreen(SampleRowsMixin, Pane):
             shown.close()  # a last streamed frame still waiting must not cover the result
             exc = future.exception()
             if exc is not None:
-                self.studio.failed("regenerate", exc)
+                self.studio.failed(_("regenerate"), exc)
                 return
             turn = future.result()
-            verdict = "passes every check" if turn and turn.passed else "still fails some checks"
-            self.notify(f"regenerated; the new answer {verdict}")
+            self.notify(_("regenerated; the new answer passes every check") if turn and turn.passed
+                        else _("regenerated; the new answer still fails some checks"))
             self._detail = None
             self.show_detail(key)
 
-        self.notify("regenerating the answer…", timeout=2)
+        self.notify(_("regenerating the answer…"), timeout=2)
         self.studio.runner.submit(run()).add_done_callback(lambda f: self.app.call_later(done, f))

@@ -15,6 +15,7 @@ from textual.widgets import Input, ListItem, ListView, Static
 from studio.config import ConfigError
 from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
 from studio.domain.learner import find_spelling_errors
+from studio.i18n import _, ngettext
 from studio.llm.client import LLMClient
 from studio.semantic import encoder
 from studio.semantic.encoder import EncoderError
@@ -29,30 +30,30 @@ from studio.ui.modals.run_forms import SimulateForm, SimulateSetup
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
-from studio.ui.widgets.turns import streaming_block, turn_block
+from studio.ui.widgets.turns import ROLES, streaming_block, turn_block
 
 
 class SimulateScreen(Pane):
-    TITLE_TEXT = "Simulate"
+    TITLE_TEXT = _("Simulate")
     MODE = "simulate"
     USES = (ListView, ListItem, Input, Static)
-    HELP = ("Watch one dialogue happen. `c` picks the topic, the teacher and student providers, the fault plan "
-            "and the number of teacher turns. `s` makes the next turn (step mode), `g` runs to the end, `z` or "
-            "Escape stops. `t` puts you in the student's seat: type an answer (any language, any mistakes) and "
-            "Enter sends it; `s` then gets the teacher's answer. Select an earlier turn and `f` forks: edit it and "
-            "go on from there; `b` switches between the branches, `D` discards the kept ones. `k` keeps the "
-            "dialogue in the dataset as a manual run; `N` starts again on the same settings.")
+    HELP = _("Watch one dialogue happen. `c` picks the topic, the teacher and student providers, the fault plan "
+             "and the number of teacher turns. `s` makes the next turn (step mode), `g` runs to the end, `z` or "
+             "Escape stops. `t` puts you in the student's seat: type an answer (any language, any mistakes) and "
+             "Enter sends it; `s` then gets the teacher's answer. Select an earlier turn and `f` forks: edit it and "
+             "go on from there; `b` switches between the branches, `D` discards the kept ones. `k` keeps the "
+             "dialogue in the dataset as a manual run; `N` starts again on the same settings.")
     BINDINGS = [
-        Binding("c", "configure", "Set up", id="simulate.setup"),
-        Binding("s", "step", "Step", id="simulate.step"),
-        Binding("g", "run", "Run to end", id="simulate.run"),
-        Binding("z,escape", "stop", "Stop", id="simulate.stop"),
-        Binding("t", "take_seat", "Answer as student", id="simulate.seat", priority=True),
-        Binding("f", "fork", "Fork here", id="simulate.fork"),
-        Binding("b", "branch", "Branch", id="simulate.branch"),
-        Binding("D", "discard", "Discard branches", show=False, id="simulate.discard"),
-        Binding("k", "keep", "Keep", id="simulate.keep"),
-        Binding("N", "restart", "New dialogue", show=False, id="simulate.new"),
+        Binding("c", "configure", _("Set up"), id="simulate.setup"),
+        Binding("s", "step", _("Step"), id="simulate.step"),
+        Binding("g", "run", _("Run to end"), id="simulate.run"),
+        Binding("z,escape", "stop", _("Stop"), id="simulate.stop"),
+        Binding("t", "take_seat", _("Answer as student"), id="simulate.seat", priority=True),
+        Binding("f", "fork", _("Fork here"), id="simulate.fork"),
+        Binding("b", "branch", _("Branch"), id="simulate.branch"),
+        Binding("D", "discard", _("Discard branches"), show=False, id="simulate.discard"),
+        Binding("k", "keep", _("Keep"), id="simulate.keep"),
+        Binding("N", "restart", _("New dialogue"), show=False, id="simulate.new"),
     ]
 
     def __init__(self) -> None:
@@ -71,14 +72,14 @@ class SimulateScreen(Pane):
         yield from self.compose_header()
         yield Static("", id="sim-setup", classes="status")
         yield ListView(id="sim-turns")
-        yield Static("press c to set up a dialogue", id="sim-status", classes="status")
-        yield PaneInput(placeholder="t: answer as the student (Enter sends, Escape leaves)", id="sim-say",
+        yield Static(_("press c to set up a dialogue"), id="sim-status", classes="status")
+        yield PaneInput(placeholder=_("t: answer as the student (Enter sends, Escape leaves)"), id="sim-say",
                         leave_to="#sim-turns")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#sim-turns", ListView).border_title = "Dialogue"
+        self.query_one("#sim-turns", ListView).border_title = _("Dialogue")
         self.open_form(first=True)
 
     # -- setting up -------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ class SimulateScreen(Pane):
                         load_models()
                     find_spelling_errors("ready")  # the word list the spelling fault is read with
             else:
-                self.app.call_from_thread(self._status, "no enabled topics: add or enable one in the Topics pane (1)")
+                self.app.call_from_thread(self._status, _("no enabled topics: add or enable one in the Topics pane (1)"))
             return
         s = self.setup
         values = {"topic": s.topic.title or s.topic.text if s else "", "teacher": s.teacher if s else cfg.teacher,
@@ -114,7 +115,7 @@ class SimulateScreen(Pane):
 
     def _begin(self, setup: SimulateSetup) -> None:
         if self.busy is not None and not self.busy.done():
-            self.notify("stop the current turn first (z)", severity="warning")
+            self.notify(_("stop the current turn first (z)"), severity="warning")
             return
         ws = self._ws
         try:
@@ -130,11 +131,10 @@ class SimulateScreen(Pane):
         self.sim = Simulation(setup.topic, teacher, student, Prompts(ws.root), faults, teacher_turns=setup.turns,
                               off_topic_lines=load_off_topic(ws.root))
         plan = ", ".join(f.value for f in faults)
-        self.query_one("#sim-setup", Static).update(
-            f"{setup.topic.title or setup.topic.text[:40]} · teacher {setup.teacher} · student {setup.student} · "
-            f"plan {plan}")
+        self.query_one("#sim-setup", Static).update(_("{topic} · teacher {teacher} · student {student} · plan {plan}").format(
+            topic=setup.topic.title or setup.topic.text[:40], teacher=setup.teacher, student=setup.student, plan=plan))
         self._redraw()
-        self._status("ready: s steps, g runs to the end, t answers as the student")
+        self._status(_("ready: s steps, g runs to the end, t answers as the student"))
 
     def on_screen_resume(self) -> None:
         teacher = self.studio.next_teacher
@@ -154,7 +154,7 @@ class SimulateScreen(Pane):
         if setup is None:
             return
         if self.unsaved:
-            self.app.push_screen(Confirm("Start a new dialogue? This one was not kept (k keeps it).", "Start new"),
+            self.app.push_screen(Confirm(_("Start a new dialogue? This one was not kept (k keeps it)."), _("Start new")),
                                  lambda yes: self._begin(setup) if yes else None)
         else:
             self._begin(setup)
@@ -188,8 +188,11 @@ class SimulateScreen(Pane):
         if self.sim is None:
             return
         view.extend(ListItem(Static(turn_block(t), classes="turn")) for t in self.sim.turns)
-        branches = f" · {len(self.sim.branches)} other branch(es) kept (b)" if self.sim.branches else ""
-        view.border_title = f"Dialogue · {len(self.sim.turns)} turns{branches}"
+        kept = len(self.sim.branches)
+        branches = ngettext(" · {n} other branch kept (b)", " · {n} other branches kept (b)", kept).format(n=kept) \
+            if kept else ""
+        turns = len(self.sim.turns)
+        view.border_title = ngettext("Dialogue · {n} turn", "Dialogue · {n} turns", turns).format(n=turns) + branches
         view.index = len(self.sim.turns) - 1 if self.sim.turns else None
         self.call_after_refresh(view.scroll_end, animate=False)  # once the new turns have a height
 
@@ -218,15 +221,15 @@ class SimulateScreen(Pane):
     def _next(self) -> None:
         sim = self.sim
         if sim is None:
-            self._status("press c to set up a dialogue first")
+            self._status(_("press c to set up a dialogue first"))
             return
         if self.busy is not None and not self.busy.done():
             return
         if sim.finished:
             self.running = False
-            self._status("the dialogue is complete: k keeps it, N starts a new one, f forks at a turn")
+            self._status(_("the dialogue is complete: k keeps it, N starts a new one, f forks at a turn"))
             return
-        self._status(f"{sim.next_role} is writing…  (z stops)")
+        self._status(_("{role} is writing…  (z stops)").format(role=ROLES.get(sim.next_role, sim.next_role)))
         self.streamed = None
         shown: Coalesced[tuple[str, str]] = Coalesced(self.app, lambda piece: self._stream(*piece))
 
@@ -244,18 +247,20 @@ class SimulateScreen(Pane):
         self.streamed = None
         if future.cancelled():
             self._redraw()
-            self._status("stopped; the conversation so far is kept (s goes on)")
+            self._status(_("stopped; the conversation so far is kept (s goes on)"))
             return
         exc = future.exception()
         self._redraw()
         if exc is not None:
             self.running = False
             self._status(f"✗ {exc}")
-            self.studio.failed("the turn", exc)
+            self.studio.failed(_("the turn"), exc)
             return
         turn = future.result()
-        note = "" if isinstance(turn, StudentTurn) else (" · checks pass" if turn.passed else " · some checks fail")
-        self._status(f"{'student' if isinstance(turn, StudentTurn) else 'teacher'} turn done{note}")
+        if isinstance(turn, StudentTurn):
+            self._status(_("student turn done"))
+        else:
+            self._status(_("teacher turn done · checks pass") if turn.passed else _("teacher turn done · some checks fail"))
         if self.running:
             self._next()
 
@@ -272,7 +277,7 @@ class SimulateScreen(Pane):
         if self.sim is None or (self.busy is not None and not self.busy.done()) or self.reading:
             return
         if not event.value.strip():
-            self._status("✗ type an answer first")
+            self._status("✗ " + _("type an answer first"))
             return
         focus_now(self.query_one("#sim-turns", ListView))  # the next keys are commands again (s, t, f…)
         sim, text = self.sim, event.value
@@ -283,7 +288,7 @@ class SimulateScreen(Pane):
         model, about half a second), then run ``then`` on the UI thread, which finds the verdict
         remembered."""
         self.reading = True
-        self._status("reading your answer…")
+        self._status(_("reading your answer…"))
         self._judge_in_worker(sim, text, index, then)
 
     @work(thread=True, group="simulate-read", exit_on_error=False)
@@ -321,7 +326,7 @@ class SimulateScreen(Pane):
     def action_fork(self) -> None:
         index = self._selected()
         if index is None or self.sim is None:
-            self._status("select a turn first (↑/↓ in the dialogue)")
+            self._status(_("select a turn first (↑/↓ in the dialogue)"))
             return
         turn = self.sim.turns[index]
         sim = self.sim
@@ -333,7 +338,7 @@ class SimulateScreen(Pane):
                 self._status(f"✗ {exc}")
                 return
             self._redraw()
-            self._status(f"forked at turn {index + 1}; the original is kept (b switches)")
+            self._status(_("forked at turn {n}; the original is kept (b switches)").format(n=index + 1))
 
         def done(text: str | None) -> None:
             if text and isinstance(turn, TeacherTurn):
@@ -345,7 +350,7 @@ class SimulateScreen(Pane):
             check = lambda raw: recheck(sim.dialogue, index, raw).checks  # noqa: E731
             self.app.push_screen(AnswerEditor(turn.raw, check), done)
         else:
-            self.app.push_screen(Ask(f"Fork at turn {index + 1}: the student says", turn.text), done)
+            self.app.push_screen(Ask(_("Fork at turn {n}: the student says").format(n=index + 1), turn.text), done)
 
     def action_branch(self) -> None:
         if self.sim is not None:
@@ -359,16 +364,19 @@ class SimulateScreen(Pane):
     def action_discard(self) -> None:
         sim = self.sim
         if sim is None or not sim.branches:
-            self._status("no other branches to discard")
+            self._status(_("no other branches to discard"))
             return
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._status(f"discarded {sim.discard_branches()} kept branch(es)")
+                gone = sim.discard_branches()
+                self._status(ngettext("discarded {n} kept branch", "discarded {n} kept branches", gone).format(n=gone))
                 self._redraw()
 
-        self.app.push_screen(Confirm(f"Discard the {len(sim.branches)} other branch(es)? The one shown stays.",
-                                     "Discard"), done)
+        n = len(sim.branches)
+        self.app.push_screen(Confirm(ngettext("Discard the {n} other branch? The one shown stays.",
+                                              "Discard the {n} other branches? The one shown stays.", n).format(n=n),
+                                     _("Discard")), done)
 
     def action_keep(self) -> None:
         sim = self.sim
@@ -377,7 +385,7 @@ class SimulateScreen(Pane):
         fingerprint = self._fingerprint()
         before = self.kept
         if before is not None and before[0] == fingerprint:
-            self._status(f"already kept as manual run {before[1]} (N starts a new dialogue)")
+            self._status(_("already kept as manual run {run} (N starts a new dialogue)").format(run=before[1]))
             return
 
         def keep() -> None:
@@ -387,8 +395,8 @@ class SimulateScreen(Pane):
                 self.store.flush()
             self.app.call_from_thread(self._kept, fingerprint, run.id)
 
-        self.studio.write(keep, "dialogue kept")
+        self.studio.write(keep, _("dialogue kept"))
 
     def _kept(self, fingerprint: tuple[str, ...], run_id: str) -> None:
         self.kept = (fingerprint, run_id)
-        self._status(f"kept as manual run {run_id}: its samples are in the Samples pane")
+        self._status(_("kept as manual run {run}: its samples are in the Samples pane").format(run=run_id))

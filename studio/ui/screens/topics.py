@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Static
 from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
 from studio.domain import Topic, TopicSource
+from studio.i18n import _, ngettext
 from studio.synth import topics as service
 from studio.synth.expand import expand
 from studio.synth.review import samples_per_topic
@@ -29,29 +30,30 @@ from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, take_keys
 from studio.ui.widgets.tables import reconcile, setup
+from studio.ui.words import word
 
 # The long Chinese scenario comes last, so the short columns stay visible at 80 columns.
-COLUMNS = (("title", "Title"), ("source", "Source"), ("on", "On"), ("dialogues", "Dlg"), ("samples", "Smp"),
-           ("share", "Share"), ("text", "Topic"))
+COLUMNS = (("title", _("Title")), ("source", _("Source")), ("on", _("On")), ("dialogues", _("Dlg")),
+           ("samples", _("Smp")), ("share", _("Share")), ("text", _("Topic")))
 SOURCES = ("all", *(s.value for s in TopicSource))
 
 
 class TopicsScreen(Pane):
-    TITLE_TEXT = "Topics"
+    TITLE_TEXT = _("Topics")
     MODE = "topics"
-    HELP = ("The conversation topics dialogues are generated from. Type in the search box to filter; `s` cycles the "
-            "source filter. Add, edit, delete, enable or disable topics, import a topic file, grow the pool with a "
-            "self-instruct expansion, and review the candidates it turned away as near-duplicates.")
+    HELP = _("The conversation topics dialogues are generated from. Type in the search box to filter; `s` cycles the "
+             "source filter. Add, edit, delete, enable or disable topics, import a topic file, grow the pool with a "
+             "self-instruct expansion, and review the candidates it turned away as near-duplicates.")
     BINDINGS = [
-        Binding("slash", "search", "Search", id="topics.search", priority=True),
-        Binding("a", "add", "Add", id="topics.add"),
-        Binding("e", "edit", "Edit", id="topics.edit"),
-        Binding("d,delete", "delete", "Delete", id="topics.delete"),
-        Binding("space", "toggle", "On/off", id="topics.toggle"),
-        Binding("s", "source", "Source filter", id="topics.source"),
-        Binding("i", "import_file", "Import", id="topics.import"),
-        Binding("x", "expand", "Expand", id="topics.expand"),
-        Binding("r", "rejected", "Rejected", id="topics.rejected"),
+        Binding("slash", "search", _("Search"), id="topics.search", priority=True),
+        Binding("a", "add", _("Add"), id="topics.add"),
+        Binding("e", "edit", _("Edit"), id="topics.edit"),
+        Binding("d,delete", "delete", _("Delete"), id="topics.delete"),
+        Binding("space", "toggle_topic", _("On/off"), id="topics.toggle"),
+        Binding("s", "source", _("Source filter"), id="topics.source"),
+        Binding("i", "import_file", _("Import"), id="topics.import"),
+        Binding("x", "expand", _("Expand"), id="topics.expand"),
+        Binding("r", "rejected", _("Rejected"), id="topics.rejected"),
     ]
 
     def __init__(self) -> None:
@@ -62,10 +64,10 @@ class TopicsScreen(Pane):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        yield PaneInput(placeholder="/ search topics: text, title, tags", id="topic-search",
+        yield PaneInput(placeholder=_("/ search topics: text, title, tags"), id="topic-search",
                         leave_to="#topics-table")
         table: DataTable[str] = DataTable(id="topics-table", cursor_type="row", zebra_stripes=True)
-        table.border_title = "Topics"
+        table.border_title = _("Topics")
         yield table
         yield Static("", id="topics-status", classes="status")
         yield from self.compose_footer()
@@ -76,14 +78,14 @@ class TopicsScreen(Pane):
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
-        if any(table in ("topics", "dialogues", "rejected") for table, _ in changes):
+        if any(table in ("topics", "dialogues", "rejected") for table, _item in changes):
             self.load()
 
     # -- data ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="topics-load", exit_on_error=False)
     def load(self) -> None:
         topics = sorted(self.store.topics.all(), key=lambda t: (t.created, t.id))
-        dialogues = Counter(raw["topic_id"] for _, raw in self.store.dialogues.raw())
+        dialogues = Counter(raw["topic_id"] for _id, raw in self.store.dialogues.raw())
         samples = samples_per_topic(self.store)
         self.app.call_from_thread(self._fill, topics, {t.id: (dialogues[t.id], samples.get(t.id, 0)) for t in topics})
 
@@ -103,15 +105,15 @@ class TopicsScreen(Pane):
             self.topics, self.counts = topics, counts or {}
         table = self.query_one(DataTable)
         visible = self._visible()
-        total_samples = sum(s for _, s in self.counts.values()) or 1
+        total_samples = sum(s for _d, s in self.counts.values()) or 1
         rows = []
         for t in visible:
             d, s = self.counts.get(t.id, (0, 0))
-            rows.append((t.id, (topic_title(t), t.source.value, "yes" if t.enabled else "no", str(d), str(s),
+            rows.append((t.id, (topic_title(t), word(t.source.value), _("yes") if t.enabled else _("no"), str(d), str(s),
                                 f"{s / total_samples:.1%}", t.text)))
         reconcile(table, COLUMNS, rows, unique="text")
-        source = "" if self.source == "all" else f" · source {self.source}"
-        table.border_title = f"Topics · {len(visible)} of {len(self.topics)}{source}"
+        source = "" if self.source == "all" else _(" · source {source}").format(source=word(self.source))
+        table.border_title = _("Topics · {shown} of {total}").format(shown=len(visible), total=len(self.topics)) + source
 
     @on(Input.Changed, "#topic-search")
     def _search(self) -> None:
@@ -136,9 +138,9 @@ class TopicsScreen(Pane):
         def done(fields: TopicFields | None) -> None:
             if fields:
                 self.guarded(lambda force: service.add_topic(self.store, fields.text, title=fields.title,
-                                                             tags=fields.tags, force=force), "topic added")
+                                                             tags=fields.tags, force=force), _("topic added"))
 
-        self.app.push_screen(TopicForm("Add a topic"), done)
+        self.app.push_screen(TopicForm(_("Add a topic")), done)
 
     def action_edit(self) -> None:
         topic = self._current()
@@ -148,37 +150,39 @@ class TopicsScreen(Pane):
         def done(fields: TopicFields | None) -> None:
             if fields:
                 self.guarded(lambda force: update_topic(self.store, topic.id, text=fields.text, title=fields.title,
-                                                        tags=fields.tags, force=force), "topic saved")
+                                                        tags=fields.tags, force=force), _("topic saved"))
 
-        self.app.push_screen(TopicForm("Edit the topic", topic.text, topic.title, ", ".join(topic.tags)), done)
+        self.app.push_screen(TopicForm(_("Edit the topic"), topic.text, topic.title, ", ".join(topic.tags)), done)
 
     def action_delete(self) -> None:
         topic = self._current()
         if topic is None:
             return
         used = self.counts.get(topic.id, (0, 0))[0]
-        question = f"Delete this topic?\n{topic.text}"
+        question = _("Delete this topic?\n{topic}").format(topic=topic.text)
         if used:
-            question += f"\nIt has {used} dialogue(s); they are kept."
+            question += "\n" + ngettext("It has {n} dialogue; it is kept.", "It has {n} dialogues; they are kept.",
+                                        used).format(n=used)
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._write(lambda: service.remove_topic(self.store, topic.id, force=True), "topic deleted")
+                self._write(lambda: service.remove_topic(self.store, topic.id, force=True), _("topic deleted"))
 
-        self.app.push_screen(Confirm(question, "Delete"), done)
+        self.app.push_screen(Confirm(question, _("Delete")), done)
 
     def action_toggle(self) -> None:
         topic = self._current()
         if topic is not None:
             self._write(lambda: update_topic(self.store, topic.id, enabled=not topic.enabled),
-                        "disabled" if topic.enabled else "enabled")
+                        _("disabled") if topic.enabled else _("enabled"))
 
     def action_import_file(self) -> None:
         def done(path: str | None) -> None:
             if path:
                 self.import_topics(path)
 
-        self.app.push_screen(Ask("Import topics from which file? (text, JSONL or CSV)", placeholder="path/to/topics.txt"), done)
+        self.app.push_screen(Ask(_("Import topics from which file? (text, JSONL or CSV)"),
+                                 placeholder="path/to/topics.txt"), done)
 
     @work(thread=True, exclusive=True, group="topics-write", exit_on_error=False)
     def import_topics(self, path: str) -> None:
@@ -187,14 +191,17 @@ class TopicsScreen(Pane):
         try:
             report = service.import_topics(self.store, Path(path).expanduser())
         except InputError as exc:
-            self.studio.failed("importing topics", f"{exc}; nothing added")
+            self.studio.failed(_("importing topics"), _("{error}; nothing added").format(error=exc))
             return
         skipped = ""
         if report.duplicates:  # the first one named in full; `studio topics import` lists them all
             first = report.duplicates[0]
-            skipped = (f"; {len(report.duplicates)} near-duplicates skipped, e.g. line {first.line}: "
-                       f"{first.match.explain()}")
-        self.app.call_from_thread(self.notify, f"imported {len(report.added)} topics{skipped}")
+            skipped = ngettext("; {n} near-duplicate skipped, e.g. line {line}: {why}",
+                               "; {n} near-duplicates skipped, e.g. line {line}: {why}", len(report.duplicates)).format(
+                n=len(report.duplicates), line=first.line, why=first.match.explain())
+        added = len(report.added)
+        self.app.call_from_thread(self.notify, ngettext("imported {n} topic{skipped}", "imported {n} topics{skipped}",
+                                                        added).format(n=added, skipped=skipped))
 
     def _write(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
         self.studio.write(change, message)
@@ -215,13 +222,13 @@ class TopicsScreen(Pane):
         try:
             client = self.studio.models.open(values["provider"] or ws.config.studio.teacher)
         except (ConfigError, ValueError) as exc:
-            self.studio.failed("expansion", exc)
+            self.studio.failed(_("expansion"), exc)
             return
         shown: Coalesced[str] = Coalesced(self.app, status.update)
 
-        def progress(report) -> None:  # type: ignore[no-untyped-def]  # on the model loop
-            shown.put(f"expanding: round {report.rounds} · {len(report.accepted)}/{values['n']} accepted · "
-                      f"{len(report.rejected)} turned away")
+        def progress(report) -> None:  # on the model loop
+            shown.put(_("expanding: round {round} · {accepted}/{wanted} accepted · {rejected} turned away").format(
+                round=report.rounds, accepted=len(report.accepted), wanted=values["n"], rejected=len(report.rejected)))
 
         async def run():  # type: ignore[no-untyped-def]
             try:
@@ -235,13 +242,13 @@ class TopicsScreen(Pane):
             exc = future.exception()
             if exc is not None:
                 status.update("")
-                self.studio.failed("expansion", exc)
+                self.studio.failed(_("expansion"), exc)
                 return
             report = future.result()
             note = f" — {report.note}" if report.note else ""
-            shown.show = lambda _: None  # a late progress line must not cover the result
-            status.update(f"expansion done: {len(report.accepted)} added, {len(report.rejected)} turned away "
-                          f"(r to review){note}")
+            shown.show = lambda _line: None  # a late progress line must not cover the result
+            status.update(_("expansion done: {added} added, {rejected} turned away (r to review)").format(
+                added=len(report.accepted), rejected=len(report.rejected)) + note)
 
         self.studio.runner.submit(run()).add_done_callback(lambda f: self.app.call_later(done, f))
 
@@ -252,7 +259,7 @@ class TopicsScreen(Pane):
     def open_rejected(self) -> None:
         rejected = service.rejected_once(self.store)
         if not rejected:
-            self.app.call_from_thread(self.notify, "no rejected candidates yet (run an expansion with x)")
+            self.app.call_from_thread(self.notify, _("no rejected candidates yet (run an expansion with x)"))
             return
 
         def done(rejected_id: str | None) -> None:
@@ -269,20 +276,20 @@ class TopicsScreen(Pane):
             change(False)
         except NearDuplicate as exc:
             if exc.match.identical:
-                self.studio.failed("the topic change", exc.match.explain())
+                self.studio.failed(_("the topic change"), exc.match.explain())
                 return
 
             def keep(yes: bool | None) -> None:
                 if yes:
-                    self._write(lambda: change(True), f"{message} (kept as a near-duplicate)")
+                    self._write(lambda: change(True), _("{message} (kept as a near-duplicate)").format(message=message))
 
-            self.app.call_from_thread(self.app.push_screen, Confirm(f"{exc.match.explain()}.\nKeep it anyway?", "Keep"),
-                                      keep)
+            question = _("{why}.\nKeep it anyway?").format(why=exc.match.explain())
+            self.app.call_from_thread(self.app.push_screen, Confirm(question, _("Keep")), keep)
             return
         except (ValueError, LookupError) as exc:
-            self.studio.failed("the topic change", exc)
+            self.studio.failed(_("the topic change"), exc)
             return
         self.app.call_from_thread(self.notify, message, timeout=2)
 
     def accept_rejected(self, rejected_id: str) -> None:
-        self._write(lambda: service.accept_rejected(self.store, rejected_id), "accepted as a topic")
+        self._write(lambda: service.accept_rejected(self.store, rejected_id), _("accepted as a topic"))

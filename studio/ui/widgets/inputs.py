@@ -7,6 +7,8 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
 
+from studio.i18n import _
+
 
 def focus_now(widget: Widget) -> None:
     """Move the focus before the next key is read (``Widget.focus`` waits for the next idle turn)."""
@@ -26,7 +28,7 @@ def take_keys(field: Input, key: str) -> None:
 class PaneInput(Input):
     """``leave_to`` names (a selector) the widget that gets the keys back on Escape or Enter."""
 
-    BINDINGS = [Binding("escape", "leave", "Leave the input", show=False)]
+    BINDINGS = [Binding("escape", "leave", _("Leave the input"), show=False)]
 
     def __init__(self, *args: object, leave_to: str | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

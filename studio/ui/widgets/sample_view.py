@@ -12,7 +12,10 @@ from textual.widgets import Static
 from studio.domain import Dialogue, StudentTurn, TeacherTurn, TurnKind
 from studio.domain.rubric import limits
 from studio.domain.text import visible
-from studio.ui.widgets.turns import student_lines
+from studio.i18n import _
+from studio.turn.shown import check_message, parse_problems
+from studio.ui.widgets.turns import ROLES, student_lines
+from studio.ui.words import word
 
 FIELD_OF = {"reply": "Reply", "suggestion": "Suggestion", "analysis": "Analysis", "fault": "Analysis"}
 
@@ -24,15 +27,15 @@ def render_sample(d: Dialogue, index: int, topic: str) -> RenderableType:
             parts.extend(student_lines(t))
         elif isinstance(t, TeacherTurn) and i < index:
             said = t.parsed.reply if t.parsed else visible(t.raw)
-            parts.append(Text.assemble(("teacher  ", "bold green"), said))
+            parts.append(Text.assemble((ROLES["teacher"] + "  ", "bold green"), said))
     turn = d.turns[index]
     assert isinstance(turn, TeacherTurn)
-    parts += [Text(""), Text(f"teacher answer · turn {index} · review {turn.review.value} · weight {turn.train_weight}"
-                             f" · attempts {turn.attempts}", style="bold")]
+    parts += [Text(""), Text(_("teacher answer · turn {turn} · review {review} · weight {weight} · attempts {attempts}").format(
+        turn=index, review=word(turn.review.value), weight=turn.train_weight, attempts=turn.attempts), style="bold")]
     failed_fields: dict[str, list[str]] = {}
     for c in turn.checks:
         field = FIELD_OF.get(c.id.split(".")[0], "")
-        failed_fields.setdefault(field, []).append(f"{'✗' if c.severity == 'error' else '!'} {c.id}: {c.message}")
+        failed_fields.setdefault(field, []).append(f"{'✗' if c.severity == 'error' else '!'} {c.id}: {check_message(c)}")
     if turn.parsed:
         for key, value in turn.parsed.to_contract().items():
             style = "bold red" if key in failed_fields else ""
@@ -42,26 +45,29 @@ def render_sample(d: Dialogue, index: int, topic: str) -> RenderableType:
                 parts.append(Text(f"    {message}", style="red"))
     else:
         parts.append(Text(visible(turn.raw), style="red"))
-        parts.append(Text(f"    ✗ could not be read: {turn.parse_error}", style="red"))
+        parts.append(Text("    ✗ " + _("could not be read: {error}").format(error=parse_problems(turn.parse_error or "")), style="red"))
     for message in failed_fields.get("", []):
         parts.append(Text(message, style="yellow"))
     cap = limits([c.id for c in turn.checks if c.severity == "error"], opening=turn.kind == TurnKind.OPENING)
-    parts += [Text(""), Text(f"rubric limits: compliance {cap.compliance} · reply {cap.reply} · suggestion "
-                             f"{cap.suggestion} · analysis {cap.analysis}", style="italic")]
+    parts += [Text(""), Text(_("rubric limits: compliance {compliance} · reply {reply} · suggestion {suggestion} · "
+                               "analysis {analysis}").format(compliance=cap.compliance, reply=cap.reply,
+                                                             suggestion=cap.suggestion, analysis=cap.analysis),
+                             style="italic")]
     if turn.edits:
         last = turn.edits[-1]
-        parts.append(Text(f"last change: {last.field} by {last.author} at {last.at:%Y-%m-%d %H:%M} ({last.note})",
-                          style="dim"))
+        parts.append(Text(_("last change: {field} by {author} at {time} ({note})").format(
+            field=last.field, author=last.author, time=f"{last.at:%Y-%m-%d %H:%M}", note=last.note), style="dim"))
     return Group(*parts)
 
 
 class SampleView(VerticalScroll):
-    HELP = ("The whole dialogue up to the selected teacher turn, with the student's fault badges and what the "
-            "injector changed, then the teacher's answer with every failed check next to the field it concerns, "
-            "and the most each rubric dimension can score given those checks.")
+    HELP = _("The whole dialogue up to the selected teacher turn, with the student's fault badges and what the "
+             "injector changed, then the teacher's answer with every failed check next to the field it concerns, "
+             "and the most each rubric dimension can score given those checks.")
+    PART_NAME = _("Sample detail")
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static("Select a sample.", id="sample-body")
+        yield Static(_("Select a sample."), id="sample-body")
 
     plain = ""
 
