@@ -170,7 +170,7 @@ class TopicsScreen(Pane):
 
         self.app.push_screen(Confirm(question, _("Delete")), done)
 
-    def action_toggle(self) -> None:
+    def action_toggle_topic(self) -> None:
         topic = self._current()
         if topic is not None:
             self._write(lambda: update_topic(self.store, topic.id, enabled=not topic.enabled),
