@@ -10,6 +10,7 @@ from platformdirs import user_data_dir
 
 from studio.config import CONFIG_FILE, Config, ProfileCheck, Secrets, load_config, secrets_for
 from studio.domain import RunStatus
+from studio.domain.messages import N_, Message
 from studio.resources import read_data
 from studio.store import STORE_FILE, Store
 
@@ -82,7 +83,8 @@ def open_workspace(path: Path, *, create_missing: bool = False, check_profile: P
     ``check_profile``: the provider registry's check of each profile (see ``load_config``)."""
     if not is_workspace(path):
         if not create_missing:
-            raise WorkspaceMissing(f"{path} is not a Kouyu Studio workspace; run: studio init {path}")
+            raise WorkspaceMissing(Message("workspace.missing", N_("{path} is not a Kouyu Studio workspace; run: studio "
+                                                                   "init {path}"), path=path))
         create(path)
     config = load_config(path / CONFIG_FILE, check_profile)
     store = Store(path, **store_options)  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ Everything a command prints passes the one output sanitiser (``cli.common.SafeSt
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -33,7 +32,8 @@ from studio.cli.parser import Parser
 from studio.config import ConfigError
 from studio.datafiles.formats import names
 from studio.datafiles.textfile import InputError
-from studio.i18n import LANGUAGES, N_, _
+from studio.domain.messages import system_says
+from studio.i18n import LANGUAGES, N_, _, told
 from studio.llm.errors import LLMError
 from studio.semantic.encoder import EncoderError
 from studio.store import StoreError, WorkspaceLocked
@@ -135,25 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-#: What the system says of the commonest file problems, in the studio's words (others: the system's own).
-SYSTEM_SAYS = {
-    errno.ENOENT: N_("No such file or directory"),
-    errno.EACCES: N_("Permission denied"),
-    errno.EPERM: N_("Operation not permitted"),
-    errno.EISDIR: N_("Is a directory"),
-    errno.ENOTDIR: N_("Not a directory"),
-    errno.ENOSPC: N_("No space left on device"),
-    errno.EEXIST: N_("File exists"),
-    errno.EROFS: N_("Read-only file system"),
-}
-
-
 def os_problem(exc: OSError) -> str:
     """One plain line for a file problem: which path, and what the system said."""
     hint = {IsADirectoryError: _("a folder is where a file should be"),
             NotADirectoryError: _("a file is where a folder should be"),
             PermissionError: _("check the folder's permissions, or pick another with --workspace")}.get(type(exc))
-    problem = _(SYSTEM_SAYS[exc.errno]) if exc.errno in SYSTEM_SAYS else str(exc.strerror or exc)
+    problem = told(system_says(exc))
     if hint:
         problem = _("{problem} ({hint})").format(problem=problem, hint=hint)
     return _("{file}: {problem}").format(file=exc.filename, problem=problem) if exc.filename else problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from studio.domain.messages import N_, Message
+from studio.domain.messages import N_, Message, system_says
 
 
 class InputError(ValueError):
@@ -20,7 +20,7 @@ class InputError(ValueError):
 
 def cannot_open(exc: OSError) -> Message:
     """Why a file could not be opened, as the system said it."""
-    return Message("input.cannot-open", N_("cannot open: {reason}"), reason=exc.strerror or exc)
+    return Message("input.cannot-open", N_("cannot open: {reason}"), reason=system_says(exc))
 
 
 #: The longest line read (a dataset record or a topic); longer ones are refused, never loaded whole.

@@ -18,6 +18,7 @@ advice) defines ``told_as()``, returning its message (or text).
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from typing import Any
 
@@ -102,6 +103,27 @@ def validation_problem(error: Mapping[str, Any]) -> Message | str:
     return text
 
 
+#: What the system says of the commonest file problems (``os.strerror``'s English), as messages.
+SYSTEM_SAYS = {
+    errno.ENOENT: N_("No such file or directory"),
+    errno.EACCES: N_("Permission denied"),
+    errno.EPERM: N_("Operation not permitted"),
+    errno.EISDIR: N_("Is a directory"),
+    errno.ENOTDIR: N_("Not a directory"),
+    errno.ENOSPC: N_("No space left on device"),
+    errno.EEXIST: N_("File exists"),
+    errno.EROFS: N_("Read-only file system"),
+}
+
+
+def system_says(exc: OSError) -> Message | str:
+    """Why a file operation failed: a common reason as a message (its English the system's own
+    words), any other as the system said it."""
+    said = str(exc.strerror or exc)
+    template = SYSTEM_SAYS.get(exc.errno) if exc.errno is not None else None
+    return Message(f"os.{errno.errorcode.get(exc.errno, exc.errno)}", template) if template == said else said
+
+
 def message_of(value: object) -> Message | None:
     """The message ``value`` is, or the one an exception carries as its only argument; else None."""
     if isinstance(value, Message):
@@ -117,4 +139,4 @@ def code_of(value: object) -> str:
     return message.code if message else ""
 
 
-__all__ = ["VALIDATION", "Message", "N_", "code_of", "message_of", "validation_problem"]
+__all__ = ["SYSTEM_SAYS", "VALIDATION", "Message", "N_", "code_of", "message_of", "system_says", "validation_problem"]

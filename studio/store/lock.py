@@ -10,6 +10,8 @@ from pathlib import Path
 import orjson
 from filelock import FileLock, Timeout
 
+from studio.domain.messages import N_, Message
+
 
 class WorkspaceLocked(RuntimeError):
     """Another live process holds the workspace."""
@@ -47,13 +49,12 @@ class WorkspaceLock:
                 pass
             self._lock.release()
 
-    def _describe_owner(self) -> str:
+    def _describe_owner(self) -> Message:
         try:
             note = orjson.loads(self.note_path.read_bytes())
-            who = f"PID {note['pid']} ({note['host']}, since {note['since']})"
+            who: Message = Message("lock.owner", N_("PID {pid} ({host}, since {since})"), pid=note["pid"],
+                                   host=note["host"], since=note["since"])
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-            who = "another process"
-        return (
-            f"workspace {self.folder} is locked by {who}; close that studio first, "
-            "or pick another workspace with --workspace"
-        )
+            who = Message("lock.someone", N_("another process"))
+        return Message("lock.locked", N_("workspace {folder} is locked by {who}; close that studio first, or pick "
+                                         "another workspace with --workspace"), folder=self.folder, who=who)

@@ -23,6 +23,7 @@ from studio.domain import (
     Run,
     Topic,
 )
+from studio.i18n import told
 from studio.store.db import JournaledTable, StudioDB
 from studio.store.lock import WorkspaceLock
 from studio.store.schema import SCHEMA_VERSION, migrate
@@ -141,7 +142,9 @@ class Store:
 
     @property
     def recovered_note(self) -> str | None:
-        return self.storage.recovered_note
+        """What was recovered on opening (a damaged journal), in the current language; None when nothing was."""
+        note = self.storage.recovered_note
+        return told(note) if note else None
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(table, id_or_None)`` after every change; returns an unsubscribe."""

@@ -29,6 +29,8 @@ from typing import Any, BinaryIO
 import orjson
 from tinydb.storages import Storage
 
+from studio.domain.messages import N_, Message, system_says
+
 Data = dict[str, dict[str, Any]]
 
 
@@ -60,7 +62,8 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise StoreError(Message("store.write", N_("cannot write {path}: {reason}"), path=path,
+                                 reason=system_says(exc))) from exc
     _fsync_dir(path.parent)
 
 
@@ -100,7 +103,7 @@ class JournalStorage(Storage):
         self._held = 0
         self.journal_bytes = 0
         self.snapshot_bytes = 0
-        self.recovered_note: str | None = None
+        self.recovered_note: Message | None = None
         self._data: Data = self._load()
 
     # -- loading -----------------------------------------------------------------------------
@@ -119,7 +122,7 @@ class JournalStorage(Storage):
     def backup_path(self) -> Path:
         return self.path.with_name(self.path.name + ".bak")
 
-    def _offer_backup(self) -> str:
+    def _offer_backup(self) -> Message:
         """Where the newest good copy is, and how to use it (the damaged file is left as it is)."""
         bak = self.backup_path
         try:
@@ -128,31 +131,38 @@ class JournalStorage(Storage):
             good = False
         if good:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(bak.stat().st_mtime))
-            return (f"; the newest good copy is {bak.name} (the snapshot before the last one, {when}): "
-                    f"move {self.path.name} away and copy {bak.name} over it")
-        return "; restore it from a backup, or move it away to start an empty store"
+            return Message("store.backup", N_("the newest good copy is {backup} (the snapshot before the last one, "
+                                              "{when}): move {store} away and copy {backup} over it"),
+                           backup=bak.name, when=when, store=self.path.name)
+        return Message("store.no-backup", N_("restore it from a backup, or move it away to start an empty store"))
 
     def _load_files(self) -> Data:
         data: Data = {}
         try:
             raw = self.path.read_bytes() if self.path.exists() else None
         except OSError as exc:
-            kind = " (a folder where the store file should be)" if self.path.is_dir() else ""
-            raise StoreError(f"cannot read {self.path}: {exc.strerror or exc}{kind}") from None
+            if self.path.is_dir():
+                raise StoreError(Message("store.read-folder", N_("cannot read {path}: {reason} (a folder where the "
+                                                                 "store file should be)"),
+                                         path=self.path, reason=system_says(exc))) from None
+            raise StoreError(Message("store.read", N_("cannot read {path}: {reason}"), path=self.path,
+                                     reason=system_says(exc))) from None
         if raw is not None:
             self.snapshot_bytes = len(raw)
             if not raw.strip():
-                raise StoreError(f"{self.path} is empty ({len(raw)} bytes): the store is damaged and was "
-                                 f"left untouched{self._offer_backup()}")
+                raise StoreError(Message("store.empty", N_("{path} is empty ({n} bytes): the store is damaged and was "
+                                                           "left untouched; {backup}"),
+                                         path=self.path, n=len(raw), backup=self._offer_backup()))
             try:
                 data = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                raise StoreError(
-                    f"{self.path} is not valid JSON ({exc}; truncated?): it was left untouched{self._offer_backup()}"
-                ) from None
+                raise StoreError(Message("store.not-json", N_("{path} is not valid JSON ({problem}; truncated?): it was "
+                                                              "left untouched; {backup}"),
+                                         path=self.path, problem=exc, backup=self._offer_backup())) from None
             if not isinstance(data, dict):
-                raise StoreError(f"{self.path} does not hold a TinyDB store (top level is not an object)"
-                                 f"{self._offer_backup()}")
+                raise StoreError(Message("store.not-tinydb", N_("{path} does not hold a TinyDB store (top level is not "
+                                                                "an object); {backup}"),
+                                         path=self.path, backup=self._offer_backup()))
         if self.journal_path.exists():
             self._replay(data)
         return data
@@ -170,10 +180,10 @@ class JournalStorage(Storage):
                 if any(rest.strip() for rest in lines[number:]):
                     keep = self.journal_path.with_name(f"{self.journal_path.name}.damaged-{int(time.time())}")
                     keep.write_bytes(raw)
-                    self.recovered_note = (
-                        f"{self.journal_path} is damaged at line {number}; the changes after it were "
-                        f"not loaded (the whole journal is kept as {keep.name})"
-                    )
+                    self.recovered_note = Message(
+                        "store.journal-damaged", N_("{path} is damaged at line {line}; the changes after it were not "
+                                                    "loaded (the whole journal is kept as {kept})"),
+                        path=self.journal_path, line=number, kept=keep.name)
                 break  # otherwise a tail torn by a crash: it was never reported durable
             self._apply(data, ops)
             good += len(line) + 1
@@ -328,7 +338,8 @@ class JournalStorage(Storage):
                 os.fsync(self._journal_fh.fileno())
         except OSError as exc:
             self._reset_journal_handle()
-            raise StoreError(f"cannot write {self.journal_path}: {exc.strerror or exc}") from exc
+            raise StoreError(Message("store.write", N_("cannot write {path}: {reason}"), path=self.journal_path,
+                                     reason=system_says(exc))) from exc
         self.journal_bytes += len(line)
         self._pending.clear()
         if self._compaction_due():
@@ -360,7 +371,8 @@ class JournalStorage(Storage):
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
-            raise StoreError(f"cannot reset {self.journal_path}: {exc.strerror or exc}") from exc
+            raise StoreError(Message("store.reset", N_("cannot reset {path}: {reason}"), path=self.journal_path,
+                                     reason=system_says(exc))) from exc
         self.journal_bytes = 0
         self._pending.clear()
         self._full_rewrite = False
