@@ -88,5 +88,5 @@ async def test_import_names_the_near_duplicates_it_skipped(workspace, tmp_path) 
         await pilot.press("i", *str(path), "enter")
         await until(pilot, lambda: any("imported" in m for m in messages))
         done = next(m for m in messages if "imported" in m)
-        assert "imported 1 topics" in done and "line 1" in done and seed.text in done
+        assert "imported 1 topic;" in done and "line 1" in done and seed.text in done
         assert workspace.store.topics.count() == before + 1
