@@ -1,18 +1,27 @@
-"""The numbers behind the Dashboard pane, computed in one pass over the stored documents.
+"""The numbers behind the Dashboard pane, counted from a columnar summary of the stored documents.
 
-Scope: the whole dataset, one run, or a set of sample keys (the current Samples filter). Every
-figure is counted from the raw documents (no model validation); what each dialogue contributes is
-kept, by the stored document it came from, so a refresh after an edit or a generated turn re-reads
-only the dialogues that changed.
+Scope: the whole dataset, one run, or a set of sample keys (the current Samples filter). Each
+dialogue's document is read once (no model validation) into columns, a value per sample and a
+column per figure (the fault it answers, failed checks, rubric floor, lengths, review); the words
+of every Reply and Suggestion read together are counted together in numpy. The columns are kept by
+the stored document they came from, so a refresh after an edit or a generated turn re-reads only the
+dialogues that changed, and a whole scope counts each column of every dialogue in C.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from studio.domain import DEFAULT_MIX, Mix
 from studio.domain.contract import CHECK_IDS
@@ -68,14 +77,6 @@ def bucket_label(name: str, i: int) -> str:
     return f"≤{bounds[i]}" if i < len(bounds) else f">{bounds[-1]}"
 
 
-def _size(name: str, parsed: dict[str, Any]) -> int:
-    if name == "reply":
-        return word_count(str(parsed.get("reply") or ""))
-    if name == "suggestion":
-        return max((word_count(str(s)) for s in parsed.get("suggestions") or ()), default=0)
-    return len(str(parsed.get("analysis") or ""))
-
-
 def compute(store: Store, *, run_id: str | None = None, keys: set[str] | None = None) -> Stats:
     """Figures for the whole store, one run (``run_id``) or the samples named in ``keys``."""
     scope = f"run {run_id}" if run_id else (f"filter ({len(keys)} samples)" if keys is not None else "whole dataset")
@@ -87,10 +88,13 @@ def compute(store: Store, *, run_id: str | None = None, keys: set[str] | None = 
     stats.target = {k.value: v for k, v in mix.shares().items()}
     stats.topic_names = {t_id: raw.get("title") or raw.get("text", "") for t_id, raw in store.topics.raw()}
     stored = store.dialogues.raw()
-    for dialogue_id, doc in stored:
-        if run_id and doc.get("run_id") != run_id:
-            continue
-        _count_dialogue(stats, dialogue_id, doc, keys)
+    scope = [(i, doc) for i, doc in stored if not run_id or doc.get("run_id") == run_id]
+    read = _read(scope)
+    if keys is None:
+        _count(stats, read)
+    else:
+        for (dialogue_id, _), r in zip(scope, read, strict=True):
+            _count_samples(stats, dialogue_id, r, keys)
     if len(_READ) > 2 * len(stored) + 1000:  # deleted dialogues, other workspaces: forget them
         ids = {i for i, _ in stored}
         with _READ_LOCK:
@@ -108,81 +112,200 @@ def compute(store: Store, *, run_id: str | None = None, keys: set[str] | None = 
     return stats
 
 
-class _Sample(NamedTuple):
-    """What the Dashboard counts of one sample, read once from its stored document."""
+class _Read(NamedTuple):
+    """What one dialogue's samples contribute, read once from its stored document: a column per
+    figure, a value per sample (a whole scope counts each column of every dialogue in C)."""
 
-    key: str
-    before: tuple[str, str, int] | None  # (intended, observed, student turn no.) of the turn it answers
-    failed: tuple[str, ...]
-    floor: int
-    sizes: tuple[tuple[str, int], ...]  # (field, size) of the lengths counted
-    review: str
+    topic: str
+    index: tuple[int, ...]  # the sample's turn (its key is "<dialogue id>:<index>")
+    before: tuple[tuple[str, str, int] | None, ...]  # (intended, observed, student turn no.) of the turn it answers
+    failed: tuple[tuple[str, ...], ...]
+    floor: tuple[int, ...]  # the lowest rubric limit its failed checks leave
+    reply: tuple[int, ...]  # words
+    suggestion: tuple[int, ...]  # words of the longest
+    analysis: tuple[int, ...]  # characters; 0: no Analysis (an opening)
+    review: tuple[str, ...]  # pending / approved / rejected / edited
 
 
 #: Each dialogue's samples as last read, by dialogue id, with the document they were read from: the
 #: store replaces a document on every write (never changes one in place), so a document that is the
 #: same object is read from here, and a Dashboard refresh after one edit re-reads one dialogue.
-_READ: dict[str, tuple[dict[str, Any], tuple[_Sample, ...]]] = {}
+_READ: dict[str, tuple[dict[str, Any], _Read]] = {}
 _READ_LOCK = threading.Lock()
 
 
-def _samples(dialogue_id: str, doc: dict[str, Any]) -> tuple[_Sample, ...]:
+def _read(scope: list[tuple[str, dict[str, Any]]]) -> list[_Read]:
+    """Each dialogue's :class:`_Read`: remembered, or read now (all that are new, together)."""
     with _READ_LOCK:
-        seen = _READ.get(dialogue_id)
-    if seen is not None and seen[0] is doc:
-        return seen[1]
-    turns = doc.get("turns") or []
+        seen = [_READ.get(dialogue_id) for dialogue_id, _ in scope]
+    new = [(dialogue_id, doc) for (dialogue_id, doc), s in zip(scope, seen, strict=True) if s is None or s[0] is not doc]
+    if not new:
+        return [s[1] for s in seen]  # type: ignore[index]
+    if len(_ONE) > 100_000:
+        _ONE.clear()
+    enabled = gc.isenabled()
+    gc.disable()  # a few tuples a dialogue, none in a cycle: the collector would rescan the whole store for them
+    try:
+        made = dict(zip((i for i, _ in new), _read_new([doc for _, doc in new]), strict=True))
+    finally:
+        if enabled:
+            gc.enable()
+    with _READ_LOCK:
+        for dialogue_id, doc in new:
+            _READ[dialogue_id] = (doc, made[dialogue_id])
+    return [made[i] if i in made else s[1] for (i, _), s in zip(scope, seen, strict=True)]  # type: ignore[index]
+
+
+def _read_new(docs: list[dict[str, Any]]) -> list[_Read]:
+    """Read dialogues' documents into columns of all their samples, then cut each dialogue's part
+    out; the words of every Reply and Suggestion are counted together (:func:`word_counts`)."""
+    texts: list[str] = []  # each sample's Reply, then its Suggestions
+    first: list[int] = []  # where each sample's Reply is in ``texts``
+    index: list[int] = []
+    befores: list[tuple[str, str, int] | None] = []
+    faileds: list[tuple[str, ...]] = []
+    floors: list[int] = []
+    analyses: list[int] = []
+    reviews: list[str] = []
+    ends: list[int] = []  # where each dialogue's samples end in the columns
+    one = _ONE.setdefault
+    for doc in docs:
+        turns = doc.get("turns") or []
+        student_no = 0
+        for i, t in enumerate(turns):
+            if t.get("role") == "student":
+                student_no += 1
+                continue
+            parsed = t.get("parsed")
+            if parsed is None and t.get("train_weight", 1) == 0:
+                continue
+            answered = None
+            if i and (before := turns[i - 1]).get("role") == "student":
+                intended = before.get("intended_fault", "normal")
+                answered = (intended, before.get("observed_fault") or intended, student_no)
+                answered = one(answered, answered)
+            errors = [c["id"] for c in t.get("checks", ()) if c.get("severity") == "error"]
+            failed = one(key := tuple(sorted(set(errors))), key) if errors else ()
+            review = t.get("review", "pending")
+            parsed = parsed or {}
+            analysis = parsed.get("analysis")
+            index.append(i)
+            befores.append(answered)
+            faileds.append(failed)
+            floors.append(_floor(failed, t.get("kind") == "opening") if failed else 3)
+            analyses.append(len(str(analysis)) if analysis else 0)
+            reviews.append("edited" if review == "pending" and t.get("edits") else review)
+            first.append(len(texts))
+            reply = parsed.get("reply")
+            texts.append(reply if type(reply) is str else str(reply or ""))
+            texts += map(str, parsed.get("suggestions") or ())
+        ends.append(len(index))
+    words = np.array(word_counts(texts), dtype=np.int64)
+    at = np.array(first, dtype=np.int64)
+    replies = words[at].tolist()
+    words[at] = 0  # a sample's span of texts is its Reply (now 0) and its Suggestions: its max is theirs
+    longest = np.maximum.reduceat(words, at).tolist() if len(at) else []
     out = []
-    student_no = 0
-    for i, t in enumerate(turns):
-        if t.get("role") == "student":
-            student_no += 1
-            continue
-        if t.get("train_weight", 1) == 0 and t.get("parsed") is None:
-            continue
-        before = turns[i - 1] if i and turns[i - 1].get("role") == "student" else None
-        answered = None
-        if before is not None:
-            intended = before.get("intended_fault", "normal")
-            answered = (intended, before.get("observed_fault") or intended, student_no)
-        failed = tuple(sorted({c["id"] for c in t.get("checks", ()) if c.get("severity") == "error"}))
-        floor = 3
-        if failed:
-            cap = limits(list(failed), opening=t.get("kind") == "opening")
-            floor = min(cap.reply, cap.suggestion, cap.analysis)
-        parsed = t.get("parsed") or {}
-        sizes = tuple((name, _size(name, parsed)) for name in ("reply", "suggestion", "analysis")
-                      if name != "analysis" or parsed.get("analysis"))  # an opening has no Analysis
-        review = t.get("review", "pending")
-        out.append(_Sample(f"{dialogue_id}:{i}", answered, failed, floor, sizes,
-                           "edited" if t.get("edits") and review == "pending" else review))
-    samples = tuple(out)
-    with _READ_LOCK:
-        _READ[dialogue_id] = (doc, samples)
-    return samples
+    start = 0
+    for doc, end in zip(docs, ends, strict=True):
+        out.append(_Read(doc.get("topic_id", ""), tuple(index[start:end]), tuple(befores[start:end]),
+                         tuple(faileds[start:end]), tuple(floors[start:end]), tuple(replies[start:end]),
+                         tuple(longest[start:end]), tuple(analyses[start:end]), tuple(reviews[start:end])))
+        start = end
+    return out
 
 
-def _count_dialogue(stats: Stats, dialogue_id: str, doc: dict[str, Any], keys: set[str] | None) -> None:
+#: One tuple object for each value of the small tuples samples repeat (the faults a sample answers,
+#: its failed checks), so 40,000 samples do not make as many tuples.
+_ONE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _floor(failed: tuple[str, ...], opening: bool) -> int:
+    cap = limits(list(failed), opening=opening)
+    return min(cap.reply, cap.suggestion, cap.analysis)
+
+
+def _count(stats: Stats, read: list[_Read]) -> None:
+    """Every figure of a whole scope, each counted over its column of every dialogue (in C)."""
+    counted = [r for r in read if r.index]
+
+    def column(name: str) -> Iterator[Any]:
+        return chain.from_iterable(map(attrgetter(name), counted))
+
+    stats.samples = sum(map(len, map(attrgetter("index"), counted)))
+    stats.dialogues = len(counted)
+    answered = list(filter(None, column("before")))
+    stats.actual.update(map(itemgetter(0), answered))
+    for (student_no, intended), n in Counter(map(itemgetter(2, 0), answered)).items():
+        stats.position.setdefault(student_no, Counter())[intended] = n
+    stats.confusion.update(map(itemgetter(0, 1), answered))
+    stats.failed.update(chain.from_iterable(column("failed")))
+    stats.floors.update(column("floor"))
+    stats.lengths["reply"].update(map(partial(bisect_left, BUCKETS["reply"]), column("reply")))
+    stats.lengths["suggestion"].update(map(partial(bisect_left, BUCKETS["suggestion"]), column("suggestion")))
+    stats.lengths["analysis"].update(map(partial(bisect_left, BUCKETS["analysis"]), filter(None, column("analysis"))))
+    if counted:
+        stats.over_limit["reply"] = sum(map(MAX_WORDS.__lt__, column("reply")))
+        stats.over_limit["suggestion"] = sum(map(MAX_WORDS.__lt__, column("suggestion")))
+    for r in counted:
+        stats.per_topic[r.topic] += len(r.index)
+    stats.review.update(column("review"))
+
+
+def _count_samples(stats: Stats, dialogue_id: str, r: _Read, keys: set[str]) -> None:
+    """The figures of one dialogue's samples named in ``keys`` (the Samples filter), one by one."""
     counted = False
-    for s in _samples(dialogue_id, doc):
-        if keys is not None and s.key not in keys:
+    for i, before, failed, floor, reply, suggestion, analysis, review in zip(
+            r.index, r.before, r.failed, r.floor, r.reply, r.suggestion, r.analysis, r.review, strict=True):
+        if f"{dialogue_id}:{i}" not in keys:
             continue
         counted = True
         stats.samples += 1
-        if s.before is not None:
-            intended, observed, student_no = s.before
+        if before is not None:
+            intended, observed, student_no = before
             stats.actual[intended] += 1
             stats.position.setdefault(student_no, Counter())[intended] += 1
             stats.confusion[(intended, observed)] += 1
-        stats.failed.update(s.failed)
-        stats.floors[s.floor] += 1
-        for name, size in s.sizes:
-            stats.lengths[name][bucket(name, size)] += 1
-            if name != "analysis":
-                stats.over_limit[name] += size > MAX_WORDS
-        stats.per_topic[doc.get("topic_id", "")] += 1
-        stats.review[s.review] += 1
+        stats.failed.update(failed)
+        stats.floors[floor] += 1
+        stats.lengths["reply"][bucket("reply", reply)] += 1
+        stats.lengths["suggestion"][bucket("suggestion", suggestion)] += 1
+        if analysis:
+            stats.lengths["analysis"][bucket("analysis", analysis)] += 1
+        stats.over_limit["reply"] += reply > MAX_WORDS
+        stats.over_limit["suggestion"] += suggestion > MAX_WORDS
+        stats.per_topic[r.topic] += 1
+        stats.review[review] += 1
     stats.dialogues += counted
+
+
+#: Each ASCII byte's class for the word counter: 1 a letter, 2 the apostrophe, 0 anything else.
+_CLASS = bytes(1 if chr(b).isalpha() and b < 128 else 2 if b == 39 else 0 for b in range(256))
+
+
+def word_counts(texts: list[str]) -> list[int]:
+    """``[word_count(t) for t in texts]``, the ASCII texts counted together in numpy: a word starts at
+    each letter not after a letter (an apostrophe between two letters joins them, as ``WORD`` does)."""
+    out = [0] * len(texts)
+    plain = []
+    for i, text in enumerate(texts):
+        if text.isascii():
+            plain.append(i)
+        else:
+            out[i] = word_count(text)
+    if not plain:
+        return out
+    kind = np.frombuffer(("\n".join([texts[i] for i in plain]) + "\n").encode("ascii").translate(_CLASS), np.uint8)
+    letter = kind == 1
+    letter[1:-1] |= (kind[1:-1] == 2) & letter[:-2] & letter[2:]  # ' between letters
+    starts = letter.copy()
+    starts[1:] &= ~letter[:-1]
+    ends = np.cumsum(np.fromiter((len(texts[i]) + 1 for i in plain), dtype=np.int64, count=len(plain)))
+    counts = np.diff(np.searchsorted(np.flatnonzero(starts), ends), prepend=0)  # word starts before each end
+    for i, n in zip(plain, counts.tolist(), strict=True):
+        out[i] = n
+    return out
 
 
 def fault_kinds() -> list[str]:
