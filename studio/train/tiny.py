@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from studio.domain import DatasetSnapshot
+from studio.domain.messages import N_, Message
 from studio.store import Store
 
 QWEN2_SPLIT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
@@ -91,18 +92,21 @@ def build_for_snapshot(store: Store, folder: Path, snapshot_id: str | None = Non
     snaps = sorted(store.snapshots.all(), key=lambda s: s.created)
     snap = store.snapshots.get(snapshot_id) if snapshot_id else (snaps[-1] if snaps else None)
     if snap is None:
-        raise LookupError("no snapshot to learn the vocabulary from: export a dataset first "
-                          "(`studio export --format openai`, or x on the Dashboard)")
+        raise LookupError(Message("tiny.no-snapshot", N_("no snapshot to learn the vocabulary from: export a dataset "
+                                                         "first (`studio export --format openai`, or x on the "
+                                                         "Dashboard)")))
     train = next((Path(f) for f in snap.files if f.endswith("train.jsonl")), None)
     if train is None or not train.exists():
-        raise LookupError(f"snapshot {snap.id} has no train.jsonl on disk; export again")
+        raise LookupError(Message("snapshot.no-train", N_("snapshot {id} has no train.jsonl on disk; export again"),
+                                  id=snap.id))
     if folder.exists() and any(folder.iterdir()):
-        raise ValueError(f"{folder} is not empty; choose a new folder")
+        raise ValueError(Message("folder.not-empty", N_("{folder} is not empty; choose a new folder"), folder=folder))
     try:
         build_tiny_model(folder, corpus_of(train))
     except ImportError as exc:
-        raise ValueError(f"the tiny model needs the train extra ({exc.name} is missing): "
-                         "pip install torch==2.13.0 '.[train]'") from None
+        raise ValueError(Message("train.extra", N_("the {what} needs the train extra ({module} is missing): {fix}"),
+                                 what=Message("tiny.what", N_("tiny model")), module=exc.name,
+                                 fix="pip install torch==2.13.0 '.[train]'")) from None
     length = fitting_length(folder, train)
     (folder / RECIPE_FILE).write_text(json.dumps({**TINY_RECIPE, "max_length": length}) + "\n", encoding="utf-8")
     return snap, length
