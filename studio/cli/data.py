@@ -131,7 +131,7 @@ def _print_report(r: Preflight) -> None:
                                                                                        failures=failures), file=sys.stderr)
     print(_("duplicates: {duplicates} · over-long: {over_long}").format(duplicates=r.duplicates, over_long=r.over_long),
           file=sys.stderr)
-    print(f"{tokens} — {told(r.token_method)}", file=sys.stderr)
+    print(f"{tokens} — {_(r.token_method)}", file=sys.stderr)  # a message id (export.TOKEN_METHOD)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.cli.common import CliError, clip, print_json, print_table, workspace
-from studio.i18n import _, ngettext, told
+from studio.i18n import _, ngettext, pgettext, told
 from studio.synth import topics as service
 from studio.synth.options import EXPAND
 from studio.synth.topic_guard import DEFAULT_THRESHOLD
@@ -93,7 +93,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     rows = [(t.id, t.source.value, _("yes") if t.enabled else _("no"), clip(t.title, 24), clip(t.name_zh, 10),
              clip(t.text, 40)) for t in topics]
-    print_table([_("ID"), _("SOURCE"), _("ON"), _("TITLE"), _("NAME"), _("TOPIC")], rows)
+    print_table([_("ID"), _("SOURCE"), _("ON"), _("TITLE"), pgettext("a topic's Chinese name", "NAME"), _("TOPIC")], rows)
     print("\n" + ngettext("{n} topic", "{n} topics", len(topics)).format(n=len(topics)))
     return 0
 
