@@ -152,6 +152,18 @@ def _not_after_make(m: re.Match[str]) -> str | None:
     return f"{m.group(1)} is {m.group(2)}"
 
 
+#: Words after which "it so …" or "it a …" is an object, not a missing "is": "makes it so hard", "is it so hard?".
+_OBJECT_AFTER = {"is", "was", "isn't", "wasn't", "does", "did", "do", "make", "makes", "made", "find", "finds",
+                 "found", "keep", "keeps", "kept", "think", "thought", "feel", "felt", "call", "called", "like",
+                 "liked", "love", "loved", "want", "wanted", "need", "needed", "get", "got", "consider", "considered"}
+
+
+def _copula_fix(m: re.Match[str]) -> str | None:
+    if _prev_word(m) in _OBJECT_AFTER:
+        return None
+    return f"{m.group(1)} is {m.group(2)}"
+
+
 def _people_fix(m: re.Match[str]) -> str | None:
     if any(w.endswith("ing") for w in m.string[: m.start()].split()[-5:]):
         return None
@@ -170,7 +182,7 @@ GRAMMAR_RULES: list[GrammarRule] = [
           rf"\b(he|she|it) not ({_BASE_VERBS})\b", lambda m: f"{m.group(1)} doesn't {m.group(2)}",
           rf"\b(he|she|it) (?:doesn't|does not) ({_BASE_VERBS})\b", lambda m: f"{m.group(1)} not {m.group(2)}"),
     _rule("grammar.copula", "句子缺少系动词 be",
-          r"\b(it|he|she|this) (a|an|very|so)\b(?! (much|many|that)\b)", lambda m: f"{m.group(1)} is {m.group(2)}",
+          r"\b(it|he|she|this) (a|an|very|so)\b(?! (much|many|that)\b)", _copula_fix,
           r"\b(it|he|she|this) is (a|an|very|so)\b(?! (much|many|that)\b)", lambda m: f"{m.group(1)} {m.group(2)}"),
     _rule("grammar.copula", "句子缺少系动词 am",
           rf"\bI (very|so|really) ({_FEELINGS})\b", lambda m: f"I am {m.group(1)} {m.group(2)}",
@@ -255,6 +267,119 @@ GRAMMAR_RULES: list[GrammarRule] = [
           r"\b(discuss(?:ed|es|ing)?) about\b", lambda m: m.group(1),
           r"\b(discuss(?:ed|es|ing)?)\b(?= (?!about\b)[a-z])", lambda m: f"{m.group(1)} about"),
 ]
+
+
+_AN_WORDS = ("hour|hours|apple|egg|idea|orange|old|interesting|important|easy|amazing|exciting|umbrella|excellent|"
+             "elephant|art|island|animal|email|answer|extra|English|eight|honest|open|empty|early|unusual|uncle|"
+             "exam|event|essay|office|aunt|actor|artist|area|ice|other|hour|invitation|example|adventure|airport")
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_UNCOUNTABLE = "homework|information|advice|furniture|luggage|equipment|knowledge|housework"
+_PRONOUN = "me|him|her|us|them"
+_BE_ADJ = ("happy|sad|tired|ready|busy|late|careful|quiet|nervous|excited|able|free|fine|safe|good|better|"
+           "back|proud|hungry|sure|glad|kind|patient|brave|friends")
+_PLURAL_ADJ = (f"{_FEELINGS}|friendly|kind|careful|quiet|noisy|cheap|expensive|delicious|different|"
+               "helpful|popular|lucky|close|similar|useful")
+_PAST_AFTER_AUX = {"went": "go", "saw": "see", "ate": "eat", "bought": "buy", "took": "take", "came": "come",
+                   "gave": "give", "wrote": "write", "told": "tell", "swam": "swim", "sang": "sing", "ran": "run",
+                   "got": "get", "did": "do", "felt": "feel", "met": "meet", "won": "win", "spent": "spend"}
+_BASE_AFTER_AUX = {v: k for k, v in _PAST_AFTER_AUX.items()}
+_ENOUGH = "big|old|warm|good|strong|fast|early|tall|hot|cold|long|safe|quiet|cheap|close|large|easy|clear|ready"
+#: The end of a clause: what may follow a phrase that is complete ("… at the morning." but not "at the morning sky").
+_CLAUSE_END = r"(?=\s*[.,!?;]|\s+(?:and|but|because|so|with|for|to|now|when|before|after|too)\b|\s*$)"
+_SPENT_ON = r"(?:\w+ )?(?:time|hours|an hour|two hours|the afternoon|the weekend|the evening|the morning)"
+
+
+def _there_be(m: re.Match[str]) -> str:
+    return f"{m.group(1)} {'is' if m.group(3).lower() in ('a', 'an') else 'are'} {m.group(3)}"
+
+
+GRAMMAR_RULES += [
+    _rule("grammar.article", "元音音素开头的词前用 an",
+          rf"\ba ({_AN_WORDS})\b", lambda m: f"{m.group(0)[0]}n {m.group(1)}",
+          rf"\ban ({_AN_WORDS})\b", lambda m: f"a {m.group(1)}"),
+    _rule("grammar.preposition", "在上午、下午、晚上用介词 in",
+          rf"\bat the (morning|afternoon|evening)\b{_CLAUSE_END}", lambda m: f"in the {m.group(1)}",
+          rf"\bin the (morning|afternoon|evening)\b{_CLAUSE_END}", lambda m: f"at the {m.group(1)}"),
+    _rule("grammar.preposition", "在具体某一天用介词 on",
+          rf"\bin ({_DAYS})(s?)\b", lambda m: f"on {m.group(1)}{m.group(2)}",
+          rf"\bon ({_DAYS})(s?)\b", lambda m: f"in {m.group(1)}{m.group(2)}"),
+    _rule("grammar.preposition", "home 是副词，go home 前面不加 to",
+          r"\b(go|goes|went|going|come|comes|came|coming|get|got|arrive|arrived) to home\b",
+          lambda m: f"{m.group(1)} home",
+          r"\b(go|goes|went|going|come|comes|came|coming|get|got|arrive|arrived) home\b",
+          lambda m: f"{m.group(1)} to home"),
+    _rule("grammar.preposition", "wait 后面要加 for 再接人或车",
+          rf"\b(wait|waits|waited|waiting) ({_PRONOUN}|the bus|the train)\b", lambda m: f"{m.group(1)} for {m.group(2)}",
+          rf"\b(wait|waits|waited|waiting) for ({_PRONOUN}|the bus|the train)\b", lambda m: f"{m.group(1)} {m.group(2)}"),
+    _rule("grammar.preposition", "agree 后面接人时要用 agree with",
+          rf"\b(agree|agrees|agreed) (you|him|her|them|me)\b{_CLAUSE_END}", lambda m: f"{m.group(1)} with {m.group(2)}",
+          rf"\b(agree|agrees|agreed) with (you|him|her|them|me)\b{_CLAUSE_END}",
+          lambda m: f"{m.group(1)} {m.group(2)}"),
+    _rule("grammar.preposition", "be interested 后面用介词 in",
+          r"\binterested (about|on|at|for)\b", lambda m: "interested in",
+          r"\binterested in\b", lambda m: "interested about"),
+    _rule("grammar.preposition", "take care 后面要加 of 再接宾语",
+          r"\b(take|takes|took|taking) care (my|his|her|our|your|their|the|them|him|it|me|a|an)\b",
+          lambda m: f"{m.group(1)} care of {m.group(2)}",
+          r"\b(take|takes|took|taking) care of (my|his|her|our|your|their|the|them|him|it|me|a|an)\b",
+          lambda m: f"{m.group(1)} care {m.group(2)}"),
+    _rule("grammar.plural", "这是不可数名词，没有复数形式",
+          rf"\b({_UNCOUNTABLE})s\b", lambda m: m.group(1),
+          rf"\b({_UNCOUNTABLE})\b(?!')", lambda m: f"{m.group(1)}s"),
+    _rule("grammar.plural", "one of 后面的名词要用复数",
+          rf"\bone of (my|our|the|his|her|your|their) ({_COUNTABLE})\b(?!')",
+          lambda m: f"one of {m.group(1)} {_plural(m.group(2))}",
+          rf"\bone of (my|our|the|his|her|your|their) ({_PLURALS})\b",
+          lambda m: f"one of {m.group(1)} {_SINGULAR.get(m.group(2).lower(), m.group(2)[:-1])}"),
+    _rule("grammar.plural", "every / each 后面的名词用单数",
+          rf"\b(every|each) ({_PLURALS})\b", lambda m: f"{m.group(1)} {_SINGULAR.get(m.group(2).lower(), m.group(2)[:-1])}",
+          rf"\b(every|each) ({_COUNTABLE})\b(?!')", lambda m: f"{m.group(1)} {_plural(m.group(2))}"),
+    _rule("grammar.word_order", "enough 修饰形容词时放在形容词后面",
+          rf"\b(is|are|was|were|be|isn't|aren't) enough ({_ENOUGH})\b{_CLAUSE_END}",
+          lambda m: f"{m.group(1)} {m.group(2)} enough",
+          rf"\b(is|are|was|were|be|isn't|aren't) ({_ENOUGH}) enough\b{_CLAUSE_END}",
+          lambda m: f"{m.group(1)} enough {m.group(2)}"),
+    _rule("grammar.word_order", "very much 要放在宾语后面",
+          r"\b(like|likes|liked|love|loves|loved|enjoy|enjoys|enjoyed) very much (it|them|this|that|him|her)\b",
+          lambda m: f"{m.group(1)} {m.group(2)} very much",
+          r"\b(like|likes|liked|love|loves|loved|enjoy|enjoys|enjoyed) (it|them|this|that|him|her) very much\b",
+          lambda m: f"{m.group(1)} very much {m.group(2)}"),
+    _rule("grammar.tense", "助动词、情态动词或 to 后面要用动词原形",
+          rf"\b(did|didn't|will|won't|can|can't|could|should|would|must|to) ({'|'.join(_PAST_AFTER_AUX)})\b",
+          lambda m: f"{m.group(1)} {_PAST_AFTER_AUX[m.group(2).lower()]}",
+          rf"\b(did|didn't|will|won't|can|can't|could|should|would|must|to) ({'|'.join(_BASE_AFTER_AUX)})\b",
+          lambda m: f"{m.group(1)} {_BASE_AFTER_AUX[m.group(2).lower()]}"),
+    _rule("grammar.there_be", "表示“有”要用 there is / there are，不用 there have",
+          r"\b(there) (have|has) (a|an|many|lots|two|three|four|five|\d+)\b", _there_be,
+          r"\b(there) (is|are) (a|an|many|lots|two|three|four|five|\d+)\b",
+          lambda m: f"{m.group(1)} have {m.group(3)}"),
+    _rule("grammar.copula", "句子缺少系动词 are",
+          rf"\b(they|we|you) (very|so|really|too) ({_PLURAL_ADJ})\b", lambda m: f"{m.group(1)} are {m.group(2)} {m.group(3)}",
+          rf"\b(they|we|you) are (very|so|really|too) ({_PLURAL_ADJ})\b", lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}"),
+    _rule("grammar.copula", "情态动词后面缺少 be",
+          rf"\b(will|can|won't|would|should|must|'ll) ({_BE_ADJ})\b", lambda m: f"{m.group(1)} be {m.group(2)}",
+          rf"\b(will|can|won't|would|should|must|'ll) be ({_BE_ADJ})\b", lambda m: f"{m.group(1)} {m.group(2)}"),
+    _rule("grammar.let_do", "let sb. do 中不定式不带 to",
+          rf"\b(let|lets) ({_PRONOUN}) to (\w+)", lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}",
+          rf"\b(let|lets) ({_PRONOUN}) (?!in\b|out\b|down\b|off\b|up\b|go\b)([a-z]+)\b",
+          lambda m: f"{m.group(1)} {m.group(2)} to {m.group(3)}"),
+    _rule("grammar.gerund", "spend time 后面用动词 -ing 形式",
+          rf"\b(spend|spends|spent) ({_SPENT_ON}) to (\w+)", lambda m: f"{m.group(1)} {m.group(2)} {_ing(m.group(3))}",
+          rf"\b(spend|spends|spent) ({_SPENT_ON}) ({'|'.join(_GERUNDS)})\b",
+          lambda m: f"{m.group(1)} {m.group(2)} to {_GERUNDS[m.group(3).lower()]}"),
+]
+
+#: The kind of error each rule makes, as teachers group them; the injector spreads its errors over
+#: these kinds (a rule that fits almost any sentence, such as "-s after I", does not crowd out the rest).
+KINDS: dict[str, str] = {
+    "grammar.tense": "tense", "grammar.article": "articles", "grammar.plural": "plurals",
+    "grammar.preposition": "prepositions", "grammar.word_order": "word order", "grammar.copula": "missing verbs",
+    "grammar.auxiliary": "missing verbs", "grammar.going_to": "missing verbs", "grammar.there_be": "missing verbs",
+    "grammar.agreement": "agreement", "grammar.agree": "agreement", "grammar.infinitive": "verb forms",
+    "grammar.gerund": "verb forms", "grammar.modal": "verb forms", "grammar.make_do": "verb forms",
+    "grammar.let_do": "verb forms", "grammar.comparative": "word forms", "grammar.adjective": "word forms",
+    "grammar.a_lot_of": "word forms", "grammar.discuss": "prepositions",
+}
 
 
 def find_grammar_errors(text: str) -> list[Correction]:

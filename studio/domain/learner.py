@@ -59,6 +59,18 @@ HOMOPHONES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"\byour welcome\b", re.I), "you're welcome", "you're"),
     (re.compile(r"\bwhether (is|was) (good|bad|nice|hot|cold|sunny|rainy)\b", re.I), r"weather \1 \2", "weather"),
     (re.compile(r"\bI no (that|how|what|why|where)\b", re.I), r"I know \1", "know"),
+    (re.compile(r"\b(more|less|better|worse|rather|bigger|smaller|older|younger|faster|slower|cheaper|easier|"
+                r"harder|longer|shorter|higher|taller|larger|happier|busier|healthier|quieter|warmer|colder|hotter|"
+                r"nicer|safer|closer|further|farther|cleaner|cooler|stronger|richer|heavier|lighter|fewer) then\b",
+                re.I), r"\1 than", "than"),
+    (re.compile(r"\bquiet (a|an|good|nice|easy|hard|far|different|busy|big|small|often|well|interesting|difficult|"
+                r"close|near|expensive|cheap|popular|long|short|tired|sure|happy|fun|a lot|new|old|young|fast|"
+                r"slow|late|early)\b", re.I), r"quite \1", "quite"),
+    (re.compile(r"\bits (a|an|the|very|so|really|too|not|fun|great|good|easy|hard|time|important|nice|interesting|"
+                r"cold|hot|my|our|always|also|just|quite|much|more|better)\b", re.I), r"it's \1", "it's"),
+    (re.compile(r"\b(we|they|you) where\b", re.I), r"\1 were", "were"),
+    (re.compile(r"\bto by (a|an|the|some|new|it|them|me|him|her|us|more|presents?|gifts?|food|tickets?|things|"
+                r"clothes|books?|shoes)\b", re.I), r"to buy \1", "buy"),
 ]
 
 #: "I don't know", "I not understand", "How to say it?", "What does X mean?", "Um...": the student asks

@@ -108,6 +108,11 @@ EACH_RULE = [
     "I'm going to visit my aunt.", "I was so bored at the party.", "We had a lot of fun at the zoo.",
     "You can join us tomorrow.", "I want to go home now.", "It made me laugh a lot.", "I often listen to music.",
     "I enjoy swimming in summer.", "We discussed the plan in class.",
+    "I had an apple after lunch.", "I run in the morning.", "We play football on Sundays.", "I went home after school.",
+    "Please wait for me.", "I agree with you.", "I am interested in history.", "I take care of my sister.",
+    "I finish my homework before dinner.", "She is one of my friends.", "I swim every day.",
+    "The room is big enough.", "I like it very much.", "I didn't go to school.", "There are many people in the park.",
+    "They are very friendly.", "I will be ready soon.", "Let me help you.", "I spent the afternoon reading.",
 ]
 
 
