@@ -1,152 +1,220 @@
-"""The offline teacher's Analysis, in Chinese: what the student's words do well and one tip (a full
-answer), each error with its exact fix and the corrected sentence, how to say a fragment or a
-too-short answer in full (the tutorial's rule 4), help for a non-answer, and the redirect of a
-Chinese or off-topic answer back to the question (rule 5).
+"""The offline teacher's Analysis, in Chinese, about what the student actually wrote: the words and
+structures a full answer uses (quoted) and one tip built from it, each error with its exact fix (a
+misspelling told what went wrong: a letter dropped, doubled, swapped, or a word that sounds the
+same) and the corrected sentence, how to say a fragment or a too-short answer in full (the
+tutorial's rule 4, with the right diagnosis: a phrase, a clause on its own, an order, or a short
+sentence), help for a non-answer, and the redirect of a Chinese or off-topic answer (rule 5).
 
-:mod:`studio.llm.offline.teacher` picks which one a turn gets, from :func:`studio.llm.offline.reading.assess`.
+:mod:`studio.llm.offline.teacher` and :mod:`studio.llm.offline.talk` pick which one a turn gets,
+from :func:`studio.llm.offline.reading.assess`.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from typing import TYPE_CHECKING
 
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
-from studio.llm.offline.reading import fixed_sentence, is_fragment
+from studio.llm.offline.reading import fixed_sentence, is_fragment, is_imperative, unhedged
 
-_FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(r"\bbecause ([^,.!?]+)", re.I), ("用 because 引出原因，让回答更有说服力", "用 because 说明了理由，逻辑清楚")),
-    (re.compile(r"\b(?:would like to|'d like to) \w+", re.I), ("用 would like to 表达愿望，语气得体",)),
-    (re.compile(r"\b(?:am|'m|are|is) going to \w+", re.I), ("用 be going to 表达计划，时态正确",)),
-    (re.compile(r"\bIf [^,]+, I would \w+", re.I), ("用 if 条件句加 would 表达假设，结构完整",)),
-    (re.compile(r"\bI would \w+", re.I), ("用 would 表达自己会怎么做，语气自然",)),
-    (re.compile(r"\b(?:last (?:week|weekend|month|year|night|summer|winter|term|time|sunday|saturday|spring|autumn)|"
-                r"\w+ ago|yesterday)\b", re.I), ("讲过去的事用了一般过去时，时态正确",)),
-    (re.compile(r"\bwhen I \w+", re.I), ("用 when 引导时间状语从句，句式丰富",)),
-    (re.compile(r"\b(?:I think|In my opinion)\b", re.I), ("用 I think / In my opinion 表达观点，很自然",)),
-    (re.compile(r"\bprefer \w+(?: \w+)?", re.I), ("用 prefer 表达偏好，用词准确",)),
-    (re.compile(r"\b(?:favourite part|the best part|most(?! of\b| people\b| students\b))\b", re.I),
-     ("用 most / favourite 说出最喜欢的部分，回答明确",)),
-    (re.compile(r"\b(?:tell my friend to|advice is to|should) \w+", re.I), ("用 tell sb. to do / should 给出建议，结构正确",)),
-    (re.compile(r"\bmakes? me feel \w+", re.I), ("用 make sb. feel 描述感受，表达地道",)),
-    (re.compile(r"\bwith my (?:older |younger |best )?\w+", re.I), ("用 with my ... 说明和谁一起，信息具体",)),
-    (re.compile(r"\bFirst\b.+\bthen\b", re.I), ("用 first ... then ... 按顺序叙述，条理清楚",)),
-    (re.compile(r"\bI feel \w+", re.I), ("用 I feel ... 直接表达感受",)),
-]
-_OPEN_OK = ("这是一个完整、清楚的回答。", "句子结构完整，意思表达清楚。", "回答完整，内容具体。", "你用完整的句子回答了问题。",
-            "表达清楚，句子通顺。")
-_ON_POINT = ("回答切题，", "紧扣问题，", "直接回答了问题，")
+if TYPE_CHECKING:
+    from studio.llm.offline.cards import Option
+
+# -- what a full answer does well ----------------------------------------------------------------
+
+#: Structures worth naming, each with what to say about it; the matched words are quoted.
+_FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p, re.I), notes) for p, notes in (
+    (r"\bbecause [^,.!?]+", ("用 because 说明了理由", "用 because 引出原因，理由具体")),
+    (r"\b(?:we|I) could \w+(?: \w+)?", ("用 could 提出建议，语气委婉",)),
+    (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体",)),
+    (r"\b(?:am|'m|are|'re|is) going to \w+", ("用 be going to 说打算",)),
+    (r"\b(?:usually|always|often|sometimes|never) \w+", ("用频率副词说明平时的习惯",)),
+    (r"\bwhen (?:I|we|he|she|they) \w+", ("用 when 引导时间状语从句，句式有变化",)),
+    (r"\b(?:enjoy|enjoyed|love|like) \w+ing\b", ("动词后面接了 -ing 形式，用法正确",)),
+    (r"\b\w+er than\b|\bmore \w+ than\b", ("用比较级作比较，表达清楚",)),
+    (r"\bmakes? (?:me|us|him|her|them) (?:feel )?\w+", ("用 make sb. do/feel 说明带来的影响",)),
+    (r"\b(?:first|then|after that|finally)\b[^.!?]*\b(?:then|after that|finally)\b", ("用 first / then 按顺序叙述，条理清楚",)),
+    (r"\bso (?:I|we|he|she|they|it|my|our) [^,.!?]+", ("用 so 引出结果，前后连贯",)),
+    (r"\b(?:It|it) (?:is|was) \w+ (?:for \w+ )?to \w+", ("用 It is … to do 句型，结构地道",)),
+    (r"\bnot only\b[^.!?]*\bbut also\b", ("用 not only … but also 连接两点",)),
+    (r"\b(?:last|this|next) (?:week|weekend|month|year|summer|winter|term|Sunday|Saturday|night)\b",
+     ("加上了具体时间，内容更清楚",)),
+    (r"\bwith (?:my|our) (?:\w+ )?\w+", ("说明了和谁一起，信息具体",)),
+    (r"\bthere (?:is|are|was|were) [^,.!?]+", ("用 there be 句型描述，用法正确",)),
+    (r"\bhelps? (?:me|us|him|her|them) \w+", ("用 help sb. do 说明作用，结构正确",)),
+)]
+#: Words a high-school answer does well to use, praised when the student uses one.
+GOOD_WORDS = frozenset((
+    "delicious comfortable convenient unforgettable patient responsible confident nervous exhausted relaxing "
+    "relaxed exciting excited interesting interested amazing wonderful beautiful peaceful crowded healthy "
+    "traditional modern popular friendly thoughtful creative independent careful helpful useful valuable "
+    "meaningful terrible disappointed surprised proud brave calm lonely curious honest polite generous "
+    "prefer suggest decide practise practice improve protect reduce recycle explore celebrate organise "
+    "organize prepare remind encourage imagine discover experience environment tradition atmosphere culture "
+    "memory memories opportunity challenge advantage disadvantage schedule timetable volunteer neighbour "
+    "neighbours responsibility confidence energy habit habits skill skills instead together especially "
+    "actually probably definitely finally usually carefully slowly quickly"
+).split())
+#: Plain words and a richer word the student could use next time (each swap keeps the meaning).
+UPGRADES = (("very good", "excellent"), ("very happy", "delighted"), ("very tired", "exhausted"),
+            ("very big", "huge"), ("very small", "tiny"), ("very interesting", "fascinating"),
+            ("very important", "essential"), ("very hungry", "starving"), ("very beautiful", "stunning"),
+            ("very cold", "freezing"), ("very hot", "boiling hot"), ("very difficult", "really tough"),
+            ("a lot of", "plenty of"), ("very nice", "lovely"), ("very busy", "really busy"))
+_OPEN_ITEM = ("你明确说出了自己的选择 \"{item}\"，", "回答很具体，说到了 \"{item}\"，", "\"{item}\" 这个回答内容具体，",
+              "你选了 \"{item}\"，回答明确，")
+_OPEN_PLAIN = ("回答完整，意思清楚。", "你用完整的句子回答了问题，表达清楚。", "句子通顺，内容具体。",
+               "这个回答完整，意思表达得很清楚。", "回答内容具体，句子结构完整。")
 _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。")
-_STOP = {"because", "something", "together", "usually", "really", "favourite", "everyone", "sometimes", "different"}
 
 
-def _tips(utterance: str, rng: random.Random) -> str:
-    low = utterance.lower()
-    pool = []
-    if "because" not in low:
-        pool += ["可以用 because 补充一个原因，让回答更充实", "再加一个原因会更好，比如 because ..."]
-    if not re.search(r"\b(last|ago|yesterday|every|usually|often|weekend|morning|evening|next)\b", low):
-        pool += ["可以加上时间，比如 last weekend 或 every evening，让内容更具体"]
-    if not re.search(r"\b(feel|happy|excited|proud|relaxed|fun|great)\b", low):
-        pool += ["还可以说说自己的感受，比如 It makes me feel ...", "可以加一句自己的感受，让回答更生动"]
-    if len(re.findall(r"\bvery\b", low)) >= 1:
-        pool += ["very 可以换成 really 或 so，表达更多样"]
-    if re.search(r"\bI think\b", utterance):
-        pool += ["I think 也可以换成 In my opinion 或 I believe，用词更丰富"]
-    if word_count(utterance) >= 14:
-        pool += ["句子较长时可以分成两句说，听起来更清楚"]
-    pool += ["下次可以试着用一个例子支持你的观点", "可以再补充一个细节，比如和谁一起、在哪里"]
-    return rng.choice(pool)
-
-
-def _features(utterance: str, rng: random.Random) -> list[str]:
+def _features(text: str, rng: random.Random, most: int = 2) -> list[str]:
     found = []
     for pattern, notes in _FEATURES:
-        m = pattern.search(utterance)
+        m = pattern.search(text)
         if m:
             found.append(f"{rng.choice(notes)}（\"{m.group(0).strip()}\"）")
     rng.shuffle(found)
-    return found[:2]
+    return found[:most]
 
 
-def _good_word(utterance: str, rng: random.Random) -> str | None:
-    words = [w for w in re.findall(r"[A-Za-z]{7,}", utterance) if w.lower() not in _STOP]
+def _good_word(text: str, rng: random.Random) -> str | None:
+    words = sorted({w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in GOOD_WORDS})
     return rng.choice(words) if words else None
 
 
-def _on_point(utterance: str, expected: list[str]) -> bool:
-    mine = {w for w in re.findall(r"[a-z]{4,}", utterance.lower())} - _STOP - _COMMON
-    theirs = {w for e in expected for w in re.findall(r"[a-z]{4,}", e.lower())} - _STOP - _COMMON
-    return len(mine & theirs) >= 2
+def _sentence(text: str) -> str:
+    """The answer without a question back at its end ("… How about you?")."""
+    return re.sub(r"\s*(how about you|what about you|and you)\s*\?\s*$", "", text.strip(), flags=re.I)
 
 
-_COMMON = {"because", "think", "really", "better", "expected", "with", "that", "this", "have", "like", "about", "when",
-           "what", "there", "they", "your", "from", "would", "makes", "feel", "more", "much", "time"}
+def _tip(text: str, rng: random.Random, option: Option | None) -> str:
+    low = text.lower()
+    own = _sentence(text).rstrip(".!")
+    pool: list[str] = []
+    unsaid = [w for w in option.why if w.lower() not in low] if option is not None else []
+    if option is not None and unsaid and "because" not in low and len(unsaid) == len(option.why):
+        pool += [f"可以加上理由，比如：\"{own}, because {rng.choice(unsaid)}.\""] * 3
+    elif unsaid:
+        pool += [f"还可以再补充一个理由，比如：\"… Also, {unsaid[0]}.\""] * 2
+    for plain, rich in UPGRADES:
+        if re.search(rf"\b{plain}\b", low):
+            pool += [f"\"{plain}\" 可以换成 \"{rich}\"，用词更丰富。"] * 2
+    if re.match(r"^\s*I think\b", text):
+        pool.append("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。")
+    if not re.search(r"\b(last|ago|yesterday|every|usually|often|weekend|morning|evening|next|tomorrow|"
+                     r"tonight|always|sometimes|today|now)\b", low):
+        pool.append("可以加上时间，比如 \"every weekend\" 或 \"last Saturday\"，让内容更具体。")
+    if "because" not in low and option is None:
+        pool.append("可以用 because 补充一个原因，让回答更充实。")
+    if word_count(text) >= 22:
+        pool.append("句子比较长时，可以分成两句说，听起来更清楚。")
+    if not pool:
+        pool.append("下次可以再加一个例子或细节，让回答更生动。")
+    tip = rng.choice(pool)
+    return tip if tip.endswith(("。", "\"")) else tip + "。"
 
 
-def analysis_normal(utterance: str, expected: list[str], rng: random.Random) -> str:
-    parts = []
-    head = rng.choice(_OPEN_OK)
-    if _on_point(utterance, expected):
-        head = rng.choice(_ON_POINT) + head[:-1].replace("这是", "是") + "。"
-    parts.append(head)
-    feats = _features(utterance, rng)
+def analysis_normal(utterance: str, rng: random.Random, option: Option | None = None) -> str:
+    """A full answer: what it chose, the structures and words it uses (quoted), and one tip."""
+    text = _sentence(utterance)
+    feats = _features(text, rng)
+    head = rng.choice(_OPEN_ITEM).format(item=option.item) if option is not None else rng.choice(_OPEN_PLAIN)
+    parts = [head]
     if feats:
-        parts.append("其中" + "；".join(feats) + "。")
-    word = _good_word(utterance, rng)
+        joined = "；".join(feats)
+        parts.append(("还" if option is not None else "其中") + joined + "。")
+    elif option is not None:
+        parts[-1] = head.rstrip("，") + "。"
+    word = _good_word(text, rng)
     if word and rng.random() < 0.6:
         parts.append(rng.choice(_WORD_PRAISE).format(w=word))
-    parts.append(_tips(utterance, rng) + "。")
+    parts.append(_tip(text, rng, option))
     return "".join(parts)
 
 
+# -- errors --------------------------------------------------------------------------------------
+
+def spelling_note(wrong: str, right: str) -> str:
+    """What went wrong in a misspelling, said so the student sees it."""
+    w, r = wrong.lower(), right.lower()
+    if len(w) + 1 == len(r):
+        for i in range(len(r)):
+            if r[:i] + r[i + 1:] == w:
+                if i > 0 and r[i - 1] == r[i] or i + 1 < len(r) and r[i + 1] == r[i]:
+                    return f"拼写错误，这里要双写 {r[i]}"
+                return f"拼写错误，漏写了字母 {r[i]}"
+    if len(w) == len(r) + 1:
+        for i in range(len(w)):
+            if w[:i] + w[i + 1:] == r:
+                if i > 0 and w[i - 1] == w[i] or i + 1 < len(w) and w[i + 1] == w[i]:
+                    return f"拼写错误，{w[i]} 不需要双写"
+                return f"拼写错误，多写了字母 {w[i]}"
+    if len(w) == len(r):
+        diff = [i for i in range(len(w)) if w[i] != r[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and w[diff[0]] == r[diff[1]] and w[diff[1]] == r[diff[0]]:
+            return f"拼写错误，字母 {r[diff[0]]}{r[diff[1]]} 的顺序写反了"
+        if len(diff) == 1:
+            return f"拼写错误，{r[diff[0]]} 写成了 {w[diff[0]]}"
+    return f"拼写错误，注意 '{right}' 的拼写"
+
+
+def note_of(c: Correction) -> str:
+    """The note an Analysis gives a correction: a misspelling described, any other its own note."""
+    if c.rule in ("spelling.known", "spelling.dictionary", "spelling.injected") and " " not in c.wrong:
+        return spelling_note(c.wrong, c.right)
+    return c.note or "用法错误"
+
+
+def fixes(errors: list[Correction], most: int = 4) -> str:
+    return "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{note_of(c)}）" for c in errors[:most])
+
+
 def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
-    fixes = "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:4])
-    feats = _features(fixed_sentence(utterance, errors), rng)[:1]
-    good = f"{feats[0]}。" if feats and rng.random() < 0.5 else ""
+    feats = _features(fixed_sentence(utterance, errors), rng, 1)
+    good = f"你{feats[0]}。" if feats and rng.random() < 0.5 else ""
     heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。") if good else \
         ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但")
     head = rng.choice(heads)
-    good = good[:1].replace("用", "你用") + good[1:] if good else ""
     count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
     tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\""))
-    return f"{head}{good}需要改正{count}：{fixes}。{tail.format(s=fixed_sentence(utterance, errors))}"
+    return f"{head}{good}需要改正{count}：{fixes(errors)}。{tail.format(s=fixed_sentence(utterance, errors))}"
 
+
+# -- short answers, non-answers, Chinese, off topic --------------------------------------------
 
 def analysis_short(utterance: str, errors: list[Correction], complete: str, rng: random.Random) -> str:
-    fix = ""
-    if errors:
-        fix = "另外，" + "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:3]) + "。"
-    if re.match(r"^(because|when|if|so that)\b", utterance.strip(), re.I):
-        head = rng.choice((
-            "\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
-            "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
-        ))
+    fix = f"另外，{fixes(errors, 3)}。" if errors else ""
+    said = utterance.strip()
+    plain = unhedged(fixed_sentence(said, errors))
+    if re.match(r"^(because|when|if|so that)\b", plain, re.I):
+        head = rng.choice(("\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
+                           "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。"))
         tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
-    elif is_fragment(utterance):
-        head = rng.choice((
-            "\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
-            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
-            "\"{u}\" 回答了问题，但没有说成完整的句子。",
-        ))
+    elif is_imperative(plain):
+        head = rng.choice(("\"{u}\" 是祈使句，作为建议意思清楚，但回答问题时最好说成完整的陈述句。",
+                           "你用祈使句 \"{u}\" 回答，意思能懂，回答问题时可以把主语和想法说完整。"))
+        tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
+    elif is_fragment(plain):
+        head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
+                           "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
+                           "\"{u}\" 回答了问题，但没有说成完整的句子。"))
         tail = rng.choice(("结合上面的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
     else:
-        head = rng.choice((
-            "回答太简单了，只说了 \"{u}\"，没有说出具体内容。",
-            "\"{u}\" 句子虽然完整，但太简短，信息不够。",
-            "你的回答 \"{u}\" 比较简略，还听不出你的具体想法。",
-        ))
+        head = rng.choice(("\"{u}\" 句子完整，但太简短，信息不够。",
+                           "你的回答 \"{u}\" 是完整的句子，不过比较简略，可以多说一些。",
+                           "\"{u}\" 语法没问题，但内容太少，听不出更多想法。"))
         tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\""))
-    return head.format(u=utterance.strip()) + fix + tail.format(c=complete)
+    return head.format(u=said) + fix + tail.format(c=complete)
 
 
 def analysis_non_answer(utterance: str, full: str, rng: random.Random, errors: list[Correction] = ()) -> str:  # type: ignore[assignment]
     text = _non_answer(utterance, full, rng)
     if errors:
-        fixes = "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:3])
         head, sep, tail = text.partition("。")
-        text = f"{head}。另外，{fixes}。{tail}" if sep else f"{text}另外，{fixes}。"
+        text = f"{head}。另外，{fixes(errors, 3)}。{tail}" if sep else f"{text}另外，{fixes(errors, 3)}。"
     return text
 
 
@@ -186,7 +254,7 @@ def analysis_chinese(example: str, rng: random.Random, words: list[Correction] =
 def analysis_off_topic(name: str, errors: list[Correction], question: str | None, rng: random.Random) -> str:
     text = f"您跑题了，我们现在讨论的是关于{name}的内容。"
     if errors:
-        text += "另外，" + "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{c.note}）" for c in errors[:2]) + "。"
+        text += f"另外，{fixes(errors, 2)}。"
     if question:
         text += rng.choice(("请回答刚才的问题：\"{q}\"", "请先回到刚才的问题：\"{q}\"", "试着回答：\"{q}\""))\
             .format(q=question)

@@ -34,20 +34,76 @@ def assess(utterance: str, banks: Banks) -> tuple[str, list[Correction]]:
     fixed = fixed_sentence(utterance, errors)
     if is_non_answer(fixed):
         return "non_answer", errors
-    unhedged = re.sub(r",?\s*(I think|maybe)\s*([.!?])?$", r"\2", fixed.strip(), flags=re.I)
-    if word_count(unhedged) <= 10 and is_fragment(unhedged):
+    plain = unhedged(fixed)
+    if word_count(plain) <= 10 and is_fragment(plain):
         return "short", errors  # "The views from the train, I think." is still a fragment
     if word_count(fixed) <= SHORT_WORDS or (word_count(fixed) <= 10 and (is_fragment(fixed) or YES_NO.match(fixed))):
         return "short", errors
     return "normal", errors
 
 
+#: Verbs a learner's short answer may use, by their base form: a word that is one of these with -s
+#: after a subject ("Reading relaxes me.", "The cake tastes great.") makes a sentence, not a phrase.
+VERBS = frozenset((
+    "relax help make keep give let take bring get want need like love enjoy hate prefer seem look sound feel taste "
+    "smell work play win lose start stop open close move change grow cost mean matter happen begin end stay live "
+    "come go run walk talk say tell know think believe remember forget understand learn teach read write watch see "
+    "hear listen sing dance cook eat drink sleep wake rest clean wash save spend buy sell pay use try show share "
+    "join visit travel ride drive fly swim climb jump throw catch pass kick shoot score lead follow wait hope wish "
+    "agree argue fight laugh cry smile worry care carry fit suit belong depend include protect reduce waste sort "
+    "plant water feed walk bark sit stand lie hang shine rain snow blow fall rise fill break fix build draw paint "
+    "print study practise practice improve check ask answer call text send post chat message miss meet leave arrive "
+    "return decide choose plan prepare pack order serve taste boil bake fry mix"
+).split())
+_THIRD = {v + ("es" if v.endswith(("s", "sh", "ch", "x", "o")) else "s"): v for v in VERBS}
+_THIRD.update({v[:-1] + "ies": v for v in VERBS if v.endswith("y") and v[-2:-1] not in "aeiou"})
+_NOT_SUBJECT = frozenset("the a an my your our his her their its this that these those some many two three four "
+                         "five lots of in on at for to with from by about very so more most".split())
+_AUX = re.compile(r"\b(am|is|are|was|were|'m|'re|do|does|did|have|has|had|can|could|will|would|should|may|might|"
+                  r"must|shall|won't|can't|don't|doesn't|didn't)\b|\b(it|that|he|she|there|what|who|here|this)'s\b",
+                  re.I)
+_HEDGE = re.compile(r",?\s*(I think|maybe|I guess)\s*([.!?])?$|^(maybe|just|well|um+|em+|uh+)[, ]+", re.I)
+
+
+def unhedged(utterance: str) -> str:
+    """The answer without the hedge around it: "The park, I think." → "The park."."""
+    return _HEDGE.sub(lambda m: m.group(2) or "", utterance.strip()).strip() or utterance.strip()
+
+
+_PAST = frozenset(("went saw ate bought took had did made met got came swam ran won lost read wrote spent felt "
+                   "learned learnt gave sold rode told built brought thought sang taught found left sat flew began "
+                   "kept said held wore caught drank was were fed led grew drew chose shot put cut set paid heard "
+                   "understood forgot became knew slept woke").split())
+
+
+def _verb_after_subject(text: str) -> bool:
+    """A verb with -s or in the past after a word that can be its subject, and something after it:
+    "Reading relaxes me.", "Our PE teacher told us …" (not "The final shot." nor "the crowded bus")."""
+    words = re.findall(r"[A-Za-z']+", text)
+    for i in range(1, len(words) - 1):
+        w = words[i].lower()
+        verb = w in _THIRD or w in _PAST or (w.endswith("ed") and len(w) > 4)
+        if verb and words[i - 1].lower() not in _NOT_SUBJECT:
+            return True
+    return False
+
+
+def is_imperative(utterance: str) -> bool:
+    """An order or a tip: "Take short breaks.", "Don't give up."."""
+    first = re.findall(r"[A-Za-z']+", utterance.strip())[:1]
+    return bool(first) and (first[0].lower() in VERBS or first[0].lower() in ("don't", "never", "always", "be"))\
+        and not re.match(r"^\s*(like|love|hope|need|want)\b", utterance, re.I)
+
+
 def is_fragment(utterance: str) -> bool:
-    """No subject and verb: "The final shot.", "Maybe next week.", "With my cousin."."""
+    """No subject and verb: "The final shot.", "Maybe next week.", "With my cousin."; a sentence with a
+    finite verb ("Reading relaxes me.") or an order ("Take short breaks.") is not one."""
     text = utterance.strip()
     if re.match(r"^(because|so that|when|if)\b", text, re.I) and not re.search(r",\s*(I|we|it|you)\b", text):
         return True  # a clause on its own: "Because it is fun."
-    return not _SUBJECT_VERB.search(text) and not YES_NO.match(text)
+    if _SUBJECT_VERB.search(text) or YES_NO.match(text) or _AUX.search(text) or _verb_after_subject(text):
+        return False
+    return not is_imperative(text)
 
 
 def fixed_sentence(utterance: str, errors: list[Correction]) -> str:

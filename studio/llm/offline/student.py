@@ -11,15 +11,17 @@ import random
 import re
 
 from studio.domain.faults import SPECS
-from studio.domain.inject import inject_grammar, inject_spelling
 from studio.domain.layout import PromptView
 from studio.domain.text import word_count
 from studio.llm.offline.banks import Banks
+from studio.llm.offline.cards import card_for
 from studio.llm.offline.frames import FRAMES, Asked, Filler, answers, match, short
+from studio.llm.offline.phrases import cap
+from studio.llm.offline.talk import student_answer
 from studio.semantic.lexicon import content_words
 
 OPENERS = ("", "", "", "Well, ", "Hmm, ", "To be honest, ", "Actually, ", "Oh, ")
-EXTRAS = ("", "", "", "How about you?", "It is really fun.", "I hope to do it again soon.", "My friends agree with me.")
+ASKS_BACK = 0.1  # how often a full answer ends by asking the teacher back ("How about you?")
 SHORT_MAX = 10  # words: the tutorial's short student ("不超过10个单词"); longer answers are full ones
 NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 
@@ -29,6 +31,12 @@ def _asked(view: PromptView) -> Asked:
 
 
 def student_turn(view: PromptView, level: str, language: str, banks: Banks, rng: random.Random) -> str:
+    card = card_for(view.topic)
+    if card is not None:
+        style = "chinese" if language == "中文" else "short" if level == "小学" else "normal"
+        said = student_answer(card, view, style, rng)
+        if said is not None:
+            return said
     scene = banks.scene_for(view.topic)
     thing = scene.thing_for(view.topic)
     asked = _asked(view)
@@ -43,12 +51,11 @@ def student_turn(view: PromptView, level: str, language: str, banks: Banks, rng:
         answer = opener + answer[0].lower() + answer[1:]
     elif opener:
         answer = opener + answer
-    extra = rng.choice(EXTRAS)
-    if word_count(answer) <= SHORT_MAX:  # a high-school answer is more than a primary-level phrase
-        longer = [e for e in EXTRAS if e and word_count(f"{answer} {e}") > SHORT_MAX]
-        extra = rng.choice(longer) if longer else " ".join(e for e in EXTRAS if e)
-    if extra and word_count(f"{answer} {extra}") <= 30:
-        answer = f"{answer} {extra}"
+    if word_count(answer) <= SHORT_MAX:  # a high-school answer is more than a primary-level phrase: add a reason
+        reasons = [r for r in scene.reasons if r.lower() not in answer.lower()] or list(scene.reasons)
+        answer = f"{answer} {cap(rng.choice(reasons))}."
+    if rng.random() < ASKS_BACK and word_count(answer) <= 27:
+        answer += " How about you?"  # the teacher answers it (studio.llm.offline.teacher) before asking on
     return answer
 
 
@@ -64,12 +71,7 @@ def _short_answer(view: PromptView, asked: Asked, filler: Filler, rng: random.Ra
         if word_count(text) <= SHORT_MAX:
             break
         text = short(asked, filler)
-    if roll > 0.85:  # the short student may make grammar and spelling errors (the tutorial's rule 2)
-        wrong, fixes = (inject_grammar(text, rng, fallback=False) if rng.random() < 0.5
-                        else inject_spelling(text, rng, count=1))
-        if fixes and word_count(wrong) <= SHORT_MAX:
-            return wrong
-    return text
+    return text  # no error: a short answer is labelled short, and an error it carried would go unlabelled
 
 
 def rewrite(task: str, original: str, banks: Banks, rng: random.Random) -> str:

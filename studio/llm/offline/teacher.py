@@ -33,6 +33,7 @@ from studio.llm.offline.analysis import (
     analysis_short,
 )
 from studio.llm.offline.banks import Banks, Scene
+from studio.llm.offline.cards import card_for
 from studio.llm.offline.frames import (
     FRAMES,
     OPENING_FRAMES,
@@ -47,6 +48,9 @@ from studio.llm.offline.frames import (
 )
 from studio.llm.offline.phrases import cap, plural, to_you
 from studio.llm.offline.reading import YES_NO, assess, fixed_sentence, is_fragment
+from studio.llm.offline.talk import ASKS_BACK
+from studio.llm.offline.talk import opening as card_opening
+from studio.llm.offline.talk import teacher_reply as card_reply
 from studio.turn.verdict import answer_verdict
 
 
@@ -129,6 +133,19 @@ def _reaction(utterance: str, last: Asked | None, scene: Scene, rng: random.Rand
     return rng.choice(_REACT_PLAIN)
 
 
+#: The teacher's own answer to a frame's question, said when the student asks back.
+_OWN = {"favourite": ("For me, {aspect} is the best part.",), "last_time": ("I did that not long ago too, and I loved it.",),
+        "plans": ("I'd like to try something new next time, too.",),
+        "opinion": ("I think it's good for people of any age.",), "company": ("I usually do it with my family.",),
+        "feeling": ("It always makes me feel {feeling}.",), "choice": ("I'd pick {a} myself.",),
+        "problem": ("I'd stay calm and ask someone for help.",), "advice": ("My tip would be to {tip}.",)}
+
+
+def _own_answer(last: Asked, scene: Scene, rng: random.Random) -> str:
+    values = Filler(scene, scene.thing_for(""), rng, last.slots).values()
+    return rng.choice(("Me? ", "Good question! ", "")) + fill(rng.choice(_OWN[last.frame.id]), values)
+
+
 # -- the turn ------------------------------------------------------------------------------------
 
 _SUBJECT_FRAMES = ("favourite", "advice", "choice", "plans", "problem")
@@ -199,6 +216,14 @@ _REDIRECTS: dict[str, Callable[[_Redirect, random.Random], tuple[str, str]]] = {
 
 def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_name: str | None = None,
                  slip: str | None = None) -> str:
+    card = card_for(view.topic)
+    if card is not None:
+        if view.opening or view.last_student is None:
+            answer = card_opening(card, rng)
+            return _dump(answer, slip, None, rng, banks)
+        answer = card_reply(card, view, banks, rng, topic_name or banks.scene_for(view.topic).zh)
+        if answer is not None:
+            return _dump(answer, slip, assess(view.last_student, banks)[1], rng, banks)
     scene = banks.scene_for(view.topic)
     thing = scene.thing_for(view.topic)
     teacher_lines = [t for role, t in view.history if role == "teacher"]
@@ -242,9 +267,9 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
         reply = _fit(rng.choice(_REACT_ERROR), recast, question)
         analysis = analysis_errors(utterance, errors, rng)
     else:
-        reply = _fit(_reaction(utterance, last, scene, rng), question)
-        expected = answers(last, Filler(scene, thing, rng, last.slots), 3) if last else []
-        analysis = analysis_normal(utterance, expected + [last_q or "", thing], rng)
+        own = _own_answer(last, scene, rng) if last is not None and ASKS_BACK.search(utterance) else None
+        reply = _fit(own or _reaction(utterance, last, scene, rng), question)
+        analysis = analysis_normal(utterance, rng)
     return _dump({"Reply": reply, "Suggestion": suggestions, "Analysis": analysis}, slip, errors, rng, banks)
 
 

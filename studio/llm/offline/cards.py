@@ -1,0 +1,169 @@
+"""Topic cards: the offline simulator's own conversation for each shipped topic (``data/offline_topics.toml``).
+
+A card is written for one topic of ``data/topics.tsv`` (named by its English title) and holds that
+scene's questions. Each question has the answers a student could give (an *option*: the thing
+chosen, a sentence saying it, reasons, the teacher's reaction to it, and its Chinese), the follow-up
+the teacher asks about whichever option the student chose (``more``) with the answers to that, and
+the teacher's own answer when the student asks back ("How about you?"). The teacher and the student
+of :mod:`studio.llm.offline.talk` speak from it; a topic with no card is left to the scene frames.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from studio.resources import read_data
+
+CARDS_FILE = "offline_topics.toml"
+PICK = "Let me make it easier: {a} or {b}?"
+
+
+class CardError(ValueError):
+    """A card in the shipped file that cannot be used, named by its topic and field."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer to a question: ``item`` is what the student chose (a short answer says just it)."""
+
+    item: str
+    say: str  # a sentence with the item, no reason
+    why: tuple[str, ...]  # reasons, each a clause that can follow "because"
+    wow: str  # the teacher's reaction when the student chose it
+    zh: str = ""  # the Chinese of :attr:`english`
+
+    @property
+    def english(self) -> str:
+        """The option said in full with its first reason (what :attr:`zh` says in Chinese)."""
+        return f"{self.say.rstrip('.!')}, because {self.why[0]}."
+
+
+@dataclass(frozen=True)
+class Then:
+    """An answer to a question's follow-up, and the teacher's reaction to it."""
+
+    text: str
+    react: str
+
+    @property
+    def short(self) -> str:
+        """Its first clause, as a brief answer says it ("He usually wins.")."""
+        head = re.split(r",|\.\s|;| because | so | but ", self.text, maxsplit=1)[0].strip().rstrip(".!")
+        while len(head.split()) > 10:  # "… told us about it in a safety class last year" → "… told us about it"
+            cut = max(head.rfind(f" {p} ") for p in ("in", "on", "at", "about", "from", "with", "for", "after",
+                                                      "before", "when", "to", "during", "every", "that", "which",
+                                                      "who", "where"))
+            if cut <= 0:
+                head = head.split(" and ", 1)[0]
+                break
+            head = head[:cut]
+        return head + "."
+
+
+@dataclass(frozen=True)
+class Question:
+    ask: str
+    me: str  # the teacher's own answer, said when the student asks back
+    more: str  # the follow-up about whichever option the student chose
+    then: tuple[Then, ...]
+    then_zh: str  # the Chinese of the first ``then``
+    options: tuple[Option, ...]
+    pick: str = PICK  # an easier either-or question over two options' items ({a}, {b})
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    topic: str
+    about: str  # the scene in a few English words, as "let's get back to …" says it
+    opens: tuple[str, ...]
+    questions: tuple[Question, ...]
+
+
+def _text(row: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
+    value = row.get(key, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise CardError(f"{CARDS_FILE}: {where}: field '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _texts(row: dict[str, Any], key: str, where: str, least: int) -> tuple[str, ...]:
+    value = row.get(key, [])
+    if not isinstance(value, list) or len(value) < least or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CardError(f"{CARDS_FILE}: {where}: field '{key}' must be a list of at least {least} strings")
+    return tuple(v.strip() for v in value)
+
+
+def _then(line: str, where: str) -> Then:
+    text, sep, react = line.partition("|")
+    if not sep or not text.strip() or not react.strip():
+        raise CardError(f"{CARDS_FILE}: {where}: a 'then' line is 'answer | reaction', not '{line[:40]}'")
+    return Then(text.strip(), react.strip())
+
+
+def _option(row: dict[str, Any], where: str) -> Option:
+    return Option(_text(row, "item", where), _text(row, "say", where), _texts(row, "why", where, 2),
+                  _text(row, "wow", where), _text(row, "zh", where, required=False))
+
+
+def _question(row: dict[str, Any], where: str) -> Question:
+    options = tuple(_option(a, f"{where}, answer {i}") for i, a in enumerate(row.get("a", []), 1))
+    if len(options) < 3:
+        raise CardError(f"{CARDS_FILE}: {where}: a question needs at least 3 answers ([[topic.q.a]])")
+    if not any(o.zh for o in options):
+        raise CardError(f"{CARDS_FILE}: {where}: at least one answer needs 'zh' (its Chinese)")
+    then = tuple(_then(t, where) for t in _texts(row, "then", where, 3))
+    pick = _text(row, "pick", where, required=False) or PICK
+    return Question(_text(row, "ask", where), _text(row, "me", where), _text(row, "more", where), then,
+                    _text(row, "then_zh", where), options, pick)
+
+
+def parse_cards(text: str, topics: dict[str, str]) -> dict[str, Card]:
+    """The cards of ``text`` by their topic's text; ``topics`` maps each shipped title to its text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CardError(f"{CARDS_FILE}: {exc}") from None
+    cards: dict[str, Card] = {}
+    for n, row in enumerate(data.get("topic", []), 1):
+        title = _text(row, "title", f"topic {n}")
+        where = f"topic '{title}'"
+        if title not in topics:
+            raise CardError(f"{CARDS_FILE}: {where}: no shipped topic has this title (data/topics.tsv)")
+        questions = tuple(_question(q, f"{where}, question {i}") for i, q in enumerate(row.get("q", []), 1))
+        if len(questions) < 2:
+            raise CardError(f"{CARDS_FILE}: {where}: a card needs at least 2 questions ([[topic.q]])")
+        said = [t for q in questions for t in (q.ask, q.more)]
+        if len(set(said)) < len(said):
+            raise CardError(f"{CARDS_FILE}: {where}: two questions or follow-ups are the same words")
+        card = Card(title, topics[title], _text(row, "about", where), _texts(row, "open", where, 1), questions)
+        if _key(card.topic) in cards:
+            raise CardError(f"{CARDS_FILE}: {where}: a second card for the same topic")
+        cards[_key(card.topic)] = card
+    return cards
+
+
+def _key(topic: str) -> str:
+    return " ".join(topic.split())
+
+
+def shipped_topics() -> dict[str, str]:
+    """Each shipped topic's English title → its text (``data/topics.tsv``)."""
+    rows = csv.DictReader(io.StringIO(read_data("topics.tsv")), delimiter="\t")
+    return {r["title"].strip(): r["topic"].strip() for r in rows if r.get("title") and r.get("topic")}
+
+
+@cache
+def load_cards() -> dict[str, Card]:
+    return parse_cards(read_data(CARDS_FILE), shipped_topics())
+
+
+def card_for(topic: str) -> Card | None:
+    """The card written for ``topic`` (a shipped topic's text), or None."""
+    return load_cards().get(_key(topic))

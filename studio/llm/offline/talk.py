@@ -1,0 +1,306 @@
+"""The offline teacher and student on a topic card (:mod:`studio.llm.offline.cards`).
+
+The teacher opens with the scene and one of its questions. After an answer it reacts to what the
+student chose and asks the card's follow-up about it; after the answer to that it reacts to it and
+asks the scene's next question. A student who asks back ("How about you?") hears the teacher's own
+answer first. A Chinese, mixed or off-topic answer hears the same question again (rule 5), a
+non-answer an easier either-or question. The three Suggestions answer the Reply's own question, and
+for a Chinese answer the first is the English of what the student said.
+
+The student answers the question the teacher last asked from the same card: in full, briefly (the
+thing chosen, or the first clause), or in Chinese.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from studio.domain import FaultKind
+from studio.domain.faults import SPECS
+from studio.domain.layout import PromptView
+from studio.domain.learner import Correction
+from studio.domain.text import word_count
+from studio.llm.offline.analysis import (
+    analysis_chinese,
+    analysis_errors,
+    analysis_non_answer,
+    analysis_normal,
+    analysis_off_topic,
+    analysis_short,
+)
+from studio.llm.offline.banks import Banks
+from studio.llm.offline.cards import Card, Option, Question, Then
+from studio.llm.offline.phrases import cap, to_you
+from studio.llm.offline.reading import assess, fixed_sentence
+
+GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
+ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?\s*$", re.I)
+_PLAIN = ("I see.", "Thanks for telling me.", "That's interesting.", "Okay, I understand.")
+_EASIER = ("That's okay!", "No problem.", "Don't worry.")
+_IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
+               "Try saying it in English.")
+_BACK = ("That's interesting, but let's get back to {about}.", "Let's come back to {about} for now.",
+         "Good try, but we're talking about {about}.", "Hmm, that's a different topic. Back to {about}!")
+_OPENERS = ("", "", "", "", "Well, ", "Hmm, ", "Actually, ", "To be honest, ")
+NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
+SHORT_MAX = 10
+#: First words an answer keeps in capitals after an opener ("Well, I …", "Well, Xi'an …").
+_LOWER_FIRST = {"We", "My", "Our", "It", "The", "This", "That", "They", "He", "She", "There", "Last", "Next", "Most",
+                "Every", "On", "In", "At", "After", "Before", "When", "First", "Maybe", "Usually", "Sometimes", "A",
+                "An", "Only", "Not", "Yes", "No", "Nobody", "Everyone", "Some", "Both", "Mum", "Dad", "If", "All"}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question of the card the teacher asked: ``ask`` (the question), ``more`` (its follow-up) or
+    ``pick`` (its easier either-or form, over two options)."""
+
+    form: str
+    question: Question
+    text: str
+    picks: tuple[Option, ...] = ()
+
+
+# -- finding the question ------------------------------------------------------------------------
+
+@cache
+def _pick_pattern(template: str) -> re.Pattern[str]:
+    head, _, rest = template.partition("{a}")
+    middle, _, tail = rest.partition("{b}")
+    return re.compile(re.escape(head) + r"(?P<a>.+?)" + re.escape(middle) + r"(?P<b>.+?)" + re.escape(tail))
+
+
+def asked_in(card: Card, text: str | None) -> Asked | None:
+    """The card's question that ``text`` (a teacher's Reply) asks last, or None."""
+    if not text:
+        return None
+    best: tuple[int, Asked] | None = None
+    for q in card.questions:
+        for form, said in (("ask", q.ask), ("more", q.more)):
+            at = text.rfind(said)
+            if at >= 0 and (best is None or at > best[0]):
+                best = (at, Asked(form, q, said))
+        for m in _pick_pattern(q.pick).finditer(text):
+            items = {to_you(o.item): o for o in q.options}
+            a, b = items.get(m.group("a")), items.get(m.group("b"))
+            if a and b and (best is None or m.start() > best[0]):
+                best = (m.start(), Asked("pick", q, m.group(0), (a, b)))
+    return best[1] if best else None
+
+
+def _asked_all(card: Card, history: list[tuple[str, str]]) -> list[Question]:
+    return [a.question for t in (text for role, text in history if role == "teacher") if (a := asked_in(card, t))]
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 2} - {"the", "and", "our", "with", "for",
+                                                                              "my", "your", "a", "an", "to", "of"}
+
+
+def option_in(question: Question, text: str, among: tuple[Option, ...] = ()) -> Option | None:
+    """The option the student's answer chose (its Chinese, or most of its item's words), or None."""
+    pool = among or question.options
+    for o in question.options:
+        if o.zh and o.zh == text.strip():
+            return o
+    said = _words(text)
+
+    def score(o: Option) -> float:
+        return max(len(_words(part) & said) / max(1, len(_words(part))) for part in (o.item, o.say))
+
+    best = max(pool, key=score)
+    return best if score(best) >= 0.5 else None
+
+
+def then_in(question: Question, text: str) -> Then | None:
+    low = text.lower().strip()
+    if question.then_zh and text.strip() == question.then_zh:
+        return question.then[0]
+    for t in question.then:
+        if t.text.lower().rstrip(".") in low:
+            return t
+    shorts = [t for t in question.then if t.short.lower().rstrip(".") in low]
+    if shorts:
+        return max(shorts, key=lambda t: len(t.short))
+    said = _words(text)
+    scored = [(len(_words(t.text) & said) / max(1, len(_words(t.text))), t) for t in question.then]
+    score, best = max(scored, key=lambda s: s[0])
+    return best if score >= 0.6 else None
+
+
+# -- the student's words -------------------------------------------------------------------------
+
+def _with_opener(text: str, rng: random.Random) -> str:
+    opener = rng.choice(_OPENERS)
+    if not opener:
+        return text
+    first = text.split(" ", 1)[0]
+    return opener + (text[:1].lower() + text[1:] if first in _LOWER_FIRST else text)
+
+
+def full(option: Option, rng: random.Random, why: str | None = None) -> str:
+    """The option said in full with a reason, one of a few ways."""
+    why = why or rng.choice(option.why)
+    say = option.say.rstrip(".!")
+    forms = [f"{say}, because {why}.", f"{say}, because {why}.", f"{say}. {cap(why)}."]
+    return rng.choice(forms)
+
+
+def _choose(option: Option, why: str, rng: random.Random) -> str:
+    return rng.choice((f"I'd choose {option.item}, because {why}.", f"{cap(option.item)}, because {why}.",
+                       f"I think {option.item} is better, because {why}."))
+
+
+def suggestions(asked: Asked, rng: random.Random, first: str | None = None) -> list[str]:
+    """Three different answers to ``asked`` in the student's voice (``first``, when given, leads)."""
+    q = asked.question
+    if asked.form == "more":
+        pool = [t.text for t in q.then]
+    elif asked.form == "pick":
+        a, b = asked.picks
+        pool = [_choose(o, why, rng) for o in (a, b) for why in o.why[:2]]
+    else:
+        pool = [full(o, rng) for o in q.options]
+    rng.shuffle(pool)
+    out = [first] if first else []
+    for s in pool:
+        if len(out) == 3:
+            break
+        if all(s != o and _distinct(s, o) for o in out) and word_count(s) <= 30:
+            out.append(s)
+    return out
+
+
+def _distinct(a: str, b: str) -> bool:
+    from studio.domain.contract import similar
+
+    return similar(a, b) < 0.8
+
+
+def student_answer(card: Card, view: PromptView, style: str, rng: random.Random) -> str | None:
+    """The student's answer to the card question the teacher last asked (None: no card question asked)."""
+    asked = asked_in(card, view.last_teacher)
+    if asked is None:
+        return None
+    q = asked.question
+    options = asked.picks or q.options
+    if style == "chinese":
+        if asked.form == "more":
+            return q.then_zh
+        said = [o for o in options if o.zh] or [o for o in q.options if o.zh]
+        return rng.choice(said).zh
+    if style == "short":
+        if rng.random() < 0.12:
+            return rng.choice(NON_ANSWERS)
+        if asked.form == "more":
+            return rng.choice(q.then).short
+        item = cap(rng.choice(options).item)
+        return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
+    if asked.form == "more":
+        return rng.choice(q.then).text
+    option = rng.choice(options)
+    if asked.form == "pick":
+        return _choose(option, rng.choice(option.why), rng)
+    answer = _with_opener(full(option, rng), rng)
+    if rng.random() < 0.12 and word_count(answer) <= 27:
+        answer += " How about you?"
+    return answer
+
+
+# -- the teacher ---------------------------------------------------------------------------------
+
+def _fit(*parts: str, limit: int = 30) -> str:
+    items = [p for p in parts if p]
+    while len(items) > 1 and word_count(" ".join(items)) > limit:
+        items.pop(0)
+    return " ".join(items)
+
+
+def _next_question(card: Card, used: list[Question], rng: random.Random, last: Question | None) -> Question:
+    fresh = [q for q in card.questions if q not in used]
+    if fresh:
+        return fresh[0] if rng.random() < 0.7 else rng.choice(fresh)
+    return rng.choice([q for q in card.questions if q is not last] or list(card.questions))
+
+
+def opening(card: Card, rng: random.Random) -> dict:
+    q = card.questions[0] if rng.random() < 0.6 else rng.choice(card.questions)
+    reply = _fit(rng.choice(GREETINGS), rng.choice(card.opens), q.ask)
+    return {"Reply": reply, "Suggestion": suggestions(Asked("ask", q, q.ask), rng)}
+
+
+def _complete(asked: Asked, option: Option | None, then: Then | None, utterance: str, rng: random.Random) -> str:
+    """The student's short answer said in full, keeping their choice."""
+    if asked.form == "more":
+        return (then or rng.choice(asked.question.then)).text
+    option = option or rng.choice(asked.picks or asked.question.options)
+    return option.english if rng.random() < 0.5 else full(option, rng)
+
+
+def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random, topic_name: str) -> dict | None:
+    """The teacher's answer to the student's last turn on a card topic (None when the question it
+    answers is not one of the card's)."""
+    utterance = view.last_student or ""
+    kind, errors = assess(utterance, banks)
+    asked = asked_in(card, view.last_teacher)
+    used = _asked_all(card, view.history)
+    if asked is None:  # the last question was not the card's (another teacher's): the scene frames answer it
+        return None
+    fixed = fixed_sentence(utterance, errors)
+    option = option_in(asked.question, fixed, asked.picks) if asked.form != "more" else None
+    then = then_in(asked.question, fixed) if asked.form == "more" else None
+    spec = SPECS.get(FaultKind(kind)) if kind in FaultKind._value2member_map_ else None
+    redirect = next((ob for ob in spec.owes if ob in ("english", "topic")), None) if spec else None
+    if redirect:
+        first = None
+        if kind == FaultKind.CHINESE:  # the first Suggestion says in English what the student said
+            first = (then.text if then else None) if asked.form == "more" else (option.english if option else None)
+        opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about)
+        return _with_analysis(_fit(opener, asked.text), suggestions(asked, rng, first), kind, errors, utterance,
+                              asked, option, then, topic_name, card, rng, example=first)
+    if kind == "non_answer":
+        if asked.form == "more":
+            q = _next_question(card, used, rng, asked.question)
+            new = Asked("ask", q, q.ask)
+            reply = _fit(rng.choice(_EASIER), "Let's talk about something else.", q.ask)
+        else:
+            a, b = rng.sample(asked.question.options, 2)
+            new = Asked("pick", asked.question, "", (a, b))
+            reply = _fit(rng.choice(_EASIER), asked.question.pick.format(a=to_you(a.item), b=to_you(b.item)))
+        return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
+                              card, rng)
+    if asked.form == "more":
+        q = _next_question(card, used, rng, asked.question)
+        reply = _fit(then.react if then else rng.choice(_PLAIN), q.ask)
+        new = Asked("ask", q, q.ask)
+    elif ASKS_BACK.search(utterance):
+        q = _next_question(card, used, rng, asked.question)
+        reply = _fit(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, q.ask)
+        new = Asked("ask", q, q.ask)
+    else:
+        reply = _fit(option.wow if option else rng.choice(_PLAIN), asked.question.more)
+        new = Asked("more", asked.question, asked.question.more)
+    return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
+                          card, rng)
+
+
+def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Correction], utterance: str,
+                   asked: Asked | None, option: Option | None, then: Then | None, topic_name: str, card: Card,
+                   rng: random.Random, example: str | None = None) -> dict:
+    if kind in (FaultKind.CHINESE, FaultKind.MIXED):
+        analysis = analysis_chinese(example or suggested[0], rng, errors)
+    elif kind == FaultKind.OFF_TOPIC:
+        analysis = analysis_off_topic(topic_name, errors, asked.text if asked else None, rng)
+    elif kind == "non_answer":
+        analysis = analysis_non_answer(utterance, suggested[0], rng, errors)
+    elif kind == "short":
+        complete = _complete(asked, option, then, utterance, rng) if asked else suggested[0]
+        analysis = analysis_short(utterance, errors, complete, rng)
+    elif errors:
+        analysis = analysis_errors(utterance, errors, rng)
+    else:
+        analysis = analysis_normal(utterance, rng, option=option)
+    return {"Reply": reply, "Suggestion": suggested, "Analysis": analysis}
