@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, ListView, Static
+from textual.widgets._footer import FooterKey
 
 from studio.i18n import N_, _
 from studio.store import Store
@@ -82,6 +83,29 @@ class PaneTabs(Static):
         self.update(line)
 
 
+class PaneFooter(Footer):
+    """The footer, showing the keys whose whole label fits, in order, and the palette's key: a label is
+    never cut short (a narrow terminal shows fewer keys; `?` lists them all)."""
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        self.call_after_refresh(self.fit)
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        keys = list(self.query(FooterKey))
+        palette = [key for key in keys if key.has_class("-command-palette")]
+        room = self.size.width - sum(key.render().cell_len + key.styles.gutter.width for key in palette)  # and its border
+        for key in keys:
+            if key in palette:
+                continue
+            width = key.render().cell_len
+            key.display = width <= room
+            room = room - width if key.display else -1  # after the first key that does not fit, none
+
+
 def keys_of_actions(screen: Screen) -> dict[str, list[str]]:
     """Binding id -> the keys that run it now (after any keymap from config), as the footer shows them."""
     out: dict[str, list[str]] = {}
@@ -119,7 +143,7 @@ class Pane(Screen[None]):
         yield PaneTabs(self.MODE)
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer()
+        yield PaneFooter()
 
     @property
     def studio(self) -> Studio:

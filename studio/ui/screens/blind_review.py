@@ -13,11 +13,12 @@ from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.domain import EvalItem, EvalRun, HumanVote
 from studio.domain.text import visible
 from studio.i18n import _
+from studio.ui.screens.base import PaneFooter
 from studio.ui.widgets.turns import ROLES
 
 RATE = ("reply", "suggestion", "analysis")
@@ -55,7 +56,7 @@ class BlindReview(Screen[None]):
             with VerticalScroll(id="review-b", classes="answer"):
                 yield Static("", id="review-b-text")
         yield Static("", id="review-ask")
-        yield Footer()
+        yield PaneFooter()
 
     def on_mount(self) -> None:
         self._layout(self.app.size.width)
