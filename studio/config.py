@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.domain import DEFAULT_MIX, Mix, MixError
-from studio.domain.messages import N_, Message, validation_problem
+from studio.domain.messages import N_, Message, said, validation_problem
 
 CONFIG_FILE = "config.toml"
 SECRETS_FILE = "secrets.toml"
@@ -132,7 +132,7 @@ def load_config(path: Path, check_profile: ProfileCheck | None = None) -> Config
             try:
                 check_profile(name, profile)
             except ConfigError as exc:
-                raise ConfigError(Message("config.in-file", N_("{path}: {problem}"), path=path, problem=exc)) from None
+                raise ConfigError(Message("config.in-file", N_("{path}: {problem}"), path=path, problem=said(exc))) from None
     return config
 
 
@@ -144,7 +144,7 @@ def _read_config(path: Path) -> Config:
                                   path=path, reason=exc.reason, byte=exc.start)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(Message("config.not-toml", N_("{path}: not valid TOML: {problem}"), path=path,
-                                  problem=exc)) from None
+                                  problem=said(exc))) from None
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
@@ -160,7 +160,7 @@ def _read_config(path: Path) -> Config:
         raise ConfigError(Message("config.invalid", N_("{path}: {key}: {problem}"), path=path, key=key,
                                   problem=problem)) from None
     except MixError as exc:
-        raise ConfigError(Message("config.mix", N_("{path}: mix: {problem}"), path=path, problem=exc)) from None
+        raise ConfigError(Message("config.mix", N_("{path}: mix: {problem}"), path=path, problem=said(exc))) from None
 
 
 class Secrets:
@@ -189,7 +189,7 @@ class Secrets:
             data = tomllib.loads(self.file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(Message("config.not-toml", N_("{path}: not valid TOML: {problem}"), path=self.file,
-                                      problem=exc)) from None
+                                      problem=said(exc))) from None
         for key, value in data.items():
             if not isinstance(value, str):
                 raise ConfigError(Message("secrets.not-text", N_("{path}: {key}: must be a string"), path=self.file,

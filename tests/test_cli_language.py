@@ -144,6 +144,18 @@ def test_a_bad_topic_file_is_one_chinese_line_naming_file_and_line(capsys, tmp_p
     assert err.count("\n") == 1 and f"{bad}:2：不是 UTF-8 文本" in err and "0xff" in err
 
 
+def test_a_dataset_lines_problem_is_chinese_and_names_file_line_and_field(capsys, tmp_path) -> None:
+    data = tmp_path / "data.jsonl"
+    data.write_text('{"messages": [{"role": "bot", "content": "x"}]}\n{"conversations": [{"from": "x", "value": "y"}]}\n',
+                    encoding="utf-8")
+    code, out, _ = run(capsys, "--lang", "zh", "lint", str(data))
+    assert code == 1
+    assert f"{data}:1：无法读取：第 1 条消息：role 必须是 system、user 或 assistant，收到的是 'bot'" in out
+    assert f"{data}:2：无法读取：对话第 1 轮：'from' 必须是 human、gpt 或 system，收到的是 'x'" in out
+    code, out, _ = run(capsys, "--lang", "en", "lint", str(data))
+    assert f"{data}:1: unreadable: message 1: role must be system, user or assistant, got 'bot'" in out
+
+
 def test_a_bad_mix_and_a_bad_config_are_chinese_and_name_the_field(capsys, tmp_path) -> None:
     ws = tmp_path / "ws"
     assert run(capsys, "-w", str(ws), "init", "--no-seed")[0] == 0

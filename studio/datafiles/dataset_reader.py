@@ -12,6 +12,7 @@ from pathlib import Path
 from studio.datafiles.formats import Chat, read_file
 from studio.domain import TurnKind
 from studio.domain.layout import OPENING, TOPIC, last_said, read_prompt, sections
+from studio.domain.messages import Message as Told
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Record:
 @dataclass
 class BadLine:
     line: int
-    problem: str
+    problem: str | Told  # str(): the English line
 
 
 def _from_prompt(line: int, index: int, prompt: str, response: str, system: str | None = None,

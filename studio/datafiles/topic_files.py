@@ -14,7 +14,7 @@ import orjson
 
 from studio.datafiles.textfile import InputError, check_size, decode_lines
 from studio.domain import Topic
-from studio.domain.messages import N_, Message
+from studio.domain.messages import N_, Message, said
 
 #: Topics are short: 16 MB is ~100,000 of them. A bigger file is refused before it is read.
 MAX_TOPIC_FILE_BYTES = 16 << 20
@@ -57,7 +57,7 @@ def _jsonl(path: Path) -> list[TopicRow]:
         try:
             obj = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            raise InputError(path, number, Message("topics.json", N_("not valid JSON ({problem})"), problem=exc)) from None
+            raise InputError(path, number, Message("topics.json", N_("not valid JSON ({problem})"), problem=said(exc))) from None
         if not isinstance(obj, dict):
             raise InputError(path, number, Message("topics.object", N_("expected a JSON object with a 'topic' field")))
         topic = obj.get("topic")
@@ -105,7 +105,7 @@ def _table(path: Path, delimiter: str) -> list[TopicRow]:
                                  cells.get("name_zh", "").strip()))
     except csv.Error as exc:
         raise InputError(path, numbers[min(reader.line_num, len(numbers)) - 1] if numbers else None,
-                         Message("topics.csv", N_("bad CSV: {problem}"), problem=exc)) from None
+                         Message("topics.csv", N_("bad CSV: {problem}"), problem=said(exc))) from None
     if header is None:
         raise InputError(path, None, Message("topics.no-header", N_("empty file: no header row with a 'topic' column")))
     return rows

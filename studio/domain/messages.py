@@ -133,10 +133,19 @@ def message_of(value: object) -> Message | None:
     return None
 
 
+def said(exc: BaseException) -> Message | str:
+    """What an exception says, as a parameter of another message: the message it carries (or says
+    itself as, ``told_as``), else its text; never the exception itself, so messages compare by value."""
+    told_as = getattr(exc, "told_as", None)
+    if callable(told_as):
+        return told_as()
+    return message_of(exc) or str(exc)
+
+
 def code_of(value: object) -> str:
     """The code of the message ``value`` is or carries ("" when it has none)."""
     message = message_of(value)
     return message.code if message else ""
 
 
-__all__ = ["SYSTEM_SAYS", "VALIDATION", "Message", "N_", "code_of", "message_of", "system_says", "validation_problem"]
+__all__ = ["SYSTEM_SAYS", "VALIDATION", "Message", "N_", "code_of", "message_of", "said", "system_says", "validation_problem"]

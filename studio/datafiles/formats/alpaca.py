@@ -13,6 +13,7 @@ from studio.datafiles.formats.base import (
     pairs,
     register,
 )
+from studio.domain.messages import N_, Message
 
 FIELDS = ("instruction", "input", "output", "system", "history")
 
@@ -26,17 +27,18 @@ class Alpaca(DatasetFormat):
         return isinstance(obj, dict) and ("instruction" in obj or "output" in obj)
 
     def read(self, obj: Any) -> list[Chat]:
-        only_keys(obj, FIELDS, "an Alpaca record")
+        only_keys(obj, FIELDS, Message("record.alpaca", N_("an Alpaca record")))
         for key in ("instruction", "output"):
             if not isinstance(obj.get(key), str):
-                raise RecordError(f"'{key}' must be text")
+                raise RecordError(Message("record.not-text", N_("'{field}' must be text"), field=key))
         for key in ("input", "system"):
             if not isinstance(obj.get(key, ""), str):
-                raise RecordError(f"'{key}' must be text")
+                raise RecordError(Message("record.not-text", N_("'{field}' must be text"), field=key))
         history = obj.get("history") or []
         if not isinstance(history, list) or not all(
                 isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in history):
-            raise RecordError("'history' must be a list of [instruction, output] pairs of text")
+            raise RecordError(Message("record.history", N_("'history' must be a list of [instruction, output] pairs of "
+                                                           "text")))
         chat: Chat = [{"role": "system", "content": obj["system"]}] if obj.get("system") else []
         for user, answer in history:
             chat += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from studio.domain.messages import N_
+from studio.domain.messages import Message as Told
+
 Message = dict[str, Any]
 Chat = list[Message]
 ROLES = ("system", "user", "assistant")
@@ -58,12 +61,14 @@ class DatasetFormat:
         if not self.styles:
             if style:
                 users = ", ".join(f.name for f in FORMATS.values() if f.styles)
-                raise ValueError(f"--style applies to --format {users} only")
+                raise ValueError(Told("format.style-unused", N_("--style applies to --format {formats} only"),
+                                         formats=users))
             return ""
         if not style:
             return self.styles[0]
         if style not in self.styles:
-            raise ValueError(f"--style: '{style}' is not one of {self.name}'s: {', '.join(self.styles)}")
+            raise ValueError(Told("format.style", N_("--style: '{style}' is not one of {format}'s: {styles}"),
+                                     style=style, format=self.name, styles=", ".join(self.styles)))
         return style
 
 
@@ -86,7 +91,8 @@ def by_name(name: str) -> DatasetFormat:
     try:
         return FORMATS[name]
     except KeyError:
-        raise UnknownFormat(f"unknown dataset format '{name}' (known: {', '.join(names())})") from None
+        raise UnknownFormat(Told("format.unknown", N_("unknown dataset format '{name}' (known: {known})"), name=name,
+                                    known=", ".join(names()))) from None
 
 
 def format_of(obj: Any) -> DatasetFormat:
@@ -95,11 +101,18 @@ def format_of(obj: Any) -> DatasetFormat:
         if fmt.owns(obj):
             return fmt
     shapes = "; ".join(f"{f.name}: {f.shape}" for f in (FORMATS[n] for n in names()))
-    if isinstance(obj, dict):
-        found = f"an object with {', '.join(repr(str(k)) for k in list(obj)[:6]) or 'no keys'}"
+    found: Told
+    if isinstance(obj, dict) and obj:
+        found = Told("record.object-with", N_("an object with {keys}"),
+                        keys=", ".join(repr(str(k)) for k in list(obj)[:6]))
+    elif isinstance(obj, dict):
+        found = Told("record.object-empty", N_("an object with no keys"))
     else:
-        found = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(type(obj), "a number")
-    raise RecordError(f"a record of no known format ({found}); expected {shapes}")
+        found = {list: Told("record.list", N_("a list")), str: Told("record.string", N_("a string")),
+                 bool: Told("record.bool", N_("true or false")), type(None): Told("record.null", N_("null"))}.get(
+            type(obj), Told("record.number", N_("a number")))
+    raise RecordError(Told("record.unknown-format", N_("a record of no known format ({found}); expected {shapes}"),
+                              found=found, shapes=shapes))
 
 
 def read_line(obj: Any) -> tuple[DatasetFormat, list[Chat]]:
@@ -107,11 +120,12 @@ def read_line(obj: Any) -> tuple[DatasetFormat, list[Chat]]:
     return fmt, fmt.read(obj)
 
 
-def only_keys(obj: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+def only_keys(obj: dict[str, Any], allowed: tuple[str, ...], what: str | Told) -> None:
     """Refuse a field the format does not read: it would be lost without a word."""
     extra = [k for k in obj if k not in allowed]
     if extra:
-        raise RecordError(f"unknown field '{extra[0]}' in {what} (it reads: {', '.join(allowed)})")
+        raise RecordError(Told("record.unknown-field", N_("unknown field '{field}' in {what} (it reads: {fields})"),
+                                  field=extra[0], what=what, fields=", ".join(allowed)))
 
 
 _MESSAGE_KEYS = frozenset(("role", "content", "weight"))
@@ -121,29 +135,32 @@ def checked_chat(messages: Any) -> Chat:
     """Messages checked: roles, text content, a system message only first, ``weight`` 0 or 1 and only
     on an assistant message, no other field. A parsed line's own dicts are kept, not copied."""
     if not isinstance(messages, list) or not messages:
-        raise RecordError("'messages' must be a non-empty list of {role, content}")
+        raise RecordError(Told("record.messages", N_("'messages' must be a non-empty list of {{role, content}}")))
     for k, m in enumerate(messages, 1):
         if type(m) is not dict or not m.keys() <= _MESSAGE_KEYS or m.get("role") not in ROLES \
                 or type(m.get("content")) is not str or (k > 1 and m["role"] == "system") \
                 or ("weight" in m and (m["role"] != "assistant" or type(m["weight"]) is not int
                                        or m["weight"] not in (0, 1))):
-            raise RecordError(f"message {k}: {_message_problem(m, k)}")
+            raise RecordError(Told("record.message", N_("message {n}: {problem}"), n=k,
+                                      problem=_message_problem(m, k)))
     return messages
 
 
-def _message_problem(m: Any, k: int) -> str:
+def _message_problem(m: Any, k: int) -> Told:
     if not isinstance(m, dict):
-        return "expected an object {role, content}"
+        return Told("record.message-object", N_("expected an object {{role, content}}"))
     extra = [key for key in m if key not in _MESSAGE_KEYS]
     if extra:
-        return f"unknown field '{extra[0]}' (it reads: role, content, weight)"
+        return Told("record.message-field", N_("unknown field '{field}' (it reads: role, content, weight)"),
+                       field=extra[0])
     if m.get("role") not in ROLES:
-        return f"role must be system, user or assistant, got {m.get('role')!r}"
+        return Told("record.role", N_("role must be system, user or assistant, got {role}"),
+                       role=repr(m.get("role")))
     if not isinstance(m.get("content"), str):
-        return "'content' must be text"
+        return Told("record.content", N_("'content' must be text"))
     if m["role"] == "system" and k > 1:
-        return "a system message may only come first"
-    return "'weight' must be 0 or 1, and only on an assistant message"
+        return Told("record.system-first", N_("a system message may only come first"))
+    return Told("record.weight", N_("'weight' must be 0 or 1, and only on an assistant message"))
 
 
 def pairs(chat: Chat, fmt: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -152,14 +169,18 @@ def pairs(chat: Chat, fmt: str) -> tuple[str | None, list[tuple[str, str]]]:
     system = chat[0]["content"] if chat and chat[0]["role"] == "system" else None
     body = chat[1:] if system is not None else chat
     if len(body) % 2 or not body:
-        raise RecordError(f"{fmt} holds user/assistant pairs; this chat has {len(body)} messages after the system line")
+        raise RecordError(Told("record.pairs-count", N_("{format} holds user/assistant pairs; this chat has {n} "
+                                                           "messages after the system line"), format=fmt, n=len(body)))
     out = []
     for k in range(0, len(body), 2):
         user, answer = body[k], body[k + 1]
         if user["role"] != "user" or answer["role"] != "assistant":
-            raise RecordError(f"{fmt} holds user/assistant pairs; message {k + 1 + (system is not None)} is "
-                              f"{user['role']}, then {answer['role']}")
+            raise RecordError(Told("record.pairs-order", N_("{format} holds user/assistant pairs; message {n} is "
+                                                               "{first}, then {second}"),
+                                      format=fmt, n=k + 1 + (system is not None), first=user["role"],
+                                      second=answer["role"]))
         if answer.get("weight", 1) == 0:
-            raise RecordError(f"{fmt} has no per-turn weight; this chat has a weight-0 assistant turn")
+            raise RecordError(Told("record.no-weight", N_("{format} has no per-turn weight; this chat has a weight-0 "
+                                                             "assistant turn"), format=fmt))
         out.append((user["content"], answer["content"]))
     return system, out

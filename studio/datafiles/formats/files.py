@@ -11,6 +11,7 @@ import orjson
 
 from studio.datafiles.formats.base import Chat, RecordError, read_line
 from studio.datafiles.textfile import InputError, check_size, decode_lines
+from studio.domain.messages import N_, Message, message_of, said
 
 #: A JSON array is read whole; JSON Lines files stream with no limit but the line length.
 MAX_ARRAY_FILE_BYTES = 64 << 20
@@ -23,14 +24,14 @@ class ChatLine:
     line: int
     chats: list[Chat] = field(default_factory=list)
     format: str = ""
-    problem: str | None = None
+    problem: str | Message | None = None  # str(): the English line
 
 
 def _item(number: int, obj: Any) -> ChatLine:
     try:
         fmt, chats = read_line(obj)
     except RecordError as exc:
-        return ChatLine(number, problem=str(exc))
+        return ChatLine(number, problem=message_of(exc) or str(exc))
     return ChatLine(number, chats, fmt.name)
 
 
@@ -38,17 +39,19 @@ def read_file(path: Path) -> Iterator[ChatLine]:
     """Stream a dataset file line by line; a file-level problem (missing, not UTF-8, a line too long)
     raises InputError naming the file and line."""
     if not path.is_file():
-        raise InputError(path, None, "no such file")
+        raise InputError(path, None, Message("file.missing", N_("no such file")))
     lines = decode_lines(path)
     for number, text in lines:
         if not text.strip():
             continue
         if text.strip() == "[":  # a pretty-printed JSON array: read the rest whole
-            check_size(path, MAX_ARRAY_FILE_BYTES, "a dataset file written as one JSON array")
+            check_size(path, MAX_ARRAY_FILE_BYTES, Message("format.array-file", N_("a dataset file written as one JSON "
+                                                                                   "array")))
             try:
                 items = orjson.loads("[" + "\n".join(t for _, t in lines))
             except orjson.JSONDecodeError as exc:
-                yield ChatLine(number, problem=f"the JSON array does not parse ({exc})")
+                yield ChatLine(number, problem=Message("format.array", N_("the JSON array does not parse ({problem})"),
+                                                       problem=said(exc)))
                 return
             for k, item in enumerate(items):
                 yield _item(number + k, item)
@@ -56,6 +59,6 @@ def read_file(path: Path) -> Iterator[ChatLine]:
         try:
             obj = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            yield ChatLine(number, problem=f"not valid JSON ({exc})")
+            yield ChatLine(number, problem=Message("topics.json", N_("not valid JSON ({problem})"), problem=said(exc)))
             continue
         yield _item(number, obj)

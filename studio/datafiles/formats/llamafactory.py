@@ -15,6 +15,7 @@ from studio.datafiles.formats.base import (
     only_keys,
     register,
 )
+from studio.domain.messages import N_, Message
 
 FROM = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 TO = {"user": "human", "assistant": "gpt"}
@@ -30,25 +31,29 @@ class LlamaFactory(DatasetFormat):
         return isinstance(obj, dict) and "conversations" in obj
 
     def read(self, obj: Any) -> list[Chat]:
-        only_keys(obj, ("conversations", "system"), "a ShareGPT record")
+        only_keys(obj, ("conversations", "system"), Message("record.sharegpt", N_("a ShareGPT record")))
         turns, system = obj["conversations"], obj.get("system")
         if not isinstance(turns, list) or not turns:
-            raise RecordError("'conversations' must be a non-empty list of {from, value}")
+            raise RecordError(Message("record.conversations", N_("'conversations' must be a non-empty list of "
+                                                                 "{{from, value}}")))
         if system is not None and not isinstance(system, str):
-            raise RecordError("'system' must be text")
+            raise RecordError(Message("record.not-text", N_("'{field}' must be text"), field="system"))
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
         for k, t in enumerate(turns, 1):
             if not isinstance(t, dict):
-                raise RecordError(f"conversation turn {k}: expected an object {{from, value}}")
-            only_keys(t, ("from", "value"), f"conversation turn {k}")
+                raise RecordError(Message("record.turn-object", N_("conversation turn {n}: expected an object "
+                                                                   "{{from, value}}"), n=k))
+            only_keys(t, ("from", "value"), Message("record.turn", N_("conversation turn {n}"), n=k))
             if not isinstance(t.get("from"), str) or t["from"] not in FROM:
-                raise RecordError(f"conversation turn {k}: 'from' must be human, gpt or system, got {t.get('from')!r}")
+                raise RecordError(Message("record.turn-from", N_("conversation turn {n}: 'from' must be human, gpt or "
+                                                                 "system, got {got}"), n=k, got=repr(t.get("from"))))
             messages.append({"role": FROM[t["from"]], "content": t.get("value")})
         return [checked_chat(messages)]
 
     def write(self, chat: Chat, style: str = "") -> Any:
         if any(m.get("weight", 1) == 0 for m in chat):
-            raise RecordError("LLaMA-Factory has no per-turn weight; this chat has a weight-0 assistant turn")
+            raise RecordError(Message("record.no-weight", N_("{format} has no per-turn weight; this chat has a "
+                                                             "weight-0 assistant turn"), format="LLaMA-Factory"))
         messages = [{"role": m["role"], "content": m["content"]} for m in chat]
         if self.style_of(style) == "openai":
             return {"messages": messages}

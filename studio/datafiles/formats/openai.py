@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.datafiles.formats.base import Chat, DatasetFormat, checked_chat, only_keys, register
+from studio.domain.messages import N_, Message
 
 
 @register
@@ -18,7 +19,7 @@ class OpenAIChat(DatasetFormat):
         return isinstance(obj, dict) and "messages" in obj
 
     def read(self, obj: Any) -> list[Chat]:
-        only_keys(obj, ("messages",), "an OpenAI chat record")
+        only_keys(obj, ("messages",), Message("record.openai", N_("an OpenAI chat record")))
         return [checked_chat(obj["messages"])]
 
     def write(self, chat: Chat, style: str = "") -> Any:

@@ -14,6 +14,7 @@ from studio.datafiles.formats.base import (
     pairs,
     register,
 )
+from studio.domain.messages import N_, Message
 
 
 def _response_text(value: Any) -> str | None:
@@ -38,14 +39,16 @@ class Qianfan(DatasetFormat):
         chat: Chat = []
         for k, item in enumerate(obj if isinstance(obj, list) else [obj], 1):
             if not isinstance(item, dict) or "prompt" not in item or "response" not in item:
-                raise RecordError(f"item {k}: expected an object with 'prompt' and 'response'")
-            only_keys(item, ("prompt", "response"), f"item {k}")
+                raise RecordError(Message("record.item-object", N_("item {n}: expected an object with 'prompt' and "
+                                                                   "'response'"), n=k))
+            only_keys(item, ("prompt", "response"), Message("record.item", N_("item {n}"), n=k))
             response = _response_text(item["response"])
             if not isinstance(item["prompt"], str) or response is None:
-                raise RecordError(f"item {k}: 'prompt' must be a string and 'response' a string or [[text]]")
+                raise RecordError(Message("record.item-text", N_("item {n}: 'prompt' must be a string and 'response' a "
+                                                                 "string or [[text]]"), n=k))
             chat += [{"role": "user", "content": item["prompt"]}, {"role": "assistant", "content": response}]
         if not chat:
-            raise RecordError("an empty list: no prompt/response turns")
+            raise RecordError(Message("record.empty-list", N_("an empty list: no prompt/response turns")))
         return [chat]
 
     def write(self, chat: Chat, style: str = "") -> Any:
