@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from studio.i18n import _
+from studio.i18n import N_, _
 from studio.logs import setup_logging
 from studio.resources import style_file
 from studio.synth import dashboard
@@ -30,6 +31,15 @@ from studio.ui.screens.simulate import SimulateScreen
 from studio.ui.screens.topics import TopicsScreen
 from studio.ui.services import Studio
 from studio.workspace import Workspace
+
+#: The palette's commands Textual itself offers, marked for the catalogue (translated as they are listed).
+TEXTUAL_COMMANDS = (
+    N_("Bell"), N_("Ring the bell"), N_("Theme"), N_("Change the current theme"), N_("Quit"),
+    N_("Quit the application as soon as possible"), N_("Keys"), N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"), N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"), N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+)
 
 
 class StoreChanged(Message):
@@ -137,8 +147,13 @@ class StudioApp(App[None]):
         if isinstance(self.screen, DashboardScreen):
             self.screen.action_generate()
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # Textual's own, in the user's language
+            yield command._replace(title=_(command.title), help=_(command.help))
         for mode, (num, _fkey, label) in PANES.items():
             yield SystemCommand(_("Go to {pane}").format(pane=label),
                                 _("switch to the {pane} pane ({key})").format(pane=label, key=num),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.widgets import Label, Static
 from textual.widgets._footer import FooterKey
 
@@ -55,3 +56,11 @@ async def test_tab_bar_footer_keys_and_a_notification_in_chinese(chinese_ui, wor
         await pilot.press("a")  # nothing to approve in a workspace without samples
         await until(pilot, lambda: bool(told))
         assert told[-1] == "没有可通过的样本：未选中样本", told
+
+        await pilot.press("ctrl+p")  # the palette: its prompt and Textual's own commands in Chinese too
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert app.screen.query_one(CommandInput).placeholder == "搜索命令…"
+        await until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
+        listed = " ".join(str(app.screen.query_one(CommandList).get_option_at_index(i).prompt)
+                          for i in range(app.screen.query_one(CommandList).option_count))
+        assert "截图" in listed and "转到主题" in listed and "Screenshot" not in listed, listed
