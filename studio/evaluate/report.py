@@ -11,6 +11,7 @@ from typing import Any
 from studio.domain import EvalItem, EvalResult, EvalRun, EvalSet, HumanVote
 from studio.domain.contract import CHECK_IDS
 from studio.evaluate.runner import offline_off_topic
+from studio.i18n import N_, _
 from studio.llm.ledger import percentile
 from studio.turn.shown import fault_label
 
@@ -18,10 +19,10 @@ DIMS = ("compliance", "reply", "suggestion", "analysis")
 
 
 JUDGED = DIMS[1:]
-NO_JUDGE = ("no judge: reply, suggestion and analysis were not scored; '—' shows that, with '≤ n', the most the "
-            "checks allow on average. Compliance (from the checks) is the headline.")
-ERRORS_RULE = ("a call that failed, timed out or returned nothing is an error: it fails every check and scores 1 on "
-               "every dimension, and it is included in every mean and rate")
+NO_JUDGE = N_("no judge: reply, suggestion and analysis were not scored; '—' shows that, with '≤ n', the most the "
+              "checks allow on average. Compliance (from the checks) is the headline.")
+ERRORS_RULE = N_("a call that failed, timed out or returned nothing is an error: it fails every check and scores 1 on "
+                 "every dimension, and it is included in every mean and rate")
 
 
 @dataclass
@@ -95,7 +96,7 @@ def summarise(run: EvalRun, eval_set: EvalSet) -> RunSummary:
     scores, caps, judged = _means(results, judged_run)
     fault_rows: dict[str, dict[str, float | None]] = {}
     for f, rs in sorted(by_fault.items()):
-        fs, fc, _ = _means(rs, judged_run)
+        fs, fc, _judged = _means(rs, judged_run)
         fault_rows[f] = {**fs, **{f"cap_{d}": fc[d] for d in DIMS},
                          "pass": round(sum(not r.failed and r.error is None for r in rs) / len(rs), 3),
                          "n": len(rs), "errors": sum(r.error is not None for r in rs)}
@@ -144,12 +145,12 @@ def off_topic_summary(results: list[EvalResult], items: dict[str, EvalItem], jud
     verdicts = [(r, off) for r, off in turns if r.off_topic_judge is not None]
     differ = [{"item": r.item_id, "student": items[r.item_id].student if r.item_id in items else None,
                "judge": r.off_topic_judge, "offline": off} for r, off in verdicts if r.off_topic_judge != off]
-    notes = sorted({r.off_topic_note for r, _ in turns if r.off_topic_judge is None and r.off_topic_note})
-    return {"student_turns": len(turns), "offline": sum(off for _, off in turns),
+    notes = sorted({r.off_topic_note for r, _off in turns if r.off_topic_judge is None and r.off_topic_note})
+    return {"student_turns": len(turns), "offline": sum(off for _r, off in turns),
             "judged": len(verdicts) if judged_run else None,
-            "judge": sum(bool(r.off_topic_judge) for r, _ in verdicts) if verdicts else None,
+            "judge": sum(bool(r.off_topic_judge) for r, _off in verdicts) if verdicts else None,
             "agree": len(verdicts) - len(differ) if verdicts else None,
-            "decided_by_judge": sum(r.off_topic_by == "judge" for r, _ in turns),
+            "decided_by_judge": sum(r.off_topic_by == "judge" for r, _off in turns),
             "disagreements": differ, "no_verdict_reasons": notes[:3]}
 
 
@@ -160,17 +161,24 @@ def off_topic_text(s: dict[str, Any]) -> str | None:
     if not n:
         return None
     if s["judge"] is None:
-        return (f"{s['model']}: off-topic: no judge, so the offline check decided whether the student went off "
-                f"topic ({o['offline']} of {n} student turns).")
-    why = f" ({o['no_verdict_reasons'][0]})" if o["no_verdict_reasons"] else ""
+        return _("{model}: off-topic: no judge, so the offline check decided whether the student went off topic "
+                 "({offline} of {n} student turns).").format(model=s["model"], offline=o["offline"], n=n)
+    reason = o["no_verdict_reasons"][0] if o["no_verdict_reasons"] else None
     if not o["judged"]:
-        return (f"{s['model']}: off-topic: the judge ({s['judge']}) gave no verdict on any of the {n} student "
-                f"turns{why}, so the offline check decided ({o['offline']} off topic).")
-    line = (f"{s['model']}: off-topic: judge {o['judge']}, offline {o['offline']}, agree {o['agree']}/{o['judged']}; "
-            f"the judge's verdict decided on {o['decided_by_judge']} of {n} student turns")
+        line = (_("{model}: off-topic: the judge ({judge}) gave no verdict on any of the {n} student turns ({why}), so "
+                  "the offline check decided ({offline} off topic).") if reason else
+                _("{model}: off-topic: the judge ({judge}) gave no verdict on any of the {n} student turns, so the "
+                  "offline check decided ({offline} off topic)."))
+        return line.format(model=s["model"], judge=s["judge"], n=n, why=reason, offline=o["offline"])
+    line = _("{model}: off-topic: judge {judge}, offline {offline}, agree {agree}/{judged}; the judge's verdict "
+             "decided on {decided} of {n} student turns").format(
+        model=s["model"], judge=o["judge"], offline=o["offline"], agree=o["agree"], judged=o["judged"],
+        decided=o["decided_by_judge"], n=n)
     if o["judged"] < n:
-        line += f", the offline check on the other {n - o['judged']} (the judge gave none{why})"
-    return line + "."
+        rest = (_("{line}, the offline check on the other {n} (the judge gave none ({why}))") if reason else
+                _("{line}, the offline check on the other {n} (the judge gave none)"))
+        line = rest.format(line=line, n=n - o["judged"], why=reason)
+    return _("{line}.").format(line=line)
 
 
 def cell(s: dict[str, Any], d: str, digits: int = 2) -> str:
@@ -262,13 +270,15 @@ def notes(rep: dict[str, Any]) -> list[str]:
     out = []
     for s in rep["runs"]:
         if s["judge"] is None:
-            out.append(f"{s['model']}: {NO_JUDGE}")
+            out.append(f"{s['model']}: {_(NO_JUDGE)}")
         elif s["judge_errors"]:
-            out.append(f"{s['model']}: the judge ({s['judge']}) gave no scores for {s['judge_errors']} of "
-                       f"{s['items']} items; a dimension not judged on every item shows '—'.")
+            out.append(_("{model}: the judge ({judge}) gave no scores for {n} of {items} items; a dimension not judged "
+                         "on every item shows '—'.").format(model=s["model"], judge=s["judge"], n=s["judge_errors"],
+                                                            items=s["items"]))
         if s["errors"]:
-            out.append(f"{s['model']}: {s['errors']} of {s['items']} calls failed (run {s['status']}); "
-                       f"{ERRORS_RULE}. e.g. {s['error_examples'][0][:120]}")
+            out.append(_("{model}: {n} of {items} calls failed (run {status}); {rule}. e.g. {example}").format(
+                model=s["model"], n=s["errors"], items=s["items"], status=s["status"], rule=_(ERRORS_RULE),
+                example=s["error_examples"][0][:120]))
         if (line := off_topic_text(s)) is not None:
             out.append(line)
     return out
@@ -276,12 +286,14 @@ def notes(rep: dict[str, Any]) -> list[str]:
 
 def table_text(rep: dict[str, Any]) -> str:
     """The tutorial's table: models × four dimensions, plus validity, checks, errors, latency and cost."""
-    lines = ["| model | judge | compliance | reply | suggestion | analysis | JSON valid | all checks pass | errors | "
-             "latency p50/p95 | cost / 1,000 turns | items |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [_("| model | judge | compliance | reply | suggestion | analysis | JSON valid | all checks pass | errors | "
+               "latency p50/p95 | cost / 1,000 turns | items |"), "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in rep["runs"]:
         p50, p95 = s["latency_p50_s"], s["latency_p95_s"]
-        lat = f"{p50:.2f}/{p95:.2f} s" if p50 is not None and p95 is not None else "—"
-        lines.append(f"| {s['model']} | {s['judge'] or 'no judge'} | {cell(s, 'compliance')} | {cell(s, 'reply')} | "
+        lat = _("{p50}/{p95} s").format(p50=f"{p50:.2f}", p95=f"{p95:.2f}") if p50 is not None and p95 is not None \
+            else "—"
+        judge = s["judge"] or _("no judge")
+        lines.append(f"| {s['model']} | {judge} | {cell(s, 'compliance')} | {cell(s, 'reply')} | "
                      f"{cell(s, 'suggestion')} | {cell(s, 'analysis')} | {s['json_valid']:.0%} | {s['pass_rate']:.0%} | "
                      f"{s['errors']} | {lat} | {s['cost_per_1000']:.4f} | {s['items']} |")
     extra = notes(rep)
@@ -292,13 +304,13 @@ def fault_cell(b: dict[str, Any] | None, digits: int = 2) -> str:
     if b is None:
         return "-"
     dims = "/".join(f"{b[d]:.{digits}f}" if b[d] is not None else f"≤{b['cap_' + d]:.{digits}f}" for d in JUDGED)
-    errors = f" · {b['errors']} errors" if b.get("errors") else ""
-    return f"{dims} · pass {b['pass']:.0%} (n={b['n']}){errors}"
+    shown = _("{scores} · pass {share} (n={n})").format(scores=dims, share=f"{b['pass']:.0%}", n=b["n"])
+    return _("{cell} · {n} errors").format(cell=shown, n=b["errors"]) if b.get("errors") else shown
 
 
 def fault_text(rep: dict[str, Any]) -> str:
     faults = sorted({f for s in rep["runs"] for f in s["by_fault"]})
-    lines = ["| fault | " + " | ".join(s["model"] for s in rep["runs"]) + " |",
+    lines = ["| " + _("fault") + " | " + " | ".join(s["model"] for s in rep["runs"]) + " |",
              "|---|" + "---|" * len(rep["runs"])]
     for f in faults:
         lines.append(f"| {fault_label(f)} | " + " | ".join(fault_cell(s["by_fault"].get(f)) for s in rep["runs"]) + " |")
