@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from studio.config import ConfigError, ProviderProfile, Secrets
+from studio.domain.messages import N_, Message
 
 if TYPE_CHECKING:
     from studio.llm.base import Provider
@@ -64,7 +65,9 @@ class ProviderKind:
         if misplaced:
             owners = {key: sorted(k for k, c in KINDS.items() if key in c.options) for key in misplaced}
             detail = "; ".join(f"{key} is for {', '.join(owners[key]) or 'no kind'}" for key in misplaced)
-            raise ConfigError(f"provider '{name}': kind '{cls.kind}' does not read {', '.join(misplaced)} ({detail})")
+            raise ConfigError(Message("provider.misplaced", N_("provider '{name}': kind '{kind}' does not read {keys} "
+                                                               "({detail})"),
+                                      name=name, kind=cls.kind, keys=", ".join(misplaced), detail=detail))
 
     @classmethod
     def from_profile(cls, name: str, profile: ProviderProfile, secrets: Secrets, *, seed: int = 0,
@@ -76,7 +79,8 @@ class ProviderKind:
         """The key in ``env`` (default: the profile's one), or a ConfigError naming the profile and variable."""
         env = env or (cls.key_envs(profile) or [""])[0]
         if not env:
-            raise ConfigError(f"provider '{name}' ({cls.kind}) names no key variable: set api_key_env")
+            raise ConfigError(Message("provider.no-key-env", N_("provider '{name}' ({kind}) names no key variable: set "
+                                                                "api_key_env"), name=name, kind=cls.kind))
         return secrets.require(env, f"provider '{name}' ({cls.kind})")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.config import Config, ConfigError, ProviderProfile, Secrets
+from studio.domain.messages import N_, Message, said
 from studio.llm import local_model, offline, openai, qianfan_v1  # noqa: F401 - each module registers its kinds
 from studio.llm.base import Provider
 from studio.llm.client import CallLimits, LLMClient, RetryPolicy
@@ -26,7 +27,9 @@ def kind_class(name: str, profile: ProviderProfile) -> type[ProviderKind]:
     """The class registered for the profile's kind, or a ConfigError naming the profile."""
     cls = KINDS.get(profile.kind)
     if cls is None:
-        raise ConfigError(f"provider '{name}': unknown kind '{profile.kind}' (known: {', '.join(known_kinds())})")
+        raise ConfigError(Message("provider.unknown-kind", N_("provider '{name}': unknown kind '{kind}' (known: "
+                                                              "{known})"),
+                                  name=name, kind=profile.kind, known=", ".join(known_kinds())))
     return cls
 
 
@@ -52,19 +55,23 @@ def build_provider(name: str, profile: ProviderProfile, secrets: Secrets, *, see
     except ConfigError:
         raise
     except ValueError as exc:  # a constructor's refusal, said as the profile's problem
-        message = str(exc)
-        raise ConfigError(message if message.startswith(f"provider '{name}'") else f"provider '{name}': {message}") from None
+        if str(exc).startswith(f"provider '{name}'"):
+            raise ConfigError(said(exc)) from None
+        raise ConfigError(Message("provider.problem", N_("provider '{name}': {problem}"), name=name,
+                                  problem=said(exc))) from None
 
 
 def job_profile(name: str, workspace: Path | None, store: Store | None) -> ProviderProfile:
     """``job:<id>``: the finished job's output, as a local transformers model (one at a time)."""
     job = store.jobs.get(name[4:]) if store is not None else None
     if job is None:
-        raise ConfigError(f"no job {name[4:]} (see: studio train list)")
+        raise ConfigError(Message("job.unknown", N_("no job {id} (see: studio train list)"), id=name[4:]))
     folder = job.result.get("output_dir")
     if not folder:
-        raise ConfigError(f"job {job.id} has no local model output ({job.status.value}; back-end {job.backend}); "
-                          "a platform model is used through its provider profile")
+        raise ConfigError(Message("job.no-output", N_("job {id} has no local model output ({status}; back-end "
+                                                      "{backend}); a platform model is used through its provider "
+                                                      "profile"),
+                                  id=job.id, status=job.status.value, backend=job.backend))
     # Eight at a time: the provider answers requests that arrive together as one batch. A CPU takes
     # minutes for a batch, and nothing streams until it is done: hence the long timeout.
     return ProviderProfile(kind="transformers", model=folder, concurrency=8, retries=0, timeout=900)
@@ -74,7 +81,8 @@ def local_profile(name: str) -> ProviderProfile:
     """``local:<folder>``: a transformers model folder on this machine, asked with the full prompt."""
     folder = name.removeprefix("local:")
     if not folder or not Path(folder).is_dir():
-        raise ConfigError(f"{name}: no model folder {folder or '(empty)'}")
+        raise ConfigError(Message("provider.no-folder", N_("{name}: no model folder {folder}"), name=name,
+                                  folder=folder or "(empty)"))
     return ProviderProfile(kind="transformers", model=folder, concurrency=8, retries=0, timeout=900)
 
 
