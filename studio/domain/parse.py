@@ -76,9 +76,22 @@ def _brackets(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
             yield i, depth
 
 
+#: A JSON string (to its end, or to the text's end when it is not closed), or a bracket outside one.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.S)
+
+
 def nesting_depth(text: str) -> int:
-    """How deep ``[``/``{`` nest in ``text``, outside JSON strings: one linear pass, no recursion."""
-    return max((depth for _, depth in _brackets(text)), default=0)
+    """How deep ``[``/``{`` nest in ``text``, outside JSON strings: one linear pass, no recursion
+    (the brackets :func:`_brackets` yields, found by a regular expression that skips whole strings)."""
+    depth = deepest = 0
+    for m in _STRING_OR_BRACKET.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def object_end(text: str) -> int | None:

@@ -1,13 +1,19 @@
 """Import existing datasets (any format of :mod:`studio.datafiles.formats`) as dialogues to review.
 
 An import runs every check at reading speed; the off-topic judgement of its student turns is left
-pending and made after (:mod:`studio.synth.pending`): the samples are browsable at once."""
+pending and made after (:mod:`studio.synth.pending`): the samples are browsable at once.
+
+The file is read once, a chunk of records at a time: each answer is parsed once, and the texts its
+meaning checks will ask the sentence model about are run through the model together. A file with
+an unreadable line imports nothing (the store is rolled back) and names its bad lines."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from studio.datafiles.dataset_reader import BadLine, Record, read_records
@@ -27,12 +33,14 @@ from studio.domain import (
 )
 from studio.domain.faults import spec_of
 from studio.domain.language import Language, language_of
+from studio.domain.parse import Parsed, parse_answer
+from studio.semantic.encoder import EncoderError, sentence_vectors
 from studio.store import Store
-from studio.synth.detect import observe, student_of
+from studio.synth.detect import observe, student_seen
 from studio.synth.run import off_topic_bank
 from studio.synth.topic_guard import TopicGuard
 from studio.synth.topics import existing_texts, normalise
-from studio.turn.verdict import judge_answer, reply_of
+from studio.turn.verdict import judge_answer, meaning_texts, reply_of
 
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
@@ -60,43 +68,54 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_readable(path: Path) -> int:
-    bad: list[BadLine] = []
-    count = 0
-    for item in read_records(path):
-        if isinstance(item, BadLine):
-            bad.append(item)
-        else:
-            count += 1
-    if bad:
-        shown = "; ".join(f"line {b.line}: {b.problem}" for b in bad[:5])
-        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-        raise InputError(path, bad[0].line, f"{len(bad)} unreadable line(s), nothing imported: {shown}{more}")
-    if not count:
-        shapes = "; ".join(f"{f.name}: {f.shape}" for f in FORMATS.values())
-        raise InputError(path, None, f"no teacher turns found (expected JSON Lines of {shapes})")
-    return count
+def _unreadable(path: Path, bad: list[BadLine]) -> InputError:
+    shown = "; ".join(f"line {b.line}: {b.problem}" for b in bad[:5])
+    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+    return InputError(path, bad[0].line, f"{len(bad)} unreadable line(s), nothing imported: {shown}{more}")
 
 
-def _teacher_text(turn: TeacherTurn) -> set[str]:
+def _no_turns(path: Path) -> InputError:
+    shapes = "; ".join(f"{f.name}: {f.shape}" for f in FORMATS.values())
+    return InputError(path, None, f"no teacher turns found (expected JSON Lines of {shapes})")
+
+
+#: Records read, parsed and sent to the sentence model together.
+CHUNK = 256
+
+
+def _chunks(items: Iterable[Record | BadLine]) -> Iterator[list[Record | BadLine]]:
+    it = iter(items)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
+
+
+def _embed(texts: list[str]) -> None:
+    """Remember the sentence vectors of ``texts`` (the meaning checks then find them)."""
+    try:
+        sentence_vectors(texts)
+    except EncoderError:
+        pass  # the check that needs one says so itself
+
+
+
+
+def _said(turn: StudentTurn | TeacherTurn) -> tuple[str, frozenset[str]]:
+    """A turn as a history line may give it: its role and its words (spaces folded); a teacher's raw
+    answer or its parsed Reply."""
+    if isinstance(turn, StudentTurn):
+        return "student", frozenset((" ".join(turn.text.split()),))
     texts = {" ".join(turn.raw.split())}
     if turn.parsed is not None:
         texts.add(" ".join(turn.parsed.reply.split()))
-    return texts
+    return "teacher", frozenset(texts)
 
 
-def _continues(d: Dialogue, history: list[tuple[str, str]]) -> bool:
-    """Whether ``history`` is this dialogue so far plus one student utterance."""
-    if len(history) != len(d.turns) + 1 or history[-1][0] != "student":
+def _continues(said: list[tuple[str, frozenset[str]]], history: list[tuple[str, str]]) -> bool:
+    """Whether ``history`` is the dialogue whose turns say ``said`` so far plus one student utterance."""
+    if len(history) != len(said) + 1 or history[-1][0] != "student":
         return False
-    for (role, text), turn in zip(history, d.turns, strict=False):
-        said = " ".join(text.split())
-        if isinstance(turn, StudentTurn):
-            if role != "student" or said != " ".join(turn.text.split()):
-                return False
-        elif role != "teacher" or said not in _teacher_text(turn):
-            return False
-    return True
+    return all(role == was and " ".join(text.split()) in words
+               for (role, text), (was, words) in zip(history, said, strict=False))
 
 
 class Importer:
@@ -107,12 +126,20 @@ class Importer:
         self.created: dict[str, Topic] = {}
         self._guard: TopicGuard | None = None
         self.pending = 0
-        self.keys = {t.source_key for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
-                     for t in Dialogue.model_validate(raw).turns if isinstance(t, TeacherTurn) and t.source_key}
+        self.keys = {t["source_key"] for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
+                     for t in raw.get("turns", ()) if t.get("role") == "teacher" and t.get("source_key")}
+        self._seen: dict[str, object] = {}  # the student texts of the record being added, observed
+        self._said: list[tuple[str, frozenset[str]]] = []  # the dialogue being built, as its history gives it
+
+    def _observe(self, text: str):  # type: ignore[no-untyped-def]
+        seen = self._seen.get(text)
+        if seen is None:
+            seen = self._seen[text] = observe(text, off_topic_bank=self.bank)
+        return seen
 
     def _student(self, text: str) -> StudentTurn:
         """Every check but the off-topic judgement, which :func:`studio.synth.pending.judge_pending` makes after."""
-        seen = observe(text, off_topic_bank=self.bank)
+        seen = self._observe(text)
         pending = spec_of(seen).topic_judged  # Chinese, or a bank line: nothing to judge
         self.pending += pending
         return StudentTurn(text=text, intended_fault=seen, observed_fault=seen, topic_pending=pending)
@@ -146,12 +173,13 @@ class Importer:
             self.store.topics.put(made)
         return self.topics[clean]
 
-    def _sample(self, rec: Record, key: str) -> TeacherTurn:
+    def _sample(self, rec: Record, key: str, parsed: Parsed | None = None) -> TeacherTurn:
         last = rec.student
         student = None
         if rec.kind == TurnKind.REPLY and last is not None:
-            student = student_of(last, off_topic_bank=self.bank)  # the off-topic suspicion comes with the verdict
-        check, results = judge_answer(rec.response, rec.kind, student)
+            # the off-topic suspicion comes with the verdict
+            student = student_seen(last, self._observe(last), self.bank)
+        check, results = judge_answer(rec.response, rec.kind, student, parsed=parsed)
         parsed = reply_of(check.parsed.obj, rec.kind)
         return TeacherTurn(kind=rec.kind, raw=rec.response, parsed=parsed, checks=results, source_key=key,
                            parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
@@ -160,23 +188,24 @@ class Importer:
         d.planned_faults = [t.intended_fault for t in d.turns if isinstance(t, StudentTurn)]
         self.store.dialogues.put(d)
 
-    def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None) -> Dialogue | None:
-        material = f"{rec.prompt}\0{rec.response}"
-        if not rec.in_prompt:  # a chat's turn: the same words in another dialogue are another sample
-            material += "\0" + "\0".join([rec.system or "", *(f"{role}: {text}" for role, text in rec.history)])
-        key = hashlib.sha256(material.encode()).hexdigest()[:32]
+    def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None, key: str | None = None,
+             parsed: Parsed | None = None) -> Dialogue | None:
+        key = key or _key(rec)
         if key in self.keys:
             report.duplicates += 1
             return current
         self.keys.add(key)
+        self._seen.clear()
         # A whole dialogue's system line holds the prompt's rules, the topic's name among them.
         topic_id = self._topic(rec.topic, report, f"{rec.prompt}\n{rec.system or ''}")
-        sample = self._sample(rec, key)
+        sample = self._sample(rec, key, parsed)
         sample.train_weight = 1 if rec.weight else 0  # a weight-0 turn stays context, as in the file
         report.samples += sample.train_weight
         report.failing += sample.train_weight and not sample.passed
-        if current is not None and current.topic_id == topic_id and _continues(current, rec.history):
-            current.turns += [self._student(rec.history[-1][1]), sample]
+        if current is not None and current.topic_id == topic_id and _continues(self._said, rec.history):
+            student = self._student(rec.history[-1][1])
+            current.turns += [student, sample]
+            self._said += [_said(student), _said(sample)]
             return current
         if current is not None:
             self._store(current)
@@ -187,8 +216,28 @@ class Importer:
             else:
                 turns.append(TeacherTurn(kind=TurnKind.OPENING if i == 0 else TurnKind.REPLY, raw=text, train_weight=0))
         report.dialogues += 1
+        self._said = [_said(t) for t in (*turns, sample)]
         return Dialogue(topic_id=topic_id, run_id=run.id, index=report.dialogues - 1, source="imported",
                         status=DialogueStatus.COMPLETE, turns=[*turns, sample])
+
+    def _add_chunk(self, records: list[Record], run: Run, report: ImportReport,
+                   current: Dialogue | None) -> Dialogue | None:
+        """Key and parse a chunk's records, run the texts their meaning checks will ask about through
+        the sentence model together, then check and add each record."""
+        ready: list[tuple[Record, str, Parsed | None]] = []
+        texts: list[str] = []
+        for rec in records:
+            key = _key(rec)
+            parsed = None
+            if key not in self.keys:  # a duplicate is counted, not checked
+                parsed = parse_answer(rec.response)
+                texts += meaning_texts(parsed.obj)
+            ready.append((rec, key, parsed))
+        if texts:
+            _embed(texts)
+        for rec, key, parsed in ready:
+            current = self._add(rec, run, report, current, key, parsed)
+        return current
 
 
     def run(self) -> ImportReport:
@@ -198,18 +247,38 @@ class Importer:
         done = next((r for r in self.store.runs if r.source_hash == digest), None)
         if done is not None:
             return ImportReport(done.id, already=True)
-        _check_readable(self.path)
         run = Run(kind="import", status=RunStatus.SUCCEEDED, source=str(self.path), source_hash=digest,
                   started=utcnow(), finished=utcnow())
         report = ImportReport(run.id)
-        with self.store.atomic():  # all or nothing; dialogues are stored as they are completed
+        bad: list[BadLine] = []
+        read = 0
+        # All or nothing: dialogues are stored as they are completed, and an unreadable line found on
+        # the way rolls every one of them back (the rest of the file is read only to name its bad lines).
+        with self.store.atomic():
             current: Dialogue | None = None
-            for rec in read_records(self.path):
-                assert isinstance(rec, Record)
-                current = self._add(rec, run, report, current)
+            for chunk in _chunks(read_records(self.path)):
+                bad += [item for item in chunk if isinstance(item, BadLine)]
+                records = [item for item in chunk if isinstance(item, Record)]
+                read += len(records)
+                if not bad:
+                    current = self._add_chunk(records, run, report, current)
+            if bad:
+                raise _unreadable(self.path, bad)
+            if not read:
+                raise _no_turns(self.path)
             if current is not None:
                 self._store(current)
             run.planned = run.completed = report.dialogues
             report.pending = self.pending
             self.store.runs.put(run)
         return report
+
+
+
+def _key(rec: Record) -> str:
+    """A sample's identity in the file: its prompt and answer (a chat's turn: with its system line and
+    the turns before it, so the same words in another dialogue are another sample)."""
+    material = f"{rec.prompt}\0{rec.response}"
+    if not rec.in_prompt:
+        material += "\0" + "\0".join([rec.system or "", *(f"{role}: {text}" for role, text in rec.history)])
+    return hashlib.sha256(material.encode()).hexdigest()[:32]

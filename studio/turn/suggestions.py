@@ -239,6 +239,20 @@ def _any_answers(suggestions: list[str], question: str) -> bool:
     return any(float(sentence_vector(s) @ asked) >= above for s in open_)
 
 
+def texts_for_meaning(reply: str, suggestions: list[str]) -> list[str]:
+    """The texts :func:`suggestion_checks` may ask the sentence model about (the Reply's question and
+    the Suggestions whose form cannot tell), so a caller with many answers can run them together."""
+    question = question_of(reply) if reply else None
+    if not question or len(suggestions) < 2:
+        return []
+    kind = kind_of(question)
+    verdicts = [_by_form(s, question, kind) for s in suggestions]
+    if any(verdicts):
+        return []
+    undecided = [s for s, v in zip(suggestions, verdicts, strict=True) if v is None]
+    return [question, *undecided] if undecided else []
+
+
 def suggestion_checks(reply: str, suggestions: list[str], student: str | None) -> list[CheckResult]:
     out: list[CheckResult] = []
     question = question_of(reply) if reply else None

@@ -21,17 +21,18 @@ from studio.domain import CheckResult, TeacherReply, TurnKind
 from studio.domain.contract import CHECK_IDS, Student, TurnCheck, check_turn
 from studio.domain.parse import Parsed
 from studio.domain.rubric import Scores, compliance, limits
-from studio.turn.suggestions import suggestion_checks
+from studio.turn.suggestions import suggestion_checks, texts_for_meaning
 
 
-def judge_answer(raw: str, kind: TurnKind, student: Student | None, *,
-                 strict: bool = False) -> tuple[TurnCheck, list[CheckResult]]:
+def judge_answer(raw: str, kind: TurnKind, student: Student | None, *, strict: bool = False,
+                 parsed: Parsed | None = None) -> tuple[TurnCheck, list[CheckResult]]:
     """Checks for an answer: content is checked on the object when it could be read.
 
-    The answer is parsed once; the content checks of a recovered object run on that same object.
-    With ``strict`` the answer's text is what is judged, and a recovered object fails ``format.json``.
+    The answer is parsed once (``parsed``: already, by ``parse_answer(raw)``); the content checks of a
+    recovered object run on that same object. With ``strict`` the answer's text is what is judged,
+    and a recovered object fails ``format.json``.
     """
-    check = check_turn(raw, kind, student)
+    check = check_turn(raw, kind, student, parsed=parsed)
     meaning = _meaning_checks(check.parsed.obj, student)
     check.results.extend(meaning)
     if strict or check.parsed.obj is None or check.parsed.strict:
@@ -45,10 +46,19 @@ def _meaning_checks(obj: dict[str, Any] | None, student: Student | None) -> list
     """The checks that need the words' meaning (studio.semantic), on the parsed object."""
     if not obj:
         return []
+    return suggestion_checks(*_reply_and_suggestions(obj), student.text if student else None)
+
+
+def _reply_and_suggestions(obj: dict[str, Any]) -> tuple[str, list[str]]:
     reply = obj["Reply"] if isinstance(obj.get("Reply"), str) else ""
     raw = obj.get("Suggestion")
-    suggestions = [x for x in raw if isinstance(x, str)] if isinstance(raw, list) else []
-    return suggestion_checks(reply, suggestions, student.text if student else None)
+    return reply, [x for x in raw if isinstance(x, str)] if isinstance(raw, list) else []
+
+
+def meaning_texts(obj: dict[str, Any] | None) -> list[str]:
+    """The texts whose sentence vectors the meaning checks of a parsed answer may ask for: a caller
+    judging many answers runs them through the sentence model together first."""
+    return texts_for_meaning(*_reply_and_suggestions(obj)) if obj else []
 
 
 @dataclass

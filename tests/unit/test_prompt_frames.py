@@ -1,5 +1,5 @@
 """A topic's prompt rendered once with its dialogue left open gives, filled, the prompt rendered
-whole; the token estimate's CJK count is exact for every code point."""
+whole; the token estimate's CJK count is exact for every code point; an answer's nesting depth skips its strings."""
 
 from __future__ import annotations
 
@@ -44,3 +44,14 @@ def test_cjk_characters_are_counted_exactly() -> None:
         assert wide_chars(text) == _reference(text)
         assert estimate_tokens(text) == tokens_for(_reference(text), len(text))
     assert estimate_tokens("abcde") == 2 and estimate_tokens("你好，world") == 3 + 2
+
+
+def test_nesting_depth_counts_brackets_outside_json_strings_as_a_scan_of_every_character_does() -> None:
+    from studio.domain.parse import _brackets, nesting_depth
+
+    rng = random.Random(4)
+    alphabet = ['"', "\\", "[", "]", "{", "}", "a", "\n", '\\"', '"x"', " ", "中"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert nesting_depth(text) == max((depth for _, depth in _brackets(text)), default=0)
+    assert nesting_depth('{"a": ["[[[", {"b": "\\"]"}]}') == 3 and nesting_depth('"[[') == 0
