@@ -34,6 +34,15 @@ async def begin(pilot, *keys: str) -> None:
     await settle(pilot)
 
 
+async def open_zh(pilot, *keys: str, screen: str) -> None:
+    """``opened`` with the Chinese sub-title."""
+    await opened(pilot, *keys, screen=screen)
+    pilot.app.sub_title = SUB_TITLE
+    for field in pilot.app.screen.query(TextArea):
+        field.cursor_blink = False
+    await settle(pilot)
+
+
 @SIZES
 def test_topics_pane(snap_compare, zh_app, size) -> None:
     assert snap_compare(zh_app, terminal_size=size, run_before=lambda pilot: begin(pilot))
@@ -86,8 +95,7 @@ def test_help(snap_compare, zh_app, size, shown) -> None:
     keys, screen = HELP[shown]
 
     async def run_before(pilot) -> None:
-        await begin(pilot)
-        await opened(pilot, *keys, screen=screen)
+        await open_zh(pilot, *keys, screen=screen)
 
     assert snap_compare(zh_app, terminal_size=size, run_before=run_before)
 
@@ -102,10 +110,6 @@ def test_modal(snap_compare, zh_app, size, modal) -> None:
     keys, screen = MODALS[modal]
 
     async def run_before(pilot) -> None:
-        await begin(pilot)
-        await opened(pilot, *keys, screen=screen)
-        for field in pilot.app.screen.query(TextArea):
-            field.cursor_blink = False
-        await settle(pilot)
+        await open_zh(pilot, *keys, screen=screen)
 
     assert snap_compare(zh_app, terminal_size=size, run_before=run_before)
