@@ -146,21 +146,22 @@ _GERUNDS = {_ing(v): v for v in ("swim", "read", "play", "dance", "cook", "hike"
                                  "chat", "learn", "skate", "fish", "camp", "travel", "study", "visit", "go")}
 
 
+#: Words after which a pronoun starts a clause (its subject), so "it a …" there lacks its "is".
+_CLAUSE_OPENERS = {"", "and", "but", "because", "so", "when", "if", "that", "think", "know", "guess", "hope",
+                   "said", "says", "maybe", "yes", "no", "well", "or", "then", "now", "today", "because", "sure"}
+
+
 def _not_after_make(m: re.Match[str]) -> str | None:
-    if _prev_word(m) in ("make", "makes", "made", "find", "found", "keep", "keeps", "think"):
-        return None
+    prev, before = _prev_word(m), m.string[: m.start()].rstrip()
+    if prev == "think" or (prev not in _CLAUSE_OPENERS and not before.endswith((",", ";", ":"))):
+        return None  # an object or a question: "makes it fun", "think it important", "Is that important?"
     return f"{m.group(1)} is {m.group(2)}"
 
 
-#: Words after which "it so …" or "it a …" is an object, not a missing "is": "makes it so hard", "is it so hard?".
-_OBJECT_AFTER = {"is", "was", "isn't", "wasn't", "does", "did", "do", "make", "makes", "made", "find", "finds",
-                 "found", "keep", "keeps", "kept", "think", "thought", "feel", "felt", "call", "called", "like",
-                 "liked", "love", "loved", "want", "wanted", "need", "needed", "get", "got", "consider", "considered"}
-
-
 def _copula_fix(m: re.Match[str]) -> str | None:
-    if _prev_word(m) in _OBJECT_AFTER:
-        return None
+    before = m.string[: m.start()].rstrip()
+    if _prev_word(m) not in _CLAUSE_OPENERS and not before.endswith((",", ";", ":")):
+        return None  # an object: "makes it so hard", "use it a lot", "is it so hard?"
     return f"{m.group(1)} is {m.group(2)}"
 
 

@@ -56,13 +56,13 @@ class Then:
         """Its first clause, as a brief answer says it ("He usually wins.")."""
         head = re.split(r",|\.\s|;| because | so | but ", self.text, maxsplit=1)[0].strip().rstrip(".!")
         while len(head.split()) > 10:  # "… told us about it in a safety class last year" → "… told us about it"
-            cut = max(head.rfind(f" {p} ") for p in ("in", "on", "at", "about", "from", "with", "for", "after",
-                                                      "before", "when", "to", "during", "every", "that", "which",
-                                                      "who", "where"))
-            if cut <= 0:
+            cuts = [m.start() for m in re.finditer(r" (?:in|on|at|about|from|with|for|after|before|when|to|during|"
+                                                   r"every|that|which|who|where|without|until|while) ", head)
+                    if len(head[: m.start()].split()) >= 4]
+            if not cuts:
                 head = head.split(" and ", 1)[0]
                 break
-            head = head[:cut]
+            head = head[: cuts[-1]]
         return head + "."
 
 
