@@ -1,8 +1,11 @@
-"""Dashboard figures for 10,000 dialogues (40,000 samples): ``python tests/bench/dashboard_bench.py``.
+"""Dashboard figures for 10,000 dialogues (40,000 samples):
+``python tests/bench/dashboard_bench.py [--against REV]``.
 
 The studio counts from the stored documents in one pass; the baseline in the same run validates
 every dialogue into its pydantic model first (the obvious way to write it), then counts the same
-fault mix. Target: ≤ 500 ms for the studio's full set of figures.
+fault mix; with ``--against REV`` the studio at git revision REV is measured first in the same run
+(``tests/bench/trees.py``). Target: ≤ 500 ms for the studio's full set of figures, cold and after a
+change.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import trees  # tests/bench/trees.py, beside this script
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--dialogues", type=int, default=10000)
+trees.add_arguments(parser)
+ARGS = parser.parse_args()
+trees.use(ARGS.tree)
 
 from studio.domain import Dialogue, StudentTurn  # noqa: E402
 from studio.synth import dashboard  # noqa: E402
@@ -41,15 +50,14 @@ def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--dialogues", type=int, default=10000)
-    args = parser.parse_args()
+    if ARGS.against:
+        trees.run_against(__file__, ARGS.against, sys.argv[1:])
     with tempfile.TemporaryDirectory() as tmp:
-        ws = build(Path(tmp) / "w", args.dialogues)
+        ws = build(Path(tmp) / "w", ARGS.dialogues)
         dashboard._READ.clear()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         stats = compute(ws.store)  # the first open: every dialogue read
-        first = time.perf_counter() - start
+        first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
         assert dict(stats.actual) == dict(baseline(ws.store))
         docs = ws.store.dialogues.all()[:3]
 
@@ -64,11 +72,12 @@ def main() -> int:
     met = ours <= 0.5
     print("| measure | baseline: validate models, count the mix only | studio: every dashboard figure | target |")
     print("|---|---|---|---|")
-    print(f"| {stats.samples:,} samples, every dialogue read (the TUI does this at start-up, behind the first pane) | {base * 1000:.0f} ms | {first * 1000:.0f} ms "
-          f"({first / base:.2f}× the baseline) | {'met' if first <= 0.5 else 'MISSED'} (≤ 500 ms) |")
+    print(f"| {stats.samples:,} samples, every dialogue read (the TUI does this at start-up, behind the first pane) | "
+          f"{base * 1000:.0f} ms | {first * 1000:.0f} ms ({first_cpu * 1000:.0f} CPU-ms; {first / base:.2f}× the "
+          f"baseline) | {'met' if first <= 0.5 else 'MISSED'} (≤ 500 ms) |")
     print(f"| {stats.samples:,} samples, a refresh after one dialogue changed | {base * 1000:.0f} ms | {ours * 1000:.0f} ms "
           f"({ours / base:.2f}× the baseline) | {'met' if met else 'MISSED'} (≤ 500 ms) |")
-    return 0 if met else 1
+    return 0 if met and first <= 0.5 else 1
 
 
 if __name__ == "__main__":
