@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +222,20 @@ def test_an_option_value_error_names_the_flag_in_chinese(capsys, tmp_path) -> No
     code, _, err = run(capsys, "--lang", "zh", "-w", ws, "experiment", "--gpus", "0", "--dry-run")
     assert code == 1 and err == "错误：--gpus：至少为 1，收到的是 0\n"
 
+
+
+def test_no_module_that_translates_with_underscore_rebinds_it() -> None:
+    """``_, _, turn = …`` in a module that imports ``_`` from studio.i18n makes every ``_("…")`` after it
+    in that function call the tuple's item instead (rule 1 of marking a module's strings)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "studio"
+    rebound = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(node, ast.ImportFrom) and node.module == "studio.i18n"
+                   and any(a.name == "_" and a.asname is None for a in node.names) for node in ast.walk(tree)):
+            continue
+        rebound += [f"{path.relative_to(package.parent)}:{node.lineno}" for node in ast.walk(tree)
+                    if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)]
+    assert not rebound, rebound

@@ -71,11 +71,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     print_table([_("NAME"), _("KIND"), _("MODEL"), _("CONC"), _("RPM"), _("TPM"), _("KEY")],
                 [(r["name"], r["kind"], r["model"], r["concurrency"], r["rpm"] or "-", r["tpm"] or "-",
-                  _key_state(r["key"])) for r in rows])
+                  _key_state(str(r["key"]))) for r in rows])
     print("\n" + _("kinds:"))
     for k in kinds:
         keys = " + ".join(k["key_envs"])
-        summary = _(k["summary"]) if k["summary"] else ""
+        summary = _(str(k["summary"])) if k["summary"] else ""
         print(f"  {k['kind']}: " + (_("{summary} (key: {keys})").format(summary=summary, keys=keys) if keys else summary))
     return 0
 
@@ -207,7 +207,7 @@ def _fmt(value: float | None) -> str:
 
 def _sample_calls(ws, key: str) -> list[dict]:
     """The ledger rows of one sample: the kept answer's call first, then the other attempts."""
-    _, _, turn = review.load_sample(ws.store, key)
+    _dialogue, _index, turn = review.load_sample(ws.store, key)
     ids = [c for c in (turn.call_id, *turn.repair_call_ids) if c]
     if not ids:
         raise CliError(_("sample {key} names no call: it was imported, written by hand, or made before calls were "

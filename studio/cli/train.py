@@ -165,8 +165,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     for warning in spec.warning_messages():
         warn(warning)
     with workspace(args) as ws:
-        if warning := snapshot_warning(ws.store, spec.snapshot_id):  # training on the offline simulator's text
-            warn(warning)
+        if offline := snapshot_warning(ws.store, spec.snapshot_id):  # training on the offline simulator's text
+            warn(offline)
         job = service.create_job(ws, spec)
         print(_("job {id} queued ({backend}, {method}); folder {folder}").format(
             id=job.id, backend=spec.backend, method=spec.method, folder=service.folder_of(ws, job).root), file=sys.stderr)

@@ -120,8 +120,9 @@ def system_says(exc: OSError) -> Message | str:
     """Why a file operation failed: a common reason as a message (its English the system's own
     words), any other as the system said it."""
     said = str(exc.strerror or exc)
-    template = SYSTEM_SAYS.get(exc.errno) if exc.errno is not None else None
-    return Message(f"os.{errno.errorcode.get(exc.errno, exc.errno)}", template) if template == said else said
+    if exc.errno is None or SYSTEM_SAYS.get(exc.errno) != said:
+        return said
+    return Message(f"os.{errno.errorcode.get(exc.errno, exc.errno)}", SYSTEM_SAYS[exc.errno])
 
 
 def message_of(value: object) -> Message | None:
@@ -138,7 +139,8 @@ def said(exc: BaseException) -> Message | str:
     itself as, ``told_as``), else its text; never the exception itself, so messages compare by value."""
     told_as = getattr(exc, "told_as", None)
     if callable(told_as):
-        return told_as()
+        shown = told_as()
+        return shown if isinstance(shown, Message) else str(shown)
     return message_of(exc) or str(exc)
 
 
