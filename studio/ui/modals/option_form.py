@@ -34,7 +34,7 @@ class OptionsForm(ModalScreen[object]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Start")]
     HEADING: ClassVar[Any] = ""
     OPTIONS: ClassVar[OptionSet]
-    SUBMIT: ClassVar[Any] = "starts"
+    SUBMIT: ClassVar[Any] = _l("starts")
 
     def __init__(self, values: Mapping[str, Any] | None = None,
                  offered: Mapping[str, Sequence[str]] | None = None) -> None:
