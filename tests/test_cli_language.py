@@ -163,6 +163,13 @@ def test_a_dataset_lines_problem_is_chinese_and_names_file_line_and_field(capsys
     code, out, _ = run(capsys, "--lang", "en", "lint", str(data))
     assert f"{data}:1: unreadable: message 1: role must be system, user or assistant, got 'bot'" in out
 
+    ws = str(tmp_path / "ws")
+    assert run(capsys, "-w", ws, "init", "--no-seed")[0] == 0
+    code, _, err = run(capsys, "--lang", "zh", "-w", ws, "import", str(data))
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"错误：{data}:1：2 行无法读取，未导入任何内容：第 1 行：第 1 条消息：role 必须是")
+    assert "；第 2 行：对话第 1 轮：'from' 必须是" in err
+
 
 def test_a_bad_mix_and_a_bad_config_are_chinese_and_name_the_field(capsys, tmp_path) -> None:
     ws = tmp_path / "ws"

@@ -33,6 +33,8 @@ from studio.domain import (
 )
 from studio.domain.faults import spec_of
 from studio.domain.language import Language, language_of
+from studio.domain.messages import N_
+from studio.domain.messages import Message as Told
 from studio.domain.parse import Parsed, parse_answer
 from studio.semantic.encoder import EncoderError, sentence_vectors
 from studio.store import Store
@@ -69,14 +71,20 @@ def file_hash(path: Path) -> str:
 
 
 def _unreadable(path: Path, bad: list[BadLine]) -> InputError:
-    shown = "; ".join(f"line {b.line}: {b.problem}" for b in bad[:5])
-    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-    return InputError(path, bad[0].line, f"{len(bad)} unreadable line(s), nothing imported: {shown}{more}")
+    shown: Told | None = None
+    for b in bad[:5]:
+        line = Told("import.bad-line", N_("line {line}: {problem}"), line=b.line, problem=b.problem)
+        shown = line if shown is None else Told("import.bad-lines", N_("{lines}; {line}"), lines=shown, line=line)
+    if len(bad) > 5:
+        shown = Told("import.more", N_("{lines} (and {n} more)"), lines=shown, n=len(bad) - 5)
+    return InputError(path, bad[0].line, Told("import.unreadable", N_("{n} unreadable line(s), nothing imported: "
+                                                                      "{lines}"), n=len(bad), lines=shown))
 
 
 def _no_turns(path: Path) -> InputError:
     shapes = "; ".join(f"{f.name}: {f.shape}" for f in FORMATS.values())
-    return InputError(path, None, f"no teacher turns found (expected JSON Lines of {shapes})")
+    return InputError(path, None, Told("import.no-turns", N_("no teacher turns found (expected JSON Lines of {shapes})"),
+                                       shapes=shapes))
 
 
 #: Records read, parsed and sent to the sentence model together.
@@ -242,7 +250,7 @@ class Importer:
 
     def run(self) -> ImportReport:
         if not self.path.is_file():
-            raise InputError(self.path, None, "no such file")
+            raise InputError(self.path, None, Told("file.missing", N_("no such file")))
         digest = file_hash(self.path)
         done = next((r for r in self.store.runs if r.source_hash == digest), None)
         if done is not None:
