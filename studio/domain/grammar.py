@@ -75,7 +75,7 @@ _SINGULAR = {v: k for k, v in _PLURAL_EXCEPTIONS.items()}
 _PLURALS = "|".join(_PLURAL_EXCEPTIONS.get(n, n + "s") for n in _COUNTABLE.split("|"))
 _COUNT = "two|three|four|five|six|seven|eight|nine|ten|many|several|these|those|lots of|a lot of"
 _ARTICLE_NOUN = ("idea|time|day|trip|book|dog|cat|friend|teacher|game|movie|film|place|job|question|plan|holiday|"
-                 "experience|city|team|song|chance|weekend|lesson|hobby|choice|view")
+                 "city|team|song|chance|weekend|lesson|hobby|choice|view")
 _ADJ = "good|big|small|new|great|nice|little|beautiful|wonderful|interesting|long|hard|fun|busy|lovely|relaxing"
 #: Adjectives a learner puts straight after "it" without "is": "it delicious".
 _PRED_ADJ = ("delicious|healthy|important|interesting|exciting|fun|great|good|cheap|convenient|easy|difficult|beautiful|"
@@ -104,8 +104,19 @@ def _sv_fix(m: re.Match[str]) -> str | None:
     return f"{m.group(1)} {_THIRD[m.group(2).lower()]}"
 
 
+_CLAUSE_BREAK = re.compile(r"[;.!?]|\b(?:because|but|and|so|than|while|although|until)\b", re.I)
+
+
+def _in_past_clause(m: re.Match[str]) -> bool:
+    """Whether the clause around the match names a past time ("Yesterday I go …"; not "I have a cold,
+    because I talked too much yesterday" nor "I feel better than yesterday")."""
+    starts = [b.end() for b in _CLAUSE_BREAK.finditer(m.string, 0, m.start())]
+    end = _CLAUSE_BREAK.search(m.string, m.end())
+    return bool(_PAST_MARKER.search(m.string[starts[-1] if starts else 0: end.start() if end else len(m.string)]))
+
+
 def _past_fix(m: re.Match[str]) -> str | None:
-    if not _PAST_MARKER.search(m.string):
+    if not _in_past_clause(m):
         return None
     return f"{m.group(1)} {_PAST[m.group(2).lower()]}"
 
@@ -195,13 +206,14 @@ GRAMMAR_RULES: list[GrammarRule] = [
     _rule("grammar.tense", "句中有过去的时间，动词要用过去式",
           rf"\b(I|we|they|he|she) ({'|'.join(k for k in _PAST if k not in ('is', 'are', 'read'))})\b", _past_fix,
           rf"\b(I|we|they|he|she) ({'|'.join(_PAST_BASE)})\b",
-          lambda m: f"{m.group(1)} {_PAST_BASE[m.group(2).lower()]}" if _PAST_MARKER.search(m.string) else None),
+          lambda m: f"{m.group(1)} {_PAST_BASE[m.group(2).lower()]}" if _in_past_clause(m) else None),
     _rule("grammar.article", "这里需要定冠词 the",
           rf"\b(go|went|going|goes) to ({_PLACES})\b", lambda m: f"{m.group(1)} to the {m.group(2)}",
           rf"\b(go|went|going|goes) to the ({_PLACES})\b", lambda m: f"{m.group(1)} to {m.group(2)}"),
     _rule("grammar.article", "可数名词单数前需要冠词 a/an",
           rf"\b(have|has|had|is|was|it's|buy|bought|want|wants) ({_ADJ}) ({_ARTICLE_NOUN})\b",
-          lambda m: f"{m.group(1)} {'an' if m.group(2)[0].lower() in 'aeiou' else 'a'} {m.group(2)} {m.group(3)}",
+          lambda m: None if (m.group(2).lower(), m.group(3).lower()) == ("little", "time")  # "have little time"
+          else f"{m.group(1)} {'an' if m.group(2)[0].lower() in 'aeiou' else 'a'} {m.group(2)} {m.group(3)}",
           rf"\b(have|has|had|is|was|it's|buy|bought|want|wants) an? ({_ADJ}) ({_ARTICLE_NOUN})\b",
           lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}"),
     _rule("grammar.plural", "数量大于一时名词要用复数",
