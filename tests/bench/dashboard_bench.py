@@ -51,7 +51,7 @@ def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> int:
     if ARGS.against:
-        trees.run_against(__file__, ARGS.against, sys.argv[1:])
+        trees.run_against(__file__, ARGS.against, sys.argv[1:], ARGS.tree)
     with tempfile.TemporaryDirectory() as tmp:
         ws = build(Path(tmp) / "w", ARGS.dialogues)
         dashboard._READ.clear()

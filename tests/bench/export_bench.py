@@ -38,7 +38,7 @@ from tests.store.helpers import make_dialogue  # noqa: E402
 
 def main() -> int:
     if ARGS.against:
-        trees.run_against(__file__, ARGS.against, sys.argv[1:])
+        trees.run_against(__file__, ARGS.against, sys.argv[1:], ARGS.tree)
     rng = random.Random(1)
     prompts = Prompts()
     with tempfile.TemporaryDirectory() as tmp:
