@@ -32,7 +32,7 @@ from studio.cli.parser import Parser
 from studio.config import ConfigError
 from studio.datafiles.formats import names
 from studio.datafiles.textfile import InputError
-from studio.domain.messages import system_says
+from studio.domain.messages import Message, system_says
 from studio.i18n import LANGUAGES, N_, _, told
 from studio.llm.errors import LLMError
 from studio.semantic.encoder import EncoderError
@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (WorkspaceLocked, WorkspaceMissing, StoreError) as exc:
         return fail(exc, 2)
     except RecursionError:
-        return fail(CliError(_("the input nests too deeply to read")), 1)
+        return fail(CliError(Message("input.too-deep", N_("the input nests too deeply to read"))), 1)
     except OSError as exc:
         return fail(CliError(os_problem(exc)), 2 if _in_workspace(exc, args) else 1)
     except (CliError, InputError, ConfigError, LLMError, EncoderError, LookupError, ValueError) as exc:

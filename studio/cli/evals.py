@@ -7,10 +7,11 @@ import asyncio
 import sys
 
 from studio.cli.common import CliError, print_json, print_table, workspace
+from studio.domain.messages import Message
 from studio.evaluate import report as reports
 from studio.evaluate import runner
 from studio.evaluate.options import EVAL_MAKE, EVAL_RUN, make_or_import
-from studio.i18n import _
+from studio.i18n import N_, _
 from studio.turn.prompts import Prompts
 
 
@@ -64,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         set_id = args.set_id or max(ws.store.eval_sets.all(), key=lambda s: s.created, default=None)
         if set_id is None:
-            raise CliError(_("no eval set yet: studio eval make --n 50"))
+            raise CliError(Message("eval.no-sets", N_("no eval set yet: studio eval make --n 50")))
         set_id = set_id if isinstance(set_id, str) else set_id.id
         run = runner.start_run(ws, set_id, args.model, args.judge)
         line = (_("eval run {id}: {model} on {set} (resuming: {done} done)") if run.results else
@@ -99,12 +100,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             for rid in args.runs:
                 run = ws.store.evals.get(rid)
                 if run is None:
-                    raise CliError(_("no eval run {id} (see: studio eval report)").format(id=rid))
+                    raise CliError(Message("eval.unknown-run", N_("no eval run {id} (see: studio eval report)"), id=rid))
                 runs.append(run)
         else:
             all_runs = sorted(ws.store.evals.all(), key=lambda r: r.created)
             if not all_runs:
-                raise CliError(_("no eval runs yet: studio eval run --model PROFILE"))
+                raise CliError(Message("eval.no-runs", N_("no eval runs yet: studio eval run --model PROFILE")))
             newest_set = all_runs[-1].set_id
             latest = {r.model: r for r in all_runs if r.set_id == newest_set}
             runs = list(latest.values())

@@ -6,11 +6,12 @@ import argparse
 import sys
 
 from studio.cli.common import CliError, fail, print_json, print_table, status_label, workspace
+from studio.domain.messages import Message, said
 from studio.evaluate.experiment import Experiment, ExperimentError, Progress, plan, start
 from studio.evaluate.experiment_state import Settings, State, all_states, load, save
 from studio.evaluate.experiment_table import folder_of, markdown
 from studio.evaluate.recipes import RECIPES
-from studio.i18n import _, told
+from studio.i18n import N_, _, told
 from studio.train.smol import SmolModelError
 
 
@@ -80,7 +81,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             return _show(ws, args.show, args.json)
         gpu_options = args.gpus
         if gpu_options < 1:
-            raise CliError(_("--gpus: at least 1, got {n}").format(n=gpu_options))
+            raise CliError(Message("experiment.gpus-min", N_("--gpus: at least 1, got {n}"), n=gpu_options))
         settings = Settings(recipe=args.recipe, snapshot=args.snapshot, dialogues=args.dialogues,
                             base_model=args.base_model, backend=args.backend, judge=args.judge, gpus=args.gpus,
                             seed=args.seed, items=args.items)
@@ -113,7 +114,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             return 130
         except (ExperimentError, SmolModelError) as exc:
             reporter.done()
-            return fail(CliError(_("experiment {id}: {problem}").format(id=state.id, problem=told(exc))), 1)
+            return fail(CliError(Message("experiment.failed", N_("experiment {id}: {problem}"), id=state.id,
+                                         problem=said(exc))), 1)
         reporter.done()
         if args.json:
             print_json(state.results)
@@ -127,7 +129,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 def _show(ws, experiment_id: str, as_json: bool) -> int:
     states = all_states(ws)
     if not states:
-        raise CliError(_("no experiments in this workspace (run: studio experiment --recipe cpu)"))
+        raise CliError(Message("experiment.none", N_("no experiments in this workspace (run: studio experiment "
+                                                     "--recipe cpu)")))
     state: State = load(ws, experiment_id) if experiment_id else states[-1]
     if not state.results and state.evals:
         from studio.evaluate.experiment_table import results

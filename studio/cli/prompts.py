@@ -9,7 +9,8 @@ import sys
 from rich.cells import cell_len
 
 from studio.cli.common import CliError, print_json
-from studio.i18n import _
+from studio.domain.messages import Message
+from studio.i18n import N_, _
 from studio.turn.prompts import NAMES, TUTORIAL_NAMES, Prompts, tutorial_template
 from studio.workspace import is_workspace, resolve_path
 
@@ -40,9 +41,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     names = args.names or list(known)
     unknown = [n for n in names if n not in known]
     if unknown:
-        problem = (_("no tutorial prompt named {names} (known: {known})") if args.against == "tutorial" else
-                   _("no prompt named {names} (known: {known})"))
-        raise CliError(problem.format(names=", ".join(repr(n) for n in unknown), known=", ".join(known)))
+        given, choices = ", ".join(repr(n) for n in unknown), ", ".join(known)
+        if args.against == "tutorial":
+            raise CliError(Message("prompts.unknown-tutorial", N_("no tutorial prompt named {names} (known: {known})"),
+                                   names=given, known=choices))
+        raise CliError(Message("prompts.unknown", N_("no prompt named {names} (known: {known})"), names=given,
+                               known=choices))
     rows = []
     for name in names:
         base = tutorial_template(name) if args.against == "tutorial" else shipped.template(name)

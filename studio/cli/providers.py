@@ -16,7 +16,7 @@ from studio.cli.common import CliError, print_json, print_table, workspace
 from studio.config import CONFIG_FILE, ConfigError, ProviderProfile, load_config
 from studio.domain.messages import Message as Told
 from studio.domain.messages import message_of, validation_problem
-from studio.i18n import _, told
+from studio.i18n import N_, _, told
 from studio.llm.base import ChatRequest, Message
 from studio.llm.errors import LLMError
 from studio.llm.kinds import KINDS
@@ -104,7 +104,8 @@ def _toml(value: object) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     if not _NAME.match(args.name):
-        raise CliError(_("profile name {name}: use letters, digits, '-' and '_' only").format(name=repr(args.name)))
+        raise CliError(Told("provider.bad-name", N_("profile name {name}: use letters, digits, '-' and '_' only"),
+                            name=repr(args.name)))
     values: dict[str, object] = {"kind": args.kind}
     for key, given in (("model", args.model), ("base_url", args.base_url), ("api_key_env", args.api_key_env)):
         if given is not None:
@@ -112,18 +113,19 @@ def cmd_add(args: argparse.Namespace) -> int:
     for item in args.set:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise CliError(_("--set {item}: expected KEY=VALUE").format(item=repr(item)))
+            raise CliError(Told("provider.bad-set", N_("--set {item}: expected KEY=VALUE"), item=repr(item)))
         values[key.strip()] = _value(key.strip(), text.strip())
     with workspace(args) as ws:
         if args.name in ws.config.providers:
-            raise CliError(_("provider '{name}' is already in {path}").format(name=args.name, path=ws.root / CONFIG_FILE))
+            raise CliError(Told("provider.exists", N_("provider '{name}' is already in {path}"), name=args.name,
+                                path=ws.root / CONFIG_FILE))
         try:
             profile = ProviderProfile.model_validate(values)
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "profile"
-            raise CliError(_("provider '{name}': {where}: {problem}").format(
-                name=args.name, where=where, problem=told(validation_problem(err)))) from None
+            raise CliError(Told("provider.invalid", N_("provider '{name}': {where}: {problem}"), name=args.name,
+                                where=where, problem=validation_problem(err))) from None
         check_profile(args.name, profile)
         path = ws.root / CONFIG_FILE
         _append(path, args.name, values)
@@ -210,13 +212,14 @@ def _sample_calls(ws, key: str) -> list[dict]:
     _dialogue, _index, turn = review.load_sample(ws.store, key)
     ids = [c for c in (turn.call_id, *turn.repair_call_ids) if c]
     if not ids:
-        raise CliError(_("sample {key} names no call: it was imported, written by hand, or made before calls were "
-                         "traced (see: studio calls --dialogue {dialogue})").format(key=key, dialogue=key.split(":")[0]))
+        raise CliError(Told("calls.none", N_("sample {key} names no call: it was imported, written by hand, or made "
+                                             "before calls were traced (see: studio calls --dialogue {dialogue})"),
+                            key=key, dialogue=key.split(":")[0]))
     calls = dict(ws.store.calls.raw())
     missing = [c for c in ids if c not in calls]
     if missing:
-        raise CliError(_("sample {key} names calls the ledger no longer has: {calls}").format(
-            key=key, calls=", ".join(missing)))
+        raise CliError(Told("calls.missing", N_("sample {key} names calls the ledger no longer has: {calls}"), key=key,
+                            calls=", ".join(missing)))
     return [calls[c] | {"id": c, "kept": c == turn.call_id} for c in ids]
 
 

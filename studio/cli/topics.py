@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.cli.common import CliError, clip, print_json, print_table, workspace
+from studio.domain.messages import N_, Message
 from studio.i18n import _, ngettext, pgettext, told
 from studio.synth import topics as service
 from studio.synth.options import EXPAND
@@ -121,7 +122,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if args.tags is not None:
         fields["tags"] = [t.strip() for t in args.tags.split(",") if t.strip()]
     if not fields:
-        raise CliError(_("nothing to change: give --text, --title, --name-zh or --tags"))
+        raise CliError(Message("topic.nothing-to-change", N_("nothing to change: give --text, --title, --name-zh or "
+                                                             "--tags")))
     with workspace(args) as ws:
         topic = service.update_topic(ws.store, args.id, force=args.force, **fields)
     if args.json:
