@@ -270,7 +270,7 @@ def notes(rep: dict[str, Any]) -> list[str]:
     out = []
     for s in rep["runs"]:
         if s["judge"] is None:
-            out.append(f"{s['model']}: {_(NO_JUDGE)}")
+            out.append(_("{model}: {note}").format(model=s["model"], note=_(NO_JUDGE)))
         elif s["judge_errors"]:
             out.append(_("{model}: the judge ({judge}) gave no scores for {n} of {items} items; a dimension not judged "
                          "on every item shows '—'.").format(model=s["model"], judge=s["judge"], n=s["judge_errors"],
