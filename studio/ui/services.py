@@ -27,7 +27,7 @@ from textual.signal import Signal
 
 from studio.config import ConfigError
 from studio.domain import Run, RunConfig, RunStatus
-from studio.i18n import _, ngettext
+from studio.i18n import _, ngettext, told
 from studio.llm.errors import LLMError
 from studio.semantic.encoder import EncoderError
 from studio.store import StoreError
@@ -255,7 +255,8 @@ class Studio:
         """Background work failed: ``what`` (a worker, a model call, a store write, the job queue, a job)
         and why go to the workspace log (a fault of ours with its traceback) and to the screen. Safe
         from any thread."""
-        text = _("{what} failed: {error}").format(what=what, error=error) if what else str(error)
+        said = told(error)  # a message in the user's language (str(error) stays the English line)
+        text = _("{what} failed: {error}").format(what=what, error=said) if what else said
         if isinstance(error, BaseException) and not isinstance(error, EXPECTED):
             log.error(text, exc_info=error)
         else:
