@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
 
-def _judge(ws, quiet: bool) -> Progress:  # type: ignore[no-untyped-def]
+def _judge(ws, quiet: bool) -> Progress:
     """The pending off-topic judgements, with a progress line on stderr: redrawn on a terminal, a line
     every tenth of the way on a pipe."""
     started, tty = time.monotonic(), sys.stderr.isatty()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
@@ -98,6 +99,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         config = run_config(GENERATE.of(args), ws.config)
         run, resumed = prepare(ws, config, resume=args.resume)
+        assert run.config is not None  # a prepared run always holds its config
         if resumed and (args.max_cost is not None or args.max_calls is not None):
             run.config = run.config.model_copy(update={"max_cost": args.max_cost, "max_calls": args.max_calls})
         reporter = Reporter(quiet=args.json)
@@ -140,7 +142,7 @@ def exit_code(status: RunStatus) -> int:
     return 1 if status in (RunStatus.FAILED, RunStatus.CANCELLED) else EXIT_UNFINISHED
 
 
-def run_json(run) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def run_json(run) -> dict[str, object]:
     return {
         "id": run.id, "status": run.status.value, "planned": run.planned, "completed": run.completed,
         "failed": run.failed, "topped_up": run.topped_up, "mismatches": run.mismatches,
@@ -152,12 +154,12 @@ def run_json(run) -> dict[str, object]:  # type: ignore[no-untyped-def]
     }
 
 
-def _print_summary(s: dict[str, object]) -> None:
+def _print_summary(s: dict[str, Any]) -> None:
     print(_("run {id}: {status} — {completed}/{planned} dialogues complete, {failed} failed (topped up {topped_up}), "
             "{mismatches} student turns flagged (observed fault differs from the plan)").format(
         id=s["id"], status=status_label(str(s["status"])), completed=s["completed"], planned=s["planned"],
         failed=s["failed"], topped_up=s["topped_up"], mismatches=s["mismatches"]))
-    rows = [(fault_label(k), s["quotas"].get(k, 0), s["counts"].get(k, 0))  # type: ignore[union-attr]
+    rows = [(fault_label(k), s["quotas"].get(k, 0), s["counts"].get(k, 0))
             for k in (f.value for f in STUDENT_FAULTS)]
     print_table([_("FAULT"), _("PLANNED"), _("DONE")], rows)
     if s["unrepaired"]:

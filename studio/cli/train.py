@@ -77,7 +77,7 @@ def _line(j: Job) -> list[object]:
     return [j.id, j.backend, j.method, status_label(j.status.value) + (_(" ★ best") if j.best else ""), f"{j.progress:.0%}",
             f"{loss:.4f}" if loss is not None else "—", f"{eval_loss:.4f}" if eval_loss is not None else "—",
             f"{j.hyper.get('epochs')}", f"{j.hyper.get('learning_rate')}",
-            j.hyper.get("max_steps") if (j.hyper.get("max_steps") or -1) > 0 else "—", j.sweep_id or ""]
+            j.hyper.get("max_steps") if float(j.hyper.get("max_steps") or -1) > 0 else "—", j.sweep_id or ""]
 
 
 def _score(what: str) -> str:
@@ -97,11 +97,11 @@ def _state(j: Job) -> str:
     return status if loss is None else _("{status} · loss {loss}").format(status=status, loss=f"{loss:.4f}")
 
 
-def _follow(ws, ids: list[str], parallel: int = 1) -> int:  # type: ignore[no-untyped-def]
+def _follow(ws, ids: list[str], parallel: int = 1) -> int:
     """Drive the queue until these jobs end, showing every one of them: on a terminal one line per job,
     redrawn in place (Rich); otherwise a line whenever a job's state changes."""
     jobs = {i: ws.store.jobs.get(i) for i in ids}
-    until = lambda: all(ws.store.jobs.get(i).done for i in ids)  # type: ignore[union-attr]  # noqa: E731
+    until = lambda: all(ws.store.jobs.get(i).done for i in ids)  # noqa: E731
     if sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
@@ -148,7 +148,7 @@ def _detach(ws: Workspace, ids: list[str], parallel: int = 1) -> int:
     return 0
 
 
-def _name_best(ws, sweep_id: str) -> None:  # type: ignore[no-untyped-def]
+def _name_best(ws, sweep_id: str) -> None:
     best = service.mark_best(ws, sweep_id)
     if best is None:
         print(_("sweep {id}: no run finished with a loss, so none is best").format(id=sweep_id), file=sys.stderr)

@@ -72,7 +72,10 @@ class StudioApp(App[None]):
         super().__init__()
         self.workspace = workspace
         setup_logging(workspace.logs_dir, workspace.secrets.redact)  # where Studio.failed writes
-        self.studio = Studio(self, workspace, lambda p, note: self.post_message(RunProgress(p, note)))
+        def progress(p: Progress | None, note: str) -> None:
+            self.post_message(RunProgress(p, note))
+
+        self.studio = Studio(self, workspace, progress)
         self.animation_level = "full" if workspace.config.studio.animations else "none"
         self._unsubscribe = workspace.store.subscribe(self._on_store_change)
         if workspace.config.keys:  # before any pane mounts, so its footer and tab bar show the keys in use
@@ -128,7 +131,7 @@ class StudioApp(App[None]):
             self.studio.failed(what, event.worker.error)
 
     # -- kept for callers outside the UI package --------------------------------------------------------
-    def write(self, change, message: str = "") -> None:  # type: ignore[no-untyped-def]
+    def write(self, change, message: str = "") -> None:
         self.studio.write(change, message)
 
     async def simulate_with(self, teacher: str) -> None:
@@ -148,7 +151,7 @@ class StudioApp(App[None]):
             self.screen.action_generate()
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # any app has one
             self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -42,7 +42,7 @@ class JumpProvider(Provider):
     async def discover(self) -> Hits:
         yield DiscoveryHit(_("Go to Samples needing review"), partial(self._queue))
 
-    async def _run(self, fn):  # type: ignore[no-untyped-def]
+    async def _run(self, fn):
         import asyncio
 
         return await asyncio.to_thread(fn)

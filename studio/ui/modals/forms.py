@@ -85,7 +85,7 @@ class AnswerEditor(ModalScreen[str | None]):
 
     BINDINGS = [Binding("ctrl+s", "save", _("Save")), Binding("escape", "cancel", _("Cancel"))]
 
-    def __init__(self, raw: str, check) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, raw: str, check) -> None:
         super().__init__()
         self.raw, self.check = raw, check
 

@@ -202,8 +202,8 @@ class Pane(Screen[None]):
                            rows(b for b in focused.BINDINGS if isinstance(b, Binding))))
         app_bindings = [b for b in self.app.BINDINGS if isinstance(b, Binding)]
         groups.append((_("Panes"), rows(b for b in app_bindings if (b.id or "").startswith("pane."))))
-        groups.append((_("Everywhere"), rows(iter([*Pane.BINDINGS,
-                                               *(b for b in app_bindings if not (b.id or "").startswith("pane."))]))))
+        everywhere = [*Pane.BINDINGS, *(b for b in app_bindings if not (b.id or "").startswith("pane."))]
+        groups.append((_("Everywhere"), rows(b for b in everywhere if isinstance(b, Binding))))
         return [(name, found) for name, found in groups if found]
 
     def action_help(self) -> None:

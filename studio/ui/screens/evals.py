@@ -334,7 +334,7 @@ class EvalScreen(Pane):
         future = self.studio.runner.submit(runner.execute(ws, run, concurrency=values["concurrency"],
                                                           on_progress=progress))
 
-        def done(f) -> None:  # type: ignore[no-untyped-def]
+        def done(f) -> None:
             exc = f.exception()
             self.app.call_from_thread(self._finished, run.id, exc)
 

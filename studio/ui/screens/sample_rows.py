@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from textual import work
 
@@ -36,11 +37,16 @@ from studio.synth.review import SampleRow
 from studio.turn.context import topic_title
 from studio.ui.widgets.sample_filters import matcher, sort_key
 
+if TYPE_CHECKING:
+    from studio.ui.screens.base import Pane as _Pane
+else:
+    _Pane = object
+
 PAGE = 300
 SYNC_LIMIT = 60_000
 
 
-class SampleRowsMixin:
+class SampleRowsMixin(_Pane):
     """The rows of every teacher turn, kept current by one merge at a time, and the filtered view of them."""
 
     def _init_rows(self) -> None:
@@ -168,10 +174,10 @@ class SampleRowsMixin:
             self._show_view(view, len(rows))
 
     # -- the view: the rows the filters let through, in the chosen order ---------------------------------
-    def _matcher(self, query: str):  # type: ignore[no-untyped-def]
+    def _matcher(self, query: str):
         return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topic_text)
 
-    def _sort_key(self):  # type: ignore[no-untyped-def]
+    def _sort_key(self):
         return sort_key(self.sort, self.topics)
 
     def apply(self) -> None:

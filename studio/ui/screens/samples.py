@@ -346,7 +346,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
     def open_editor(self, key: str) -> None:
         d, index, turn = review.load_sample(self.store, key)
 
-        def check(text: str):  # type: ignore[no-untyped-def]
+        def check(text: str):
             return review.recheck(d, index, text).checks
 
         shown = visible(turn.raw)  # control sequences as text (\x1b): the raw editor never drives the terminal
@@ -357,7 +357,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
 
         self.app.call_from_thread(self.app.push_screen, AnswerEditor(shown, check), done)
 
-    def _do(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    def _do(self, change, message: str) -> None:
         self.studio.write(change, message)
 
     def action_regenerate(self) -> None:
@@ -376,7 +376,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
         except (ConfigError, ValueError) as exc:
             self.studio.failed(_("regenerate"), exc)
             return
-        shown = Coalesced(self.app, lambda text: view.show(_("regenerating…") + f"\n\n{text}"))
+        shown: Coalesced[str] = Coalesced(self.app, lambda text: view.show(_("regenerating…") + f"\n\n{text}"))
         author = self.author
 
         async def run() -> TeacherTurn | None:

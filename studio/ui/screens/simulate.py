@@ -84,7 +84,7 @@ class SimulateScreen(Pane):
 
     # -- setting up -------------------------------------------------------------------------------
     @property
-    def _ws(self):  # type: ignore[no-untyped-def]
+    def _ws(self):
         return self.studio.workspace
 
     def action_configure(self) -> None:

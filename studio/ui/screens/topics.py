@@ -135,8 +135,8 @@ class TopicsScreen(Pane):
         self._fill()
 
     def action_add(self) -> None:
-        def done(fields: TopicFields | None) -> None:
-            if fields:
+        def done(fields: object) -> None:
+            if isinstance(fields, TopicFields):
                 self.guarded(lambda force: service.add_topic(self.store, fields.text, title=fields.title,
                                                              tags=fields.tags, force=force), _("topic added"))
 
@@ -147,8 +147,8 @@ class TopicsScreen(Pane):
         if topic is None:
             return
 
-        def done(fields: TopicFields | None) -> None:
-            if fields:
+        def done(fields: object) -> None:
+            if isinstance(fields, TopicFields):
                 self.guarded(lambda force: update_topic(self.store, topic.id, text=fields.text, title=fields.title,
                                                         tags=fields.tags, force=force), _("topic saved"))
 
@@ -203,19 +203,19 @@ class TopicsScreen(Pane):
         self.app.call_from_thread(self.notify, ngettext("imported {n} topic{skipped}", "imported {n} topics{skipped}",
                                                         added).format(n=added, skipped=skipped))
 
-    def _write(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, change, message: str) -> None:
         self.studio.write(change, message)
 
     def action_expand(self) -> None:
-        def done(values: dict[str, Any] | None) -> None:
-            if values:
-                self.expand(values)
+        def done(values: object) -> None:
+            if isinstance(values, dict):
+                self.start_expansion(values)
 
         config = self.studio.workspace.config
         self.app.push_screen(ExpandForm({"provider": config.studio.teacher}, {"provider": sorted(config.providers)}),
                              done)
 
-    def expand(self, values: dict[str, Any]) -> None:
+    def start_expansion(self, values: dict[str, Any]) -> None:
         """Expand on the studio's model runner; its progress reaches the status line at most once a frame."""
         ws = self.studio.workspace
         status = self.query_one("#topics-status", Static)
@@ -230,7 +230,7 @@ class TopicsScreen(Pane):
             shown.put(_("expanding: round {round} · {accepted}/{wanted} accepted · {rejected} turned away").format(
                 round=report.rounds, accepted=len(report.accepted), wanted=values["n"], rejected=len(report.rejected)))
 
-        async def run():  # type: ignore[no-untyped-def]
+        async def run():
             try:
                 return await expand(self.store, client, Prompts(ws.root), values["n"], threshold=values["threshold"],
                                     examples=values["examples"], seed=values["seed"], on_round=progress)
@@ -269,7 +269,7 @@ class TopicsScreen(Pane):
         self.app.call_from_thread(self.app.push_screen, RejectedReview(rejected), done)
 
     @work(thread=True, group="topics-write", exit_on_error=False)
-    def guarded(self, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    def guarded(self, change, message: str) -> None:
         """A topic write through the near-duplicate guard: a refusal names the nearest topic and asks whether
         to keep it anyway (a copy that folds to the same text is refused outright)."""
         try:

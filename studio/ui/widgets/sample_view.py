@@ -66,7 +66,7 @@ class SampleView(VerticalScroll):
              "and the most each rubric dimension can score given those checks.")
     PART_NAME = _("Sample detail")
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         yield Static(_("Select a sample."), id="sample-body")
 
     plain = ""

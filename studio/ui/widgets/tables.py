@@ -57,9 +57,9 @@ def reconcile(table: DataTable, columns: Sequence[tuple[str, str]], rows: Sequen
     # DataTable sorts by cell values, so rows are put in order through a column whose values are unique.
     column = unique or columns[0][0]
     at = [key for key, _ in columns].index(column)
-    position = {cells[at]: order[key] for key, cells in rows}
-    if len(position) == len(rows):
-        table.sort(column, key=lambda value: position.get(value, 0))
+    rank = {cells[at]: order[key] for key, cells in rows}
+    if len(rank) == len(rows):
+        table.sort(column, key=lambda value: rank.get(value, 0))
 
 
 @dataclass(frozen=True)
