@@ -3,15 +3,18 @@
 An import runs every check at reading speed; the off-topic judgement of its student turns is left
 pending and made after (:mod:`studio.synth.pending`): the samples are browsable at once.
 
-The file is read once, a chunk of records at a time: each answer is parsed once, and the texts its
-meaning checks will ask the sentence model about are run through the model together. A file with
-an unreadable line imports nothing (the store is rolled back) and names its bad lines."""
+The file is read once, a chunk of records at a time; each chunk's checks (:mod:`.import_checks`) run
+in worker processes for a large file, while the importer reads on and puts the dialogues together in
+file order. A file with an unreadable line imports nothing (the store is rolled back) and names its
+bad lines."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -35,14 +38,11 @@ from studio.domain.faults import spec_of
 from studio.domain.language import Language, language_of
 from studio.domain.messages import N_
 from studio.domain.messages import Message as Told
-from studio.domain.parse import Parsed, parse_answer
-from studio.semantic.encoder import EncoderError, sentence_vectors
+from studio.export.import_checks import Checked, Checker, Item, checker
 from studio.store import Store
-from studio.synth.detect import observe, student_seen
 from studio.synth.run import off_topic_bank
 from studio.synth.topic_guard import TopicGuard
 from studio.synth.topics import existing_texts, normalise
-from studio.turn.verdict import judge_answer, meaning_texts, reply_of
 
 # The off-topic rule of the studio's teacher prompt names the topic's short title.
 _TITLE = re.compile(r"我们现在讨论的是关于(.{1,40}?)的内容")
@@ -87,7 +87,7 @@ def _no_turns(path: Path) -> InputError:
                                        shapes=shapes))
 
 
-#: Records read, parsed and sent to the sentence model together.
+#: Records read and checked together.
 CHUNK = 256
 
 
@@ -95,14 +95,6 @@ def _chunks(items: Iterable[Record | BadLine]) -> Iterator[list[Record | BadLine
     it = iter(items)
     while chunk := list(islice(it, CHUNK)):
         yield chunk
-
-
-def _embed(texts: list[str]) -> None:
-    """Remember the sentence vectors of ``texts`` (the meaning checks then find them)."""
-    try:
-        sentence_vectors(texts)
-    except EncoderError:
-        pass  # the check that needs one says so itself
 
 
 
@@ -136,18 +128,11 @@ class Importer:
         self.pending = 0
         self.keys = {t["source_key"] for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
                      for t in raw.get("turns", ()) if t.get("role") == "teacher" and t.get("source_key")}
-        self._seen: dict[str, object] = {}  # the student texts of the record being added, observed
         self._said: list[tuple[str, frozenset[str]]] = []  # the dialogue being built, as its history gives it
 
-    def _observe(self, text: str):  # type: ignore[no-untyped-def]
-        seen = self._seen.get(text)
-        if seen is None:
-            seen = self._seen[text] = observe(text, off_topic_bank=self.bank)
-        return seen
-
-    def _student(self, text: str) -> StudentTurn:
+    def _student(self, text: str, checked: Checked) -> StudentTurn:
         """Every check but the off-topic judgement, which :func:`studio.synth.pending.judge_pending` makes after."""
-        seen = self._observe(text)
+        seen = checked.seen[text]
         pending = spec_of(seen).topic_judged  # Chinese, or a bank line: nothing to judge
         self.pending += pending
         return StudentTurn(text=text, intended_fault=seen, observed_fault=seen, topic_pending=pending)
@@ -181,37 +166,31 @@ class Importer:
             self.store.topics.put(made)
         return self.topics[clean]
 
-    def _sample(self, rec: Record, key: str, parsed: Parsed | None = None) -> TeacherTurn:
-        last = rec.student
-        student = None
-        if rec.kind == TurnKind.REPLY and last is not None:
-            # the off-topic suspicion comes with the verdict
-            student = student_seen(last, self._observe(last), self.bank)
-        check, results = judge_answer(rec.response, rec.kind, student, parsed=parsed)
-        parsed = reply_of(check.parsed.obj, rec.kind)
-        return TeacherTurn(kind=rec.kind, raw=rec.response, parsed=parsed, checks=results, source_key=key,
-                           parse_error=None if parsed else "; ".join(check.parsed.problems) or "keys missing")
+    @staticmethod
+    def _item(rec: Record) -> Item:
+        students = tuple(dict.fromkeys(text for role, text in rec.history if role == "student"))
+        return Item(rec.response, rec.kind, students, rec.student if rec.kind == TurnKind.REPLY else None)
 
     def _store(self, d: Dialogue) -> None:
         d.planned_faults = [t.intended_fault for t in d.turns if isinstance(t, StudentTurn)]
         self.store.dialogues.put(d)
 
-    def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None, key: str | None = None,
-             parsed: Parsed | None = None) -> Dialogue | None:
-        key = key or _key(rec)
+    def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None, key: str,
+             checked: Checked | None) -> Dialogue | None:
         if key in self.keys:
             report.duplicates += 1
             return current
+        assert checked is not None  # a record not known at reading was checked
         self.keys.add(key)
-        self._seen.clear()
         # A whole dialogue's system line holds the prompt's rules, the topic's name among them.
         topic_id = self._topic(rec.topic, report, f"{rec.prompt}\n{rec.system or ''}")
-        sample = self._sample(rec, key, parsed)
+        sample = TeacherTurn(kind=rec.kind, raw=rec.response, parsed=checked.reply, checks=checked.checks,
+                             source_key=key, parse_error=checked.parse_error)
         sample.train_weight = 1 if rec.weight else 0  # a weight-0 turn stays context, as in the file
         report.samples += sample.train_weight
         report.failing += sample.train_weight and not sample.passed
         if current is not None and current.topic_id == topic_id and _continues(self._said, rec.history):
-            student = self._student(rec.history[-1][1])
+            student = self._student(rec.history[-1][1], checked)
             current.turns += [student, sample]
             self._said += [_said(student), _said(sample)]
             return current
@@ -220,7 +199,7 @@ class Importer:
         turns: list[StudentTurn | TeacherTurn] = []
         for i, (role, text) in enumerate(rec.history):
             if role == "student":
-                turns.append(self._student(text))
+                turns.append(self._student(text, checked))
             else:
                 turns.append(TeacherTurn(kind=TurnKind.OPENING if i == 0 else TurnKind.REPLY, raw=text, train_weight=0))
         report.dialogues += 1
@@ -228,23 +207,18 @@ class Importer:
         return Dialogue(topic_id=topic_id, run_id=run.id, index=report.dialogues - 1, source="imported",
                         status=DialogueStatus.COMPLETE, turns=[*turns, sample])
 
-    def _add_chunk(self, records: list[Record], run: Run, report: ImportReport,
+    def _check(self, records: list[Record], check: Checker) -> _Chunk:
+        """A chunk's records with their keys, sent to be checked (a sample already stored is not)."""
+        keys = [_key(rec) for rec in records]
+        new = [k not in self.keys for k in keys]
+        items = [self._item(r) for r, n in zip(records, new, strict=True) if n]
+        return _Chunk(records, keys, new, items, check.submit(items))
+
+    def _add_chunk(self, chunk: _Chunk, check: Checker, run: Run, report: ImportReport,
                    current: Dialogue | None) -> Dialogue | None:
-        """Key and parse a chunk's records, run the texts their meaning checks will ask about through
-        the sentence model together, then check and add each record."""
-        ready: list[tuple[Record, str, Parsed | None]] = []
-        texts: list[str] = []
-        for rec in records:
-            key = _key(rec)
-            parsed = None
-            if key not in self.keys:  # a duplicate is counted, not checked
-                parsed = parse_answer(rec.response)
-                texts += meaning_texts(parsed.obj)
-            ready.append((rec, key, parsed))
-        if texts:
-            _embed(texts)
-        for rec, key, parsed in ready:
-            current = self._add(rec, run, report, current, key, parsed)
+        checked = iter(check.result(chunk.items, chunk.checked))
+        for rec, key, new in zip(chunk.records, chunk.keys, chunk.new, strict=True):
+            current = self._add(rec, run, report, current, key, next(checked) if new else None)
         return current
 
 
@@ -262,18 +236,24 @@ class Importer:
         read = 0
         # All or nothing: dialogues are stored as they are completed, and an unreadable line found on
         # the way rolls every one of them back (the rest of the file is read only to name its bad lines).
-        with self.store.atomic():
+        with self.store.atomic(), checker(self.bank, self.path.stat().st_size) as check:
             current: Dialogue | None = None
+            waiting: deque[_Chunk] = deque()  # being checked, in file order
             for chunk in _chunks(read_records(self.path)):
                 bad += [item for item in chunk if isinstance(item, BadLine)]
                 records = [item for item in chunk if isinstance(item, Record)]
                 read += len(records)
-                if not bad:
-                    current = self._add_chunk(records, run, report, current)
+                if bad:
+                    continue
+                waiting.append(self._check(records, check))
+                while len(waiting) > check.ahead:
+                    current = self._add_chunk(waiting.popleft(), check, run, report, current)
             if bad:
                 raise _unreadable(self.path, bad)
             if not read:
                 raise _no_turns(self.path)
+            while waiting:
+                current = self._add_chunk(waiting.popleft(), check, run, report, current)
             if current is not None:
                 self._store(current)
             run.planned = run.completed = report.dialogues
@@ -281,6 +261,15 @@ class Importer:
             self.store.runs.put(run)
         return report
 
+
+
+@dataclass
+class _Chunk:
+    records: list[Record]
+    keys: list[str]
+    new: list[bool]  # whether its key was not yet stored when it was read: those are checked
+    items: list[Item]
+    checked: Future[list[Checked]]  # the new records' checks
 
 
 def _key(rec: Record) -> str:

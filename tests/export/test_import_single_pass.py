@@ -1,6 +1,7 @@
 """An import reads its file once: an unreadable line found after hundreds of records were already
 checked and stored still imports nothing (what the store held before is kept, before and after a
-restart) and names every bad line; the same file, mended, then imports whole."""
+restart) and names every bad line; the same file, mended, then imports whole. Checked in worker
+processes or in the importer's own, a file imports as the same dialogues, turns and checks."""
 
 from __future__ import annotations
 
@@ -42,3 +43,49 @@ def test_a_bad_line_after_records_were_stored_imports_nothing(cli, tmp_path: Pat
     assert (report["samples"], report["dialogues"], report["duplicates"]) == (len(lines), len(lines), 0)
     counts = cli.json("info")["counts"]
     assert counts["dialogues"] == before["dialogues"] + len(lines) and counts["runs"] == before["runs"] + 1
+
+
+def _store_of(ws: Path) -> list[tuple]:  # type: ignore[type-arg]
+    """The dialogues an import made, without their ids and times."""
+    from studio.store import Store
+
+    with Store(ws) as store:
+        topics = {t.id: t.text for t in store.topics}
+        out = []
+        for d in sorted(store.dialogues, key=lambda d: d.index or 0):
+            turns = [t.model_dump(exclude={"created"}) for t in d.turns]
+            out.append((topics[d.topic_id], d.index, d.planned_faults, turns))
+        return out
+
+
+def test_checked_in_worker_processes_or_here_the_import_is_the_same(cli, tmp_path: Path, monkeypatch) -> None:
+    from studio.export import import_checks
+
+    lines = []
+    for k in range(3 * CHUNK):  # dialogues of up to three turns, some of their student turns faulty
+        said = [f"I eat {k} apples every day.", "我喜欢吃苹果。", "I goed to the park yesterday with my freind."][: k % 3 + 1]
+        history = "\n".join(f"student: {s}\nteacher: Nice! Tell me more." for s in said[:-1])
+        prompt = f"[主题介绍]\n关于第{k % 5}种午饭的对话\n[对话历史]\n{history}\nstudent: {said[-1]}".replace("\n\n", "\n")
+        lines.append(json.dumps({"prompt": prompt, "response": ANSWER if k % 4 else "Sure! {\"Reply\": 1}"},
+                                ensure_ascii=False))
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pools = []
+
+    class Pool(import_checks.ProcessPoolExecutor):  # type: ignore[misc, name-defined]
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            pools.append(args[1])
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(import_checks, "ProcessPoolExecutor", Pool)
+    reports = []
+    for name, workers in (("here", "1"), ("workers", "2")):
+        monkeypatch.setenv("STUDIO_IMPORT_WORKERS", workers)
+        monkeypatch.setattr(import_checks, "WORKERS_FROM_BYTES", 0)
+        cli.ws = tmp_path / name
+        assert cli("init", "--no-seed")[0] == 0
+        reports.append({k: v for k, v in cli.json("import", str(path), "--no-judge").items() if k != "run"})
+    if import_checks.workers_for(1):  # more than one core: the second import was checked in two workers
+        assert len(pools) == 3 and sum(len(chunk) for chunk in pools) == len(lines)
+    assert reports[0] == reports[1] and reports[0]["samples"] == len(lines) and reports[0]["failing"] > 0
+    assert _store_of(tmp_path / "here") == _store_of(tmp_path / "workers")

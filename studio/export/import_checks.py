@@ -1,0 +1,154 @@
+"""The checks of an import's records: every check but the off-topic judgement, a chunk at a time.
+
+Each record's checks need nothing of the others (its answer's contract and meaning checks, what each
+student turn before it turned out to be), so a large file's chunks are checked in worker processes,
+one per core (:class:`Checker`), while the importer reads on and puts the dialogues together in file
+order. A small file, or a machine with one core, is checked in the importer's own process: the
+same function either way (:func:`check_chunk`). Workers start from a fresh server process
+(``forkserver``), never as a copy of a process whose other threads may hold locks, and load the
+models the checks use once each.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from studio.domain import CheckResult, FaultKind, TeacherReply, TurnKind
+from studio.domain.parse import parse_answer
+from studio.semantic.encoder import EncoderError, sentence_vectors
+from studio.synth.detect import observe, student_seen
+from studio.turn.verdict import judge_answer, meaning_texts, reply_of
+
+#: A file this large is checked in worker processes (smaller ones are done before workers start).
+WORKERS_FROM_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class Item:
+    """What one record's checks read."""
+
+    response: str
+    kind: TurnKind
+    students: tuple[str, ...]  # the student turns of its dialogue so far (each one's fault is observed)
+    answers: str | None  # the student turn a reply answers (the last of them)
+
+
+@dataclass
+class Checked:
+    """One record's checks: its answer's parsed reply (None: it could not be read), the check results
+    and why it could not be read, and the fault each student turn before it turned out to be."""
+
+    reply: TeacherReply | None
+    checks: list[CheckResult]
+    parse_error: str | None
+    seen: dict[str, FaultKind] = field(default_factory=dict)
+
+
+def check_chunk(items: list[Item], bank: frozenset[str] | None = None) -> list[Checked]:
+    """Check a chunk of records: each answer parsed once, the texts their meaning checks ask the
+    sentence model about run through it together, each student text observed once."""
+    bank = _BANK if bank is None else bank
+    parsed = [parse_answer(item.response) for item in items]
+    texts = [text for p in parsed for text in meaning_texts(p.obj)]
+    if texts:
+        try:
+            sentence_vectors(texts)  # remembered: the checks below find them
+        except EncoderError:
+            pass  # the check that needs one says so itself
+    seen: dict[str, FaultKind] = {}
+    out = []
+    for item, p in zip(items, parsed, strict=True):
+        for text in item.students:
+            if text not in seen:
+                seen[text] = observe(text, off_topic_bank=bank)
+        # the off-topic suspicion comes with the verdict
+        student = student_seen(item.answers, seen[item.answers], bank) if item.answers is not None else None
+        check, results = judge_answer(item.response, item.kind, student, parsed=p)
+        reply = reply_of(check.parsed.obj, item.kind)
+        out.append(Checked(reply, results, None if reply else "; ".join(check.parsed.problems) or "keys missing",
+                           {text: seen[text] for text in item.students}))
+    return out
+
+
+_BANK: frozenset[str] = frozenset()
+
+
+def _start_worker(bank: frozenset[str]) -> None:
+    """A worker's start: the off-topic bank, and the models every chunk's checks use, loaded now."""
+    global _BANK
+    _BANK = bank
+    observe("We went to the park and played football.", off_topic_bank=bank)  # the speller and detectors
+    try:
+        sentence_vectors(["Did you enjoy it?"])
+    except EncoderError:
+        pass
+
+
+class Checker:
+    """Checks chunks of records here, or in worker processes for a large file (:func:`checker`)."""
+
+    def __init__(self, bank: frozenset[str], pool: ProcessPoolExecutor | None = None, workers: int = 0) -> None:
+        self.bank, self.pool, self.workers = bank, pool, workers
+
+    def submit(self, items: list[Item]) -> Future[list[Checked]]:
+        if self.pool is not None:
+            try:
+                return self.pool.submit(check_chunk, items)
+            except BrokenProcessPool:
+                self._lost()
+        done: Future[list[Checked]] = Future()
+        done.set_result(check_chunk(items, self.bank))
+        return done
+
+    def result(self, items: list[Item], checking: Future[list[Checked]]) -> list[Checked]:
+        """A chunk's checks; if its worker was lost (killed, or it could not start: a script that starts
+        an import from its top level, unguarded by ``if __name__ == "__main__"``), made here instead."""
+        try:
+            return checking.result()
+        except BrokenProcessPool:
+            self._lost()
+            return check_chunk(items, self.bank)
+
+    def _lost(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool, self.workers = None, 0
+
+    @property
+    def ahead(self) -> int:
+        """How many chunks may be being checked at once (two a worker: one runs while one waits)."""
+        return 2 * self.workers or 1
+
+
+def workers_for(size: int) -> int:
+    """Worker processes for a file of ``size`` bytes: one per core, up to ``STUDIO_IMPORT_WORKERS``
+    (default 2); none for a small file or one core."""
+    raw = os.environ.get("STUDIO_IMPORT_WORKERS", "2").strip()
+    most = int(raw) if raw.isdigit() else 2
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = min(most, cores)
+    return n if n > 1 and size >= WORKERS_FROM_BYTES else 0
+
+
+@contextmanager
+def checker(bank: frozenset[str], size: int) -> Iterator[Checker]:
+    """A :class:`Checker` for a file of ``size`` bytes; its worker processes end with the block."""
+    workers = workers_for(size)
+    if not workers:
+        yield Checker(bank)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(bank,))
+    check = Checker(bank, pool, workers)
+    try:
+        yield check
+    finally:
+        if check.pool is not None:
+            check.pool.shutdown(wait=True, cancel_futures=True)
