@@ -11,6 +11,7 @@ models the checks use once each.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -88,6 +89,7 @@ def _start_worker(bank: frozenset[str]) -> None:
         sentence_vectors(["Did you enjoy it?"])
     except EncoderError:
         pass
+    gc.freeze()  # the models' millions of objects live as long as the worker: no collection rescans them
 
 
 class Checker:
