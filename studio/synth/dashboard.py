@@ -88,12 +88,12 @@ def compute(store: Store, *, run_id: str | None = None, keys: set[str] | None = 
     stats.target = {k.value: v for k, v in mix.shares().items()}
     stats.topic_names = {t_id: raw.get("title") or raw.get("text", "") for t_id, raw in store.topics.raw()}
     stored = store.dialogues.raw()
-    scope = [(i, doc) for i, doc in stored if not run_id or doc.get("run_id") == run_id]
-    read = _read(scope)
+    wanted = [(i, doc) for i, doc in stored if not run_id or doc.get("run_id") == run_id]
+    read = _read(wanted)
     if keys is None:
         _count(stats, read)
     else:
-        for (dialogue_id, _), r in zip(scope, read, strict=True):
+        for (dialogue_id, _), r in zip(wanted, read, strict=True):
             _count_samples(stats, dialogue_id, r, keys)
     if len(_READ) > 2 * len(stored) + 1000:  # deleted dialogues, other workspaces: forget them
         ids = {i for i, _ in stored}
@@ -117,7 +117,7 @@ class _Read(NamedTuple):
     figure, a value per sample (a whole scope counts each column of every dialogue in C)."""
 
     topic: str
-    index: tuple[int, ...]  # the sample's turn (its key is "<dialogue id>:<index>")
+    turn: tuple[int, ...]  # the sample's turn (its key is "<dialogue id>:<turn>")
     before: tuple[tuple[str, str, int] | None, ...]  # (intended, observed, student turn no.) of the turn it answers
     failed: tuple[tuple[str, ...], ...]
     floor: tuple[int, ...]  # the lowest rubric limit its failed checks leave
@@ -228,12 +228,12 @@ def _floor(failed: tuple[str, ...], opening: bool) -> int:
 
 def _count(stats: Stats, read: list[_Read]) -> None:
     """Every figure of a whole scope, each counted over its column of every dialogue (in C)."""
-    counted = [r for r in read if r.index]
+    counted = [r for r in read if r.turn]
 
     def column(name: str) -> Iterator[Any]:
         return chain.from_iterable(map(attrgetter(name), counted))
 
-    stats.samples = sum(map(len, map(attrgetter("index"), counted)))
+    stats.samples = sum(map(len, map(attrgetter("turn"), counted)))
     stats.dialogues = len(counted)
     answered = list(filter(None, column("before")))
     stats.actual.update(map(itemgetter(0), answered))
@@ -249,7 +249,7 @@ def _count(stats: Stats, read: list[_Read]) -> None:
         stats.over_limit["reply"] = sum(map(MAX_WORDS.__lt__, column("reply")))
         stats.over_limit["suggestion"] = sum(map(MAX_WORDS.__lt__, column("suggestion")))
     for r in counted:
-        stats.per_topic[r.topic] += len(r.index)
+        stats.per_topic[r.topic] += len(r.turn)
     stats.review.update(column("review"))
 
 
@@ -257,7 +257,7 @@ def _count_samples(stats: Stats, dialogue_id: str, r: _Read, keys: set[str]) -> 
     """The figures of one dialogue's samples named in ``keys`` (the Samples filter), one by one."""
     counted = False
     for i, before, failed, floor, reply, suggestion, analysis, review in zip(
-            r.index, r.before, r.failed, r.floor, r.reply, r.suggestion, r.analysis, r.review, strict=True):
+            r.turn, r.before, r.failed, r.floor, r.reply, r.suggestion, r.analysis, r.review, strict=True):
         if f"{dialogue_id}:{i}" not in keys:
             continue
         counted = True
