@@ -157,7 +157,9 @@ class Importer:
             report.topics_matched += 1
             report.topic_note = report.topic_note or f"“{clean}” taken as {match.explain()}"
         if clean not in self.topics:
-            topic = Topic(text=clean, source=TopicSource.IMPORTED, **{field_name: title.group(1) if title else ""})
+            named = title.group(1) if title else ""
+            topic = Topic(text=clean, source=TopicSource.IMPORTED,
+                          name_zh=named if field_name == "name_zh" else "", title=named if field_name == "title" else "")
             self.topics[clean] = topic.id
             self.created[topic.id] = topic
             self.store.topics.put(topic)
