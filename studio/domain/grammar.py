@@ -159,19 +159,19 @@ _GERUNDS = {_ing(v): v for v in ("swim", "read", "play", "dance", "cook", "hike"
 
 #: Words after which a pronoun starts a clause (its subject), so "it a …" there lacks its "is".
 _CLAUSE_OPENERS = {"", "and", "but", "because", "so", "when", "if", "that", "think", "know", "guess", "hope",
-                   "said", "says", "maybe", "yes", "no", "well", "or", "then", "now", "today", "because", "sure"}
+                   "said", "says", "maybe", "yes", "no", "well", "or", "then", "now", "today", "sure"}
 
 
 def _not_after_make(m: re.Match[str]) -> str | None:
     prev, before = _prev_word(m), m.string[: m.start()].rstrip()
-    if prev == "think" or (prev not in _CLAUSE_OPENERS and not before.endswith((",", ";", ":"))):
+    if prev == "think" or (prev not in _CLAUSE_OPENERS and not before.endswith((",", ";", ":", ".", "!", "?"))):
         return None  # an object or a question: "makes it fun", "think it important", "Is that important?"
     return f"{m.group(1)} is {m.group(2)}"
 
 
 def _copula_fix(m: re.Match[str]) -> str | None:
     before = m.string[: m.start()].rstrip()
-    if _prev_word(m) not in _CLAUSE_OPENERS and not before.endswith((",", ";", ":")):
+    if _prev_word(m) not in _CLAUSE_OPENERS and not before.endswith((",", ";", ":", ".", "!", "?")):
         return None  # an object: "makes it so hard", "use it a lot", "is it so hard?"
     return f"{m.group(1)} is {m.group(2)}"
 
@@ -382,6 +382,49 @@ GRAMMAR_RULES += [
           lambda m: f"{m.group(1)} {m.group(2)} to {_GERUNDS[m.group(3).lower()]}"),
 ]
 
+_SINGULAR_NOUNS = ("bike|car|book|dog|cat|map|bag|ticket|seat|room|house|garden|job|test|party|card|cake|"
+                   "plan|idea|question|problem|computer|phone|camera|pen|box|bottle|letter|list|poster|sign|video|photo|"
+                   "picture|song|story|game|film|movie|robot|tent|taxi|scarf|notebook|toothbrush|lamp|pet|puppy|friend|"
+                   "teacher|doctor|nurse|student|guide|partner|chance|reason|mistake|dream|hobby|habit|goal|"
+                   "timetable|diary|helper|volunteer|trip|shower|nap|uniform|umbrella")
+_PARTICIPLES = {"seen": "saw", "gone": "went", "eaten": "ate", "taken": "took", "given": "gave", "written": "wrote",
+                "done": "did", "come": "came", "begun": "began", "sung": "sang", "swum": "swam", "drunk": "drank",
+                "spoken": "spoke", "broken": "broke", "chosen": "chose", "forgotten": "forgot", "known": "knew",
+                "grown": "grew", "flown": "flew", "ridden": "rode", "driven": "drove", "fallen": "fell", "run": "ran"}
+_AS_PAST = {v: k for k, v in _PARTICIPLES.items()}
+_GO_DOING = "shopping|swimming|hiking|camping|fishing|running|skating|skiing|cycling|climbing|dancing"
+_EMBEDDED = r"(ask|asked|asks|know|knows|tell|told|wonder|show|showed|understand|explain)( (?:me|him|her|them|us))?"
+
+
+def _article(m: re.Match[str]) -> str:
+    return f"{m.group(1)} {'an' if m.group(2)[0].lower() in 'aeiou' else 'a'} {m.group(2)}"
+
+
+GRAMMAR_RULES += [
+    _rule("grammar.article", "可数名词单数前需要冠词 a/an",
+          rf"\b(is|was|have|has|had|buy|bought|want|wants|need|needs|get|got|take|took|bring|brought|use|uses|"
+          rf"write|wrote|am|'m) ({_SINGULAR_NOUNS})\b{_CLAUSE_END}", _article,
+          rf"\b(is|was|have|has|had|buy|bought|want|wants|need|needs|get|got|take|took|bring|brought|use|uses|"
+          rf"write|wrote|am|'m) an? ({_SINGULAR_NOUNS})\b{_CLAUSE_END}", lambda m: f"{m.group(1)} {m.group(2)}"),
+    _rule("grammar.tense", "现在完成时要用过去分词",
+          rf"\b(have|has|'ve) ({'|'.join(_AS_PAST)})\b", lambda m: f"{m.group(1)} {_AS_PAST[m.group(2).lower()]}",
+          rf"\b(have|has|'ve) ({'|'.join(_PARTICIPLES)})\b",
+          lambda m: f"{m.group(1)} {_PARTICIPLES[m.group(2).lower()]}"),
+    _rule("grammar.preposition", "call sb. 直接接宾语，不加 to",
+          r"\b(call|calls|called|calling) to (me|him|her|them|us|my|his|our|their)\b",
+          lambda m: f"{m.group(1)} {m.group(2)}",
+          r"\b(call|calls|called|calling) (me|him|her|them|us|my|his|our|their)\b",
+          lambda m: f"{m.group(1)} to {m.group(2)}"),
+    _rule("grammar.preposition", "go + 动词 -ing 表示去做某事，中间不加 to",
+          rf"\b(go|goes|went|going) to ({_GO_DOING})\b", lambda m: f"{m.group(1)} {m.group(2)}",
+          rf"\b(go|goes|went|going) ({_GO_DOING})\b", lambda m: f"{m.group(1)} to {m.group(2)}"),
+    _rule("grammar.word_order", "宾语从句要用陈述句语序",
+          rf"\b{_EMBEDDED} (where|what|when|how|why|who) (is|are|was|were|can|could|will) (I|you|we|they|he|she|it)\b",
+          lambda m: f"{m.group(1)}{m.group(2) or ''} {m.group(3)} {m.group(5)} {m.group(4)}",
+          rf"\b{_EMBEDDED} (where|what|when|how|why|who) (I|you|we|they|he|she|it) (is|are|was|were|can|could|will)\b",
+          lambda m: f"{m.group(1)}{m.group(2) or ''} {m.group(3)} {m.group(5)} {m.group(4)}"),
+]
+
 #: The kind of error each rule makes, as teachers group them; the injector spreads its errors over
 #: these kinds (a rule that fits almost any sentence, such as "-s after I", does not crowd out the rest).
 KINDS: dict[str, str] = {
@@ -393,6 +436,13 @@ KINDS: dict[str, str] = {
     "grammar.let_do": "verb forms", "grammar.comparative": "word forms", "grammar.adjective": "word forms",
     "grammar.a_lot_of": "word forms", "grammar.discuss": "prepositions",
 }
+
+
+#: How often a kind is drawn when a sentence allows it (relative): the kinds that fit almost every
+#: sentence ("-s after I", "can to go") give way to the ones that fit fewer.
+KIND_WEIGHTS: dict[str, float] = {"tense": 2.5, "articles": 6.0, "plurals": 3.0, "prepositions": 6.0,
+                                  "word order": 3.0, "missing verbs": 1.5, "agreement": 0.7, "verb forms": 0.6,
+                                  "word forms": 1.0}
 
 
 def find_grammar_errors(text: str) -> list[Correction]:

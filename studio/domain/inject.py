@@ -8,6 +8,7 @@ import re
 
 from studio.domain.grammar import (
     GRAMMAR_RULES,
+    KIND_WEIGHTS,
     KINDS,
     Correction,
     GrammarRule,
@@ -228,8 +229,8 @@ def inject_grammar(text: str, rng: random.Random, *, fallback: bool = True) -> t
     by_kind: dict[str, list[GrammarRule]] = {}
     for rule in rules:
         by_kind.setdefault(KINDS.get(rule.id, "other"), []).append(rule)
-    kinds = list(by_kind)
-    rng.shuffle(kinds)  # a kind of error first, then one of its rules: the errors spread over the kinds
+    # a kind of error first (a weighted random order), then one of its rules: the errors spread over the kinds
+    kinds = sorted(by_kind, key=lambda k: -rng.random() ** (1 / KIND_WEIGHTS.get(k, 1.0)))
     for kind in kinds:
         for rule in by_kind[kind]:
             made = break_rule(rule, text)

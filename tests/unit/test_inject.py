@@ -113,6 +113,8 @@ EACH_RULE = [
     "I finish my homework before dinner.", "She is one of my friends.", "I swim every day.",
     "The room is big enough.", "I like it very much.", "I didn't go to school.", "There are many people in the park.",
     "They are very friendly.", "I will be ready soon.", "Let me help you.", "I spent the afternoon reading.",
+    "My mum is a teacher.", "I have seen that film.", "I will call my mum tonight.",
+    "We go hiking on Sundays.", "I will ask her where I can find it.",
 ]
 
 
