@@ -15,6 +15,7 @@ import random
 import re
 from typing import TYPE_CHECKING
 
+from studio.domain.contract import _EVALUATIVE, unquoted
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
 from studio.llm.offline.reading import fixed_sentence, is_fragment, is_imperative, unhedged
@@ -24,26 +25,46 @@ if TYPE_CHECKING:
 
 # -- what a full answer does well ----------------------------------------------------------------
 
-#: Structures worth naming, each with what to say about it; the matched words are quoted.
+_PEOPLE = ("family|parents|mum|dad|mother|father|friends?|best friend|classmates?|cousins?|brother|sister|"
+           "grandparents|grandma|grandpa|deskmate|teachers?|neighbours?|team|aunt|uncle|partner|coach")
+_ING_NOT_VERB = "(?!thing\\b|something\\b|anything\\b|nothing\\b|everything\\b|morning\\b|evening\\b|spring\\b|building\\b)"
+#: Structures worth naming, each with ways to say what it does; the matched words are quoted.
 _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p, re.I), notes) for p, notes in (
-    (r"\bbecause [^,.!?]+", ("用 because 说明了理由", "用 because 引出原因，理由具体")),
-    (r"\b(?:we|I) could \w+(?: \w+)?", ("用 could 提出建议，语气委婉",)),
-    (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体",)),
-    (r"\b(?:am|'m|are|'re|is) going to \w+", ("用 be going to 说打算",)),
-    (r"\b(?:usually|always|often|sometimes|never) \w+", ("用频率副词说明平时的习惯",)),
-    (r"\bwhen (?:I|we|he|she|they) \w+", ("用 when 引导时间状语从句，句式有变化",)),
-    (r"\b(?:enjoy|enjoyed|love|like) \w+ing\b", ("动词后面接了 -ing 形式，用法正确",)),
-    (r"\b\w+er than\b|\bmore \w+ than\b", ("用比较级作比较，表达清楚",)),
-    (r"\bmakes? (?:me|us|him|her|them) (?:feel )?\w+", ("用 make sb. do/feel 说明带来的影响",)),
+    (r"\bbecause [^,.!?]+", ("用 because 说明了理由", "用 because 引出原因，理由具体", "because 后面的原因说得很清楚",
+                             "能用 because 把理由讲出来，这一点很好")),
+    (r"\bwe could (?!understand|see|hear|not)\w+(?: \w+)?", ("用 could 提出建议，语气委婉", "用 We could … 提出想法，很自然")),
+    (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体", "would like to 比 want to 更礼貌")),
+    (r"\b(?:am|'m|are|'re|is) going to \w+", ("用 be going to 说打算", "be going to 表示计划，用得对")),
+    (r"\b(?:usually|always|often|sometimes|never) \w+", ("用频率副词说明平时的习惯", "频率副词放在了实义动词前面，位置正确")),
+    (r"\bwhen (?:I|we|he|she|they) \w+", ("用 when 引导时间状语从句，句式有变化", "when 从句交代了时间")),
+    (r"\bif (?:I|we|he|she|they|it|you) [^,.!?]+, (?:I|we|he|she|they|it|you) (?:will|would|can|could|'ll)\b",
+     ("用 if 引导条件状语从句，主句用了情态动词，结构完整", "条件句用得正确")),
+    (rf"\b(?:enjoy|enjoyed|love|loved|like|liked) {_ING_NOT_VERB}\w+ing\b",
+     ("动词后面接了 -ing 形式，用法正确", "like / enjoy 后面用了动名词，很地道")),
+    (r"\b(?!rather\b|other\b)\w+er than\b|\bmore \w+ than\b", ("用比较级作比较，表达清楚", "比较级 … than 用得正确")),
+    (r"\b(?:makes?|made) (?:me|us|him|her|them) (?:feel \w+|laugh|smile|cry|think|want|relax|forget|happy|sad|calm|"
+     r"proud|nervous|tired|excited|stronger|better)\b", ("用 make sb. do/feel 说明带来的影响", "make + 宾语 + 补语，结构正确")),
     (r"\b(?:first|then|after that|finally)\b[^.!?]*\b(?:then|after that|finally)\b", ("用 first / then 按顺序叙述，条理清楚",)),
-    (r"\bso (?:I|we|he|she|they|it|my|our) [^,.!?]+", ("用 so 引出结果，前后连贯",)),
-    (r"\b(?:It|it) (?:is|was) \w+ (?:for \w+ )?to \w+", ("用 It is … to do 句型，结构地道",)),
+    (r"\bso that [^,.!?]+", ("用 so that 说明目的，表达清楚",)),
+    (r"\bso (?:I|we|he|she|they|it|my|our) [^,.!?]+", ("用 so 连接前后两部分，逻辑清楚", "so 把原因和结果连起来了")),
+    (r"\b(?:It|it) (?:is|was) (?:easy|hard|difficult|fun|important|good|nice|interesting|exciting|necessary|possible|"
+     r"great|useful|dangerous|safe|boring|healthy|cheap|expensive|easier|harder|better) (?:for \w+ )?to \w+",
+     ("用 It is … to do 句型，结构地道", "形式主语 it 用得很好")),
     (r"\bnot only\b[^.!?]*\bbut also\b", ("用 not only … but also 连接两点",)),
     (r"\b(?:last|this|next) (?:week|weekend|month|year|summer|winter|term|Sunday|Saturday|night)\b",
-     ("加上了具体时间，内容更清楚",)),
-    (r"\bwith (?:my|our) (?:\w+ )?\w+", ("说明了和谁一起，信息具体",)),
-    (r"\bthere (?:is|are|was|were) [^,.!?]+", ("用 there be 句型描述，用法正确",)),
-    (r"\bhelps? (?:me|us|him|her|them) \w+", ("用 help sb. do 说明作用，结构正确",)),
+     ("加上了具体时间，内容更清楚", "时间状语让回答更具体")),
+    (rf"\bwith (?:my|our) (?:{_PEOPLE})\b", ("说明了和谁一起，信息具体", "交代了和谁一起")),
+    (r"\bthere (?:is|are|was|were) [^,.!?]+", ("用 there be 句型描述，用法正确", "there be 句型用得对")),
+    (r"\bhelps? (?:me|us|him|her|them) (?!with\b|to\b|in\b|on\b|at\b|a\b|the\b)\w+",
+     ("用 help sb. do 说明作用，结构正确",)),
+    (r"\b(?:have|has|'ve) (?:been|had|seen|done|made|learned|learnt|practised|played|tried|visited|chatted|argued)\b",
+     ("用现在完成时说明到现在为止的情况", "现在完成时用得准确")),
+    (r"\bused to \w+", ("用 used to 说过去的习惯", "used to do 表示过去常常做，用得对")),
+    (r"\bthe (?:most \w+|best|worst|biggest|hardest|easiest|quietest|fastest|longest|cheapest|highest|oldest|"
+     r"youngest|nicest|greatest|largest|smallest|closest|funniest|happiest|strongest) \w+", ("用最高级突出重点",)),
+    (r"\bboth \w+(?: \w+)? and \w+", ("用 both … and 连接两个部分",)),
+    (r"\b(?:takes?|took) (?:me|us|him|her) (?:about |only |almost )?\w+ (?:minutes|hours|days|weeks)\b",
+     ("用 It takes sb. time 说明花费的时间", "take 表示花时间，用法正确")),
 )]
 #: Words a high-school answer does well to use, praised when the student uses one.
 GOOD_WORDS = frozenset((
@@ -63,11 +84,17 @@ UPGRADES = (("very good", "excellent"), ("very happy", "delighted"), ("very tire
             ("very important", "essential"), ("very hungry", "starving"), ("very beautiful", "stunning"),
             ("very cold", "freezing"), ("very hot", "boiling hot"), ("very difficult", "really tough"),
             ("a lot of", "plenty of"), ("very nice", "lovely"), ("very busy", "really busy"))
-_OPEN_ITEM = ("你明确说出了自己的选择 \"{item}\"，", "回答很具体，说到了 \"{item}\"，", "\"{item}\" 这个回答内容具体，",
-              "你选了 \"{item}\"，回答明确，")
-_OPEN_PLAIN = ("回答完整，意思清楚。", "你用完整的句子回答了问题，表达清楚。", "句子通顺，内容具体。",
-               "这个回答完整，意思表达得很清楚。", "回答内容具体，句子结构完整。")
-_WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。")
+_OPEN_ITEM = ("你明确说出了自己的选择 \"{item}\"，表达清楚。", "回答很具体，说到了 \"{item}\"，句子完整。",
+              "\"{item}\" 这个回答内容具体，表达清楚。", "你选了 \"{item}\"，回答明确，句子通顺。",
+              "你直接回答了问题，提到了 \"{item}\"，表达很自然。", "你的答案 \"{item}\" 很清楚，句子也完整。",
+              "能说出 \"{item}\"，说明你听懂了问题，表达准确。", "内容切题：你谈到了 \"{item}\"，句子完整。",
+              "你给出的答案是 \"{item}\"，意思清楚，句子通顺。")
+_OPEN_SAID = ("你说 \"{said}\"，意思表达得很清楚。", "\"{said}\" 这句回答了问题，句子完整。", "你的回答 \"{said}\" 很完整。",
+              "回答完整：\"{said}\"。", "用 \"{said}\" 回答，句子通顺。", "\"{said}\"，这样回答很自然，表达准确。",
+              "你回答说 \"{said}\"，句子结构完整。", "这个回答句子完整，开头的 \"{said}\" 直接回应了问题。")
+_JOIN = ("另外，", "而且，", "句子里，", "同时，")
+_WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。",
+                "\"{w}\" 用在这里很合适。", "能用上 \"{w}\"，词汇量不错。")
 
 
 def _features(text: str, rng: random.Random, most: int = 2) -> list[str]:
@@ -96,43 +123,58 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     pool: list[str] = []
     unsaid = [w for w in option.why if w.lower() not in low] if option is not None else []
     if option is not None and unsaid and "because" not in low and len(unsaid) == len(option.why):
-        pool += [f"可以加上理由，比如：\"{own}, because {rng.choice(unsaid)}.\""] * 3
+        why = rng.choice(unsaid)
+        pool += [rng.choice(("可以加上理由，比如：\"{o}, because {w}.\"", "可以再说一个原因，会更好：\"{o}, because {w}.\"",
+                             "可以试着用 because 补充原因：\"{o}, because {w}.\"")).format(o=own, w=why)] * 3
     elif unsaid:
-        pool += [f"还可以再补充一个理由，比如：\"… Also, {unsaid[0]}.\""] * 2
+        pool += [rng.choice(("还可以再补充一个理由，比如：\"… Also, {w}.\"", "可以再加一个理由，会更有说服力：\"… Also, {w}.\"",
+                             "可以用 also 再说一点：\"Also, {w}.\"")).format(w=unsaid[0])] * 2
     for plain, rich in UPGRADES:
         if re.search(rf"\b{plain}\b", low):
-            pool += [f"\"{plain}\" 可以换成 \"{rich}\"，用词更丰富。"] * 2
+            pool += [rng.choice(("\"{p}\" 可以换成 \"{r}\"，用词更丰富。", "想让表达更生动，可以把 \"{p}\" 换成 \"{r}\"。"))
+                     .format(p=plain, r=rich)] * 2
     if re.match(r"^\s*I think\b", text):
-        pool.append("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。")
-    if not re.search(r"\b(last|ago|yesterday|every|usually|often|weekend|morning|evening|next|tomorrow|"
-                     r"tonight|always|sometimes|today|now)\b", low):
-        pool.append("可以加上时间，比如 \"every weekend\" 或 \"last Saturday\"，让内容更具体。")
-    if "because" not in low and option is None:
-        pool.append("可以用 because 补充一个原因，让回答更充实。")
+        pool.append(rng.choice(("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。",
+                                "\"I think\" 可以偶尔换成 \"I believe\" 或 \"In my view\"。")))
+    if "because" not in low and option is None and not re.search(r"\bso\b", low):
+        pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。")))
+    if len(re.findall(r"[.!?]", text.strip())) >= 2 and "because" not in low:
+        pool.append("两个短句可以用 because 或 so 连成一句，听起来更连贯。")
     if word_count(text) >= 22:
-        pool.append("句子比较长时，可以分成两句说，听起来更清楚。")
-    if not pool:
-        pool.append("下次可以再加一个例子或细节，让回答更生动。")
+        pool.append(rng.choice(("句子比较长时，可以分成两句说，听起来更清楚。", "长句子可以在 and 或 because 处停一下，说得更清楚。")))
+    if not pool or rng.random() < 0.15:
+        pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再补充一个细节，比如和谁一起、在哪里。",
+                                "还可以说说自己的感受，比如 \"It makes me feel …\"。")))
     tip = rng.choice(pool)
     return tip if tip.endswith(("。", "\"")) else tip + "。"
 
 
+def _clause(text: str) -> str:
+    """The answer's first clause, as quoted when there is no chosen item to name."""
+    head = re.split(r"[,.;!?]", text, maxsplit=1)[0].strip()
+    return head if len(head.split()) <= 8 else " ".join(head.split()[:6]) + " …"
+
+
 def analysis_normal(utterance: str, rng: random.Random, option: Option | None = None) -> str:
-    """A full answer: what it chose, the structures and words it uses (quoted), and one tip."""
+    """A full answer: what it chose or said, the structures and words it uses (quoted), and one tip."""
     text = _sentence(utterance)
     feats = _features(text, rng)
-    head = rng.choice(_OPEN_ITEM).format(item=option.item) if option is not None else rng.choice(_OPEN_PLAIN)
+    head = (rng.choice(_OPEN_ITEM).format(item=option.item) if option is not None
+            else rng.choice(_OPEN_SAID).format(said=_clause(text)))
     parts = [head]
     if feats:
-        joined = "；".join(feats)
-        parts.append(("还" if option is not None else "其中") + joined + "。")
-    elif option is not None:
-        parts[-1] = head.rstrip("，") + "。"
+        join = "还" if feats[0].startswith("用") and rng.random() < 0.4 else rng.choice(_JOIN)
+        parts.append(join + "；".join(feats) + "。")
     word = _good_word(text, rng)
     if word and rng.random() < 0.6:
         parts.append(rng.choice(_WORD_PRAISE).format(w=word))
+    if len(parts) > 2 and rng.random() < 0.3:
+        parts[1], parts[2] = parts[2], parts[1]
     parts.append(_tip(text, rng, option))
-    return "".join(parts)
+    out = "".join(parts)
+    if not _EVALUATIVE.search(unquoted(out)):  # an Analysis assesses: it says what is right or what to add
+        out += "句子完整。"
+    return out
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -175,24 +217,43 @@ def fixes(errors: list[Correction], most: int = 4) -> str:
 def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
     feats = _features(fixed_sentence(utterance, errors), rng, 1)
     good = f"你{feats[0]}。" if feats and rng.random() < 0.5 else ""
-    heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。") if good else \
-        ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但")
+    heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。", "整体意思没问题。", "能看出你想表达什么。") if good else \
+        ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但", "整体意思没问题，只是",
+         "你的想法说清楚了，不过", "句子结构基本正确，")
     head = rng.choice(heads)
     count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
-    tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\""))
+    tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\"", "改好以后是：\"{s}\"",
+                       "请再读一遍正确的句子：\"{s}\""))
     return f"{head}{good}需要改正{count}：{fixes(errors)}。{tail.format(s=fixed_sentence(utterance, errors))}"
 
 
 # -- short answers, non-answers, Chinese, off topic --------------------------------------------
 
+_SHORT_ADVICE = ("回答问题时，可以借用问题里的词来组成句子。", "说完整的句子，别人更容易听懂你的意思。", "可以先说答案，再用 because 加一个理由。",
+                 "口语练习时，试着每次至少说一个完整的句子。", "先说主语和动词，再补充细节，句子就完整了。", "")
+_CHINESE_ADVICE = ("不会的词可以先用简单的词代替。", "先想想关键词的英语说法，再连成句子。", "说错了也没关系，重要的是开口说英语。",
+                   "可以先说一个很短的英语句子。", "")
+
+
 def analysis_short(utterance: str, errors: list[Correction], complete: str, rng: random.Random) -> str:
+    """A short answer: what it is (a phrase, a clause on its own, an order, a short sentence) and how to say
+    it in full (``complete``); when ``complete`` is itself a spoken answer that starts with a phrase ("About
+    three hours, if …"), the phrase is taken as a fine answer that could say more."""
     fix = f"另外，{fixes(errors, 3)}。" if errors else ""
     said = utterance.strip()
     plain = unhedged(fixed_sentence(said, errors))
+    lead = re.split(r"[,;]", complete, maxsplit=1)[0].rstrip(".!") + "."
+    if is_fragment(plain) and is_fragment(lead) and not re.match(r"^(because|when|if|so that)\b", plain, re.I):
+        head = rng.choice(("\"{u}\" 简短地回答了问题，口语中可以这样说，但内容还不够具体。",
+                           "你用 \"{u}\" 回答了问题，意思清楚，只是太简单了。",
+                           "\"{u}\" 回答得很简短，可以再多说一点。"))
+        tail = rng.choice(("可以补充细节或原因，比如：\"{c}\"", "试着说得更完整一些，例如：\"{c}\""))
+        return head.format(u=said) + fix + rng.choice(_SHORT_ADVICE) + tail.format(c=complete)
     if re.match(r"^(because|when|if|so that)\b", plain, re.I):
         head = rng.choice(("\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
-                           "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。"))
-        tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
+                           "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
+                           "because 引导的是从句，\"{u}\" 单独使用时缺少主句。"))
+        tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"", "加上主句就完整了：\"{c}\""))
     elif is_imperative(plain):
         head = rng.choice(("\"{u}\" 是祈使句，作为建议意思清楚，但回答问题时最好说成完整的陈述句。",
                            "你用祈使句 \"{u}\" 回答，意思能懂，回答问题时可以把主语和想法说完整。"))
@@ -200,14 +261,20 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
     elif is_fragment(plain):
         head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
                            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
-                           "\"{u}\" 回答了问题，但没有说成完整的句子。"))
-        tail = rng.choice(("结合上面的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
+                           "\"{u}\" 回答了问题，但没有说成完整的句子。",
+                           "\"{u}\" 抓住了要点，不过只是一个名词短语。",
+                           "你用 \"{u}\" 回答，内容对，但要加上主语和动词才是完整的句子。"))
+        tail = rng.choice(("结合上面的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"",
+                           "试着说出完整的一句话：\"{c}\"", "把主语和动词加上，可以说：\"{c}\""))
     else:
         head = rng.choice(("\"{u}\" 句子完整，但太简短，信息不够。",
                            "你的回答 \"{u}\" 是完整的句子，不过比较简略，可以多说一些。",
-                           "\"{u}\" 语法没问题，但内容太少，听不出更多想法。"))
-        tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\""))
-    return head.format(u=said) + fix + tail.format(c=complete)
+                           "\"{u}\" 语法没问题，但内容太少，听不出更多想法。",
+                           "\"{u}\" 回答了问题，句子也完整，只是太短了。",
+                           "用 \"{u}\" 回答没有错，但可以说得更充分。"))
+        tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\"",
+                           "再加上原因会更好：\"{c}\""))
+    return head.format(u=said) + fix + rng.choice(_SHORT_ADVICE) + tail.format(c=complete)
 
 
 def analysis_non_answer(utterance: str, full: str, rng: random.Random, errors: list[Correction] = ()) -> str:  # type: ignore[assignment]
@@ -227,6 +294,7 @@ def _non_answer(utterance: str, full: str, rng: random.Random) -> str:
         "你说 \"{u}\"，没有回答问题。",
         "\"{u}\" 不是对问题的回答，但能用英语说出来值得鼓励。",
         "你用 \"{u}\" 表示不知道怎么说，这很正常。",
+        "说 \"{u}\" 没关系，不会的时候可以先说简单的。",
     ))
     tail = rng.choice(("不会表达时，可以先用简单的句子说出自己的想法，例如：\"{f}\"",
                        "可以先从一个简单的完整句子开始，比如：\"{f}\"",
@@ -240,15 +308,18 @@ def analysis_chinese(example: str, rng: random.Random, words: list[Correction] =
     if words:
         said = "；".join(f"\"{c.wrong}\" 用英语说是 \"{c.right}\"" for c in words[:3])
         return rng.choice((
-            "请尝试使用英语回答。你的回答里夹了中文词：{w}。可以这样说：\"{e}\"",
-            "你在英语句子里用了中文。请尝试使用英语回答：{w}，例如：\"{e}\"",
-            "请尝试使用英语回答，不要中英混杂。{w}。可以参考：\"{e}\"",
-        )).format(w=said, e=example)
+            "请尝试使用英语回答。你的回答里夹了中文词：{w}。{a}可以这样说：\"{e}\"",
+            "你在英语句子里用了中文。请尝试使用英语回答：{w}。{a}例如：\"{e}\"",
+            "请尝试使用英语回答，不要中英混杂。{w}。{a}可以参考：\"{e}\"",
+            "句子的框架是英语，很好，但请尝试使用英语回答整句话：{w}。{a}比如：\"{e}\"",
+        )).format(w=said, e=example, a=rng.choice(_CHINESE_ADVICE))
     return rng.choice((
-        "请尝试使用英语回答。你用了中文，可以先试着用简单的英语说，例如：\"{e}\"",
-        "请尝试使用英语回答。用中文回答不能练习口语，可以参考这样说：\"{e}\"",
-        "你用中文回答了问题。请尝试使用英语回答，比如：\"{e}\"",
-    )).format(e=example)
+        "请尝试使用英语回答。你用了中文，{a}可以先试着用简单的英语说，例如：\"{e}\"",
+        "请尝试使用英语回答。用中文回答不能练习口语。{a}可以参考这样说：\"{e}\"",
+        "你用中文回答了问题。请尝试使用英语回答。{a}比如：\"{e}\"",
+        "这次用了中文。请尝试使用英语回答，哪怕句子简单一点也没关系。{a}例如：\"{e}\"",
+        "请尝试使用英语回答。{a}比如：\"{e}\"",
+    )).format(e=example, a=rng.choice(_CHINESE_ADVICE))
 
 
 def analysis_off_topic(name: str, errors: list[Correction], question: str | None, rng: random.Random) -> str:
@@ -256,6 +327,7 @@ def analysis_off_topic(name: str, errors: list[Correction], question: str | None
     if errors:
         text += f"另外，{fixes(errors, 2)}。"
     if question:
-        text += rng.choice(("请回答刚才的问题：\"{q}\"", "请先回到刚才的问题：\"{q}\"", "试着回答：\"{q}\""))\
+        text += rng.choice(("请回答刚才的问题：\"{q}\"", "请先回到刚才的问题：\"{q}\"", "试着回答：\"{q}\"",
+                            "接着回答刚才的问题：\"{q}\"", "请围绕刚才的问题来回答：\"{q}\""))\
             .format(q=question)
     return text

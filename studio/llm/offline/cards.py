@@ -46,17 +46,22 @@ class Option:
 
 @dataclass(frozen=True)
 class Then:
-    """An answer to a question's follow-up, and the teacher's reaction to it."""
+    """An answer to a question's follow-up, the teacher's reaction to it, and (when its first clause
+    will not do) how a brief answer says it."""
 
     text: str
     react: str
+    brief: str = ""
 
     @property
     def short(self) -> str:
-        """Its first clause, as a brief answer says it ("He usually wins.")."""
+        """How a brief answer says it: ``brief``, or the answer's first clause ("He usually wins.")."""
+        if self.brief:
+            return self.brief
         head = re.split(r",|\.\s|;| because | so | but ", self.text, maxsplit=1)[0].strip().rstrip(".!")
         while len(head.split()) > 10:  # "… told us about it in a safety class last year" → "… told us about it"
-            cuts = [m.start() for m in re.finditer(r" (?:in|on|at|about|from|with|for|after|before|when|to|during|"
+            cuts = [m.start() for m in re.finditer(r" (?:in|on|at|about|from|with|for|after|before|when|during|"
+                                                   r"to (?=the |a |an |my |our |his |her |their |your |school|bed)|"
                                                    r"every|that|which|who|where|without|until|while) ", head)
                     if len(head[: m.start()].split()) >= 4]
             if not cuts:
@@ -101,10 +106,11 @@ def _texts(row: dict[str, Any], key: str, where: str, least: int) -> tuple[str, 
 
 
 def _then(line: str, where: str) -> Then:
-    text, sep, react = line.partition("|")
-    if not sep or not text.strip() or not react.strip():
-        raise CardError(f"{CARDS_FILE}: {where}: a 'then' line is 'answer | reaction', not '{line[:40]}'")
-    return Then(text.strip(), react.strip())
+    parts = [p.strip() for p in line.split("|")]
+    if len(parts) not in (2, 3) or not all(parts):
+        raise CardError(f"{CARDS_FILE}: {where}: a 'then' line is 'answer | reaction' or 'answer | reaction | brief "
+                        f"answer', not '{line[:40]}'")
+    return Then(*parts)
 
 
 def _option(row: dict[str, Any], where: str) -> Option:

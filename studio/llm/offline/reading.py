@@ -60,8 +60,10 @@ _THIRD.update({v[:-1] + "ies": v for v in VERBS if v.endswith("y") and v[-2:-1] 
 _NOT_SUBJECT = frozenset("the a an my your our his her their its this that these those some many two three four "
                          "five lots of in on at for to with from by about very so more most".split())
 _AUX = re.compile(r"\b(am|is|are|was|were|'m|'re|do|does|did|have|has|had|can|could|will|would|should|may|might|"
-                  r"must|shall|won't|can't|don't|doesn't|didn't)\b|\b(it|that|he|she|there|what|who|here|this)'s\b",
-                  re.I)
+                  r"must|shall|won't|can't|don't|doesn't|didn't)\b|\b(it|that|he|she|there|what|who|here|this)'s\b|"
+                  r"\b(I|you|we|they|he|she|it)'(d|ll|ve)\b", re.I)
+#: A subject pronoun and the word after it, which is then its verb (or an adverb before it): "I remember …".
+_PRONOUN_VERB = re.compile(r"\b(I|we|you|they)\s+(?!and\b|or\b|too\b|all\b|both\b|guys\b|two\b)[a-z]", re.I)
 _HEDGE = re.compile(r",?\s*(I think|maybe|I guess)\s*([.!?])?$|^(maybe|just|well|um+|em+|uh+)[, ]+", re.I)
 
 
@@ -101,7 +103,8 @@ def is_fragment(utterance: str) -> bool:
     text = utterance.strip()
     if re.match(r"^(because|so that|when|if)\b", text, re.I) and not re.search(r",\s*(I|we|it|you)\b", text):
         return True  # a clause on its own: "Because it is fun."
-    if _SUBJECT_VERB.search(text) or YES_NO.match(text) or _AUX.search(text) or _verb_after_subject(text):
+    if _SUBJECT_VERB.search(text) or YES_NO.match(text) or _AUX.search(text) or _verb_after_subject(text) \
+            or _PRONOUN_VERB.search(text):
         return False
     return not is_imperative(text)
 

@@ -34,7 +34,7 @@ from studio.llm.offline.analysis import (
 from studio.llm.offline.banks import Banks
 from studio.llm.offline.cards import Card, Option, Question, Then
 from studio.llm.offline.phrases import cap, to_you
-from studio.llm.offline.reading import assess, fixed_sentence
+from studio.llm.offline.reading import assess, fixed_sentence, is_fragment
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
 ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?\s*$", re.I)
@@ -47,10 +47,11 @@ _BACK = ("That's interesting, but let's get back to {about}.", "Let's come back 
 _OPENERS = ("", "", "", "", "Well, ", "Hmm, ", "Actually, ", "To be honest, ")
 NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 SHORT_MAX = 10
-#: First words an answer keeps in capitals after an opener ("Well, I …", "Well, Xi'an …").
-_LOWER_FIRST = {"We", "My", "Our", "It", "The", "This", "That", "They", "He", "She", "There", "Last", "Next", "Most",
-                "Every", "On", "In", "At", "After", "Before", "When", "First", "Maybe", "Usually", "Sometimes", "A",
-                "An", "Only", "Not", "Yes", "No", "Nobody", "Everyone", "Some", "Both", "Mum", "Dad", "If", "All"}
+#: First words an answer keeps in capitals after an opener ("Well, I …", "Well, Grandpa …"): "I" and names.
+_KEEP_CAPITAL = {"I", "I'm", "I'd", "I'll", "I've", "Grandpa", "Grandma", "Mum", "Dad", "Li", "English", "Chinese",
+                 "Harry", "Charlotte's", "Wonder", "Minecraft", "Xi'an", "Japan", "London", "Australia", "Britain",
+                 "Lego", "AI", "PE", "TV", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                 "Saturday", "Sunday", "Doudou", "Lily", "Snow", "Mango", "Zhang", "Wu", "Christmas"}
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,48 @@ def _with_opener(text: str, rng: random.Random) -> str:
     opener = rng.choice(_OPENERS)
     if not opener:
         return text
-    first = text.split(" ", 1)[0]
-    return opener + (text[:1].lower() + text[1:] if first in _LOWER_FIRST else text)
+    first = text.split(" ", 1)[0].rstrip(",.")
+    return opener + (text if first in _KEEP_CAPITAL else text[:1].lower() + text[1:])
+
+
+def _lower(text: str) -> str:
+    """A sentence's first letter in lower case, unless it starts with "I" or a name."""
+    first = text.split(" ", 1)[0].rstrip(",.")
+    return text if first in _KEEP_CAPITAL else text[:1].lower() + text[1:]
+
+
+_CHOOSES = re.compile(r"\b(?:I|We)\b.*\b(?:want|would|'d|will|'ll|like|love|prefer|choose|think|enjoy|could|plan|"
+                      r"hope|am going|are going)\b")
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I)
 
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
-    """The option said in full with a reason, one of a few ways."""
+    """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
+    because B." most often; "A. B."; "B, so A." when B names nothing by a pronoun; and, when A is a
+    choice or a plan, "A. The main reason is that B." or "A, mainly because B."."""
     why = why or rng.choice(option.why)
     say = option.say.rstrip(".!")
     forms = [f"{say}, because {why}.", f"{say}, because {why}.", f"{say}. {cap(why)}."]
+    if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and not re.match(r"^you\b", why, re.I):
+        forms.append(f"{cap(why)}, so {_lower(say)}.")
+    if _CHOOSES.search(say):
+        forms += [f"{say}. The main reason is that {why}.", f"{say}, mainly because {why}."]
     return rng.choice(forms)
+
+
+#: "A, because B." where A has its own subject and B has no pronoun that would then come before what
+#: it stands for: said the other way round it is "B, so A.".
+_BECAUSE = re.compile(r"^(?P<head>(?:I|We|My|Our|The) [^,]+), because "
+                      r"(?P<tail>(?:(?!\b(?:he|she|they|it|his|her|their|its|him|them)\b)[^,])+)\.$")
+
+
+def then_said(then: Then, rng: random.Random) -> str:
+    """A follow-up answer as the card has it, or, when it is "A, because B." of two clauses, sometimes
+    the other way round ("B, so A.")."""
+    m = _BECAUSE.match(then.text)
+    if m is None or rng.random() < 0.6 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
+        return then.text
+    return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
 
 def _choose(option: Option, why: str, rng: random.Random) -> str:
@@ -158,7 +191,7 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None) -> l
     """Three different answers to ``asked`` in the student's voice (``first``, when given, leads)."""
     q = asked.question
     if asked.form == "more":
-        pool = [t.text for t in q.then]
+        pool = [then_said(t, rng) for t in q.then]
     elif asked.form == "pick":
         a, b = asked.picks
         pool = [_choose(o, why, rng) for o in (a, b) for why in o.why[:2]]
@@ -200,11 +233,15 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
         item = cap(rng.choice(options).item)
         return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
     if asked.form == "more":
-        return rng.choice(q.then).text
+        return then_said(rng.choice(q.then), rng)
     option = rng.choice(options)
+    why = rng.choice(option.why)
+    answer = _choose(option, why, rng) if asked.form == "pick" else _with_opener(full(option, rng, why), rng)
+    other = [w for w in option.why if w != why]
+    if word_count(answer) <= SHORT_MAX and other:  # a full answer is more than a short one: a second reason
+        answer = f"{answer} {cap(other[0])}."
     if asked.form == "pick":
-        return _choose(option, rng.choice(option.why), rng)
-    answer = _with_opener(full(option, rng), rng)
+        return answer
     if rng.random() < 0.12 and word_count(answer) <= 27:
         answer += " How about you?"
     return answer
@@ -222,12 +259,31 @@ def _fit(*parts: str, limit: int = 30) -> str:
 def _next_question(card: Card, used: list[Question], rng: random.Random, last: Question | None) -> Question:
     fresh = [q for q in card.questions if q not in used]
     if fresh:
-        return fresh[0] if rng.random() < 0.7 else rng.choice(fresh)
+        return rng.choice(fresh)
     return rng.choice([q for q in card.questions if q is not last] or list(card.questions))
 
 
+def _only_what_was_said(react: str, known: str, said: str) -> bool:
+    """Whether a reaction names nothing of ``known`` (the card's full answer) that the student left out:
+    "A high bill is a strong reason!" is no reaction to "My dad started it."."""
+    return not (_words(react) & (_words(known) - _words(said)))
+
+
+_ITEM_REACTIONS = ("{Item}, good choice!", "{Item}, I see.", "Ah, {item}. Nice.", "{Item}? That sounds good.")
+
+
+def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
+    """The option's own reaction when it names only what the student said, else one about the item."""
+    if option is None:
+        return rng.choice(_PLAIN)
+    if _only_what_was_said(option.wow, " ".join((option.say, *option.why)), said):
+        return option.wow
+    item = to_you(option.item)
+    return rng.choice(_ITEM_REACTIONS).format(item=item, Item=cap(item))
+
+
 def opening(card: Card, rng: random.Random) -> dict:
-    q = card.questions[0] if rng.random() < 0.6 else rng.choice(card.questions)
+    q = rng.choice(card.questions)
     reply = _fit(rng.choice(GREETINGS), rng.choice(card.opens), q.ask)
     return {"Reply": reply, "Suggestion": suggestions(Asked("ask", q, q.ask), rng)}
 
@@ -274,14 +330,15 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                               card, rng)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
-        reply = _fit(then.react if then else rng.choice(_PLAIN), q.ask)
+        react = then.react if then and _only_what_was_said(then.react, then.text, fixed) else rng.choice(_PLAIN)
+        reply = _fit(react, q.ask)
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance):
         q = _next_question(card, used, rng, asked.question)
         reply = _fit(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, q.ask)
         new = Asked("ask", q, q.ask)
     else:
-        reply = _fit(option.wow if option else rng.choice(_PLAIN), asked.question.more)
+        reply = _fit(_reaction(option, fixed, rng), asked.question.more)
         new = Asked("more", asked.question, asked.question.more)
     return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
                           card, rng)
