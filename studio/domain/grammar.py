@@ -425,6 +425,37 @@ GRAMMAR_RULES += [
           lambda m: f"{m.group(1)}{m.group(2) or ''} {m.group(3)} {m.group(5)} {m.group(4)}"),
 ]
 
+_INSTRUMENTS = "piano|guitar|violin|drums|flute|erhu|trumpet|cello|ukulele"
+_BEST_NOUNS = ("part|thing|way|day|time|place|gift|idea|choice|friend|food|moment|dish|game|book|film|movie|song|"
+               "present|memory|season|job|team|player|teacher|seat|trip|holiday|weekend")
+_OFTEN = "always|usually|often|never|sometimes"
+_HABITS = "go|play|eat|walk|read|watch|help|get|ride|take|cook|visit|talk|practise|practice|listen|drink|call"
+
+GRAMMAR_RULES += [
+    _rule("grammar.article", "play 后接乐器时要加 the",
+          rf"\b(play|plays|played|playing) ({_INSTRUMENTS})\b", lambda m: f"{m.group(1)} the {m.group(2)}",
+          rf"\b(play|plays|played|playing) the ({_INSTRUMENTS})\b", lambda m: f"{m.group(1)} {m.group(2)}"),
+    _rule("grammar.article", "same 前面要加 the",
+          r"\b(is|are|was|were|look|looks|looked|feel|feels|felt|do|did|have|had|wear|wore|at) same\b",
+          lambda m: f"{m.group(1)} the same",
+          r"\b(is|are|was|were|look|looks|looked|feel|feels|felt|do|did|have|had|wear|wore|at) the same\b",
+          lambda m: f"{m.group(1)} same"),
+    _rule("grammar.article", "形容词最高级修饰名词时前面要加 the",
+          rf"\b(is|was|are|were) (best|worst|biggest|hardest|easiest|happiest|funniest) ({_BEST_NOUNS})\b",
+          lambda m: f"{m.group(1)} the {m.group(2)} {m.group(3)}",
+          rf"\b(is|was|are|were) the (best|worst|biggest|hardest|easiest|happiest|funniest) ({_BEST_NOUNS})\b",
+          lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}"),
+    _rule("grammar.preposition", "different 后面用 from，不用 with",
+          r"\bdifferent with\b", lambda m: "different from",
+          r"\bdifferent from\b", lambda m: "different with"),
+    _rule("grammar.preposition", "arrive 后面用 at 或 in，不用 to",
+          r"\b(arrive|arrives|arrived|arriving) to (the|school)\b", lambda m: f"{m.group(1)} at {m.group(2)}",
+          r"\b(arrive|arrives|arrived|arriving) at (the|school)\b", lambda m: f"{m.group(1)} to {m.group(2)}"),
+    _rule("grammar.word_order", "频度副词要放在实义动词前面",
+          rf"\b(I|we|they|you) ({_HABITS}) ({_OFTEN})\b", lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}",
+          rf"\b(I|we|they|you) ({_OFTEN}) ({_HABITS})\b", lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}"),
+]
+
 #: The kind of error each rule makes, as teachers group them; the injector spreads its errors over
 #: these kinds (a rule that fits almost any sentence, such as "-s after I", does not crowd out the rest).
 KINDS: dict[str, str] = {
@@ -440,8 +471,8 @@ KINDS: dict[str, str] = {
 
 #: How often a kind is drawn when a sentence allows it (relative): the kinds that fit almost every
 #: sentence ("-s after I", "can to go") give way to the ones that fit fewer.
-KIND_WEIGHTS: dict[str, float] = {"tense": 2.5, "articles": 6.0, "plurals": 3.0, "prepositions": 6.0,
-                                  "word order": 3.0, "missing verbs": 1.5, "agreement": 0.7, "verb forms": 0.6,
+KIND_WEIGHTS: dict[str, float] = {"tense": 2.0, "articles": 6.0, "plurals": 3.0, "prepositions": 6.0,
+                                  "word order": 4.0, "missing verbs": 1.5, "agreement": 0.35, "verb forms": 0.35,
                                   "word forms": 1.0}
 
 

@@ -97,8 +97,27 @@ def _ie_le(w: str) -> list[str]:
     return out
 
 
+#: Spelled as heard: a letter group written the way it sounds (phone → fone, nice → nise, doctor →
+#: docter, minute → minut), the spellings learners write from the sound of a word.
+_SOUNDS = ((r"ph", "f"), (r"ck", "k"), (r"(?<=[aeiou])c(?=[ei])", "s"), (r"^c(?=[ei])", "s"), (r"ee", "ea"),
+           (r"ea", "ee"), (r"ai", "ay"), (r"(?<=[aeiou])s(?=e$)", "z"), (r"ture$", "cher"),
+           (r"tion$", "sion"), (r"(?<=[a-z][^aeiou])y$", "i"), (r"(?<=[aeiou][^aeiou])e$", ""), (r"ir", "er"),
+           (r"or$", "er"), (r"our$", "or"))
+
+
+def _sound(w: str) -> list[str]:
+    """A letter group written as it sounds: phone → fone, city → sity, doctor → docter, busy → busi."""
+    return [w[: m.start()] + new + w[m.end():] for pattern, new in _SOUNDS for m in re.finditer(pattern, w)]
+
+
 def _swap_any(w: str) -> list[str]:
     return [w[:i] + w[i + 1] + w[i] + w[i + 2:] for i in range(1, len(w) - 2)]  # a typing slip, seldom
+
+
+def _swapped(wrong: str, right: str) -> bool:
+    """Whether ``wrong`` is ``right`` with two neighbouring letters swapped ("thier")."""
+    diff = [i for i in range(len(right)) if len(wrong) == len(right) and wrong[i] != right[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and wrong[diff[0]] == right[diff[1]]
 
 
 #: How learners misspell a word, by how often each happens (relative weights): a known misspelling
@@ -106,7 +125,7 @@ def _swap_any(w: str) -> list[str]:
 SLIP_KINDS: tuple[tuple[str, float, object], ...] = (
     ("double dropped", 2.0, _drop_double), ("consonant doubled", 1.5, _double_single),
     ("vowel dropped", 2.0, _drop_vowel), ("vowel confused", 2.0, _swap_vowel),
-    ("silent letter", 1.5, _silent_letter), ("ending rule", 1.5, _suffix), ("ie/ei or -le", 1.0, _ie_le),
+    ("silent letter", 1.5, _silent_letter), ("spelled as heard", 1.5, _sound), ("ending rule", 1.5, _suffix), ("ie/ei or -le", 0.7, _ie_le),
     ("letters swapped", 0.3, _swap_any),
 )
 
@@ -122,8 +141,8 @@ def misspell(word: str, rng: random.Random, *, swaps: bool = False) -> str | Non
     drawn by weight among the kinds that fit the word (a plain letter swap only with ``swaps``)."""
     low = word.lower()
     known = [w for w in _RIGHT_TO_WRONG.get(low, []) if w.isalpha()]
-    if known and rng.random() < 0.5:
-        return rng.choice(known)
+    if known and rng.random() < 0.5:  # a transposed pair ("becuase") less often than the others ("becouse")
+        return rng.choices(known, [0.4 if _swapped(w, low) else 1.0 for w in known])[0]
     kinds = [(weight, make) for name, weight, make in SLIP_KINDS if swaps or name != "letters swapped"]
     while kinds:
         weight, make = kinds.pop(rng.choices(range(len(kinds)), [k[0] for k in kinds])[0])

@@ -23,7 +23,8 @@ __all__ = ["Correction", "find_errors", "find_grammar_errors", "find_spelling_er
 
 #: Frequent learner misspellings, wrong → right.
 MISSPELLINGS: dict[str, str] = {
-    "becuase": "because", "beacuse": "because", "becouse": "because", "freind": "friend", "freinds": "friends",
+    "becuase": "because", "beacuse": "because", "becouse": "because", "becase": "because", "becaus": "because",
+    "freind": "friend", "freinds": "friends",
     "beatiful": "beautiful", "beautifull": "beautiful", "wierd": "weird", "recieve": "receive",
     "beleive": "believe", "intresting": "interesting", "intersting": "interesting", "diffrent": "different",
     "realy": "really", "tommorow": "tomorrow", "tomorow": "tomorrow", "libary": "library",

