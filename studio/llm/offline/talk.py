@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -199,12 +200,24 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None) -> l
         pool = [full(o, rng) for o in q.options]
     rng.shuffle(pool)
     out = [first] if first else []
-    for s in pool:
+    for s in _then_more(pool, asked, rng):
         if len(out) == 3:
             break
         if all(s != o and _distinct(s, o) for o in out) and word_count(s) <= 30:
             out.append(s)
     return out
+
+
+def _then_more(pool: list[str], asked: Asked, rng: random.Random) -> Iterator[str]:
+    """``pool``, then (where two of it read too much alike) the other ways of saying the same answers:
+    each reason of each option, each follow-up answer as written."""
+    yield from pool
+    q = asked.question
+    if asked.form == "more":
+        yield from (t.text for t in q.then)
+    else:
+        yield from (full(o, rng, why) for o in (asked.picks or q.options) for why in o.why)
+        yield from (o.english for o in (asked.picks or q.options))
 
 
 def _distinct(a: str, b: str) -> bool:

@@ -1,0 +1,163 @@
+"""The offline simulator's topic cards (data/offline_topics.toml): one per shipped topic, every
+sentence clean of the errors the studio's checks look for, and a teacher that talks on them the way
+a teacher does — it follows up on what the student said, answers a student's question before
+asking its own, stays in the scene and says a Chinese answer back in English."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import random
+import re
+
+import pytest
+
+from studio.domain.contract import similar, teacher_voice
+from studio.domain.layout import format_history
+from studio.domain.learner import find_errors
+from studio.domain.text import word_count
+from studio.llm.base import ChatRequest, Message
+from studio.llm.offline import OfflineProvider
+from studio.llm.offline.cards import Card, load_cards
+from studio.llm.offline.talk import ASKS_BACK, full, option_in, then_in
+from studio.resources import read_data
+from studio.turn.prompts import Prompts
+
+PROMPTS = Prompts()
+CARDS = load_cards()
+TOPICS = list(csv.DictReader(read_data("topics.tsv").splitlines(), delimiter="\t"))
+OFF_TOPIC = read_data("off_topic.txt").splitlines()[-1].strip()  # a line of the shipped bank
+NAME_ZH = {" ".join(r["topic"].split()): r["name_zh"] for r in TOPICS}
+
+
+def _sentences(card: Card) -> list[str]:
+    out = list(card.opens)
+    for q in card.questions:
+        out += [q.ask, q.me, q.more] + [t.text for t in q.then] + [t.react for t in q.then]
+        for o in q.options:
+            out += [o.say, o.english, o.wow] + [f"{o.say[:-1]}, because {w}." for w in o.why]
+    return out
+
+
+def test_every_shipped_topic_has_a_card_and_a_written_chinese_name() -> None:
+    assert len(TOPICS) == 70 and len(CARDS) == 70
+    for row in TOPICS:
+        card = CARDS[" ".join(row["topic"].split())]
+        assert card.title == row["title"]
+        name = row["name_zh"]
+        assert 2 <= len(name) <= 12 and all("\u4e00" <= ch <= "\u9fff" or ch in "·、" for ch in name), name
+        assert not name.endswith(("的", "和", "发", "与", "在")), name  # a written name, not a phrase cut short
+
+
+def test_every_sentence_on_a_card_is_free_of_the_errors_the_checks_find() -> None:
+    found = [(c.title, s, [(e.wrong, e.right) for e in find_errors(s)]) for c in CARDS.values() for s in _sentences(c)]
+    assert [f for f in found if f[2]] == []
+
+
+def test_replies_fit_in_thirty_words_and_briefs_are_brief() -> None:
+    for card in CARDS.values():
+        for q, q2 in itertools.product(card.questions, repeat=2):
+            assert word_count(f"Good question! {q.me} {q2.ask}") <= 30, (card.title, q.me)
+            for t in q.then:
+                assert word_count(f"{t.react} {q2.ask}") <= 30, (card.title, t.react)
+        for q in card.questions:
+            for o in q.options:
+                assert word_count(f"{o.wow} {q.more}") <= 30, (card.title, o.wow)
+                assert word_count(o.item) <= 8
+            for t in q.then:
+                assert word_count(t.short) <= 10 and word_count(t.text) <= 30 and "?" not in t.react
+        for o, q in itertools.product(card.opens, card.questions):
+            assert word_count(f"Hi there! {o} {q.ask}") <= 30
+
+
+def test_an_answer_is_recognised_however_the_student_says_it() -> None:
+    for card in CARDS.values():
+        for q in card.questions:
+            for o in q.options:
+                said = (full(o, random.Random(1)), o.item[0].upper() + o.item[1:] + ".", o.english)
+                assert [option_in(q, s) for s in said] == [o] * 3, (card.title, said)
+                assert not teacher_voice(full(o, random.Random(2)))
+            for t in q.then:
+                assert then_in(q, t.text) is t and then_in(q, t.short) is t, (card.title, t.text)
+                assert not teacher_voice(t.text)
+            assert len({t.short.lower() for t in q.then}) == len(q.then)
+            for a, b in itertools.combinations(q.options, 2):
+                assert similar(a.english, b.english) < 0.8, (card.title, a.english, b.english)
+
+
+# -- the teacher on a card ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sim() -> OfflineProvider:
+    return OfflineProvider(seed=7)
+
+
+def _teacher(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str = "") -> dict:
+    name = NAME_ZH[" ".join(card.topic.split())]
+    prompt = PROMPTS.render("teacher_reply", topic=card.topic, title=card.title, topic_name=name,
+                            chat=format_history(history))
+    return json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=variant)))
+
+
+def test_the_teacher_follows_up_on_the_answer_the_student_chose(sim) -> None:
+    for card in list(CARDS.values())[::7]:
+        q = card.questions[0]
+        for o in q.options:
+            answer = _teacher(sim, card, [("teacher", q.ask), ("student", full(o, random.Random(3)))])
+            assert answer["Reply"].endswith(q.more), (card.title, answer["Reply"])  # the natural next question
+            assert word_count(answer["Reply"]) <= 30
+            assert all(option_in(q, s) is None or s != o.english for s in answer["Suggestion"])
+            assert then_in(q, answer["Suggestion"][0]) is not None  # Suggestions answer the follow-up
+
+
+def test_a_student_who_asks_back_is_answered_before_the_next_question(sim) -> None:
+    for card in list(CARDS.values())[::5]:
+        q = card.questions[0]
+        said = f"{full(q.options[0], random.Random(1))} How about you?"
+        assert ASKS_BACK.search(said)
+        answer = _teacher(sim, card, [("teacher", q.ask), ("student", said)])
+        assert q.me in answer["Reply"] and answer["Reply"].index(q.me) < answer["Reply"].rindex("?")
+        assert not answer["Reply"].endswith(q.ask)  # the next question is another of the scene's
+
+
+def test_a_chinese_answer_gets_its_english_as_the_first_suggestion(sim) -> None:
+    for card in list(CARDS.values())[::3]:
+        q = card.questions[0]
+        o = next(o for o in q.options if o.zh)
+        answer = _teacher(sim, card, [("teacher", q.ask), ("student", o.zh)])
+        assert "English" in answer["Reply"] and answer["Reply"].endswith(q.ask)
+        assert answer["Suggestion"][0] == o.english, (card.title, answer["Suggestion"])
+
+
+def test_an_off_topic_answer_is_brought_back_by_the_topics_written_name(sim) -> None:
+    for card in list(CARDS.values())[::4]:
+        q = card.questions[1]
+        answer = _teacher(sim, card, [("teacher", q.ask), ("student", OFF_TOPIC)])
+        name = NAME_ZH[" ".join(card.topic.split())]
+        assert card.about in answer["Reply"] and answer["Reply"].endswith(q.ask)
+        assert f"关于{name}的内容" in answer["Analysis"], (name, answer["Analysis"])
+
+
+def test_the_teacher_speaks_as_the_teacher_in_every_opening_and_reply(sim) -> None:
+    for i, card in enumerate(CARDS.values()):
+        name = NAME_ZH[" ".join(card.topic.split())]
+        prompt = PROMPTS.render("teacher_opening", topic=card.topic, title=card.title, topic_name=name)
+        opening = json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=str(i))))
+        q = card.questions[-1]
+        reply = _teacher(sim, card, [("teacher", q.ask), ("student", q.options[-1].english)], str(i))
+        for said in (opening["Reply"], reply["Reply"]):
+            assert not re.search(r"\blike us\b|\bwe (students|teenagers)\b", said, re.I), said
+            assert word_count(said) <= 30
+        assert len(set(opening["Suggestion"] + reply["Suggestion"])) == 6
+
+
+def test_the_offline_student_answers_the_card_question_without_filler(sim) -> None:
+    fillers = ("My friends agree with me.", "It is really fun.", "I hope to do it again soon.")
+    for i, card in enumerate(CARDS.values()):
+        q = card.questions[i % len(card.questions)]
+        prompt = PROMPTS.render("student_normal", topic=card.topic, chat=format_history([("teacher", q.ask)]))
+        said = sim.respond(ChatRequest([Message("user", prompt)], variant=str(i))).strip()
+        plain = ASKS_BACK.sub("", said).strip()
+        assert option_in(q, plain) is not None, (card.title, q.ask, said)
+        assert not said.endswith(fillers) and not find_errors(said)
