@@ -196,6 +196,8 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None) -> l
     elif asked.form == "pick":
         a, b = asked.picks
         pool = [_choose(o, why, rng) for o in (a, b) for why in o.why[:2]]
+    elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
+        pool = [f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}." for o in q.options]
     else:
         pool = [full(o, rng) for o in q.options]
     rng.shuffle(pool)
