@@ -142,11 +142,12 @@ def misspell(word: str, rng: random.Random, *, swaps: bool = False) -> str | Non
     low = word.lower()
     known = [w for w in _RIGHT_TO_WRONG.get(low, []) if w.isalpha()]
     if known and rng.random() < 0.5:  # a transposed pair ("becuase") less often than the others ("becouse")
-        return rng.choices(known, [0.4 if _swapped(w, low) else 1.0 for w in known])[0]
+        chosen: str = rng.choices(known, [0.4 if _swapped(w, low) else 1.0 for w in known])[0]
+        return chosen
     kinds = [(weight, make) for name, weight, make in SLIP_KINDS if swaps or name != "letters swapped"]
     while kinds:
         weight, make = kinds.pop(rng.choices(range(len(kinds)), [k[0] for k in kinds])[0])
-        candidates = list(dict.fromkeys(make(low)))  # type: ignore[operator]
+        candidates: list[str] = list(dict.fromkeys(make(low)))  # type: ignore[operator]
         rng.shuffle(candidates)
         for cand in candidates:
             if _valid(cand, low):

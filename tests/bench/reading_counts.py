@@ -22,7 +22,7 @@ from studio.domain.grammar import KINDS, find_grammar_errors
 from studio.domain.language import Language, language_of
 from studio.domain.learner import MISSPELLINGS, find_errors
 from studio.domain.text import word_count
-from studio.llm.offline.cards import card_for
+from studio.llm.offline.cards import Card, card_for
 from studio.turn.context import context_at, render_teacher_prompt
 from studio.turn.prompts import Prompts
 
@@ -179,7 +179,7 @@ def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
     return head + "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
 
 
-def _english_of(card, chinese: str) -> str | None:  # type: ignore[no-untyped-def]
+def _english_of(card: Card | None, chinese: str) -> str | None:
     """The card's English for a Chinese answer it holds (an option's, or a follow-up's first answer)."""
     if card is None:
         return None

@@ -67,8 +67,8 @@ def test_replies_fit_in_thirty_words_and_briefs_are_brief() -> None:
                 assert word_count(o.item) <= 8
             for t in q.then:
                 assert word_count(t.short) <= 10 and word_count(t.text) <= 30 and "?" not in t.react
-        for o, q in itertools.product(card.opens, card.questions):
-            assert word_count(f"Hi there! {o} {q.ask}") <= 30
+        for line, q in itertools.product(card.opens, card.questions):
+            assert word_count(f"Hi there! {line} {q.ask}") <= 30
 
 
 def test_an_answer_is_recognised_however_the_student_says_it() -> None:

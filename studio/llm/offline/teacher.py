@@ -221,9 +221,9 @@ def teacher_turn(view: PromptView, banks: Banks, rng: random.Random, *, topic_na
         if view.opening or view.last_student is None:
             answer = card_opening(card, rng)
             return _dump(answer, slip, None, rng, banks)
-        answer = card_reply(card, view, banks, rng, topic_name or banks.scene_for(view.topic).zh)
-        if answer is not None:
-            return _dump(answer, slip, assess(view.last_student, banks)[1], rng, banks)
+        replied = card_reply(card, view, banks, rng, topic_name or banks.scene_for(view.topic).zh)
+        if replied is not None:
+            return _dump(replied, slip, assess(view.last_student, banks)[1], rng, banks)
     scene = banks.scene_for(view.topic)
     thing = scene.thing_for(view.topic)
     teacher_lines = [t for role, t in view.history if role == "teacher"]
