@@ -5,6 +5,9 @@ the topic names whole. Counts, not a judgement of quality: that is the reader's.
 - a Reply *picks up* the student's answer when it says a content word of that answer that the
   teacher's previous turn did not say; it *follows up* when it also asks a question that is not one
   of the topic card's own questions (so it goes on with what the student said, not to a new subject);
+- a student who asks back ("How about you?") is *answered* when the teacher's Reply, before its
+  question, gives the card's own answer for the teacher or speaks of itself (I, my, our); an answer
+  rule 5 makes the teacher redirect first (Chinese, mixed, off topic) is not counted;
 - a misspelling is an *adjacent-letter swap* when the two words have the same letters in the same
   places but for two neighbours exchanged (lkie, mroe, freind);
 - a topic name is *broken* when the reply prompt's rule 5 or an off-topic Analysis names the topic
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
     from tests.bench.reading_sample import Run
 
 FULL = ("normal", "spelling", "grammar")
+#: Answers the teacher must first bring back (rule 5: English, or the topic) before anything else.
+REDIRECTED = ("chinese", "mixed", "off_topic")
 OLD_FILLERS = ("My friends agree with me.", "It is really fun.", "I hope to do it again soon.")
 _STOP = set("""about after again also always because been before being both could does doing during each every
 from have having here into just like made make many more most much must never only other over really should
@@ -133,10 +138,11 @@ def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
                 chinese_english += bool(english and t.parsed.suggestions and t.parsed.suggestions[0] == english)
             if fault == "off_topic":
                 off_topic += 1
-            if re.search(r"\b(how|what) about you\s*\?\s*$", student.text, re.I):
+            if re.search(r"\b(how|what) about you\s*\?\s*$", student.text, re.I) and fault not in REDIRECTED:
                 asks_back += 1
                 own = reply[: reply.rfind(_question(reply))] if _question(reply) else reply
-                answered_back += bool(re.search(r"\b(I|I'd|I'm|I've|my|me)\b", own))
+                answered_back += bool(re.search(r"\b(I|I'd|I'm|I've|my|me|our)\b", own, re.I)) or any(
+                    q.me in reply for q in (card.questions if card else ()))
             if fault in FULL:
                 full += 1
                 new = (_words(student.text) - _words(asked)) & _words(reply)
@@ -150,8 +156,9 @@ def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
         ("replies to full answers (normal, spelling, grammar)", str(full)),
         ("… that pick up a word of the student's answer", share(picked, full)),
         ("… that follow up on it (and ask on, not a new card question)", share(followed, full)),
-        ("students asking back ('How about you?')", str(asks_back)),
-        ("… answered by the teacher before its question", share(answered_back, asks_back)),
+        ("students asking back ('How about you?'; not counting answers rule 5 redirects)", str(asks_back)),
+        ("… answered by the teacher before its question (its own answer on the card, or I/my/our)",
+         share(answered_back, asks_back)),
         ("Replies with 'students/teenagers/people like us'", str(like_us)),
         ("teacher Replies over 30 words (slips kept by a failed repair included)", str(long_replies)),
         ("full answers ending with an old filler sentence", share(fillers, sum(last_sentences.values()))),
