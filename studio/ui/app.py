@@ -150,6 +150,13 @@ class StudioApp(App[None]):
         if isinstance(self.screen, DashboardScreen):
             self.screen.action_generate()
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's hint that it no longer quits), in the user's language."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(_("Press [b]{key}[/b] to quit the app").format(key=key), title=_("Do you want to quit?"))
+                return
+
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # any app has one
             self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))

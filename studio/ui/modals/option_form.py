@@ -31,7 +31,7 @@ class OptionsForm(ModalScreen[object]):
     the workspace's provider profiles given. Submitted, the form is dismissed with every option's
     value (``OptionSet.parse``), after ``check``."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Start")]
+    BINDINGS = [Binding("escape", "cancel", _("Cancel")), Binding("ctrl+s", "submit", _("Start"))]
     HEADING: ClassVar[Any] = ""
     OPTIONS: ClassVar[OptionSet]
     SUBMIT: ClassVar[Any] = _l("starts")

@@ -162,7 +162,7 @@ class JobsScreen(Pane):
                 lines.append(f"{'★' if j.best else ' '} " + _("{name}: last {last} @ {step}, best {best}").format(
                     name=name, last=f"{train[-1][1]:.4f}", step=train[-1][0], best=f"{min(p[1] for p in train):.4f}"))
             if evals:
-                plt.plot([p[0] for p in evals], [p[1] for p in evals], label=f"{name} eval", marker="dot")
+                plt.plot([p[0] for p in evals], [p[1] for p in evals], label=plot_text(_("{name} eval").format(name=name)), marker="dot")
                 lines.append("  " + _("eval: last {last}, best {best}").format(
                     last=f"{evals[-1][1]:.4f}", best=f"{min(p[1] for p in evals):.4f}"))
         plt.title(plot_text(_("Loss · sweep {sweep}").format(sweep=job.sweep_id) if job.sweep_id else _("Loss")))
