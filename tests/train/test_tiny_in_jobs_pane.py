@@ -37,8 +37,8 @@ async def test_t_then_n_uses_the_tiny_recipe(tmp_path) -> None:
             await pilot.press("n")
             await settle(pilot)
             form = app.screen
-            values = {f: form.query_one(f"#{f}").value for f in ("methods", "rates", "batch", "max_steps", "max_length")}
-            assert values == {"methods": "full", "rates": "0.001", "batch": "4", "max_steps": "60",
+            values = {f: form.query_one(f"#{f}").value for f in ("method", "lr", "batch_size", "max_steps", "max_length")}
+            assert values == {"method": "full", "lr": "0.001", "batch_size": "4", "max_steps": "60",
                               "max_length": str(recipe["max_length"])}
             assert form.query_one("#base_model").value.endswith(next(models.glob("tiny-*")).name)
     finally:
