@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from studio.domain import STUDENT_FAULTS, DatasetSnapshot, FaultKind, Mix
 from studio.domain.contract import CHECK_IDS
 from studio.domain.messages import N_, Message
 from studio.domain.text import MAX_WORDS, word_count
+from studio.export.collector import collector_paused
 from studio.export.formats import line_bytes, records
 from studio.export.provenance import provenance, provenance_counts
 from studio.export.samples import Filters, Sample, iter_samples
@@ -69,21 +67,9 @@ class Preflight:
 
 
 def select(store: Store, prompts: Prompts, filters: Filters, prompt: str = "full") -> list[Sample]:
-    with _collector_paused():
+    with collector_paused():
         return [s for s in iter_samples(store, prompts, prompt) if filters.keep(s)]
 
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Tens of thousands of samples and lines, none in a reference cycle: the cyclic collector would
-    scan the whole store (millions of objects) again and again for them (a sixth of an export's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_options(opts: ExportOptions) -> None:
@@ -123,7 +109,7 @@ def split_by_topic(samples: list[Sample], ratio: float | None, seed: int) -> tup
 
 
 def preflight(samples: list[Sample], train: list[Sample], held: list[Sample], target: Mix, opts: ExportOptions) -> Preflight:
-    with _collector_paused():
+    with collector_paused():
         return _preflight(samples, train, held, target, opts)
 
 
@@ -150,7 +136,7 @@ def _preflight(samples: list[Sample], train: list[Sample], held: list[Sample], t
 
 def write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sample], report: Preflight,
           opts: ExportOptions, exports_dir: Path) -> DatasetSnapshot:
-    with _collector_paused():
+    with collector_paused():
         return _write(store, prompts, train, held, report, opts, exports_dir)
 
 

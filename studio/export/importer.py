@@ -10,13 +10,11 @@ bad lines."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -40,6 +38,7 @@ from studio.domain.faults import spec_of
 from studio.domain.language import Language, language_of
 from studio.domain.messages import N_
 from studio.domain.messages import Message as Told
+from studio.export.collector import collector_paused
 from studio.export.import_checks import Checked, Checker, Item, checker
 from studio.store import Store
 from studio.synth.run import off_topic_bank
@@ -240,7 +239,7 @@ class Importer:
         read = 0
         # All or nothing: dialogues are stored as they are completed, and an unreadable line found on
         # the way rolls every one of them back (the rest of the file is read only to name its bad lines).
-        with self.store.atomic(), checker(self.bank, self.path.stat().st_size) as check, _collector_paused():
+        with self.store.atomic(), checker(self.bank, self.path.stat().st_size) as check, collector_paused():
             current: Dialogue | None = None
             waiting: deque[_Chunk] = deque()  # being checked, in file order
             for chunk in _chunks(read_records(self.path)):
@@ -266,18 +265,6 @@ class Importer:
         return report
 
 
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """An import makes a million objects (models, documents), none in a reference cycle: the cyclic
-    collector would rescan the whole store for them again and again (an eighth of the import's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
