@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import stat
+import threading
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +51,11 @@ class ProviderProfile(_Strict):
     max_tokens: int = Field(default=1024, gt=0, le=1_000_000,
                             description="Answer cap sent with every request that sets none (teacher, repair, judge, eval)")
     max_answer_chars: int = Field(default=100_000, gt=0, description="Longer answers are refused, never kept")
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024,
+                                description="A response body is read up to this many bytes; a longer one fails the call")
+    max_line_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                description="A streamed line (or event) is read up to this many bytes; a longer one "
+                                            "fails the call")
     retries: int = Field(default=4, ge=0, le=20, description="Retries after the first attempt")
     backoff: float = Field(default=1.0, gt=0, description="First retry delay in seconds; doubles each time")
     price_in: float | None = Field(default=None, ge=0, description="Price per 1k input tokens")
@@ -77,6 +83,12 @@ class UiSection(_Strict):
         default=None, description="The studio's language: en or zh; unset, the environment's (LANG …)")
 
 
+class ReviewSection(_Strict):
+    double_share: float = Field(default=0.1, ge=0.0, le=1.0,
+                                description="Share of samples given to two reviewers, blind to each other (0–1)")
+    claim_minutes: float = Field(default=30.0, gt=0, description="How long a sample a reviewer took stays theirs")
+
+
 class PathsSection(_Strict):
     exports: str = "exports"
     jobs: str = "jobs"
@@ -91,6 +103,7 @@ def _default_mix() -> dict[str, float]:
 class Config(_Strict):
     studio: StudioSection = Field(default_factory=StudioSection)
     ui: UiSection = Field(default_factory=UiSection)
+    review: ReviewSection = Field(default_factory=ReviewSection)
     mix: dict[str, float] = Field(default_factory=_default_mix)
     paths: PathsSection = Field(default_factory=PathsSection)
     providers: dict[str, ProviderProfile] = Field(default_factory=dict, validate_default=True)
@@ -198,11 +211,12 @@ class Secrets:
         return self._from_file
 
     def get(self, name: str) -> str | None:
+        """The value of ``name``, registered with the redactor before anyone can send or print it."""
         from_file = self._load_file()  # a secrets file others can read is refused even when unused
         value = self.environ.get(name)
         if value:
-            return value
-        return from_file.get(name) or None
+            return register_secret(value)
+        return register_secret(from_file.get(name) or None)
 
     def require(self, name: str, why: str) -> str:
         value = self.get(name)
@@ -226,12 +240,40 @@ class Secrets:
 
     def redact(self, text: str) -> str:
         """Every known key scrubbed, in every encoding it may travel in (as is, URL-encoded,
-        JSON-escaped, base64 alone or inside a longer base64 blob)."""
+        JSON-escaped, base64 alone or inside a longer base64 blob): the values of variables named
+        like keys, the secrets file's, and every value registered with :func:`register_secret`
+        (each key a profile names, tokens obtained at run time)."""
         for value in self.known_values():
-            for form in encodings(value):
-                if form in text:
-                    text = text.replace(form, f"{value[:3]}…(redacted)")
+            register_secret(value)
+        return scrub_secrets(text)
+
+
+#: Every secret value this process has read or obtained, with the forms it may travel in.
+_SECRETS: dict[str, list[str]] = {}
+_SECRETS_LOCK = threading.Lock()
+
+
+def register_secret(value: str | None) -> str | None:
+    """Register a secret with the one redactor (:func:`scrub_secrets`); returns it unchanged. A key is
+    registered when it is read (``Secrets.get``), a token when it is obtained."""
+    if value and len(value) >= 6 and value not in _SECRETS:
+        forms = encodings(value)
+        with _SECRETS_LOCK:
+            _SECRETS[value] = forms
+    return value
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` with every registered secret, in every form, replaced by its first three characters
+    and ``…(redacted)``. Everything that leaves the process passes here: errors, the log, the
+    ledger, the terminal (``cli.common.SafeStream``) and the app's messages."""
+    if not _SECRETS or not text:
         return text
+    for value, forms in list(_SECRETS.items()):
+        for form in forms:
+            if form in text:
+                text = text.replace(form, f"{value[:3]}…(redacted)")
+    return text
 
 
 def encodings(value: str) -> list[str]:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from studio.config import scrub_secrets
 from studio.domain.mix import Mix
 from studio.domain.text import json_safe, visible
 from studio.i18n import _, pgettext, told
@@ -62,16 +63,16 @@ def print_json(value: object) -> None:
 
 
 class SafeStream(io.TextIOBase):
-    """stdout/stderr for CLI commands: everything written passes the one output sanitiser
-    (``domain.text.visible``), so no model or imported text can drive the terminal, whichever
-    command prints it. ``unsafe`` is the stream itself, for the studio's own progress bar."""
+    """stdout/stderr for CLI commands: everything written passes the one redactor (no secret the
+    process knows is printed, in any encoding) and the one output sanitiser (``domain.text.visible``),
+    so no model or imported text can drive the terminal, whichever command prints it. ``unsafe`` is the stream itself, for the studio's own progress bar."""
 
     def __init__(self, unsafe: TextIO) -> None:
         super().__init__()
         self.unsafe = unsafe
 
     def write(self, text: str) -> int:
-        self.unsafe.write(visible(text))
+        self.unsafe.write(visible(scrub_secrets(text)))
         return len(text)
 
     def flush(self) -> None:

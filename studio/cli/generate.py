@@ -100,8 +100,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         config = run_config(GENERATE.of(args), ws.config)
         run, resumed = prepare(ws, config, resume=args.resume)
         assert run.config is not None  # a prepared run always holds its config
-        if resumed and (args.max_cost is not None or args.max_calls is not None):
-            run.config = run.config.model_copy(update={"max_cost": args.max_cost, "max_calls": args.max_calls})
+        caps = {k: v for k, v in (("max_cost", args.max_cost), ("max_calls", args.max_calls)) if v is not None}
+        if resumed and caps:  # a cap given now replaces the run's own; a cap not given stays as it was
+            run.config = run.config.model_copy(update=caps)
         reporter = Reporter(quiet=args.json)
         if profile_of(ws.config, run.config.student_provider, ws.store, ws.root).kind != "offline":
             _load_judge(quiet=args.json)  # a model's answers are judged: no answer waits for a load

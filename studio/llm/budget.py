@@ -93,6 +93,13 @@ class Budget:
         self.cost += worst
         self.in_flight += 1
 
+    def take_call(self) -> None:
+        """Count one more request of a call already under way (a token refresh, a second try with a new
+        token): its cost is the call's own reservation, its count is not."""
+        if self.max_calls is not None and self.calls + 1 > self.max_calls:
+            raise BudgetReached(f"the run reached its call budget ({self.max_calls} calls)")
+        self.calls += 1
+
     def settle(self, reserved: float, actual: float) -> None:
         """The request is over: its real cost replaces the reserved worst case (safe to call while
         being cancelled: it never waits)."""

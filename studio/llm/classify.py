@@ -129,15 +129,22 @@ def from_transport(exc: Exception, provider: str) -> LLMError:
     if isinstance(cause, aiohttp.ClientConnectorError):
         return Transient(f"could not connect ({type(cause).__name__})", provider=provider)
     if isinstance(cause, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
-        return Transient(f"timed out ({type(cause).__name__})", provider=provider)
+        return _billed(Transient(f"timed out ({type(cause).__name__})", provider=provider))
     if isinstance(cause, aiohttp.ClientError):
-        return Transient(f"connection broken (reset or closed early) ({type(cause).__name__})", provider=provider)
+        return _billed(Transient(f"connection broken (reset or closed early) ({type(cause).__name__})",
+                                 provider=provider))
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return Transient(f"could not connect ({type(exc).__name__})", provider=provider)
     if isinstance(exc, httpx.TimeoutException):
         what = "timed out"
-    elif isinstance(exc, httpx.ConnectError):
-        what = "could not connect"
     elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         what = "connection broken (reset or closed early)"
     else:
         what = "network error"
-    return Transient(f"{what} ({type(exc).__name__})", provider=provider)
+    return _billed(Transient(f"{what} ({type(exc).__name__})", provider=provider))
+
+
+def _billed(error: LLMError) -> LLMError:
+    """Sent, and then lost: the server may have done (and billed) the work."""
+    error.billed = True
+    return error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import logging
 import random
@@ -11,8 +12,19 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from studio.domain import CachedResponse, CallRecord
-from studio.llm.base import ChatRequest, ChatResult, Delta, Provider, Restart, StreamEvent, Usage
-from studio.llm.budget import Budget, BudgetReached, worst_case_cost
+from studio.llm.base import (
+    ChatRequest,
+    ChatResult,
+    Delta,
+    Provider,
+    Restart,
+    StreamEvent,
+    Usage,
+    estimate_tokens,
+    tokens_for,
+    wide_chars,
+)
+from studio.llm.budget import Budget, BudgetReached, worst_case_cost, worst_case_tokens_in
 from studio.llm.errors import AnswerTooLarge, DeadlineExceeded, LLMError, Transient, Truncated
 from studio.llm.limits import Clock, Limiter
 from studio.llm.prices import UNKNOWN, Price
@@ -56,6 +68,26 @@ class CallLimits:
 
 
 _END = object()
+#: The ledger row of the call under way in this task (a provider's own extra requests count on it).
+_CALL: contextvars.ContextVar[CallRecord | None] = contextvars.ContextVar("studio_llm_call", default=None)
+
+
+def allowed_tokens(max_tokens: int) -> int:
+    """The most tokens an answer under ``max_tokens`` may seem to have by the character estimate
+    (which counts a CJK character as a token, where tokenizers fit one to two in a token)."""
+    return 2 * max_tokens + 16
+
+
+def counted(request: ChatRequest, result: ChatResult) -> Usage:
+    """What a call is charged: the larger of the usage the server reports and an estimate of what was
+    sent and received (a server may under-report, or report nothing), within what the request allows
+    (never more output than its ``max_tokens``, never more input than its worst case)."""
+    prompt = (request.system or "") + "".join(m.content for m in request.messages)
+    tokens_in = min(max(result.usage.tokens_in, estimate_tokens(prompt)), worst_case_tokens_in(request))
+    tokens_out = max(result.usage.tokens_out, estimate_tokens(result.text))
+    if request.max_tokens:
+        tokens_out = min(tokens_out, request.max_tokens)
+    return Usage(tokens_in, tokens_out, result.usage.estimated)
 
 
 class LLMClient:
@@ -84,6 +116,8 @@ class LLMClient:
         self.halted: LLMError | None = None
         self.hits = 0  # answers replayed from the response cache
         self._rng = random.Random(seed)
+        if hasattr(provider, "extra_request"):
+            provider.extra_request = self._extra_request  # its own requests count against the caps
 
     @property
     def name(self) -> str:
@@ -161,19 +195,30 @@ class LLMClient:
                     record.outcome, record.error_kind, record.error = "error", "budget", str(exc)
                     self._save(record)
                 raise
-        record.attempts = attempt
+        record.attempts += 1  # the provider's own extra requests are counted here too
         record.outcome = "pending"
         record.cost = round(record.cost + worst, 9)  # the worst case until the answer says otherwise
         self._save(record)
         return worst
+
+    async def _extra_request(self) -> None:
+        """A request the provider sends on its own during a call: one more call against the cap, one
+        more attempt on the call's ledger row (BudgetReached when the cap leaves no room)."""
+        if self.budget is not None:
+            self.budget.take_call()
+        record = _CALL.get()
+        if record is not None:
+            record.attempts += 1
+            self._save(record)
 
     def _settle(self, reserved: float, actual: float) -> None:
         if self.budget is not None:
             self.budget.settle(reserved, actual)
 
     def _received(self, record: CallRecord, reserved: float, key: str, ctx: CallContext,
-                        result: ChatResult) -> None:
+                  result: ChatResult, request: ChatRequest) -> None:
         result.call_id = record.id
+        result.usage = counted(request, result)
         cost = self.price.cost(result.usage.tokens_in, result.usage.tokens_out)
         self._settle(reserved, cost)
         record.cost = round(record.cost - reserved + cost, 9)
@@ -190,9 +235,20 @@ class LLMClient:
                                   model=record.model, run_id=ctx.run_id)
         self._save(record, response)
 
-    def _failed_attempt(self, record: CallRecord, reserved: float) -> None:
+    def _failed_attempt(self, record: CallRecord, reserved: float, billed: bool = False) -> None:
+        """An attempt that failed: free when the server refused it, at its worst case when the server
+        may have done the work (a timeout, a cut stream, an answer over a limit)."""
+        if billed:
+            self._settle(reserved, reserved)
+            return
         self._settle(reserved, 0.0)
         record.cost = round(record.cost - reserved, 9)
+
+    def _close_budget(self, record: CallRecord, reserved: float, exc: BudgetReached) -> None:
+        """The provider's own extra request found no room: the call ends here, and says why."""
+        self._failed_attempt(record, reserved)
+        record.outcome, record.error_kind, record.error = "error", "budget", str(exc)
+        self._save(record)
 
     def _close_error(self, record: CallRecord, error: LLMError) -> None:
         record.outcome, record.error_kind, record.error = "error", error.kind, self.scrub(str(error))
@@ -206,11 +262,20 @@ class LLMClient:
         with contextlib.suppress(Exception):
             self._save(record)
 
-    def _check(self, result: ChatResult) -> ChatResult:
+    def _check(self, result: ChatResult, request: ChatRequest) -> ChatResult:
         if len(result.text) > self.limits.max_answer_chars:
             raise AnswerTooLarge(f"the answer is {len(result.text)} characters, over the limit of "
                                  f"{self.limits.max_answer_chars} (max_answer_chars)", provider=self.provider.name)
+        if self._held(request) and estimate_tokens(result.text) > allowed_tokens(request.max_tokens or 0):
+            raise self._over_max_tokens(request.max_tokens)
         return result
+
+    def _held(self, request: ChatRequest) -> bool:
+        return bool(request.max_tokens) and getattr(self.provider, "held_to_max_tokens", False)
+
+    def _over_max_tokens(self, max_tokens: int) -> AnswerTooLarge:
+        return AnswerTooLarge(f"the answer is longer than max_tokens ({max_tokens}) allows: the server did not "
+                              "honour it; charged at the worst case", provider=self.provider.name)
 
     def _truncated(self, result: ChatResult) -> None:
         if result.finish_reason == "length":
@@ -257,7 +322,7 @@ class LLMClient:
 
     def _retry_after(self, record: CallRecord, reserved: float, exc: LLMError, attempt: int) -> float:
         """After a failed attempt: the wait before the next one, or the final error raised."""
-        self._failed_attempt(record, reserved)
+        self._failed_attempt(record, reserved, exc.billed)
         if not exc.retryable or attempt >= self.retry.attempts:
             error = self._fail(exc)
             self._close_error(record, error)
@@ -276,6 +341,7 @@ class LLMClient:
             attempt += 1
             self._guard()
             reserved = await self._sending(record, attempt, request)
+            _CALL.set(record)
             try:
                 async with self.limiter.slot(request.estimate_tokens()) as correct:
                     try:
@@ -284,14 +350,17 @@ class LLMClient:
                     except TimeoutError:
                         raise self._deadline_error("no whole answer", self.limits.deadline_s or 0) from None
                     correct(result.usage.tokens_in + result.usage.tokens_out)
-                self._check(result)
+                self._check(result, request)
             except LLMError as exc:
                 await self.clock.sleep(self._retry_after(record, reserved, exc, attempt))
                 continue
+            except BudgetReached as exc:
+                self._close_budget(record, reserved, exc)
+                raise
             except BaseException:
                 self._close_cancelled(record, reserved)
                 raise
-            self._received(record, reserved, key, ctx, result)
+            self._received(record, reserved, key, ctx, result, request)
             self._truncated(result)
             return result
 
@@ -312,7 +381,8 @@ class LLMClient:
         start = loop.time()
         first_by = start + self.limits.first_token_s if self.limits.first_token_s else None
         end_by = start + self.limits.deadline_s if self.limits.deadline_s else None
-        size = 0
+        size = wide = 0
+        allowed = allowed_tokens(request.max_tokens or 0) if self._held(request) else None
         task = asyncio.ensure_future(produce())
         try:
             while True:
@@ -332,9 +402,12 @@ class LLMClient:
                     if event.text:
                         first_by = None
                     size += len(event.text)
+                    wide += wide_chars(event.text)
                     if size > self.limits.max_answer_chars:
                         raise AnswerTooLarge(f"the answer passed the limit of {self.limits.max_answer_chars} "
                                              "characters (max_answer_chars)", provider=self.provider.name)
+                    if allowed is not None and tokens_for(wide, size) > allowed:
+                        raise self._over_max_tokens(request.max_tokens or 0)  # reading stops here
                 yield event  # type: ignore[misc]
         finally:
             if not task.done():
@@ -356,6 +429,7 @@ class LLMClient:
             attempt += 1
             self._guard()
             reserved = await self._sending(record, attempt, request)
+            _CALL.set(record)
             try:
                 result = None
                 async with self.limiter.slot(request.estimate_tokens()) as correct:
@@ -367,16 +441,19 @@ class LLMClient:
                             yield event
                 if result is None:
                     raise Transient("the stream gave no final result", provider=self.provider.name)
-                self._check(result)
+                self._check(result, request)
             except LLMError as exc:
                 delay = self._retry_after(record, reserved, exc, attempt)
                 yield Restart(str(exc))
                 await self.clock.sleep(delay)
                 continue
+            except BudgetReached as exc:
+                self._close_budget(record, reserved, exc)
+                raise
             except BaseException:
                 self._close_cancelled(record, reserved)
                 raise
-            self._received(record, reserved, key, ctx, result)
+            self._received(record, reserved, key, ctx, result, request)
             self._truncated(result)
             yield result
             return

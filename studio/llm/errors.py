@@ -12,6 +12,9 @@ class LLMError(Exception):
     fatal = False
     retryable = False
     advice = ""
+    #: The request reached the server and its answer may be billed although none came back whole
+    #: (a timeout, a cut stream, an answer over a limit): its worst case stays counted.
+    billed = False
 
     def __init__(self, message: str, *, status: int | None = None, code: str | int | None = None,
                  retry_after: float | None = None, provider: str = "") -> None:
@@ -80,6 +83,7 @@ class DeadlineExceeded(Transient):
     """No first token, or no whole answer, within the profile's limits (a server that drips or stalls)."""
 
     kind = "timeout"
+    billed = True
     advice = N_("raise timeout/deadline in the provider profile if the model is simply slow")
 
 
@@ -94,6 +98,14 @@ class AnswerTooLarge(LLMError):
     """An answer longer than the profile's max_answer_chars; it is neither kept nor cached."""
 
     kind = "too_large"
+    billed = True
+
+
+class BodyTooLarge(AnswerTooLarge):
+    """A response body, stream line or stream event over the profile's byte caps; reading stopped there."""
+
+    advice = N_("raise max_body_bytes or max_line_bytes in the provider profile if the server's answers are "
+                "really this long")
 
 
 class ModelUnavailable(LLMError):

@@ -1,4 +1,10 @@
-"""What the HTTP providers share: the client, server-sent events (httpx-sse), JSON bodies, error raising."""
+"""What the HTTP providers share: the client, server-sent events (httpx-sse's decoder over lines read
+here), JSON bodies read under a byte cap, error raising.
+
+Nothing a server sends is held without a limit: a body is read up to ``max_body_bytes`` and a stream
+line (and one event's lines together) up to ``max_line_bytes``; past either the call fails with
+:class:`~studio.llm.errors.BodyTooLarge`, having kept no more than the cap in memory.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,16 @@ from typing import Any
 import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
-from httpx_sse import EventSource, SSEError
+from httpx_sse import SSEError
+from httpx_sse._decoders import SSEDecoder
 
 from studio.llm.base import Usage
 from studio.llm.classify import classify, from_transport
-from studio.llm.errors import LLMError, Transient
+from studio.llm.errors import BodyTooLarge, LLMError, Transient
+
+#: Defaults of the profile's ``max_body_bytes`` and ``max_line_bytes``.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
 
 
 def make_client(timeout: float, concurrency: int) -> httpx.AsyncClient:
@@ -31,30 +42,91 @@ def parse_json(raw: bytes | str) -> Any:
         return None
 
 
-async def raise_for_error(response: httpx.Response, provider: str) -> None:
-    """Raise the taxonomy error for a non-2xx response (reading its body, even when streaming)."""
+async def read_body(response: httpx.Response, provider: str, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, or BodyTooLarge as soon as it passes ``limit`` bytes (a declared length over
+    the limit is refused before anything is read)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large("response body", limit, "max_body_bytes", provider)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for piece in response.aiter_bytes():
+            size += len(piece)
+            if size > limit:
+                raise _too_large("response body", limit, "max_body_bytes", provider)
+            parts.append(piece)
+    except httpx.HTTPError as exc:
+        raise from_transport(exc, provider) from None
+    return b"".join(parts)
+
+
+def _too_large(what: str, limit: int, option: str, provider: str) -> BodyTooLarge:
+    return BodyTooLarge(f"the {what} passed the limit of {limit} bytes ({option})", provider=provider)
+
+
+async def raise_for_error(response: httpx.Response, provider: str, raw: bytes | None = None,
+                          limit: int = MAX_BODY_BYTES) -> None:
+    """Raise the taxonomy error for a non-2xx response (reading its body under ``limit``, even when
+    streaming; ``raw``: the body already read)."""
     if response.status_code < 400:
         return
-    raw = await response.aread()
+    if raw is None:
+        raw = await read_body(response, provider, limit)
     body = parse_json(raw)
     raise classify(response.status_code, body, response.headers, provider=provider,
                    text=raw.decode("utf-8", "replace") if body is None else "")
 
 
-async def sse_data(response: httpx.Response, provider: str) -> AsyncIterator[str]:
-    """Yield the ``data`` of each server-sent event, parsed by httpx-sse to the SSE spec: several
-    ``data:`` lines make one payload (joined with newlines), ``retry:``/``id:``/``event:`` fields and
-    ``:`` keep-alive comments are not payloads. A JSON body where a stream was expected (an error
-    sent with a 200) is yielded whole, for the caller to classify."""
+async def lines(response: httpx.Response, provider: str, limit: int = MAX_LINE_BYTES) -> AsyncIterator[str]:
+    """The stream's lines (ended by CR, LF or CRLF, as the SSE spec says), each at most ``limit``
+    bytes: a longer one fails the call without being kept."""
+    buffer = bytearray()
+    async for piece in response.aiter_bytes():
+        buffer += piece
+        start = 0
+        while True:
+            ends = [i for i in (buffer.find(b"\n", start), buffer.find(b"\r", start)) if i >= 0]
+            if not ends:
+                break
+            end = min(ends)
+            if buffer[end] == 13 and end + 1 == len(buffer):
+                break  # a CR at the end of a piece: its LF may come next
+            yield buffer[start:end].decode("utf-8", "replace")
+            start = end + (2 if buffer[end : end + 2] == b"\r\n" else 1)
+        del buffer[:start]
+        if len(buffer) > limit:
+            raise _too_large("stream line", limit, "max_line_bytes", provider)
+    if buffer.endswith(b"\r"):
+        del buffer[-1:]
+    if buffer:
+        yield buffer.decode("utf-8", "replace")
+
+
+async def sse_data(response: httpx.Response, provider: str, *, max_body: int = MAX_BODY_BYTES,
+                   max_line: int = MAX_LINE_BYTES) -> AsyncIterator[str]:
+    """Yield the ``data`` of each server-sent event, parsed by httpx-sse's decoder to the SSE spec:
+    several ``data:`` lines make one payload (joined with newlines), ``retry:``/``id:``/``event:``
+    fields and ``:`` keep-alive comments are not payloads. A JSON body where a stream was expected
+    (an error sent with a 200) is yielded whole, for the caller to classify. A line, or one event's
+    lines together, over ``max_line`` bytes fails the call."""
     content_type = response.headers.get("content-type", "")
     try:
         if "text/event-stream" not in content_type:
-            raw = (await response.aread()).decode("utf-8", "replace").strip()
+            raw = (await read_body(response, provider, max_body)).decode("utf-8", "replace").strip()
             if raw:
                 yield raw
             return
-        async for event in EventSource(response).aiter_sse():
-            if event.data:
+        decoder = SSEDecoder()
+        pending = 0  # bytes of the event being gathered
+        async for line in lines(response, provider, max_line):
+            pending += 0 if line.startswith(":") else len(line)  # comments are not kept
+            if pending > max_line:
+                raise _too_large("stream event", max_line, "max_line_bytes", provider)
+            event = decoder.decode(line)
+            if not line:
+                pending = 0
+            if event is not None and event.data:
                 yield event.data
     except httpx.HTTPError as exc:
         raise from_transport(exc, provider) from None

@@ -51,6 +51,9 @@ class ProviderKind:
     summary: ClassVar[str] = ""
     #: Answers by ``ChatRequest.task`` (the offline simulator), so the task is part of its cache key.
     reads_task: ClassVar[bool] = False
+    #: A remote server told ``max_tokens``: an answer much longer than it allows is refused (the
+    #: server did not honour it) and charged at the worst case. Local kinds are not held to it.
+    held_to_max_tokens: ClassVar[bool] = False
 
     @classmethod
     def key_envs(cls, profile: ProviderProfile) -> list[str]:
@@ -86,4 +89,5 @@ class ProviderKind:
 
 def common_options(profile: ProviderProfile) -> dict[str, Any]:
     """The connection settings every HTTP kind takes from its profile."""
-    return {"timeout": profile.timeout, "concurrency": profile.concurrency}
+    return {"timeout": profile.timeout, "concurrency": profile.concurrency,
+            "max_body_bytes": profile.max_body_bytes, "max_line_bytes": profile.max_line_bytes}

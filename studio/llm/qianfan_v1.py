@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from studio.config import ConfigError, ProviderProfile, Secrets
+from studio.config import ConfigError, ProviderProfile, Secrets, register_secret
 from studio.domain.messages import N_
 from studio.llm.base import ChatRequest, ChatResult, Delta
 from studio.llm.classify import TOKEN_EXPIRED_CODES, classify, error_fields, has_error
@@ -53,13 +53,14 @@ class QianfanV1Provider(HTTPChatProvider):
 
     def __init__(self, name: str, model: str, *, api_key: str, secret_key: str, endpoint: str | None = None,
                  base_url: str | None = None, timeout: float = 60.0, concurrency: int = 8,
-                 client: httpx.AsyncClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 client: httpx.AsyncClient | None = None, clock: Callable[[], float] = time.monotonic,
+                 **caps: int) -> None:
         self.endpoint = endpoint or ENDPOINTS.get(model)
         if not self.endpoint:
             raise ValueError(_endpoint_problem(name, model))
         super().__init__(name, model, base_url=base_url, api_key=api_key, timeout=timeout, concurrency=concurrency,
-                         client=client)
-        self._secret_key = secret_key
+                         client=client, **caps)
+        self._secret_key = register_secret(secret_key)
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
@@ -86,12 +87,6 @@ class QianfanV1Provider(HTTPChatProvider):
         return cls(name, profile.model, api_key=key, secret_key=secret, endpoint=profile.endpoint,
                    base_url=profile.base_url, **common_options(profile))
 
-    def scrub(self, text: str) -> str:
-        for secret in (self._api_key, self._secret_key, self._token):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
-
     # -- auth ---------------------------------------------------------------------------------
     async def _access_token(self, *, refresh: bool = False) -> str:
         async with self._token_lock:
@@ -99,21 +94,25 @@ class QianfanV1Provider(HTTPChatProvider):
                 return self._token
             params = {"grant_type": "client_credentials", "client_id": self._api_key or "",
                       "client_secret": self._secret_key}
+            if self.extra_request is not None:
+                await self.extra_request()  # a token request counts as a call
             try:
-                response = await self.client.post(f"{self.base_url}/oauth/2.0/token", params=params)
+                async with self.client.stream("POST", f"{self.base_url}/oauth/2.0/token", params=params) as response:
+                    raw = await self.read(response)
             except httpx.HTTPError as exc:
                 raise wrap_transport(exc, self.name) from None
             self.token_fetches += 1
-            body = parse_json(response.content)
+            body = parse_json(raw)
             if response.status_code >= 400 or not isinstance(body, dict) or "access_token" not in body:
                 code, message = error_fields(body)
                 if code == "invalid_client" or response.status_code in (400, 401):
                     raise AuthError(f"the OAuth token request was refused: {message or 'bad API key or secret key'}",
                                     status=response.status_code, code=code, provider=self.name)
                 raise classify(response.status_code, body, response.headers, provider=self.name)
-            self._token = str(body["access_token"])
-            self._token_expires = self._clock() + float(body.get("expires_in", 2592000)) - 60
-            return self._token
+            token = str(body["access_token"])
+            register_secret(token)  # before any error or log line could carry it
+            self._token, self._token_expires = token, self._clock() + float(body.get("expires_in", 2592000)) - 60
+            return token
 
     # -- wire format --------------------------------------------------------------------------
     def url(self) -> str:
@@ -143,10 +142,10 @@ class QianfanV1Provider(HTTPChatProvider):
             raise classify(response.status_code if response.status_code >= 400 else None, body,
                            response.headers, provider=self.name)
 
-    async def answer_body(self, response: httpx.Response) -> dict[str, Any]:
-        body = parse_json(response.content)
+    async def answer_body(self, response: httpx.Response, raw: bytes) -> dict[str, Any]:
+        body = parse_json(raw)
         self.check_body(body, response)  # an expired token is told by the body, whatever the status
-        await raise_for_error(response, self.name)
+        await raise_for_error(response, self.name, raw)
         if not isinstance(body, dict) or "result" not in body:
             raise Transient("the response has no 'result'", provider=self.name)
         return body
@@ -156,9 +155,10 @@ class QianfanV1Provider(HTTPChatProvider):
 
     async def open_stream(self, response: httpx.Response) -> None:
         if "application/json" in response.headers.get("content-type", "") or response.status_code >= 400:
-            body = parse_json(await response.aread())
+            raw = await self.read(response)
+            body = parse_json(raw)
             self.check_body(body, response)
-            await raise_for_error(response, self.name)
+            await raise_for_error(response, self.name, raw)
             raise Transient("a JSON body came back where a stream was expected", provider=self.name)
 
     def read_chunk(self, body: dict[str, Any]) -> Piece:
@@ -174,9 +174,15 @@ class QianfanV1Provider(HTTPChatProvider):
         return "stop" if reason == "normal" else reason
 
     # -- calls: once more with a new token when the old one expired ---------------------------
+    async def _again(self, refresh: bool) -> None:
+        """Before the second try with a new token: it is one more request, counted as a call."""
+        if refresh and self.extra_request is not None:
+            await self.extra_request()
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         for refresh in (False, True):
             try:
+                await self._again(refresh)
                 return await self.chat_once(request, refresh)
             except _TokenExpired:
                 continue
@@ -188,6 +194,7 @@ class QianfanV1Provider(HTTPChatProvider):
     async def stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
         for refresh in (False, True):
             try:
+                await self._again(refresh)
                 async for event in self.stream_once(request, refresh):
                     yield event
                 return

@@ -38,11 +38,13 @@ def test_providers_list_shows_key_state_without_the_key(ready_cli, ws_path, serv
 def test_providers_check_ok_and_ledger(ready_cli, ws_path, server, monkeypatch) -> None:
     configure(ws_path, server)
     monkeypatch.setenv("LOCAL_LLM_KEY", API_KEY)
+    server.latency = 0.25  # the server takes a quarter of a second: the latency shown is the call's own
     result = ready_cli.json("providers", "check", "local")
-    assert result["ok"] and result["model"] == "tutor-7b" and result["latency_s"] >= 0
+    assert result["ok"] and result["model"] == "tutor-7b" and result["latency_s"] >= 0.25
     summary = ready_cli.json("calls")
     assert summary["by_provider"]["local"]["calls"] == 1
-    assert summary["total"]["cost"] == round(30 / 1000 * 0.001 + 20 / 1000 * 0.002, 6)
+    # the fake reports 20 answer tokens; the check asks for at most 16, and no more are charged
+    assert summary["total"]["cost"] == round(30 / 1000 * 0.001 + 16 / 1000 * 0.002, 6)
 
 
 def test_providers_check_prints_the_exact_error(ready_cli, ws_path, server, monkeypatch) -> None:

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart
+from studio.llm.base import ChatRequest, ChatResult, Delta, Message, Restart, estimate_tokens
+from studio.llm.budget import worst_case_cost
 from studio.llm.client import CallContext, LLMClient, RetryPolicy
 from studio.llm.errors import AuthError, BadRequest, RateLimited
 from studio.llm.ledger import summarise
@@ -40,7 +41,11 @@ async def test_transient_errors_are_retried_with_backoff_and_recorded(server, st
     assert len(clock.sleeps) == 2 and 1.0 <= clock.sleeps[0] <= 2.0 and 2.0 <= clock.sleeps[1] <= 3.0
     [record] = store.calls.all()
     assert (record.outcome, record.attempts, record.run_id, record.role) == ("ok", 3, "r-1", "teacher")
-    assert record.cost == pytest.approx(30 / 1000 * 0.01 + 20 / 1000 * 0.02) and record.currency == "USD"
+    # the 503 was refused (free); the reset came after the request was sent, so it counts at its worst case;
+    # the answer counts as the larger of the reported 20 tokens and what arrived
+    lost = worst_case_cost(REQUEST, Price(0.01, 0.02, "USD"))
+    answer = 30 / 1000 * 0.01 + max(20, estimate_tokens(REPLY)) / 1000 * 0.02
+    assert record.cost == pytest.approx(answer + lost) and record.currency == "USD"
     await client.aclose()
 
 
