@@ -1,7 +1,8 @@
 """The ``studio`` command: thin, over the services.
 
 Exit codes: 0 ok; 1 a user error (a bad flag or usage too) or a failed run; 2 a workspace error
-(missing, locked, corrupt, unwritable); 3 a run that stopped short and can be resumed; 130 Ctrl-C.
+(missing, locked, corrupt, unwritable); 3 a run that stopped short and can be resumed; 130 Ctrl-C;
+141 the output's reader went away (a pipe into head): the run stopped, nothing it made is lost.
 Everything a command prints passes the one output sanitiser (``cli.common.SafeStream``).
 """
 
@@ -23,10 +24,12 @@ from studio.cli import (
     lint,
     prompts,
     providers,
+    review,
     topics,
     train,
 )
 from studio.cli.common import CliError, fail, safe_output
+from studio.cli.generate import output_gone
 from studio.cli.language import apply_language
 from studio.cli.parser import Parser
 from studio.config import ConfigError
@@ -39,7 +42,7 @@ from studio.semantic.encoder import EncoderError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing, resolve_path
 
-COMMANDS = (info, topics, generate, data, providers, lint, train, evals, experiment, prompts)
+COMMANDS = (info, topics, generate, data, review, providers, lint, train, evals, experiment, prompts)
 
 #: What ``studio --help`` says of each command ({formats}: the dataset formats). Every command a
 #: module in COMMANDS registers at the top level needs its line here.
@@ -53,6 +56,8 @@ COMMAND_SUMMARIES = {
     "judge": N_("judge the student turns still waiting for their off-topic verdict (an import leaves them for "
                 "after; resumes where a stopped one left off)"),
     "export": N_("write an SFT dataset (with a pre-flight report and a snapshot record)"),
+    "review": N_("review samples from the command line: take the next one, approve or reject, who reviewed what, "
+                 "agreement between reviewers and judges"),
     "providers": N_("list provider profiles, add one, or check one with a tiny call"),
     "calls": N_("summarise the call ledger: tokens, cost, latency, errors, repairs"),
     "lint": N_("check a dataset file (any of: {formats}) against the teacher contract, without importing it"),
@@ -127,9 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(CliError(os_problem(exc)), 2 if _in_workspace(exc, args) else 1)
     except (CliError, InputError, ConfigError, LLMError, EncoderError, LookupError, ValueError) as exc:
         return fail(exc, 1)
-    except BrokenPipeError:  # output piped into head and the like
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return 0
+    except BrokenPipeError:  # output piped into head and the like: quiet, and the code a SIGPIPE gives
+        return output_gone()
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)
         return 130

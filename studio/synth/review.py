@@ -148,8 +148,19 @@ def _load(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
     return d, index, d.turns[index]  # type: ignore[return-value]
 
 
+def decision_of(turn: TeacherTurn, author: str) -> str | None:
+    """This reviewer's last review decision on the turn (None: they have not decided it)."""
+    for e in reversed(turn.edits):
+        if e.field == "review" and e.author == author:
+            return e.after
+    return None
+
+
 def set_review(store: Store, keys: Iterable[str], status: ReviewStatus, author: str) -> int:
-    """Approve or reject many samples in one atomic write. Returns how many changed."""
+    """Approve or reject many samples in one atomic write, each decision recorded with its reviewer.
+
+    A second reviewer's decision is recorded even when the status stays the same (it is what agreement
+    between reviewers is measured on). Returns how many decisions were recorded."""
     changed = 0
     by_dialogue: dict[str, list[int]] = {}
     for key in keys:
@@ -162,7 +173,7 @@ def set_review(store: Store, keys: Iterable[str], status: ReviewStatus, author: 
                 continue
             for i in indexes:
                 t = d.turns[i]
-                if isinstance(t, TeacherTurn) and t.review != status:
+                if isinstance(t, TeacherTurn) and (t.review != status or decision_of(t, author) != status.value):
                     t.edits.append(Edit(author=author, field="review", before=t.review.value, after=status.value))
                     t.review = status
                     changed += 1
