@@ -80,7 +80,7 @@ def _shown(ws: Workspace, key: str) -> dict[str, Any]:
     d, index, turn = _turn(ws, key)
     topic = ws.store.topics.get(d.topic_id)
     before = [{"role": t.role, "text": t.text if t.role == "student" else
-               (t.parsed.reply if t.parsed else t.raw)} for t in d.turns[:index]]  # type: ignore[union-attr]
+               (t.parsed.reply if t.parsed else t.raw)} for t in d.turns[:index]]
     parsed = turn.parsed
     return {"key": key, "topic": topic.text if topic else d.topic_id, "dialogue": before,
             "reply": parsed.reply if parsed else None, "suggestions": list(parsed.suggestions) if parsed else [],
