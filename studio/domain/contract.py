@@ -96,6 +96,28 @@ def unquoted(text: str) -> str:
     return _QUOTED.sub(" ", text)
 
 
+#: A run of English words (spaces, commas and apostrophes inside it; a sentence end closes it).
+_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*(?:[ ,]+[A-Za-z0-9][A-Za-z0-9'’-]*)*")
+#: What may come just before English a Chinese sentence cites: a Chinese word, a Chinese comma or
+#: colon, an opening bracket or quotation mark ("应该说 I went …", "注意：enjoy doing", "（went）").
+_CITES_AFTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaff，、：:（(“‘「《\"']")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def uncited(text: str) -> str:
+    """The text without the English it cites unquoted: a run of English words that follows a Chinese
+    word, comma or colon, or is followed by a Chinese word ("你用了 went hiking，这个表达很好",
+    "went hiking 用得很好"). English after a sentence end or at the start, followed by no Chinese
+    word, is the text's own language ("很好! Your sentence is correct …")."""
+    kept, at = [], 0
+    for m in _ENGLISH_RUN.finditer(text):
+        before, after = text[:m.start()].rstrip(), text[m.end():].lstrip()
+        if (before and _CITES_AFTER.match(before[-1])) or (after and _HAN_CHAR.match(after[0])):
+            kept.append(text[at:m.start()] + " ")
+            at = m.end()
+    return "".join(kept) + text[at:]
+
+
 _COACH = re.compile(r"^\s*(you can|you could|you may|you should|you might|try to|try saying|remember to|please|"
                     r"let's practi[sc]e|tell me|describe|answer|use the|say\b|teacher\s*[:：]|老师)", re.I)
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll|my|me|mine|we|our|us)\b", re.I)
@@ -272,7 +294,7 @@ def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult
     plain = unquoted(analysis)
     if not analysis.strip():
         return [_err("analysis.chinese", "empty")]
-    if chinese_share(plain) < 0.5:
+    if chinese_share(uncited(plain)) < 0.5:  # English it quotes, with quotation marks or without, is citation
         out.append(_err("analysis.chinese", "not_chinese", text=_clip(analysis)))
     own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(_topic_name_neutral(plain))) else None)
     if own:

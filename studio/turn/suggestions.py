@@ -168,9 +168,10 @@ def _says_something(suggestion: str, question: str) -> bool:
 
 
 def _without(text: str, question: str) -> str:
-    """``text`` with the question's own words blanked: a form word the question supplies ("money" in
-    "How much pocket money …") is no sign of an answer."""
-    asked = {_stem(w.lower()) for w in re.findall(r"[A-Za-z']+", question)}
+    """``text`` with the question's own content words blanked: a form word the question supplies ("money"
+    in "How much pocket money …") is no sign of an answer; its function words stay ("to" in "Why did you
+    choose to join?" leaves "I want to be less shy" an answer)."""
+    asked = {_stem(w.lower()) for w in content_words(question)}
     return re.sub(r"[A-Za-z']+", lambda m: "_" if _stem(m.group(0).lower()) in asked else m.group(0), text)
 
 
