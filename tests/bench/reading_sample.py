@@ -3,7 +3,8 @@
 Generates dialogues with the built-in offline provider (teacher and student) in a freshly seeded
 workspace (the 70 shipped topics, the default fault mix, no workspace off-topic file), then draws
 teacher turns with quotas over what each one answers — the opening, or the student turn's planned
-fault kind — and prints each with its dialogue so far, for a reader to judge with the tutorial's
+fault kind — from those the default export keeps (``--held-back`` adds the few a failing check leaves
+for review), and prints each with its dialogue so far, for a reader to judge with the tutorial's
 rubric. The default quotas are opening 4, normal 12, short 8 and 4 of each of off_topic, chinese,
 spelling and grammar (40 turns); ``--quotas`` changes them (``--quotas mixed=4`` adds four answers
 to mixed Chinese-English ones). The draw is seeded: the same seed prints the same 40 turns.
@@ -68,15 +69,17 @@ def answered(d: Dialogue, i: int) -> str:
     return before.intended_fault.value if isinstance(before, StudentTurn) else "opening"
 
 
-def teacher_turns(run: Run) -> list[tuple[Dialogue, int]]:
+def teacher_turns(run: Run, held_back: bool = False) -> list[tuple[Dialogue, int]]:
+    """The teacher turns the default export keeps (parsed, no failing check); ``held_back``: every parsed one,
+    the turns left for review with a failing check included."""
     return [(d, i) for d in run.dialogues for i, t in enumerate(d.turns)
-            if isinstance(t, TeacherTurn) and t.parsed is not None]
+            if isinstance(t, TeacherTurn) and t.parsed is not None and (held_back or t.passed)]
 
 
-def draw(run: Run, quotas: dict[str, int], seed: int) -> list[tuple[Dialogue, int]]:
+def draw(run: Run, quotas: dict[str, int], seed: int, held_back: bool = False) -> list[tuple[Dialogue, int]]:
     """Teacher turns drawn at random (seeded) to fill each quota, at most one per dialogue while that is possible."""
     rng = random.Random(seed)
-    pool = teacher_turns(run)
+    pool = teacher_turns(run, held_back)
     rng.shuffle(pool)
     picked: list[tuple[Dialogue, int]] = []
     used: set[str] = set()
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dialogues", type=int, default=200, help="dialogues to generate (default 200)")
     parser.add_argument("--quotas", help="kind=N,… over the defaults (opening, normal, short, off_topic, …)")
     parser.add_argument("--counts", action="store_true", help="print the counted figures instead of a sample")
+    parser.add_argument("--held-back", action="store_true",
+                        help="draw from every teacher turn, also those a failing check holds back from the export")
     args = parser.parse_args(argv)
     quotas = parse_quotas(args.quotas)
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(report(run))
         return 0
-    picked = draw(run, quotas, args.seed)
-    print(f"# {len(picked)} teacher turns of {len(run.dialogues)} offline dialogues (seed {args.seed}); quotas: "
+    picked = draw(run, quotas, args.seed, args.held_back)
+    which = "teacher turns" if args.held_back else "exported teacher turns"
+    print(f"# {len(picked)} {which} of {len(run.dialogues)} offline dialogues (seed {args.seed}); quotas: "
           + ", ".join(f"{k} {v}" for k, v in quotas.items()) + "\n")
     for n, (d, i) in enumerate(picked, 1):
         print(show(run, d, i, n) + "\n")

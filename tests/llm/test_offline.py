@@ -67,7 +67,7 @@ def test_a_mixed_answer_is_asked_for_in_english_with_its_english_words(sim) -> N
 def test_off_topic_bank_line_is_redirected_with_the_chinese_topic_name(sim) -> None:
     asked = "What do you like most about the hiking trip?"
     answer = teacher(sim, [("teacher", asked), ("student", "I saw a spider on my window last night, and it was huge.")])
-    assert answer["Analysis"].startswith("您跑题了，我们现在讨论的是关于徒步的内容")
+    assert answer["Analysis"].startswith("你跑题了，我们现在讨论的是关于徒步的内容")
     assert answer["Reply"].endswith(asked) and asked in answer["Analysis"]  # the same question again
 
 
@@ -76,8 +76,8 @@ def test_the_workspace_off_topic_file_is_recognised() -> None:
     history = [("teacher", "What do you like most about the hiking trip?"), ("student", tutorial[0])]
     plain = teacher(OfflineProvider(seed=7), history)
     own = teacher(OfflineProvider(seed=7, off_topic=tutorial), history)
-    assert not plain["Analysis"].startswith("您跑题了")
-    assert own["Analysis"].startswith("您跑题了，我们现在讨论的是关于徒步的内容")
+    assert not plain["Analysis"].startswith("你跑题了")
+    assert own["Analysis"].startswith("你跑题了，我们现在讨论的是关于徒步的内容")
 
 
 def test_injected_grammar_and_spelling_errors_are_corrected(sim) -> None:

@@ -33,14 +33,15 @@ _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p, re.I)
     (r"\bbecause [^,.!?]+", ("用 because 说明了理由", "用 because 引出原因，理由具体", "because 后面的原因说得很清楚",
                              "能用 because 把理由讲出来，这一点很好")),
     (r"\bwe could (?!understand|see|hear|not)\w+(?: \w+)?", ("用 could 提出建议，语气委婉", "用 We could … 提出想法，很自然")),
-    (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体", "would like to 比 want to 更礼貌")),
+    (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体", "用 would like to 代替 want to，语气更礼貌")),
     (r"\b(?:am|'m|are|'re|is) going to \w+", ("用 be going to 说打算", "be going to 表示计划，用得对")),
-    (r"\b(?:usually|always|often|sometimes|never) \w+", ("用频率副词说明平时的习惯", "频率副词放在了实义动词前面，位置正确")),
+    (r"\b(?:usually|always|often|sometimes|never) (?!the\b|a\b|an\b|my\b|our\b|very\b|so\b|too\b|in\b|on\b|at\b|with\b|"
+     r"for\b|late\b|busy\b|happy\b|tired\b|here\b|there\b|at\b|home\b|more\b|less\b|\w+ly\b)\w+", ("用频率副词说明平时的习惯", "频率副词放在了实义动词前面，位置正确")),
     (r"\bwhen (?:I|we|he|she|they) \w+", ("用 when 引导时间状语从句，句式有变化", "when 从句交代了时间")),
     (r"\bif (?:I|we|he|she|they|it|you) [^,.!?]+, (?:I|we|he|she|they|it|you) (?:will|would|can|could|'ll)\b",
      ("用 if 引导条件状语从句，主句用了情态动词，结构完整", "条件句用得正确")),
     (rf"\b(?:enjoy|enjoyed|love|loved|like|liked) {_ING_NOT_VERB}\w+ing\b",
-     ("动词后面接了 -ing 形式，用法正确", "like / enjoy 后面用了动名词，很地道")),
+     ("{w1} 后面接了动名词 {wl}，用法正确", "{w1} 后面用动名词 {wl}，很地道")),
     (r"\b(?!rather\b|other\b)\w+er than\b|\bmore \w+ than\b", ("用比较级作比较，表达清楚", "比较级 … than 用得正确")),
     (r"\b(?:makes?|made) (?:me|us|him|her|them) (?:feel \w+|laugh|smile|cry|think|want|relax|forget|happy|sad|calm|"
      r"proud|nervous|tired|excited|stronger|better)\b", ("用 make sb. do/feel 说明带来的影响", "make + 宾语 + 补语，结构正确")),
@@ -59,7 +60,11 @@ _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p, re.I)
      ("用 help sb. do 说明作用，结构正确",)),
     (r"\b(?:have|has|'ve) (?:been|had|seen|done|made|learned|learnt|practised|played|tried|visited|chatted|argued)\b",
      ("用现在完成时说明到现在为止的情况", "现在完成时用得准确")),
-    (r"\bused to \w+", ("用 used to 说过去的习惯", "used to do 表示过去常常做，用得对")),
+    (r"(?<!get )(?<!got )(?<!gets )(?<!getting )(?<!be )(?<!am )(?<!is )(?<!are )(?<!was )(?<!were )(?<!'m )"
+     r"(?<!'re )\bused to (?!the\b|a\b|an\b|it\b|my\b|our\b|\w+ing\b)\w+",
+     ("用 used to 说过去的习惯", "used to do 表示过去常常做，用得对")),
+    (r"\b(?:get|got|gets|getting|be|am|is|are|was|were|'m|'re) used to \w+",
+     ("用 get used to 表示“习惯于”，后面接名词或动名词，用得很好",)),
     (r"\bthe (?:most \w+|best|worst|biggest|hardest|easiest|quietest|fastest|longest|cheapest|highest|oldest|"
      r"youngest|nicest|greatest|largest|smallest|closest|funniest|happiest|strongest) \w+", ("用最高级突出重点",)),
     (r"\bboth \w+(?: \w+)? and \w+", ("用 both … and 连接两个部分",)),
@@ -76,7 +81,7 @@ GOOD_WORDS = frozenset((
     "organize prepare remind encourage imagine discover experience environment tradition atmosphere culture "
     "memory memories opportunity challenge advantage disadvantage schedule timetable volunteer neighbour "
     "neighbours responsibility confidence energy habit habits skill skills instead together especially "
-    "actually probably definitely finally usually carefully slowly quickly"
+    "definitely finally usually carefully slowly quickly"
 ).split())
 #: Plain words and a richer word the student could use next time (each swap keeps the meaning).
 UPGRADES = (("very good", "excellent"), ("very happy", "delighted"), ("very tired", "exhausted"),
@@ -97,12 +102,29 @@ _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当�
                 "\"{w}\" 用在这里很合适。", "能用上 \"{w}\"，词汇量不错。")
 
 
+_FUNCTION_WORDS = frozenset("the a an to of in on at for with and or my our your his her their its very so but".split())
+
+
+def _quoted(text: str, m: re.Match[str]) -> str:
+    """What a feature quotes: the match carried on to the end of its clause ("We could give small" → "We could
+    give small prizes to the classes"), at most seven words, never ending on a word like "the" or "to"."""
+    end = re.search(r"[,.;!?]|$", text[m.end():])
+    words = (m.group(0) + text[m.end(): m.end() + end.start()] if end else m.group(0)).split()
+    least = len(m.group(0).split())
+    words = words[: max(least, 7)]
+    while len(words) > least and words[-1].lower() in _FUNCTION_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
 def _features(text: str, rng: random.Random, most: int = 2) -> list[str]:
     found = []
     for pattern, notes in _FEATURES:
         m = pattern.search(text)
         if m:
-            found.append(f"{rng.choice(notes)}（\"{m.group(0).strip()}\"）")
+            words = m.group(0).split()
+            note = rng.choice(notes).format(w1=words[0], wl=words[-1])
+            found.append(f"{note}（\"{_quoted(text, m).strip()}\"）")
     rng.shuffle(found)
     return found[:most]
 
@@ -129,30 +151,48 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     elif unsaid:
         pool += [rng.choice(("还可以再补充一个理由，比如：\"… Also, {w}.\"", "可以再加一个理由，会更有说服力：\"… Also, {w}.\"",
                              "可以用 also 再说一点：\"Also, {w}.\"")).format(w=unsaid[0])] * 2
-    for plain, rich in UPGRADES:
-        if re.search(rf"\b{plain}\b", low):
+    for plain, rich in UPGRADES:  # "is very big" → "is huge", never "write it very big" → "write it huge"
+        before = r"\b" if not plain.startswith("very ") else \
+            r"\b(?:am|is|are|was|were|'m|'re|'s|be|been|feel|felt|feels|look|looks|looked|seem|seems|sound|sounds|get|got) "
+        if re.search(rf"{before}{plain}\b", low):
             pool += [rng.choice(("\"{p}\" 可以换成 \"{r}\"，用词更丰富。", "想让表达更生动，可以把 \"{p}\" 换成 \"{r}\"。"))
                      .format(p=plain, r=rich)] * 2
     if re.match(r"^\s*I think\b", text):
         pool.append(rng.choice(("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。",
                                 "\"I think\" 可以偶尔换成 \"I believe\" 或 \"In my view\"。")))
     if "because" not in low and option is None and not re.search(r"\bso\b", low):
-        pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。")))
+        pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
+                                "加上一个 because 引出的理由，别人会更明白你的想法。", "试着说出原因，比如 \"…, because …\"。")))
     if len(re.findall(r"[.!?]", text.strip())) >= 2 and "because" not in low:
-        pool.append("两个短句可以用 because 或 so 连成一句，听起来更连贯。")
+        pool.append(rng.choice(("两个短句可以用 because 或 so 连成一句，听起来更连贯。",
+                                "两个短句之间的关系可以用 because 或 so 说清楚。")))
     if word_count(text) >= 22:
         pool.append(rng.choice(("句子比较长时，可以分成两句说，听起来更清楚。", "长句子可以在 and 或 because 处停一下，说得更清楚。")))
-    if not pool or rng.random() < 0.15:
-        pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再补充一个细节，比如和谁一起、在哪里。",
-                                "还可以说说自己的感受，比如 \"It makes me feel …\"。")))
+    if not pool:  # nothing this answer lacks for certain: a tip that holds for any answer, or none
+        pool += ["", rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
+                                 "再加一个细节，回答会更有画面感。"))]
+        if not re.search(r"\b(?:feel|felt|makes? me|made me|happy|glad|sad|excited|nervous|proud|love|enjoy|worried)\b", low):
+            pool.append("还可以说说自己的感受，比如 \"It makes me feel …\"。")
     tip = rng.choice(pool)
+    if not tip:
+        return ""
     return tip if tip.endswith(("。", "\"")) else tip + "。"
 
 
 def _clause(text: str) -> str:
-    """The answer's first clause, as quoted when there is no chosen item to name."""
-    head = re.split(r"[,.;!?]", text, maxsplit=1)[0].strip()
-    return head if len(head.split()) <= 8 else " ".join(head.split()[:6]) + " …"
+    """The answer's first clause, as quoted when there is no chosen item to name; a clause of a few words
+    ("Not really", "I think so") is quoted with what follows it."""
+    head = re.split(r"[.;!?]|,(?= (?:because|so|and|but|as|when|if|then|or|which|who|I|we|my|it|they|he|she|"
+                    r"especially|even|maybe|too)\b)", text, maxsplit=1)[0].strip()  # not "the noisy, happy feeling"
+    if len(head.split()) <= 3:
+        head = re.split(r"[.;!?]", text, maxsplit=1)[0].strip()
+    words = head.split()
+    if len(words) <= 8:
+        return head
+    words = words[:6]
+    while len(words) > 3 and words[-1].lower() in _FUNCTION_WORDS:
+        words.pop()
+    return " ".join(words) + " …"
 
 
 def analysis_normal(utterance: str, rng: random.Random, option: Option | None = None) -> str:
@@ -216,7 +256,8 @@ def fixes(errors: list[Correction], most: int = 4) -> str:
 
 def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
     feats = _features(fixed_sentence(utterance, errors), rng, 1)
-    good = f"你{feats[0]}。" if feats and rng.random() < 0.5 else ""
+    you = "你" if feats and feats[0].startswith(("用", "能", "说明", "加上", "交代", "按")) else ""
+    good = f"{you}{feats[0]}。" if feats and rng.random() < 0.5 else ""
     heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。", "整体意思没问题。", "能看出你想表达什么。") if good else \
         ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但", "整体意思没问题，只是",
          "你的想法说清楚了，不过", "句子结构基本正确，")
@@ -323,7 +364,7 @@ def analysis_chinese(example: str, rng: random.Random, words: list[Correction] =
 
 
 def analysis_off_topic(name: str, errors: list[Correction], question: str | None, rng: random.Random) -> str:
-    text = f"您跑题了，我们现在讨论的是关于{name}的内容。"
+    text = f"你跑题了，我们现在讨论的是关于{name}的内容。"
     if errors:
         text += f"另外，{fixes(errors, 2)}。"
     if question:

@@ -64,7 +64,10 @@ def ing(phrase: str) -> str:
     return _inflect(phrase, _ing)
 
 
-_YOU = [(re.compile(r"\bI am\b"), "you are"), (re.compile(r"\bI\b"), "you"), (re.compile(r"\bmy\b"), "your"),
+_YOU = [(re.compile(r"\bI am\b"), "you are"), (re.compile(r"\bI'm\b"), "you're"), (re.compile(r"\bI was\b"), "you were"),
+        (re.compile(r"\bI'(ve|d|ll)\b"), r"you'\1"), (re.compile(r"\bwe're\b", re.I), "you're"),
+        (re.compile(r"\bwe'(ve|d|ll)\b"), r"you'\1"), (re.compile(r"\bwe were\b"), "you were"),
+        (re.compile(r"\bI\b"), "you"), (re.compile(r"\bmy\b"), "your"),
         (re.compile(r"\bme\b"), "you"), (re.compile(r"\bmyself\b"), "yourself"), (re.compile(r"\bwe\b"), "you"),
         (re.compile(r"\bour\b"), "your"), (re.compile(r"\bus\b"), "you")]
 _ME = [(re.compile(r"\byou are\b"), "I am"), (re.compile(r"\byourself\b"), "myself"), (re.compile(r"\byour\b"), "my"),

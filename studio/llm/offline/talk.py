@@ -39,7 +39,10 @@ from studio.llm.offline.reading import assess, fixed_sentence, is_fragment
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
 ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?\s*$", re.I)
-_PLAIN = ("I see.", "Thanks for telling me.", "That's interesting.", "Okay, I understand.")
+#: When the card's reaction would name what the student did not say: their own words said back.
+_ECHO = ("{E}? Thanks for telling me.", "{E}? Okay, good to know.", "So {e}. That's clear.")
+#: A short answer to a card question: the teacher asks for more about that very choice.
+_MORE_PLEASE = ("Tell me more.", "Tell me a little more.", "I'd love to hear more.")
 _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
                "Try saying it in English.")
@@ -149,22 +152,19 @@ def _lower(text: str) -> str:
     return text if first in _KEEP_CAPITAL else text[:1].lower() + text[1:]
 
 
-_CHOOSES = re.compile(r"\b(?:I|We)\b.*\b(?:want|would|'d|will|'ll|like|love|prefer|choose|think|enjoy|could|plan|"
-                      r"hope|am going|are going)\b")
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I)
 
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
-    because B." most often; "A. B."; "B, so A." when B names nothing by a pronoun; and, when A is a
-    choice or a plan, "A. The main reason is that B." or "A, mainly because B."."""
+    because B." most often; "A. B."; "A, as B."; "B, so A." or "B. That's why A." when B names nothing by
+    a pronoun."""
     why = why or rng.choice(option.why)
     say = option.say.rstrip(".!")
-    forms = [f"{say}, because {why}.", f"{say}, because {why}.", f"{say}. {cap(why)}."]
-    if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and not re.match(r"^you\b", why, re.I):
-        forms.append(f"{cap(why)}, so {_lower(say)}.")
-    if _CHOOSES.search(say):
-        forms += [f"{say}. The main reason is that {why}.", f"{say}, mainly because {why}."]
+    forms = [f"{say}, because {why}.", f"{say}, because {why}.", f"{say}. {cap(why)}.", f"{say}, as {why}."]
+    if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) \
+            and not re.match(r"^(?:you|the|this|that)\b", why, re.I):  # "The rule seems strange. That's why …"
+        forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
     return rng.choice(forms)
 
 
@@ -174,12 +174,16 @@ _BECAUSE = re.compile(r"^(?P<head>(?:I|We|My|Our|The) [^,]+), because "
                       r"(?P<tail>(?:(?!\b(?:he|she|they|it|his|her|their|its|him|them)\b)[^,])+)\.$")
 
 
-def then_said(then: Then, rng: random.Random) -> str:
+def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     """A follow-up answer as the card has it, or, when it is "A, because B." of two clauses, sometimes
-    the other way round ("B, so A.")."""
+    the other way round ("B, so A.") or as two sentences ("A. B."; not when ``because`` asks for the
+    reason to be given with "because", as a Why question's answers are)."""
     m = _BECAUSE.match(then.text)
-    if m is None or rng.random() < 0.6 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
+    roll = rng.random()
+    if m is None or roll < 0.5 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
         return then.text
+    if roll < 0.75 and not because:
+        return f"{m.group('head')}. {cap(m.group('tail'))}."
     return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
 
@@ -188,38 +192,47 @@ def _choose(option: Option, why: str, rng: random.Random) -> str:
                        f"I think {option.item} is better, because {why}."))
 
 
-def suggestions(asked: Asked, rng: random.Random, first: str | None = None) -> list[str]:
-    """Three different answers to ``asked`` in the student's voice (``first``, when given, leads)."""
+def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None) -> list[str]:
+    """Three answers to ``asked`` in the student's voice, each a different answer (a different option or
+    follow-up answer; ``first``, when given, leads, and ``said`` — the option or follow-up answer it says —
+    is not said again in other words)."""
     q = asked.question
+    pool: list[tuple[object, str]]
     if asked.form == "more":
-        pool = [then_said(t, rng) for t in q.then]
+        why = bool(re.match(r"\s*why\b", asked.text, re.I))
+        pool = [(t, then_said(t, rng, why)) for t in q.then]
     elif asked.form == "pick":
         a, b = asked.picks
-        pool = [_choose(o, why, rng) for o in (a, b) for why in o.why[:2]]
+        pool = [((o, why), _choose(o, why, rng)) for o in (a, b) for why in o.why[:2]]
     elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
-        pool = [f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}." for o in q.options]
+        pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}.") for o in q.options]
     else:
-        pool = [full(o, rng) for o in q.options]
+        pool = [(o, full(o, rng)) for o in q.options]
     rng.shuffle(pool)
     out = [first] if first else []
-    for s in _then_more(pool, asked, rng):
+    keys: list[object] = [said] if first else []
+    for key, s in _then_more(pool, asked, rng):
         if len(out) == 3:
             break
-        if all(s != o and _distinct(s, o) for o in out) and word_count(s) <= 30:
-            out.append(s)
+        if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 or not all(s != o and _distinct(s, o) for o in out):
+            continue
+        out.append(s)
+        keys.append(key)
     return out
 
 
-def _then_more(pool: list[str], asked: Asked, rng: random.Random) -> Iterator[str]:
+def _then_more(pool: list[tuple[object, str]], asked: Asked, rng: random.Random) -> Iterator[tuple[object, str]]:
     """``pool``, then (where two of it read too much alike) the other ways of saying the same answers:
     each reason of each option, each follow-up answer as written."""
     yield from pool
     q = asked.question
     if asked.form == "more":
-        yield from (t.text for t in q.then)
+        yield from ((t, t.text) for t in q.then)
+    elif asked.form == "pick":
+        yield from (((o, why), full(o, rng, why)) for o in asked.picks for why in o.why)
     else:
-        yield from (full(o, rng, why) for o in (asked.picks or q.options) for why in o.why)
-        yield from (o.english for o in (asked.picks or q.options))
+        yield from ((o, full(o, rng, why)) for o in q.options for why in o.why)
+        yield from ((o, o.english) for o in q.options)
 
 
 def _distinct(a: str, b: str) -> bool:
@@ -243,12 +256,13 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
     if style == "short":
         if rng.random() < 0.12:
             return rng.choice(NON_ANSWERS)
-        if asked.form == "more":
-            return rng.choice(q.then).short
+        if asked.form == "more":  # a brief answer the teacher can react to as it is
+            fits = [t for t in q.then if _only_what_was_said(t.react, t.text, t.short)]
+            return rng.choice(fits or list(q.then)).short
         item = cap(rng.choice(options).item)
         return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
     if asked.form == "more":
-        return then_said(rng.choice(q.then), rng)
+        return then_said(rng.choice(q.then), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
     option = rng.choice(options)
     why = rng.choice(option.why)
     answer = _choose(option, why, rng) if asked.form == "pick" else _with_opener(full(option, rng, why), rng)
@@ -284,17 +298,59 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
     return not (_words(react) & (_words(known) - _words(said)))
 
 
-_ITEM_REACTIONS = ("{Item}, good choice!", "{Item}, I see.", "Ah, {item}. Nice.", "{Item}? That sounds good.")
+#: Said of any answer, good news or bad ("A broken heel, got it."), when the card's reaction will not do.
+_ITEM_REACTIONS = ("{Item}, got it.", "{Item}, that's clear.", "{Item}, okay.", "Ah, {item}.")
+#: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
+#: a card reaction's tail said of the student's item only when it is made of these.
+_PRAISE = frozenset("""a an what how that's that is so very really quite great good nice lovely wonderful beautiful
+smart clever sensible practical useful handy perfect fantastic excellent exciting interesting fun idea choice habit
+plan start classic kind thoughtful sweet simple clear safe healthy popular modern fair brilliant amazing cool
+favourite important careful""".split())
+
+
+def _tail_reaction(wow: str, item: str, known: str, said: str) -> str | None:
+    """The comment at the end of a card reaction said of the student's own item ("The morning light, photographers
+    love it." → "The morning light, photographers love it."; "Dental floss every night, a good habit." said of
+    "using dental floss" → "Using dental floss, a good habit."), when the comment names nothing unsaid."""
+    if "," not in wow:
+        return None
+    tail = wow.rsplit(",", 1)[1].strip()
+    if not tail or not all(w in _PRAISE for w in re.findall(r"[a-z']+", tail.lower())):
+        return None
+    out = f"{cap(to_you(item))}, {tail}"
+    return out if _only_what_was_said(out, known, said) else None
+
+
+def _echo(said: str, rng: random.Random) -> str:
+    """The student's answer said back as a short question ("I stood on a small wall." → "You stood on a small
+    wall? Thanks for telling me.")."""
+    head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
+    if not head or len(head.split()) > 9:
+        return rng.choice(("Thanks for telling me.", "Okay, that's clear."))
+    echo = to_you(_lower(head))
+    keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
+    return rng.choice(_ECHO).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
 
 
 def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
-    """The option's own reaction when it names only what the student said, else one about the item."""
+    """The option's own reaction when it names only what the student said, else its comment said of the item,
+    else a plain one about the item."""
     if option is None:
-        return rng.choice(_PLAIN)
-    if _only_what_was_said(option.wow, " ".join((option.say, *option.why)), said):
+        return _echo(said, rng)
+    known = " ".join((option.say, *option.why))
+    if _only_what_was_said(option.wow, known, said):
         return option.wow
+    tail = _tail_reaction(option.wow, option.item, known, said)
+    if tail:
+        return tail
     item = to_you(option.item)
     return rng.choice(_ITEM_REACTIONS).format(item=item, Item=cap(item))
+
+
+def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
+    if then is not None and _only_what_was_said(then.react, then.text, said):
+        return then.react
+    return _echo(said, rng)
 
 
 def opening(card: Card, rng: random.Random) -> dict:
@@ -330,7 +386,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         if kind == FaultKind.CHINESE:  # the first Suggestion says in English what the student said
             first = (then.text if then else None) if asked.form == "more" else (option.english if option else None)
         opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about)
-        return _with_analysis(_fit(opener, asked.text), suggestions(asked, rng, first), kind, errors, utterance,
+        said = then if asked.form == "more" else option
+        return _with_analysis(_fit(opener, asked.text), suggestions(asked, rng, first, said), kind, errors, utterance,
                               asked, option, then, topic_name, card, rng, example=first)
     if kind == "non_answer":
         if asked.form == "more":
@@ -345,15 +402,15 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                               card, rng)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
-        react = then.react if then and _only_what_was_said(then.react, then.text, fixed) else rng.choice(_PLAIN)
-        reply = _fit(react, q.ask)
+        reply = _fit(_then_reaction(then, fixed, rng), q.ask)
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance):
         q = _next_question(card, used, rng, asked.question)
         reply = _fit(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, q.ask)
         new = Asked("ask", q, q.ask)
     else:
-        reply = _fit(_reaction(option, fixed, rng), asked.question.more)
+        more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
+        reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more)
     return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
                           card, rng)
