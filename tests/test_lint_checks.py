@@ -62,3 +62,25 @@ def test_a_why_question_answered_with_a_wish_or_a_request_passes(cli, tmp_path) 
     good, bad = lint(cli, tmp_path, answered, unanswered)
     assert "suggestion.answers" not in good
     assert "suggestion.answers" in bad
+
+
+@pytest.mark.parametrize("analysis", [
+    "你告诉老师你周末去徒步了，句子完整。",
+    "这句话让老师知道了你的爱好，表达清楚。",
+    "你回应了老师的问题，句子完整，表达流畅。",
+    "回答很具体，说出了你为什么喜欢徒步。可以试着用 because 连接两个句子。",
+    "你提出了一个新问题，问老师去过哪里，但这偏离了话题。",
+])
+def test_an_analysis_of_the_student_that_names_the_teacher_passes(cli, tmp_path, analysis) -> None:
+    (failed,) = lint(cli, tmp_path, {**GOOD, "Analysis": analysis})
+    assert "analysis.target" not in failed, analysis
+
+
+@pytest.mark.parametrize("analysis", [
+    "我的回复先回应了学生，再提出新的问题；Suggestion给出了三个参考回答。",
+    "我在Reply中肯定了学生的回答，并继续提问，引导学生说得更多。",
+    "老师先表扬了学生，然后提出一个新问题，让学生继续谈论徒步。",
+])
+def test_an_analysis_of_the_teachers_own_move_fails(cli, tmp_path, analysis) -> None:
+    (failed,) = lint(cli, tmp_path, {**GOOD, "Analysis": analysis})
+    assert "analysis.target" in failed, analysis

@@ -142,7 +142,7 @@ def similar(a: str, b: str) -> float:
 _SELF_TALK = re.compile(r"(老师的?回复|我的回复|回复中|我的建议|建议中|Reply|Suggestion|接下来我|我会引导|我将|下一步我|"
                         r"引导学生|老师会|我(想|要)问|本轮|这一轮)")
 _EVALUATIVE = re.compile(r"(错误|错|正确|很好|不错|棒|注意|应该|应为|应改|改为|改成|可以|建议|语法|拼写|词汇|用词|表达|"
-                         r"句子|句式|跑题|英语|英文|完整|准确|流畅|肯定|简短|简单|简略|通顺|补充|时态|单词|缺少|需要|值得)")
+                         r"句子|句式|跑题|离题|偏题|偏离|无关|英语|英文|完整|准确|流畅|肯定|简短|简单|简略|通顺|补充|时态|单词|缺少|需要|值得)")
 _TRANSLATION = re.compile(r"^(学生说|学生的意思是|意思是|翻译[:：]?|译文[:：]?)")
 _ASKS_ENGLISH_ZH = re.compile(r"(英语|英文)")
 _ASKS_ENGLISH_EN = re.compile(r"\b(english)\b", re.I)
@@ -167,7 +167,7 @@ _TEACHER_MOVE: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p),
     (r"(?:通过|借助|用)(?:[^，。]{0,6})(?:提问|问题|肯定|表扬|鼓励|称赞|赞美|回应|回复)", 1.5),
     (r"(?:对话|话题)(?:将|会|就|自然)|(?:信心|自信|被理解|热情)", 1),
     (r"(?:建议|选项|例句|参考回答|推荐|回答方向|句型)(?:中|的|都|分别|可以|能|为|覆盖|提供)|"
-     r"(?:三|几|两)(?:个|条|种)(?:[^，。]{0,6})(?:建议|选项|例句|回答|句子)", 2),  # the Suggestions offered
+     r"(?<!连接)(?<!连成)(?<!合并)(?:三|几|两)(?:个|条|种)(?:[^，。]{0,6})(?:建议|选项|例句|回答|句子)", 2),  # the Suggestions offered
     (r"(?:引导|引出|引向|带回|拉回|转向|过渡|推进|延续|往下聊|顺着|节奏|共情|拉近|降低难度|难度|激发|熟悉(?:对话|场景))", 1.5),
     (r"(?:鼓励|表扬|称赞|夸|赞美|肯定|赞同)(?:了|学生|他|她|对方)", 1.5),  # the praise given
     (r"(?:接下来|接着|下一步|下一轮|随后|后续|稍后|之后|然后|再)(?:[^，。]{0,4})(?:会|将|要|准备|打算|问|让|请|聊|谈|讨论|引导|邀请)", 2),
@@ -185,8 +185,12 @@ _ASSESSMENT: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p), w
     (r"(?:可以补充|可以再|试着|尝试|下次|注意|多说|继续保持)", 1),
 ))
 # the teacher (or the teacher's question) as what the student answered: "回答了老师的问题", "紧扣老师的问题"
-_TEACHER_AS_OBJECT = re.compile(r"(?:回答|答|紧扣|针对|围绕|听懂|理解|没听懂|问|向|给|跟|和|对)了?(?:老师|我)的?(?:问题|话|提问)?|"
+_TEACHER_AS_OBJECT = re.compile(r"(?:回答|回应|答|紧扣|针对|围绕|听懂|理解|没听懂|问|向|给|跟|和|对|告诉|让|把)了?(?:老师|我)的?"
+                                r"(?:问题|话|提问)?|"
                                 r"(?:回答|紧扣|针对|围绕)了?(?:这个|这一?|老师的?)?(?:问题|提问)")
+# the student as the one who asked, offered or answered: "你提出了一个新问题", "你给出了原因"
+_STUDENT_MOVE = re.compile(r"你(?:又|还|也|先)?(?:提出|提了|抛出|问了|准备了|给出|提供|回应)了?(?:[^，。！？；]{0,10}?"
+                           r"(?:问题|话题|建议|原因|理由|例子))?")
 _ANY_MOVE = re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in _TEACHER_MOVE))
 # the tutorial's rule-5 redirect, "您跑题了，我们现在讨论的是关于<主题名称>的内容": the topic's name is
 # what the student is sent back to, not the teacher's move, even when it says "提出建议" or "讨论"
@@ -202,7 +206,7 @@ _QUOTE_MARK = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^'\n]{2,}'|‘[^’]*’")
 def teacher_talk(analysis: str) -> str | None:
     """The clause of an Analysis that explains the teacher's own move rather than assessing the
     student's utterance, or None. Quoted English counts as assessment (it cites the student)."""
-    plain = _TEACHER_AS_OBJECT.sub(" ", _QUOTE_MARK.sub(" Q ", _topic_name_neutral(analysis)))
+    plain = _STUDENT_MOVE.sub("你的回答", _TEACHER_AS_OBJECT.sub(" ", _QUOTE_MARK.sub(" Q ", _topic_name_neutral(analysis))))
     if not _ANY_MOVE.search(plain):
         return None
     bounds = [0, *(m.end() for m in _CLAUSE.finditer(plain)), len(plain) + 1]
