@@ -9,7 +9,9 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from studio.store import Store
@@ -23,12 +25,42 @@ def cli(ws: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, check=False)
 
 
-def kill_after(args: list[str], delay: float) -> int | None:
-    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(delay)
+def kill_when(args: list[str], ready: Callable[[subprocess.Popen[str]], bool], limit: float = 300) -> int:
+    """Start ``args`` and SIGKILL it as soon as ``ready(proc)`` holds (polled), unless it ends first."""
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or ()), daemon=True)
+    reader.start()
+    proc.said = lines  # type: ignore[attr-defined]
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and not ready(proc) and time.monotonic() < deadline:
+        time.sleep(0.002)
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGKILL)
-    return proc.wait()
+    code = proc.wait()
+    reader.join()
+    return code
+
+
+def has_open(path: Path) -> Callable[[subprocess.Popen[str]], bool]:
+    """The process has ``path`` open: it is reading it."""
+    def ready(proc: subprocess.Popen[str]) -> bool:
+        try:
+            fds = list(Path(f"/proc/{proc.pid}/fd").iterdir())
+        except OSError:
+            return False
+        for fd in fds:
+            try:
+                if os.readlink(fd) == str(path):
+                    return True
+            except OSError:
+                continue
+        return False
+    return ready
+
+
+def said(words: str) -> Callable[[subprocess.Popen[str]], bool]:
+    return lambda proc: any(words in line for line in proc.said)  # type: ignore[attr-defined]
 
 
 def made(tmp_path: Path, n: int = 60) -> Path:
@@ -40,10 +72,19 @@ def made(tmp_path: Path, n: int = 60) -> Path:
 
 def test_kill_during_export_leaves_only_complete_snapshots(tmp_path) -> None:
     ws = made(tmp_path)
-    rng = random.Random(3)
-    for _ in range(6):
-        kill_after([sys.executable, "-m", "studio", "--workspace", str(ws), "export", "--format", "openai"],
-                   rng.uniform(0.3, 1.5))
+    exports = ws / "exports"
+
+    def partial(*names: str) -> Callable[[subprocess.Popen[str]], bool]:  # a hidden folder being written holds names
+        return lambda _: any(all((f / n).exists() for n in names) for f in exports.glob(".*.partial-*"))
+
+    def published(before: set[str]) -> Callable[[subprocess.Popen[str]], bool]:  # renamed into place, not yet stored
+        return lambda _: bool({f.name for f in exports.iterdir() if not f.name.startswith(".")} - before)
+
+    exports.mkdir(exist_ok=True)
+    for moment in (partial(), partial("train.jsonl"), partial("eval.jsonl"), partial("manifest.json"), published):
+        ready = moment({f.name for f in exports.iterdir()}) if moment is published else moment
+        kill_when([sys.executable, "-m", "studio", "--workspace", str(ws), "export", "--format", "openai",
+                   "--split", "0.8"], ready)
     with Store(ws) as store:
         for snap in store.snapshots.all():  # a snapshot on record has every file, whole
             for f in snap.files:
@@ -83,11 +124,12 @@ def test_kill_during_import_is_all_or_nothing(tmp_path) -> None:
     assert cli(ws, "export", "--format", "qianfan", "--out", str(tmp_path / "out")).returncode == 0
     other = tmp_path / "other"
     assert cli(other, "init").returncode == 0
-    rng = random.Random(5)
+    source = tmp_path / "out" / "train.jsonl"
     outcomes = set()
-    for _ in range(5):
-        code = kill_after([sys.executable, "-m", "studio", "--workspace", str(other), "import",
-                           str(tmp_path / "out" / "train.jsonl")], rng.uniform(0.5, 2.5))
+    # killed while it reads the file (before anything is stored), then once the dialogues are stored (while the
+    # off-topic judging that follows runs), then left to finish
+    for moment in (has_open(source), has_open(source), said("browsable now"), lambda _: False):
+        code = kill_when([sys.executable, "-m", "studio", "--workspace", str(other), "import", str(source)], moment)
         with Store(other) as store:
             count = store.dialogues.count()
         outcomes.add(count)
