@@ -25,6 +25,8 @@ from studio.cli import (
     prompts,
     providers,
     review,
+    serve,
+    store,
     topics,
     train,
 )
@@ -42,7 +44,8 @@ from studio.semantic.encoder import EncoderError
 from studio.store import StoreError, WorkspaceLocked
 from studio.workspace import WorkspaceMissing, resolve_path
 
-COMMANDS = (info, topics, generate, data, review, providers, lint, train, evals, experiment, prompts)
+COMMANDS = (info, topics, generate, data, review, serve, providers, lint, train, evals, experiment, prompts,
+            store)
 
 #: What ``studio --help`` says of each command ({formats}: the dataset formats). Every command a
 #: module in COMMANDS registers at the top level needs its line here.
@@ -58,6 +61,8 @@ COMMAND_SUMMARIES = {
     "export": N_("write an SFT dataset (with a pre-flight report and a snapshot record)"),
     "review": N_("review samples from the command line: take the next one, approve or reject, who reviewed what, "
                  "agreement between reviewers and judges"),
+    "serve": N_("serve the studio to browsers (one reviewer session per tab), on this machine only unless a token "
+                "or password guards it"),
     "providers": N_("list provider profiles, add one, or check one with a tiny call"),
     "calls": N_("summarise the call ledger: tokens, cost, latency, errors, repairs"),
     "lint": N_("check a dataset file (any of: {formats}) against the teacher contract, without importing it"),
@@ -66,6 +71,7 @@ COMMAND_SUMMARIES = {
     "experiment": N_("the tutorial's experiment in one resumable command: data, export, base model, a grid of "
                      "fine-tunes, eval of each on held-out topics, the table"),
     "prompts": N_("compare the prompt templates in use with the original tutorial's"),
+    "store": N_("the store itself: recover rebuilds it from its snapshot, backup and journals when they disagree"),
 }
 
 

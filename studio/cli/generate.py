@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -57,10 +58,19 @@ class Reporter:
         self.last = 0.0
         self.bar: RichProgress | None = None
         self.task: TaskID | None = None
+        self.broken = False  # the reader of the output went away (a pipe into head, say)
+        self.stop: Callable[[], None] = lambda: None  # stops the run between turns
 
     def __call__(self, p: Progress) -> None:
-        if self.quiet:
+        if self.quiet or self.broken:
             return
+        try:
+            self._show(p)
+        except BrokenPipeError:  # stop printing and stop the run; every answer so far is kept
+            self.broken = True
+            self.stop()
+
+    def _show(self, p: Progress) -> None:
         now = time.monotonic()
         if now - self.last < (0.2 if self.tty else 3.0) and p.completed < p.planned:
             return
@@ -104,20 +114,28 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if resumed and caps:  # a cap given now replaces the run's own; a cap not given stays as it was
             run.config = run.config.model_copy(update=caps)
         reporter = Reporter(quiet=args.json)
-        if profile_of(ws.config, run.config.student_provider, ws.store, ws.root).kind != "offline":
-            _load_judge(quiet=args.json)  # a model's answers are judged: no answer waits for a load
-        if not args.json:
-            line = (_("resuming run {id}: {planned} dialogues · mix {mix}") if resumed else
-                    _("starting run {id}: {planned} dialogues · mix {mix}"))
-            print(line.format(id=run.id, planned=run.planned, mix=describe_mix(Mix(weights=run.config.mix))),
-                  file=sys.stderr)
+
+        def hold(generator: Any) -> None:
+            reporter.stop = generator.stop
+
         try:
-            run = asyncio.run(execute(ws, run, reporter))
+            if profile_of(ws.config, run.config.student_provider, ws.store, ws.root).kind != "offline":
+                _load_judge(quiet=args.json)  # a model's answers are judged: no answer waits for a load
+            if not args.json:
+                line = (_("resuming run {id}: {planned} dialogues · mix {mix}") if resumed else
+                        _("starting run {id}: {planned} dialogues · mix {mix}"))
+                print(line.format(id=run.id, planned=run.planned, mix=describe_mix(Mix(weights=run.config.mix))),
+                      file=sys.stderr)
+            run = asyncio.run(execute(ws, run, reporter, hold))
+        except BrokenPipeError:  # nobody reads the output any more: nothing more is started
+            reporter.broken = True
         except KeyboardInterrupt:
             reporter.done()
             print("\n" + _("stopped; finished turns are kept. Resume with: studio generate --resume {id}").format(
                 id=run.id), file=sys.stderr)
             return 130
+        if reporter.broken:
+            return output_gone()
         reporter.done()
         summary = run_json(run)
     if args.json:
@@ -125,6 +143,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary)
     return exit_code(run.status)
+
+
+#: What a command whose output reader went away exits with (as if killed by SIGPIPE, 128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+
+def output_gone() -> int:
+    """The reader of stdout or stderr went away: print nothing more, anywhere, and say so by the code."""
+    import os
+
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
+    sys.stdout = sys.stderr = devnull
+    return EXIT_BROKEN_PIPE
 
 
 def _load_judge(quiet: bool) -> None:

@@ -98,6 +98,37 @@ def _state(j: Job) -> str:
 
 
 def _follow(ws, ids: list[str], parallel: int = 1) -> int:
+    """Drive the queue until these jobs end (ctrl-C stops them: see :func:`_stop_jobs`)."""
+    try:
+        return _drive(ws, ids, parallel)
+    except KeyboardInterrupt:
+        _stop_jobs(ws, ids)
+        raise
+
+
+def _stop_jobs(ws, ids: list[str]) -> None:
+    """ctrl-C while following jobs: each one not finished is cancelled (a local one's processes get a
+    clean stop, then are killed within seconds) and the user is told what stays."""
+    for i in ids:
+        job = ws.store.jobs.get(i)
+        if job is None or job.done:
+            continue
+        try:
+            job = service.cancel(ws, job.id, grace_s=STOP_GRACE_S)
+        except (ValueError, LookupError, OSError) as exc:
+            print(_("{id}: could not stop it: {problem}").format(id=i, problem=told(exc)), file=sys.stderr)
+            continue
+        print(_("{id}: stopped ({status}); kept in {folder}: its log, the loss so far and any checkpoint it "
+                "saved (studio train retry {id} starts it again)").format(
+            id=job.id, status=status_label(job.status.value), folder=service.folder_of(ws, job).root),
+            file=sys.stderr)
+
+
+#: Seconds a local job stopped by ctrl-C has to stop cleanly before it is killed (all within 5 s).
+STOP_GRACE_S = 3.0
+
+
+def _drive(ws, ids: list[str], parallel: int = 1) -> int:
     """Drive the queue until these jobs end, showing every one of them: on a terminal one line per job,
     redrawn in place (Rich); otherwise a line whenever a job's state changes."""
     jobs = {i: ws.store.jobs.get(i) for i in ids}

@@ -267,7 +267,7 @@ class LLMClient:
             raise AnswerTooLarge(f"the answer is {len(result.text)} characters, over the limit of "
                                  f"{self.limits.max_answer_chars} (max_answer_chars)", provider=self.provider.name)
         if self._held(request) and estimate_tokens(result.text) > allowed_tokens(request.max_tokens or 0):
-            raise self._over_max_tokens(request.max_tokens)
+            raise self._over_max_tokens(request.max_tokens or 0)
         return result
 
     def _held(self, request: ChatRequest) -> bool:

@@ -10,8 +10,10 @@ the throughput of one at a time on a CPU. Generation stops at the end of the ans
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,13 +55,17 @@ def load(folder: str) -> tuple[Any, Any]:
         return model, tokenizer
 
 
-def _stopper(tokenizer: Any, prompt_length: int) -> Any:
-    """A stopping criterion, row by row: a row is done once its new text holds a whole JSON object."""
+def _stopper(tokenizer: Any, prompt_length: int, cancelled: Callable[[], bool] = lambda: False) -> Any:
+    """A stopping criterion, row by row: a row is done once its new text holds a whole JSON object;
+    every row is done once ``cancelled()`` (its callers gave up: a timeout, ctrl-C), so a call that is
+    no longer wanted stops at the next token instead of running on in its thread."""
     import torch
     from transformers import StoppingCriteria
 
     class JsonEnd(StoppingCriteria):
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            if cancelled():
+                return torch.ones(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
             texts = tokenizer.batch_decode(input_ids[:, prompt_length:], skip_special_tokens=True)
             return torch.tensor([object_end(t) is not None for t in texts], dtype=torch.bool, device=input_ids.device)
 
@@ -83,8 +89,8 @@ def _messages(request: ChatRequest) -> list[dict[str, str]]:
         {"role": m.role, "content": m.content} for m in request.messages]
 
 
-def generate_batch(folder: str, conversations: list[list[dict[str, str]]], max_new_tokens: int
-                   ) -> list[tuple[str, int, int]]:
+def generate_batch(folder: str, conversations: list[list[dict[str, str]]], max_new_tokens: int,
+                   cancelled: Callable[[], bool] = lambda: False) -> list[tuple[str, int, int]]:
     """Greedy answers to several conversations at once (left-padded): (text, tokens in, tokens out) each."""
     import torch
 
@@ -100,7 +106,7 @@ def generate_batch(folder: str, conversations: list[list[dict[str, str]]], max_n
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     with torch.no_grad():
         out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad,
-                             stopping_criteria=[_stopper(tokenizer, width)])
+                             stopping_criteria=[_stopper(tokenizer, width, cancelled)])
     results = []
     for row, mask in zip(out, inputs["attention_mask"], strict=True):
         text, tokens_out = _answer(tokenizer, row[width:])
@@ -130,16 +136,28 @@ def _stream_one(folder: str, waiting: _Waiting, loop: asyncio.AbstractEventLoop,
 
     class Pieces(TextStreamer):
         def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
-            if text:
-                loop.call_soon_threadsafe(waiting.queue.put_nowait, text)
+            if text and not waiting.gone:
+                _tell(loop, waiting, text)
 
     with torch.no_grad():
         out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
                              pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
                              streamer=Pieces(tokenizer, skip_prompt=True, skip_special_tokens=True),
-                             stopping_criteria=[_stopper(tokenizer, width)])
+                             stopping_criteria=[_stopper(tokenizer, width, lambda: waiting.gone)])
     text, tokens_out = _answer(tokenizer, out[0][width:])
-    loop.call_soon_threadsafe(waiting.queue.put_nowait, (text, width, tokens_out))
+    _tell(loop, waiting, (text, width, tokens_out))
+
+
+def _all_gone(rows: list[_Waiting]) -> bool:
+    return all(w.gone for w in rows)
+
+
+def _tell(loop: asyncio.AbstractEventLoop, waiting: _Waiting, item: Any) -> None:
+    """Hand ``item`` to the waiting caller; nothing when it gave up or its loop has closed."""
+    if waiting.gone:
+        return
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (the command ended)
+        loop.call_soon_threadsafe(waiting.queue.put_nowait, item)
 
 
 @register
@@ -216,7 +234,7 @@ class TransformersProvider(ProviderKind):
                         await asyncio.to_thread(_stream_one, self.model, live[0], loop, self.max_new_tokens)
                     elif live:
                         answers = await asyncio.to_thread(generate_batch, self.model, [w.messages for w in live],
-                                                          self.max_new_tokens)
+                                                          self.max_new_tokens, functools.partial(_all_gone, live))
                         for w, answer in zip(live, answers, strict=True):
                             w.queue.put_nowait(answer[0])
                             w.queue.put_nowait(answer)

@@ -12,6 +12,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,41 @@ def alive(pid: int) -> bool:
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
     except ChildProcessError:
         return True
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group led by ``pgid`` is still running (a zombie leader of ours is reaped)."""
+    if alive(pgid):
+        return True
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_group(pgid: int, first: int = signal.SIGTERM, grace_s: float = 5.0) -> bool:
+    """Stop a process group: ``first`` (a clean stop: the trainer saves and exits), then SIGKILL to
+    whatever is left after ``grace_s``. Returns whether it had to be killed."""
+    try:
+        os.killpg(pgid, first)
+    except ProcessLookupError:
+        return False
+    until = time.monotonic() + grace_s
+    while time.monotonic() < until:
+        if not group_alive(pgid):
+            return False
+        time.sleep(0.05)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    until = time.monotonic() + 2.0
+    while group_alive(pgid) and time.monotonic() < until:
+        time.sleep(0.05)
+    return True
 
 
 def died(code: int | None) -> bool:
@@ -90,16 +126,17 @@ class ProcessBackend:
         except (OSError, ValueError):
             return None
 
-    def cancel(self, job: Job, folder: JobDir) -> None:
+    def cancel(self, job: Job, folder: JobDir, grace_s: float | None = None) -> None:
+        """Stop the job's whole process group: its stop signal, then SIGKILL after ``grace_s`` (the
+        trainer's own children, a torchrun's workers, included), so a cancel ends within seconds."""
         folder.cancel_flag.touch()
         pid = int(job.remote.get("pid", "0"))
-        if pid and alive(pid):
-            try:
-                os.killpg(pid, self.stop_signal)
-            except ProcessLookupError:
-                pass
+        if pid and group_alive(pid):
+            stop_group(pid, self.stop_signal, self.grace_s if grace_s is None else grace_s)
 
     stop_signal = signal.SIGTERM
+    #: Seconds a cancelled job has to stop cleanly before its processes are killed.
+    grace_s = 5.0
 
     def poll(self, job: Job, folder: JobDir) -> Update:
         raise NotImplementedError
@@ -138,7 +175,9 @@ class LocalBackend(ProcessBackend):
             update.progress = 1.0
         if update.status in (JobStatus.STARTING, JobStatus.RUNNING) and not alive(int(job.remote.get("pid", "0") or 0)):
             code = self.exit_code(folder)
-            if died(code):
+            if folder.cancel_flag.exists():
+                update.status = JobStatus.CANCELLED
+            elif died(code):
                 update.status, update.error = JobStatus.INTERRUPTED, interrupted_note(code, points, folder)
             else:
                 update.status = JobStatus.FAILED
@@ -228,6 +267,8 @@ class LlamaFactoryBackend(ProcessBackend):
         if pid and alive(pid):
             return Update(JobStatus.RUNNING, points, progress_of(points))
         code = self.exit_code(folder)
+        if folder.cancel_flag.exists() and code != 0:  # stopped, or killed when it did not stop in time
+            return Update(JobStatus.CANCELLED, points, progress_of(points))
         if code == 0:
             status = JobStatus.CANCELLED if folder.cancel_flag.exists() else JobStatus.SUCCEEDED
             result = {"output_dir": str(folder.output), "kind": "adapter" if job.method == "lora" else "model"}

@@ -16,13 +16,44 @@ import httpx
 
 from studio.config import Secrets
 from studio.domain import Job, JobStatus, MetricPoint
+from studio.domain.messages import N_, Message
 from studio.train.bce import signed_headers
 from studio.train.data import Row, qianfan_lines, write_jsonl
 from studio.train.files import JobDir, merge_points, metric_point, progress_of
 from studio.train.process import Update
+from studio.train.spec import SpecError
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 T = TypeVar("T")
+
+#: Per platform back-end: its own address per URL option, and the options that name key variables
+#: (with the variable each falls back to). A key goes only to its platform's own hosts: a URL option
+#: pointing elsewhere needs every key named explicitly for it.
+PLATFORMS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "openai": ({"base_url": "https://api.openai.com/v1"}, {"api_key_env": "OPENAI_API_KEY"}),
+    "qianfan": ({"base_url": "https://qianfan.baidubce.com", "bos_endpoint": ""},
+                {"access_key_env": "QIANFAN_ACCESS_KEY", "secret_key_env": "QIANFAN_SECRET_KEY"}),
+}
+
+
+def check_key_hosts(backend: str, options: dict[str, str]) -> None:
+    """Refuse (one line) a URL option that would send a platform's default key to another host."""
+    if backend not in PLATFORMS:
+        return
+    urls, keys = PLATFORMS[backend]
+    moved = [name for name, own in urls.items() if options.get(name) and options[name].rstrip("/") != own]
+    unnamed = [name for name in keys if not options.get(name)]
+    if moved and unnamed:
+        raise SpecError(Message("spec.key-host", N_(
+            "option {option}={url}: {keys} go only to the platform's own address; to send a key to this host, "
+            "name it explicitly: {fix}"), option=moved[0], url=options[moved[0]],
+            keys=", ".join(keys[k] for k in unnamed), fix=" ".join(f"--option {k}=VARIABLE" for k in unnamed)))
+
+
+def key_env(backend: str, options: dict[str, str], name: str) -> str:
+    """The variable a platform key is read from (checked against the URL options first)."""
+    check_key_hosts(backend, options)
+    return options.get(name) or PLATFORMS[backend][1][name]
 
 
 class RemoteError(RuntimeError):
@@ -91,14 +122,14 @@ class QianfanBackend:
     def __init__(self, secrets: Secrets, transport: httpx.BaseTransport | None = None) -> None:
         self.secrets, self.transport = secrets, transport
 
-    def _keys(self) -> tuple[str, str]:
-        return (self.secrets.require("QIANFAN_ACCESS_KEY", "Qianfan fine-tuning"),
-                self.secrets.require("QIANFAN_SECRET_KEY", "Qianfan fine-tuning"))
+    def _job_keys(self, job: Job) -> tuple[str, str]:
+        return (self.secrets.require(key_env(self.name, job.options, "access_key_env"), "Qianfan fine-tuning"),
+                self.secrets.require(key_env(self.name, job.options, "secret_key_env"), "Qianfan fine-tuning"))
 
     def _post(self, job: Job, action: str, body: dict[str, Any]) -> dict[str, Any]:
         base = job.options.get("base_url", "https://qianfan.baidubce.com")
         url = f"{base}/v2/finetuning"
-        ak, sk = self._keys()
+        ak, sk = self._job_keys(job)
         headers = signed_headers(ak, sk, "POST", urlsplit(url).netloc, "/v2/finetuning", {"Action": action},
                                  {"content-type": "application/json"})
         with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
@@ -126,7 +157,7 @@ class QianfanBackend:
         host = f"{region}.bcebos.com" if path_style else f"{bucket}.{region}.bcebos.com"
         path = f"/{bucket}/{key}" if path_style else f"/{key}"
         connect = job.options.get("bos_endpoint", f"https://{host}")
-        ak, sk = self._keys()
+        ak, sk = self._job_keys(job)
         data = (folder.data / "train.jsonl").read_bytes()
         headers = signed_headers(ak, sk, "PUT", host, path, {}, {"content-type": "application/octet-stream"})
         with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
@@ -191,7 +222,7 @@ class OpenAIBackend:
         self.secrets, self.transport = secrets, transport
 
     def _client(self, job: Job) -> httpx.Client:
-        key = self.secrets.require(job.options.get("api_key_env", "OPENAI_API_KEY"), "OpenAI fine-tuning")
+        key = self.secrets.require(key_env(self.name, job.options, "api_key_env"), "OpenAI fine-tuning")
         return httpx.Client(base_url=job.options.get("base_url", "https://api.openai.com/v1"), timeout=TIMEOUT,
                             headers={"Authorization": f"Bearer {key}"}, transport=self.transport)
 

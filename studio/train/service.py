@@ -21,7 +21,7 @@ from studio.domain.messages import N_, Message
 from studio.train.data import DataError, Row, snapshot_rows
 from studio.train.files import JobDir
 from studio.train.process import LlamaFactoryBackend, LocalBackend, Update
-from studio.train.remote import OpenAIBackend, QianfanBackend, RemoteError
+from studio.train.remote import OpenAIBackend, QianfanBackend, RemoteError, check_key_hosts
 from studio.train.spec import JobSpec, SpecError
 from studio.workspace import Workspace
 
@@ -87,6 +87,7 @@ def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job
         raise SpecError(Message("spec.snapshot", N_("snapshot: no snapshot {id} (see: studio export, or `studio train "
                                                     "list`)"), id=spec.snapshot_id))
     base_model = check_base_model(spec)
+    check_key_hosts(spec.backend, dict(spec.options))
     job = Job(backend=spec.backend, base_model=base_model, method=spec.method, hyper=spec.hyper.model_dump(),
               lora=spec.lora.model_dump() if spec.method == "lora" else {}, options=dict(spec.options),
               snapshot_id=snapshot.id, sweep_id=sweep_id,
@@ -204,7 +205,9 @@ def refresh(ws: Workspace, job: Job) -> Job:
     return job
 
 
-def cancel(ws: Workspace, job_id: str) -> Job:
+def cancel(ws: Workspace, job_id: str, grace_s: float | None = None) -> Job:
+    """Cancel a job: off the queue, or stopped (a local job's processes within ``grace_s`` plus a
+    moment: a clean stop, then killed; default the back-end's grace), or cancelled on its platform."""
     with ws.store.lock:  # a job not launched yet is cancelled in one step with its runner's claim or launch
         job = get(ws, job_id)
         if job.done:
@@ -214,9 +217,14 @@ def cancel(ws: Workspace, job_id: str) -> Job:
             ws.store.jobs.put(job)
             ws.store.flush()
             return job
-    backend_for(ws, job.backend).cancel(job, folder_of(ws, job))
-    if job.backend not in LOCAL:
-        job.status, job.finished = JobStatus.CANCELLED, utcnow()
+    backend = backend_for(ws, job.backend)
+    if job.backend in LOCAL and grace_s is not None:
+        backend.cancel(job, folder_of(ws, job), grace_s)  # type: ignore[call-arg]
+    else:
+        backend.cancel(job, folder_of(ws, job))
+    if job.backend in LOCAL:  # its processes are gone now (stopped, or killed after the grace)
+        return refresh(ws, job)
+    job.status, job.finished = JobStatus.CANCELLED, utcnow()
     ws.store.jobs.put(job)
     ws.store.flush()
     return job

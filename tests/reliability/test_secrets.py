@@ -59,6 +59,7 @@ def test_fake_keys_leak_nowhere(tmp_path) -> None:
         snapshot = studio("export", "--format", "alpaca", "--json").split('"id": "')[1].split('"')[0]
         studio("train", "start", "--snapshot", snapshot, "--base-model", "ERNIE-Speed-8K", "--backend", "qianfan",
                "--method", "full", "--max-length", "4096", "--option", f"base_url={platform.base}",
+               "--option", "access_key_env=QIANFAN_ACCESS_KEY", "--option", "secret_key_env=QIANFAN_SECRET_KEY",
                "--option", "dataset_version=ds-1")
         studio("eval", "make", "--n", "4", "--snapshot", split)
         studio("eval", "run", "--model", "remote")

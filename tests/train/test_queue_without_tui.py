@@ -47,7 +47,8 @@ def test_a_job_queued_from_the_cli_starts_and_finishes_without_the_studio(root, 
     ws_path, snapshot = root
     cli = Cli(capsys, ws_path)
     start = ("train", "start", "--snapshot", snapshot, "--base-model", "gpt-4o-mini", "--backend", "openai",
-             "--method", "full", "--option", f"base_url={platform.base}/v1", "--detach")
+             "--method", "full", "--option", f"base_url={platform.base}/v1",
+             "--option", "api_key_env=OPENAI_API_KEY", "--detach")
     code, _, err = cli(*start)
     assert code == 0, err
     first = next(iter(_jobs(cli)))
@@ -76,7 +77,7 @@ def test_no_job_is_started_twice(root, platform) -> None:
     ws = open_workspace(ws_path)
     try:
         spec = make_spec(backend="openai", base_model="gpt-4o-mini", method="full", snapshot_id=snapshot,
-                         options={"base_url": platform.base + "/v1"})
+                         options={"base_url": platform.base + "/v1", "api_key_env": "OPENAI_API_KEY"})
         job = service.create_job(ws, spec)
         assert service.start(ws, job).status == JobStatus.STARTING
         stale = job.model_copy()  # a second runner still holding the job as it was queued

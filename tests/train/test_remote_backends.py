@@ -56,7 +56,7 @@ def test_qianfan_job_uploads_creates_polls_and_draws_the_curve(ws) -> None:
     try:
         spec = make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="full", snapshot_id=ws.snapshot_id,
                          hyper={"epochs": 6, "learning_rate": 3e-5, "max_length": 4096, "eval_split": 0.1},
-                         options={"base_url": platform.base, "bos_endpoint": platform.base,
+                         options={"base_url": platform.base, "bos_endpoint": platform.base, "access_key_env": "QIANFAN_ACCESS_KEY", "secret_key_env": "QIANFAN_SECRET_KEY",
                                   "bos_uri": "bos:/my-bucket/kouyu/train.jsonl"})
         job = service.create_job(ws, spec)
         service.run_queue(ws, poll_s=0.01)
@@ -95,7 +95,7 @@ def test_qianfan_bad_key_and_ranges_are_named(ws, monkeypatch) -> None:
     try:
         spec = make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="lora", snapshot_id=ws.snapshot_id,
                          hyper={"learning_rate": 3e-4, "max_length": 4096},
-                         options={"base_url": platform.base, "dataset_version": "ds-1"})
+                         options={"base_url": platform.base, "dataset_version": "ds-1", "access_key_env": "QIANFAN_ACCESS_KEY", "secret_key_env": "QIANFAN_SECRET_KEY"})
         job = service.start(ws, service.create_job(ws, spec))
         assert job.status == JobStatus.FAILED and "SignatureDoesNotMatch" in (job.error or "")
         assert "wrong" not in (job.error or "")
@@ -107,7 +107,7 @@ def test_openai_job_and_cancel(ws) -> None:
     platform = Platform(polls_to_finish=50)
     try:
         spec = make_spec(backend="openai", base_model="gpt-4o-mini-2024-07-18", method="full", snapshot_id=ws.snapshot_id,
-                         hyper={"epochs": 3, "eval_split": 0.2}, options={"base_url": platform.base + "/v1"})
+                         hyper={"epochs": 3, "eval_split": 0.2}, options={"base_url": platform.base + "/v1", "api_key_env": "OPENAI_API_KEY"})
         job = service.create_job(ws, spec)
         service.step_queue(ws)
         service.step_queue(ws)
@@ -127,7 +127,7 @@ def test_sweep_queues_the_grid_and_marks_the_best(ws) -> None:
     platform = Platform(polls_to_finish=2)
     try:
         base = make_spec(backend="openai", base_model="gpt-4o-mini", method="full", snapshot_id=ws.snapshot_id,
-                         options={"base_url": platform.base + "/v1"})
+                         options={"base_url": platform.base + "/v1", "api_key_env": "OPENAI_API_KEY"})
         jobs = service.sweep(ws, base, [3, 6], [3e-5, 6e-5], ["full"], make_spec)
         assert len(jobs) == 4 and len({j.sweep_id for j in jobs}) == 1
         assert {(j.hyper["epochs"], j.hyper["learning_rate"]) for j in jobs} == {(3, 3e-5), (3, 6e-5), (6, 3e-5), (6, 6e-5)}
@@ -204,7 +204,7 @@ def test_cli_sweep_list_show_and_errors(ws, tmp_path) -> None:
         bad = studio("sweep", "--snapshot", snapshot_id, "--base-model", "m", "--method", "full,big")
         assert bad.returncode == 1 and "--method: unknown method 'big' (choose from: full, lora, freeze)" in bad.stderr
         out = studio("sweep", "--snapshot", snapshot_id, "--base-model", "gpt-4o-mini", "--backend", "openai",
-                     "--method", "full", "--epochs", "3,6", "--lr", "3e-5", "--option", f"base_url={platform.base}/v1",
+                     "--method", "full", "--epochs", "3,6", "--lr", "3e-5", "--option", f"base_url={platform.base}/v1", "--option", "api_key_env=OPENAI_API_KEY",
                      "--parallel", "2")
         assert out.returncode == 0, out.stderr
         assert out.stdout.count("succeeded") == 2 and "★" in out.stdout

@@ -59,7 +59,7 @@ def test_sweep_on_a_terminal_shows_every_job_and_names_the_best(root) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "studio", "--workspace", str(root[0]), "train", "sweep", "--snapshot", root[1],
              "--base-model", "gpt-4o-mini", "--backend", "openai", "--method", "full", "--epochs", "3",
-             "--lr", "1e-5,2e-5,3e-5", "--option", f"base_url={platform.base}/v1", "--parallel", "3"],
+             "--lr", "1e-5,2e-5,3e-5", "--option", f"base_url={platform.base}/v1", "--option", "api_key_env=OPENAI_API_KEY", "--parallel", "3"],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL, text=True)
         os.close(follower)
         seen = b""

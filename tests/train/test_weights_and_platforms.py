@@ -46,7 +46,7 @@ def test_openai_upload_keeps_the_weights(ws) -> None:
     platform = Platform(polls_to_finish=1)
     try:
         spec = make_spec(backend="openai", base_model="gpt-4o-mini", method="full", snapshot_id=ws.snapshot_id,
-                         options={"base_url": platform.base + "/v1"})
+                         options={"base_url": platform.base + "/v1", "api_key_env": "OPENAI_API_KEY"})
         job = service.create_job(ws, spec)
         service.run_queue(ws, poll_s=0.01)
         assert ws.store.jobs.get(job.id).status == JobStatus.SUCCEEDED
@@ -102,7 +102,7 @@ def test_bos_upload_is_virtual_hosted_and_reads_an_empty_200(ws, plain) -> None:
     try:
         spec = make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="lora", snapshot_id=plain,
                          hyper={"learning_rate": 3e-4, "max_length": 4096},
-                         options={"base_url": platform.base, "bos_endpoint": platform.base, "bos_region": "gz",
+                         options={"base_url": platform.base, "bos_endpoint": platform.base, "bos_region": "gz", "access_key_env": "QIANFAN_ACCESS_KEY", "secret_key_env": "QIANFAN_SECRET_KEY",
                                   "bos_uri": "bos:/new-bucket/data/train.jsonl"})
         job = service.create_job(ws, spec)
         service.run_queue(ws, poll_s=0.01)
@@ -120,7 +120,7 @@ def test_path_style_is_refused_for_new_buckets_and_an_option_for_old_ones(ws, pl
         def job_for(bucket: str):  # type: ignore[no-untyped-def]
             spec = make_spec(backend="qianfan", base_model="ERNIE-Speed-8K", method="lora", snapshot_id=plain,
                              hyper={"learning_rate": 3e-4, "max_length": 4096},
-                             options={"base_url": platform.base, "bos_endpoint": platform.base,
+                             options={"base_url": platform.base, "bos_endpoint": platform.base, "access_key_env": "QIANFAN_ACCESS_KEY", "secret_key_env": "QIANFAN_SECRET_KEY",
                                       "bos_uri": f"bos:/{bucket}/k/train.jsonl", "bos_path_style": "true"})
             return service.start(ws, service.create_job(ws, spec))
 
@@ -139,7 +139,7 @@ def test_an_unreachable_openai_endpoint_fails_the_job_with_a_message(ws, plain) 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     spec = make_spec(backend="openai", base_model="gpt-4o-mini", method="full", snapshot_id=plain,
-                     options={"base_url": f"http://127.0.0.1:{port}/v1"})
+                     options={"base_url": f"http://127.0.0.1:{port}/v1", "api_key_env": "OPENAI_API_KEY"})
     job = service.start(ws, service.create_job(ws, spec))
     assert job.status == JobStatus.FAILED and f"could not reach 127.0.0.1:{port}" in job.error
     assert not [j for j in ws.store.jobs if j.status == JobStatus.QUEUED]

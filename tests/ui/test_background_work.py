@@ -51,7 +51,7 @@ def ws(tmp_path, monkeypatch):
 def queue_job(ws, base_url: str):  # type: ignore[no-untyped-def]
     snapshot = ws.store.snapshots.all()[0]
     return service.create_job(ws, make_spec(backend="openai", base_model="gpt-4o-mini", method="full",
-                                            snapshot_id=snapshot.id, options={"base_url": base_url + "/v1"}))
+                                            snapshot_id=snapshot.id, options={"base_url": base_url + "/v1", "api_key_env": "OPENAI_API_KEY"}))
 
 
 async def test_a_queued_job_runs_while_another_pane_is_open(ws) -> None:

@@ -39,7 +39,7 @@ async def test_sweep_from_the_form_runs_and_shows_curves(ws) -> None:
             await settle(pilot)
             form = app.screen
             fill(form, base_model="gpt-4o-mini", backend="openai", method="full", epochs="3,6", lr="3e-5",
-                 option=f"base_url={platform.base}/v1")
+                 option=f"base_url={platform.base}/v1;api_key_env=OPENAI_API_KEY")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: len(ws.store.jobs.all()) == 2)
             await until(pilot, lambda: all(j.status == JobStatus.SUCCEEDED for j in ws.store.jobs.all()))
@@ -68,7 +68,8 @@ async def test_form_errors_are_named_and_a_failing_job_says_why(ws) -> None:
         await settle(pilot)
         assert any("epochs: Qianfan takes whole epochs" in str(n.message) for n in app._notifications), \
             [str(n.message) for n in app._notifications]
-        fill(app.screen, epochs="3", option="dataset_version=ds-1;base_url=http://127.0.0.1:9")
+        fill(app.screen, epochs="3", option="dataset_version=ds-1;base_url=http://127.0.0.1:9;"
+                                              "access_key_env=QIANFAN_ACCESS_KEY;secret_key_env=QIANFAN_SECRET_KEY")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: len(ws.store.jobs.all()) == 1)
         await settle(pilot)
@@ -86,7 +87,7 @@ async def test_cancel_a_running_job_with_confirm(ws) -> None:
     try:
         snapshot = ws.store.snapshots.all()[0]
         job = service.create_job(ws, make_spec(backend="openai", base_model="gpt-4o-mini", method="full",
-                                               snapshot_id=snapshot.id, options={"base_url": platform.base + "/v1"}))
+                                               snapshot_id=snapshot.id, options={"base_url": platform.base + "/v1", "api_key_env": "OPENAI_API_KEY"}))
         app = make_app(ws)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
