@@ -23,6 +23,7 @@ from studio.synth.review import row_chunks
 from studio.synth.run import Progress
 from studio.ui.commands import JumpProvider
 from studio.ui.panes import PANES
+from studio.ui.safe import guard_terminal, notify, notify_markup, one_line
 from studio.ui.screens.dashboard import DashboardScreen
 from studio.ui.screens.evals import EvalScreen
 from studio.ui.screens.jobs import JobsScreen
@@ -70,6 +71,7 @@ class StudioApp(App[None]):
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
+        guard_terminal()  # no control character in any widget's text reaches the terminal
         self.workspace = workspace
         setup_logging(workspace.logs_dir, workspace.secrets.redact)  # where Studio.failed writes
         def progress(p: Progress | None, note: str) -> None:
@@ -86,13 +88,13 @@ class StudioApp(App[None]):
         try:
             self.theme = cfg.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the studio
-            self.notify(_("unknown theme '{theme}' in config.toml; using the default").format(theme=cfg.theme),
+            notify(self, _("unknown theme '{theme}' in config.toml; using the default").format(theme=cfg.theme),
                         severity="warning")
-        self.sub_title = _("{workspace} · teacher: {teacher} · student: {student}").format(
-            workspace=self.workspace.root, teacher=cfg.teacher, student=cfg.student)
+        self.sub_title = one_line(_("{workspace} · teacher: {teacher} · student: {student}").format(
+            workspace=self.workspace.root, teacher=cfg.teacher, student=cfg.student))
         note = self.workspace.store.recovered_note
         if note:
-            self.notify(note, severity="warning", timeout=20)
+            notify(self, note, severity="warning", timeout=20)
         self.call_after_refresh(self.prebuild_rows)
         self.call_after_refresh(self.studio.start)  # the job queue and pending judgements, whichever pane is open
 
@@ -122,7 +124,7 @@ class StudioApp(App[None]):
     def on_run_progress(self, message: RunProgress) -> None:
         self.studio.run_progress.publish(message.progress)
         if message.note:  # a failed run is said through Studio.failed, not here
-            self.notify(message.note, timeout=8)
+            notify(self, message.note, timeout=8)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """No worker fails silently: an error it raised goes the one route, ``Studio.failed``."""
@@ -154,7 +156,7 @@ class StudioApp(App[None]):
         """ctrl+c (Textual's hint that it no longer quits), in the user's language."""
         for key, active in self.active_bindings.items():
             if active.binding.action in ("quit", "app.quit"):
-                self.notify(_("Press [b]{key}[/b] to quit the app").format(key=key), title=_("Do you want to quit?"))
+                notify_markup(self, _("Press [b]{key}[/b] to quit the app"), title=_("Do you want to quit?"), key=key)
                 return
 
     def action_command_palette(self) -> None:

@@ -38,6 +38,7 @@ from studio.synth.turns import TurnFailed
 from studio.ui.job_queue import JobQueue
 from studio.ui.models import ModelClients
 from studio.ui.runner import Runner
+from studio.ui.safe import notify
 from studio.ui.words import word
 from studio.workspace import Workspace
 
@@ -113,7 +114,7 @@ class WriteQueue:
                 self.failed(_("saving the change"), exc)
                 return
         if message:
-            self.app.call_from_thread(self.app.notify, message, timeout=2)
+            self.app.call_from_thread(notify, self.app, message, timeout=2)
 
 
 class GenerationControl:
@@ -261,11 +262,11 @@ class Studio:
             log.error(text, exc_info=error)
         else:
             log.warning(text)
-        self.app.call_later(self.app.notify, text, severity="error", timeout=timeout)
+        self.app.call_later(notify, self.app, text, severity="error", timeout=timeout)
 
     def tell(self, text: str, *, timeout: float = 8) -> None:
         """Background work has news (a job ended well): on the screen. Safe from any thread."""
-        self.app.call_later(self.app.notify, text, timeout=timeout)
+        self.app.call_later(notify, self.app, text, timeout=timeout)
 
     # -- off-topic judgements an import left pending ---------------------------------------------------
     def judge_pending(self) -> None:
@@ -313,9 +314,9 @@ class Studio:
         try:
             run = self.generation.start(config)
         except (ValueError, LookupError, ConfigError) as exc:
-            self.app.notify(str(exc), severity="error", timeout=10)
+            notify(self.app, str(exc), severity="error", timeout=10)
             return
-        self.app.notify(ngettext("run {run} started: {n} dialogue", "run {run} started: {n} dialogues",
+        notify(self.app, ngettext("run {run} started: {n} dialogue", "run {run} started: {n} dialogues",
                                  run.planned).format(run=run.id, n=run.planned))
         self.run_progress.publish(None)
 
@@ -323,20 +324,20 @@ class Studio:
         try:
             if self.generation.active:
                 self.generation.pause()
-                self.app.notify(_("pausing after the turns in flight…"))
+                notify(self.app, _("pausing after the turns in flight…"))
             else:
                 run = self.generation.resume()
-                self.app.notify(_("run {run} resumed").format(run=run.id))
+                notify(self.app, _("run {run} resumed").format(run=run.id))
         except (ValueError, LookupError) as exc:
-            self.app.notify(str(exc), severity="warning")
+            notify(self.app, str(exc), severity="warning")
         self.run_progress.publish(None)
 
     def stop_generation(self) -> None:
         try:
             self.generation.stop()
-            self.app.notify(_("stopping after the turns in flight…"))
+            notify(self.app, _("stopping after the turns in flight…"))
         except ValueError as exc:
-            self.app.notify(str(exc), severity="warning")
+            notify(self.app, str(exc), severity="warning")
         self.run_progress.publish(None)
 
     # -- evaluation -------------------------------------------------------------------------------------
@@ -346,16 +347,16 @@ class Studio:
 
         sets = sorted(self.workspace.store.eval_sets.all(), key=lambda s: s.created)
         if not sets:
-            self.app.notify(_("no eval set yet: studio eval make --n 50 --snapshot S"), severity="warning")
+            notify(self.app, _("no eval set yet: studio eval make --n 50 --snapshot S"), severity="warning")
             return
         try:
             run = runner.start_run(self.workspace, sets[-1].id, model, None)
         except (LookupError, ConfigError) as exc:
-            self.app.notify(str(exc), severity="error")
+            notify(self.app, str(exc), severity="error")
             return
         future = self.runner.submit(runner.execute(self.workspace, run, concurrency=1), short=False)
         items = len(sets[-1].items)
-        self.app.notify(ngettext("evaluating {model} on {set} ({n} item)…", "evaluating {model} on {set} ({n} items)…",
+        notify(self.app, ngettext("evaluating {model} on {set} ({n} item)…", "evaluating {model} on {set} ({n} items)…",
                                  items).format(model=model, set=sets[-1].id, n=items))
 
         def done(f: Future[Any]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2] / "studio"
 WORDS = re.compile(r"[A-Za-z]{2,}")
 SHOWN_ARGS = {"notify": 0, "Static": 0, "Label": 0, "Button": 0, "Binding": 2}  # callee → positional index shown
+HELPER_ARGS = {"notify": 1, "notify_markup": 1}  # the studio's own helpers, ``notify(target, message)``
 SHOWN_KEYWORDS = {"help", "title", "placeholder", "description", "label", "tooltip"}
 
 
@@ -39,7 +40,8 @@ def unmarked(path: Path) -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         name = _name(node.func)
-        shown = [node.args[SHOWN_ARGS[name]]] if name in SHOWN_ARGS and len(node.args) > SHOWN_ARGS[name] else []
+        at = HELPER_ARGS.get(name) if isinstance(node.func, ast.Name) and name in HELPER_ARGS else SHOWN_ARGS.get(name)
+        shown = [node.args[at]] if at is not None and len(node.args) > at else []
         shown += [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
         for arg in shown:
             words = _literal_words(arg)
@@ -59,8 +61,8 @@ def test_the_scan_finds_an_unmarked_string(tmp_path: Path) -> None:
     sample = ROOT / "ui" / "_probe_for_test.py"
     try:
         sample.write_text('self.notify("imported the file")\nBinding("q", "quit", "Quit")\n'
-                          'parser.add_argument("--n", help=f"how many {x}")\nself.notify(_("marked"))\n',
-                          encoding="utf-8")
-        assert len(unmarked(sample)) == 3
+                          'parser.add_argument("--n", help=f"how many {x}")\nself.notify(_("marked"))\n'
+                          'notify(self, "saved the topic")\nnotify(self, _("marked"))\n', encoding="utf-8")
+        assert len(unmarked(sample)) == 4
     finally:
         sample.unlink()

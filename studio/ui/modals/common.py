@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown, Static
+from textual.widgets import Button, Input, Markdown
 
 from studio.i18n import _
+from studio.ui.safe import Label, Static, Text
 from studio.ui.widgets.inputs import focus_now
 
 

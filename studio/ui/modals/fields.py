@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
 from studio.i18n import _
 from studio.ui.modals.common import discard_or_keep
+from studio.ui.safe import Label, Static, notify
 from studio.ui.widgets.inputs import focus_now
 
 
@@ -69,7 +70,7 @@ class FieldsForm(ModalScreen[object]):
         try:
             self.dismiss(self.result())
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            notify(self, str(exc), severity="error")
 
     def result(self) -> object:
         raise NotImplementedError

@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static, TextArea
+from textual.widgets import TextArea
 
 from studio.domain import RejectedTopic
 from studio.i18n import _, ngettext
 from studio.turn.shown import check_message
 from studio.ui.modals.common import discard_or_keep
 from studio.ui.modals.fields import FieldsForm
+from studio.ui.safe import DataTable, Label, Static
 from studio.ui.widgets.inputs import focus_now
 
 

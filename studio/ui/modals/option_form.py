@@ -16,11 +16,12 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
 from studio.i18n import _, _l, text
 from studio.options import Option, OptionSet, among
 from studio.ui.modals.common import discard_or_keep
+from studio.ui.safe import Label, Static, notify
 from studio.ui.widgets.inputs import focus_now
 from studio.ui.widgets.option_fields import given, widget_of
 
@@ -92,7 +93,7 @@ class OptionsForm(ModalScreen[object]):
             values = self.options.parse(self.given())
             self.check(values)
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            notify(self, str(exc), severity="error")
             return
         self.dismiss(values)
 

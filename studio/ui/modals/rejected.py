@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
 
 from studio.domain import RejectedTopic
 from studio.i18n import _, ngettext
+from studio.ui.safe import DataTable, Label, Static, Table, Text
 
 
 def detail(r: RejectedTopic) -> Table:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from studio.domain import STUDENT_FAULTS, Topic
 from studio.i18n import _
 from studio.ui.modals.fields import FieldsForm
+from studio.ui.safe import Static
 
 __all__ = ["FieldsForm", "SimulateForm"]
 

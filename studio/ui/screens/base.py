@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, ListView, Static
+from textual.widgets import Footer, Input, ListView
 from textual.widgets._footer import FooterKey
 
 from studio.i18n import N_, _
 from studio.store import Store
 from studio.ui.modals.common import Help
 from studio.ui.panes import PANES
+from studio.ui.safe import DataTable, Static, Text
 from studio.ui.services import Studio, studio_of
 from studio.ui.widgets.tables import cut
 

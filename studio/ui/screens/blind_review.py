@@ -7,17 +7,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Static
 
 from studio.domain import EvalItem, EvalRun, HumanVote
 from studio.domain.text import visible
 from studio.i18n import _
+from studio.ui.safe import Static, Text, heading, notify
 from studio.ui.screens.base import PaneFooter
 from studio.ui.widgets.turns import ROLES
 
@@ -105,10 +104,10 @@ class BlindReview(Screen[None]):
             name = f" — {run.model}" if self.revealed else ""
             body = visible(result.raw) or _("(no answer: {error})").format(error=result.error)
             panel = self.query_one(f"#review-{box}", VerticalScroll)
-            heading = _("Answer {n}").format(n=n) + name
-            panel.border_title = heading
+            title = _("Answer {n}").format(n=n) + name
+            panel.border_title = heading(title)
             self.query_one(f"#review-{box}-text", Static).update(body)
-            texts.append(f"{heading}\n{body}")
+            texts.append(f"{title}\n{body}")
         ask = self._ask()
         self.query_one("#review-ask", Static).update(Text(ask, style="bold yellow"))
         self.text = "\n".join([*(t.plain for t in lines), *texts, ask])
@@ -118,11 +117,11 @@ class BlindReview(Screen[None]):
         """Every key stays here: a key that does not apply now is refused with a word, never passed
         on to the studio's pane switching (1–3 are pane keys elsewhere)."""
         if self.revealed or not self.queue:
-            self.notify(_("the vote is in: n or Enter for the next item"), severity="information")
+            notify(self, _("the vote is in: n or Enter for the next item"), severity="information")
             return
         step = len(self.answers)
         if (step == 0 and key not in ("1", "2", "=")) or (step > 0 and key not in ("1", "2", "3")):
-            self.notify(_("1, 2 or = for the preference; then 1–3 per dimension"), severity="warning")
+            notify(self, _("1, 2 or = for the preference; then 1–3 per dimension"), severity="warning")
             return
         self.answers.append(key)
         if len(self.answers) == 7:

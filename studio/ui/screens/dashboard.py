@@ -9,12 +9,10 @@ from typing import Any
 
 import plotext._utility as plotext_utility
 from rich.cells import cell_len
-from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from studio.domain import DEFAULT_MIX
@@ -25,6 +23,7 @@ from studio.synth.options import run_config
 from studio.synth.run import Progress
 from studio.turn.shown import fault_label
 from studio.ui.modals.command_forms import ExportForm, GenerateForm
+from studio.ui.safe import DataTable, Static, Table, heading, notify
 from studio.ui.screens.base import Pane
 from studio.ui.screens.samples import SamplesScreen
 from studio.ui.widgets.plots import plot_text
@@ -99,7 +98,7 @@ class DashboardScreen(Pane):
         super().on_mount()
         table = self.query_one("#checks-table", DataTable)
         table.add_columns(_("Check"), _("Pass"), _("Fail"))
-        table.border_title = _("Enter: failing samples")
+        table.border_title = heading(_("Enter: failing samples"))
         self.studio.run_progress.subscribe(self, self._progress)
         self._progress(None)
         self.studio.judging.subscribe(self, self._judging)
@@ -182,8 +181,8 @@ class DashboardScreen(Pane):
         table = Table(_("fault"), _("target"), _("actual"), "n", box=None, pad_edge=False)
         for k in KINDS:
             table.add_row(fault_label(k), f"{s.target.get(k, 0):.1%}", f"{s.actual_share(k):.1%}", str(s.actual[k]))
-        table.caption = _("bars: left target, right actual; weights are relative ({mix} sums to {total})").format(
-            mix=DEFAULT_MIX.text(), total=f"{DEFAULT_MIX.total:g}")
+        table.caption = heading(_("bars: left target, right actual; weights are relative ({mix} sums to {total})").format(
+            mix=DEFAULT_MIX.text(), total=f"{DEFAULT_MIX.total:g}"))
         self.query_one("#mix-numbers", Static).update(table)
 
     def _matrices(self, s: Stats) -> None:
@@ -248,9 +247,9 @@ class DashboardScreen(Pane):
         total = s.ledger.get("total", {})
         p50, p95 = total.get("latency_p50_s"), total.get("latency_p95_s")
         errors = ", ".join(f"{k} {v}" for k, v in (total.get("errors_by_kind") or {}).items()) or _("none")
-        table.caption = _("latency p50 {p50} ms · p95 {p95} ms · errors: {errors}").format(
+        table.caption = heading(_("latency p50 {p50} ms · p95 {p95} ms · errors: {errors}").format(
             p50=f"{p50 * 1000 if p50 is not None else 0:.0f}", p95=f"{p95 * 1000 if p95 is not None else 0:.0f}",
-            errors=errors)
+            errors=errors))
         self.query_one("#cost", Static).update(table)
 
     @on(DataTable.RowSelected, "#checks-table")
@@ -317,7 +316,7 @@ class DashboardScreen(Pane):
             opts = export_options(values)
             report, snap = export_all(ws.store, Prompts(ws.root), opts, ws.config.target_mix, ws.exports_dir)
             self.app.call_from_thread(
-                self.notify, _("snapshot {snapshot}: {train} train / {eval} eval samples in {folder}; train on it from "
+                notify, self, _("snapshot {snapshot}: {train} train / {eval} eval samples in {folder}; train on it from "
                                "the Jobs pane (5)").format(snapshot=snap.id, train=report.train, eval=report.eval,
                                                            folder=ws.exports_dir / snap.id), timeout=15)
 

@@ -7,13 +7,10 @@ from typing import Any
 
 from rich import box
 from rich.console import Group
-from rich.table import Table
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from studio.config import ConfigError
 from studio.domain import EvalItem, EvalRun, EvalSet, HumanVote
@@ -26,6 +23,7 @@ from studio.synth.review import author_name
 from studio.turn.prompts import Prompts
 from studio.turn.shown import fault_label
 from studio.ui.modals.command_forms import EvalMakeForm, EvalRunForm
+from studio.ui.safe import Static, Table, Text, heading, notify, one_line
 from studio.ui.screens.base import Pane
 from studio.ui.screens.blind_review import BlindReview
 from studio.ui.words import word
@@ -178,9 +176,10 @@ class EvalScreen(Pane):
                       f"{s['cost_per_1000']:.4f}")
         human = rep["human"]
         agree = human["preference_agreement"]
-        t.caption = self.caption = (_("human votes {n}").format(n=human["votes"]) + (
+        self.caption = one_line(_("human votes {n}").format(n=human["votes"]) + (
             " · " + _("judge agrees with the preference {share}").format(share=f"{agree:.0%}") if agree is not None
             else "") + " · " + _("s: next set · v: review"))
+        t.caption = heading(self.caption)
         self.notes = reports.notes(rep)
         lineage = [_("{model}: job {job} ({method} on {base}), snapshot {snapshot}").format(
             model=s["model"], job=s["lineage"]["job"], method=s["lineage"]["method"], base=s["lineage"]["base_model"],
@@ -249,12 +248,12 @@ class EvalScreen(Pane):
     def action_review(self) -> None:
         current, pair = self._current_set(), self._review_pair()
         if current is None or pair is None:
-            self.notify(_("a blind review needs two runs on this eval set (studio eval run --model …)"), severity="warning")
+            notify(self, _("a blind review needs two runs on this eval set (studio eval run --model …)"), severity="warning")
             return
         items = self._unreviewed(current, pair, self.votes)
         random.Random(f"{self.reviewer}:{current.id}").shuffle(items)
         if not items:
-            self.notify(_("every item of this pair is reviewed"), severity="information")
+            notify(self, _("every item of this pair is reviewed"), severity="information")
             return
         store = self.store
 
@@ -294,18 +293,18 @@ class EvalScreen(Pane):
 
     def _made(self, made: EvalSet) -> None:
         self.set_index = 0  # the newest set comes first
-        self.notify(ngettext("eval set {id}: {n} item from {source}", "eval set {id}: {n} items from {source}",
+        notify(self, ngettext("eval set {id}: {n} item from {source}", "eval set {id}: {n} items from {source}",
                              len(made.items)).format(id=made.id, n=len(made.items), source=made.source))
         self.load()
 
     def action_run_model(self) -> None:
         if self.running:
-            self.notify(_("eval run {run} is in flight: {progress}").format(run=self.running, progress=self.progress),
+            notify(self, _("eval run {run} is in flight: {progress}").format(run=self.running, progress=self.progress),
                         severity="warning")
             return
         current = self._current_set()
         if current is None:
-            self.notify(_("make an eval set first: m"), severity="warning")
+            notify(self, _("make an eval set first: m"), severity="warning")
             return
         config = self.studio.workspace.config
         form = EvalRunForm({"model": config.studio.teacher, "set_id": current.id},
@@ -320,7 +319,7 @@ class EvalScreen(Pane):
         try:
             run = runner.start_run(ws, set_id, values["model"], values["judge"])
         except (LookupError, ConfigError) as exc:
-            self.notify(str(exc), severity="error")
+            notify(self, str(exc), severity="error")
             return
         current = ws.store.eval_sets.get(set_id)
         assert current is not None  # start_run found it
@@ -358,6 +357,6 @@ class EvalScreen(Pane):
             status = run.status.value if run else "?"
             self.progress = _("eval run {run} {status}").format(run=run_id, status=word(status)) + (
                 f": {run.error}" if run and run.error else "")
-            self.notify(self.progress, severity="information" if status == "succeeded" else "warning")
+            notify(self, self.progress, severity="information" if status == "succeeded" else "warning")
         self.query_one("#eval-status", Static).update(self.progress)
         self.load()

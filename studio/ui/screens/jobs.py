@@ -8,7 +8,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from studio.domain import Job
@@ -21,6 +20,7 @@ from studio.train.spec import make_spec
 from studio.train.tiny import TINY_RECIPE, build_for_snapshot, recipe_of
 from studio.ui.modals.command_forms import JobForm
 from studio.ui.modals.common import Confirm
+from studio.ui.safe import DataTable, Static, heading, notify
 from studio.ui.screens.base import Pane
 from studio.ui.widgets.plots import plot_text
 from studio.ui.widgets.tables import Col, FitTable, Fitter
@@ -32,6 +32,11 @@ COLUMNS = (Col("id", _("Job"), keep=True), Col("status", _("Status"), keep=True)
            Col("hyper", _("Epochs × LR"), rank=3), Col("method", _("Method"), rank=2),
            Col("backend", _("Back-end"), rank=1), Col("sweep", _("Sweep"), rank=0))
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def number(value: object) -> str:
+    """A hyper-parameter as the curves name it (``3``, ``0.0002``); one the platform left out is ``?``."""
+    return f"{value:g}" if isinstance(value, int | float) else "?" if value is None else str(value)
 
 
 def clean_log_line(line: str) -> str:
@@ -75,7 +80,7 @@ class JobsScreen(Pane):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         table = FitTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        table.border_title = _("Jobs")
+        table.border_title = heading(_("Jobs"))
         yield table
         with Horizontal(id="jobs-detail"):
             yield PlotextPlot(id="loss-plot")
@@ -121,8 +126,8 @@ class JobsScreen(Pane):
                                 "sweep": j.sweep_id or ""}))
         self.fitter.show(rows)
         active = sum(not j.done for j in jobs)
-        table.border_title = _("Jobs · {n}").format(n=len(jobs)) + (
-            " · " + _("{n} active").format(n=active) if jobs else "")
+        table.border_title = heading(_("Jobs · {n}").format(n=len(jobs)) + (
+            " · " + _("{n} active").format(n=active) if jobs else ""))
         self._detail()
 
     def _current(self) -> Job | None:
@@ -154,11 +159,11 @@ class JobsScreen(Pane):
         group = [j for j in self.jobs if job.sweep_id and j.sweep_id == job.sweep_id] or [job]
         lines = []
         for j in group:
-            name = f"{j.method} {j.hyper.get('epochs'):g}ep lr {j.hyper.get('learning_rate'):g}"  # whole: lrs differ late
+            name = f"{j.method} {number(j.hyper.get('epochs'))}ep lr {number(j.hyper.get('learning_rate'))}"  # whole: lrs differ late
             train = [(m.step, m.loss) for m in j.metrics if m.loss is not None]
             evals = [(m.step, m.eval_loss) for m in j.metrics if m.eval_loss is not None]
             if train:
-                plt.plot([p[0] for p in train], [p[1] for p in train], label=name)
+                plt.plot([p[0] for p in train], [p[1] for p in train], label=plot_text(name))
                 lines.append(f"{'★' if j.best else ' '} " + _("{name}: last {last} @ {step}, best {best}").format(
                     name=name, last=f"{train[-1][1]:.4f}", step=train[-1][0], best=f"{min(p[1] for p in train):.4f}"))
             if evals:
@@ -222,7 +227,7 @@ class JobsScreen(Pane):
     def action_cancel_job(self) -> None:
         job = self._current()
         if job is None or job.done:
-            self.notify(_("select a queued or running job"), severity="warning")
+            notify(self, _("select a queued or running job"), severity="warning")
             return
         ws = self.studio.workspace
 
@@ -251,7 +256,7 @@ class JobsScreen(Pane):
     def _finished_local(self) -> Job | None:
         job = self._current()
         if job is None or not job.result.get("output_dir") or job.status.value != "succeeded":
-            self.notify(_("select a finished local job (its model folder is what gets loaded)"), severity="warning")
+            notify(self, _("select a finished local job (its model folder is what gets loaded)"), severity="warning")
             return None
         return job
 
@@ -275,16 +280,16 @@ class JobsScreen(Pane):
         snaps = sorted(self.store.snapshots.all(), key=lambda s: s.created)
         folder = ws.root / "models" / f"tiny-{snaps[-1].id if snaps else 'none'}"
         if snaps and folder.exists():
-            self.app.call_from_thread(self.notify, _("{folder} exists already; n starts a job on it").format(folder=folder))
+            self.app.call_from_thread(notify, self, _("{folder} exists already; n starts a job on it").format(folder=folder))
             return
-        self.app.call_from_thread(self.notify, _("building a tiny model (about 10 s)…"))
+        self.app.call_from_thread(notify, self, _("building a tiny model (about 10 s)…"))
         try:
             _snapshot, length = build_for_snapshot(self.store, folder)
         except (LookupError, ValueError) as exc:
             self.studio.failed(_("building a tiny model"), exc)
             return
         r = TINY_RECIPE
-        self.app.call_from_thread(self.notify, _(
+        self.app.call_from_thread(notify, self, _(
             "tiny model in {folder}: n starts a job on it (method {method}, lr {lr}, max steps {steps}, batch {batch}, "
             "max length {length})").format(folder=folder, method=r["method"], lr=f"{r['learning_rate']:g}",
                                            steps=r["max_steps"], batch=r["batch_size"], length=length), timeout=15)

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from studio.config import ConfigError
 from studio.domain import ReviewStatus, TeacherTurn
@@ -28,6 +28,7 @@ from studio.turn.prompts import Prompts
 from studio.turn.shown import fault_label
 from studio.ui.modals.common import Confirm
 from studio.ui.modals.forms import AnswerEditor
+from studio.ui.safe import DataTable, Static, heading, notify
 from studio.ui.screens.base import Pane
 from studio.ui.screens.sample_rows import PAGE, SampleRowsMixin
 from studio.ui.services import Coalesced
@@ -94,7 +95,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
         yield Static("", id="judging", classes="status")
         with Container(id="samples-body"):
             table = FitTable(id="samples-table", cursor_type="row", zebra_stripes=True)
-            table.border_title = _("Samples")
+            table.border_title = heading(_("Samples"))
             yield table
             yield SampleView(id="sample-view")
         yield from self.compose_footer()
@@ -151,7 +152,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
     # -- the table ----------------------------------------------------------------------------------------
     def _cells(self, r: SampleRow, position: int) -> dict[str, str]:
         fault = fault_label(r.intended) + ("" if not r.mismatch else f"→{fault_label(r.observed)}")
-        checks = "✓" if not r.failed else " ".join(f.split(".")[1] for f in r.failed[:2]) + ("…" if len(r.failed) > 2 else "")
+        checks = "✓" if not r.failed else " ".join(f.partition(".")[2] or f for f in r.failed[:2]) + ("…" if len(r.failed) > 2 else "")
         mark = {"approved": "✓", "rejected": "✗"}.get(r.review, "·")
         review_cell = f"{mark} {word(r.review if r.review in ('approved', 'rejected') else 'pending')}"
         if r.weight == 0:
@@ -191,7 +192,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
         columns = [(key, label) for key, label, _width in layout]
         reconcile(table, columns, [(key, tuple(cut(row[c], topic_width) if c == "topic" else row[c]
                                                for c, _label in columns)) for key, row in cells])
-        table.border_title = _("Samples · {shown} of {total}").format(shown=len(self.view), total=self.total)
+        table.border_title = heading(_("Samples · {shown} of {total}").format(shown=len(self.view), total=self.total))
         filters = [_("fault {value}").format(value=word(self.fault)), _("check {value}").format(value=word(self.check)),
                    _("review {value}").format(value=word(self.review_filter)),
                    _("sort {value}").format(value=word(self.sort))]
@@ -270,14 +271,14 @@ class SamplesScreen(SampleRowsMixin, Pane):
         self.shown = 0
         self.apply()
         if self.queue and not self.view and len(self.view) == len(self._view(self.rows, self.query_text)):
-            self.notify(_("the needs-review queue is empty: no sample fails a check or needs a look"), timeout=5)
+            notify(self, _("the needs-review queue is empty: no sample fails a check or needs a look"), timeout=5)
 
     def _nothing_selected(self, verb: str) -> None:
         """``verb``: what could not be done, translated ("approve", "undo")."""
         if self.queue:
-            self.notify(_("nothing to {verb}: the needs-review queue is empty").format(verb=verb), severity="warning")
+            notify(self, _("nothing to {verb}: the needs-review queue is empty").format(verb=verb), severity="warning")
         else:
-            self.notify(_("nothing to {verb}: no sample is selected").format(verb=verb), severity="warning")
+            notify(self, _("nothing to {verb}: no sample is selected").format(verb=verb), severity="warning")
 
     def action_review(self, status: str) -> None:
         row = self._current()
@@ -333,7 +334,7 @@ class SamplesScreen(SampleRowsMixin, Pane):
                     self._sync()
                 table.move_cursor(row=table.get_row_index(keys[i]))
                 return
-        self.notify(_("nothing needs review in this view"))
+        notify(self, _("nothing needs review in this view"))
 
     def action_edit(self) -> None:
         row = self._current()
@@ -401,10 +402,10 @@ class SamplesScreen(SampleRowsMixin, Pane):
                 self.studio.failed(_("regenerate"), exc)
                 return
             turn = future.result()
-            self.notify(_("regenerated; the new answer passes every check") if turn and turn.passed
+            notify(self, _("regenerated; the new answer passes every check") if turn and turn.passed
                         else _("regenerated; the new answer still fails some checks"))
             self._detail = None
             self.show_detail(key)
 
-        self.notify(_("regenerating the answer…"), timeout=2)
+        notify(self, _("regenerating the answer…"), timeout=2)
         self.studio.runner.submit(run()).add_done_callback(lambda f: self.app.call_later(done, f))

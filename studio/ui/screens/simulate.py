@@ -10,7 +10,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, ListItem, ListView, Static
+from textual.widgets import Input, ListItem, ListView
 
 from studio.config import ConfigError
 from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
@@ -27,6 +27,7 @@ from studio.turn.prompts import Prompts
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import AnswerEditor
 from studio.ui.modals.run_forms import SimulateForm, SimulateSetup
+from studio.ui.safe import Static, heading, notify
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
@@ -79,7 +80,7 @@ class SimulateScreen(Pane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#sim-turns", ListView).border_title = _("Dialogue")
+        self.query_one("#sim-turns", ListView).border_title = heading(_("Dialogue"))
         self.open_form(first=True)
 
     # -- setting up -------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ class SimulateScreen(Pane):
 
     def _begin(self, setup: SimulateSetup) -> None:
         if self.busy is not None and not self.busy.done():
-            self.notify(_("stop the current turn first (z)"), severity="warning")
+            notify(self, _("stop the current turn first (z)"), severity="warning")
             return
         ws = self._ws
         try:
@@ -123,7 +124,7 @@ class SimulateScreen(Pane):
             teacher = self.studio.models.open(setup.teacher)
             student = teacher if setup.student == setup.teacher else self.studio.models.open(setup.student, seed=1)
         except (ValueError, ConfigError) as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            notify(self, str(exc), severity="error", timeout=10)
             return
         self._close_clients()
         self.clients = [teacher] if student is teacher else [teacher, student]
@@ -192,7 +193,7 @@ class SimulateScreen(Pane):
         branches = ngettext(" · {n} other branch kept (b)", " · {n} other branches kept (b)", kept).format(n=kept) \
             if kept else ""
         turns = len(self.sim.turns)
-        view.border_title = ngettext("Dialogue · {n} turn", "Dialogue · {n} turns", turns).format(n=turns) + branches
+        view.border_title = heading(ngettext("Dialogue · {n} turn", "Dialogue · {n} turns", turns).format(n=turns) + branches)
         view.index = len(self.sim.turns) - 1 if self.sim.turns else None
         self.call_after_refresh(view.scroll_end, animate=False)  # once the new turns have a height
 

@@ -9,7 +9,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from studio.config import ConfigError
 from studio.datafiles.textfile import InputError
@@ -26,6 +26,7 @@ from studio.ui.modals.command_forms import ExpandForm
 from studio.ui.modals.common import Ask, Confirm
 from studio.ui.modals.forms import TopicFields, TopicForm
 from studio.ui.modals.rejected import RejectedReview
+from studio.ui.safe import DataTable, Static, heading, notify
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, take_keys
@@ -67,7 +68,7 @@ class TopicsScreen(Pane):
         yield PaneInput(placeholder=_("/ search topics: text, title, tags"), id="topic-search",
                         leave_to="#topics-table")
         table: DataTable[str] = DataTable(id="topics-table", cursor_type="row", zebra_stripes=True)
-        table.border_title = _("Topics")
+        table.border_title = heading(_("Topics"))
         yield table
         yield Static("", id="topics-status", classes="status")
         yield from self.compose_footer()
@@ -113,7 +114,7 @@ class TopicsScreen(Pane):
                                 f"{s / total_samples:.1%}", t.text)))
         reconcile(table, COLUMNS, rows, unique="text")
         source = "" if self.source == "all" else _(" · source {source}").format(source=word(self.source))
-        table.border_title = _("Topics · {shown} of {total}").format(shown=len(visible), total=len(self.topics)) + source
+        table.border_title = heading(_("Topics · {shown} of {total}").format(shown=len(visible), total=len(self.topics)) + source)
 
     @on(Input.Changed, "#topic-search")
     def _search(self) -> None:
@@ -200,7 +201,7 @@ class TopicsScreen(Pane):
                                "; {n} near-duplicates skipped, e.g. line {line}: {why}", len(report.duplicates)).format(
                 n=len(report.duplicates), line=first.line, why=first.match.explain())
         added = len(report.added)
-        self.app.call_from_thread(self.notify, ngettext("imported {n} topic{skipped}", "imported {n} topics{skipped}",
+        self.app.call_from_thread(notify, self, ngettext("imported {n} topic{skipped}", "imported {n} topics{skipped}",
                                                         added).format(n=added, skipped=skipped))
 
     def _write(self, change, message: str) -> None:
@@ -259,7 +260,7 @@ class TopicsScreen(Pane):
     def open_rejected(self) -> None:
         rejected = service.rejected_once(self.store)
         if not rejected:
-            self.app.call_from_thread(self.notify, _("no rejected candidates yet (run an expansion with x)"))
+            self.app.call_from_thread(notify, self, _("no rejected candidates yet (run an expansion with x)"))
             return
 
         def done(rejected_id: str | None) -> None:
@@ -289,7 +290,7 @@ class TopicsScreen(Pane):
         except (ValueError, LookupError) as exc:
             self.studio.failed(_("the topic change"), exc)
             return
-        self.app.call_from_thread(self.notify, message, timeout=2)
+        self.app.call_from_thread(notify, self, message, timeout=2)
 
     def accept_rejected(self, rejected_id: str) -> None:
         self._write(lambda: service.accept_rejected(self.store, rejected_id), _("accepted as a topic"))

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from studio.ui.safe import one_line
+
 SECOND_COLUMN = "\u200b"  # zero width: what stands in a wide character's second column
 
 
 def plot_text(text: str) -> str:
-    """``text`` as plotext must be given it to draw it ``cell_len(text)`` cells wide."""
+    """``text`` as plotext must be given it to draw it ``cell_len(text)`` cells wide (and on one line,
+    sanitised: a chart's labels are data too)."""
+    text = one_line(text)
     if cell_len(text) == len(text):
         return text
     return "".join(ch + SECOND_COLUMN * (cell_len(ch) - 1) if cell_len(ch) > 1 else ch for ch in text)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 
 from rich.console import Group, RenderableType
-from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from studio.domain import Dialogue, StudentTurn, TeacherTurn, TurnKind
 from studio.domain.rubric import limits
 from studio.domain.text import visible
 from studio.i18n import _
 from studio.turn.shown import check_message, parse_problems
+from studio.ui.safe import Static, Text
 from studio.ui.widgets.turns import ROLES, student_lines
 from studio.ui.words import word
 

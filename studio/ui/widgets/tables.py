@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from textual import events
 from textual.message import Message
-from textual.widgets import DataTable
+
+from studio.ui.safe import DataTable, cell
 
 
 class FitTable(DataTable[str]):
@@ -50,14 +51,14 @@ def reconcile(table: DataTable, columns: Sequence[tuple[str, str]], rows: Sequen
         order[key] = position
         if key in table.rows:
             for (column, _), value in zip(columns, cells, strict=True):
-                if table.get_cell(key, column) != value:
+                if table.get_cell(key, column) != cell(value):  # the table holds each cell as shown
                     table.update_cell(key, column, value, update_width=True)
         else:
             table.add_row(*cells, key=key)
     # DataTable sorts by cell values, so rows are put in order through a column whose values are unique.
     column = unique or columns[0][0]
     at = [key for key, _ in columns].index(column)
-    rank = {cells[at]: order[key] for key, cells in rows}
+    rank = {cell(cells[at]): order[key] for key, cells in rows}
     if len(rank) == len(rows):
         table.sort(column, key=lambda value: rank.get(value, 0))
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.text import Text
 
 from studio.domain import StudentTurn, TeacherTurn
 from studio.domain.text import visible
 from studio.i18n import _
 from studio.turn.shown import fault_label, parse_problems
+from studio.ui.safe import Text
 
 ROLES = {"teacher": _("teacher"), "student": _("student")}
 
