@@ -12,7 +12,8 @@ from studio.config import CONFIG_FILE, Config, ProfileCheck, Secrets, load_confi
 from studio.domain import RunStatus
 from studio.domain.messages import N_, Message
 from studio.resources import read_data
-from studio.store import STORE_FILE, Store
+from studio.store import STORE_FILE, Store, StoreError
+from studio.store.totals import disagreements
 
 APP_NAME = "kouyu-studio"
 
@@ -90,6 +91,7 @@ def open_workspace(path: Path, *, create_missing: bool = False, check_profile: P
     store = Store(path, **store_options)  # type: ignore[arg-type]
     try:
         mark_interrupted(store)
+        check_run_totals(store)
     except BaseException:
         store.close()
         raise
@@ -115,3 +117,26 @@ def mark_interrupted(store: Store) -> int:
     if marked:
         store.flush()
     return marked
+
+
+def check_run_totals(store: Store) -> int:
+    """Each run's ``completed`` and ``failed`` agree with its dialogues. A finished run wrote its totals after
+    its last dialogue, so a disagreement there means the store lost changes: it is refused (``studio store
+    recover`` derives them again and says what changed). An unfinished run is counted again here, as its
+    resume would. Returns how many totals were corrected."""
+    fixes = disagreements(store.runs.raw(), store.dialogues.raw())
+    lost = next((f for f in fixes if f.finished), None)
+    if lost is not None:
+        text = (N_("run {run} records {recorded} completed dialogues but the store holds {derived}: the store lost "
+                   "changes; run: studio store recover") if lost.field == "completed" else
+                N_("run {run} records {recorded} failed dialogues but the store holds {derived}: the store lost "
+                   "changes; run: studio store recover"))
+        raise StoreError(Message(f"store.run-{lost.field}", text, run=lost.run_id, recorded=lost.recorded,
+                                 derived=lost.derived))
+    for run_id in dict.fromkeys(f.run_id for f in fixes):
+        doc = store.runs.get(run_id)
+        if doc is not None:
+            store.runs.put(doc.model_copy(update={f.field: f.derived for f in fixes if f.run_id == run_id}))
+    if fixes:
+        store.flush()
+    return len(fixes)

@@ -35,7 +35,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = resolve_path(args.workspace)
     fresh = create(path)
     with workspace(args) as ws:
-        seeded = 0 if args.no_seed else seed_topics(ws.store)
+        seeded = 0 if args.no_seed or not ws.store.created else seed_topics(ws.store)
         topics = ws.store.topics.count()
     print((_("workspace created {path}") if fresh else _("workspace already exists: {path}")).format(path=path))
     if seeded:

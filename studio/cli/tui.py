@@ -13,7 +13,7 @@ def run_tui(args: argparse.Namespace) -> int:
 
     ws = open_workspace(resolve_path(args.workspace), create_missing=True, check_profile=check_profile)
     try:
-        if not ws.store.topics.count():
+        if ws.store.created and not ws.store.topics.count():  # only a new store gets the shipped topics
             from studio.synth.topics import seed_topics
 
             seed_topics(ws.store)

@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.domain.check_messages import part, text_of
+from studio.domain.jsondepth import MAX_DEPTH, nesting_depth, too_deep
 
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.S)
 _CONTINUES = re.compile(r"(^|\n)\s*(student|teacher|学生|老师)\s*[:：]|\[学生回复\]|\[老师回复\]|\[对话历史\]", re.I)
 _DECODER = json.JSONDecoder()
+
+
+__all__ = ["MAX_DEPTH", "Parsed", "nesting_depth", "object_end", "parse_answer"]
 
 
 @dataclass
@@ -49,10 +53,6 @@ def _objects(text: str) -> list[tuple[int, int, Any]]:
     return found
 
 
-#: Deeper JSON is refused before any decoder sees it (Python's json recurses per level).
-MAX_DEPTH = 64
-
-
 def _brackets(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
     """Each ``[{]}`` of ``text`` outside JSON strings, from ``start``: its index and the depth after it."""
     depth = 0
@@ -74,24 +74,6 @@ def _brackets(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
         elif ch in "]}":
             depth = max(0, depth - 1)
             yield i, depth
-
-
-#: A JSON string (to its end, or to the text's end when it is not closed), or a bracket outside one.
-_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.S)
-
-
-def nesting_depth(text: str) -> int:
-    """How deep ``[``/``{`` nest in ``text``, outside JSON strings: one linear pass, no recursion
-    (the brackets :func:`_brackets` yields, found by a regular expression that skips whole strings)."""
-    depth = deepest = 0
-    for m in _STRING_OR_BRACKET.finditer(text):
-        ch = m.group()
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-    return deepest
 
 
 def object_end(text: str) -> int | None:
@@ -118,7 +100,7 @@ def parse_answer(raw: str, *, repair: bool = True) -> Parsed:
     if not text:
         out.issues.append(part("answer.empty"))
         return out
-    if (depth := nesting_depth(text)) > MAX_DEPTH:
+    if (depth := too_deep(text)) is not None:
         out.issues.append(part("answer.deep", depth=depth, most=MAX_DEPTH))
         return out
     try:

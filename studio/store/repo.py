@@ -25,13 +25,12 @@ from studio.domain import (
 )
 from studio.i18n import told
 from studio.store.db import JournaledTable, StudioDB
+from studio.store.files import STORE_FILE
 from studio.store.lock import WorkspaceLock
 from studio.store.schema import SCHEMA_VERSION, migrate
 from studio.store.storage import JournalStorage, StoreError
 
 M = TypeVar("M", bound=BaseModel)
-
-STORE_FILE = "studio.json"
 
 
 class Repository(Generic[M]):
@@ -154,6 +153,17 @@ class Store:
     def changed(self, table: str, item_id: str | None) -> None:
         for listener in list(self._listeners):
             listener(table, item_id)
+
+    @property
+    def created(self) -> bool:
+        """Whether this open made the store: no snapshot, backup or journal with changes was there."""
+        return self.storage.created
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Writes inside reach the disk in the same journal line (no flush falls between them)."""
+        with self.lock, self.storage.together():
+            yield
 
     @contextmanager
     def atomic(self) -> Iterator[None]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -29,51 +30,28 @@ from typing import Any, BinaryIO
 import orjson
 from tinydb.storages import Storage
 
-from studio.domain.messages import N_, Message, said, system_says
+from studio.domain.messages import N_, Message, system_says
+from studio.store.files import (
+    Data,
+    Journal,
+    StoreError,
+    apply,
+    atomic_write,
+    backup_of,
+    header_line,
+    journal_mismatch,
+    journal_missing,
+    journal_of,
+    journal_without_base,
+    new_snapshot_id,
+    previous_journal_of,
+    read_journal,
+    read_snapshot,
+    snapshot_meta,
+    stamp,
+)
 
-Data = dict[str, dict[str, Any]]
-
-
-class StoreError(RuntimeError):
-    """The store cannot be read or written; the message says which file and what to do."""
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(Message("store.write", N_("cannot write {path}: {reason}"), path=path,
-                                 reason=system_says(exc))) from exc
-    _fsync_dir(path.parent)
-
-
-def _well_formed(op: Any) -> bool:
-    """``["drop", table]`` or ``[table, doc_id, doc-or-null]``."""
-    if not isinstance(op, list) or not op or not isinstance(op[0], str):
-        return False
-    if op[0] == "drop":
-        return len(op) == 2 and isinstance(op[1], str)
-    return len(op) == 3 and isinstance(op[1], str) and (op[2] is None or isinstance(op[2], dict))
+__all__ = ["Data", "JournalStorage", "StoreError", "atomic_write"]
 
 
 class JournalStorage(Storage):
@@ -89,7 +67,7 @@ class JournalStorage(Storage):
         compact_min_bytes: int = 4 << 20,
     ) -> None:
         self.path = Path(path)
-        self.journal_path = self.path.with_name(self.path.name + ".journal")
+        self.journal_path = journal_of(self.path)
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.compact_ratio = compact_ratio
@@ -103,7 +81,10 @@ class JournalStorage(Storage):
         self._held = 0
         self.journal_bytes = 0
         self.snapshot_bytes = 0
+        self.snapshot_id: str | None = None  # the snapshot on disk (None: a new store, or one older than ids)
+        self.journal_base: str | None = None  # the snapshot the journal on disk names
         self.recovered_note: Message | None = None
+        self.created = False  # this open found no store (a new one starts)
         self._data: Data = self._load()
 
     # -- loading -----------------------------------------------------------------------------
@@ -120,92 +101,80 @@ class JournalStorage(Storage):
 
     @property
     def backup_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".bak")
+        return backup_of(self.path)
 
-    def _offer_backup(self) -> Message:
-        """Where the newest good copy is, and how to use it (the damaged file is left as it is)."""
-        bak = self.backup_path
-        try:
-            good = bak.is_file() and isinstance(orjson.loads(bak.read_bytes()), dict)
-        except (OSError, orjson.JSONDecodeError):
-            good = False
-        if good:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(bak.stat().st_mtime))
-            return Message("store.backup", N_("the newest good copy is {backup} (the snapshot before the last one, "
-                                              "{when}): move {store} away and copy {backup} over it"),
-                           backup=bak.name, when=when, store=self.path.name)
-        return Message("store.no-backup", N_("restore it from a backup, or move it away to start an empty store"))
+    @property
+    def previous_journal_path(self) -> Path:
+        return previous_journal_of(self.path)
 
     def _load_files(self) -> Data:
-        data: Data = {}
-        try:
-            raw = self.path.read_bytes() if self.path.exists() else None
-        except OSError as exc:
-            if self.path.is_dir():
-                raise StoreError(Message("store.read-folder", N_("cannot read {path}: {reason} (a folder where the "
-                                                                 "store file should be)"),
-                                         path=self.path, reason=system_says(exc))) from None
-            raise StoreError(Message("store.read", N_("cannot read {path}: {reason}"), path=self.path,
-                                     reason=system_says(exc))) from None
-        if raw is not None:
-            self.snapshot_bytes = len(raw)
-            if not raw.strip():
-                raise StoreError(Message("store.empty", N_("{path} is empty ({n} bytes): the store is damaged and was "
-                                                           "left untouched; {backup}"),
-                                         path=self.path, n=len(raw), backup=self._offer_backup()))
-            try:
-                data = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise StoreError(Message("store.not-json", N_("{path} is not valid JSON ({problem}; truncated?): it was "
-                                                              "left untouched; {backup}"),
-                                         path=self.path, problem=said(exc), backup=self._offer_backup())) from None
-            if not isinstance(data, dict):
-                raise StoreError(Message("store.not-tinydb", N_("{path} does not hold a TinyDB store (top level is not "
-                                                                "an object); {backup}"),
-                                         path=self.path, backup=self._offer_backup()))
-        if self.journal_path.exists():
-            self._replay(data)
-        return data
+        """The snapshot with its own journal replayed; files that do not belong together are refused."""
+        data = read_snapshot(self.path)
+        journal = read_journal(self.journal_path)
+        if data is None:
+            others = [p for p in (self.backup_path, self.previous_journal_path) if p.exists()]
+            if others or (journal is not None and (journal.ops or journal.damaged_line)):
+                raise journal_without_base(self.path, self.journal_path if journal is not None else None, others)
+            self.snapshot_id = self.journal_base = None  # a new store (or one whose creation was cut short)
+            self.created = True
+            self.snapshot_bytes = self.journal_bytes = 0
+            return {}
+        self.snapshot_bytes = self.path.stat().st_size
+        snapshot_id, folded = snapshot_meta(data)
+        self.snapshot_id = snapshot_id
+        if journal is None:
+            if snapshot_id is not None:  # its journal is only ever replaced whole, never removed
+                raise journal_missing(self.path, self.journal_path)
+            self.journal_base, self.journal_bytes = None, 0
+            return data
+        if journal.base == snapshot_id:
+            self._replay(data, journal)
+            self.journal_base = snapshot_id
+            return data
+        if snapshot_id is not None and journal.base in folded:  # a snapshot written, its journal not yet set aside
+            self._set_journal_aside()
+            self._start_journal(snapshot_id, None)
+            return data
+        raise journal_mismatch(self.path, self.journal_path)
 
-    def _replay(self, data: Data) -> None:
-        raw = self.journal_path.read_bytes()
-        lines = raw.split(b"\n")
-        good = 0
-        for number, line in enumerate(lines, 1):
+    def _set_journal_aside(self) -> None:
+        """The journal stays as ``.journal.prev`` (a hard link, or a copy) until a new one replaces it."""
+        previous = self.previous_journal_path
+        tmp = previous.with_name(f".{previous.name}.{os.getpid()}.tmp")
+        try:
+            tmp.unlink(missing_ok=True)
             try:
-                ops = orjson.loads(line)["ops"] if line.strip() else []
-                if not isinstance(ops, list) or not all(_well_formed(op) for op in ops):
-                    raise TypeError("malformed journal line")
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                if any(rest.strip() for rest in lines[number:]):
-                    keep = self.journal_path.with_name(f"{self.journal_path.name}.damaged-{int(time.time())}")
-                    keep.write_bytes(raw)
-                    self.recovered_note = Message(
-                        "store.journal-damaged", N_("{path} is damaged at line {line}; the changes after it were not "
-                                                    "loaded (the whole journal is kept as {kept})"),
-                        path=self.journal_path, line=number, kept=keep.name)
-                break  # otherwise a tail torn by a crash: it was never reported durable
-            self._apply(data, ops)
-            good += len(line) + 1
-        good = min(good, len(raw))
-        if good < len(raw):
+                os.link(self.journal_path, tmp)
+            except OSError:
+                shutil.copyfile(self.journal_path, tmp)
+            os.replace(tmp, previous)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(Message("store.reset", N_("cannot reset {path}: {reason}"), path=self.journal_path,
+                                     reason=system_says(exc))) from exc
+
+    def _start_journal(self, base: str, follows: str | None) -> None:
+        """A new, empty journal for snapshot ``base`` (written whole: a crash leaves the old file or this one)."""
+        self._close_journal_handle()
+        line = header_line(base, follows)
+        atomic_write(self.journal_path, line)
+        self.journal_base, self.journal_bytes = base, len(line)
+
+    def _replay(self, data: Data, journal: Journal) -> None:
+        if journal.damaged_line is not None:
+            keep = self.journal_path.with_name(f"{self.journal_path.name}.damaged-{int(time.time())}")
+            keep.write_bytes(journal.raw)
+            self.recovered_note = Message(
+                "store.journal-damaged", N_("{path} is damaged at line {line}; the changes after it were not "
+                                            "loaded (the whole journal is kept as {kept})"),
+                path=self.journal_path, line=journal.damaged_line, kept=keep.name)
+        apply(data, journal.batches)
+        if journal.good_bytes < len(journal.raw):
             with open(self.journal_path, "r+b") as fh:  # cut the torn tail before appending again
-                fh.truncate(good)
+                fh.truncate(journal.good_bytes)
                 fh.flush()
                 os.fsync(fh.fileno())
-        self.journal_bytes = good
-
-    @staticmethod
-    def _apply(data: Data, ops: Iterable[list[Any]]) -> None:
-        for op in ops:
-            if op[0] == "drop":
-                data.pop(op[1], None)
-                continue
-            table, doc_id, doc = op
-            if doc is None:
-                data.get(table, {}).pop(doc_id, None)
-            else:
-                data.setdefault(table, {})[doc_id] = doc
+        self.journal_bytes = journal.good_bytes
 
     # -- the TinyDB Storage interface ------------------------------------------------------------
     def read(self) -> Data:
@@ -296,6 +265,19 @@ class JournalStorage(Storage):
                     self._rollback()
                     raise
 
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Writes inside reach the journal in one line (no flush happens in between); unlike
+        :meth:`atomic`, nothing is flushed first and nothing is rolled back."""
+        with self._lock:
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
+                if not self._held and self._pending and not self._closed:
+                    self._note_pending()
+
     def _rollback(self) -> None:
         self._pending.clear()
         self._full_rewrite = False
@@ -312,8 +294,8 @@ class JournalStorage(Storage):
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            if self._full_rewrite or self._compaction_due():
-                self._write_snapshot()
+            if self._full_rewrite or self._compaction_due() or self.snapshot_bytes == 0:
+                self._write_snapshot()  # a new store starts as a snapshot, never as a journal alone
             elif self._pending:
                 self._append_batch(sync=sync)
 
@@ -345,13 +327,16 @@ class JournalStorage(Storage):
         if self._compaction_due():
             self._write_snapshot()
 
-    def _reset_journal_handle(self) -> None:
+    def _close_journal_handle(self) -> None:
         if self._journal_fh is not None:
             try:
                 self._journal_fh.close()
             except OSError:
                 pass
             self._journal_fh = None
+
+    def _reset_journal_handle(self) -> None:
+        self._close_journal_handle()
         # Whatever part of the line reached the file is a torn tail: cut it off so later
         # batches do not follow a broken line.
         try:
@@ -361,19 +346,28 @@ class JournalStorage(Storage):
             pass
 
     def _write_snapshot(self) -> None:
+        """Fold the journal into a new snapshot. The old snapshot stays as ``.bak`` and its journal as
+        ``.journal.prev``, so the two rebuild the new one (``studio store recover``). Each step is atomic and
+        every crash between steps leaves files that open (see ``_load_files``)."""
+        old_id, new_id = self.snapshot_id, new_snapshot_id()
+        first = not self.path.exists()
+        had_journal = self.journal_path.exists()
+        exact = (not self._full_rewrite and old_id is not None and self.journal_base == old_id
+                 and self.recovered_note is None)  # the new snapshot is exactly the old one plus its journal
+        stamp(self._data, new_id, [self.journal_base] if had_journal and not first else [])
         payload = orjson.dumps(self._data)
-        self._keep_backup()
-        atomic_write(self.path, payload)
+        if first:
+            self._start_journal(new_id, None)  # a crash now leaves an empty journal alone: still a new store
+            atomic_write(self.path, payload)
+        else:
+            self._keep_backup()
+            atomic_write(self.path, payload)
+            self._close_journal_handle()
+            if had_journal:
+                self._set_journal_aside()
+            self._start_journal(new_id, old_id if exact else None)
+        self.snapshot_id = new_id
         self.snapshot_bytes = len(payload)
-        self._reset_journal_handle()
-        try:
-            with open(self.journal_path, "wb") as fh:
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            raise StoreError(Message("store.reset", N_("cannot reset {path}: {reason}"), path=self.journal_path,
-                                     reason=system_says(exc))) from exc
-        self.journal_bytes = 0
         self._pending.clear()
         self._full_rewrite = False
 

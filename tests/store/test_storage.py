@@ -51,7 +51,8 @@ def test_an_edit_is_one_small_journal_line_not_a_rewrite(tmp_path) -> None:
     store.dialogues.put(d)
     store.flush()
     assert (tmp_path / "studio.json").stat().st_mtime_ns == snapshot
-    lines = (tmp_path / "studio.json.journal").read_bytes().splitlines()
+    header, *lines = (tmp_path / "studio.json.journal").read_bytes().splitlines()
+    assert header.startswith(b'{"journal"')  # names the snapshot it belongs to
     assert len(lines) == 1 and d.id.encode() in lines[0]
     store.close()
     with reopen(tmp_path) as again:
@@ -63,7 +64,7 @@ def test_writes_are_grouped_by_size(tmp_path) -> None:
     store.flush()
     for i in range(25):
         store.topics.put(Topic(text=f"topic {i}"))
-    journal = (tmp_path / "studio.json.journal").read_bytes().splitlines()
+    _header, *journal = (tmp_path / "studio.json.journal").read_bytes().splitlines()
     assert len(journal) == 2  # two full batches of 10; five still pending
     assert store.storage.pending == 5
     store.close()
@@ -101,11 +102,11 @@ def test_damage_inside_the_journal_is_reported_and_kept(tmp_path) -> None:
             store.topics.put(Topic(text=f"t{i}"))
     journal = tmp_path / "studio.json.journal"
     lines = journal.read_bytes().splitlines()
-    lines[1] = b"garbage"
+    lines[2] = b"garbage"  # after the header and the first change
     journal.write_bytes(b"\n".join(lines) + b"\n")
     with reopen(tmp_path) as store:
         assert store.topics.count() == 1
-        assert "damaged at line 2" in store.recovered_note
+        assert "damaged at line 3" in store.recovered_note
     assert list(tmp_path.glob("studio.json.journal.damaged-*"))
 
 
