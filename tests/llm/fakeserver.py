@@ -29,6 +29,8 @@ class Fault:
     #            length (finish_reason "length", as OpenAI sends at max_tokens; v1: is_truncated)
     #            multiline (each chunk's JSON split over several ``data:`` lines, with ``retry:``,
     #            ``id:`` and comment lines between: all legal per the WHATWG SSE spec, §9.2.6)
+    #            endless (a 200 body that never ends, no length) | endless_line (an SSE stream whose
+    #            first ``data:`` line never ends)
     status: int = 200
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -48,13 +50,15 @@ class Seen:
 class FakeServer:
     def __init__(self, *, latency: float = 0.0, reply: str = REPLY, usage: bool = True, token_ttl: int = 2592000,
                  responder: Callable[[Any], str] | None = None, chaos: Callable[[], Fault | None] | None = None,
-                 piece_delay: float = 0.0) -> None:
+                 piece_delay: float = 0.0, usage_out: int = 20) -> None:
         self.latency = latency
         self.piece_delay = piece_delay  # seconds between streamed pieces: a model writing slowly
         self.reply = reply
         self.responder = responder  # the answer text from the request body (a simulated model)
         self.chaos = chaos  # a fault for some requests, chosen at random
         self.usage = usage
+        self.usage_out = usage_out  # the completion tokens the server reports (a liar reports many)
+        self.answered = 0  # whole answers sent
         self.token_ttl = token_ttl
         self.faults: deque[Fault] = deque()
         self.seen: list[Seen] = []
@@ -163,6 +167,8 @@ class FakeServer:
             return await self._drip(writer, orjson.dumps(self._full(v1, body, text)), fault.interval)
         if fault.kind == "keepalive":
             return await self._keepalive(writer, fault.interval)
+        if fault.kind in ("endless", "endless_line"):
+            return await self._endless(writer, fault.kind == "endless_line")
         if not stream:
             full = self._full(v1, body, text)
             if fault.kind == "length":
@@ -170,7 +176,9 @@ class FakeServer:
                     full["is_truncated"] = True
                 else:
                     full["choices"][0]["finish_reason"] = "length"
-            return await self._send(writer, 200, orjson.dumps(full))
+            sent = await self._send(writer, 200, orjson.dumps(full))
+            self.answered += 1
+            return sent
         return await self._stream(writer, v1, fault, text)
 
     async def _drip(self, writer: asyncio.StreamWriter, payload: bytes, interval: float) -> bool:
@@ -192,6 +200,16 @@ class FakeServer:
             await asyncio.sleep(interval)
         return False
 
+    async def _endless(self, writer: asyncio.StreamWriter, sse: bool) -> bool:
+        """A body (or one SSE line) that never ends: written as fast as the reader takes it."""
+        kind = "text/event-stream" if sse else "application/json"
+        writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nConnection: close\r\n\r\n".encode())
+        writer.write(b"data: {\"choices\": [{\"delta\": {\"content\": \"" if sse else b'{"choices": [{"message": {"content": "')
+        block = b"a" * 65536
+        while True:
+            writer.write(block)
+            await writer.drain()
+
     async def _token(self, query: dict[str, list[str]], writer: asyncio.StreamWriter) -> bool:
         if (query.get("client_secret") or [""])[0] == "wrong-secret":
             return await self._send(writer, 401, orjson.dumps({"error": "invalid_client", "error_description": "Client authentication failed"}))
@@ -201,7 +219,7 @@ class FakeServer:
         return await self._send(writer, 200, orjson.dumps({"access_token": token, "expires_in": self.token_ttl}))
 
     def _full(self, v1: bool, body: Any, text: str) -> dict[str, Any]:
-        usage = {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}
+        usage = {"prompt_tokens": 30, "completion_tokens": self.usage_out, "total_tokens": 30 + self.usage_out}
         if v1:
             out: dict[str, Any] = {"id": "as-1", "object": "chat.completion", "result": text, "is_truncated": False}
         else:
@@ -242,17 +260,20 @@ class FakeServer:
             if v1:
                 chunk: dict[str, Any] = {"sentence_id": n, "result": piece, "is_end": last}
                 if last and self.usage:
-                    chunk["usage"] = {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}
+                    chunk["usage"] = {"prompt_tokens": 30, "completion_tokens": self.usage_out,
+                                      "total_tokens": 30 + self.usage_out}
             else:
                 end = "length" if fault.kind == "length" else "stop"
                 chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": end if last else None}]}
             await event(orjson.dumps(chunk))
         if not v1 and fault.kind in ("ok", "answer", "length", "multiline"):
             if self.usage:
-                await event(orjson.dumps({"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}))
+                await event(orjson.dumps({"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": self.usage_out,
+                                                                   "total_tokens": 30 + self.usage_out}}))
             await event(b"[DONE]")
         writer.write(b"0\r\n\r\n")
         await writer.drain()
+        self.answered += 1
         return True
 
 
