@@ -4,7 +4,6 @@ reject it, see who reviewed what, and how far reviewers (and judges) agree."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -60,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def who(args: argparse.Namespace, ws: Workspace) -> str:
-    return args.reviewer or os.environ.get("STUDIO_REVIEWER") or author_name(ws.config.studio.reviewer)
+    return args.reviewer or author_name(ws.config.studio.reviewer)
 
 
 def _turn(ws: Workspace, key: str) -> tuple[Any, int, TeacherTurn]:

@@ -4,6 +4,7 @@ train weight, and regenerating a teacher turn with the repair prompt."""
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,10 @@ def samples_per_topic(store: Store) -> dict[str, int]:
 
 
 def author_name(configured: str = "") -> str:
+    """Who is reviewing: $STUDIO_REVIEWER (a browser tab's reviewer, a script's), then ``studio.reviewer`` in
+    config.toml, then the login name."""
+    if named := os.environ.get("STUDIO_REVIEWER", "").strip():
+        return named
     if configured:
         return configured
     try:
