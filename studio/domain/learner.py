@@ -14,6 +14,7 @@ import unicodedata
 from functools import cache, lru_cache
 
 from studio.domain.grammar import Correction, find_grammar_errors, keep_case
+from studio.domain.rule_gate import RuleGate
 from studio.domain.text import english_words, word_count
 
 __all__ = ["Correction", "find_errors", "find_grammar_errors", "find_spelling_errors", "is_non_answer"]
@@ -108,6 +109,12 @@ def _speller():  # type: ignore[no-untyped-def]
     return speller
 
 
+@lru_cache(maxsize=1 << 17)
+def _unknown(word: str) -> bool:
+    """Whether the dictionary lacks ``word`` (lower case): asked once a word, as words repeat."""
+    return bool(_speller().unknown([word]))
+
+
 def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
@@ -141,6 +148,11 @@ def _british(word: str, speller) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
+@cache
+def _homophone_gate() -> RuleGate:
+    return RuleGate([pattern for pattern, _, _ in HOMOPHONES])
+
+
 def find_spelling_errors(text: str, *, use_dictionary: bool = True) -> list[Correction]:
     return list(_spelling(text, use_dictionary))
 
@@ -153,7 +165,8 @@ def _spelling(text: str, use_dictionary: bool) -> tuple[Correction, ...]:
     """
     found: list[Correction] = []
     seen: set[str] = set()
-    for pattern, replacement, right in HOMOPHONES:
+    for i in _homophone_gate().may_match(text):
+        pattern, replacement, right = HOMOPHONES[i]
         for m in pattern.finditer(text):
             found.append(Correction(m.group(0), keep_case(m.group(0), m.expand(replacement)), "spelling.homophone",
                                     f"同音词混淆，应写作 '{right}'"))
@@ -170,7 +183,7 @@ def _spelling(text: str, use_dictionary: bool) -> tuple[Correction, ...]:
             unknown.append(w)
     if unknown:
         speller = _speller()
-        for w in sorted(speller.unknown(unknown), key=unknown.index):
+        for w in [w for w in unknown if _unknown(w)]:
             if _british(w, speller):
                 continue
             fix = _correction(w)

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 
 from studio.domain import FaultKind, Injection
 from studio.domain.contract import Student
-from studio.domain.faults import Evidence, by_language, detection_order, fallback_kind, spec_of
+from studio.domain.faults import (
+    Evidence,
+    FaultSpec,
+    by_language,
+    detection_order,
+    fallback_kind,
+    spec_of,
+)
 from studio.domain.language import language_of
 from studio.semantic.offtopic import topic_fit
 
@@ -19,14 +26,21 @@ def _in_bank(text: str, bank: frozenset[str]) -> bool:
 def holds(kind: FaultKind, text: str, injection: Injection | None, bank: frozenset[str], off_topic: bool) -> bool:
     """Whether ``text`` really is a ``kind`` answer: the kind its language makes it (Chinese), if
     any, and nothing else; otherwise what the kind's spec recognises in English."""
-    spec = spec_of(kind)
-    claimed = by_language(language_of(text))
+    return _holds(spec_of(kind), text, by_language(language_of(text)), _evidence(text, injection, bank, off_topic))
+
+
+def _evidence(text: str, injection: Injection | None, bank: frozenset[str], off_topic: bool) -> Evidence:
+    recorded = tuple(w for w, _ in injection.corrections) if injection else ()
+    return Evidence(recorded, _in_bank(text, bank), off_topic)
+
+
+def _holds(spec: FaultSpec, text: str, claimed: FaultSpec | None, evidence: Evidence) -> bool:
+    """:func:`holds` with the kind its language makes ``text`` (``claimed``) and its evidence at hand."""
     if claimed is not None:
         return claimed is spec
     if spec.language is not None:
         return False
-    recorded = tuple(w for w, _ in injection.corrections) if injection else ()
-    return spec.holds(text, Evidence(recorded, _in_bank(text, bank), off_topic))
+    return spec.holds(text, evidence)
 
 
 def off_topic_in(text: str, topic: str = "", title: str = "",
@@ -52,10 +66,11 @@ def observe(text: str, intended: FaultKind | None = None, injection: Injection |
         off_topic = off_topic_in(text, topic, title, history)
     if off_topic and intended != FaultKind.OFF_TOPIC and claimed is None:
         return FaultKind.OFF_TOPIC
-    if intended is not None and holds(intended, text, injection, off_topic_bank, off_topic):
+    evidence = _evidence(text, injection, off_topic_bank, off_topic)  # the same for every kind asked
+    if intended is not None and _holds(spec_of(intended), text, claimed, evidence):
         return intended
     for spec in detection_order():
-        if holds(spec.kind, text, injection, off_topic_bank, off_topic):
+        if _holds(spec, text, claimed, evidence):
             return spec.kind
     return fallback_kind()
 
