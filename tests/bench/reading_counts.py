@@ -10,6 +10,8 @@ the topic names whole. Counts, not a judgement of quality: that is the reader's.
   rule 5 makes the teacher redirect first (Chinese, mixed, off topic) is not counted;
 - a misspelling is an *adjacent-letter swap* when the two words have the same letters in the same
   places but for two neighbours exchanged (lkie, mroe, freind);
+- a grammar turn's error is an *added sentence* when no rule of the grammar table fit the answer and
+  the injector added one of its own sentences with an error (``FALLBACK_ADDITIONS``);
 - a topic name is *broken* when the reply prompt's rule 5 or an off-topic Analysis names the topic
   with anything but its stored Chinese name, or the topic has none.
 """
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from studio.domain import StudentTurn, TeacherTurn, TurnKind
 from studio.domain.grammar import KINDS, find_grammar_errors
+from studio.domain.inject import FALLBACK_ADDITIONS
 from studio.domain.language import Language, language_of
 from studio.domain.learner import MISSPELLINGS, find_errors
 from studio.domain.text import word_count
@@ -65,8 +68,18 @@ def _last_sentence(text: str) -> str:
     return parts[-1].strip() if parts else text.strip()
 
 
-def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
+def report(run: Run) -> str:
+    rows, _ = count(run)
+    width = max(len(k) for k, _ in rows)
+    head = f"# counts on {len(run.dialogues)} offline dialogues ({run.seconds:.1f} s to generate)\n"
+    return head + "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def count(run: Run) -> tuple[list[tuple[str, str]], dict[str, int]]:  # noqa: C901 - one pass, many counters
+    """The rows :func:`report` prints, and the figures behind them by name (for tests)."""
     rows: list[tuple[str, str]] = []
+    grammar_turns = added = 0
+    added_wrong = {wrong for wrong, _ in FALLBACK_ADDITIONS}
     replies = full = picked = followed = asks_back = answered_back = like_us = long_replies = 0
     fillers = 0
     last_sentences: Counter[str] = Counter()
@@ -101,6 +114,8 @@ def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
                         swaps += _swap(wrong, right)
                         typing += _swap(wrong, right) and wrong.lower() not in MISSPELLINGS
                 if fault == "grammar" and t.injection:
+                    grammar_turns += 1
+                    added += any(wrong in added_wrong for wrong, _ in t.injection.corrections)
                     for wrong, _right in t.injection.corrections:
                         rule = next((c.rule for c in find_grammar_errors(t.text) if c.wrong == wrong), "fallback")
                         grammar_kinds[KINDS.get(rule, rule)] += 1
@@ -170,6 +185,7 @@ def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
         ("… adjacent-letter swaps", share(swaps, slips)),
         ("… of them not a documented learner misspelling (freind, thier)", share(typing, slips)),
         ("grammar faults by kind", ", ".join(f"{k} {v}" for k, v in grammar_kinds.most_common())),
+        ("grammar turns whose error is an added sentence (no rule fit the answer)", share(added, grammar_turns)),
         ("normal/short answers with an unlabelled error", str(unlabelled)),
         ("Chinese answers whose first Suggestion is their English", share(chinese_english, chinese)),
         ("off-topic answers (distinct lines)", f"{off_topic} ({len(off_lines)})"),
@@ -181,9 +197,11 @@ def report(run: Run) -> str:  # noqa: C901 - one pass, many counters
         ("most common Suggestion", f"{Counter(suggestions).most_common(1)[0][1]}× "
                                    f"\"{Counter(suggestions).most_common(1)[0][0]}\"" if suggestions else "-"),
     ]
-    width = max(len(k) for k, _ in rows)
-    head = f"# counts on {len(run.dialogues)} offline dialogues ({run.seconds:.1f} s to generate)\n"
-    return head + "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+    figures = {"full": full, "followed": followed, "asks_back": asks_back, "answered_back": answered_back,
+               "like_us": like_us, "fillers": fillers, "slips": slips, "swaps": swaps, "grammar_turns": grammar_turns,
+               "added_sentences": added, "broken_names": len(broken_names), "chinese": chinese,
+               "chinese_english": chinese_english}
+    return rows, figures
 
 
 def _english_of(card: Card | None, chinese: str) -> str | None:

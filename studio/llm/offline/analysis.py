@@ -150,7 +150,7 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
                              "可以试着用 because 补充原因：\"{o}, because {w}.\"")).format(o=own, w=why)] * 3
     elif unsaid:
         pool += [rng.choice(("还可以再补充一个理由，比如：\"… Also, {w}.\"", "可以再加一个理由，会更有说服力：\"… Also, {w}.\"",
-                             "可以用 also 再说一点：\"Also, {w}.\"")).format(w=unsaid[0])] * 2
+                             "可以用 also 再说一点：\"Also, {w}.\"")).format(w=re.sub(r"\balso ", "", unsaid[0]))] * 2
     for plain, rich in UPGRADES:  # "is very big" → "is huge", never "write it very big" → "write it huge"
         before = r"\b" if not plain.startswith("very ") else \
             r"\b(?:am|is|are|was|were|'m|'re|'s|be|been|feel|felt|feels|look|looks|looked|seem|seems|sound|sounds|get|got) "
@@ -161,8 +161,8 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
         pool.append(rng.choice(("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。",
                                 "\"I think\" 可以偶尔换成 \"I believe\" 或 \"In my view\"。")))
     if "because" not in low and option is None and not re.search(r"\bso\b", low):
-        pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
-                                "加上一个 because 引出的理由，别人会更明白你的想法。", "试着说出原因，比如 \"…, because …\"。")))
+                pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
+                                "加上一个 because 引出的理由，别人会更明白你的想法。", "说出原因会更好，可以用 because 接着说。")))
     if len(re.findall(r"[.!?]", text.strip())) >= 2 and "because" not in low:
         pool.append(rng.choice(("两个短句可以用 because 或 so 连成一句，听起来更连贯。",
                                 "两个短句之间的关系可以用 because 或 so 说清楚。")))
@@ -250,18 +250,29 @@ def note_of(c: Correction) -> str:
     return c.note or "用法错误"
 
 
+def _once(errors: list[Correction]) -> list[Correction]:
+    """Each wrong word corrected once: a grammar rule's correction before a spelling one ("homeworks" is an
+    uncountable noun made plural, not a letter too many)."""
+    out: dict[str, Correction] = {}
+    for c in errors:
+        if c.wrong not in out or out[c.wrong].rule.startswith("spelling") and not c.rule.startswith("spelling"):
+            out[c.wrong] = c
+    return [c for c in errors if out.get(c.wrong) is c]
+
+
 def fixes(errors: list[Correction], most: int = 4) -> str:
-    return "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{note_of(c)}）" for c in errors[:most])
+    return "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{note_of(c)}）" for c in _once(errors)[:most])
 
 
 def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
     feats = _features(fixed_sentence(utterance, errors), rng, 1)
-    you = "你" if feats and feats[0].startswith(("用", "能", "说明", "加上", "交代", "按")) else ""
+    you = "你" if feats and feats[0].startswith(("用", "能", "说明", "加上", "交代", "按")) else "句子里，"
     good = f"{you}{feats[0]}。" if feats and rng.random() < 0.5 else ""
     heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。", "整体意思没问题。", "能看出你想表达什么。") if good else \
         ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但", "整体意思没问题，只是",
          "你的想法说清楚了，不过", "句子结构基本正确，")
     head = rng.choice(heads)
+    errors = _once(errors)
     count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
     tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\"", "改好以后是：\"{s}\"",
                        "请再读一遍正确的句子：\"{s}\""))

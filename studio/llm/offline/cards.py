@@ -64,8 +64,10 @@ class Then:
                                                    r"to (?=the |a |an |my |our |his |her |their |your |school|bed)|"
                                                    r"every|that|which|who|where|without|until|while) ", head)
                     if len(head[: m.start()].split()) >= 4]
-            if not cuts:
-                head = head.split(" and ", 1)[0]
+            if not cuts:  # "I took about twenty photos and chose …" → "I took about twenty photos"; never
+                ands = [m.start() for m in re.finditer(" and ", head)  # "My partner and I …" → "My partner"
+                        if len(head[: m.start()].split()) >= 4]
+                head = head[: ands[0]] if ands else head
                 break
             head = head[: cuts[-1]]
         return head + "."

@@ -17,10 +17,12 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from studio.domain import FaultKind
 from studio.domain.faults import SPECS
+from studio.domain.grammar import GRAMMAR_RULES
+from studio.domain.inject import break_rule
 from studio.domain.layout import PromptView
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
@@ -261,6 +263,23 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
             return rng.choice(fits or list(q.then)).short
         item = cap(rng.choice(options).item)
         return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
+    answer = ""
+    for _ in range(5):  # one a learner's grammar slip can be made in, so a grammar error is in the student's own words
+        answer = _full_answer(asked, options, rng)
+        if _slip_fits(answer):
+            break
+    return answer
+
+
+@lru_cache(maxsize=8192)
+def _slip_fits(text: str) -> bool:
+    """Whether a rule of the two-way grammar table can make an error in ``text`` (with none, the grammar fault
+    would be an added sentence)."""
+    return any(break_rule(rule, text) for rule in GRAMMAR_RULES)
+
+
+def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random) -> str:
+    q = asked.question
     if asked.form == "more":
         return then_said(rng.choice(q.then), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
     option = rng.choice(options)
