@@ -73,6 +73,8 @@ def _err(id_: str, variant: str, severity: Literal["error", "warning"] = "error"
 
 
 def _not_english(text: str) -> bool:
+    if text.isascii():  # no CJK character in it
+        return False
     cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
     return cjk >= 3 or cjk_share(text) > 0.15
 

@@ -12,8 +12,9 @@ TOPIC = "主题介绍"
 HISTORY = "对话历史"
 OPENING = "开场白"
 
-#: A heading alone on its line, or (one of :data:`INLINE`) followed by its text: ``[主题介绍] 两位同学…``.
-_HEADER = re.compile(r"^\[([^\[\]\n]{1,12})\][ \t]*([^\n]*)$", re.M)
+#: A heading alone on its line, or (one of :data:`INLINE`) followed by its text: ``[主题介绍] 两位同学…``;
+#: a match counts where it starts a line (the pattern starts with its bracket, which the scan finds fast).
+_HEADER = re.compile(r"\[([^\[\]\n]{1,12})\][ \t]*([^\n]*)$", re.M)
 #: The sections whose text may start on the heading's own line (a workspace template may write them so).
 INLINE = (TOPIC, "主题名称", HISTORY)
 #: A line that looks like a heading, in any bracket: ``[主题介绍]`` is one this layout reads, ``【主题介绍】`` is not.
@@ -22,13 +23,18 @@ _LINE = re.compile(r"^(teacher|student|老师|学生)\s*[:：]\s*(.*)$", re.I)
 
 
 def _headers(text: str) -> list[re.Match[str]]:
-    return [m for m in _HEADER.finditer(text) if not m.group(2).strip() or m.group(1) in INLINE]
+    # no match spans a line's end, so each one at a line's start is found as a ``^``-anchored scan finds it
+    return [m for m in _HEADER.finditer(text) if (not m.start() or text[m.start() - 1] == "\n")
+            and (not m.group(2).strip() or m.group(1) in INLINE)]
 
 
 def sections(text: str) -> dict[str, str]:
     """Section name → its text (stripped). A later section of the same name wins."""
+    return _sections(text, _headers(text))
+
+
+def _sections(text: str, headers: list[re.Match[str]]) -> dict[str, str]:
     found: dict[str, str] = {}
-    headers = _headers(text)
     for i, m in enumerate(headers):
         end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
         found[m.group(1)] = text[m.start(2) : end].strip()
@@ -79,8 +85,9 @@ def parse_history(text: str) -> list[tuple[str, str]]:
 
 
 def read_prompt(text: str) -> PromptView:
-    parts = sections(text)
-    order = section_order(text)
+    headers = _headers(text)
+    parts = _sections(text, headers)
+    order = [m.group(1) for m in headers]
     return PromptView(
         topic=parts.get(TOPIC, ""),
         history=parse_history(parts.get(HISTORY, "")),

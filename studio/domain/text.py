@@ -58,6 +58,8 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 @lru_cache(maxsize=65536)
 def cjk_share(text: str) -> float:
     """Share of CJK characters among the letters and CJK characters of ``text``."""
+    if text.isascii():
+        return 0.0
     cjk = len(CJK.findall(text))
     latin = len(LATIN.findall(text))
     total = cjk + latin

@@ -24,6 +24,7 @@ from studio.domain import CheckResult, FaultKind, TeacherReply, TurnKind
 from studio.domain.parse import parse_answer
 from studio.semantic.encoder import EncoderError, sentence_vectors
 from studio.synth.detect import observe, student_seen
+from studio.turn.suggestions import answers
 from studio.turn.verdict import judge_answer, meaning_texts, reply_of
 
 #: A file this large is checked in worker processes (smaller ones are done before workers start).
@@ -56,12 +57,7 @@ def check_chunk(items: list[Item], bank: frozenset[str] | None = None) -> list[C
     sentence model about run through it together, each student text observed once."""
     bank = _BANK if bank is None else bank
     parsed = [parse_answer(item.response) for item in items]
-    texts = [text for p in parsed for text in meaning_texts(p.obj)]
-    if texts:
-        try:
-            sentence_vectors(texts)  # remembered: the checks below find them
-        except EncoderError:
-            pass  # the check that needs one says so itself
+    _vectors_first([meaning_texts(p.obj) for p in parsed])
     seen: dict[str, FaultKind] = {}
     out = []
     for item, p in zip(items, parsed, strict=True):
@@ -75,6 +71,22 @@ def check_chunk(items: list[Item], bank: frozenset[str] | None = None) -> list[C
         out.append(Checked(reply, results, None if reply else "; ".join(check.parsed.problems) or "keys missing",
                            {text: seen[text] for text in item.students}))
     return out
+
+
+def _vectors_first(asks: list[list[str]]) -> None:
+    """The sentence vectors the chunk's ``suggestion.answers`` checks will ask for, made together
+    (remembered: the checks find them). Each answer's check asks for its question's vector and its
+    undecided Suggestions' one by one until one answers, so they are made in rounds: the question
+    and first Suggestion of every answer, then the next Suggestion of those not yet answered."""
+    waiting = [(question, rest) for question, *rest in filter(None, asks)]
+    first = True
+    try:
+        while waiting:
+            sentence_vectors([text for question, rest in waiting for text in ((question, rest[0]) if first else rest[:1])])
+            waiting = [(question, rest[1:]) for question, rest in waiting if len(rest) > 1 and not answers(rest[0], question)]
+            first = False
+    except EncoderError:
+        pass  # the check that needs one says so itself
 
 
 _BANK: frozenset[str] = frozenset()
