@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from studio.cli.common import CliError, fault_label, print_json, print_table, warn, workspace
+from studio.cli.privacy import kinds_text, report_lines
 from studio.datafiles.formats import names
 from studio.domain import STUDENT_FAULTS
 from studio.domain.messages import Message
@@ -26,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path, help=_("the dataset file (any of: {formats})").format(formats=", ".join(names())))
     p.add_argument("--no-judge", action="store_true",
                    help=_("leave the off-topic judgement of the student turns for later (studio judge, or the TUI)"))
+    p.add_argument("--keep-pii", action="store_true",
+                   help=_("keep personal data (names, phone numbers, ID numbers, QQ/WeChat ids, schools, addresses) "
+                          "as it is instead of replacing it with placeholders such as [姓名]"))
     p.add_argument("--json", action="store_true", help=_("print stable JSON"))
     p.set_defaults(handler=cmd_import)
 
@@ -81,7 +86,11 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        report = Importer(ws.store, args.file, ws.root).run()
+        importer = Importer(ws.store, args.file, ws.root, keep_pii=args.keep_pii)
+        report = importer.run()
+        if not args.json:
+            for line in report_lines(importer.pii, args.file):
+                print(line, file=sys.stderr)
         if report.pending and not args.json and not report.already:
             line = (_("imported {samples} samples: browsable now; judging the off-topic check of {pending} student "
                       "turns next") if not args.no_judge else
@@ -95,7 +104,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             "samples": report.samples, "duplicates": report.duplicates, "failing": report.failing,
             "topics_created": report.topics_created, "topics_matched": report.topics_matched,
             "off_topic_pending": report.pending - (judged.judged if judged else 0),
-            "off_topic": judged.off_topic if judged else None}
+            "off_topic": judged.off_topic if judged else None,
+            "pii": {**importer.pii.to_json(), "kept": args.keep_pii}}
     if args.json:
         print_json(data)
     elif report.already:
@@ -154,6 +164,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         snapshot = write(ws.store, prompts, train, held, report, opts, ws.exports_dir)
     if warning := offline_warning(snapshot):
         warn(warning)
+    replaced = Counter({k.removeprefix("pii."): v for k, v in snapshot.counts.items() if k.startswith("pii.")})
+    if replaced and not args.json:
+        print(_("personal data replaced by placeholders in the files written: {kinds}").format(
+            kinds=kinds_text(replaced)), file=sys.stderr)
     if args.json:
         print_json({"preflight": report.to_json(), "snapshot": snapshot.model_dump(mode="json")})
     else:

@@ -7,11 +7,13 @@ import asyncio
 from pathlib import Path
 
 from studio.cli.common import clip, print_json, print_table, workspace
+from studio.cli.privacy import kinds_text
 from studio.datafiles.dataset_reader import BadLine
 from studio.datafiles.formats import names
+from studio.domain import pii
 from studio.domain.contract import CHECK_IDS
 from studio.evaluate.lint import Linted, Summary, judge_all, lint_file
-from studio.i18n import _, told
+from studio.i18n import N_, _, told
 from studio.turn.shown import check_message, fault_label
 
 
@@ -33,7 +35,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             summary.unreadable += 1
         else:
             summary.add(item)
-            if args.json or args.judge or item.check.results or item.layout:
+            if args.json or args.judge or item.check.results or item.layout or item.pii:
                 records.append(item)
     if args.judge:
         _judge(args, records)
@@ -43,7 +45,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
                     "summary": summary.to_json()})
     else:
         _print_text(args.file, records, bad, summary, judged=bool(args.judge))
-    return 0 if summary.passed == summary.records and not bad else 1
+    return 0 if summary.passed == summary.records and not bad and not summary.pii_records else 1
 
 
 def _judge(args: argparse.Namespace, records: list[Linted]) -> None:
@@ -62,6 +64,11 @@ def _judge(args: argparse.Namespace, records: list[Linted]) -> None:
         asyncio.run(run())
 
 
+#: Where in a record personal data was found (the ids of studio.export.privacy.findings).
+FIELDS = {"prompt": N_("prompt"), "system": N_("system message"), "history": N_("dialogue history"),
+          "answer": N_("answer")}
+
+
 def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: Summary, judged: bool) -> None:
     for b in bad:
         print(_("{file}:{line}: unreadable: {problem}").format(file=path, line=b.line, problem=told(b.problem)))
@@ -70,6 +77,10 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
             print(f"{path}:{item.record.line} #{item.record.index} {told(item.layout)}")
         for r in item.check.results:
             print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(check_message(r), 110)}")
+        if item.pii:
+            found = "; ".join(_("{kind} in the {field}").format(kind=_(pii.label(f.kind)), field=_(FIELDS[where]))
+                              for where, f in item.pii)
+            print(f"{path}:{item.record.line} #{item.record.index} pii: " + _("personal data: {found}").format(found=found))
         if judged and item.judge:
             j = item.judge
             scores = _("judge: compliance {compliance} reply {reply} suggestion {suggestion} analysis {analysis}").format(
@@ -80,6 +91,9 @@ def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: 
         records=s["records"], passed=s["passed"], failed=s["failed"], unreadable=s["unreadable"])
     if s["unrecognised"]:
         line = _("{summary}; {n} with a prompt layout not recognised").format(summary=line, n=s["unrecognised"])
+    if summary.pii_records:
+        line = _("{summary}; {n} with personal data ({kinds}): `studio import` replaces it with placeholders").format(
+            summary=line, n=summary.pii_records, kinds=kinds_text(summary.by_pii))
     print(f"\n{line}\n")
     rows = [(id_, count) for id_, count in s["by_check"].items() if count] or [(_("(none failed)"), 0)]
     print_table([_("CHECK"), _("TURNS")], rows)

@@ -7,10 +7,12 @@ Every way in passes the near-duplicate guard; a refusal names the nearest topic 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from studio.cli.common import CliError, clip, print_json, print_table, workspace
+from studio.cli.privacy import report_lines
 from studio.domain.messages import N_, Message
 from studio.i18n import _, ngettext, pgettext, told
 from studio.synth import topics as service
@@ -55,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("file", type=Path, help=_("the topic file"))
     q.add_argument("--force", action="store_true", help=_("import near-duplicates too (copies are still skipped)"))
     q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=threshold)
+    q.add_argument("--keep-pii", action="store_true",
+                   help=_("keep personal data (names, phone numbers, ID numbers, QQ/WeChat ids, schools, addresses) "
+                          "as it is instead of replacing it with placeholders such as [姓名]"))
     q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_import)
 
@@ -140,14 +145,18 @@ def _refused_json(r: service.Refused) -> dict[str, object]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        report = service.import_topics(ws.store, args.file, force=args.force, threshold=args.threshold)
+        report = service.import_topics(ws.store, args.file, force=args.force, threshold=args.threshold,
+                                       keep_pii=args.keep_pii)
     if args.json:
         print_json({
             "added": [t.id for t in report.added],
             "duplicates": [_refused_json(r) for r in report.duplicates],
             "forced": [_refused_json(r) for r in report.forced],
+            "pii": {**report.pii.to_json(), "kept": args.keep_pii},
         })
         return 0
+    for line in report_lines(report.pii, args.file):
+        print(line, file=sys.stderr)
     print(ngettext("imported {n} topic from {file}", "imported {n} topics from {file}", len(report.added)).format(
         n=len(report.added), file=args.file))
     for r in report.duplicates:

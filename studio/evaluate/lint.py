@@ -18,8 +18,10 @@ from studio.domain import TurnKind
 from studio.domain.contract import CHECK_IDS, TurnCheck
 from studio.domain.faults import FaultKind
 from studio.domain.layout import layout_problem
+from studio.domain.pii import Found
 from studio.domain.rubric import compliance
 from studio.evaluate.judge import judge_turn
+from studio.export.privacy import findings
 from studio.semantic.offtopic import READ_AHEAD, prepare
 from studio.synth.detect import student_of
 from studio.turn.verdict import judge_answer
@@ -32,6 +34,7 @@ class Linted:
     judge: dict[str, Any] | None = None
     fault: str = FaultKind.OPENING.value  # the student turn's observed fault kind; opening when it answers none
     layout: str | None = None  # "prompt layout not recognised (line N): …" when the topic or dialogue was not found
+    pii: list[tuple[str, Found]] = field(default_factory=list)  # personal data found: (field, finding)
 
     @property
     def passed(self) -> bool:
@@ -50,6 +53,8 @@ class Linted:
         }
         if self.layout is not None:
             out["layout"] = self.layout
+        if self.pii:
+            out["pii"] = [{"kind": f.kind, "field": where, "start": f.start, "end": f.end} for where, f in self.pii]
         if self.judge is not None:
             out["judge"] = self.judge
         return out
@@ -64,9 +69,13 @@ class Summary:
     by_check: Counter[str] = field(default_factory=Counter)
     by_compliance: Counter[int] = field(default_factory=Counter)
     by_fault: dict[str, Counter[str]] = field(default_factory=dict)  # fault kind -> records, passed
+    pii_records: int = 0  # records with personal data in them
+    by_pii: Counter[str] = field(default_factory=Counter)  # kind -> findings
 
     def add(self, item: Linted) -> None:
         self.records += 1
+        self.pii_records += bool(item.pii)
+        self.by_pii.update(f.kind for _, f in item.pii)
         self.passed += item.passed
         self.by_check.update(item.check.failed_ids)
         self.by_compliance[item.compliance] += 1
@@ -83,7 +92,8 @@ class Summary:
                 "by_check": {id_: self.by_check.get(id_, 0) for id_ in CHECK_IDS},
                 "by_compliance": {str(k): self.by_compliance.get(k, 0) for k in (1, 2, 3)},
                 "by_fault": {k.value: {"records": self.by_fault[k]["records"], "passed": self.by_fault[k]["passed"]}
-                             for k in FaultKind if k in self.by_fault}}
+                             for k in FaultKind if k in self.by_fault},
+                "pii": {"records": self.pii_records, "by_kind": dict(sorted(self.by_pii.items()))}}
 
 
 def lint_record(record: Record) -> TurnCheck:
@@ -129,7 +139,7 @@ def _lint_chunk(chunk: list[Record | BadLine]) -> Iterator[Linted | BadLine]:
             yield item
         else:
             check, fault = lint_turn(item)
-            yield Linted(item, check, fault=fault, layout=layout_of(item))
+            yield Linted(item, check, fault=fault, layout=layout_of(item), pii=findings(item))
 
 
 async def judge_all(items: list[Linted], client, prompts, concurrency: int = 8) -> None:

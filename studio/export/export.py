@@ -18,6 +18,7 @@ from studio.domain.messages import N_, Message
 from studio.domain.text import MAX_WORDS, word_count
 from studio.export.collector import collector_paused
 from studio.export.formats import line_bytes, records
+from studio.export.privacy import Tally, redact_rows
 from studio.export.provenance import provenance, provenance_counts
 from studio.export.samples import Filters, Sample, iter_samples
 from studio.store import Store
@@ -153,9 +154,10 @@ def _write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sampl
     fmt = by_name(opts.format)
     style = fmt.style_of(opts.style)
     written: list[Any] = []
+    pii = Tally()  # personal data still in a sample (an import made with --keep-pii) never leaves in a file
     for split, samples in (("train", train), ("eval", held)):
         if split in names:
-            rows = list(records(opts.format, samples, prompts, dialogues=opts.dialogues, style=style))
+            rows = redact_rows(list(records(opts.format, samples, prompts, dialogues=opts.dialogues, style=style)), pii)
             written += rows
             payloads[names[split]] = b"".join(map(line_bytes, rows))
     for name, text in fmt.extra_files(names, written, style).items():  # e.g. LLaMA-Factory's dataset_info.json
@@ -169,7 +171,8 @@ def _write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sampl
                         "style": style, "prompt": opts.prompt}
     snapshot.counts = {"samples": report.samples, "train": report.train, "eval": report.eval,
                        **{f"fault.{k}": v for k, v in report.by_fault.items()},
-                       **{f"check.{k}": v for k, v in report.failures.items()}}
+                       **{f"check.{k}": v for k, v in report.failures.items()},
+                       **{f"pii.{k}": v for k, v in sorted(pii.by_kind.items())}}
     made_by = provenance(store, [*train, *held])
     snapshot.counts.update(provenance_counts(made_by))
     snapshot.token_estimate = report.tokens

@@ -40,6 +40,7 @@ from studio.domain.messages import N_
 from studio.domain.messages import Message as Told
 from studio.export.collector import collector_paused
 from studio.export.import_checks import Checked, Checker, Item, checker
+from studio.export.privacy import Tally, redact_records
 from studio.store import Store
 from studio.synth.run import off_topic_bank
 from studio.synth.topic_guard import TopicGuard
@@ -120,8 +121,9 @@ def _continues(said: list[tuple[str, frozenset[str]]], history: list[tuple[str, 
 
 
 class Importer:
-    def __init__(self, store: Store, path: Path, workspace: Path | None = None) -> None:
+    def __init__(self, store: Store, path: Path, workspace: Path | None = None, *, keep_pii: bool = False) -> None:
         self.store, self.path = store, path
+        self.keep_pii, self.pii = keep_pii, Tally()  # personal data replaced as the file is read (.privacy)
         self.bank = off_topic_bank(workspace)
         self.topics = existing_texts(store)
         self.created: dict[str, Topic] = {}
@@ -242,7 +244,7 @@ class Importer:
         with self.store.atomic(), checker(self.bank, self.path.stat().st_size) as check, collector_paused():
             current: Dialogue | None = None
             waiting: deque[_Chunk] = deque()  # being checked, in file order
-            for chunk in _chunks(read_records(self.path)):
+            for chunk in _chunks(redact_records(read_records(self.path), self.pii, keep=self.keep_pii)):
                 bad += [item for item in chunk if isinstance(item, BadLine)]
                 records = [item for item in chunk if isinstance(item, Record)]
                 read += len(records)

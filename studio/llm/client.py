@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from studio.domain import CachedResponse, CallRecord
+from studio.domain.pii import Tally
 from studio.llm.base import (
     ChatRequest,
     ChatResult,
@@ -28,6 +29,7 @@ from studio.llm.budget import Budget, BudgetReached, worst_case_cost, worst_case
 from studio.llm.errors import AnswerTooLarge, DeadlineExceeded, LLMError, Transient, Truncated
 from studio.llm.limits import Clock, Limiter
 from studio.llm.prices import UNKNOWN, Price
+from studio.llm.privacy import redacted
 from studio.store import Store
 
 log = logging.getLogger("studio.llm")
@@ -115,6 +117,7 @@ class LLMClient:
         self.budget = budget
         self.halted: LLMError | None = None
         self.hits = 0  # answers replayed from the response cache
+        self.pii = Tally()  # personal data replaced in requests before they were sent
         self._rng = random.Random(seed)
         if hasattr(provider, "extra_request"):
             provider.extra_request = self._extra_request  # its own requests count against the caps
@@ -125,7 +128,10 @@ class LLMClient:
 
     # -- requests, ledger and cache -------------------------------------------------------------
     def prepared(self, request: ChatRequest) -> ChatRequest:
-        """The request as sent: with the profile's ``max_tokens`` when it names none."""
+        """The request as sent: with the profile's ``max_tokens`` when it names none, and with personal
+        data replaced when it leaves the machine (counted in ``pii``)."""
+        if getattr(self.provider, "sends_text_out", False):
+            request = redacted(request, self.pii, self.provider.name)
         if request.max_tokens is None and self.limits.max_tokens is not None:
             return dataclasses.replace(request, max_tokens=self.limits.max_tokens)
         return request

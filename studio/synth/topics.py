@@ -8,6 +8,7 @@ punctuation and spacing are folded, which is never stored twice.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from importlib.resources import as_file
 from pathlib import Path
@@ -16,6 +17,7 @@ from studio.datafiles.textfile import InputError
 from studio.datafiles.topic_files import TopicRow, read_topic_file, write_topic_file
 from studio.domain import RejectedTopic, Topic, TopicSource
 from studio.domain.messages import N_, Message
+from studio.domain.pii import Tally, redact_value
 from studio.resources import data_file
 from studio.store import Store
 from studio.synth.topic_guard import DEFAULT_THRESHOLD, Match, NearDuplicate, TopicGuard, fold
@@ -43,6 +45,7 @@ class ImportReport:
     added: list[Topic] = field(default_factory=list)
     duplicates: list[Refused] = field(default_factory=list)
     forced: list[Refused] = field(default_factory=list)
+    pii: Tally = field(default_factory=Tally)  # personal data replaced by placeholders, by kind and line
 
 
 def existing_texts(store: Store) -> dict[str, str]:
@@ -96,7 +99,7 @@ def _rows_to_topics(rows: list[TopicRow], guard: TopicGuard, source: TopicSource
 
 
 def import_topics(store: Store, path: Path, *, source: TopicSource = TopicSource.IMPORTED, force: bool = False,
-                  threshold: float = DEFAULT_THRESHOLD) -> ImportReport:
+                  threshold: float = DEFAULT_THRESHOLD, keep_pii: bool = False) -> ImportReport:
     """All or nothing: the whole file is parsed first; a bad line raises InputError and writes nothing.
 
     Near-duplicates (of a stored topic or of an earlier row) are skipped and reported with the
@@ -105,8 +108,13 @@ def import_topics(store: Store, path: Path, *, source: TopicSource = TopicSource
     if not path.is_file():
         raise InputError(path, None, Message("file.missing", N_("no such file")))
     rows = read_topic_file(path)
+    pii = Tally()
+    if not keep_pii:  # a topic written from a real lesson may name a student, a school, an address
+        rows = [dataclasses.replace(r, text=redact_value(r.text, pii, r.line), title=redact_value(r.title, pii, r.line),
+                                    name_zh=redact_value(r.name_zh, pii, r.line)) for r in rows]
     with store.atomic():
         report = _rows_to_topics(rows, guard_of(store, threshold=threshold), source, force)
+        report.pii = pii
         store.topics.put_many(report.added)
     return report
 
