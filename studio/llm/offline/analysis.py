@@ -35,7 +35,7 @@ _FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p, re.I)
     (r"\bwe could (?!understand|see|hear|not)\w+(?: \w+)?", ("用 could 提出建议，语气委婉", "用 We could … 提出想法，很自然")),
     (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体", "用 would like to 代替 want to，语气更礼貌")),
     (r"\b(?:am|'m|are|'re|is) going to \w+", ("用 be going to 说打算", "be going to 表示计划，用得对")),
-    (r"\b(?:usually|always|often|sometimes|never) (?!the\b|a\b|an\b|my\b|our\b|very\b|so\b|too\b|in\b|on\b|at\b|with\b|"
+    (r"\b(?:usually|always|often|sometimes|never) (?!I\b|we\b|you\b|he\b|she\b|they\b|it\b|the\b|a\b|an\b|my\b|our\b|very\b|so\b|too\b|in\b|on\b|at\b|with\b|"
      r"for\b|late\b|busy\b|happy\b|tired\b|here\b|there\b|at\b|home\b|more\b|less\b|\w+ly\b)\w+", ("用频率副词说明平时的习惯", "频率副词放在了实义动词前面，位置正确")),
     (r"\bwhen (?:I|we|he|she|they) \w+", ("用 when 引导时间状语从句，句式有变化", "when 从句交代了时间")),
     (r"\bif (?:I|we|he|she|they|it|you) [^,.!?]+, (?:I|we|he|she|they|it|you) (?:will|would|can|could|'ll)\b",
@@ -93,13 +93,16 @@ _OPEN_ITEM = ("你明确说出了自己的选择 \"{item}\"，表达清楚。", 
               "\"{item}\" 这个回答内容具体，表达清楚。", "你选了 \"{item}\"，回答明确，句子通顺。",
               "你直接回答了问题，提到了 \"{item}\"，表达很自然。", "你的答案 \"{item}\" 很清楚，句子也完整。",
               "能说出 \"{item}\"，说明你听懂了问题，表达准确。", "内容切题：你谈到了 \"{item}\"，句子完整。",
-              "你给出的答案是 \"{item}\"，意思清楚，句子通顺。")
+              "你给出的答案是 \"{item}\"，意思清楚，句子通顺。", "你的回答围绕 \"{item}\" 展开，切题又完整。",
+              "提到 \"{item}\"，回答很具体，句子也通顺。", "\"{item}\" 是一个明确的回答，表达自然。")
 _OPEN_SAID = ("你说 \"{said}\"，意思表达得很清楚。", "\"{said}\" 这句回答了问题，句子完整。", "你的回答 \"{said}\" 很完整。",
               "回答完整：\"{said}\"。", "用 \"{said}\" 回答，句子通顺。", "\"{said}\"，这样回答很自然，表达准确。",
-              "你回答说 \"{said}\"，句子结构完整。", "这个回答句子完整，开头的 \"{said}\" 直接回应了问题。")
-_JOIN = ("另外，", "而且，", "句子里，", "同时，")
+              "你回答说 \"{said}\"，句子结构完整。", "这个回答句子完整，开头的 \"{said}\" 直接回应了问题。",
+              "\"{said}\" 直接回答了问题，语序正确。", "你用完整的句子回答：\"{said}\"，很好。")
+_JOIN = ("另外，", "而且，", "句子里，", "同时，", "此外，", "值得一提的是，")
 _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。",
-                "\"{w}\" 用在这里很合适。", "能用上 \"{w}\"，词汇量不错。")
+                "\"{w}\" 用在这里很合适。", "能用上 \"{w}\"，词汇量不错。", "\"{w}\" 这个词选得好。",
+                "用词方面，\"{w}\" 用得很地道。")
 
 
 _FUNCTION_WORDS = frozenset("the a an to of in on at for with and or my our your his her their its very so but".split())
@@ -169,8 +172,9 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     if word_count(text) >= 22:
         pool.append(rng.choice(("句子比较长时，可以分成两句说，听起来更清楚。", "长句子可以在 and 或 because 处停一下，说得更清楚。")))
     if not pool:  # nothing this answer lacks for certain: a tip that holds for any answer, or none
-        pool += ["", rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
-                                 "再加一个细节，回答会更有画面感。"))]
+        pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
+                                "再加一个细节，回答会更有画面感。", "保持这样完整的回答，下次可以再多加一个细节。",
+                                "这样的回答已经很好，再加一个小例子会更出色。")))
         if not re.search(r"\b(?:feel|felt|makes? me|made me|happy|glad|sad|excited|nervous|proud|love|enjoy|worried)\b", low):
             pool.append("还可以说说自己的感受，比如 \"It makes me feel …\"。")
     tip = rng.choice(pool)
@@ -275,7 +279,7 @@ def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random
     errors = _once(errors)
     count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
     tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\"", "改好以后是：\"{s}\"",
-                       "请再读一遍正确的句子：\"{s}\""))
+                       "请再读一遍正确的句子：\"{s}\"", "完整的正确句子是：\"{s}\"", "改完再说一遍：\"{s}\""))
     return f"{head}{good}需要改正{count}：{fixes(errors)}。{tail.format(s=fixed_sentence(utterance, errors))}"
 
 

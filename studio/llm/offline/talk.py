@@ -43,8 +43,10 @@ GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
 ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?\s*$", re.I)
 #: When the card's reaction would name what the student did not say: their own words said back.
 _ECHO = ("{E}? Thanks for telling me.", "{E}? Okay, good to know.", "So {e}. That's clear.")
-#: A short answer to a card question: the teacher asks for more about that very choice.
-_MORE_PLEASE = ("Tell me more.", "Tell me a little more.", "I'd love to hear more.")
+#: A short answer to a card question: the teacher asks for a full sentence, and the follow-up asks about that
+#: very choice (never "tell me more" before another question).
+_MORE_PLEASE = ("Try a full sentence this time.", "This time, try a whole sentence.",
+                "Let's hear a full sentence this time.")
 _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
                "Try saying it in English.")
@@ -159,11 +161,11 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
-    because B." most often; "A. B."; "A, as B."; "B, so A." or "B. That's why A." when B names nothing by
-    a pronoun."""
+    because B." most often; "A. B."; "A, as B."; "A, since B."; "B, so A." or "B. That's why A." when B
+    names nothing by a pronoun."""
     why = why or rng.choice(option.why)
     say = option.say.rstrip(".!")
-    forms = [f"{say}, because {why}.", f"{say}, because {why}.", f"{say}. {cap(why)}.", f"{say}, as {why}."]
+    forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) \
             and not re.match(r"^(?:you|the|this|that)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
