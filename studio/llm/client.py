@@ -25,7 +25,7 @@ from studio.llm.base import (
     tokens_for,
     wide_chars,
 )
-from studio.llm.budget import Budget, BudgetReached, worst_case_cost, worst_case_tokens_in
+from studio.llm.budget import Budget, BudgetReached, allowed_tokens, counted, worst_case_cost
 from studio.llm.errors import AnswerTooLarge, DeadlineExceeded, LLMError, Transient, Truncated
 from studio.llm.limits import Clock, Limiter
 from studio.llm.prices import UNKNOWN, Price
@@ -74,22 +74,6 @@ _END = object()
 _CALL: contextvars.ContextVar[CallRecord | None] = contextvars.ContextVar("studio_llm_call", default=None)
 
 
-def allowed_tokens(max_tokens: int) -> int:
-    """The most tokens an answer under ``max_tokens`` may seem to have by the character estimate
-    (which counts a CJK character as a token, where tokenizers fit one to two in a token)."""
-    return 2 * max_tokens + 16
-
-
-def counted(request: ChatRequest, result: ChatResult) -> Usage:
-    """What a call is charged: the larger of the usage the server reports and an estimate of what was
-    sent and received (a server may under-report, or report nothing), within what the request allows
-    (never more output than its ``max_tokens``, never more input than its worst case)."""
-    prompt = (request.system or "") + "".join(m.content for m in request.messages)
-    tokens_in = min(max(result.usage.tokens_in, estimate_tokens(prompt)), worst_case_tokens_in(request))
-    tokens_out = max(result.usage.tokens_out, estimate_tokens(result.text))
-    if request.max_tokens:
-        tokens_out = min(tokens_out, request.max_tokens)
-    return Usage(tokens_in, tokens_out, result.usage.estimated)
 
 
 class LLMClient:
@@ -370,14 +354,19 @@ class LLMClient:
             self._truncated(result)
             return result
 
-    async def _attempt_stream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResult]:
+    async def _attempt_stream(self, request: ChatRequest, keep: Callable[[ChatResult], None] | None = None
+                              ) -> AsyncIterator[Delta | ChatResult]:
         """One streamed attempt under the call limits: the provider's stream runs in its own task, so
-        a stalled or dripping server (keep-alive comments included) is cut off on time."""
+        a stalled or dripping server (keep-alive comments included) is cut off on time. ``keep`` gets
+        the whole answer in that task, the moment it is complete (it is saved before any other task
+        runs, so a kill an instant later does not buy it again)."""
         queue: asyncio.Queue[object] = asyncio.Queue()
 
         async def produce() -> None:
             try:
                 async for event in self.provider.stream(request):
+                    if keep is not None and isinstance(event, ChatResult):
+                        keep(event)
                     queue.put_nowait(event)
                 queue.put_nowait(_END)
             except Exception as exc:  # noqa: BLE001 - handed to the reader, which raises it
@@ -436,10 +425,17 @@ class LLMClient:
             self._guard()
             reserved = await self._sending(record, attempt, request)
             _CALL.set(record)
+            kept: list[ChatResult] = []
+
+            def keep(answer: ChatResult, reserved: float = reserved, kept: list[ChatResult] = kept) -> None:
+                self._check(answer, request)
+                self._received(record, reserved, key, ctx, answer, request)
+                kept.append(answer)
+
             try:
                 result = None
                 async with self.limiter.slot(request.estimate_tokens()) as correct:
-                    async for event in self._attempt_stream(request):
+                    async for event in self._attempt_stream(request, keep):
                         if isinstance(event, ChatResult):
                             result = event
                             correct(event.usage.tokens_in + event.usage.tokens_out)
@@ -447,19 +443,20 @@ class LLMClient:
                             yield event
                 if result is None:
                     raise Transient("the stream gave no final result", provider=self.provider.name)
-                self._check(result, request)
             except LLMError as exc:
-                delay = self._retry_after(record, reserved, exc, attempt)
-                yield Restart(str(exc))
-                await self.clock.sleep(delay)
-                continue
+                if not kept:
+                    delay = self._retry_after(record, reserved, exc, attempt)
+                    yield Restart(str(exc))
+                    await self.clock.sleep(delay)
+                    continue
+                result = kept[0]  # the answer was whole and saved before the error: it stands
             except BudgetReached as exc:
                 self._close_budget(record, reserved, exc)
                 raise
             except BaseException:
-                self._close_cancelled(record, reserved)
+                if not kept:
+                    self._close_cancelled(record, reserved)
                 raise
-            self._received(record, reserved, key, ctx, result, request)
             self._truncated(result)
             yield result
             return
