@@ -12,8 +12,9 @@ from pathlib import Path
 
 import orjson
 
-from studio.datafiles.textfile import InputError, check_size, decode_lines
+from studio.datafiles.textfile import InputError, check_size, decode_lines, too_deep
 from studio.domain import Topic
+from studio.domain.jsondepth import TooDeep, loads
 from studio.domain.messages import N_, Message, said
 
 #: Topics are short: 16 MB is ~100,000 of them. A bigger file is refused before it is read.
@@ -55,7 +56,9 @@ def _jsonl(path: Path) -> list[TopicRow]:
         if not text.strip():
             continue
         try:
-            obj = orjson.loads(text)
+            obj = loads(text)
+        except TooDeep as exc:
+            raise InputError(path, number, too_deep(exc)) from None
         except orjson.JSONDecodeError as exc:
             raise InputError(path, number, Message("topics.json", N_("not valid JSON ({problem})"), problem=said(exc))) from None
         if not isinstance(obj, dict):

@@ -72,15 +72,19 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _unreadable(path: Path, bad: list[BadLine]) -> InputError:
+#: Bad lines named in an import's error (the rest are counted): memory stays the same however many there are.
+NAMED_BAD_LINES = 5
+
+
+def _unreadable(path: Path, bad: list[BadLine], n: int) -> InputError:
     shown: Told | None = None
-    for b in bad[:5]:
+    for b in bad[:NAMED_BAD_LINES]:
         line = Told("import.bad-line", N_("line {line}: {problem}"), line=b.line, problem=b.problem)
         shown = line if shown is None else Told("import.bad-lines", N_("{lines}; {line}"), lines=shown, line=line)
-    if len(bad) > 5:
-        shown = Told("import.more", N_("{lines} (and {n} more)"), lines=shown, n=len(bad) - 5)
+    if n > NAMED_BAD_LINES:
+        shown = Told("import.more", N_("{lines} (and {n} more)"), lines=shown, n=n - NAMED_BAD_LINES)
     return InputError(path, bad[0].line, Told("import.unreadable", N_("{n} unreadable line(s), nothing imported: "
-                                                                      "{lines}"), n=len(bad), lines=shown))
+                                                                      "{lines}"), n=n, lines=shown))
 
 
 def _no_turns(path: Path) -> InputError:
@@ -237,24 +241,27 @@ class Importer:
         run = Run(kind="import", status=RunStatus.SUCCEEDED, source=str(self.path), source_hash=digest,
                   started=utcnow(), finished=utcnow())
         report = ImportReport(run.id)
-        bad: list[BadLine] = []
-        read = 0
+        bad: list[BadLine] = []  # the first few, named in the error
+        bad_count = read = 0
         # All or nothing: dialogues are stored as they are completed, and an unreadable line found on
         # the way rolls every one of them back (the rest of the file is read only to name its bad lines).
         with self.store.atomic(), checker(self.bank, self.path.stat().st_size) as check, collector_paused():
             current: Dialogue | None = None
             waiting: deque[_Chunk] = deque()  # being checked, in file order
             for chunk in _chunks(redact_records(read_records(self.path), self.pii, keep=self.keep_pii)):
-                bad += [item for item in chunk if isinstance(item, BadLine)]
                 records = [item for item in chunk if isinstance(item, Record)]
                 read += len(records)
+                if len(records) < len(chunk):
+                    found = [item for item in chunk if isinstance(item, BadLine)]
+                    bad_count += len(found)
+                    bad += found[:NAMED_BAD_LINES - len(bad)]
                 if bad:
                     continue
                 waiting.append(self._check(records, check))
                 while len(waiting) > check.ahead:
                     current = self._add_chunk(waiting.popleft(), check, run, report, current)
             if bad:
-                raise _unreadable(self.path, bad)
+                raise _unreadable(self.path, bad, bad_count)
             if not read:
                 raise _no_turns(self.path)
             while waiting:

@@ -192,10 +192,11 @@ class Generator:
             d.updated = utcnow()
             if teacher_turns == self.config.teacher_turns:
                 d.status = DialogueStatus.COMPLETE
-            self._save(d)
-            if d.status == DialogueStatus.COMPLETE:
-                self._count(d)
-                self.store.runs.put(self.run)
+            with self.store.together():  # a completed dialogue and the run's count of it reach the disk together
+                self._save(d)
+                if d.status == DialogueStatus.COMPLETE:
+                    self._count(d)
+                    self.store.runs.put(self.run)
             self.store.flush()  # each completed turn is durable
             self._report()
 

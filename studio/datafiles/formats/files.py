@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 
 from studio.datafiles.formats.base import Chat, RecordError, read_line
-from studio.datafiles.textfile import InputError, check_size, decode_lines
+from studio.datafiles.textfile import InputError, check_size, each_line, too_deep
+from studio.domain.jsondepth import TooDeep, loads
 from studio.domain.messages import N_, Message, message_of, said
 
 #: A JSON array is read whole; JSON Lines files stream with no limit but the line length.
@@ -40,15 +41,26 @@ def read_file(path: Path) -> Iterator[ChatLine]:
     raises InputError naming the file and line."""
     if not path.is_file():
         raise InputError(path, None, Message("file.missing", N_("no such file")))
-    lines = decode_lines(path)
+    lines = each_line(path)
     for number, text in lines:
+        if isinstance(text, Message):  # too long, or not UTF-8: named, and the reading goes on
+            yield ChatLine(number, problem=text)
+            continue
         if not text.strip():
             continue
         if text.strip() == "[":  # a pretty-printed JSON array: read the rest whole
             check_size(path, MAX_ARRAY_FILE_BYTES, Message("format.array-file", N_("a dataset file written as one JSON "
                                                                                    "array")))
+            rest = []
+            for k, t in lines:
+                if isinstance(t, Message):
+                    raise InputError(path, k, t)
+                rest.append(t)
             try:
-                items = orjson.loads("[" + "\n".join(t for _, t in lines))
+                items = loads("[" + "\n".join(rest))
+            except TooDeep as exc:
+                yield ChatLine(number, problem=too_deep(exc))
+                return
             except orjson.JSONDecodeError as exc:
                 yield ChatLine(number, problem=Message("format.array", N_("the JSON array does not parse ({problem})"),
                                                        problem=said(exc)))
@@ -57,7 +69,10 @@ def read_file(path: Path) -> Iterator[ChatLine]:
                 yield _item(number + k, item)
             return
         try:
-            obj = orjson.loads(text)
+            obj = loads(text)
+        except TooDeep as exc:
+            yield ChatLine(number, problem=too_deep(exc))
+            continue
         except orjson.JSONDecodeError as exc:
             yield ChatLine(number, problem=Message("topics.json", N_("not valid JSON ({problem})"), problem=said(exc)))
             continue
