@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -329,3 +331,28 @@ def test_a_broken_pipe_stops_generate_quietly_and_keeps_every_answer(ready_cli) 
         server.stop()
     assert paid and len(server.seen) > asked, "answers were bought before the pipe broke, and after"
     assert max(bought.values()) == 1, "an answer kept through the broken pipe was bought again"
+
+
+# -- 6. an answer is kept the moment it arrives -------------------------------------------------
+def test_answers_delivered_before_a_sigkill_are_not_bought_again(ready_cli) -> None:
+    server = simulated(latency=0.3)
+    try:
+        config = ready_cli.ws / "config.toml"
+        config.write_text(config.read_text() + SLOW.format(base=server.base))
+        args = [sys.executable, "-m", "studio", "--workspace", str(ready_cli.ws), "generate", "-n", "3", "-c", "1",
+                "--teacher", "slow", "--student", "offline"]
+        child = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        until = time.monotonic() + 120
+        while len(server.seen) < 5 and child.poll() is None and time.monotonic() < until:
+            time.sleep(0.01)  # polled with a deadline: the fifth request shows the fourth answer was taken
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        delivered = [json.dumps(s.body, sort_keys=True) for s in server.seen[:4]]
+        assert server.answered >= 4
+        before = len(server.seen)
+        code = subprocess.run(args, cwd=REPO, capture_output=True, timeout=300).returncode
+        assert code == 0
+        again = [json.dumps(s.body, sort_keys=True) for s in server.seen[before:]]
+    finally:
+        server.stop()
+    assert not set(delivered) & set(again), "an answer delivered before the kill was bought again"
