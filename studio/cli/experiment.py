@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from studio.cli.common import CliError, fail, print_json, print_table, status_label, workspace
+from studio.cli.train import stop_jobs
 from studio.domain.messages import Message, said
 from studio.evaluate.experiment import Experiment, ExperimentError, Progress, plan, start
 from studio.evaluate.experiment_state import Settings, State, all_states, load, save
@@ -109,6 +110,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             state = Experiment(ws, state, reporter, steps).run()
         except KeyboardInterrupt:
             reporter.done()
+            stop_jobs(ws, list(state.jobs.values()))  # a fine-tune under way stops too; a resume retries it
             print("\n" + _("stopped; what finished is kept. Resume with the same command (experiment {id})").format(
                 id=state.id), file=sys.stderr)
             return 130

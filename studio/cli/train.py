@@ -105,11 +105,11 @@ def _follow(ws, ids: list[str], parallel: int = 1) -> int:
     try:
         return _drive(ws, ids, parallel)
     except KeyboardInterrupt:
-        _stop_jobs(ws, ids)
+        stop_jobs(ws, ids)
         raise
 
 
-def _stop_jobs(ws, ids: list[str]) -> None:
+def stop_jobs(ws, ids: list[str]) -> None:
     """ctrl-C while following jobs: each one not finished is cancelled (a local one's processes get a
     clean stop, then are killed within seconds) and the user is told what stays."""
     for i in ids:
