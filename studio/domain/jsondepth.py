@@ -1,10 +1,12 @@
 """The one guard on how deep JSON may nest, applied before any parser sees the text.
 
 Python's ``json`` (and the repair library) recurse once per level, and ``orjson`` refuses more than
-1,024 levels on reading but 255 on writing: text nested deeper than :data:`MAX_DEPTH` is refused
-first, by one linear scan that recurses nowhere. Every reader of JSON from outside the studio goes
-through :func:`too_deep` or :func:`loads`: a teacher's answer (``studio.domain.parse``), dataset and
-topic files (lint, import), the store's journal lines and HTTP bodies.
+1,024 levels on reading but 255 on writing, so a document read deeper than that could never be
+stored: text nested deeper than :data:`MAX_DEPTH` is refused first, by one linear scan that
+recurses nowhere. Every reader of JSON from outside the studio goes through :func:`too_deep` or
+:func:`loads`: a teacher's answer (``studio.domain.parse``, so eval items and generated turns), dataset
+files (lint, import) and topic files. The store reads only what it wrote (no document deeper than
+255 levels) with orjson, whose limit raises an error instead of recursing.
 """
 
 from __future__ import annotations
