@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from studio.config import Secrets
+from studio.config import Secrets, scrub_secrets
 from studio.domain import Job, JobStatus, MetricPoint
 from studio.domain.messages import N_, Message
 from studio.train.bce import signed_headers
@@ -69,7 +69,7 @@ def reachable(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, job, *args)
         except httpx.HTTPError as exc:
             host = urlsplit(str(exc.request.url)).netloc if _has_request(exc) else "the platform"
-            raise RemoteError(f"could not reach {host}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+            raise RemoteError(scrub_secrets(f"could not reach {host}: {type(exc).__name__}: {exc}".rstrip(": "))) from None
 
     return wrapper
 
@@ -94,14 +94,14 @@ def _check(response: httpx.Response, what: str, *, body: bool = True) -> dict[st
             code = code or found.get("code") or error.get("code", "")
         except ValueError:
             detail = response.text[:300]
-        raise RemoteError(f"{what}: HTTP {response.status_code} {code}: {detail}".strip())
+        raise RemoteError(scrub_secrets(f"{what}: HTTP {response.status_code} {code}: {detail}".strip()))
     if not body:
         return {}
     try:
         data = response.json()
     except ValueError:
-        raise RemoteError(f"{what}: HTTP {response.status_code} with a body that is not JSON: "
-                          f"{response.text[:200]!r}") from None
+        raise RemoteError(scrub_secrets(f"{what}: HTTP {response.status_code} with a body that is not JSON: "
+                                        f"{response.text[:200]!r}")) from None
     return data if isinstance(data, dict) else {"data": data}
 
 

@@ -25,7 +25,7 @@ from weakref import WeakSet
 from textual.app import App
 from textual.signal import Signal
 
-from studio.config import ConfigError
+from studio.config import ConfigError, scrub_secrets
 from studio.domain import Run, RunConfig, RunStatus
 from studio.i18n import _, ngettext, told
 from studio.llm.errors import LLMError
@@ -257,7 +257,7 @@ class Studio:
         and why go to the workspace log (a fault of ours with its traceback) and to the screen. Safe
         from any thread."""
         said = told(error)  # a message in the user's language (str(error) stays the English line)
-        text = _("{what} failed: {error}").format(what=what, error=said) if what else said
+        text = scrub_secrets(_("{what} failed: {error}").format(what=what, error=said) if what else said)
         if isinstance(error, BaseException) and not isinstance(error, EXPECTED):
             log.error(text, exc_info=error)
         else:
@@ -266,7 +266,7 @@ class Studio:
 
     def tell(self, text: str, *, timeout: float = 8) -> None:
         """Background work has news (a job ended well): on the screen. Safe from any thread."""
-        self.app.call_later(notify, self.app, text, timeout=timeout)
+        self.app.call_later(notify, self.app, scrub_secrets(text), timeout=timeout)
 
     # -- off-topic judgements an import left pending ---------------------------------------------------
     def judge_pending(self) -> None:
