@@ -15,9 +15,17 @@ from studio.domain.jsondepth import MAX_DEPTH, TooDeep, loads, nesting_depth, to
 from studio.domain.parse import parse_answer
 from studio.export.importer import Importer
 from studio.store import Store
+from tests.llm.fakeserver import FakeServer
 from tests.test_lint import GOOD, dump, reply_prompt
 
 ATTACK = '{"Reply": ' + "[" * 3000 + "]" * 3000 + "}"
+REMOTE = """
+[providers.remote]
+kind = "openai"
+model = "m"
+base_url = "{base}/v1"
+retries = 0
+"""
 
 
 def good_line(student: str) -> str:
@@ -92,3 +100,29 @@ def test_import_memory_does_not_grow_with_the_bad_lines_of_its_file(tmp_path) ->
     small_peak = _import_peak(tmp_path / "a", small)
     large_peak = _import_peak(tmp_path / "b", large)
     assert large_peak < small_peak + (2 << 20), (small_peak, large_peak)  # twenty times the lines, not the memory
+
+
+FIXED = ('{"Reply": "Nice! What do you like to do at weekends?", "Suggestion": ["I like hiking.", "I read books.", '
+         '"I play football."], "Analysis": "回答正确。"}')
+
+
+def test_an_eval_answer_nested_too_deeply_is_a_failed_item_and_later_runs_and_reports_read_it(ready_cli) -> None:
+    server = FakeServer(reply=ATTACK).start()
+    try:
+        (ready_cli.ws / "config.toml").write_text(ready_cli.ws.joinpath("config.toml").read_text()
+                                                  + REMOTE.format(base=server.base))
+        assert ready_cli("generate", "-n", "4")[0] == 0
+        split = ready_cli.json("export", "--format", "openai", "--split", "0.5")["snapshot"]["id"]
+        assert ready_cli("eval", "make", "--n", "3", "--snapshot", split)[0] == 0
+        code, out, err = ready_cli("eval", "run", "--model", "remote", "--json")
+        assert code in (0, 1) and "Traceback" not in err and "nests too deeply" not in err, err
+        sent = len(server.seen)
+        assert sent >= 3
+        server.reply = FIXED
+        code, out, err = ready_cli("eval", "run", "--model", "remote")
+        assert code == 0 and "Traceback" not in err, err
+        assert len(server.seen) >= sent + 3  # the fixed server is asked again
+        code, out, err = ready_cli("eval", "report")
+        assert code == 0 and "Traceback" not in err, err
+    finally:
+        server.stop()
