@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -58,6 +58,48 @@ def key_env(backend: str, options: dict[str, str], name: str) -> str:
 
 class RemoteError(RuntimeError):
     """The platform said no, or could not be reached; the message carries its code and words."""
+
+
+#: The most a platform's response body may hold (job lists, events): a longer one is refused unread.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+class _CappedBody(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, limit: int) -> None:
+        self.inner, self.limit = inner, limit
+
+    def __iter__(self) -> Iterator[bytes]:
+        size = 0
+        for piece in self.inner:
+            size += len(piece)
+            if size > self.limit:
+                raise RemoteError(f"the platform's response body passed {self.limit} bytes; it is not read further")
+            yield piece
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _CappedTransport(httpx.BaseTransport):
+    """Every response body read under :data:`MAX_BODY_BYTES` (a platform, or something posing as one,
+    cannot fill the memory)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        stream = response.stream
+        assert isinstance(stream, httpx.SyncByteStream)
+        return httpx.Response(response.status_code, headers=response.headers, request=request,
+                              stream=_CappedBody(stream, MAX_BODY_BYTES), extensions=response.extensions)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def capped(transport: httpx.BaseTransport | None) -> httpx.BaseTransport:
+    return _CappedTransport(transport or httpx.HTTPTransport())
 
 
 def reachable(method: Callable[..., T]) -> Callable[..., T]:
@@ -132,7 +174,7 @@ class QianfanBackend:
         ak, sk = self._job_keys(job)
         headers = signed_headers(ak, sk, "POST", urlsplit(url).netloc, "/v2/finetuning", {"Action": action},
                                  {"content-type": "application/json"})
-        with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
+        with httpx.Client(timeout=TIMEOUT, transport=capped(self.transport)) as client:
             response = client.post(url, params={"Action": action}, content=json.dumps(body), headers=headers)
         return _check(response, f"Qianfan {action}").get("result", {})
 
@@ -160,7 +202,7 @@ class QianfanBackend:
         ak, sk = self._job_keys(job)
         data = (folder.data / "train.jsonl").read_bytes()
         headers = signed_headers(ak, sk, "PUT", host, path, {}, {"content-type": "application/octet-stream"})
-        with httpx.Client(timeout=TIMEOUT, transport=self.transport) as client:
+        with httpx.Client(timeout=TIMEOUT, transport=capped(self.transport)) as client:
             response = client.put(connect.rstrip("/") + quote(path), content=data, headers=headers)
         _check(response, "BOS upload", body=False)
         return f"bos:/{bucket}/{key}"
@@ -224,7 +266,7 @@ class OpenAIBackend:
     def _client(self, job: Job) -> httpx.Client:
         key = self.secrets.require(key_env(self.name, job.options, "api_key_env"), "OpenAI fine-tuning")
         return httpx.Client(base_url=job.options.get("base_url", "https://api.openai.com/v1"), timeout=TIMEOUT,
-                            headers={"Authorization": f"Bearer {key}"}, transport=self.transport)
+                            headers={"Authorization": f"Bearer {key}"}, transport=capped(self.transport))
 
     def prepare(self, job: Job, folder: JobDir, train: list[Row], held: list[Row]) -> None:
         write_jsonl(folder.data / "train.jsonl", train)
