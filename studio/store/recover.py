@@ -118,7 +118,7 @@ def rebuild(folder: Path, *, partial: bool = False) -> tuple[Data, Recovery, lis
     snap, chain, complete = best
     recovery = Recovery(used=[n for n in [snap.name, *(j.path.name for j in chain)] if n], complete=complete)
     if not complete:
-        unused = [j.path.name for j in journals if j not in chain]
+        unused = [j.path.name for j in journals if j not in chain and j.base not in snap.folded]
         if unused:
             problems.append(Message("recover.unused", N_("{files} could not be joined to it"),
                                     files=", ".join(unused)))
@@ -128,7 +128,15 @@ def rebuild(folder: Path, *, partial: bool = False) -> tuple[Data, Recovery, lis
         if not problems:
             problems.append(Message("recover.no-journal", N_("the journal that belongs to it is missing")))
         recovery.missing = problems
-        if not partial:
+        if partial:  # the newer journals too: their changes are the newest there are, though what came between is not
+            after = journals.index(chain[-1]) + 1 if chain else 0
+            extra = [j for j in journals[after:] if j.base not in snap.folded]
+            if extra:
+                chain = [*chain, *extra]
+                recovery.used += [j.path.name for j in extra]
+                problems.append(Message("recover.unproven", N_("{files} replayed without proof that it follows"),
+                                        files=", ".join(j.path.name for j in extra)))
+        else:
             raise StoreError(Message("recover.incomplete", N_("the store cannot be rebuilt completely from {used} "
                                                               "({why}); nothing was changed; to keep what can be "
                                                               "read, run: studio store recover --partial"),

@@ -149,3 +149,18 @@ def test_the_shipped_topics_go_only_into_a_new_store(cli) -> None:
     code, out, _ = cli("init")
     assert code == 0 and "added" not in out
     assert seeded > 0 and cli.json("info")["counts"]["topics"] == 0
+
+
+def test_a_partial_recovery_keeps_the_newest_journal_and_says_it_could_not_prove_it_follows(history) -> None:
+    before = state(history)
+    (history.ws / "studio.json").unlink()
+    (history.ws / "studio.json.journal.prev").unlink()  # the changes between the backup and the journal are gone
+    refused(history, "info")
+    code, _, err = history("store", "recover")
+    assert code == 2 and "--partial" in err
+    result = recovered(history, "--partial")
+    assert result["used"] == ["studio.json.bak", "studio.json.journal"] and not result["complete"]
+    assert any("without proof" in m for m in result["missing"])
+    after = state(history)
+    assert len(after["runs"]) == len(before["runs"]) - 1  # the second run was only in the lost journal
+    assert after["counts"]["dialogues"] == before["counts"]["dialogues"] - 3
