@@ -100,21 +100,22 @@ def _state(j: Job) -> str:
     return status if loss is None else _("{status} · loss {loss}").format(status=status, loss=f"{loss:.4f}")
 
 
-def _follow(ws, ids: list[str], parallel: int = 1) -> int:
-    """Drive the queue until these jobs end (ctrl-C stops them: see :func:`_stop_jobs`)."""
+def _follow(ws, ids: list[str], parallel: int = 1, *, queued_too: bool = True) -> int:
+    """Drive the queue until these jobs end (ctrl-C stops them: see :func:`stop_jobs`)."""
     try:
         return _drive(ws, ids, parallel)
     except KeyboardInterrupt:
-        stop_jobs(ws, ids)
+        stop_jobs(ws, ids, queued_too=queued_too)
         raise
 
 
-def stop_jobs(ws, ids: list[str]) -> None:
+def stop_jobs(ws, ids: list[str], *, queued_too: bool = True) -> None:
     """ctrl-C while following jobs: each one not finished is cancelled (a local one's processes get a
-    clean stop, then are killed within seconds) and the user is told what stays."""
+    clean stop, then are killed within seconds) and the user is told what stays. ``queued_too=False``
+    leaves jobs still waiting in the queue (``train queue`` stops running the queue, not emptying it)."""
     for i in ids:
         job = ws.store.jobs.get(i)
-        if job is None or job.done:
+        if job is None or job.done or (not queued_too and job.status.value == "queued"):
             continue
         try:
             job = service.cancel(ws, job.id, grace_s=STOP_GRACE_S)
@@ -347,4 +348,4 @@ def cmd_queue(args: argparse.Namespace) -> int:
         if not pending:
             print(_("nothing queued"))
             return 0
-        return _follow(ws, pending, args.parallel)
+        return _follow(ws, pending, args.parallel, queued_too=False)
