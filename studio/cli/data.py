@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=_("leave the off-topic judgement of the student turns for later (studio judge, or the TUI)"))
     p.add_argument("--keep-pii", action="store_true",
                    help=_("keep personal data (names, phone numbers, ID numbers, QQ/WeChat ids, schools, addresses) "
-                          "as it is instead of replacing it with placeholders such as [姓名]"))
+                          "as it is instead of replacing it with typed placeholders"))
     p.add_argument("--json", action="store_true", help=_("print stable JSON"))
     p.set_defaults(handler=cmd_import)
 

@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=threshold)
     q.add_argument("--keep-pii", action="store_true",
                    help=_("keep personal data (names, phone numbers, ID numbers, QQ/WeChat ids, schools, addresses) "
-                          "as it is instead of replacing it with placeholders such as [姓名]"))
+                          "as it is instead of replacing it with typed placeholders"))
     q.add_argument("--json", action="store_true", help=as_json)
     q.set_defaults(handler=cmd_import)
 
