@@ -48,6 +48,7 @@ BATCH = 32  # texts run through the model together
 CACHE_SIZE = 32768  # sentence vectors remembered (1.5 KB each)
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_RUN = [0]  # texts run through the model in this process (passes())
 
 
 class EncoderError(RuntimeError):
@@ -311,6 +312,11 @@ def forget() -> None:
         _CACHE.clear()
 
 
+def passes() -> int:
+    """How many texts this process has run through the model (a text remembered costs none)."""
+    return _RUN[0]
+
+
 def sentence_vector(text: str) -> np.ndarray:
     """The unit vector of one text (remembered: topics and questions are asked about again and again)."""
     return sentence_vectors([text])[0]
@@ -327,6 +333,7 @@ def sentence_vectors(texts: Sequence[str]) -> np.ndarray:
     if missing:
         vectors = _model().encode(missing)
         with _CACHE_LOCK:
+            _RUN[0] += len(missing)
             for text, vector in zip(missing, vectors, strict=True):
                 _CACHE[text] = vector
             while len(_CACHE) > CACHE_SIZE:
@@ -338,5 +345,10 @@ def sentence_vectors(texts: Sequence[str]) -> np.ndarray:
                 _CACHE.move_to_end(text)
     zero = np.zeros(DIM, dtype=np.float32)
     # a text pushed out meanwhile by a larger call in another thread is run again on its own
-    return np.stack([zero if not t.strip() else v if v is not None else _model().encode([t])[0]
-                     for t, v in zip(texts, found, strict=True)])
+    return np.stack([zero if not t.strip() else v if v is not None else _again(t) for t, v in zip(texts, found, strict=True)])
+
+
+def _again(text: str) -> np.ndarray:
+    with _CACHE_LOCK:
+        _RUN[0] += 1
+    return _model().encode([text])[0]
