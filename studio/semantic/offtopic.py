@@ -30,6 +30,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -212,14 +213,18 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
     for k, (utterance, topic, title, question, _) in keys.items():
         if k not in found and _may_judge(utterance, topic, title, question):  # content words: topic_fit's
             q, t, g = _parts(topic, title, question)
-            texts += [utterance, q, t, g, f"{t}. {g} {q}", *tails(utterance)]
+            texts += [utterance, q, t, g, *tails(utterance)]
     sentence_vectors(texts)
+    # the dialogue's summary line (its own pass, the longest text) only where the verdict needs it
+    sentence_vectors([_summary(topic, title, question) for k, (utterance, topic, title, question, _) in keys.items()
+                      if k not in found and _judged(utterance, topic, title, question)
+                      and _sure_on(utterance, topic, title, question) is None])
     # the answers the sentence model is unsure of go to the language model together
     if not asks_lm():
         return
     unsure = [(utterance, topic, title, question, recent) for k, (utterance, topic, title, question, recent)
               in keys.items() if k not in found and _judged(utterance, topic, title, question)
-              and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title, question=question)) < ASK_LM[1]]
+              and _sure_on(utterance, topic, title, question) is None and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title, question=question)) < ASK_LM[1]]
     if unsure:
         lm.pointwise_many([(u, _lm_context(topic, title, _read_turns(question, recent)))
                            for u, topic, title, question, recent in unsure])
@@ -298,6 +303,8 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     if not _judged(utterance, topic, title, question):
         return TopicFit(None, False, () if cjk_share(utterance) > 0.3 else content_words(utterance))
     words = content_words(utterance)
+    if (sure := _sure_on(utterance, topic, title, question)) is not None:
+        return TopicFit(sure[0], False, words, probability=sure[1])
     feats = features(utterance, topic=topic, title=title, question=question)
     p, read = probability(feats), None
     if ASK_LM[0] <= p < ASK_LM[1] and asks_lm():
@@ -364,8 +371,61 @@ def features(utterance: str, *, topic: str = "", title: str = "", question: str 
 def other_subjects(topic: str, title: str, question: str) -> tuple[str, ...]:
     """The everyday subjects (:data:`SUBJECTS`) and kinds of aside (:data:`ASIDES`) that are not the
     dialogue's own, one name per row of their matrix (an aside has a row per sentence)."""
+    if (given := _OTHERS_GIVEN.get()) is not None:
+        return given
+    return _others(_summary(topic, title, question))
+
+
+def _summary(topic: str, title: str, question: str) -> str:
+    """The dialogue in one line (title, topic, question): what its own subjects are read from."""
     q, t, g = _parts(topic, title, question)
-    return _others(f"{t}. {g} {q}")
+    return f"{t}. {g} {q}"
+
+
+#: While set, what :func:`other_subjects` answers (:func:`_most` bounds the features with it).
+_OTHERS_GIVEN: ContextVar[tuple[str, ...] | None] = ContextVar("others_given", default=None)
+#: Whether :func:`_sure_on` may decide without the dialogue's summary line (False: always the full way).
+SURE_WITHOUT_SUMMARY = True
+
+
+def _sure_on(utterance: str, topic: str, title: str, question: str) -> tuple[float, float] | None:
+    """(score, the most the off-topic probability can be) when ``utterance`` is on topic whatever the
+    dialogue's own subjects are, so its summary line (:func:`_summary`: the longest of an answer's
+    sentences, a pass of the sentence model of its own) is not needed: the verdict is the one
+    :func:`_judge` makes the full way, the language model not asked. None when that is not sure."""
+    if not SURE_WITHOUT_SUMMARY:
+        return None
+    below = min(ASK_LM[0], OFF_TOPIC_AT) if asks_lm() else OFF_TOPIC_ALONE_AT
+    most = _most(utterance, topic, title, question)
+    if most is None or most[1] >= below:
+        return None
+    for tail in tails(utterance):  # no rest of the answer off topic either
+        rest = _most(tail, topic, title, question)
+        if rest is None or rest[1] >= TAIL_OFF_AT:
+            return None
+    return most
+
+
+@lru_cache(maxsize=4096)
+def _most(text: str, topic: str, title: str, question: str) -> tuple[float, float] | None:
+    """(score, the highest off-topic probability over every choice of the dialogue's own subjects) of
+    ``text``, or None where no such bound holds.
+
+    Each feature that reads the dialogue's own subjects is a best cosine over the subjects left
+    (:func:`other_subjects`), so with every subject left it is at its highest; those features are the
+    ones that change when none is left. Where each of them weighs towards off topic (a positive
+    weight in :data:`MODEL`), the probability is at its highest with every subject left."""
+    def with_others(others: tuple[str, ...]) -> list[float]:
+        token = _OTHERS_GIVEN.set(others)
+        try:
+            return features(text, topic=topic, title=title, question=question)
+        finally:
+            _OTHERS_GIVEN.reset(token)
+
+    every, none = with_others(tuple(dict.fromkeys(_rows()[0]))), with_others(())
+    if any(a != b and w <= 0 for a, b, w in zip(every, none, MODEL[2], strict=True)):
+        return None
+    return round(max(every[:3]), 4), probability(every)
 
 
 def _rows() -> tuple[tuple[str, ...], tuple[str, ...]]:
