@@ -79,30 +79,25 @@ def _cold() -> None:
 
 def as_shipped() -> list[str]:
     """Each labelled set judged as the check runs (an answer's turns included), with and without its
-    language-model step; the unseen set, never fitted or tuned on, on its own line."""
+    language-model step (:mod:`tests.bench.offtopic_set`, which measures any labelled file the same way)."""
     from studio.semantic import offtopic
-    from tests.bench import offtopic_fit
+    from tests.bench import offtopic_fit, offtopic_set
 
-    lines = ["| labelled set | answers (off topic) | the check: P / R | without its language model: P / R | "
+    lines = ["| labelled set | answers (off topic) | without the language model: P / R | with it: P / R | "
              "language model asked |", "|---|---|---|---|---|"]
-    for name, about in (*offtopic_fit.SETS, offtopic_fit.UNSEEN):
-        items = []
-        for g in json.loads((DATA / name).read_text(encoding="utf-8")):
-            history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
-            items += [(u, g["topic"], g["title"], history, label == "off") for label in ("on", "loose", "off")
-                      for u in g[label]]
+    for name, about in offtopic_fit.SETS:
+        items = offtopic_set.items_of(DATA / name)
         results = []
-        for setting in ("on", "off"):
+        for setting in ("off", "on"):
             os.environ["STUDIO_OFFTOPIC_LM"] = setting
             offtopic.forget()
             fits = [offtopic.topic_fit(u, topic=t, title=ti, history=h) for u, t, ti, h, _ in items]
             results.append((_pr([f.off_topic for f in fits], [off for *_, off in items]),
                             sum(f.pointwise is not None for f in fits)))
-        os.environ["STUDIO_OFFTOPIC_LM"] = "on"
-        (with_lm, asked), (alone, _) = results
-        label = f"**{name}** ({about})" if name == offtopic_fit.UNSEEN[0] else f"{name} ({about})"
-        lines.append(f"| {label} | {with_lm[3]} ({with_lm[2]}) | {with_lm[0]:.3f} / {with_lm[1]:.3f} | "
-                     f"{alone[0]:.3f} / {alone[1]:.3f} | {asked} |")
+        os.environ.pop("STUDIO_OFFTOPIC_LM")
+        (alone, _), (with_lm, asked) = results
+        lines.append(f"| {name} ({about}) | {alone[3]} ({alone[2]}) | {alone[0]:.3f} / {alone[1]:.3f} | "
+                     f"{with_lm[0]:.3f} / {with_lm[1]:.3f} | {asked} |")
     return lines
 
 
@@ -150,7 +145,7 @@ def labelled() -> list[str]:
            "off-topic answers, loosely related ones are not):", ""]
     out += offtopic_fit.report(rows, held, offtopic.OFF_TOPIC_AT, (offtopic.MODEL, offtopic.MODEL_LM), sim, sim_held)
     out += ["", "As the check runs (the rest of an answer that turns to something else judged too), each set "
-            "whole; the fit sets are in-sample here, the unseen set is not:", "", *as_shipped()]
+            "whole and in-sample (every set is fitted on):", "", *as_shipped()]
     out += ["", f"The language model (SmolLM2-135M, numpy) was asked for {asked:.0%} of the judged labelled answers "
             f"(held out): those where the sentence-vector model's probability was in "
             f"[{offtopic.ASK_LM[0]}, {offtopic.ASK_LM[1]})."]

@@ -12,7 +12,7 @@ from studio.synth.judging import BatchJudge
 
 TOPIC, TITLE = "两位同学对一场激动人心的篮球比赛进行回顾和分析。", "A basketball game"
 HISTORY = [("teacher", "What a game! Which moment of the basketball game did you like best?")]
-ANSWERS = ["My favourite video game is Minecraft, I play it every evening.",
+ANSWERS = ["My cat likes to sleep on my bed all afternoon.",
            "The last three-point shot was amazing, everyone stood up and shouted.",
            "I think our team's defence was much better in the second half.",
            "We are going to visit my aunt in Hainan next week by plane."]

@@ -60,6 +60,19 @@ def test_the_fit_finds_the_direction_of_the_evidence_and_its_probability_follows
     assert probability([2.0, 0.0], model) > 0.9 > 0.1 > probability([-2.0, 0.0], model)
 
 
+def test_a_topic_word_in_another_sense_or_a_turn_to_something_else_is_off_topic():
+    from studio.semantic.offtopic import topic_fit
+
+    golf = dict(topic="学生加入了学校的高尔夫球俱乐部，和老师聊训练和比赛。", title="The school golf club",
+                history=[("teacher", "What do you practise at the golf club?")])
+    assert topic_fit("My book club reads a mystery novel every month, I love it.", **golf).off_topic
+    assert topic_fit("We hit balls for an hour, and by the way my cousin is getting married next month in Hangzhou.",
+                     **golf).off_topic
+    for on in ("We practise putting on the green and the coach shows us how to swing.",
+               "I hit the ball too hard and it flew over the fence into the lake."):
+        assert not topic_fit(on, **golf).off_topic, on
+
+
 @pytest.mark.lm
 def test_the_labelled_sets_are_judged_with_few_false_alarms():
     """All four labelled sets (572 answers on 41 topics); the benchmark prints the same figures per set,
