@@ -8,6 +8,7 @@ changes nothing. Pure: no I/O, nothing of ours imported."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,8 @@ class Detector:
     placeholder: ClassVar[str]
     label: ClassVar[str]  # what it is, in English, marked for translation (N_)
     priority: ClassVar[int] = 0
+    #: What a text must hold for ``spans`` to be worth running (None: always run); most lines hold none.
+    trigger: ClassVar[re.Pattern[str] | None] = None
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         raise NotImplementedError
@@ -63,7 +66,10 @@ def find(text: str) -> list[Found]:
     """Every finding in ``text``, in order, none overlapping another."""
     if not text:
         return []
-    candidates = [Found(s, e, d.kind, text[s:e]) for d in DETECTORS.values() for s, e in d.spans(text) if e > s]
+    candidates = [Found(s, e, d.kind, text[s:e]) for d in DETECTORS.values()
+                  if d.trigger is None or d.trigger.search(text) for s, e in d.spans(text) if e > s]
+    if not candidates:
+        return []
     candidates.sort(key=lambda f: (-DETECTORS[f.kind].priority, -(f.end - f.start), f.start))
     starts: list[int] = []  # the kept findings, in order of their starts
     kept: list[Found] = []

@@ -70,6 +70,7 @@ def chinese_name_at(text: str, at: int) -> int:
 class Name(Detector):
     kind, placeholder, priority = "name", "[姓名]", 1
     label = N_("personal name")
+    trigger = re.compile(r"叫|名|我是|同学|老师|阿姨|叔叔|姐|哥|妹|弟|爷|奶|家长|的|I\'m|I am|[Cc]all me|[Tt]his is|[Nn]ame")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         yield from self._after_cue(text)

@@ -37,6 +37,7 @@ _EN_SCHOOL = re.compile(r"\b((?:(?:[A-Z][a-z]+|No\. ?\d+) ){1,6})(?:Middle|High|
 class School(Detector):
     kind, placeholder, priority = "school", "[学校]", 6
     label = N_("school name")
+    trigger = re.compile(r"中学|小学|学校|附中|[一二三四五六七八九十\d]中|School")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         for m in _SCHOOL_END.finditer(text):
@@ -79,6 +80,7 @@ _EN_ADDRESS = re.compile(
 class Address(Detector):
     kind, placeholder, priority = "address", "[地址]", 5
     label = N_("street address")
+    trigger = re.compile(r"\d|Road|Street|Avenue|Lane|Room|Flat|Apartment|Building|Block|Unit|Rd\.|St\.|Ave\.")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         seen = -1  # an address is searched for only around a number with a unit, or an English one's words
