@@ -121,12 +121,13 @@ class Header(ctypes.Structure):
 class Data(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 header, data = Header(0x20080522, 0), (Data * 2)()
-assert libc.capget(ctypes.byref(header), data) == 0, ctypes.get_errno()
-dac = (1 << 1) | (1 << 2) | (1 << 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
-data[0].effective &= ~dac
-data[0].permitted &= ~dac
-data[0].inheritable &= ~dac
-assert libc.capset(ctypes.byref(header), data) == 0, ctypes.get_errno()
+if hasattr(libc, "capget"):  # Linux; elsewhere root is not what runs the suite
+    assert libc.capget(ctypes.byref(header), data) == 0, ctypes.get_errno()
+    dac = (1 << 1) | (1 << 2) | (1 << 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+    data[0].effective &= ~dac
+    data[0].permitted &= ~dac
+    data[0].inheritable &= ~dac
+    assert libc.capset(ctypes.byref(header), data) == 0, ctypes.get_errno()
 from studio.cli import main
 sys.exit(main(sys.argv[1:]))
 """
