@@ -137,6 +137,7 @@ def test_kill_during_import_is_all_or_nothing(tmp_path) -> None:
             break
     expected = len((tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines())
     assert all(c in (0, max(outcomes)) for c in outcomes), f"an import landed partly: {outcomes}"
+    assert 0 in outcomes and max(outcomes) > 0, f"killed both before and after the store was written: {outcomes}"
     out = cli(other, "import", str(tmp_path / "out" / "train.jsonl"))  # completes, or adds nothing if it had
     assert out.returncode == 0, out.stderr
     with Store(other) as store:
