@@ -105,6 +105,7 @@ _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当�
                 "用词方面，\"{w}\" 用得很地道。")
 
 
+_PREPOSITIONS = frozenset("in on at for with from to about after before during of by into".split())
 _FUNCTION_WORDS = frozenset("the a an to of in on at for with and or my our your his her their its very so but".split())
 
 
@@ -114,9 +115,15 @@ def _quoted(text: str, m: re.Match[str]) -> str:
     end = re.search(r"[,.;!?]|$", text[m.end():])
     words = (m.group(0) + text[m.end(): m.end() + end.start()] if end else m.group(0)).split()
     least = len(m.group(0).split())
-    words = words[: max(least, 7)]
+    if len(words) > max(least, 7):  # cut before a phrase it would break: "feel sleepy in the first" → "feel sleepy"
+        words = words[: max(least, 7)]
+        cut = [i for i in range(least, len(words)) if words[i].lower() in _PREPOSITIONS]
+        words = words[: cut[-1]] if cut else words
     while len(words) > least and words[-1].lower() in _FUNCTION_WORDS:
         words.pop()
+    if words and words[0].startswith("'"):  # "'m going to order" → "I'm going to order"
+        before = re.findall(r"[A-Za-z]+$", text[: m.start()])
+        words[0] = (before[0] if before else "") + words[0]
     return " ".join(words)
 
 
@@ -185,7 +192,9 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
 
 def _clause(text: str) -> str:
     """The answer's first clause, as quoted when there is no chosen item to name; a clause of a few words
-    ("Not really", "I think so") is quoted with what follows it."""
+    ("Not really", "I think so") is quoted with what follows it; a spoken opener ("Well, ") is left out."""
+    text = re.sub(r"^(?:Actually|Well|Hmm|To be honest|Em+|Um+|So|Oh)[,.]?\s+(?=\w)", "", text.strip())
+    text = text[:1].upper() + text[1:] if text[:2] != "i " else text
     head = re.split(r"[.;!?]|,(?= (?:because|so|and|but|as|when|if|then|or|which|who|I|we|my|it|they|he|she|"
                     r"especially|even|maybe|too)\b)", text, maxsplit=1)[0].strip()  # not "the noisy, happy feeling"
     if len(head.split()) <= 3:
