@@ -66,19 +66,21 @@ def score(lines: list[dict], exact: bool = False, show: bool = False) -> dict:
             "by_kind": {k: dict(v) for k, v in by_kind.items()}}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=["tune", "held", "all"], default="all")
     parser.add_argument("--show", action="store_true", help="print each wrong or missed span")
     args = parser.parse_args()
     data = json.loads(DATA.read_text(encoding="utf-8"))["lines"]
     splits = ["tune", "held"] if args.split == "all" else [args.split]
+    missed = False
     print("| lines | n | span P | span R | exact P | exact R | line P | line R | target (P ≥ 0.95, R ≥ 0.9) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for split in splits:
         lines = [r for r in data if r["split"] == split]
         s, e = score(lines, show=args.show), score(lines, exact=True)
         met = s["precision"] >= 0.95 and s["recall"] >= 0.9
+        missed = missed or not met
         print(f"| {split} | {s['lines']} | {s['precision']:.3f} | {s['recall']:.3f} | {e['precision']:.3f} | "
               f"{e['recall']:.3f} | {s['line_precision']:.3f} | {s['line_recall']:.3f} | {'met' if met else 'MISSED'} |")
     lines = [r for r in data if r["split"] in splits]
@@ -93,7 +95,8 @@ def main() -> None:
     took = time.perf_counter() - began
     size = sum(map(len, texts))
     print(f"\nspeed: {size / took / 1e6:.2f} M characters/s ({len(texts):,} lines, {size:,} characters in {took:.2f} s)")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
