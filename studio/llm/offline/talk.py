@@ -191,9 +191,12 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
 
-def _choose(option: Option, why: str, rng: random.Random) -> str:
-    return rng.choice((f"I'd choose {option.item}, because {why}.", f"{cap(option.item)}, because {why}.",
-                       f"I think {option.item} is better, because {why}."))
+def _choose(option: Option, why: str, rng: random.Random, sentence: bool = False) -> str:
+    """The answer to an either-or question; a Suggestion (``sentence``) is always a whole sentence, a student
+    may also say just the item with its reason."""
+    forms = [f"I'd choose {option.item}, because {why}.", f"I think {option.item} is better, because {why}.",
+             f"I'd go for {option.item}, because {why}."]
+    return rng.choice(forms if sentence else [*forms, f"{cap(option.item)}, because {why}."])
 
 
 def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None) -> list[str]:
@@ -207,7 +210,7 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
         pool = [(t, then_said(t, rng, why)) for t in q.then]
     elif asked.form == "pick":
         a, b = asked.picks
-        pool = [((o, why), _choose(o, why, rng)) for o in (a, b) for why in o.why[:2]]
+        pool = [((o, why), _choose(o, why, rng, sentence=True)) for o in (a, b) for why in o.why[:2]]
     elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
         pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}.") for o in q.options]
     else:
