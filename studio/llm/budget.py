@@ -37,16 +37,11 @@ def worst_case_cost(request: ChatRequest, price: Price) -> float:
     return price.cost(worst_case_tokens_in(request), request.max_tokens or 0)
 
 
-def allowed_tokens(max_tokens: int) -> int:
-    """The most tokens an answer under ``max_tokens`` may seem to have by the character estimate
-    (which counts a CJK character as a token, where tokenizers fit one to two in a token)."""
-    return 2 * max_tokens + 16
-
-
 def counted(request: ChatRequest, result: ChatResult) -> Usage:
     """What a call is charged: the larger of the usage the server reports and an estimate of what was
-    sent and received (a server may under-report, or report nothing), within what the request allows
-    (never more output than its ``max_tokens``, never more input than its worst case)."""
+    sent and received (a server may under-report, or report nothing), within what the request allows:
+    never more output than its ``max_tokens`` (what the reservation counted; a server that ignores
+    max_tokens or over-reports is held to it, so the caps hold), never more input than its worst case."""
     prompt = (request.system or "") + "".join(m.content for m in request.messages)
     tokens_in = min(max(result.usage.tokens_in, estimate_tokens(prompt)), worst_case_tokens_in(request))
     tokens_out = max(result.usage.tokens_out, estimate_tokens(result.text))

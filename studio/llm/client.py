@@ -21,11 +21,8 @@ from studio.llm.base import (
     Restart,
     StreamEvent,
     Usage,
-    estimate_tokens,
-    tokens_for,
-    wide_chars,
 )
-from studio.llm.budget import Budget, BudgetReached, allowed_tokens, counted, worst_case_cost
+from studio.llm.budget import Budget, BudgetReached, counted, worst_case_cost
 from studio.llm.errors import AnswerTooLarge, DeadlineExceeded, LLMError, Transient, Truncated
 from studio.llm.limits import Clock, Limiter
 from studio.llm.prices import UNKNOWN, Price
@@ -256,16 +253,8 @@ class LLMClient:
         if len(result.text) > self.limits.max_answer_chars:
             raise AnswerTooLarge(f"the answer is {len(result.text)} characters, over the limit of "
                                  f"{self.limits.max_answer_chars} (max_answer_chars)", provider=self.provider.name)
-        if self._held(request) and estimate_tokens(result.text) > allowed_tokens(request.max_tokens or 0):
-            raise self._over_max_tokens(request.max_tokens or 0)
         return result
 
-    def _held(self, request: ChatRequest) -> bool:
-        return bool(request.max_tokens) and getattr(self.provider, "held_to_max_tokens", False)
-
-    def _over_max_tokens(self, max_tokens: int) -> AnswerTooLarge:
-        return AnswerTooLarge(f"the answer is longer than max_tokens ({max_tokens}) allows: the server did not "
-                              "honour it; charged at the worst case", provider=self.provider.name)
 
     def _truncated(self, result: ChatResult) -> None:
         if result.finish_reason == "length":
@@ -376,8 +365,7 @@ class LLMClient:
         start = loop.time()
         first_by = start + self.limits.first_token_s if self.limits.first_token_s else None
         end_by = start + self.limits.deadline_s if self.limits.deadline_s else None
-        size = wide = 0
-        allowed = allowed_tokens(request.max_tokens or 0) if self._held(request) else None
+        size = 0
         task = asyncio.ensure_future(produce())
         try:
             while True:
@@ -397,12 +385,9 @@ class LLMClient:
                     if event.text:
                         first_by = None
                     size += len(event.text)
-                    wide += wide_chars(event.text)
                     if size > self.limits.max_answer_chars:
                         raise AnswerTooLarge(f"the answer passed the limit of {self.limits.max_answer_chars} "
                                              "characters (max_answer_chars)", provider=self.provider.name)
-                    if allowed is not None and tokens_for(wide, size) > allowed:
-                        raise self._over_max_tokens(request.max_tokens or 0)  # reading stops here
                 yield event  # type: ignore[misc]
         finally:
             if not task.done():

@@ -54,7 +54,6 @@ class HTTPChatProvider(ProviderKind):
     default_base_url: ClassVar[str] = ""
     #: Said when a stream stops before its end (no ``[DONE]``, no finish reason, no final event).
     truncated_message: ClassVar[str] = "the stream ended before it was complete (truncated)"
-    held_to_max_tokens = True
     sends_text_out = True
 
     def __init__(self, name: str, model: str, *, base_url: str | None = None, api_key: str | None = None,

@@ -51,9 +51,6 @@ class ProviderKind:
     summary: ClassVar[str] = ""
     #: Answers by ``ChatRequest.task`` (the offline simulator), so the task is part of its cache key.
     reads_task: ClassVar[bool] = False
-    #: A remote server told ``max_tokens``: an answer much longer than it allows is refused (the
-    #: server did not honour it) and charged at the worst case. Local kinds are not held to it.
-    held_to_max_tokens: ClassVar[bool] = False
     #: Its requests leave this process for a server: personal data is replaced in them first
     #: (:mod:`studio.llm.privacy`).
     sends_text_out: ClassVar[bool] = False
