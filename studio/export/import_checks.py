@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from studio.domain import CheckResult, FaultKind, TeacherReply, TurnKind
 from studio.domain.parse import parse_answer
 from studio.semantic.encoder import EncoderError, sentence_vectors
-from studio.synth.detect import observe, student_seen
-from studio.turn.suggestions import answers
+from studio.synth.detect import observe, student_seen, warm_up
+from studio.turn.meaning import vectors_first
 from studio.turn.verdict import judge_answer, meaning_texts, reply_of
 
 #: A file this large is checked in worker processes (smaller ones are done before workers start).
@@ -57,7 +57,7 @@ def check_chunk(items: list[Item], bank: frozenset[str] | None = None) -> list[C
     sentence model about run through it together, each student text observed once."""
     bank = _BANK if bank is None else bank
     parsed = [parse_answer(item.response) for item in items]
-    _vectors_first([meaning_texts(p.obj) for p in parsed])
+    vectors_first([meaning_texts(p.obj) for p in parsed])  # made together: the checks below find them
     seen: dict[str, FaultKind] = {}
     out = []
     for item, p in zip(items, parsed, strict=True):
@@ -73,22 +73,6 @@ def check_chunk(items: list[Item], bank: frozenset[str] | None = None) -> list[C
     return out
 
 
-def _vectors_first(asks: list[list[str]]) -> None:
-    """The sentence vectors the chunk's ``suggestion.answers`` checks will ask for, made together
-    (remembered: the checks find them). Each answer's check asks for its question's vector and its
-    undecided Suggestions' one by one until one answers, so they are made in rounds: the question
-    and first Suggestion of every answer, then the next Suggestion of those not yet answered."""
-    waiting = [(question, rest) for question, *rest in filter(None, asks)]
-    first = True
-    try:
-        while waiting:
-            sentence_vectors([text for question, rest in waiting for text in ((question, rest[0]) if first else rest[:1])])
-            waiting = [(question, rest[1:]) for question, rest in waiting if len(rest) > 1 and not answers(rest[0], question)]
-            first = False
-    except EncoderError:
-        pass  # the check that needs one says so itself
-
-
 _BANK: frozenset[str] = frozenset()
 
 
@@ -96,7 +80,7 @@ def _start_worker(bank: frozenset[str]) -> None:
     """A worker's start: the off-topic bank, and the models every chunk's checks use, loaded now."""
     global _BANK
     _BANK = bank
-    observe("We went to the park and played football.", off_topic_bank=bank)  # the speller and detectors
+    warm_up()  # the speller and detectors
     try:
         sentence_vectors(["Did you enjoy it?"])
     except EncoderError:

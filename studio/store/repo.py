@@ -177,6 +177,11 @@ class Store:
         with self.lock:
             self.storage.flush(sync=sync)
 
+    def sync(self) -> None:
+        """Durable, what ``flush(sync=False)`` wrote: the disk's wait happens without the store held, so
+        a caller may run it on another thread while this one writes on."""
+        self.storage.sync()
+
     def counts(self) -> dict[str, int]:
         names = ("topics", "dialogues", "runs", "calls", "jobs", "evals", "eval_sets", "votes", "snapshots")
         return {name: getattr(self, name).count() for name in names}

@@ -232,7 +232,9 @@ class JournalStorage(Storage):
     def _timed_flush(self) -> None:
         with self._lock:
             self._timer = None
-            if not self._closed and not self._held:
+            # an explicit flush does not stop the timer (a thread started per write costs the writer more
+            # than the flush): it may find nothing left to write
+            if not self._closed and not self._held and (self._pending or self._full_rewrite):
                 try:
                     self.flush()
                 except StoreError:
@@ -291,13 +293,25 @@ class JournalStorage(Storage):
         writes each request this way before it is sent.
         """
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
             if self._full_rewrite or self._compaction_due() or self.snapshot_bytes == 0:
                 self._write_snapshot()  # a new store starts as a snapshot, never as a journal alone
             elif self._pending:
                 self._append_batch(sync=sync)
+
+    def sync(self) -> None:
+        """Make what ``flush(sync=False)`` wrote durable, without holding the store while the disk works
+        (other threads write on meanwhile; a journal set aside since was synced when it was)."""
+        with self._lock:
+            if self._journal_fh is None:
+                return
+            fd = os.dup(self._journal_fh.fileno())
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            raise StoreError(Message("store.write", N_("cannot write {path}: {reason}"), path=self.journal_path,
+                                     reason=system_says(exc))) from exc
+        finally:
+            os.close(fd)
 
     def _compaction_due(self) -> bool:
         limit = max(self.compact_min_bytes, int(self.snapshot_bytes * self.compact_ratio))

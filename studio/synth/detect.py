@@ -75,6 +75,12 @@ def observe(text: str, intended: FaultKind | None = None, injection: Injection |
     return fallback_kind()
 
 
+def warm_up() -> None:
+    """Load what detection reads (the speller's word list, the rule tables) now, not in the first
+    utterance observed: a run or an import starts with it, so no turn waits for a load."""
+    observe("We went to the park and played football.")
+
+
 def student_of(text: str, *, off_topic_bank: frozenset[str] = frozenset(), topic: str = "", title: str = "",
                history: Sequence[tuple[str, str]] = ()) -> Student:
     """The Student a teacher answer is checked against, for a text with no label of its own (an

@@ -35,6 +35,8 @@ from studio.llm.errors import LLMError
 from studio.llm.offline.banks import normalise_utterance
 from studio.resources import read_data
 from studio.store import Store, StoreError
+from studio.synth.detect import warm_up
+from studio.synth.durable import Syncs
 from studio.synth.planner import plan
 from studio.synth.turns import Tally, TurnFailed, TurnMaker
 from studio.turn.prompts import Prompts
@@ -137,6 +139,7 @@ class Generator:
         self._done_at_start = 0
         self._topics: dict[str, Topic] = {}
         self._rng = random.Random(f"topup:{self.config.seed}")
+        self._syncs = Syncs(store)
 
     def stop(self) -> None:
         self._stop.set()
@@ -197,7 +200,10 @@ class Generator:
                 if d.status == DialogueStatus.COMPLETE:
                     self._count(d)
                     self.store.runs.put(self.run)
-            self.store.flush()  # each completed turn is durable
+            # each completed turn is durable before its dialogue goes on: its line is written now, and the
+            # disk's wait (shared with the turns written meanwhile) happens off the event loop
+            self.store.flush(sync=False)
+            await self._syncs.durable()
             self._report()
 
     async def _guarded(self, d: Dialogue, gate: asyncio.Semaphore) -> None:
@@ -288,6 +294,8 @@ class Generator:
         dialogues = run_dialogues(self.store, self.run.id)
         self._recount(dialogues)
         todo = [d for d in dialogues if d.status in (DialogueStatus.PLANNED, DialogueStatus.RUNNING)]
+        if todo:
+            warm_up()  # before the first call: no turn waits while the detectors load
         self._done_at_start = self.run.completed
         self.run.status, self.run.error = RunStatus.RUNNING, None
         self.run.started = self.run.started or utcnow()

@@ -24,6 +24,7 @@ from studio.domain import (
 )
 from studio.domain.contract import TurnCheck
 from studio.domain.faults import FaultSpec, spec_of
+from studio.domain.parse import parse_answer
 from studio.llm.base import ChatRequest, ChatResult, Message
 from studio.llm.client import CallContext, LLMClient
 from studio.llm.collect import StreamEnded, collect
@@ -39,8 +40,9 @@ from studio.turn.context import (
     render_teacher_prompt,
     topic_title,
 )
+from studio.turn.meaning import vectors_first
 from studio.turn.prompts import Prompts
-from studio.turn.verdict import judge_answer, reply_of
+from studio.turn.verdict import judge_answer, meaning_texts, reply_of
 
 
 class TurnFailed(RuntimeError):
@@ -240,7 +242,10 @@ class TurnMaker:
                 turn = context_at(d, topic, len(d.turns))
             call_ids.append(result.call_id)
             raw = result.text
-            check, results = judge_answer(raw, turn.kind, turn.student)
+            read = parse_answer(raw)
+            if asks := meaning_texts(read.obj):  # the sentence model's part of the checks, off the event loop
+                await asyncio.to_thread(vectors_first, [asks])
+            check, results = judge_answer(raw, turn.kind, turn.student, parsed=read)
             if best is None or _errors(results) < _errors(best[2]):
                 best = (raw, check, results, result.call_id)
             if not _errors(results):
