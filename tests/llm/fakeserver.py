@@ -121,7 +121,10 @@ class FakeServer:
                     headers[k.strip().lower()] = v.strip()
                 raw = await reader.readexactly(int(headers.get("content-length", "0")))
                 url = urlsplit(target)
-                body = orjson.loads(raw) if raw else None
+                try:
+                    body = orjson.loads(raw) if raw else None
+                except orjson.JSONDecodeError:
+                    body = None  # a form upload (a fine-tune's data file), not JSON
                 self.seen.append(Seen(method, url.path, parse_qs(url.query), headers, body))
                 keep = await self._respond(url.path, parse_qs(url.query), body, writer)
                 if not keep:

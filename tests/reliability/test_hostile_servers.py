@@ -230,6 +230,25 @@ def test_an_option_url_never_receives_a_platform_key(ready_cli, monkeypatch) -> 
     assert "OPENAI_API_KEY" in line
 
 
+def test_a_platform_sending_an_endless_body_fails_the_job_not_the_memory(ready_cli, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-platform-test-key")
+    server = FakeServer(chaos=lambda: Fault("endless")).start()
+    try:
+        assert ready_cli("generate", "-n", "2")[0] == 0
+        code, out, err = ready_cli("export", "--format", "openai", "--json")
+        assert code == 0, err
+        snapshot = json.loads(out)["snapshot"]["id"]
+        code, _, err = ready_cli("train", "start", "--snapshot", snapshot, "--base-model", "gpt-4o-mini",
+                                 "--backend", "openai", "--method", "full", "--option", f"base_url={server.base}/v1",
+                                 "--option", "api_key_env=OPENAI_API_KEY")
+    finally:
+        server.stop()
+    assert code == 1 and server.seen, err
+    with open_workspace(ready_cli.ws) as ws:
+        [job] = ws.store.jobs.all()
+    assert job.status.value == "failed" and "response body passed 16777216 bytes" in (job.error or "")
+
+
 ODD_KEY = "kouyu/odd+key=\"quoted\"\\tail-0123456789"  # changed by URL-encoding, JSON escaping and base64
 LLM_APIKEY = """
 [providers.oddkey]
