@@ -3,7 +3,8 @@
 Each record's checks need nothing of the others (its answer's contract and meaning checks, what each
 student turn before it turned out to be), so a large file's chunks are checked in worker processes,
 one per core (:class:`Checker`), while the importer reads on and puts the dialogues together in file
-order. A small file, or a machine with one core, is checked in the importer's own process: the
+order. A worker also takes the personal data out of its records first (:mod:`.privacy`) and gives
+each its identity (:func:`sample_key`): the importer stores the records as the workers give them back. A small file, or a machine with one core, is checked in the importer's own process: the
 same function either way (:func:`check_chunk`). Workers start from a fresh server process
 (``forkserver``), never as a copy of a process whose other threads may hold locks, and load the
 models the checks use once each.
@@ -12,6 +13,7 @@ models the checks use once each.
 from __future__ import annotations
 
 import gc
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -20,8 +22,11 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from studio.datafiles.dataset_reader import Record
 from studio.domain import CheckResult, FaultKind, TeacherReply, TurnKind
 from studio.domain.parse import parse_answer
+from studio.domain.pii import Tally
+from studio.export.privacy import redact_record
 from studio.semantic.encoder import EncoderError, sentence_vectors
 from studio.synth.detect import observe, student_seen, warm_up
 from studio.turn.meaning import vectors_first
@@ -73,6 +78,46 @@ def check_chunk(items: list[Item], bank: frozenset[str] | None = None) -> list[C
     return out
 
 
+@dataclass
+class Read:
+    """One record as the importer stores it: its personal data replaced (unless kept), the kinds replaced,
+    its identity in the file and its checks."""
+
+    record: Record
+    pii: tuple[str, ...]
+    key: str
+    checked: Checked
+
+
+def read_chunk(records: list[Record], keep_pii: bool = False, bank: frozenset[str] | None = None) -> list[Read]:
+    """A chunk of records redacted (``keep_pii``: as they are), keyed and checked (:func:`check_chunk`)."""
+    found: list[tuple[str, ...]] = []
+    if not keep_pii:
+        clean = []
+        for record in records:
+            tally = Tally()
+            clean.append(redact_record(record, tally))
+            found.append(tuple(tally.by_kind.elements()))
+        records = clean
+    checked = check_chunk([item_of(record) for record in records], bank)
+    return [Read(record, found[i] if found else (), sample_key(record), c)
+            for i, (record, c) in enumerate(zip(records, checked, strict=True))]
+
+
+def item_of(rec: Record) -> Item:
+    students = tuple(dict.fromkeys(text for role, text in rec.history if role == "student"))
+    return Item(rec.response, rec.kind, students, rec.student if rec.kind == TurnKind.REPLY else None)
+
+
+def sample_key(rec: Record) -> str:
+    """A sample's identity in the file: its prompt and answer (a chat's turn: with its system line and
+    the turns before it, so the same words in another dialogue are another sample)."""
+    material = f"{rec.prompt}\0{rec.response}"
+    if not rec.in_prompt:
+        material += "\0" + "\0".join([rec.system or "", *(f"{role}: {text}" for role, text in rec.history)])
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
 _BANK: frozenset[str] = frozenset()
 
 
@@ -94,24 +139,24 @@ class Checker:
     def __init__(self, bank: frozenset[str], pool: ProcessPoolExecutor | None = None, workers: int = 0) -> None:
         self.bank, self.pool, self.workers = bank, pool, workers
 
-    def submit(self, items: list[Item]) -> Future[list[Checked]]:
+    def submit(self, records: list[Record], keep_pii: bool) -> Future[list[Read]]:
         if self.pool is not None:
             try:
-                return self.pool.submit(check_chunk, items)
+                return self.pool.submit(read_chunk, records, keep_pii)
             except BrokenProcessPool:
                 self._lost()
-        done: Future[list[Checked]] = Future()
-        done.set_result(check_chunk(items, self.bank))
+        done: Future[list[Read]] = Future()
+        done.set_result(read_chunk(records, keep_pii, self.bank))
         return done
 
-    def result(self, items: list[Item], checking: Future[list[Checked]]) -> list[Checked]:
-        """A chunk's checks; if its worker was lost (killed, or it could not start: a script that starts
-        an import from its top level, unguarded by ``if __name__ == "__main__"``), made here instead."""
+    def result(self, records: list[Record], keep_pii: bool, reading: Future[list[Read]]) -> list[Read]:
+        """A chunk's records as read; if its worker was lost (killed, or it could not start: a script that
+        starts an import from its top level, unguarded by ``if __name__ == "__main__"``), read here instead."""
         try:
-            return checking.result()
+            return reading.result()
         except BrokenProcessPool:
             self._lost()
-            return check_chunk(items, self.bank)
+            return read_chunk(records, keep_pii, self.bank)
 
     def _lost(self) -> None:
         if self.pool is not None:

@@ -3,9 +3,9 @@
 An import runs every check at reading speed; the off-topic judgement of its student turns is left
 pending and made after (:mod:`studio.synth.pending`): the samples are browsable at once.
 
-The file is read once, a chunk of records at a time; each chunk's checks (:mod:`.import_checks`) run
-in worker processes for a large file, while the importer reads on and puts the dialogues together in
-file order. A file with an unreadable line imports nothing (the store is rolled back) and names its
+The file is read once, a chunk of records at a time; each chunk is redacted of personal data and
+checked (:mod:`.import_checks`) in worker processes for a large file, while the importer reads on and
+puts the dialogues together in file order. A file with an unreadable line imports nothing (the store is rolled back) and names its
 bad lines."""
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from studio.domain.language import Language, language_of
 from studio.domain.messages import N_
 from studio.domain.messages import Message as Told
 from studio.export.collector import collector_paused
-from studio.export.import_checks import Checked, Checker, Item, checker
-from studio.export.privacy import Tally, redact_records
+from studio.export.import_checks import Checked, Checker, Read, checker
+from studio.export.privacy import Tally
 from studio.store import Store
 from studio.synth.run import off_topic_bank
 from studio.synth.topic_guard import TopicGuard
@@ -175,21 +175,15 @@ class Importer:
             self.store.topics.put(made)
         return self.topics[clean]
 
-    @staticmethod
-    def _item(rec: Record) -> Item:
-        students = tuple(dict.fromkeys(text for role, text in rec.history if role == "student"))
-        return Item(rec.response, rec.kind, students, rec.student if rec.kind == TurnKind.REPLY else None)
-
     def _store(self, d: Dialogue) -> None:
         d.planned_faults = [t.intended_fault for t in d.turns if isinstance(t, StudentTurn)]
         self.store.dialogues.put(d)
 
     def _add(self, rec: Record, run: Run, report: ImportReport, current: Dialogue | None, key: str,
-             checked: Checked | None) -> Dialogue | None:
+             checked: Checked) -> Dialogue | None:
         if key in self.keys:
             report.duplicates += 1
             return current
-        assert checked is not None  # a record not known at reading was checked
         self.keys.add(key)
         # A whole dialogue's system line holds the prompt's rules, the topic's name among them.
         topic_id = self._topic(rec.topic, report, f"{rec.prompt}\n{rec.system or ''}")
@@ -217,17 +211,14 @@ class Importer:
                         status=DialogueStatus.COMPLETE, turns=[*turns, sample])
 
     def _check(self, records: list[Record], check: Checker) -> _Chunk:
-        """A chunk's records with their keys, sent to be checked (a sample already stored is not)."""
-        keys = [_key(rec) for rec in records]
-        new = [k not in self.keys for k in keys]
-        items = [self._item(r) for r, n in zip(records, new, strict=True) if n]
-        return _Chunk(records, keys, new, items, check.submit(items))
+        """A chunk's records, sent to be redacted, keyed and checked."""
+        return _Chunk(records, check.submit(records, self.keep_pii))
 
     def _add_chunk(self, chunk: _Chunk, check: Checker, run: Run, report: ImportReport,
                    current: Dialogue | None) -> Dialogue | None:
-        checked = iter(check.result(chunk.items, chunk.checked))
-        for rec, key, new in zip(chunk.records, chunk.keys, chunk.new, strict=True):
-            current = self._add(rec, run, report, current, key, next(checked) if new else None)
+        for read in check.result(chunk.records, self.keep_pii, chunk.reading):
+            self.pii.add_kinds(read.pii, read.record.line)
+            current = self._add(read.record, run, report, current, read.key, read.checked)
         return current
 
 
@@ -248,7 +239,7 @@ class Importer:
         with self.store.atomic(), checker(self.bank, self.path.stat().st_size) as check, collector_paused():
             current: Dialogue | None = None
             waiting: deque[_Chunk] = deque()  # being checked, in file order
-            for chunk in _chunks(redact_records(read_records(self.path), self.pii, keep=self.keep_pii)):
+            for chunk in _chunks(read_records(self.path)):  # each record's personal data goes in its check
                 records = [item for item in chunk if isinstance(item, Record)]
                 read += len(records)
                 if len(records) < len(chunk):
@@ -278,17 +269,5 @@ class Importer:
 
 @dataclass
 class _Chunk:
-    records: list[Record]
-    keys: list[str]
-    new: list[bool]  # whether its key was not yet stored when it was read: those are checked
-    items: list[Item]
-    checked: Future[list[Checked]]  # the new records' checks
-
-
-def _key(rec: Record) -> str:
-    """A sample's identity in the file: its prompt and answer (a chat's turn: with its system line and
-    the turns before it, so the same words in another dialogue are another sample)."""
-    material = f"{rec.prompt}\0{rec.response}"
-    if not rec.in_prompt:
-        material += "\0" + "\0".join([rec.system or "", *(f"{role}: {text}" for role, text in rec.history)])
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+    records: list[Record]  # as read: the check gives them back redacted (.import_checks.read_chunk)
+    reading: Future[list[Read]]
