@@ -151,3 +151,10 @@ def test_what_a_script_can_count_on_a_generated_run(tmp_path: Path) -> None:
     assert figures["added_sentences"] * 10 <= max(figures["grammar_turns"], 1), figures
     assert figures["answered_back"] == figures["asks_back"]
     assert figures["chinese_english"] == figures["chinese"]
+
+
+def test_no_card_sentence_says_because_and_so_together() -> None:
+    """因为…所以… said in English ("Because it is fun, so …") is the error a teacher corrects first."""
+    said = [s for card in CARDS.values() for q in card.questions
+            for s in [t.text for t in q.then] + [f"{o.say} because {w}" for o in q.options for w in o.why]]
+    assert [s for s in said if re.search(r"\bbecause\b[^.!?]*, so\b", s, re.I)] == []

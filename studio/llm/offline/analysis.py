@@ -99,6 +99,8 @@ _OPEN_SAID = ("你说 \"{said}\"，意思表达得很清楚。", "\"{said}\" 这
               "回答完整：\"{said}\"。", "用 \"{said}\" 回答，句子通顺。", "\"{said}\"，这样回答很自然，表达准确。",
               "你回答说 \"{said}\"，句子结构完整。", "这个回答句子完整，开头的 \"{said}\" 直接回应了问题。",
               "\"{said}\" 直接回答了问题，语序正确。", "你用完整的句子回答：\"{said}\"，很好。")
+_OPEN_BECAUSE = ("你用 \"{said}\" 直接说出了理由，口语中这样回答 why 的问题很自然；写成句子时要加上主句。",
+                 "\"{said}\" 回答了为什么，理由清楚；不过 because 从句不能单独成句，完整地说要加上主句。")
 _JOIN = ("另外，", "而且，", "句子里，", "同时，", "此外，", "值得一提的是，")
 _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。",
                 "\"{w}\" 用在这里很合适。", "能用上 \"{w}\"，词汇量不错。", "\"{w}\" 这个词选得好。",
@@ -212,8 +214,13 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     """A full answer: what it chose or said, the structures and words it uses (quoted), and one tip."""
     text = _sentence(utterance)
     feats = _features(text, rng)
-    head = (rng.choice(_OPEN_ITEM).format(item=option.item) if option is not None
-            else rng.choice(_OPEN_SAID).format(said=_clause(text)))
+    reason_only = bool(re.match(r"\s*because\b", text, re.I))
+    if reason_only:  # the reason alone, as a Why question is answered in speech: its head says what to add
+        head = rng.choice(_OPEN_BECAUSE).format(said=_clause(text))
+        feats = [f for f in feats if "because" not in f]
+    else:
+        head = (rng.choice(_OPEN_ITEM).format(item=option.item) if option is not None
+                else rng.choice(_OPEN_SAID).format(said=_clause(text)))
     parts = [head]
     if feats:
         join = "还" if feats[0].startswith("用") and rng.random() < 0.4 else rng.choice(_JOIN)
@@ -223,7 +230,8 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
         parts.append(rng.choice(_WORD_PRAISE).format(w=word))
     if len(parts) > 2 and rng.random() < 0.3:
         parts[1], parts[2] = parts[2], parts[1]
-    parts.append(_tip(text, rng, option))
+    if not reason_only:
+        parts.append(_tip(text, rng, option))
     out = "".join(parts)
     if not _EVALUATIVE.search(unquoted(out)):  # an Analysis assesses: it says what is right or what to add
         out += "句子完整。"
