@@ -29,13 +29,19 @@ def cmd_lint(args: argparse.Namespace) -> int:
     summary = Summary()
     records: list[Linted] = []
     bad: list[BadLine] = []
+    stream = not args.json and not args.judge  # each line printed as it is read: memory stays one line
     for item in lint_file(args.file):
         if isinstance(item, BadLine):
-            bad.append(item)
             summary.unreadable += 1
+            if stream:
+                _print_bad(args.file, item)
+            else:
+                bad.append(item)
         else:
             summary.add(item)
-            if args.json or args.judge or item.check.results or item.layout or item.pii:
+            if stream:
+                _print_record(args.file, item, judged=False)
+            elif args.json or args.judge or item.check.results or item.layout or item.pii:
                 records.append(item)
     if args.judge:
         _judge(args, records)
@@ -45,7 +51,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
                     "summary": summary.to_json()})
     else:
         _print_text(args.file, records, bad, summary, judged=bool(args.judge))
-    return 0 if summary.passed == summary.records and not bad and not summary.pii_records else 1
+    return 0 if summary.passed == summary.records and not summary.unreadable and not summary.pii_records else 1
 
 
 def _judge(args: argparse.Namespace, records: list[Linted]) -> None:
@@ -69,23 +75,31 @@ FIELDS = {"prompt": N_("prompt"), "system": N_("system message"), "history": N_(
           "answer": N_("answer")}
 
 
+def _print_bad(path: Path, b: BadLine) -> None:
+    print(_("{file}:{line}: unreadable: {problem}").format(file=path, line=b.line, problem=told(b.problem)))
+
+
+def _print_record(path: Path, item: Linted, judged: bool) -> None:
+    if item.layout:
+        print(f"{path}:{item.record.line} #{item.record.index} {told(item.layout)}")
+    for r in item.check.results:
+        print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(check_message(r), 110)}")
+    if item.pii:
+        found = "; ".join(_("{kind} in the {field}").format(kind=_(pii.label(f.kind)), field=_(FIELDS[where]))
+                          for where, f in item.pii)
+        print(f"{path}:{item.record.line} #{item.record.index} pii: " + _("personal data: {found}").format(found=found))
+    if judged and item.judge:
+        j = item.judge
+        scores = _("judge: compliance {compliance} reply {reply} suggestion {suggestion} analysis {analysis}").format(
+            compliance=j["compliance"], reply=j["reply"], suggestion=j["suggestion"], analysis=j["analysis"])
+        print(f"{path}:{item.record.line} #{item.record.index} {scores} {clip(j.get('reason', ''), 60)}")
+
+
 def _print_text(path: Path, records: list[Linted], bad: list[BadLine], summary: Summary, judged: bool) -> None:
     for b in bad:
-        print(_("{file}:{line}: unreadable: {problem}").format(file=path, line=b.line, problem=told(b.problem)))
+        _print_bad(path, b)
     for item in records:
-        if item.layout:
-            print(f"{path}:{item.record.line} #{item.record.index} {told(item.layout)}")
-        for r in item.check.results:
-            print(f"{path}:{item.record.line} #{item.record.index} {r.id} ({r.severity}): {clip(check_message(r), 110)}")
-        if item.pii:
-            found = "; ".join(_("{kind} in the {field}").format(kind=_(pii.label(f.kind)), field=_(FIELDS[where]))
-                              for where, f in item.pii)
-            print(f"{path}:{item.record.line} #{item.record.index} pii: " + _("personal data: {found}").format(found=found))
-        if judged and item.judge:
-            j = item.judge
-            scores = _("judge: compliance {compliance} reply {reply} suggestion {suggestion} analysis {analysis}").format(
-                compliance=j["compliance"], reply=j["reply"], suggestion=j["suggestion"], analysis=j["analysis"])
-            print(f"{path}:{item.record.line} #{item.record.index} {scores} {clip(j.get('reason', ''), 60)}")
+        _print_record(path, item, judged)
     s = summary.to_json()
     line = _("{records} teacher turns: {passed} pass, {failed} fail; {unreadable} unreadable lines").format(
         records=s["records"], passed=s["passed"], failed=s["failed"], unreadable=s["unreadable"])
