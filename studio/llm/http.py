@@ -97,9 +97,10 @@ async def lines(response: httpx.Response, provider: str, limit: int = MAX_LINE_B
         del buffer[:start]
         if len(buffer) > limit:
             raise _too_large("stream line", limit, "max_line_bytes", provider)
-    if buffer.endswith(b"\r"):
+    ended = buffer.endswith(b"\r")  # a line ended by a last CR (an empty one too: it ends an event)
+    if ended:
         del buffer[-1:]
-    if buffer:
+    if buffer or ended:
         yield buffer.decode("utf-8", "replace")
 
 
