@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from studio.cli.common import print_json, warn
+from studio.cli.info import TABLES
 from studio.domain.messages import N_, Message
 from studio.i18n import _, told
 from studio.store.recover import recover
@@ -37,7 +38,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         return 0
     print(_("store rebuilt from {files}; the old files are kept in {kept}").format(
         files=" + ".join(result.used) or "-", kept=result.kept))
-    print(", ".join(f"{_(name)} {n}" for name, n in result.counts.items()))
+    print(", ".join(f"{_(TABLES[name])} {n}" for name, n in result.counts.items() if name in TABLES))
     for fix in result.totals:
         text = (_("run {run}: {recorded} completed dialogues recorded, {derived} stored; corrected")
                 if fix.field == "completed" else
