@@ -161,11 +161,12 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
-    because B." most often; "A. B."; "A, as B."; "A, since B."; "B, so A." or "B. That's why A." when B
-    names nothing by a pronoun."""
+    because B." most often; "A. B."; "A, as B."; "A, since B."; "A. That's because B."; "B, so A." or "B.
+    That's why A." when B names nothing by a pronoun."""
     why = why or rng.choice(option.why)
     say = option.say.rstrip(".!")
-    forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}."]
+    forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}.",
+                                               f"{say}. That's because {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) \
             and not re.match(r"^(?:you|the|this|that)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
@@ -184,9 +185,9 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     reason to be given with "because", as a Why question's answers are)."""
     m = _BECAUSE.match(then.text)
     roll = rng.random()
-    if m is None or roll < 0.5 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
+    if m is None or roll < 0.4 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
         return then.text
-    if roll < 0.75 and not because:
+    if roll < 0.7 and not because:
         return f"{m.group('head')}. {cap(m.group('tail'))}."
     return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
