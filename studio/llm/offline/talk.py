@@ -105,8 +105,9 @@ def _asked_all(card: Card, history: list[tuple[str, str]]) -> list[Question]:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 2} - {"the", "and", "our", "with", "for",
-                                                                              "my", "your", "a", "an", "to", "of"}
+    """The content words of ``text``, a possessive as its noun ("parents'" and "Grandma's" as "parents", "grandma")."""
+    words = (re.sub(r"'s$|'$", "", w) for w in re.findall(r"[a-z']+", text.lower()))
+    return {w for w in words if len(w) > 2} - {"the", "and", "our", "with", "for", "my", "your", "a", "an", "to", "of"}
 
 
 def option_in(question: Question, text: str, among: tuple[Option, ...] = ()) -> Option | None:
