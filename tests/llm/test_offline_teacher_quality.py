@@ -158,3 +158,12 @@ def test_no_card_sentence_says_because_and_so_together() -> None:
     said = [s for card in CARDS.values() for q in card.questions
             for s in [t.text for t in q.then] + [f"{o.say} because {w}" for o in q.options for w in o.why]]
     assert [s for s in said if re.search(r"\bbecause\b[^.!?]*, so\b", s, re.I)] == []
+
+
+def test_an_easier_either_or_question_gets_three_different_answers(sim) -> None:
+    for card in list(CARDS.values())[::2]:
+        q = card.questions[0]
+        answer = _teacher(sim, card, [("teacher", q.ask), ("student", "I don't know.")])
+        assert " or " in answer["Reply"] and answer["Reply"].endswith("?"), answer["Reply"]
+        chosen = [option_in(q, s.removeprefix("Neither, actually. ")) for s in answer["Suggestion"]]
+        assert None not in chosen and len(set(chosen)) == 3, (card.title, answer["Suggestion"])

@@ -210,9 +210,13 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
     if asked.form == "more":
         why = bool(re.match(r"\s*why\b", asked.text, re.I))
         pool = [(t, then_said(t, rng, why)) for t in q.then]
-    elif asked.form == "pick":
-        a, b = asked.picks
-        pool = [((o, why), _choose(o, why, rng, sentence=True)) for o in (a, b) for why in o.why[:2]]
+    elif asked.form == "pick":  # each of the two, and a third answer of the card's own ("Neither, actually. …")
+        others = [o for o in q.options if o not in asked.picks]
+        pool = [(o, _choose(o, rng.choice(o.why), rng, sentence=True)) for o in asked.picks]
+        if others:
+            o = rng.choice(others)
+            pool.append((o, f"Neither, actually. {full(o, rng)}"))
+        rng.shuffle(pool)
     elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
         pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}.") for o in q.options]
     else:
@@ -227,6 +231,9 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
             continue
         out.append(s)
         keys.append(key)
+    for _, s in _then_more(pool, asked, rng) if len(out) < 3 else ():  # never fewer than three
+        if len(out) < 3 and word_count(s) <= 30 and all(s != o and _distinct(s, o) for o in out):
+            out.append(s)
     return out
 
 
@@ -237,8 +244,8 @@ def _then_more(pool: list[tuple[object, str]], asked: Asked, rng: random.Random)
     q = asked.question
     if asked.form == "more":
         yield from ((t, t.text) for t in q.then)
-    elif asked.form == "pick":
-        yield from (((o, why), full(o, rng, why)) for o in asked.picks for why in o.why)
+    elif asked.form == "pick":  # with no third answer on the card: each of the two with its other reason
+        yield from (((o, why), _choose(o, why, rng, sentence=True)) for o in asked.picks for why in o.why)
     else:
         yield from ((o, full(o, rng, why)) for o in q.options for why in o.why)
         yield from ((o, o.english) for o in q.options)
