@@ -10,7 +10,7 @@ from typing import Any
 from studio.cli.common import CliError, print_json, print_table, workspace
 from studio.domain import ReviewStatus, TeacherTurn
 from studio.domain.messages import Message
-from studio.evaluate.agreement import SCORED, Stats, agreement, decisions
+from studio.evaluate.agreement import agreement, decisions, stats_text
 from studio.i18n import N_, _, ngettext, pgettext
 from studio.synth.review import all_rows, author_name, set_review, split_key
 from studio.synth.review_queue import Candidate, Claims
@@ -190,37 +190,6 @@ def cmd_history(args: argparse.Namespace) -> int:
                   f"{pgettext('value', e['before'] or '—')} → {pgettext('value', e['after'] or '—')}"
                   if e["field"] != "raw" else e["note"]] for e in events])
     return 0
-
-
-def _cell(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
-
-def stats_text(stats: Stats) -> list[str]:
-    """The agreement figures in lines a team reads (shared with the Dashboard)."""
-    lines = [ngettext("{n} sample decided", "{n} samples decided", stats.decided).format(n=f"{stats.decided:,}")
-             + " · " + ngettext("{n} by two or more reviewers", "{n} by two or more reviewers", stats.doubly)
-             .format(n=f"{stats.doubly:,}")]
-    lines.append(_("approve/reject between reviewers: Cohen's kappa {kappa}, raw agreement {agree}").format(
-        kappa=_cell(stats.kappa), agree="—" if stats.agree is None else f"{stats.agree:.0%}"))
-    for p in stats.pairs:
-        lines.append(_("  {a} × {b}: {n} samples, kappa {kappa}").format(a=p.reviewers[0], b=p.reviewers[1],
-                                                                         n=p.samples, kappa=_cell(p.kappa)))
-    for dim in SCORED:
-        s = stats.scores.get(dim, {})
-        if s.get("pairs"):
-            lines.append(_("rubric {dim} between reviewers: weighted kappa {kappa}, Spearman {rho} ({n} pairs)").format(
-                dim=dim, kappa=_cell(s["weighted_kappa"]), rho=_cell(s["spearman"]), n=s["pairs"]))
-    for judge, dims in stats.judges.items():
-        for dim, f in dims.items():
-            if f["pairs"]:
-                lines.append(_("judge {judge} vs reviewers, {dim}: Spearman {rho}, Kendall {tau}, mean |difference| "
-                               "{mad} ({n} pairs)").format(judge=judge, dim=dim, rho=_cell(f["spearman"]),
-                                                          tau=_cell(f["kendall"]), mad=_cell(f["mean_abs_diff"]),
-                                                          n=f["pairs"]))
-    if not stats.judges:
-        lines.append(_("judges vs reviewers: no judge has scored answers a reviewer scored"))
-    return lines
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

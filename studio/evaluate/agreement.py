@@ -26,6 +26,7 @@ from typing import Any
 
 from studio.domain import ReviewStatus
 from studio.domain.evals import EvalRun, HumanVote
+from studio.i18n import _, ngettext
 
 SCORED = ("reply", "suggestion", "analysis")
 DECIDED = (ReviewStatus.APPROVED.value, ReviewStatus.REJECTED.value)
@@ -62,21 +63,27 @@ def decisions(docs: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, dict[str,
     A reviewer's later decision replaces an earlier one; setting a sample back to pending withdraws it.
     """
     out: dict[str, dict[str, str]] = {}
-    for _, doc in docs:
+    for _key, doc in docs:
         for i, t in enumerate(doc.get("turns") or ()):
             if t.get("role") != "teacher":
                 continue
-            mine: dict[str, str] = {}
-            for e in t.get("edits") or ():
-                if e.get("field") != "review":
-                    continue
-                if e.get("after") in DECIDED:
-                    mine[e.get("author") or ""] = e["after"]
-                else:
-                    mine.pop(e.get("author") or "", None)
+            mine = turn_decisions(t.get("edits") or ())
             if mine:
                 out[f"{doc['id']}:{i}"] = mine
     return out
+
+
+def turn_decisions(edits: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """One sample's final decision by each reviewer, from its stored edits: ``{reviewer: status}``."""
+    mine: dict[str, str] = {}
+    for e in edits:
+        if e.get("field") != "review":
+            continue
+        if e.get("after") in DECIDED:
+            mine[e.get("author") or ""] = e["after"]
+        else:
+            mine.pop(e.get("author") or "", None)
+    return mine
 
 
 @dataclass
@@ -174,3 +181,34 @@ def agreement(docs: Iterable[tuple[str, dict[str, Any]]], votes: list[HumanVote]
     score_agreement(votes, stats)
     judge_agreement(votes, runs, stats)
     return stats
+
+
+def _cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def stats_text(stats: Stats) -> list[str]:
+    """The agreement figures in lines a team reads (shared with the Dashboard)."""
+    lines = [ngettext("{n} sample decided", "{n} samples decided", stats.decided).format(n=f"{stats.decided:,}")
+             + " · " + ngettext("{n} by two or more reviewers", "{n} by two or more reviewers", stats.doubly)
+             .format(n=f"{stats.doubly:,}")]
+    lines.append(_("approve/reject between reviewers: Cohen's kappa {kappa}, raw agreement {agree}").format(
+        kappa=_cell(stats.kappa), agree="—" if stats.agree is None else f"{stats.agree:.0%}"))
+    for p in stats.pairs:
+        lines.append(_("  {a} × {b}: {n} samples, kappa {kappa}").format(a=p.reviewers[0], b=p.reviewers[1],
+                                                                         n=p.samples, kappa=_cell(p.kappa)))
+    for dim in SCORED:
+        s = stats.scores.get(dim, {})
+        if s.get("pairs"):
+            lines.append(_("rubric {dim} between reviewers: weighted kappa {kappa}, Spearman {rho} ({n} pairs)").format(
+                dim=dim, kappa=_cell(s["weighted_kappa"]), rho=_cell(s["spearman"]), n=s["pairs"]))
+    for judge, dims in stats.judges.items():
+        for dim, f in dims.items():
+            if f["pairs"]:
+                lines.append(_("judge {judge} vs reviewers, {dim}: Spearman {rho}, Kendall {tau}, mean |difference| "
+                               "{mad} ({n} pairs)").format(judge=judge, dim=dim, rho=_cell(f["spearman"]),
+                                                          tau=_cell(f["kendall"]), mad=_cell(f["mean_abs_diff"]),
+                                                          n=f["pairs"]))
+    if not stats.judges:
+        lines.append(_("judges vs reviewers: no judge has scored answers a reviewer scored"))
+    return lines

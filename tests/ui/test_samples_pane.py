@@ -66,9 +66,8 @@ async def test_edit_with_live_checks_then_undo(generated) -> None:
         _, _, before = review.load_sample(generated.store, key)
         await pilot.press("e")
         await settle(pilot)
-        editor = app.screen.query_one(TextArea)
-        editor.text = json.dumps({**before.parsed.to_contract(), "Reply": " ".join(["long"] * 35)})
-        await until(pilot, lambda: "reply.words" in str(app.screen.query_one("#live-checks").render()))
+        app.screen.query_one("#field-reply", TextArea).text = " ".join(["long"] * 35)
+        await until(pilot, lambda: "reply.words" in str(app.screen.query_one("#checks-reply").render()))
         await pilot.press("ctrl+s")
         await settle(pilot)
         after = review.load_sample(generated.store, key)[2]
@@ -99,6 +98,16 @@ async def test_bulk_approve_states_the_count_and_needs_confirm(generated) -> Non
         assert len(approved) == shown and all(r.intended == "normal" for r in approved)
 
 
+async def approve(pilot) -> None:
+    """``a``, and Yes when the sample fails an error check (the studio asks first then)."""
+    failing = bool(pilot.app.screen.rows[current_key(pilot.app)].failed)
+    await pilot.press("a")
+    if failing:
+        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("y")
+    await settle(pilot)
+
+
 async def test_needs_review_queue_and_next(generated) -> None:
     rows = [r for r in review.all_rows(generated.store) if r.kind == "reply" and not r.needs_review]
     for r in rows[:2]:
@@ -115,12 +124,10 @@ async def test_needs_review_queue_and_next(generated) -> None:
         await pilot.press("q")
         await settle(pilot)
         assert table(app).row_count == len(waiting)
-        await pilot.press("a")
-        await settle(pilot)
+        await approve(pilot)
         assert table(app).row_count == len(waiting) - 1, "an approved sample leaves the queue"
         for _ in waiting[1:]:
-            await pilot.press("a")
-            await settle(pilot)
+            await approve(pilot)
         assert table(app).row_count == 0
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, ListView, TextArea
 
 from studio.domain import StudentTurn, TeacherTurn
 from studio.ui.app import make_app
+from studio.ui.screens.simulate import SimulateScreen
 from tests.llm.fakeserver import Fault, simulated
 from tests.ui.conftest import settle, until
 from tests.workspaces import seeded_workspace
@@ -145,8 +146,9 @@ async def test_fork_a_teacher_turn_with_live_checks_and_stop(workspace) -> None:
         app.screen.query_one("#sim-turns").focus()
         await pilot.press("f")
         await settle(pilot)
-        area = app.screen.query_one(TextArea)
-        area.text = '{"Reply": "Hi", "Suggestion": ["a"]}'
+        fields = {"reply": "Hi", "suggestion1": "a", "suggestion2": "", "suggestion3": ""}
+        for name, text in fields.items():
+            app.screen.query_one(f"#field-{name}", TextArea).text = text
         await settle(pilot)
         assert "✗" in app.screen.query_one("#live-checks").render().plain
         await pilot.press("ctrl+s")
@@ -214,3 +216,26 @@ async def test_discarding_work_asks_first(workspace) -> None:
         await pilot.press("n")
         await settle(pilot)
         assert app.screen.sim is sim, "the unkept dialogue stays"
+
+
+async def test_settling_waits_until_a_finished_turn_is_drawn(workspace, monkeypatch) -> None:
+    """A turn's future is done on the model thread before the pane hears of it, and on a loaded machine
+    the pane hears of it late (here: 0.3 s late, on a timer). Until the turn is drawn the pane is not
+    settled, so a test or a snapshot never catches the stream's last frame in place of the turn."""
+    drawn = SimulateScreen._turn_done
+
+    def late(self, future, stream) -> None:
+        self.set_timer(0.3, lambda: drawn(self, future, stream))
+
+    monkeypatch.setattr(SimulateScreen, "_turn_done", late)
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_simulate(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.busy is not None and app.screen.busy.done())
+        assert not app.screen.settled, "the finished turn is not drawn yet"
+        await settle(pilot)
+        assert "turn done" in app.screen.query_one("#sim-status").render().plain
+        view = app.screen.query_one("#sim-turns", ListView)
+        assert len(view) == len(app.screen.sim.turns) == 1 and not app.screen.query(".streaming")
+        assert view.scroll_y == view.max_scroll_y, "scrolled to the last turn"

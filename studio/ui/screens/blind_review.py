@@ -18,6 +18,7 @@ from studio.domain.text import visible
 from studio.i18n import _
 from studio.ui.safe import Static, Text, heading, notify
 from studio.ui.screens.base import PaneFooter
+from studio.ui.widgets.answer_fields import answer_table, values_of
 from studio.ui.widgets.turns import ROLES
 
 RATE = ("reply", "suggestion", "analysis")
@@ -48,7 +49,8 @@ class BlindReview(Screen[None]):
         self.text = ""  # everything on screen, in plain text (for tests and screen readers)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="review-context")
+        with VerticalScroll(id="review-context"):  # the dialogue so far: its end (the student line) in view
+            yield Static("", id="review-context-text")
         with Container(id="review-answers"):
             with VerticalScroll(id="review-a", classes="answer"):
                 yield Static("", id="review-a-text")
@@ -94,19 +96,28 @@ class BlindReview(Screen[None]):
         item = self.queue[0]
         lines = [Text(_("Blind review · {n} left · topic: {topic}").format(n=len(self.queue), topic=visible(item.topic[:70])),
                       style="bold")]
-        for role, said in item.history[-4:]:
+        for role, said in item.history:
             lines.append(Text(f"{ROLES.get(role, role)}: {visible(said)}", style="cyan" if role == "student" else "green"))
-        context = self.query_one("#review-context", Static)
-        context.update(Text("\n").join(lines))
+        self.query_one("#review-context-text", Static).update(Text("\n").join(lines))
+        context = self.query_one("#review-context", VerticalScroll)
+        self.call_after_refresh(context.scroll_end, animate=False, immediate=True)
         texts = []
         for n, run, box in ((1, self.shown[0], "a"), (2, self.shown[1], "b")):
             result = run.results[item.id]
             name = f" — {run.model}" if self.revealed else ""
-            body = visible(result.raw) or _("(no answer: {error})").format(error=result.error)
             panel = self.query_one(f"#review-{box}", VerticalScroll)
             title = _("Answer {n}").format(n=n) + name
             panel.border_title = heading(title)
-            self.query_one(f"#review-{box}-text", Static).update(body)
+            fields, _why = values_of(result.raw) if result.raw else (None, "")
+            if fields is not None:  # the answer by field, as the Samples detail shows it
+                grid, plain = answer_table(fields["reply"], [fields[f"suggestion{i}"] for i in (1, 2, 3)
+                                                             if fields[f"suggestion{i}"]],
+                                           fields["analysis"] if '"Analysis"' in result.raw else None, ())
+                self.query_one(f"#review-{box}-text", Static).update(grid)
+                body = "\n".join(plain)
+            else:
+                body = visible(result.raw) or _("(no answer: {error})").format(error=result.error)
+                self.query_one(f"#review-{box}-text", Static).update(body)
             texts.append(f"{title}\n{body}")
         ask = self._ask()
         self.query_one("#review-ask", Static).update(Text(ask, style="bold yellow"))

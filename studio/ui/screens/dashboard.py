@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual_plotext import PlotextPlot
 
 from studio.domain import DEFAULT_MIX
+from studio.evaluate.agreement import agreement, stats_text
 from studio.i18n import _, ngettext
 from studio.synth import dashboard, review
 from studio.synth.dashboard import Stats, bucket_label
@@ -92,6 +93,7 @@ class DashboardScreen(Pane):
                 yield Static("", id="review-numbers", classes="numbers")
                 yield Static("", id="floors", classes="numbers")
             yield Static("", id="cost", classes="numbers wide")
+            yield Static("", id="agreement", classes="numbers wide")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -136,6 +138,8 @@ class DashboardScreen(Pane):
             scope = _("run {run}").format(run=value) if value else _("whole dataset")
         elapsed = (time.perf_counter() - start) * 1000
         self.app.call_from_thread(self._show, stats, scopes, elapsed, scope)
+        team = agreement(self.store.dialogues.raw(), self.store.votes.all(), {r.id: r for r in self.store.evals.all()})
+        self.app.call_from_thread(self._agreement, stats_text(team))
 
     def _filter_keys(self) -> set[str]:
         """The samples the Samples pane's filter shows (all samples when the pane was never opened)."""
@@ -239,6 +243,10 @@ class DashboardScreen(Pane):
         self.query_one("#review-numbers", Static).update(_("Review progress") + "\n" + "\n".join(lines))
         self.query_one("#floors", Static).update(
             _("Lowest rubric limit per sample") + "\n" + "\n".join(f"  {f}: {s.floors[f]}" for f in (1, 2, 3)))
+
+    def _agreement(self, lines: list[str]) -> None:
+        """How far reviewers agree (as `studio review stats` prints it; "—" where a figure is not earned yet)."""
+        self.query_one("#agreement", Static).update(_("Agreement between reviewers") + "\n" + "\n".join(lines))
 
     def _cost(self, s: Stats) -> None:
         table = Table(_("provider · role"), _("calls"), _("tokens"), _("cost"), title=_("Cost and tokens"), box=None)

@@ -6,7 +6,8 @@ inherits it before ``Pane``. It owns (set up by ``_init_rows``):
 - ``rows`` (sample key -> row), ``topics`` (topic id -> the name shown) and ``topic_text`` (topic
   id -> what a search looks in): replaced whole on the UI thread, never changed in place, so a
   worker that read them keeps a consistent copy;
-- the filters (``query_text``, ``fault``, ``check``, ``review_filter``, ``sort``, ``queue``) and
+- ``decided`` (sample key -> {reviewer: decision}), replaced whole with ``rows``;
+- the filters (``query_text``, ``fault``, ``check``, ``review_filter``, ``reviewer``, ``sort``, ``queue``) and
   ``_filters_changed``, which counts their changes;
 - ``view`` (the rows the filters let through, in order), ``total`` and ``shown`` (how many of the
   view the table shows);
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from studio.domain import Topic
+from studio.evaluate.agreement import decisions
 from studio.i18n import _
 from studio.synth import review
 from studio.synth.review import SampleRow
@@ -59,6 +61,8 @@ class SampleRowsMixin(_Pane):
         self.query_text = ""
         self.fault, self.check, self.review_filter, self.sort = "all", "all", "all", "order"
         self.queue = False
+        self.reviewer = "all"
+        self.decided: dict[str, dict[str, str]] = {}  # sample key -> {reviewer: approved/rejected}
         self._ordered: tuple[dict[str, SampleRow], str, list[SampleRow]] | None = None
         # One source of truth for the rows: every change goes through one queue, merged by one worker at
         # a time, so two merges never start from the same rows and drop each other's samples.
@@ -115,11 +119,12 @@ class SampleRowsMixin(_Pane):
     def _read_all(self) -> None:
         """Rows come in chunks: the first page shows at once, the rest follows."""
         topics = self._topic_names()
+        decided = decisions(self.store.dialogues.raw())
         studio = self.studio
         prebuilt, changed = studio.prebuilt_rows, studio.changed_since_prebuild
         if prebuilt is not None and not self.rows and None not in changed:
             studio.prebuilt_rows = None
-            self.app.call_from_thread(self._replace, prebuilt, topics)
+            self.app.call_from_thread(self._replace, prebuilt, topics, decided)
             if changed:
                 self._read_some(sorted(i for i in changed if i))
             return
@@ -127,24 +132,28 @@ class SampleRowsMixin(_Pane):
         for n, chunk in enumerate(review.row_chunks(self.store, first=100)):
             rows.update((r.key, r) for r in chunk)
             if n == 0 and not self.rows:
-                self.app.call_from_thread(self._replace, dict(rows), topics)
+                self.app.call_from_thread(self._replace, dict(rows), topics, decided)
                 time.sleep(0.05)  # let the first page paint before building the rest
-        self.app.call_from_thread(self._replace, rows, topics)
+        self.app.call_from_thread(self._replace, rows, topics, decided)
 
     def _read_some(self, ids: list[str]) -> None:
         providers = review.run_providers(self.store)
         fresh: dict[str, SampleRow] = {}
+        docs = []
         for dialogue_id in ids:
             d = self.store.dialogues.get(dialogue_id)
             if d is not None:
-                fresh.update({r.key: r for r in review.rows_of(d.model_dump(mode="json"), providers)})
-        self._merge(ids, fresh)
+                doc = d.model_dump(mode="json")
+                docs.append((dialogue_id, doc))
+                fresh.update({r.key: r for r in review.rows_of(doc, providers)})
+        self._merge(ids, fresh, decisions(docs))
 
-    def _replace(self, rows: dict[str, SampleRow], topics: tuple[dict[str, str], dict[str, str]]) -> None:
-        self.rows, (self.topics, self.topic_text) = rows, topics
+    def _replace(self, rows: dict[str, SampleRow], topics: tuple[dict[str, str], dict[str, str]],
+                 decided: dict[str, dict[str, str]]) -> None:
+        self.rows, (self.topics, self.topic_text), self.decided = rows, topics, decided
         self.apply()
 
-    def _merge(self, ids: list[str], fresh: dict[str, SampleRow]) -> None:
+    def _merge(self, ids: list[str], fresh: dict[str, SampleRow], decided: dict[str, dict[str, str]]) -> None:
         """A few dialogues changed: patch the rows and the view (on the worker's thread), then show it.
 
         Rows already shown keep their place (their cells update); new rows join at the end of the
@@ -155,7 +164,8 @@ class SampleRowsMixin(_Pane):
         gone = set(ids)
         rows = {k: r for k, r in self.rows.items() if r.dialogue_id not in gone}  # new objects: the UI reads the old
         rows.update(fresh)
-        keep = self._matcher(self.query_text)
+        decided = {k: v for k, v in self.decided.items() if k.rpartition(":")[0] not in gone} | decided
+        keep = self._matcher(self.query_text, decided)
         view = []
         for r in self.view:
             if r.dialogue_id not in gone:
@@ -164,18 +174,20 @@ class SampleRowsMixin(_Pane):
                 view.append(now)
         seen = {r.key for r in view}
         view.extend(sorted((r for r in fresh.values() if r.key not in seen and keep(r)), key=self._sort_key()))
-        self.app.call_from_thread(self._install, rows, view, generation)
+        self.app.call_from_thread(self._install, rows, decided, view, generation)
 
-    def _install(self, rows: dict[str, SampleRow], view: list[SampleRow], generation: int) -> None:
-        self.rows = rows
+    def _install(self, rows: dict[str, SampleRow], decided: dict[str, dict[str, str]], view: list[SampleRow],
+                 generation: int) -> None:
+        self.rows, self.decided = rows, decided
         if generation != self._filters_changed:  # a filter or search changed while merging: filter anew
             self.apply()
         else:
             self._show_view(view, len(rows))
 
     # -- the view: the rows the filters let through, in the chosen order ---------------------------------
-    def _matcher(self, query: str):
-        return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topic_text)
+    def _matcher(self, query: str, decided: dict[str, dict[str, str]] | None = None):
+        return matcher(self.fault, self.check, self.review_filter, self.queue, query, self.topic_text,
+                       self.reviewer, self.decided if decided is None else decided)
 
     def _sort_key(self):
         return sort_key(self.sort, self.topics)

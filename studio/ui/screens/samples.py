@@ -6,6 +6,7 @@ The rows and the filtered view of them (one queue of changes, one merge at a tim
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import Future
 
 from rich.cells import cell_len
@@ -74,7 +75,12 @@ class SamplesScreen(SampleRowsMixin, Pane):
         Binding("c", "cycle('check')", _("Check filter"), show=False, id="samples.check"),
         Binding("v", "cycle('review')", _("Review filter"), show=False, id="samples.review_filter"),
         Binding("q", "queue", _("Queue"), id="samples.queue"),
+        Binding("b", "cycle('reviewer')", _("Reviewer filter"), show=False, id="samples.reviewer"),
         Binding("o", "cycle('sort')", _("Sort"), show=False, id="samples.sort"),
+        Binding("z", "focus_review", _("Focus"), id="samples.focus"),
+        Binding("j", "step(1)", _("Next sample"), show=False, id="samples.down"),
+        Binding("k", "step(-1)", _("Previous sample"), show=False, id="samples.up"),
+        Binding("escape", "clear_filters", _("Clear filters"), show=False, id="samples.clear"),
         Binding("A", "bulk('approved')", _("Approve all shown"), show=False, id="samples.bulk_approve"),
         Binding("X", "bulk('rejected')", _("Reject all shown"), show=False, id="samples.bulk_reject"),
     ]
@@ -135,8 +141,9 @@ class SamplesScreen(SampleRowsMixin, Pane):
         self.apply()
         focus_now(self.query_one(DataTable))
 
-    def _clear_filters(self) -> None:
-        self.fault, self.check, self.review_filter, self.queue, self.query_text = "all", "all", "all", False, ""
+    def _clear_filters(self, queue: bool = False) -> None:
+        self.fault, self.check, self.review_filter, self.queue, self.query_text = "all", "all", "all", queue, ""
+        self.reviewer = "all"
         search = self.query_one("#sample-search", Input)
         with search.prevent(Input.Changed):
             search.value = ""
@@ -196,8 +203,10 @@ class SamplesScreen(SampleRowsMixin, Pane):
         filters = [_("fault {value}").format(value=word(self.fault)), _("check {value}").format(value=word(self.check)),
                    _("review {value}").format(value=word(self.review_filter)),
                    _("sort {value}").format(value=word(self.sort))]
+        if self.reviewer != "all":
+            filters.insert(3, _("reviewer {name}").format(name=self.reviewer))
         if self.queue:
-            filters.insert(0, _("NEEDS-REVIEW QUEUE") if self.view else _("NEEDS-REVIEW QUEUE (empty: nothing needs review)"))
+            filters.insert(0, _("NEEDS-REVIEW QUEUE") if self.view else self._queue_empty())
         self.query_one("#sample-filters", Static).update(" · ".join(filters) + " · " + _("showing {n}").format(n=len(page)))
         if self._jump_to is not None and self._jump_to in table.rows:
             table.move_cursor(row=table.get_row_index(self._jump_to))
@@ -206,14 +215,32 @@ class SamplesScreen(SampleRowsMixin, Pane):
             self._jump_to = None
         self._refresh_detail()
 
+    def _hidden_work(self) -> int:
+        """How many samples need review that the filters or the search hide (the queue shows none)."""
+        return sum(1 for r in self.rows.values() if r.needs_review)
+
+    def _queue_empty(self) -> str:
+        hidden = self._hidden_work()
+        if not hidden:
+            return _("NEEDS-REVIEW QUEUE (empty: nothing needs review)")
+        return ngettext("NEEDS-REVIEW QUEUE (empty here: {n} sample needs review outside the current filters and "
+                        "search; Escape clears them)",
+                        "NEEDS-REVIEW QUEUE (empty here: {n} samples need review outside the current filters and "
+                        "search; Escape clears them)", hidden).format(n=hidden)
+
     def _refresh_detail(self) -> None:
         """Show the sample under the cursor again whenever its row changed (a review, an edit, an undo)."""
         current = self._current()
         if current is None:
             if self._detail is not None or not self.view:
                 self._detail = None
+                hidden = self._hidden_work() if self.queue else 0
                 self.query_one(SampleView).show(
-                    _("Nothing needs review here.") if self.queue else _("No sample matches the filters."))
+                    ngettext("Nothing needs review here: {n} sample needing review is outside the current filters "
+                             "and search (Escape clears them).",
+                             "Nothing needs review here: {n} samples needing review are outside the current "
+                             "filters and search (Escape clears them).", hidden).format(n=hidden) if hidden
+                    else _("Nothing needs review here.") if self.queue else _("No sample matches the filters."))
             return
         if current is not self._detail:
             self._detail = current
@@ -258,8 +285,17 @@ class SamplesScreen(SampleRowsMixin, Pane):
     def action_search(self) -> None:
         take_keys(self.query_one("#sample-search", Input), "/")
 
+    def reviewers(self) -> tuple[str, ...]:
+        """The reviewer filter's choices: all, then everyone who decided a sample."""
+        return ("all", *sorted({who for mine in self.decided.values() for who in mine} | (
+            {self.reviewer} - {"all"})))
+
     def action_cycle(self, what: str) -> None:
-        options = {"fault": FAULTS, "check": CHECKS, "review": REVIEWS, "sort": SORTS}[what]
+        if what == "reviewer" and len(self.reviewers()) == 1:
+            notify(self, _("no reviewer has decided a sample yet"))
+            return
+        options = {"fault": FAULTS, "check": CHECKS, "review": REVIEWS, "sort": SORTS,
+                   "reviewer": self.reviewers()}[what]
         attr = "review_filter" if what == "review" else what
         current = getattr(self, attr)
         setattr(self, attr, options[(options.index(current) + 1) % len(options)])
@@ -270,8 +306,27 @@ class SamplesScreen(SampleRowsMixin, Pane):
         self.queue = not self.queue
         self.shown = 0
         self.apply()
-        if self.queue and not self.view and len(self.view) == len(self._view(self.rows, self.query_text)):
+        if self.queue and not self.view and not self._hidden_work():
             notify(self, _("the needs-review queue is empty: no sample fails a check or needs a look"), timeout=5)
+
+    def action_clear_filters(self) -> None:
+        """Escape: the filters and the search go (the needs-review queue stays as it is)."""
+        self._clear_filters(queue=self.queue)
+        self.apply()
+
+    def action_focus_review(self) -> None:
+        """The detail alone, the whole height: the answer to review and its checks (``z`` again: the table)."""
+        body = self.query_one("#samples-body")
+        body.toggle_class("-review")
+        if body.has_class("-review"):
+            focus_now(self.query_one(SampleView))
+        else:
+            focus_now(self.query_one(DataTable))
+
+    def action_step(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
 
     def _nothing_selected(self, verb: str) -> None:
         """``verb``: what could not be done, translated ("approve", "undo")."""
@@ -285,7 +340,17 @@ class SamplesScreen(SampleRowsMixin, Pane):
         if row is None:
             self._nothing_selected(_("approve") if status == "approved" else _("reject"))
             return
-        self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), word(status))
+
+        def decide() -> None:
+            self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), word(status))
+
+        if status != "approved" or not row.failed:
+            decide()
+            return
+        question = ngettext("This sample fails the error check {checks}. Approve it anyway (it is then exported)?",
+                            "This sample fails the error checks {checks}. Approve it anyway (it is then exported)?",
+                            len(row.failed)).format(checks=", ".join(row.failed))
+        self.app.push_screen(Confirm(question, _("Approve anyway")), lambda yes: decide() if yes else None)
 
     def action_bulk(self, status: str) -> None:
         keys = [r.key for r in self.view]
@@ -296,6 +361,13 @@ class SamplesScreen(SampleRowsMixin, Pane):
         if status == "approved":
             verb = _("Approve")
             question = ngettext("Approve all {n} sample the filter shows?", "Approve all {n} samples the filter shows?", n)
+            failing = [r for r in self.view if r.failed]
+            if failing:
+                checks = Counter(c for r in failing for c in r.failed)
+                named = ", ".join(f"{c} ({k})" for c, k in checks.most_common(4)) + (" …" if len(checks) > 4 else "")
+                question += " " + ngettext("{m} of them fails an error check: {checks}.",
+                                           "{m} of them fail an error check: {checks}.", len(failing)).format(
+                    m=len(failing), checks=named.replace("{", "{{").replace("}", "}}"))
         else:
             verb = _("Reject")
             question = ngettext("Reject all {n} sample the filter shows?", "Reject all {n} samples the filter shows?", n)

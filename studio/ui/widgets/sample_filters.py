@@ -9,9 +9,14 @@ from studio.synth.review import SampleRow
 
 
 def matcher(fault: str, check: str, review: str, queue: bool, query: str,
-            topics: dict[str, str]) -> Callable[[SampleRow], bool]:
-    """One predicate for the current filters, built once per view (it runs on 40,000 rows)."""
+            topics: dict[str, str], reviewer: str = "all",
+            decided: dict[str, dict[str, str]] | None = None) -> Callable[[SampleRow], bool]:
+    """One predicate for the current filters, built once per view (it runs on 40,000 rows). ``reviewer``:
+    only the samples that reviewer decided (``decided``: sample key -> {reviewer: decision})."""
     tests: list[Callable[[SampleRow], bool]] = []
+    if reviewer != "all":
+        by = decided or {}
+        tests.append(lambda r: reviewer in by.get(r.key, ()))
     if fault != "all":
         tests.append(lambda r: r.intended == fault)
     if check == "failing":
