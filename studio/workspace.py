@@ -88,10 +88,13 @@ def open_workspace(path: Path, *, create_missing: bool = False, check_profile: P
                                                                    "init {path}"), path=path))
         create(path)
     config = load_config(path / CONFIG_FILE, check_profile)
-    store = Store(path, **store_options)  # type: ignore[arg-type]
+    store = Store(path, settle=False, **store_options)  # type: ignore[arg-type]
     try:
-        mark_interrupted(store)
-        check_run_totals(store)
+        alone = store.alone or not store_options.get("lock", True)
+        if alone:  # no other session is in: a run left running belongs to a process that died
+            mark_interrupted(store)
+        check_run_totals(store, correct=alone)
+        store.settle()
     except BaseException:
         store.close()
         raise
@@ -99,8 +102,9 @@ def open_workspace(path: Path, *, create_missing: bool = False, check_profile: P
 
 
 def mark_interrupted(store: Store) -> int:
-    """Runs left ``running`` by a process that died are ``interrupted``: this process holds the
-    workspace lock, so no other one can be running them. Returns how many were marked."""
+    """Runs left ``running`` by a process that died are ``interrupted``: called only while this process
+    has the workspace to itself (``Store.alone``), so no other one can be running them. Returns how many
+    were marked."""
     marked = 0
     for repo in (store.runs, store.evals):
         stale = [doc_id for doc_id, doc in repo.raw() if doc.get("status") == RunStatus.RUNNING.value]
@@ -119,11 +123,12 @@ def mark_interrupted(store: Store) -> int:
     return marked
 
 
-def check_run_totals(store: Store) -> int:
+def check_run_totals(store: Store, *, correct: bool = True) -> int:
     """Each run's ``completed`` and ``failed`` agree with its dialogues. A finished run wrote its totals after
     its last dialogue, so a disagreement there means the store lost changes: it is refused (``studio store
     recover`` derives them again and says what changed). An unfinished run is counted again here, as its
-    resume would. Returns how many totals were corrected."""
+    resume would (``correct=False``: left alone, as another session may be running it). Returns how many
+    totals were corrected."""
     fixes = disagreements(store.runs.raw(), store.dialogues.raw())
     lost = next((f for f in fixes if f.finished), None)
     if lost is not None:
@@ -133,6 +138,8 @@ def check_run_totals(store: Store) -> int:
                    "changes; run: studio store recover"))
         raise StoreError(Message(f"store.run-{lost.field}", text, run=lost.run_id, recorded=lost.recorded,
                                  derived=lost.derived))
+    if not correct:
+        return 0
     for run_id in dict.fromkeys(f.run_id for f in fixes):
         doc = store.runs.get(run_id)
         if doc is not None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -66,9 +67,11 @@ def test_uninitialised_workspace_exits_2_with_the_fix(cli, ws_path) -> None:
     assert code == 2 and f"run: studio init {ws_path}" in err
 
 
-def test_locked_workspace_exits_2(ready_cli, ws_path) -> None:
+def test_open_workspace_is_shared_and_recover_is_refused_while_it_is(ready_cli, ws_path) -> None:
     with Store(ws_path):
-        code, _, err = ready_cli("info")
+        code, out, _ = ready_cli("info")
+        assert code == 0 and f"PID {os.getpid()}" in out  # another session is in, and named
+        code, _, err = ready_cli("store", "recover")
     assert code == 2 and "is locked by PID" in err
 
 

@@ -64,6 +64,7 @@ def info_dict(ws) -> dict[str, Any]:
         "providers": sorted(ws.config.providers),
         "mix": {k.value: w for k, w in mix.weights.items()},
         "mix_shares": {k.value: round(s, 6) for k, s in mix.shares().items()},
+        "sessions": ws.store.sessions(),
     }
 
 
@@ -76,5 +77,6 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print_pairs([(_("workspace"), data["workspace"]), (_("schema version"), data["schema_version"]),
                  *((_(TABLES.get(name, name)), count) for name, count in data["counts"].items()),
-                 (_("teacher"), data["teacher"]), (_("student"), data["student"]), (_("mix"), mix_line)])
+                 (_("teacher"), data["teacher"]), (_("student"), data["student"]), (_("mix"), mix_line),
+                 *((_("open in"), _("PID {pid} ({host}, since {since})").format(**s)) for s in data["sessions"])])
     return 0

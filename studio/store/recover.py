@@ -170,7 +170,7 @@ def _keep(files: list[Path], into: Path) -> None:
 
 def recover(folder: Path, *, partial: bool = False, lock: bool = True) -> Recovery:
     """Rebuild the store in ``folder`` (see the module docstring) and write it as a fresh snapshot."""
-    owner = WorkspaceLock(folder) if lock else None
+    owner = WorkspaceLock(folder, exclusive=True) if lock else None  # no other session may be in
     if owner:
         owner.acquire()
     try:

@@ -26,7 +26,7 @@ from studio.domain import (
 from studio.i18n import told
 from studio.store.db import JournaledTable, StudioDB
 from studio.store.files import STORE_FILE
-from studio.store.lock import WorkspaceLock
+from studio.store.lock import WorkspaceLock, WriteLock, sessions
 from studio.store.schema import SCHEMA_VERSION, migrate
 from studio.store.storage import JournalStorage, StoreError
 
@@ -62,6 +62,7 @@ class Repository(Generic[M]):
     def put(self, item: M) -> M:
         doc = item.model_dump(mode="json")
         with self._store.lock:
+            self._store.storage.catch_up()
             self._table.put(doc["id"], doc)
         self._store.changed(self.name, doc["id"])
         return item
@@ -75,6 +76,7 @@ class Repository(Generic[M]):
 
     def delete(self, item_id: str) -> bool:
         with self._store.lock:
+            self._store.storage.catch_up()
             if self._table.get_raw(item_id) is None:
                 return False
             self._table.remove(doc_ids=[item_id])  # type: ignore[list-item]  # string ids (JournaledTable)
@@ -107,24 +109,41 @@ Listener = Callable[[str, str | None], None]
 
 
 class Store:
-    """The workspace database: opened once per process, closed (and flushed) at the end."""
+    """The workspace database of one process, closed (and flushed) at the end.
+
+    Any number of processes may open the same folder (``lock=True``): each holds the workspace lock
+    shared, writes under the short write lock, and reads what the others wrote within ``poll_interval``
+    seconds (and at the start of every write), announcing it to its listeners. ``settle=False`` keeps a
+    first opener's workspace to itself until :meth:`settle` (see ``alone``).
+    """
 
     def __init__(self, folder: Path, *, flush_interval: float = 0.25, batch_size: int = 256,
-                 lock: bool = True) -> None:
+                 lock: bool = True, poll_interval: float = 0.25, settle: bool = True) -> None:
         self.folder = Path(folder)
         self.lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._process_lock = WorkspaceLock(self.folder) if lock else None
+        self._write_lock = WriteLock(self.folder) if lock else None
+        self._closed = False
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
         if self._process_lock:
             self._process_lock.acquire()
         try:
-            self.storage = JournalStorage(self.folder / STORE_FILE, flush_interval=flush_interval,
-                                          batch_size=batch_size)
-            self.db = StudioDB(storage=lambda: self.storage)
-            self.schema_version = migrate(self.db, self.storage)
+            with self.lock:
+                self.storage = JournalStorage(self.folder / STORE_FILE, flush_interval=flush_interval,
+                                              batch_size=batch_size, lock=self.lock, write_lock=self._write_lock)
+                self.db = StudioDB(storage=lambda: self.storage)
+                if self._write_lock:
+                    with self._write_lock:
+                        self.schema_version = migrate(self.db, self.storage)
+                else:
+                    self.schema_version = migrate(self.db, self.storage)
         except BaseException:
             if self._process_lock:
                 self._process_lock.release()
+            if self._write_lock:
+                self._write_lock.close()
             raise
         self.topics = Repository(self, "topics", Topic)
         self.dialogues = Repository(self, "dialogues", Dialogue)
@@ -137,7 +156,44 @@ class Store:
         self.snapshots = Repository(self, "snapshots", DatasetSnapshot)
         self.responses = Repository(self, "responses", CachedResponse)
         self.rejected = Repository(self, "rejected", RejectedTopic)
-        self._closed = False
+        self.storage.take_external()  # nothing to announce from the opening itself
+        if lock and poll_interval > 0:
+            self._poller = threading.Thread(target=self._poll, args=(poll_interval,), name="studio-store-poll",
+                                            daemon=True)
+            self._poller.start()
+        if settle:
+            self.settle()
+
+    @property
+    def alone(self) -> bool:
+        """Whether this process opened the workspace with no other session in, and holds it to itself
+        until :meth:`settle`: what a dead session left (a run still ``running``) can then be told apart."""
+        return self._process_lock is not None and self._process_lock.exclusive_now
+
+    def settle(self) -> None:
+        """Let other sessions in (a first opener holds the workspace alone until then)."""
+        if self._process_lock:
+            self._process_lock.share()
+
+    def sessions(self) -> list[dict[str, object]]:
+        """The processes that have this workspace open (pid, host, since)."""
+        return sessions(self.folder)
+
+    def catch_up(self) -> None:
+        """Read what other processes wrote, then tell the listeners which documents changed."""
+        self.storage.catch_up()
+        self._announce()
+
+    def _announce(self) -> None:
+        for table, item_id in self.storage.take_external():
+            self.changed(table, item_id)
+
+    def _poll(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.catch_up()
+            except Exception:  # noqa: BLE001 - reported by the next write, which reads the same files
+                continue
 
     @property
     def recovered_note(self) -> str | None:
@@ -170,6 +226,7 @@ class Store:
         """Writes inside land together or not at all (one journal line), then are flushed."""
         with self.lock, self.storage.atomic():
             yield
+        self._announce()
 
     def flush(self, *, sync: bool = True) -> None:
         """A durable point: everything written so far survives a crash once this returns
@@ -189,11 +246,16 @@ class Store:
     def close(self) -> None:
         if self._closed:
             return
+        self._stop.set()
+        if self._poller is not None and self._poller is not threading.current_thread():
+            self._poller.join()
         try:
             with self.lock:
                 self.db.close()
         finally:
             self._closed = True
+            if self._write_lock:
+                self._write_lock.close()
             if self._process_lock:
                 self._process_lock.release()
 

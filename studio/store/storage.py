@@ -13,6 +13,13 @@ enough, when the oldest pending change is older than ``flush_interval`` seconds,
 ``flush()``/``close()``. When the journal grows past a share of the snapshot it is folded into a
 new snapshot. Replaying a journal is idempotent (each entry holds a document's whole state), so a
 crash between writing a snapshot and emptying the journal loses nothing.
+
+Several processes may share the files (``write_lock``: the workspace's ``WriteLock``). Each remembers
+which journal it follows (its inode) and how far it has read it. Appending and compacting happen only
+under the write lock, after catching up: the whole lines others appended are applied to memory (the
+documents this process has pending stay as they are, so they win, as their later line would on replay),
+a tail torn by a writer that died is cut, and a journal replaced by another process's compaction makes
+it load the new snapshot and journal. ``catch_up()`` does the same between writes.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from tinydb.storages import Storage
 
 from studio.domain.messages import N_, Message, system_says
 from studio.store.files import (
+    META_TABLE,
     Data,
     Journal,
     StoreError,
@@ -47,9 +55,11 @@ from studio.store.files import (
     previous_journal_of,
     read_journal,
     read_snapshot,
+    recover_hint,
     snapshot_meta,
     stamp,
 )
+from studio.store.lock import WriteLock
 
 __all__ = ["Data", "JournalStorage", "StoreError", "atomic_write"]
 
@@ -65,6 +75,8 @@ class JournalStorage(Storage):
         flush_interval: float = 0.25,
         compact_ratio: float = 0.5,
         compact_min_bytes: int = 4 << 20,
+        lock: threading.RLock | None = None,
+        write_lock: WriteLock | None = None,
     ) -> None:
         self.path = Path(path)
         self.journal_path = journal_of(self.path)
@@ -72,7 +84,10 @@ class JournalStorage(Storage):
         self.flush_interval = flush_interval
         self.compact_ratio = compact_ratio
         self.compact_min_bytes = compact_min_bytes
-        self._lock = threading.RLock()
+        self._lock = lock or threading.RLock()  # the store's own lock: memory changes under one lock
+        self._write_lock = write_lock
+        self._journal_id: tuple[int, int] | None = None  # the journal file this memory follows
+        self._external: dict[tuple[str, str | None], None] = {}  # what others changed, not yet announced
         self._pending: dict[tuple[str, str], None] = {}
         self._full_rewrite = False
         self._journal_fh: BinaryIO | None = None
@@ -85,7 +100,9 @@ class JournalStorage(Storage):
         self.journal_base: str | None = None  # the snapshot the journal on disk names
         self.recovered_note: Message | None = None
         self.created = False  # this open found no store (a new one starts)
-        self._data: Data = self._load()
+        with self._lock, self._writing():
+            self._data: Data = self._load()
+            self._journal_id = self._current_journal_id()
 
     # -- loading -----------------------------------------------------------------------------
     def _load(self) -> Data:
@@ -159,6 +176,7 @@ class JournalStorage(Storage):
         line = header_line(base, follows)
         atomic_write(self.journal_path, line)
         self.journal_base, self.journal_bytes = base, len(line)
+        self._journal_id = self._current_journal_id()
 
     def _replay(self, data: Data, journal: Journal) -> None:
         if journal.damaged_line is not None:
@@ -249,18 +267,24 @@ class JournalStorage(Storage):
         """
         with self._lock:
             outer = self._held == 0
-            if outer:
+            if not outer:
+                self._held += 1
+                try:
+                    yield
+                finally:
+                    self._held -= 1
+                return
+            with self._writing():  # held to the end: the block reads and writes the newest state
+                self._catch_up()
                 self.flush()
-            self._held += 1
-            try:
-                yield
-            except BaseException:
-                self._held -= 1
-                if outer:
+                self._held += 1
+                try:
+                    yield
+                except BaseException:
+                    self._held -= 1
                     self._rollback()
-                raise
-            self._held -= 1
-            if outer:
+                    raise
+                self._held -= 1
                 try:
                     self.flush()
                 except BaseException:
@@ -283,7 +307,128 @@ class JournalStorage(Storage):
     def _rollback(self) -> None:
         self._pending.clear()
         self._full_rewrite = False
+        self._reload()
+
+    # -- several processes ---------------------------------------------------------------------
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The workspace's write lock, when the files are shared (taken under ``self._lock``)."""
+        if self._write_lock is None:
+            yield
+            return
+        self._write_lock.acquire()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    def _current_journal_id(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.journal_path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def behind(self) -> bool:
+        """Whether the journal on disk has changed since this process last read it (no lock taken)."""
+        if self._write_lock is None:
+            return False
+        try:
+            st = os.stat(self.journal_path)
+        except OSError:
+            return self._journal_id is not None
+        return (st.st_dev, st.st_ino) != self._journal_id or st.st_size != self.journal_bytes
+
+    def catch_up(self) -> None:
+        """Apply what other processes wrote since this one last read the journal."""
+        if self.behind():
+            with self._lock:
+                if not self._closed:
+                    self._catch_up()
+
+    def take_external(self) -> list[tuple[str, str | None]]:
+        """The documents other processes changed since the last call (``(table, None)``: any of the table's)."""
+        with self._lock:
+            out, self._external = list(self._external), {}
+        return out
+
+    def _catch_up(self) -> None:
+        """Under ``self._lock``. New whole lines are read without the write lock; a replaced journal is
+        reloaded (and a torn tail cut) only under it."""
+        if self._write_lock is None or not self.behind():
+            return
+        held = self._write_lock.held
+        replaced, chunk = True, b""
+        try:
+            with open(self.journal_path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if (st.st_dev, st.st_ino) == self._journal_id and st.st_size >= self.journal_bytes:
+                    replaced = False
+                    fh.seek(self.journal_bytes)
+                    chunk = fh.read()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(Message("store.read", N_("cannot read {path}: {reason}"), path=self.journal_path,
+                                     reason=system_says(exc))) from None
+        if replaced:
+            if held:
+                self._reload()
+            else:
+                with self._writing():
+                    self._catch_up()
+            return
+        end = chunk.rfind(b"\n") + 1
+        batches: list[list[list[Any]]] = []
+        for line in chunk[:end].split(b"\n")[:-1]:
+            if not line.strip() or line.startswith(b'{"journal"'):
+                continue
+            try:
+                ops = orjson.loads(line)["ops"]
+                if not isinstance(ops, list):
+                    raise TypeError("malformed journal line")
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                raise StoreError(Message("store.shared-damaged", N_("{path} holds a line another studio wrote that "
+                                                                   "does not read (at byte {offset}); {hint}"),
+                                         path=self.journal_path, offset=self.journal_bytes,
+                                         hint=recover_hint(self.path))) from None
+            batches.append(ops)
+        if held and end < len(chunk):  # only a writer that died leaves a partial line: cut it
+            with open(self.journal_path, "r+b") as fh:
+                fh.truncate(self.journal_bytes + end)
+        if batches:
+            keep = self._pending_values()
+            apply(self._data, batches)
+            for ops in batches:
+                for op in ops:
+                    self._external[(op[1], None) if op[0] == "drop" else (op[0], op[1])] = None
+            self._restore(keep)
+        self.journal_bytes += end
+
+    def _pending_values(self) -> list[tuple[str, str, Any]]:
+        return [(table, doc_id, self._data.get(table, {}).get(doc_id) if table != "\0drop" else None)
+                for table, doc_id in self._pending]
+
+    def _restore(self, keep: list[tuple[str, str, Any]]) -> None:
+        """This process's pending changes over what was read: they are later than it."""
+        for table, doc_id, doc in keep:
+            if table == "\0drop":
+                self._data.pop(doc_id, None)
+            elif doc is None:
+                self._data.get(table, {}).pop(doc_id, None)
+            else:
+                self._data.setdefault(table, {})[doc_id] = doc
+
+    def _reload(self) -> None:
+        """The snapshot and journal on disk again (another process compacted), keeping pending changes."""
+        keep = self._pending_values()
+        self._close_journal_handle()
         self._data = self._load()
+        self._journal_id = self._current_journal_id()
+        self._restore(keep)
+        for table in self._data:
+            if table != META_TABLE:
+                self._external[(table, None)] = None
 
     def flush(self, *, sync: bool = True) -> None:
         """Make every change so far durable. Raises StoreError if the disk refuses.
@@ -293,10 +438,14 @@ class JournalStorage(Storage):
         writes each request this way before it is sent.
         """
         with self._lock:
-            if self._full_rewrite or self._compaction_due() or self.snapshot_bytes == 0:
-                self._write_snapshot()  # a new store starts as a snapshot, never as a journal alone
-            elif self._pending:
-                self._append_batch(sync=sync)
+            if not (self._pending or self._full_rewrite or self._compaction_due() or self.snapshot_bytes == 0):
+                return
+            with self._writing():
+                self._catch_up()
+                if self._full_rewrite or self._compaction_due() or self.snapshot_bytes == 0:
+                    self._write_snapshot()  # a new store starts as a snapshot, never as a journal alone
+                elif self._pending:
+                    self._append_batch(sync=sync)
 
     def sync(self) -> None:
         """Make what ``flush(sync=False)`` wrote durable, without holding the store while the disk works
@@ -328,6 +477,8 @@ class JournalStorage(Storage):
         try:
             if self._journal_fh is None:
                 self._journal_fh = open(self.journal_path, "ab")
+                st = os.fstat(self._journal_fh.fileno())
+                self._journal_id = st.st_dev, st.st_ino
             self._journal_fh.write(line)
             self._journal_fh.flush()
             if sync:
@@ -399,5 +550,6 @@ class JournalStorage(Storage):
 
     def compact(self) -> None:
         """Fold the journal into a fresh snapshot now."""
-        with self._lock:
+        with self._lock, self._writing():
+            self._catch_up()
             self._write_snapshot()
