@@ -14,19 +14,18 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input
 
 from studio.i18n import _, _l, text
 from studio.options import Option, OptionSet, among
 from studio.ui.modals.common import discard_or_keep
+from studio.ui.modals.fields import FormKeys
 from studio.ui.safe import Label, Static, notify
 from studio.ui.widgets.inputs import focus_now
 from studio.ui.widgets.option_fields import given, widget_of
 
 
-class OptionsForm(ModalScreen[object]):
+class OptionsForm(FormKeys):
     """``OPTIONS``' form fields (those declared ``form=True``). ``values`` are what the fields start
     with (values or texts; the rest: their defaults); ``offered`` makes a text field a choice among
     the workspace's provider profiles given. Submitted, the form is dismissed with every option's
@@ -81,12 +80,8 @@ class OptionsForm(ModalScreen[object]):
     def _explain(self, option: Option) -> None:
         self.query_one("#field-help", Static).update(text(option.help))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == self.fields[-1].name:
-            self.action_submit()
-        else:
-            self.focus_next()
+    def is_last(self, field: Widget) -> bool:
+        return field.id == self.fields[-1].name
 
     def action_submit(self) -> None:
         try:
