@@ -1,5 +1,8 @@
 """The whole tool against its structural ideal and distilabel, on one loopback server:
-``python tests/bench/whole_tool_bench.py [--dialogues 80] [--concurrency 32] [--repeat 3]``.
+``python tests/bench/whole_tool_bench.py [--dialogues 80] [--concurrency 32] [--repeat 3] [--against REV]``.
+
+With ``--against REV`` the same benchmark runs first on the studio at git revision REV (or in a folder
+holding one; ``tests/bench/trees.py``), so two versions are compared in one run.
 
 The workload: ``studio generate --dialogues 80 --concurrency 32`` with a teacher and a student model
 behind one OpenAI-compatible loopback server (its own process, 200 ms a call, answers from the
@@ -35,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench import generate_bench  # noqa: E402
+from tests.bench import generate_bench, trees  # noqa: E402
 
 LATENCY = 0.2
 REMOTE = generate_bench.REMOTE + "retries = 0\n"  # a failed call is a failed run here, not a hidden retry
@@ -59,14 +62,18 @@ def child(cmd: list[str], **kw) -> tuple[float, float, float, str]:  # type: ign
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
+#: The studio checkout measured (``--tree``): its ``studio`` is what ``python -m studio`` runs.
+TREE = ROOT
+
+
 def studio_run(folder: Path, base: str, dialogues: int, concurrency: int, blas: int = 1) -> dict:
     studio = [sys.executable, "-m", "studio", "--workspace", str(folder)]
-    env = {**os.environ, "STUDIO_BLAS_THREADS": str(blas)}
-    subprocess.run([*studio, "init"], check=True, capture_output=True)
+    env = {**os.environ, "STUDIO_BLAS_THREADS": str(blas), "PYTHONPATH": str(TREE)}
+    subprocess.run([*studio, "init"], check=True, capture_output=True, cwd=TREE, env=env)
     with open(folder / "config.toml", "a", encoding="utf-8") as f:
         f.write(REMOTE.format(base=base))
     wall, cpu, rss, out = child([*studio, "generate", "--dialogues", str(dialogues), "--concurrency", str(concurrency),
-                                 "--teacher", "remote", "--student", "remote", "--no-cache", "--json"], env=env)
+                                 "--teacher", "remote", "--student", "remote", "--no-cache", "--json"], env=env, cwd=TREE)
     run = json.loads(out)
     from studio.store import Store
 
@@ -129,7 +136,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--distilabel-python", type=Path, default=DISTILABEL_PYTHON)
     parser.add_argument("--no-busy", action="store_true", help="leave out the runs on a busy machine")
+    trees.add_arguments(parser)
     args = parser.parse_args()
+    global TREE
+    TREE = args.tree.resolve()
+    if args.against:
+        trees.run_against(__file__, args.against, sys.argv[1:], args.tree)
     load = os.getloadavg()[0]
     proc = subprocess.Popen([sys.executable, "-m", "tests.llm.fakeserver", "--latency", str(LATENCY), "--simulate"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -154,7 +166,9 @@ def main() -> int:
     share, run_share = best_ideal / med["wall"], best_ideal / med["run_s"]
     print(f"{args.dialogues} dialogues at concurrency {args.concurrency}, {LATENCY * 1000:.0f} ms a call, "
           f"{med['calls']:.0f} calls, student answers judged by the off-topic check; medians of {args.repeat}, "
-          f"interleaved; load average {load:.2f} before the run, {os.getloadavg()[0]:.2f} after.\n")
+          f"interleaved; load average {load:.2f} before the run, {os.getloadavg()[0]:.2f} after; the command's CPU "
+          f"{min(r['cpu'] for r in studio_rows):.1f}–{max(r['cpu'] for r in studio_rows):.1f} s, the run "
+          f"{min(r['run_s'] for r in studio_rows):.1f}–{max(r['run_s'] for r in studio_rows):.1f} s across the repeats.\n")
     print("| run | wall | CPU s | peak RSS | vs structural ideal | target |\n|---|---|---|---|---|---|")
     print(f"| structural ideal (the run's own calls, latency only) | {best_ideal:.1f} s | | | 100 % | |")
     print(f"| studio generate, the whole command (start-up and model loads included) | {med['wall']:.1f} s | "
