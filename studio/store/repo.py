@@ -222,9 +222,12 @@ class Store:
             yield
 
     @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """Writes inside land together or not at all (one journal line), then are flushed."""
-        with self.lock, self.storage.atomic():
+    def atomic(self, *, sync: bool = True) -> Iterator[None]:
+        """Writes inside land together or not at all (one journal line), then are flushed
+        (``sync=False``: as ``flush(sync=False)``). The block runs under the workspace's write lock on
+        the newest state, so what it reads and writes back is not changed by another process meanwhile:
+        keep it short (no model calls inside)."""
+        with self.lock, self.storage.atomic(sync=sync):
             yield
         self._announce()
 

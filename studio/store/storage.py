@@ -259,11 +259,12 @@ class JournalStorage(Storage):
                     pass  # reported by the next explicit flush, which raises again
 
     @contextmanager
-    def atomic(self) -> Iterator[None]:
+    def atomic(self, *, sync: bool = True) -> Iterator[None]:
         """Writes inside land together (one journal line) or, on any error, not at all.
 
         Earlier changes are made durable first, so a failure can roll the memory back to what is
-        on disk; a crash leaves all or none of the block's writes.
+        on disk; a crash leaves all or none of the block's writes. With other processes, the block
+        runs under the write lock on the newest state. ``sync=False``: flushed as ``flush(sync=False)``.
         """
         with self._lock:
             outer = self._held == 0
@@ -276,7 +277,7 @@ class JournalStorage(Storage):
                 return
             with self._writing():  # held to the end: the block reads and writes the newest state
                 self._catch_up()
-                self.flush()
+                self.flush(sync=sync)
                 self._held += 1
                 try:
                     yield
@@ -286,7 +287,7 @@ class JournalStorage(Storage):
                     raise
                 self._held -= 1
                 try:
-                    self.flush()
+                    self.flush(sync=sync)
                 except BaseException:
                     self._rollback()
                     raise

@@ -79,11 +79,10 @@ def judge_pending(store: Store, bank: frozenset[str] = frozenset(), *,
             _record(d, t, bank, text, title, history, progress)
             if topic := topics.get(d.topic_id):
                 _recheck(d, i + 1, topic, bank, progress)
-        with store.lock:  # the chunk, stored whole: a kill leaves it pending or judged
+        with store.atomic():  # the chunk, stored whole on the newest state: a kill leaves it pending or judged
             for d in dialogues:
                 _keep_edits(store, d)
             store.dialogues.put_many(dialogues)
-            store.flush()
         if on_progress is not None:
             on_progress(progress)
     return progress

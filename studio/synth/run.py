@@ -195,14 +195,15 @@ class Generator:
             d.updated = utcnow()
             if teacher_turns == self.config.teacher_turns:
                 d.status = DialogueStatus.COMPLETE
-            with self.store.together():  # a completed dialogue and the run's count of it reach the disk together
+            # a completed dialogue and the run's count of it reach the disk together, merged with the stored
+            # dialogue as it is now (another studio may have reviewed a turn of it meanwhile); each completed
+            # turn is durable before its dialogue goes on: its line is written now, and the disk's wait
+            # (shared with the turns written meanwhile) happens off the event loop
+            with self.store.atomic(sync=False):
                 self._save(d)
                 if d.status == DialogueStatus.COMPLETE:
                     self._count(d)
                     self.store.runs.put(self.run)
-            # each completed turn is durable before its dialogue goes on: its line is written now, and the
-            # disk's wait (shared with the turns written meanwhile) happens off the event loop
-            self.store.flush(sync=False)
             await self._syncs.durable()
             self._report()
 

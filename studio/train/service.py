@@ -2,19 +2,22 @@
 
 Job folders live under the workspace's configured jobs path (``ws.jobs_dir``).
 
-The queue has one runner at a time: the workspace lock (``studio.store.lock``) lets one process
-open a workspace, and in that process ``step_queue`` runs one turn at a time. A job is started only
-by the runner that ``claim``s it, which moves it out of ``queued`` under the store's lock, so a job
-is never started twice."""
+The queue has one runner at a time: several processes may have the workspace open, and a turn of
+``step_queue`` runs only in the process holding ``<jobs>/.queue.lock`` (the others skip their turn), one
+turn at a time in that process. A job is started only by the runner that ``claim``s it, which moves it
+out of ``queued`` under the workspace's write lock (``Store.atomic``), so a job is never started twice."""
 
 from __future__ import annotations
 
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
+
+from filelock import FileLock, Timeout
 
 from studio.domain import Job, JobStatus, new_id, utcnow
 from studio.domain.messages import N_, Message
@@ -38,6 +41,22 @@ def _step_lock(ws: Workspace) -> threading.Lock:
     """One turn of a workspace's queue at a time in this process."""
     with _step_locks_guard:
         return _step_locks.setdefault(str(ws.jobs_dir.resolve()), threading.Lock())
+
+
+@contextmanager
+def _queue_turn(ws: Workspace) -> Iterator[bool]:
+    """Whether this process runs the queue's turn now (no other process is in one)."""
+    ws.jobs_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(ws.jobs_dir / ".queue.lock", timeout=0, is_singleton=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 class Backend(Protocol):
@@ -123,7 +142,7 @@ def sweep(ws: Workspace, base: JobSpec, epochs: list[float], rates: list[float],
 def claim(ws: Workspace, job_id: str) -> Job | None:
     """Take a queued job for starting: only a job still ``queued`` is taken, and it leaves the queue
     (``starting``) before the lock is let go, so no other runner takes it too. None: not queued any more."""
-    with ws.store.lock:
+    with ws.store.atomic():  # the write lock: no runner in any process claims it too
         job = ws.store.jobs.get(job_id)
         if job is None or job.status != JobStatus.QUEUED:
             return None
@@ -149,7 +168,7 @@ def start(ws: Workspace, job: Job) -> Job:
         job.status, job.error, job.finished = JobStatus.FAILED, f"could not start: {exc!r}", utcnow()
         raise
     finally:
-        with ws.store.lock:
+        with ws.store.atomic():
             _launching.discard(job.id)
             stored = ws.store.jobs.get(job.id)
             cancelled = stored is not None and stored.status == JobStatus.CANCELLED and job.status in ACTIVE
@@ -211,7 +230,7 @@ def refresh(ws: Workspace, job: Job) -> Job:
 def cancel(ws: Workspace, job_id: str, grace_s: float | None = None) -> Job:
     """Cancel a job: off the queue, or stopped (a local job's processes within ``grace_s`` plus a
     moment: a clean stop, then killed; default the back-end's grace), or cancelled on its platform."""
-    with ws.store.lock:  # a job not launched yet is cancelled in one step with its runner's claim or launch
+    with ws.store.atomic():  # a job not launched yet is cancelled in one step with its runner's claim or launch
         job = get(ws, job_id)
         if job.done:
             raise ValueError(Message("job.done", N_("job {id} already {status}"), id=job.id, status=job.status.value))
@@ -285,7 +304,9 @@ def step_queue(ws: Workspace, parallel: int = 1) -> list[Job]:
 
     Local back-ends run one at a time (they share this machine); remote ones up to ``parallel``.
     """
-    with _step_lock(ws):
+    with _step_lock(ws), _queue_turn(ws) as mine:
+        if not mine:  # another process is running the queue's turn (it refreshes and starts the jobs)
+            return [j for j in ws.store.jobs.all() if j.status in (*ACTIVE, JobStatus.QUEUED)]
         jobs = sorted(ws.store.jobs.all(), key=lambda j: j.created)
         active = [refresh(ws, j) for j in jobs if j.status in ACTIVE]
         running = [j for j in active if j.status in ACTIVE]
