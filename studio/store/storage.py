@@ -283,7 +283,8 @@ class JournalStorage(Storage):
                     yield
                 except BaseException:
                     self._held -= 1
-                    self._rollback()
+                    if self._pending or self._full_rewrite:  # a block that wrote nothing changed nothing to undo
+                        self._rollback()
                     raise
                 self._held -= 1
                 try:

@@ -153,6 +153,17 @@ def _load(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
     return d, index, d.turns[index]  # type: ignore[return-value]
 
 
+class ConflictError(ValueError):
+    """An answer edited from a version that another reviewer has changed since: nothing was saved.
+    ``theirs`` is the stored answer now, ``yours`` the one that was refused."""
+
+    def __init__(self, key: str, theirs: str, yours: str, by: str) -> None:
+        super().__init__(Told("sample.conflict", N_("{key} was changed by {author} while you edited it, so your "
+                                                    "answer was not saved; theirs: {theirs} | yours: {yours}"),
+                              key=key, author=by, theirs=theirs, yours=yours))
+        self.key, self.theirs, self.yours, self.by = key, theirs, yours, by
+
+
 def decision_of(turn: TeacherTurn, author: str) -> str | None:
     """This reviewer's last review decision on the turn (None: they have not decided it)."""
     for e in reversed(turn.edits):
@@ -197,13 +208,18 @@ def recheck(d: Dialogue, index: int, raw: str) -> TeacherTurn:
 
 
 def edit_answer(store: Store, key: str, raw: str, author: str, note: str = "edited",
-                call_id: str | None = None) -> TeacherTurn:
+                call_id: str | None = None, based_on: str | None = None) -> TeacherTurn:
     """Replace a teacher answer; the edit history keeps who, when, before and after.
 
     ``call_id`` is the ledger row of a regenerated answer; a hand edit keeps the call it was edited from.
+    ``based_on``: the answer the editor opened; if the stored one differs (another reviewer, perhaps in
+    another studio, changed it meanwhile) nothing is saved and ``ConflictError`` carries both versions.
     """
     with store.atomic():
         d, index, old = _load(store, key)
+        if based_on is not None and old.raw != based_on:
+            by = next((e.author for e in reversed(old.edits) if e.field == "raw"), "?")
+            raise ConflictError(key, old.raw, raw, by)
         new = recheck(d, index, raw)
         new.edits = [*old.edits, Edit(author=author, field="raw", before=old.raw, after=raw, note=note)]
         new.call_id = call_id or old.call_id

@@ -426,7 +426,8 @@ class SamplesScreen(SampleRowsMixin, Pane):
 
         def done(raw: str | None) -> None:
             if raw is not None and raw != shown:
-                self._do(lambda: review.edit_answer(self.store, key, raw, self.author), _("saved; checks re-run"))
+                self._do(lambda: review.edit_answer(self.store, key, raw, self.author, based_on=turn.raw),
+                         _("saved; checks re-run"))
 
         self.app.call_from_thread(self.app.push_screen, AnswerEditor(shown, check), done)
 
