@@ -119,12 +119,19 @@ def cell(value: object) -> Any:
 
 
 class _Plain:
+    """A string is shown as the plain text it is (never read as markup), sanitised; a Rich text or group
+    is cleaned (:func:`safe`)."""
+
     def __init__(self, content: Any = "", **kwargs: Any) -> None:
-        kwargs.setdefault("markup", False)
-        super().__init__(safe(content), **kwargs)  # type: ignore[call-arg]
+        kwargs["markup"] = False
+        super().__init__(_plain(content), **kwargs)  # type: ignore[call-arg]
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:
-        super().update(safe(content), layout=layout)  # type: ignore[misc]
+        super().update(_plain(content), layout=layout)  # type: ignore[misc]
+
+
+def _plain(content: Any) -> Any:
+    return shown(content) if isinstance(content, str) else safe(content)
 
 
 class Static(_Plain, textual.widgets.Static):

@@ -63,6 +63,8 @@ class SimulateScreen(Pane):
         self.setup: SimulateSetup | None = None
         self.busy: Future[Any] | None = None
         self.reading = False  # a typed or forked student answer is being judged in a worker
+        self.turning = False  # a turn was asked for and is not yet shown (its future may be done already)
+        self.scrolling = 0  # scrolls to the last turn waiting for the next refresh
         self.running = False  # run mode: keep stepping until the end or a stop
         self.streamed: tuple[str, str] | None = None
         self.pending_teacher: str | None = None
@@ -195,7 +197,7 @@ class SimulateScreen(Pane):
         turns = len(self.sim.turns)
         view.border_title = heading(ngettext("Dialogue · {n} turn", "Dialogue · {n} turns", turns).format(n=turns) + branches)
         view.index = len(self.sim.turns) - 1 if self.sim.turns else None
-        self.call_after_refresh(view.scroll_end, animate=False)  # once the new turns have a height
+        self._scroll_to_end(view)  # once the new turns have a height
 
     def _stream(self, role: str, text: str) -> None:
         """A piece of a turn arrived (called on the UI thread, coalesced by the message queue)."""
@@ -208,7 +210,27 @@ class SimulateScreen(Pane):
             if items:
                 items.last(Static).update(block)
         self.streamed = (role, text)
-        self.call_after_refresh(view.scroll_end, animate=False)
+        self._scroll_to_end(view)
+
+    def _scroll_to_end(self, view: ListView) -> None:
+        """Scroll to the last turn once the new turns have a height (two refreshes on: the layout, then
+        Textual's own wait in ``scroll_end``); ``scrolling`` counts the scrolls not yet made."""
+        self.scrolling += 1
+
+        def done() -> None:
+            self.scrolling -= 1
+
+        def scroll() -> None:
+            view.scroll_end(animate=False)
+            view.call_after_refresh(done)  # after scroll_end's own wait, queued on the same widget
+
+        self.call_after_refresh(scroll)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing waits to be shown: no store change, no turn whose result is not drawn yet (its future
+        is done on the model thread before the pane hears of it), no answer being read, no scroll."""
+        return super().settled and not self.turning and not self.reading and not self.scrolling
 
     # -- making turns -----------------------------------------------------------------------------
     def action_step(self) -> None:
@@ -237,6 +259,7 @@ class SimulateScreen(Pane):
         def on_text(role: str, text: str) -> None:  # on the model thread: the latest text, once a frame
             shown.put((role, text))
 
+        self.turning = True
         self.busy = self.studio.runner.submit(sim.step(on_text))
         # call_later posts a message: safe from the model thread, and from this one when the future
         # was done already (a fast failure) and the callback runs at once. The stream's last frame
@@ -246,6 +269,7 @@ class SimulateScreen(Pane):
     def _turn_done(self, future: Future[Any], shown: Coalesced[tuple[str, str]]) -> None:
         shown.close()
         self.streamed = None
+        self.turning = False
         if future.cancelled():
             self._redraw()
             self._status(_("stopped; the conversation so far is kept (s goes on)"))
