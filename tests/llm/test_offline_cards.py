@@ -161,3 +161,104 @@ def test_the_offline_student_answers_the_card_question_without_filler(sim) -> No
         plain = ASKS_BACK.sub("", said).strip()
         assert option_in(q, plain) is not None, (card.title, q.ask, said)
         assert not said.endswith(fillers) and not find_errors(said)
+
+
+#: A plan or an action ("I will …", "We could …", "We made …") …
+_PLAN = re.compile(r"\b(will|'ll|going to|could|should|made|put|decided|agreed)\b", re.I)
+#: … whose "because" clause says what it will let happen ("because I can sleep against the window"): a purpose or
+#: a result, which is said "because then …" (or "so that …"), not as its cause.
+_RESULT = re.compile(r"^(?:I|we|you|they|he|she|everyone|everybody|nobody|no one|people) (?:can(?!'t)|could|will|'ll)\b",
+                     re.I)
+#: Words that mark a consequence or purpose, never a cause, in a clause that follows "because".
+_NOT_A_CAUSE = re.compile(r"\b(?:so that|as a result|in order to|that's why)\b", re.I)
+
+
+def test_every_reason_on_a_card_is_a_cause_not_a_purpose_or_a_result() -> None:
+    wrong = [f"{card.title}: {o.say[:-1]}, because {w}." for card in CARDS.values() for q in card.questions
+             for o in q.options for w in o.why
+             if _PLAN.search(o.say) and _RESULT.match(w) or _NOT_A_CAUSE.search(w)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_reaction_on_a_card_drops_the_words_that_make_it_a_sentence() -> None:
+    # "Guessing from the story, how good readers do it." lacks "that's"; "A neighbour classmate" names no one said
+    broken = re.compile(r", how \w+ \w+ (?:do|does|did) it\b|\bneighbour classmate\b", re.I)
+    said = [s for card in CARDS.values() for q in card.questions for s in (*(o.wow for o in q.options),
+                                                                          *(t.react for t in q.then))]
+    assert not [s for s in said if broken.search(s)]
+
+
+def test_a_follow_up_says_that_not_it_of_an_answer_that_may_be_plural() -> None:
+    # "How much time can you spend on it each week?" after "online courses": "that" fits one thing and several
+    from studio.llm.offline.phrases import plural
+
+    scene = {"What will you do to get ready for it?", "How will you practise for it?", "Who in your family is best at it?",
+             "What do you still want to find for it?", "Who would enjoy it most?",
+             "How would you get students to follow it?"}  # "it" is the exam, the talk, the rule: never an answer
+    wrong = [q.more for card in CARDS.values() for q in card.questions
+             if re.search(r"\bit\b", q.more) and q.more not in scene and any(plural(o.item) for o in q.options)]
+    assert not wrong, wrong
+
+
+def test_a_full_sentence_asked_for_gets_suggestions_in_full_sentences(sim) -> None:
+    for card in CARDS.values():
+        for q in card.questions:
+            if not re.match(r"why\b", q.more, re.I):
+                continue
+            answer = _teacher(sim, card, [("teacher", q.ask), ("student", f"{q.options[0].item}.")])
+            assert re.search(r"full sentence|whole sentence", answer["Reply"]), answer["Reply"]
+            assert not [s for s in answer["Suggestion"] if re.match(r"because\b", s, re.I)], answer["Suggestion"]
+
+
+def test_a_student_who_asks_back_mid_answer_is_answered(sim) -> None:
+    card = next(c for c in CARDS.values() if c.title == "Social media friends")
+    q = card.questions[0]
+    said = f"{full(q.options[0], random.Random(2))} How about you? My friend likes it too."
+    answer = _teacher(sim, card, [("teacher", q.ask), ("student", said)])
+    assert q.me in answer["Reply"], answer["Reply"]
+
+
+def test_an_either_or_question_asked_again_is_asked_without_its_lead_in(sim) -> None:
+    card = next(iter(CARDS.values()))
+    q = card.questions[0]
+    first = _teacher(sim, card, [("teacher", q.ask), ("student", "I don't know.")])
+    assert "Let me make it easier" in first["Reply"]
+    again = _teacher(sim, card, [("teacher", q.ask), ("student", "I don't know."), ("teacher", first["Reply"]),
+                                 ("student", OFF_TOPIC)])
+    assert "Let me make it easier" not in again["Reply"] + again["Analysis"], again
+    picked = first["Reply"].split("Let me make it easier: ", 1)[1]
+    assert again["Reply"].endswith(picked[:1].upper() + picked[1:]), again["Reply"]
+    # and the student still answers that question, named in either form
+    from studio.llm.offline.talk import asked_in
+
+    asked = asked_in(card, again["Reply"])
+    assert asked is not None and asked.form == "pick", again["Reply"]
+
+
+def test_the_analysis_never_praises_a_purpose_or_a_result_as_a_clear_reason() -> None:
+    from studio.llm.offline.analysis import analysis_normal
+
+    for said in ("Actually, I will take some free online courses, because I can learn the basics early.",
+                 "We could change jobs every week, because nobody gets stuck with the worst job."):
+        for seed in range(30):
+            out = analysis_normal(said, random.Random(seed))
+            assert not re.search(r"because[^。]*(?:原因|理由)|(?:原因|理由)[^。]*\"because", out), out
+
+
+def test_the_analysis_quotes_the_students_words_not_the_cards(sim) -> None:
+    from studio.llm.offline.analysis import analysis_errors, analysis_normal
+    from studio.llm.offline.banks import load_banks
+    from studio.llm.offline.reading import assess
+
+    card = next(c for c in CARDS.values() if c.title == "Learning to swim")
+    q = card.questions[0]
+    o = next(o for o in q.options if o.item == "falling into a pool")
+    for seed in range(30):
+        out = analysis_normal("I fell into a pool when I was five.", random.Random(seed), option=o)
+        assert "falling into a pool" not in out, out
+    said = "She taught me to stay calm, because panic makes swimming more harder."
+    _, errors = assess(said, load_banks())
+    for seed in range(30):
+        out = analysis_errors(said, errors, random.Random(seed))
+        quoted = re.findall(r"（\"([^\"]+)\"）", out)  # the structures praised, each in the student's own words
+        assert all(q.lower() in said.lower() for q in quoted), out

@@ -129,10 +129,21 @@ def _quoted(text: str, m: re.Match[str]) -> str:
     return " ".join(words)
 
 
-def _features(text: str, rng: random.Random, most: int = 2) -> list[str]:
+#: A because-clause that says what the choice will let happen ("because I can learn the basics early", "because
+#: nobody gets stuck"): a purpose or a result rather than a cause, never praised as a clear reason.
+_NOT_A_CAUSE = re.compile(r"\bbecause (?:(?:I|we|you|they|he|she|it|people|everyone) (?:can|could|will|'ll)\b|"
+                          r"(?:nobody|no one|everyone|everybody) (?:gets|will|can|has to)\b)", re.I)
+
+
+def _features(text: str, rng: random.Random, most: int = 2, said: str | None = None) -> list[str]:
+    """Structures ``text`` uses, each named with its words quoted (only words the student said, ``said``)."""
     found = []
     for pattern, notes in _FEATURES:
         m = pattern.search(text)
+        if m and notes is _FEATURES[0][1] and _NOT_A_CAUSE.search(text):
+            continue
+        if m and said is not None and _quoted(text, m).strip().lower() not in said.lower():
+            continue
         if m:
             words = m.group(0).split()
             note = rng.choice(notes).format(w1=words[0], wl=words[-1])
@@ -219,7 +230,8 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
         head = rng.choice(_OPEN_BECAUSE).format(said=_clause(text))
         feats = [f for f in feats if "because" not in f]
     else:
-        head = (rng.choice(_OPEN_ITEM).format(item=option.item) if option is not None
+        named = option is not None and option.item.lower() in text.lower()  # the student's words, not the card's
+        head = (rng.choice(_OPEN_ITEM).format(item=option.item) if named and option is not None
                 else rng.choice(_OPEN_SAID).format(said=_clause(text)))
     parts = [head]
     if feats:
@@ -286,7 +298,7 @@ def fixes(errors: list[Correction], most: int = 4) -> str:
 
 
 def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
-    feats = _features(fixed_sentence(utterance, errors), rng, 1)
+    feats = _features(fixed_sentence(utterance, errors), rng, 1, said=utterance)
     you = "你" if feats and feats[0].startswith(("用", "能", "说明", "加上", "交代", "按")) else "句子里，"
     good = f"{you}{feats[0]}。" if feats and rng.random() < 0.5 else ""
     heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。", "整体意思没问题。", "能看出你想表达什么。") if good else \

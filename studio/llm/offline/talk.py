@@ -40,9 +40,10 @@ from studio.llm.offline.phrases import cap, to_you
 from studio.llm.offline.reading import assess, fixed_sentence, is_fragment
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
-ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?\s*$", re.I)
+#: A student who asks back, wherever in the answer ("… How about you? My friend likes it too.").
+ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?", re.I)
 #: When the card's reaction would name what the student did not say: their own words said back.
-_ECHO = ("{E}? Thanks for telling me.", "{E}? Okay, good to know.", "So {e}. That's clear.")
+_ECHO = ("{E}? Thanks for telling me.", "{E}? That's good to know.", "So {e}. Thanks for sharing that.")
 #: A short answer to a card question: the teacher asks for a full sentence, and the follow-up asks about that
 #: very choice (never "tell me more" before another question).
 _MORE_PLEASE = ("Try a full sentence this time.", "This time, try a whole sentence.",
@@ -77,9 +78,19 @@ class Asked:
 
 @cache
 def _pick_pattern(template: str) -> re.Pattern[str]:
+    """The either-or question, with its lead-in ("Let me make it easier: ") or, asked again, without it."""
     head, _, rest = template.partition("{a}")
     middle, _, tail = rest.partition("{b}")
-    return re.compile(re.escape(head) + r"(?P<a>.+?)" + re.escape(middle) + r"(?P<b>.+?)" + re.escape(tail))
+    return re.compile(r"(?:" + re.escape(head) + r"|(?:^|(?<=[.!?] )))(?P<a>[^.!?]+?)" + re.escape(middle)
+                      + r"(?P<b>[^.!?]+?)" + re.escape(tail))
+
+
+def _again(asked: Asked) -> str:
+    """The question asked once more: an either-or question without its lead-in ("English listening or maths?")."""
+    if asked.form != "pick":
+        return asked.text
+    head = asked.question.pick.partition("{a}")[0]
+    return cap(asked.text[len(head):]) if head and asked.text.startswith(head) else asked.text
 
 
 def asked_in(card: Card, text: str | None) -> Asked | None:
@@ -93,8 +104,8 @@ def asked_in(card: Card, text: str | None) -> Asked | None:
             if at >= 0 and (best is None or at > best[0]):
                 best = (at, Asked(form, q, said))
         for m in _pick_pattern(q.pick).finditer(text):
-            items = {to_you(o.item): o for o in q.options}
-            a, b = items.get(m.group("a")), items.get(m.group("b"))
+            items = {to_you(o.item).lower(): o for o in q.options}  # asked again, it starts a sentence: "A steak or …"
+            a, b = items.get(m.group("a").lower()), items.get(m.group("b").lower())
             if a and b and (best is None or m.start() > best[0]):
                 best = (m.start(), Asked("pick", q, m.group(0), (a, b)))
     return best[1] if best else None
@@ -169,7 +180,7 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}.",
                                                f"{say}. That's because {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) \
-            and not re.match(r"^(?:you|the|this|that)\b", why, re.I):  # "The rule seems strange. That's why …"
+            and not re.match(r"^(?:you|the|this|that|then)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
     return rng.choice(forms)
 
@@ -201,15 +212,21 @@ def _choose(option: Option, why: str, rng: random.Random, sentence: bool = False
     return rng.choice(forms if sentence else [*forms, f"{cap(option.item)}, because {why}."])
 
 
-def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None) -> list[str]:
+def _whole(text: str) -> str:
+    """A follow-up answer as a whole sentence: "Because B." → "That's because B."."""
+    return "That's because " + text[len("Because "):] if text.startswith("Because ") else text
+
+
+def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None,
+                whole: bool = False) -> list[str]:
     """Three answers to ``asked`` in the student's voice, each a different answer (a different option or
     follow-up answer; ``first``, when given, leads, and ``said`` — the option or follow-up answer it says —
-    is not said again in other words)."""
+    is not said again in other words); ``whole``: each a whole sentence (a full sentence was asked for)."""
     q = asked.question
     pool: list[tuple[object, str]]
     if asked.form == "more":
         why = bool(re.match(r"\s*why\b", asked.text, re.I))
-        pool = [(t, then_said(t, rng, why)) for t in q.then]
+        pool = [(t, _whole(then_said(t, rng, why)) if whole else then_said(t, rng, why)) for t in q.then]
     elif asked.form == "pick":  # each of the two, and a third answer of the card's own ("Neither, actually. …")
         others = [o for o in q.options if o not in asked.picks]
         pool = [(o, _choose(o, rng.choice(o.why), rng, sentence=True)) for o in asked.picks]
@@ -243,7 +260,7 @@ def _then_more(pool: list[tuple[object, str]], asked: Asked, rng: random.Random)
     yield from pool
     q = asked.question
     if asked.form == "more":
-        yield from ((t, t.text) for t in q.then)
+        yield from ((t, _whole(t.text)) for t in q.then)
     elif asked.form == "pick":  # with no third answer on the card: each of the two with its other reason
         yield from (((o, why), _choose(o, why, rng, sentence=True)) for o in asked.picks for why in o.why)
     else:
@@ -331,13 +348,14 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
     return not (_words(react) & (_words(known) - _words(said)))
 
 
-#: Said of any answer, good news or bad ("A broken heel, got it."), when the card's reaction will not do.
-_ITEM_REACTIONS = ("{Item}, got it.", "{Item}, that's clear.", "{Item}, okay.", "Ah, {item}.")
+#: Said of any answer, good news or bad ("A broken heel, I can picture that."), when the card's reaction will not do.
+_ITEM_REACTIONS = ("{Item}, I see what you mean.", "Ah, {item}. Thanks for sharing that.", "{Item}, I can picture that.",
+                   "Ah, {item}.")
 #: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
 #: a card reaction's tail said of the student's item only when it is made of these.
 _PRAISE = frozenset("""a an what how that's that is so very really quite great good nice lovely wonderful beautiful
 smart clever sensible practical useful handy perfect fantastic excellent exciting interesting fun idea choice habit
-plan start classic kind thoughtful sweet simple clear safe healthy popular modern fair brilliant amazing cool
+plan start classic kind thoughtful sweet safe healthy popular modern fair brilliant amazing cool
 favourite important careful""".split())
 
 
@@ -359,7 +377,7 @@ def _echo(said: str, rng: random.Random) -> str:
     wall? Thanks for telling me.")."""
     head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
     if not head or len(head.split()) > 9:
-        return rng.choice(("Thanks for telling me.", "Okay, that's clear."))
+        return rng.choice(("Thanks for telling me.", "Thanks for sharing that."))
     echo = to_you(_lower(head))
     keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
     return rng.choice(_ECHO).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
@@ -420,8 +438,9 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             first = (then.text if then else None) if asked.form == "more" else (option.english if option else None)
         opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about)
         said = then if asked.form == "more" else option
-        return _with_analysis(_fit(opener, asked.text), suggestions(asked, rng, first, said), kind, errors, utterance,
-                              asked, option, then, topic_name, card, rng, example=first)
+        again = Asked(asked.form, asked.question, _again(asked), asked.picks)
+        return _with_analysis(_fit(opener, again.text), suggestions(asked, rng, first, said), kind, errors, utterance,
+                              again, option, then, topic_name, card, rng, example=first)
     if kind == "non_answer":
         if asked.form == "more":
             q = _next_question(card, used, rng, asked.question)
@@ -445,6 +464,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
         reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more)
+        return _with_analysis(reply, suggestions(new, rng, whole=bool(more)), kind, errors, utterance, asked, option,
+                              then, topic_name, card, rng)
     return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
                           card, rng)
 
