@@ -7,7 +7,7 @@ import gc
 import time
 from collections.abc import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -22,6 +22,7 @@ from studio.synth import dashboard
 from studio.synth.review import row_chunks
 from studio.synth.run import Progress
 from studio.ui.commands import JumpProvider
+from studio.ui.palette import KeyHold
 from studio.ui.panes import PANES
 from studio.ui.safe import guard_terminal, notify, notify_markup, one_line
 from studio.ui.screens.dashboard import DashboardScreen
@@ -73,6 +74,7 @@ class StudioApp(App[None]):
         super().__init__()
         guard_terminal()  # no control character in any widget's text reaches the terminal
         self.workspace = workspace
+        self.key_hold = KeyHold(self.call_later, self.call_after_refresh)
         setup_logging(workspace.logs_dir, workspace.secrets.redact)  # where Studio.failed writes
         def progress(p: Progress | None, note: str) -> None:
             self.post_message(RunProgress(p, note))
@@ -158,6 +160,15 @@ class StudioApp(App[None]):
             if active.binding.action in ("quit", "app.quit"):
                 notify_markup(self, _("Press [b]{key}[/b] to quit the app"), title=_("Do you want to quit?"), key=key)
                 return
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.key_hold.drops(event):
+            return
+        await super().on_event(event)
+
+    def on_command_palette_closed(self, event: CommandPalette.Closed) -> None:
+        if event.option_selected:
+            self.key_hold.start()
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # any app has one
