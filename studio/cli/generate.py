@@ -27,7 +27,7 @@ from studio.domain import (
     Mix,
     RunStatus,
 )
-from studio.i18n import _
+from studio.i18n import _, ngettext
 from studio.llm.registry import profile_of
 from studio.semantic.offtopic import load_models
 from studio.synth.options import GENERATE, run_config
@@ -75,12 +75,7 @@ class Reporter:
         if now - self.last < (0.2 if self.tty else 3.0) and p.completed < p.planned:
             return
         self.last = now
-        faults = " ".join(f"{fault_label(k)} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
-        eta = _("ETA {seconds}s").format(seconds=f"{p.eta_s:.0f}") if p.eta_s is not None else _("ETA -")
-        detail = _("{faults} · {calls} calls ({cached} cached) · {tokens} tokens · cost {cost} · {repairs} repairs · "
-                   "{errors} errors · {eta}").format(
-            faults=faults, calls=p.calls, cached=p.cached, tokens=p.tokens_in + p.tokens_out, cost=f"{p.cost:.4f}",
-            repairs=p.repairs, errors=sum(p.errors.values()), eta=eta)
+        detail = progress_detail(p)
         if not self.tty:
             sys.stderr.write(_("{done}/{planned} dialogues · {detail}").format(done=p.completed, planned=p.planned,
                                                                                 detail=detail) + "\n")
@@ -185,6 +180,20 @@ def run_json(run) -> dict[str, object]:
         "created": run.created.isoformat(),
     }
 
+
+def progress_detail(p: Progress) -> str:
+    """A generation run's progress after its dialogue count: faults against quotas, calls, tokens, cost,
+    repairs, errors and the ETA, each count with its noun in the right number."""
+    faults = " ".join(f"{fault_label(k)} {p.counts.get(k, 0)}/{q}" for k, q in p.quotas.items())
+    eta = _("ETA {seconds}s").format(seconds=f"{p.eta_s:.0f}") if p.eta_s is not None else _("ETA -")
+    tokens, errors = p.tokens_in + p.tokens_out, sum(p.errors.values())
+    return _("{faults} · {calls} · {tokens} · cost {cost} · {repairs} · {errors} · {eta}").format(
+        faults=faults, cost=f"{p.cost:.4f}", eta=eta,
+        calls=ngettext("{n} call ({cached} cached)", "{n} calls ({cached} cached)", p.calls).format(
+            n=p.calls, cached=p.cached),
+        tokens=ngettext("{n} token", "{n} tokens", tokens).format(n=tokens),
+        repairs=ngettext("{n} repair", "{n} repairs", p.repairs).format(n=p.repairs),
+        errors=ngettext("{n} error", "{n} errors", errors).format(n=errors))
 
 def _print_summary(s: dict[str, Any]) -> None:
     print(_("run {id}: {status} — {completed}/{planned} dialogues complete, {failed} failed (topped up {topped_up}), "

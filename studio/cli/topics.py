@@ -240,8 +240,10 @@ def cmd_rejected(args: argparse.Namespace) -> int:
                 [(r.id, r.count, f"{r.similarity:.2f}" if r.nearest_text else "-", r.measure or "-", clip(r.text, 34),
                   clip(r.nearest_text or r.reason, 34)) for r in rejected])
     times = sum(r.count for r in rejected)
-    print("\n" + _("{n} candidates turned away ({times} proposals); keep one with: studio topics accept ID").format(
-        n=len(rejected), times=times))
+    proposals = ngettext("{n} proposal", "{n} proposals", times).format(n=times)
+    print("\n" + ngettext("{n} candidate turned away ({proposals}); keep it with: studio topics accept ID",
+                           "{n} candidates turned away ({proposals}); keep one with: studio topics accept ID",
+                           len(rejected)).format(n=len(rejected), proposals=proposals))
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from studio.cli.common import print_json, print_table, status_label, warn, workspace
 from studio.domain import Job
 from studio.export.provenance import snapshot_warning
-from studio.i18n import N_, _, told
+from studio.i18n import N_, _, ngettext, told
 from studio.train import service
 from studio.train.files import tail
 from studio.train.model_folders import is_bare_name, model_folder
@@ -220,7 +220,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         warn(warning)
     with workspace(args) as ws:
         jobs = service.sweep(ws, base, epochs, rates, methods, make_spec)
-        print(_("sweep {id}: {n} jobs queued").format(id=jobs[0].sweep_id, n=len(jobs)), file=sys.stderr)
+        print(ngettext("sweep {id}: {n} job queued", "sweep {id}: {n} jobs queued", len(jobs)).format(
+            id=jobs[0].sweep_id, n=len(jobs)), file=sys.stderr)
         ids = [j.id for j in jobs]
         code = _detach(ws, ids, args.parallel) if args.detach else _follow(ws, ids, args.parallel)
         done = [ws.store.jobs.get(j.id) for j in jobs]
