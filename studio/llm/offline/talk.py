@@ -182,6 +182,8 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) \
             and not re.match(r"^(?:you|the|this|that|then)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
+    if why.startswith("then "):  # what the choice lets happen: "A, so B." or "A. That way, B." as well
+        forms += [f"{say}, so {why[5:]}.", f"{say}. That way, {why[5:]}."]
     return rng.choice(forms)
 
 
@@ -191,25 +193,34 @@ _BECAUSE = re.compile(r"^(?P<head>(?:I|We|My|Our|The) [^,]+), because "
                       r"(?P<tail>(?:(?!\b(?:he|she|they|it|his|her|their|its|him|them)\b)[^,])+)\.$")
 
 
+#: "A, because B." of one comma, B naming someone by a pronoun ("My dad taught me, because he goes hiking …").
+_TWO_CLAUSES = re.compile(r"^(?P<head>(?!Yes\b|No\b|Not\b|Maybe\b)[^,]+), because (?P<tail>[^,]+)\.$")
+
+
 def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     """A follow-up answer as the card has it, or, when it is "A, because B." of two clauses, sometimes
-    the other way round ("B, so A.") or as two sentences ("A. B."; not when ``because`` asks for the
+    the other way round ("B, so A."), with "as" or "since", or as two sentences ("A. B."; the last two not when ``because`` asks for the
     reason to be given with "because", as a Why question's answers are)."""
     m = _BECAUSE.match(then.text)
     roll = rng.random()
-    if m is None or roll < 0.4 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
+    if m is None and (two := _TWO_CLAUSES.match(then.text)) and roll >= 0.4 \
+            and not is_fragment(two.group("tail") + "."):  # a pronoun in B: "A, as B." or "A. That's because B."
+        if roll < 0.6 and not because:
+            return f"{two.group('head')}, {rng.choice(('as', 'since'))} {two.group('tail')}."
+        return f"{two.group('head')}. That's because {two.group('tail')}." if roll < 0.8 else then.text
+    if m is None or roll < 0.3 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
         return then.text
+    if roll < 0.45 and not because:
+        return f"{m.group('head')}, {rng.choice(('as', 'since'))} {m.group('tail')}."
     if roll < 0.7 and not because:
         return f"{m.group('head')}. {cap(m.group('tail'))}."
     return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
 
-def _choose(option: Option, why: str, rng: random.Random, sentence: bool = False) -> str:
-    """The answer to an either-or question; a Suggestion (``sentence``) is always a whole sentence, a student
-    may also say just the item with its reason."""
-    forms = [f"I'd choose {option.item}, because {why}.", f"I think {option.item} is better, because {why}.",
-             f"I'd go for {option.item}, because {why}."]
-    return rng.choice(forms if sentence else [*forms, f"{cap(option.item)}, because {why}."])
+def _choose(option: Option, why: str, rng: random.Random) -> str:
+    """A student's answer to an either-or question (its Suggestions are the options' own sentences)."""
+    return rng.choice((f"I'd choose {option.item}, because {why}.", f"I think {option.item} is better, because {why}.",
+                       f"I'd go for {option.item}, because {why}.", f"{cap(option.item)}, because {why}."))
 
 
 def _whole(text: str) -> str:
@@ -229,7 +240,7 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
         pool = [(t, _whole(then_said(t, rng, why)) if whole else then_said(t, rng, why)) for t in q.then]
     elif asked.form == "pick":  # each of the two, and a third answer of the card's own ("Neither, actually. …")
         others = [o for o in q.options if o not in asked.picks]
-        pool = [(o, _choose(o, rng.choice(o.why), rng, sentence=True)) for o in asked.picks]
+        pool = [(o, full(o, rng)) for o in asked.picks]  # each said as the question asks it ("I'm most worried about …")
         if others:
             o = rng.choice(others)
             pool.append((o, f"Neither, actually. {full(o, rng)}"))
@@ -262,7 +273,7 @@ def _then_more(pool: list[tuple[object, str]], asked: Asked, rng: random.Random)
     if asked.form == "more":
         yield from ((t, _whole(t.text)) for t in q.then)
     elif asked.form == "pick":  # with no third answer on the card: each of the two with its other reason
-        yield from (((o, why), _choose(o, why, rng, sentence=True)) for o in asked.picks for why in o.why)
+        yield from (((o, why), full(o, rng, why)) for o in asked.picks for why in o.why)
     else:
         yield from ((o, full(o, rng, why)) for o in q.options for why in o.why)
         yield from ((o, o.english) for o in q.options)
