@@ -185,7 +185,10 @@ class Store:
         self._announce()
 
     def _announce(self) -> None:
-        for table, item_id in self.storage.take_external():
+        changes = self.storage.take_external()
+        if len(changes) > 256:  # a big batch from another process (an import): each table once, as a whole
+            changes = [(table, None) for table in dict.fromkeys(table for table, _ in changes)]
+        for table, item_id in changes:
             self.changed(table, item_id)
 
     def _poll(self, interval: float) -> None:
