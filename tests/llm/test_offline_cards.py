@@ -180,9 +180,11 @@ def test_every_reason_on_a_card_is_a_cause_not_a_purpose_or_a_result() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-def test_no_reaction_on_a_card_drops_the_words_that_make_it_a_sentence() -> None:
+def test_no_reaction_on_a_card_is_broken_or_flat() -> None:
     # "Guessing from the story, how good readers do it." lacks "that's"; "A neighbour classmate" names no one said
-    broken = re.compile(r", how \w+ \w+ (?:do|does|did) it\b|\bneighbour classmate\b", re.I)
+    # and none is a flat echo ("Paying back later, simple.", "A slow morning, I understand.", "X, got it.")
+    broken = re.compile(r", how \w+ \w+ (?:do|does|did) it\b|\bneighbour classmate\b|got it\b|, okay\.|that's clear|"
+                        r", simple\.|, I understand\.", re.I)
     said = [s for card in CARDS.values() for q in card.questions for s in (*(o.wow for o in q.options),
                                                                           *(t.react for t in q.then))]
     assert not [s for s in said if broken.search(s)]
@@ -262,3 +264,25 @@ def test_the_analysis_quotes_the_students_words_not_the_cards(sim) -> None:
         out = analysis_errors(said, errors, random.Random(seed))
         quoted = re.findall(r"（\"([^\"]+)\"）", out)  # the structures praised, each in the student's own words
         assert all(q.lower() in said.lower() for q in quoted), out
+
+
+def test_a_second_chinese_answer_is_given_a_way_to_start_in_english(sim) -> None:
+    card = next(iter(CARDS.values()))
+    q = card.questions[0]
+    o = next(o for o in q.options if o.zh)
+    once = _teacher(sim, card, [("teacher", q.ask), ("student", o.zh)])
+    assert "start with" not in once["Reply"]
+    twice = _teacher(sim, card, [("teacher", q.ask), ("student", o.zh), ("teacher", once["Reply"]), ("student", o.zh)])
+    starter = re.search(r'start with "([^"]+)…"', twice["Reply"])
+    assert starter and o.english.startswith(starter.group(1)), twice["Reply"]
+    assert word_count(twice["Reply"]) <= 30 and twice["Reply"].endswith(q.ask)
+
+
+def test_an_analysis_that_asks_for_a_very_short_sentence_gives_a_short_one() -> None:
+    from studio.llm.offline.analysis import analysis_chinese
+
+    long = "I see the most plastic at the drink machines, because every drink comes in a plastic bottle."
+    short = [out for out in (analysis_chinese(long, random.Random(seed)) for seed in range(60)) if "很短的英语句子" in out]
+    assert short
+    for out in short:
+        assert word_count(re.findall(r"\"([^\"]+)\"", out)[-1]) <= 10, out

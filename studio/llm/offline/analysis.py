@@ -318,8 +318,9 @@ def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random
 
 _SHORT_ADVICE = ("回答问题时，可以借用问题里的词来组成句子。", "说完整的句子，别人更容易听懂你的意思。", "可以先说答案，再用 because 加一个理由。",
                  "口语练习时，试着每次至少说一个完整的句子。", "先说主语和动词，再补充细节，句子就完整了。", "")
+_SHORT_FIRST = "可以先说一个很短的英语句子。"
 _CHINESE_ADVICE = ("不会的词可以先用简单的词代替。", "先想想关键词的英语说法，再连成句子。", "说错了也没关系，重要的是开口说英语。",
-                   "可以先说一个很短的英语句子。", "")
+                   _SHORT_FIRST, "")
 
 
 def analysis_short(utterance: str, errors: list[Correction], complete: str, rng: random.Random) -> str:
@@ -392,6 +393,9 @@ def _non_answer(utterance: str, full: str, rng: random.Random) -> str:
 def analysis_chinese(example: str, rng: random.Random, words: list[Correction] = ()) -> str:  # type: ignore[assignment]
     """Rule 5's "请尝试使用英语回答" for an answer in Chinese or with Chinese words in it (``words``: each
     Chinese word with its English, given so the student can say it)."""
+    advice = rng.choice(_CHINESE_ADVICE)
+    if advice == _SHORT_FIRST:  # a very short sentence asked for: the answer's first clause is the example
+        example = re.split(r",| because | so | as | since |\. ", example, maxsplit=1)[0].rstrip(".!?") + "."
     if words:
         said = "；".join(f"\"{c.wrong}\" 用英语说是 \"{c.right}\"" for c in words[:3])
         return rng.choice((
@@ -399,14 +403,14 @@ def analysis_chinese(example: str, rng: random.Random, words: list[Correction] =
             "你在英语句子里用了中文。请尝试使用英语回答：{w}。{a}例如：\"{e}\"",
             "请尝试使用英语回答，不要中英混杂。{w}。{a}可以参考：\"{e}\"",
             "句子的框架是英语，很好，但请尝试使用英语回答整句话：{w}。{a}比如：\"{e}\"",
-        )).format(w=said, e=example, a=rng.choice(_CHINESE_ADVICE))
+        )).format(w=said, e=example, a=advice)
     return rng.choice((
         "请尝试使用英语回答。你用了中文，{a}可以先试着用简单的英语说，例如：\"{e}\"",
         "请尝试使用英语回答。用中文回答不能练习口语。{a}可以参考这样说：\"{e}\"",
         "你用中文回答了问题。请尝试使用英语回答。{a}比如：\"{e}\"",
         "这次用了中文。请尝试使用英语回答，哪怕句子简单一点也没关系。{a}例如：\"{e}\"",
         "请尝试使用英语回答。{a}比如：\"{e}\"",
-    )).format(e=example, a=rng.choice(_CHINESE_ADVICE))
+    )).format(e=example, a=advice)
 
 
 def analysis_off_topic(name: str, errors: list[Correction], question: str | None, rng: random.Random) -> str:

@@ -23,6 +23,7 @@ from studio.domain import FaultKind
 from studio.domain.faults import SPECS
 from studio.domain.grammar import GRAMMAR_RULES
 from studio.domain.inject import break_rule
+from studio.domain.language import Language, language_of
 from studio.domain.layout import PromptView
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
@@ -415,6 +416,18 @@ def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
     return _echo(said, rng)
 
 
+def _chinese_again(history: list[tuple[str, str]]) -> bool:
+    """Whether the student's answer before the last one was in Chinese too."""
+    said = [text for role, text in history if role == "student"]
+    return len(said) >= 2 and language_of(said[-2]) is Language.CHINESE
+
+
+def _starter(sentence: str) -> str:
+    """The first words of an answer, for a student to start from: "I would tell him…"."""
+    words = re.split(r",| because | so | as | since ", sentence, maxsplit=1)[0].rstrip(".!?").split()
+    return " ".join(words[:4]) + "…"
+
+
 def opening(card: Card, rng: random.Random) -> dict:
     q = rng.choice(card.questions)
     reply = _fit(rng.choice(GREETINGS), rng.choice(card.opens), q.ask)
@@ -448,6 +461,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         if kind == FaultKind.CHINESE:  # the first Suggestion says in English what the student said
             first = (then.text if then else None) if asked.form == "more" else (option.english if option else None)
         opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about)
+        if first and kind == FaultKind.CHINESE and _chinese_again(view.history):  # a second time: a way to start
+            opener = f"{opener} You can start with \"{_starter(first)}\"."
         said = then if asked.form == "more" else option
         again = Asked(asked.form, asked.question, _again(asked), asked.picks)
         return _with_analysis(_fit(opener, again.text), suggestions(asked, rng, first, said), kind, errors, utterance,
