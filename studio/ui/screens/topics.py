@@ -30,12 +30,15 @@ from studio.ui.safe import DataTable, Static, heading, notify
 from studio.ui.screens.base import Pane
 from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, take_keys
-from studio.ui.widgets.tables import reconcile, setup
+from studio.ui.widgets.tables import Col, FitTable, Fitter
 from studio.ui.words import word
 
-# The long Chinese scenario comes last, so the short columns stay visible at 80 columns.
-COLUMNS = (("title", _("Title")), ("source", _("Source")), ("on", _("On")), ("dialogues", _("Dlg")),
-           ("samples", _("Smp")), ("share", _("Share")), ("text", _("Topic")))
+# The title and on/off always show; at 80 columns the source, then the share, the samples and the
+# dialogues give way; the long Chinese scenario takes what is left (at least 16 cells), cut with "…".
+# A title (an untitled topic's head of text) is cut at 20 cells, so one never pushes the scenario away.
+COLUMNS = (Col("title", _("Title"), keep=True, most=20), Col("source", _("Source"), rank=0),
+           Col("on", _("On"), keep=True), Col("dialogues", _("Dlg"), rank=3), Col("samples", _("Smp"), rank=2),
+           Col("share", _("Share"), rank=1), Col("text", _("Topic"), flex=True, least=16, most=200))
 SOURCES = ("all", *(s.value for s in TopicSource))
 
 
@@ -67,7 +70,7 @@ class TopicsScreen(Pane):
         yield from self.compose_header()
         yield PaneInput(placeholder=_("/ search topics: text, title, tags"), id="topic-search",
                         leave_to="#topics-table")
-        table: DataTable[str] = DataTable(id="topics-table", cursor_type="row", zebra_stripes=True)
+        table = FitTable(id="topics-table", cursor_type="row", zebra_stripes=True)
         table.border_title = heading(_("Topics"))
         yield table
         yield Static("", id="topics-status", classes="status")
@@ -75,7 +78,8 @@ class TopicsScreen(Pane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        setup(self.query_one(DataTable), COLUMNS)
+        self.fitter = Fitter(self.query_one(DataTable), COLUMNS)
+        self.query_one(DataTable).focus()
         self.load()
 
     def store_changed(self, changes: set[tuple[str, str | None]]) -> None:
@@ -110,11 +114,17 @@ class TopicsScreen(Pane):
         rows = []
         for t in visible:
             d, s = self.counts.get(t.id, (0, 0))
-            rows.append((t.id, (topic_title(t), word(t.source.value), _("yes") if t.enabled else _("no"), str(d), str(s),
-                                f"{s / total_samples:.1%}", t.text)))
-        reconcile(table, COLUMNS, rows, unique="text")
+            rows.append((t.id, {"title": topic_title(t), "source": word(t.source.value),
+                                "on": _("yes") if t.enabled else _("no"), "dialogues": str(d), "samples": str(s),
+                                "share": f"{s / total_samples:.1%}", "text": t.text}))
+        self.fitter.show(rows)
         source = "" if self.source == "all" else _(" · source {source}").format(source=word(self.source))
         table.border_title = heading(_("Topics · {shown} of {total}").format(shown=len(visible), total=len(self.topics)) + source)
+
+    @on(FitTable.Resized, "#topics-table")
+    def _table_resized(self) -> None:
+        self.fitter.resized()
+        self._fill()
 
     @on(Input.Changed, "#topic-search")
     def _search(self) -> None:
