@@ -44,19 +44,18 @@ async def open_simulate(pilot) -> None:
     await until(pilot, lambda: pilot.app.screen.sim is not None)
 
 
-async def test_streamed_text_shows_as_it_arrives_then_renders_with_badges(tmp_path) -> None:
+async def test_streamed_text_shows_as_it_arrives_then_renders_with_badges(tmp_path, monkeypatch) -> None:
     server = simulated(piece_delay=0.03)
     ws = remote_workspace(tmp_path / "ws", server.base)
+    seen: list[int] = []  # the length of the text in each frame the pane draws (not what a poll happens to see)
+    stream = SimulateScreen._stream
+    monkeypatch.setattr(SimulateScreen, "_stream", lambda self, role, text: seen.append(len(text)) or stream(self, role, text))
     try:
         app = make_app(ws)
         async with app.run_test(size=(120, 40)) as pilot:
             await open_simulate(pilot)
-            seen: list[int] = []
             await pilot.press("s")
-            while not idle(app):
-                if app.screen.streamed and (not seen or seen[-1] != len(app.screen.streamed[1])):
-                    seen.append(len(app.screen.streamed[1]))
-                await pilot.pause(0.01)
+            await until(pilot, lambda: idle(app))
             await settle(pilot)
             assert len(seen) >= 3 and seen == sorted(seen), f"pieces shown one after another: {seen}"
             turn = app.screen.sim.turns[0]
