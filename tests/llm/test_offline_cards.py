@@ -244,7 +244,7 @@ def test_the_analysis_never_praises_a_purpose_or_a_result_as_a_clear_reason() ->
                  "We could change jobs every week, because nobody gets stuck with the worst job."):
         for seed in range(30):
             out = analysis_normal(said, random.Random(seed))
-            assert not re.search(r"because[^。]*(?:原因|理由)|(?:原因|理由)[^。]*\"because", out), out
+            assert not re.search(r"说明了理由|理由具体|原因说得很清楚|把理由讲出来", out), out  # the praise of a reason
 
 
 def test_the_analysis_quotes_the_students_words_not_the_cards(sim) -> None:
@@ -286,3 +286,11 @@ def test_an_analysis_that_asks_for_a_very_short_sentence_gives_a_short_one() -> 
     assert short
     for out in short:
         assert word_count(re.findall(r"\"([^\"]+)\"", out)[-1]) <= 10, out
+
+
+def test_a_purpose_after_because_is_told_to_be_said_with_so_that() -> None:
+    from studio.llm.offline.analysis import analysis_normal
+
+    said = "We could change jobs every week, because nobody gets stuck with the worst job."
+    for seed in range(10):
+        assert "so that nobody gets stuck with the worst job" in analysis_normal(said, random.Random(seed))

@@ -244,7 +244,12 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
         parts.append(rng.choice(_WORD_PRAISE).format(w=word))
     if len(parts) > 2 and rng.random() < 0.3:
         parts[1], parts[2] = parts[2], parts[1]
-    if not reason_only:
+    purpose = _NOT_A_CAUSE.search(text)
+    if purpose and not reason_only:  # "because I can learn the basics early": what it is for, said with so that
+        clause = re.split(r"[,.;!?]", text[purpose.start() + len("because "):], maxsplit=1)[0].strip()
+        parts.append(rng.choice(("\"because {c}\" 说的是这样做的目的或结果，不是原因，用 \"so that {c}\" 更准确。",
+                                 "because 后面接的是目的或结果，可以改用 so that：\"so that {c}\"。")).format(c=clause))
+    elif not reason_only:
         parts.append(_tip(text, rng, option))
     out = "".join(parts)
     if not _EVALUATIVE.search(unquoted(out)):  # an Analysis assesses: it says what is right or what to add
