@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.message import Message
+from textual.notifications import Notify
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -32,6 +33,7 @@ from studio.ui.screens.samples import SamplesScreen
 from studio.ui.screens.simulate import SimulateScreen
 from studio.ui.screens.topics import TopicsScreen
 from studio.ui.services import Studio
+from studio.ui.widgets.recent import Recent
 from studio.workspace import Workspace
 
 #: The palette's commands Textual itself offers, marked for the catalogue (translated as they are listed).
@@ -75,6 +77,7 @@ class StudioApp(App[None]):
         guard_terminal()  # no control character in any widget's text reaches the terminal
         self.workspace = workspace
         self.key_hold = KeyHold(self.call_later, self.call_after_refresh)
+        self.recent = Recent(self)  # the last result said, kept at the foot of every pane
         setup_logging(workspace.logs_dir, workspace.secrets.redact)  # where Studio.failed writes
         def progress(p: Progress | None, note: str) -> None:
             self.post_message(RunProgress(p, note))
@@ -160,6 +163,10 @@ class StudioApp(App[None]):
             if active.binding.action in ("quit", "app.quit"):
                 notify_markup(self, _("Press [b]{key}[/b] to quit the app"), title=_("Do you want to quit?"), key=key)
                 return
+
+    def on_notify(self, event: Notify) -> None:
+        """Every notification's words are kept on the panes' Recent line too (after Textual shows it)."""
+        self.recent.said(event.notification.message, event.notification.markup)
 
     async def on_event(self, event: events.Event) -> None:
         if self.key_hold.drops(event):

@@ -19,6 +19,7 @@ from studio.ui.modals.common import Help
 from studio.ui.panes import PANES
 from studio.ui.safe import DataTable, Static, Text
 from studio.ui.services import Studio, studio_of
+from studio.ui.widgets.recent import RecentLine
 from studio.ui.widgets.tables import cut
 
 NAVIGATION = {"up", "down", "left", "right", "pageup", "pagedown", "home", "end", "tab", "shift+tab"}
@@ -143,6 +144,7 @@ class Pane(Screen[None]):
         yield PaneTabs(self.MODE)
 
     def compose_footer(self) -> ComposeResult:
+        yield RecentLine()
         yield PaneFooter()
 
     @property
