@@ -167,7 +167,7 @@ async def test_topic_names_and_check_ids_in_the_topics_table_the_dashboard_and_t
         await pilot.press("slash", *"Weekend", "enter")
         await settle(pilot)
         screen = assert_clean(app)
-        assert f"Weekend {MARKUP}" in screen, "the topics table shows markup as typed"
+        assert f"周末去爬山{MARKUP}" in screen and "Weekend [/bold]" in screen, "the topics table shows markup as typed"
         await pilot.press("4")
         await settle(pilot)
         await until(pilot, lambda: app.screen.stats is not None)
