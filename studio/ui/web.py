@@ -34,6 +34,7 @@ from textual_serve.server import Server, to_int
 log = logging.getLogger("studio.serve")
 
 COOKIE = "studio_session"
+TITLE = "Kouyu Studio"  # the product's name, as the app's own title (not translated)
 REVIEWER = re.compile(r"[\w.@ -]{1,40}")
 
 
@@ -59,7 +60,7 @@ class StudioServer(Server):
         self.language = language
         self.token = token
         self.password = password
-        super().__init__(self.command_for(""), host=host, port=port, title="Kouyu Studio")
+        super().__init__(self.command_for(""), host=host, port=port, title=TITLE)
 
     def command_for(self, reviewer: str) -> str:
         parts = [sys.executable, "-m", "studio", "--workspace", str(self.workspace)]
