@@ -89,6 +89,9 @@ async def test_enter_leaves_the_search_and_keys_are_commands_again(generated) ->
         await open_samples(pilot)
         await pilot.press("slash", *"offline", "enter", "a")
         await settle(pilot)
+        if app.screen.__class__.__name__ == "Confirm":  # the sample fails an error check: approve it anyway
+            await pilot.press("y")
+            await settle(pilot)
         assert app.screen.query_one("#sample-search", Input).value == "offline"
         approved = [r for r in review.all_rows(generated.store) if r.review == "approved"]
         assert len(approved) == 1
@@ -102,6 +105,9 @@ async def test_detail_follows_every_change_without_moving(generated) -> None:
         await until(pilot, lambda: "review pending" in view.plain)
         await pilot.press("a")
         await settle(pilot)
+        if app.screen.__class__.__name__ == "Confirm":  # the sample fails an error check: approve it anyway
+            await pilot.press("y")
+            await settle(pilot)
         await until(pilot, lambda: "review approved" in view.plain, timeout=10)
         await pilot.press("x")
         await settle(pilot)

@@ -25,6 +25,16 @@ async def open_samples(pilot) -> None:
     await settle(pilot)
 
 
+async def approve(pilot) -> None:
+    """``a``, and Yes when the sample fails an error check (the studio asks first then)."""
+    failing = bool(pilot.app.screen.rows[current_key(pilot.app)].failed)
+    await pilot.press("a")
+    if failing:
+        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("y")
+    await settle(pilot)
+
+
 async def test_lists_every_sample_with_detail(generated) -> None:
     app = make_app(generated)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -41,8 +51,7 @@ async def test_approve_reject_weight_and_undo(generated) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await open_samples(pilot)
         key = current_key(app)
-        await pilot.press("a")
-        await settle(pilot)
+        await approve(pilot)
         assert review.load_sample(generated.store, key)[2].review == ReviewStatus.APPROVED
         assert "approved" in str(table(app).get_cell(key, "review"))
         await pilot.press("x")
@@ -96,16 +105,6 @@ async def test_bulk_approve_states_the_count_and_needs_confirm(generated) -> Non
         await settle(pilot)
         approved = [r for r in review.all_rows(generated.store) if r.review == "approved"]
         assert len(approved) == shown and all(r.intended == "normal" for r in approved)
-
-
-async def approve(pilot) -> None:
-    """``a``, and Yes when the sample fails an error check (the studio asks first then)."""
-    failing = bool(pilot.app.screen.rows[current_key(pilot.app)].failed)
-    await pilot.press("a")
-    if failing:
-        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "Confirm")
-        await pilot.press("y")
-    await settle(pilot)
 
 
 async def test_needs_review_queue_and_next(generated) -> None:

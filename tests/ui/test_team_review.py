@@ -146,7 +146,7 @@ async def test_approving_a_failing_sample_asks_and_names_the_check(generated) ->
         # bulk: the count of failing samples and their checks are named
         await pilot.press("A")
         await until(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
-        assert "fail an error check" in str(app.screen.query_one(".question").render())
+        assert "of them fail" in str(app.screen.query_one(".question").render())
         assert failing.failed[0] in str(app.screen.query_one(".question").render())
         await pilot.press("n")
         await settle(pilot)
@@ -208,8 +208,8 @@ async def test_the_queue_says_when_a_search_hides_work(generated) -> None:
         await pilot.press("q")
         await settle(pilot)
         said = str(app.screen.query_one("#sample-filters").render())
-        assert "empty here" in said and f"{needing} samples need review" in said and "Escape" in said
-        assert f"{needing} samples needing review" in app.screen.query_one("#sample-view").plain
+        assert "empty here" in said and f"{needing} sample" in said and "Escape" in said
+        assert f"{needing} sample" in app.screen.query_one("#sample-view").plain
         assert not any("queue is empty" in str(n.message) for n in app._notifications)
         await pilot.press("escape")
         await settle(pilot)

@@ -59,7 +59,10 @@ class SamplesScreen(SampleRowsMixin, Pane):
              "mismatches, low rubric limits); `o` changes the sort. Review with `a` approve and `x` reject, `e` "
              "edits the answer with live checks, `u` undoes, `w` toggles the training weight, `r` regenerates the "
              "turn with the repair prompt, `n`/`p` jump to the next/previous sample needing review, `A`/`X` "
-             "approve/reject everything the filter shows.")
+             "approve/reject everything the filter shows.") + " " + _(
+        "Approving a sample that fails an error check asks first and names the checks. `b` filters by reviewer; "
+        "the detail says who reviewed the sample and its history (who, when, what). `z` shows the detail alone "
+        "(`j`/`k`: next/previous sample); Escape clears the filters and the search.")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("slash", "search", _("Search"), id="samples.search", priority=True),
