@@ -32,7 +32,8 @@ def test_next_never_gives_two_reviewers_the_same_open_sample(generated) -> None:
     assert again == first  # her claim is still open: the same sample comes back to her
 
 
-def test_decisions_record_the_reviewer_and_release_the_claim(generated) -> None:
+def test_decisions_record_the_reviewer_and_release_the_claim(generated, ws_path) -> None:
+    (ws_path / "config.toml").write_text((ws_path / "config.toml").read_text() + "\n[review]\ndouble_share = 0.0\n")
     key = generated.json("review", "next", "--reviewer", "ann")["sample"]["key"]
     code, out, err = generated("review", "approve", key, "--reviewer", "ann", "--force")
     assert code == 0, err
@@ -41,7 +42,7 @@ def test_decisions_record_the_reviewer_and_release_the_claim(generated) -> None:
     assert row["review"] == "approved" and row["reviewed_by"] == {"ann": "approved"}
     history = generated.json("review", "history", key)["history"]
     assert [(h["reviewer"], h["before"], h["after"]) for h in history] == [("ann", "pending", "approved")]
-    assert generated.json("review", "next", "--reviewer", "bob")["sample"]["key"] != key
+    assert generated.json("review", "next", "--reviewer", "bob")["sample"]["key"] != key  # decided, not shared
 
 
 def test_approving_a_failing_sample_names_the_check_unless_forced(generated, ws_path) -> None:
