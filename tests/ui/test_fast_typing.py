@@ -40,3 +40,19 @@ def test_three_fields_typed_in_one_burst_make_one_topic_with_each_field_right(tm
         added = [t for t in store.topics if t.id not in before]
     assert [(t.text, t.title, t.tags) for t in added] == [
         ("Haggling for a kite at the river fair", "Kite fair", ["market", "kites"])]
+
+
+def test_a_search_typed_with_its_enter_and_the_next_key_in_one_burst_hands_that_key_to_the_pane(tmp_path) -> None:
+    ws = tmp_path / "ws"
+    env = {**os.environ, "STUDIO_WORKSPACE": str(ws), "TERM": "xterm-256color"}
+    subprocess.run([sys.executable, "-m", "studio", "init"], env=env, cwd=REPO, check=True, capture_output=True)
+    session = f"kouyu-search-{os.getpid()}"
+    command = f"cd {REPO} && STUDIO_WORKSPACE={ws} TERM=xterm-256color {sys.executable} -m studio --lang en"
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    try:
+        wait_for(session, "Topics · ")
+        tmux("send-keys", "-t", session, "/", "hiking", "Enter", "a")  # the `a` is the pane's: add a topic
+        screen = wait_for(session, "Add a topic")
+        assert "hikinga" not in screen
+    finally:
+        tmux("kill-session", "-t", session)

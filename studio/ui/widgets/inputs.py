@@ -3,6 +3,7 @@ Escape or Enter, at once: focus moves synchronously, so keys typed right after n
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
@@ -18,9 +19,10 @@ def focus_now(widget: Widget) -> None:
 def take_keys(field: Input, key: str) -> None:
     """What a pane's key for ``field`` does (``/`` for a search, ``t`` for an answer). The binding has
     priority: it runs as the app reads the key, before the keys typed after it are handed to a widget,
-    so those reach ``field``. Pressed in the field itself, the key is just typed."""
-    if field.has_focus:
-        field.insert_text_at_cursor(key)
+    so those reach ``field``. Pressed in the field itself, the key is typed: queued to it behind the keys
+    typed before it."""
+    if field.screen.focused is field:  # (``has_focus`` waits for the focus event, which may be queued)
+        field.post_message(events.Key(key, key))
     else:
         focus_now(field)
 
@@ -28,7 +30,11 @@ def take_keys(field: Input, key: str) -> None:
 class PaneInput(Input):
     """``leave_to`` names (a selector) the widget that gets the keys back on Escape or Enter."""
 
-    BINDINGS = [Binding("escape", "leave", _("Leave the input"), show=False)]
+    # Priority keys: handled as the app reads them, so the focus is back on the pane before the keys
+    # typed after them are handed to a widget (handled by the input, they would wait in its queue
+    # behind keys already queued to it).
+    BINDINGS = [Binding("escape", "leave", _("Leave the input"), show=False, priority=True),
+                Binding("enter", "submit", _("Submit"), show=False, priority=True)]
 
     def __init__(self, *args: object, leave_to: str | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -39,5 +45,7 @@ class PaneInput(Input):
         self.screen.set_focus(target)
 
     async def action_submit(self) -> None:
+        if self.screen.focused is not self:  # (``has_focus`` waits for the focus event, which may be queued)
+            return
         await super().action_submit()
         self.action_leave()
