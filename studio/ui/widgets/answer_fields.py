@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from studio.domain import CheckResult
+from studio.domain import CheckResult, jsondepth
 from studio.i18n import _
 from studio.turn.shown import check_message
 from studio.ui.safe import Table, Text
@@ -48,7 +48,7 @@ def by_part(checks: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:
 def values_of(raw: str) -> tuple[dict[str, str] | None, str]:
     """The fields of a raw answer, or None and why it cannot be shown as fields (then it is edited raw)."""
     try:
-        obj = json.loads(raw)
+        obj = jsondepth.loads(raw)  # the depth guard first: a 3,000-deep answer is refused, never recursed into
     except ValueError as exc:
         return None, _("the answer is not JSON ({error}): edit it as text").format(error=exc)
     if not isinstance(obj, dict):
