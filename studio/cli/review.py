@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, status, text in (("approve", ReviewStatus.APPROVED, _("approve samples (by key: dialogue:turn)")),
                                ("reject", ReviewStatus.REJECTED, _("reject samples (by key: dialogue:turn)"))):
         q = rsub.add_parser(name, help=text)
-        q.add_argument("keys", nargs="+", metavar="KEY")
+        q.add_argument("keys", nargs="+", metavar="KEY", help=_("sample keys (dialogue:turn), as `studio review list` "
+                                                                "shows them"))
         reviewer(q)
         if status is ReviewStatus.APPROVED:
             q.add_argument("--force", action="store_true",
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true", help=_("print stable JSON"))
     q.set_defaults(handler=cmd_list)
     q = rsub.add_parser("history", help=_("every review decision and edit of one sample: who, when, what"))
-    q.add_argument("key", metavar="KEY")
+    q.add_argument("key", metavar="KEY", help=_("a sample key (dialogue:turn)"))
     q.add_argument("--json", action="store_true", help=_("print stable JSON"))
     q.set_defaults(handler=cmd_history)
     q = rsub.add_parser("stats", help=_("agreement: kappa between reviewers, and each judge against reviewers"))

@@ -45,7 +45,7 @@ def test_the_studio_runs_in_a_real_terminal(tmp_path) -> None:
         tmux("send-keys", "-t", session, "3")
         screen = wait_for(session, "Samples · 12 of 12")
         tmux("send-keys", "-t", session, "Down")
-        screen = wait_for(session, "teacher  ")
+        screen = wait_for(session, "Reply")  # the detail shows the answer by its fields
         tmux("send-keys", "-t", session, "a")
         screen = wait_for(session, "✓ approved")
         (tmp_path / "screen.txt").write_text(screen)
