@@ -52,6 +52,8 @@ def test_first_hour_tui_path(tmp_path) -> None:
         keys(session, "q")
         screens["queue"] = wait_for(session, f"Samples · {waiting} of 240")
         keys(session, "a")
+        screens["asked"] = wait_for(session, "Approve it")  # the first in the queue fails an error check: asked first
+        keys(session, "y")
         screens["approved"] = wait_for(session, f"Samples · {waiting - 1} of 240")
         keys(session, "x")
         screens["rejected"] = wait_for(session, f"Samples · {waiting - 2} of 240")
