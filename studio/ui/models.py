@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import Future, wait
 from typing import Any
 
 from studio.llm.client import LLMClient
@@ -23,6 +23,7 @@ class ModelClients:
     def __init__(self, workspace: Workspace, runner: Runner) -> None:
         self.ws, self.runner = workspace, runner
         self._open: dict[int, LLMClient] = {}
+        self._closing: list[Future[Any]] = []  # closes given back and not yet done: close_all waits for them
         self._lock = threading.Lock()
 
     def open(self, profile: str, **options: Any) -> LLMClient:
@@ -41,7 +42,9 @@ class ModelClients:
             with self._lock:
                 if self._open.pop(id(client), None) is None:
                     continue
-            self.runner.submit(client.aclose(), short=False)
+            closing = self.runner.submit(client.aclose(), short=False)
+            with self._lock:
+                self._closing = [f for f in self._closing if not f.done()] + [closing]
 
     @property
     def open_count(self) -> int:
@@ -52,13 +55,11 @@ class ModelClients:
         """Close every client still open (the studio is closing), waiting at most ``timeout`` seconds."""
         with self._lock:
             clients, self._open = list(self._open.values()), {}
-        if not clients:
-            return
+            pending, self._closing = self._closing, []
 
         async def close_them() -> None:
             await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
-        try:
-            self.runner.submit(close_them(), short=False).result(timeout)
-        except FutureTimeout:
-            pass  # a pool that will not close in time is dropped with the process
+        if clients:
+            pending.append(self.runner.submit(close_them(), short=False))
+        wait(pending, timeout=timeout)  # a pool that will not close in time is dropped with the process
