@@ -12,7 +12,7 @@ from studio.domain import ReviewStatus, TeacherTurn
 from studio.domain.messages import Message
 from studio.evaluate.agreement import agreement, decisions, stats_text
 from studio.i18n import N_, _, ngettext, pgettext
-from studio.synth.review import all_rows, author_name, set_review, split_key
+from studio.synth.review import all_rows, author_name, load_sample, set_review
 from studio.synth.review_queue import Candidate, Claims
 from studio.turn.shown import check_message
 from studio.workspace import Workspace
@@ -64,15 +64,13 @@ def who(args: argparse.Namespace, ws: Workspace) -> str:
 
 
 def _turn(ws: Workspace, key: str) -> tuple[Any, int, TeacherTurn]:
+    """The review service's sample at ``key`` (an unknown one is its LookupError); a key that is not
+    dialogue:turn is said as such."""
     try:
-        dialogue_id, index = split_key(key)
+        return load_sample(ws.store, key)
     except ValueError:
         raise CliError(Message("review.bad-key", N_("'{key}' is not a sample key (dialogue:turn, as `studio review "
                                                     "list` shows)"), key=key)) from None
-    d = ws.store.dialogues.get(dialogue_id)
-    if d is None or not 0 <= index < len(d.turns) or not isinstance(d.turns[index], TeacherTurn):
-        raise CliError(Message("review.no-sample", N_("no sample {key}"), key=key))
-    return d, index, d.turns[index]  # type: ignore[return-value]
 
 
 def _shown(ws: Workspace, key: str) -> dict[str, Any]:

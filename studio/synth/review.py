@@ -148,7 +148,7 @@ def author_name(configured: str = "") -> str:
 def _load(store: Store, key: str) -> tuple[Dialogue, int, TeacherTurn]:
     dialogue_id, index = split_key(key)
     d = store.dialogues.get(dialogue_id)
-    if d is None or index >= len(d.turns) or not isinstance(d.turns[index], TeacherTurn):
+    if d is None or not 0 <= index < len(d.turns) or not isinstance(d.turns[index], TeacherTurn):
         raise LookupError(Told("sample.unknown", N_("no sample {key}"), key=key))
     return d, index, d.turns[index]  # type: ignore[return-value]
 
