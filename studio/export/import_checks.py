@@ -104,6 +104,23 @@ def read_chunk(records: list[Record], keep_pii: bool = False, bank: frozenset[st
             for i, (record, c) in enumerate(zip(records, checked, strict=True))]
 
 
+#: A chunk's records as a worker sends them back: a record nothing was redacted from is left out (None)
+#: and the importer takes its own copy (:meth:`Checker.result`), so a file's text crosses to the
+#: workers once, not back again.
+Sent = list[tuple[Record | None, tuple[str, ...], str, Checked]]
+
+
+def _read_sent(records: list[Record], keep_pii: bool, bank: frozenset[str] | None = None) -> Sent:
+    """:func:`read_chunk`, its records as :data:`Sent`."""
+    return [(None if read.record == record else read.record, read.pii, read.key, read.checked)
+            for record, read in zip(records, read_chunk(records, keep_pii, bank), strict=True)]
+
+
+def _received(records: list[Record], sent: Sent) -> list[Read]:
+    return [Read(record if back is None else back, pii, key, checked)
+            for record, (back, pii, key, checked) in zip(records, sent, strict=True)]
+
+
 def item_of(rec: Record) -> Item:
     students = tuple(dict.fromkeys(text for role, text in rec.history if role == "student"))
     return Item(rec.response, rec.kind, students, rec.student if rec.kind == TurnKind.REPLY else None)
@@ -139,21 +156,21 @@ class Checker:
     def __init__(self, bank: frozenset[str], pool: ProcessPoolExecutor | None = None, workers: int = 0) -> None:
         self.bank, self.pool, self.workers = bank, pool, workers
 
-    def submit(self, records: list[Record], keep_pii: bool) -> Future[list[Read]]:
+    def submit(self, records: list[Record], keep_pii: bool) -> Future[Sent]:
         if self.pool is not None:
             try:
-                return self.pool.submit(read_chunk, records, keep_pii)
+                return self.pool.submit(_read_sent, records, keep_pii)
             except BrokenProcessPool:
                 self._lost()
-        done: Future[list[Read]] = Future()
-        done.set_result(read_chunk(records, keep_pii, self.bank))
+        done: Future[Sent] = Future()
+        done.set_result(_read_sent(records, keep_pii, self.bank))
         return done
 
-    def result(self, records: list[Record], keep_pii: bool, reading: Future[list[Read]]) -> list[Read]:
+    def result(self, records: list[Record], keep_pii: bool, reading: Future[Sent]) -> list[Read]:
         """A chunk's records as read; if its worker was lost (killed, or it could not start: a script that
         starts an import from its top level, unguarded by ``if __name__ == "__main__"``), read here instead."""
         try:
-            return reading.result()
+            return _received(records, reading.result())
         except BrokenProcessPool:
             self._lost()
             return read_chunk(records, keep_pii, self.bank)

@@ -39,7 +39,7 @@ from studio.domain.language import Language, language_of
 from studio.domain.messages import N_
 from studio.domain.messages import Message as Told
 from studio.export.collector import collector_paused
-from studio.export.import_checks import Checked, Checker, Read, checker
+from studio.export.import_checks import Checked, Checker, Sent, checker
 from studio.export.privacy import Tally
 from studio.store import Store
 from studio.synth.run import off_topic_bank
@@ -270,4 +270,4 @@ class Importer:
 @dataclass
 class _Chunk:
     records: list[Record]  # as read: the check gives them back redacted (.import_checks.read_chunk)
-    reading: Future[list[Read]]
+    reading: Future[Sent]
