@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 from studio.domain.contract import _EVALUATIVE, unquoted
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
-from studio.llm.offline.reading import fixed_sentence, is_fragment, is_imperative, unhedged
+from studio.llm.offline.reading import (
+    fixed_sentence,
+    is_fragment,
+    is_imperative,
+    opens_with_phrase,
+    unhedged,
+)
 
 if TYPE_CHECKING:
     from studio.llm.offline.cards import Option
@@ -103,6 +109,12 @@ _OPEN_SAID = ("你说 \"{said}\"，意思表达得很清楚。", "\"{said}\" 这
               "你说出了自己的想法：\"{said}\"，表达自然。", "一开口就回答了问题（\"{said}\"），很好。")
 _OPEN_BECAUSE = ("你用 \"{said}\" 直接说出了理由，口语中这样回答 why 的问题很自然；写成句子时要加上主句。",
                  "\"{said}\" 回答了为什么，理由清楚，口语里可以这样说；写作时 because 从句要和主句连在一起。")
+#: A full answer that starts with a phrase ("About three hours a week, mostly …"): fine said aloud, never called a
+#: complete sentence, and told what a whole one needs.
+_OPEN_PHRASE = ("\"{said}\" 直接回答了问题，口语里这样说很自然。", "你用 \"{said}\" 回答，意思清楚，信息具体。",
+                "\"{said}\" 切题，说得很具体。")
+_PHRASE_TIP = ("不过开头是一个短语，还不是完整的句子；要说成完整的句子，需要加上主语和动词。",
+               "如果要说成一个完整的句子，开头要加上主语和动词。", "写成完整的句子时，别忘了加上主语和动词。")
 _JOIN = ("另外，", "而且，", "句子里，", "同时，", "此外，", "值得一提的是，")
 _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当。", "用了 \"{w}\" 这个词，词汇不错。",
                 "\"{w}\" 用在这里很合适。", "能用上 \"{w}\"，词汇量不错。", "\"{w}\" 这个词选得好。",
@@ -135,6 +147,20 @@ def _quoted(text: str, m: re.Match[str]) -> str:
 #: nobody gets stuck"): a purpose or a result rather than a cause, never praised as a clear reason.
 _NOT_A_CAUSE = re.compile(r"\bbecause (?:(?:I|we|you|they|he|she|it|people|everyone) (?:can|could|will|'ll)\b|"
                           r"(?:nobody|no one|everyone|everybody) (?:gets|will|can|has to)\b)", re.I)
+#: A main clause that plans or proposes ("I will take online courses", "We could change jobs"): what its
+#: because-clause lets happen is its purpose. After a liking or a fact ("I like the recorded lessons, because I
+#: can watch the hard parts again") the same words are a reason, and right as they are.
+_PLAN = re.compile(r"\b(?:will|'ll|could|would|'d|should|shall|going to|plan to|plans to)\b", re.I)
+
+
+def purpose_after_because(text: str) -> re.Match[str] | None:
+    """The because-clause of ``text`` that says a purpose or a result, not a cause ("We could change jobs every
+    week, because nobody gets stuck …"), or None."""
+    m = _NOT_A_CAUSE.search(text)
+    if m is None:
+        return None
+    head = re.split(r"[.!?;]", text[: m.start()])[-1]
+    return m if _PLAN.search(head) else None
 
 
 def _features(text: str, rng: random.Random, most: int = 2, said: str | None = None) -> list[str]:
@@ -142,7 +168,7 @@ def _features(text: str, rng: random.Random, most: int = 2, said: str | None = N
     found = []
     for pattern, notes in _FEATURES:
         m = pattern.search(text)
-        if m and notes is _FEATURES[0][1] and _NOT_A_CAUSE.search(text):
+        if m and notes is _FEATURES[0][1] and purpose_after_because(text):
             continue
         if m and said is not None and _quoted(text, m).strip().lower() not in said.lower():
             continue
@@ -228,9 +254,12 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     text = _sentence(utterance)
     feats = _features(text, rng)
     reason_only = bool(re.match(r"\s*because\b", text, re.I))
+    phrase = False
     if reason_only:  # the reason alone, as a Why question is answered in speech: its head says what to add
         head = rng.choice(_OPEN_BECAUSE).format(said=_clause(text))
         feats = [f for f in feats if "because" not in f]
+    elif phrase := opens_with_phrase(text):
+        head = rng.choice(_OPEN_PHRASE).format(said=_clause(text))
     else:
         named = option is not None and option.item.lower() in text.lower()  # the student's words, not the card's
         head = (rng.choice(_OPEN_ITEM).format(item=option.item) if named and option is not None
@@ -244,13 +273,13 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
         parts.append(rng.choice(_WORD_PRAISE).format(w=word))
     if len(parts) > 2 and rng.random() < 0.3:
         parts[1], parts[2] = parts[2], parts[1]
-    purpose = _NOT_A_CAUSE.search(text)
+    purpose = purpose_after_because(text)
     if purpose and not reason_only:  # "because I can learn the basics early": what it is for, said with so that
         clause = re.split(r"[,.;!?]", text[purpose.start() + len("because "):], maxsplit=1)[0].strip()
         parts.append(rng.choice(("\"because {c}\" 说的是这样做的目的或结果，不是原因，用 \"so that {c}\" 更准确。",
                                  "because 后面接的是目的或结果，可以改用 so that：\"so that {c}\"。")).format(c=clause))
     elif not reason_only:
-        parts.append(_tip(text, rng, option))
+        parts.append(rng.choice(_PHRASE_TIP) if phrase else _tip(text, rng, option))
     out = "".join(parts)
     if not _EVALUATIVE.search(unquoted(out)):  # an Analysis assesses: it says what is right or what to add
         out += "句子完整。"
@@ -341,7 +370,7 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "你用 \"{u}\" 回答了问题，意思清楚，只是太简单了。",
                            "\"{u}\" 回答得很简短，可以再多说一点。"))
         tail = rng.choice(("可以补充细节或原因，比如：\"{c}\"", "试着说得更完整一些，例如：\"{c}\""))
-        return head.format(u=said) + fix + rng.choice(_SHORT_ADVICE) + tail.format(c=complete)
+        return head.format(u=said) + fix + _advice(head + tail, rng) + tail.format(c=complete)
     if re.match(r"^(because|when|if|so that)\b", plain, re.I):
         head = rng.choice(("\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
                            "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
@@ -367,7 +396,12 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "用 \"{u}\" 回答没有错，但可以说得更充分。"))
         tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\"",
                            "再加上原因会更好：\"{c}\""))
-    return head.format(u=said) + fix + rng.choice(_SHORT_ADVICE) + tail.format(c=complete)
+    return head.format(u=said) + fix + _advice(head + tail, rng) + tail.format(c=complete)
+
+
+def _advice(said: str, rng: random.Random) -> str:
+    """A line of advice for a short answer that does not say again what ``said`` (its head and tail) says."""
+    return rng.choice([a for a in _SHORT_ADVICE if not (a and "主语和动词" in a and "主语和动词" in said)])
 
 
 def analysis_non_answer(utterance: str, full: str, rng: random.Random, errors: list[Correction] = ()) -> str:  # type: ignore[assignment]

@@ -37,6 +37,9 @@ class Option:
     why: tuple[str, ...]  # reasons, each a clause that can follow "because"
     wow: str  # the teacher's reaction when the student chose it
     zh: str = ""  # the Chinese of :attr:`english`
+    #: which answers to the question's follow-up (1-based, into ``Question.then``) a student who chose it can
+    #: give: None, all of them; empty, none (the teacher asks the scene's next question instead of the follow-up)
+    fits: tuple[int, ...] | None = None
 
     @property
     def english(self) -> str:
@@ -83,6 +86,17 @@ class Question:
     options: tuple[Option, ...]
     pick: str = PICK  # an easier either-or question over two options' items ({a}, {b})
 
+    def then_for(self, option: Option | None) -> tuple[Then, ...]:
+        """The follow-up answers a student who chose ``option`` can give (all of them when it is not known)."""
+        if option is None or option.fits is None:
+            return self.then
+        return tuple(self.then[i - 1] for i in option.fits)
+
+    def follows(self, option: Option | None) -> bool:
+        """Whether the follow-up fits a student who chose ``option`` ("How will you prepare?" asked of the
+        one making the costumes has no answers on the card: the teacher asks on instead)."""
+        return bool(self.then_for(option))
+
 
 @dataclass(frozen=True)
 class Card:
@@ -116,8 +130,27 @@ def _then(line: str, where: str) -> Then:
 
 
 def _option(row: dict[str, Any], where: str) -> Option:
+    fits = row.get("fits")
+    if fits is not None and (not isinstance(fits, list) or not all(isinstance(i, int) for i in fits)):
+        raise CardError(f"{CARDS_FILE}: {where}: field 'fits' must be a list of numbers of the question's 'then' "
+                        f"answers")
     return Option(_text(row, "item", where), _text(row, "say", where), _texts(row, "why", where, 2),
-                  _text(row, "wow", where), _text(row, "zh", where, required=False))
+                  _text(row, "wow", where), _text(row, "zh", where, required=False),
+                  tuple(fits) if fits is not None else None)
+
+
+def _check_fits(options: tuple[Option, ...], then: tuple[Then, ...], where: str) -> None:
+    """An option's ``fits``: numbers of its question's follow-up answers, none, or three or more with the
+    first (the one ``then_zh`` says, which a Chinese answer gives) among them."""
+    for i, o in enumerate(options, 1):
+        if not o.fits:
+            continue
+        if any(n < 1 or n > len(then) for n in o.fits):
+            raise CardError(f"{CARDS_FILE}: {where}, answer {i}: 'fits' names a 'then' answer the question does not "
+                            f"have (1 to {len(then)})")
+        if len(set(o.fits)) < 3 or 1 not in o.fits:
+            raise CardError(f"{CARDS_FILE}: {where}, answer {i}: 'fits' needs the first 'then' answer and at least "
+                            f"three in all (or none: [] for no follow-up)")
 
 
 def _question(row: dict[str, Any], where: str) -> Question:
@@ -127,6 +160,7 @@ def _question(row: dict[str, Any], where: str) -> Question:
     if not any(o.zh for o in options):
         raise CardError(f"{CARDS_FILE}: {where}: at least one answer needs 'zh' (its Chinese)")
     then = tuple(_then(t, where) for t in _texts(row, "then", where, 3))
+    _check_fits(options, then, where)
     pick = _text(row, "pick", where, required=False) or PICK
     return Question(_text(row, "ask", where), _text(row, "me", where), _text(row, "more", where), then,
                     _text(row, "then_zh", where), options, pick)

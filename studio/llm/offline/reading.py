@@ -8,6 +8,7 @@ The teacher's Reply (:mod:`studio.llm.offline.teacher`) and its Analysis
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from studio.domain.faults import by_language
 from studio.domain.language import language_of
@@ -107,6 +108,28 @@ def is_fragment(utterance: str) -> bool:
             or _PRONOUN_VERB.search(text):
         return False
     return not is_imperative(text)
+
+
+#: A word or two that answers a yes/no question the way "Yes" does ("Mostly, and she …", "Probably, if …").
+_AS_YES = re.compile(r"^(?:mostly|probably|maybe|perhaps|sometimes|definitely|certainly|of course|sure|not yet|"
+                     r"not at first|not always|not all of them|yes and no|a little|quite well|many times|only once)$",
+                     re.I)
+
+
+#: Spoken words before an answer ("Well, ", "To be honest, ", "Yes, "), left out when its first clause is read.
+_OPENER = re.compile(r"^(?:(?:well|hmm|actually|to be honest|honestly|oh|em+|um+|so|yes|yeah|no|sure|ok|okay)"
+                     r"(?:[,.!]\s*|\s+(?=I\b)))+", re.I)
+
+
+@lru_cache(maxsize=4096)
+def opens_with_phrase(utterance: str) -> bool:
+    """Whether an answer's first clause is a phrase with no subject and verb, the rest hung on it ("About three
+    hours a week, mostly on …", "Only ten hours, because …", "Maybe at lunchtime, when …"): said aloud it
+    answers, but it is not the whole sentence a teacher who asked for one wants."""
+    text = _OPENER.sub("", utterance.strip())
+    head = re.split(r",|\.\s|;| because | if | when | so | but | as | since ", text, maxsplit=1)[0]
+    head = head.strip().rstrip(".!?")
+    return bool(head) and not _AS_YES.match(head) and is_fragment(head + ".")
 
 
 def fixed_sentence(utterance: str, errors: list[Correction]) -> str:

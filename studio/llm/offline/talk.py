@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from studio.domain import FaultKind
@@ -38,7 +38,7 @@ from studio.llm.offline.analysis import (
 from studio.llm.offline.banks import Banks
 from studio.llm.offline.cards import Card, Option, Question, Then
 from studio.llm.offline.phrases import cap, to_you
-from studio.llm.offline.reading import assess, fixed_sentence, is_fragment
+from studio.llm.offline.reading import assess, fixed_sentence, is_fragment, opens_with_phrase
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
 #: A student who asks back, wherever in the answer ("… How about you? My friend likes it too.").
@@ -67,12 +67,19 @@ _KEEP_CAPITAL = {"I", "I'm", "I'd", "I'll", "I've", "Grandpa", "Grandma", "Mum",
 @dataclass(frozen=True)
 class Asked:
     """A question of the card the teacher asked: ``ask`` (the question), ``more`` (its follow-up) or
-    ``pick`` (its easier either-or form, over two options)."""
+    ``pick`` (its easier either-or form, over two options); a follow-up knows the option the student
+    ``chosen`` (its answers are those that fit it)."""
 
     form: str
     question: Question
     text: str
     picks: tuple[Option, ...] = ()
+    chosen: Option | None = None
+
+    @property
+    def thens(self) -> tuple[Then, ...]:
+        """The follow-up's answers that fit what the student chose."""
+        return self.question.then_for(self.chosen)
 
 
 # -- finding the question ------------------------------------------------------------------------
@@ -110,6 +117,20 @@ def asked_in(card: Card, text: str | None) -> Asked | None:
             if a and b and (best is None or m.start() > best[0]):
                 best = (m.start(), Asked("pick", q, m.group(0), (a, b)))
     return best[1] if best else None
+
+
+def _chosen(asked: Asked, history: list[tuple[str, str]]) -> Asked:
+    """``asked``, a follow-up, with the option the student chose when the question was asked (their last answer
+    that names one, back to the question itself)."""
+    if asked.form != "more":
+        return asked
+    q = asked.question
+    for role, text in reversed(history):
+        if role == "student" and (option := option_in(q, text)) is not None:
+            return replace(asked, chosen=option)
+        if role == "teacher" and q.ask in text:
+            break
+    return asked
 
 
 def _asked_all(card: Card, history: list[tuple[str, str]]) -> list[Question]:
@@ -180,8 +201,8 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     say = option.say.rstrip(".!")
     forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}.",
                                                f"{say}. That's because {why}."]
-    if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) \
-            and not re.match(r"^(?:you|the|this|that|then)\b", why, re.I):  # "The rule seems strange. That's why …"
+    if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
+            and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
     if why.startswith("then "):  # what the choice lets happen: "A, so B." or "A. That way, B." as well
         forms += [f"{say}, so {why[5:]}.", f"{say}. That way, {why[5:]}."]
@@ -230,15 +251,17 @@ def _whole(text: str) -> str:
 
 
 def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None,
-                whole: bool = False) -> list[str]:
+                whole: bool = False, earlier: str = "") -> list[str]:
     """Three answers to ``asked`` in the student's voice, each a different answer (a different option or
     follow-up answer; ``first``, when given, leads, and ``said`` — the option or follow-up answer it says —
-    is not said again in other words); ``whole``: each a whole sentence (a full sentence was asked for)."""
+    is not said again in other words); ``whole``: each a whole sentence (a full sentence was asked for);
+    ``earlier``: what the student said before, whose answers go first (a friend who likes basketball gets
+    the basketball first)."""
     q = asked.question
     pool: list[tuple[object, str]]
     if asked.form == "more":
         why = bool(re.match(r"\s*why\b", asked.text, re.I))
-        pool = [(t, _whole(then_said(t, rng, why)) if whole else then_said(t, rng, why)) for t in q.then]
+        pool = [(t, _whole(then_said(t, rng, why)) if whole else then_said(t, rng, why)) for t in asked.thens]
     elif asked.form == "pick":  # each of the two, and a third answer of the card's own ("Neither, actually. …")
         others = [o for o in q.options if o not in asked.picks]
         pool = [(o, full(o, rng)) for o in asked.picks]  # each said as the question asks it ("I'm most worried about …")
@@ -251,12 +274,16 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
     else:
         pool = [(o, full(o, rng)) for o in q.options]
     rng.shuffle(pool)
+    if earlier:
+        before = _subject_words(earlier)
+        pool.sort(key=lambda p: -len(_subject_words(p[1]) & before))
     out = [first] if first else []
     keys: list[object] = [said] if first else []
     for key, s in _then_more(pool, asked, rng):
         if len(out) == 3:
             break
-        if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 or not all(s != o and _distinct(s, o) for o in out):
+        if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 \
+                or not all(s != o and _distinct(s, o) for o in out) or (whole and opens_with_phrase(s)):
             continue
         out.append(s)
         keys.append(key)
@@ -266,18 +293,34 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
     return out
 
 
+#: Words any answer says, which tell nothing about what it is about.
+_PLAIN = frozenset("""will would could should because they them their this that these those have like want think about
+very much more some there here when what then just really also from every time good great nice maybe don't can't
+it's i'm i'll i'd we'll we're going every usually always often sometimes never""".split())
+
+
+def _subject_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _words(text) if len(w) > 3 and w not in _PLAIN)
+
+
 def _then_more(pool: list[tuple[object, str]], asked: Asked, rng: random.Random) -> Iterator[tuple[object, str]]:
     """``pool``, then (where two of it read too much alike) the other ways of saying the same answers:
     each reason of each option, each follow-up answer as written."""
     yield from pool
     q = asked.question
     if asked.form == "more":
-        yield from ((t, _whole(t.text)) for t in q.then)
+        yield from ((t, _whole(t.text)) for t in asked.thens)
     elif asked.form == "pick":  # with no third answer on the card: each of the two with its other reason
         yield from (((o, why), full(o, rng, why)) for o in asked.picks for why in o.why)
     else:
         yield from ((o, full(o, rng, why)) for o in q.options for why in o.why)
         yield from ((o, o.english) for o in q.options)
+
+
+def whole_answers(question: Question, option: Option | None) -> list[Then]:
+    """The follow-up's answers for ``option`` that are whole sentences as a student says them when asked for one
+    ("That's because …"; not "About three hours a week, mostly …")."""
+    return [t for t in question.then_for(option) if not opens_with_phrase(_whole(t.text))]
 
 
 def _distinct(a: str, b: str) -> bool:
@@ -291,6 +334,7 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
     asked = asked_in(card, view.last_teacher)
     if asked is None:
         return None
+    asked = _chosen(asked, view.history)
     q = asked.question
     options = asked.picks or q.options
     if style == "chinese":
@@ -302,13 +346,14 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
         if rng.random() < 0.12:
             return rng.choice(NON_ANSWERS)
         if asked.form == "more":  # a brief answer the teacher can react to as it is
-            fits = [t for t in q.then if _only_what_was_said(t.react, t.text, t.short)]
-            return rng.choice(fits or list(q.then)).short
+            fits = [t for t in asked.thens if _only_what_was_said(t.react, t.text, t.short)]
+            return rng.choice(fits or list(asked.thens)).short
         item = cap(rng.choice(options).item)
         return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
     answer = ""
+    whole = any(p in (view.last_teacher or "") for p in _MORE_PLEASE)  # a full sentence asked for: never a phrase
     for _ in range(5):  # one a learner's grammar slip can be made in, so a grammar error is in the student's own words
-        answer = _full_answer(asked, options, rng)
+        answer = _full_answer(asked, options, rng, whole)
         if _slip_fits(answer):
             break
     return answer
@@ -321,10 +366,11 @@ def _slip_fits(text: str) -> bool:
     return any(break_rule(rule, text) for rule in GRAMMAR_RULES)
 
 
-def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random) -> str:
-    q = asked.question
+def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random, whole: bool = False) -> str:
     if asked.form == "more":
-        return then_said(rng.choice(q.then), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
+        thens = [t for t in asked.thens if not (whole and opens_with_phrase(_whole(t.text)))] or list(asked.thens)
+        said = then_said(rng.choice(thens), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
+        return _whole(said) if whole else said
     option = rng.choice(options)
     why = rng.choice(option.why)
     answer = _choose(option, why, rng) if asked.form == "pick" else _with_opener(full(option, rng, why), rng)
@@ -361,8 +407,7 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
 
 
 #: Said of any answer, good news or bad ("A broken heel, I can picture that."), when the card's reaction will not do.
-_ITEM_REACTIONS = ("{Item}, I see what you mean.", "Ah, {item}. Thanks for sharing that.", "{Item}, I can picture that.",
-                   "Ah, {item}.")
+_ITEM_REACTIONS = ("Ah, {item}. Thanks for sharing that.", "{Item}, I can picture that.", "Ah, {item}.")
 #: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
 #: a card reaction's tail said of the student's item only when it is made of these.
 _PRAISE = frozenset("""a an what how that's that is so very really quite great good nice lovely wonderful beautiful
@@ -437,7 +482,9 @@ def opening(card: Card, rng: random.Random) -> dict:
 def _complete(asked: Asked, option: Option | None, then: Then | None, utterance: str, rng: random.Random) -> str:
     """The student's short answer said in full, keeping their choice."""
     if asked.form == "more":
-        return (then or rng.choice(asked.question.then)).text
+        if then is not None:
+            return then.text
+        return rng.choice([t for t in asked.thens if not opens_with_phrase(t.text)] or list(asked.thens)).text
     option = option or rng.choice(asked.picks or asked.question.options)
     return option.english if rng.random() < 0.5 else full(option, rng)
 
@@ -451,7 +498,9 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
     used = _asked_all(card, view.history)
     if asked is None:  # the last question was not the card's (another teacher's): the scene frames answer it
         return None
+    asked = _chosen(asked, view.history[:-1] if view.history and view.history[-1][0] == "student" else view.history)
     fixed = fixed_sentence(utterance, errors)
+    earlier = " ".join(text for role, text in view.history if role == "student")
     option = option_in(asked.question, fixed, asked.picks) if asked.form != "more" else None
     then = then_in(asked.question, fixed) if asked.form == "more" else None
     spec = SPECS.get(FaultKind(kind)) if kind in FaultKind._value2member_map_ else None
@@ -464,7 +513,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         if first and kind == FaultKind.CHINESE and _chinese_again(view.history):  # a second time: a way to start
             opener = f"{opener} You can start with \"{_starter(first)}\"."
         said = then if asked.form == "more" else option
-        again = Asked(asked.form, asked.question, _again(asked), asked.picks)
+        again = replace(asked, text=_again(asked))
         return _with_analysis(_fit(opener, again.text), suggestions(asked, rng, first, said), kind, errors, utterance,
                               again, option, then, topic_name, card, rng, example=first)
     if kind == "non_answer":
@@ -486,14 +535,22 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         q = _next_question(card, used, rng, asked.question)
         reply = _fit(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, q.ask)
         new = Asked("ask", q, q.ask)
+    elif not asked.question.follows(option) or (kind == "short" and len(whole_answers(asked.question, option)) < 3):
+        # the follow-up has no answer for this choice, or (a full sentence asked for) too few said in full: the
+        # scene's next question, whose answers are whole sentences
+        q = _next_question(card, used, rng, asked.question)
+        more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
+        reply = _fit(_reaction(option, fixed, rng), more, q.ask)
+        new = Asked("ask", q, q.ask)
     else:
         more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
         reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
-        new = Asked("more", asked.question, asked.question.more)
-        return _with_analysis(reply, suggestions(new, rng, whole=bool(more)), kind, errors, utterance, asked, option,
+        new = Asked("more", asked.question, asked.question.more, chosen=option)
+        return _with_analysis(reply, suggestions(new, rng, whole=bool(more), earlier=earlier), kind, errors,
+                              utterance, asked, option,
                               then, topic_name, card, rng)
-    return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
-                          card, rng)
+    return _with_analysis(reply, suggestions(new, rng, earlier=earlier), kind, errors, utterance, asked, option, then,
+                          topic_name, card, rng)
 
 
 def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Correction], utterance: str,

@@ -1,0 +1,141 @@
+"""The offline teacher's follow-ups fit what the student chose: its Suggestions, and the student's own answer,
+come from the follow-up answers that fit that choice (``fits`` on a card's answer); a choice the follow-up
+has no answer for hears the scene's next question; a student asked for a full sentence answers in one; a
+reason after a liking is never "corrected" to a purpose; a phrase is never called a complete sentence."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from studio.domain.layout import format_history
+from studio.llm.base import ChatRequest, Message
+from studio.llm.offline import OfflineProvider
+from studio.llm.offline.analysis import analysis_normal
+from studio.llm.offline.cards import Card, CardError, load_cards, parse_cards, shipped_topics
+from studio.llm.offline.reading import opens_with_phrase
+from studio.llm.offline.talk import full, then_in, whole_answers
+from studio.resources import read_data
+from studio.turn.prompts import Prompts
+
+PROMPTS = Prompts()
+CARDS = load_cards()
+
+
+@pytest.fixture
+def sim() -> OfflineProvider:
+    return OfflineProvider(seed=5)
+
+
+def _card(title: str) -> Card:
+    return next(c for c in CARDS.values() if c.title == title)
+
+
+def _teacher(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str = "") -> dict:
+    prompt = PROMPTS.render("teacher_reply", topic=card.topic, title=card.title, topic_name="话题",
+                            chat=format_history(history))
+    return json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=variant)))
+
+
+def _student(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str) -> str:
+    prompt = PROMPTS.render("student_normal", topic=card.topic, chat=format_history(history))
+    return sim.respond(ChatRequest([Message("user", prompt)], variant=variant)).strip()
+
+
+def test_a_follow_ups_suggestions_fit_the_choice_the_student_made(sim) -> None:
+    checked = 0
+    for card in CARDS.values():
+        for q in card.questions:
+            for o in (o for o in q.options if o.fits):
+                for variant in range(3):
+                    said = full(o, random.Random(variant))
+                    answer = _teacher(sim, card, [("teacher", q.ask), ("student", said)], str(variant))
+                    assert answer["Reply"].endswith(q.more), answer["Reply"]
+                    fit = set(q.then_for(o))
+                    assert all(then_in(q, s) in fit for s in answer["Suggestion"]), (card.title, o.item,
+                                                                                      answer["Suggestion"])
+                    checked += 1
+    assert checked > 200
+    concert = _card("The school concert").questions[1]
+    costumes = next(o for o in concert.options if o.item == "making the costumes")
+    answer = _teacher(sim, _card("The school concert"), [("teacher", concert.ask), ("student", full(costumes,
+                                                                                                    random.Random(1)))])
+    assert not [s for s in answer["Suggestion"] if "practise" in s], answer["Suggestion"]
+
+
+def test_the_student_answers_a_follow_up_as_the_one_who_made_that_choice(sim) -> None:
+    card = _card("The school concert")
+    q = card.questions[1]
+    for o in q.options:
+        fit = {t.text for t in q.then_for(o)}
+        for variant in range(8):
+            history = [("teacher", q.ask), ("student", full(o, random.Random(variant))), ("teacher", q.more)]
+            said = _student(sim, card, history, str(variant))
+            assert any(t.text.rstrip(".") in said or then_in(q, said) is t for t in q.then_for(o)) or \
+                then_in(q, said) is None and any(w in said for w in ("because", "so", "since", "as")), (o.item, said)
+            assert then_in(q, said) is None or then_in(q, said).text in fit, (o.item, said)
+
+
+def test_a_choice_the_follow_up_has_no_answer_for_hears_the_next_question(sim) -> None:
+    card = _card("First trip abroad")
+    q = next(q for q in card.questions if q.more == "What will you do if the answer is no?")
+    weight = next(o for o in q.options if o.item == "the weight of my suitcase")
+    assert not q.follows(weight)
+    for said in (full(weight, random.Random(2)), "The weight of my suitcase, I think."):
+        reply = _teacher(sim, card, [("teacher", q.ask), ("student", said)])["Reply"]
+        assert q.more not in reply and any(reply.endswith(o.ask) for o in card.questions if o is not q), reply
+
+
+def test_a_student_asked_for_a_full_sentence_answers_in_one(sim) -> None:
+    card = _card("A new classmate")
+    q = card.questions[1]
+    assert [t for t in q.then if opens_with_phrase(t.text)]  # "Maybe at lunchtime, when …": left out here
+    ask_more = f"The sports field, a good place to make friends. Try a full sentence this time. {q.more}"
+    said = {_student(sim, card, [("teacher", q.ask), ("student", "The sports field, I think."),
+                                 ("teacher", ask_more)], str(variant)) for variant in range(30)}
+    assert not [s for s in said if opens_with_phrase(s)], said
+    for variant in range(10):
+        answer = _teacher(sim, card, [("teacher", q.ask), ("student", "The sports field, I think.")], str(variant))
+        assert answer["Reply"].endswith(q.more) and "sentence" in answer["Reply"], answer["Reply"]
+        assert not [s for s in answer["Suggestion"] if opens_with_phrase(s)], answer["Suggestion"]
+
+
+def test_a_full_sentence_is_not_asked_for_with_a_follow_up_answered_in_phrases(sim) -> None:
+    card = _card("A summer job")
+    q = card.questions[0]
+    assert len(whole_answers(q, q.options[0])) < 3  # "About fifteen hours a week, because …"
+    reply = _teacher(sim, card, [("teacher", q.ask), ("student", "A job in a bookshop.")])["Reply"]
+    assert "sentence" in reply and q.more not in reply, reply
+    assert any(reply.endswith(other.ask) for other in card.questions if other is not q), reply
+
+
+def test_a_reason_after_a_liking_is_not_corrected_to_a_purpose() -> None:
+    said = "I like the recorded lessons, because I can watch the hard parts again."
+    for seed in range(30):
+        out = analysis_normal(said, random.Random(seed))
+        assert "so that" not in out and "不是原因" not in out, out
+    plan = "Actually, I will take some free online courses, because I can learn the basics early."
+    assert any("so that I can learn the basics early" in analysis_normal(plan, random.Random(s)) for s in range(10))
+
+
+def test_an_answer_that_opens_with_a_phrase_is_not_called_a_complete_sentence() -> None:
+    said = "About three hours a week, mostly on Saturday afternoons after my maths class."
+    for seed in range(30):
+        out = analysis_normal(said, random.Random(seed))
+        assert "完整" not in out.replace("完整的句子", ""), out
+        assert "主语和动词" in out, out
+
+
+def test_a_cards_fits_must_name_its_follow_up_answers() -> None:
+    text = read_data("offline_topics.toml")
+    bad = text.replace('fits = [1, 6, 7, 8]', 'fits = [1, 6, 12]', 1)
+    assert bad != text
+    with pytest.raises(CardError, match=r"'fits' names a 'then' answer the question does not have"):
+        parse_cards(bad, shipped_topics())
+    first_left_out = text.replace('fits = [1, 6, 7, 8]', 'fits = [6, 7, 8]', 1)
+    with pytest.raises(CardError, match=r"'fits' needs the first 'then' answer"):
+        parse_cards(first_left_out, shipped_topics())
+    assert re.search(r"fits = \[\]", text)  # and a choice with no follow-up at all is allowed
