@@ -64,6 +64,8 @@ def test_checked_in_worker_processes_or_here_the_import_is_the_same(cli, tmp_pat
     lines = []
     for k in range(3 * CHUNK):  # dialogues of up to three turns, some of their student turns faulty
         said = [f"I eat {k} apples every day.", "我喜欢吃苹果。", "I goed to the park yesterday with my freind."][: k % 3 + 1]
+        if k % 7 == 0:  # personal data: these records come back from a worker redacted, the others as sent
+            said[-1] += " Call me on 13812345678."
         history = "\n".join(f"student: {s}\nteacher: Nice! Tell me more." for s in said[:-1])
         prompt = f"[主题介绍]\n关于第{k % 5}种午饭的对话\n[对话历史]\n{history}\nstudent: {said[-1]}".replace("\n\n", "\n")
         lines.append(json.dumps({"prompt": prompt, "response": ANSWER if k % 4 else "Sure! {\"Reply\": 1}"},
@@ -89,3 +91,6 @@ def test_checked_in_worker_processes_or_here_the_import_is_the_same(cli, tmp_pat
         assert len(pools) == 3 and sum(len(chunk) for chunk in pools) == len(lines)
     assert reports[0] == reports[1] and reports[0]["samples"] == len(lines) and reports[0]["failing"] > 0
     assert _store_of(tmp_path / "here") == _store_of(tmp_path / "workers")
+    assert set(reports[0]["pii"]["by_kind"]) == {"phone"}
+    stored = json.dumps(_store_of(tmp_path / "workers"), ensure_ascii=False, default=str)
+    assert "[电话]" in stored and "13812345678" not in stored
