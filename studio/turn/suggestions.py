@@ -20,6 +20,7 @@ something new rather than the student's last sentence again?
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -229,34 +230,46 @@ def _by_form(said: str, question: str, kind: str) -> bool | None:
 def _any_answers(suggestions: list[str], question: str) -> bool:
     """Whether any Suggestion answers: every one by its form first, the sentence model (about 10 ms a
     new text) only for those whose form cannot tell, and only while none has answered."""
-    kind = kind_of(question)
-    verdicts = [_by_form(s, question, kind) for s in suggestions]
-    if any(verdicts):
+    return _answered(question, *_by_forms(question, tuple(suggestions)))
+
+
+def _answered(question: str, kind: str, answered: bool, open_: tuple[str, ...]) -> bool:
+    if answered:
         return True
-    open_ = [s for s, v in zip(suggestions, verdicts, strict=True) if v is None]
     if not open_:
         return False
     above, asked = YES_NO_ABOVE if kind == "yes/no" else ANSWERS_ABOVE, sentence_vector(question)
     return any(float(sentence_vector(s) @ asked) >= above for s in open_)
 
 
+@lru_cache(maxsize=1024)
+def _by_forms(question: str, suggestions: tuple[str, ...]) -> tuple[str, bool, tuple[str, ...]]:
+    """The question's kind, whether a Suggestion answers it by its form, and those whose form cannot
+    tell; remembered for the answers of a chunk, which :func:`texts_for_meaning` reads first and
+    :func:`suggestion_checks` again."""
+    kind = kind_of(question)
+    verdicts = [_by_form(s, question, kind) for s in suggestions]
+    return kind, any(verdicts), tuple(s for s, v in zip(suggestions, verdicts, strict=True) if v is None)
+
+
+@lru_cache(maxsize=1024)
+def _question(reply: str) -> str | None:
+    return question_of(reply) if reply else None
+
+
 def texts_for_meaning(reply: str, suggestions: list[str]) -> list[str]:
     """The texts :func:`suggestion_checks` may ask the sentence model about (the Reply's question and
     the Suggestions whose form cannot tell), so a caller with many answers can run them together."""
-    question = question_of(reply) if reply else None
+    question = _question(reply)
     if not question or len(suggestions) < 2:
         return []
-    kind = kind_of(question)
-    verdicts = [_by_form(s, question, kind) for s in suggestions]
-    if any(verdicts):
-        return []
-    undecided = [s for s, v in zip(suggestions, verdicts, strict=True) if v is None]
-    return [question, *undecided] if undecided else []
+    _, answered, undecided = _by_forms(question, tuple(suggestions))
+    return [question, *undecided] if undecided and not answered else []
 
 
 def suggestion_checks(reply: str, suggestions: list[str], student: str | None) -> list[CheckResult]:
     out: list[CheckResult] = []
-    question = question_of(reply) if reply else None
+    question = _question(reply)
     if question and len(suggestions) >= 2 and not _any_answers(suggestions, question):
         out.append(_err("suggestion.answers", "unanswered", question=_clip(question)))
     if student and len(student.split()) >= 3 and language_of(student) is Language.ENGLISH:
