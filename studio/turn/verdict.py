@@ -34,12 +34,20 @@ def judge_answer(raw: str, kind: TurnKind, student: Student | None, *, strict: b
     """
     check = check_turn(raw, kind, student, parsed=parsed)
     meaning = _meaning_checks(check.parsed.obj, student)
+    read = len(check.results)
     check.results.extend(meaning)
     if strict or check.parsed.obj is None or check.parsed.strict:
         return check, check.results
-    again = check_turn(raw, kind, student, parsed=Parsed(obj=check.parsed.obj))
+    # the recovered object's checks as an answer of that object alone gets them (check_turn on
+    # Parsed(obj=...)): the same checks less the two that judge how it was read
+    content = [r for r in check.results[:read] if r.id not in _READING]
     note = CheckResult.of("format.json", "recovered", "warning", problems=list(check.parsed.issues))
-    return check, [note, *again.results, *meaning]
+    return check, [note, *content, *meaning]
+
+
+#: The checks of how an answer was read (a code fence, more or less than one JSON object), which
+#: check_turn adds from ``Parsed.fenced`` and ``Parsed.issues`` only.
+_READING = ("format.fence", "format.json")
 
 
 def _meaning_checks(obj: dict[str, Any] | None, student: Student | None) -> list[CheckResult]:
