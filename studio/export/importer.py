@@ -217,7 +217,8 @@ class Importer:
     def _add_chunk(self, chunk: _Chunk, check: Checker, run: Run, report: ImportReport,
                    current: Dialogue | None) -> Dialogue | None:
         for read in check.result(chunk.records, self.keep_pii, chunk.reading):
-            self.pii.add_kinds(read.pii, read.record.line)
+            if read.pii:
+                self.pii.add_kinds(read.pii, read.record.line)
             current = self._add(read.record, run, report, current, read.key, read.checked)
         return current
 
