@@ -54,7 +54,7 @@ VERBS = frozenset((
     "agree argue fight laugh cry smile worry care carry fit suit belong depend include protect reduce waste sort "
     "plant water feed walk bark sit stand lie hang shine rain snow blow fall rise fill break fix build draw paint "
     "print study practise practice improve check ask answer call text send post chat message miss meet leave arrive "
-    "return decide choose plan prepare pack order serve taste boil bake fry mix"
+    "return decide choose plan prepare pack order serve taste boil bake fry mix put set cut hit"
 ).split())
 _THIRD = {v + ("es" if v.endswith(("s", "sh", "ch", "x", "o")) else "s"): v for v in VERBS}
 _THIRD.update({v[:-1] + "ies": v for v in VERBS if v.endswith("y") and v[-2:-1] not in "aeiou"})
@@ -112,7 +112,8 @@ def is_fragment(utterance: str) -> bool:
 
 #: A word or two that answers a yes/no question the way "Yes" does ("Mostly, and she …", "Probably, if …").
 _AS_YES = re.compile(r"^(?:mostly|probably|maybe|perhaps|sometimes|definitely|certainly|of course|sure|not yet|"
-                     r"not at first|not always|not all of them|yes and no|a little|quite well|many times|only once)$",
+                     r"not at first|not always|not all of them|not (?:very |really |quite )?\w+|yes and no|a little|"
+                     r"quite well|many times|only once)$",
                      re.I)
 
 

@@ -53,7 +53,7 @@ _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
                "Try saying it in English.")
 _BACK = ("That's interesting, but let's get back to {about}.", "Let's come back to {about} for now.",
-         "Good try, but we're talking about {about}.", "Hmm, that's a different topic. Back to {about}!")
+         "We're talking about {about} now.", "Hmm, that's a different topic. Back to {about}!")
 _OPENERS = ("", "", "", "", "Well, ", "Hmm, ", "Actually, ", "To be honest, ")
 NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 SHORT_MAX = 10
