@@ -54,7 +54,7 @@ VERBS = frozenset((
     "agree argue fight laugh cry smile worry care carry fit suit belong depend include protect reduce waste sort "
     "plant water feed walk bark sit stand lie hang shine rain snow blow fall rise fill break fix build draw paint "
     "print study practise practice improve check ask answer call text send post chat message miss meet leave arrive "
-    "return decide choose plan prepare pack order serve taste boil bake fry mix put set cut hit"
+    "return decide choose plan prepare pack order serve taste boil bake fry mix put set cut hit remind"
 ).split())
 _THIRD = {v + ("es" if v.endswith(("s", "sh", "ch", "x", "o")) else "s"): v for v in VERBS}
 _THIRD.update({v[:-1] + "ies": v for v in VERBS if v.endswith("y") and v[-2:-1] not in "aeiou"})
@@ -119,7 +119,7 @@ _AS_YES = re.compile(r"^(?:mostly|probably|maybe|perhaps|sometimes|definitely|ce
 
 #: Spoken words before an answer ("Well, ", "To be honest, ", "Yes, "), left out when its first clause is read.
 _OPENER = re.compile(r"^(?:(?:well|hmm|actually|to be honest|honestly|oh|em+|um+|so|yes|yeah|no|sure|ok|okay)"
-                     r"(?:[,.!]\s*|\s+(?=I\b)))+", re.I)
+                     r"(?:[,.!]\s*|\s+(?=I\b)))+(?:and\s+)?", re.I)
 
 
 @lru_cache(maxsize=4096)
