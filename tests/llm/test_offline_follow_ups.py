@@ -139,3 +139,10 @@ def test_a_cards_fits_must_name_its_follow_up_answers() -> None:
     with pytest.raises(CardError, match=r"'fits' needs the first 'then' answer"):
         parse_cards(first_left_out, shipped_topics())
     assert re.search(r"fits = \[\]", text)  # and a choice with no follow-up at all is allowed
+
+
+def test_a_reason_said_first_never_makes_so_twice() -> None:
+    twice = [said for card in CARDS.values() for q in card.questions for o in q.options for why in o.why
+             for seed in range(12) if " so " in (said := full(o, random.Random(seed), why)).split(", so ")[0] + " "
+             and ", so " in said or re.match(r"There (?:is|are)\b.*, so ", said)]
+    assert not twice, twice[:5]  # "My homework takes me so long, so I …"; "There are many …, so I'd like …"

@@ -202,6 +202,7 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}.",
                                                f"{say}. That's because {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
+            and " so " not in why \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
     if why.startswith("then "):  # what the choice lets happen: "A, so B." or "A. That way, B." as well
