@@ -17,7 +17,7 @@ from studio.llm.offline import OfflineProvider
 from studio.llm.offline.analysis import analysis_normal
 from studio.llm.offline.cards import Card, CardError, load_cards, parse_cards, shipped_topics
 from studio.llm.offline.reading import opens_with_phrase
-from studio.llm.offline.talk import full, then_in, whole_answers
+from studio.llm.offline.talk import full, then_in, then_said, whole_answers
 from studio.resources import read_data
 from studio.turn.prompts import Prompts
 
@@ -146,3 +146,25 @@ def test_a_reason_said_first_never_makes_so_twice() -> None:
              for seed in range(12) if " so " in (said := full(o, random.Random(seed), why)).split(", so ")[0] + " "
              and ", so " in said or re.match(r"There (?:is|are)\b.*, so ", said)]
     assert not twice, twice[:5]  # "My homework takes me so long, so I …"; "There are many …, so I'd like …"
+
+
+def test_a_yes_or_maybe_is_not_said_back_and_then_is_never_said_first(sim) -> None:
+    card = _card("Online learning")
+    q = card.questions[0]
+    for variant in range(12):
+        reply = _teacher(sim, card, [("teacher", q.more), ("student", "I think so.")], str(variant))["Reply"]
+        assert "you think so" not in reply.lower(), reply
+    turned = [s for c in CARDS.values() for q in c.questions for t in q.then for seed in range(8)
+              if (s := then_said(t, random.Random(seed))) != t.text]  # said otherwise than the card has it
+    assert not [s for s in turned if re.match(r"(?:Then|There)\b[^.]*, so ", s)], turned[:3]
+
+
+def test_only_a_plans_own_purpose_is_pointed_at_and_never_as_wrong() -> None:
+    advice = "I would tell him to try a breakfast plan for the week, because he can try a different breakfast each day."
+    plan = "Well, I will take the bus, because I can read on it."
+    for seed in range(20):
+        assert "so that" not in analysis_normal(advice, random.Random(seed))
+        out = analysis_normal(plan, random.Random(seed))
+        assert "so that I can read on it" in out and "不是原因" not in out, out
+        assert "honest" not in analysis_normal("To be honest, my phone keeps me up, because short videos are hard "
+                                               "to stop.", random.Random(seed))

@@ -160,7 +160,13 @@ def purpose_after_because(text: str) -> re.Match[str] | None:
     if m is None:
         return None
     head = re.split(r"[.!?;]", text[: m.start()])[-1]
-    return m if _PLAN.search(head) else None
+    if not _PLAN.search(head):
+        return None
+    subject = re.match(r"\s*(?:(?:well|hmm|actually|to be honest|so|oh),?\s+)*(I|we)\b", head, re.I)
+    after = text[m.start() + len("because "):].split(" ", 1)[0].lower()
+    # the plan's own subject ("I will take online courses, because I can …") or a result for all ("nobody gets …")
+    return m if subject and (after == subject.group(1).lower() or after in ("nobody", "everyone", "everybody")
+                             or after == "no") else None
 
 
 def _features(text: str, rng: random.Random, most: int = 2, said: str | None = None) -> list[str]:
@@ -181,6 +187,7 @@ def _features(text: str, rng: random.Random, most: int = 2, said: str | None = N
 
 
 def _good_word(text: str, rng: random.Random) -> str | None:
+    text = re.sub(r"\bto be honest\b", "", text, flags=re.I)  # a spoken opener, not a word the student chose
     words = sorted({w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in GOOD_WORDS})
     return rng.choice(words) if words else None
 
@@ -276,8 +283,13 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     purpose = purpose_after_because(text)
     if purpose and not reason_only:  # "because I can learn the basics early": what it is for, said with so that
         clause = re.split(r"[,.;!?]", text[purpose.start() + len("because "):], maxsplit=1)[0].strip()
-        parts.append(rng.choice(("\"because {c}\" 说的是这样做的目的或结果，不是原因，用 \"so that {c}\" 更准确。",
-                                 "because 后面接的是目的或结果，可以改用 so that：\"so that {c}\"。")).format(c=clause))
+        if re.match(r"(?:nobody|no one|everyone|everybody)\b", clause, re.I):  # a result for all: said with so that
+            notes = ("\"because {c}\" 说的是这样做带来的结果，不是原因，用 \"so that {c}\" 更准确。",
+                     "because 后面接的是这样做的结果，可以改用 so that：\"so that {c}\"。")
+        else:  # "I will …, because I can …": right as it is, and so that says the purpose more exactly
+            notes = ("想强调这样做的目的时，也可以用 so that：\"so that {c}\"。",
+                     "because 后面说的其实是目的，也可以说成 \"so that {c}\"。")
+        parts.append(rng.choice(notes).format(c=clause))
     elif not reason_only:
         parts.append(rng.choice(_PHRASE_TIP) if phrase else _tip(text, rng, option))
     out = "".join(parts)

@@ -231,7 +231,8 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
         if roll < 0.6 and not because:
             return f"{two.group('head')}, {rng.choice(('as', 'since'))} {two.group('tail')}."
         return f"{two.group('head')}. That's because {two.group('tail')}." if roll < 0.8 else then.text
-    if m is None or roll < 0.3 or " so " in m.group("tail") or is_fragment(m.group("tail") + "."):
+    if m is None or roll < 0.3 or " so " in m.group("tail") or is_fragment(m.group("tail") + ".") \
+            or re.match(r"(?:then|there)\b", m.group("tail")):  # "Then we could talk, so I …" reads backwards
         return then.text
     if roll < 0.45 and not because:
         return f"{m.group('head')}, {rng.choice(('as', 'since'))} {m.group('tail')}."
@@ -430,12 +431,19 @@ def _tail_reaction(wow: str, item: str, known: str, said: str) -> str | None:
     return out if _only_what_was_said(out, known, said) else None
 
 
+#: An answer that only says yes, no or maybe, with nothing to say back.
+_HEDGED = re.compile(r"(?:yes|yeah|no|not really|maybe|probably|perhaps|mostly|sometimes|sure|of course|i think so|"
+                     r"i hope so|i guess so|i don't think so|i think not|i'm not sure)", re.I)
+
+
 def _echo(said: str, rng: random.Random) -> str:
     """The student's answer said back as a short question ("I stood on a small wall." → "You stood on a small
     wall? Thanks for telling me.")."""
     head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
     if not head or len(head.split()) > 9:
         return rng.choice(("Thanks for telling me.", "Thanks for sharing that."))
+    if _HEDGED.fullmatch(head):  # "I think so." said back would be "So you think so."
+        return rng.choice(("Thanks for telling me.", "Thanks, that's good to know."))
     echo = to_you(_lower(head))
     keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
     return rng.choice(_ECHO).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
