@@ -4,7 +4,8 @@ Transcripts of real lessons carry minors' names, phone numbers, 身份证 number
 schools and addresses. Each kind is a registered :class:`Detector` (``@register``); :func:`find`
 runs them all and keeps one finding where two overlap, :func:`redact` replaces each with its
 placeholder (``[电话]``, ``[姓名]`` …). A placeholder is never found again, so redacting twice
-changes nothing. Pure: no I/O, nothing of ours imported."""
+changes nothing. A line holding none of any detector's ``cues`` is left at once (:func:`could_hold`,
+one search for them all: :mod:`studio.domain.pii.gate`). Pure: no I/O, nothing of ours imported."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
+
+from studio.domain.pii.gate import CueSearch, compile_gate
 
 T = TypeVar("T")
 
@@ -35,19 +38,105 @@ class Detector:
     placeholder: ClassVar[str]
     label: ClassVar[str]  # what it is, in English, marked for translation (N_)
     priority: ClassVar[int] = 0
-    #: What a text must hold for ``spans`` to be worth running (None: always run); most lines hold none.
+    #: Literal strings of which a text must hold at least one for ``spans`` to find anything in it
+    #: (empty: no such promise, every text is searched). Every detector's cues together make the gate
+    #: that most lines never pass; ``tests/privacy/test_pii_gate.py`` checks that the promise holds.
+    cues: ClassVar[tuple[str, ...]] = ()
+    #: What a text holding a cue must also match for ``spans`` to be worth running (None: nothing more).
     trigger: ClassVar[re.Pattern[str] | None] = None
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         raise NotImplementedError
 
 
-DETECTORS: dict[str, Detector] = {}
+class _Registry(dict[str, Detector]):
+    """The registered detectors by kind; any change to them drops the gate made of their cues."""
+
+    def __setitem__(self, kind: str, detector: Detector) -> None:
+        super().__setitem__(kind, detector)
+        _forget_gate()
+
+    def __delitem__(self, kind: str) -> None:
+        super().__delitem__(kind)
+        _forget_gate()
+
+    def pop(self, *args: Any) -> Any:
+        _forget_gate()
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, Detector]:
+        _forget_gate()
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        _forget_gate()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        _forget_gate()
+
+    def setdefault(self, kind: str, detector: Detector) -> Detector:
+        _forget_gate()
+        return super().setdefault(kind, detector)
+
+
+DETECTORS: dict[str, Detector] = _Registry()
 
 
 def register(cls: type[Detector]) -> type[Detector]:
     DETECTORS[cls.kind] = cls()
     return cls
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """The detectors' cues compiled: ``ascii`` for a text of ASCII characters only (only the ASCII
+    cues can be in it), ``every`` for any other (None: a detector has no cues, every text passes);
+    ``each`` a detector's own (None: it has none)."""
+
+    ascii: CueSearch | None
+    every: CueSearch | None
+    each: dict[str, CueSearch | None]
+
+    @classmethod
+    def of(cls, detectors: Iterable[Detector]) -> _Gate:
+        detectors = list(detectors)
+        each = {d.kind: compile_gate(d.cues) if d.cues else None for d in detectors}
+        if any(search is None for search in each.values()):
+            return cls(None, None, each)
+        cues = [c for d in detectors for c in d.cues]
+        return cls(compile_gate(c for c in cues if c.isascii()), compile_gate(cues), each)
+
+    def passes(self, text: str) -> bool:
+        search = self.ascii if text.isascii() else self.every
+        return search is None or search.holds(text)
+
+    def runs(self, detector: Detector, text: str) -> bool:
+        own = self.each.get(detector.kind)
+        return ((own is None or own.holds(text))
+                and (detector.trigger is None or detector.trigger.search(text) is not None))
+
+
+_gate: _Gate | None = None
+
+
+def _forget_gate() -> None:
+    global _gate
+    _gate = None
+    _redacted_line.cache_clear()
+
+
+def _the_gate() -> _Gate:
+    global _gate
+    if _gate is None:
+        _gate = _Gate.of(DETECTORS.values())
+    return _gate
+
+
+def could_hold(text: str) -> bool:
+    """False when no registered detector can find anything in ``text`` (it holds none of their cues)."""
+    return _the_gate().passes(text)
 
 
 def kinds() -> list[str]:
@@ -64,10 +153,11 @@ def label(kind: str) -> str:
 
 def find(text: str) -> list[Found]:
     """Every finding in ``text``, in order, none overlapping another."""
-    if not text:
+    gate = _the_gate()
+    if not text or not gate.passes(text):
         return []
     candidates = [Found(s, e, d.kind, text[s:e]) for d in DETECTORS.values()
-                  if d.trigger is None or d.trigger.search(text) for s, e in d.spans(text) if e > s]
+                  if gate.runs(d, text) for s, e in d.spans(text) if e > s]
     if not candidates:
         return []
     candidates.sort(key=lambda f: (-DETECTORS[f.kind].priority, -(f.end - f.start), f.start))
@@ -128,24 +218,24 @@ class Tally:
 
 
 @lru_cache(maxsize=1 << 16)
-def _redacted_line(line: str) -> tuple[str, tuple[str, ...]]:
+def _redacted_line(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """``line`` redacted and the kinds found in it; None when nothing is (most lines)."""
     text, found = redact(line)
-    return text, tuple(f.kind for f in found)
+    return (text, tuple(f.kind for f in found)) if found else None
 
 
 def redact_lines(text: str) -> tuple[str, list[str]]:
     """:func:`redact` line by line, each distinct line once (a prompt's template lines repeat in every
     sample): the text and the kinds found. No detector reads across a line break."""
     if "\n" not in text:
-        line, kinds = _redacted_line(text)
-        return line, list(kinds)
-    out: list[str] = []
-    found: list[str] = []
-    for line in text.split("\n"):
-        done, kinds = _redacted_line(line)
-        out.append(done)
-        found += kinds
-    return "\n".join(out), found
+        one = _redacted_line(text)
+        return (text, []) if one is None else (one[0], list(one[1]))
+    lines = text.split("\n")
+    done = list(map(_redacted_line, lines))
+    if not any(done):
+        return text, []
+    return ("\n".join(line if d is None else d[0] for line, d in zip(lines, done, strict=True)),
+            [kind for d in done if d is not None for kind in d[1]])
 
 
 def redact_value(value: T, tally: Tally, line: int | None = None) -> T:
@@ -166,5 +256,5 @@ def redact_value(value: T, tally: Tally, line: int | None = None) -> T:
 
 from studio.domain.pii import numbers, people, places  # noqa: E402,F401 - each module registers its kinds
 
-__all__ = ["DETECTORS", "Detector", "Found", "Tally", "count", "find", "kinds", "label", "placeholder", "redact", "redact_lines", "redact_value",
+__all__ = ["DETECTORS", "Detector", "Found", "Tally", "could_hold", "count", "find", "kinds", "label", "placeholder", "redact", "redact_lines", "redact_value",
            "register"]

@@ -25,6 +25,7 @@ _LANDLINE = re.compile(_NOT_ALNUM_BEFORE + r"(?:\(0\d{2,3}\) ?|（0\d{2,3}）|0\
 class Phone(Detector):
     kind, placeholder, priority = "phone", "[电话]", 3
     label = N_("phone number")
+    cues = ("1", "0")  # a mobile number starts with 1, an area code with 0
     trigger = re.compile(r"\d{3}")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
@@ -68,6 +69,7 @@ def is_id_number(number: str) -> bool:
 class IdCard(Detector):
     kind, placeholder, priority = "id_card", "[身份证]", 4
     label = N_("ID card number")
+    cues = tuple("123456789")  # its first digit
     trigger = re.compile(r"\d{15}")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
@@ -85,6 +87,7 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0
 class Email(Detector):
     kind, placeholder, priority = "email", "[邮箱]", 5
     label = N_("e-mail address")
+    cues = ("@",)
     trigger = re.compile("@")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
@@ -103,6 +106,7 @@ _QQ = re.compile(r"(?<![A-Za-z])(?:QQ|qq|Qq|扣扣|企鹅)(?!群|空间|邮箱|�
 class QQ(Detector):
     kind, placeholder, priority = "qq", "[QQ]", 2
     label = N_("QQ number")
+    cues = ("QQ", "qq", "Qq", "扣扣", "企鹅")  # _QQ's cue words
     trigger = re.compile("QQ|qq|Qq|扣扣|企鹅")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
@@ -122,6 +126,8 @@ _HANDLE = re.compile(r"[0-9_-]")
 class WeChat(Detector):
     kind, placeholder, priority = "wechat", "[微信]", 2
     label = N_("WeChat id")
+    cues = ("微信", "WeChat", "Wechat", "wechat", "WECHAT", "weixin", "Weixin", "V信", "v信", "威信",
+            *(a + b for a in "VvWw" for b in "Xx"))  # _WECHAT's cue words
     trigger = re.compile("微信|[Ww]e[Cc]hat|WECHAT|[Ww]eixin|[VvWw][Xx]|[Vv]信|威信")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:

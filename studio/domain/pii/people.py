@@ -70,7 +70,10 @@ def chinese_name_at(text: str, at: int) -> int:
 class Name(Detector):
     kind, placeholder, priority = "name", "[姓名]", 1
     label = N_("personal name")
-    trigger = re.compile(r"叫|名|我是|同学|老师|阿姨|叔叔|姐|哥|妹|弟|爷|奶|家长|的|I\'m|I am|[Cc]all me|[Tt]his is|[Nn]ame")
+    # What _CUE_BEFORE, _CUE_AFTER and _EN_CUE need: 我叫/名叫/叫做, 名字是/叫, 中文名是, 我是, a school's
+    # 的 (中学的, 小学的, 学校的, 附中的, 一中的), the words after a name, and the English cues.
+    cues = ("叫", "名字", "名是", "我是", "中的", "学的", "校的", "同学", "老师", "阿姨", "叔叔", "姐姐", "哥哥", "妹妹",
+            "弟弟", "爷爷", "奶奶", "家长", "name", "Name:", "I'm", "I am", "all me", "his is")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         yield from self._after_cue(text)

@@ -37,6 +37,7 @@ _EN_SCHOOL = re.compile(r"\b((?:(?:[A-Z][a-z]+|No\. ?\d+) ){1,6})(?:Middle|High|
 class School(Detector):
     kind, placeholder, priority = "school", "[学校]", 6
     label = N_("school name")
+    cues = ("中", "小学", "学校", "School")  # every ending of _SCHOOL_END holds one, _EN_SCHOOL's School
     trigger = re.compile(r"中学|小学|学校|附中|[一二三四五六七八九十\d]中|School")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
@@ -80,6 +81,9 @@ _EN_ADDRESS = re.compile(
 class Address(Detector):
     kind, placeholder, priority = "address", "[地址]", 5
     label = N_("street address")
+    # A Chinese address is searched for only around _ANCHOR's number, an English one where _EN_HINT holds.
+    cues = (*"0123456789０１２３４５６７８９", "Road", "Street", "Avenue", "Lane", "Rd.", "St.", "Ave.", "Room", "Flat",
+            "Apartment", "Apt.", "Building", "Bldg.", "Block", "Unit")
     trigger = re.compile(r"\d|Road|Street|Avenue|Lane|Room|Flat|Apartment|Building|Block|Unit|Rd\.|St\.|Ave\.")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
