@@ -105,23 +105,37 @@ def _chunks(items: Iterable[Record | BadLine]) -> Iterator[list[Record | BadLine
 
 
 
-def _said(turn: StudentTurn | TeacherTurn) -> tuple[str, frozenset[str]]:
-    """A turn as a history line may give it: its role and its words (spaces folded); a teacher's raw
-    answer or its parsed Reply."""
-    if isinstance(turn, StudentTurn):
-        return "student", frozenset((" ".join(turn.text.split()),))
-    texts = {" ".join(turn.raw.split())}
-    if turn.parsed is not None:
-        texts.add(" ".join(turn.parsed.reply.split()))
-    return "teacher", frozenset(texts)
+class _Said:
+    """A turn as a history line may give it: its role and its words, a student's text or a teacher's raw
+    answer or parsed Reply; a line says them when it is one of them, or is with spaces folded (folded
+    only when a line is not one of them as it stands)."""
+
+    __slots__ = ("folded", "role", "texts")
+
+    def __init__(self, turn: StudentTurn | TeacherTurn) -> None:
+        self.texts: tuple[str, ...]
+        if isinstance(turn, StudentTurn):
+            self.role, self.texts = "student", (turn.text,)
+        else:
+            self.role = "teacher"
+            self.texts = (turn.raw, turn.parsed.reply) if turn.parsed is not None else (turn.raw,)
+        self.folded: frozenset[str] | None = None
+
+    def says(self, role: str, text: str) -> bool:
+        if role != self.role:
+            return False
+        if text in self.texts:
+            return True
+        if self.folded is None:
+            self.folded = frozenset(" ".join(t.split()) for t in self.texts)
+        return " ".join(text.split()) in self.folded
 
 
-def _continues(said: list[tuple[str, frozenset[str]]], history: list[tuple[str, str]]) -> bool:
+def _continues(said: list[_Said], history: list[tuple[str, str]]) -> bool:
     """Whether ``history`` is the dialogue whose turns say ``said`` so far plus one student utterance."""
     if len(history) != len(said) + 1 or history[-1][0] != "student":
         return False
-    return all(role == was and " ".join(text.split()) in words
-               for (role, text), (was, words) in zip(history, said, strict=False))
+    return all(turn.says(role, text) for (role, text), turn in zip(history, said, strict=False))
 
 
 class Importer:
@@ -135,7 +149,7 @@ class Importer:
         self.pending = 0
         self.keys = {t["source_key"] for _, raw in store.dialogues.raw() if raw.get("source") == "imported"
                      for t in raw.get("turns", ()) if t.get("role") == "teacher" and t.get("source_key")}
-        self._said: list[tuple[str, frozenset[str]]] = []  # the dialogue being built, as its history gives it
+        self._said: list[_Said] = []  # the dialogue being built, as its history gives it
 
     def _student(self, text: str, checked: Checked) -> StudentTurn:
         """Every check but the off-topic judgement, which :func:`studio.synth.pending.judge_pending` makes after."""
@@ -195,7 +209,7 @@ class Importer:
         if current is not None and current.topic_id == topic_id and _continues(self._said, rec.history):
             student = self._student(rec.history[-1][1], checked)
             current.turns += [student, sample]
-            self._said += [_said(student), _said(sample)]
+            self._said += [_Said(student), _Said(sample)]
             return current
         if current is not None:
             self._store(current)
@@ -206,7 +220,7 @@ class Importer:
             else:
                 turns.append(TeacherTurn(kind=TurnKind.OPENING if i == 0 else TurnKind.REPLY, raw=text, train_weight=0))
         report.dialogues += 1
-        self._said = [_said(t) for t in (*turns, sample)]
+        self._said = [_Said(t) for t in (*turns, sample)]
         return Dialogue(topic_id=topic_id, run_id=run.id, index=report.dialogues - 1, source="imported",
                         status=DialogueStatus.COMPLETE, turns=[*turns, sample])
 

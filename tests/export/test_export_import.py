@@ -204,3 +204,27 @@ def test_import_is_all_or_nothing_with_line_numbers(cli, tmp_path) -> None:
     assert "line 4:" in err
     info = cli.json("info")
     assert info["counts"]["dialogues"] == 0 and info["counts"]["runs"] == 0
+
+
+def test_import_joins_a_dialogues_samples_whatever_the_spacing_of_its_history(cli, tmp_path) -> None:
+    """A sample continues the dialogue of the one before when its history is that dialogue's turns (the
+    teacher's as its raw answer or its Reply), spaces inside a line folded, plus one student line."""
+    def answer(reply: str) -> str:
+        return json.dumps({"Reply": reply, "Suggestion": ["I like noodles.", "I love dumplings.", "I eat rice."],
+                           "Analysis": "回答完整，表达清楚。"}, ensure_ascii=False)
+
+    def line(*history: str, reply: str) -> str:
+        said = "\n".join(f"{'student' if i % 2 == 0 else 'teacher'}: {text}" for i, text in enumerate(history))
+        return json.dumps({"prompt": f"[主题介绍]\n两位同学讨论午饭。\n[对话历史]\n{said}", "response": answer(reply)},
+                          ensure_ascii=False)
+
+    rows = [line("I like apples.", reply="Nice! Why do you like them?"),
+            line("I  like apples.", "Nice!   Why do you like them?", "They are sweet.", reply="Great! When?"),
+            line("I like apples.", "Nice! Why do you like them?", "They are  sweet.", "Great!  When?", "Every day.",
+                 reply="Wow! Where?"),
+            line("I like pears.", "Nice! Why do you like them?", "They are sweet.", reply="OK! When?")]
+    path = tmp_path / "spaced.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli("init", "--no-seed")
+    report = cli.json("import", str(path), "--no-judge")
+    assert (report["samples"], report["dialogues"]) == (4, 2)
