@@ -168,3 +168,22 @@ def test_only_a_plans_own_purpose_is_pointed_at_and_never_as_wrong() -> None:
         assert "so that I can read on it" in out and "不是原因" not in out, out
         assert "honest" not in analysis_normal("To be honest, my phone keeps me up, because short videos are hard "
                                                "to stop.", random.Random(seed))
+
+
+def test_a_brief_answer_hears_no_reaction_to_what_only_the_full_answer_says(sim) -> None:
+    card = _card("Sibling rivalry")
+    q = card.questions[0]
+    for variant in range(6):
+        reply = _teacher(sim, card, [("teacher", q.more), ("student", "He usually wins.")], str(variant))["Reply"]
+        assert "older one" not in reply, reply  # "Ah, the older one often has to give in." is about letting him win
+        full_reply = _teacher(sim, card, [("teacher", q.more), ("student", q.then[0].text)], str(variant))["Reply"]
+        assert full_reply.startswith(q.then[0].react), full_reply
+
+
+def test_an_either_or_question_offers_two_real_choices(sim) -> None:
+    card = _card("Climate and weather")
+    q = next(q for q in card.questions if any(o.item == "not sure" for o in q.options))
+    for variant in range(12):
+        answer = _teacher(sim, card, [("teacher", q.ask), ("student", "I don't know.")], str(variant))
+        assert "Let me make it easier" in answer["Reply"] and "not sure?" not in answer["Reply"], answer["Reply"]
+        assert not [s for s in answer["Suggestion"] if re.match(r"Neither, actually\. (?:Yes|No)\b", s)], answer

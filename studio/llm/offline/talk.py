@@ -269,7 +269,7 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
         pool = [(o, full(o, rng)) for o in asked.picks]  # each said as the question asks it ("I'm most worried about …")
         if others:
             o = rng.choice(others)
-            pool.append((o, f"Neither, actually. {full(o, rng)}"))
+            pool.append((o, f"Neither, actually. {cap(re.sub(r'^(?:Yes|No),? ', '', full(o, rng)))}"))
         rng.shuffle(pool)
     elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
         pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}.") for o in q.options]
@@ -348,7 +348,7 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
         if rng.random() < 0.12:
             return rng.choice(NON_ANSWERS)
         if asked.form == "more":  # a brief answer the teacher can react to as it is
-            fits = [t for t in asked.thens if _only_what_was_said(t.react, t.text, t.short)]
+            fits = [t for t in asked.thens if _then_reacts_to(t, t.short)]
             return rng.choice(fits or list(asked.thens)).short
         item = cap(rng.choice(options).item)
         return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
@@ -402,6 +402,15 @@ def _next_question(card: Card, used: list[Question], rng: random.Random, last: Q
     return rng.choice([q for q in card.questions if q is not last] or list(card.questions))
 
 
+def _then_reacts_to(then: Then, said: str) -> bool:
+    """Whether the card's reaction to a follow-up answer fits what the student said of it: it names nothing they
+    left out, and it is about what they said — all of the answer, or a word of it ("He usually wins." is not
+    what "Ah, the older one often has to give in." is about)."""
+    if not _only_what_was_said(then.react, then.text, said):
+        return False
+    return _words(then.text) <= _words(said) or bool(_words(then.react) & _words(said))
+
+
 def _only_what_was_said(react: str, known: str, said: str) -> bool:
     """Whether a reaction names nothing of ``known`` (the card's full answer) that the student left out:
     "A high bill is a strong reason!" is no reaction to "My dad started it."."""
@@ -431,6 +440,8 @@ def _tail_reaction(wow: str, item: str, known: str, said: str) -> str | None:
     return out if _only_what_was_said(out, known, said) else None
 
 
+#: A card answer that is no choice to offer in an either-or question ("the strange storms or not sure?").
+_UNSURE = re.compile(r"(?:not sure|maybe|neither|both|I don't know)\b", re.I)
 #: An answer that only says yes, no or maybe, with nothing to say back.
 _HEDGED = re.compile(r"(?:yes|yeah|no|not really|maybe|probably|perhaps|mostly|sometimes|sure|of course|i think so|"
                      r"i hope so|i guess so|i don't think so|i think not|i'm not sure)", re.I)
@@ -465,7 +476,7 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
 
 
 def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
-    if then is not None and _only_what_was_said(then.react, then.text, said):
+    if then is not None and _then_reacts_to(then, said):
         return then.react
     return _echo(said, rng)
 
@@ -531,7 +542,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             new = Asked("ask", q, q.ask)
             reply = _fit(rng.choice(_EASIER), "Let's talk about something else.", q.ask)
         else:
-            a, b = rng.sample(asked.question.options, 2)
+            sure = [o for o in asked.question.options if not _UNSURE.match(o.item)]  # never "… or not sure?"
+            a, b = rng.sample(sure if len(sure) >= 2 else list(asked.question.options), 2)
             new = Asked("pick", asked.question, "", (a, b))
             reply = _fit(rng.choice(_EASIER), asked.question.pick.format(a=to_you(a.item), b=to_you(b.item)))
         return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
