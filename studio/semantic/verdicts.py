@@ -2,11 +2,12 @@
 eval, not across runs of the studio.
 
 A verdict is keyed by the utterance, everything it was judged against (topic, title, the question
-answered, the recent turns) and :func:`version` — the check's models, thresholds and word lists —
-so a changed check judges again instead of reading old verdicts. One SQLite file (the standard
-library's; WAL, so several processes read and write it at once) in the studio's cache folder, or
-``STUDIO_VERDICTS``; ``STUDIO_VERDICTS=off`` keeps verdicts in memory only. A file that cannot be
-opened or written is skipped (the verdict is judged again), never an error.
+answered, the recent turns), the check's version — its models, thresholds and word lists — and what
+makes its sentence vectors (the backend), so a changed check judges again instead of reading old
+verdicts. One SQLite file (the standard library's; WAL, so several processes read and write it at
+once) in the studio's cache folder, or ``STUDIO_VERDICTS``; ``STUDIO_VERDICTS=off`` keeps verdicts
+in memory only. A file that cannot be opened or written is skipped (the verdict is judged again),
+never an error.
 
 A batch about to be judged is read ahead in one query (:func:`read_ahead`), so each verdict is then
 :func:`take` n from memory, a missing one without asking the disk again; new verdicts are
@@ -25,6 +26,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from studio.semantic.encoder import vectors_id
 from studio.wheels import cache_dir
 
 _local = threading.local()
@@ -45,7 +47,9 @@ def path() -> Path | None:
 
 
 def key(version: str, *parts: object) -> str:
-    return hashlib.sha256(json.dumps([version, *parts], ensure_ascii=False).encode()).hexdigest()[:40]
+    """The key of a verdict on ``parts`` by the check's ``version``, with the sentence vectors' maker
+    (:func:`studio.semantic.encoder.vectors_id`: another backend's vectors may decide otherwise)."""
+    return hashlib.sha256(json.dumps([version, vectors_id(), *parts], ensure_ascii=False).encode()).hexdigest()[:40]
 
 
 def _db() -> sqlite3.Connection | None:

