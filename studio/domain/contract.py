@@ -193,7 +193,6 @@ _TEACHER_AS_OBJECT = re.compile(r"(?:回答|回应|答|紧扣|针对|围绕|听�
 # the student as the one who asked, offered or answered: "你提出了一个新问题", "你给出了原因"
 _STUDENT_MOVE = re.compile(r"你(?:又|还|也|先)?(?:提出|提了|抛出|问了|准备了|给出|提供|回应)了?(?:[^，。！？；]{0,10}?"
                            r"(?:问题|话题|建议|原因|理由|例子))?")
-_ANY_MOVE = re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in _TEACHER_MOVE))
 # the tutorial's rule-5 redirect, "您跑题了，我们现在讨论的是关于<主题名称>的内容": the topic's name is
 # what the student is sent back to, not the teacher's move, even when it says "提出建议" or "讨论"
 _TOPIC_NAMED = re.compile(r"((?:讨论|谈论|聊|说|谈)的?(?:是|话题是|主题是)(?:关于)?)([^。！？!?\n]{1,80}?)"
@@ -209,7 +208,7 @@ def teacher_talk(analysis: str) -> str | None:
     """The clause of an Analysis that explains the teacher's own move rather than assessing the
     student's utterance, or None. Quoted English counts as assessment (it cites the student)."""
     plain = _STUDENT_MOVE.sub("你的回答", _TEACHER_AS_OBJECT.sub(" ", _QUOTE_MARK.sub(" Q ", _topic_name_neutral(analysis))))
-    if not _ANY_MOVE.search(plain):
+    if not any(rx.search(plain) for rx, _ in _TEACHER_MOVE):  # each on its own: a third faster than one alternation
         return None
     bounds = [0, *(m.end() for m in _CLAUSE.finditer(plain)), len(plain) + 1]
 
