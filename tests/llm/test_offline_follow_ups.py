@@ -187,3 +187,17 @@ def test_an_either_or_question_offers_two_real_choices(sim) -> None:
         answer = _teacher(sim, card, [("teacher", q.ask), ("student", "I don't know.")], str(variant))
         assert "Let me make it easier" in answer["Reply"] and "not sure?" not in answer["Reply"], answer["Reply"]
         assert not [s for s in answer["Suggestion"] if re.match(r"Neither, actually\. (?:Yes|No)\b", s)], answer
+
+
+def test_what_will_or_can_happen_is_never_said_first_with_so() -> None:
+    modal = re.compile(r"\b(?:will|won't|can|can't|could)\b")
+    backwards = [s for card in CARDS.values() for q in card.questions for o in q.options for why in o.why
+                 if modal.search(why) for seed in range(10)
+                 if (s := full(o, random.Random(seed), why)).startswith(why[:1].upper() + why[1:] + ", so ")]
+    for card in CARDS.values():
+        for q in card.questions:
+            for t in q.then:
+                tail = t.text.split(", because ", 1)[1].rstrip(".") if ", because " in t.text else ""
+                backwards += [s for seed in range(10) if tail and modal.search(tail)
+                              and (s := then_said(t, random.Random(seed))).startswith(tail[:1].upper() + tail[1:])]
+    assert not backwards, backwards[:3]  # "I won't hear the messages, so I could leave my phone in another room."

@@ -202,12 +202,17 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}.",
                                                f"{say}. That's because {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
-            and " so " not in why \
+            and " so " not in why and not _WHAT_FOLLOWS.search(why) \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
     if why.startswith("then "):  # what the choice lets happen: "A, so B." or "A. That way, B." as well
         forms += [f"{say}, so {why[5:]}.", f"{say}. That way, {why[5:]}."]
     return rng.choice(forms)
+
+
+#: A reason that says what will or can happen ("I won't hear the messages"): a result of the choice as much as its
+#: cause, never said first with "so" ("I won't hear the messages, so I could leave my phone …" reads backwards).
+_WHAT_FOLLOWS = re.compile(r"\b(?:will|won't|can|can't|could|would|'ll)\b", re.I)
 
 
 #: "A, because B." where A has its own subject and B has no pronoun that would then come before what
@@ -238,6 +243,8 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
         return f"{m.group('head')}, {rng.choice(('as', 'since'))} {m.group('tail')}."
     if roll < 0.7 and not because:
         return f"{m.group('head')}. {cap(m.group('tail'))}."
+    if _WHAT_FOLLOWS.search(m.group("tail")):  # "I can … , so I …" reads as the result said first
+        return then.text
     return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
 
