@@ -26,9 +26,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from studio.semantic.heap import limit_arenas
 from studio.semantic.threads import pin_blas
 
 pin_blas()  # before any model runs: one BLAS thread per process (see studio.semantic.threads)
+limit_arenas()  # before the judge's threads start: they share two malloc arenas (see studio.semantic.heap)
 
 from studio.semantic.lexicon import chinese_words, compound_pairs, compounds, content_words  # noqa: E402
 from studio.semantic.vectors import DIM, _normalise, text_vector, word_matrix  # noqa: E402

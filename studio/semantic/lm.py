@@ -9,10 +9,13 @@ embeddings. The tokenizer is the GGUF's byte-level BPE (its tokens and merges), 
 ``tokenizers``. It matches transformers' ``LlamaForCausalLM`` loaded from the same GGUF to within
 1e-3 in log-probability (``tests/unit/test_lm.py``, where torch is installed).
 
-Memory: the GGUF is memory-mapped and its 4- and 8-bit blocks decoded a matrix at a time as each
-layer runs (exact: what ``gguf.quants.dequantize`` gives), so the model costs about 100 MB of
-memory, shared between processes, instead of 540 MB of float32; answers scored together
-(:func:`pointwise_many`) share each decode.
+Memory: the GGUF's 4- and 8-bit blocks are read from the file and decoded a matrix at a time as
+each layer runs (exact: what ``gguf.quants.dequantize`` gives), then dropped, so the process holds
+one layer's weights at a time — not the file's 98 MB, nor 540 MB of float32 — and the file's pages
+stay in the page cache, shared between processes. What a pass computes is made
+:data:`ROWS_AT_A_TIME` rows at a time (the feed-forward layer, 3,072 wide) and the output layer's
+logits a block of at most :data:`LOGIT_CELLS` at a time, so the memory a pass needs does not grow
+with the number of answers scored together (:func:`pointwise_many`, which share each decode).
 
 What the off-topic check asks of it (:func:`pointwise`): how much more likely the student's answer
 is after this dialogue than after a neutral one, per token — an answer about the dialogue's own
@@ -42,6 +45,7 @@ from studio.semantic.gguf_file import (  # noqa: F401 - the model's file, named 
     gguf_path,
     read,
 )
+from studio.semantic.heap import give_back
 
 CONTEXT_TOKENS = 192  # a longer context keeps its end
 ANSWER_TOKENS = 64  # a longer answer is judged by its beginning (the cost grows with every token)
@@ -50,14 +54,17 @@ _SCORES: OrderedDict[tuple[str, str], float] = OrderedDict()
 SCORES_KEPT = 8192
 
 
-#: Vocabulary rows of the output layer decoded at a time (the logits are built a slice at a time).
+#: Vocabulary rows of the output layer decoded at a time at most (the logits are built a slice at a time).
 VOCAB_SLICE = 8192
+#: Logits made at a time at most (rows × vocabulary slice: 4 MB of float32); more rows, a smaller slice.
+LOGIT_CELLS = 1 << 20
+#: Rows (tokens of every sequence run together) through a feed-forward layer at a time.
+ROWS_AT_A_TIME = 256
 
 
 class _Llama:
-    """Llama's decoder over the GGUF's weights as the file stores them (memory-mapped, 4 and 8 bits:
-    98 MB, shared with every process that reads the same file), each matrix decoded to float32 when
-    a layer runs and dropped after; with a key/value cache so that a shared beginning (the neutral
+    """Llama's decoder over the GGUF's weights as the file stores them (4 and 8 bits, read from the
+    file when used), each matrix decoded to float32 when a layer runs and dropped after; with a key/value cache so that a shared beginning (the neutral
     context) is run once. Sequences run together (:meth:`forward_many`) decode each layer once."""
 
     def __init__(self, path: Path) -> None:
@@ -100,8 +107,11 @@ class _Llama:
         with ``ids`` added (the given cache is not changed)."""
         return self.forward_many([(ids, cache)])[0]
 
-    def forward_many(self, seqs: Sequence[tuple[Sequence[int], list | None]]) -> list[tuple[np.ndarray, list]]:
-        """:meth:`forward` of each (ids, cache), every layer's weights decoded once for all of them."""
+    def forward_many(self, seqs: Sequence[tuple[Sequence[int], list | None]], *,
+                     keep: bool = True) -> list[tuple[np.ndarray, list]]:
+        """:meth:`forward` of each (ids, cache), every layer's weights decoded once for all of them.
+        With ``keep=False`` the caches come back empty: each layer's keys and values are dropped when
+        the next runs (30 layers of them for every token would outweigh the model's own weights)."""
         xs = [self.embed.rows(ids) for ids, _ in seqs]
         starts = [cache[0][0].shape[1] if cache else 0 for _, cache in seqs]
         caches: list[list] = [[] for _ in seqs]
@@ -122,11 +132,14 @@ class _Llama:
                 q = h[:, :self.width].reshape(n, self.heads, dh).transpose(1, 0, 2)
                 k = h[:, self.width:self.width + kw].reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
                 v = h[:, self.width + kw:].reshape(n, self.kv_heads, dh).transpose(1, 0, 2)
+                if keep:  # its own copy: a view would keep the whole layer's projections alive in the cache
+                    v = np.ascontiguousarray(v)
                 q, k = self._rotate(q, start), self._rotate(k, start)
                 if cache:
                     k = np.concatenate([cache[i][0], k], axis=1)
                     v = np.concatenate([cache[i][1], v], axis=1)
-                caches[j].append((k, v))
+                if keep:
+                    caches[j].append((k, v))
                 causal = np.triu(np.full((n, start + n), -np.inf, dtype=np.float32), k=start + 1)
                 q = q.reshape(self.kv_heads, group * n, dh)  # heads sharing a key/value head, stacked
                 a = (q @ k.transpose(0, 2, 1)) * scale
@@ -140,9 +153,11 @@ class _Llama:
             del wqkv, wo, hs
             w_gate_up = np.concatenate([t.matrix() for t in gate_up_t])
             w_down = down_t.matrix()
-            g = self._norm(x, ffn_norm) @ w_gate_up.T
-            gate, up = g[:, :g.shape[1] // 2], g[:, g.shape[1] // 2:]
-            x = x + (gate / (1.0 + np.exp(-gate)) * up) @ w_down.T
+            for at in range(0, len(x), ROWS_AT_A_TIME):  # the 3,072-wide activations a block of rows at a time
+                part = x[at:at + ROWS_AT_A_TIME]
+                g = self._norm(part, ffn_norm) @ w_gate_up.T
+                gate, up = g[:, :g.shape[1] // 2], g[:, g.shape[1] // 2:]
+                part += (gate / (1.0 + np.exp(-gate)) * up) @ w_down.T
             xs = [x[bounds[j]:bounds[j + 1]] for j in range(len(seqs))]
             del w_gate_up, w_down
         return [(self._norm(x, self.final_norm), c) for x, c in zip(xs, caches, strict=True)]
@@ -153,7 +168,7 @@ class _Llama:
 
     def log_likelihoods(self, items: Sequence[tuple[Sequence[int], Sequence[int], list | None]]) -> list[float]:
         """:meth:`log_likelihood` of each (context, answer, cache), run together."""
-        outs = self.forward_many([(list(c) + list(a)[:-1], cache) for c, a, cache in items])
+        outs = self.forward_many([(list(c) + list(a)[:-1], cache) for c, a, cache in items], keep=False)
         hidden = [h[len(c) - 1:] for (h, _), (c, _, _) in zip(outs, items, strict=True)]  # rows predicting the answer
         rows = np.concatenate(hidden)
         # log-softmax over the vocabulary, its rows decoded a slice at a time: no float32 copy of the whole
@@ -162,8 +177,9 @@ class _Llama:
         picked = np.zeros(len(rows), dtype=np.float32)
         wanted = np.concatenate([np.asarray(a, dtype=np.int64) for _, a, _ in items])
         vocab = self.embed.shape[0]
-        for start in range(0, vocab, VOCAB_SLICE):
-            logits = rows @ self.embed.row_slice(start, start + VOCAB_SLICE).T
+        step = max(256, min(VOCAB_SLICE, LOGIT_CELLS // max(1, len(rows))))
+        for start in range(0, vocab, step):
+            logits = rows @ self.embed.row_slice(start, start + step).T
             inside = (wanted >= start) & (wanted < start + logits.shape[1])
             picked[inside] = logits[np.flatnonzero(inside), wanted[inside] - start]
             new_top = np.maximum(top, logits.max(-1))
@@ -177,7 +193,13 @@ class _Llama:
         return out
 
 
-_model = LoadedOnce(lambda: _Llama(ensure_model()), Message("model.needs-lm", N_(
+def _load_model() -> _Llama:
+    model = _Llama(ensure_model())
+    give_back()  # what reading the tokenizer and the index left free in the heap
+    return model
+
+
+_model = LoadedOnce(_load_model, Message("model.needs-lm", N_(
     "the off-topic check needs the SmolLM2 language model")))
 
 
@@ -258,6 +280,7 @@ def pointwise_many(pairs: Sequence[tuple[str, str]]) -> list[float]:
                 _SCORES[pair] = (scores[2 * k] - scores[2 * k + 1]) / max(1, len(items[2 * k][1]))
             while len(_SCORES) > SCORES_KEPT:
                 _SCORES.popitem(last=False)
+        give_back()  # the pass's activations, freed, back to the system rather than kept in this thread's heap
     with _SCORES_LOCK:
         found = [_SCORES.get(p) for p in pairs]
     return [v if v is not None else pointwise_many([p])[0] for p, v in zip(pairs, found, strict=True)]

