@@ -187,6 +187,7 @@ def test_an_either_or_question_offers_two_real_choices(sim) -> None:
         answer = _teacher(sim, card, [("teacher", q.ask), ("student", "I don't know.")], str(variant))
         assert "Let me make it easier" in answer["Reply"] and "not sure?" not in answer["Reply"], answer["Reply"]
         assert not [s for s in answer["Suggestion"] if re.match(r"Neither, actually\. (?:Yes|No)\b", s)], answer
+        assert "Neither" not in answer["Analysis"], answer["Analysis"]  # its example is an answer, not a refusal
 
 
 def test_what_will_or_can_happen_is_never_said_first_with_so() -> None:

@@ -589,7 +589,8 @@ def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Cor
     elif kind == FaultKind.OFF_TOPIC:
         analysis = analysis_off_topic(topic_name, errors, asked.text if asked else None, rng)
     elif kind == "non_answer":
-        analysis = analysis_non_answer(utterance, suggested[0], rng, errors)
+        plain = [s for s in suggested if not s.startswith("Neither")]  # an answer to start from, not a refusal
+        analysis = analysis_non_answer(utterance, (plain or suggested)[0], rng, errors)
     elif kind == "short":
         complete = _complete(asked, option, then, utterance, rng) if asked else suggested[0]
         analysis = analysis_short(utterance, errors, complete, rng)
