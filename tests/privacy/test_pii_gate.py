@@ -128,3 +128,22 @@ def test_a_detector_without_cues_opens_the_gate_and_a_removed_one_closes_it() ->
     finally:
         del pii.DETECTORS["plate"]
     assert not pii.could_hold("no cue here") and pii.redact_lines(text)[0] == text
+
+
+def line_by_line(text: str) -> tuple[str, list[str]]:
+    done = [pii.redact(line) for line in text.split("\n")]
+    return "\n".join(t for t, _ in done), [f.kind for _, found in done for f in found]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, *LABELLED, *ONE_CUE, "\n", "\n\n", "\n\n\n"]), max_size=30).map("".join))
+def test_a_text_is_redacted_as_each_of_its_lines_is(text) -> None:
+    """Whole beginnings and lines are looked up once, and the result is the same as each line's."""
+    assert pii.redact_lines(text) == line_by_line(text)
+    assert pii.redact_lines(text) == line_by_line(text)  # again, from what was kept
+
+
+@pytest.mark.parametrize("text", [*LABELLED, *ONE_CUE])
+def test_a_labelled_line_after_a_prompts_rules_is_redacted_as_on_its_own(text) -> None:
+    prompt = f"## 规则\n不超过30个单词\n\n[主题介绍]\n{text}\n\n{text}\nstudent: {text}"
+    assert pii.redact_lines(prompt) == line_by_line(prompt)

@@ -125,6 +125,7 @@ def _forget_gate() -> None:
     global _gate
     _gate = None
     _redacted_line.cache_clear()
+    _redacted_head.cache_clear()
 
 
 def _the_gate() -> _Gate:
@@ -220,22 +221,43 @@ class Tally:
 @lru_cache(maxsize=1 << 16)
 def _redacted_line(line: str) -> tuple[str, tuple[str, ...]] | None:
     """``line`` redacted and the kinds found in it; None when nothing is (most lines)."""
+    if not _the_gate().passes(line):
+        return None
     text, found = redact(line)
     return (text, tuple(f.kind for f in found)) if found else None
 
 
-def redact_lines(text: str) -> tuple[str, list[str]]:
-    """:func:`redact` line by line, each distinct line once (a prompt's template lines repeat in every
-    sample): the text and the kinds found. No detector reads across a line break."""
-    if "\n" not in text:
-        one = _redacted_line(text)
-        return (text, []) if one is None else (one[0], list(one[1]))
+def _by_line(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """``text`` redacted line by line and the kinds found; None when nothing is."""
     lines = text.split("\n")
     done = list(map(_redacted_line, lines))
     if not any(done):
-        return text, []
+        return None
     return ("\n".join(line if d is None else d[0] for line, d in zip(lines, done, strict=True)),
-            [kind for d in done if d is not None for kind in d[1]])
+            tuple(kind for d in done if d is not None for kind in d[1]))
+
+
+@lru_cache(maxsize=1 << 12)
+def _redacted_head(head: str) -> tuple[str, tuple[str, ...]] | None:
+    return _by_line(head)
+
+
+def redact_lines(text: str) -> tuple[str, list[str]]:
+    """:func:`redact` line by line, each distinct line once (a prompt's template lines repeat in every
+    sample): the text and the kinds found. No detector reads across a line break. What stands before
+    a text's last empty line (a prompt's rules and topic, the dialogue after them) is looked up whole."""
+    if "\n" not in text:
+        one = _redacted_line(text)
+        return (text, []) if one is None else (one[0], list(one[1]))
+    cut = text.rfind("\n\n") + 2
+    if cut < 2:
+        whole = _by_line(text)
+        return (text, []) if whole is None else (whole[0], list(whole[1]))
+    head, rest = _redacted_head(text[:cut]), _by_line(text[cut:])
+    if head is None and rest is None:
+        return text, []
+    return ((text[:cut] if head is None else head[0]) + (text[cut:] if rest is None else rest[0]),
+            [*(head[1] if head else ()), *(rest[1] if rest else ())])
 
 
 def redact_value(value: T, tally: Tally, line: int | None = None) -> T:
