@@ -22,7 +22,7 @@ MAX_TOKENS = 128  # a student turn or a topic is far shorter; longer texts are c
 
 
 class BackendMissing(RuntimeError):
-    """What a backend needs to run is not installed here (the message says what)."""
+    """What a backend needs to run is not installed here, or did not work (the message says what)."""
 
 
 class Backend:

@@ -311,8 +311,11 @@ class OnnxBert(Backend):
         options.execution_mode = runtime.ExecutionMode.ORT_SEQUENTIAL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self.session = runtime.InferenceSession(str(ensure_graph(folder, weights_sha256)), options,
-                                                providers=["CPUExecutionProvider"])
+        try:
+            self.session = runtime.InferenceSession(str(ensure_graph(folder, weights_sha256)), options,
+                                                    providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - a graph not made or not read: the next backend runs, saying why
+            raise BackendMissing(f"its graph could not be made or read ({type(exc).__name__}: {exc})") from None
 
     def encode_batch(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         ids, mask = padded(batch)

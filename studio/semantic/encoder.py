@@ -187,6 +187,7 @@ def load_backend() -> Backend:
                     "STUDIO_SENTENCE_BACKEND={named}: {problem}"), named=named, problem=said(exc))) from None
             skipped.append(f"{cls.name}: {exc}")
             continue
+        _NOTE[:] = []
         if skipped:
             note = Message("model.backend-fallback", N_(
                 "the sentence model runs in {backend}, more slowly ({reasons})"), backend=cls.name,

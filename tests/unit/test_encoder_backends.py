@@ -92,6 +92,22 @@ def test_without_onnxruntime_the_model_runs_in_numpy_and_says_why(monkeypatch, c
     assert v[0] @ v[1] > 0.6
 
 
+def test_a_graph_that_cannot_be_built_leaves_the_model_in_numpy_saying_why(tmp_path, monkeypatch):
+    folder = encoder.ensure_model()  # the model folder from the suite's cache, the graph's cache empty
+    monkeypatch.setenv("STUDIO_CACHE", str(tmp_path))
+    monkeypatch.setenv("STUDIO_SENTENCE_MODEL", str(folder))
+    monkeypatch.delenv("STUDIO_SENTENCE_BACKEND", raising=False)
+
+    def full(folder: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bert_onnx, "quantised", full)
+    assert isinstance(encoder.load_backend(), NumpyBert)
+    assert "onnx: its graph could not be made or read (OSError: [Errno 28] No space left on device)" in str(
+        encoder.backend_note())
+    assert not list((tmp_path / "sentence-model" / "onnx").glob("*.onnx")), "nothing half-written"
+
+
 def test_a_backend_named_that_cannot_run_or_does_not_exist_is_an_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     monkeypatch.setenv("STUDIO_SENTENCE_BACKEND", "onnx")
