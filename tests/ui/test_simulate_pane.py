@@ -219,20 +219,23 @@ async def test_discarding_work_asks_first(workspace) -> None:
 
 async def test_settling_waits_until_a_finished_turn_is_drawn(workspace, monkeypatch) -> None:
     """A turn's future is done on the model thread before the pane hears of it, and on a loaded machine
-    the pane hears of it late (here: 0.3 s late, on a timer). Until the turn is drawn the pane is not
-    settled, so a test or a snapshot never catches the stream's last frame in place of the turn."""
+    the pane hears of it late (here: held until the test lets it through). Until the turn is drawn the
+    pane is not settled, so a test or a snapshot never catches the stream's last frame in place of the turn."""
     drawn = SimulateScreen._turn_done
+    held: list = []
 
     def late(self, future, stream) -> None:
-        self.set_timer(0.3, lambda: drawn(self, future, stream))
+        held.append(lambda: drawn(self, future, stream))
 
     monkeypatch.setattr(SimulateScreen, "_turn_done", late)
     app = make_app(workspace)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_simulate(pilot)
         await pilot.press("s")
-        await until(pilot, lambda: app.screen.busy is not None and app.screen.busy.done())
-        assert not app.screen.settled, "the finished turn is not drawn yet"
+        await until(pilot, lambda: held)
+        await pilot.pause(0.1)
+        assert app.screen.busy.done() and not app.screen.settled, "the finished turn is not drawn yet"
+        held.pop()()
         await settle(pilot)
         assert "turn done" in app.screen.query_one("#sim-status").render().plain
         view = app.screen.query_one("#sim-turns", ListView)

@@ -65,6 +65,8 @@ class SimulateScreen(Pane):
         self.reading = False  # a typed or forked student answer is being judged in a worker
         self.turning = False  # a turn was asked for and is not yet shown (its future may be done already)
         self.scrolling = 0  # scrolls to the last turn waiting for the next refresh
+        self.items: list[tuple[ListItem, Static]] = []  # the list's items shown, in order (a turn each, then the stream)
+        self.drawn = 0  # how many of ``items`` are turns
         self.running = False  # run mode: keep stepping until the end or a stop
         self.streamed: tuple[str, str] | None = None
         self.pending_teacher: str | None = None
@@ -187,34 +189,58 @@ class SimulateScreen(Pane):
 
     def _redraw(self) -> None:
         view = self.query_one("#sim-turns", ListView)
-        view.clear()
+        turns = self.sim.turns if self.sim is not None else []
+        for i, turn in enumerate(turns):
+            self._put(view, i, turn_block(turn))
+        self._trim(len(turns))
+        self.drawn = len(turns)
         if self.sim is None:
             return
-        view.extend(ListItem(Static(turn_block(t), classes="turn")) for t in self.sim.turns)
         kept = len(self.sim.branches)
         branches = ngettext(" · {n} other branch kept (b)", " · {n} other branches kept (b)", kept).format(n=kept) \
             if kept else ""
-        turns = len(self.sim.turns)
-        view.border_title = heading(ngettext("Dialogue · {n} turn", "Dialogue · {n} turns", turns).format(n=turns) + branches)
-        view.index = len(self.sim.turns) - 1 if self.sim.turns else None
+        view.border_title = heading(ngettext("Dialogue · {n} turn", "Dialogue · {n} turns", len(turns)).format(
+            n=len(turns)) + branches)
+        view.index = len(turns) - 1 if turns else None
         self._scroll_to_end(view)  # once the new turns have a height
+
+    def _put(self, view: ListView, index: int, block: Any, streaming: bool = False) -> None:
+        """Show ``block`` as the list's item ``index``: the item there is updated in place, or a new one is
+        added after the items shown. Items are updated rather than cleared and added again, and a new one
+        goes before any item Textual has not finished removing: the items shown are always the first of the
+        list's children, so the list's index (which counts its children) names a shown turn, never an item
+        on its way out (scrolling to one of those scrolled the list back to its top)."""
+        if index < len(self.items):
+            text = self.items[index][1]
+            text.update(block)
+        else:
+            text = Static(block, classes="turn")
+            item = ListItem(text)
+            if len(view.children) > len(self.items):
+                view.mount(item, before=len(self.items))
+            else:
+                view.append(item)
+            self.items.append((item, text))
+        text.set_class(streaming, "streaming")
+
+    def _trim(self, count: int) -> None:
+        """Remove the items after the first ``count``."""
+        for item, _text in self.items[count:]:
+            item.remove()
+        del self.items[count:]
 
     def _stream(self, role: str, text: str) -> None:
         """A piece of a turn arrived (called on the UI thread, coalesced by the message queue)."""
         view = self.query_one("#sim-turns", ListView)
-        block = streaming_block(role, text)
-        if self.streamed is None:
-            view.append(ListItem(Static(block, classes="turn streaming")))
-        else:
-            items = view.query(".streaming")
-            if items:
-                items.last(Static).update(block)
+        self._put(view, self.drawn, streaming_block(role, text), streaming=True)
         self.streamed = (role, text)
         self._scroll_to_end(view)
 
     def _scroll_to_end(self, view: ListView) -> None:
         """Scroll to the last turn once the new turns have a height (two refreshes on: the layout, then
-        Textual's own wait in ``scroll_end``); ``scrolling`` counts the scrolls not yet made."""
+        Textual's own wait in ``scroll_end``); ``scrolling`` counts the scrolls not yet made. Every step is
+        queued on the list itself, after the list's own scroll to its highlighted item (queued there when
+        the index is set): messages to two widgets are read in either order on a loaded machine."""
         self.scrolling += 1
 
         def done() -> None:
@@ -224,7 +250,7 @@ class SimulateScreen(Pane):
             view.scroll_end(animate=False)
             view.call_after_refresh(done)  # after scroll_end's own wait, queued on the same widget
 
-        self.call_after_refresh(scroll)
+        view.call_after_refresh(scroll)
 
     @property
     def settled(self) -> bool:
