@@ -51,11 +51,11 @@ def holds(text: str, cues: tuple[str, ...]) -> bool:
 
 
 def kept_promises(text: str) -> None:
-    """Each detector finds nothing in a text holding none of its cues, and the gate stops a text only
-    when no detector finds anything in it (triggers left out: the spans themselves)."""
+    """Each detector finds nothing in a text holding none of its cues or not matching its trigger, and
+    the gate stops a text only when no detector finds anything in it (the spans themselves)."""
     found = {d.kind: list(d.spans(text)) for d in pii.DETECTORS.values()}
     for d in pii.DETECTORS.values():
-        if not holds(text, d.cues):
+        if not holds(text, d.cues) or (d.trigger is not None and not d.trigger.search(text)):
             assert found[d.kind] == [], (d.kind, text)
     if not pii.could_hold(text):
         assert not any(found.values()), text

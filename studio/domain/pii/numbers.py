@@ -88,7 +88,6 @@ class Email(Detector):
     kind, placeholder, priority = "email", "[邮箱]", 5
     label = N_("e-mail address")
     cues = ("@",)
-    trigger = re.compile("@")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         for m in _EMAIL.finditer(text):
@@ -107,7 +106,6 @@ class QQ(Detector):
     kind, placeholder, priority = "qq", "[QQ]", 2
     label = N_("QQ number")
     cues = ("QQ", "qq", "Qq", "扣扣", "企鹅")  # _QQ's cue words
-    trigger = re.compile("QQ|qq|Qq|扣扣|企鹅")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         for m in _QQ.finditer(text):
@@ -128,7 +126,6 @@ class WeChat(Detector):
     label = N_("WeChat id")
     cues = ("微信", "WeChat", "Wechat", "wechat", "WECHAT", "weixin", "Weixin", "V信", "v信", "威信",
             *(a + b for a in "VvWw" for b in "Xx"))  # _WECHAT's cue words
-    trigger = re.compile("微信|[Ww]e[Cc]hat|WECHAT|[Ww]eixin|[VvWw][Xx]|[Vv]信|威信")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         for m in _WECHAT.finditer(text):

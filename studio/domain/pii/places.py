@@ -84,7 +84,6 @@ class Address(Detector):
     # A Chinese address is searched for only around _ANCHOR's number, an English one where _EN_HINT holds.
     cues = (*"0123456789０１２３４５６７８９", "Road", "Street", "Avenue", "Lane", "Rd.", "St.", "Ave.", "Room", "Flat",
             "Apartment", "Apt.", "Building", "Bldg.", "Block", "Unit")
-    trigger = re.compile(r"\d|Road|Street|Avenue|Lane|Room|Flat|Apartment|Building|Block|Unit|Rd\.|St\.|Ave\.")
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         seen = -1  # an address is searched for only around a number with a unit, or an English one's words
