@@ -140,3 +140,13 @@ def test_without_its_language_model_the_check_judges_by_the_sentence_model_alone
     fit = topic_fit("My grandma tells us the story of Chang'e and the rabbit.", topic="中秋节晚上，一家人在院子里赏月吃月饼。",
                     title="The Mid-Autumn Festival", history=[("teacher", "What does your family do on the night of the festival?")])
     assert fit.pointwise is None and fit.probability is not None
+
+
+def test_an_opening_actually_announces_no_turn_of_the_talk() -> None:
+    from studio.semantic.offtopic import announces_turn
+
+    assert not announces_turn("Actually, I always feel sleepy in the first lesson, so I want to wake up.")
+    assert not announces_turn("Well, actually I like it because the air is fresh.")
+    assert announces_turn("I like it, actually my cousin is getting married next month.")
+    assert announces_turn("By the way, my cousin is getting married next month.")
+    assert announces_turn("Actually, by the way, my cat is ill.")
