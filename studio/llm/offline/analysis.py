@@ -197,12 +197,29 @@ def _sentence(text: str) -> str:
     return re.sub(r"\s*(how about you|what about you|and you)\s*\?\s*$", "", text.strip(), flags=re.I)
 
 
+#: A reason already given, however it is linked: because, as, since, so, that's why, the reason is …
+_GIVES_REASON = re.compile(r"\b(?:because|'cause|since|that's why|that is why|the reason|thanks to|due to)\b|"
+                           r"(?:,|\bjust|\bespecially)\s+(?:as|so)\b|"
+                           r"\bso (?:I|we|you|he|she|it|they|my|our|his|her|their|the|there|that|it's|I'm)\b|"
+                           r"\bas (?:I|we|you|he|she|it|they|my|our|his|her|their|the|there|this|it's|I'm)\b", re.I)
+#: A second sentence that adds an example, a further point or what came next, not a reason or a result: never
+#: told to be joined to the first with because or so.
+_NOT_A_LINK = re.compile(r"[.!?]\s+(?:for example|for instance|also|and|but|then|after that|besides|sometimes|"
+                         r"another|once|last|next|how about|what about|and you)\b", re.I)
+
+
+def gives_reason(text: str) -> bool:
+    """Whether an answer already gives a reason ("…, as she can make changes", "That's why …")."""
+    return bool(_GIVES_REASON.search(text))
+
+
 def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     low = text.lower()
     own = _sentence(text).rstrip(".!")
     pool: list[str] = []
+    reason = gives_reason(text)
     unsaid = [w for w in option.why if w.lower() not in low] if option is not None else []
-    if option is not None and unsaid and "because" not in low and len(unsaid) == len(option.why):
+    if option is not None and unsaid and not reason and len(unsaid) == len(option.why):
         why = rng.choice(unsaid)
         pool += [rng.choice(("可以加上理由，比如：\"{o}, because {w}.\"", "可以再说一个原因，会更好：\"{o}, because {w}.\"",
                              "可以试着用 because 补充原因：\"{o}, because {w}.\"")).format(o=own, w=why)] * 3
@@ -218,10 +235,10 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     if re.match(r"^\s*I think\b", text):
         pool.append(rng.choice(("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。",
                                 "\"I think\" 可以偶尔换成 \"I believe\" 或 \"In my view\"。")))
-    if "because" not in low and option is None and not re.search(r"\bso\b", low):
-                pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
+    if not reason and option is None:
+        pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
                                 "加上一个 because 引出的理由，别人会更明白你的想法。", "说出原因会更好，可以用 because 接着说。")))
-    if len(re.findall(r"[.!?]", text.strip())) >= 2 and "because" not in low:
+    if len(re.findall(r"[.!?]", text.strip())) >= 2 and not reason and not _NOT_A_LINK.search(text):
         pool.append(rng.choice(("两个短句可以用 because 或 so 连成一句，听起来更连贯。",
                                 "两个短句之间的关系可以用 because 或 so 说清楚。")))
     if word_count(text) >= 22:
@@ -365,6 +382,8 @@ def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random
 _SHORT_ADVICE = ("回答问题时，可以借用问题里的词来组成句子。", "说完整的句子，别人更容易听懂你的意思。", "可以先说答案，再用 because 加一个理由。",
                  "口语练习时，试着每次至少说一个完整的句子。", "先说主语和动词，再补充细节，句子就完整了。", "")
 _SHORT_FIRST = "可以先说一个很短的英语句子。"
+#: Advice about saying a whole sentence.
+_ABOUT_SENTENCES = re.compile("完整的句子|组成句子|主语和动词")
 _CHINESE_ADVICE = ("不会的词可以先用简单的词代替。", "先想想关键词的英语说法，再连成句子。", "说错了也没关系，重要的是开口说英语。",
                    _SHORT_FIRST, "")
 
@@ -377,12 +396,13 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
     said = utterance.strip()
     plain = unhedged(fixed_sentence(said, errors))
     lead = re.split(r"[,;]", complete, maxsplit=1)[0].rstrip(".!") + "."
+    whole = not opens_with_phrase(complete)  # the complete-sentence advice only where the model is one
     if is_fragment(plain) and is_fragment(lead) and not re.match(r"^(because|when|if|so that)\b", plain, re.I):
         head = rng.choice(("\"{u}\" 简短地回答了问题，口语中可以这样说，但内容还不够具体。",
                            "你用 \"{u}\" 回答了问题，意思清楚，只是太简单了。",
                            "\"{u}\" 回答得很简短，可以再多说一点。"))
         tail = rng.choice(("可以补充细节或原因，比如：\"{c}\"", "试着说得更完整一些，例如：\"{c}\""))
-        return head.format(u=said) + fix + _advice(head + tail, rng) + tail.format(c=complete)
+        return head.format(u=said) + fix + _advice(head + tail, rng, False) + tail.format(c=complete)
     if re.match(r"^(because|when|if|so that)\b", plain, re.I):
         head = rng.choice(("\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
                            "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
@@ -400,7 +420,8 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "你用 \"{u}\" 回答，内容对，但要加上主语和动词才是完整的句子。"))
         tail = rng.choice(("结合上面的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"",
                            "试着说出完整的一句话：\"{c}\"", "把主语和动词加上，可以说：\"{c}\""))
-    else:
+    else:  # a sentence already (a subject and a finite verb): never told to say a complete sentence
+        whole = False
         head = rng.choice(("\"{u}\" 句子完整，但太简短，信息不够。",
                            "你的回答 \"{u}\" 是完整的句子，不过比较简略，可以多说一些。",
                            "\"{u}\" 语法没问题，但内容太少，听不出更多想法。",
@@ -408,12 +429,15 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "用 \"{u}\" 回答没有错，但可以说得更充分。"))
         tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\"",
                            "再加上原因会更好：\"{c}\""))
-    return head.format(u=said) + fix + _advice(head + tail, rng) + tail.format(c=complete)
+    return head.format(u=said) + fix + _advice(head + tail, rng, whole) + tail.format(c=complete)
 
 
-def _advice(said: str, rng: random.Random) -> str:
-    """A line of advice for a short answer that does not say again what ``said`` (its head and tail) says."""
-    return rng.choice([a for a in _SHORT_ADVICE if not (a and "主语和动词" in a and "主语和动词" in said)])
+def _advice(said: str, rng: random.Random, whole: bool = True) -> str:
+    """A line of advice for a short answer that does not say again what ``said`` (its head and tail) says;
+    ``whole``: advice to say a complete sentence may be given (not to an answer that is one already, nor before a
+    model answer that starts with a phrase)."""
+    return rng.choice([a for a in _SHORT_ADVICE if not (a and "主语和动词" in a and "主语和动词" in said)
+                       and (whole or not _ABOUT_SENTENCES.search(a))])
 
 
 def analysis_non_answer(utterance: str, full: str, rng: random.Random, errors: list[Correction] = ()) -> str:  # type: ignore[assignment]

@@ -43,8 +43,37 @@ from studio.llm.offline.reading import assess, fixed_sentence, is_fragment, open
 GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
 #: A student who asks back, wherever in the answer ("… How about you? My friend likes it too.").
 ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?", re.I)
-#: When the card's reaction would name what the student did not say: their own words said back.
-_ECHO = ("{E}? Thanks for telling me.", "{E}? That's good to know.", "So {e}. Thanks for sharing that.")
+#: When the card's reaction would name what the student did not say: their own words said back, with a comment
+#: chosen by how what they said sounds (:func:`_mood`): a worry is normal, bad news is a pity, good news sounds
+#: great, and anything else is only said back ("So you stood on a small wall.") — never a stock "Thanks for
+#: sharing that." or "That's good to know." said to a nervous patient.
+_ECHO = {"worry": ("{E}? That's quite normal.", "{E}? Don't worry, that's normal."),
+         "bad": ("{E}? Oh, I'm sorry to hear that.", "{E}? Oh dear."),
+         "good": ("{E}? That sounds great!", "{E}? How nice!"),
+         "": ("So {e}.", "Oh, so {e}.")}
+#: The same comments when nothing of the answer can be said back (a hedge, a long answer); a neutral one takes a
+#: yes or a no as it is ("Okay." / "Fair enough.").
+_MOOD_ONLY = {"worry": ("That's quite normal.",), "bad": ("Oh, I'm sorry to hear that.",),
+              "good": ("That sounds great!", "How nice!"), "": ("Okay.",), "no": ("Fair enough.", "Okay, fair enough.")}
+_NO = re.compile(r"^(?:no|not|never|i don't|i didn't|i'm not)\b", re.I)
+_WORRY = re.compile(r"\b(?:nervous|worried|worry|afraid|scared|anxious|shy|frightened|stressed|upset)\b", re.I)
+_BAD = re.compile(r"\b(?:broken|broke|hurts?|hurt|pain|painful|sick|ill|lost|missed|bad|terrible|awful|"
+                  r"pollution|polluted|dirty|noisy|burnt|burned|flat|wrong|failed|fell|sad|tired|rude|difficult|"
+                  r"angry|boring|crowded|expensive|problem|fever|cough|headache|toothache)\b", re.I)
+_GOOD = re.compile(r"\b(?:love|loved|like|liked|enjoy|enjoyed|fun|great|favourite|best|happy|glad|excited|"
+                   r"delicious|tasty|beautiful|amazing|won|win|proud|interesting|wonderful|nice|lovely|cool|exciting|"
+                   r"sweet|yummy|funny)\b", re.I)
+
+
+def _mood(said: str) -> str:
+    """How an answer sounds, for the comment said with it: "worry", "bad", "good" or "" (neither, or both)."""
+    if _WORRY.search(said):
+        return "worry"
+    bad, good = bool(_BAD.search(said)), bool(_GOOD.search(said))
+    if bad and not (good and re.search(r"\b(?:not|n't|never|no)\b", said)):
+        return "bad" if not good else ""
+    return "good" if good else ""
+
 #: A short answer to a card question: the teacher asks for a full sentence, and the follow-up asks about that
 #: very choice (never "tell me more" before another question).
 _MORE_PLEASE = ("Try a full sentence this time.", "This time, try a whole sentence.",
@@ -195,19 +224,30 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
-    because B." most often; "A. B."; "A, as B."; "A, since B."; "A. That's because B."; "B, so A." or "B.
-    That's why A." when B names nothing by a pronoun."""
-    why = why or rng.choice(option.why)
+    because B." most often; "A. B."; "A, as B."; "A, since B."; "B, so A." or "B. That's why A." when B names
+    nothing by a pronoun or by "that day", "there" (never "A. That's because B.", which reads as an explanation
+    of an explanation). A reason that says a word of A again ("free courses … because they are free") is
+    taken only when the option has no other."""
+    why = why or rng.choice(_fresh_reasons(option))
     say = option.say.rstrip(".!")
-    forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}.",
-                                               f"{say}. That's because {why}."]
+    forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
-            and " so " not in why and not _WHAT_FOLLOWS.search(why) \
+            and " so " not in why and not _WHAT_FOLLOWS.search(why) and not _POINTS_BACK.search(why) \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
     if why.startswith("then "):  # what the choice lets happen: "A, so B." or "A. That way, B." as well
         forms += [f"{say}, so {why[5:]}.", f"{say}. That way, {why[5:]}."]
     return rng.choice(forms)
+
+
+#: Words of a reason that point back to something said before it ("everyone is free that day"): never said first.
+_POINTS_BACK = re.compile(r"\bthat (?:day|time|week|night|evening|morning|year|place)\b|\bthere\b|\bthen\b", re.I)
+
+
+def _fresh_reasons(option: Option) -> list[str]:
+    """The option's reasons that say no content word of its sentence again (all of them when none is fresh)."""
+    said = {w for w in _words(option.say) if len(w) > 3 and w not in _PLAIN}
+    return [w for w in option.why if not (_words(w) & said)] or list(option.why)
 
 
 #: A reason that says what will or can happen ("I won't hear the messages"): a result of the choice as much as its
@@ -227,15 +267,15 @@ _TWO_CLAUSES = re.compile(r"^(?P<head>(?!Yes\b|No\b|Not\b|Maybe\b)[^,]+), becaus
 
 def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     """A follow-up answer as the card has it, or, when it is "A, because B." of two clauses, sometimes
-    the other way round ("B, so A."), with "as" or "since", or as two sentences ("A. B."; the last two not when ``because`` asks for the
-    reason to be given with "because", as a Why question's answers are)."""
+    the other way round ("B, so A."), with "as" or "since", or as two sentences ("A. B."; the last two not when
+    ``because`` asks for the reason to be given with "because", as a Why question's answers are)."""
     m = _BECAUSE.match(then.text)
     roll = rng.random()
     if m is None and (two := _TWO_CLAUSES.match(then.text)) and roll >= 0.4 \
             and not is_fragment(two.group("tail") + "."):  # a pronoun in B: "A, as B." or "A. That's because B."
         if roll < 0.6 and not because:
             return f"{two.group('head')}, {rng.choice(('as', 'since'))} {two.group('tail')}."
-        return f"{two.group('head')}. That's because {two.group('tail')}." if roll < 0.8 else then.text
+        return then.text
     if m is None or roll < 0.3 or " so " in m.group("tail") or is_fragment(m.group("tail") + ".") \
             or re.match(r"(?:then|there)\b", m.group("tail")):  # "Then we could talk, so I …" reads backwards
         return then.text
@@ -279,7 +319,7 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
             pool.append((o, f"Neither, actually. {cap(re.sub(r'^(?:Yes|No),? ', '', full(o, rng)))}"))
         rng.shuffle(pool)
     elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
-        pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(o.why)}.") for o in q.options]
+        pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(_fresh_reasons(o))}.") for o in q.options]
     else:
         pool = [(o, full(o, rng)) for o in q.options]
     rng.shuffle(pool)
@@ -424,8 +464,10 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
     return not (_words(react) & (_words(known) - _words(said)))
 
 
-#: Said of any answer, good news or bad ("A broken heel, I can picture that."), when the card's reaction will not do.
-_ITEM_REACTIONS = ("Ah, {item}. Thanks for sharing that.", "{Item}, I can picture that.", "Ah, {item}.")
+#: The item said back when the card's reaction will not do, with a comment chosen by how the answer sounds
+#: (:func:`_mood`; "Pollution, that's a real problem.", "Egg yolk mooncakes, yum!"), or none ("Ah, defence.").
+_ITEM_REACTIONS = {"worry": ("{Item}? That's quite normal.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
+                   "good": ("{Item}, sounds great!", "Oh, {item}, nice!"), "": ("Ah, {item}.", "Oh, {item}.")}
 #: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
 #: a card reaction's tail said of the student's item only when it is made of these.
 _PRAISE = frozenset("""a an what how that's that is so very really quite great good nice lovely wonderful beautiful
@@ -455,16 +497,15 @@ _HEDGED = re.compile(r"(?:yes|yeah|no|not really|maybe|probably|perhaps|mostly|s
 
 
 def _echo(said: str, rng: random.Random) -> str:
-    """The student's answer said back as a short question ("I stood on a small wall." → "You stood on a small
-    wall? Thanks for telling me.")."""
+    """The student's answer said back ("I stood on a small wall." → "So you stood on a small wall."), with a comment
+    that fits how it sounds ("You feel a bit nervous? That's quite normal.")."""
     head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
-    if not head or len(head.split()) > 9:
-        return rng.choice(("Thanks for telling me.", "Thanks for sharing that."))
-    if _HEDGED.fullmatch(head):  # "I think so." said back would be "So you think so."
-        return rng.choice(("Thanks for telling me.", "Thanks, that's good to know."))
+    mood = _mood(said)
+    if not head or len(head.split()) > 9 or _HEDGED.fullmatch(head):  # "I think so." said back: "So you think so."
+        return rng.choice(_MOOD_ONLY[mood or ("no" if _NO.match(said.strip()) else "")])
     echo = to_you(_lower(head))
     keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
-    return rng.choice(_ECHO).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
+    return rng.choice(_ECHO[mood]).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
 
 
 def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
@@ -479,7 +520,7 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
     if tail:
         return tail
     item = to_you(option.item)
-    return rng.choice(_ITEM_REACTIONS).format(item=item, Item=cap(item))
+    return rng.choice(_ITEM_REACTIONS[_mood(said)]).format(item=item, Item=cap(item))
 
 
 def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
@@ -500,9 +541,20 @@ def _starter(sentence: str) -> str:
     return " ".join(words[:4]) + "…"
 
 
+#: A question tag, which asks nothing ("…, isn't it?", "…, don't you think?").
+_TAG = re.compile(r",\s*(?:(?:is|are|was|were|do|does|did|can|could|has|have|will|would|ca|wo)(?:n't)?\s+"
+                  r"(?:it|there|you|they|we|he|she)|don't you think)\?$", re.I)
+
+
+def _opens(card: Card) -> tuple[str, ...]:
+    """The card's opening lines that ask nothing before its question (an opening asks one question, not "Have you
+    been watching …? How do you watch …?"); all of them when each asks something."""
+    return tuple(o for o in card.opens if "?" not in o or _TAG.search(o)) or card.opens
+
+
 def opening(card: Card, rng: random.Random) -> dict:
     q = rng.choice(card.questions)
-    reply = _fit(rng.choice(GREETINGS), rng.choice(card.opens), q.ask)
+    reply = _fit(rng.choice(GREETINGS), rng.choice(_opens(card)), q.ask)
     return {"Reply": reply, "Suggestion": suggestions(Asked("ask", q, q.ask), rng)}
 
 

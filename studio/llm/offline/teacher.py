@@ -97,7 +97,7 @@ _REACT_PAST = ("That sounds like a great day!", "What a nice memory!", "Sounds l
 _REACT_FUTURE = ("What a nice plan!", "I like your plan!", "That sounds like a good idea!")
 _REACT_FEEL = ("I'm glad it makes you feel that way.", "I can understand that feeling.")
 _REACT_WITH = ("Doing it together sounds fun!", "It sounds like you have great company.")
-_REACT_PLAIN = ("That sounds great!", "Interesting!", "I see.", "Nice answer!", "Wonderful!", "Thanks for sharing that.",
+_REACT_PLAIN = ("That sounds great!", "Interesting!", "I see.", "Nice answer!", "Wonderful!",
                 "How nice!", "Great!")
 _REACT_ERROR = ("Good effort!", "Nice try!", "I see what you mean.", "Thanks, I understand you.")
 _ACK_SHORT = ("Okay!", "I see.", "Good start!", "Nice!", "Alright!", "Good!")
