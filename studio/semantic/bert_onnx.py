@@ -2,21 +2,20 @@
 
 The graph is BERT's forward pass as :mod:`studio.semantic.bert_numpy` writes it (embeddings, 6 ×
 (self-attention, feed-forward) with residuals and LayerNorm, mean pooling over the real tokens),
-built here from the same ``model.safetensors`` with the ``onnx`` package's helpers (no torch), then
-quantised by onnxruntime's ``quantize_dynamic``: the weights of the 24 weight products become int8
-(per output column), the activations are quantised as they run. The file is made once and kept in
-the cache beside the model (:func:`graph_path`, keyed by the weights, :data:`CONVERTER` and the
-onnxruntime version). Before quantising, each product's input channels are scaled against its
-weights (:func:`smoothed`), or a few large channels would crush the rest. Its vectors are within a
-cosine of 0.995 of the float32 pass on average, 0.98 at worst (``tests/unit/test_encoder_backends.py``),
-for about 0.6 of its CPU time: on these AVX2 cores without 8-bit dot-product instructions an 8-bit
-product is not much cheaper than a float32 one, and the products are most of the pass.
+built here from the same ``model.safetensors`` with the ``onnx`` package's helpers (no torch). Its
+24 weight products run in 8-bit integers (:func:`per_row`: int8 weights with a scale per output
+column, each token's activations with a scale of its own), after each product's input channels are
+scaled against its weights (:func:`smoothed`), or a few large channels would crush the rest. The
+file is made once and kept in the cache beside the model (:func:`graph_path`, keyed by the weights,
+:data:`CONVERTER` and the onnxruntime version). Its vectors are within a cosine of 0.998 of the
+float32 pass on average, 0.99 at worst (``tests/unit/test_encoder_backends.py``), for about 0.65
+of its CPU time: on these AVX2 cores without 8-bit dot-product instructions an 8-bit product is not
+much cheaper than a float32 one, and the products are most of the pass.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import math
 import shutil
 import tempfile
@@ -30,8 +29,9 @@ import numpy as np
 from studio.semantic.backends import Backend, BackendMissing, padded, register, tokenizer, unit
 from studio.wheels import cache_dir
 
-#: Bumped when the graph this module builds changes (a new file is made, the old one left unused).
-CONVERTER = 1
+#: Bumped when the graph this module builds changes (:data:`SMOOTHING`, :data:`CALIBRATION` and
+#: :data:`WEIGHT_LEVELS` included): a new file is made, the old one left unused.
+CONVERTER = 3
 OPSET = 17  # LayerNormalization's first opset; onnxruntime 1.20 runs up to 21
 IR_VERSION = 8  # what onnxruntime 1.20 reads (the onnx package writes newer by default)
 
@@ -158,11 +158,11 @@ def build_graph(folder: Path) -> Any:
     return model
 
 
-#: How much of each input channel's range moves into the weights before they are quantised
+#: How much of each input channel's range moves into the weights before they are made 8-bit
 #: (SmoothQuant's alpha): a few channels of BERT's activations are far larger than the rest, and one
-#: 8-bit scale for a whole input would crush the others. Of 0, 0.5, 0.8, 0.9 and 1.0, 0.8 came
-#: closest to float32 (cosine over 359 sentences: mean 0.9958, least 0.989; unsmoothed 0.9922, 0.983).
-SMOOTHING = 0.8
+#: 8-bit step for a whole row would crush the others. Of 0, 0.3, 0.5, 0.65 and 0.8, 0.5 came closest
+#: to float32 (cosine over 359 sentences: mean 0.9979, least 0.994; unsmoothed 0.9953, 0.986).
+SMOOTHING = 0.5
 #: Sentences whose activations give each channel's range: answers, questions and topics as the
 #: off-topic check reads them.
 CALIBRATION = (
@@ -237,21 +237,70 @@ def smoothed(model: Any, folder: Path) -> list[str]:
     return [n.name for n in products]
 
 
+#: The weights' levels either side of 0: 7 bits, so that a product of an 8-bit activation and a
+#: weight, summed in pairs, stays within the 16 bits AVX2's 8-bit multiply-add keeps (it saturates).
+WEIGHT_LEVELS = 63
+
+
+def per_row(model: Any, products: Sequence[str]) -> None:
+    """Each named product ``x @ W`` as 8-bit arithmetic: ``W`` to int8 with a scale per output column
+    (:data:`WEIGHT_LEVELS`), each row of ``x`` (a token) to uint8 with its own scale, symmetric about
+    128, as it runs; the integer product (``MatMulInteger``) scaled back. A scale per row keeps a
+    text's vector independent of the texts run with it (onnxruntime's dynamic quantisation has one
+    scale for the whole input) and of the other tokens' outliers."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    initialisers = {i.name: i for i in model.graph.initializer}
+    model.graph.initializer.extend([numpy_helper.from_array(np.array(v, dtype=t), n) for n, v, t in (
+        ("q_step", 1 / 127, np.float32), ("q_least", 1e-8, np.float32), ("q_mid", 128, np.float32),
+        ("q_zero", 128, np.uint8))])
+    wanted = set(products)
+    nodes = []
+    for n in model.graph.node:
+        if n.name not in wanted:
+            nodes.append(n)
+            continue
+        float32 = initialisers[n.input[1]]
+        weight = numpy_helper.to_array(float32)
+        step = np.maximum(np.abs(weight).max(axis=0), 1e-8) / WEIGHT_LEVELS
+        levels = np.clip(np.round(weight / step), -WEIGHT_LEVELS, WEIGHT_LEVELS).astype(np.int8)
+        model.graph.initializer.remove(float32)
+        model.graph.initializer.extend([numpy_helper.from_array(levels, n.name + "_levels"),
+                                        numpy_helper.from_array(step.astype(np.float32), n.name + "_step")])
+        x, p = n.input[0], n.name
+
+        def op(kind: str, inputs: list[str], out: str, **attrs: Any) -> None:
+            nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))
+
+        op("Abs", [x], p + "_abs")
+        op("ReduceMax", [p + "_abs"], p + "_top", axes=[-1], keepdims=1)
+        op("Max", [p + "_top", "q_least"], p + "_top1")
+        op("Mul", [p + "_top1", "q_step"], p + "_row_step")  # each row's step: its largest magnitude / 127
+        op("Div", [x, p + "_row_step"], p + "_scaled")
+        op("Round", [p + "_scaled"], p + "_rounded")
+        op("Add", [p + "_rounded", "q_mid"], p + "_shifted")
+        op("Cast", [p + "_shifted"], p + "_u8", to=TensorProto.UINT8)
+        op("MatMulInteger", [p + "_u8", p + "_levels", "q_zero"], p + "_int")
+        op("Cast", [p + "_int"], p + "_float", to=TensorProto.FLOAT)
+        op("Mul", [p + "_float", p + "_row_step"], p + "_rows")
+        op("Mul", [p + "_rows", p + "_step"], n.output[0])
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+
+
 def quantised(folder: Path, target: Path) -> Path:
-    """Build the graph of ``folder``'s model, smooth it (:func:`smoothed`), quantise its weights to
-    int8 and write it to ``target`` (through a temporary file beside it: no reader sees half a file)."""
+    """Build the graph of ``folder``'s model, smooth it (:func:`smoothed`), make its products 8-bit
+    (:func:`per_row`) and write it to ``target`` (through a temporary file beside it: no reader sees
+    half a file)."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = build_graph(folder)
-    weights = smoothed(model, folder)
+    per_row(model, smoothed(model, folder))
+    onnx.checker.check_model(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     try:
-        plain = work / "fp32.onnx"
-        onnx.save(model, str(plain))
-        quantize_dynamic(plain, work / "int8.onnx", weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_quantize=weights, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        onnx.save(model, str(work / "int8.onnx"))
         (work / "int8.onnx").replace(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -269,24 +318,18 @@ def ensure_graph(folder: Path, weights_sha256: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.parent / ".build.lock"), timeout=600):
         if not target.is_file():
-            quiet = logging.getLogger().level
-            logging.getLogger().setLevel(logging.ERROR)  # the quantiser's advice on the root logger
-            try:
-                quantised(folder, target)
-            finally:
-                logging.getLogger().setLevel(quiet)
+            quantised(folder, target)
     return target
 
 
 @register
 class OnnxBert(Backend):
-    """The model as an int8 ONNX graph in onnxruntime, on one thread; each text run on its own, so its
-    vector is what it alone gives (the activations are quantised over the whole input: texts run
-    together would change each other's scales)."""
+    """The model as an 8-bit ONNX graph in onnxruntime, on one thread, texts of about one length run
+    together (each row of the activations has its own scale: a text's vector is what it alone gives)."""
 
     name = "onnx"
     rank = 10
-    batch = 1
+    batch = 16
 
     @classmethod
     def installed(cls) -> bool:

@@ -1,5 +1,5 @@
 """The sentence model's backends: the 8-bit onnxruntime graph gives what the float32 numpy reference
-gives (within a cosine of 0.99 on average), each text the same vector alone or with others; the graph
+gives (within a cosine of 0.997 on average, 0.99 at worst), each text the same vector alone or with others; the graph
 is built once per weights, converter and onnxruntime, then read from the cache; without onnxruntime
 the model runs in numpy and says why, and a backend named but unable to run is an error naming it."""
 
@@ -43,8 +43,8 @@ def test_the_onnx_vectors_are_close_to_the_numpy_reference():
     vectors = _onnx().encode(texts)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     cosine = (vectors * reference).sum(axis=1)
-    assert cosine.mean() >= 0.99, cosine.mean()
-    assert cosine.min() >= 0.97, (cosine.min(), texts[int(cosine.argmin())])
+    assert cosine.mean() >= 0.997, cosine.mean()  # 0.9978 on these 420
+    assert cosine.min() >= 0.99, (cosine.min(), texts[int(cosine.argmin())])  # 0.9947
 
 
 def test_a_text_gives_the_same_onnx_vector_alone_or_with_others():
