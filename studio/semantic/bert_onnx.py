@@ -31,7 +31,7 @@ from studio.wheels import cache_dir
 
 #: Bumped when the graph this module builds changes (:data:`SMOOTHING`, :data:`CALIBRATION` and
 #: :data:`WEIGHT_LEVELS` included): a new file is made, the old one left unused.
-CONVERTER = 3
+CONVERTER = 4
 OPSET = 17  # LayerNormalization's first opset; onnxruntime 1.20 runs up to 21
 IR_VERSION = 8  # what onnxruntime 1.20 reads (the onnx package writes newer by default)
 
@@ -252,8 +252,7 @@ def per_row(model: Any, products: Sequence[str]) -> None:
 
     initialisers = {i.name: i for i in model.graph.initializer}
     model.graph.initializer.extend([numpy_helper.from_array(np.array(v, dtype=t), n) for n, v, t in (
-        ("q_step", 1 / 127, np.float32), ("q_least", 1e-8, np.float32), ("q_mid", 128, np.float32),
-        ("q_zero", 128, np.uint8))])
+        ("q_step", 1 / 127, np.float32), ("q_least", 1e-10, np.float32), ("q_zero", 128, np.uint8))])
     wanted = set(products)
     nodes = []
     for n in model.graph.node:
@@ -269,21 +268,36 @@ def per_row(model: Any, products: Sequence[str]) -> None:
                                         numpy_helper.from_array(step.astype(np.float32), n.name + "_step")])
         x, p = n.input[0], n.name
 
-        def op(kind: str, inputs: list[str], out: str, **attrs: Any) -> None:
+        def op(kind: str, inputs: list[str], out: str, **attrs: Any) -> str:
             nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))
+            return out
 
-        op("Abs", [x], p + "_abs")
-        op("ReduceMax", [p + "_abs"], p + "_top", axes=[-1], keepdims=1)
-        op("Max", [p + "_top", "q_least"], p + "_top1")
-        op("Mul", [p + "_top1", "q_step"], p + "_row_step")  # each row's step: its largest magnitude / 127
-        op("Div", [x, p + "_row_step"], p + "_scaled")
-        op("Round", [p + "_scaled"], p + "_rounded")
-        op("Add", [p + "_rounded", "q_mid"], p + "_shifted")
-        op("Cast", [p + "_shifted"], p + "_u8", to=TensorProto.UINT8)
+        def op_abs(x: str) -> str:
+            return op("Abs", [x], x + "_abs")
+
+        def op_shape(x: str) -> str:
+            return op("Shape", [x], x + "_shape")
+
+        def op_col(x: str) -> str:
+            return op("Unsqueeze", [x, "axis1"], x + "_col")
+
+        def op_concat(p: str) -> str:
+            return op("Concat", ["ids_shape", p + "_out"], p + "_back", axis=0)
+
+        width, out = weight.shape
+        model.graph.initializer.extend([numpy_helper.from_array(np.array([-1, width], np.int64), p + "_rows_shape"),
+                                        numpy_helper.from_array(np.array([out], np.int64), p + "_out")])
+        op("Reshape", [x, p + "_rows_shape"], p + "_x2")  # [tokens, width]
+        op("ReduceMax", [op_abs(p + "_x2")], p + "_top", axes=[1], keepdims=0)
+        op("Mul", [p + "_top", "q_step"], p + "_row_step_raw")
+        op("Max", [p + "_row_step_raw", "q_least"], p + "_row_step")  # each row's step: its largest magnitude / 127
+        op("Expand", ["q_zero", op_shape(p + "_row_step")], p + "_zeros")
+        op("QuantizeLinear", [p + "_x2", p + "_row_step", p + "_zeros"], p + "_u8", axis=0)
         op("MatMulInteger", [p + "_u8", p + "_levels", "q_zero"], p + "_int")
         op("Cast", [p + "_int"], p + "_float", to=TensorProto.FLOAT)
-        op("Mul", [p + "_float", p + "_row_step"], p + "_rows")
-        op("Mul", [p + "_rows", p + "_step"], n.output[0])
+        op("Mul", [p + "_float", op_col(p + "_row_step")], p + "_rows")
+        op("Mul", [p + "_rows", p + "_step"], p + "_y2")
+        op("Reshape", [p + "_y2", op_concat(p)], n.output[0])  # back to [b, n, out]
     del model.graph.node[:]
     model.graph.node.extend(nodes)
 
