@@ -8,7 +8,7 @@ column, each token's activations with a scale of its own), after each product's 
 scaled against its weights (:func:`smoothed`), or a few large channels would crush the rest. The
 file is made once and kept in the cache beside the model (:func:`graph_path`, keyed by the weights,
 :data:`CONVERTER` and the onnxruntime version). Its vectors are within a cosine of 0.998 of the
-float32 pass on average, 0.99 at worst (``tests/unit/test_encoder_backends.py``), for about 0.65
+float32 pass on average, 0.99 at worst (``tests/unit/test_encoder_backends.py``), for about 0.55
 of its CPU time: on these AVX2 cores without 8-bit dot-product instructions an 8-bit product is not
 much cheaper than a float32 one, and the products are most of the pass.
 """

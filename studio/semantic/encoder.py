@@ -11,7 +11,7 @@ files are read out of it into the cache once (``STUDIO_CACHE`` or the user cache
 SmolLM2 model is).
 
 It runs in a backend (:mod:`studio.semantic.backends`): ``onnx`` (the graph built from the same
-weights, 8-bit, in onnxruntime: :mod:`studio.semantic.bert_onnx`, about 0.6 of the CPU time) where
+weights, 8-bit, in onnxruntime: :mod:`studio.semantic.bert_onnx`, about 0.55 of the CPU time) where
 onnxruntime is installed, else ``numpy`` (:mod:`studio.semantic.bert_numpy`, float32, the reference:
 it matches transformers' ``BertModel`` to within 1e-6); ``STUDIO_SENTENCE_BACKEND`` names one.
 :func:`backend` says which runs; a fallback is logged with the reason (:func:`backend_note`).
