@@ -224,13 +224,14 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
-    because B." most often; "A. B."; "A, as B."; "A, since B."; "B, so A." or "B. That's why A." when B names
-    nothing by a pronoun or by "that day", "there" (never "A. That's because B.", which reads as an explanation
-    of an explanation). A reason that says a word of A again ("free courses … because they are free") is
-    taken only when the option has no other."""
+    because B." (or "A because B.") most often; "A. B."; "A, as B."; "A, since B."; "B, so A." or "B. That's
+    why A." when B names nothing by a pronoun or by "that day", "there" (never "A. That's because B.", which
+    reads as an explanation of an explanation). A reason that says a word of A again ("free courses … because
+    they are free") is taken only when the option has no other."""
     why = why or rng.choice(_fresh_reasons(option))
     say = option.say.rstrip(".!")
-    forms = [f"{say}, because {why}."] * 3 + [f"{say}. {cap(why)}.", f"{say}, as {why}.", f"{say}, since {why}."]
+    forms = [f"{say}, because {why}."] * 2 + [f"{say} because {why}.", f"{say}. {cap(why)}.", f"{say}, as {why}.",
+                                               f"{say}, since {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
             and " so " not in why and not _WHAT_FOLLOWS.search(why) and not _POINTS_BACK.search(why) \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
@@ -273,8 +274,10 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     roll = rng.random()
     if m is None and (two := _TWO_CLAUSES.match(then.text)) and roll >= 0.4 \
             and not is_fragment(two.group("tail") + "."):  # a pronoun in B: "A, as B." or "A. That's because B."
-        if roll < 0.6 and not because:
+        if roll < 0.65 and not because:
             return f"{two.group('head')}, {rng.choice(('as', 'since'))} {two.group('tail')}."
+        if roll < 0.8 and not because:  # the pronoun still comes after what it stands for: "A. He …"
+            return f"{two.group('head')}. {cap(two.group('tail'))}."
         return then.text
     if m is None or roll < 0.3 or " so " in m.group("tail") or is_fragment(m.group("tail") + ".") \
             or re.match(r"(?:then|there)\b", m.group("tail")):  # "Then we could talk, so I …" reads backwards
@@ -319,7 +322,8 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
             pool.append((o, f"Neither, actually. {cap(re.sub(r'^(?:Yes|No),? ', '', full(o, rng)))}"))
         rng.shuffle(pool)
     elif re.match(r"\s*why\b", asked.text, re.I):  # a reason asked for: given with "because"
-        pool = [(o, f"{o.say.rstrip('.!')}, because {rng.choice(_fresh_reasons(o))}.") for o in q.options]
+        pool = [(o, f"{o.say.rstrip('.!')}{rng.choice((',', ''))} because {rng.choice(_fresh_reasons(o))}.")
+                for o in q.options]
     else:
         pool = [(o, full(o, rng)) for o in q.options]
     rng.shuffle(pool)
@@ -328,14 +332,16 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
         pool.sort(key=lambda p: -len(_subject_words(p[1]) & before))
     out = [first] if first else []
     keys: list[object] = [said] if first else []
-    for key, s in _then_more(pool, asked, rng):
-        if len(out) == 3:
-            break
-        if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 \
-                or not all(s != o and _distinct(s, o) for o in out) or (whole and opens_with_phrase(s)):
-            continue
-        out.append(s)
-        keys.append(key)
+    for strict in (True, False):  # answers that share no detail first ("… on Saturday mornings" twice), then any
+        for key, s in _then_more(pool, asked, rng) if len(out) < 3 else ():
+            if len(out) == 3:
+                break
+            if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 \
+                    or not all(s != o and _distinct(s, o) and not (strict and _same_detail(s, o, asked.text))
+                               for o in out) or (whole and opens_with_phrase(s)):
+                continue
+            out.append(s)
+            keys.append(key)
     for _, s in _then_more(pool, asked, rng) if len(out) < 3 else ():  # never fewer than three
         if len(out) < 3 and word_count(s) <= 30 and all(s != o and _distinct(s, o) for o in out):
             out.append(s)
@@ -370,6 +376,20 @@ def whole_answers(question: Question, option: Option | None) -> list[Then]:
     """The follow-up's answers for ``option`` that are whole sentences as a student says them when asked for one
     ("That's because …"; not "About three hours a week, mostly …")."""
     return [t for t in question.then_for(option) if not opens_with_phrase(_whole(t.text))]
+
+
+def _trigrams(text: str, asked: frozenset[str]) -> set[tuple[str, ...]]:
+    """Three words in a row of ``text`` of which two or more say something the question did not ("on saturday
+    mornings"; not "impressed me most" after "What impressed you most?")."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)
+            if sum(len(w) > 3 and w not in _PLAIN and w not in asked for w in words[i:i + 3]) >= 2}
+
+
+def _same_detail(a: str, b: str, question: str) -> bool:
+    """Whether two answers to ``question`` share a detail ("… on Saturday mornings" twice): near the same answer."""
+    asked = frozenset(re.findall(r"[a-z']+", question.lower()))
+    return bool(_trigrams(a, asked) & _trigrams(b, asked))
 
 
 def _distinct(a: str, b: str) -> bool:
