@@ -121,3 +121,14 @@ def test_an_example_is_not_told_to_be_joined_with_because_or_so() -> None:
     for seed in range(40):
         assert not JOIN.search(analysis_normal(answer, random.Random(seed)))
     assert not gives_reason("I like it so much.") and not gives_reason("I use it as a hobby.")
+
+
+def test_a_chinese_answer_after_a_mixed_one_is_given_a_way_to_start(sim) -> None:
+    card = next(iter(CARDS.values()))
+    q = card.questions[0]
+    o = next(o for o in q.options if o.zh)
+    mixed = "I think this one is very 有意思, because I like it."
+    once = _teacher(sim, card, [("teacher", q.ask), ("student", mixed)])
+    twice = _teacher(sim, card, [("teacher", q.ask), ("student", mixed), ("teacher", once["Reply"]), ("student", o.zh)])
+    starter = re.search(r'start with "([^"]+)…"', twice["Reply"])
+    assert starter and o.english.startswith(starter.group(1)), twice["Reply"]

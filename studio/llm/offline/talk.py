@@ -550,9 +550,9 @@ def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
 
 
 def _chinese_again(history: list[tuple[str, str]]) -> bool:
-    """Whether the student's answer before the last one was in Chinese too."""
+    """Whether the student's answer before the last one was in Chinese too (or English with Chinese words in it)."""
     said = [text for role, text in history if role == "student"]
-    return len(said) >= 2 and language_of(said[-2]) is Language.CHINESE
+    return len(said) >= 2 and language_of(said[-2]) in (Language.CHINESE, Language.MIXED)
 
 
 def _starter(sentence: str) -> str:
