@@ -33,4 +33,4 @@ async def test_an_approval_from_another_process_shows_in_the_samples_pane(genera
             subprocess.run, [sys.executable, "-m", "studio", "--workspace", str(generated.root), "review", "approve",
                              key, "--force", "--reviewer", "other"], cwd=REPO, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-        await until(pilot, lambda: "approved" in str(table(app).get_cell(key, "review")), timeout=5)
+        await until(pilot, lambda: "approved" in str(table(app).get_cell(key, "review")))

@@ -172,8 +172,8 @@ async def test_typed_answer_hands_the_keys_back_and_keep_twice_keeps_once(worksp
         await settle(pilot)
         turns = app.screen.query_one("#sim-turns")
         last = turns.children[-1]
-        await until(pilot, lambda: last.virtual_region.bottom <= turns.scroll_y + turns.scrollable_content_region.height,
-                    timeout=5)  # the teacher's answer is in view, not below the fold
+        # the teacher's answer is in view, not below the fold
+        await until(pilot, lambda: last.virtual_region.bottom <= turns.scroll_y + turns.scrollable_content_region.height)
         await pilot.press("t", *"at", "escape")
         assert app.screen.query_one("#sim-say", Input).value == "at" and app.focused is turns
         await pilot.press("k")
