@@ -132,3 +132,15 @@ def test_a_chinese_answer_after_a_mixed_one_is_given_a_way_to_start(sim) -> None
     twice = _teacher(sim, card, [("teacher", q.ask), ("student", mixed), ("teacher", once["Reply"]), ("student", o.zh)])
     starter = re.search(r'start with "([^"]+)…"', twice["Reply"])
     assert starter and o.english.startswith(starter.group(1)), twice["Reply"]
+
+
+def test_an_english_answer_after_a_chinese_one_is_praised_for_it(sim) -> None:
+    card = next(iter(CARDS.values()))
+    q = card.questions[0]
+    o = next(o for o in q.options if o.zh)
+    once = _teacher(sim, card, [("teacher", q.ask), ("student", o.zh)])
+    english = _teacher(sim, card, [("teacher", q.ask), ("student", o.zh), ("teacher", once["Reply"]),
+                                   ("student", full(o, random.Random(1)))])
+    assert "英语" in english["Analysis"].split("。")[0] + english["Analysis"].split("！")[0], english["Analysis"]
+    plain = _teacher(sim, card, [("teacher", q.ask), ("student", full(o, random.Random(1)))])
+    assert "英语回答" not in plain["Analysis"] and "换成" not in plain["Analysis"], plain["Analysis"]

@@ -646,11 +646,21 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
         reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more, chosen=option)
-        return _with_analysis(reply, suggestions(new, rng, whole=bool(more), earlier=earlier), kind, errors,
-                              utterance, asked, option,
-                              then, topic_name, card, rng)
-    return _with_analysis(reply, suggestions(new, rng, earlier=earlier), kind, errors, utterance, asked, option, then,
-                          topic_name, card, rng)
+        return _in_english_now(_with_analysis(reply, suggestions(new, rng, whole=bool(more), earlier=earlier), kind,
+                                              errors, utterance, asked, option, then, topic_name, card, rng),
+                               view.history, rng)
+    return _in_english_now(_with_analysis(reply, suggestions(new, rng, earlier=earlier), kind, errors, utterance, asked,
+                                          option, then, topic_name, card, rng), view.history, rng)
+
+
+_NOW_IN_ENGLISH = ("这次你用英语回答了，很好！", "这次换成了英语回答，进步很明显。", "能从中文换成英语来回答，很棒。")
+
+
+def _in_english_now(answer: dict, history: list[tuple[str, str]], rng: random.Random) -> dict:
+    """``answer`` with its Analysis first praising an English answer after a Chinese or mixed one."""
+    if _chinese_again(history) and answer.get("Analysis"):
+        answer["Analysis"] = rng.choice(_NOW_IN_ENGLISH) + answer["Analysis"]
+    return answer
 
 
 def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Correction], utterance: str,
