@@ -56,23 +56,30 @@ _ECHO = {"worry": ("{E}? That's quite normal.", "{E}? Don't worry, that's normal
 _MOOD_ONLY = {"worry": ("That's quite normal.",), "bad": ("Oh, I'm sorry to hear that.",),
               "good": ("That sounds great!", "How nice!"), "": ("Okay.",), "no": ("Fair enough.", "Okay, fair enough.")}
 _NO = re.compile(r"^(?:no|not|never|i don't|i didn't|i'm not)\b", re.I)
-_WORRY = re.compile(r"\b(?:nervous|worried|worry|afraid|scared|anxious|shy|frightened|stressed|upset)\b", re.I)
+#: A worry of the student's own ("I feel a bit nervous", "since I feel shy"; not "everyone feels stressed").
+_WORRY = re.compile(r"\b(?:I|I'm|makes? me|made me)\b[^.;,]{0,24}?\b(?P<w>nervous|worried|afraid|scared|anxious|shy|frightened|"
+                    r"stressed|upset)\b", re.I)
 _BAD = re.compile(r"\b(?:broken|broke|hurts?|hurt|pain|painful|sick|ill|lost|missed|bad|terrible|awful|"
                   r"pollution|polluted|dirty|noisy|burnt|burned|flat|wrong|failed|fell|sad|tired|rude|difficult|"
                   r"angry|boring|crowded|expensive|problem|fever|cough|headache|toothache)\b", re.I)
-_GOOD = re.compile(r"\b(?:love|loved|like|liked|enjoy|enjoyed|fun|great|favourite|best|happy|glad|excited|"
-                   r"delicious|tasty|beautiful|amazing|won|win|proud|interesting|wonderful|nice|lovely|cool|exciting|"
-                   r"sweet|yummy|funny)\b", re.I)
+_GOOD = re.compile(r"\b(?:love|loved|enjoy|enjoyed|fun|great|favourite|happy|glad|excited|delicious|tasty|"
+                   r"beautiful|amazing|won|win|proud|interesting|wonderful|lovely|exciting|yummy|funny)\b", re.I)
+_NEGATED = re.compile(r"n't\b|\b(?:not|never|no|nobody|nothing)\b", re.I)
 
 
-def _mood(said: str) -> str:
-    """How an answer sounds, for the comment said with it: "worry", "bad", "good" or "" (neither, or both)."""
+def _mood(said: str, about: str | None = None) -> str:
+    """How an answer sounds, for the comment said with it: "worry" (a worry of the student's own anywhere in
+    ``said``), "bad" or "good" (news in ``about``, what the comment is said of: the answer's first clause or its
+    item, not its reason — "Some new balls" is no problem because the old ones are broken), or "" (neither,
+    both, or said with a "not" that may turn it round: "I'm not nervous at all.")."""
+    about = said if about is None else about
+    if _NEGATED.search(said):
+        return ""
     if _WORRY.search(said):
         return "worry"
-    bad, good = bool(_BAD.search(said)), bool(_GOOD.search(said))
-    if bad and not (good and re.search(r"\b(?:not|n't|never|no)\b", said)):
-        return "bad" if not good else ""
-    return "good" if good else ""
+    bad, good = bool(_BAD.search(about)), bool(_GOOD.search(about))
+    return "bad" if bad and not good else "good" if good and not bad else ""
+
 
 #: A short answer to a card question: the teacher asks for a full sentence, and the follow-up asks about that
 #: very choice (never "tell me more" before another question).
@@ -485,8 +492,8 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
 
 
 #: The item said back when the card's reaction will not do, with a comment chosen by how the answer sounds
-#: (:func:`_mood`; "Pollution, that's a real problem.", "Egg yolk mooncakes, yum!"), or none ("Ah, defence.").
-_ITEM_REACTIONS = {"worry": ("{Item}? That's quite normal.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
+#: (:func:`_mood`; "Pollution, that's a real problem.", "Feeling shy is quite normal."), or none ("Ah, defence.").
+_ITEM_REACTIONS = {"worry": ("Feeling {worry} is quite normal.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
                    "good": ("{Item}, sounds great!", "Oh, {item}, nice!"), "": ("Ah, {item}.", "Oh, {item}.")}
 #: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
 #: a card reaction's tail said of the student's item only when it is made of these.
@@ -520,7 +527,7 @@ def _echo(said: str, rng: random.Random) -> str:
     """The student's answer said back ("I stood on a small wall." → "So you stood on a small wall."), with a comment
     that fits how it sounds ("You feel a bit nervous? That's quite normal.")."""
     head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
-    mood = _mood(said)
+    mood = _mood(said, head)
     if not head or len(head.split()) > 9 or _HEDGED.fullmatch(head):  # "I think so." said back: "So you think so."
         return rng.choice(_MOOD_ONLY[mood or ("no" if _NO.match(said.strip()) else "")])
     echo = to_you(_lower(head))
@@ -540,7 +547,10 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
     if tail:
         return tail
     item = to_you(option.item)
-    return rng.choice(_ITEM_REACTIONS[_mood(said)]).format(item=item, Item=cap(item))
+    worry = _WORRY.search(said)
+    head = re.split(r",|\.\s|;| because | as | since | so | but ", said.strip(), maxsplit=1)[0]
+    return rng.choice(_ITEM_REACTIONS[_mood(said, f"{option.item} {head}")]).format(item=item, Item=cap(item),
+                                                           worry=worry.group("w").lower() if worry else "")
 
 
 def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
