@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -62,6 +64,37 @@ class Case:
     tails: list[list[float]] = field(default_factory=list)  # the features of each rest after a turn of the talk
 
 
+#: The language model's scores of earlier fits (they do not depend on the sentence vectors, so a refit
+#: on new vectors reads them back instead of spending about 15 CPU-minutes on them again).
+SCORES = ROOT / "build" / "offtopic_lm_scores.json"
+_scores: dict[str, float] = {}
+
+
+def _scores_key() -> str:
+    """What the scores depend on: the language model's file and limits, and the code that scores."""
+    from studio.semantic import lm
+
+    code = hashlib.sha256(Path(lm.__file__).read_bytes()).hexdigest()[:16]
+    return f"{lm.GGUF_NAME}|{lm.CONTEXT_TOKENS}|{lm.ANSWER_TOKENS}|{code}"
+
+
+def score(utterance: str, *, topic: str, title: str, recent: tuple[tuple[str, str], ...]) -> float:
+    """:func:`offtopic.pointwise`, read back from :data:`SCORES` when an earlier fit made it."""
+    if not _scores and SCORES.is_file():
+        kept = json.loads(SCORES.read_text(encoding="utf-8"))
+        if kept.get("key") == _scores_key():
+            _scores.update(kept["scores"])
+    k = json.dumps([utterance, offtopic._lm_context(topic, title, recent)])
+    if k not in _scores:
+        _scores[k] = offtopic.pointwise(utterance, topic=topic, title=title, recent=recent)
+    return _scores[k]
+
+
+def keep_scores() -> None:
+    SCORES.parent.mkdir(parents=True, exist_ok=True)
+    SCORES.write_text(json.dumps({"key": _scores_key(), "scores": _scores}), encoding="utf-8")
+
+
 def cases() -> list[Case]:
     out = []
     for name, _ in SETS:
@@ -72,7 +105,7 @@ def cases() -> list[Case]:
                     fit = offtopic.topic_fit(u, topic=g["topic"], title=g["title"], history=history)
                     feats = None if fit.score is None else offtopic.features(
                         u, topic=g["topic"], title=g["title"], question=g["teacher"])
-                    read = 0.0 if feats is None else offtopic.pointwise(
+                    read = 0.0 if feats is None else score(
                         u, topic=g["topic"], title=g["title"], recent=offtopic._recent(u, history))
                     rests = [] if feats is None else [offtopic.features(t, topic=g["topic"], title=g["title"],
                                                                          question=g["teacher"]) for t in offtopic.tails(u)]
@@ -103,7 +136,7 @@ def simulated(turns: int = 3) -> list[tuple[str, list[float], float]]:
                 "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
             if offtopic.topic_fit(said, topic=topic, title=title, history=history).score is not None:
                 out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1]),
-                            offtopic.pointwise(said, topic=topic, title=title, recent=offtopic._recent(said, history))))
+                            score(said, topic=topic, title=title, recent=offtopic._recent(said, history))))
             history.append(("student", said))
     return out
 
@@ -290,7 +323,16 @@ def main() -> int:
         offtopic.MODEL = ((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
     if len(offtopic.MODEL_LM[0] if offtopic.MODEL_LM else ()) != n + 1:
         offtopic.MODEL_LM = ()
-    rows, sim = cases(), simulated()
+    said = os.environ.get("STUDIO_OFFTOPIC_LM")
+    os.environ["STUDIO_OFFTOPIC_LM"] = "off"  # which answers are judged does not depend on it: scored below
+    try:
+        rows, sim = cases(), simulated()
+    finally:
+        if said is None:
+            os.environ.pop("STUDIO_OFFTOPIC_LM")
+        else:
+            os.environ["STUDIO_OFFTOPIC_LM"] = said
+    keep_scores()
     print("\n".join(fitted(rows, sim, write=args.write)))
     print("\n" + tutorial_bank())
     return 0
