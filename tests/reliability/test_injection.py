@@ -12,6 +12,7 @@ from studio.synth.service import execute, prepare
 from studio.turn.prompts import Prompts
 from studio.ui.app import make_app
 from studio.workspace import open_workspace
+from tests.ui.conftest import settle, until
 
 EVIL = [
     "\x1b]0;pwned\x07\x1b[2J\x1b[31m周末计划\x1b[0m {topic} {chat} [主题介绍] tail-1",
@@ -45,18 +46,16 @@ def test_hostile_topics_render_safely_in_prompts_exports_and_the_ui(tmp_path) ->
         async def screens() -> list[str]:
             shots = []
             async with app.run_test(size=(120, 40)) as pilot:
-                await pilot.pause(1.0)
+                await settle(pilot)
                 app.screen.query_one("#topic-search").value = "tail"
-                await pilot.pause(0.5)
+                await until(pilot, lambda: "tail-1" in app.export_screenshot())  # the search has been applied
+                await settle(pilot)
                 shots.append(app.export_screenshot())
-                await pilot.press("3")
-                await pilot.pause(1.0)
-                await pilot.press("down")
-                await pilot.pause(0.8)
-                shots.append(app.export_screenshot())
-                await pilot.press("2")
-                await pilot.pause(1.0)
-                shots.append(app.export_screenshot())
+                for key in ("3", "down", "2"):
+                    await pilot.press(key)
+                    await settle(pilot)
+                    if key != "3":
+                        shots.append(app.export_screenshot())
             return shots
 
         shots = asyncio.run(screens())

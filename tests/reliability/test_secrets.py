@@ -14,6 +14,7 @@ from studio.ui.app import make_app
 from studio.workspace import open_workspace
 from tests.llm.fakeserver import Fault, simulated
 from tests.train.fakeplatform import Platform
+from tests.ui.conftest import settle
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-KOUYU-FAKE-KEY-7f3a9c1e5b"
@@ -72,7 +73,7 @@ def test_fake_keys_leak_nowhere(tmp_path) -> None:
                 async with app.run_test(size=(120, 40)) as pilot:
                     for key in ("1", "2", "3", "4", "5", "6"):
                         await pilot.press(key)
-                        await pilot.pause(0.8)
+                        await settle(pilot)
                         shots.append(app.export_screenshot())
                 return shots
 
