@@ -294,3 +294,23 @@ def test_a_purpose_after_because_is_told_to_be_said_with_so_that() -> None:
     said = "We could change jobs every week, because nobody gets stuck with the worst job."
     for seed in range(10):
         assert "so that nobody gets stuck with the worst job" in analysis_normal(said, random.Random(seed))
+
+
+#: A follow-up that points back with a bare "that/them" where the card's answers are about something else
+#: ("Oh, cleaner air. What is a good example of that?" answered with food waste and old clothes).
+_UNCLEAR_BACK = re.compile(r"\b(?:example of|replace|brings?|change about|fold|show \w+ how to \w+) (?:that|them)\?$")
+
+
+def test_a_follow_up_names_what_it_asks_about() -> None:
+    unclear = [f"{card.title}: {q.more}" for card in CARDS.values() for q in card.questions
+               if _UNCLEAR_BACK.search(q.more)]
+    assert not unclear
+
+
+def test_a_reason_that_says_what_then_happens_is_never_linked_with_since_or_as() -> None:
+    thens = [(o, w) for card in CARDS.values() for q in card.questions for o in q.options for w in o.why
+             if w.startswith("then ")]
+    assert thens
+    said = [full(o, random.Random(seed), w) for o, w in thens for seed in range(12)]
+    assert not [s for s in said if re.search(r"\b(?:since|as) then\b", s)]
+    assert [s for s in said if ", so that " in s]  # a purpose is said with "so that" too

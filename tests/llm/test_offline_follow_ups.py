@@ -202,3 +202,10 @@ def test_what_will_or_can_happen_is_never_said_first_with_so() -> None:
                 backwards += [s for seed in range(10) if tail and modal.search(tail)
                               and (s := then_said(t, random.Random(seed))).startswith(tail[:1].upper() + tail[1:])]
     assert not backwards, backwards[:3]  # "I won't hear the messages, so I could leave my phone in another room."
+
+
+def test_a_follow_up_answer_with_then_is_never_said_with_since_or_as() -> None:
+    thens = [t for card in load_cards().values() for q in card.questions for t in q.then
+             if re.search(r", because then ", t.text)]
+    said = [then_said(t, random.Random(seed)) for t in thens for seed in range(30)]
+    assert thens and not [s for s in said if re.search(r"\b(?:since|as) then\b", s)]

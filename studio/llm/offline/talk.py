@@ -237,18 +237,24 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     they are free") is taken only when the option has no other."""
     why = why or rng.choice(_fresh_reasons(option))
     say = option.say.rstrip(".!")
-    forms = [f"{say}, because {why}."] * 2 + [f"{say} because {why}.", f"{say}. {cap(why)}.", f"{say}, as {why}.",
-                                               f"{say}, since {why}."]
+    forms = [f"{say}, because {why}."] * 2 + [f"{say} because {why}.", f"{say}. {cap(why)}."]
+    if not why.startswith("then "):  # "since then …" reads as "from that time on", "as then …" as time too
+        forms += [f"{say}, as {why}.", f"{say}, since {why}."]
     if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
             and " so " not in why and not _WHAT_FOLLOWS.search(why) and not _POINTS_BACK.search(why) \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
-    if why.startswith("then "):  # what the choice lets happen: "A, so B." or "A. That way, B." as well
+    if why.startswith("then "):  # what the choice lets happen: "A, so (that) B." or "A. That way, B." as well
         forms += [f"{say}, so {why[5:]}.", f"{say}. That way, {why[5:]}."]
+        if _CAN.search(why):  # a purpose: "so that she can watch it again"
+            forms.append(f"{say}, so that {why[5:]}.")
     return rng.choice(forms)
 
 
 #: Words of a reason that point back to something said before it ("everyone is free that day"): never said first.
+#: A "then" reason that says what can happen: a purpose, said with "so that" as well.
+_CAN = re.compile(r"\b(?:can|could)\b")
+
 _POINTS_BACK = re.compile(r"\bthat (?:day|time|week|night|evening|morning|year|place)\b|\bthere\b|\bthen\b", re.I)
 
 
@@ -281,7 +287,7 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     roll = rng.random()
     if m is None and (two := _TWO_CLAUSES.match(then.text)) and roll >= 0.4 \
             and not is_fragment(two.group("tail") + "."):  # a pronoun in B: "A, as B." or "A. That's because B."
-        if roll < 0.65 and not because:
+        if roll < 0.65 and not because and not two.group("tail").startswith("then "):  # never "since then …"
             return f"{two.group('head')}, {rng.choice(('as', 'since'))} {two.group('tail')}."
         if roll < 0.8 and not because:  # the pronoun still comes after what it stands for: "A. He …"
             return f"{two.group('head')}. {cap(two.group('tail'))}."
