@@ -209,3 +209,20 @@ def test_a_follow_up_answer_with_then_is_never_said_with_since_or_as() -> None:
              if re.search(r", because then ", t.text)]
     said = [then_said(t, random.Random(seed)) for t in thens for seed in range(30)]
     assert thens and not [s for s in said if re.search(r"\b(?:since|as) then\b", s)]
+
+
+def test_a_non_answer_to_a_follow_up_is_shown_an_answer_to_that_follow_up(sim) -> None:
+    checked = 0
+    for card in list(load_cards().values())[:12]:
+        for q in card.questions:
+            o = next((o for o in q.options if q.follows(o)), None)
+            if o is None:
+                continue
+            history = [("teacher", q.ask), ("student", full(o, random.Random(1))), ("teacher", q.more),
+                       ("student", "Em... I don't know.")]
+            answer = _teacher(sim, card, history)
+            model = re.findall(r"\"([^\"]+)\"", answer["Analysis"])[-1]
+            assert model in [t.text for t in q.then], (q.more, answer["Analysis"])  # not an answer to the new question
+            assert q.more not in answer["Reply"]
+            checked += 1
+    assert checked > 20

@@ -144,3 +144,17 @@ def test_an_english_answer_after_a_chinese_one_is_praised_for_it(sim) -> None:
     assert "英语" in english["Analysis"].split("。")[0] + english["Analysis"].split("！")[0], english["Analysis"]
     plain = _teacher(sim, card, [("teacher", q.ask), ("student", full(o, random.Random(1)))])
     assert "英语回答" not in plain["Analysis"] and "换成" not in plain["Analysis"], plain["Analysis"]
+
+
+def test_an_answer_said_back_is_never_asked_back_as_a_doubtful_question(sim) -> None:
+    card = next(iter(CARDS.values()))
+    q = card.questions[0]
+    said = ("My parents are happy.", "I feel a bit nervous.", "My phone was broken last week.")
+    said_back = 0
+    for variant in range(8):
+        for answer in said:
+            reply = _teacher(sim, card, [("teacher", q.ask), ("student", answer)], str(variant))["Reply"]
+            last = answer.rstrip(".").rsplit(" ", 1)[-1]
+            assert f"{last}?" not in reply, reply  # "Your parents are happy?" sounds doubtful
+            said_back += last in reply
+    assert said_back

@@ -30,9 +30,9 @@ NAME_ZH = {" ".join(r.split("\t")[0].split()): r.split("\t")[-1] for r in read_d
 GENERIC = re.compile(r"good choice|^I see\.|That sounds good|^That's interesting\.|^Okay, I understand\.|\. Nice\.|"
                      r"got it\b|, okay\.|that's clear|, simple\.|Okay, good to know", re.I)
 WORD = re.compile(r"[a-z']{4,}")
-#: The words of the comments said with an answer said back ("You feel a bit nervous? That's quite normal.").
+#: The words of the comments said with an answer said back ("You feel a bit nervous, that's quite normal.").
 COMMENT_WORDS = set(WORD.findall("that's quite normal don't worry, that's normal. oh, i'm sorry to hear that. oh dear. "
-                                 "that sounds great! how nice! okay. fair enough."))
+                                 "that sounds great! that's great! i'm sorry that how nice! okay. fair enough."))
 ASK_MORE = {"full", "whole", "sentence", "time", "this", "let's", "hear", "try"}
 STOP = set("with will that this your have from they them very what when about into make made would could".split())
 

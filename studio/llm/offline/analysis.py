@@ -247,7 +247,7 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
         pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
                                 "再加一个细节，回答会更有画面感。", "保持这样完整的回答，下次可以再多加一个细节。",
                                 "这样的回答已经很好，再加一个小例子会更出色。", "下次可以再补充一个具体的场景。",
-                                "可以再说说当时的情况，比如什么时候、和谁一起。")))
+                                "可以再说说当时的具体情况。")))
         if not re.search(r"\b(?:feel|felt|makes? me|made me|happy|glad|sad|excited|nervous|proud|love|enjoy|worried)\b", low):
             pool.append("还可以说说自己的感受，比如 \"It makes me feel …\"。")
     tip = rng.choice(pool)
@@ -382,7 +382,7 @@ def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random
 
 _SHORT_ADVICE = ("回答问题时，可以借用问题里的词来组成句子。", "说完整的句子，别人更容易听懂你的意思。", "可以先说答案，再用 because 加一个理由。",
                  "口语练习时，试着每次至少说一个完整的句子。", "先说主语和动词，再补充细节，句子就完整了。",
-                 "可以再加一个细节，比如时间、地点或和谁一起。", "说完答案后，可以补充一个具体的例子。",
+                 "可以再加一个具体的细节，让回答更清楚。", "说完答案后，可以补充一个具体的例子。",
                  "回答时可以先说想法，再说说原因或感受。", "")
 _SHORT_FIRST = "可以先说一个很短的英语句子。"
 #: Advice about saying a whole sentence.

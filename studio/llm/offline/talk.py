@@ -46,10 +46,11 @@ ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?", re.I)
 #: When the card's reaction would name what the student did not say: their own words said back, with a comment
 #: chosen by how what they said sounds (:func:`_mood`): a worry is normal, bad news is a pity, good news sounds
 #: great, and anything else is only said back ("So you stood on a small wall.") — never a stock "Thanks for
-#: sharing that." or "That's good to know." said to a nervous patient.
-_ECHO = {"worry": ("{E}? That's quite normal.", "{E}? Don't worry, that's normal."),
-         "bad": ("{E}? Oh, I'm sorry to hear that.", "{E}? Oh dear."),
-         "good": ("{E}? That sounds great!", "{E}? How nice!"),
+#: sharing that." or "That's good to know." said to a nervous patient; never as a question ("Your parents are
+#: happy?" sounds doubtful).
+_ECHO = {"worry": ("{E}, that's quite normal.", "{E}. Don't worry, that's normal."),
+         "bad": ("Oh, I'm sorry to hear that {e}.", "Oh dear, I'm sorry that {e}."),
+         "good": ("{E}, that's great!", "{E}, how nice!"),
          "": ("So {e}.", "Oh, so {e}.")}
 #: The same comments when nothing of the answer can be said back (a hedge, a long answer); a neutral one takes a
 #: yes or a no as it is ("Okay." / "Fair enough.").
@@ -531,7 +532,7 @@ _HEDGED = re.compile(r"(?:yes|yeah|no|not really|maybe|probably|perhaps|mostly|s
 
 def _echo(said: str, rng: random.Random) -> str:
     """The student's answer said back ("I stood on a small wall." → "So you stood on a small wall."), with a comment
-    that fits how it sounds ("You feel a bit nervous? That's quite normal.")."""
+    that fits how it sounds ("You feel a bit nervous, that's quite normal.")."""
     head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
     mood = _mood(said, head)
     if not head or len(head.split()) > 9 or _HEDGED.fullmatch(head):  # "I think so." said back: "So you think so."
@@ -688,6 +689,8 @@ def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Cor
         analysis = analysis_off_topic(topic_name, errors, asked.text if asked else None, rng)
     elif kind == "non_answer":
         plain = [s for s in suggested if not s.startswith("Neither")]  # an answer to start from, not a refusal
+        if asked is not None and asked.form == "more":  # the Reply moved on: the model answers the question missed
+            plain = [_complete(asked, None, None, utterance, rng)]
         analysis = analysis_non_answer(utterance, (plain or suggested)[0], rng, errors)
     elif kind == "short":
         complete = _complete(asked, option, then, utterance, rng) if asked else suggested[0]
