@@ -112,13 +112,19 @@ def test_the_teacher_follows_up_on_the_answer_the_student_chose(sim) -> None:
 
 
 def test_a_student_who_asks_back_is_answered_before_the_next_question(sim) -> None:
+    followed = 0
     for card in list(CARDS.values())[::5]:
         q = card.questions[0]
         said = f"{full(q.options[0], random.Random(1))} How about you?"
         assert ASKS_BACK.search(said)
         answer = _teacher(sim, card, [("teacher", q.ask), ("student", said)])
-        assert q.me in answer["Reply"] and answer["Reply"].index(q.me) < answer["Reply"].rindex("?")
-        assert not answer["Reply"].endswith(q.ask)  # the next question is another of the scene's
+        me = q.me[1:]  # "As for me, at my school …" or "Me? At my school …"
+        assert me in answer["Reply"] and answer["Reply"].index(me) < answer["Reply"].rindex("?")
+        assert not answer["Reply"].endswith(q.ask)  # then a follow-up on the student's choice, or the scene's next
+        followed += answer["Reply"].endswith(q.more)
+        if answer["Reply"].endswith(q.more):  # only a follow-up that cannot be read as about the teacher's answer
+            assert not re.search(r"\b(?:that|it|them|this|those|these|he|she|they|him|her)\b", q.more, re.I), q.more
+    assert followed
 
 
 def test_a_chinese_answer_gets_its_english_as_the_first_suggestion(sim) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from studio.domain.inject import inject_grammar
 from studio.domain.layout import format_history
+from studio.domain.text import word_count
 from studio.llm.base import ChatRequest, Message
 from studio.llm.offline import OfflineProvider
 from studio.llm.offline.cards import Card, load_cards
@@ -81,7 +82,7 @@ def test_a_brief_answer_to_a_follow_up_is_reacted_to_on_what_it_says(sim) -> Non
         q = card.questions[0]
         for t in q.then:
             reply = _teacher(sim, card, [("teacher", q.more), ("student", t.short)])["Reply"]
-            react = _before_question(reply)
+            react = re.sub(rf" ?(?:Now, back to|Let's go back to) {re.escape(card.about)}\.", "", _before_question(reply))
             assert react.strip() and not GENERIC.search(react), reply
             if react.strip() != t.react:  # the card's reaction only when it names nothing the brief left out
                 said = {w for text in (to_you(t.short), to_you(t.short.lower()), t.short) for w in WORD.findall(text.lower())}
@@ -174,3 +175,15 @@ def test_an_easier_either_or_question_gets_three_different_answers(sim) -> None:
         assert " or " in answer["Reply"] and answer["Reply"].endswith("?"), answer["Reply"]
         chosen = [option_in(q, s.removeprefix("Neither, actually. ")) for s in answer["Suggestion"]]
         assert None not in chosen and len(set(chosen)) == 3, (card.title, answer["Suggestion"])
+
+
+def test_the_scenes_next_question_after_a_follow_up_is_led_into(sim) -> None:
+    led = 0
+    for card in list(CARDS.values())[::4]:
+        q = card.questions[0]
+        t = q.then[0]
+        reply = _teacher(sim, card, [("teacher", q.ask), ("student", q.options[0].say), ("teacher", q.more),
+                                     ("student", t.text)])["Reply"]
+        assert word_count(reply) <= 30
+        led += bool(re.search(rf"(?:Now, back to|Let's go back to) {re.escape(card.about)}\. [^.!]+\?$", reply))
+    assert led >= len(list(CARDS.values())[::4]) // 2  # said unless the Reply would run over 30 words

@@ -91,6 +91,10 @@ _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in Englis
                "Try saying it in English.")
 _BACK = ("That's interesting, but let's get back to {about}.", "Let's come back to {about} for now.",
          "We're talking about {about} now.", "Hmm, that's a different topic. Back to {about}!")
+#: A follow-up that points back with a pronoun: after the teacher's own answer it would point at that answer.
+_POINTS_AT = re.compile(r"\b(?:that|it|them|this|those|these|he|she|they|him|her)\b", re.I)
+#: Said before the scene's next question after a follow-up was answered ("Now, back to you and your brother.").
+_NOW = ("Now, back to {about}.", "Let's go back to {about}.")
 _OPENERS = ("", "", "", "", "Well, ", "Hmm, ", "Actually, ", "To be honest, ")
 NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 SHORT_MAX = 10
@@ -646,8 +650,20 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                               card, rng)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
-        reply = _fit(_then_reaction(then, fixed, rng), q.ask)
+        react = _then_reaction(then, fixed, rng)
+        bridge = rng.choice(_NOW).format(about=card.about)  # a new question of the scene: said so, not a jump
+        reply = _fit(react, bridge, q.ask) if word_count(f"{react} {bridge} {q.ask}") <= 30 else _fit(react, q.ask)
         new = Asked("ask", q, q.ask)
+    elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
+            and not _POINTS_AT.search(asked.question.more):
+        # answered, then asked on about the student's own choice ("… Me? I'd pick a river path. How long …?")
+        me = rng.choice((f"Me? {asked.question.me}", f"As for me, {_lower(asked.question.me)}"))
+        react = _reaction(option, fixed, rng)
+        reply = _fit(react, me, asked.question.more) if word_count(f"{react} {me} {asked.question.more}") <= 30 \
+            else _fit(me, asked.question.more)
+        new = Asked("more", asked.question, asked.question.more, chosen=option)
+        return _in_english_now(_with_analysis(reply, suggestions(new, rng, earlier=earlier), kind, errors, utterance,
+                                              asked, option, then, topic_name, card, rng), view.history, rng)
     elif ASKS_BACK.search(utterance):
         q = _next_question(card, used, rng, asked.question)
         reply = _fit(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, q.ask)
