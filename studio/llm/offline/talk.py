@@ -480,6 +480,14 @@ def _fit(*parts: str, limit: int = 30) -> str:
     return " ".join(items)
 
 
+def _led_into(said: str, card: Card, q: Question, rng: random.Random) -> str:
+    """``said`` (a reaction, the teacher's own answer), then the scene's next question ``q`` led into as a new
+    question ("Now, back to you and your brother."), not a jump; the lead-in left out when it would take the
+    Reply over 30 words."""
+    bridge = rng.choice(_NOW).format(about=card.about)
+    return _fit(said, bridge, q.ask) if word_count(f"{said} {bridge} {q.ask}") <= 30 else _fit(said, q.ask)
+
+
 def _next_question(card: Card, used: list[Question], rng: random.Random, last: Question | None) -> Question:
     fresh = [q for q in card.questions if q not in used]
     if fresh:
@@ -650,9 +658,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                               card, rng)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
-        react = _then_reaction(then, fixed, rng)
-        bridge = rng.choice(_NOW).format(about=card.about)  # a new question of the scene: said so, not a jump
-        reply = _fit(react, bridge, q.ask) if word_count(f"{react} {bridge} {q.ask}") <= 30 else _fit(react, q.ask)
+        reply = _led_into(_then_reaction(then, fixed, rng), card, q, rng)
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
             and not _POINTS_AT.search(asked.question.more):
@@ -666,7 +672,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                                               asked, option, then, topic_name, card, rng), view.history, rng)
     elif ASKS_BACK.search(utterance):
         q = _next_question(card, used, rng, asked.question)
-        reply = _fit(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, q.ask)
+        reply = _led_into(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, card, q, rng)
         new = Asked("ask", q, q.ask)
     elif not asked.question.follows(option) or (kind == "short" and len(whole_answers(asked.question, option)) < 3):
         # the follow-up has no answer for this choice, or (a full sentence asked for) too few said in full: the
