@@ -121,7 +121,8 @@ def test_a_student_who_asks_back_is_answered_before_the_next_question(sim) -> No
         me = q.me[1:]  # "As for me, at my school …" or "Me? At my school …"
         assert me in answer["Reply"] and answer["Reply"].index(me) < answer["Reply"].rindex("?")
         assert not answer["Reply"].endswith(q.ask)  # then a follow-up on the student's choice, or the scene's next
-        if not answer["Reply"].endswith(q.more) and word_count(answer["Reply"]) <= 24:  # led into, when it fits
+        bridge = word_count(f"Let's go back to {card.about}.")
+        if not answer["Reply"].endswith(q.more) and word_count(answer["Reply"]) + bridge <= 30:  # led into, if it fits
             assert re.search(rf"(?:Now, back to|Let's go back to) {re.escape(card.about)}\.", answer["Reply"]), answer
         followed += answer["Reply"].endswith(q.more)
         if answer["Reply"].endswith(q.more):  # only a follow-up that cannot be read as about the teacher's answer
