@@ -481,9 +481,9 @@ def _fit(*parts: str, limit: int = 30) -> str:
 
 
 def _led_into(said: str, card: Card, q: Question, rng: random.Random) -> str:
-    """``said`` (a reaction, the teacher's own answer), then the scene's next question ``q`` led into as a new
-    question ("Now, back to you and your brother."), not a jump; the lead-in left out when it would take the
-    Reply over 30 words."""
+    """``said`` (the teacher's own answer to a student who asked back), then the scene's next question ``q`` led
+    into ("Now, back to you and your brother."), not a jump; the lead-in left out when it would take the Reply
+    over 30 words. After the student's own answer there is nothing to come back from, so none is said."""
     bridge = rng.choice(_NOW).format(about=card.about)
     return _fit(said, bridge, q.ask) if word_count(f"{said} {bridge} {q.ask}") <= 30 else _fit(said, q.ask)
 
@@ -658,7 +658,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                               card, rng)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
-        reply = _led_into(_then_reaction(then, fixed, rng), card, q, rng)
+        reply = _fit(_then_reaction(then, fixed, rng), q.ask)  # the student never left the scene: no "back to"
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
             and not _POINTS_AT.search(asked.question.more):
