@@ -226,3 +226,32 @@ def test_a_non_answer_to_a_follow_up_is_shown_an_answer_to_that_follow_up(sim) -
             assert q.more not in answer["Reply"]
             checked += 1
     assert checked > 20
+
+
+def test_after_asking_for_a_whole_sentence_no_suggestion_answers_with_a_word_for_yes(sim) -> None:
+    """ "Only once, on a school trip, …", "Not yet, but …" answer a yes/no question, but not in the whole
+    sentence the teacher just asked for; "No, this is my first time …" does."""
+    assert opens_with_phrase("Only once, on a school trip, but I remember it.", strict=True)
+    assert not opens_with_phrase("Only once, on a school trip, but I remember it.")
+    assert not opens_with_phrase("No, this is my first time, so I am excited.", strict=True)
+    for title in ("Train journey", "Watching the Olympics"):
+        card = _card(title)
+        for q in card.questions:
+            for o in q.options:
+                for variant in range(3):
+                    answer = _teacher(sim, card, [("teacher", q.ask), ("student", f"Maybe {o.item}.")], str(variant))
+                    if "sentence" in answer["Reply"]:
+                        assert not [s for s in answer["Suggestion"] if opens_with_phrase(s, strict=True)], answer
+
+
+def test_a_suggestion_calls_the_person_the_student_spoke_of_as_they_did(sim) -> None:
+    """The student said 她 of the dentist: no Suggestion says "He told me …"."""
+    card = _card("Seeing a dentist")
+    for q in card.questions:
+        said = " ".join(o.say for o in q.options) + " ".join(t.text for t in q.then)
+        if not (re.search(r"\bhe\b", said, re.I) and re.search(r"\bshe\b", said, re.I)):
+            continue
+        for variant in range(10):
+            for student in ("她让我每次刷满两分钟，因为我刷得太快了。", "She told me to brush for two minutes."):
+                got = _teacher(sim, card, [("teacher", q.ask), ("student", student)], str(variant))["Suggestion"]
+                assert not [s for s in got if re.match(r"He\b", s)], got

@@ -99,3 +99,61 @@ def plural(phrase: str) -> bool:
     if last in ("people", "children", "men", "women", "teeth", "feet", "police"):
         return True
     return (last.endswith("s") and not last.endswith(("ss", "us", "is", "ics"))) or " and " in phrase
+
+
+_HE = re.compile(r"\b(?:he|him|his|himself)\b|他", re.I)
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b|她", re.I)
+#: Words that name someone, whom a pronoun after them in the same sentence stands for ("The old teacher …, because he
+#: …"): a different person from the one the student spoke of.
+_SOMEONE = re.compile(r"\b(?:dad|father|grandpa|grandfather|brother|uncle|son|boy|man|mr|husband|mum|mom|mother|"
+                      r"grandma|grandmother|sister|aunt|daughter|girl|woman|mrs|ms|miss|wife|cousin|teacher|coach|"
+                      r"doctor|dentist|nurse|friend|classmate|player|partner|neighbour|neighbor|driver|character|"
+                      r"singer|actor|actress|student|pupil|kid|child|baby|owner|guide|monitor|captain|waiter|"
+                      r"waitress|manager|artist|writer|scientist|hero|king|queen|people|person|someone|everyone|"
+                      r"nobody|anyone|farmer|worker|officer|chef|cook|host|guest|visitor|leader|member|officer)s?\b|"
+                      r"\b[A-Z][a-z]+ (?:said|says|told|tells)\b")
+
+
+def person_said(text: str) -> str:
+    """Whether the student spoke of the person as "he" or "she" (他 / 她 too): "he", "she", or "" (neither, or
+    both: two people)."""
+    he, she = bool(_HE.search(text)), bool(_SHE.search(text))
+    return "he" if he and not she else "she" if she and not he else ""
+
+
+def other_person(sentence: str, person: str) -> bool:
+    """Whether ``sentence`` calls the person the student spoke of as ``person`` by the other pronoun ("He told me …"
+    after "她让我 …"), with nobody named before the pronoun that it could stand for instead."""
+    other = _SHE if person == "he" else _HE if person == "she" else None
+    if other is None or not (m := other.search(sentence)):
+        return False
+    return not _SOMEONE.search(sentence[:m.start()])
+
+
+_SWAP_TO_SHE = {"he": "she", "him": "her", "his": "her", "himself": "herself"}
+_SWAP_TO_HE = {"she": "he", "hers": "his", "herself": "himself"}
+#: Words after "her" that show it is "him" ("tell her about …"), not "his" ("her name").
+_AFTER_OBJECT = frozenset("to about that and or but so because when if the a an at in on for with from how what "
+                          "why where again too more first every".split())
+
+
+def as_person(sentence: str, person: str) -> str:
+    """``sentence`` with the other pronoun said as ``person`` ("He told me …" → "She told me …"; "tell her about" →
+    "tell him about", "her name" → "his name"), where it is said of the student's person (:func:`other_person`)."""
+    if not other_person(sentence, person):
+        return sentence
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(1)
+        low = word.lower()
+        if person == "she":
+            new = _SWAP_TO_SHE[low]
+        elif low == "her":
+            after = re.match(r"\s*([A-Za-z']+)", sentence[m.end():])
+            new = "him" if after is None or after.group(1).lower() in _AFTER_OBJECT else "his"
+        else:
+            new = _SWAP_TO_HE[low]
+        return new.capitalize() if word[0].isupper() else new
+
+    pronouns = r"\b(he|him|his|himself)\b" if person == "she" else r"\b(she|her|hers|herself)\b"
+    return re.sub(pronouns, swap, sentence, flags=re.I)

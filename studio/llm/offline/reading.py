@@ -123,14 +123,16 @@ _OPENER = re.compile(r"^(?:(?:well|hmm|actually|to be honest|honestly|oh|em+|um+
 
 
 @lru_cache(maxsize=4096)
-def opens_with_phrase(utterance: str) -> bool:
+def opens_with_phrase(utterance: str, strict: bool = False) -> bool:
     """Whether an answer's first clause is a phrase with no subject and verb, the rest hung on it ("About three
     hours a week, mostly on …", "Only ten hours, because …", "Maybe at lunchtime, when …"): said aloud it
-    answers, but it is not the whole sentence a teacher who asked for one wants."""
+    answers, but it is not the whole sentence a teacher who asked for one wants. ``strict`` (a whole sentence was
+    asked for): a word or two said for "yes" counts too ("Only once, on …", "Not yet, but …", "Sometimes, but
+    only …"); a plain "Yes, …" or "No, …" before a whole clause does not."""
     text = _OPENER.sub("", utterance.strip())
     head = re.split(r",|\.\s|;| because | if | when | so | but | as | since ", text, maxsplit=1)[0]
     head = head.strip().rstrip(".!?")
-    return bool(head) and not _AS_YES.match(head) and is_fragment(head + ".")
+    return bool(head) and (strict or not _AS_YES.match(head)) and is_fragment(head + ".")
 
 
 def fixed_sentence(utterance: str, errors: list[Correction]) -> str:

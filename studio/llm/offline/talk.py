@@ -37,7 +37,7 @@ from studio.llm.offline.analysis import (
 )
 from studio.llm.offline.banks import Banks
 from studio.llm.offline.cards import Card, Option, Question, Then
-from studio.llm.offline.phrases import cap, to_you
+from studio.llm.offline.phrases import as_person, cap, other_person, person_said, to_you
 from studio.llm.offline.reading import assess, fixed_sentence, is_fragment, opens_with_phrase
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!", "", "")
@@ -321,13 +321,15 @@ def _whole(text: str) -> str:
 
 
 def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None,
-                whole: bool = False, earlier: str = "") -> list[str]:
+                whole: bool = False, earlier: str = "", heard: str = "") -> list[str]:
     """Three answers to ``asked`` in the student's voice, each a different answer (a different option or
     follow-up answer; ``first``, when given, leads, and ``said`` — the option or follow-up answer it says —
     is not said again in other words); ``whole``: each a whole sentence (a full sentence was asked for);
     ``earlier``: what the student said before, whose answers go first (a friend who likes basketball gets
-    the basketball first)."""
+    the basketball first); ``heard``: all the student said, whose "he" or "she" (他 / 她) every Suggestion keeps
+    for that person (never "He told me …" of a dentist the student called 她)."""
     q = asked.question
+    person = person_said(f"{heard} {first or ''}")
     pool: list[tuple[object, str]]
     if asked.form == "more":
         why = bool(re.match(r"\s*why\b", asked.text, re.I))
@@ -350,19 +352,26 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
         pool.sort(key=lambda p: -len(_subject_words(p[1]) & before))
     out = [first] if first else []
     keys: list[object] = [said] if first else []
-    for strict in (True, False):  # answers that share no detail first ("… on Saturday mornings" twice), then any
+    # answers that share no detail first ("… on Saturday mornings" twice), then any; one that calls the student's
+    # "she" "he" only where no other answer is left, and then said with "she"
+    for strict, same_person in ((True, True), (False, True), (False, False)):
         for key, s in _then_more(pool, asked, rng) if len(out) < 3 else ():
             if len(out) == 3:
                 break
+            s = s if same_person else as_person(s, person)
             if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 \
                     or not all(s != o and _distinct(s, o) and not (strict and _same_detail(s, o, asked.text))
-                               for o in out) or (whole and opens_with_phrase(s)):
+                               for o in out) or (whole and opens_with_phrase(s, strict=True)) \
+                    or (same_person and other_person(s, person)):
                 continue
             out.append(s)
             keys.append(key)
-    for _, s in _then_more(pool, asked, rng) if len(out) < 3 else ():  # never fewer than three
-        if len(out) < 3 and word_count(s) <= 30 and all(s != o and _distinct(s, o) for o in out):
-            out.append(s)
+    for phrase_too in (False, True):  # never fewer than three (a phrase first only where nothing else is left)
+        for _, s in _then_more(pool, asked, rng) if len(out) < 3 else ():
+            s = as_person(s, person)
+            if len(out) < 3 and word_count(s) <= 30 and all(s != o and _distinct(s, o) for o in out) \
+                    and (phrase_too or not (whole and opens_with_phrase(s, strict=True) or other_person(s, person))):
+                out.append(s)
     return out
 
 
@@ -393,7 +402,7 @@ def _then_more(pool: list[tuple[object, str]], asked: Asked, rng: random.Random)
 def whole_answers(question: Question, option: Option | None) -> list[Then]:
     """The follow-up's answers for ``option`` that are whole sentences as a student says them when asked for one
     ("That's because …"; not "About three hours a week, mostly …")."""
-    return [t for t in question.then_for(option) if not opens_with_phrase(_whole(t.text))]
+    return [t for t in question.then_for(option) if not opens_with_phrase(_whole(t.text), strict=True)]
 
 
 def _trigrams(text: str, asked: frozenset[str]) -> set[tuple[str, ...]]:
@@ -455,7 +464,8 @@ def _slip_fits(text: str) -> bool:
 
 def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random, whole: bool = False) -> str:
     if asked.form == "more":
-        thens = [t for t in asked.thens if not (whole and opens_with_phrase(_whole(t.text)))] or list(asked.thens)
+        thens = [t for t in asked.thens if not (whole and opens_with_phrase(_whole(t.text), strict=True))] \
+            or list(asked.thens)
         said = then_said(rng.choice(thens), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
         return _whole(said) if whole else said
     option = rng.choice(options)
@@ -642,7 +652,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             opener = f"{opener} You can start with \"{_starter(first)}\"."
         said = then if asked.form == "more" else option
         again = replace(asked, text=_again(asked))
-        return _with_analysis(_fit(opener, again.text), suggestions(asked, rng, first, said), kind, errors, utterance,
+        return _with_analysis(_fit(opener, again.text), suggestions(asked, rng, first, said, heard=earlier), kind, errors, utterance,
                               again, option, then, topic_name, card, rng, example=first)
     if kind == "non_answer":
         if asked.form == "more":
@@ -654,7 +664,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             a, b = rng.sample(sure if len(sure) >= 2 else list(asked.question.options), 2)
             new = Asked("pick", asked.question, "", (a, b))
             reply = _fit(rng.choice(_EASIER), asked.question.pick.format(a=to_you(a.item), b=to_you(b.item)))
-        return _with_analysis(reply, suggestions(new, rng), kind, errors, utterance, asked, option, then, topic_name,
+        return _with_analysis(reply, suggestions(new, rng, heard=earlier), kind, errors, utterance, asked, option, then, topic_name,
                               card, rng)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
@@ -668,7 +678,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         reply = _fit(react, me, asked.question.more) if word_count(f"{react} {me} {asked.question.more}") <= 30 \
             else _fit(me, asked.question.more)
         new = Asked("more", asked.question, asked.question.more, chosen=option)
-        return _in_english_now(_with_analysis(reply, suggestions(new, rng, earlier=earlier), kind, errors, utterance,
+        return _in_english_now(_with_analysis(reply, suggestions(new, rng, earlier=earlier, heard=earlier), kind, errors, utterance,
                                               asked, option, then, topic_name, card, rng), view.history, rng)
     elif ASKS_BACK.search(utterance):
         q = _next_question(card, used, rng, asked.question)
@@ -685,11 +695,13 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
         reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more, chosen=option)
-        return _in_english_now(_with_analysis(reply, suggestions(new, rng, whole=bool(more), earlier=earlier), kind,
-                                              errors, utterance, asked, option, then, topic_name, card, rng),
-                               view.history, rng)
-    return _in_english_now(_with_analysis(reply, suggestions(new, rng, earlier=earlier), kind, errors, utterance, asked,
-                                          option, then, topic_name, card, rng), view.history, rng)
+        said = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
+        return _in_english_now(_with_analysis(reply, said, kind, errors, utterance, asked, option, then, topic_name,
+                                              card, rng), view.history, rng)
+    whole = any(p in reply for p in _MORE_PLEASE)  # a full sentence asked for: no Suggestion opens with a phrase
+    said = suggestions(new, rng, whole=whole, earlier=earlier, heard=earlier)
+    return _in_english_now(_with_analysis(reply, said, kind, errors, utterance, asked, option, then, topic_name, card,
+                                          rng), view.history, rng)
 
 
 _NOW_IN_ENGLISH = ("这次你用英语回答了，很好！", "这次换成了英语回答，进步很明显。", "能从中文换成英语来回答，很棒。")
