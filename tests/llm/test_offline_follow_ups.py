@@ -255,3 +255,27 @@ def test_a_suggestion_calls_the_person_the_student_spoke_of_as_they_did(sim) -> 
             for student in ("她让我每次刷满两分钟，因为我刷得太快了。", "She told me to brush for two minutes."):
                 got = _teacher(sim, card, [("teacher", q.ask), ("student", student)], str(variant))["Suggestion"]
                 assert not [s for s in got if re.match(r"He\b", s)], got
+
+
+def test_two_suggestions_never_say_the_same_instead_of_idea() -> None:
+    """ "Ride bikes instead of being driven" and "walk instead of taking the car" are one idea: never both."""
+    from studio.llm.offline.talk import Asked, suggestions
+
+    walk = '"We can walk to places that are near, instead of taking the car. | Walking instead of driving, good.",'
+    text = read_data("offline_topics.toml").replace(
+        '"We can sort our rubbish at home, so more of it can be recycled. | Sorting rubbish, very useful.",', walk, 1)
+    assert walk in text
+    card = next(c for c in parse_cards(text, shipped_topics()).values() if c.title == "Tree planting day")
+    q = next(q for q in card.questions if q.ask == "Why is planting trees important?")
+    for seed in range(30):
+        got = suggestions(Asked("more", q, q.more), random.Random(seed))
+        assert len(got) == 3 and len([s for s in got if "instead of" in s]) <= 1, got
+
+
+def test_a_reason_that_says_its_answer_again_is_not_praised() -> None:
+    said = "Trees are homes for birds and insects, because many animals need forests."
+    for seed in range(20):
+        out = analysis_normal(said, random.Random(seed))
+        assert "because" not in out.replace(said, ""), out
+    assert any("because" in analysis_normal(s, random.Random(seed)).replace(s, "") for seed in range(20)
+               for s in ("Trees give us cleaner air, because they take in carbon dioxide.",))

@@ -169,12 +169,35 @@ def purpose_after_because(text: str) -> re.Match[str] | None:
                              or after == "no") else None
 
 
+#: Words for one thing said twice in other words ("trees … forests", "birds … animals"): a reason that says its
+#: answer again in them explains nothing.
+_KIN = {"forest": "tree", "wood": "tree", "bird": "animal", "insect": "animal", "pet": "animal", "film": "movie",
+        "cinema": "movie", "sport": "game", "match": "game", "study": "learn", "lesson": "class"}
+_LITTLE = frozenset("that this there with from they them their have very much really also many some more most "
+                    "because about what when will would could should like just want need make feel think good".split())
+
+
+def _stems(text: str) -> set[str]:
+    words = (w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in _LITTLE)
+    stems = {w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") and not w.endswith("ss")
+             else re.sub(r"(?:ing|ed)$", "", w) for w in words}
+    return {_KIN.get(w, w) for w in stems}
+
+
+def circular_reason(text: str) -> bool:
+    """Whether the because-clause of ``text`` says its main clause again ("Trees are homes for birds, because many
+    animals need forests": trees and birds again, two of its words or their kin): a reason that explains nothing,
+    never praised."""
+    m = re.search(r"^(?P<main>[^.!?]*?),?\s+because\s+(?P<why>[^,.!?;]+)", text, re.I)
+    return m is not None and len(_stems(m.group("main")) & _stems(m.group("why"))) >= 2
+
+
 def _features(text: str, rng: random.Random, most: int = 2, said: str | None = None) -> list[str]:
     """Structures ``text`` uses, each named with its words quoted (only words the student said, ``said``)."""
     found = []
     for pattern, notes in _FEATURES:
         m = pattern.search(text)
-        if m and notes is _FEATURES[0][1] and purpose_after_because(text):
+        if m and notes is _FEATURES[0][1] and (purpose_after_because(text) or circular_reason(text)):
             continue
         if m and said is not None and _quoted(text, m).strip().lower() not in said.lower():
             continue

@@ -413,10 +413,16 @@ def _trigrams(text: str, asked: frozenset[str]) -> set[tuple[str, ...]]:
             if sum(len(w) > 3 and w not in _PLAIN and w not in asked for w in words[i:i + 3]) >= 2}
 
 
+#: Words that say an answer is the other way of doing something: two such answers to one question are one idea
+#: ("ride bikes instead of being driven", "walk instead of taking the car").
+_INSTEAD = re.compile(r"\b(?:instead of|rather than)\b", re.I)
+
+
 def _same_detail(a: str, b: str, question: str) -> bool:
-    """Whether two answers to ``question`` share a detail ("… on Saturday mornings" twice): near the same answer."""
+    """Whether two answers to ``question`` share a detail ("… on Saturday mornings" twice), or both say what to do
+    instead of something: near the same answer."""
     asked = frozenset(re.findall(r"[a-z']+", question.lower()))
-    return bool(_trigrams(a, asked) & _trigrams(b, asked))
+    return bool(_trigrams(a, asked) & _trigrams(b, asked)) or bool(_INSTEAD.search(a) and _INSTEAD.search(b))
 
 
 def _distinct(a: str, b: str) -> bool:
@@ -695,12 +701,12 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
         reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more, chosen=option)
-        said = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
-        return _in_english_now(_with_analysis(reply, said, kind, errors, utterance, asked, option, then, topic_name,
+        offered = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
+        return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name,
                                               card, rng), view.history, rng)
     whole = any(p in reply for p in _MORE_PLEASE)  # a full sentence asked for: no Suggestion opens with a phrase
-    said = suggestions(new, rng, whole=whole, earlier=earlier, heard=earlier)
-    return _in_english_now(_with_analysis(reply, said, kind, errors, utterance, asked, option, then, topic_name, card,
+    offered = suggestions(new, rng, whole=whole, earlier=earlier, heard=earlier)
+    return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name, card,
                                           rng), view.history, rng)
 
 
