@@ -279,3 +279,14 @@ def test_a_reason_that_says_its_answer_again_is_not_praised() -> None:
         assert "because" not in out.replace(said, ""), out
     assert any("because" in analysis_normal(s, random.Random(seed)).replace(s, "") for seed in range(20)
                for s in ("Trees give us cleaner air, because they take in carbon dioxide.",))
+
+
+def test_a_feeling_chosen_from_two_is_said_as_a_feeling(sim) -> None:
+    """ "Confident or a bit nervous?" is answered "I feel confident …", never "I think confident is better"."""
+    card = next(c for c in CARDS.values() for q in c.questions if q.ask == "How do you feel about the competition?")
+    q = next(q for q in card.questions if q.ask == "How do you feel about the competition?")
+    a, b = q.options[:2]
+    pick = q.pick.format(a=a.item, b=b.item)
+    said = {_student(sim, card, [("teacher", q.ask), ("student", "I don't know."), ("teacher", f"No problem. {pick}")],
+                     str(variant)) for variant in range(20)}
+    assert said and all(s.startswith("I feel ") for s in said), said

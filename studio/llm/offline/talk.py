@@ -310,7 +310,12 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
 
 
 def _choose(option: Option, why: str, rng: random.Random) -> str:
-    """A student's answer to an either-or question (its Suggestions are the options' own sentences)."""
+    """A student's answer to an either-or question (its Suggestions are the options' own sentences); a feeling or
+    another word said of the student ("I feel confident …") is said as the card says it, never "I think
+    confident is better"."""
+    if re.search(rf"\b(?:feel|feels|am|'m|is|are|was|were|get|got)\s+(?:\w+\s+)?{re.escape(option.item)}\b",
+                 option.say, re.I):
+        return f"{option.say.rstrip('.!')}, because {why}."
     return rng.choice((f"I'd choose {option.item}, because {why}.", f"I think {option.item} is better, because {why}.",
                        f"I'd go for {option.item}, because {why}.", f"{cap(option.item)}, because {why}."))
 
