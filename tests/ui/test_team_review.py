@@ -54,6 +54,15 @@ def passing_reply(store) -> str:
     return next(r.key for r in review.all_rows(store) if r.kind == "reply" and not r.failed)
 
 
+def failing_sample(store):
+    """A sample that fails a check: one passing reply's Analysis edited into English (``analysis.chinese``), as a
+    reviewer's slip would leave it; the generated data need not hold one of its own."""
+    key = passing_reply(store)
+    _, _, turn = review.load_sample(store, key)
+    review.edit_answer(store, key, json.dumps({**turn.parsed.to_contract(), "Analysis": "Good."}), "t")
+    return next(r for r in review.all_rows(store) if r.key == key)
+
+
 async def test_the_student_line_and_the_answer_by_field_show_at_80x24(generated) -> None:
     key = passing_reply(generated.store)
     d, index, turn = review.load_sample(generated.store, key)
@@ -126,7 +135,8 @@ async def test_an_answer_that_does_not_parse_opens_raw_saying_why(generated) -> 
 
 
 async def test_approving_a_failing_sample_asks_and_names_the_check(generated) -> None:
-    failing = next(r for r in review.all_rows(generated.store) if r.failed)
+    failing = failing_sample(generated.store)
+    assert failing.failed
     app = make_app(generated)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_samples(pilot)
@@ -198,6 +208,7 @@ async def test_reviewed_by_filter_and_history(generated, monkeypatch) -> None:
 
 
 async def test_the_queue_says_when_a_search_hides_work(generated) -> None:
+    failing_sample(generated.store)
     needing = sum(1 for r in review.all_rows(generated.store) if r.needs_review)
     assert needing
     app = make_app(generated)
