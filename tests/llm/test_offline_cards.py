@@ -23,6 +23,7 @@ from studio.llm.offline.cards import Card, load_cards
 from studio.llm.offline.talk import ASKS_BACK, full, option_in, then_in
 from studio.resources import read_data
 from studio.turn.prompts import Prompts
+from tests.llm.offline_asking import ask_teacher
 
 PROMPTS = Prompts()
 CARDS = load_cards()
@@ -94,10 +95,7 @@ def sim() -> OfflineProvider:
 
 
 def _teacher(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str = "") -> dict:
-    name = NAME_ZH[" ".join(card.topic.split())]
-    prompt = PROMPTS.render("teacher_reply", topic=card.topic, title=card.title, topic_name=name,
-                            chat=format_history(history))
-    return json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=variant)))
+    return ask_teacher(sim, card, history, variant, topic_name=NAME_ZH[" ".join(card.topic.split())])
 
 
 def test_the_teacher_follows_up_on_the_answer_the_student_chose(sim) -> None:

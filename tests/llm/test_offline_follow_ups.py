@@ -5,7 +5,6 @@ reason after a liking is never "corrected" to a purpose; a phrase is never calle
 
 from __future__ import annotations
 
-import json
 import random
 import re
 
@@ -20,6 +19,7 @@ from studio.llm.offline.reading import opens_with_phrase
 from studio.llm.offline.talk import full, then_in, then_said, whole_answers
 from studio.resources import read_data
 from studio.turn.prompts import Prompts
+from tests.llm.offline_asking import ask_teacher as _teacher
 
 PROMPTS = Prompts()
 CARDS = load_cards()
@@ -32,12 +32,6 @@ def sim() -> OfflineProvider:
 
 def _card(title: str) -> Card:
     return next(c for c in CARDS.values() if c.title == title)
-
-
-def _teacher(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str = "") -> dict:
-    prompt = PROMPTS.render("teacher_reply", topic=card.topic, title=card.title, topic_name="话题",
-                            chat=format_history(history))
-    return json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=variant)))
 
 
 def _student(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str) -> str:

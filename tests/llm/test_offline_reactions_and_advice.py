@@ -6,19 +6,17 @@ model phrase to be one, asks for a reason already given with as/since/so, or joi
 
 from __future__ import annotations
 
-import json
 import random
 import re
 
 import pytest
 
-from studio.domain.layout import format_history
-from studio.llm.base import ChatRequest, Message
 from studio.llm.offline import OfflineProvider
 from studio.llm.offline.analysis import analysis_normal, analysis_short, gives_reason
-from studio.llm.offline.cards import Card, load_cards
+from studio.llm.offline.cards import load_cards
 from studio.llm.offline.talk import full, opening
 from studio.turn.prompts import Prompts
+from tests.llm.offline_asking import ask_teacher as _teacher
 
 PROMPTS = Prompts()
 CARDS = load_cards()
@@ -35,12 +33,6 @@ really when what then some every about more much time think going good great nic
 @pytest.fixture
 def sim() -> OfflineProvider:
     return OfflineProvider(seed=9)
-
-
-def _teacher(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str = "") -> dict:
-    prompt = PROMPTS.render("teacher_reply", topic=card.topic, title=card.title, topic_name="话题",
-                            chat=format_history(history))
-    return json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=variant)))
 
 
 def test_no_reply_acknowledges_with_a_stock_phrase(sim) -> None:

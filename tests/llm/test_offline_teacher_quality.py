@@ -6,7 +6,6 @@ learner whose grammar error is an added sentence. The figures a script can count
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
@@ -23,6 +22,7 @@ from studio.llm.offline.phrases import to_you
 from studio.llm.offline.talk import full, option_in, then_in, whole_answers
 from studio.resources import read_data
 from studio.turn.prompts import Prompts
+from tests.llm.offline_asking import ask_teacher as _teacher
 
 PROMPTS = Prompts()
 CARDS = load_cards()
@@ -41,12 +41,6 @@ STOP = set("with will that this your have from they them very what when about in
 @pytest.fixture
 def sim() -> OfflineProvider:
     return OfflineProvider(seed=3)
-
-
-def _teacher(sim: OfflineProvider, card: Card, history: list[tuple[str, str]], variant: str = "") -> dict:
-    prompt = PROMPTS.render("teacher_reply", topic=card.topic, title=card.title, topic_name="话题",
-                            chat=format_history(history))
-    return json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=variant)))
 
 
 def _student(sim: OfflineProvider, card: Card, asked: str, variant: str) -> str:
