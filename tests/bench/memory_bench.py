@@ -24,14 +24,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench import trees  # noqa: E402
-from tests.bench.whole_tool_bench import REMOTE  # noqa: E402
+from tests.bench.whole_tool_bench import REMOTE, measured  # noqa: E402
 
 TREE = ROOT
 
@@ -86,22 +85,6 @@ print(json.dumps({"load": loaded, "eight": eight, "one": one, **status()}))
 """
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str, str]:
-    """(wall s, CPU s, peak RSS MB, stdout, stderr) of a command run to its end, read from wait4 as
-    ``/usr/bin/time -v`` reads them."""
-    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:  # no pipe to fill up
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, text=True, env=env, cwd=TREE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out_f.seek(0)
-        err_f.seek(0)
-        out, err = out_f.read(), err_f.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd[:3])} failed: {err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out, err
-
-
 def generate(folder: Path, base: str, dialogues: int, concurrency: int, lm_on: bool) -> dict:
     env = {**os.environ, "STUDIO_BLAS_THREADS": "1", "PYTHONPATH": str(TREE),
            "STUDIO_VERDICTS": "off"}  # every answer judged in this run, none read from an earlier one
@@ -113,7 +96,8 @@ def generate(folder: Path, base: str, dialogues: int, concurrency: int, lm_on: b
         f.write(REMOTE.format(base=base))
     wall, cpu, rss, out, err = measured([sys.executable, "-c", COUNTED, "--workspace", str(folder), "generate",
                                          "--dialogues", str(dialogues), "--concurrency", str(concurrency),
-                                         "--teacher", "remote", "--student", "remote", "--no-cache", "--json"], env)
+                                         "--teacher", "remote", "--student", "remote", "--no-cache", "--json"],
+                                        env=env, cwd=TREE)
     lines = [ln for ln in err.splitlines() if ln.startswith("LM ")]
     asked = json.loads(lines[-1][3:]) if lines else {"lm_calls": 0, "lm_answers": 0, "lm_cpu": 0.0}
     assert json.loads(out)["completed"] == dialogues

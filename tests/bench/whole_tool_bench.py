@@ -46,8 +46,8 @@ DISTILABEL_PYTHON = Path(os.environ.get("STUDIO_CACHE", Path.home() / ".cache" /
     "bench-distilabel" / "bin" / "python"
 
 
-def child(cmd: list[str], **kw) -> tuple[float, float, float, str]:  # type: ignore[no-untyped-def]
-    """(wall s, CPU s, peak RSS MB, stdout) of a command run to its end, timed by /usr/bin/time's rules:
+def measured(cmd: list[str], **kw) -> tuple[float, float, float, str, str]:  # type: ignore[no-untyped-def]
+    """(wall s, CPU s, peak RSS MB, stdout, stderr) of a command run to its end, timed by /usr/bin/time's rules:
     the CPU and RSS of it and its children, read from wait4."""
     with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:  # no pipe to fill up
         start = time.perf_counter()
@@ -59,7 +59,12 @@ def child(cmd: list[str], **kw) -> tuple[float, float, float, str]:  # type: ign
         out, err = out_f.read(), err_f.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out, err
+
+
+def child(cmd: list[str], **kw) -> tuple[float, float, float, str]:  # type: ignore[no-untyped-def]
+    """(wall s, CPU s, peak RSS MB, stdout) of a command run to its end (:func:`measured` less its stderr)."""
+    return measured(cmd, **kw)[:4]
 
 
 #: The studio checkout measured (``--tree``): its ``studio`` is what ``python -m studio`` runs.
