@@ -87,6 +87,7 @@ class JournalStorage(Storage):
         self._lock = lock or threading.RLock()  # the store's own lock: memory changes under one lock
         self._write_lock = write_lock
         self._journal_id: tuple[int, int] | None = None  # the journal file this memory follows
+        self._follow_fd: int | None = None  # held open: its inode is not given to another file meanwhile
         self._external: dict[tuple[str, str | None], None] = {}  # what others changed, not yet announced
         self._pending: dict[tuple[str, str], None] = {}
         self._full_rewrite = False
@@ -102,7 +103,7 @@ class JournalStorage(Storage):
         self.created = False  # this open found no store (a new one starts)
         with self._lock, self._writing():
             self._data: Data = self._load()
-            self._journal_id = self._current_journal_id()
+            self._follow_journal()
 
     # -- loading -----------------------------------------------------------------------------
     def _load(self) -> Data:
@@ -176,7 +177,7 @@ class JournalStorage(Storage):
         line = header_line(base, follows)
         atomic_write(self.journal_path, line)
         self.journal_base, self.journal_bytes = base, len(line)
-        self._journal_id = self._current_journal_id()
+        self._follow_journal()
 
     def _replay(self, data: Data, journal: Journal) -> None:
         if journal.damaged_line is not None:
@@ -216,6 +217,7 @@ class JournalStorage(Storage):
             if self._journal_fh:
                 self._journal_fh.close()
                 self._journal_fh = None
+            self._unfollow()
 
     # -- change tracking and group commit -----------------------------------------------------
     def record(self, table: str, doc_ids: Iterable[str]) -> None:
@@ -324,12 +326,23 @@ class JournalStorage(Storage):
         finally:
             self._write_lock.release()
 
-    def _current_journal_id(self) -> tuple[int, int] | None:
+    def _follow_journal(self) -> None:
+        """Identify the journal this memory follows by (device, inode), holding it open meanwhile: a freed
+        inode number is given to the next new file at once on ext4, so a journal replaced twice by other
+        processes' compactions could otherwise pass for the one followed and be read from its offset."""
+        self._unfollow()
         try:
-            st = os.stat(self.journal_path)
+            fd = os.open(self.journal_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError:
-            return None
-        return st.st_dev, st.st_ino
+            self._journal_id = None
+            return
+        st = os.fstat(fd)
+        self._follow_fd, self._journal_id = fd, (st.st_dev, st.st_ino)
+
+    def _unfollow(self) -> None:
+        fd, self._follow_fd = self._follow_fd, None
+        if fd is not None:
+            os.close(fd)
 
     def behind(self) -> bool:
         """Whether the journal on disk has changed since this process last read it (no lock taken)."""
@@ -426,7 +439,7 @@ class JournalStorage(Storage):
         keep = self._pending_values()
         self._close_journal_handle()
         self._data = self._load()
-        self._journal_id = self._current_journal_id()
+        self._follow_journal()
         self._restore(keep)
         for table in self._data:
             if table != META_TABLE:
@@ -480,7 +493,8 @@ class JournalStorage(Storage):
             if self._journal_fh is None:
                 self._journal_fh = open(self.journal_path, "ab")
                 st = os.fstat(self._journal_fh.fileno())
-                self._journal_id = st.st_dev, st.st_ino
+                if (st.st_dev, st.st_ino) != self._journal_id:  # a store that had no journal yet
+                    self._follow_journal()
             self._journal_fh.write(line)
             self._journal_fh.flush()
             if sync:

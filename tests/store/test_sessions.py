@@ -150,3 +150,42 @@ def test_writers_killed_at_random_lose_and_duplicate_nothing_acknowledged(tmp_pa
             assert key in written
             assert key in tally.tags  # no update lost to another writer's read-modify-write
         assert set(tally.tags) <= written  # a step lands whole or not at all
+
+
+def test_a_journal_replaced_twice_is_never_taken_for_the_one_followed(tmp_path) -> None:
+    """Two compactions by another process free the followed journal's inode, and the filesystem may give
+    that number to the newest journal at once (ext4 does): the store must not read the new file from the
+    old file's offset, skipping what another process wrote there, and compact its changes away."""
+    from studio.store.lock import WriteLock
+    from studio.store.storage import JournalStorage
+
+    path = tmp_path / "studio.json"
+
+    def doc(n: int) -> dict[str, str]:
+        return {"id": f"d{n}", "text": "x" * 40}
+
+    mine = JournalStorage(path, flush_interval=0, write_lock=WriteLock(tmp_path))
+    other = JournalStorage(path, flush_interval=0, write_lock=WriteLock(tmp_path))
+    for n in range(12):  # a long journal followed to its end by both
+        other.read().setdefault("topics", {})[f"d{n}"] = doc(n)
+        other.record("topics", [f"d{n}"])
+        other.flush()
+    mine.catch_up()
+    assert "d11" in mine.read()["topics"]
+    other.compact()
+    other.compact()
+    for n in range(12, 40):  # the newest journal outgrows the one ``mine`` followed
+        other.read()["topics"][f"d{n}"] = doc(n)
+        other.record("topics", [f"d{n}"])
+        other.flush()
+    mine.read()["topics"]["mine"] = doc(0)
+    mine.record("topics", ["mine"])
+    mine.flush()
+    mine.compact()
+    other.close()
+    mine.close()
+    again = JournalStorage(path, flush_interval=0, write_lock=WriteLock(tmp_path))
+    try:
+        assert {f"d{n}" for n in range(40)} | {"mine"} <= set(again.read()["topics"])
+    finally:
+        again.close()
