@@ -299,7 +299,8 @@ def _from_json(value: dict) -> TopicFit:
 def forget() -> None:
     """Forget the verdicts remembered in memory (written to disk first): what a new process knows."""
     verdicts.forget()
-    _topic_fit.cache_clear()
+    for remembered in (_topic_fit, _most, _others, _subject_matrix):  # each holds vectors or verdicts
+        remembered.cache_clear()
 
 
 @lru_cache(maxsize=4096)
