@@ -36,7 +36,8 @@ def _open(path: Path) -> int:
     return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -55,7 +56,7 @@ def sessions(folder: Path) -> list[dict[str, object]]:
             pid, host = int(doc["pid"]), str(doc["host"])
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             continue
-        if host == _HOST and not _alive(pid):
+        if host == _HOST and not pid_alive(pid):
             continue
         out.append({"pid": pid, "host": host, "since": str(doc.get("since", "")), "what": str(doc.get("what", ""))})
     return out

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from studio.domain import Job, JobStatus, MetricPoint
+from studio.store.lock import pid_alive
 from studio.train.data import Row, has_unlearned, learned_prefixes, without_weights, write_jsonl
 from studio.train.distributed import DS_CONFIG, TORCHRUN_OPTIONS, write_deepspeed
 from studio.train.files import JobDir, progress_of, read_json, read_metrics, write_json
@@ -37,12 +38,8 @@ class Update:
 
 
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return False
-    except PermissionError:
-        return True
     try:  # a finished child of ours that nobody waited for yet is a zombie, not alive
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
     except ChildProcessError:
