@@ -1,9 +1,9 @@
-"""The offline teacher's Analysis, in Chinese, about what the student actually wrote: the words and
-structures a full answer uses (quoted) and one tip built from it, each error with its exact fix (a
-misspelling told what went wrong: a letter dropped, doubled, swapped, or a word that sounds the
-same) and the corrected sentence, how to say a fragment or a too-short answer in full (the
-tutorial's rule 4, with the right diagnosis: a phrase, a clause on its own, an order, or a short
-sentence), help for a non-answer, and the redirect of a Chinese or off-topic answer (rule 5).
+"""The offline teacher's Analysis, in Chinese, about what the student actually wrote: for a full answer the words
+and structures it uses (quoted; :mod:`studio.llm.offline.praise` finds them) and one tip built from it; for an
+answer with errors each exact fix and the corrected sentence (:mod:`studio.llm.offline.corrections`); how to say a
+fragment or a too-short answer in full (the tutorial's rule 4, with the right diagnosis: a phrase, a clause on its
+own, an order, or a short sentence), help for a non-answer, and the redirect of a Chinese or off-topic answer
+(rule 5).
 
 :mod:`studio.llm.offline.teacher` and :mod:`studio.llm.offline.talk` pick which one a turn gets,
 from :func:`studio.llm.offline.reading.assess`.
@@ -18,6 +18,16 @@ from typing import TYPE_CHECKING
 from studio.domain.contract import _EVALUATIVE, unquoted
 from studio.domain.learner import Correction
 from studio.domain.text import word_count
+from studio.llm.offline.corrections import analysis_errors, fixes
+from studio.llm.offline.praise import (
+    FUNCTION_WORDS,
+    NOT_A_LINK,
+    UPGRADES,
+    features,
+    gives_reason,
+    good_word,
+    purpose_after_because,
+)
 from studio.llm.offline.reading import (
     fixed_sentence,
     is_fragment,
@@ -26,75 +36,12 @@ from studio.llm.offline.reading import (
     unhedged,
 )
 
+__all__ = ["analysis_chinese", "analysis_errors", "analysis_non_answer", "analysis_normal", "analysis_off_topic",
+           "analysis_short", "gives_reason"]
+
 if TYPE_CHECKING:
     from studio.llm.offline.cards import Option
 
-# -- what a full answer does well ----------------------------------------------------------------
-
-_PEOPLE = ("family|parents|mum|dad|mother|father|friends?|best friend|classmates?|cousins?|brother|sister|"
-           "grandparents|grandma|grandpa|deskmate|teachers?|neighbours?|team|aunt|uncle|partner|coach")
-_ING_NOT_VERB = "(?!thing\\b|something\\b|anything\\b|nothing\\b|everything\\b|morning\\b|evening\\b|spring\\b|building\\b)"
-#: Structures worth naming, each with ways to say what it does; the matched words are quoted.
-_FEATURES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p, re.I), notes) for p, notes in (
-    (r"\bbecause [^,.!?]+", ("用 because 说明了理由", "用 because 引出原因，理由具体", "because 后面的原因说得很清楚",
-                             "能用 because 把理由讲出来，这一点很好")),
-    (r"\bwe could (?!understand|see|hear|not)\w+(?: \w+)?", ("用 could 提出建议，语气委婉", "用 We could … 提出想法，很自然")),
-    (r"\b(?:would like to|'d like to) \w+", ("用 would like to 表达愿望，语气得体", "用 would like to 代替 want to，语气更礼貌")),
-    (r"\b(?:am|'m|are|'re|is) going to \w+", ("用 be going to 说打算", "be going to 表示计划，用得对")),
-    (r"\b(?:usually|always|often|sometimes|never) (?!I\b|we\b|you\b|he\b|she\b|they\b|it\b|the\b|a\b|an\b|my\b|our\b|very\b|so\b|too\b|in\b|on\b|at\b|with\b|"
-     r"for\b|late\b|busy\b|happy\b|tired\b|here\b|there\b|at\b|home\b|more\b|less\b|\w+ly\b)\w+", ("用频率副词说明平时的习惯", "频率副词放在了实义动词前面，位置正确")),
-    (r"\bwhen (?:I|we|he|she|they) \w+", ("用 when 引导时间状语从句，句式有变化", "when 从句交代了时间")),
-    (r"\bif (?:I|we|he|she|they|it|you) [^,.!?]+, (?:I|we|he|she|they|it|you) (?:will|would|can|could|'ll)\b",
-     ("用 if 引导条件状语从句，主句用了情态动词，结构完整", "条件句用得正确")),
-    (rf"\b(?:enjoy|enjoyed|love|loved|like|liked) {_ING_NOT_VERB}\w+ing\b",
-     ("{w1} 后面接了动名词 {wl}，用法正确", "{w1} 后面用动名词 {wl}，很地道")),
-    (r"\b(?!rather\b|other\b)\w+er than\b|\bmore \w+ than\b", ("用比较级作比较，表达清楚", "比较级 … than 用得正确")),
-    (r"\b(?:makes?|made) (?:me|us|him|her|them) (?:feel \w+|laugh|smile|cry|think|want|relax|forget|happy|sad|calm|"
-     r"proud|nervous|tired|excited|stronger|better)\b", ("用 make sb. do/feel 说明带来的影响", "make + 宾语 + 补语，结构正确")),
-    (r"\b(?:first|then|after that|finally)\b[^.!?]*\b(?:then|after that|finally)\b", ("用 first / then 按顺序叙述，条理清楚",)),
-    (r"\bso that [^,.!?]+", ("用 so that 说明目的，表达清楚",)),
-    (r"\bso (?:I|we|he|she|they|it|my|our) [^,.!?]+", ("用 so 连接前后两部分，逻辑清楚", "so 把原因和结果连起来了")),
-    (r"\b(?:It|it) (?:is|was) (?:easy|hard|difficult|fun|important|good|nice|interesting|exciting|necessary|possible|"
-     r"great|useful|dangerous|safe|boring|healthy|cheap|expensive|easier|harder|better) (?:for \w+ )?to \w+",
-     ("用 It is … to do 句型，结构地道", "形式主语 it 用得很好")),
-    (r"\bnot only\b[^.!?]*\bbut also\b", ("用 not only … but also 连接两点",)),
-    (r"\b(?:last|this|next) (?:week|weekend|month|year|summer|winter|term|Sunday|Saturday|night)\b",
-     ("加上了具体时间，内容更清楚", "时间状语让回答更具体")),
-    (rf"\bwith (?:my|our) (?:{_PEOPLE})\b", ("说明了和谁一起，信息具体", "交代了和谁一起")),
-    (r"\bthere (?:is|are|was|were) [^,.!?]+", ("用 there be 句型描述，用法正确", "there be 句型用得对")),
-    (r"\bhelps? (?:me|us|him|her|them) (?!with\b|to\b|in\b|on\b|at\b|a\b|the\b)\w+",
-     ("用 help sb. do 说明作用，结构正确",)),
-    (r"\b(?:have|has|'ve) (?:been|had|seen|done|made|learned|learnt|practised|played|tried|visited|chatted|argued)\b",
-     ("用现在完成时说明到现在为止的情况", "现在完成时用得准确")),
-    (r"(?<!get )(?<!got )(?<!gets )(?<!getting )(?<!be )(?<!am )(?<!is )(?<!are )(?<!was )(?<!were )(?<!'m )"
-     r"(?<!'re )\bused to (?!the\b|a\b|an\b|it\b|my\b|our\b|\w+ing\b)\w+",
-     ("用 used to 说过去的习惯", "used to do 表示过去常常做，用得对")),
-    (r"\b(?:get|got|gets|getting|be|am|is|are|was|were|'m|'re) used to \w+",
-     ("用 get used to 表示“习惯于”，后面接名词或动名词，用得很好",)),
-    (r"\bthe (?:most \w+|best|worst|biggest|hardest|easiest|quietest|fastest|longest|cheapest|highest|oldest|"
-     r"youngest|nicest|greatest|largest|smallest|closest|funniest|happiest|strongest) \w+", ("用最高级突出重点",)),
-    (r"\bboth \w+(?: \w+)? and \w+", ("用 both … and 连接两个部分",)),
-    (r"\b(?:takes?|took) (?:me|us|him|her) (?:about |only |almost )?\w+ (?:minutes|hours|days|weeks)\b",
-     ("用 It takes sb. time 说明花费的时间", "take 表示花时间，用法正确")),
-)]
-#: Words a high-school answer does well to use, praised when the student uses one.
-GOOD_WORDS = frozenset((
-    "delicious comfortable convenient unforgettable patient responsible confident nervous exhausted relaxing "
-    "relaxed exciting excited interesting interested amazing wonderful beautiful peaceful crowded healthy "
-    "traditional modern popular friendly thoughtful creative independent careful helpful useful valuable "
-    "meaningful terrible disappointed surprised proud brave calm lonely curious honest polite generous "
-    "prefer suggest decide practise practice improve protect reduce recycle explore celebrate organise "
-    "organize prepare remind encourage imagine discover experience environment tradition atmosphere culture "
-    "memory memories opportunity challenge advantage disadvantage schedule timetable volunteer neighbour "
-    "neighbours responsibility confidence energy habit habits skill skills instead together especially "
-    "definitely finally usually carefully slowly quickly"
-).split())
-#: Plain words and a richer word the student could use next time (each swap keeps the meaning).
-UPGRADES = (("very good", "excellent"), ("very happy", "delighted"), ("very tired", "exhausted"),
-            ("very big", "huge"), ("very small", "tiny"), ("very interesting", "fascinating"),
-            ("very important", "essential"), ("very hungry", "starving"), ("very beautiful", "stunning"),
-            ("very cold", "freezing"), ("very hot", "boiling hot"), ("very difficult", "really tough"),
-            ("a lot of", "plenty of"), ("very nice", "lovely"), ("very busy", "really busy"))
 _OPEN_ITEM = ("你明确说出了自己的选择 \"{item}\"，表达清楚。", "回答很具体，说到了 \"{item}\"，句子完整。",
               "\"{item}\" 这个回答内容具体，表达清楚。", "你选了 \"{item}\"，回答明确，句子通顺。",
               "你直接回答了问题，提到了 \"{item}\"，表达很自然。", "你的答案 \"{item}\" 很清楚，句子也完整。",
@@ -121,119 +68,11 @@ _WORD_PRAISE = ("\"{w}\" 这个词用得准确。", "\"{w}\" 一词用得恰当�
                 "用词方面，\"{w}\" 用得很地道。")
 
 
-_PREPOSITIONS = frozenset("in on at for with from to about after before during of by into".split())
-_FUNCTION_WORDS = frozenset("the a an to of in on at for with and or my our your his her their its very so but".split())
-
-
-def _quoted(text: str, m: re.Match[str]) -> str:
-    """What a feature quotes: the match carried on to the end of its clause ("We could give small" → "We could
-    give small prizes to the classes"), at most seven words, never ending on a word like "the" or "to"."""
-    end = re.search(r"[,.;!?]|$", text[m.end():])
-    words = (m.group(0) + text[m.end(): m.end() + end.start()] if end else m.group(0)).split()
-    least = len(m.group(0).split())
-    if len(words) > max(least, 7):  # cut before a phrase it would break: "feel sleepy in the first" → "feel sleepy"
-        words = words[: max(least, 7)]
-        cut = [i for i in range(least, len(words)) if words[i].lower() in _PREPOSITIONS]
-        words = words[: cut[-1]] if cut else words
-    while len(words) > least and words[-1].lower() in _FUNCTION_WORDS:
-        words.pop()
-    if words and words[0].startswith("'"):  # "'m going to order" → "I'm going to order"
-        before = re.findall(r"[A-Za-z]+$", text[: m.start()])
-        words[0] = (before[0] if before else "") + words[0]
-    return " ".join(words)
-
-
-#: A because-clause that says what the choice will let happen ("because I can learn the basics early", "because
-#: nobody gets stuck"): a purpose or a result rather than a cause, never praised as a clear reason.
-_NOT_A_CAUSE = re.compile(r"\bbecause (?:(?:I|we|you|they|he|she|it|people|everyone) (?:can|could|will|'ll)\b|"
-                          r"(?:nobody|no one|everyone|everybody) (?:gets|will|can|has to)\b)", re.I)
-#: A main clause that plans or proposes ("I will take online courses", "We could change jobs"): what its
-#: because-clause lets happen is its purpose. After a liking or a fact ("I like the recorded lessons, because I
-#: can watch the hard parts again") the same words are a reason, and right as they are.
-_PLAN = re.compile(r"\b(?:will|'ll|could|would|'d|should|shall|going to|plan to|plans to)\b", re.I)
-
-
-def purpose_after_because(text: str) -> re.Match[str] | None:
-    """The because-clause of ``text`` that says a purpose or a result, not a cause ("We could change jobs every
-    week, because nobody gets stuck …"), or None."""
-    m = _NOT_A_CAUSE.search(text)
-    if m is None:
-        return None
-    head = re.split(r"[.!?;]", text[: m.start()])[-1]
-    if not _PLAN.search(head):
-        return None
-    subject = re.match(r"\s*(?:(?:well|hmm|actually|to be honest|so|oh),?\s+)*(I|we)\b", head, re.I)
-    after = text[m.start() + len("because "):].split(" ", 1)[0].lower()
-    # the plan's own subject ("I will take online courses, because I can …") or a result for all ("nobody gets …")
-    return m if subject and (after == subject.group(1).lower() or after in ("nobody", "everyone", "everybody")
-                             or after == "no") else None
-
-
-#: Words for one thing said twice in other words ("trees … forests", "birds … animals"): a reason that says its
-#: answer again in them explains nothing.
-_KIN = {"forest": "tree", "wood": "tree", "bird": "animal", "insect": "animal", "pet": "animal", "film": "movie",
-        "cinema": "movie", "sport": "game", "match": "game", "study": "learn", "lesson": "class"}
-_LITTLE = frozenset("that this there with from they them their have very much really also many some more most "
-                    "because about what when will would could should like just want need make feel think good".split())
-
-
-def _stems(text: str) -> set[str]:
-    words = (w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in _LITTLE)
-    stems = {w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") and not w.endswith("ss")
-             else re.sub(r"(?:ing|ed)$", "", w) for w in words}
-    return {_KIN.get(w, w) for w in stems}
-
-
-def circular_reason(text: str) -> bool:
-    """Whether the because-clause of ``text`` says its main clause again ("Trees are homes for birds, because many
-    animals need forests": trees and birds again, two of its words or their kin): a reason that explains nothing,
-    never praised."""
-    m = re.search(r"^(?P<main>[^.!?]*?),?\s+because\s+(?P<why>[^,.!?;]+)", text, re.I)
-    return m is not None and len(_stems(m.group("main")) & _stems(m.group("why"))) >= 2
-
-
-def _features(text: str, rng: random.Random, most: int = 2, said: str | None = None) -> list[str]:
-    """Structures ``text`` uses, each named with its words quoted (only words the student said, ``said``)."""
-    found = []
-    for pattern, notes in _FEATURES:
-        m = pattern.search(text)
-        if m and notes is _FEATURES[0][1] and (purpose_after_because(text) or circular_reason(text)):
-            continue
-        if m and said is not None and _quoted(text, m).strip().lower() not in said.lower():
-            continue
-        if m:
-            words = m.group(0).split()
-            note = rng.choice(notes).format(w1=words[0], wl=words[-1])
-            found.append(f"{note}（\"{_quoted(text, m).strip()}\"）")
-    rng.shuffle(found)
-    return found[:most]
-
-
-def _good_word(text: str, rng: random.Random) -> str | None:
-    text = re.sub(r"\bto be honest\b", "", text, flags=re.I)  # a spoken opener, not a word the student chose
-    words = sorted({w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in GOOD_WORDS})
-    return rng.choice(words) if words else None
-
 
 def _sentence(text: str) -> str:
     """The answer without a question back at its end ("… How about you?")."""
     return re.sub(r"\s*(how about you|what about you|and you)\s*\?\s*$", "", text.strip(), flags=re.I)
 
-
-#: A reason already given, however it is linked: because, as, since, so, that's why, the reason is …
-_GIVES_REASON = re.compile(r"\b(?:because|'cause|since|that's why|that is why|the reason|thanks to|due to)\b|"
-                           r"(?:,|\bjust|\bespecially)\s+(?:as|so)\b|"
-                           r"\bso (?:I|we|you|he|she|it|they|my|our|his|her|their|the|there|that|it's|I'm)\b|"
-                           r"\bas (?:I|we|you|he|she|it|they|my|our|his|her|their|the|there|this|it's|I'm)\b", re.I)
-#: A second sentence that adds an example, a further point or what came next, not a reason or a result: never
-#: told to be joined to the first with because or so.
-_NOT_A_LINK = re.compile(r"[.!?]\s+(?:for example|for instance|also|and|but|then|after that|besides|sometimes|"
-                         r"another|once|last|next|how about|what about|and you)\b", re.I)
-
-
-def gives_reason(text: str) -> bool:
-    """Whether an answer already gives a reason ("…, as she can make changes", "That's why …")."""
-    return bool(_GIVES_REASON.search(text))
 
 
 def _tip(text: str, rng: random.Random, option: Option | None) -> str:
@@ -261,7 +100,7 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     if not reason and option is None:
         pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
                                 "加上一个 because 引出的理由，别人会更明白你的想法。", "说出原因会更好，可以用 because 接着说。")))
-    if len(re.findall(r"[.!?]", text.strip())) >= 2 and not reason and not _NOT_A_LINK.search(text):
+    if len(re.findall(r"[.!?]", text.strip())) >= 2 and not reason and not NOT_A_LINK.search(text):
         pool.append(rng.choice(("两个短句可以用 because 或 so 连成一句，听起来更连贯。",
                                 "两个短句之间的关系可以用 because 或 so 说清楚。")))
     if word_count(text) >= 22:
@@ -292,7 +131,7 @@ def _clause(text: str) -> str:
     if len(words) <= 8:
         return head
     words = words[:6]
-    while len(words) > 3 and words[-1].lower() in _FUNCTION_WORDS:
+    while len(words) > 3 and words[-1].lower() in FUNCTION_WORDS:
         words.pop()
     return " ".join(words) + " …"
 
@@ -300,7 +139,7 @@ def _clause(text: str) -> str:
 def analysis_normal(utterance: str, rng: random.Random, option: Option | None = None) -> str:
     """A full answer: what it chose or said, the structures and words it uses (quoted), and one tip."""
     text = _sentence(utterance)
-    feats = _features(text, rng)
+    feats = features(text, rng)
     reason_only = bool(re.match(r"\s*because\b", text, re.I))
     phrase = False
     if reason_only:  # the reason alone, as a Why question is answered in speech: its head says what to add
@@ -316,7 +155,7 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     if feats:
         join = "还" if feats[0].startswith("用") and rng.random() < 0.4 else rng.choice(_JOIN)
         parts.append(join + "；".join(feats) + "。")
-    word = _good_word(text, rng)
+    word = good_word(text, rng)
     if word and rng.random() < 0.6:
         parts.append(rng.choice(_WORD_PRAISE).format(w=word))
     if len(parts) > 2 and rng.random() < 0.3:
@@ -338,67 +177,6 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
         out += "句子完整。"
     return out
 
-
-# -- errors --------------------------------------------------------------------------------------
-
-def spelling_note(wrong: str, right: str) -> str:
-    """What went wrong in a misspelling, said so the student sees it."""
-    w, r = wrong.lower(), right.lower()
-    if len(w) + 1 == len(r):
-        for i in range(len(r)):
-            if r[:i] + r[i + 1:] == w:
-                if i > 0 and r[i - 1] == r[i] or i + 1 < len(r) and r[i + 1] == r[i]:
-                    return f"拼写错误，这里要双写 {r[i]}"
-                return f"拼写错误，漏写了字母 {r[i]}"
-    if len(w) == len(r) + 1:
-        for i in range(len(w)):
-            if w[:i] + w[i + 1:] == r:
-                if i > 0 and w[i - 1] == w[i] or i + 1 < len(w) and w[i + 1] == w[i]:
-                    return f"拼写错误，{w[i]} 不需要双写"
-                return f"拼写错误，多写了字母 {w[i]}"
-    if len(w) == len(r):
-        diff = [i for i in range(len(w)) if w[i] != r[i]]
-        if len(diff) == 2 and diff[1] == diff[0] + 1 and w[diff[0]] == r[diff[1]] and w[diff[1]] == r[diff[0]]:
-            return f"拼写错误，字母 {r[diff[0]]}{r[diff[1]]} 的顺序写反了"
-        if len(diff) == 1:
-            return f"拼写错误，{r[diff[0]]} 写成了 {w[diff[0]]}"
-    return f"拼写错误，注意 '{right}' 的拼写"
-
-
-def note_of(c: Correction) -> str:
-    """The note an Analysis gives a correction: a misspelling described, any other its own note."""
-    if c.rule in ("spelling.known", "spelling.dictionary", "spelling.injected") and " " not in c.wrong:
-        return spelling_note(c.wrong, c.right)
-    return c.note or "用法错误"
-
-
-def _once(errors: list[Correction]) -> list[Correction]:
-    """Each wrong word corrected once: a grammar rule's correction before a spelling one ("homeworks" is an
-    uncountable noun made plural, not a letter too many)."""
-    out: dict[str, Correction] = {}
-    for c in errors:
-        if c.wrong not in out or out[c.wrong].rule.startswith("spelling") and not c.rule.startswith("spelling"):
-            out[c.wrong] = c
-    return [c for c in errors if out.get(c.wrong) is c]
-
-
-def fixes(errors: list[Correction], most: int = 4) -> str:
-    return "；".join(f"\"{c.wrong}\" 应改为 \"{c.right}\"（{note_of(c)}）" for c in _once(errors)[:most])
-
-
-def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random) -> str:
-    feats = _features(fixed_sentence(utterance, errors), rng, 1, said=utterance)
-    you = "你" if feats and feats[0].startswith(("用", "能", "说明", "加上", "交代", "按")) else "句子里，"
-    good = f"{you}{feats[0]}。" if feats and rng.random() < 0.5 else ""
-    heads = ("句子的意思能听懂。", "意思表达清楚。", "回答内容切题。", "整体意思没问题。", "能看出你想表达什么。") if good else \
-        ("句子的意思能听懂，", "你敢于用较长的句子表达，很好。不过", "意思表达清楚，", "回答内容切题，但", "整体意思没问题，只是",
-         "你的想法说清楚了，不过", "句子结构基本正确，")
-    head = rng.choice(heads)
-    errors = _once(errors)
-    count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
-    tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\"", "改好以后是：\"{s}\"",
-                       "请再读一遍正确的句子：\"{s}\"", "完整的正确句子是：\"{s}\"", "改完再说一遍：\"{s}\""))
-    return f"{head}{good}需要改正{count}：{fixes(errors)}。{tail.format(s=fixed_sentence(utterance, errors))}"
 
 
 # -- short answers, non-answers, Chinese, off topic --------------------------------------------
