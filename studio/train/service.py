@@ -13,7 +13,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 
 from studio.domain import Job, JobStatus, new_id, utcnow
 from studio.domain.messages import N_, Message
+from studio.train import interrupts
 from studio.train.data import DataError, Row, snapshot_rows
 from studio.train.files import JobDir
 from studio.train.model_folders import stored_model
@@ -160,15 +161,16 @@ def start(ws: Workspace, job: Job) -> Job:
         return ws.store.jobs.get(job.id) or job
     job = claimed
     folder = folder_of(ws, job)
+    held = ExitStack()  # from the launch to its record: a ctrl-C waits, so nothing runs unrecorded
     try:
-        _launch(ws, job, folder)
+        _launch(ws, job, folder, held)
     except (DataError, RemoteError, SpecError, OSError, KeyError, ValueError) as exc:
         job.status, job.error, job.finished = JobStatus.FAILED, str(exc), utcnow()
     except Exception as exc:  # a fault of ours: the job says so, and the runner reports it with its traceback
         job.status, job.error, job.finished = JobStatus.FAILED, f"could not start: {exc!r}", utcnow()
         raise
     finally:
-        with ws.store.atomic():
+        with held, ws.store.atomic():
             _launching.discard(job.id)
             stored = ws.store.jobs.get(job.id)
             cancelled = stored is not None and stored.status == JobStatus.CANCELLED and job.status in ACTIVE
@@ -186,17 +188,18 @@ def start(ws: Workspace, job: Job) -> Job:
     return job
 
 
-def _launch(ws: Workspace, job: Job, folder: JobDir) -> None:
+def _launch(ws: Workspace, job: Job, folder: JobDir, held: ExitStack) -> None:
     folder.root.mkdir(parents=True, exist_ok=True)
     backend = backend_for(ws, job.backend)
     snapshot = ws.store.snapshots.get(job.snapshot_id or "")
     if snapshot is None:
         raise DataError(f"snapshot {job.snapshot_id} no longer exists")
-    train, held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)),
+    train, rows_held = snapshot_rows(snapshot, float(job.hyper.get("eval_split", 0)), int(job.hyper.get("seed", 0)),
                                 int(job.hyper.get("eval_rows", 0)))
-    backend.prepare(job, folder, train, held)
+    backend.prepare(job, folder, train, rows_held)
+    held.enter_context(interrupts.deferred())
     job.remote = backend.start(job, folder)
-    job.lineage = {**job.lineage, "train_rows": len(train), "eval_rows": len(held)}
+    job.lineage = {**job.lineage, "train_rows": len(train), "eval_rows": len(rows_held)}
 
 
 def refresh(ws: Workspace, job: Job) -> Job:

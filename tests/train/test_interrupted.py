@@ -72,3 +72,42 @@ def test_a_vanished_process_group_is_interrupted(ws, tmp_path) -> None:
     os.killpg(int(job.remote["pid"]), signal.SIGKILL)  # the wrapper too: nobody writes an exit code
     job = wait_done(ws, job)
     assert job.status == JobStatus.INTERRUPTED and "process is gone" in job.error
+
+
+def test_ctrl_c_just_after_the_launch_waits_for_its_record(ws, tmp_path, monkeypatch) -> None:
+    """A ctrl-C that lands between starting a job's processes and recording them is acted on after the
+    record, so the interrupted command finds the job's pid and can stop it (none runs unrecorded)."""
+    from studio.train.process import LocalBackend, group_alive
+
+    launch = LocalBackend.start
+
+    def start_then_ctrl_c(self, job, folder):  # type: ignore[no-untyped-def]
+        remote = launch(self, job, folder)
+        os.kill(os.getpid(), signal.SIGINT)  # delivered now: the handler runs before the next line
+        return remote
+
+    monkeypatch.setattr(LocalBackend, "start", start_then_ctrl_c)
+    fake = tmp_path / "fake-python"
+    fake.write_text(FAKE_PYTHON.format(pidfile=tmp_path / "pid"))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    spec = make_spec(backend="local", base_model="Qwen/Qwen2-0.5B", snapshot_id=ws.snapshot_id,
+                     options={"python": str(fake)})
+    job = service.create_job(ws, spec)
+    with pytest.raises(KeyboardInterrupt):
+        service.start(ws, job)
+    stored = ws.store.jobs.get(job.id)
+    assert stored.status == JobStatus.STARTING and stored.remote.get("pid"), stored
+    cancelled = service.cancel(ws, job.id, grace_s=1.0)
+    assert cancelled.status == JobStatus.CANCELLED
+    assert not group_alive(int(stored.remote["pid"]))
+
+
+def test_a_signal_outside_a_deferred_block_is_not_held() -> None:
+    from studio.train import interrupts
+
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.deferred():
+            pass
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)  # the handler raises at once; the sleep is never finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
