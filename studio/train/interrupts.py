@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -27,7 +27,7 @@ def deferred() -> Iterator[None]:
         yield
         return
     noted: list[tuple[int, FrameType | None]] = []
-    replaced = {}
+    replaced: dict[signal.Signals, Callable[[int, FrameType | None], object]] = {}
     for signum in HELD:
         current = signal.getsignal(signum)
         if callable(current):  # a Python handler (the default SIGINT one raises KeyboardInterrupt)
@@ -39,5 +39,5 @@ def deferred() -> Iterator[None]:
         for signum, handler in replaced.items():
             signal.signal(signum, handler)
         if noted:
-            signum, frame = noted[0]
-            replaced[signum](signum, frame)
+            number, frame = noted[0]
+            replaced[signal.Signals(number)](number, frame)
