@@ -6,9 +6,6 @@ The rows and the filtered view of them (one queue of changes, one merge at a tim
 
 from __future__ import annotations
 
-from collections import Counter
-from concurrent.futures import Future
-
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,23 +13,17 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import Input
 
-from studio.config import ConfigError
-from studio.domain import ReviewStatus, TeacherTurn
+from studio.domain import ReviewStatus
 from studio.domain.contract import CHECK_IDS
 from studio.domain.faults import STUDENT_FAULTS, FaultKind
-from studio.domain.text import visible
 from studio.i18n import _, ngettext
-from studio.llm.base import Delta, Restart
 from studio.synth import review
 from studio.synth.review import SampleRow
-from studio.turn.prompts import Prompts
 from studio.turn.shown import fault_label
-from studio.ui.modals.common import Confirm
-from studio.ui.modals.forms import AnswerEditor
 from studio.ui.safe import DataTable, Static, heading, notify
 from studio.ui.screens.base import Pane
+from studio.ui.screens.sample_actions import SampleActionsMixin
 from studio.ui.screens.sample_rows import PAGE, SampleRowsMixin
-from studio.ui.services import Coalesced
 from studio.ui.widgets.inputs import PaneInput, focus_now, take_keys
 from studio.ui.widgets.sample_view import SampleView, render_sample
 from studio.ui.widgets.tables import Col, FitTable, cut, fit, reconcile
@@ -50,7 +41,7 @@ REVIEWS = ("all", *(r.value for r in ReviewStatus))
 SORTS = ("order", "topic", "turn", "fault", "checks", "review", "words")
 
 
-class SamplesScreen(SampleRowsMixin, Pane):
+class SamplesScreen(SampleActionsMixin, SampleRowsMixin, Pane):
     TITLE_TEXT = _("Samples")
     MODE = "samples"
     USES = (Container, SampleView, DataTable, Input, Static)
@@ -281,10 +272,6 @@ class SamplesScreen(SampleRowsMixin, Pane):
         self.apply()
 
     # -- actions --------------------------------------------------------------------------------
-    @property
-    def author(self) -> str:
-        return review.author_name(self.studio.workspace.config.studio.reviewer)
-
     def action_search(self) -> None:
         take_keys(self.query_one("#sample-search", Input), "/")
 
@@ -331,71 +318,6 @@ class SamplesScreen(SampleRowsMixin, Pane):
         if table.row_count:
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
 
-    def _nothing_selected(self, verb: str) -> None:
-        """``verb``: what could not be done, translated ("approve", "undo")."""
-        if self.queue:
-            notify(self, _("nothing to {verb}: the needs-review queue is empty").format(verb=verb), severity="warning")
-        else:
-            notify(self, _("nothing to {verb}: no sample is selected").format(verb=verb), severity="warning")
-
-    def action_review(self, status: str) -> None:
-        row = self._current()
-        if row is None:
-            self._nothing_selected(_("approve") if status == "approved" else _("reject"))
-            return
-
-        def decide() -> None:
-            self._do(lambda: review.set_review(self.store, [row.key], ReviewStatus(status), self.author), word(status))
-
-        if status != "approved" or not row.failed:
-            decide()
-            return
-        question = ngettext("This sample fails the error check {checks}. Approve it anyway (it is then exported)?",
-                            "This sample fails the error checks {checks}. Approve it anyway (it is then exported)?",
-                            len(row.failed)).format(checks=", ".join(row.failed))
-        self.app.push_screen(Confirm(question, _("Approve anyway")), lambda yes: decide() if yes else None)
-
-    def action_bulk(self, status: str) -> None:
-        keys = [r.key for r in self.view]
-        if not keys:
-            self._nothing_selected(_("approve") if status == "approved" else _("reject"))
-            return
-        n = len(keys)
-        if status == "approved":
-            verb = _("Approve")
-            question = ngettext("Approve all {n} sample the filter shows?", "Approve all {n} samples the filter shows?", n)
-            failing = [r for r in self.view if r.failed]
-            if failing:
-                checks = Counter(c for r in failing for c in r.failed)
-                named = ", ".join(f"{c} ({k})" for c, k in checks.most_common(4)) + (" …" if len(checks) > 4 else "")
-                question += " " + ngettext("{m} of them fails an error check: {checks}.",
-                                           "{m} of them fail an error check: {checks}.", len(failing)).format(
-                    m=len(failing), checks=named.replace("{", "{{").replace("}", "}}"))
-        else:
-            verb = _("Reject")
-            question = ngettext("Reject all {n} sample the filter shows?", "Reject all {n} samples the filter shows?", n)
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._do(lambda: review.set_review(self.store, keys, ReviewStatus(status), self.author),
-                         ngettext("{status} {n} sample", "{status} {n} samples", n).format(status=word(status), n=n))
-
-        self.app.push_screen(Confirm(question.format(n=n), verb), done)
-
-    def action_weight(self) -> None:
-        row = self._current()
-        if row is None:
-            self._nothing_selected(_("reweight"))
-            return
-        self._do(lambda: review.toggle_weight(self.store, row.key, self.author), _("weight changed"))
-
-    def action_undo(self) -> None:
-        row = self._current()
-        if row is None:
-            self._nothing_selected(_("undo"))
-            return
-        self._do(lambda: review.undo(self.store, row.key, self.author), _("undone"))
-
     def action_next_review(self, step: int) -> None:
         table = self.query_one(DataTable)
         keys = [r.key for r in self.view]
@@ -410,78 +332,3 @@ class SamplesScreen(SampleRowsMixin, Pane):
                 table.move_cursor(row=table.get_row_index(keys[i]))
                 return
         notify(self, _("nothing needs review in this view"))
-
-    def action_edit(self) -> None:
-        row = self._current()
-        if row is None:
-            self._nothing_selected(_("edit"))
-            return
-        self.open_editor(row.key)
-
-    @work(thread=True, group="samples-write", exit_on_error=False)
-    def open_editor(self, key: str) -> None:
-        d, index, turn = review.load_sample(self.store, key)
-
-        def check(text: str):
-            return review.recheck(d, index, text).checks
-
-        shown = visible(turn.raw)  # control sequences as text (\x1b): the raw editor never drives the terminal
-
-        def done(raw: str | None) -> None:
-            if raw is not None and raw != shown:
-                self._do(lambda: review.edit_answer(self.store, key, raw, self.author, based_on=turn.raw),
-                         _("saved; checks re-run"))
-
-        self.app.call_from_thread(self.app.push_screen, AnswerEditor(shown, check), done)
-
-    def _do(self, change, message: str) -> None:
-        self.studio.write(change, message)
-
-    def action_regenerate(self) -> None:
-        row = self._current()
-        if row is None:
-            self._nothing_selected(_("regenerate"))
-            return
-        self.regenerate(row.key)
-
-    def regenerate(self, key: str) -> None:
-        """Regenerate on the studio's model runner; the text streams into the detail once a frame."""
-        ws = self.studio.workspace
-        view = self.query_one(SampleView)
-        try:
-            client = self.studio.models.open(ws.config.studio.teacher)
-        except (ConfigError, ValueError) as exc:
-            self.studio.failed(_("regenerate"), exc)
-            return
-        shown: Coalesced[str] = Coalesced(self.app, lambda text: view.show(_("regenerating…") + f"\n\n{text}"))
-        author = self.author
-
-        async def run() -> TeacherTurn | None:
-            streamed = ""
-            try:
-                async for event in review.regenerate(self.store, client, Prompts(ws.root), key, author):
-                    if isinstance(event, Restart):
-                        streamed = ""
-                    elif isinstance(event, Delta):
-                        streamed += event.text
-                        shown.put(streamed)
-                    elif isinstance(event, TeacherTurn):
-                        return event
-            finally:
-                self.studio.models.close(client)
-            return None
-
-        def done(future: Future[TeacherTurn | None]) -> None:
-            shown.close()  # a last streamed frame still waiting must not cover the result
-            exc = future.exception()
-            if exc is not None:
-                self.studio.failed(_("regenerate"), exc)
-                return
-            turn = future.result()
-            notify(self, _("regenerated; the new answer passes every check") if turn and turn.passed
-                        else _("regenerated; the new answer still fails some checks"))
-            self._detail = None
-            self.show_detail(key)
-
-        notify(self, _("regenerating the answer…"), timeout=2)
-        self.studio.runner.submit(run()).add_done_callback(lambda f: self.app.call_later(done, f))
