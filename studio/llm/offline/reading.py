@@ -54,7 +54,7 @@ VERBS = frozenset((
     "agree argue fight laugh cry smile worry care carry fit suit belong depend include protect reduce waste sort "
     "plant water feed walk bark sit stand lie hang shine rain snow blow fall rise fill break fix build draw paint "
     "print study practise practice improve check ask answer call text send post chat message miss meet leave arrive "
-    "return decide choose plan prepare pack order serve taste boil bake fry mix put set cut hit remind"
+    "return decide choose plan prepare pack order serve taste boil bake fry mix put set cut hit remind confuse leak"
 ).split())
 _THIRD = {v + ("es" if v.endswith(("s", "sh", "ch", "x", "o")) else "s"): v for v in VERBS}
 _THIRD.update({v[:-1] + "ies": v for v in VERBS if v.endswith("y") and v[-2:-1] not in "aeiou"})
@@ -79,6 +79,12 @@ _PAST = frozenset(("went saw ate bought took had did made met got came swam ran 
                    "understood forgot became knew slept woke").split())
 
 
+#: A plural noun that can be a subject before a verb's base form ("Trees help …", "Runners get thirsty").
+_PLURAL = re.compile(r"^(?:people|children|men|women|(?!(?:always|sometimes|perhaps|yes|this|his|was|has|does|its|"
+                     r"bus|plus|thus|besides|towards|afterwards|maths|news|physics|series|species)$)"
+                     r"(?![A-Za-z]*ss$)[A-Za-z]{3,}s)$", re.I)
+
+
 def _verb_after_subject(text: str) -> bool:
     """A verb with -s or in the past after a word that can be its subject, and something after it:
     "Reading relaxes me.", "Our PE teacher told us …" (not "The final shot." nor "the crowded bus")."""
@@ -87,6 +93,8 @@ def _verb_after_subject(text: str) -> bool:
         w = words[i].lower()
         verb = w in _THIRD or w in _PAST or (w.endswith("ed") and len(w) > 4)
         if verb and words[i - 1].lower() not in _NOT_SUBJECT:
+            return True
+        if w in VERBS and _PLURAL.match(words[i - 1]):  # "Skills take years", "People buy more things online"
             return True
     return False
 
