@@ -33,7 +33,8 @@ GENERIC = re.compile(r"good choice|^I see\.|That sounds good|^That's interesting
 WORD = re.compile(r"[a-z']{4,}")
 #: The words of the comments said with an answer said back ("You feel a bit nervous, that's quite normal.").
 COMMENT_WORDS = set(WORD.findall("that's quite normal don't worry, that's normal. oh, i'm sorry to hear that. oh dear. "
-                                 "that sounds great! that's great! i'm sorry that how nice! okay. fair enough."))
+                                 "that sounds great! that's great! i'm sorry that how nice! okay. fair enough. "
+                                 "that's quite possible, that could well be. sounds like a good plan."))
 ASK_MORE = {"full", "whole", "sentence", "time", "this", "let's", "hear", "try"}
 STOP = set("with will that this your have from they them very what when about into make made would could".split())
 
@@ -77,6 +78,7 @@ def test_a_brief_answer_to_a_follow_up_is_reacted_to_on_what_it_says(sim) -> Non
         for t in q.then:
             reply = _teacher(sim, card, [("teacher", q.more), ("student", t.short)])["Reply"]
             react = re.sub(rf" ?(?:Now, back to|Let's go back to) {re.escape(card.about)}\.", "", _before_question(reply))
+            react = " ".join(s for s in re.split(r"(?<=[.!])\s+", react) if "sentence" not in s)  # the request
             assert react.strip() and not GENERIC.search(react), reply
             if react.strip() != t.react:  # the card's reaction only when it names nothing the brief left out
                 said = {w for text in (to_you(t.short), to_you(t.short.lower()), t.short) for w in WORD.findall(text.lower())}

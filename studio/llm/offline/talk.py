@@ -52,6 +52,8 @@ _ECHO = {"worry": ("{E}, that's quite normal.", "{E}. Don't worry, that's normal
          "bad": ("Oh, I'm sorry to hear that {e}.", "Oh dear, I'm sorry that {e}."),
          "good": ("{E}, that's great!", "{E}, how nice!"),
          "": ("So {e}.", "Oh, so {e}.")}
+_GUESSED = ("{E}, that's quite possible.", "{E}, that could well be.")
+_PLANNED = ("{E}, sounds like a plan.", "{E}, that sounds like a good plan.")
 #: The same comments when nothing of the answer can be said back (a hedge, a long answer); a neutral one takes a
 #: yes or a no as it is ("Okay." / "Fair enough.").
 _MOOD_ONLY = {"worry": ("That's quite normal.",), "bad": ("Oh, I'm sorry to hear that.",),
@@ -68,12 +70,17 @@ _GOOD = re.compile(r"\b(?:love|loved|enjoy|enjoyed|fun|great|favourite|happy|gla
 _NEGATED = re.compile(r"n't\b|\b(?:not|never|no|nobody|nothing)\b", re.I)
 
 
+#: Bad news that the student means to help with ("I want to help sick pets"): no bad news of theirs.
+_CARING = re.compile(r"\b(?:help|helping|look after|looking after|care for|caring for|protect|protecting|save|saving|"
+                     r"cure|treat|treating)\s+(?:\w+\s+)?(?:sick|ill|hurt|lost|old|poor)\b", re.I)
+
+
 def _mood(said: str, about: str | None = None) -> str:
     """How an answer sounds, for the comment said with it: "worry" (a worry of the student's own anywhere in
     ``said``), "bad" or "good" (news in ``about``, what the comment is said of: the answer's first clause or its
     item, not its reason — "Some new balls" is no problem because the old ones are broken), or "" (neither,
     both, or said with a "not" that may turn it round: "I'm not nervous at all.")."""
-    about = said if about is None else about
+    about = _CARING.sub("", said if about is None else about)
     if _NEGATED.search(said):
         return ""
     if _WORRY.search(said):
@@ -86,6 +93,11 @@ def _mood(said: str, about: str | None = None) -> str:
 #: very choice (never "tell me more" before another question).
 _MORE_PLEASE = ("Try a full sentence this time.", "This time, try a whole sentence.",
                 "Let's hear a full sentence this time.")
+#: A second short answer just after a full sentence was asked for: encouraged, and asked once more.
+_AGAIN_PLEASE = ("Good start! Next time, try to answer in a whole sentence.",
+                 "That's a start! Remember to answer in a whole sentence.",
+                 "Nice try! Now let's hear a whole sentence.")
+_ASKS_WHOLE = _MORE_PLEASE + _AGAIN_PLEASE
 _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
                "Try saying it in English.")
@@ -231,7 +243,7 @@ def _lower(text: str) -> str:
     return text if first in _KEEP_CAPITAL else text[:1].lower() + text[1:]
 
 
-_PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their|one|ones)\b", re.I)
 
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
@@ -245,7 +257,7 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     forms = [f"{say}, because {why}."] * 2 + [f"{say} because {why}.", f"{say}. {cap(why)}."]
     if not why.startswith("then "):  # "since then …" reads as "from that time on", "as then …" as time too
         forms += [f"{say}, as {why}.", f"{say}, since {why}."]
-    if not _PRONOUN.search(why) and not re.match(r"^(Yes|No|Not|Maybe)\b", say) and ", " not in say \
+    if _decides(say) and not _PRONOUN.search(why) and ", " not in say \
             and " so " not in why and not _WHAT_FOLLOWS.search(why) and not _POINTS_BACK.search(why) \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
@@ -254,6 +266,20 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
         if _CAN.search(why):  # a purpose: "so that she can watch it again"
             forms.append(f"{say}, so that {why[5:]}.")
     return rng.choice(forms)
+
+
+#: A sentence that says what the student does or chooses ("I'd take him to the library", "We could walk"): a
+#: reason can lead to it ("B, so A."). Not a judgement ("Feeling shy is the hardest thing for me", "I like the
+#: relay race most"), which a reason only explains: "My classmates might laugh, so feeling shy is the hardest
+#: thing" reads back to front.
+_DECISION = re.compile(r"^(?:I|We|I'd|I'll|We'll|We'd|I'm|We're|My \w+ and I)\b")
+_VERDICT = re.compile(r"\b(?:best|worst|most|least|favourite|hardest|easiest|biggest|greatest|difficult|important|"
+                      r"better|worse|prefer|like|likes|liked|love|loved|enjoy|enjoyed|hate|hated)\b", re.I)
+
+
+def _decides(say: str) -> bool:
+    """Whether ``say`` is the student's own doing or choice, which a reason said first can lead to with "so"."""
+    return bool(_DECISION.match(say)) and not _VERDICT.search(say)
 
 
 #: Words of a reason that point back to something said before it ("everyone is free that day"): never said first.
@@ -298,6 +324,7 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
             return f"{two.group('head')}. {cap(two.group('tail'))}."
         return then.text
     if m is None or roll < 0.3 or " so " in m.group("tail") or is_fragment(m.group("tail") + ".") \
+            or ((roll >= 0.7 or because) and not _decides(m.group("head"))) \
             or re.match(r"(?:then|there)\b", m.group("tail")):  # "Then we could talk, so I …" reads backwards
         return then.text
     if roll < 0.45 and not because:
@@ -357,14 +384,17 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
         pool.sort(key=lambda p: -len(_subject_words(p[1]) & before))
     out = [first] if first else []
     keys: list[object] = [said] if first else []
+    unchosen = _unchosen(asked)
     # answers that share no detail first ("… on Saturday mornings" twice), then any; one that calls the student's
-    # "she" "he" only where no other answer is left, and then said with "she"
+    # "she" "he" only where no other answer is left, and then said with "she"; never one that names what the
+    # student did not choose (Charlotte's spider web to a student who read Harry Potter)
     for strict, same_person in ((True, True), (False, True), (False, False)):
         for key, s in _then_more(pool, asked, rng) if len(out) < 3 else ():
             if len(out) == 3:
                 break
             s = s if same_person else as_person(s, person)
             if key in keys or (isinstance(key, tuple) and key[0] in keys) or word_count(s) > 30 \
+                    or any(p.search(s) for p in unchosen) \
                     or not all(s != o and _distinct(s, o) and not (strict and _same_detail(s, o, asked.text))
                                for o in out) or (whole and opens_with_phrase(s, strict=True)) \
                     or (same_person and other_person(s, person)):
@@ -377,7 +407,30 @@ def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said
             if len(out) < 3 and word_count(s) <= 30 and all(s != o and _distinct(s, o) for o in out) \
                     and (phrase_too or not (whole and opens_with_phrase(s, strict=True) or other_person(s, person))):
                 out.append(s)
+    if not person:  # the student named no he or she: the three call the one person the question is about alike
+        lead = next((p for o in out for p, other in (("he", "she"), ("she", "he")) if other_person(o, other)), "")
+        out = [as_person(o, lead) for o in out] if lead else out
     return out
+
+
+def _unchosen(asked: Asked) -> tuple[re.Pattern[str], ...]:
+    """What names only an option the student did not choose, when a follow-up asks about their choice: a name
+    ("Charlotte" to a student who read Harry Potter) or the other option's own words ("the guest room" to one
+    who gave up their bedroom). An answer that says one contradicts what the student said."""
+    if asked.form != "more" or asked.chosen is None:
+        return ()
+    mine = f"{asked.chosen.item} {asked.chosen.say} {asked.text}"
+    out = []
+    for o in asked.question.options:
+        if o is asked.chosen:
+            continue
+        names = [w for w in re.findall(r"\b[A-Z][a-z]+\b", o.item) if w not in mine
+                 and w not in ("I", "The", "A", "An", "My", "Our")]
+        out += [re.compile(rf"\b{re.escape(n)}\b") for n in names]
+        phrase = re.sub(r"^(?:the|a|an|my|our|his|her|their|some)\s+", "", o.item, flags=re.I)
+        if len(phrase.split()) >= 2 and phrase.lower() not in mine.lower():
+            out.append(re.compile(rf"\b{re.escape(phrase)}\b", re.I))
+    return tuple(out)
 
 
 #: Words any answer says, which tell nothing about what it is about.
@@ -458,7 +511,7 @@ def student_answer(card: Card, view: PromptView, style: str, rng: random.Random)
         item = cap(rng.choice(options).item)
         return rng.choice((f"{item}.", f"{item}.", f"Maybe {item[:1].lower() + item[1:]}.", f"{item}, I think."))
     answer = ""
-    whole = any(p in (view.last_teacher or "") for p in _MORE_PLEASE)  # a full sentence asked for: never a phrase
+    whole = any(p in (view.last_teacher or "") for p in _ASKS_WHOLE)  # a full sentence asked for: never a phrase
     for _ in range(5):  # one a learner's grammar slip can be made in, so a grammar error is in the student's own words
         answer = _full_answer(asked, options, rng, whole)
         if _slip_fits(answer):
@@ -522,7 +575,19 @@ def _then_reacts_to(then: Then, said: str) -> bool:
     what "Ah, the older one often has to give in." is about)."""
     if not _only_what_was_said(then.react, then.text, said):
         return False
-    return _words(then.text) <= _words(said) or bool(_words(then.react) & _words(said))
+    heard = _stems(said)
+    return _stems(then.text) <= heard or bool(_stems(then.react) & heard)
+
+
+#: Words that only link an answer's parts: "Grandma will probably want to help. She loves cooking …" says all of
+#: "Grandma will probably want to help, because she loves cooking …".
+_LINKS = frozenset({"because", "since", "that's", "also", "and", "but", "then", "so"})
+
+
+def _stems(text: str) -> set[str]:
+    """The content words of ``text`` without a plural or third-person -s ("Grandmas" is "grandma"), linking
+    words left out."""
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in _words(text)} - _LINKS
 
 
 def _only_what_was_said(react: str, known: str, said: str) -> bool:
@@ -560,7 +625,13 @@ def _tail_reaction(wow: str, item: str, known: str, said: str) -> str | None:
 _UNSURE = re.compile(r"(?:not sure|maybe|neither|both|I don't know)\b", re.I)
 #: An answer that only says yes, no or maybe, with nothing to say back.
 _HEDGED = re.compile(r"(?:yes|yeah|no|not really|maybe|probably|perhaps|mostly|sometimes|sure|of course|i think so|"
-                     r"i hope so|i guess so|i don't think so|i think not|i'm not sure)", re.I)
+                     r"i hope so|i guess so|i don't think so|i think not|i'm not sure|yes and no|"
+                     r"it depends(?: on [a-z' ]+)?)", re.I)
+#: A guess of the student's ("She might cry a little.", "I think she will be surprised."): said back with a comment
+#: on the guess, not only repeated ("So she might cry a little." is a parrot).
+_GUESS = re.compile(r"\b(?:might|may|probably|maybe|perhaps|think|guess)\b", re.I)
+#: The student's own plan ("I will probably sleep a bit longer."): said back as a plan.
+_PLAN = re.compile(r"^(?:I|We)(?:'ll| (?:probably |just |also )?(?:will|am going to|are going to|want to|plan to))\b")
 
 
 def _echo(said: str, rng: random.Random) -> str:
@@ -572,7 +643,9 @@ def _echo(said: str, rng: random.Random) -> str:
         return rng.choice(_MOOD_ONLY[mood or ("no" if _NO.match(said.strip()) else "")])
     echo = to_you(_lower(head))
     keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
-    return rng.choice(_ECHO[mood]).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
+    said_back = _ECHO[mood] if mood else _PLANNED if _PLAN.match(head) else _GUESSED if _GUESS.search(head) \
+        else _ECHO[mood]
+    return rng.choice(said_back).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
 
 
 def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
@@ -622,8 +695,13 @@ def _opens(card: Card) -> tuple[str, ...]:
     return tuple(o for o in card.opens if "?" not in o or _TAG.search(o)) or card.opens
 
 
+#: A question that builds on something already said ("What else would you like to tell the visitor?"): never the
+#: first one, when nothing has been said yet.
+_BUILDS_ON = re.compile(r"\b(?:else|another|other|again|too|also)\b", re.I)
+
+
 def opening(card: Card, rng: random.Random) -> dict:
-    q = rng.choice(card.questions)
+    q = rng.choice([q for q in card.questions if not _BUILDS_ON.search(q.ask)] or list(card.questions))
     reply = _fit(rng.choice(GREETINGS), rng.choice(_opens(card)), q.ask)
     return {"Reply": reply, "Suggestion": suggestions(Asked("ask", q, q.ask), rng)}
 
@@ -677,9 +755,13 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             reply = _fit(rng.choice(_EASIER), asked.question.pick.format(a=to_you(a.item), b=to_you(b.item)))
         return _with_analysis(reply, suggestions(new, rng, heard=earlier), kind, errors, utterance, asked, option, then, topic_name,
                               card, rng)
+    once_more = kind == "short" and any(p in (view.last_teacher or "") for p in _ASKS_WHOLE)
     if asked.form == "more":
         q = _next_question(card, used, rng, asked.question)
-        reply = _fit(_then_reaction(then, fixed, rng), q.ask)  # the student never left the scene: no "back to"
+        react, please = _then_reaction(then, fixed, rng), _please(kind, once_more, fixed, rng)
+        if once_more and please and react in _MOOD_ONLY[""] + _MOOD_ONLY["no"]:  # "Yes." once more: encouraged, not "Okay."
+            react = ""
+        reply = _fit(react, please, q.ask)  # the student never left the scene: no "back to"
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
             and not _POINTS_AT.search(asked.question.more):
@@ -699,20 +781,42 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         # the follow-up has no answer for this choice, or (a full sentence asked for) too few said in full: the
         # scene's next question, whose answers are whole sentences
         q = _next_question(card, used, rng, asked.question)
-        more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
+        more = _please(kind, once_more, fixed, rng)
         reply = _fit(_reaction(option, fixed, rng), more, q.ask)
         new = Asked("ask", q, q.ask)
     else:
-        more = rng.choice(_MORE_PLEASE) if kind == "short" else ""
+        more = _please(kind, once_more, fixed, rng)
         reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more, chosen=option)
         offered = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
         return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name,
                                               card, rng), view.history, rng)
-    whole = any(p in reply for p in _MORE_PLEASE)  # a full sentence asked for: no Suggestion opens with a phrase
+    whole = any(p in reply for p in _ASKS_WHOLE)  # a full sentence asked for: no Suggestion opens with a phrase
     offered = suggestions(new, rng, whole=whole, earlier=earlier, heard=earlier)
     return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name, card,
                                           rng), view.history, rng)
+
+
+def _please(kind: str, again: bool, said: str, rng: random.Random) -> str:
+    """What a short answer that is no whole sentence ("London.", "Yes.", "Because I watched a film.") hears before
+    the next question: a full sentence asked for, or, the student having answered so just after being asked for
+    one, encouragement and the request once more. A short whole sentence ("I feel proud of myself.") is not
+    asked for one."""
+    if kind != "short" or _whole_sentence(said):
+        return ""
+    return rng.choice(_AGAIN_PLEASE if again else _MORE_PLEASE)
+
+
+_SUBJECT = re.compile(r"(?:I|I'm|I'd|I'll|We|We're|We'll|You|He|He's|She|She's|They|They're|It|It's|There|My|Our|"
+                      r"His|Her|Their|The)\b")
+
+
+def _whole_sentence(said: str) -> bool:
+    """Whether a short answer is still a whole sentence of its own ("I feel proud of myself."; not "Yes.",
+    "Why she became a doctor.", "Our phones, I think.")."""
+    said = said.strip()
+    return bool(_SUBJECT.match(said)) and not opens_with_phrase(said, strict=True) and not is_fragment(said) \
+        and not _HEDGED.fullmatch(said.rstrip(".!?"))
 
 
 _NOW_IN_ENGLISH = ("这次你用英语回答了，很好！", "这次换成了英语回答，进步很明显。", "能从中文换成英语来回答，很棒。")
