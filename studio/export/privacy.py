@@ -16,7 +16,18 @@ from studio.domain.pii import Tally, redact_value
 
 
 def redact_record(record: Record, tally: Tally) -> Record:
-    """``record`` with its prompt, answer, system line, topic and history redacted."""
+    """``record`` with its prompt, answer, system line, topic and history redacted (``record`` itself when
+    nothing was). The answer and the history are ruled out together by one search of the gate when none
+    of them holds a cue (most records); the prompt, system line and topic, whose rules and topic lines
+    repeat from record to record, are looked up as :func:`pii.redact_lines` does."""
+    if not pii.could_hold("\n".join([record.response, *(part for turn in record.history for part in turn)])):
+        line = record.line
+        prompt = redact_value(record.prompt, tally, line)
+        system = redact_value(record.system, tally, line) if record.system is not None else None
+        topic = redact_value(record.topic, tally, line)
+        if prompt is record.prompt and system is record.system and topic is record.topic:
+            return record
+        return dataclasses.replace(record, prompt=prompt, system=system, topic=topic)
     return dataclasses.replace(
         record, prompt=redact_value(record.prompt, tally, record.line),
         response=redact_value(record.response, tally, record.line),

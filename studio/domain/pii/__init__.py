@@ -139,7 +139,8 @@ def _the_gate() -> _Gate:
 
 
 def could_hold(text: str) -> bool:
-    """False when no registered detector can find anything in ``text`` (it holds none of their cues)."""
+    """False when no registered detector can find anything in ``text`` (it holds none of their cues),
+    nor in any part of it: texts joined with line breaks are ruled out together by one call."""
     return _the_gate().passes(text)
 
 
@@ -232,6 +233,8 @@ def _redacted_line(line: str) -> tuple[str, tuple[str, ...]] | None:
 
 def _by_line(text: str) -> tuple[str, tuple[str, ...]] | None:
     """``text`` redacted line by line and the kinds found; None when nothing is."""
+    if not _the_gate().passes(text):
+        return None  # most texts: no cue anywhere in it, so in none of its lines (one search)
     lines = text.split("\n")
     done = list(map(_redacted_line, lines))
     if not any(done):
@@ -250,6 +253,8 @@ def redact_lines(text: str) -> tuple[str, list[str]]:
     sample): the text and the kinds found. No detector reads across a line break. What stands before
     a text's last empty line (a prompt's rules and topic, the dialogue after them) is looked up whole."""
     if "\n" not in text:
+        if not _the_gate().passes(text):
+            return text, []  # most lines: not looked up, not kept
         one = _redacted_line(text)
         return (text, []) if one is None else (one[0], list(one[1]))
     cut = text.rfind("\n\n") + 2
