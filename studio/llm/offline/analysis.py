@@ -21,12 +21,13 @@ from studio.domain.text import word_count
 from studio.llm.offline.corrections import analysis_errors, fixes
 from studio.llm.offline.praise import (
     FUNCTION_WORDS,
-    NOT_A_LINK,
     UPGRADES,
     features,
     gives_reason,
     good_word,
     purpose_after_because,
+    reason_said_apart,
+    second_sentence,
 )
 from studio.llm.offline.reading import (
     fixed_sentence,
@@ -75,16 +76,31 @@ def _sentence(text: str) -> str:
 
 
 
+#: Praise of a reason said as a sentence of its own, and the two sentences joined with because.
+_APART = ("第二句 \"{b}\" 说明了原因，很好；也可以用 because 把两句连成一句：\"{j}\"",
+          "你用第二句 \"{b}\" 交代了原因，理由清楚。两句也可以用 because 连起来：\"{j}\"",
+          "\"{b}\" 说出了原因，很好。试着用 because 把两句合成一句：\"{j}\"")
+
+
 def _tip(text: str, rng: random.Random, option: Option | None) -> str:
+    """One tip for a full answer, and its example where it has one: a reason said apart is praised and shown
+    joined; a reason is asked for only when the answer gives none and says nothing after its answer."""
+    apart = reason_said_apart(text)
+    if apart:
+        return rng.choice(_APART).format(b=apart[0], j=apart[1])
     low = text.lower()
-    own = _sentence(text).rstrip(".!")
+    own = text.rstrip(".!")
     pool: list[str] = []
     reason = gives_reason(text)
-    unsaid = [w for w in option.why if w.lower() not in low] if option is not None else []
-    if option is not None and unsaid and not reason and len(unsaid) == len(option.why):
+    more = second_sentence(text)  # "I liked the goodbye scene. It made me cry.": said something after its answer
+    unsaid = [w for w in option.why if re.sub(r"^then ", "", w).lower() not in low] if option is not None else []
+    if option is not None and unsaid and not reason and not more and len(unsaid) == len(option.why):
         why = rng.choice(unsaid)
         pool += [rng.choice(("可以加上理由，比如：\"{o}, because {w}.\"", "可以再说一个原因，会更好：\"{o}, because {w}.\"",
                              "可以试着用 because 补充原因：\"{o}, because {w}.\"")).format(o=own, w=why)] * 3
+    elif unsaid and unsaid[0].startswith("then "):  # what the choice lets happen: a good result of it
+        pool += [rng.choice(("还可以说说这样做的好处，比如：\"… That way, {w}.\"", "可以再加一个好处：\"… That way, {w}.\""))
+                 .format(w=unsaid[0][len("then "):])] * 2
     elif unsaid:
         pool += [rng.choice(("还可以再补充一个理由，比如：\"… Also, {w}.\"", "可以再加一个理由，会更有说服力：\"… Also, {w}.\"",
                              "可以用 also 再说一点：\"Also, {w}.\"")).format(w=re.sub(r"\balso ", "", unsaid[0]))] * 2
@@ -97,24 +113,17 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     if re.match(r"^\s*I think\b", text):
         pool.append(rng.choice(("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。",
                                 "\"I think\" 可以偶尔换成 \"I believe\" 或 \"In my view\"。")))
-    if not reason and option is None:
+    if not reason and not more and option is None:
         pool.append(rng.choice(("可以用 because 补充一个原因，让回答更充实。", "再说说为什么，回答会更完整。",
                                 "加上一个 because 引出的理由，别人会更明白你的想法。", "说出原因会更好，可以用 because 接着说。")))
-    if len(re.findall(r"[.!?]", text.strip())) >= 2 and not reason and not NOT_A_LINK.search(text):
-        pool.append(rng.choice(("两个短句可以用 because 或 so 连成一句，听起来更连贯。",
-                                "两个短句之间的关系可以用 because 或 so 说清楚。")))
     if word_count(text) >= 22:
         pool.append(rng.choice(("句子比较长时，可以分成两句说，听起来更清楚。", "长句子可以在 and 或 because 处停一下，说得更清楚。")))
-    if not pool:  # nothing this answer lacks for certain: a tip that holds for any answer, or none
+    if not pool:  # nothing this answer lacks for certain: a tip that holds for any answer
         pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
                                 "再加一个细节，回答会更有画面感。", "保持这样完整的回答，下次可以再多加一个细节。",
                                 "这样的回答已经很好，再加一个小例子会更出色。", "下次可以再补充一个具体的场景。",
                                 "可以再说说当时的具体情况。")))
-        if not re.search(r"\b(?:feel|felt|makes? me|made me|happy|glad|sad|excited|nervous|proud|love|enjoy|worried)\b", low):
-            pool.append("还可以说说自己的感受，比如 \"It makes me feel …\"。")
     tip = rng.choice(pool)
-    if not tip:
-        return ""
     return tip if tip.endswith(("。", "\"")) else tip + "。"
 
 
@@ -163,6 +172,7 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     purpose = purpose_after_because(text)
     if purpose and not reason_only:  # "because I can learn the basics early": what it is for, said with so that
         clause = re.split(r"[,.;!?]", text[purpose.start() + len("because "):], maxsplit=1)[0].strip()
+        clause = re.sub(r"^then ", "", clause)  # "because then we can …" → "so that we can …"
         if re.match(r"(?:nobody|no one|everyone|everybody)\b", clause, re.I):  # a result for all: said with so that
             notes = ("\"because {c}\" 说的是这样做带来的结果，不是原因，用 \"so that {c}\" 更准确。",
                      "because 后面接的是这样做的结果，可以改用 so that：\"so that {c}\"。")
@@ -181,49 +191,108 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
 
 # -- short answers, non-answers, Chinese, off topic --------------------------------------------
 
-_SHORT_ADVICE = ("回答问题时，可以借用问题里的词来组成句子。", "说完整的句子，别人更容易听懂你的意思。", "可以先说答案，再用 because 加一个理由。",
-                 "口语练习时，试着每次至少说一个完整的句子。", "先说主语和动词，再补充细节，句子就完整了。",
-                 "可以再加一个具体的细节，让回答更清楚。", "说完答案后，可以补充一个具体的例子。",
-                 "回答时可以先说想法，再说说原因或感受。", "")
-_SHORT_FIRST = "可以先说一个很短的英语句子。"
-#: Advice about saying a whole sentence.
-_ABOUT_SENTENCES = re.compile("完整的句子|组成句子|主语和动词")
-_CHINESE_ADVICE = ("不会的词可以先用简单的词代替。", "先想想关键词的英语说法，再连成句子。", "说错了也没关系，重要的是开口说英语。",
-                   _SHORT_FIRST, "")
+#: What a model answer adds to a short one, each said as advice that its example then shows ({w}: the word that
+#: links a reason in it): a reason with because, since or as; a reason said otherwise (so, that's why); a purpose;
+#: a second sentence; details; or nothing but the answer said in full.
+_ADDS = {
+    "linked": ("再用 {w} 加一个理由", "再用 {w} 说明原因", "再用 {w} 补充一个理由"),
+    "reason": ("再把理由说出来", "再把原因也说出来"),
+    "purpose": ("再说说这样做的目的", "再说明这样做是为了什么"),
+    "sentence": ("再加一句话补充说明", "再补充一句"),
+    "detail": ("再补充一些细节", "再说得具体一些"),
+    "whole": (),
+}
+#: How a short answer that is no sentence is told to say one, before what its model adds.
+_WHOLE_FIRST = (("说成完整的句子，", "完整的句子"), ("加上主语和动词，", "主语和动词"), ("用完整的句子回答，", "完整的句子"))
+_EXAMPLE = ("比如：\"{c}\"", "例如：\"{c}\"", "像这样：\"{c}\"")
+_WHOLE_ONLY = ("完整的说法是：\"{c}\"", "可以这样说：\"{c}\"", "试着说出完整的一句话：\"{c}\"")
+_LINKED = re.compile(r"\b(because)\b|, (since|as)\b", re.I)
+_STOP_WORDS = frozenset("i i'm a an the to and or of in on at it is are was be my our we you he she they that this "
+                        "will would could can maybe think so very".split())
+
+
+def adds(said: str, complete: str) -> tuple[str, str]:
+    """What ``complete`` (a model answer) adds to ``said`` (a short answer): a key of :data:`_ADDS` and the word
+    that links its reason ("because", "since", "as"; empty for the others)."""
+    linked = _LINKED.search(complete)
+    if linked and not _LINKED.search(said):
+        return "linked", (linked.group(1) or linked.group(2)).lower()
+    purpose = re.compile(r"\bso that\b|\bso (?:I|we|you|he|she|they|it|everyone|people) (?:can|could|will|won't|'ll)\b",
+                         re.I)
+    if purpose.search(complete) and not purpose.search(said):
+        return "purpose", ""
+    if gives_reason(complete) and not gives_reason(said):
+        return "reason", ""
+    if len(re.findall(r"[^.!?]+[.!?]", complete)) >= 2:
+        return "sentence", ""
+    new = set(re.findall(r"[a-z']+", complete.lower())) - set(re.findall(r"[a-z']+", said.lower())) - _STOP_WORDS
+    return ("detail" if len(new) >= 3 else "whole"), ""
+
+
+def _model(said: str, complete: str, rng: random.Random, whole: bool, head: str = "") -> str:
+    """One piece of advice and the model answer that shows it: what the model adds to ``said`` ("再用 because 加一个
+    理由，比如：…"), with "say it as a whole sentence" first when ``whole`` (``said`` is none and the model is one)."""
+    kind, word = adds(said, complete)
+    what = rng.choice(_ADDS[kind]).format(w=word) if _ADDS[kind] else ""
+    if not what:
+        return rng.choice(_WHOLE_ONLY).format(c=complete)
+    fresh = [w for w, said in _WHOLE_FIRST if said not in head]  # "加上主语和动词" said once
+    plain = ("试着", "下次") if "可以" in head else ("可以", "试着", "下次")
+    lead = rng.choice(fresh or plain) if whole else rng.choice(plain)
+    return f"{lead}{what}，{rng.choice(_EXAMPLE).format(c=complete)}"
+
+
+#: A word or two said for yes or no ("Yes.", "Of course."): an answer, never a sentence.
+_ONE_WORD = re.compile(r"^(?:yes|yeah|yep|no|nope|sure|of course|ok|okay|maybe|not really|definitely|certainly|"
+                       r"probably|right|true)[.!]?$", re.I)
 
 
 def analysis_short(utterance: str, errors: list[Correction], complete: str, rng: random.Random) -> str:
-    """A short answer: what it is (a phrase, a clause on its own, an order, a short sentence) and how to say
-    it in full (``complete``); when ``complete`` is itself a spoken answer that starts with a phrase ("About
-    three hours, if …"), the phrase is taken as a fine answer that could say more."""
+    """A short answer: what it is (a word for yes or no, a phrase, a clause on its own, an order, a short
+    sentence) and one piece of advice, shown by ``complete`` (how to say it in full): what that model adds is
+    what the advice asks for. When ``complete`` is itself a spoken answer that starts with a phrase ("About three
+    hours, if …"), the phrase is taken as a fine answer that could say more."""
     fix = f"另外，{fixes(errors, 3)}。" if errors else ""
     said = utterance.strip()
     plain = unhedged(fixed_sentence(said, errors))
     lead = re.split(r"[,;]", complete, maxsplit=1)[0].rstrip(".!") + "."
     whole = not opens_with_phrase(complete)  # the complete-sentence advice only where the model is one
-    if is_fragment(plain) and is_fragment(lead) and not re.match(r"^(because|when|if|so that)\b", plain, re.I):
+    clause = re.match(r"^(because|when|if|so that)\b", plain, re.I)
+    apart = reason_said_apart(plain)
+    if apart:  # "About two yuan each time. Students only pay half price.": the reason is there, said apart
+        head = rng.choice(("\"{u}\" 回答了问题，意思清楚。", "你的回答 \"{u}\" 切题。"))
+        return head.format(u=said) + fix + rng.choice(_APART).format(b=apart[0], j=apart[1])
+    after_word = re.sub(r"^\s*[A-Za-z ]+?,\s*", "", complete) if _ONE_WORD.match(
+        re.split(r"[,.;!?]", complete, maxsplit=1)[0].strip()) else complete
+    if _ONE_WORD.match(said) and (opens_with_phrase(complete, strict=True) or not re.match(
+            r"(?:I|we|you|he|she|they|it|my|our|there)\b", after_word, re.I)):  # "Of course, and …": no sentence
+        whole = False
+        head = rng.choice(("\"{u}\" 只有一两个词，信息太少。", "只说一个词 \"{u}\" 太简短了，可以多说一些。"))
+    elif _ONE_WORD.match(said):  # "Yes.": never called a complete sentence
+        head = rng.choice(("\"{u}\" 只有一个词，还不是完整的句子，信息也太少。",
+                           "只说一个词 \"{u}\" 太简短了，这还不是一个完整的句子。",
+                           "\"{u}\" 回答了问题，但只是一个词，不是完整的句子。"))
+    elif is_fragment(plain) and is_fragment(lead) and not clause:
+        whole = False
         head = rng.choice(("\"{u}\" 简短地回答了问题，口语中可以这样说，但内容还不够具体。",
-                           "你用 \"{u}\" 回答了问题，意思清楚，只是太简单了。",
+                           "你用 \"{u}\" 回答了问题，意思清楚，只是太简短了。",
                            "\"{u}\" 回答得很简短，可以再多说一点。"))
-        tail = rng.choice(("可以补充细节或原因，比如：\"{c}\"", "试着说得更完整一些，例如：\"{c}\""))
-        return head.format(u=said) + fix + _advice(head + tail, rng, False) + tail.format(c=complete)
-    if re.match(r"^(because|when|if|so that)\b", plain, re.I):
+    elif clause:
+        whole = False  # its own head says what is missing: the main clause
         head = rng.choice(("\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
                            "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
-                           "because 引导的是从句，\"{u}\" 单独使用时缺少主句。"))
+                           "{w} 引导的是从句，\"{u}\" 单独使用时缺少主句。"))
         tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"", "加上主句就完整了：\"{c}\""))
+        return head.format(u=said, w=clause.group(1).lower()) + fix + tail.format(c=complete)
     elif is_imperative(plain):
         head = rng.choice(("\"{u}\" 是祈使句，作为建议意思清楚，但回答问题时最好说成完整的陈述句。",
                            "你用祈使句 \"{u}\" 回答，意思能懂，回答问题时可以把主语和想法说完整。"))
-        tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\""))
     elif is_fragment(plain):
         head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
                            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
                            "\"{u}\" 回答了问题，但没有说成完整的句子。",
                            "\"{u}\" 抓住了要点，不过只是一个名词短语。",
                            "你用 \"{u}\" 回答，内容对，但要加上主语和动词才是完整的句子。"))
-        tail = rng.choice(("结合上面的问题，可以完整地说：\"{c}\"", "可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"",
-                           "试着说出完整的一句话：\"{c}\"", "把主语和动词加上，可以说：\"{c}\""))
     else:  # a sentence already (a subject and a finite verb): never told to say a complete sentence
         whole = False
         head = rng.choice(("\"{u}\" 句子完整，但太简短，信息不够。",
@@ -231,17 +300,12 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "\"{u}\" 语法没问题，但内容太少，听不出更多想法。",
                            "\"{u}\" 回答了问题，句子也完整，只是太短了。",
                            "用 \"{u}\" 回答没有错，但可以说得更充分。"))
-        tail = rng.choice(("可以把想法说完整，例如：\"{c}\"", "试着补充细节和原因，比如：\"{c}\"", "可以这样说：\"{c}\"",
-                           "再加上原因会更好：\"{c}\""))
-    return head.format(u=said) + fix + _advice(head + tail, rng, whole) + tail.format(c=complete)
+    return head.format(u=said) + fix + _model(plain, complete, rng, whole, head)
 
 
-def _advice(said: str, rng: random.Random, whole: bool = True) -> str:
-    """A line of advice for a short answer that does not say again what ``said`` (its head and tail) says;
-    ``whole``: advice to say a complete sentence may be given (not to an answer that is one already, nor before a
-    model answer that starts with a phrase)."""
-    return rng.choice([a for a in _SHORT_ADVICE if not (a and "主语和动词" in a and "主语和动词" in said)
-                       and (whole or not _ABOUT_SENTENCES.search(a))])
+def _simple(sentence: str) -> bool:
+    """One short sentence: what "start with a simple sentence" may show."""
+    return len(re.findall(r"[^.!?]+", sentence)) == 1 and "," not in sentence and word_count(sentence) <= 10
 
 
 def analysis_non_answer(utterance: str, full: str, rng: random.Random, errors: list[Correction] = ()) -> str:  # type: ignore[assignment]
@@ -261,17 +325,28 @@ def _non_answer(utterance: str, full: str, rng: random.Random) -> str:
         "你说 \"{u}\"，没有回答问题。",
         "\"{u}\" 不是对问题的回答，但能用英语说出来值得鼓励。",
         "你用 \"{u}\" 表示不知道怎么说，这很正常。",
-        "说 \"{u}\" 没关系，不会的时候可以先说简单的。",
-    ))
-    tail = rng.choice(("不会表达时，可以先用简单的句子说出自己的想法，例如：\"{f}\"",
-                       "可以先从一个简单的完整句子开始，比如：\"{f}\"",
-                       "试着用一个完整的句子回答，比如：\"{f}\""))
-    return head.format(u=utterance.strip()) + tail.format(f=full)
+    ) + (("说 \"{u}\" 没关系，不会的时候可以先说简单的。",) if _simple(full) else ()))
+    if _simple(full):
+        tails: tuple[str, ...] = ("不会表达时，可以先用简单的句子说出自己的想法，例如：\"{f}\"",
+                                  "可以先从一个简单的完整句子开始，比如：\"{f}\"", "试着用一个完整的句子回答，比如：\"{f}\"")
+    elif len(re.findall(r"[^.!?]+", full)) == 1:
+        tails = ("试着用一个完整的句子回答，比如：\"{f}\"", "可以参考这样的回答：\"{f}\"")
+    else:
+        tails = ("可以参考这样的回答：\"{f}\"", "可以这样回答：\"{f}\"")
+    if "简单" in head:  # "simple" said once
+        tails = tuple(t for t in tails if "简单" not in t) or ("可以这样回答：\"{f}\"",)
+    return head.format(u=utterance.strip()) + rng.choice(tails).format(f=full)
+
+
+_SHORT_FIRST = "可以先说一个很短的英语句子。"
+_CHINESE_ADVICE = ("不会的词可以先用简单的词代替。", "先想想关键词的英语说法，再连成句子。", "说错了也没关系，重要的是开口说英语。",
+                   _SHORT_FIRST, "")
 
 
 def analysis_chinese(example: str, rng: random.Random, words: list[Correction] = ()) -> str:  # type: ignore[assignment]
     """Rule 5's "请尝试使用英语回答" for an answer in Chinese or with Chinese words in it (``words``: each
-    Chinese word with its English, given so the student can say it)."""
+    Chinese word with its English, given so the student can say it); "simple" is said once, and only of an example
+    that is simple."""
     advice = rng.choice(_CHINESE_ADVICE)
     if advice == _SHORT_FIRST:  # a very short sentence asked for: the answer's first clause is the example
         example = re.split(r",| because | so | as | since |\. ", example, maxsplit=1)[0].rstrip(".!?") + "."
@@ -283,13 +358,14 @@ def analysis_chinese(example: str, rng: random.Random, words: list[Correction] =
             "请尝试使用英语回答，不要中英混杂。{w}。{a}可以参考：\"{e}\"",
             "句子的框架是英语，很好，但请尝试使用英语回答整句话：{w}。{a}比如：\"{e}\"",
         )).format(w=said, e=example, a=advice)
-    return rng.choice((
-        "请尝试使用英语回答。你用了中文，{a}可以先试着用简单的英语说，例如：\"{e}\"",
-        "请尝试使用英语回答。用中文回答不能练习口语。{a}可以参考这样说：\"{e}\"",
-        "你用中文回答了问题。请尝试使用英语回答。{a}比如：\"{e}\"",
-        "这次用了中文。请尝试使用英语回答，哪怕句子简单一点也没关系。{a}例如：\"{e}\"",
-        "请尝试使用英语回答。{a}比如：\"{e}\"",
-    )).format(e=example, a=advice)
+    forms = ["请尝试使用英语回答。你用了中文，{a}可以先试着用简单的英语说，例如：\"{e}\"",
+             "请尝试使用英语回答。用中文回答不能练习口语。{a}可以参考这样说：\"{e}\"",
+             "你用中文回答了问题。请尝试使用英语回答。{a}比如：\"{e}\"",
+             "这次用了中文。请尝试使用英语回答，哪怕句子简单一点也没关系。{a}例如：\"{e}\"",
+             "请尝试使用英语回答。{a}比如：\"{e}\""]
+    if "简单" in advice or advice == _SHORT_FIRST or not _simple(example):  # one way to say "keep it simple"
+        forms = [f for f in forms if "简单" not in f]
+    return rng.choice(forms).format(e=example, a=advice)
 
 
 def analysis_off_topic(name: str, errors: list[Correction], question: str | None, rng: random.Random) -> str:
