@@ -121,3 +121,18 @@ def test_a_guess_or_a_plan_is_said_back_with_a_comment_not_parroted(sim) -> None
     for said in ("She might cry a little.", "I think she will be very surprised."):
         reply = ask_teacher(sim, card, [("teacher", q.more), ("student", said)])["Reply"]
         assert not re.match(r"(?:Oh, )?So ", reply), reply
+
+
+def test_no_card_reaction_asks_a_question_of_its_own() -> None:
+    """A Reply asks one question: a reaction before it never asks another ("A coin in a dumpling, who found it?")."""
+    asking = [(c.title, r) for c in CARDS.values() for q in c.questions
+              for r in (*(o.wow for o in q.options), *(t.react for t in q.then)) if "?" in r]
+    assert asking == []
+
+
+def test_a_sick_student_hears_sympathy_not_a_problem(sim) -> None:
+    card = BY_TITLE["Catching a cold"]
+    q = next(q for q in card.questions if q.ask == "How are you feeling today?")
+    for seed in range(6):
+        reply = ask_teacher(OfflineProvider(seed=seed), card, [("teacher", q.ask), ("student", "A headache.")])["Reply"]
+        assert "real problem" not in reply and re.search(r"sorry|poor you|feel better", reply), reply

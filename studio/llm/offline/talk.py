@@ -599,7 +599,10 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
 #: The item said back when the card's reaction will not do, with a comment chosen by how the answer sounds
 #: (:func:`_mood`; "Pollution, that's a real problem.", "Feeling shy is quite normal."), or none ("Ah, defence.").
 _ITEM_REACTIONS = {"worry": ("Feeling {worry} is quite normal.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
+                   "ill": ("Oh no, {item}. I'm sorry to hear that.", "{Item}, poor you. I hope you feel better soon."),
                    "good": ("{Item}, sounds great!", "Oh, {item}, nice!"), "": ("Ah, {item}.", "Oh, {item}.")}
+#: An illness or a pain of the student's: a sick student hears sympathy, not "that's a real problem".
+_ILL = re.compile(r"\b(?:sick|ill|pain|painful|sore|headache|toothache|stomach ache|fever|cough|cold|flu|hurts?)\b", re.I)
 #: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
 #: a card reaction's tail said of the student's item only when it is made of these.
 _PRAISE = frozenset("""a an what how that's that is so very really quite great good nice lovely wonderful beautiful
@@ -638,6 +641,8 @@ def _echo(said: str, rng: random.Random) -> str:
     """The student's answer said back ("I stood on a small wall." → "So you stood on a small wall."), with a comment
     that fits how it sounds ("You feel a bit nervous, that's quite normal.")."""
     head = re.split(r",|\.\s|;| because | so | but ", said.strip(), maxsplit=1)[0].strip().rstrip(".!?")
+    if _NO.match(head) and not _SUBJECT.match(head) and " but " in said:  # "Not at first, but now she …": the news
+        return _echo(cap(said.split(" but ", 1)[1]), rng)
     mood = _mood(said, head)
     if not head or len(head.split()) > 9 or _HEDGED.fullmatch(head):  # "I think so." said back: "So you think so."
         return rng.choice(_MOOD_ONLY[mood or ("no" if _NO.match(said.strip()) else "")])
@@ -662,8 +667,11 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
     item = to_you(option.item)
     worry = _WORRY.search(said)
     head = re.split(r",|\.\s|;| because | as | since | so | but ", said.strip(), maxsplit=1)[0]
-    return rng.choice(_ITEM_REACTIONS[_mood(said, f"{option.item} {head}")]).format(item=item, Item=cap(item),
-                                                           worry=worry.group("w").lower() if worry else "")
+    mood = _mood(said, f"{option.item} {head}")
+    if mood == "bad" and _ILL.search(f"{option.item} {head}"):  # "A headache, that's a real problem." to a sick student
+        mood = "ill"
+    return rng.choice(_ITEM_REACTIONS[mood]).format(item=item, Item=cap(item),
+                                                    worry=worry.group("w").lower() if worry else "")
 
 
 def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
@@ -816,7 +824,7 @@ def _whole_sentence(said: str) -> bool:
     "Why she became a doctor.", "Our phones, I think.")."""
     said = said.strip()
     return bool(_SUBJECT.match(said)) and not opens_with_phrase(said, strict=True) and not is_fragment(said) \
-        and not _HEDGED.fullmatch(said.rstrip(".!?"))
+        and not (_HEDGED.fullmatch(said.rstrip(".!?")) and not said.lower().startswith("it depends"))
 
 
 _NOW_IN_ENGLISH = ("这次你用英语回答了，很好！", "这次换成了英语回答，进步很明显。", "能从中文换成英语来回答，很棒。")
