@@ -120,7 +120,7 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
         pool.append(rng.choice(("句子比较长时，可以分成两句说，听起来更清楚。", "长句子可以在 and 或 because 处停一下，说得更清楚。")))
     if not pool:  # nothing this answer lacks for certain: a tip that holds for any answer
         pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
-                                "再加一个细节，回答会更有画面感。", "保持这样完整的回答，下次可以再多加一个细节。",
+                                "可以再加一个细节，回答会更有画面感。", "保持这样完整的回答，下次可以再多加一个细节。",
                                 "这样的回答已经很好，再加一个小例子会更出色。", "下次可以再补充一个具体的场景。",
                                 "可以再说说当时的具体情况。")))
     tip = rng.choice(pool)

@@ -79,6 +79,7 @@ _PAST = frozenset(("went saw ate bought took had did made met got came swam ran 
                    "understood forgot became knew slept woke").split())
 
 
+_FREQUENCY = frozenset("usually always often sometimes never".split())
 #: A plural noun that can be a subject before a verb's base form ("Trees help …", "Runners get thirsty").
 _PLURAL = re.compile(r"^(?:people|children|men|women|(?!(?:always|sometimes|perhaps|yes|this|his|was|has|does|its|"
                      r"bus|plus|thus|besides|towards|afterwards|maths|news|physics|series|species)$)"
@@ -95,6 +96,8 @@ def _verb_after_subject(text: str) -> bool:
         if verb and words[i - 1].lower() not in _NOT_SUBJECT:
             return True
         if w in VERBS and _PLURAL.match(words[i - 1]):  # "Skills take years", "People buy more things online"
+            return True
+        if w in VERBS and i >= 2 and words[i - 1].lower() in _FREQUENCY:  # "… my aunt's family usually join us"
             return True
     return False
 
