@@ -7,7 +7,9 @@ what it could be about instead: the everyday subjects the dialogue is not about 
 "video games" in a dialogue on a basketball game) and the ways a learner steps out of the
 conversation (:data:`ASIDES`: small talk, questions to the teacher, talk about the lesson). A small
 logistic model weighs those cosines and the answer with the dialogue's own words taken out
-(:func:`features`, :data:`MODEL`); the part after a turn of the talk is judged on its own. Where it is unsure
+(:func:`features`, :data:`MODEL`); the part after a turn of the talk is judged on its own. Most
+answers never get that far: cheaper stages (:mod:`studio.semantic.cascade`: the answer's words, then
+its own sentence vector, then the question's) decide those they are sure of. Where the model is unsure
 (:data:`ASK_LM`), a language model reads the dialogue too (:mod:`studio.semantic.lm`: SmolLM2-135M in
 numpy; how much more likely the answer is after the dialogue than after a neutral one) and a second
 model, :data:`MODEL_LM`, weighs that score with the rest. An answer of under five words, or of
@@ -30,11 +32,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import os
 import re
-from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,13 +42,14 @@ import numpy as np
 
 from studio.domain.learner import is_non_answer
 from studio.domain.text import cjk_share
-from studio.semantic import lm, verdicts
+from studio.semantic import cascade, lm, verdicts
+from studio.semantic.cascade import Answer, measure, stem, topic_text
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
 
 #: The shipped logistic model over :func:`features`: (means, scales, weights, bias), fitted by
 #: :func:`fit` on the labelled sets; an utterance is off topic from :data:`OFF_TOPIC_AT` on.
-MODEL: tuple = ((0.267, 0.2189, 0.323, 0.2523, 0.0597, 0.0698, 0.0144, 0.0539), (0.1747, 0.1614, 0.1039, 0.1388, 0.1058, 0.1882, 0.1192, 0.2258), (-0.8354, -0.5223, 0.175, -0.8923, -0.1991, 0.8016, 0.593, 0.2184), -1.432)
+MODEL: tuple = ((0.2681, 0.2181, 0.3203, 0.2522, 0.0599, 0.0679, 0.0144, 0.0569), (0.1743, 0.1607, 0.1031, 0.1389, 0.1051, 0.1881, 0.1192, 0.2316), (-0.9412, -0.4866, 0.2135, -1.0084, -0.2509, 0.8794, 0.6879, 0.2002), -1.5343)
 #: Chosen with each labelled set held out of the fit in turn (a new writer's answers: where the
 #: held-out precision and recall are both highest, flagging at most 3% of the offline student's
 #: answers), not on the fitted answers themselves.
@@ -56,13 +57,12 @@ OFF_TOPIC_AT = 0.4
 #: Where the language model is left out (``STUDIO_OFFTOPIC_LM=off``), :data:`MODEL` decides alone from
 #: this probability on, chosen the same way (each set held out: 0.925 / 0.723, against 0.880 / 0.878
 #: with the language model at :data:`OFF_TOPIC_AT`).
-OFF_TOPIC_ALONE_AT = 0.68
+OFF_TOPIC_ALONE_AT = 0.7
 #: Where :data:`MODEL` is unsure (its probability in this range), the language model is asked too
 #: (:func:`studio.semantic.lm.pointwise`, about 0.4 s of CPU), and :data:`MODEL_LM` decides.
 ASK_LM = (0.25, 0.8)
 #: The logistic model over :func:`features` and the language model's pointwise score.
-MODEL_LM: tuple = ((0.267, 0.2189, 0.323, 0.2523, 0.0597, 0.0698, 0.0144, 0.0539, 0.4937), (0.1747, 0.1614, 0.1039, 0.1388, 0.1058, 0.1882, 0.1192, 0.2258, 0.6153), (-0.4177, -0.4913, 0.1108, -0.6906, 0.0107, 0.5265, 0.5494, 0.0793, -1.7706), -1.6035)
-_HAN = re.compile(r"[\u3400-\u9fff]")
+MODEL_LM: tuple = ((0.2681, 0.2181, 0.3203, 0.2522, 0.0599, 0.0679, 0.0144, 0.0569, 0.4988), (0.1743, 0.1607, 0.1031, 0.1389, 0.1051, 0.1881, 0.1192, 0.2316, 0.6183), (-0.307, -0.5272, 0.2566, -0.9979, 0.0402, 0.3404, 0.6304, 0.0107, -2.3297), -1.8209)
 #: A shorter answer ("Last term.", "With my best friend.") leans on the question it answers and is
 #: not judged: its few words say too little about what it is about.
 MIN_WORDS = 5
@@ -136,8 +136,9 @@ ASIDES: dict[str, tuple[str, ...]] = {
 #: An utterance this close to one of the :data:`ASIDES` is judged even with few content words
 #: ("How are you, teacher? Did you have a nice day?" has one).
 ASIDE_JUDGED_FROM = 0.5
-#: A subject this close to the dialogue (cosine of the sentence vectors) is one of its own, not another.
-OWN_SUBJECT_ABOVE = 0.35
+#: A subject this close to the question, the title or the topic in English (cosine of the sentence
+#: vectors) is one of the dialogue's own, not another.
+OWN_SUBJECT_ABOVE = 0.4
 
 
 @dataclass(frozen=True)
@@ -213,39 +214,51 @@ def _question(utterance: str, history: Sequence[tuple[str, str]] | Sequence[str]
     return "" if asked.strip() == utterance.strip() else asked
 
 
-def topic_text(topic: str) -> str:
-    """The topic in English: a Chinese scenario through its dictionary glosses, English as it is."""
-    if _HAN.search(topic):
-        return " ".join(content_words(topic))
-    return topic.strip()
-
-
 def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Sequence[str]]]) -> None:
     """Run the sentences that :func:`topic_fit` will need for these (utterance, topic, title, history)
-    through the sentence model together, as a batch: what an import or a labelled set does before
-    judging its utterances one by one (each then finds its vectors remembered)."""
-    texts: list[str] = []
+    through the sentence model together, as a batch, stage by stage (:mod:`studio.semantic.cascade`:
+    only the answers a stage leaves unsure go on to the next one's sentences): what an import or a
+    labelled set does before judging its utterances one by one (each then finds its vectors remembered)."""
     asked = [(u, topic, title, _question(u, history), _recent(u, history)) for u, topic, title, history in items]
     keys = {_key(*a): a for a in asked}
     found = verdicts.read_ahead(keys)
-    for k, (utterance, topic, title, question, _) in keys.items():
-        if k not in found and _may_judge(utterance, topic, title, question):  # content words: topic_fit's
-            q, t, g = _parts(topic, title, question)
-            texts += [utterance, q, t, g, *tails(utterance), unshared(utterance, topic, title, question)]
+    todo = [Answer(u, topic, title, question, recent) for k, (u, topic, title, question, recent) in keys.items()
+            if k not in found and _may_judge(u, topic, title, question)]
+    todo = [a for a in todo if _judged(a.utterance, a.topic, a.title, a.question)]  # a few need the answer's vector
+    for stage in cascade.stages():
+        sentence_vectors([t for a in todo for x in (a, *_rests(a)) for need in stage.needs for t in x.texts(need)])
+        todo = [a for a in todo if cascade.decide(stage, a, _rests(a))[0] is None]
+    texts: list[str] = []
+    for a in todo:  # the full check: the answer and each rest, with and without the dialogue's words
+        for x in (a, *_rests(a)):
+            texts += [x.utterance, *x.parts, unshared(x.utterance, a.topic, a.title, a.question)]
     sentence_vectors(texts)
-    # the dialogue's summary line (its own pass, the longest text) only where the verdict needs it
-    sentence_vectors([_summary(topic, title, question) for k, (utterance, topic, title, question, _) in keys.items()
-                      if k not in found and _judged(utterance, topic, title, question)
-                      and _sure_on(utterance, topic, title, question) is None])
     # the answers the sentence model is unsure of go to the language model together
     if not asks_lm():
         return
-    unsure = [(utterance, topic, title, question, recent) for k, (utterance, topic, title, question, recent)
-              in keys.items() if k not in found and _judged(utterance, topic, title, question)
-              and _sure_on(utterance, topic, title, question) is None and ASK_LM[0] <= probability(features(utterance, topic=topic, title=title, question=question)) < ASK_LM[1]]
+    unsure = [a for a in todo if ASK_LM[0] <= probability(features(a.utterance, topic=a.topic, title=a.title,
+                                                                     question=a.question)) < ASK_LM[1]]
     if unsure:
-        lm.pointwise_many([(u, _lm_context(topic, title, _read_turns(question, recent)))
-                           for u, topic, title, question, recent in unsure])
+        lm.pointwise_many([(a.utterance, _lm_context(a.topic, a.title, _read_turns(a.question, a.recent)))
+                           for a in unsure])
+
+
+@lru_cache(maxsize=4096)
+def _rests(a: Answer) -> tuple[Answer, ...]:
+    """The rests of an answer after each turn of the talk (:func:`tails`), as answers in its dialogue."""
+    return tuple(Answer(t, a.topic, a.title, a.question, a.recent) for t in tails(a.utterance))
+
+
+@lru_cache(maxsize=4096)
+def _staged(a: Answer) -> tuple[str, bool, float, float] | None:
+    """(the stage, off topic, its probability, the answer's closeness by what that stage read) of the
+    first stage of :mod:`studio.semantic.cascade` sure of ``a``, or None where none is."""
+    rests = _rests(a)
+    for stage in cascade.stages():
+        off, p = cascade.decide(stage, a, rests)
+        if off is not None:
+            return stage.name, off, p, _STAGE_CLOSENESS[stage.name](a)
+    return None
 
 
 def tails(utterance: str) -> list[str]:
@@ -269,7 +282,7 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
 
 
 #: Bumped when the check's code changes what it decides (its numbers and word lists are read by :func:`version`).
-REVISION = 4
+REVISION = 5
 #: The word lists' part of :func:`version` (constants: digested once).
 _WORD_LISTS = hashlib.sha256(repr((SUBJECTS, ASIDES)).encode()).hexdigest()
 
@@ -279,7 +292,7 @@ def version() -> str:
     on = asks_lm()
     return _version(MODEL, MODEL_LM if on else (), OFF_TOPIC_AT if on else OFF_TOPIC_ALONE_AT, ASK_LM, TAIL_OFF_AT,
                     TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS, MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM,
-                    OWN_SUBJECT_ABOVE)
+                    OWN_SUBJECT_ABOVE, cascade.fitted_id())
 
 
 @lru_cache(maxsize=16)
@@ -299,7 +312,7 @@ def _from_json(value: dict) -> TopicFit:
 def forget() -> None:
     """Forget the verdicts remembered in memory (written to disk first): what a new process knows."""
     verdicts.forget()
-    for remembered in (_topic_fit, _most, _others, _subject_matrix):  # each holds vectors or verdicts
+    for remembered in (_topic_fit, _staged, _rests, cascade.measured, _others, _subject_matrix):  # each holds vectors or verdicts
         remembered.cache_clear()
 
 
@@ -322,8 +335,10 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     if not _judged(utterance, topic, title, question):
         return TopicFit(None, False, () if cjk_share(utterance) > 0.3 else content_words(utterance))
     words = content_words(utterance)
-    if (sure := _sure_on(utterance, topic, title, question)) is not None:
-        return TopicFit(sure[0], False, words, probability=sure[1])
+    if (staged := _staged(Answer(utterance, topic, title, question, recent))) is not None:
+        _, off, p, close = staged
+        other = best_other_subject(utterance, topic=topic, title=title, question=question)[0] if off else ""
+        return TopicFit(round(close, 4), off, words, other, round(p, 4))
     feats = features(utterance, topic=topic, title=title, question=question)
     p, read = probability(feats), None
     if ASK_LM[0] <= p < ASK_LM[1] and asks_lm():
@@ -361,10 +376,7 @@ def _lm_context(topic: str, title: str, recent: Sequence[tuple[str, str]]) -> st
 
 def _parts(topic: str, title: str, question: str) -> tuple[str, str, str]:
     """(question, title, topic) in English, each standing in for a missing one."""
-    english = topic_text(topic)
-    title = title.strip() or english
-    english = english or title
-    return question.strip() or title, title, english
+    return cascade.parts(topic, title, question)
 
 
 def features(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> list[float]:
@@ -406,86 +418,21 @@ def closeness(utterance: str, *, topic: str = "", title: str = "", question: str
     return float((sentence_vectors([q, t, g]) @ sentence_vector(utterance)).max())
 
 
-_STEM_ENDS = ("ing", "ed", "es", "s", "er", "ly")
-
-
-def _stem(word: str) -> str:
-    """A crude stem, enough to meet a word again in another form ("clubs", "club"; "fired", "fire")."""
-    word = word.lower()
-    for end in _STEM_ENDS:
-        if word.endswith(end) and len(word) - len(end) >= 3:
-            return word[:-len(end)][:5]
-    return word[:5]
-
-
 def unshared(utterance: str, topic: str, title: str, question: str) -> str:
     """``utterance`` without the content words it shares with the dialogue (its topic, title and the
     question): what is left says whether it talks about the dialogue's world or only borrows a word
     of it in another sense ("golf club" → "night club")."""
     q, t, g = _parts(topic, title, question)
-    own = {_stem(w) for w in content_words(f"{t} {g} {q}")}
-    left = _WORD.sub(lambda m: "" if _stem(m.group(0)) in own else m.group(0), utterance)
+    own = {stem(w) for w in content_words(f"{t} {g} {q}")}
+    left = _WORD.sub(lambda m: "" if stem(m.group(0)) in own else m.group(0), utterance)
     return " ".join(left.split())
 
 
 def other_subjects(topic: str, title: str, question: str) -> tuple[str, ...]:
     """The everyday subjects (:data:`SUBJECTS`) and kinds of aside (:data:`ASIDES`) that are not the
-    dialogue's own, one name per row of their matrix (an aside has a row per sentence)."""
-    if (given := _OTHERS_GIVEN.get()) is not None:
-        return given
-    return _others(_summary(topic, title, question))
-
-
-def _summary(topic: str, title: str, question: str) -> str:
-    """The dialogue in one line (title, topic, question): what its own subjects are read from."""
-    q, t, g = _parts(topic, title, question)
-    return f"{t}. {g} {q}"
-
-
-#: While set, what :func:`other_subjects` answers (:func:`_most` bounds the features with it).
-_OTHERS_GIVEN: ContextVar[tuple[str, ...] | None] = ContextVar("others_given", default=None)
-#: Whether :func:`_sure_on` may decide without the dialogue's summary line (False: always the full way).
-SURE_WITHOUT_SUMMARY = True
-
-
-def _sure_on(utterance: str, topic: str, title: str, question: str) -> tuple[float, float] | None:
-    """(score, the most the off-topic probability can be) when ``utterance`` is on topic whatever the
-    dialogue's own subjects are, so its summary line (:func:`_summary`: the longest of an answer's
-    sentences, a pass of the sentence model of its own) is not needed: the verdict is the one
-    :func:`_judge` makes the full way, the language model not asked. None when that is not sure."""
-    if not SURE_WITHOUT_SUMMARY:
-        return None
-    below = min(ASK_LM[0], OFF_TOPIC_AT) if asks_lm() else OFF_TOPIC_ALONE_AT
-    most = _most(utterance, topic, title, question)
-    if most is None or most[1] >= below:
-        return None
-    for tail in tails(utterance):  # no rest of the answer off topic either
-        rest = _most(tail, topic, title, question)
-        if rest is None or rest[1] >= TAIL_OFF_AT:
-            return None
-    return most
-
-
-@lru_cache(maxsize=4096)
-def _most(text: str, topic: str, title: str, question: str) -> tuple[float, float] | None:
-    """(score, the highest off-topic probability over every choice of the dialogue's own subjects) of
-    ``text``, or None where no such bound holds.
-
-    Each feature that reads the dialogue's own subjects is a best cosine over the subjects left
-    (:func:`other_subjects`), so with every subject left it is at its highest; those features are the
-    ones that change when none is left. Where each of them weighs towards off topic (a positive
-    weight in :data:`MODEL`), the probability is at its highest with every subject left."""
-    def with_others(others: tuple[str, ...]) -> list[float]:
-        token = _OTHERS_GIVEN.set(others)
-        try:
-            return features(text, topic=topic, title=title, question=question)
-        finally:
-            _OTHERS_GIVEN.reset(token)
-
-    every, none = with_others(tuple(dict.fromkeys(_rows()[0]))), with_others(())
-    if any(a != b and w <= 0 for a, b, w in zip(every, none, MODEL[2], strict=True)):
-        return None
-    return round(closeness(text, topic=topic, title=title, question=question), 4), probability(every)
+    dialogue's own (none of their rows as close as :data:`OWN_SUBJECT_ABOVE` to the question, the title
+    or the topic in English), one name per row of their matrix (an aside has a row per sentence)."""
+    return _others(_parts(topic, title, question))
 
 
 def _rows() -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -496,10 +443,11 @@ def _rows() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1024)
-def _others(dialogue: str) -> tuple[str, ...]:
-    """The names none of whose rows is as close as :data:`OWN_SUBJECT_ABOVE` to the dialogue's text."""
+def _others(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """The names none of whose rows is as close as :data:`OWN_SUBJECT_ABOVE` to any of ``texts``."""
     names, matrix = _subject_matrix(tuple(dict.fromkeys(_rows()[0])))
-    own = {n for n, c in zip(names, matrix @ sentence_vector(dialogue), strict=True) if float(c) >= OWN_SUBJECT_ABOVE}
+    close = (matrix @ sentence_vectors(list(texts)).T).max(axis=1)
+    own = {n for n, c in zip(names, close, strict=True) if float(c) >= OWN_SUBJECT_ABOVE}
     return tuple(n for n in dict.fromkeys(names) if n not in own)
 
 
@@ -530,9 +478,7 @@ def aside_score(utterance: str) -> float:
 
 def probability(feats: Sequence[float], model: tuple | None = None) -> float:
     """Logistic model over :func:`features` (standardised); ``model`` defaults to the shipped one."""
-    mean, scale, weights, bias = model or MODEL
-    z = bias + sum(w * (f - m) / s for f, m, s, w in zip(feats, mean, scale, weights, strict=True))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+    return cascade.probability(feats, model or MODEL)
 
 
 def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool], l2: float = 1.0, steps: int = 50) -> tuple:
@@ -556,3 +502,56 @@ def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool], l2: float = 1.0
     w, b = theta[:-1], float(theta[-1])
     return tuple(round(float(v), 4) for v in mean), tuple(round(float(v), 4) for v in scale), \
         tuple(round(float(v), 4) for v in w), round(b, 4)
+
+
+@measure("shape")
+def _shape(a: Answer) -> list[float]:
+    """Whether the answer announces a turn of the talk, is a question, speaks to the teacher ("you",
+    "teacher"), and has a rest after a turn of the talk long enough to judge alone."""
+    return [float(announces_turn(a.utterance)), float(a.utterance.rstrip().endswith("?")),
+            float(bool(_TO_TEACHER.search(a.utterance))), float(bool(tails(a.utterance)))]
+
+
+_TO_TEACHER = re.compile(r"\b(?:you|your|teacher)\b", re.I)
+#: Each subject's words, stemmed: an answer's words met in a subject's list.
+_SUBJECT_STEMS = {name: frozenset(stem(w) for w in words.split()) for name, words in SUBJECTS.items()}
+
+
+@measure("other subject words")
+def _other_subject_words(a: Answer) -> list[float]:
+    """The share of the answer's content words, not the dialogue's, that belong to an everyday subject
+    (:data:`SUBJECTS`) whose words the question, title and topic do not use."""
+    q, t, g = a.parts
+    asked = cascade.stems(f"{q} {t} {g}")
+    dialogue = asked | cascade.stems(" ".join(text for _, text in a.recent))
+    others = frozenset().union(*(ws for ws in _SUBJECT_STEMS.values() if not ws & asked))
+    return [sum(w in others for w in a.words if w not in dialogue) / max(1, len(a.words))]
+
+
+@measure("answer vector")
+def _answer_vector(a: Answer) -> list[float]:
+    """The answer's cosine with the title and with the topic in English, and the best with an everyday
+    subject or aside not close to either (one pass: the answer's; the topic's are the dialogue's)."""
+    _, t, g = a.parts
+    u = sentence_vector(a.utterance)
+    own = sentence_vectors([t, g]) @ u
+    others = _others((t, g))
+    return [float(own[0]), float(own[1]), float((_subject_matrix(others)[1] @ u).max()) if others else 0.0]
+
+
+@measure("question vector")
+def _question_vector(a: Answer) -> list[float]:
+    """The answer's cosine with the question, and the best with an everyday subject or aside not the
+    dialogue's own (:func:`other_subjects`, the question read too)."""
+    u = sentence_vector(a.utterance)
+    others = other_subjects(a.topic, a.title, a.question)
+    other = float((_subject_matrix(others)[1] @ u).max()) if others else 0.0
+    return [float(sentence_vector(a.parts[0]) @ u), other]
+
+
+#: The closeness a verdict gives when a stage decided: by what that stage read.
+_STAGE_CLOSENESS: dict[str, Callable[[Answer], float]] = {
+    "words": lambda a: a.measured("word vectors")[0],
+    "answer": lambda a: max(a.measured("answer vector")[:2]),
+    "question": lambda a: closeness(a.utterance, topic=a.topic, title=a.title, question=a.question),
+}

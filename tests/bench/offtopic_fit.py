@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from studio.semantic import offtopic  # noqa: E402
+from tests.bench import offtopic_stages  # noqa: E402
+from tests.bench.offtopic_stages import stage_features  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 MAX_FALSE_ALARMS = 0.03
@@ -53,6 +55,9 @@ SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
                                  "now, fitted on"))
 
 
+Sim = list[tuple[str, list[float], float, dict[str, list[list[float]]]]]
+
+
 @dataclass
 class Case:
     set_name: str
@@ -62,6 +67,8 @@ class Case:
     feats: list[float] | None  # None: the check does not judge it (too short), so it is never flagged
     read: float = 0.0  # the language model's pointwise score (judged answers only)
     tails: list[list[float]] = field(default_factory=list)  # the features of each rest after a turn of the talk
+    #: each stage's features (offtopic_stages.stage_features): the answer's, then each rest's
+    stages: dict[str, list[list[float]]] = field(default_factory=dict)
 
 
 #: The language model's scores of earlier fits (they do not depend on the sentence vectors, so a refit
@@ -109,12 +116,14 @@ def cases() -> list[Case]:
                         u, topic=g["topic"], title=g["title"], recent=offtopic._recent(u, history))
                     rests = [] if feats is None else [offtopic.features(t, topic=g["topic"], title=g["title"],
                                                                          question=g["teacher"]) for t in offtopic.tails(u)]
-                    out.append(Case(name, f"{name}:{gi}", u, label == "off", feats, read, rests))
+                    stages = {} if feats is None else stage_features(u, g["topic"], g["title"], history)
+                    out.append(Case(name, f"{name}:{gi}", u, label == "off", feats, read, rests, stages))
     return out
 
 
-def simulated(turns: int = 3) -> list[tuple[str, list[float], float]]:
-    """(topic title, features, the language model's score) of the offline student's judged answers: a
+def simulated(turns: int = 3) -> Sim:
+    """(topic title, features, the language model's score, each stage's features) of the offline
+    student's judged answers: a
     short dialogue on every shipped topic, the student answering each teacher turn."""
     from studio.domain.layout import format_history
     from studio.llm.base import ChatRequest, Message
@@ -136,7 +145,8 @@ def simulated(turns: int = 3) -> list[tuple[str, list[float], float]]:
                 "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
             if offtopic.topic_fit(said, topic=topic, title=title, history=history).score is not None:
                 out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1]),
-                            score(said, topic=topic, title=title, recent=offtopic._recent(said, history))))
+                            score(said, topic=topic, title=title, recent=offtopic._recent(said, history)),
+                            stage_features(said, topic, title, history)))
             history.append(("student", said))
     return out
 
@@ -176,7 +186,6 @@ def pr(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return tp / max(1, int(pred.sum())), tp / max(1, int(truth.sum()))
 
 
-Sim = list[tuple[str, list[float], float]]
 
 
 def gated(feats: list[float], read: float, models: tuple[tuple, tuple], lm: bool = True) -> float:
@@ -205,7 +214,7 @@ def fit_both(rows: list[tuple[list[float], float, bool]], l2: float = 1.0) -> tu
 
 
 def training_rows(rows: list[Case], sim: Sim) -> list[tuple[list[float], float, bool]]:
-    return [(c.feats, c.read, c.off) for c in rows if c.feats is not None] + [(f, r, False) for _, f, r in sim]
+    return [(c.feats, c.read, c.off) for c in rows if c.feats is not None] + [(f, r, False) for _, f, r, _s in sim]
 
 
 @dataclass
@@ -227,7 +236,7 @@ def held_out(rows: list[Case], sim: Sim, by: str = "set", l2: float = 1.0) -> He
     (``by="topic"``) out of the fit in turn; each fold also leaves out a share of the simulator's topics."""
     group = [c.set_name if by == "set" else c.topic_key for c in rows]
     keys = list(dict.fromkeys(group))
-    sim_titles = list(dict.fromkeys(t for t, _, _ in sim))
+    sim_titles = list(dict.fromkeys(t for t, *_ in sim))
     n = len(rows)
     out = Held(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(len(sim)), np.zeros(len(sim)), np.zeros(len(sim)), 0.0)
     asked = 0
@@ -240,7 +249,7 @@ def held_out(rows: list[Case], sim: Sim, by: str = "set", l2: float = 1.0) -> He
                 out.p[i], out.alone[i] = gated(c.feats, c.read, models), gated(c.feats, c.read, models, lm=False)
                 out.rest[i] = rest_p(c, models)
                 asked += offtopic.ASK_LM[0] <= out.alone[i] < offtopic.ASK_LM[1]
-        for i, (t, f, r) in enumerate(sim):
+        for i, (t, f, r, _s) in enumerate(sim):
             if t in left:
                 out.sim_p[i], out.sim_alone[i] = gated(f, r, models), gated(f, r, models, lm=False)
     out.asked = asked / max(1, sum(c.feats is not None for c in rows))
@@ -296,7 +305,7 @@ def report(rows: list[Case], held: Held, threshold: float, models: tuple[tuple, 
     lines.append(f"| all {len(SETS)} sets | {len(rows)} ({int(truth.sum())}) | " + " | ".join(
         "{:.3f} / {:.3f}".format(*pr(x, truth)) for x in (shipped, out_lm, out_alone)) + " |")
     if sim:
-        flags = sum(gated(f, r, models) >= threshold for _, f, r in sim)
+        flags = sum(gated(f, r, models) >= threshold for _, f, r, _s in sim)
         held_flags = int((held.sim_p >= threshold).sum())
         lines.append(f"| offline student's answers on the 70 shipped topics (all on topic) | {len(sim)} (0) | "
                      f"{flags} flagged ({flags / len(sim):.1%}) | {held_flags} flagged ({held_flags / len(sim):.1%}) | |")
@@ -323,6 +332,7 @@ def main() -> int:
         offtopic.MODEL = ((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
     if len(offtopic.MODEL_LM[0] if offtopic.MODEL_LM else ()) != n + 1:
         offtopic.MODEL_LM = ()
+    offtopic_stages.cascade.FITTED = {}  # the stages are fitted below: every answer judged the full way
     said = os.environ.get("STUDIO_OFFTOPIC_LM")
     os.environ["STUDIO_OFFTOPIC_LM"] = "off"  # which answers are judged does not depend on it: scored below
     try:
@@ -352,9 +362,14 @@ def fitted(rows: list[Case], sim: Sim, write: bool = False) -> list[str]:
               "", f"The language model was asked for {held.asked:.0%} of the judged labelled answers (held out), "
               f"where the sentence-vector model's probability was in [{offtopic.ASK_LM[0]}, {offtopic.ASK_LM[1]}).",
               "", f"MODEL = {models[0]!r}", f"MODEL_LM = {models[1]!r}", f"OFF_TOPIC_AT = {threshold}",
-              f"OFF_TOPIC_ALONE_AT = {alone}"]
+              f"OFF_TOPIC_ALONE_AT = {alone}", "",
+              "The check in stages (studio/semantic/cascade.py), each labelled set held out of every fit and bound:", ""]
+    lines += offtopic_stages.report(rows, sim, l2, threshold, alone)
+    stage_fit = offtopic_stages.fitted(rows, sim, l2)
+    lines += ["", f"FITTED = {stage_fit!r}"]
     if write:
         write_model(models, threshold, alone)
+        offtopic_stages.write(stage_fit)
         lines.append("written to studio/semantic/offtopic.py")
     return lines
 

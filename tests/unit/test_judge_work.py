@@ -1,14 +1,12 @@
 """What the off-topic judge computes: a text already seen runs through the sentence model no more,
 a verdict already made is read back, answers prepared together get the verdicts judged one by one,
-and an answer on topic beyond doubt is judged without the dialogue's summary line, to the same verdict."""
+and the cheaper stages decide clear answers with fewer passes, to the full check's verdicts."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from studio.semantic import encoder, offtopic
+from studio.semantic import cascade, encoder, offtopic
 
 TOPIC = "两位同学对一场激动人心的篮球比赛进行回顾和分析。"
 TITLE = "The basketball game"
@@ -65,7 +63,7 @@ def test_answers_prepared_together_get_the_verdicts_judged_one_by_one(monkeypatc
     assert [f.off_topic for f in alone] == [False, False, False, True, True, True]
 
 
-#: Answers on the game, each to its own question: each dialogue has a summary line of its own.
+#: Answers on the game, each to its own question: clear from their words alone.
 ASKED = [
     ("Who scored the winning basket at the end?", "Our captain scored the winning basket in the last three seconds."),
     ("How did the players defend the tall centre?", "Two players guarded him all game, so he could not shoot near the basket."),
@@ -74,24 +72,27 @@ ASKED = [
 
 
 @pytest.mark.parametrize("prepared", [False, True])
-def test_an_answer_sure_to_be_on_topic_is_judged_without_the_summary_line_to_the_same_verdict(monkeypatch, prepared):
+def test_the_cheaper_stages_decide_clear_answers_without_the_full_check_to_the_same_verdicts(monkeypatch, prepared):
     monkeypatch.setenv("STUDIO_VERDICTS", "off")
     items = [(a, [("teacher", q)]) for q, a in ASKED] + [(a, HISTORY) for a in ANSWERS[3:]]
 
-    def judged(sure: bool) -> tuple[list[offtopic.TopicFit], int]:
-        monkeypatch.setattr(offtopic, "SURE_WITHOUT_SUMMARY", sure)
+    def judged() -> tuple[list[offtopic.TopicFit], int]:
         _fresh()
         before = encoder.passes()
         if prepared:
             offtopic.prepare((a, TOPIC, TITLE, h) for a, h in items)
         return [offtopic.topic_fit(a, topic=TOPIC, title=TITLE, history=h) for a, h in items], encoder.passes() - before
 
-    full, full_passes = judged(False)
-    quick, quick_passes = judged(True)
+    staged, staged_passes = judged()
+    one = items[0]
+    _fresh()
+    offtopic.topic_fit(items[3][0], topic=TOPIC, title=TITLE, history=items[3][1])  # the topic's own vectors
+    before = encoder.passes()
+    assert not offtopic.topic_fit(one[0], topic=TOPIC, title=TITLE, history=one[1]).off_topic
+    assert encoder.passes() == before, "an answer that shares the question's words is decided by its words alone"
+    monkeypatch.setattr(cascade, "FITTED", {})  # no stage: every answer the full way
+    full, full_passes = judged()
     assert [f.off_topic for f in full] == [False, False, False, True, True, True]
-    assert [f.off_topic for f in quick] == [f.off_topic for f in full]
-    assert [f.score for f in quick] == [f.score for f in full]
-    for q, f in zip(quick, full, strict=True):  # the probability given is at least the one worked out the full way
-        assert q.probability is not None and f.probability is not None and q.probability >= f.probability - 1e-4
-        assert dataclasses.replace(q, probability=f.probability) == f
-    assert quick_passes == full_passes - 3, "the three answers on the game needed no summary line of their dialogue"
+    assert [f.off_topic for f in staged] == [f.off_topic for f in full]
+    assert all(f.score is not None for f in staged)
+    assert staged_passes < full_passes

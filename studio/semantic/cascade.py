@@ -1,0 +1,226 @@
+"""The off-topic check's cheaper stages: what decides most answers before the full check runs.
+
+An answer is read in stages (:data:`STAGES`), each reading more than the one before: its words
+against the dialogue's (no pass of the sentence model), then its own sentence vector against the
+topic's (one pass), then the question's too (a second pass). Each stage is a logistic model over the
+measures it reads (:data:`MEASURES`, registered by name with :func:`measure`) and two bounds: below
+``on_below`` the answer is on topic, from ``off_from`` off topic; in between the next stage reads it.
+Where every stage is unsure, the full check decides (:func:`studio.semantic.offtopic.features`: the
+answer without the dialogue's words, a pass of its own, and where that is unsure the language model).
+An answer with rests after a turn of the talk is on topic at a stage only where each rest is too.
+
+The models and bounds are fitted by ``tests/bench/offtopic_fit.py`` (``--write``) on the labelled
+sets and the offline student's answers; the bounds are chosen with each labelled set held out, so
+that at most :data:`CONFIDENT_WRONG` of the held-out answers a stage decides on one side were
+labelled the other way.
+
+A new measure is a function of an :class:`Answer` returning a list of floats, registered with
+``@measure("name")``; a new stage is a :class:`Stage` in :data:`STAGES` naming the measures it reads
+and the texts whose sentence vectors they need; refit to give it its model and bounds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from studio.semantic.lexicon import content_words
+from studio.semantic.vectors import word_matrix
+
+#: At most this share of a stage's confident decisions on held-out answers may be wrong (each side).
+CONFIDENT_WRONG = 0.015
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_STEM_ENDS = ("ing", "ed", "es", "s", "er", "ly")
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to meet a word again in another form ("clubs", "club"; "fired", "fire")."""
+    word = word.lower()
+    for end in _STEM_ENDS:
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            return word[:-len(end)][:5]
+    return word[:5]
+
+
+@lru_cache(maxsize=8192)
+def stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in content_words(text))
+
+
+def topic_text(topic: str) -> str:
+    """The topic in English: a Chinese scenario through its dictionary glosses, English as it is."""
+    if _HAN.search(topic):
+        return " ".join(content_words(topic))
+    return topic.strip()
+
+
+def parts(topic: str, title: str, question: str) -> tuple[str, str, str]:
+    """(question, title, topic) in English, each standing in for a missing one."""
+    english = topic_text(topic)
+    title = title.strip() or english
+    english = english or title
+    return question.strip() or title, title, english
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A student's answer in its dialogue: what every measure reads."""
+
+    utterance: str
+    topic: str
+    title: str
+    question: str
+    recent: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def parts(self) -> tuple[str, str, str]:
+        """(question, title, topic) in English."""
+        return parts(self.topic, self.title, self.question)
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """The answer's content words, stemmed, in order."""
+        return tuple(stem(w) for w in content_words(self.utterance))
+
+    def measured(self, name: str) -> tuple[float, ...]:
+        """The measure ``name`` of this answer (:func:`measured`)."""
+        return measured(name, self)
+
+    def texts(self, which: str) -> tuple[str, ...]:
+        """The texts a stage needs the sentence vectors of: the ``answer``, the ``topic`` (title and
+        topic in English) or the ``question``."""
+        q, t, g = self.parts
+        return {"answer": (self.utterance,), "topic": (t, g), "question": (q,)}[which]
+
+
+Measure = Callable[[Answer], Sequence[float]]
+#: Every measure a stage may read, by name: a function of an :class:`Answer` giving a few floats.
+MEASURES: dict[str, Measure] = {}
+
+
+def measure(name: str) -> Callable[[Measure], Measure]:
+    """Register a measure under ``name``."""
+    def register(fn: Measure) -> Measure:
+        MEASURES[name] = fn
+        return fn
+    return register
+
+
+@lru_cache(maxsize=16384)
+def measured(name: str, answer: Answer) -> tuple[float, ...]:
+    """The measure ``name`` of ``answer``, worked out once (by a stage deciding, then again by the
+    verdict, an answer's measures are read twice)."""
+    return tuple(MEASURES[name](answer))
+
+
+@measure("shared words")
+def shared_words(a: Answer) -> list[float]:
+    """The shares of the answer's content words met in the question, in the title and topic, anywhere
+    in the dialogue (its recent turns too); its length in words and content words; whether it shares none."""
+    q, t, g = a.parts
+    in_q, in_topic = stems(q), stems(f"{t} {g}")
+    anywhere = in_q | in_topic | stems(" ".join(text for _, text in a.recent))
+    n = max(1, len(a.words))
+    shared = sum(w in anywhere for w in a.words)
+    return [sum(w in in_q for w in a.words) / n, sum(w in in_topic for w in a.words) / n, shared / n,
+            math.log(max(1, len(_WORD.findall(a.utterance)))), math.log(n), float(shared == 0)]
+
+
+@measure("word vectors")
+def word_vectors(a: Answer) -> list[float]:
+    """How well the answer's content words are matched, each by its best cosine of static word vectors
+    (:mod:`studio.semantic.vectors`, no sentence-model pass), by the words of the question, title and
+    topic, then by those and the recent turns' (the mean of the better half blended with the mean of all)."""
+    mine = word_matrix(content_words(a.utterance))
+    if not len(mine):
+        return [0.0, 0.0]
+    asked = (mine @ _context(a.parts).T).max(axis=1, initial=0.0)
+    turns = _context(tuple(text for _, text in a.recent))
+    said = np.maximum(asked, (mine @ turns.T).max(axis=1, initial=0.0)) if len(turns) else asked
+    return [_match(asked), _match(said)]
+
+
+def _match(best: np.ndarray) -> float:
+    top = np.sort(best)[::-1]
+    return float(0.5 * top[:max(1, (len(top) + 1) // 2)].mean() + 0.5 * top.mean())
+
+
+@lru_cache(maxsize=2048)
+def _context(texts: tuple[str, ...]) -> np.ndarray:
+    """The word vectors of the content words of ``texts``."""
+    return word_matrix(tuple(dict.fromkeys(w for t in texts for w in content_words(t))))
+
+
+def probability(feats: Sequence[float], model: tuple) -> float:
+    """Logistic model (means, scales, weights, bias) over standardised features."""
+    mean, scale, weights, bias = model
+    z = bias + sum(w * (f - m) / s for f, m, s, w in zip(feats, mean, scale, weights, strict=True))
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the check: the measures it reads, the texts whose vectors they need, its model and bounds."""
+
+    name: str
+    reads: tuple[str, ...]
+    needs: tuple[str, ...]  # Answer.texts names: sentence vectors this stage needs beyond the stages before
+    model: tuple = ()
+    on_below: float = 0.0  # on topic below this probability (0: never)
+    off_from: float = 2.0  # off topic from this probability (above 1: never)
+
+    def features(self, answer: Answer) -> list[float]:
+        return [x for name in self.reads for x in answer.measured(name)]
+
+    def probability(self, answer: Answer) -> float:
+        return probability(self.features(answer), self.model)
+
+
+_WORDS = ("shared words", "word vectors", "shape", "other subject words")
+#: The stages, cheapest first (models and bounds written by ``tests/bench/offtopic_fit.py --write``).
+STAGES: tuple[Stage, ...] = (
+    Stage("words", _WORDS, ()),
+    Stage("answer", (*_WORDS, "answer vector"), ("answer", "topic")),
+    Stage("question", (*_WORDS, "answer vector", "question vector"), ("question",)),
+)
+# fitted: begin
+FITTED: dict[str, tuple[tuple, float, float]] = {
+    'words': (((0.0614, 0.0783, 0.1379, 2.5023, 1.5419, 0.4966, 0.3083, 0.3532, 0.0144, 0.0569, 0.1168, 0.119, 0.2059), (0.1179, 0.1331, 0.1683, 0.32, 0.3806, 0.5, 0.1867, 0.1974, 0.1192, 0.2316, 0.3211, 0.3238, 0.227), (-0.1442, 0.551, 0.3385, -0.3386, 0.0486, -0.5272, -1.2397, -0.9062, 0.392, 0.1964, 0.4025, 0.1304, 0.8296), -1.0827), 0.035, 2.0),
+    'answer': (((0.0614, 0.0783, 0.1379, 2.5023, 1.5419, 0.4966, 0.3083, 0.3532, 0.0144, 0.0569, 0.1168, 0.119, 0.2059, 0.2181, 0.1743, 0.3231), (0.1179, 0.1331, 0.1683, 0.32, 0.3806, 0.5, 0.1867, 0.1974, 0.1192, 0.2316, 0.3211, 0.3238, 0.227, 0.1607, 0.1365, 0.1033), (-0.2091, 0.8598, -0.0326, -0.4306, 0.2934, -0.8728, -0.6255, -0.7212, 0.5586, 0.1586, 0.3325, 0.1551, 0.699, -1.1064, -0.9512, 0.4784), -1.4252), 0.025, 2.0),
+    'question': (((0.0614, 0.0783, 0.1379, 2.5023, 1.5419, 0.4966, 0.3083, 0.3532, 0.0144, 0.0569, 0.1168, 0.119, 0.2059, 0.2181, 0.1743, 0.3231, 0.2681, 0.3203), (0.1179, 0.1331, 0.1683, 0.32, 0.3806, 0.5, 0.1867, 0.1974, 0.1192, 0.2316, 0.3211, 0.3238, 0.227, 0.1607, 0.1365, 0.1033, 0.1743, 0.1031), (0.6283, 0.8123, -0.4007, -0.1734, 0.3019, -0.8476, -0.5342, -0.5864, 0.7253, 0.2387, 0.3063, 0.2656, 0.6508, -0.6944, -0.5756, -0.3368, -1.9979, 0.8617), -1.6554), 0.03, 0.855),
+}
+# fitted: end
+
+
+def fitted_id() -> str:
+    """What the stages decide by (their models and bounds), as text: part of the check's version."""
+    if _FITTED_ID[0] is not FITTED or _FITTED_ID[1] != len(FITTED):
+        _FITTED_ID[:] = [FITTED, len(FITTED), repr(sorted(FITTED.items())) + repr(STAGES)]
+    return str(_FITTED_ID[2])
+
+
+_FITTED_ID: list = [None, 0, ""]
+
+
+def stages() -> tuple[Stage, ...]:
+    """The stages with their fitted models and bounds (a stage with no model decides nothing)."""
+    return tuple(Stage(s.name, s.reads, s.needs, *FITTED[s.name]) if s.name in FITTED else s for s in STAGES)
+
+
+def decide(stage: Stage, answer: Answer, rests: Sequence[Answer]) -> tuple[bool | None, float]:
+    """(off topic, or None where ``stage`` is unsure; its probability): on topic only where every rest
+    of the answer is too."""
+    if not stage.model:
+        return None, 0.5
+    p = stage.probability(answer)
+    if p >= stage.off_from:
+        return True, p
+    if p < stage.on_below and all(stage.probability(r) < stage.on_below for r in rests):
+        return False, p
+    return None, p
