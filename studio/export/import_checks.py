@@ -6,8 +6,10 @@ one per core (:class:`Checker`), while the importer reads on and puts the dialog
 order. A worker also takes the personal data out of its records first (:mod:`.privacy`) and gives
 each its identity (:func:`sample_key`): the importer stores the records as the workers give them back. A small file, or a machine with one core, is checked in the importer's own process: the
 same function either way (:func:`check_chunk`). Workers start from a fresh server process
-(``forkserver``), never as a copy of a process whose other threads may hold locks, and load the
-models the checks use once each.
+(``forkserver``), never as a copy of a process whose other threads may hold locks; the server loads
+what every worker's checks share once (:mod:`.check_server`) and each worker then loads its sentence
+model. The workers start on a thread of their own while the importer reads on: what it reads
+meanwhile waits for them (:class:`Checker`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -150,14 +153,69 @@ def _start_worker(bank: frozenset[str]) -> None:
     gc.freeze()  # the models' millions of objects live as long as the worker: no collection rescans them
 
 
+#: Chunks the importer may read ahead while its workers start (then ``2 × workers``).
+AHEAD_WHILE_STARTING = 64
+
+
 class Checker:
-    """Checks chunks of records here, or in worker processes for a large file (:func:`checker`)."""
+    """Checks chunks of records here, or in worker processes for a large file (:func:`checker`).
+
+    The worker processes start on a thread of their own (:meth:`start`): the first chunk submitted
+    starts the first of them, which waits for the server to load what they share. Chunks submitted
+    meanwhile wait in order and are handed to the workers once they run, so the importer reads and
+    parses on instead of waiting."""
 
     def __init__(self, bank: frozenset[str], pool: ProcessPoolExecutor | None = None, workers: int = 0) -> None:
         self.bank, self.pool, self.workers = bank, pool, workers
+        self._lock = threading.Lock()
+        self._submitted = threading.Condition(self._lock)
+        self._waiting: list[tuple[list[Record], bool, Future[Sent]]] | None = None  # None: workers running
+        self._closed = False
+
+    def start(self) -> None:
+        """Start the workers on a thread; :meth:`submit` keeps what comes before they run."""
+        if self.pool is None:
+            return
+        self._waiting = []
+        threading.Thread(target=self._start, name="import-checkers", daemon=True).start()
+
+    def close(self) -> None:
+        """No more chunks: a thread still waiting for the first one ends."""
+        with self._lock:
+            self._closed = True
+            self._submitted.notify_all()
+
+    def _start(self) -> None:
+        with self._lock:
+            while not self._waiting and not self._closed:
+                self._submitted.wait()
+            first = self._waiting.pop(0) if self._waiting else None
+        if first is not None:
+            self._hand(*first)  # starts the first worker: the server loads what they share first
+        with self._lock:
+            waiting, self._waiting = self._waiting or [], None
+            for records, keep_pii, placeholder in waiting:
+                self._hand(records, keep_pii, placeholder)
+
+    def _hand(self, records: list[Record], keep_pii: bool, placeholder: Future[Sent]) -> None:
+        """Give a chunk that waited to the workers; its result (or their loss) reaches ``placeholder``."""
+        try:
+            if self.pool is None:
+                raise BrokenProcessPool("the check workers were lost")
+            reading = self.pool.submit(_read_sent, records, keep_pii)
+        except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: shut down (the import failed)
+            placeholder.set_exception(BrokenProcessPool(str(exc)))
+            return
+        reading.add_done_callback(lambda done: _pass_on(done, placeholder))
 
     def submit(self, records: list[Record], keep_pii: bool) -> Future[Sent]:
         if self.pool is not None:
+            with self._lock:
+                if self._waiting is not None:  # the workers are starting
+                    placeholder: Future[Sent] = Future()
+                    self._waiting.append((records, keep_pii, placeholder))
+                    self._submitted.notify()
+                    return placeholder
             try:
                 return self.pool.submit(_read_sent, records, keep_pii)
             except BrokenProcessPool:
@@ -182,8 +240,19 @@ class Checker:
 
     @property
     def ahead(self) -> int:
-        """How many chunks may be being checked at once (two a worker: one runs while one waits)."""
+        """How many chunks may be being checked at once (two a worker: one runs while one waits), or read
+        ahead while the workers start."""
+        if self._waiting is not None:
+            return AHEAD_WHILE_STARTING
         return 2 * self.workers or 1
+
+
+def _pass_on(done: Future[Sent], placeholder: Future[Sent]) -> None:
+    error = done.exception()
+    if error is not None:
+        placeholder.set_exception(error)
+    else:
+        placeholder.set_result(done.result())
 
 
 def workers_for(size: int) -> int:
@@ -204,11 +273,13 @@ def checker(bank: frozenset[str], size: int) -> Iterator[Checker]:
         yield Checker(bank)
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, "studio.export.check_server"])
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(bank,))
     check = Checker(bank, pool, workers)
+    check.start()
     try:
         yield check
     finally:
+        check.close()
         if check.pool is not None:
             check.pool.shutdown(wait=True, cancel_futures=True)

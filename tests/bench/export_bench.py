@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing.forkserver
 import os
 import random
 import sys
@@ -99,7 +100,7 @@ class WorkerTime:
     """The CPU time of the import's check workers (read from /proc as they end), where it has them."""
 
     def __init__(self) -> None:
-        self.seconds, self.workers = 0.0, 0
+        self.seconds, self.workers, self.server = 0.0, 0, 0.0
 
     def __enter__(self) -> WorkerTime:
         try:
@@ -116,9 +117,11 @@ class WorkerTime:
                 finally:
                     pool = check.pool
                     for pid in list(pool._processes if pool is not None else ()):  # noqa: SLF001
-                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                        self.seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                        self.seconds += cpu_of(pid)
                         self.workers += 1
+                    server = getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None)  # noqa: SLF001
+                    if self.workers and server and not self.server:
+                        self.server = cpu_of(server)  # what it loaded for them before forking each
 
         importer.checker = timed
         return self
@@ -128,7 +131,15 @@ class WorkerTime:
 
     @property
     def note(self) -> str:
-        return f" + {self.seconds:.1f} in {self.workers} check workers" if self.workers else " in one process"
+        if not self.workers:
+            return " in one process"
+        return f" + {self.seconds:.1f} in {self.workers} check workers + {self.server:.1f} in their server"
+
+
+def cpu_of(pid: int) -> float:
+    """The CPU seconds (user and system) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def judge(dst):  # type: ignore[no-untyped-def]

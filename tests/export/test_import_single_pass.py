@@ -94,3 +94,35 @@ def test_checked_in_worker_processes_or_here_the_import_is_the_same(cli, tmp_pat
     assert set(reports[0]["pii"]["by_kind"]) == {"phone"}
     stored = json.dumps(_store_of(tmp_path / "workers"), ensure_ascii=False, default=str)
     assert "[电话]" in stored and "13812345678" not in stored
+
+
+def test_chunks_read_while_the_workers_start_are_checked_here_when_the_workers_are_lost(cli, tmp_path: Path,
+                                                                                        monkeypatch) -> None:
+    """The importer reads on while its workers start; when they cannot take the chunks that waited
+    meanwhile (lost as they start), each is checked in the importer's own process instead."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from studio.export import import_checks
+
+    lines = [_line(k) for k in range(3 * CHUNK + 10)]
+    path = tmp_path / "lost.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    handed = []
+
+    class LostPool(import_checks.ProcessPoolExecutor):  # type: ignore[misc, name-defined]
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            handed.append(args[1])
+            raise BrokenProcessPool("a worker died as it started")
+
+    monkeypatch.setattr(import_checks, "ProcessPoolExecutor", LostPool)
+    monkeypatch.setattr(import_checks, "WORKERS_FROM_BYTES", 0)
+    reports = []
+    for name, workers in (("here", "1"), ("lost", "2")):
+        monkeypatch.setenv("STUDIO_IMPORT_WORKERS", workers)
+        cli.ws = tmp_path / name
+        assert cli("init", "--no-seed")[0] == 0
+        reports.append({k: v for k, v in cli.json("import", str(path), "--no-judge").items() if k != "run"})
+    if import_checks.workers_for(1):  # more than one core: the second import tried its workers first
+        assert handed and len(handed[0]) == CHUNK
+    assert reports[0] == reports[1] and reports[0]["samples"] == len(lines)
+    assert _store_of(tmp_path / "here") == _store_of(tmp_path / "lost")
