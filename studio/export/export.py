@@ -164,7 +164,9 @@ def _write(store: Store, prompts: Prompts, train: list[Sample], held: list[Sampl
         payloads[name] = text.encode("utf-8")
     digest = hashlib.sha256()
     for name in sorted(payloads):
-        digest.update(name.encode() + b"\0" + payloads[name] + b"\0")
+        digest.update(name.encode() + b"\0")  # the name, the file and a separator (no copy of the file made)
+        digest.update(payloads[name])
+        digest.update(b"\0")
         atomic_write(out / name, payloads[name])
     snapshot.content_hash = digest.hexdigest()
     snapshot.filters = {**opts.filters.describe(), "split": opts.split, "seed": opts.seed, "dialogues": opts.dialogues,

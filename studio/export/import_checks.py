@@ -115,7 +115,7 @@ Sent = list[tuple[Record | None, tuple[str, ...], str, Checked]]
 
 def _read_sent(records: list[Record], keep_pii: bool, bank: frozenset[str] | None = None) -> Sent:
     """:func:`read_chunk`, its records as :data:`Sent`."""
-    return [(None if read.record == record else read.record, read.pii, read.key, read.checked)
+    return [(None if read.record is record or read.record == record else read.record, read.pii, read.key, read.checked)
             for record, read in zip(records, read_chunk(records, keep_pii, bank), strict=True)]
 
 
