@@ -154,3 +154,14 @@ def test_every_card_reason_said_apart_is_joined_and_never_asked_for(sim) -> None
                 assert not ASK_REASON.search(QUOTED.sub("", analysis)), (apart, analysis)
                 joined += "because" in analysis and "连" in analysis
     assert joined > 50
+
+
+def test_a_mixed_answer_is_shown_in_english_as_the_student_said_it(sim) -> None:
+    card = CARDS["Cooking a traditional dish"]
+    q = card.questions[0]
+    for variant in VARIANTS:
+        for said, own in (("We make them at home with my mum, 因为 it is 好玩.",
+                           "We make them at home with my mum, because it is fun."),
+                          ("其实 Yes, they agree with me.", "Actually, yes, they agree with me.")):
+            analysis = _analysis(sim, card, [("teacher", q.ask), ("student", said)], variant)
+            assert "请尝试使用英语回答" in analysis and analysis.endswith(f"\"{own}\""), analysis

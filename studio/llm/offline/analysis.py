@@ -343,11 +343,26 @@ _CHINESE_ADVICE = ("不会的词可以先用简单的词代替。", "先想想�
                    _SHORT_FIRST, "")
 
 
-def analysis_chinese(example: str, rng: random.Random, words: list[Correction] = ()) -> str:  # type: ignore[assignment]
+def said_in_english(said: str, words: list[Correction]) -> str | None:
+    """``said`` with each Chinese word in it replaced by its English ("We make them at home with my mum, 因为 it is
+    好玩." → "We make them at home with my mum, because it is fun."), or None when Chinese is left."""
+    out = fixed_sentence(said.strip(), words)
+    if re.search(r"[\u4e00-\u9fff]", out):
+        return None
+    out = re.sub(r"\s+([,.!?])", r"\1", out)
+    out = re.sub(r"^(actually|well|maybe|honestly|so|of course) (yes|no)\b", lambda m: f"{m.group(1)}, {m.group(2).lower()}",
+                 out, flags=re.I)  # "其实 Yes, …" → "Actually, yes, …"
+    return out[:1].upper() + out[1:]
+
+
+def analysis_chinese(example: str, rng: random.Random, words: list[Correction] = (),  # type: ignore[assignment]
+                     said: str = "") -> str:
     """Rule 5's "请尝试使用英语回答" for an answer in Chinese or with Chinese words in it (``words``: each
-    Chinese word with its English, given so the student can say it); "simple" is said once, and only of an example
-    that is simple."""
-    advice = rng.choice(_CHINESE_ADVICE)
+    Chinese word with its English, given so the student can say it; the example is then ``said`` itself in English
+    where it can be); "simple" is said once, and only of an example that is simple."""
+    own = said_in_english(said, words) if words and said else None
+    example = own or example
+    advice = rng.choice([a for a in _CHINESE_ADVICE if not own or a != _SHORT_FIRST])  # their own sentence, whole
     if advice == _SHORT_FIRST:  # a very short sentence asked for: the answer's first clause is the example
         example = re.split(r",| because | so | as | since |\. ", example, maxsplit=1)[0].rstrip(".!?") + "."
     if words:

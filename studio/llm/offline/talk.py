@@ -841,7 +841,7 @@ def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Cor
                    asked: Asked | None, option: Option | None, then: Then | None, topic_name: str, card: Card,
                    rng: random.Random, example: str | None = None) -> dict:
     if kind in (FaultKind.CHINESE, FaultKind.MIXED):
-        analysis = analysis_chinese(example or suggested[0], rng, errors)
+        analysis = analysis_chinese(example or suggested[0], rng, errors, said=utterance)
     elif kind == FaultKind.OFF_TOPIC:
         analysis = analysis_off_topic(topic_name, errors, asked.text if asked else None, rng)
     elif kind == "non_answer":
