@@ -168,6 +168,7 @@ def report(rows: Sequence[Any], sim: list, l2: float, at: float, alone_at: float
     for name, _ in SETS:
         lines.append(line(name, np.array([c.set_name == name for c in rows])))
     lines.append(line(f"all {len(SETS)} sets", np.ones(len(rows), bool)))
+    lines.append("")
     lines.append(f"The offline student's answers (all on topic): {int(m['sim_off'].sum())} of {len(sim)} flagged held out.")
     return lines
 

@@ -1,0 +1,110 @@
+"""What the off-topic judgement costs an answer: ``python tests/bench/offtopic_cost.py [--against REV]``.
+
+Two kinds of answer, each judged as an import judges (:func:`studio.semantic.offtopic.prepare` of them
+all, then :func:`~studio.semantic.offtopic.topic_fit` of each), with no verdict on disk, the topics'
+own sentences already run, one BLAS thread and the language model off: the offline student's answers
+to the offline teacher's questions on the 70 shipped topics (three turns each: answers like a real
+import's, unlike ``export_bench.py``'s, whose 18 words are drawn from the words of its questions) and
+the answers of the labelled sets the off-topic fit reads. Printed: the sentence-model passes and the
+CPU-ms per judged answer. With ``--against REV`` the same answers (made by this checkout) are judged
+by the studio at REV first, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trees  # tests/bench/trees.py, beside this script
+
+os.environ["STUDIO_VERDICTS"] = "off"
+os.environ["STUDIO_OFFTOPIC_LM"] = "off"
+parser = argparse.ArgumentParser()
+parser.add_argument("--items", type=Path, help="the answers to judge (made by the run that passes it)")
+trees.add_arguments(parser)
+ARGS = parser.parse_args()
+trees.use(ARGS.tree)
+
+Item = tuple[str, str, str, list[tuple[str, str]]]
+
+
+def offline_answers(turns: int = 3) -> list[Item]:
+    """(answer, topic, title, history) of the offline student's answers on every shipped topic."""
+    import csv
+
+    from studio.domain.layout import format_history
+    from studio.llm.base import ChatRequest, Message
+    from studio.llm.offline import OfflineProvider
+    from studio.turn.prompts import Prompts
+
+    sim, prompts = OfflineProvider(seed=1), Prompts()
+    out: list[Item] = []
+    with open(trees.REPO / "data" / "topics.tsv", encoding="utf-8", newline="") as fh:
+        rows = [(row["title"], row["topic"]) for row in csv.DictReader(fh, delimiter="\t")]
+    for i, (title, topic) in enumerate(rows):
+        history: list[tuple[str, str]] = []
+        for t in range(turns):
+            template = "teacher_reply" if history else "teacher_opening"
+            asked = sim.respond(ChatRequest([Message("user", prompts.render(
+                template, topic=topic, title=title, topic_name=title, chat=format_history(history)))], variant=f"{i}.{t}"))
+            history.append(("teacher", json.loads(asked)["Reply"]))
+            said = sim.respond(ChatRequest([Message("user", prompts.render(
+                "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
+            out.append((said, topic, title, list(history)))
+            history.append(("student", said))
+    return out
+
+
+def labelled_answers() -> list[Item]:
+    from tests.bench.offtopic_fit import DATA, SETS
+    from tests.bench.offtopic_set import items_of
+
+    return [(u, t, ti, h) for name, _ in SETS for u, t, ti, h, _ in items_of(DATA / name)]
+
+
+def measure(name: str, items: list[Item]) -> str:
+    from studio.semantic import encoder, offtopic
+
+    offtopic.forget()
+    encoder.sentence_vectors([x for _, topic, title, _ in items for x in offtopic._parts(topic, title, "")[1:]])
+    passes, cpu = encoder.passes(), time.process_time()
+    offtopic.prepare(items)
+    fits = [offtopic.topic_fit(u, topic=topic, title=title, history=history) for u, topic, title, history in items]
+    cpu, passes = time.process_time() - cpu, encoder.passes() - passes
+    judged = max(1, sum(f.score is not None for f in fits))
+    return (f"| {name} | {len(items):,} | {judged:,} | {sum(f.off_topic for f in fits):,} | {passes / judged:.2f} | "
+            f"{cpu / judged * 1000:.1f} |")
+
+
+def main() -> int:
+    if ARGS.items is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "items.json"
+            path.write_text(json.dumps({"offline": offline_answers(), "labelled": labelled_answers()}), encoding="utf-8")
+            if ARGS.against:
+                trees.run_against(__file__, ARGS.against, [*sys.argv[1:], "--items", str(path)], ARGS.tree)
+            return judge(path)
+    return judge(ARGS.items)
+
+
+def judge(path: Path) -> int:
+    from studio.semantic import offtopic, relatedness
+
+    offtopic.load_models()
+    relatedness("warm words", ["the static word vectors loaded"])  # what a studio process has loaded anyway
+    kinds = json.loads(path.read_text(encoding="utf-8"))
+    print("| answers | answers | judged | flagged | sentence-model passes a judged answer | CPU-ms a judged answer |")
+    print("|---|---|---|---|---|---|")
+    for name, about in (("offline", "the offline student's answers on the shipped topics"),
+                        ("labelled", "the labelled sets' answers")):
+        print(measure(about, [(u, t, ti, [tuple(x) for x in h]) for u, t, ti, h in kinds[name]]), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
