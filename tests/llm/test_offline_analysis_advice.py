@@ -55,6 +55,8 @@ def advice_problem(analysis: str) -> str | None:
         return "asks for a simple sentence, the example is not one"
     if re.search("原因|理由", advice) and not gives_reason(example):
         return "asks for a reason, the example gives none"
+    if "目的" in advice and not re.search(r"\bso that\b|\bso [\w']+ (?:can|could)\b", example):
+        return "asks for a purpose, the example gives none"
     if "细节或原因" in advice or "原因或感受" in advice:
         return "offers two kinds of advice for one example"
     return None

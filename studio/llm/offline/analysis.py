@@ -199,6 +199,7 @@ _ADDS = {
     "reason": ("再把理由说出来", "再把原因也说出来"),
     "purpose": ("再说说这样做的目的", "再说明这样做是为了什么"),
     "sentence": ("再加一句话补充说明", "再补充一句"),
+    "more": ("再多说一点", "再补充一点"),
     "detail": ("再补充一些细节", "再说得具体一些"),
     "whole": (),
 }
@@ -217,10 +218,15 @@ def adds(said: str, complete: str) -> tuple[str, str]:
     linked = _LINKED.search(complete)
     if linked and not _LINKED.search(said):
         return "linked", (linked.group(1) or linked.group(2)).lower()
-    purpose = re.compile(r"\bso that\b|\bso (?:I|we|you|he|she|they|it|everyone|people) (?:can|could|will|won't|'ll)\b",
-                         re.I)
-    if purpose.search(complete) and not purpose.search(said):
+    if re.search(r"\bso that\b", complete, re.I) and not re.search(r"\bso that\b", said, re.I):
         return "purpose", ""
+    so = re.search(r",? so (.+)$", complete)
+    if so and not re.search(r"\bso\b", said, re.I):  # "B, so A." says a reason first; "A, so B." what follows
+        mine = set(re.findall(r"[a-z']+", said.lower())) - _STOP_WORDS
+        before, after = (set(re.findall(r"[a-z']+", s.lower())) for s in (complete[: so.start()], so.group(1)))
+        if len(mine & after) > len(mine & before):
+            return "reason", ""
+        return ("purpose" if re.match(r"[\w']+ (?:can|could)\b", so.group(1)) else "more"), ""
     if gives_reason(complete) and not gives_reason(said):
         return "reason", ""
     if len(re.findall(r"[^.!?]+[.!?]", complete)) >= 2:
@@ -363,8 +369,11 @@ def analysis_chinese(example: str, rng: random.Random, words: list[Correction] =
     own = said_in_english(said, words) if words and said else None
     example = own or example
     advice = rng.choice([a for a in _CHINESE_ADVICE if not own or a != _SHORT_FIRST])  # their own sentence, whole
+    first = re.split(r",| because | so | as | since |\. ", example, maxsplit=1)[0].rstrip(".!?") + "."
+    if advice == _SHORT_FIRST and len(first.split()) < 3:  # never "Yes." for a short sentence
+        advice = rng.choice([a for a in _CHINESE_ADVICE if a != _SHORT_FIRST])
     if advice == _SHORT_FIRST:  # a very short sentence asked for: the answer's first clause is the example
-        example = re.split(r",| because | so | as | since |\. ", example, maxsplit=1)[0].rstrip(".!?") + "."
+        example = first
     if words:
         said = "；".join(f"\"{c.wrong}\" 用英语说是 \"{c.right}\"" for c in words[:3])
         return rng.choice((
