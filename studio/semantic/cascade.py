@@ -151,9 +151,9 @@ def _match(best: np.ndarray) -> float:
     return float(0.5 * top[:max(1, (len(top) + 1) // 2)].mean() + 0.5 * top.mean())
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)
 def _context(texts: tuple[str, ...]) -> np.ndarray:
-    """The word vectors of the content words of ``texts``."""
+    """The word vectors of the content words of ``texts`` (a question's are read by all its answers)."""
     return word_matrix(tuple(dict.fromkeys(w for t in texts for w in content_words(t))))
 
 
