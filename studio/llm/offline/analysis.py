@@ -195,18 +195,20 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
 #: links a reason in it): a reason with because, since or as; a reason said otherwise (so, that's why); a purpose;
 #: a second sentence; details; or nothing but the answer said in full.
 _ADDS = {
-    "linked": ("再用 {w} 加一个理由", "再用 {w} 说明原因", "再用 {w} 补充一个理由"),
-    "reason": ("再把理由说出来", "再把原因也说出来"),
-    "purpose": ("再说说这样做的目的", "再说明这样做是为了什么"),
-    "sentence": ("再加一句话补充说明", "再补充一句"),
-    "more": ("再多说一点", "再补充一点"),
-    "detail": ("再补充一些细节", "再说得具体一些"),
+    "linked": ("再用 {w} 加一个理由", "再用 {w} 说明原因", "再用 {w} 补充一个理由", "再用 {w} 说说为什么",
+               "再用 {w} 交代一下原因", "再用 {w} 说出你的理由"),
+    "reason": ("再把理由说出来", "再把原因也说出来", "再说说为什么"),
+    "purpose": ("再说说这样做的目的", "再说明这样做是为了什么", "再交代一下这样做的目的"),
+    "sentence": ("再加一句话补充说明", "再补充一句", "再用一句话多说一点"),
+    "more": ("再多说一点", "再补充一点", "再往下说一点"),
+    "detail": ("再补充一些细节", "再说得具体一些", "再加一点具体的信息"),
     "whole": (),
 }
 #: How a short answer that is no sentence is told to say one, before what its model adds.
-_WHOLE_FIRST = (("说成完整的句子，", "完整的句子"), ("加上主语和动词，", "主语和动词"), ("用完整的句子回答，", "完整的句子"))
-_EXAMPLE = ("比如：\"{c}\"", "例如：\"{c}\"", "像这样：\"{c}\"")
-_WHOLE_ONLY = ("完整的说法是：\"{c}\"", "可以这样说：\"{c}\"", "试着说出完整的一句话：\"{c}\"")
+_WHOLE_FIRST = (("说成完整的句子，", "完整的句子"), ("加上主语和动词，", "主语和动词"), ("用完整的句子回答，", "完整的句子"),
+                ("先把主语和动词补上，", "主语和动词"), ("先把句子说完整，", "完整"))
+_EXAMPLE = ("比如：\"{c}\"", "例如：\"{c}\"", "像这样：\"{c}\"", "参考这句：\"{c}\"", "比如这样说：\"{c}\"")
+_WHOLE_ONLY = ("完整的说法是：\"{c}\"", "可以这样说：\"{c}\"", "试着说出完整的一句话：\"{c}\"", "完整地说是：\"{c}\"")
 _LINKED = re.compile(r"\b(because)\b|, (since|as)\b", re.I)
 _STOP_WORDS = frozenset("i i'm a an the to and or of in on at it is are was be my our we you he she they that this "
                         "will would could can maybe think so very".split())
@@ -331,14 +333,17 @@ def _non_answer(utterance: str, full: str, rng: random.Random) -> str:
         "你说 \"{u}\"，没有回答问题。",
         "\"{u}\" 不是对问题的回答，但能用英语说出来值得鼓励。",
         "你用 \"{u}\" 表示不知道怎么说，这很正常。",
+        "一时想不出来没关系，用英语说 \"{u}\" 也是一种交流。",
+        "\"{u}\" 还没有回答问题，不过敢开口就很好。",
     ) + (("说 \"{u}\" 没关系，不会的时候可以先说简单的。",) if _simple(full) else ()))
     if _simple(full):
         tails: tuple[str, ...] = ("不会表达时，可以先用简单的句子说出自己的想法，例如：\"{f}\"",
                                   "可以先从一个简单的完整句子开始，比如：\"{f}\"", "试着用一个完整的句子回答，比如：\"{f}\"")
     elif len(re.findall(r"[^.!?]+", full)) == 1:
-        tails = ("试着用一个完整的句子回答，比如：\"{f}\"", "可以参考这样的回答：\"{f}\"")
+        tails = ("试着用一个完整的句子回答，比如：\"{f}\"", "可以参考这样的回答：\"{f}\"", "下次可以这样回答：\"{f}\"",
+                 "试着模仿这句来回答：\"{f}\"")
     else:
-        tails = ("可以参考这样的回答：\"{f}\"", "可以这样回答：\"{f}\"")
+        tails = ("可以参考这样的回答：\"{f}\"", "可以这样回答：\"{f}\"", "下次可以这样回答：\"{f}\"", "试着模仿这样说：\"{f}\"")
     if "简单" in head:  # "simple" said once
         tails = tuple(t for t in tails if "简单" not in t) or ("可以这样回答：\"{f}\"",)
     return head.format(u=utterance.strip()) + rng.choice(tails).format(f=full)
