@@ -10,6 +10,7 @@ A text's vector is the mean of its token vectors, L2-normalised, as WordLlama po
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -35,15 +36,27 @@ def _model() -> tuple[object, np.ndarray]:
     global _MODEL
     with _LOCK:
         if _MODEL is None:
-            from safetensors import safe_open
             from tokenizers import Tokenizer
 
             root = _package_dir()
             tok = Tokenizer.from_file(str(root / "tokenizers" / "l2_supercat_tokenizer_config.json"))
-            with safe_open(str(root / "weights" / f"l2_supercat_{DIM}.safetensors"), framework="np") as f:
-                table = np.asarray(f.get_tensor("embedding.weight"), dtype=np.float32)
-            _MODEL = (tok, table)
+            _MODEL = (tok, _mapped(root / "weights" / f"l2_supercat_{DIM}.safetensors", "embedding.weight"))
         return _MODEL
+
+
+_DTYPES = {"F16": np.float16, "F32": np.float32}
+
+
+def _mapped(path: Path, name: str) -> np.ndarray:
+    """The tensor ``name`` of a safetensors file, mapped from the file as it is stored (16-bit here):
+    only the rows read are brought into memory, and their pages are the file's, shared and given back
+    under pressure (the whole table as float32 was 32 MB of a judging process's own memory)."""
+    with path.open("rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+    info = header[name]
+    start, _ = info["data_offsets"]
+    return np.memmap(path, dtype=_DTYPES[info["dtype"]], mode="r", offset=8 + size + start, shape=tuple(info["shape"]))
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
@@ -58,7 +71,7 @@ def word_vector(word: str) -> np.ndarray:
     ids = [i for i in tok.encode(word, add_special_tokens=False).ids if i > 2]  # type: ignore[attr-defined]
     if not ids:
         return np.zeros(DIM, dtype=np.float32)
-    v = table[ids].mean(axis=0)
+    v = table[ids].astype(np.float32).mean(axis=0)
     return _normalise(v)
 
 
@@ -76,4 +89,4 @@ def text_vector(text: str) -> np.ndarray:
     ids = [i for i in tok.encode(text, add_special_tokens=False).ids if i > 2]  # type: ignore[attr-defined]
     if not ids:
         return np.zeros(DIM, dtype=np.float32)
-    return _normalise(table[ids].mean(axis=0))
+    return _normalise(table[ids].astype(np.float32).mean(axis=0))
