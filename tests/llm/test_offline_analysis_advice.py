@@ -167,3 +167,23 @@ def test_a_mixed_answer_is_shown_in_english_as_the_student_said_it(sim) -> None:
                           ("其实 Yes, they agree with me.", "Actually, yes, they agree with me.")):
             analysis = _analysis(sim, card, [("teacher", q.ask), ("student", said)], variant)
             assert "请尝试使用英语回答" in analysis and analysis.endswith(f"\"{own}\""), analysis
+
+
+def test_i_think_so_is_never_told_to_become_in_my_opinion_so(sim) -> None:
+    card = CARDS["Using a smartphone wisely"]
+    q = card.questions[0]
+    for variant in VARIANTS:
+        analysis = _analysis(sim, card, [("teacher", q.ask), ("student", "I think so, because many students want to "
+                                                                         "use their phones less.")], variant)
+        assert "In my opinion" not in analysis and "I believe" not in analysis, analysis
+
+
+def test_a_clause_on_its_own_is_shown_with_a_main_clause(sim) -> None:
+    card = CARDS["Cultural exchange student"]
+    q = next(q for q in card.questions if q.more.startswith("Why"))
+    for variant in VARIANTS:
+        for t in q.then:
+            if t.text.startswith("Because"):
+                analysis = _analysis(sim, card, [("teacher", q.more), ("student", t.short)], variant)
+                example = EXAMPLE.search(analysis)
+                assert example and not example.group(1).startswith("Because"), analysis

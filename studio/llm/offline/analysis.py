@@ -110,7 +110,7 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
         if re.search(rf"{before}{plain}\b", low):
             pool += [rng.choice(("\"{p}\" 可以换成 \"{r}\"，用词更丰富。", "想让表达更生动，可以把 \"{p}\" 换成 \"{r}\"。"))
                      .format(p=plain, r=rich)] * 2
-    if re.match(r"^\s*I think\b", text):
+    if re.match(r"^\s*I think\b(?! so\b)", text):
         pool.append(rng.choice(("开头的 \"I think\" 也可以换成 \"In my opinion\"，表达更多样。",
                                 "\"I think\" 可以偶尔换成 \"I believe\" 或 \"In my view\"。")))
     if not reason and not more and option is None:
@@ -291,6 +291,8 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
                            "{w} 引导的是从句，\"{u}\" 单独使用时缺少主句。"))
         tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"", "加上主句就完整了：\"{c}\""))
+        if re.match(r"because\b", complete, re.I):  # a model that is a clause too: said with a main clause
+            complete = "That's because " + complete[len("because "):]
         return head.format(u=said, w=clause.group(1).lower()) + fix + tail.format(c=complete)
     elif is_imperative(plain):
         head = rng.choice(("\"{u}\" 是祈使句，作为建议意思清楚，但回答问题时最好说成完整的陈述句。",

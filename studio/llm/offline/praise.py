@@ -96,7 +96,7 @@ UPGRADES = (("very good", "excellent"), ("very happy", "delighted"), ("very tire
             ("very big", "huge"), ("very small", "tiny"), ("very interesting", "fascinating"),
             ("very important", "essential"), ("very hungry", "starving"), ("very beautiful", "stunning"),
             ("very cold", "freezing"), ("very hot", "boiling hot"), ("very difficult", "really tough"),
-            ("a lot of", "plenty of"), ("very nice", "lovely"), ("very busy", "really busy"))
+            ("a lot of", "plenty of"), ("very nice", "lovely"))
 
 _PREPOSITIONS = frozenset("in on at for with from to about after before during of by into".split())
 FUNCTION_WORDS = frozenset("the a an to of in on at for with and or my our your his her their its very so but".split())
