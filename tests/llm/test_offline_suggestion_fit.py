@@ -136,3 +136,12 @@ def test_a_sick_student_hears_sympathy_not_a_problem(sim) -> None:
     for seed in range(6):
         reply = ask_teacher(OfflineProvider(seed=seed), card, [("teacher", q.ask), ("student", "A headache.")])["Reply"]
         assert "real problem" not in reply and re.search(r"sorry|poor you|feel better", reply), reply
+
+
+def test_a_short_sentence_with_a_name_for_its_subject_is_a_whole_sentence(sim) -> None:
+    card = BY_TITLE["Grandparents' visit"]
+    q = next(q for q in card.questions if q.more == "Who will help you in the kitchen?")
+    reply = ask_teacher(sim, card, [("teacher", q.more), ("student", "Grandma will probably want to help.")])["Reply"]
+    assert not re.search(r"whole sentence|full sentence", reply), reply
+    reply = ask_teacher(sim, card, [("teacher", q.more), ("student", "With my mum.")])["Reply"]
+    assert re.search(r"whole sentence|full sentence", reply), reply

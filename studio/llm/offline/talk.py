@@ -815,15 +815,19 @@ def _please(kind: str, again: bool, said: str, rng: random.Random) -> str:
     return rng.choice(_AGAIN_PLEASE if again else _MORE_PLEASE)
 
 
+#: A subject: what a whole sentence starts with ("I …", "Our class …"; a name: "Grandma will …").
 _SUBJECT = re.compile(r"(?:I|I'm|I'd|I'll|We|We're|We'll|You|He|He's|She|She's|They|They're|It|It's|There|My|Our|"
                       r"His|Her|Their|The)\b")
+#: What a clause or a phrase starts with, never a whole sentence ("Why she became a doctor.", "With my cousin.").
+_NO_SUBJECT = re.compile(r"(?:why|what|how|when|where|who|which|because|to|with|for|about|by|in|on|at|from|maybe|"
+                         r"only|just|not|yes|no)\b", re.I)
 
 
 def _whole_sentence(said: str) -> bool:
-    """Whether a short answer is still a whole sentence of its own ("I feel proud of myself."; not "Yes.",
-    "Why she became a doctor.", "Our phones, I think.")."""
+    """Whether a short answer is still a whole sentence of its own ("I feel proud of myself.", "Grandma will
+    probably want to help."; not "Yes.", "Why she became a doctor.", "Our phones, I think.")."""
     said = said.strip()
-    return bool(_SUBJECT.match(said)) and not opens_with_phrase(said, strict=True) and not is_fragment(said) \
+    return not _NO_SUBJECT.match(said) and not opens_with_phrase(said, strict=True) and not is_fragment(said) \
         and not (_HEDGED.fullmatch(said.rstrip(".!?")) and not said.lower().startswith("it depends"))
 
 
