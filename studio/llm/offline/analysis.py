@@ -43,8 +43,8 @@ __all__ = ["analysis_chinese", "analysis_errors", "analysis_non_answer", "analys
 if TYPE_CHECKING:
     from studio.llm.offline.cards import Option
 
-_OPEN_ITEM = ("你明确说出了自己的选择 \"{item}\"，表达清楚。", "回答很具体，说到了 \"{item}\"，句子完整。",
-              "\"{item}\" 这个回答内容具体，表达清楚。", "你选了 \"{item}\"，回答明确，句子通顺。",
+_OPEN_ITEM = ("你明确说出了 \"{item}\"，表达清楚。", "回答很具体，说到了 \"{item}\"，句子完整。",
+              "\"{item}\" 这个回答内容具体，表达清楚。", "你的回答点明了 \"{item}\"，明确又通顺。",
               "你直接回答了问题，提到了 \"{item}\"，表达很自然。", "你的答案 \"{item}\" 很清楚，句子也完整。",
               "能说出 \"{item}\"，说明你听懂了问题，表达准确。", "内容切题：你谈到了 \"{item}\"，句子完整。",
               "你给出的答案是 \"{item}\"，意思清楚，句子通顺。", "你的回答围绕 \"{item}\" 展开，切题又完整。",

@@ -188,6 +188,7 @@ def features(text: str, rng: random.Random, most: int = 2, said: str | None = No
             note = rng.choice(notes).format(w1=words[0], wl=words[-1])
             found.append(f"{note}（\"{_quoted(text, m).strip()}\"）")
     rng.shuffle(found)
+    found.sort(key=lambda f: "感受" not in f)  # a feeling the student said is always praised
     return found[:most]
 
 
