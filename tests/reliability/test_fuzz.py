@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from studio.domain.contract import Student, check_turn
 from studio.export.importer import Importer
 from studio.store import StoreError
 from studio.synth.topics import import_topics
-from studio.workspace import open_workspace
+from studio.workspace import Workspace, open_workspace
 
 GOOD_LINE = json.dumps([{"prompt": "你是老师。\n[主题介绍]\n周末计划\n[对话记录]\nteacher: Hi!\nstudent: I go park.",
                          "response": [['{"Reply": "Nice!", "Suggestion": ["a", "b", "c"], "Analysis": "好"}']]}],
@@ -72,12 +74,34 @@ def test_imports_never_crash_and_never_write_part(workspace, load, name: str, da
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        before = counts(workspace)
-        try:
-            load(workspace, path)
-        except (InputError, StoreError, ValueError) as exc:
-            assert name in str(exc), str(exc)
-            assert counts(workspace) == before, "a failed import wrote nothing"
+        if len(data) > HUGE:
+            # A workspace of its own: a 3 MB topic kept in the shared one would be compared with every topic
+            # each later example imports (about a second each), while the import itself is the same.
+            with own_workspace(Path(tmp) / "ws") as ws:
+                import_and_check(ws, load, path, name)
+        else:
+            import_and_check(workspace, load, path, name)
+
+
+HUGE = 1_000_000  # bytes: the huge-line files
+
+
+@contextmanager
+def own_workspace(root: Path) -> Iterator[Workspace]:
+    ws = open_workspace(root, create_missing=True)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def import_and_check(ws: Workspace, load: Callable[[Workspace, Path], None], path: Path, name: str) -> None:
+    before = counts(ws)
+    try:
+        load(ws, path)
+    except (InputError, StoreError, ValueError) as exc:
+        assert name in str(exc), str(exc)
+        assert counts(ws) == before, "a failed import wrote nothing"
 
 
 @settings(max_examples=300, deadline=None)
