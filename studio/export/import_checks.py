@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -206,6 +206,9 @@ class Checker:
         except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: shut down (the import failed)
             placeholder.set_exception(BrokenProcessPool(str(exc)))
             return
+        except Exception as exc:  # noqa: BLE001 - raised where the chunk's result is asked for, as it would be
+            placeholder.set_exception(exc)
+            return
         reading.add_done_callback(lambda done: _pass_on(done, placeholder))
 
     def submit(self, records: list[Record], keep_pii: bool) -> Future[Sent]:
@@ -229,7 +232,7 @@ class Checker:
         starts an import from its top level, unguarded by ``if __name__ == "__main__"``), read here instead."""
         try:
             return _received(records, reading.result())
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):  # cancelled: the workers were given up before it ran
             self._lost()
             return read_chunk(records, keep_pii, self.bank)
 
@@ -248,6 +251,9 @@ class Checker:
 
 
 def _pass_on(done: Future[Sent], placeholder: Future[Sent]) -> None:
+    if done.cancelled():  # the workers were given up (lost): the chunk is read where its result is asked for
+        placeholder.set_exception(BrokenProcessPool("the check workers were given up"))
+        return
     error = done.exception()
     if error is not None:
         placeholder.set_exception(error)

@@ -126,3 +126,45 @@ def test_chunks_read_while_the_workers_start_are_checked_here_when_the_workers_a
         assert handed and len(handed[0]) == CHUNK
     assert reports[0] == reports[1] and reports[0]["samples"] == len(lines)
     assert _store_of(tmp_path / "here") == _store_of(tmp_path / "lost")
+
+
+def test_chunks_handed_to_workers_that_are_then_lost_are_checked_here(cli, tmp_path: Path, monkeypatch) -> None:
+    """The chunks read while the workers start wait for them; when the first chunk's worker dies, the
+    workers are given up and the chunks handed to them meanwhile (cancelled) are checked in the
+    importer's own process; the import is the same."""
+    import time
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from studio.export import import_checks
+
+    lines = [_line(k) for k in range(4 * CHUNK + 10)]
+    path = tmp_path / "vanishing.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cancelled = []
+
+    class Vanishing:  # no processes: the first worker starts slowly and dies, the rest wait until given up
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            self.handed: list[Future] = []  # type: ignore[type-arg]
+
+        def submit(self, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def, type-arg]
+            future: Future = Future()  # type: ignore[type-arg]
+            if not self.handed:
+                time.sleep(0.5)  # the importer reads on meanwhile: its chunks wait for the workers
+                future.set_exception(BrokenProcessPool("a worker died"))
+            self.handed.append(future)
+            return future
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            cancelled.extend(f for f in self.handed if cancel_futures and f.cancel())
+
+    monkeypatch.setattr(import_checks, "ProcessPoolExecutor", Vanishing)
+    reports = []
+    for name, workers in (("here", 0), ("vanishing", 2)):
+        monkeypatch.setattr(import_checks, "workers_for", lambda size, n=workers: n)
+        cli.ws = tmp_path / name
+        assert cli("init", "--no-seed")[0] == 0
+        reports.append({k: v for k, v in cli.json("import", str(path), "--no-judge").items() if k != "run"})
+    assert cancelled  # chunks were handed to the workers before they were given up
+    assert reports[0] == reports[1] and reports[0]["samples"] == len(lines)
+    assert _store_of(tmp_path / "here") == _store_of(tmp_path / "vanishing")
