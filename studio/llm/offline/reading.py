@@ -76,7 +76,8 @@ def unhedged(utterance: str) -> str:
 _PAST = frozenset(("went saw ate bought took had did made met got came swam ran won lost read wrote spent felt "
                    "learned learnt gave sold rode told built brought thought sang taught found left sat flew began "
                    "kept said held wore caught drank was were fed led grew drew chose shot put cut set paid heard "
-                   "understood forgot became knew slept woke").split())
+                   "understood forgot became knew slept woke stood fell threw stuck hung lit meant fought rang drove broke spoke "
+                   "froze stole tore shook blew flew dug sent").split())
 
 
 _FREQUENCY = frozenset("usually always often sometimes never".split())
