@@ -27,10 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-import numpy as np
-
 from studio.semantic.lexicon import content_words
-from studio.semantic.vectors import word_matrix
 
 #: At most this share of a stage's confident decisions on held-out answers may be wrong (each side).
 CONFIDENT_WRONG = 0.015
@@ -132,31 +129,6 @@ def shared_words(a: Answer) -> list[float]:
             math.log(max(1, len(_WORD.findall(a.utterance)))), math.log(n), float(shared == 0)]
 
 
-@measure("word vectors")
-def word_vectors(a: Answer) -> list[float]:
-    """How well the answer's content words are matched, each by its best cosine of static word vectors
-    (:mod:`studio.semantic.vectors`, no sentence-model pass), by the words of the question, title and
-    topic, then by those and the recent turns' (the mean of the better half blended with the mean of all)."""
-    mine = word_matrix(content_words(a.utterance))
-    if not len(mine):
-        return [0.0, 0.0]
-    asked = (mine @ _context(a.parts).T).max(axis=1, initial=0.0)
-    turns = _context(tuple(text for _, text in a.recent))
-    said = np.maximum(asked, (mine @ turns.T).max(axis=1, initial=0.0)) if len(turns) else asked
-    return [_match(asked), _match(said)]
-
-
-def _match(best: np.ndarray) -> float:
-    top = np.sort(best)[::-1]
-    return float(0.5 * top[:max(1, (len(top) + 1) // 2)].mean() + 0.5 * top.mean())
-
-
-@lru_cache(maxsize=256)
-def _context(texts: tuple[str, ...]) -> np.ndarray:
-    """The word vectors of the content words of ``texts`` (a question's are read by all its answers)."""
-    return word_matrix(tuple(dict.fromkeys(w for t in texts for w in content_words(t))))
-
-
 def probability(feats: Sequence[float], model: tuple) -> float:
     """Logistic model (means, scales, weights, bias) over standardised features."""
     mean, scale, weights, bias = model
@@ -182,7 +154,7 @@ class Stage:
         return probability(self.features(answer), self.model)
 
 
-_WORDS = ("shared words", "word vectors", "shape", "other subject words")
+_WORDS = ("shared words", "shape", "other subject words")
 #: The stages, cheapest first (models and bounds written by ``tests/bench/offtopic_fit.py --write``).
 STAGES: tuple[Stage, ...] = (
     Stage("words", _WORDS, ()),
@@ -191,9 +163,9 @@ STAGES: tuple[Stage, ...] = (
 )
 # fitted: begin
 FITTED: dict[str, tuple[tuple, float, float]] = {
-    'words': (((0.0614, 0.0783, 0.1379, 2.5023, 1.5419, 0.4966, 0.3083, 0.3532, 0.0144, 0.0569, 0.1168, 0.119, 0.2059), (0.1179, 0.1331, 0.1683, 0.32, 0.3806, 0.5, 0.1867, 0.1974, 0.1192, 0.2316, 0.3211, 0.3238, 0.227), (-0.1442, 0.551, 0.3385, -0.3386, 0.0486, -0.5272, -1.2397, -0.9062, 0.392, 0.1964, 0.4025, 0.1304, 0.8296), -1.0827), 0.035, 2.0),
-    'answer': (((0.0614, 0.0783, 0.1379, 2.5023, 1.5419, 0.4966, 0.3083, 0.3532, 0.0144, 0.0569, 0.1168, 0.119, 0.2059, 0.2181, 0.1743, 0.3231), (0.1179, 0.1331, 0.1683, 0.32, 0.3806, 0.5, 0.1867, 0.1974, 0.1192, 0.2316, 0.3211, 0.3238, 0.227, 0.1607, 0.1365, 0.1033), (-0.2091, 0.8598, -0.0326, -0.4306, 0.2934, -0.8728, -0.6255, -0.7212, 0.5586, 0.1586, 0.3325, 0.1551, 0.699, -1.1064, -0.9512, 0.4784), -1.4252), 0.025, 2.0),
-    'question': (((0.0614, 0.0783, 0.1379, 2.5023, 1.5419, 0.4966, 0.3083, 0.3532, 0.0144, 0.0569, 0.1168, 0.119, 0.2059, 0.2181, 0.1743, 0.3231, 0.2681, 0.3203), (0.1179, 0.1331, 0.1683, 0.32, 0.3806, 0.5, 0.1867, 0.1974, 0.1192, 0.2316, 0.3211, 0.3238, 0.227, 0.1607, 0.1365, 0.1033, 0.1743, 0.1031), (0.6283, 0.8123, -0.4007, -0.1734, 0.3019, -0.8476, -0.5342, -0.5864, 0.7253, 0.2387, 0.3063, 0.2656, 0.6508, -0.6944, -0.5756, -0.3368, -1.9979, 0.8617), -1.6554), 0.03, 0.855),
+    'words': (((0.0621, 0.0794, 0.1392, 2.5026, 1.5429, 0.4936, 0.0144, 0.0561, 0.116, 0.1198, 0.2061), (0.1193, 0.1337, 0.1696, 0.3206, 0.3802, 0.5, 0.1192, 0.2301, 0.3202, 0.3247, 0.2267), (-0.4438, -0.0835, -0.6484, -0.3367, 0.012, -0.3933, 0.3574, 0.1631, 0.4279, 0.1287, 0.8693), -0.937), 0.055, 2.0),
+    'answer': (((0.0621, 0.0794, 0.1392, 2.5026, 1.5429, 0.4936, 0.0144, 0.0561, 0.116, 0.1198, 0.2061, 0.2185, 0.1747, 0.3232), (0.1193, 0.1337, 0.1696, 0.3206, 0.3802, 0.5, 0.1192, 0.2301, 0.3202, 0.3247, 0.2267, 0.1604, 0.1362, 0.103), (-0.3985, 0.5385, -0.6913, -0.4251, 0.2805, -0.7427, 0.5284, 0.142, 0.3437, 0.1578, 0.6999, -1.0753, -1.04, 0.4686), -1.3414), 0.02, 2.0),
+    'question': (((0.0621, 0.0794, 0.1392, 2.5026, 1.5429, 0.4936, 0.0144, 0.0561, 0.116, 0.1198, 0.2061, 0.2185, 0.1747, 0.3232, 0.2686, 0.3206), (0.1193, 0.1337, 0.1696, 0.3206, 0.3802, 0.5, 0.1192, 0.2301, 0.3202, 0.3247, 0.2267, 0.1604, 0.1362, 0.103, 0.175, 0.1028), (0.3995, 0.531, -0.8393, -0.183, 0.2987, -0.691, 0.6787, 0.2139, 0.3174, 0.2707, 0.6332, -0.6892, -0.6568, -0.0711, -1.9216, 0.5936), -1.5568), 0.025, 0.835),
 }
 # fitted: end
 
