@@ -1,5 +1,6 @@
 """A newcomer's first hour, CLI path, exactly as the README's tutorial gives it: generate, export,
-a tiny local fine-tune on CPU, evaluate it against the offline teacher, read the comparison.
+a tiny local fine-tune on CPU, evaluate it against the offline teacher, read the comparison (the
+end-to-end test of export → local fine-tune → eval runs → report, with the tuned model's lineage).
 Needs the train extra for the fine-tune half."""
 
 from __future__ import annotations
@@ -70,7 +71,17 @@ def test_first_hour_cli_path(tmp_path) -> None:
     assert "per fault" in report and f"tuned by job {ids['job']}" in report
     jobs = json.loads(run(ws, tmp_path, "studio train list --json"))
     losses = [m["loss"] for m in jobs[0]["metrics"] if m["loss"] is not None]
-    assert jobs[0]["status"] == "succeeded" and losses[-1] < losses[0]
+    assert jobs[0]["status"] == "succeeded" and losses[-1] < losses[0] and jobs[0]["result"]["output_dir"]
+    # The two eval runs as JSON: every item answered and timed, the tuned run traced to its snapshot.
+    runs = {r["model"]: r for r in json.loads(run(ws, tmp_path, "studio eval report --json"))["runs"]}
+    tuned, offline = runs[f"job:{ids['job']}"], runs["offline"]
+    assert tuned["items"] == offline["items"] == 10 and tuned["errors"] == 0 and tuned["latency_p50_s"] > 0
+    snapshot_hash = re.search(rf"snapshot {ids['snapshot']} \(([0-9a-f]{{12}})\)", outputs[2])
+    assert snapshot_hash, outputs[2]
+    assert tuned["lineage"]["snapshot"] == ids["snapshot"]
+    assert tuned["lineage"]["snapshot_hash"].startswith(snapshot_hash.group(1))
+    assert offline["scores"]["compliance"] > tuned["scores"]["compliance"] or tuned["json_valid"] < 1, \
+        "a 60-step tiny model does not match the simulator"
 
 
 def test_errors_say_what_to_do_next(tmp_path) -> None:
