@@ -76,6 +76,8 @@ def _sentence(text: str) -> str:
 
 
 
+#: A verb in the past: an answer about something that happened ("我们那天…" fits it, not a plan or a habit).
+_PAST = re.compile(r"\b(?:was|were|did|went|saw|took|made|had|got|came|felt|told|\w*[^e\W]ed)\b", re.I)
 #: Praise of a reason said as a sentence of its own, and the two sentences joined with because.
 _APART = ("第二句 \"{b}\" 说明了原因，很好；也可以用 because 把两句连成一句：\"{j}\"",
           "你用第二句 \"{b}\" 交代了原因，理由清楚。两句也可以用 because 连起来：\"{j}\"",
@@ -121,8 +123,8 @@ def _tip(text: str, rng: random.Random, option: Option | None) -> str:
     if not pool:  # nothing this answer lacks for certain: a tip that holds for any answer
         pool.append(rng.choice(("下次可以再加一个例子或细节，让回答更生动。", "可以再举一个具体的例子，回答会更生动。",
                                 "可以再加一个细节，回答会更有画面感。", "保持这样完整的回答，下次可以再多加一个细节。",
-                                "这样的回答已经很好，再加一个小例子会更出色。", "下次可以再补充一个具体的场景。",
-                                "可以再说说当时的具体情况。")))
+                                "这样的回答已经很好，再加一个小例子会更出色。", "下次可以再补充一个具体的场景。")
+                               + (("可以再说说当时的具体情况。",) if _PAST.search(text) else ())))
     tip = rng.choice(pool)
     return tip if tip.endswith(("。", "\"")) else tip + "。"
 
