@@ -261,6 +261,8 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
             and " so " not in why and not _WHAT_FOLLOWS.search(why) and not _POINTS_BACK.search(why) \
             and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
         forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
+    if _OPINION.match(say) and not _FIRST_PERSON.search(say):  # a view of the world: "I think hunting puts …, because …"
+        forms.append(f"I think {_lower(say)}, because {why}.")
     if why.startswith("then "):  # what the choice lets happen: "A, so (that) B." or "A. That way, B." as well
         forms += [f"{say}, so {why[5:]}.", f"{say}. That way, {why[5:]}."]
         if _CAN.search(why):  # a purpose: "so that she can watch it again"
@@ -275,6 +277,12 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
 _DECISION = re.compile(r"^(?:I|We|I'd|I'll|We'll|We'd|I'm|We're|My \w+ and I)\b")
 _VERDICT = re.compile(r"\b(?:best|worst|most|least|favourite|hardest|easiest|biggest|greatest|difficult|important|"
                       r"better|worse|prefer|like|likes|liked|love|loved|enjoy|enjoyed|hate|hated)\b", re.I)
+
+
+#: A sentence about the world, not the student's own doing, that "I think" can introduce ("Hunting puts some animals in
+#: danger", "Students should use phones only at lunchtime"; not "Yes, …", "It will follow a black line", "There is …").
+_OPINION = re.compile(r"(?!(?:Yes|No|Not|Maybe|I|We|It|There|This|That|They will|The left)\b)[A-Z]")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'd|I've|me|my|we|our|us)\b", re.I)
 
 
 def _decides(say: str) -> bool:
