@@ -10,14 +10,17 @@ judges (and for each rest of it after a turn of the talk), and
    both highest (the pooled held-out verdicts, as the check decides: the language model asked where
    the sentence-vector model is unsure, a rest after a turn of the talk judged on its own);
 2. fits the shipped models on every answer;
-3. prints precision and recall per set, in-sample and held out, with and without the language model.
+3. prints precision and recall per set, in-sample and held out, with and without the language model;
+4. fits the check's cheaper stages and measures the check in stages with each set held out
+   (:mod:`tests.bench.offtopic_stages`).
 
 The offline student's answers to the teacher's questions on the 70 shipped topics
 (:func:`simulated`) join the fit as on-topic rows (an answer that leans on the question, "It is
 important, because it is good for our future.", is no departure), and their held-out false-alarm
 rate bounds the threshold: at most :data:`MAX_FALSE_ALARMS` of them flagged.
 
-``--write`` puts the fitted models and thresholds into ``studio/semantic/offtopic.py``.
+``--write`` puts the fitted models and thresholds into ``studio/semantic/offtopic.py`` and the stages'
+into ``studio/semantic/cascade.py``.
 """
 
 from __future__ import annotations
