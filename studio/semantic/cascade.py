@@ -11,8 +11,8 @@ An answer with rests after a turn of the talk is on topic at a stage only where 
 
 The models and bounds are fitted by ``tests/bench/offtopic_fit.py`` (``--write``) on the labelled
 sets and the offline student's answers; the bounds are chosen with each labelled set held out, so
-that at most :data:`CONFIDENT_WRONG` of the held-out answers a stage decides on one side were
-labelled the other way.
+that at most :data:`CONFIDENT_WRONG` of the held-out off-topic answers fall below ``on_below`` (and
+of the on-topic ones lie from ``off_from``).
 
 A new measure is a function of an :class:`Answer` returning a list of floats, registered with
 ``@measure("name")``; a new stage is a :class:`Stage` in :data:`STAGES` naming the measures it reads
@@ -29,7 +29,7 @@ from functools import cached_property, lru_cache
 
 from studio.semantic.lexicon import content_words
 
-#: At most this share of a stage's confident decisions on held-out answers may be wrong (each side).
+#: At most this share of the held-out answers of the other side may fall on a side a stage decides.
 CONFIDENT_WRONG = 0.015
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
