@@ -145,3 +145,11 @@ def test_a_short_sentence_with_a_name_for_its_subject_is_a_whole_sentence(sim) -
     assert not re.search(r"whole sentence|full sentence", reply), reply
     reply = ask_teacher(sim, card, [("teacher", q.more), ("student", "With my mum.")])["Reply"]
     assert re.search(r"whole sentence|full sentence", reply), reply
+
+
+def test_a_first_bare_yes_to_a_follow_up_is_encouraged_not_met_with_okay(sim) -> None:
+    card = BY_TITLE["Volunteering at a hospital"]
+    q = next(q for q in card.questions if q.more == "Will you volunteer again next year?")
+    for seed in range(4):
+        reply = ask_teacher(OfflineProvider(seed=seed), card, [("teacher", q.more), ("student", "Yes.")])["Reply"]
+        assert not reply.startswith("Okay.") and re.search(r"whole sentence|full sentence", reply), reply

@@ -78,8 +78,10 @@ def test_a_brief_answer_to_a_follow_up_is_reacted_to_on_what_it_says(sim) -> Non
         for t in q.then:
             reply = _teacher(sim, card, [("teacher", q.more), ("student", t.short)])["Reply"]
             react = re.sub(rf" ?(?:Now, back to|Let's go back to) {re.escape(card.about)}\.", "", _before_question(reply))
-            react = " ".join(s for s in re.split(r"(?<=[.!])\s+", react) if "sentence" not in s)  # the request
-            assert react.strip() and not GENERIC.search(react), reply
+            react = " ".join(s for s in re.split(r"(?<=[.!])\s+", react)  # the request and its encouragement
+                             if "sentence" not in s and s not in ("Good start!", "Nice try!", "That's a start!"))
+            encouraged = re.match(r"(?:Good start|Nice try|That's a start)! ", reply)  # a bare "Yes.": no "Okay."
+            assert (react.strip() or encouraged) and not GENERIC.search(react), reply
             if react.strip() != t.react:  # the card's reaction only when it names nothing the brief left out
                 said = {w for text in (to_you(t.short), to_you(t.short.lower()), t.short) for w in WORD.findall(text.lower())}
                 assert set(WORD.findall(react.lower())) <= said | COMMENT_WORDS, (t.short, react)

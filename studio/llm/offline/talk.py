@@ -97,6 +97,7 @@ _MORE_PLEASE = ("Try a full sentence this time.", "This time, try a whole senten
 _AGAIN_PLEASE = ("Good start! Next time, try to answer in a whole sentence.",
                  "That's a start! Remember to answer in a whole sentence.",
                  "Nice try! Now let's hear a whole sentence.")
+_START_PLEASE = ("Good start! Next time, try to answer in a whole sentence.", "Nice try! Now let's hear a whole sentence.")
 _ASKS_WHOLE = _MORE_PLEASE + _AGAIN_PLEASE
 _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
@@ -777,6 +778,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         react, please = _then_reaction(then, fixed, rng), _please(kind, once_more, fixed, rng)
         if once_more and please and react in _MOOD_ONLY[""] + _MOOD_ONLY["no"]:  # "Yes." once more: encouraged, not "Okay."
             react = ""
+        elif please and react in _MOOD_ONLY[""]:  # a first "Yes.": encouraged and asked for more, not a bare "Okay."
+            react, please = "", rng.choice(_START_PLEASE)
         reply = _fit(react, please, q.ask)  # the student never left the scene: no "back to"
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
