@@ -191,10 +191,15 @@ def _asked_all(card: Card, history: list[tuple[str, str]]) -> list[Question]:
     return [a.question for t in (text for role, text in history if role == "teacher") if (a := asked_in(card, t))]
 
 
-def _words(text: str) -> set[str]:
-    """The content words of ``text``, a possessive as its noun ("parents'" and "Grandma's" as "parents", "grandma")."""
+@lru_cache(maxsize=16384)
+def _words(text: str) -> frozenset[str]:
+    """The content words of ``text``, a possessive as its noun ("parents'" and "Grandma's" as "parents", "grandma");
+    kept for the card lines and answers said again and again in a run."""
     words = (re.sub(r"'s$|'$", "", w) for w in re.findall(r"[a-z']+", text.lower()))
-    return {w for w in words if len(w) > 2} - {"the", "and", "our", "with", "for", "my", "your", "a", "an", "to", "of"}
+    return frozenset(w for w in words if len(w) > 2) - _NOT_CONTENT
+
+
+_NOT_CONTENT = frozenset({"the", "and", "our", "with", "for", "my", "your", "a", "an", "to", "of"})
 
 
 def option_in(question: Question, text: str, among: tuple[Option, ...] = ()) -> Option | None:
@@ -428,10 +433,15 @@ def _unchosen(asked: Asked) -> tuple[re.Pattern[str], ...]:
     who gave up their bedroom). An answer that says one contradicts what the student said."""
     if asked.form != "more" or asked.chosen is None:
         return ()
-    mine = f"{asked.chosen.item} {asked.chosen.say} {asked.text}"
+    return _unchosen_of(asked.question, asked.chosen, asked.text)
+
+
+@lru_cache(maxsize=4096)
+def _unchosen_of(question: Question, chosen: Option, text: str) -> tuple[re.Pattern[str], ...]:
+    mine = f"{chosen.item} {chosen.say} {text}"
     out = []
-    for o in asked.question.options:
-        if o is asked.chosen:
+    for o in question.options:
+        if o is chosen:
             continue
         names = [w for w in re.findall(r"\b[A-Z][a-z]+\b", o.item) if w not in mine
                  and w not in ("I", "The", "A", "An", "My", "Our")]
@@ -472,12 +482,13 @@ def whole_answers(question: Question, option: Option | None) -> list[Then]:
     return [t for t in question.then_for(option) if not opens_with_phrase(_whole(t.text), strict=True)]
 
 
-def _trigrams(text: str, asked: frozenset[str]) -> set[tuple[str, ...]]:
+@lru_cache(maxsize=16384)
+def _trigrams(text: str, asked: frozenset[str]) -> frozenset[tuple[str, ...]]:
     """Three words in a row of ``text`` of which two or more say something the question did not ("on saturday
     mornings"; not "impressed me most" after "What impressed you most?")."""
     words = re.findall(r"[a-z']+", text.lower())
-    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)
-            if sum(len(w) > 3 and w not in _PLAIN and w not in asked for w in words[i:i + 3]) >= 2}
+    return frozenset(tuple(words[i:i + 3]) for i in range(len(words) - 2)
+            if sum(len(w) > 3 and w not in _PLAIN and w not in asked for w in words[i:i + 3]) >= 2)
 
 
 #: Words that say an answer is the other way of doing something: two such answers to one question are one idea
