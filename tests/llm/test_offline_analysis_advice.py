@@ -66,7 +66,7 @@ def test_the_seed_turns_a_reader_sent_back_are_answered_as_a_teacher_would(sim) 
     grandparents, doctor, campus = CARDS["Grandparents' visit"], CARDS["Interviewing a doctor"], CARDS["Plastic-free campus"]
     cook = _question(grandparents, "Who will help you in the kitchen?")
     ask_first = _question(doctor, "Why do you want to ask that first?")
-    rule = _question(campus, "Which rule would you choose for the student union?")
+    rule = _question(campus, "Which rule would you suggest to the student union?")
     for variant in VARIANTS:
         # a reason said as a sentence of its own: praised and shown joined, never asked for
         helped = _analysis(sim, grandparents, [("teacher", cook.ask), ("student", "I'd like to make dumplings for them."),
