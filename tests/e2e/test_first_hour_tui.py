@@ -37,8 +37,12 @@ def test_first_hour_tui_path(tmp_path) -> None:
     from studio.synth import review
 
     with Store(ws) as store:
-        waiting = sum(r.needs_review for r in review.all_rows(store))
+        queued = [r for r in review.all_rows(store) if r.needs_review]
+    waiting = len(queued)
     assert waiting >= 2, "the first hour's review queue has work in it"
+    # the queue's first sample that fails an error check (the generated text decides which one it is)
+    failing = next(i for i, r in enumerate(queued) if r.failed)
+    assert failing < waiting - 1, "a sample after it is left to reject"
     session = f"kouyu-first-{os.getpid()}"
     command = f"cd {REPO} && STUDIO_WORKSPACE={ws} TERM=xterm-256color {sys.executable} -m studio"
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
@@ -51,8 +55,10 @@ def test_first_hour_tui_path(tmp_path) -> None:
             assert column in screens["samples"], f"the {column} column is on screen at 80×24"
         keys(session, "q")
         screens["queue"] = wait_for(session, f"Samples · {waiting} of 240")
+        for _step in range(failing):
+            keys(session, "j")
         keys(session, "a")
-        screens["asked"] = wait_for(session, "Approve it")  # the first in the queue fails an error check: asked first
+        screens["asked"] = wait_for(session, "Approve it")  # it fails an error check: asked first
         keys(session, "y")
         screens["approved"] = wait_for(session, f"Samples · {waiting - 1} of 240")
         keys(session, "x")
