@@ -303,7 +303,7 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
         head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
                            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
                            "\"{u}\" 回答了问题，但没有说成完整的句子。",
-                           "\"{u}\" 抓住了要点，不过只是一个名词短语。",
+                           "\"{u}\" 抓住了要点，不过只是一个{k}。",
                            "你用 \"{u}\" 回答，内容对，但要加上主语和动词才是完整的句子。"))
     else:  # a sentence already (a subject and a finite verb): never told to say a complete sentence
         whole = False
@@ -312,7 +312,27 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "\"{u}\" 语法没问题，但内容太少，听不出更多想法。",
                            "\"{u}\" 回答了问题，句子也完整，只是太短了。",
                            "用 \"{u}\" 回答没有错，但可以说得更充分。"))
-    return head.format(u=said) + fix + _model(plain, complete, rng, whole, head)
+    return head.format(u=said, k=_phrase_kind(plain)) + fix + _model(plain, complete, rng, whole, head)
+
+
+#: What a phrase is named by its first word: "Feeding him" a gerund phrase, "With my cousin" a prepositional one,
+#: "The cost" or "Our booking" a noun phrase; anything else ("Maybe next week") only a phrase.
+_GERUND = re.compile(r"^(?!(?:nothing|something|anything|everything|morning|evening|spring|king|ring|thing|"
+                     r"ceiling|building|wedding|pudding|dumpling|painting|meeting|clothing)\b)[a-z]{2,}ing\b", re.I)
+_PREPOSITION = re.compile(r"^(?:with|in|on|at|for|from|by|about|after|before|to|near|during|without)\b", re.I)
+_DETERMINER = re.compile(r"^(?:the|a|an|my|our|your|his|her|their|some|two|three|four|five|many|more|less|fewer)\b",
+                         re.I)
+
+
+def _phrase_kind(plain: str) -> str:
+    text = re.sub(r"^(?:maybe|just|only|well|um+|em+)[, ]+", "", plain.strip(), flags=re.I)
+    if _GERUND.match(text):
+        return "动名词短语（短语，不是完整句子）"
+    if _PREPOSITION.match(text):
+        return "介词短语"
+    if _DETERMINER.match(text):
+        return "名词短语"
+    return "短语"
 
 
 def _simple(sentence: str) -> bool:

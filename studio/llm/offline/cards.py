@@ -43,8 +43,24 @@ class Option:
 
     @property
     def english(self) -> str:
-        """The option said in full with its first reason (what :attr:`zh` says in Chinese)."""
-        return f"{self.say.rstrip('.!')}, because {self.why[0]}."
+        """The option said in full with its first reason (what :attr:`zh` says in Chinese); a result of a proposal
+        said with "so that" (:func:`is_outcome`)."""
+        link = "so that" if is_outcome(self.say, self.why[0]) else "because"
+        return f"{self.say.rstrip('.!')}, {link} {self.why[0]}."
+
+
+#: A proposal ("Tickets should be cheaper for students", "Students should use phones only at lunchtime").
+_PROPOSAL = re.compile(r"\b(?:should|ought to|needs? to)\b", re.I)
+#: What would follow if the proposal were taken up: more or fewer people doing something, or something better.
+_RESULT = re.compile(r"^(?:(?:many |far |a lot )?(?:more|fewer|less)\b[^,]*?\b(?:would|will)\b|[^,]*?\b(?:will|would) "
+                     r"(?:be|get|become|feel) (?:a lot |much |even )?(?:better|worse|safer|cleaner|quieter|stronger|"
+                     r"healthier|easier|cheaper|faster|calmer|happier|more \w+|less \w+)\b)", re.I)
+
+
+def is_outcome(say: str, why: str) -> bool:
+    """Whether ``why`` is what a proposal would bring about, not its cause ("more students would take the bus"
+    after "Tickets should be cheaper for students"): linked with "so" or "so that", never "because"."""
+    return bool(_PROPOSAL.search(say) and _RESULT.match(why))
 
 
 @dataclass(frozen=True)
@@ -121,11 +137,18 @@ def _texts(row: dict[str, Any], key: str, where: str, least: int) -> tuple[str, 
     return tuple(v.strip() for v in value)
 
 
+#: "Yes and no, because A, but B.": "because" would take in both halves; said "Yes and no. A, but B.".
+_BECAUSE_BUT = re.compile(r"^(?P<head>yes and no|yes|no|not really|maybe|sort of|both),? because (?P<a>[^,]+), "
+                          r"but (?P<b>[^,]+)$", re.I)
+
+
 def _then(line: str, where: str) -> Then:
     parts = [p.strip() for p in line.split("|")]
     if len(parts) not in (2, 3) or not all(parts):
         raise CardError(f"{CARDS_FILE}: {where}: a 'then' line is 'answer | reaction' or 'answer | reaction | brief "
                         f"answer', not '{line[:40]}'")
+    if m := _BECAUSE_BUT.match(parts[0]):
+        parts[0] = f"{m.group('head')}. {m.group('a')[:1].upper()}{m.group('a')[1:]}, but {m.group('b')}"
     return Then(*parts)
 
 

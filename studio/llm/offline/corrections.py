@@ -4,6 +4,7 @@ went wrong: a letter dropped, doubled, swapped, or a word that sounds the same) 
 from __future__ import annotations
 
 import random
+import re
 
 from studio.domain.learner import Correction
 from studio.llm.offline.praise import features
@@ -65,6 +66,31 @@ def analysis_errors(utterance: str, errors: list[Correction], rng: random.Random
     head = rng.choice(heads)
     errors = _once(errors)
     count = "一处" if len(errors) == 1 else f"{min(len(errors), 4)}处"
+    model, meaning = _meant(fixed_sentence(utterance, errors)), ""
+    if model != fixed_sentence(utterance, errors):
+        meaning = rng.choice(("意思上也要改：前面说的是不好的情况，这里应该说 \"{s}\"。",
+                              "另外注意意思：前面说的是问题，后面不能说成好经历，应说 \"{s}\"。")).format(s=model.rsplit(". ", 1)[-1])
     tail = rng.choice(("正确的说法是：\"{s}\"", "改正后的句子是：\"{s}\"", "整句可以说成：\"{s}\"", "改好以后是：\"{s}\"",
                        "请再读一遍正确的句子：\"{s}\"", "完整的正确句子是：\"{s}\"", "改完再说一遍：\"{s}\""))
-    return f"{head}{good}需要改正{count}：{fixes(errors)}。{tail.format(s=fixed_sentence(utterance, errors))}"
+    return f"{head}{good}需要改正{count}：{fixes(errors)}。{meaning}{tail.format(s=model)}"
+
+
+#: A complaint in what the student said ("They are one size too small", "The screen was broken").
+_COMPLAINT = re.compile(r"\btoo (?:small|big|tight|loose|short|long|late|early|expensive|noisy|hot|cold|slow|hard|"
+                        r"difficult)\b|\b(?:broken|broke|wrong|problem|hurt|hurts|lost|missed|failed|terrible|awful|"
+                        r"doesn't fit|don't fit|didn't fit|sick|ill)\b", re.I)
+#: A closing sentence that calls it all good ("It is a good experience for me."): said after a complaint it
+#: contradicts what the student said.
+_ALL_GOOD = re.compile(r"^(?P<head>It|This|That) (?P<be>is|was) (?P<rest>(?:a |an )?(?:really |very |so )?"
+                       r"(?:good|great|nice|wonderful|fun|happy|lovely)\b.*)$")
+
+
+def _meant(sentence: str) -> str:
+    """``sentence`` (corrected) as the student meant it: a last sentence that calls a complaint good said with
+    "not" ("They are one size too small. It is not a good experience for me."), never a model that contradicts
+    what came before it."""
+    head, sep, last = sentence.strip().rpartition(". ")
+    m = _ALL_GOOD.match(last)
+    if not sep or m is None or not _COMPLAINT.search(head):
+        return sentence
+    return f"{head}. {m.group('head')} {m.group('be')} not {m.group('rest')}"

@@ -36,7 +36,7 @@ from studio.llm.offline.analysis import (
     analysis_short,
 )
 from studio.llm.offline.banks import Banks
-from studio.llm.offline.cards import Card, Option, Question, Then
+from studio.llm.offline.cards import Card, Option, Question, Then, is_outcome
 from studio.llm.offline.phrases import as_person, cap, other_person, person_said, to_you
 from studio.llm.offline.reading import assess, fixed_sentence, is_fragment, opens_with_phrase
 
@@ -49,6 +49,8 @@ ASKS_BACK = re.compile(r"\b(how about you|what about you|and you)\s*\?", re.I)
 #: sharing that." or "That's good to know." said to a nervous patient; never as a question ("Your parents are
 #: happy?" sounds doubtful).
 _ECHO = {"worry": ("{E}, that's quite normal.", "{E}. Don't worry, that's normal."),
+         "well": ("Glad you're feeling better! So {e}.", "Good to hear you're feeling better. So {e}."),
+         "objection": ("So {e}. Parents often worry about that.", "Oh, so {e}. Parents do worry about these things."),
          "bad": ("Oh, I'm sorry to hear that {e}.", "Oh dear, I'm sorry that {e}."),
          "good": ("{E}, that's great!", "{E}, how nice!"),
          "": ("So {e}.", "Oh, so {e}.")}
@@ -57,6 +59,8 @@ _PLANNED = ("{E}, sounds like a plan.", "{E}, that sounds like a good plan.")
 #: The same comments when nothing of the answer can be said back (a hedge, a long answer); a neutral one takes a
 #: yes or a no as it is ("Okay." / "Fair enough.").
 _MOOD_ONLY = {"worry": ("That's quite normal.",), "bad": ("Oh, I'm sorry to hear that.",),
+              "well": ("Glad you're feeling better!", "Good to hear you're feeling better."),
+              "objection": ("Parents often worry about that.",),
               "good": ("That sounds great!", "How nice!"), "": ("Okay.",), "no": ("Fair enough.", "Okay, fair enough.")}
 _NO = re.compile(r"^(?:no|not|never|i don't|i didn't|i'm not)\b", re.I)
 #: A worry of the student's own ("I feel a bit nervous", "since I feel shy"; not "everyone feels stressed").
@@ -68,6 +72,16 @@ _BAD = re.compile(r"\b(?:broken|broke|hurts?|hurt|pain|painful|sick|ill|lost|mis
 _GOOD = re.compile(r"\b(?:love|loved|enjoy|enjoyed|fun|great|favourite|happy|glad|excited|delicious|tasty|"
                    r"beautiful|amazing|won|win|proud|interesting|wonderful|lovely|exciting|yummy|funny)\b", re.I)
 _NEGATED = re.compile(r"n't\b|\b(?:not|never|no|nobody|nothing)\b", re.I)
+#: The student feeling better ("I feel much better tonight", "I'm a lot better now"): good news about themselves,
+#: wherever it is said (in a reason too: "I can go back tomorrow because I feel much better").
+_WELL = re.compile(r"\bI(?:'m| am| feel|'m feeling| am feeling)\s+(?:much |a lot |a bit |a little |so much |far )?"
+                   r"better\b|\bI(?:'ve| have) (?:got|gotten|become) better\b|\bI(?:'ve| have) recovered\b", re.I)
+#: A parent against what the student wants ("My mum thinks it is too much", "My dad doesn't like it"): the
+#: disagreement is what the teacher reacts to.
+_OBJECTION = re.compile(r"\b(?:my|our) (?:mum|mom|dad|mother|father|parents)\b(?:[^.;]{0,20}?\b(?:thinks?|says?|said|"
+                        r"feels?|felt)\b[^.;]{0,20}?\b(?:too (?:much|long|many|late|early|expensive|dangerous|risky)|"
+                        r"not (?:a good idea|good|safe|enough)|a waste)\b|\s+(?:doesn't|don't|didn't|won't|wouldn't)\s+"
+                        r"(?:agree|like it|like that|let me|allow))", re.I)
 
 
 #: Bad news that the student means to help with ("I want to help sick pets"): no bad news of theirs.
@@ -76,13 +90,18 @@ _CARING = re.compile(r"\b(?:help|helping|look after|looking after|care for|carin
 
 
 def _mood(said: str, about: str | None = None) -> str:
-    """How an answer sounds, for the comment said with it: "worry" (a worry of the student's own anywhere in
+    """How an answer sounds, for the comment said with it: "objection" (a parent against it), "well" (the student
+    feeling better), "worry" (a worry of the student's own anywhere in
     ``said``), "bad" or "good" (news in ``about``, what the comment is said of: the answer's first clause or its
     item, not its reason — "Some new balls" is no problem because the old ones are broken), or "" (neither,
     both, or said with a "not" that may turn it round: "I'm not nervous at all.")."""
     about = _CARING.sub("", said if about is None else about)
+    if _OBJECTION.search(said):
+        return "objection"
     if _NEGATED.search(said):
         return ""
+    if _WELL.search(said):
+        return "well"
     if _WORRY.search(said):
         return "worry"
     bad, good = bool(_BAD.search(about)), bool(_GOOD.search(about))
@@ -104,6 +123,29 @@ _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in Englis
                "Try saying it in English.")
 _BACK = ("That's interesting, but let's get back to {about}.", "Let's come back to {about} for now.",
          "We're talking about {about} now.", "Hmm, that's a different topic. Back to {about}!")
+#: A remark that is no answer but still in the scene ("My father is learning to drive" while the city's transport is
+#: talked about): brought back to the question, never told it left the scene.
+_BACK_TO_QUESTION = ("That's interesting, but let's get back to my question.", "Let's come back to my question for now.")
+
+
+def _leaves_scene(card: Card, said: str, history: list[tuple[str, str]]) -> bool:
+    """Whether an off-topic remark leaves the card's scene as the off-topic check reads it (its verdicts are kept,
+    so the check of this turn reads the same one); True when the sentence model is not at hand."""
+    from studio.semantic.encoder import EncoderError
+    from studio.semantic.offtopic import topic_fit
+
+    try:
+        fit = topic_fit(said, topic=card.topic, title=card.title, history=history)
+    except EncoderError:
+        return True
+    return fit.off_topic or fit.probability is None or fit.probability >= _IN_SCENE_BELOW
+
+
+#: The off-topic check's probability under which a remark is clearly still in the scene (a borderline verdict
+#: names the scene, as for any remark off it).
+_IN_SCENE_BELOW = 0.25
+
+
 #: A follow-up that points back with a pronoun: after the teacher's own answer it would point at that answer.
 _POINTS_AT = re.compile(r"\b(?:that|it|them|this|those|these|he|she|they|him|her)\b", re.I)
 #: Said before the scene's next question after a follow-up was answered ("Now, back to you and your brother.").
@@ -132,8 +174,11 @@ class Asked:
 
     @property
     def thens(self) -> tuple[Then, ...]:
-        """The follow-up's answers that fit what the student chose."""
-        return self.question.then_for(self.chosen)
+        """The follow-up's answers that fit what the student chose, none that names what they did not choose
+        (all that fit when fewer than three would be left)."""
+        if self.form != "more" or self.chosen is None:
+            return self.question.then_for(self.chosen)
+        return _fitting(self.question, self.chosen, self.text)
 
 
 # -- finding the question ------------------------------------------------------------------------
@@ -260,6 +305,9 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     they are free") is taken only when the option has no other."""
     why = why or rng.choice(_fresh_reasons(option))
     say = option.say.rstrip(".!")
+    if is_outcome(say, why):  # what the proposal would bring about: "A, so (that) B.", "A. That way, B.", "A. B."
+        return rng.choice((f"{say}, so {why}.", f"{say}, so that {why}.", f"{say}. That way, {why}.",
+                           f"{say}. {cap(why)}."))
     forms = [f"{say}, because {why}."] * 2 + [f"{say} because {why}.", f"{say}. {cap(why)}."]
     if not why.startswith("then "):  # "since then …" reads as "from that time on", "as then …" as time too
         forms += [f"{say}, as {why}.", f"{say}, since {why}."]
@@ -437,6 +485,14 @@ def _unchosen(asked: Asked) -> tuple[re.Pattern[str], ...]:
 
 
 @lru_cache(maxsize=4096)
+def _fitting(question: Question, chosen: Option, text: str) -> tuple[Then, ...]:
+    fit = question.then_for(chosen)
+    unchosen = _unchosen_of(question, chosen, text)
+    kept = tuple(t for t in fit if not any(p.search(t.text) for p in unchosen))
+    return kept if len(kept) >= 3 else fit  # three Suggestions at least (those that fit best said first)
+
+
+@lru_cache(maxsize=4096)
 def _unchosen_of(question: Question, chosen: Option, text: str) -> tuple[re.Pattern[str], ...]:
     mine = f"{chosen.item} {chosen.say} {text}"
     out = []
@@ -449,7 +505,27 @@ def _unchosen_of(question: Question, chosen: Option, text: str) -> tuple[re.Patt
         phrase = re.sub(r"^(?:the|a|an|my|our|his|her|their|some)\s+", "", o.item, flags=re.I)
         if len(phrase.split()) >= 2 and phrase.lower() not in mine.lower():
             out.append(re.compile(rf"\b{re.escape(phrase)}\b", re.I))
+        if (verb := _doing(o)) and not re.search(rf"\b{verb}", f"{mine} {question.ask}", re.I):  # "walking him" to
+            # one who feeds him (not the scene's own doing: "cleaning" at a clean-up)
+            out.append(re.compile(rf"\b{verb}(?:s|es|ed|d|ing)?\b", re.I))
     return tuple(out)
+
+
+def _doing(option: Option) -> str:
+    """The verb of an option named by a doing ("walking him every day" → "walk", found in its sentence "I would
+    walk him …"), or ""."""
+    m = re.match(r"([a-z]{2,})ing\b", option.item, re.I)
+    if m is None or not _DECISION.match(option.say):  # the student's own doing, not a cause ("hunting")
+        return ""
+    stem = m.group(1).lower()
+    stem = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem  # "running" → "run"
+    found = re.search(rf"\b{stem}[a-z]?\b", option.say, re.I)  # "making" → "make"
+    verb = found.group(0).lower() if found else ""
+    return "" if verb in _LIGHT_VERBS else verb  # "getting fitter": "get" says nothing of its own
+
+
+#: Verbs that say little without their object ("get up", "make friends"): never what tells two doings apart.
+_LIGHT_VERBS = frozenset("get make take do have go be come put keep give let use see try".split())
 
 
 #: Words any answer says, which tell nothing about what it is about.
@@ -618,7 +694,9 @@ def _only_what_was_said(react: str, known: str, said: str) -> bool:
 
 #: The item said back when the card's reaction will not do, with a comment chosen by how the answer sounds
 #: (:func:`_mood`; "Pollution, that's a real problem.", "Feeling shy is quite normal."), or none ("Ah, defence.").
-_ITEM_REACTIONS = {"worry": ("Feeling {worry} is quite normal.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
+_ITEM_REACTIONS = {"worry": ("Feeling {worry} is quite normal.",),
+                   "well": ("Glad you're feeling better! {Item}, then.", "Good to hear you're feeling better. {Item}, then."),
+                   "objection": ("Oh, {item}. Parents often worry about that.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
                    "ill": ("Oh no, {item}. I'm sorry to hear that.", "{Item}, poor you. I hope you feel better soon."),
                    "good": ("{Item}, sounds great!", "Oh, {item}, nice!"), "": ("Ah, {item}.", "Oh, {item}.")}
 #: An illness or a pain of the student's: a sick student hears sympathy, not "that's a real problem".
@@ -664,7 +742,8 @@ def _echo(said: str, rng: random.Random) -> str:
     if _NO.match(head) and not _SUBJECT.match(head) and " but " in said:  # "Not at first, but now she …": the news
         return _echo(cap(said.split(" but ", 1)[1]), rng)
     mood = _mood(said, head)
-    if not head or len(head.split()) > 9 or _HEDGED.fullmatch(head):  # "I think so." said back: "So you think so."
+    if not head or len(head.split()) > 9 or _HEDGED.fullmatch(head) \
+            or (mood == "well" and _WELL.search(head)):  # "I think so." said back: "So you think so."
         return rng.choice(_MOOD_ONLY[mood or ("no" if _NO.match(said.strip()) else "")])
     echo = to_you(_lower(head))
     keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
@@ -678,6 +757,9 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
     else a plain one about the item."""
     if option is None:
         return _echo(said, rng)
+    felt = _mood(said)
+    if felt in ("well", "objection"):  # how the student or their parents feel, before the card's comment
+        return rng.choice(_ITEM_REACTIONS[felt]).format(item=to_you(option.item), Item=cap(to_you(option.item)))
     known = " ".join((option.say, *option.why))
     if _only_what_was_said(option.wow, known, said):
         return option.wow
@@ -695,7 +777,7 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
 
 
 def _then_reaction(then: Then | None, said: str, rng: random.Random) -> str:
-    if then is not None and _then_reacts_to(then, said):
+    if then is not None and _then_reacts_to(then, said) and _mood(said) not in ("well", "objection"):
         return then.react
     return _echo(said, rng)
 
@@ -764,10 +846,13 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         first = None
         if kind == FaultKind.CHINESE:  # the first Suggestion says in English what the student said
             first = (then.text if then else None) if asked.form == "more" else (option.english if option else None)
-        opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about)
+        opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about) \
+            if _leaves_scene(card, utterance, view.history) else rng.choice(_BACK_TO_QUESTION)
         if first and kind == FaultKind.CHINESE and _chinese_again(view.history):  # a second time: a way to start
             opener = f"{opener} You can start with \"{_starter(first)}\"."
         said = then if asked.form == "more" else option
+        if asked.form == "pick" and option is not None and option not in asked.picks:
+            asked = Asked("ask", asked.question, asked.question.ask)  # an answer of its own, not one offered: the question
         again = replace(asked, text=_again(asked))
         return _with_analysis(_fit(opener, again.text), suggestions(asked, rng, first, said, heard=earlier), kind, errors, utterance,
                               again, option, then, topic_name, card, rng, example=first)
@@ -791,7 +876,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             react = ""
         elif please and react in _MOOD_ONLY[""]:  # a first "Yes.": encouraged and asked for more, not a bare "Okay."
             react, please = "", rng.choice(_START_PLEASE)
-        reply = _fit(react, please, q.ask)  # the student never left the scene: no "back to"
+        reply = _fit(_praised(kind, once_more, fixed, rng), react, please, q.ask)  # never left the scene: no "back to"
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
             and not _POINTS_AT.search(asked.question.more):
@@ -812,11 +897,11 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         # scene's next question, whose answers are whole sentences
         q = _next_question(card, used, rng, asked.question)
         more = _please(kind, once_more, fixed, rng)
-        reply = _fit(_reaction(option, fixed, rng), more, q.ask)
+        reply = _fit(_praised(kind, once_more, fixed, rng), _reaction(option, fixed, rng), more, q.ask)
         new = Asked("ask", q, q.ask)
     else:
         more = _please(kind, once_more, fixed, rng)
-        reply = _fit(_reaction(option, fixed, rng), more, asked.question.more)
+        reply = _fit(_praised(kind, once_more, fixed, rng), _reaction(option, fixed, rng), more, asked.question.more)
         new = Asked("more", asked.question, asked.question.more, chosen=option)
         offered = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
         return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name,
@@ -845,10 +930,25 @@ _NO_SUBJECT = re.compile(r"(?:why|what|how|when|where|who|which|because|to|with|
                          r"only|just|not|yes|no)\b", re.I)
 
 
+#: A yes or a no said before the answer's own clause ("Not really, I miss …", "Yes, I do.").
+_YES_NO_THEN = re.compile(r"^(?:yes|yeah|no|not really|not at all|of course|sure|maybe|probably|mostly|i think so|"
+                          r"i don't think so|yes and no)\s*[,.]\s*(?P<rest>\S.*)$", re.I)
+#: A short whole sentence said just after one was asked for: praised for it, then the talk goes on.
+_WHOLE_NOW = ("Good, a whole sentence!", "Nice, a full sentence!", "Well done, that's a full sentence.")
+
+
+def _praised(kind: str, asked_whole: bool, said: str, rng: random.Random) -> str:
+    """Praise for a short answer that is a whole sentence when one was just asked for ("My mum thinks it is too
+    much." after "Try a full sentence this time."), else nothing."""
+    return rng.choice(_WHOLE_NOW) if kind == "short" and asked_whole and _whole_sentence(said) else ""
+
+
 def _whole_sentence(said: str) -> bool:
     """Whether a short answer is still a whole sentence of its own ("I feel proud of myself.", "Grandma will
     probably want to help."; not "Yes.", "Why she became a doctor.", "Our phones, I think.")."""
     said = said.strip()
+    if (m := _YES_NO_THEN.match(said)) and _whole_sentence(m.group("rest")):  # "Not really, I miss the old ways."
+        return True
     return not _NO_SUBJECT.match(said) and not opens_with_phrase(said, strict=True) and not is_fragment(said) \
         and not (_HEDGED.fullmatch(said.rstrip(".!?")) and not said.lower().startswith("it depends"))
 
