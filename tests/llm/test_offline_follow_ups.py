@@ -16,7 +16,7 @@ from studio.llm.offline import OfflineProvider
 from studio.llm.offline.analysis import analysis_normal
 from studio.llm.offline.cards import Card, CardError, load_cards, parse_cards, shipped_topics
 from studio.llm.offline.reading import opens_with_phrase
-from studio.llm.offline.talk import full, then_in, then_said, whole_answers
+from studio.llm.offline.talk import answered_already, full, then_in, then_said, whole_answers
 from studio.resources import read_data
 from studio.turn.prompts import Prompts
 from tests.llm.offline_asking import ask_teacher as _teacher
@@ -47,6 +47,9 @@ def test_a_follow_ups_suggestions_fit_the_choice_the_student_made(sim) -> None:
                 for variant in range(3):
                     said = full(o, random.Random(variant))
                     answer = _teacher(sim, card, [("teacher", q.ask), ("student", said)], str(variant))
+                    if answered_already(q.more, said):  # "Why …?" after a reason: the next question instead
+                        assert not answer["Reply"].endswith(q.more), answer["Reply"]
+                        continue
                     assert answer["Reply"].endswith(q.more), answer["Reply"]
                     fit = set(q.then_for(o))
                     assert all(then_in(q, s) in fit for s in answer["Suggestion"]), (card.title, o.item,
@@ -54,10 +57,10 @@ def test_a_follow_ups_suggestions_fit_the_choice_the_student_made(sim) -> None:
                     checked += 1
     assert checked > 200
     concert = _card("The school concert").questions[1]
-    costumes = next(o for o in concert.options if o.item == "making the costumes")
-    answer = _teacher(sim, _card("The school concert"), [("teacher", concert.ask), ("student", full(costumes,
-                                                                                                    random.Random(1)))])
-    assert not [s for s in answer["Suggestion"] if "practise" in s], answer["Suggestion"]
+    singing = next(o for o in concert.options if o.item == "singing a song")
+    answer = _teacher(sim, _card("The school concert"), [("teacher", concert.ask), ("student", full(singing,
+                                                                                                   random.Random(1)))])
+    assert not [s for s in answer["Suggestion"] if re.search(r"\bplay\b|mirror", s)], answer["Suggestion"]
 
 
 def test_the_student_answers_a_follow_up_as_the_one_who_made_that_choice(sim) -> None:

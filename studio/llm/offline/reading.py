@@ -59,7 +59,7 @@ VERBS = frozenset((
 _THIRD = {v + ("es" if v.endswith(("s", "sh", "ch", "x", "o")) else "s"): v for v in VERBS}
 _THIRD.update({v[:-1] + "ies": v for v in VERBS if v.endswith("y") and v[-2:-1] not in "aeiou"})
 _NOT_SUBJECT = frozenset("the a an my your our his her their its this that these those some many two three four "
-                         "five lots of in on at for to with from by about very so more most".split())
+                         "five lots of in on at for to with from by about very so more most and or maybe perhaps probably".split())
 _AUX = re.compile(r"\b(am|is|are|was|were|'m|'re|do|does|did|have|has|had|can|could|will|would|should|may|might|"
                   r"must|shall|won't|can't|don't|doesn't|didn't)\b|\b(it|that|he|she|there|what|who|here|this)'s\b|"
                   r"\b(I|you|we|they|he|she|it)'(d|ll|ve)\b", re.I)
@@ -110,10 +110,19 @@ def is_imperative(utterance: str) -> bool:
         and not re.match(r"^\s*(like|love|hope|need|want)\b", utterance, re.I)
 
 
+#: A guess before a noun phrase and the clause that tells which one: "Maybe why she became a doctor.",
+#: "Perhaps the city where the university is." (the head is read on its own; "Maybe she is right." is not one).
+_GUESS = re.compile(r"^(?P<head>(?:maybe|perhaps|probably)\s+(?!(?:I|we|you|he|she|it|they|there|this|that|my|"
+                    r"your|his|her|our|their)\s+(?:'|[a-z]+\b(?!\s+(?:who|which|where|that|when)\b)))"
+                    r"[^,.!?]*?)\s*\b(?:who|which|where|why|when|that|what|how)\b[^,]*[.!?]?$", re.I)
+
+
 def is_fragment(utterance: str) -> bool:
     """No subject and verb: "The final shot.", "Maybe next week.", "With my cousin."; a sentence with a
     finite verb ("Reading relaxes me.") or an order ("Take short breaks.") is not one."""
     text = utterance.strip()
+    if m := _GUESS.match(text):  # "Maybe the volunteers who helped my grandma.": the clause only tells which ones
+        text = f"{m.group('head')}."
     if re.match(r"^(because|so that|when|if)\b", text, re.I) and not re.search(r",\s*(I|we|it|you)\b", text):
         return True  # a clause on its own: "Because it is fun."
     if _SUBJECT_VERB.search(text) or YES_NO.match(text) or _AUX.search(text) or _verb_after_subject(text) \

@@ -206,16 +206,38 @@ def asked_in(card: Card, text: str | None) -> Asked | None:
         return None
     best: tuple[int, Asked] | None = None
     for q in card.questions:
-        for form, said in (("ask", q.ask), ("more", q.more)):
+        for form, said in (("ask", q.ask), *(("more", m) for m in _persons(q.more))):
             at = text.rfind(said)
             if at >= 0 and (best is None or at > best[0]):
-                best = (at, Asked(form, q, said))
+                best = (at, Asked(form, q, q.more if form == "more" else said))
         for m in _pick_pattern(q.pick).finditer(text):
             items = {to_you(o.item).lower(): o for o in q.options}  # asked again, it starts a sentence: "A steak or …"
             a, b = items.get(m.group("a").lower()), items.get(m.group("b").lower())
             if a and b and (best is None or m.start() > best[0]):
                 best = (m.start(), Asked("pick", q, m.group(0), (a, b)))
     return best[1] if best else None
+
+
+_THAT_PERSON = "that person"
+_SHE = re.compile(r"\b(?:she|her|mum|mother|grandma|aunt|sister)\b", re.I)
+_HE = re.compile(r"\b(?:he|him|his|dad|father|grandpa|uncle|brother)\b", re.I)
+
+
+def _persons(more: str) -> tuple[str, ...]:
+    """A follow-up as it may be asked: "… from that person?" also as "… from her?" and "… from him?"."""
+    if _THAT_PERSON not in more:
+        return (more,)
+    return more, more.replace(_THAT_PERSON, "her"), more.replace(_THAT_PERSON, "him")
+
+
+def to_person(more: str, option: Option | None, said: str) -> str:
+    """A follow-up's "that person" said as "her" or "him" when the person the student named is known to be one
+    ("My mum." → "What have you learned from her?"); kept when it is not."""
+    if _THAT_PERSON not in more:
+        return more
+    known = " ".join((option.say, *option.why)) if option is not None else said
+    she, he = len(_SHE.findall(known)), len(_HE.findall(known))
+    return more.replace(_THAT_PERSON, "her" if she > he else "him") if she != he else more
 
 
 def _chosen(asked: Asked, history: list[tuple[str, str]]) -> Asked:
@@ -644,10 +666,33 @@ def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random, 
 # -- the teacher ---------------------------------------------------------------------------------
 
 def _fit(*parts: str, limit: int = 30) -> str:
-    items = [p for p in parts if p]
+    items = _apart([p for p in parts if p])
     while len(items) > 1 and word_count(" ".join(items)) > limit:
         items.pop(0)
     return " ".join(items)
+
+
+#: Words a Reply may say in two of its parts ("What … you …? What …?").
+_FUNCTION = frozenset("""this that these those your what which when where have will would could should about there
+they them their then from with just very much more some like want think it's i'm don't that's let's""".split())
+
+
+def _said_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 3 and w not in _FUNCTION)
+
+
+def _apart(items: list[str]) -> list[str]:
+    """A Reply's parts, a stock line that shares a content word with another part ("Good, a whole sentence!" before
+    "… good teaching.") swapped for another of its kind that shares none."""
+    out = list(items)
+    for i, part in enumerate(out):
+        others = _said_words(" ".join(p for j, p in enumerate(out) if j != i))
+        if not _said_words(part) & others:
+            continue
+        stock = next((s for s in _SWAPPABLE if part in s), None)
+        if stock:
+            out[i] = next((s for s in stock if not _said_words(s) & others), part)
+    return out
 
 
 def _led_into(said: str, card: Card, q: Question, rng: random.Random) -> str:
@@ -812,7 +857,9 @@ _BUILDS_ON = re.compile(r"\b(?:else|another|other|again|too|also)\b", re.I)
 
 def opening(card: Card, rng: random.Random) -> dict:
     q = rng.choice([q for q in card.questions if not _BUILDS_ON.search(q.ask)] or list(card.questions))
-    reply = _fit(rng.choice(GREETINGS), rng.choice(_opens(card)), q.ask)
+    opens = _opens(card)  # one that says none of the question's words ("… today! What … plant today?")
+    reply = _fit(rng.choice(GREETINGS), rng.choice([o for o in opens if not _said_words(o) & _said_words(q.ask)]
+                                                   or list(opens)), q.ask)
     return {"Reply": reply, "Suggestion": suggestions(Asked("ask", q, q.ask), rng)}
 
 
@@ -892,7 +939,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         q = _next_question(card, used, rng, asked.question)
         reply = _led_into(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, card, q, rng)
         new = Asked("ask", q, q.ask)
-    elif not asked.question.follows(option) or (kind == "short" and len(whole_answers(asked.question, option)) < 3):
+    elif not asked.question.follows(option) or (kind == "short" and len(whole_answers(asked.question, option)) < 3) \
+            or answered_already(asked.question.more, fixed):
         # the follow-up has no answer for this choice, or (a full sentence asked for) too few said in full: the
         # scene's next question, whose answers are whole sentences
         q = _next_question(card, used, rng, asked.question)
@@ -901,7 +949,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         new = Asked("ask", q, q.ask)
     else:
         more = _please(kind, once_more, fixed, rng)
-        reply = _fit(_praised(kind, once_more, fixed, rng), _reaction(option, fixed, rng), more, asked.question.more)
+        reply = _fit(_praised(kind, once_more, fixed, rng), _reaction(option, fixed, rng), more,
+                     to_person(asked.question.more, option, fixed))
         new = Asked("more", asked.question, asked.question.more, chosen=option)
         offered = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
         return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name,
@@ -910,6 +959,24 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
     offered = suggestions(new, rng, whole=whole, earlier=earlier, heard=earlier)
     return _in_english_now(_with_analysis(reply, offered, kind, errors, utterance, asked, option, then, topic_name, card,
                                           rng), view.history, rng)
+
+
+#: A follow-up that asks for a reason, and an answer that gives one.
+_ASKS_WHY = re.compile(r"^Why\b", re.I)
+_GIVES_WHY = re.compile(r"\b(?:because|since|'cause)\b", re.I)
+#: A follow-up that asks for a judgement ("Was that a good way to learn?", "Is it worth it?"), and an answer that
+#: gives one ("I think a tour guide is better, because …").
+_ASKS_JUDGEMENT = re.compile(r"^(?:Was|Is|Were|Are) (?:that|it|this|they|those) (?:a |an )?(?:good|bad|better|best|"
+                             r"worth|useful|helpful|right|fun|easy|hard|difficult)\b", re.I)
+_GIVES_JUDGEMENT = re.compile(r"\b(?:better|best|worse|worst|good|great|bad|useful|helpful|worth|easier|harder|"
+                              r"more fun|boring|interesting)\b", re.I)
+
+
+def answered_already(more: str, said: str) -> bool:
+    """Whether the answer already says what the follow-up would ask: a reason to a "Why …?", a judgement to a
+    "Was that a good way …?". The scene's next question is asked instead."""
+    return bool(_ASKS_WHY.match(more) and _GIVES_WHY.search(said)) \
+        or bool(_ASKS_JUDGEMENT.match(more) and _GIVES_JUDGEMENT.search(said))
 
 
 def _please(kind: str, again: bool, said: str, rng: random.Random) -> str:
@@ -935,6 +1002,9 @@ _YES_NO_THEN = re.compile(r"^(?:yes|yeah|no|not really|not at all|of course|sure
                           r"i don't think so|yes and no)\s*[,.]\s*(?P<rest>\S.*)$", re.I)
 #: A short whole sentence said just after one was asked for: praised for it, then the talk goes on.
 _WHOLE_NOW = ("Good, a whole sentence!", "Nice, a full sentence!", "Well done, that's a full sentence.")
+#: Stock lines a Reply swaps for another of the same kind when they share a word with its other parts.
+_SWAPPABLE = (_WHOLE_NOW, _MORE_PLEASE, _AGAIN_PLEASE, _START_PLEASE, _BACK_TO_QUESTION, _EASIER, _IN_ENGLISH,
+              GREETINGS)
 
 
 def _praised(kind: str, asked_whole: bool, said: str, rng: random.Random) -> str:
