@@ -135,3 +135,16 @@ def test_a_cards_reasons_are_causes_and_a_performer_is_offered_acts(sim) -> None
             assert not any(re.search(r"costume|lights|sewing", s) for s in answer["Suggestion"]), answer
     for o in show.options:
         assert not re.search(r"costume|lights", o.say), o.say
+
+
+def test_a_full_sentence_asked_for_never_says_the_questions_time_again(sim) -> None:
+    card = CARDS["A new classmate"]
+    show = next(q for q in card.questions if q.ask.startswith("Which places"))
+    asked = 0
+    for variant in range(16):
+        reply = ask_teacher(sim, card, [("teacher", show.ask), ("student", "The sports field, I think.")],
+                            str(variant))["Reply"]
+        if "have time" in reply and "sentence" in reply:
+            asked += 1
+            assert len(re.findall(r"\btime\b", reply)) == 1, reply
+    assert asked >= 1

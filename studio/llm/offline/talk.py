@@ -117,7 +117,9 @@ _AGAIN_PLEASE = ("Good start! Next time, try to answer in a whole sentence.",
                  "That's a start! Remember to answer in a whole sentence.",
                  "Nice try! Now let's hear a whole sentence.")
 _START_PLEASE = ("Good start! Next time, try to answer in a whole sentence.", "Nice try! Now let's hear a whole sentence.")
-_ASKS_WHOLE = _MORE_PLEASE + _AGAIN_PLEASE
+#: Said instead of one of those when the Reply's question says "time" too ("… this time. When would you have time …?").
+_MORE_PLEASE_SPARE = ("Please answer in a whole sentence.",)
+_ASKS_WHOLE = _MORE_PLEASE + _MORE_PLEASE_SPARE + _AGAIN_PLEASE
 _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
                "Try saying it in English.")
@@ -1003,7 +1005,7 @@ _YES_NO_THEN = re.compile(r"^(?:yes|yeah|no|not really|not at all|of course|sure
 #: A short whole sentence said just after one was asked for: praised for it, then the talk goes on.
 _WHOLE_NOW = ("Good, a whole sentence!", "Nice, a full sentence!", "Well done, that's a full sentence.")
 #: Stock lines a Reply swaps for another of the same kind when they share a word with its other parts.
-_SWAPPABLE = (_WHOLE_NOW, _MORE_PLEASE, _AGAIN_PLEASE, _START_PLEASE, _BACK_TO_QUESTION, _EASIER, _IN_ENGLISH,
+_SWAPPABLE = (_WHOLE_NOW, _MORE_PLEASE + _MORE_PLEASE_SPARE, _AGAIN_PLEASE, _START_PLEASE, _BACK_TO_QUESTION, _EASIER, _IN_ENGLISH,
               GREETINGS)
 
 
