@@ -30,6 +30,9 @@ def _snapshot_template(tmp_path_factory) -> Path:
     mix = {FaultKind(k): v for k, v in ws.config.mix.items()}
     run, _ = prepare(ws, RunConfig(dialogues=4, seed=5, mix=mix))
     asyncio.run(execute(ws, run))
+    for call in ws.store.calls.all():  # measured latencies vary between runs, and with them the Dashboard's
+        call.latency_s, call.first_token_s = 0.012, 0.004  # latency line's width and its height behind a form
+        ws.store.calls.put(call)
     ws.close()
     return path
 
