@@ -22,6 +22,9 @@ from studio.resources import read_data
 
 CARDS_FILE = "offline_topics.toml"
 PICK = "Let me make it easier: {a} or {b}?"
+#: The easier either-or question for a "Why …?" question: the two items offered as causes, so that the choice
+#: still answers the question asked ("Why does he want …? Is it because of his daughter or his grandson?").
+PICK_WHY = "Let me make it easier: is it because of {a} or {b}?"
 
 
 class CardError(ValueError):
@@ -184,8 +187,9 @@ def _question(row: dict[str, Any], where: str) -> Question:
         raise CardError(f"{CARDS_FILE}: {where}: at least one answer needs 'zh' (its Chinese)")
     then = tuple(_then(t, where) for t in _texts(row, "then", where, 3))
     _check_fits(options, then, where)
-    pick = _text(row, "pick", where, required=False) or PICK
-    return Question(_text(row, "ask", where), _text(row, "me", where), _text(row, "more", where), then,
+    ask = _text(row, "ask", where)
+    pick = _text(row, "pick", where, required=False) or (PICK_WHY if ask.startswith("Why ") else PICK)
+    return Question(ask, _text(row, "me", where), _text(row, "more", where), then,
                     _text(row, "then_zh", where), options, pick)
 
 

@@ -119,7 +119,9 @@ _AGAIN_PLEASE = ("Good start! Next time, try to answer in a whole sentence.",
 _START_PLEASE = ("Good start! Next time, try to answer in a whole sentence.", "Nice try! Now let's hear a whole sentence.")
 #: Said instead of one of those when the Reply's question says "time" too ("… this time. When would you have time …?").
 _MORE_PLEASE_SPARE = ("Please answer in a whole sentence.",)
-_ASKS_WHOLE = _MORE_PLEASE + _MORE_PLEASE_SPARE + _AGAIN_PLEASE
+#: The request once more without its half-praise, said after a reaction that praises already.
+_AGAIN_PLAIN = tuple(cap(p.partition("! ")[2]) for p in _AGAIN_PLEASE + _START_PLEASE)
+_ASKS_WHOLE = _MORE_PLEASE + _MORE_PLEASE_SPARE + _AGAIN_PLEASE + _AGAIN_PLAIN
 _EASIER = ("That's okay!", "No problem.", "Don't worry.")
 _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in English?", "Let's use English, please.",
                "Try saying it in English.")
@@ -705,11 +707,21 @@ def _led_into(said: str, card: Card, q: Question, rng: random.Random) -> str:
     return _fit(said, bridge, q.ask) if word_count(f"{said} {bridge} {q.ask}") <= 30 else _fit(said, q.ask)
 
 
-def _next_question(card: Card, used: list[Question], rng: random.Random, last: Question | None) -> Question:
-    fresh = [q for q in card.questions if q not in used]
-    if fresh:
+#: A question a yes or a no answers ("Will you volunteer again next year?"): never asked just after a whole
+#: sentence was asked for, which it would answer with one word.
+_YES_NO_ASK = re.compile(r"^(?:Will|Would|Do|Does|Did|Are|Is|Was|Were|Can|Could|Have|Has|Should|Shall)\b")
+
+
+def _next_question(card: Card, used: list[Question], rng: random.Random, last: Question | None,
+                   open_only: bool = False) -> Question:
+    """The scene's next question: one not asked yet where there is one; ``open_only`` (a whole sentence was just
+    asked for): an open question, not one a yes or a no answers, where the card has one."""
+    def fit(qs: list[Question]) -> list[Question]:
+        return [q for q in qs if not _YES_NO_ASK.match(q.ask)] or qs if open_only else qs
+    fresh = fit([q for q in card.questions if q not in used])
+    if fresh and not (open_only and all(_YES_NO_ASK.match(q.ask) for q in fresh)):
         return rng.choice(fresh)
-    return rng.choice([q for q in card.questions if q is not last] or list(card.questions))
+    return rng.choice(fit([q for q in card.questions if q is not last] or list(card.questions)))
 
 
 def _then_reacts_to(then: Then, said: str) -> bool:
@@ -865,14 +877,21 @@ def opening(card: Card, rng: random.Random) -> dict:
     return {"Reply": reply, "Suggestion": suggestions(Asked("ask", q, q.ask), rng)}
 
 
-def _complete(asked: Asked, option: Option | None, then: Then | None, utterance: str, rng: random.Random) -> str:
-    """The student's short answer said in full, keeping their choice."""
+def _complete(asked: Asked, option: Option | None, then: Then | None, utterance: str, rng: random.Random,
+              whole: bool = False) -> str:
+    """The student's short answer said in full, keeping their choice. ``whole`` (the Reply asked for a whole
+    sentence): never a model that opens with a phrase ("About three hours, if …"), which would show the very
+    thing the Reply asked the student not to do."""
     if asked.form == "more":
-        if then is not None:
+        if then is not None and not (whole and opens_with_phrase(then.text, strict=True)):
             return then.text
-        return rng.choice([t for t in asked.thens if not opens_with_phrase(t.text)] or list(asked.thens)).text
+        return rng.choice([t for t in asked.thens if not opens_with_phrase(t.text, strict=whole)]
+                          or list(asked.thens)).text
     option = option or rng.choice(asked.picks or asked.question.options)
-    return option.english if rng.random() < 0.5 else full(option, rng)
+    said = [option.english, full(option, rng)]
+    if whole:
+        said = [s for s in said if not opens_with_phrase(s, strict=True)] or said
+    return rng.choice(said)
 
 
 def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random, topic_name: str) -> dict | None:
@@ -919,13 +938,18 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
                               card, rng)
     once_more = kind == "short" and any(p in (view.last_teacher or "") for p in _ASKS_WHOLE)
     if asked.form == "more":
-        q = _next_question(card, used, rng, asked.question)
-        react, please = _then_reaction(then, fixed, rng), _please(kind, once_more, fixed, rng)
+        please = _please(kind, once_more, fixed, rng)
+        if all(opens_with_phrase(t.text, strict=True) for t in asked.thens):  # no whole sentence to show as the model
+            please = ""
+        q = _next_question(card, used, rng, asked.question, open_only=bool(please))
+        if please and _YES_NO_ASK.match(q.ask):  # only yes-or-no questions left: no whole sentence asked for
+            please = ""
+        react = _then_reaction(then, fixed, rng)
         if once_more and please and react in _MOOD_ONLY[""] + _MOOD_ONLY["no"]:  # "Yes." once more: encouraged, not "Okay."
             react = ""
         elif please and react in _MOOD_ONLY[""]:  # a first "Yes.": encouraged and asked for more, not a bare "Okay."
             react, please = "", rng.choice(_START_PLEASE)
-        reply = _fit(_praised(kind, once_more, fixed, rng), react, please, q.ask)  # never left the scene: no "back to"
+        reply = _fit(_praised(kind, once_more, fixed, rng), react, _unmixed(react, please), q.ask)  # no "back to"
         new = Asked("ask", q, q.ask)
     elif ASKS_BACK.search(utterance) and option is not None and kind != "short" and asked.question.follows(option) \
             and not _POINTS_AT.search(asked.question.more):
@@ -942,16 +966,21 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
         reply = _led_into(rng.choice(("Me? ", "Good question! ", "", "")) + asked.question.me, card, q, rng)
         new = Asked("ask", q, q.ask)
     elif not asked.question.follows(option) or (kind == "short" and len(whole_answers(asked.question, option)) < 3) \
-            or answered_already(asked.question.more, fixed):
-        # the follow-up has no answer for this choice, or (a full sentence asked for) too few said in full: the
-        # scene's next question, whose answers are whole sentences
-        q = _next_question(card, used, rng, asked.question)
+            or answered_already(asked.question.more, fixed) \
+            or (kind == "short" and not _whole_sentence(fixed) and bool(_YES_NO_ASK.match(asked.question.more))):
+        # the follow-up has no answer for this choice, or (a full sentence asked for) too few said in full, or is
+        # one a yes or a no answers: the scene's next question, whose answers are whole sentences
         more = _please(kind, once_more, fixed, rng)
-        reply = _fit(_praised(kind, once_more, fixed, rng), _reaction(option, fixed, rng), more, q.ask)
+        q = _next_question(card, used, rng, asked.question, open_only=bool(more))
+        if more and _YES_NO_ASK.match(q.ask):  # only yes-or-no questions left: no whole sentence asked for
+            more = ""
+        react = _reaction(option, fixed, rng)
+        reply = _fit(_praised(kind, once_more, fixed, rng), react, _unmixed(react, more), q.ask)
         new = Asked("ask", q, q.ask)
     else:
         more = _please(kind, once_more, fixed, rng)
-        reply = _fit(_praised(kind, once_more, fixed, rng), _reaction(option, fixed, rng), more,
+        react = _reaction(option, fixed, rng)
+        reply = _fit(_praised(kind, once_more, fixed, rng), react, _unmixed(react, more),
                      to_person(asked.question.more, option, fixed))
         new = Asked("more", asked.question, asked.question.more, chosen=option)
         offered = suggestions(new, rng, whole=bool(more), earlier=earlier, heard=earlier)
@@ -989,6 +1018,19 @@ def _please(kind: str, again: bool, said: str, rng: random.Random) -> str:
     if kind != "short" or _whole_sentence(said):
         return ""
     return rng.choice(_AGAIN_PLEASE if again else _MORE_PLEASE)
+
+
+#: Praise in a reaction ("Lots of water is the most important thing, well done."), and the half-praise a repeated
+#: request opens with ("Nice try!", "Good start!"), which would take it back.
+_PRAISES = re.compile(r"\b(?:well done|great|good|nice|wonderful|perfect|excellent|brilliant|smart)\b", re.I)
+_HALF_PRAISE = re.compile(r"^(?:Nice try|Good start|That's a start)! ")
+
+
+def _unmixed(react: str, please: str) -> str:
+    """``please`` without its opening half-praise when ``react`` already praises: never "well done. Nice try!"."""
+    if please and _PRAISES.search(react) and _HALF_PRAISE.match(please):
+        return cap(_HALF_PRAISE.sub("", please))
+    return please
 
 
 #: A subject: what a whole sentence starts with ("I …", "Our class …"; a name: "Grandma will …").
@@ -1048,7 +1090,8 @@ def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Cor
             plain = [_complete(asked, None, None, utterance, rng)]
         analysis = analysis_non_answer(utterance, (plain or suggested)[0], rng, errors)
     elif kind == "short":
-        complete = _complete(asked, option, then, utterance, rng) if asked else suggested[0]
+        whole = any(p in reply for p in _ASKS_WHOLE)  # a whole sentence asked for: the model is one too
+        complete = _complete(asked, option, then, utterance, rng, whole) if asked else suggested[0]
         analysis = analysis_short(utterance, errors, complete, rng)
     elif errors:
         analysis = analysis_errors(utterance, errors, rng)
