@@ -106,7 +106,7 @@ _FORMS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
            r"healthy|boring|easy|easier|hard|difficult|cheap|cheaper|expensive|quiet|noisy|convenient|dangerous|"
            r"meaningful|cool|beautiful|busy|tiring|tired|far|late|early|good|bad|better|worse))\b",
     "advice": r"\b(?:should|shouldn't|try|don't|do not|always|never|make sure|remember|better|had better|must|"
-              r"need to|it's good to|it is good to)\b|^\W*(?:eat|sleep|drink|join|practi[sc]e|read|ask|go|take|keep|"
+              r"need to|it's good to|it is good to|is to|would be to)\b|^\W*(?:eat|sleep|drink|join|practi[sc]e|read|ask|go|take|keep|"
               r"be|get|find|use|make|study|talk|listen|learn|start|stop|avoid|plan|bring|wear|help)\b",
     "transport": r"\b(?:by|bus|subway|metro|train|car|taxi|bike|bicycle|plane|flight|flew|ship|boat|walk|walked|"
                  r"walking|foot|drove|drive|rode|ride|took)\b",

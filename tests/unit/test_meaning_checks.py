@@ -37,6 +37,10 @@ def test_answers_by_form_count_for_yes_no_why_where_and_when_questions() -> None
         ("Why do you like it?", ["Because it helps me relax.", "It makes me happy.", "I can meet friends."]),
         ("Where did you go last summer?", ["We went to Yunnan.", "I stayed at home.", "I visited Sanya."]),
         ("When do you usually practise?", ["Every evening after dinner.", "On Sundays.", "Before school."]),
+        ("What tip would you give about taking photos in the street?",  # advice said as "my tip is to …"
+         ["My tip is to ask people first, before you take their photo, because it is polite.",
+          "My tip is to get closer to the people or things you photograph, since small details tell a story.",
+          "My tip is to use the morning light because the streets are quiet then."]),
     ):
         assert "suggestion.answers" not in failed(answer("Nice! " + reply, suggestions)), reply
 
