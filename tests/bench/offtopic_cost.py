@@ -34,30 +34,11 @@ Item = tuple[str, str, str, list[tuple[str, str]]]
 
 
 def offline_answers(turns: int = 3) -> list[Item]:
-    """(answer, topic, title, history) of the offline student's answers on every shipped topic."""
-    import csv
+    """(answer, topic, title, history) of the offline student's answers on every shipped topic (the fit's own
+    dialogues, :func:`tests.bench.offtopic_fit.offline_dialogues`)."""
+    from tests.bench.offtopic_fit import offline_dialogues
 
-    from studio.domain.layout import format_history
-    from studio.llm.base import ChatRequest, Message
-    from studio.llm.offline import OfflineProvider
-    from studio.turn.prompts import Prompts
-
-    sim, prompts = OfflineProvider(seed=1), Prompts()
-    out: list[Item] = []
-    with open(trees.REPO / "data" / "topics.tsv", encoding="utf-8", newline="") as fh:
-        rows = [(row["title"], row["topic"]) for row in csv.DictReader(fh, delimiter="\t")]
-    for i, (title, topic) in enumerate(rows):
-        history: list[tuple[str, str]] = []
-        for t in range(turns):
-            template = "teacher_reply" if history else "teacher_opening"
-            asked = sim.respond(ChatRequest([Message("user", prompts.render(
-                template, topic=topic, title=title, topic_name=title, chat=format_history(history)))], variant=f"{i}.{t}"))
-            history.append(("teacher", json.loads(asked)["Reply"]))
-            said = sim.respond(ChatRequest([Message("user", prompts.render(
-                "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
-            out.append((said, topic, title, list(history)))
-            history.append(("student", said))
-    return out
+    return list(offline_dialogues(turns))
 
 
 def labelled_answers() -> list[Item]:

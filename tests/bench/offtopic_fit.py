@@ -32,6 +32,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,17 +125,15 @@ def cases() -> list[Case]:
     return out
 
 
-def simulated(turns: int = 3) -> Sim:
-    """(topic title, features, the language model's score, each stage's features) of the offline
-    student's judged answers: a
-    short dialogue on every shipped topic, the student answering each teacher turn."""
+def offline_dialogues(turns: int = 3) -> Iterator[tuple[str, str, str, list[tuple[str, str]]]]:
+    """(answer, topic, title, the dialogue before it) of the offline student on every shipped topic: a short
+    dialogue each, the student answering each teacher turn."""
     from studio.domain.layout import format_history
     from studio.llm.base import ChatRequest, Message
     from studio.llm.offline import OfflineProvider
     from studio.turn.prompts import Prompts
 
     sim, prompts = OfflineProvider(seed=1), Prompts()
-    out = []
     with open(ROOT / "data" / "topics.tsv", encoding="utf-8", newline="") as fh:
         rows = [(row["title"], row["topic"]) for row in csv.DictReader(fh, delimiter="\t")]
     for i, (title, topic) in enumerate(rows):
@@ -146,11 +145,19 @@ def simulated(turns: int = 3) -> Sim:
             history.append(("teacher", json.loads(asked)["Reply"]))
             said = sim.respond(ChatRequest([Message("user", prompts.render(
                 "student_normal", topic=topic, chat=format_history(history)))], variant=f"s{i}.{t}")).strip()
-            if offtopic.topic_fit(said, topic=topic, title=title, history=history).score is not None:
-                out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1]),
-                            score(said, topic=topic, title=title, recent=offtopic._recent(said, history)),
-                            stage_features(said, topic, title, history)))
+            yield said, topic, title, list(history)
             history.append(("student", said))
+
+
+def simulated(turns: int = 3) -> Sim:
+    """(topic title, features, the language model's score, each stage's features) of the offline
+    student's judged answers (:func:`offline_dialogues`)."""
+    out = []
+    for said, topic, title, history in offline_dialogues(turns):
+        if offtopic.topic_fit(said, topic=topic, title=title, history=history).score is not None:
+            out.append((title, offtopic.features(said, topic=topic, title=title, question=history[-1][1]),
+                        score(said, topic=topic, title=title, recent=offtopic._recent(said, history)),
+                        stage_features(said, topic, title, history)))
     return out
 
 
