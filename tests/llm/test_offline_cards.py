@@ -119,9 +119,11 @@ def test_a_student_who_asks_back_is_answered_before_the_next_question(sim) -> No
         me = q.me[1:]  # "As for me, at my school …" or "Me? At my school …"
         assert me in answer["Reply"] and answer["Reply"].index(me) < answer["Reply"].rindex("?")
         assert not answer["Reply"].endswith(q.ask)  # then a follow-up on the student's choice, or the scene's next
-        bridge = word_count(f"Let's go back to {card.about}.")
+        assert "back to" not in answer["Reply"]  # the student never left: nothing to come back from
+        bridge = word_count("Now let me ask you something.")
         if not answer["Reply"].endswith(q.more) and word_count(answer["Reply"]) + bridge <= 30:  # led into, if it fits
-            assert re.search(rf"(?:Now, back to|Let's go back to) {re.escape(card.about)}\.", answer["Reply"]), answer
+            assert re.search(r"(?:Now, my turn to ask|Now let me ask you something|Now, a question for you)\.",
+                             answer["Reply"]), answer
         followed += answer["Reply"].endswith(q.more)
         if answer["Reply"].endswith(q.more):  # only a follow-up that cannot be read as about the teacher's answer
             assert not re.search(r"\b(?:that|it|them|this|those|these|he|she|they|him|her)\b", q.more, re.I), q.more
@@ -152,7 +154,8 @@ def test_the_teacher_speaks_as_the_teacher_in_every_opening_and_reply(sim) -> No
         prompt = PROMPTS.render("teacher_opening", topic=card.topic, title=card.title, topic_name=name)
         opening = json.loads(sim.respond(ChatRequest([Message("user", prompt)], variant=str(i))))
         q = card.questions[-1]
-        reply = _teacher(sim, card, [("teacher", q.ask), ("student", q.options[-1].english)], str(i))
+        reply = _teacher(sim, card, [("teacher", opening["Reply"]), ("student", opening["Suggestion"][0]),
+                                     ("teacher", q.ask), ("student", q.options[-1].english)], str(i))
         for said in (opening["Reply"], reply["Reply"]):
             assert not re.search(r"\blike us\b|\bwe (students|teenagers)\b", said, re.I), said
             assert word_count(said) <= 30

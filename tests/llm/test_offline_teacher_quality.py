@@ -34,7 +34,9 @@ WORD = re.compile(r"[a-z']{4,}")
 #: The words of the comments said with an answer said back ("You feel a bit nervous, that's quite normal.").
 COMMENT_WORDS = set(WORD.findall("that's quite normal don't worry, that's normal. oh, i'm sorry to hear that. oh dear. "
                                  "that sounds great! that's great! i'm sorry that how nice! okay. fair enough. "
-                                 "that's quite possible, that could well be. sounds like a good plan."))
+                                 "that's quite possible, that could well be. sounds like a good plan. interesting! "
+                                 "that's interesting. interesting choice! that makes sense. good thinking! "
+                                 "and for a good reason."))
 ASK_MORE = {"full", "whole", "sentence", "time", "this", "let's", "hear", "try"}
 STOP = set("with will that this your have from they them very what when about into make made would could".split())
 

@@ -289,9 +289,10 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "\"{u}\" 回答得很简短，可以再多说一点。"))
     elif clause:
         whole = False  # its own head says what is missing: the main clause
-        head = rng.choice(("\"{u}\" 只是一个从句，不能单独成句，前面要有主句。",
-                           "你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。",
-                           "{w} 引导的是从句，\"{u}\" 单独使用时缺少主句。"))
+        heads = ["\"{u}\" 只是一个从句，不能单独成句，前面要有主句。", "{w} 引导的是从句，\"{u}\" 单独使用时缺少主句。"]
+        if clause.group(1).lower() == "because":  # a reason said: praised as one (never of a "when" clause)
+            heads.append("你的回答 \"{u}\" 说出了原因，但只有从句，句子不完整。")
+        head = rng.choice(heads)
         tail = rng.choice(("可以这样表达：\"{c}\"", "完整的说法是：\"{c}\"", "加上主句就完整了：\"{c}\""))
         if re.match(r"because\b", complete, re.I):  # a model that is a clause too: said with a main clause
             complete = "That's because " + complete[len("because "):]

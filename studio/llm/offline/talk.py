@@ -53,7 +53,9 @@ _ECHO = {"worry": ("{E}, that's quite normal.", "{E}. Don't worry, that's normal
          "objection": ("So {e}. Parents often worry about that.", "Oh, so {e}. Parents do worry about these things."),
          "bad": ("Oh, I'm sorry to hear that {e}.", "Oh dear, I'm sorry that {e}."),
          "good": ("{E}, that's great!", "{E}, how nice!"),
-         "": ("So {e}.", "Oh, so {e}.")}
+         "": ("So {e}, interesting!", "{E}? That's interesting.")}
+#: The same said back when the answer gives its reason: the comment is on the reasoning.
+_ECHO_REASONED = ("{E}, that makes sense.", "So {e}. Good thinking!", "{E}, and for a good reason.")
 _GUESSED = ("{E}, that's quite possible.", "{E}, that could well be.")
 _PLANNED = ("{E}, sounds like a plan.", "{E}, that sounds like a good plan.")
 #: The same comments when nothing of the answer can be said back (a hedge, a long answer); a neutral one takes a
@@ -130,6 +132,8 @@ _BACK = ("That's interesting, but let's get back to {about}.", "Let's come back 
 #: A remark that is no answer but still in the scene ("My father is learning to drive" while the city's transport is
 #: talked about): brought back to the question, never told it left the scene.
 _BACK_TO_QUESTION = ("That's interesting, but let's get back to my question.", "Let's come back to my question for now.")
+#: Said first when the remark that left the topic is bad news ("My brother broke my pencil box."): never "interesting".
+_SORRY_BUT = ("Oh no, sorry to hear that!", "Oh dear, I'm sorry about that.")
 
 
 def _leaves_scene(card: Card, said: str, history: list[tuple[str, str]]) -> bool:
@@ -153,7 +157,8 @@ _IN_SCENE_BELOW = 0.25
 #: A follow-up that points back with a pronoun: after the teacher's own answer it would point at that answer.
 _POINTS_AT = re.compile(r"\b(?:that|it|them|this|those|these|he|she|they|him|her)\b", re.I)
 #: Said before the scene's next question after a follow-up was answered ("Now, back to you and your brother.").
-_NOW = ("Now, back to {about}.", "Let's go back to {about}.")
+#: A lead from the teacher's own answer to the next question: nothing to come "back" from, as the student never left.
+_NOW = ("Now, my turn to ask.", "Now let me ask you something.", "Now, a question for you.")
 _OPENERS = ("", "", "", "", "Well, ", "Hmm, ", "Actually, ", "To be honest, ")
 NON_ANSWERS = ("I don't know.", "Sorry, I don't know how to say it.", "Em... I don't know.", "I'm not sure.")
 SHORT_MAX = 10
@@ -325,9 +330,9 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|him|her|them|his|its|their|one|ones)
 
 def full(option: Option, rng: random.Random, why: str | None = None) -> str:
     """The option said in full with a reason, in one of the ways a student links a reason to it: "A,
-    because B." (or "A because B.") most often; "A. B."; "A, as B."; "A, since B."; "B, so A." or "B. That's
-    why A." when B names nothing by a pronoun or by "that day", "there" (never "A. That's because B.", which
-    reads as an explanation of an explanation). A reason that says a word of A again ("free courses … because
+    because B." (or "A because B.") most often; "A. B."; "A, as B."; "A, since B."; "B, so A." when B
+    names nothing by a pronoun or by "that day", "there", "this" (never "A. That's because B.", which reads as an
+    explanation of an explanation, nor "B. That's why A.", which reads back to front). A reason that says a word of A again ("free courses … because
     they are free") is taken only when the option has no other."""
     why = why or rng.choice(_fresh_reasons(option))
     say = option.say.rstrip(".!")
@@ -339,8 +344,9 @@ def full(option: Option, rng: random.Random, why: str | None = None) -> str:
         forms += [f"{say}, as {why}.", f"{say}, since {why}."]
     if _decides(say) and not _PRONOUN.search(why) and ", " not in say \
             and " so " not in why and not _WHAT_FOLLOWS.search(why) and not _POINTS_BACK.search(why) \
-            and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I):  # "The rule seems strange. That's why …"
-        forms += [f"{cap(why)}, so {_lower(say)}.", f"{cap(why)}. That's why {_lower(say)}."]
+            and not re.match(r"^(?:you|the|this|that|then|there)\b", why, re.I) \
+            and not re.search(r"\b(?:this|these|those|to)$|\bthis \w+", why):  # "… this trick, so …", "… tells me to, so …"
+        forms.append(f"{cap(why)}, so {_lower(say)}.")  # never "B. That's why A.", which reads back to front
     if _OPINION.match(say) and not _FIRST_PERSON.search(say):  # a view of the world: "I think hunting puts …, because …"
         forms.append(f"I think {_lower(say)}, because {why}.")
     if why.startswith("then "):  # what the choice lets happen: "A, so (that) B." or "A. That way, B." as well
@@ -436,8 +442,21 @@ def _choose(option: Option, why: str, rng: random.Random) -> str:
 
 
 def _whole(text: str) -> str:
-    """A follow-up answer as a whole sentence: "Because B." → "That's because B."."""
-    return "That's because " + text[len("Because "):] if text.startswith("Because ") else text
+    """A follow-up answer as a whole sentence: "Because B." → "That's because B."; an estimate said as a phrase
+    ("About fifty yuan a month, because …") → "I'd say about fifty yuan a month, because …"."""
+    if text.startswith("Because "):
+        return "That's because " + text[len("Because "):]
+    if _ESTIMATE.match(text) and opens_with_phrase(text, strict=True):
+        text = re.sub(r"^Maybe ", "", text)  # never "I'd say maybe …"
+        return "I'd say " + text[:1].lower() + text[1:]
+    return text
+
+
+#: A phrase that gives an amount or a time ("About three hours", "Only one evening", "Maybe half a day"), which
+#: "I'd say" makes a whole sentence of.
+_ESTIMATE = re.compile(r"^(?:(?:about|around|only|just|maybe|nearly|almost|roughly|less than|more than|over|under)\s+)?"
+                       r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|a hundred|"
+                       r"half|a few|several|once|twice)\b", re.I)
 
 
 def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None,
@@ -652,8 +671,13 @@ def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random, 
     if asked.form == "more":
         thens = [t for t in asked.thens if not (whole and opens_with_phrase(_whole(t.text), strict=True))] \
             or list(asked.thens)
-        said = then_said(rng.choice(thens), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
-        return _whole(said) if whole else said
+        said = ""
+        for _ in range(5):  # a full answer is more than a short one ("She would enjoy …" of nine words is short)
+            said = then_said(rng.choice(thens), rng, bool(re.match(r"\s*why\b", asked.text, re.I)))
+            said = _whole(said) if whole else said
+            if word_count(said) > SHORT_MAX:
+                break
+        return said
     option = rng.choice(options)
     why = rng.choice(option.why)
     answer = _choose(option, why, rng) if asked.form == "pick" else _with_opener(full(option, rng, why), rng)
@@ -757,7 +781,14 @@ _ITEM_REACTIONS = {"worry": ("Feeling {worry} is quite normal.",),
                    "well": ("Glad you're feeling better! {Item}, then.", "Good to hear you're feeling better. {Item}, then."),
                    "objection": ("Oh, {item}. Parents often worry about that.",), "bad": ("{Item}, that's a real problem.", "Oh no, {item}."),
                    "ill": ("Oh no, {item}. I'm sorry to hear that.", "{Item}, poor you. I hope you feel better soon."),
-                   "good": ("{Item}, sounds great!", "Oh, {item}, nice!"), "": ("Ah, {item}.", "Oh, {item}.")}
+                   "good": ("{Item}, sounds great!", "Oh, {item}, nice!"),
+                   "": ("{Item}, interesting!", "Oh, {item}? Interesting!", "{Item}, interesting choice!")}
+#: A plain item said back with a comment on the reason the student gave with it ("A lunch box, that makes sense."),
+#: never a bare "Ah, a lunch box.".
+_ITEM_REASONED = ("{Item}, that makes sense.", "{Item}, and for a good reason.", "{Item}, good thinking.")
+#: A reason about what the student likes ("because I like helping people"): said back as the reaction.
+_LIKES = re.compile(r"\b(?:because|since|as) (?P<r>(?:I|we) (?:really )?(?:like|love|enjoy)\b[^,.;]{3,40})[.!]?$", re.I)
+_LIKED = ("{R}, that's lovely!", "{R}, how nice!")
 #: An illness or a pain of the student's: a sick student hears sympathy, not "that's a real problem".
 _ILL = re.compile(r"\b(?:sick|ill|pain|painful|sore|headache|toothache|stomach ache|fever|cough|cold|flu|hurts?)\b", re.I)
 #: The words of a comment that fits whatever was chosen ("very practical", "what a nice idea", "a good habit"):
@@ -807,7 +838,7 @@ def _echo(said: str, rng: random.Random) -> str:
     echo = to_you(_lower(head))
     keep = echo.split(" ", 1)[0].rstrip(",.") in _KEEP_CAPITAL
     said_back = _ECHO[mood] if mood else _PLANNED if _PLAN.match(head) else _GUESSED if _GUESS.search(head) \
-        else _ECHO[mood]
+        else _ECHO_REASONED if _GIVES_WHY.search(said) else _ECHO[mood]
     return rng.choice(said_back).format(E=cap(echo), e=echo if keep else echo[:1].lower() + echo[1:])
 
 
@@ -831,6 +862,12 @@ def _reaction(option: Option | None, said: str, rng: random.Random) -> str:
     mood = _mood(said, f"{option.item} {head}")
     if mood == "bad" and _ILL.search(f"{option.item} {head}"):  # "A headache, that's a real problem." to a sick student
         mood = "ill"
+    if not mood and _UNSURE.match(option.item):  # "Not sure" said back with a comment reads as mockery
+        return rng.choice(_MOOD_ONLY["no"])
+    if not mood and (likes := _LIKES.search(said.strip())):  # "You like helping people, that's lovely!"
+        return rng.choice(_LIKED).format(R=cap(to_you(likes.group("r"))))
+    if not mood and _GIVES_WHY.search(said):
+        return rng.choice(_ITEM_REASONED).format(Item=cap(item))
     return rng.choice(_ITEM_REACTIONS[mood]).format(item=item, Item=cap(item),
                                                     worry=worry.group("w").lower() if worry else "")
 
@@ -870,7 +907,9 @@ _BUILDS_ON = re.compile(r"\b(?:else|another|other|again|too|also)\b", re.I)
 
 
 def opening(card: Card, rng: random.Random) -> dict:
-    q = rng.choice([q for q in card.questions if not _BUILDS_ON.search(q.ask)] or list(card.questions))
+    """The first Reply: a greeting, the scene, and one of the card's first two questions (the topic's core: which
+    thing to sell before what to do with the money), never one that builds on something said."""
+    q = rng.choice([q for q in card.questions[:2] if not _BUILDS_ON.search(q.ask)] or list(card.questions[:1]))
     opens = _opens(card)  # one that says none of the question's words ("… today! What … plant today?")
     reply = _fit(rng.choice(GREETINGS), rng.choice([o for o in opens if not _said_words(o) & _said_words(q.ask)]
                                                    or list(opens)), q.ask)
@@ -883,10 +922,11 @@ def _complete(asked: Asked, option: Option | None, then: Then | None, utterance:
     sentence): never a model that opens with a phrase ("About three hours, if …"), which would show the very
     thing the Reply asked the student not to do."""
     if asked.form == "more":
-        if then is not None and not (whole and opens_with_phrase(then.text, strict=True)):
-            return then.text
-        return rng.choice([t for t in asked.thens if not opens_with_phrase(t.text, strict=whole)]
-                          or list(asked.thens)).text
+        said = (_whole(then.text) if whole else then.text) if then is not None else ""
+        if said and not (whole and opens_with_phrase(said, strict=True)):
+            return said
+        texts = [_whole(t.text) if whole else t.text for t in asked.thens]
+        return rng.choice([t for t in texts if not opens_with_phrase(t, strict=whole)] or texts)
     option = option or rng.choice(asked.picks or asked.question.options)
     said = [option.english, full(option, rng)]
     if whole:
@@ -916,6 +956,8 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
             first = (then.text if then else None) if asked.form == "more" else (option.english if option else None)
         opener = rng.choice(_IN_ENGLISH) if redirect == "english" else rng.choice(_BACK).format(about=card.about) \
             if _leaves_scene(card, utterance, view.history) else rng.choice(_BACK_TO_QUESTION)
+        if redirect == "topic" and _mood(utterance) == "bad":  # a mishap: sympathy first, never "interesting"
+            opener = rng.choice(_SORRY_BUT) + " " + opener.replace("That's interesting, but l", "L", 1)
         if first and kind == FaultKind.CHINESE and _chinese_again(view.history):  # a second time: a way to start
             opener = f"{opener} You can start with \"{_starter(first)}\"."
         said = then if asked.form == "more" else option
@@ -939,7 +981,7 @@ def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random
     once_more = kind == "short" and any(p in (view.last_teacher or "") for p in _ASKS_WHOLE)
     if asked.form == "more":
         please = _please(kind, once_more, fixed, rng)
-        if all(opens_with_phrase(t.text, strict=True) for t in asked.thens):  # no whole sentence to show as the model
+        if all(opens_with_phrase(_whole(t.text), strict=True) for t in asked.thens):  # no whole sentence to show
             please = ""
         q = _next_question(card, used, rng, asked.question, open_only=bool(please))
         if please and _YES_NO_ASK.match(q.ask):  # only yes-or-no questions left: no whole sentence asked for
@@ -1089,8 +1131,8 @@ def _with_analysis(reply: str, suggested: list[str], kind: str, errors: list[Cor
         if asked is not None and asked.form == "more":  # the Reply moved on: the model answers the question missed
             plain = [_complete(asked, None, None, utterance, rng)]
         analysis = analysis_non_answer(utterance, (plain or suggested)[0], rng, errors)
-    elif kind == "short":
-        whole = any(p in reply for p in _ASKS_WHOLE)  # a whole sentence asked for: the model is one too
+    elif kind == "short":  # the model is a whole sentence where the card has one, asked for or not
+        whole = True
         complete = _complete(asked, option, then, utterance, rng, whole) if asked else suggested[0]
         analysis = analysis_short(utterance, errors, complete, rng)
     elif errors:
