@@ -63,9 +63,9 @@ def advice_problem(analysis: str) -> str | None:
 
 
 def test_the_seed_turns_a_reader_sent_back_are_answered_as_a_teacher_would(sim) -> None:
-    grandparents, doctor, campus = CARDS["Grandparents' visit"], CARDS["Interviewing a doctor"], CARDS["Plastic-free campus"]
+    grandparents, job, campus = CARDS["Grandparents' visit"], CARDS["A summer job"], CARDS["Plastic-free campus"]
     cook = _question(grandparents, "Who will help you in the kitchen?")
-    ask_first = _question(doctor, "Why do you want to ask that first?")
+    why_job = _question(job, "Why do you want a summer job in the first place?")
     rule = _question(campus, "Which rule would you suggest to the student union?")
     for variant in VARIANTS:
         # a reason said as a sentence of its own: praised and shown joined, never asked for
@@ -76,10 +76,10 @@ def test_the_seed_turns_a_reader_sent_back_are_answered_as_a_teacher_would(sim) 
         assert not ASK_REASON.search(QUOTED.sub("", helped)), helped
         assert "Grandma will probably want to help, because she loves cooking for the family." in helped, helped
         # a feeling already said: never asked for, never with an unfinished template
-        curious = _analysis(sim, doctor, [("teacher", ask_first.ask), ("student", "Why she became a doctor."),
-                                          ("teacher", f"A great opener. {ask_first.more}"),
-                                          ("student", "That's because I want to become a doctor too, and I am really "
-                                                      "curious.")], variant)
+        curious = _analysis(sim, job, [("teacher", why_job.ask), ("student", "A job in a bookshop."),
+                                       ("teacher", f"A bookshop job sounds lovely. {why_job.more}"),
+                                       ("student", "That's because I want to learn about books, and I am really "
+                                                   "curious.")], variant)
         assert "感受，比如" not in curious and "It makes me feel" not in curious, curious
         assert "I am really curious" in curious and "感受" in curious, curious
         assert not ASK_REASON.search(QUOTED.sub("", curious)), curious
@@ -180,7 +180,7 @@ def test_i_think_so_is_never_told_to_become_in_my_opinion_so(sim) -> None:
 
 def test_a_clause_on_its_own_is_shown_with_a_main_clause(sim) -> None:
     card = CARDS["Cultural exchange student"]
-    q = next(q for q in card.questions if q.more.startswith("Why"))
+    q = next(q for q in card.questions if q.more.startswith(("Why", "What made you")))
     for variant in VARIANTS:
         for t in q.then:
             if t.text.startswith("Because"):

@@ -262,7 +262,7 @@ def test_two_suggestions_never_say_the_same_instead_of_idea() -> None:
 
     walk = '"We can walk to places that are near, instead of taking the car. | Walking instead of driving, good.",'
     text = read_data("offline_topics.toml").replace(
-        '"We can sort our rubbish at home, so more of it can be recycled. | Sorting rubbish, very useful.",', walk, 1)
+        '"We can sort our rubbish at home, so more of it can be recycled. | Sorting rubbish is really useful.",', walk, 1)
     assert walk in text
     card = next(c for c in parse_cards(text, shipped_topics()).values() if c.title == "Tree planting day")
     q = next(q for q in card.questions if q.ask == "Why is planting trees important?")

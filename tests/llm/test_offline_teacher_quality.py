@@ -59,6 +59,11 @@ def _before_question(reply: str) -> str:
     return reply[: reply.rfind(re.findall(r"[^.!?]*\?", reply)[-1])] if "?" in reply else reply
 
 
+def _roots(words) -> set[str]:
+    """Words cut to a crude root: another form of a word the student said ("waters" of "watering") is no news."""
+    return {w[:5] if len(w) >= 5 else w.rstrip("s") for w in words}
+
+
 def test_a_short_answer_hears_its_own_choice_back_and_is_asked_for_more(sim) -> None:
     for card in list(CARDS.values())[::3]:
         for q in card.questions:
@@ -74,8 +79,8 @@ def test_a_short_answer_hears_its_own_choice_back_and_is_asked_for_more(sim) -> 
                 assert not GENERIC.search(react), reply
                 assert re.search(r"full sentence|whole sentence", react), reply  # asked to say it in full
                 assert not re.search(r"tell me more", reply, re.I)  # and never told to say more, then asked another
-                unsaid = set(WORD.findall(" ".join((o.say, *o.why)).lower())) - set(WORD.findall(to_you(said).lower()))
-                named = set(WORD.findall(react.lower())) - ASK_MORE - STOP - set(WORD.findall(q.more.lower()))
+                unsaid = _roots(WORD.findall(" ".join((o.say, *o.why)).lower())) - _roots(WORD.findall(to_you(said).lower()))
+                named = _roots(set(WORD.findall(react.lower())) - ASK_MORE - STOP - set(WORD.findall(q.more.lower())))
                 assert not named & unsaid, (said, react)
 
 

@@ -175,9 +175,9 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     if purpose and not reason_only:  # "because I can learn the basics early": what it is for, said with so that
         clause = re.split(r"[,.;!?]", text[purpose.start() + len("because "):], maxsplit=1)[0].strip()
         clause = re.sub(r"^then ", "", clause)  # "because then we can …" → "so that we can …"
-        if re.match(r"(?:nobody|no one|everyone|everybody)\b", clause, re.I):  # a result for all: said with so that
-            notes = ("\"because {c}\" 说的是这样做带来的结果，不是原因，用 \"so that {c}\" 更准确。",
-                     "because 后面接的是这样做的结果，可以改用 so that：\"so that {c}\"。")
+        if re.match(r"(?:nobody|no one|everyone|everybody)\b", clause, re.I):  # "because everyone can join in" is a
+            # reason as it stands: never called wrong, only shown the purpose form beside it
+            notes = ("这里用 because 说明理由没有问题；想强调目的时，也可以说 \"so that {c}\"。",)
         else:  # "I will …, because I can …": right as it is, and so that says the purpose more exactly
             notes = ("想强调这样做的目的时，也可以用 so that：\"so that {c}\"。",
                      "because 后面说的其实是目的，也可以说成 \"so that {c}\"。")

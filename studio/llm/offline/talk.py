@@ -455,8 +455,9 @@ def _whole(text: str) -> str:
 #: A phrase that gives an amount or a time ("About three hours", "Only one evening", "Maybe half a day"), which
 #: "I'd say" makes a whole sentence of.
 _ESTIMATE = re.compile(r"^(?:(?:about|around|only|just|maybe|nearly|almost|roughly|less than|more than|over|under)\s+)?"
-                       r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|a hundred|"
-                       r"half|a few|several|once|twice)\b", re.I)
+                       r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|a hundred|"
+                       r"half|a few|a couple|several|once|twice|(?:a|an) (?:week|day|month|year|hour|evening|"
+                       r"morning|afternoon|weekend|term|minute)s?)\b", re.I)
 
 
 def suggestions(asked: Asked, rng: random.Random, first: str | None = None, said: object = None,
@@ -772,7 +773,14 @@ def _stems(text: str) -> set[str]:
 def _only_what_was_said(react: str, known: str, said: str) -> bool:
     """Whether a reaction names nothing of ``known`` (the card's full answer) that the student left out:
     "A high bill is a strong reason!" is no reaction to "My dad started it."."""
-    return not (_words(react) & (_words(known) - _words(said)))
+    return not (_roots(react) & (_roots(known) - _roots(said)))
+
+
+@lru_cache(maxsize=16384)
+def _roots(text: str) -> frozenset[str]:
+    """``text``'s content words cut to a crude root, so that a word's other forms count as it ("practice" as
+    "practised", "lots" as "lot")."""
+    return frozenset(w[:5] if len(w) >= 5 else w.rstrip("s") for w in _words(text))
 
 
 #: The item said back when the card's reaction will not do, with a comment chosen by how the answer sounds
