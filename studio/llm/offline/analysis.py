@@ -300,6 +300,9 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
     elif is_imperative(plain):
         head = rng.choice(("\"{u}\" 是祈使句，作为建议意思清楚，但回答问题时最好说成完整的陈述句。",
                            "你用祈使句 \"{u}\" 回答，意思能懂，回答问题时可以把主语和想法说完整。"))
+    elif is_fragment(plain) and len(re.findall(r"[A-Za-z'-]+", plain)) == 1:  # "Calm.": a word, never "a phrase"
+        head = rng.choice(("\"{u}\" 只是一个单词，不是完整的句子。",
+                           "你只用一个单词 \"{u}\" 回答，意思能懂，但还不是完整的句子。"))
     elif is_fragment(plain):
         head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
                            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",

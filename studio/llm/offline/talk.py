@@ -430,15 +430,23 @@ def then_said(then: Then, rng: random.Random, because: bool = False) -> str:
     return f"{cap(m.group('tail'))}, so {_lower(m.group('head'))}."
 
 
-def _choose(option: Option, why: str, rng: random.Random) -> str:
+def _choose(option: Option, why: str, rng: random.Random, asked_text: str = "") -> str:
     """A student's answer to an either-or question (its Suggestions are the options' own sentences); a feeling or
     another word said of the student ("I feel confident …") is said as the card says it, never "I think
     confident is better"."""
     if re.search(rf"\b(?:feel|feels|am|'m|is|are|was|were|get|got)\s+(?:\w+\s+)?{re.escape(option.item)}\b",
                  option.say, re.I):
         return f"{option.say.rstrip('.!')}, because {why}."
-    return rng.choice((f"I'd choose {option.item}, because {why}.", f"I think {option.item} is better, because {why}.",
-                       f"I'd go for {option.item}, because {why}.", f"{cap(option.item)}, because {why}."))
+    forms = [f"{cap(option.item)}, because {why}.", f"{cap(option.item)}, I think, because {why}."]
+    if _CHOICE.search(asked_text):  # a thing to choose: "I'd choose …"; never "I think pain at night is better"
+        forms += [f"I'd choose {option.item}, because {why}.", f"I'd go for {option.item}, because {why}."]
+    return rng.choice(forms)
+
+
+#: A question that asks the student to choose or to want something ("Which club would you join?"), whose
+#: either-or answers can say "I'd choose …" (not "How would you describe the pain?").
+_CHOICE = re.compile(r"\b(?:choose|pick|prefer|rather|like|want|buy|take|join|try|get|order|have|bring|pack|"
+                     r"visit|go|play|watch|read|eat|drink|wear|use|sell|make|cook|give)\b", re.I)
 
 
 def _whole(text: str) -> str:
@@ -681,7 +689,7 @@ def _full_answer(asked: Asked, options: tuple[Option, ...], rng: random.Random, 
         return said
     option = rng.choice(options)
     why = rng.choice(option.why)
-    answer = _choose(option, why, rng) if asked.form == "pick" else _with_opener(full(option, rng, why), rng)
+    answer = _choose(option, why, rng, asked.question.ask) if asked.form == "pick" else _with_opener(full(option, rng, why), rng)
     other = [w for w in option.why if w != why]
     if word_count(answer) <= SHORT_MAX and other:  # a full answer is more than a short one: a second reason
         answer = f"{answer} {cap(other[0])}."
