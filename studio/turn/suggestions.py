@@ -48,7 +48,8 @@ _CHOICE = re.compile(r"\b(\w+(?:\s+\w+){0,3})\s+or\s+(\w+(?:\s+\w+){0,3}?)(?:\s+
 #: A yes/no question about the student ("Have you …", "Did you …"): a statement of their own answers it.
 _ABOUT_YOU_Q = re.compile(rf"^\W*(?:and\s+|so\s+|but\s+)?{_AUX}\s+you\b", re.I)
 _WH = re.compile(r"\b(where|when|what time|who|whom|whose|how often|how long|how much|how many|how far|how old|"
-                 r"why|what for|how come|what made you|what makes|how did you get|how do you get|how will you get|how do you go|"
+                 r"why|what for|how come|what made you|what makes|"
+                 r"how (?:did|do|will|would|can) you get(?= (?:there|here|home|back|around|to)\b)|how do you go|"
                  r"how did you go|how did you feel|how do you feel|how does it feel|how did it feel|how was|how were|"
                  r"how is|how are)\b", re.I)
 _ADVICE_Q = re.compile(r"\b(?:tips?|advice|suggestions?|ideas?|recommend)\b", re.I)
@@ -91,7 +92,7 @@ _FORMS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
     "how long": rf"\b(?:since|ago|seconds?|minutes?|hours?|days?|weeks?|months?|years?|term|semester|all day|"
                 rf"all night|long|a while|until|{_NUMBER})\b",
     "how much": rf"\b(?:yuan|dollars?|kuai|rmb|money|cheap|expensive|free|cost|price|hours?|minutes?|a lot|lots|"
-                rf"too much|little|{_NUMBER})\b",
+                rf"much|little|nothing|anything|{_NUMBER})\b",
     "how many": rf"\b(?:a lot|lots|many|few|{_NUMBER})\b",
     "how far": rf"\b(?:km|kilometers?|kilometres?|meters?|metres?|miles?|minutes?|hours?|far|close|near|walk|"
                rf"{_NUMBER})\b",
@@ -106,7 +107,8 @@ _FORMS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
            r"healthy|boring|easy|easier|hard|difficult|cheap|cheaper|expensive|quiet|noisy|convenient|dangerous|"
            r"meaningful|cool|beautiful|busy|tiring|tired|far|late|early|good|bad|better|worse))\b",
     "advice": r"\b(?:should|shouldn't|try|don't|do not|always|never|make sure|remember|better|had better|must|"
-              r"need to|it's good to|it is good to|is to|would be to)\b|^\W*(?:eat|sleep|drink|join|practi[sc]e|read|ask|go|take|keep|"
+              r"need to|it's good to|it is good to|is to|would be to|tells? (?:me|us|him|her) (?:to|how|what|not to)|"
+              r"tips? (?:about|on|for))\b|^\W*(?:eat|sleep|drink|join|practi[sc]e|read|ask|go|take|keep|"
               r"be|get|find|use|make|study|talk|listen|learn|start|stop|avoid|plan|bring|wear|help)\b",
     "transport": r"\b(?:by|bus|subway|metro|train|car|taxi|bike|bicycle|plane|flight|flew|ship|boat|walk|walked|"
                  r"walking|foot|drove|drive|rode|ride|took)\b",
@@ -123,7 +125,7 @@ _FORM_OF = {"where": "where", "when": "when", "what time": "when", "who": "who",
             "how often": "how often", "how long": "how long", "how much": "how much", "how many": "how many",
             "how far": "how far", "how old": "how old", "why": "why", "what for": "why", "how come": "why",
             "what made you": "why", "what makes": "why", "how did you get": "transport", "how do you get": "transport",
-            "how will you get": "transport", "how do you go": "transport", "how did you go": "transport",
+            "how would you get": "transport", "how can you get": "transport", "how will you get": "transport", "how do you go": "transport", "how did you go": "transport",
             "how did you feel": "feeling", "how do you feel": "feeling", "how does it feel": "feeling",
             "how did it feel": "feeling", "how was": "feeling", "how were": "feeling", "how is": "feeling",
             "how are": "feeling"}

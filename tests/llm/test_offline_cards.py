@@ -324,3 +324,25 @@ def test_a_reason_that_says_what_then_happens_is_never_linked_with_since_or_as()
     said = [full(o, random.Random(seed), w) for o, w in thens for seed in range(12)]
     assert not [s for s in said if re.search(r"\b(?:since|as) then\b", s)]
     assert [s for s in said if ", so that " in s]  # a purpose is said with "so that" too
+
+
+def test_every_answer_has_three_different_follow_up_answers() -> None:
+    """A student who chose any answer can be offered three Suggestions to its follow-up that read differently (two
+    of "Because fewer people would need cars …" and "Because fewer people would drive …" are one, and the Reply
+    would go out with two)."""
+    from studio.domain.contract import similar
+
+    short = []
+    for card in CARDS.values():
+        for q in card.questions:
+            for o in q.options:
+                fit = [t.text for t in q.then_for(o)]
+                if not fit:
+                    continue
+                kept: list[str] = []
+                for text in fit:
+                    if all(similar(text, k) < 0.8 for k in kept):
+                        kept.append(text)
+                if len(kept) < 3:
+                    short.append(f"{card.title}: {o.item}: {fit}")
+    assert not short, "\n".join(short)

@@ -41,6 +41,16 @@ def test_answers_by_form_count_for_yes_no_why_where_and_when_questions() -> None
          ["My tip is to ask people first, before you take their photo, because it is polite.",
           "My tip is to get closer to the people or things you photograph, since small details tell a story.",
           "My tip is to use the morning light because the streets are quiet then."]),
+        ("How much does it cost you?",  # a cost of nothing, or not much, is an amount
+         ["Almost nothing, because I only need to fix my bike sometimes.",
+          "It costs nothing, as I ride my own bike to most places.", "It doesn't cost much, so my parents are happy."]),
+        ("How will you get people to come to your stall?",  # a way to make people come: no means of travel asked
+         ["I will make a big sign for our stall. Then people can see it from far away.",
+          "We will give a small gift with everything we sell.", "We will keep our prices very low."]),
+        ("What tip do you hope the older student will give you?",  # the tip hoped for is advice
+         ["I'd like a tip about what to eat before running in the morning.",
+          "I hope he will tell me to start slowly and not run too fast.",
+          "I hope he will tell me how to keep going on cold winter mornings."]),
     ):
         assert "suggestion.answers" not in failed(answer("Nice! " + reply, suggestions)), reply
 

@@ -307,7 +307,7 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
         head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
                            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
                            "\"{u}\" 回答了问题，但没有说成完整的句子。",
-                           "\"{u}\" 抓住了要点，不过只是一个{k}。",
+                           "\"{u}\" 抓住了要点，不过只是一个{k}，还不是完整的句子。",
                            "你用 \"{u}\" 回答，内容对，但要加上主语和动词才是完整的句子。"))
     else:  # a sentence already (a subject and a finite verb): never told to say a complete sentence
         whole = False
