@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -294,17 +295,34 @@ def _suggestion_checks(suggestions: list[str]) -> list[CheckResult]:
     return out
 
 
-def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult]:
-    out = []
+class _Reading(NamedTuple):
+    """What an Analysis says whatever it answers: the same text reads the same in every sample."""
+
+    plain: str  # without quoted passages
+    not_chinese: bool
+    own: str | None  # the clause explaining the teacher's own move
+    translates: bool  # no assessment: a translation, or nothing evaluative
+
+
+@lru_cache(maxsize=4096)
+def _reading(analysis: str) -> _Reading:
     plain = unquoted(analysis)
+    own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(_topic_name_neutral(plain))) else None)
+    # English it quotes, with quotation marks or without, is citation
+    return _Reading(plain, chinese_share(uncited(plain)) < 0.5, own,
+                    bool(_TRANSLATION.search(plain.strip()) or not _EVALUATIVE.search(plain)))
+
+
+def _analysis_checks(analysis: str, student: Student | None) -> list[CheckResult]:
     if not analysis.strip():
         return [_err("analysis.chinese", "empty")]
-    if chinese_share(uncited(plain)) < 0.5:  # English it quotes, with quotation marks or without, is citation
+    out = []
+    read = _reading(analysis)
+    if read.not_chinese:
         out.append(_err("analysis.chinese", "not_chinese", text=_clip(analysis)))
-    own = teacher_talk(analysis) or (m.group(0) if (m := _SELF_TALK.search(_topic_name_neutral(plain))) else None)
-    if own:
-        out.append(_err("analysis.target", "teacher", text=_clip(own, 40)))
-    elif student is not None and (_TRANSLATION.search(plain.strip()) or not _EVALUATIVE.search(plain)):
+    if read.own:
+        out.append(_err("analysis.target", "teacher", text=_clip(read.own, 40)))
+    elif student is not None and read.translates:
         out.append(_err("analysis.target", "translates"))
     return out
 
@@ -427,7 +445,7 @@ def _fault_checks(obj: dict[str, Any], student: Student) -> list[CheckResult]:
     owed = {ob for s in kinds for ob in s.owes} | {ob for ob, found in corrections.items() if found}
     if corrections.get("correct"):
         owed.add("no_praise")
-    o = Owed(student, kinds, corrections, reply, analysis, unquoted(analysis))
+    o = Owed(student, kinds, corrections, reply, analysis, _reading(analysis).plain if analysis else "")
     return [r for id_, check in OBLIGATIONS.items() if id_ in owed for r in check(o)]
 
 

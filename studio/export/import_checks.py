@@ -29,6 +29,7 @@ from studio.datafiles.dataset_reader import Record
 from studio.domain import CheckResult, FaultKind, TeacherReply, TurnKind
 from studio.domain.parse import parse_answer
 from studio.domain.pii import Tally
+from studio.export.collector import collector_paused
 from studio.export.privacy import redact_record
 from studio.semantic.encoder import EncoderError, sentence_vectors
 from studio.synth.detect import observe, student_seen, warm_up
@@ -93,7 +94,13 @@ class Read:
 
 
 def read_chunk(records: list[Record], keep_pii: bool = False, bank: frozenset[str] | None = None) -> list[Read]:
-    """A chunk of records redacted (``keep_pii``: as they are), keyed and checked (:func:`check_chunk`)."""
+    """A chunk of records redacted (``keep_pii``: as they are), keyed and checked (:func:`check_chunk`),
+    the cyclic collector paused meanwhile (a chunk makes tens of thousands of objects, none in a cycle)."""
+    with collector_paused():
+        return _read_chunk(records, keep_pii, bank)
+
+
+def _read_chunk(records: list[Record], keep_pii: bool, bank: frozenset[str] | None) -> list[Read]:
     found: list[tuple[str, ...]] = []
     if not keep_pii:
         clean = []

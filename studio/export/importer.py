@@ -164,9 +164,13 @@ class Importer:
             self._guard = TopicGuard.over([(t.id, t.text) for t in self.store.topics])
         return self._guard
 
-    def _topic(self, text: str, report: ImportReport, prompt: str = "") -> str:
-        clean = normalise(text) or f"导入的数据（{self.path.name}）"
-        title = _TITLE.search(prompt)
+    def _topic(self, rec: Record, report: ImportReport) -> str:
+        clean = normalise(rec.topic) or f"导入的数据（{self.path.name}）"
+        known = self.topics.get(clean)
+        if known is not None and ((made := self.created.get(known)) is None or (made.name_zh and made.title)):
+            return known  # a stored topic, or one this import made with both names: its prompt changes nothing
+        # A whole dialogue's system line holds the prompt's rules, the topic's name among them.
+        title = _TITLE.search(f"{rec.prompt}\n{rec.system or ''}")
         # The rule names the topic in Chinese (name_zh); data made with older prompts names an English title.
         field_name = "name_zh" if title and language_of(title.group(1)) is Language.CHINESE else "title"
         if clean not in self.topics and (match := self.guard.check(clean)) is not None and match.id:
@@ -199,16 +203,15 @@ class Importer:
             report.duplicates += 1
             return current
         self.keys.add(key)
-        # A whole dialogue's system line holds the prompt's rules, the topic's name among them.
-        topic_id = self._topic(rec.topic, report, f"{rec.prompt}\n{rec.system or ''}")
+        topic_id = self._topic(rec, report)
         sample = TeacherTurn(kind=rec.kind, raw=rec.response, parsed=checked.reply, checks=checked.checks,
-                             source_key=key, parse_error=checked.parse_error)
-        sample.train_weight = 1 if rec.weight else 0  # a weight-0 turn stays context, as in the file
+                             source_key=key, parse_error=checked.parse_error,
+                             train_weight=1 if rec.weight else 0)  # a weight-0 turn stays context, as in the file
         report.samples += sample.train_weight
         report.failing += sample.train_weight and not sample.passed
         if current is not None and current.topic_id == topic_id and _continues(self._said, rec.history):
             student = self._student(rec.history[-1][1], checked)
-            current.turns += [student, sample]
+            current.turns.extend((student, sample))
             self._said += [_Said(student), _Said(sample)]
             return current
         if current is not None:

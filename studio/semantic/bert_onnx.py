@@ -357,10 +357,11 @@ class OnnxBert(Backend):
 
     def __init__(self, folder: Path, weights_sha256: str) -> None:
         runtime = _runtime()
-        try:
-            import onnx  # noqa: F401 - the graph is built with it
-        except ImportError as exc:
-            raise BackendMissing(f"onnx is not installed ({exc})") from None
+        if not graph_path(weights_sha256).is_file():  # built once; read back with onnxruntime alone
+            try:
+                import onnx  # noqa: F401 - the graph is built with it (0.8 CPU-s to import)
+            except ImportError as exc:
+                raise BackendMissing(f"onnx is not installed ({exc})") from None
         super().__init__(folder, weights_sha256)
         options = runtime.SessionOptions()
         options.intra_op_num_threads = 1

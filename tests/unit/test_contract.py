@@ -158,6 +158,18 @@ def test_an_analysis_that_only_translates() -> None:
     assert "analysis.target" in errors(answer(Analysis="上周末我和朋友们去徒步了。"))
 
 
+def test_an_analysis_read_again_is_judged_for_its_own_sample() -> None:
+    # an Analysis is read once (remembered by its text); what a sample adds is still its own
+    translation = answer(Analysis="学生说上周末和朋友一起去徒步了。")
+    assert "analysis.target" in errors(translation)
+    assert "analysis.target" not in ids(translation, student=None)  # no student turn: nothing to translate
+    assert "analysis.target" in errors(translation)
+    praise = answer(Analysis="表达很好，\"hiking\" 用得对，没有明显的语法和拼写错误。")
+    assert "fault.praised_error" not in ids(praise)  # nothing wrong to praise
+    assert "fault.praised_error" in errors(praise, student=Student("I realy like hiking becuase it is fun."))
+    assert "fault.praised_error" not in ids(praise)
+
+
 # -- faults ----------------------------------------------------------------------------------
 def test_a_chinese_student_answer_praised() -> None:
     student = Student("我上周末和朋友去爬山了。", FaultKind.CHINESE)

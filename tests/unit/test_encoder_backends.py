@@ -78,6 +78,15 @@ def test_the_graph_is_built_once_and_then_read_from_the_cache(tmp_path, monkeypa
     assert len(builds) == 2 and builds[1] != builds[0]
 
 
+def test_a_built_graph_is_read_without_the_onnx_package(tmp_path, monkeypatch):
+    _onnx()  # the suite's own graph, in the user cache
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if it were not installed: importing it fails
+    assert _onnx().encode(["Did you enjoy it?"]).shape == (1, 384)  # onnxruntime alone reads the graph
+    monkeypatch.setenv("STUDIO_CACHE", str(tmp_path))  # a graph still to be built needs it
+    with pytest.raises(BackendMissing, match="onnx is not installed"):
+        _onnx()
+
+
 def test_without_onnxruntime_the_model_runs_in_numpy_and_says_why(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
     monkeypatch.delenv("STUDIO_SENTENCE_BACKEND", raising=False)
