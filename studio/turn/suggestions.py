@@ -152,8 +152,10 @@ def question_of(reply: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
-    """A crude stem, enough to see the question's words again: "reading", "reads" and "read" meet."""
+    """A crude stem, enough to see the question's words again: "reading", "reads" and "read" meet
+    (remembered: the same words come back in every Suggestion and question)."""
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
