@@ -177,8 +177,7 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
         clause = re.sub(r"^then ", "", clause)  # "because then we can …" → "so that we can …"
         if re.match(r"(?:nobody|no one|everyone|everybody)\b", clause, re.I):  # "because everyone can join in" is a
             # reason as it stands: never called wrong, only shown the purpose form beside it
-            notes = ("这里用 because 说明理由没有问题；想强调目的时，也可以说 \"so that {c}\"。",
-                     "because 在这里用得对；如果想突出目的，还可以换成 \"so that {c}\"。")
+            notes = ("这里用 because 说明理由没有问题；想强调目的时，也可以说 \"so that {c}\"。",)
         else:  # "I will …, because I can …": right as it is, and so that says the purpose more exactly
             notes = ("想强调这样做的目的时，也可以用 so that：\"so that {c}\"。",
                      "because 后面说的其实是目的，也可以说成 \"so that {c}\"。")
@@ -303,9 +302,7 @@ def analysis_short(utterance: str, errors: list[Correction], complete: str, rng:
                            "你用祈使句 \"{u}\" 回答，意思能懂，回答问题时可以把主语和想法说完整。"))
     elif is_fragment(plain) and len(re.findall(r"[A-Za-z'-]+", plain)) == 1:  # "Calm.": a word, never "a phrase"
         head = rng.choice(("\"{u}\" 只是一个单词，不是完整的句子。",
-                           "你只用一个单词 \"{u}\" 回答，意思能懂，但还不是完整的句子。",
-                           "\"{u}\" 回答了问题，不过只有一个单词，要说成完整的句子。",
-                           "用一个单词 \"{u}\" 回答太简短了，还缺少主语和谓语。"))
+                           "你只用一个单词 \"{u}\" 回答，意思能懂，但还不是完整的句子。"))
     elif is_fragment(plain):
         head = rng.choice(("\"{u}\" 只是一个短语，不是完整的句子，缺少主语和谓语。",
                            "你的回答 \"{u}\" 意思能懂，但只是一个词组，句子不完整。",
