@@ -3,9 +3,10 @@
 
 Each stage's model is fitted on the labelled answers and the offline student's (on topic); its
 bounds are chosen with each labelled set held out: ``on_below`` the highest probability below which at
-most :data:`studio.semantic.cascade.CONFIDENT_WRONG` of the held-out off-topic answers fall (each rest
-of the answer too), ``off_from`` (the last stage only, :data:`OFF_SIDE`) the lowest from which at most
-that share of the on-topic ones (the offline student's among them) lie. The whole check — stages,
+most the stage's share in :data:`studio.semantic.cascade.ON_TOPIC_WRONG` of the held-out off-topic
+answers fall (each rest of the answer too), ``off_from`` (the last stage only, :data:`OFF_SIDE`) the
+lowest from which at most :data:`studio.semantic.cascade.CONFIDENT_WRONG` of the on-topic ones (the
+offline student's among them) lie. The whole check — stages,
 then the full model and the language model where every stage is unsure — is then measured with each
 labelled set held out of every fit and of the choice of its bounds: precision, recall, and the share
 of answers each stage decides and how many of those decisions are wrong.
@@ -82,7 +83,8 @@ def choose_bounds(rows: Sequence[Any], sim: list, l2: float) -> dict[str, tuple[
     for s in cascade.STAGES:
         below = 0.0
         for g in _GRID:
-            if sum(p[s.name][0] < g and p[s.name][1] < g for p in off) > cascade.CONFIDENT_WRONG * len(off):
+            if sum(p[s.name][0] < g and p[s.name][1] < g for p in off) > cascade.ON_TOPIC_WRONG.get(
+                    s.name, cascade.CONFIDENT_WRONG) * len(off):
                 break
             below = float(g)
         above = 2.0
