@@ -175,6 +175,7 @@ def analysis_normal(utterance: str, rng: random.Random, option: Option | None = 
     if purpose and not reason_only:  # "because I can learn the basics early": what it is for, said with so that
         clause = re.split(r"[,.;!?]", text[purpose.start() + len("because "):], maxsplit=1)[0].strip()
         clause = re.sub(r"^then ", "", clause)  # "because then we can …" → "so that we can …"
+        notes: tuple[str, ...]
         if re.match(r"(?:nobody|no one|everyone|everybody)\b", clause, re.I):  # "because everyone can join in" is a
             # reason as it stands: never called wrong, only shown the purpose form beside it
             notes = ("这里用 because 说明理由没有问题；想强调目的时，也可以说 \"so that {c}\"。",)

@@ -944,10 +944,10 @@ def _complete(asked: Asked, option: Option | None, then: Then | None, utterance:
         texts = [_whole(t.text) if whole else t.text for t in asked.thens]
         return rng.choice([t for t in texts if not opens_with_phrase(t, strict=whole)] or texts)
     option = option or rng.choice(asked.picks or asked.question.options)
-    said = [option.english, full(option, rng)]
+    ways = [option.english, full(option, rng)]
     if whole:
-        said = [s for s in said if not opens_with_phrase(s, strict=True)] or said
-    return rng.choice(said)
+        ways = [s for s in ways if not opens_with_phrase(s, strict=True)] or ways
+    return rng.choice(ways)
 
 
 def teacher_reply(card: Card, view: PromptView, banks: Banks, rng: random.Random, topic_name: str) -> dict | None:
