@@ -58,7 +58,8 @@ def test_first_hour_tui_path(tmp_path) -> None:
         for _step in range(failing):
             keys(session, "j")
         keys(session, "a")
-        screens["asked"] = wait_for(session, "Approve it")  # it fails an error check: asked first
+        screens["asked"] = wait_for(session, "Approve anyway")  # it fails an error check: asked first (the
+        # question itself wraps where the check's name ends, so its button is looked for)
         keys(session, "y")
         screens["approved"] = wait_for(session, f"Samples · {waiting - 1} of 240")
         keys(session, "x")
