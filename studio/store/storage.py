@@ -20,21 +20,22 @@ under the write lock, after catching up: the whole lines others appended are app
 documents this process has pending stay as they are, so they win, as their later line would on replay),
 a tail torn by a writer that died is cut, and a journal replaced by another process's compaction makes
 it load the new snapshot and journal. ``catch_up()`` does the same between writes.
+
+How the files are written (journal lines, snapshots, ``.bak`` and ``.journal.prev``) is in
+:mod:`studio.store.writes`; how several processes share them is in :mod:`studio.store.shared`.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-import orjson
 from tinydb.storages import Storage
 
 from studio.domain.messages import N_, Message, system_says
@@ -44,26 +45,21 @@ from studio.store.files import (
     StoreError,
     apply,
     atomic_write,
-    backup_of,
-    header_line,
     journal_mismatch,
     journal_missing,
     journal_of,
     journal_without_base,
-    new_snapshot_id,
-    previous_journal_of,
     read_journal,
     read_snapshot,
     snapshot_meta,
-    stamp,
 )
 from studio.store.lock import WriteLock
-from studio.store.shared import SharedFiles
+from studio.store.writes import FileWrites
 
 __all__ = ["Data", "JournalStorage", "StoreError", "atomic_write"]
 
 
-class JournalStorage(SharedFiles, Storage):
+class JournalStorage(FileWrites, Storage):
     """Snapshot + journal storage with group commit. See the module docstring."""
 
     def __init__(
@@ -116,14 +112,6 @@ class JournalStorage(SharedFiles, Storage):
             if enabled:
                 gc.enable()
 
-    @property
-    def backup_path(self) -> Path:
-        return backup_of(self.path)
-
-    @property
-    def previous_journal_path(self) -> Path:
-        return previous_journal_of(self.path)
-
     def _load_files(self) -> Data:
         """The snapshot with its own journal replayed; files that do not belong together are refused."""
         data = read_snapshot(self.path)
@@ -153,30 +141,6 @@ class JournalStorage(SharedFiles, Storage):
             self._start_journal(snapshot_id, None)
             return data
         raise journal_mismatch(self.path, self.journal_path)
-
-    def _set_journal_aside(self) -> None:
-        """The journal stays as ``.journal.prev`` (a hard link, or a copy) until a new one replaces it."""
-        previous = self.previous_journal_path
-        tmp = previous.with_name(f".{previous.name}.{os.getpid()}.tmp")
-        try:
-            tmp.unlink(missing_ok=True)
-            try:
-                os.link(self.journal_path, tmp)
-            except OSError:
-                shutil.copyfile(self.journal_path, tmp)
-            os.replace(tmp, previous)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StoreError(Message("store.reset", N_("cannot reset {path}: {reason}"), path=self.journal_path,
-                                     reason=system_says(exc))) from exc
-
-    def _start_journal(self, base: str, follows: str | None) -> None:
-        """A new, empty journal for snapshot ``base`` (written whole: a crash leaves the old file or this one)."""
-        self._close_journal_handle()
-        line = header_line(base, follows)
-        atomic_write(self.journal_path, line)
-        self.journal_base, self.journal_bytes = base, len(line)
-        self._follow_journal()
 
     def _replay(self, data: Data, journal: Journal) -> None:
         if journal.damaged_line is not None:
@@ -343,93 +307,6 @@ class JournalStorage(SharedFiles, Storage):
                                      reason=system_says(exc))) from exc
         finally:
             os.close(fd)
-
-    def _compaction_due(self) -> bool:
-        limit = max(self.compact_min_bytes, int(self.snapshot_bytes * self.compact_ratio))
-        return self.journal_bytes > limit
-
-    def _append_batch(self, *, sync: bool = True) -> None:
-        ops: list[list[Any]] = []
-        for table, doc_id in self._pending:
-            if table == "\0drop":
-                ops.append(["drop", doc_id])
-            else:
-                ops.append([table, doc_id, self._data.get(table, {}).get(doc_id)])
-        line = orjson.dumps({"ops": ops}) + b"\n"
-        try:
-            if self._journal_fh is None:
-                self._journal_fh = open(self.journal_path, "ab")
-                st = os.fstat(self._journal_fh.fileno())
-                if (st.st_dev, st.st_ino) != self._journal_id:  # a store that had no journal yet
-                    self._follow_journal()
-            self._journal_fh.write(line)
-            self._journal_fh.flush()
-            if sync:
-                os.fsync(self._journal_fh.fileno())
-        except OSError as exc:
-            self._reset_journal_handle()
-            raise StoreError(Message("store.write", N_("cannot write {path}: {reason}"), path=self.journal_path,
-                                     reason=system_says(exc))) from exc
-        self.journal_bytes += len(line)
-        self._pending.clear()
-        if self._compaction_due():
-            self._write_snapshot()
-
-    def _close_journal_handle(self) -> None:
-        if self._journal_fh is not None:
-            try:
-                self._journal_fh.close()
-            except OSError:
-                pass
-            self._journal_fh = None
-
-    def _reset_journal_handle(self) -> None:
-        self._close_journal_handle()
-        # Whatever part of the line reached the file is a torn tail: cut it off so later
-        # batches do not follow a broken line.
-        try:
-            with open(self.journal_path, "r+b") as fh:
-                fh.truncate(self.journal_bytes)
-        except OSError:
-            pass
-
-    def _write_snapshot(self) -> None:
-        """Fold the journal into a new snapshot. The old snapshot stays as ``.bak`` and its journal as
-        ``.journal.prev``, so the two rebuild the new one (``studio store recover``). Each step is atomic and
-        every crash between steps leaves files that open (see ``_load_files``)."""
-        old_id, new_id = self.snapshot_id, new_snapshot_id()
-        first = not self.path.exists()
-        had_journal = self.journal_path.exists()
-        exact = (not self._full_rewrite and old_id is not None and self.journal_base == old_id
-                 and self.recovered_note is None)  # the new snapshot is exactly the old one plus its journal
-        stamp(self._data, new_id, [self.journal_base] if had_journal and not first else [])
-        payload = orjson.dumps(self._data)
-        if first:
-            self._start_journal(new_id, None)  # a crash now leaves an empty journal alone: still a new store
-            atomic_write(self.path, payload)
-        else:
-            self._keep_backup()
-            atomic_write(self.path, payload)
-            self._close_journal_handle()
-            if had_journal:
-                self._set_journal_aside()
-            self._start_journal(new_id, old_id if exact else None)
-        self.snapshot_id = new_id
-        self.snapshot_bytes = len(payload)
-        self._pending.clear()
-        self._full_rewrite = False
-
-    def _keep_backup(self) -> None:
-        """The snapshot being replaced stays as ``studio.json.bak`` (a hard link: no copy is made)."""
-        if not self.path.is_file() or self.snapshot_bytes == 0:
-            return
-        tmp = self.backup_path.with_name(f".{self.backup_path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.unlink(missing_ok=True)
-            os.link(self.path, tmp)
-            os.replace(tmp, self.backup_path)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a backup is a courtesy; the snapshot itself is what matters
 
     def compact(self) -> None:
         """Fold the journal into a fresh snapshot now."""
