@@ -33,8 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,9 +42,33 @@ import numpy as np
 from studio.domain.learner import is_non_answer
 from studio.domain.text import cjk_share
 from studio.semantic import cascade, lm, verdicts
-from studio.semantic.cascade import Answer, measure, stem, topic_text
+from studio.semantic.cascade import Answer, topic_text
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
+from studio.semantic.offtopic_features import (
+    _STAGE_CLOSENESS,
+    _WORD,
+    TAIL_CONTENT_WORDS,
+    TAIL_WORDS,
+    _parts,
+    closeness,
+    features,
+    tails,
+    unshared,
+)
+from studio.semantic.offtopic_features import FEATURES as FEATURES
+from studio.semantic.offtopic_features import announces_turn as announces_turn
+from studio.semantic.offtopic_subjects import (
+    ASIDES,
+    OWN_SUBJECT_ABOVE,
+    SUBJECTS,
+    _others,
+    _subject_matrix,
+    aside_score,
+    best_other_subject,
+)
+from studio.semantic.offtopic_subjects import _rows as _rows
+from studio.semantic.offtopic_subjects import other_subjects as other_subjects
 
 #: The shipped logistic model over :func:`features`: (means, scales, weights, bias), fitted by
 #: :func:`fit` on the labelled sets; an utterance is off topic from :data:`OFF_TOPIC_AT` on.
@@ -67,22 +90,8 @@ MODEL_LM: tuple = ((0.2686, 0.2185, 0.3206, 0.2521, 0.0603, 0.0681, 0.0144, 0.05
 #: not judged: its few words say too little about what it is about.
 MIN_WORDS = 5
 MIN_CONTENT_WORDS = 2
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-#: What :func:`features` measures, in order.
-FEATURES = ("question", "title", "other subject", "without the dialogue's words", "closeness lost without them",
-            "other subject without them", "turn of the talk", "asks")
-#: Where an answer turns to something else ("The coach was helpful, but my real dream is to become a
-#: doctor"): a sentence break or a turn of the talk, after which the rest is judged on its own.
-_TURN = re.compile(r"(?:[.!?;]\s+|,?\s+\b(?:but|and also|also|and then|then|by the way|oh,? and|anyway|actually|"
-                   r"and after that|after that)\b,?\s*)", re.I)
-#: Words that announce a change of subject ("By the way, my cousin …", "Oh, and my team won!").
-_SHIFT = re.compile(r"\b(?:by the way|oh,? and|anyway|actually|guess what|can i tell you|speaking of)\b", re.I)
-#: An answer's opening word that only softens it ("Actually, I always feel sleepy in the first lesson"):
-#: no turn of the talk there.
-_OPENING_FILLER = re.compile(r"^\W*(?:(?:well|hmm|oh|so),?\s+)?actually\b", re.I)
-#: A rest of at least this many words and content words is judged on its own ...
-TAIL_WORDS, TAIL_CONTENT_WORDS = 5, 3
-#: ... and makes the answer off topic from this probability on (chosen on off_topic_dev.json: recall
+#: A rest after a turn of the talk, judged on its own (:func:`tails`), makes the answer off topic from this
+#: probability on (chosen on off_topic_dev.json: recall
 #: 0.60 → 0.71 there, precision 0.875 → 0.893; no verdict changed on the four older sets).
 TAIL_OFF_AT = 0.7
 #: How many records an import or a lint reads ahead to :func:`prepare` their student turns together.
@@ -90,55 +99,9 @@ READ_AHEAD = 256
 #: How many of the dialogue's last turns the language model reads.
 RECENT_TURNS = 4
 
-#: Everyday subjects a student's answer may wander to, as English words.
-SUBJECTS: dict[str, str] = {
-    "food": "food meal lunch dinner breakfast noodles rice dumplings pizza cook restaurant eat delicious spicy snack fruit",
-    "pets": "pet cat dog puppy kitten hamster goldfish rabbit bird animal feed vet",
-    "games": "video game computer games minecraft play online console phone app",
-    "weather": "weather rain sunny snow cold hot wind cloudy umbrella season temperature",
-    "shopping": "shopping buy shoes clothes price money shop mall supermarket expensive cheap",
-    "school subjects": "maths chemistry physics history biology geography subject lesson class homework exam test grade",
-    "family": "family mother father mom dad sister brother grandma grandpa aunt uncle cousin parents",
-    "sports": "sport football basketball badminton tennis swimming running race match team player coach score",
-    "music": "music song singer band concert guitar piano violin album dance pop rock",
-    "travel": "travel trip holiday vacation beach mountain hotel flight train tourist visit abroad",
-    "health": "health doctor dentist hospital sick ill medicine exercise sleep tired",
-    "technology": "technology computer phone robot internet screen battery laptop software",
-    "movies and tv": "movie film cinema television tv show cartoon series actor watch",
-    "reading": "book novel story library read reading author magazine comic",
-    "art and hobbies": "art draw drawing painting paint pencil craft photo camera hobby chess bake cake",
-    "home and chores": "home house room apartment bed kitchen clean dishes washing machine chores garden furniture",
-    "transport": "bus subway car bike taxi road traffic drive street station",
-    "jobs and future": "job career work doctor pilot engineer future university college dream",
-    "friends": "friend friends classmate party birthday chat together",
-    "nature": "nature tree flower plant park river lake forest dinosaur spider insect",
-}
-#: Stepping out of the conversation, the off-topic answer real learners give most (the tutorial's own
-#: bank is made of them): small talk, questions to the teacher about themselves, talk about the lesson
-#: or their English, what is happening around them. Sentences, not word lists: each is compared
-#: whole. Like a subject, they do not count where the dialogue is itself about them (a talk about
-#: learning English).
-ASIDES: dict[str, tuple[str, ...]] = {
-    "small talk": ("Hello teacher, how are you today? Did you have a good weekend?",
-                   "Nice to meet you, my name is Lily and I am sixteen years old.",
-                   "I'm fine, thank you. And how is your day going?"),
-    "questions to the teacher": ("Teacher, where do you live? Are you married?",
-                                 "How old are you, and what do you like to do in your free time?",
-                                 "What is your favourite food, teacher? Have you ever been to Beijing?"),
-    "the lesson itself": ("My English is very poor, I can only speak a little.",
-                          "Can you teach me how to learn English better? I want to improve.",
-                          "Is my pronunciation good? Please correct my mistakes.",
-                          "How long is this lesson? Can we stop now?"),
-    "what is happening around them": ("Wait a minute, someone is knocking at my door.",
-                                      "Sorry, my internet is bad, I can't hear you clearly.",
-                                      "I am very hungry now, I want to go and eat something."),
-}
 #: An utterance this close to one of the :data:`ASIDES` is judged even with few content words
 #: ("How are you, teacher? Did you have a nice day?" has one).
 ASIDE_JUDGED_FROM = 0.5
-#: A subject this close to the question, the title or the topic in English (cosine of the sentence
-#: vectors) is one of the dialogue's own, not another.
-OWN_SUBJECT_ABOVE = 0.4
 
 
 @dataclass(frozen=True)
@@ -261,12 +224,6 @@ def _staged(a: Answer) -> tuple[str, bool, float, float] | None:
     return None
 
 
-def tails(utterance: str) -> list[str]:
-    """The parts of ``utterance`` after each turn of the talk (:data:`_TURN`) long enough to judge alone."""
-    parts = [p.strip() for p in _TURN.split(utterance) if p and p.strip()]
-    return [p for p in parts[1:] if len(_WORD.findall(p)) >= TAIL_WORDS and len(content_words(p)) >= TAIL_CONTENT_WORDS]
-
-
 def _may_judge(utterance: str, topic: str, title: str, question: str) -> bool:
     """English of at least :data:`MIN_WORDS` words in a dialogue with something to be about."""
     return cjk_share(utterance) <= 0.3 and bool(topic.strip() or title.strip() or question.strip()) \
@@ -374,108 +331,6 @@ def _lm_context(topic: str, title: str, recent: Sequence[tuple[str, str]]) -> st
     return lm.dialogue_context(t, recent)
 
 
-def _parts(topic: str, title: str, question: str) -> tuple[str, str, str]:
-    """(question, title, topic) in English, each standing in for a missing one."""
-    return cascade.parts(topic, title, question)
-
-
-def features(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> list[float]:
-    """What :data:`MODEL` weighs (:data:`FEATURES`): the utterance's cosine with the question being
-    answered and with the topic's English title; the best cosine with the everyday subjects the
-    dialogue is not about (:func:`other_subjects`); the closeness (the best cosine with the question,
-    the title and the topic in English, :func:`topic_text`) of the answer with the dialogue's own
-    words taken out (:func:`unshared`: "There is a new night club near my home" in a talk about a golf
-    club keeps nothing of golf), how much closeness that loses, and how far the best other subject is
-    then ahead; whether a turn of the talk is announced ("by the way"), and whether the answer is a
-    question. Fewer measures than before (the topic's own cosine, the drift, the rest after a turn of
-    the talk were dropped): each labelled set held out of the fit in turn judged better without them."""
-    q, t, g = _parts(topic, title, question)
-    mine = sentence_vectors([q, t, g])
-    u = sentence_vector(utterance)
-    own = mine @ u
-    others = other_subjects(topic, title, question)
-    rows = _subject_matrix(others)[1] if others else None
-    other = float((rows @ u).max()) if rows is not None else 0.0
-    close = float(own.max())
-    left = unshared(utterance, topic, title, question)
-    v = sentence_vector(left) if left else u
-    kept = float((mine @ v).max())
-    other_kept = float((rows @ v).max()) if rows is not None else 0.0
-    return [float(own[0]), float(own[1]), other, kept, close - kept, other_kept - kept,
-            float(announces_turn(utterance)), float(utterance.rstrip().endswith("?"))]
-
-
-def announces_turn(utterance: str) -> bool:
-    """Whether ``utterance`` announces a turn of the talk (:data:`_SHIFT`), an opening "Actually," aside."""
-    opening = _OPENING_FILLER.match(utterance)
-    return any(not (opening and m.start() < opening.end()) for m in _SHIFT.finditer(utterance))
-
-
-def closeness(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> float:
-    """The best cosine of ``utterance`` with the question, the title and the topic in English (a
-    verdict's ``score``)."""
-    q, t, g = _parts(topic, title, question)
-    return float((sentence_vectors([q, t, g]) @ sentence_vector(utterance)).max())
-
-
-def unshared(utterance: str, topic: str, title: str, question: str) -> str:
-    """``utterance`` without the content words it shares with the dialogue (its topic, title and the
-    question): what is left says whether it talks about the dialogue's world or only borrows a word
-    of it in another sense ("golf club" → "night club")."""
-    q, t, g = _parts(topic, title, question)
-    own = {stem(w) for w in content_words(f"{t} {g} {q}")}
-    left = _WORD.sub(lambda m: "" if stem(m.group(0)) in own else m.group(0), utterance)
-    return " ".join(left.split())
-
-
-def other_subjects(topic: str, title: str, question: str) -> tuple[str, ...]:
-    """The everyday subjects (:data:`SUBJECTS`) and kinds of aside (:data:`ASIDES`) that are not the
-    dialogue's own (none of their rows as close as :data:`OWN_SUBJECT_ABOVE` to the question, the title
-    or the topic in English), one name per row of their matrix (an aside has a row per sentence)."""
-    return _others(_parts(topic, title, question))
-
-
-def _rows() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(name, text) of every row: a subject's word list, or one sentence of an aside."""
-    pairs = [(name, words) for name, words in SUBJECTS.items()]
-    pairs += [(name, sentence) for name, sentences in ASIDES.items() for sentence in sentences]
-    return tuple(n for n, _ in pairs), tuple(t for _, t in pairs)
-
-
-@lru_cache(maxsize=1024)
-def _others(texts: tuple[str, ...]) -> tuple[str, ...]:
-    """The names none of whose rows is as close as :data:`OWN_SUBJECT_ABOVE` to any of ``texts``."""
-    names, matrix = _subject_matrix(tuple(dict.fromkeys(_rows()[0])))
-    close = (matrix @ sentence_vectors(list(texts)).T).max(axis=1)
-    own = {n for n, c in zip(names, close, strict=True) if float(c) >= OWN_SUBJECT_ABOVE}
-    return tuple(n for n in dict.fromkeys(names) if n not in own)
-
-
-@lru_cache(maxsize=1024)
-def _subject_matrix(names: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
-    """The rows of these subjects and asides: (the name of each row, the matrix)."""
-    wanted = set(names)
-    rows = [(n, t) for n, t in zip(*_rows(), strict=True) if n in wanted]
-    return tuple(n for n, _ in rows), sentence_vectors([t for _, t in rows])
-
-
-def best_other_subject(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> tuple[str, float]:
-    """The everyday subject or aside, not one of the dialogue's own, that fits ``utterance`` best."""
-    others = other_subjects(topic, title, question)
-    if not others:
-        return "", 0.0
-    names, matrix = _subject_matrix(others)
-    scores = matrix @ sentence_vector(utterance)
-    best = int(np.argmax(scores))
-    return names[best], float(scores[best])
-
-
-def aside_score(utterance: str) -> float:
-    """How close ``utterance`` is to stepping out of the conversation (the best of :data:`ASIDES`)."""
-    _, matrix = _subject_matrix(tuple(ASIDES))
-    return float((matrix @ sentence_vector(utterance)).max())
-
-
 def probability(feats: Sequence[float], model: tuple | None = None) -> float:
     """Logistic model over :func:`features` (standardised); ``model`` defaults to the shipped one."""
     return cascade.probability(feats, model or MODEL)
@@ -502,57 +357,3 @@ def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool], l2: float = 1.0
     w, b = theta[:-1], float(theta[-1])
     return tuple(round(float(v), 4) for v in mean), tuple(round(float(v), 4) for v in scale), \
         tuple(round(float(v), 4) for v in w), round(b, 4)
-
-
-@measure("shape")
-def _shape(a: Answer) -> list[float]:
-    """Whether the answer announces a turn of the talk, is a question, speaks to the teacher ("you",
-    "teacher"), and has a rest after a turn of the talk long enough to judge alone."""
-    return [float(announces_turn(a.utterance)), float(a.utterance.rstrip().endswith("?")),
-            float(bool(_TO_TEACHER.search(a.utterance))), float(bool(tails(a.utterance)))]
-
-
-_TO_TEACHER = re.compile(r"\b(?:you|your|teacher)\b", re.I)
-#: Each subject's words, stemmed: an answer's words met in a subject's list.
-_SUBJECT_STEMS = {name: frozenset(stem(w) for w in words.split()) for name, words in SUBJECTS.items()}
-
-
-@measure("other subject words")
-def _other_subject_words(a: Answer) -> list[float]:
-    """The share of the answer's content words, not the dialogue's, that belong to an everyday subject
-    (:data:`SUBJECTS`) whose words the question, title and topic do not use."""
-    q, t, g = a.parts
-    asked = cascade.stems(f"{q} {t} {g}")
-    dialogue = asked | cascade.stems(" ".join(text for _, text in a.recent))
-    others = frozenset().union(*(ws for ws in _SUBJECT_STEMS.values() if not ws & asked))
-    return [sum(w in others for w in a.words if w not in dialogue) / max(1, len(a.words))]
-
-
-@measure("answer vector")
-def _answer_vector(a: Answer) -> list[float]:
-    """The answer's cosine with the title and with the topic in English, and the best with an everyday
-    subject or aside not close to either (one pass: the answer's; the topic's are the dialogue's)."""
-    _, t, g = a.parts
-    u = sentence_vector(a.utterance)
-    own = sentence_vectors([t, g]) @ u
-    others = _others((t, g))
-    return [float(own[0]), float(own[1]), float((_subject_matrix(others)[1] @ u).max()) if others else 0.0]
-
-
-@measure("question vector")
-def _question_vector(a: Answer) -> list[float]:
-    """The answer's cosine with the question, and the best with an everyday subject or aside not the
-    dialogue's own (:func:`other_subjects`, the question read too)."""
-    u = sentence_vector(a.utterance)
-    others = other_subjects(a.topic, a.title, a.question)
-    other = float((_subject_matrix(others)[1] @ u).max()) if others else 0.0
-    return [float(sentence_vector(a.parts[0]) @ u), other]
-
-
-#: The closeness a verdict gives when a stage decided: by what that stage read (the words: the share of
-#: the answer's content words the dialogue uses; then the best cosine of the vectors read).
-_STAGE_CLOSENESS: dict[str, Callable[[Answer], float]] = {
-    "words": lambda a: a.measured("shared words")[2],
-    "answer": lambda a: max(a.measured("answer vector")[:2]),
-    "question": lambda a: closeness(a.utterance, topic=a.topic, title=a.title, question=a.question),
-}

@@ -1,0 +1,147 @@
+"""What the off-topic check (:mod:`studio.semantic.offtopic`) measures of an answer: the full check's
+:func:`features` (what :data:`studio.semantic.offtopic.MODEL` weighs), the rests of an answer after a turn of
+the talk (:func:`tails`), and the measures the cheaper stages of :mod:`studio.semantic.cascade` read that
+need sentence vectors or the everyday subjects (registered with :func:`studio.semantic.cascade.measure`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from studio.semantic import cascade
+from studio.semantic.cascade import Answer, measure, stem
+from studio.semantic.encoder import sentence_vector, sentence_vectors
+from studio.semantic.lexicon import content_words
+from studio.semantic.offtopic_subjects import SUBJECTS, _others, _subject_matrix, other_subjects
+
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+#: What :func:`features` measures, in order.
+FEATURES = ("question", "title", "other subject", "without the dialogue's words", "closeness lost without them",
+            "other subject without them", "turn of the talk", "asks")
+#: Where an answer turns to something else ("The coach was helpful, but my real dream is to become a
+#: doctor"): a sentence break or a turn of the talk, after which the rest is judged on its own.
+_TURN = re.compile(r"(?:[.!?;]\s+|,?\s+\b(?:but|and also|also|and then|then|by the way|oh,? and|anyway|actually|"
+                   r"and after that|after that)\b,?\s*)", re.I)
+#: Words that announce a change of subject ("By the way, my cousin …", "Oh, and my team won!").
+_SHIFT = re.compile(r"\b(?:by the way|oh,? and|anyway|actually|guess what|can i tell you|speaking of)\b", re.I)
+#: An answer's opening word that only softens it ("Actually, I always feel sleepy in the first lesson"):
+#: no turn of the talk there.
+_OPENING_FILLER = re.compile(r"^\W*(?:(?:well|hmm|oh|so),?\s+)?actually\b", re.I)
+#: A rest of at least this many words and content words is judged on its own (off topic from
+#: :data:`studio.semantic.offtopic.TAIL_OFF_AT` on).
+TAIL_WORDS, TAIL_CONTENT_WORDS = 5, 3
+
+
+def tails(utterance: str) -> list[str]:
+    """The parts of ``utterance`` after each turn of the talk (:data:`_TURN`) long enough to judge alone."""
+    parts = [p.strip() for p in _TURN.split(utterance) if p and p.strip()]
+    return [p for p in parts[1:] if len(_WORD.findall(p)) >= TAIL_WORDS and len(content_words(p)) >= TAIL_CONTENT_WORDS]
+
+
+def _parts(topic: str, title: str, question: str) -> tuple[str, str, str]:
+    """(question, title, topic) in English, each standing in for a missing one."""
+    return cascade.parts(topic, title, question)
+
+
+def features(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> list[float]:
+    """What :data:`MODEL` weighs (:data:`FEATURES`): the utterance's cosine with the question being
+    answered and with the topic's English title; the best cosine with the everyday subjects the
+    dialogue is not about (:func:`other_subjects`); the closeness (the best cosine with the question,
+    the title and the topic in English, :func:`topic_text`) of the answer with the dialogue's own
+    words taken out (:func:`unshared`: "There is a new night club near my home" in a talk about a golf
+    club keeps nothing of golf), how much closeness that loses, and how far the best other subject is
+    then ahead; whether a turn of the talk is announced ("by the way"), and whether the answer is a
+    question. Fewer measures than before (the topic's own cosine, the drift, the rest after a turn of
+    the talk were dropped): each labelled set held out of the fit in turn judged better without them."""
+    q, t, g = _parts(topic, title, question)
+    mine = sentence_vectors([q, t, g])
+    u = sentence_vector(utterance)
+    own = mine @ u
+    others = other_subjects(topic, title, question)
+    rows = _subject_matrix(others)[1] if others else None
+    other = float((rows @ u).max()) if rows is not None else 0.0
+    close = float(own.max())
+    left = unshared(utterance, topic, title, question)
+    v = sentence_vector(left) if left else u
+    kept = float((mine @ v).max())
+    other_kept = float((rows @ v).max()) if rows is not None else 0.0
+    return [float(own[0]), float(own[1]), other, kept, close - kept, other_kept - kept,
+            float(announces_turn(utterance)), float(utterance.rstrip().endswith("?"))]
+
+
+def announces_turn(utterance: str) -> bool:
+    """Whether ``utterance`` announces a turn of the talk (:data:`_SHIFT`), an opening "Actually," aside."""
+    opening = _OPENING_FILLER.match(utterance)
+    return any(not (opening and m.start() < opening.end()) for m in _SHIFT.finditer(utterance))
+
+
+def closeness(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> float:
+    """The best cosine of ``utterance`` with the question, the title and the topic in English (a
+    verdict's ``score``)."""
+    q, t, g = _parts(topic, title, question)
+    return float((sentence_vectors([q, t, g]) @ sentence_vector(utterance)).max())
+
+
+def unshared(utterance: str, topic: str, title: str, question: str) -> str:
+    """``utterance`` without the content words it shares with the dialogue (its topic, title and the
+    question): what is left says whether it talks about the dialogue's world or only borrows a word
+    of it in another sense ("golf club" → "night club")."""
+    q, t, g = _parts(topic, title, question)
+    own = {stem(w) for w in content_words(f"{t} {g} {q}")}
+    left = _WORD.sub(lambda m: "" if stem(m.group(0)) in own else m.group(0), utterance)
+    return " ".join(left.split())
+
+
+@measure("shape")
+def _shape(a: Answer) -> list[float]:
+    """Whether the answer announces a turn of the talk, is a question, speaks to the teacher ("you",
+    "teacher"), and has a rest after a turn of the talk long enough to judge alone."""
+    return [float(announces_turn(a.utterance)), float(a.utterance.rstrip().endswith("?")),
+            float(bool(_TO_TEACHER.search(a.utterance))), float(bool(tails(a.utterance)))]
+
+
+_TO_TEACHER = re.compile(r"\b(?:you|your|teacher)\b", re.I)
+#: Each subject's words, stemmed: an answer's words met in a subject's list.
+_SUBJECT_STEMS = {name: frozenset(stem(w) for w in words.split()) for name, words in SUBJECTS.items()}
+
+
+@measure("other subject words")
+def _other_subject_words(a: Answer) -> list[float]:
+    """The share of the answer's content words, not the dialogue's, that belong to an everyday subject
+    (:data:`SUBJECTS`) whose words the question, title and topic do not use."""
+    q, t, g = a.parts
+    asked = cascade.stems(f"{q} {t} {g}")
+    dialogue = asked | cascade.stems(" ".join(text for _, text in a.recent))
+    others = frozenset().union(*(ws for ws in _SUBJECT_STEMS.values() if not ws & asked))
+    return [sum(w in others for w in a.words if w not in dialogue) / max(1, len(a.words))]
+
+
+@measure("answer vector")
+def _answer_vector(a: Answer) -> list[float]:
+    """The answer's cosine with the title and with the topic in English, and the best with an everyday
+    subject or aside not close to either (one pass: the answer's; the topic's are the dialogue's)."""
+    _, t, g = a.parts
+    u = sentence_vector(a.utterance)
+    own = sentence_vectors([t, g]) @ u
+    others = _others((t, g))
+    return [float(own[0]), float(own[1]), float((_subject_matrix(others)[1] @ u).max()) if others else 0.0]
+
+
+@measure("question vector")
+def _question_vector(a: Answer) -> list[float]:
+    """The answer's cosine with the question, and the best with an everyday subject or aside not the
+    dialogue's own (:func:`other_subjects`, the question read too)."""
+    u = sentence_vector(a.utterance)
+    others = other_subjects(a.topic, a.title, a.question)
+    other = float((_subject_matrix(others)[1] @ u).max()) if others else 0.0
+    return [float(sentence_vector(a.parts[0]) @ u), other]
+
+
+#: The closeness a verdict gives when a stage decided: by what that stage read (the words: the share of
+#: the answer's content words the dialogue uses; then the best cosine of the vectors read).
+_STAGE_CLOSENESS: dict[str, Callable[[Answer], float]] = {
+    "words": lambda a: a.measured("shared words")[2],
+    "answer": lambda a: max(a.measured("answer vector")[:2]),
+    "question": lambda a: closeness(a.utterance, topic=a.topic, title=a.title, question=a.question),
+}
