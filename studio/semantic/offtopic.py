@@ -7,7 +7,9 @@ what it could be about instead: the everyday subjects the dialogue is not about 
 "video games" in a dialogue on a basketball game) and the ways a learner steps out of the
 conversation (:data:`ASIDES`: small talk, questions to the teacher, talk about the lesson). A small
 logistic model weighs those cosines and the answer with the dialogue's own words taken out
-(:func:`features`, :data:`MODEL`); the part after a turn of the talk is judged on its own. Most
+(:func:`features`, :data:`MODEL`); the part after a turn of the talk is judged on its own, and an
+answer that echoes a word of the question and takes it elsewhere ("Row? I learned to row a boat") by
+its rest (:mod:`studio.semantic.offtopic_echo`). Most
 answers never get that far: cheaper stages (:mod:`studio.semantic.cascade`: the answer's words, then
 its own sentence vector, then the question's) decide those they are sure of. Where the model is unsure
 (:data:`ASK_LM`), a language model reads the dialogue too (:mod:`studio.semantic.lm`: SmolLM2-135M in
@@ -45,6 +47,12 @@ from studio.semantic import cascade, lm, verdicts
 from studio.semantic.cascade import Answer, topic_text
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
+from studio.semantic.offtopic_echo import (
+    ECHO_CONTENT_WORDS,
+    ECHO_MARGIN,
+    ECHO_WORDS,
+    taken_elsewhere,
+)
 from studio.semantic.offtopic_features import (
     _STAGE_CLOSENESS,
     _WORD,
@@ -112,11 +120,14 @@ class TopicFit:
     other: str = ""  # the everyday subject it fits best instead, when off topic
     probability: float | None = None  # of being off topic, from the shipped model
     pointwise: float | None = None  # the language model's score, when it was asked (see ASK_LM)
+    echoed: str = ""  # the question's words the answer echoed and took elsewhere (studio.semantic.offtopic_echo)
 
     def explain(self) -> str:
         if self.score is None:
             return "not judged (no content words)"
         about = f", about {self.other} instead" if self.other else ""
+        if self.echoed:
+            about += f" (the question's '{self.echoed}' taken elsewhere)"
         read = "" if self.pointwise is None else \
             f"; the language model finds it {'more' if self.pointwise > 0 else 'less'} likely after this dialogue"
         return f"closeness to the topic {self.score:.2f}{about}{read}"
@@ -239,7 +250,7 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
 
 
 #: Bumped when the check's code changes what it decides (its numbers and word lists are read by :func:`version`).
-REVISION = 5
+REVISION = 6
 #: The word lists' part of :func:`version` (constants: digested once).
 _WORD_LISTS = hashlib.sha256(repr((SUBJECTS, ASIDES)).encode()).hexdigest()
 
@@ -249,7 +260,7 @@ def version() -> str:
     on = asks_lm()
     return _version(MODEL, MODEL_LM if on else (), OFF_TOPIC_AT if on else OFF_TOPIC_ALONE_AT, ASK_LM, TAIL_OFF_AT,
                     TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS, MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM,
-                    OWN_SUBJECT_ABOVE, cascade.fitted_id())
+                    OWN_SUBJECT_ABOVE, cascade.fitted_id(), ECHO_WORDS, ECHO_CONTENT_WORDS, ECHO_MARGIN)
 
 
 @lru_cache(maxsize=16)
@@ -294,8 +305,11 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     words = content_words(utterance)
     if (staged := _staged(Answer(utterance, topic, title, question, recent))) is not None:
         _, off, p, close = staged
-        other = best_other_subject(utterance, topic=topic, title=title, question=question)[0] if off else ""
-        return TopicFit(round(close, 4), off, words, other, round(p, 4))
+        about, echo = utterance, ""
+        if not off and (elsewhere := taken_elsewhere(utterance, topic, title, question)) is not None:
+            off, (echo, about) = True, elsewhere
+        other = best_other_subject(about, topic=topic, title=title, question=question)[0] if off else ""
+        return TopicFit(round(close, 4), off, words, other, round(p, 4), echoed=echo)
     feats = features(utterance, topic=topic, title=title, question=question)
     p, read = probability(feats), None
     if ASK_LM[0] <= p < ASK_LM[1] and asks_lm():
@@ -309,10 +323,13 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
             if p_tail >= TAIL_OFF_AT:
                 off, about, p = True, tail, max(p, p_tail)
                 break
+    echo = ""
+    if not off and (elsewhere := taken_elsewhere(utterance, topic, title, question)) is not None:
+        off, (echo, about) = True, elsewhere  # a word of the question echoed and taken elsewhere
     other = best_other_subject(about, topic=topic, title=title, question=question)[0] if off else ""
     return TopicFit(round(closeness(utterance, topic=topic, title=title, question=question), 4), off, words, other,
                     round(p, 4),
-                    None if read is None else round(read, 4))
+                    None if read is None else round(read, 4), echo)
 
 
 def pointwise(utterance: str, *, topic: str = "", title: str = "", recent: Sequence[tuple[str, str]] = ()) -> float:

@@ -150,3 +150,19 @@ def test_an_opening_actually_announces_no_turn_of_the_talk() -> None:
     assert announces_turn("I like it, actually my cousin is getting married next month.")
     assert announces_turn("By the way, my cousin is getting married next month.")
     assert announces_turn("Actually, by the way, my cat is ill.")
+
+
+def test_a_word_of_the_question_echoed_and_taken_elsewhere_is_off_topic_and_an_echo_answered_is_not() -> None:
+    """Examples written for this test (none is in a labelled set): the echoed word keeps every measure
+    close to the dialogue, so the rest is judged without the dialogue's words."""
+    from studio.semantic.offtopic import topic_fit
+
+    photo = dict(topic="毕业前全班在操场拍毕业照，摄影师安排同学们站位。", title="The class graduation photo",
+                 history=[("teacher", "You're tall. Would you like to stand in the back row or the front row?")])
+    fit = topic_fit("Row? Last summer my uncle taught me to row a boat on the lake near his village.", **photo)
+    assert fit.off_topic and fit.echoed == "Row"
+    assert "'Row' taken elsewhere" in fit.explain()
+    for on in ("Row? The back row, please, because I am taller than most of my classmates.",
+               "Row? Yes, I'll stand in the back row next to my best friend Lily.",
+               "Why? Because the photographer said the tall students stand at the back."):
+        assert not topic_fit(on, **photo).off_topic, on

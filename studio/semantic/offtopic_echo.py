@@ -1,0 +1,63 @@
+"""An answer that echoes a word of the question and takes it elsewhere ("Row? I learned to row a boat
+last summer on West Lake" when the class photo's back row was asked for).
+
+The echoed word makes such an answer look close to the dialogue in every measure of the check, so it
+is judged by what its rest says once the dialogue's own words are taken out (:func:`unshared`): at
+least as close to an everyday subject the dialogue is not about as to the dialogue, it is off topic.
+An echo answered at once ("Scared? Very! …", "Class? No, there is none in our town …") is the answer
+itself, not a turn elsewhere; an echo of a question word alone ("Why? Because …") borrows nothing.
+
+The margin and word counts were chosen on the echo answers of ``off_topic_final3.json`` to
+``final5.json`` (51 answers; none of the other labelled sets, nor the offline student, echoes), then
+measured on sets written after (README, The teacher contract: off topic).
+"""
+
+from __future__ import annotations
+
+import re
+
+from studio.semantic.cascade import stem
+from studio.semantic.lexicon import content_words
+from studio.semantic.offtopic_features import _WORD, features, unshared
+
+#: An answer that opens by echoing a few words of the question, asked back or trailing off ("Row? …",
+#: "Nervous... …"), and goes on.
+_ECHO = re.compile(r"^\W*(?P<head>[A-Za-z][A-Za-z' -]{0,40}?)\s*(?:\?|\.{2,}|…)\s*(?P<rest>\S.*)$", re.S)
+#: At most this many words are an echo.
+ECHO_WORDS = 4
+#: An echo answered at once is the answer, not a turn elsewhere.
+_ANSWERED = re.compile(r"(?:yes|yeah|yep|no|nope|not|very|definitely|sure|certainly|absolutely|of course|a little|"
+                       r"a bit|maybe|perhaps|never|always|sometimes|kind of|sort of)\b", re.I)
+#: The rest, without the dialogue's words, holds at least this many content words ...
+ECHO_CONTENT_WORDS = 3
+#: ... and is at least this much closer (cosine) to an everyday subject than to the dialogue.
+ECHO_MARGIN = -0.01
+
+
+def echoed(utterance: str, question: str) -> tuple[str, str] | None:
+    """(the echoed words, the rest) of an answer that opens by echoing the question's words, one of them
+    a content word, and does not answer at once; None for any other answer."""
+    m = _ECHO.match(utterance)
+    if m is None or not question:
+        return None
+    head = _WORD.findall(m.group("head"))
+    asked = {stem(w.lower()) for w in _WORD.findall(question)}
+    if not head or len(head) > ECHO_WORDS or not all(stem(w.lower()) in asked for w in head):
+        return None
+    if not content_words(m.group("head")) or _ANSWERED.match(m.group("rest")):
+        return None
+    return " ".join(head), m.group("rest")
+
+
+def taken_elsewhere(utterance: str, topic: str, title: str, question: str) -> tuple[str, str] | None:
+    """(the echoed words, the rest) of an answer that echoes the question's words and takes them
+    elsewhere: its rest, without the dialogue's words, is about an everyday subject the dialogue is not.
+    None where the answer does not."""
+    found = echoed(utterance, question)
+    if found is None:
+        return None
+    left = unshared(found[1], topic, title, question)
+    if len(content_words(left)) < ECHO_CONTENT_WORDS:
+        return None
+    f = features(left, topic=topic, title=title, question=question)
+    return found if f[2] - f[3] >= ECHO_MARGIN else None  # the best other subject against the dialogue
