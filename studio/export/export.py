@@ -97,7 +97,9 @@ def split_by_topic(samples: list[Sample], ratio: float | None, seed: int) -> tup
     if not 0 < ratio < 1:
         raise ValueError(Message("export.split", N_("--split must be between 0 and 1 (e.g. 0.9)")))
     per_topic = Counter(s.topic.id for s in samples)
-    order = sorted(per_topic, key=lambda t: hashlib.sha256(f"{seed}:{t}".encode()).hexdigest())
+    texts = {s.topic.id: s.topic.text for s in samples}
+    # ordered by the topic's text, not its id (new in every workspace): a seed splits the same data the same way
+    order = sorted(per_topic, key=lambda t: (hashlib.sha256(f"{seed}:{texts[t]}".encode()).hexdigest(), t))
     want = (1 - ratio) * len(samples)
     held: set[str] = set()
     count = 0

@@ -64,6 +64,24 @@ def test_same_store_and_options_give_byte_identical_files(cli, generated, tmp_pa
     assert a["snapshot"]["id"] != b["snapshot"]["id"]
 
 
+def test_a_seed_gives_the_same_files_in_another_fresh_workspace(cli, generated, tmp_path) -> None:
+    """A fresh workspace's topics get new ids; the split into train and eval must not follow them (it did:
+    the tutorial's tiny model then trained on other data in every workspace)."""
+    from studio.cli import main
+
+    ws = tmp_path / "again"
+    assert main(["--workspace", str(ws), "init"]) == 0
+    config = ws / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'model = "offline-simulator"\n', 'model = "offline-simulator"\nerror_rate = 0\n', 1), encoding="utf-8")
+    assert main(["--workspace", str(ws), "generate", "-n", "30", "--seed", "4", "--json"]) == 0
+    a = export(cli, generated, tmp_path / "a", "--format", "openai", "--split", "0.8")
+    b = export(cli, ws, tmp_path / "b", "--format", "openai", "--split", "0.8")
+    assert a["snapshot"]["counts"]["eval"] > 0 and a["snapshot"]["content_hash"] == b["snapshot"]["content_hash"]
+    for name in ("train.jsonl", "eval.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
 def test_openai_exports_follow_the_documented_rules(cli, generated, tmp_path) -> None:
     from studio.datafiles.formats.openai import validate_chat
 
