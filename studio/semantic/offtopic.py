@@ -305,10 +305,7 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     words = content_words(utterance)
     if (staged := _staged(Answer(utterance, topic, title, question, recent))) is not None:
         _, off, p, close = staged
-        about, echo = utterance, ""
-        if not off and (elsewhere := taken_elsewhere(utterance, topic, title, question)) is not None:
-            off, (echo, about) = True, elsewhere
-        other = best_other_subject(about, topic=topic, title=title, question=question)[0] if off else ""
+        off, other, echo = _instead(utterance, off, utterance, topic, title, question)
         return TopicFit(round(close, 4), off, words, other, round(p, 4), echoed=echo)
     feats = features(utterance, topic=topic, title=title, question=question)
     p, read = probability(feats), None
@@ -323,13 +320,20 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
             if p_tail >= TAIL_OFF_AT:
                 off, about, p = True, tail, max(p, p_tail)
                 break
-    echo = ""
-    if not off and (elsewhere := taken_elsewhere(utterance, topic, title, question)) is not None:
-        off, (echo, about) = True, elsewhere  # a word of the question echoed and taken elsewhere
-    other = best_other_subject(about, topic=topic, title=title, question=question)[0] if off else ""
+    off, other, echo = _instead(utterance, off, about, topic, title, question)
     return TopicFit(round(closeness(utterance, topic=topic, title=title, question=question), 4), off, words, other,
                     round(p, 4),
                     None if read is None else round(read, 4), echo)
+
+
+def _instead(utterance: str, off: bool, about: str, topic: str, title: str,
+             question: str) -> tuple[bool, str, str]:
+    """(off topic, the everyday subject it is about instead, the question's words it echoed): a verdict
+    on topic still turns off where a word of the question is echoed and taken elsewhere."""
+    echo = ""
+    if not off and (elsewhere := taken_elsewhere(utterance, topic, title, question)) is not None:
+        off, (echo, about) = True, elsewhere
+    return off, best_other_subject(about, topic=topic, title=title, question=question)[0] if off else "", echo
 
 
 def pointwise(utterance: str, *, topic: str = "", title: str = "", recent: Sequence[tuple[str, str]] = ()) -> float:
