@@ -6,7 +6,8 @@ holding one; ``tests/bench/trees.py``), so two versions are compared in one run.
 
 The workload: ``studio generate --dialogues 80 --concurrency 32`` with a teacher and a student model
 behind one OpenAI-compatible loopback server (its own process, 200 ms a call, answers from the
-offline simulator's rules), the off-topic judge on (a model's answers are judged). Measured in a
+offline simulator's rules), the off-topic judge on (a model's answers are judged), each run with a cold
+verdict cache of its own (a repeat would otherwise find the verdicts of the one before). Measured in a
 child process: wall time, CPU seconds (user + system) and peak RSS.
 
 Baselines in the same run, interleaved, medians of ``--repeat``:
@@ -73,7 +74,9 @@ TREE = ROOT
 
 def studio_run(folder: Path, base: str, dialogues: int, concurrency: int, blas: int = 1) -> dict:
     studio = [sys.executable, "-m", "studio", "--workspace", str(folder)]
-    env = {**os.environ, "STUDIO_BLAS_THREADS": str(blas), "PYTHONPATH": str(TREE)}
+    # a cold verdict cache of its own: a repeat must not find the verdicts an earlier one made on the same answers
+    env = {**os.environ, "STUDIO_BLAS_THREADS": str(blas), "PYTHONPATH": str(TREE),
+           "STUDIO_VERDICTS": str(folder / "verdicts.sqlite3")}
     subprocess.run([*studio, "init"], check=True, capture_output=True, cwd=TREE, env=env)
     with open(folder / "config.toml", "a", encoding="utf-8") as f:
         f.write(REMOTE.format(base=base))
