@@ -26,9 +26,9 @@ needs_tutorial_data = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path, request):
     """No test touches the real user data folder or the caller's keys. The off-topic check's language
-    model is left out (STUDIO_OFFTOPIC_LM=off) except in the tests about it (marked ``lm``)."""
-    if request.node.get_closest_marker("lm") is None:
-        monkeypatch.setenv("STUDIO_OFFTOPIC_LM", "off")
+    model is left out (STUDIO_OFFTOPIC_LM=off, as the studio ships) except in the tests about it (marked
+    ``lm``, which turn it on)."""
+    monkeypatch.setenv("STUDIO_OFFTOPIC_LM", "off" if request.node.get_closest_marker("lm") is None else "on")
     monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "default-ws"))
     monkeypatch.setenv("STUDIO_VERDICTS", str(tmp_path / "verdicts.sqlite3"))  # each test judges afresh
     monkeypatch.delenv("STUDIO_SECRETS_FILE", raising=False)

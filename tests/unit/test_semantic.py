@@ -142,6 +142,22 @@ def test_without_its_language_model_the_check_judges_by_the_sentence_model_alone
     assert fit.pointwise is None and fit.probability is not None
 
 
+def test_unless_asked_for_the_check_leaves_its_language_model_out(monkeypatch):
+    """The studio ships without the language-model step (it costs ten times the CPU for 0.01–0.04 of F1
+    on sets nothing was fitted on): an answer the sentence model is unsure of is not read by it."""
+    from studio.semantic import offtopic
+
+    monkeypatch.delenv("STUDIO_OFFTOPIC_LM", raising=False)
+    offtopic.forget()
+    assert not offtopic.asks_lm()
+    fit = offtopic.topic_fit("My grandma tells us the story of Chang'e and the rabbit.",
+                             topic="中秋节晚上，一家人在院子里赏月吃月饼。", title="The Mid-Autumn Festival",
+                             history=[("teacher", "What does your family do on the night of the festival?")])
+    assert fit.pointwise is None and fit.probability is not None
+    monkeypatch.setenv("STUDIO_OFFTOPIC_LM", "on")
+    assert offtopic.asks_lm()
+
+
 def test_an_opening_actually_announces_no_turn_of_the_talk() -> None:
     from studio.semantic.offtopic import announces_turn
 
