@@ -90,11 +90,12 @@ async def measure(ws, writer: bool, samples: int) -> dict[str, float]:  # type: 
         results["key latency (median)" + (" while writing" if writer else "")] = statistics.median(lat)
         results["key latency (p95)" + (" while writing" if writer else "")] = sorted(lat)[int(len(lat) * 0.95) - 1]
         if writer:  # Simulate opened: it loads the off-topic check's models; then a person types answers
-            from studio.semantic import encoder, lm
+            from studio.semantic import encoder, lm, offtopic
             from studio.synth.detect import observe
 
             app.simulate_key("2")
-            await until(lambda: encoder._model._model is not None and lm._NEUTRAL_CACHE is not None, timeout=120)
+            await until(lambda: encoder._model._model is not None
+                        and (lm._NEUTRAL_CACHE is not None or not offtopic.asks_lm()), timeout=120)
             await until(lambda: not any(w.is_running for w in app.workers), timeout=120)  # Simulate's set-up done
             results["peak memory, Simulate open (MB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             history = [("teacher", "What did you do last weekend with your family?")]
