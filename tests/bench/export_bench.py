@@ -173,4 +173,10 @@ def store_mix():  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":
+    try:  # beside this script (run as a file; --against puts the other tree first on the path)
+        from host import report_at_exit
+    except ImportError:  # run as a module
+        from tests.bench.host import report_at_exit
+
+    report_at_exit()
     raise SystemExit(main())
