@@ -134,7 +134,7 @@ class TopicFit:
 
 
 #: Whether the language-model step runs when ``STUDIO_OFFTOPIC_LM`` does not say. It does not: on the
-#: labelled sets no fit or rule was chosen on (``off_topic_final2``, ``final6`` to ``final8``) it adds
+#: labelled sets no model or threshold was fitted on (``off_topic_final2``, ``final6`` to ``final8``) it adds
 #: 0.01–0.04 to F1 (recall up 0.03–0.10, precision down 0.01–0.04) for about ten times the CPU of a
 #: judgement, which a run with a student model then waits on (README, The teacher contract: off topic).
 LM_BY_DEFAULT = False
