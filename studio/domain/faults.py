@@ -93,7 +93,7 @@ class FaultSpec:
     topic_judged: ClassVar[bool] = True
 
     # -- owed -------------------------------------------------------------------------------
-    #: What the teacher owes it: ids of the contract's obligations (:data:`studio.domain.contract.OBLIGATIONS`).
+    #: What the teacher owes it: ids of the contract's obligations (:data:`studio.domain.obligations.OBLIGATIONS`).
     owes: ClassVar[tuple[str, ...]] = ()
     #: What the student did, as the contract's messages say it ("answered in Chinese"; marked with ``N_``).
     said: ClassVar[str] = ""
