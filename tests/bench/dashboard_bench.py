@@ -18,7 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import trees  # tests/bench/trees.py, beside this script
+import host  # tests/bench/host.py and trees.py, beside this script
+import trees
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--dialogues", type=int, default=10000)
@@ -81,10 +82,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:  # beside this script (run as a file; --against puts the other tree first on the path)
-        from host import report_at_exit
-    except ImportError:  # run as a module
-        from tests.bench.host import report_at_exit
-
-    report_at_exit()
+    host.report_at_exit()
     raise SystemExit(main())

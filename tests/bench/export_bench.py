@@ -20,7 +20,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import trees  # tests/bench/trees.py, beside this script
+import host  # tests/bench/host.py and trees.py, beside this script
+import trees
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--dialogues", type=int, default=10000)
@@ -173,10 +174,5 @@ def store_mix():  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":
-    try:  # beside this script (run as a file; --against puts the other tree first on the path)
-        from host import report_at_exit
-    except ImportError:  # run as a module
-        from tests.bench.host import report_at_exit
-
-    report_at_exit()
+    host.report_at_exit()
     raise SystemExit(main())

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench import trees  # noqa: E402
+from tests.bench import host, trees  # noqa: E402
 
 parser = argparse.ArgumentParser()
 trees.add_arguments(parser)
@@ -103,10 +103,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:  # beside this script (run as a file; --against puts the other tree first on the path)
-        from host import report_at_exit
-    except ImportError:  # run as a module
-        from tests.bench.host import report_at_exit
-
-    report_at_exit()
+    host.report_at_exit()
     raise SystemExit(main())

@@ -27,6 +27,7 @@ from textual.widgets import DataTable  # noqa: E402
 from studio.domain import Topic  # noqa: E402
 from studio.ui.app import make_app  # noqa: E402
 from studio.workspace import open_workspace  # noqa: E402
+from tests.bench import host  # noqa: E402
 from tests.store.helpers import make_dialogue  # noqa: E402
 
 
@@ -156,10 +157,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:  # beside this script (run as a file; --against puts the other tree first on the path)
-        from host import report_at_exit
-    except ImportError:  # run as a module
-        from tests.bench.host import report_at_exit
-
-    report_at_exit()
+    host.report_at_exit()
     raise SystemExit(main())

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench import generate_bench, trees  # noqa: E402
+from tests.bench import generate_bench, host, trees  # noqa: E402
 
 LATENCY = 0.2
 REMOTE = generate_bench.REMOTE + "retries = 0\n"  # a failed call is a failed run here, not a hidden retry
@@ -197,10 +197,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:  # beside this script (run as a file; --against puts the other tree first on the path)
-        from host import report_at_exit
-    except ImportError:  # run as a module
-        from tests.bench.host import report_at_exit
-
-    report_at_exit()
+    host.report_at_exit()
     raise SystemExit(main())
