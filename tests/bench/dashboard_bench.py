@@ -30,6 +30,7 @@ trees.use(ARGS.tree)
 from studio.domain import Dialogue, StudentTurn  # noqa: E402
 from studio.synth import dashboard  # noqa: E402
 from studio.synth.dashboard import compute  # noqa: E402
+from studio.workspace import open_workspace  # noqa: E402
 from tests.bench.tui_bench import build  # noqa: E402
 
 
@@ -54,7 +55,8 @@ def main() -> int:
     if ARGS.against:
         trees.run_against(__file__, ARGS.against, sys.argv[1:], ARGS.tree)
     with tempfile.TemporaryDirectory() as tmp:
-        ws = build(Path(tmp) / "w", ARGS.dialogues)
+        build(Path(tmp) / "w", ARGS.dialogues).close()
+        ws = open_workspace(Path(tmp) / "w")  # as the TUI starts: the store loaded from disk
         dashboard._READ.clear()
         start, cpu = time.perf_counter(), time.process_time()
         stats = compute(ws.store)  # the first open: every dialogue read

@@ -31,6 +31,30 @@ def test_documents_round_trip_through_a_reopen(tmp_path) -> None:
         assert store.schema_version == SCHEMA_VERSION
 
 
+def test_a_large_store_is_kept_out_of_the_collectors_passes_once_loaded(tmp_path, monkeypatch) -> None:
+    import gc
+
+    from studio.store import storage
+
+    rng = random.Random(3)
+    with Store(tmp_path) as store:
+        store.dialogues.put_many([make_dialogue(rng) for _ in range(20)])
+        store.storage.compact()
+    size = sum(p.stat().st_size for p in (tmp_path / "studio.json", tmp_path / "studio.json.journal"))
+    try:
+        monkeypatch.setattr(storage, "FREEZE_BYTES", size + 1)
+        gc.unfreeze()
+        with reopen(tmp_path) as store:  # smaller than the threshold: left to the collector
+            assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(storage, "FREEZE_BYTES", size)
+        with reopen(tmp_path) as store:
+            doc = next(iter(store.dialogues.raw()))[1]
+            assert gc.get_freeze_count() > 0
+            assert not any(o is doc for o in gc.get_objects())  # frozen: in no generation a pass walks
+    finally:
+        gc.unfreeze()
+
+
 def test_snapshot_file_is_plain_tinydb_json(tmp_path) -> None:
     with Store(tmp_path) as store:
         topic = store.topics.put(Topic(text="话题"))
