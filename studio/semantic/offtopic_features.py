@@ -16,7 +16,8 @@ from studio.semantic.lexicon import content_words
 from studio.semantic.offtopic_subjects import SUBJECTS, _others, _subject_matrix, other_subjects
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-#: What :func:`features` measures, in order.
+#: What :func:`features` measures, in order; then the 384 values of the answer's sentence vector with
+#: the dialogue's words taken out (:func:`unshared`).
 FEATURES = ("question", "title", "other subject", "without the dialogue's words", "closeness lost without them",
             "other subject without them", "turn of the talk", "asks")
 #: Where an answer turns to something else ("The coach was helpful, but my real dream is to become a
@@ -52,8 +53,12 @@ def features(utterance: str, *, topic: str = "", title: str = "", question: str 
     words taken out (:func:`unshared`: "There is a new night club near my home" in a talk about a golf
     club keeps nothing of golf), how much closeness that loses, and how far the best other subject is
     then ahead; whether a turn of the talk is announced ("by the way"), and whether the answer is a
-    question. Fewer measures than before (the topic's own cosine, the drift, the rest after a turn of
-    the talk were dropped): each labelled set held out of the fit in turn judged better without them."""
+    question; then the sentence vector of the answer without the dialogue's words itself, which tells
+    what kind of thing an answer says whatever the topic (a question back about the scene, a plan for
+    the weekend, a complaint about homework): with it, the check held out by labelled set went from
+    0.867 / 0.780 to 0.895 / 0.844 (README, The teacher contract: off topic). Fewer cosines than before
+    (the topic's own, the drift, the rest after a turn of the talk were dropped): each labelled set held
+    out of the fit in turn judged better without them."""
     q, t, g = _parts(topic, title, question)
     mine = sentence_vectors([q, t, g])
     u = sentence_vector(utterance)
@@ -67,7 +72,7 @@ def features(utterance: str, *, topic: str = "", title: str = "", question: str 
     kept = float((mine @ v).max())
     other_kept = float((rows @ v).max()) if rows is not None else 0.0
     return [float(own[0]), float(own[1]), other, kept, close - kept, other_kept - kept,
-            float(announces_turn(utterance)), float(utterance.rstrip().endswith("?"))]
+            float(announces_turn(utterance)), float(utterance.rstrip().endswith("?")), *map(float, v)]
 
 
 def announces_turn(utterance: str) -> bool:
@@ -101,6 +106,8 @@ def _shape(a: Answer) -> list[float]:
             float(bool(_TO_TEACHER.search(a.utterance))), float(bool(tails(a.utterance)))]
 
 
+#: A subject is the dialogue's own where the question, title and topic use more than this many of its words.
+OWN_SUBJECT_WORDS = 1
 _TO_TEACHER = re.compile(r"\b(?:you|your|teacher)\b", re.I)
 #: Each subject's words, stemmed: an answer's words met in a subject's list.
 _SUBJECT_STEMS = {name: frozenset(stem(w) for w in words.split()) for name, words in SUBJECTS.items()}
@@ -109,11 +116,12 @@ _SUBJECT_STEMS = {name: frozenset(stem(w) for w in words.split()) for name, word
 @measure("other subject words")
 def _other_subject_words(a: Answer) -> list[float]:
     """The share of the answer's content words, not the dialogue's, that belong to an everyday subject
-    (:data:`SUBJECTS`) whose words the question, title and topic do not use."""
+    (:data:`SUBJECTS`) the question, title and topic do not talk about: of whose words they use at most
+    one (one shared word is often another sense: "game" in a talk on a basketball game is no video game)."""
     q, t, g = a.parts
     asked = cascade.stems(f"{q} {t} {g}")
     dialogue = asked | cascade.stems(" ".join(text for _, text in a.recent))
-    others = frozenset().union(*(ws for ws in _SUBJECT_STEMS.values() if not ws & asked))
+    others = frozenset().union(*(ws for ws in _SUBJECT_STEMS.values() if len(ws & asked) <= OWN_SUBJECT_WORDS))
     return [sum(w in others for w in a.words if w not in dialogue) / max(1, len(a.words))]
 
 

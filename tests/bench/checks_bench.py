@@ -144,7 +144,7 @@ def labelled() -> list[str]:
     asked = held.asked
     out = ["Off topic (a student utterance against the dialogue's topic, title and question; positives are "
            "off-topic answers, loosely related ones are not); each set held out: refitted without the set it "
-           f"judges (L2 penalty {l2}), at the shipped thresholds:", ""]
+           f"judges (L2 penalties {l2[0]} for the measures, {l2[1]} for the vector's values), at the shipped thresholds:", ""]
     out += offtopic_fit.report(rows, held, offtopic.OFF_TOPIC_AT, (offtopic.MODEL, offtopic.MODEL_LM), sim,
                                offtopic.OFF_TOPIC_ALONE_AT)
     out += ["", "As the check runs (the rest of an answer that turns to something else judged too), each set "

@@ -56,7 +56,14 @@ SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_unseen.json", "14 more topics written apart with hard cases, measured only until this release; "
                                   "a development set now, fitted on"),
         ("off_topic_final.json", "14 topics written apart, measured once at the end of a release; a development set "
-                                 "now, fitted on"))
+                                 "now, fitted on"),
+        ("off_topic_final2.json", "14 topics written apart, measured once before any fit; fitted on since"),
+        ("off_topic_final3.json", "15 topics written apart, measured once; its echoes chose the echo rule"),
+        ("off_topic_final4.json", "16 topics written apart, measured once; its echoes chose the echo rule"),
+        ("off_topic_final5.json", "16 topics written apart, measured once; its echoes chose the echo rule"),
+        ("off_topic_final6.json", "20 topics written apart, measured once before any fit; fitted on since"),
+        ("off_topic_final7.json", "20 topics written apart, measured once before any fit; fitted on since"),
+        ("off_topic_final8.json", "20 topics written apart, measured once before any fit; fitted on since"))
 
 
 Sim = list[tuple[str, list[float], float, dict[str, list[list[float]]]]]
@@ -216,11 +223,24 @@ def flagged(p: np.ndarray, rest: np.ndarray, threshold: float) -> np.ndarray:
     return (p >= threshold) | (rest >= offtopic.TAIL_OFF_AT)
 
 
-def fit_both(rows: list[tuple[list[float], float, bool]], l2: float = 1.0) -> tuple[tuple, tuple]:
+#: (the penalty of the scalar measures, the penalty of the sentence vector's values), as :func:`fit_both` takes it.
+L2 = tuple[float, float]
+
+
+def penalties(n: int, l2: L2) -> list[float]:
+    """Each weight's L2 penalty for ``n`` features: the scalar measures (:data:`offtopic.FEATURES`) at
+    ``l2[0]``, the sentence vector's values after them at ``l2[1]``, a language-model score past those at ``l2[0]``."""
+    scalars = min(n, len(offtopic.FEATURES))
+    vector = n - scalars
+    return [l2[0]] * scalars + [l2[1]] * min(vector, VECTOR_DIM) + [l2[0]] * max(0, vector - VECTOR_DIM)
+
+
+def fit_both(rows: list[tuple[list[float], float, bool]], l2: L2 = (1.0, 100.0)) -> tuple[tuple, tuple]:
     """(the sentence-vector model, the one with the language model's score) fitted on (features,
     score, off topic) rows."""
-    return (offtopic.fit([f for f, _, _ in rows], [y for _, _, y in rows], l2=l2),
-            offtopic.fit([[*f, r] for f, r, _ in rows], [y for _, _, y in rows], l2=l2))
+    n = len(rows[0][0])
+    return (offtopic.fit([f for f, _, _ in rows], [y for _, _, y in rows], l2=penalties(n, l2)),
+            offtopic.fit([[*f, r] for f, r, _ in rows], [y for _, _, y in rows], l2=penalties(n + 1, l2)))
 
 
 def training_rows(rows: list[Case], sim: Sim) -> list[tuple[list[float], float, bool]]:
@@ -241,7 +261,7 @@ class Held:
     asked: float
 
 
-def held_out(rows: list[Case], sim: Sim, by: str = "set", l2: float = 1.0) -> Held:
+def held_out(rows: list[Case], sim: Sim, by: str = "set", l2: L2 = (1.0, 100.0)) -> Held:
     """Leave each labelled set (``by="set"``: a new writer, the honest measure) or each topic
     (``by="topic"``) out of the fit in turn; each fold also leaves out a share of the simulator's topics."""
     group = [c.set_name if by == "set" else c.topic_key for c in rows]
@@ -276,16 +296,20 @@ def best_threshold(p: np.ndarray, rest: np.ndarray, truth: np.ndarray, sim: np.n
     return max(allowed, key=lambda t: (min(pr(flagged(p, rest, t), truth)), sum(pr(flagged(p, rest, t), truth))))
 
 
-#: The L2 penalties tried; the one whose leave-one-set-out precision and recall are best is fitted.
-L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
+#: The L2 penalties tried, of the scalar measures and of the sentence vector's values: the pair whose
+#: leave-one-set-out precision and recall are best is fitted (the stages take the scalar one).
+L2_GRID = (1.0, 3.0, 10.0)
+VECTOR_L2_GRID = (30.0, 100.0, 300.0)
+#: How many of :func:`offtopic.features` are a sentence vector's values.
+VECTOR_DIM = 384
 
 
-def choose_l2(rows: list[Case], sim: Sim) -> tuple[float, Held, float, float]:
-    """(penalty, its leave-one-set-out scores, threshold with the language model, without it): the
-    penalty by the worse of precision and recall with each set held out (the larger penalty on a tie)."""
+def choose_l2(rows: list[Case], sim: Sim) -> tuple[L2, Held, float, float]:
+    """(penalties, their leave-one-set-out scores, threshold with the language model, without it): the
+    penalties by the worse of precision and recall with each set held out (the larger penalty on a tie)."""
     truth = np.array([c.off for c in rows])
-    best: tuple[float, float, Held, float, float] | None = None
-    for l2 in L2_GRID:
+    best: tuple[float, L2, Held, float, float] | None = None
+    for l2 in [(a, b) for a in L2_GRID for b in VECTOR_L2_GRID]:
         held = held_out(rows, sim, "set", l2)
         at = best_threshold(held.p, held.rest, truth, held.sim_p)
         alone = best_threshold(held.alone, held.rest, truth, held.sim_alone)
@@ -323,10 +347,12 @@ def report(rows: list[Case], held: Held, threshold: float, models: tuple[tuple, 
 
 
 def write_model(models: tuple[tuple, tuple], threshold: float, alone: float | None = None) -> None:
+    """The models into :data:`studio.semantic.offtopic.MODELS_FILE`, the thresholds into ``offtopic.py``."""
+    offtopic.MODELS_FILE.write_text(json.dumps(
+        {"features": len(models[0][0]), "fitted_on": [name for name, _ in SETS] + ["the offline student's answers"],
+         "model": models[0], "model_lm": models[1]}) + "\n", encoding="utf-8")
     path = ROOT / "studio" / "semantic" / "offtopic.py"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"^MODEL: tuple = .*?$", f"MODEL: tuple = {models[0]!r}", text, count=1, flags=re.M)
-    text = re.sub(r"^MODEL_LM: tuple = .*?$", f"MODEL_LM: tuple = {models[1]!r}", text, count=1, flags=re.M)
     text = re.sub(r"^OFF_TOPIC_AT = .*$", f"OFF_TOPIC_AT = {threshold}", text, count=1, flags=re.M)
     if alone is not None:
         text = re.sub(r"^OFF_TOPIC_ALONE_AT = .*$", f"OFF_TOPIC_ALONE_AT = {alone}", text, count=1, flags=re.M)
@@ -337,7 +363,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write the fitted models into studio/semantic/offtopic.py")
     args = parser.parse_args()
-    n = len(offtopic.FEATURES)
+    n = len(offtopic.features('Is it ready?', question='Are you ready?'))
     if len(offtopic.MODEL[0] if offtopic.MODEL else ()) != n:  # topic_fit needs a model of the right size
         offtopic.MODEL = ((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
     if len(offtopic.MODEL_LM[0] if offtopic.MODEL_LM else ()) != n + 1:
@@ -366,7 +392,8 @@ def fitted(rows: list[Case], sim: Sim, write: bool = False) -> list[str]:
     by_topic = held_out(rows, sim, "topic", l2)
     lines = report(rows, held, threshold, models, sim, alone)
     lines += ["", f"Each set held out at the threshold chosen that way: {threshold} with the language model, {alone} "
-              "without it; L2 penalty " + f"{l2} (of {', '.join(map(str, L2_GRID))}). Each topic held out instead: "
+              "without it; L2 penalties " + f"{l2[0]} for the measures (of {', '.join(map(str, L2_GRID))}) and "
+              f"{l2[1]} for the vector's values (of {', '.join(map(str, VECTOR_L2_GRID))}). Each topic held out instead: "
               "{:.3f} / {:.3f} with the language model".format(*pr(flagged(by_topic.p, by_topic.rest, threshold), truth))
               + ", {:.3f} / {:.3f} without it.".format(*pr(flagged(by_topic.alone, by_topic.rest, alone), truth)),
               "", f"The language model was asked for {held.asked:.0%} of the judged labelled answers (held out), "
@@ -375,8 +402,11 @@ def fitted(rows: list[Case], sim: Sim, write: bool = False) -> list[str]:
               f"OFF_TOPIC_ALONE_AT = {alone}", "",
               "The check in stages (studio/semantic/cascade.py), each labelled set held out of every fit and bound:", ""]
     lines += offtopic_stages.report(rows, sim, l2, threshold, alone)
-    stage_fit = offtopic_stages.fitted(rows, sim, l2)
+    stage_fit = offtopic_stages.fitted(rows, sim, l2[0])
     lines += ["", f"FITTED = {stage_fit!r}"]
+    offtopic.MODEL, offtopic.MODEL_LM = models  # what this process judges by from here (the tutorial's bank)
+    offtopic_stages.cascade.FITTED = stage_fit
+    offtopic.forget()
     if write:
         write_model(models, threshold, alone)
         offtopic_stages.write(stage_fit)

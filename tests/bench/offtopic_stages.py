@@ -114,7 +114,7 @@ def _walk(ps: dict[str, tuple[float, float]], fit: dict[str, tuple[tuple, float,
     return None
 
 
-def measured(rows: Sequence[Any], sim: list, l2: float, at: float, alone_at: float) -> dict[str, np.ndarray]:
+def measured(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, alone_at: float) -> dict[str, np.ndarray]:
     """The check's verdicts with each labelled set held out of every fit and bound: ``who`` decided each
     answer (a stage, ``full``, ``lm``; ``-`` not judged), ``off`` and ``off_alone`` (without the language
     model), and the offline student's answers flagged (``sim_off``)."""
@@ -128,7 +128,7 @@ def measured(rows: Sequence[Any], sim: list, l2: float, at: float, alone_at: flo
     for k, key in enumerate(keys):
         left = {t for i, t in enumerate(titles) if i % len(keys) == k}
         train, train_sim = [c for c in rows if c.set_name != key], [x for x in sim if x[0] not in left]
-        fit = fitted(train, train_sim, l2)
+        fit = fitted(train, train_sim, l2[0])  # the stages: the scalar measures' penalty
         models = fit_both(training_rows(train, train_sim), l2)
         for i, c in enumerate(rows):
             if c.set_name != key or c.feats is None:
@@ -149,7 +149,7 @@ def measured(rows: Sequence[Any], sim: list, l2: float, at: float, alone_at: flo
     return {"who": who, "off": off, "off_alone": alone, "sim_off": sim_off}
 
 
-def report(rows: Sequence[Any], sim: list, l2: float, at: float, alone_at: float) -> list[str]:
+def report(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, alone_at: float) -> list[str]:
     """Per set: held-out precision and recall with and without the language model, and per stage the
     share of the judged answers it decided and how many of those it got wrong."""
     from tests.bench.offtopic_fit import SETS, pr

@@ -36,3 +36,15 @@ def test_every_shipped_stage_reads_registered_measures_and_is_fitted() -> None:
         assert set(stage.reads) <= set(cascade.MEASURES), stage.name
         assert stage.model and len(stage.model[0]) == len(stage.features(answer("We will go hiking in the hills."))), stage.name
         assert 0 < stage.on_below < 1 and stage.on_below < stage.off_from, stage.name
+
+
+def test_the_full_check_weighs_every_measure_and_the_answers_vector() -> None:
+    from studio.semantic import offtopic
+    from studio.semantic.backends import DIM
+
+    feats = offtopic.features("We will go hiking in the hills.", topic="两位同学讨论周末计划", title="Weekend plans",
+                              question="What will you do this weekend?")
+    assert len(feats) == len(offtopic.FEATURES) + DIM
+    assert len(offtopic.MODEL[0]) == len(feats) and all(s > 0 for s in offtopic.MODEL[1])
+    assert not offtopic.MODEL_LM or len(offtopic.MODEL_LM[0]) == len(feats) + 1
+    assert 0.0 <= offtopic.probability(feats) <= 1.0
