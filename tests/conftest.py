@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 # Test workers share the machine's cores: numpy's OpenBLAS and torch's OpenMP pools each sized to
@@ -10,6 +11,13 @@ from pathlib import Path
 if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
     for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_name, "1")
+
+# A shell that starts a job in the background without job control ("nohup cmd &" in a script, some CI
+# runners) leaves SIGINT ignored, and an ignored signal stays ignored in every process started after:
+# Python then raises no KeyboardInterrupt, and the tests of ctrl-C (the studio's and its children's)
+# would test nothing. Each worker takes ctrl-C back as Python's default, which its children inherit.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import pytest
 
