@@ -19,7 +19,7 @@ under two content words unless it is close to an aside ("Yes, I do.", "Last term
 question it answers and is not judged (``score`` None), nor is a mostly Chinese one: shortness and
 Chinese are faults of their own.
 
-The models are fitted (:func:`fit`, ``tests/bench/offtopic_fit.py``) on the seven labelled sets in
+The models are fitted (:func:`studio.semantic.offtopic_model.fit`, ``tests/bench/offtopic_fit.py``) on the seven labelled sets in
 ``tests/data`` (1,118 answers on 83 Chinese topic texts with English dialogues: on topic, loosely
 related — which is not off topic — and off topic) and on the offline student's answers to the
 teacher's questions on the 70 shipped topics, taken as on topic (they teach it that an answer
@@ -34,18 +34,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
-import numpy as np
 
 from studio.domain.learner import is_non_answer
 from studio.domain.text import cjk_share
-from studio.semantic import cascade, lm, verdicts
+from studio.semantic import cascade, lm, offtopic_model, verdicts
 from studio.semantic.cascade import Answer, topic_text
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
@@ -80,24 +76,11 @@ from studio.semantic.offtopic_subjects import (
 from studio.semantic.offtopic_subjects import _rows as _rows
 from studio.semantic.offtopic_subjects import other_subjects as other_subjects
 
-#: Where the shipped models are kept (written by ``tests/bench/offtopic_fit.py --write``): each is
-#: (means, scales, weights, bias) of a logistic model over standardised features.
-MODELS_FILE = Path(__file__).with_name("offtopic_model.json")
-
-
-def _read_models() -> tuple[tuple, tuple]:
-    kept = json.loads(MODELS_FILE.read_text(encoding="utf-8"))
-    return _model(kept["model"]), _model(kept.get("model_lm"))
-
-
-def _model(raw: list | None) -> tuple:
-    return (tuple(raw[0]), tuple(raw[1]), tuple(raw[2]), float(raw[3])) if raw else ()
-
-
-#: The logistic model over :func:`features`, fitted by :func:`fit` on the labelled sets; an utterance is
+#: The logistic model over :func:`features`, fitted by :func:`studio.semantic.offtopic_model.fit` on the
+#: labelled sets and kept in :data:`studio.semantic.offtopic_model.MODELS_FILE`; an utterance is
 #: off topic from :data:`OFF_TOPIC_AT` on. ``MODEL_LM``: the one over :func:`features` and the language
 #: model's pointwise score, asked where ``MODEL`` is unsure (:data:`ASK_LM`).
-MODEL, MODEL_LM = _read_models()
+MODEL, MODEL_LM = offtopic_model.read()
 #: Chosen with each labelled set held out of the fit in turn (a new writer's answers: where the
 #: held-out precision and recall are both highest, flagging at most 3% of the offline student's
 #: answers), not on the fitted answers themselves.
@@ -373,31 +356,3 @@ def _lm_context(topic: str, title: str, recent: Sequence[tuple[str, str]]) -> st
 def probability(feats: Sequence[float], model: tuple | None = None) -> float:
     """Logistic model over :func:`features` (standardised); ``model`` defaults to the shipped one."""
     return cascade.probability(feats, model or MODEL)
-
-
-def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool], l2: float | Sequence[float] = 1.0,
-        steps: int = 50) -> tuple:
-    """A logistic model of :func:`features` on standardised features, L2-penalised weights (not
-    the bias), fitted to convergence by Newton's method: how :data:`MODEL` was made from
-    the labelled sets in ``tests/data``; the benchmark refits it leaving one topic out."""
-    x = np.asarray(rows, dtype=float)
-    y = np.asarray(labels, dtype=float)
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    reg = np.zeros(z.shape[1])
-    reg[:-1] = l2  # one penalty for every weight, or one each
-    theta = np.zeros(z.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(z @ theta)))
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(reg) + 1e-9 * np.eye(z.shape[1])
-        step = np.linalg.solve(hessian, z.T @ (p - y) + reg * theta)
-        theta -= step
-        if float(np.abs(step).max()) < 1e-7:
-            break
-    w, b = theta[:-1], float(theta[-1])
-    return tuple(_digits(v) for v in mean), tuple(_digits(v) for v in scale), tuple(_digits(v) for v in w), _digits(b)
-
-
-def _digits(value: float) -> float:
-    """``value`` to five significant digits (a sentence vector's component and its weight are small)."""
-    return float(f"{float(value):.5g}")

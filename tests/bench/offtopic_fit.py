@@ -41,7 +41,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from studio.semantic import offtopic  # noqa: E402
+from studio.semantic import offtopic, offtopic_model  # noqa: E402
+from studio.semantic.backends import DIM  # noqa: E402
 from tests.bench import offtopic_stages  # noqa: E402
 from tests.bench.offtopic_stages import stage_features  # noqa: E402
 
@@ -232,15 +233,15 @@ def penalties(n: int, l2: L2) -> list[float]:
     ``l2[0]``, the sentence vector's values after them at ``l2[1]``, a language-model score past those at ``l2[0]``."""
     scalars = min(n, len(offtopic.FEATURES))
     vector = n - scalars
-    return [l2[0]] * scalars + [l2[1]] * min(vector, VECTOR_DIM) + [l2[0]] * max(0, vector - VECTOR_DIM)
+    return [l2[0]] * scalars + [l2[1]] * min(vector, DIM) + [l2[0]] * max(0, vector - DIM)
 
 
 def fit_both(rows: list[tuple[list[float], float, bool]], l2: L2 = (1.0, 100.0)) -> tuple[tuple, tuple]:
     """(the sentence-vector model, the one with the language model's score) fitted on (features,
     score, off topic) rows."""
     n = len(rows[0][0])
-    return (offtopic.fit([f for f, _, _ in rows], [y for _, _, y in rows], l2=penalties(n, l2)),
-            offtopic.fit([[*f, r] for f, r, _ in rows], [y for _, _, y in rows], l2=penalties(n + 1, l2)))
+    return (offtopic_model.fit([f for f, _, _ in rows], [y for _, _, y in rows], l2=penalties(n, l2)),
+            offtopic_model.fit([[*f, r] for f, r, _ in rows], [y for _, _, y in rows], l2=penalties(n + 1, l2)))
 
 
 def training_rows(rows: list[Case], sim: Sim) -> list[tuple[list[float], float, bool]]:
@@ -300,8 +301,6 @@ def best_threshold(p: np.ndarray, rest: np.ndarray, truth: np.ndarray, sim: np.n
 #: leave-one-set-out precision and recall are best is fitted (the stages take the scalar one).
 L2_GRID = (1.0, 3.0, 10.0)
 VECTOR_L2_GRID = (30.0, 100.0, 300.0)
-#: How many of :func:`offtopic.features` are a sentence vector's values.
-VECTOR_DIM = 384
 
 
 def choose_l2(rows: list[Case], sim: Sim) -> tuple[L2, Held, float, float]:
@@ -347,10 +346,8 @@ def report(rows: list[Case], held: Held, threshold: float, models: tuple[tuple, 
 
 
 def write_model(models: tuple[tuple, tuple], threshold: float, alone: float | None = None) -> None:
-    """The models into :data:`studio.semantic.offtopic.MODELS_FILE`, the thresholds into ``offtopic.py``."""
-    offtopic.MODELS_FILE.write_text(json.dumps(
-        {"features": len(models[0][0]), "fitted_on": [name for name, _ in SETS] + ["the offline student's answers"],
-         "model": models[0], "model_lm": models[1]}) + "\n", encoding="utf-8")
+    """The models into :data:`studio.semantic.offtopic_model.MODELS_FILE`, the thresholds into ``offtopic.py``."""
+    offtopic_model.write(models, [name for name, _ in SETS] + ["the offline student's answers"])
     path = ROOT / "studio" / "semantic" / "offtopic.py"
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^OFF_TOPIC_AT = .*$", f"OFF_TOPIC_AT = {threshold}", text, count=1, flags=re.M)
@@ -363,7 +360,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write the fitted models into studio/semantic/offtopic.py")
     args = parser.parse_args()
-    n = len(offtopic.features('Is it ready?', question='Are you ready?'))
+    n = len(offtopic.FEATURES) + DIM  # the measures, then the answer's sentence vector
     if len(offtopic.MODEL[0] if offtopic.MODEL else ()) != n:  # topic_fit needs a model of the right size
         offtopic.MODEL = ((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
     if len(offtopic.MODEL_LM[0] if offtopic.MODEL_LM else ()) != n + 1:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.semantic import cascade, offtopic
+from studio.semantic import cascade, offtopic, offtopic_model
 
 #: The stages that may decide an answer off topic (the others only decide on topic).
 OFF_SIDE = ("question",)
@@ -46,7 +46,7 @@ def fit_stages(rows: Sequence[Any], sim: list, l2: float) -> dict[str, tuple]:
     for s in cascade.STAGES:
         x = [c.stages[s.name][0] for c in judged] + [st[s.name][0] for _, st in _sim_rows(sim)]
         y = [c.off for c in judged] + [False] * len(sim)
-        out[s.name] = offtopic.fit(x, y, l2=l2)
+        out[s.name] = offtopic_model.fit(x, y, l2=l2)
     return out
 
 

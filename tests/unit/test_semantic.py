@@ -50,7 +50,8 @@ def test_a_word_shared_through_a_compound_of_another_sense_does_not_make_an_answ
 
 
 def test_the_fit_finds_the_direction_of_the_evidence_and_its_probability_follows():
-    from studio.semantic.offtopic import fit, probability
+    from studio.semantic.offtopic import probability
+    from studio.semantic.offtopic_model import fit
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2))
