@@ -64,7 +64,13 @@ SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_final5.json", "16 topics written apart, measured once; its echoes chose the echo rule"),
         ("off_topic_final6.json", "20 topics written apart, measured once before any fit; fitted on since"),
         ("off_topic_final7.json", "20 topics written apart, measured once before any fit; fitted on since"),
-        ("off_topic_final8.json", "20 topics written apart, measured once before any fit; fitted on since"))
+        ("off_topic_final8.json", "20 topics written apart, measured once before any fit; fitted on since"),
+        ("off_topic_final9.json", "20 topics written apart, measured once before any fit; fitted on since"),
+        ("off_topic_final11.json", "20 topics (school and family scenes) written apart, measured once before any fit"),
+        ("off_topic_final12.json", "20 topics (service errands) written apart, measured once before any fit"),
+        ("off_topic_final13.json", "20 topics (discussion topics) written apart, measured once before any fit"),
+        ("off_topic_final14.json", "20 topics (life outside school, teenage life) written apart, measured once "
+                                   "before any fit"))
 
 
 Sim = list[tuple[str, list[float], float, dict[str, list[list[float]]]]]

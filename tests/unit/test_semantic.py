@@ -183,3 +183,22 @@ def test_a_word_of_the_question_echoed_and_taken_elsewhere_is_off_topic_and_an_e
                "Row? Yes, I'll stand in the back row next to my best friend Lily.",
                "Why? Because the photographer said the tall students stand at the back."):
         assert not topic_fit(on, **photo).off_topic, on
+
+
+def test_the_marks_of_a_step_out_are_measured() -> None:
+    """Examples written for this test: "talking about", "reminds me" and "I forgot to tell you" announce
+    a turn of the talk; an answer opening with "Teacher," speaks to the teacher; one opening with the
+    question's word and a pause echoes it."""
+    from studio.semantic.offtopic_features import announces_turn, echo_and_pause, opens_to_teacher
+
+    for turn in ("Talking about trains, my uncle drives a truck.", "Speaking about maths, I failed again.",
+                 "Cake reminds me, my aunt opened a shop.", "Oh, I forgot to tell you, we have a test."):
+        assert announces_turn(turn), turn
+    for no_turn in ("I forgot my ticket at home, can I still get in?", "It reminded the class of the rules"):
+        assert not announces_turn(no_turn), no_turn
+    assert opens_to_teacher("Teacher, can you play the piano?")
+    assert not opens_to_teacher("My teacher says I should practise every day.")
+    asked = "Which ticket would you like, the morning one or the evening one?"
+    assert echo_and_pause("Ticket... oh, did you see the new film?", asked)
+    assert not echo_and_pause("Em... the morning one, please.", asked)
+    assert not echo_and_pause("Ticket? The morning one, please.", asked)
