@@ -29,10 +29,10 @@ _SHIFT = re.compile(r"\b(?:by the way|oh,? and|anyway|actually|guess what|can i 
                     r"talking (?:of|about)|(?:that |it |this )?remind(?:s|ed)? me|before i forget|"
                     r"i (?:almost |nearly )?forgot to (?:tell|say|ask))\b", re.I)
 #: An answer that opens by addressing the teacher ("Teacher, can you swim?"): in a role-play the student
-#: steps out of the scene to talk to the teacher; in the labelled sets 121 of 124 such answers were off topic.
+#: steps out of the scene to talk to the teacher; in the nineteen fitted sets 119 of 122 such answers were off topic.
 _TO_TEACHER_FIRST = re.compile(r"^\W*(?:dear\s+)?teacher\b", re.I)
 #: An answer that opens with a word or two and a pause ("Battery... my phone battery is terrible now"):
-#: where one is the question's (or the title's), in the labelled sets 97 of 105 were off topic.
+#: where one is the question's (or the title's), in the nineteen fitted sets 97 of 105 were off topic.
 _PAUSE_FIRST = re.compile(r"^\W*([A-Za-z]+(?:[ -][A-Za-z]+)?)\s*(?:\.\.\.|…)")
 #: An answer's opening word that only softens it ("Actually, I always feel sleepy in the first lesson"):
 #: no turn of the talk there.

@@ -178,34 +178,46 @@ class Generator:
         topic = self._topic(d.topic_id)
         d.status = DialogueStatus.RUNNING
         teacher_turns = sum(isinstance(t, TeacherTurn) for t in d.turns)
-        while teacher_turns < self.config.teacher_turns:
-            if self._stop.is_set():
-                return
-            index = len(d.turns)
-            variant = f"{self.config.seed}:{d.index}:{index}"
-            last = d.turns[-1] if d.turns else None
-            if last is None or isinstance(last, StudentTurn):
-                ctx = CallContext(self.run.id, d.id, index, "teacher")
-                d.turns.append(await self.maker.teacher_turn(d, topic, ctx, variant))
-                teacher_turns += 1
-            else:
-                fault = d.planned_faults[sum(isinstance(t, StudentTurn) for t in d.turns)]
-                ctx = CallContext(self.run.id, d.id, index, "student")
-                d.turns.append(await self.maker.student_turn(d, topic, fault, ctx, variant))
-            d.updated = utcnow()
-            if teacher_turns == self.config.teacher_turns:
-                d.status = DialogueStatus.COMPLETE
-            # a completed dialogue and the run's count of it reach the disk together, merged with the stored
-            # dialogue as it is now (another studio may have reviewed a turn of it meanwhile); each completed
-            # turn is durable before its dialogue goes on: its line is written now, and the disk's wait
-            # (shared with the turns written meanwhile) happens off the event loop
-            with self.store.atomic(sync=False):
-                self._save(d)
-                if d.status == DialogueStatus.COMPLETE:
-                    self._count(d)
-                    self.store.runs.put(self.run)
-            await self._syncs.durable()
-            self._report()
+        # the disk's wait for the turn stored last: it runs while the next turn's call is out, and is
+        # over before that turn is stored (and before the dialogue ends)
+        synced: asyncio.Future[None] | None = None
+        try:
+            while teacher_turns < self.config.teacher_turns:
+                if self._stop.is_set():
+                    return
+                index = len(d.turns)
+                variant = f"{self.config.seed}:{d.index}:{index}"
+                last = d.turns[-1] if d.turns else None
+                if last is None or isinstance(last, StudentTurn):
+                    ctx = CallContext(self.run.id, d.id, index, "teacher")
+                    d.turns.append(await self.maker.teacher_turn(d, topic, ctx, variant))
+                    teacher_turns += 1
+                else:
+                    fault = d.planned_faults[sum(isinstance(t, StudentTurn) for t in d.turns)]
+                    ctx = CallContext(self.run.id, d.id, index, "student")
+                    d.turns.append(await self.maker.student_turn(d, topic, fault, ctx, variant))
+                d.updated = utcnow()
+                if teacher_turns == self.config.teacher_turns:
+                    d.status = DialogueStatus.COMPLETE
+                if synced is not None:
+                    synced, waiting = None, synced
+                    await waiting
+                    self._report()
+                # a completed dialogue and the run's count of it reach the disk together, merged with the stored
+                # dialogue as it is now (another studio may have reviewed a turn of it meanwhile); each turn's line
+                # is written now, and the disk's wait (shared with the turns written meanwhile) happens off the
+                # event loop while the dialogue's next call is out: a turn is durable before the next is stored,
+                # and progress counts only durable turns
+                with self.store.atomic(sync=False):
+                    self._save(d)
+                    if d.status == DialogueStatus.COMPLETE:
+                        self._count(d)
+                        self.store.runs.put(self.run)
+                synced = asyncio.ensure_future(self._syncs.durable())
+        finally:
+            if synced is not None:
+                await synced
+                self._report()
 
     async def _guarded(self, d: Dialogue, gate: asyncio.Semaphore) -> None:
         async with gate:
