@@ -200,8 +200,8 @@ class Generator:
                 if teacher_turns == self.config.teacher_turns:
                     d.status = DialogueStatus.COMPLETE
                 if synced is not None:
-                    synced, waiting = None, synced
-                    await waiting
+                    await synced
+                    synced = None
                     self._report()
                 # a completed dialogue and the run's count of it reach the disk together, merged with the stored
                 # dialogue as it is now (another studio may have reviewed a turn of it meanwhile); each turn's line
