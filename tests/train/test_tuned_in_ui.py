@@ -52,6 +52,7 @@ async def test_try_and_evaluate_a_tuned_model_from_the_jobs_pane(exported, tmp_p
             await pilot.press("m")
             await settle(pilot)
             assert app.screen.TITLE_TEXT == "Simulate", [str(n.message) for n in app._notifications]
+            await until(pilot, lambda: app.screen.setup is not None, timeout=60)  # its topics read in a worker
             assert app.screen.setup.teacher == f"job:{job.id}", [str(n.message) for n in app._notifications]
             await pilot.press("s")
             await until(pilot, lambda: app.screen.busy is not None and app.screen.busy.done(), timeout=240)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import Input, ListItem, ListView
 
 from studio.config import ConfigError
-from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn
+from studio.domain import DEFAULT_MIX, StudentTurn, TeacherTurn, Topic
 from studio.domain.learner import find_spelling_errors
 from studio.i18n import _, ngettext
 from studio.llm.client import LLMClient
@@ -103,8 +103,7 @@ class SimulateScreen(SimulateForksMixin, Pane):
         cfg = self._ws.config.studio
         if first:
             if topics:
-                teacher = self.pending_teacher or cfg.teacher
-                self.app.call_from_thread(self._begin, SimulateSetup(topics[0], teacher, cfg.student, "mix", 4))
+                self.app.call_from_thread(self._begin_first, topics[0], cfg.teacher, cfg.student)
                 if encoder.available():  # load the off-topic check's models now, not on the first typed answer
                     with contextlib.suppress(EncoderError):  # a missing model is said when an answer is judged
                         load_models()
@@ -141,6 +140,12 @@ class SimulateScreen(SimulateForksMixin, Pane):
             topic=setup.topic.title or setup.topic.text[:40], teacher=setup.teacher, student=setup.student, plan=plan))
         self._redraw()
         self._status(_("ready: s steps, g runs to the end, t answers as the student"))
+
+    def _begin_first(self, topic: Topic, teacher: str, student: str) -> None:
+        """The first dialogue, begun on the UI thread: a teacher chosen while the topics were read (a tuned
+        model tried from the Jobs pane, :meth:`use_teacher`) wins over the configured one."""
+        teacher, self.pending_teacher = self.pending_teacher or teacher, None
+        self._begin(SimulateSetup(topic, teacher, student, "mix", 4))
 
     def on_screen_resume(self) -> None:
         teacher = self.studio.next_teacher
