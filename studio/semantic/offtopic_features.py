@@ -62,14 +62,14 @@ def features(utterance: str, *, topic: str = "", title: str = "", question: str 
     club keeps nothing of golf), how much closeness that loses, and how far the best other subject is
     then ahead; whether a turn of the talk is announced ("by the way", "talking about …"), whether the
     answer is a question, opens by addressing the teacher ("Teacher, can you swim?") or with the
-    question's word and a pause ("Battery… my phone battery is terrible"); then the sentence vector of the answer without the dialogue's words itself, which tells
-    what kind of thing an answer says whatever the topic (a question back about the scene, a plan for
-    the weekend, a complaint about homework): with it, the check held out by labelled set went from
-    0.867 / 0.780 to 0.888 / 0.853 on fourteen sets; the last two marks and the new turns of the talk took
-    nineteen sets from 0.885 / 0.829 to 0.891 / 0.853, in stages, without the language model (README, The
-    teacher contract: off topic). Fewer cosines than before
-    (the topic's own, the drift, the rest after a turn of the talk were dropped): each labelled set held
-    out of the fit in turn judged better without them."""
+    question's word and a pause ("Battery… my phone battery is terrible"); then the sentence vector of
+    the answer without the dialogue's words itself, which tells what kind of thing an answer says
+    whatever the topic (a question back about the scene, a plan for the weekend, a complaint about
+    homework): with it, the check held out by labelled set went from 0.867 / 0.780 to 0.888 / 0.853 on
+    fourteen sets; the last two marks and the new turns of the talk took nineteen sets from 0.885 / 0.829
+    to 0.891 / 0.853, in stages, without the language model (README, The teacher contract: off topic).
+    Fewer cosines than before (the topic's own, the drift, the rest after a turn of the talk were
+    dropped): each labelled set held out of the fit in turn judged better without them."""
     q, t, g = _parts(topic, title, question)
     mine = sentence_vectors([q, t, g])
     u = sentence_vector(utterance)
