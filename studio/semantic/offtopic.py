@@ -84,7 +84,7 @@ MODEL, MODEL_LM = offtopic_model.read()
 #: Chosen with each labelled set held out of the fit in turn (a new writer's answers: where the
 #: held-out precision and recall are both highest, flagging at most 3% of the offline student's
 #: answers), not on the fitted answers themselves.
-OFF_TOPIC_AT = 0.6
+OFF_TOPIC_AT = 0.58
 #: Where the language model is left out (``STUDIO_OFFTOPIC_LM=off``), :data:`MODEL` decides alone from
 #: this probability on, chosen the same way (each of the nineteen sets held out, the full model alone: 0.875 / 0.861,
 #: against 0.890 / 0.890 with the language model at :data:`OFF_TOPIC_AT`).
@@ -220,7 +220,7 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
 @lru_cache(maxsize=4096)
 def _rests(a: Answer) -> tuple[Answer, ...]:
     """The rests of an answer after each turn of the talk (:func:`tails`), as answers in its dialogue."""
-    return tuple(Answer(t, a.topic, a.title, a.question, a.recent) for t in tails(a.utterance))
+    return tuple(Answer(t, a.topic, a.title, a.question, a.recent, rest=True) for t in tails(a.utterance))
 
 
 @lru_cache(maxsize=4096)
@@ -250,7 +250,7 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
 
 
 #: Bumped when the check's code changes what it decides (its numbers and word lists are read by :func:`version`).
-REVISION = 8
+REVISION = 9
 #: The word lists' part of :func:`version` (constants: digested once).
 _WORD_LISTS = hashlib.sha256(repr((SUBJECTS, ASIDES)).encode()).hexdigest()
 
@@ -316,7 +316,7 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
     off, about = p >= at, utterance
     if not off:  # an answer that starts on the topic and turns to something else
         for tail in tails(utterance):
-            p_tail = probability(features(tail, topic=topic, title=title, question=question))
+            p_tail = probability(features(tail, topic=topic, title=title, question=question, rest=True))
             if p_tail >= TAIL_OFF_AT:
                 off, about, p = True, tail, max(p, p_tail)
                 break

@@ -132,8 +132,8 @@ def cases() -> list[Case]:
                         u, topic=g["topic"], title=g["title"], question=g["teacher"])
                     read = 0.0 if feats is None else score(
                         u, topic=g["topic"], title=g["title"], recent=offtopic._recent(u, history))
-                    rests = [] if feats is None else [offtopic.features(t, topic=g["topic"], title=g["title"],
-                                                                         question=g["teacher"]) for t in offtopic.tails(u)]
+                    rests = [] if feats is None else [offtopic.features(t, topic=g["topic"], title=g["title"], question=g["teacher"],
+                                                                         rest=True) for t in offtopic.tails(u)]
                     stages = {} if feats is None else stage_features(u, g["topic"], g["title"], history)
                     out.append(Case(name, f"{name}:{gi}", u, label == "off", feats, read, rests, stages))
     return out

@@ -218,6 +218,22 @@ def test_stepping_out_of_a_role_play_is_off_topic_and_the_errand_is_not() -> Non
                          **desk).off_topic
 
 
+def test_a_question_back_to_the_teacher_after_an_answer_is_not_a_step_out() -> None:
+    """Examples written for this test: in a talk about fireworks, "Teacher, …" opening the answer steps out of
+    it; after an answer, about the talk, it is a question back (the mark is not read in a rest)."""
+    from studio.semantic.offtopic import topic_fit
+    from studio.semantic.offtopic_features import FEATURES, features
+
+    talk = dict(topic="英语老师和学生讨论春节放鞭炮的习俗，以及城市里是否应该禁止放鞭炮。", title="Fireworks at Spring Festival",
+                history=[("teacher", "Many cities ban fireworks now. Do you think that is a good idea?")])
+    back = "Teacher, do people in your country set off fireworks at New Year too?"
+    mark = FEATURES.index("opens to the teacher")
+    assert features(back, topic=talk["topic"], title=talk["title"])[mark] == 1.0
+    assert features(back, topic=talk["topic"], title=talk["title"], rest=True)[mark] == 0.0
+    assert not topic_fit(f"Yes, it is a good idea, the air is much cleaner after the holiday. {back}", **talk).off_topic
+    assert topic_fit("Teacher, what is your favourite band? I love Mayday.", **talk).off_topic
+
+
 @pytest.mark.xfail(strict=True, reason="a known false alarm: a reason after a sentence break, judged alone, "
                                        "keeps no word of the scene (README, The teacher contract: off topic)")
 def test_a_reason_after_a_sentence_break_keeps_the_answer_on_topic() -> None:
