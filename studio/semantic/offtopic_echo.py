@@ -14,39 +14,15 @@ measured on sets written after (README, The teacher contract: off topic).
 
 from __future__ import annotations
 
-import re
-
-from studio.semantic.cascade import stem
 from studio.semantic.lexicon import content_words
-from studio.semantic.offtopic_features import _WORD, features, unshared
+from studio.semantic.offtopic_features import ECHO_WORDS, echoed, features, unshared
 
-#: An answer that opens by echoing a few words of the question, asked back or trailing off ("Row? …",
-#: "Nervous... …"), and goes on.
-_ECHO = re.compile(r"^\W*(?P<head>[A-Za-z][A-Za-z' -]{0,40}?)\s*(?:\?|\.{2,}|…)\s*(?P<rest>\S.*)$", re.S)
-#: At most this many words are an echo.
-ECHO_WORDS = 4
-#: An echo answered at once is the answer, not a turn elsewhere.
-_ANSWERED = re.compile(r"(?:yes|yeah|yep|no|nope|not|very|definitely|sure|certainly|absolutely|of course|a little|"
-                       r"a bit|maybe|perhaps|never|always|sometimes|kind of|sort of)\b", re.I)
+__all__ = ["ECHO_CONTENT_WORDS", "ECHO_MARGIN", "ECHO_WORDS", "echoed", "taken_elsewhere"]
+
 #: The rest, without the dialogue's words, holds at least this many content words ...
 ECHO_CONTENT_WORDS = 3
 #: ... and is at least this much closer (cosine) to an everyday subject than to the dialogue.
 ECHO_MARGIN = -0.01
-
-
-def echoed(utterance: str, question: str) -> tuple[str, str] | None:
-    """(the echoed words, the rest) of an answer that opens by echoing the question's words, one of them
-    a content word, and does not answer at once; None for any other answer."""
-    m = _ECHO.match(utterance)
-    if m is None or not question:
-        return None
-    head = _WORD.findall(m.group("head"))
-    asked = {stem(w.lower()) for w in _WORD.findall(question)}
-    if not head or len(head) > ECHO_WORDS or not all(stem(w.lower()) in asked for w in head):
-        return None
-    if not content_words(m.group("head")) or _ANSWERED.match(m.group("rest")):
-        return None
-    return " ".join(head), m.group("rest")
 
 
 def taken_elsewhere(utterance: str, topic: str, title: str, question: str) -> tuple[str, str] | None:

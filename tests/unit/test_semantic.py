@@ -189,7 +189,12 @@ def test_the_marks_of_a_step_out_are_measured() -> None:
     """Examples written for this test: "talking about", "reminds me" and "I forgot to tell you" announce
     a turn of the talk; an answer opening with "Teacher," speaks to the teacher; one opening with the
     question's word and a pause echoes it."""
-    from studio.semantic.offtopic_features import announces_turn, echo_and_pause, opens_to_teacher
+    from studio.semantic.offtopic_features import (
+        announces_turn,
+        echo_and_pause,
+        echoes,
+        opens_to_teacher,
+    )
 
     for turn in ("Talking about trains, my uncle drives a truck.", "Speaking about maths, I failed again.",
                  "Cake reminds me, my aunt opened a shop.", "Oh, I forgot to tell you, we have a test."):
@@ -202,6 +207,9 @@ def test_the_marks_of_a_step_out_are_measured() -> None:
     assert echo_and_pause("Ticket... oh, did you see the new film?", asked)
     assert not echo_and_pause("Em... the morning one, please.", asked)
     assert not echo_and_pause("Ticket? The morning one, please.", asked)
+    assert echoes("Evening? In the evening I usually play basketball with my friends in the park.", asked)
+    assert echoes("Ticket... oh, did you see the new film?", asked)
+    assert not echoes("Evening? Yes, the evening one, please, I have class in the morning.", asked)
 
 
 def test_stepping_out_of_a_role_play_is_off_topic_and_the_errand_is_not() -> None:
