@@ -15,9 +15,7 @@ measured on sets written after (README, The teacher contract: off topic).
 from __future__ import annotations
 
 from studio.semantic.lexicon import content_words
-from studio.semantic.offtopic_features import ECHO_WORDS, echoed, features, unshared
-
-__all__ = ["ECHO_CONTENT_WORDS", "ECHO_MARGIN", "ECHO_WORDS", "echoed", "taken_elsewhere"]
+from studio.semantic.offtopic_features import echoed, features, unshared
 
 #: The rest, without the dialogue's words, holds at least this many content words ...
 ECHO_CONTENT_WORDS = 3

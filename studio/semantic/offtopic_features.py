@@ -114,8 +114,7 @@ def features(utterance: str, *, topic: str = "", title: str = "", question: str 
     other_kept = float((rows @ v).max()) if rows is not None else 0.0
     return [float(own[0]), float(own[1]), other, kept, close - kept, other_kept - kept,
             float(announces_turn(utterance)), float(utterance.rstrip().endswith("?")),
-            float(opens_to_teacher(utterance) and not rest), float(echoes(utterance, f"{q} {t}") and not rest),
-            *map(float, v)]
+            *opening_marks(utterance, f"{q} {t}", rest=rest), *map(float, v)]
 
 
 def announces_turn(utterance: str) -> bool:
@@ -147,6 +146,15 @@ def echoes(utterance: str, asked: str) -> bool:
     return echo_and_pause(utterance, asked) or echoed(utterance, asked) is not None
 
 
+def opening_marks(utterance: str, asked: str, *, rest: bool) -> tuple[float, float]:
+    """Whether ``utterance`` opens by addressing the teacher and by echoing ``asked`` (the question, the
+    title), as the full model and the stages read them: neither in a rest after a turn of the talk, where
+    "Teacher, …" is a question back and an opening is no opening of the answer."""
+    if rest:
+        return 0.0, 0.0
+    return float(opens_to_teacher(utterance)), float(echoes(utterance, asked))
+
+
 def closeness(utterance: str, *, topic: str = "", title: str = "", question: str = "") -> float:
     """The best cosine of ``utterance`` with the question, the title and the topic in English (a
     verdict's ``score``)."""
@@ -171,8 +179,7 @@ def _shape(a: Answer) -> list[float]:
     the teacher, and opens with the question's word and a pause."""
     return [float(announces_turn(a.utterance)), float(a.utterance.rstrip().endswith("?")),
             float(bool(_TO_TEACHER.search(a.utterance))), float(bool(tails(a.utterance))),
-            float(opens_to_teacher(a.utterance) and not a.rest),
-            float(echoes(a.utterance, f"{a.parts[0]} {a.parts[1]}") and not a.rest)]
+            *opening_marks(a.utterance, f"{a.parts[0]} {a.parts[1]}", rest=a.rest)]
 
 
 #: A subject is the dialogue's own where the question, title and topic use more than this many of its words.
