@@ -5,7 +5,9 @@ run with numpy), with what the dialogue is about: the teacher's last question, t
 title and the topic itself (a Chinese scenario is read through its CC-CEDICT glosses); and with
 what it could be about instead: the everyday subjects the dialogue is not about (:data:`SUBJECTS`;
 "video games" in a dialogue on a basketball game) and the ways a learner steps out of the
-conversation (:data:`ASIDES`: small talk, questions to the teacher, talk about the lesson). A small
+conversation (:data:`ASIDES`: small talk, questions to the teacher, talk about the lesson); and with
+what other students said when they stepped away from other lessons (:mod:`studio.semantic.offtopic_bank`:
+tomorrow's test, a game, a pop star). A small
 logistic model weighs those cosines and the answer with the dialogue's own words taken out
 (:func:`features`, :data:`MODEL`); the part after a turn of the talk is judged on its own, and an
 answer that echoes a word of the question and takes it elsewhere ("Row? I learned to row a boat") by
@@ -20,7 +22,7 @@ question it answers and is not judged (``score`` None), nor is a mostly Chinese 
 Chinese are faults of their own.
 
 The models are fitted (:func:`studio.semantic.offtopic_model.fit`, ``tests/bench/offtopic_fit.py``) on the
-nineteen labelled sets in ``tests/data`` the fit names (3,991 answers on 304 Chinese topic texts with English
+twenty-six labelled sets in ``tests/data`` the fit names (5,811 answers on 444 Chinese topic texts with English
 dialogues: on topic, loosely related — which is not off topic — and off topic) and on the offline student's answers to the
 teacher's questions on the 70 shipped topics, taken as on topic (they teach it that an answer
 leaning on the question is no departure); the L2 penalties and the thresholds are chosen with each
@@ -41,7 +43,7 @@ from functools import lru_cache
 
 from studio.domain.learner import is_non_answer
 from studio.domain.text import cjk_share
-from studio.semantic import cascade, lm, offtopic_model, verdicts
+from studio.semantic import cascade, lm, offtopic_bank, offtopic_model, verdicts
 from studio.semantic.cascade import Answer, topic_text
 from studio.semantic.encoder import sentence_vector, sentence_vectors
 from studio.semantic.lexicon import content_words
@@ -84,7 +86,7 @@ OFF_TOPIC_AT = 0.62
 #: Where the language model is left out (``STUDIO_OFFTOPIC_LM=off``), :data:`MODEL` decides alone from
 #: this probability on, chosen the same way (each of the nineteen sets held out, the full model alone: 0.877 / 0.880,
 #: against 0.898 / 0.895 with the language model at :data:`OFF_TOPIC_AT`).
-OFF_TOPIC_ALONE_AT = 0.54
+OFF_TOPIC_ALONE_AT = 0.58
 #: Where :data:`MODEL` is unsure (its probability in this range), the language model is asked too
 #: (:func:`studio.semantic.lm.pointwise`, about 0.4 s of CPU), and :data:`MODEL_LM` decides.
 ASK_LM = (0.25, 0.8)
@@ -246,7 +248,7 @@ def _judged(utterance: str, topic: str, title: str, question: str) -> bool:
 
 
 #: Bumped when the check's code changes what it decides (its numbers and word lists are read by :func:`version`).
-REVISION = 10
+REVISION = 11
 #: The word lists' part of :func:`version` (constants: digested once).
 _WORD_LISTS = hashlib.sha256(repr((SUBJECTS, ASIDES)).encode()).hexdigest()
 
@@ -256,7 +258,8 @@ def version() -> str:
     on = asks_lm()
     return _version(MODEL, MODEL_LM if on else (), OFF_TOPIC_AT if on else OFF_TOPIC_ALONE_AT, ASK_LM, TAIL_OFF_AT,
                     TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS, MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM,
-                    OWN_SUBJECT_ABOVE, cascade.fitted_id(), ECHO_WORDS, ECHO_CONTENT_WORDS, ECHO_MARGIN)
+                    OWN_SUBJECT_ABOVE, cascade.fitted_id(), ECHO_WORDS, ECHO_CONTENT_WORDS, ECHO_MARGIN,
+                    offtopic_bank.digest(), offtopic_bank.FAR_BELOW, offtopic_bank.TOP)
 
 
 @lru_cache(maxsize=16)
@@ -276,7 +279,8 @@ def _from_json(value: dict) -> TopicFit:
 def forget() -> None:
     """Forget the verdicts remembered in memory (written to disk first): what a new process knows."""
     verdicts.forget()
-    for remembered in (_topic_fit, _staged, _rests, cascade.measured, _others, _subject_matrix):  # each holds vectors or verdicts
+    for remembered in (_topic_fit, _staged, _rests, cascade.measured, _others, _subject_matrix,
+                       offtopic_bank._far):  # each holds vectors or verdicts
         remembered.cache_clear()
 
 

@@ -41,8 +41,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from studio.semantic import offtopic, offtopic_model  # noqa: E402
+from studio.semantic import offtopic, offtopic_bank, offtopic_model  # noqa: E402
 from studio.semantic.backends import DIM  # noqa: E402
+from studio.semantic.encoder import sentence_vectors  # noqa: E402
 from tests.bench import offtopic_stages  # noqa: E402
 from tests.bench.offtopic_stages import stage_features  # noqa: E402
 
@@ -70,7 +71,21 @@ SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_final12.json", "20 topics (service errands) written apart, measured once before any fit"),
         ("off_topic_final13.json", "20 topics (discussion topics) written apart, measured once before any fit"),
         ("off_topic_final14.json", "20 topics (life outside school, teenage life) written apart, measured once "
-                                   "before any fit"))
+                                   "before any fit"),
+        ("off_topic_final10.json", "14 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"),
+        ("off_topic_final15.json", "20 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"),
+        ("off_topic_final16.json", "20 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"),
+        ("off_topic_final17.json", "20 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"),
+        ("off_topic_final18.json", "20 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"),
+        ("off_topic_final19.json", "20 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"),
+        ("off_topic_final20.json", "20 topics written apart, measured once before any fit, then kept out of every "
+                                   "fit until this one"))
 
 
 Sim = list[tuple[str, list[float], float, dict[str, list[list[float]]]]]
@@ -120,9 +135,26 @@ def keep_scores() -> None:
     SCORES.write_text(json.dumps({"key": _scores_key(), "scores": _scores}), encoding="utf-8")
 
 
-def cases() -> list[Case]:
+def banked() -> dict[str, np.ndarray]:
+    """Each labelled set's off-topic answers as sentence vectors: the bank of drifts
+    (:mod:`studio.semantic.offtopic_bank`) is every fitted set's."""
+    return {name: sentence_vectors([u for g in json.loads((DATA / name).read_text(encoding="utf-8")) for u in g["off"]])
+            for name, _ in SETS}
+
+
+def bank_without(banks: dict[str, np.ndarray], name: str | None = None) -> np.ndarray:
+    """The bank of every set's off-topic answers but ``name``'s."""
+    return np.vstack([v for k, v in banks.items() if k != name])
+
+
+def cases(banks: dict[str, np.ndarray] | None = None) -> list[Case]:
+    """Every labelled answer, measured; each set's against the bank of the other sets' off-topic answers
+    (``banks``, :func:`banked`), as a new writer's answers are read against the shipped one."""
+    banks = banked() if banks is None else banks
     out = []
     for name, _ in SETS:
+        offtopic_bank.use(bank_without(banks, name))
+        offtopic.forget()
         for gi, g in enumerate(json.loads((DATA / name).read_text(encoding="utf-8"))):
             history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
             for label in ("on", "loose", "off"):
@@ -136,6 +168,8 @@ def cases() -> list[Case]:
                                                                          rest=True) for t in offtopic.tails(u)]
                     stages = {} if feats is None else stage_features(u, g["topic"], g["title"], history)
                     out.append(Case(name, f"{name}:{gi}", u, label == "off", feats, read, rests, stages))
+    offtopic_bank.use(bank_without(banks))
+    offtopic.forget()
     return out
 
 
@@ -354,6 +388,7 @@ def report(rows: list[Case], held: Held, threshold: float, models: tuple[tuple, 
 def write_model(models: tuple[tuple, tuple], threshold: float, alone: float | None = None) -> None:
     """The models into :data:`studio.semantic.offtopic_model.MODELS_FILE`, the thresholds into ``offtopic.py``."""
     offtopic_model.write(models, [name for name, _ in SETS] + ["the offline student's answers"])
+    np.save(offtopic_bank.BANK_FILE, bank_without(banked()).astype(np.float16), allow_pickle=False)
     path = ROOT / "studio" / "semantic" / "offtopic.py"
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^OFF_TOPIC_AT = .*$", f"OFF_TOPIC_AT = {threshold}", text, count=1, flags=re.M)

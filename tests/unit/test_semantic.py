@@ -122,8 +122,8 @@ def test_where_the_sentence_vectors_are_unsure_the_language_model_decides():
 
     festival = dict(topic="中秋节晚上，一家人在院子里赏月吃月饼。", title="The Mid-Autumn Festival",
                     history=[("teacher", "What does your family do on the night of the festival?")])
-    legend = topic_fit("My grandma tells us the story of Chang'e and the rabbit.", **festival)
-    violin = topic_fit("My little brother is learning to play the violin.", **festival)
+    legend = topic_fit("My grandma tells us an old story about a lady who lives in the sky.", **festival)
+    violin = topic_fit("My brother is learning to cook from a video on his phone.", **festival)
     for fit in (legend, violin):
         assert fit.pointwise is not None, "unsure from the vectors alone: the language model was asked"
         assert "language model" in fit.explain()
@@ -250,3 +250,32 @@ def test_a_reason_after_a_sentence_break_keeps_the_answer_on_topic() -> None:
     desk = dict(topic="学生在体育中心前台办游泳卡，工作人员介绍次卡和月卡。", title="Buying a swimming card",
                 history=[("teacher", "We have a 10-time card and a monthly card. Which one would you like?")])
     assert not topic_fit("The 10-time card, I think. I can only come on Saturdays because of school.", **desk).off_topic
+
+
+def test_an_answer_like_other_lessons_drifts_reads_close_to_the_bank_and_one_about_this_lesson_does_not() -> None:
+    """Examples written for this test: against a bank of drifts from other lessons (a chemistry test, a phone
+    game, a pop concert), a drift of the same kind reads close; an answer about a lesson whose own subject is
+    one of the banked drifts (a talk about exams) does not read it as one, since that banked answer is not far
+    from the dialogue."""
+    from studio.semantic import offtopic_bank
+    from studio.semantic.encoder import sentence_vector, sentence_vectors
+
+    drifts = ["We have a chemistry test tomorrow and I didn't review at all.",
+              "Do you play Honor of Kings? I got a new skin yesterday.",
+              "My favourite singer is coming to our city for a concert in May."]
+    zoo = ("Do you think zoos should still keep big animals like elephants?", "Should Zoos Keep Elephants?",
+           "students discuss whether zoos should keep elephants")
+    exams = ("How do you prepare for a chemistry test?", "Getting Ready for Exams",
+             "students talk about reviewing for exams")
+    offtopic_bank.use(sentence_vectors(drifts))
+    try:
+        drift = sentence_vector("I have a physics exam next week and I am so worried about it.")
+        on = sentence_vector("I think zoos should keep them only if they have a lot of space.")
+        assert offtopic_bank.drift_likeness(drift, zoo) > offtopic_bank.drift_likeness(on, zoo) + 0.1
+        with_test = offtopic_bank.drift_likeness(drift, exams)
+        assert with_test < offtopic_bank.drift_likeness(drift, zoo)  # the chemistry test is this lesson's own
+        offtopic_bank.use(np.zeros((0, 384)))
+        assert offtopic_bank.drift_likeness(drift, zoo) == 0.0
+    finally:
+        offtopic_bank.use(None)
+    assert len(offtopic_bank.bank()) > 1000 and offtopic_bank.digest()
