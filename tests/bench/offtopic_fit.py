@@ -85,7 +85,15 @@ SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_final19.json", "20 topics written apart, measured once before any fit, then kept out of every "
                                    "fit until this one"),
         ("off_topic_final20.json", "20 topics written apart, measured once before any fit, then kept out of every "
-                                   "fit until this one"))
+                                   "fit until this one"),
+        ("off_topic_final21.json", "20 topics (festivals, food, family traditions) written apart, measured once "
+                                   "before any fit (the drift bank)"),
+        ("off_topic_final22.json", "20 topics (clubs, competitions, study abroad, health, feelings) written apart, "
+                                   "measured once before any fit (the drift bank)"),
+        ("off_topic_final23.json", "20 topics (travel, public places, weather, community) written apart, measured "
+                                   "once before any fit (the drift bank)"),
+        ("off_topic_final24.json", "20 topics (hobbies, arts, sport, part-time jobs, friendship, school science) "
+                                   "written apart, measured once before any fit (the drift bank)"))
 
 
 Sim = list[tuple[str, list[float], float, dict[str, list[list[float]]]]]
