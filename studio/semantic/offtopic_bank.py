@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.semantic.backends import DIM
 from studio.semantic.encoder import sentence_vectors
 
 #: The shipped bank: one float16 row per off-topic answer of the fitted sets.
@@ -51,7 +52,7 @@ _digest = [""]
 def bank() -> np.ndarray:
     """The banked answers' sentence vectors (rows, unit length), float32; empty where no bank is shipped."""
     if _bank[0] is None:
-        vectors = np.load(BANK_FILE, allow_pickle=False) if BANK_FILE.is_file() else np.zeros((0, 384))
+        vectors = np.load(BANK_FILE, allow_pickle=False) if BANK_FILE.is_file() else np.zeros((0, DIM))
         _set(vectors)
     assert _bank[0] is not None
     return _bank[0]
@@ -65,6 +66,12 @@ def use(vectors: np.ndarray | None) -> None:
     else:
         _set(vectors)
     _far.cache_clear()
+
+
+def write() -> None:
+    """Keep the bank now in use (:func:`use`) as the shipped one, at 16 bits: what the fit does with every
+    fitted set's off-topic answers."""
+    np.save(BANK_FILE, bank().astype(np.float16), allow_pickle=False)
 
 
 def _set(vectors: np.ndarray) -> None:

@@ -396,7 +396,7 @@ def report(rows: list[Case], held: Held, threshold: float, models: tuple[tuple, 
 def write_model(models: tuple[tuple, tuple], threshold: float, alone: float | None = None) -> None:
     """The models into :data:`studio.semantic.offtopic_model.MODELS_FILE`, the thresholds into ``offtopic.py``."""
     offtopic_model.write(models, [name for name, _ in SETS] + ["the offline student's answers"])
-    np.save(offtopic_bank.BANK_FILE, bank_without(banked()).astype(np.float16), allow_pickle=False)
+    offtopic_bank.write()  # every set's off-topic answers: the bank cases() leaves in use
     path = ROOT / "studio" / "semantic" / "offtopic.py"
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^OFF_TOPIC_AT = .*$", f"OFF_TOPIC_AT = {threshold}", text, count=1, flags=re.M)
