@@ -117,14 +117,17 @@ def _walk(ps: dict[str, tuple[float, float]], fit: dict[str, tuple[tuple, float,
 def measured(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, alone_at: float) -> dict[str, np.ndarray]:
     """The check's verdicts with each labelled set held out of every fit and bound: ``who`` decided each
     answer (a stage, ``full``, ``lm``; ``-`` not judged), ``off`` and ``off_alone`` (without the language
-    model), and the offline student's answers flagged (``sim_off``)."""
+    model), and the offline student's answers flagged (``sim_off``, ``sim_off_alone``); with what the
+    verdicts of the full check were made from (``p``, ``p_alone``, ``rest``; ``sim_p``, ``sim_p_alone``),
+    so that :func:`thresholds` can choose where the check in stages flags."""
     from tests.bench.offtopic_fit import fit_both, gated, rest_p, training_rows
 
     keys = list(dict.fromkeys(c.set_name for c in rows))
     titles = list(dict.fromkeys(t for t, *_ in sim))
     n = len(rows)
-    who, off, alone = np.full(n, "-", dtype=object), np.zeros(n, bool), np.zeros(n, bool)
-    sim_off = np.zeros(len(sim), bool)
+    who, staged = np.full(n, "-", dtype=object), np.zeros(n, bool)
+    p, p_alone, rest = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    sim_staged, sim_p, sim_p_alone = np.zeros(len(sim), bool), np.full(len(sim), np.nan), np.full(len(sim), np.nan)
     for k, key in enumerate(keys):
         left = {t for i, t in enumerate(titles) if i % len(keys) == k}
         train, train_sim = [c for c in rows if c.set_name != key], [x for x in sim if x[0] not in left]
@@ -135,26 +138,60 @@ def measured(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float,
                 continue
             decided = _walk({nm: _p(m, c.stages[nm]) for nm, (m, _, _) in fit.items()}, fit)
             if decided is not None:
-                who[i], off[i] = decided
-                alone[i] = off[i]
+                who[i], staged[i] = decided
                 continue
-            p, p_alone, rest = gated(c.feats, c.read, models), gated(c.feats, c.read, models, lm=False), rest_p(c, models)
-            who[i] = "lm" if offtopic.ASK_LM[0] <= p_alone < offtopic.ASK_LM[1] else "full"
-            off[i] = p >= at or rest >= offtopic.TAIL_OFF_AT
-            alone[i] = p_alone >= alone_at or rest >= offtopic.TAIL_OFF_AT
+            p[i], p_alone[i], rest[i] = gated(c.feats, c.read, models), gated(c.feats, c.read, models, lm=False), rest_p(c, models)
+            who[i] = "lm" if offtopic.ASK_LM[0] <= p_alone[i] < offtopic.ASK_LM[1] else "full"
         for i, (t, f, r, st) in enumerate(sim):
             if t in left:
                 decided = _walk({nm: _p(m, st[nm]) for nm, (m, _, _) in fit.items()}, fit)
-                sim_off[i] = decided[1] if decided is not None else gated(f, r, models) >= at
-    return {"who": who, "off": off, "off_alone": alone, "sim_off": sim_off}
+                if decided is not None:
+                    sim_staged[i] = decided[1]
+                else:
+                    sim_p[i], sim_p_alone[i] = gated(f, r, models), gated(f, r, models, lm=False)
+    out = {"who": who, "staged": staged, "p": p, "p_alone": p_alone, "rest": rest,
+           "sim_staged": sim_staged, "sim_p": sim_p, "sim_p_alone": sim_p_alone}
+    return {**out, **verdicts(out, at, alone_at)}
 
 
-def report(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, alone_at: float) -> list[str]:
+def verdicts(m: dict[str, np.ndarray], at: float, alone_at: float) -> dict[str, np.ndarray]:
+    """The held-out verdicts of the check in stages (:func:`measured`) where the full check flags from
+    ``at`` with the language model and from ``alone_at`` without it."""
+    full = np.isin(m["who"], ("full", "lm"))
+
+    def flags(p: np.ndarray, t: float) -> np.ndarray:
+        return np.where(full, (np.nan_to_num(p) >= t) | (m["rest"] >= offtopic.TAIL_OFF_AT), m["staged"])
+
+    def sim_flags(p: np.ndarray, t: float) -> np.ndarray:
+        return np.where(np.isnan(p), m["sim_staged"], np.nan_to_num(p) >= t)
+
+    return {"off": flags(m["p"], at), "off_alone": flags(m["p_alone"], alone_at),
+            "sim_off": sim_flags(m["sim_p"], at), "sim_off_alone": sim_flags(m["sim_p_alone"], alone_at)}
+
+
+def thresholds(m: dict[str, np.ndarray], truth: np.ndarray) -> tuple[float, float]:
+    """(with the language model, without it): where the check in stages, each set held out of every fit and
+    bound (:func:`measured`), has both its precision and recall highest (the lower of the two first),
+    flagging at most :data:`tests.bench.offtopic_fit.MAX_FALSE_ALARMS` of the offline student's answers."""
+    from tests.bench.offtopic_fit import GRID, MAX_FALSE_ALARMS, pr
+
+    def best(which: str, sim_which: str, lm: bool) -> float:
+        def at(t: float) -> dict[str, np.ndarray]:
+            return verdicts(m, t, 1.0) if lm else verdicts(m, 1.0, t)
+        allowed = [t for t in GRID if float(np.mean(at(t)[sim_which])) <= MAX_FALSE_ALARMS] or list(GRID[-1:])
+        return max(allowed, key=lambda t: (min(pr(at(t)[which], truth)), sum(pr(at(t)[which], truth))))
+
+    return best("off", "sim_off", True), best("off_alone", "sim_off_alone", False)
+
+
+def report(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, alone_at: float,
+           m: dict[str, np.ndarray] | None = None) -> list[str]:
     """Per set: held-out precision and recall with and without the language model, and per stage the
-    share of the judged answers it decided and how many of those it got wrong."""
+    share of the judged answers it decided and how many of those it got wrong (``m``: :func:`measured`
+    already run; its verdicts are taken at ``at`` and ``alone_at``)."""
     from tests.bench.offtopic_fit import SETS, pr
 
-    m = measured(rows, sim, l2, at, alone_at)
+    m = measured(rows, sim, l2, at, alone_at) if m is None else {**m, **verdicts(m, at, alone_at)}
     truth = np.array([c.off for c in rows])
     names = [s.name for s in cascade.STAGES] + ["full", "lm"]
     lines = ["| labelled set | held out P / R | without the language model | " + " | ".join(
@@ -171,7 +208,8 @@ def report(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, a
         lines.append(line(name, np.array([c.set_name == name for c in rows])))
     lines.append(line(f"all {len(SETS)} sets", np.ones(len(rows), bool)))
     lines.append("")
-    lines.append(f"The offline student's answers (all on topic): {int(m['sim_off'].sum())} of {len(sim)} flagged held out.")
+    lines.append(f"The offline student's answers (all on topic): {int(m['sim_off'].sum())} of {len(sim)} flagged held out "
+                 f"({int(m['sim_off_alone'].sum())} without the language model).")
     return lines
 
 

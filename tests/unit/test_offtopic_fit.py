@@ -43,3 +43,27 @@ def test_the_threshold_keeps_the_simulated_answers_false_alarms_bounded() -> Non
     sim = np.full(100, 0.4)  # every simulated (on-topic) answer at 0.4: flagged by any threshold below it
     at = offtopic_fit.best_threshold(p, np.zeros(4), truth, sim)
     assert at > 0.4 and float(np.mean(sim >= at)) <= offtopic_fit.MAX_FALSE_ALARMS
+
+
+def test_the_shipped_thresholds_are_where_the_check_in_stages_does_best() -> None:
+    """Answers a stage decided keep its verdict whatever the threshold; the full check's threshold is chosen
+    where the check as it runs, stages and full check together, has precision and recall both highest,
+    and not where the offline student's answers would be flagged."""
+    from tests.bench import offtopic_stages
+
+    full = ["full"] * 6
+    m = {"who": np.array(["question", "question", "words", "answer", *full], dtype=object),
+         "staged": np.array([True, True, False, False, *[False] * 6]),
+         "p": np.array([np.nan] * 4 + [0.45, 0.5, 0.7, 0.2, 0.3, 0.48]),
+         "rest": np.zeros(10),
+         "sim_staged": np.zeros(100, bool), "sim_p": np.full(100, 0.35)}
+    m["p_alone"] = m["p"].copy()
+    m["sim_p_alone"] = m["sim_p"].copy()
+    truth = np.array([True, True, False, False, True, True, True, False, False, False])
+    with_lm, alone = offtopic_stages.thresholds(m, truth)
+    assert with_lm == alone and 0.35 < alone <= 0.45
+    v = offtopic_stages.verdicts(m, with_lm, alone)
+    assert offtopic_fit.pr(v["off_alone"], truth) == (5 / 6, 1.0)
+    assert not v["sim_off_alone"].any()
+    strict = offtopic_stages.verdicts(m, 0.99, 0.99)["off_alone"]
+    assert strict[:4].tolist() == [True, True, False, False] and not strict[4:].any()

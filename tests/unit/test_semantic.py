@@ -122,12 +122,12 @@ def test_where_the_sentence_vectors_are_unsure_the_language_model_decides():
 
     festival = dict(topic="中秋节晚上，一家人在院子里赏月吃月饼。", title="The Mid-Autumn Festival",
                     history=[("teacher", "What does your family do on the night of the festival?")])
-    legend = topic_fit("My grandma tells us an old story about a lady who lives in the sky.", **festival)
+    legend = topic_fit("My little brother plays with a paper lantern shaped like a rabbit.", **festival)
     violin = topic_fit("My brother is learning to cook from a video on his phone.", **festival)
     for fit in (legend, violin):
         assert fit.pointwise is not None, "unsure from the vectors alone: the language model was asked"
         assert "language model" in fit.explain()
-    assert not legend.off_topic and legend.pointwise > 0, "the legend belongs to the festival's world"
+    assert not legend.off_topic and legend.pointwise > 0, "the rabbit lantern belongs to the festival's world"
     assert violin.off_topic and violin.pointwise < 0
     clear = topic_fit("We sit in the yard, eat mooncakes and look at the full moon.", **festival)
     assert clear.pointwise is None and not clear.off_topic and not ASK_LM[0] <= clear.probability < ASK_LM[1]
@@ -279,3 +279,43 @@ def test_an_answer_like_other_lessons_drifts_reads_close_to_the_bank_and_one_abo
     finally:
         offtopic_bank.use(None)
     assert len(offtopic_bank.bank()) > 1000 and offtopic_bank.digest()
+
+
+def test_the_labelled_answers_most_like_an_answer_vote_by_their_labels() -> None:
+    """Examples written for this test: against labelled answers of two kinds (questions to the teacher about
+    other school matters, labelled off topic; plans in answer to a question, labelled on topic), an answer
+    of the first kind finds mostly off-topic neighbours and one of the second mostly on-topic ones; the
+    vote reads the nearest answers only; no labelled answers gives 0; a mismatched label list is refused;
+    the shipped answers are loaded and are part of the check's version."""
+    from studio.semantic import offtopic, offtopic_neighbours
+    from studio.semantic.encoder import sentence_vector, sentence_vectors
+
+    asides = ["Mr Chen, when will we get the results of the mid-term exam?",
+              "Ms Li, will there be a lot of homework this weekend?",
+              "Teacher, can our class have the spring outing after the finals?"]
+    plans = ["I will write down every mistake and review them on Sunday.",
+             "I plan to practise listening for twenty minutes every night.",
+             "I'll ask my deskmate to check my notes after class."]
+    off = np.array([True] * 3 + [False] * 3)
+    old = offtopic.version()
+    offtopic_neighbours.use(sentence_vectors(asides + plans), off)
+    try:
+        saved = offtopic_neighbours.NEAREST
+        offtopic_neighbours.NEAREST = 3
+        try:
+            aside = sentence_vector("Mr Wang, do you know when the sports meeting will be held?")
+            plan = sentence_vector("I will review my vocabulary notebook before I go to bed.")
+            assert offtopic_neighbours.off_share(aside) > offtopic_neighbours.off_share(plan)
+            assert offtopic_neighbours.off_share(aside) >= 2 / 3 and offtopic_neighbours.off_share(plan) <= 1 / 3
+        finally:
+            offtopic_neighbours.NEAREST = saved
+        assert offtopic_neighbours.off_share(aside) == 0.5  # all six vote when fewer than NEAREST are kept
+        assert offtopic.version() != old
+        offtopic_neighbours.use(np.zeros((0, 384)), np.zeros(0, dtype=bool))
+        assert offtopic_neighbours.off_share(aside) == 0.0
+        with pytest.raises(ValueError, match="6 labelled answers but 2 labels"):
+            offtopic_neighbours.use(sentence_vectors(asides + plans), off[:2])
+    finally:
+        offtopic_neighbours.use(None)
+    vectors, labels = offtopic_neighbours.answers()
+    assert len(vectors) > 5000 and labels.any() and not labels.all() and offtopic.version() == old
