@@ -20,7 +20,7 @@ read by the "answer" stage too (against the title and the topic alone), it made 
 70 judged pairs of the tutorial's own off-topic bank (real learners' small talk: "I'm good. Fan, thank you.
 How's your day going?") as on topic, and the share flagged fell from 57 % to 20 %.
 
-The bank (:data:`BANK_FILE`, float16, 2,846 answers × 384 values) is written by
+The bank (:data:`BANK_FILE`, float16, 3,246 answers × 384 values) is written by
 ``tests/bench/offtopic_fit.py --write`` from the fitted sets; the fit reads each set's answers with that
 set left out of the bank (:func:`use`), as a new writer's answers will be read.
 """

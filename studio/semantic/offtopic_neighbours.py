@@ -15,8 +15,8 @@ check without the language model went from 0.897 / 0.891 to 0.903 / 0.899, and f
 0.913 / 0.895 on the four newest sets; 10, 20, 30, 60 and 80 neighbours gave 0.898–0.901 / 0.895–0.900.
 
 Only the full check reads it, as it reads the drift bank (:mod:`studio.semantic.offtopic_bank`). The
-answers (:data:`ANSWERS_FILE`: 7,331 judged answers of thirty-two sets, 2,844 of them off topic, float16
-vectors and the labels, 5.2 MB compressed, 11 MB in memory) are written by
+answers (:data:`ANSWERS_FILE`: 8,369 judged answers of thirty-six sets, 3,243 of them off topic, float16
+vectors and the labels, 5.9 MB compressed, 13 MB in memory) are written by
 ``tests/bench/offtopic_fit.py --write`` from the fitted sets; the fit reads each set's answers with that
 set left out (:func:`use`), as a new writer's answers will be read.
 """

@@ -99,7 +99,16 @@ SETS = (("off_topic_cases.json", "15 topics the features were chosen on"),
         ("off_topic_final25.json", "20 topics (school life) written apart, measured once before any fit (the refit "
                                    "on thirty sets)"),
         ("off_topic_final26.json", "20 topics (home, errands, health, cooking) written apart, measured once before "
-                                   "any fit (the refit on thirty sets)"))
+                                   "any fit (the refit on thirty sets)"),
+        ("off_topic_final27.json", "20 topics (discussion topics, role-plays at work places) written apart, measured "
+                                   "once before any fit (the labelled neighbours)"),
+        ("off_topic_final28.json", "20 topics (family trips, relatives, pets, everyday problems, plans) written apart, "
+                                   "measured once before any fit (the labelled neighbours)"),
+        ("off_topic_final29.json", "20 topics (services, shops, transport, errands, volunteering) written apart, people "
+                                   "addressed by name in on-topic answers too, measured once before any fit (the "
+                                   "labelled neighbours)"),
+        ("off_topic_final30.json", "20 topics (school life) written apart, people addressed by name in on-topic answers "
+                                   "too, measured once before any fit (the labelled neighbours)"))
 
 
 Sim = list[tuple[str, list[float], float, dict[str, list[list[float]]]]]

@@ -242,9 +242,9 @@ def test_a_question_back_to_the_teacher_after_an_answer_is_not_a_step_out() -> N
     assert topic_fit("Teacher, what is your favourite band? I love Mayday.", **talk).off_topic
 
 
-@pytest.mark.xfail(strict=True, reason="a known false alarm: a reason after a sentence break, judged alone, "
-                                       "keeps no word of the scene (README, The teacher contract: off topic)")
 def test_a_reason_after_a_sentence_break_keeps_the_answer_on_topic() -> None:
+    """A known false alarm until the refit on thirty-six sets: the reason after the sentence break, judged
+    alone, keeps no word of the scene."""
     from studio.semantic.offtopic import topic_fit
 
     desk = dict(topic="学生在体育中心前台办游泳卡，工作人员介绍次卡和月卡。", title="Buying a swimming card",
