@@ -76,7 +76,7 @@ def write() -> None:
 
 def _set(vectors: np.ndarray) -> None:
     _bank[0] = np.ascontiguousarray(vectors, dtype=np.float32)
-    _digest[0] = hashlib.sha256(np.asarray(vectors, dtype=np.float16).tobytes()).hexdigest()[:16]
+    _digest[0] = hashlib.sha256(np.ascontiguousarray(vectors, dtype=np.float16).data).hexdigest()[:16]
 
 
 def digest() -> str:

@@ -52,13 +52,13 @@ def answers() -> tuple[np.ndarray, np.ndarray]:
     return _answers[0]
 
 
-def use(vectors: np.ndarray | None, off: np.ndarray | None = None) -> None:
-    """Read against these labelled answers from now on (None: the shipped ones again): how the fit leaves
-    the set being read out."""
-    if vectors is None:
+def use(labelled: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Read against these labelled answers, (vectors, off), from now on (None: the shipped ones again): how
+    the fit leaves the set being read out."""
+    if labelled is None:
         _answers[0] = None
     else:
-        _set(vectors, np.zeros(len(vectors), dtype=bool) if off is None else off)
+        _set(*labelled)
 
 
 def write() -> None:

@@ -34,7 +34,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,7 +204,7 @@ def cases(banks: dict[str, np.ndarray] | None = None, answers: Labelled | None =
     out = []
     for name, _ in SETS:
         offtopic_bank.use(bank_without(banks, name))
-        offtopic_neighbours.use(*labelled_without(answers, name))
+        offtopic_neighbours.use(labelled_without(answers, name))
         offtopic.forget()
         for gi, g in enumerate(json.loads((DATA / name).read_text(encoding="utf-8"))):
             history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
@@ -220,7 +220,7 @@ def cases(banks: dict[str, np.ndarray] | None = None, answers: Labelled | None =
                     stages = {} if feats is None else stage_features(u, g["topic"], g["title"], history)
                     out.append(Case(name, f"{name}:{gi}", u, label == "off", feats, read, rests, stages))
     offtopic_bank.use(bank_without(banks))
-    offtopic_neighbours.use(*labelled_without(answers))
+    offtopic_neighbours.use(labelled_without(answers))
     offtopic.forget()
     return out
 
@@ -385,8 +385,21 @@ GRID = tuple(round(float(t), 2) for t in np.arange(0.2, 0.81, 0.02))
 def best_threshold(p: np.ndarray, rest: np.ndarray, truth: np.ndarray, sim: np.ndarray) -> float:
     """Where the held-out precision and recall are both highest (the lower of the two first), flagging
     at most :data:`MAX_FALSE_ALARMS` of the simulator's held-out answers."""
-    allowed = [t for t in GRID if float(np.mean(sim >= t)) <= MAX_FALSE_ALARMS] or list(GRID[-1:])
-    return max(allowed, key=lambda t: (min(pr(flagged(p, rest, t), truth)), sum(pr(flagged(p, rest, t), truth))))
+    return choose_threshold(lambda t: flagged(p, rest, t), lambda t: sim >= t, truth)
+
+
+def choose_threshold(flags: Callable[[float], np.ndarray], sim_flags: Callable[[float], np.ndarray],
+                     truth: np.ndarray) -> float:
+    """The threshold of :data:`GRID` whose verdicts (``flags(t)``) have both precision and recall highest (the
+    lower of the two first), among those flagging at most :data:`MAX_FALSE_ALARMS` of the simulator's answers
+    (``sim_flags(t)``); the highest of the grid where none does."""
+    allowed = [t for t in GRID if float(np.mean(sim_flags(t))) <= MAX_FALSE_ALARMS] or list(GRID[-1:])
+
+    def score(t: float) -> tuple[float, float]:
+        both = pr(flags(t), truth)
+        return min(both), sum(both)
+
+    return max(allowed, key=score)
 
 
 #: The L2 penalties tried, of the scalar measures and of the sentence vector's values: the pair whose

@@ -173,15 +173,12 @@ def thresholds(m: dict[str, np.ndarray], truth: np.ndarray) -> tuple[float, floa
     """(with the language model, without it): where the check in stages, each set held out of every fit and
     bound (:func:`measured`), has both its precision and recall highest (the lower of the two first),
     flagging at most :data:`tests.bench.offtopic_fit.MAX_FALSE_ALARMS` of the offline student's answers."""
-    from tests.bench.offtopic_fit import GRID, MAX_FALSE_ALARMS, pr
+    from tests.bench.offtopic_fit import choose_threshold
 
-    def best(which: str, sim_which: str, lm: bool) -> float:
-        def at(t: float) -> dict[str, np.ndarray]:
-            return verdicts(m, t, 1.0) if lm else verdicts(m, 1.0, t)
-        allowed = [t for t in GRID if float(np.mean(at(t)[sim_which])) <= MAX_FALSE_ALARMS] or list(GRID[-1:])
-        return max(allowed, key=lambda t: (min(pr(at(t)[which], truth)), sum(pr(at(t)[which], truth))))
-
-    return best("off", "sim_off", True), best("off_alone", "sim_off_alone", False)
+    with_lm = choose_threshold(lambda t: verdicts(m, t, 1.0)["off"], lambda t: verdicts(m, t, 1.0)["sim_off"], truth)
+    alone = choose_threshold(lambda t: verdicts(m, 1.0, t)["off_alone"], lambda t: verdicts(m, 1.0, t)["sim_off_alone"],
+                             truth)
+    return with_lm, alone
 
 
 def report(rows: Sequence[Any], sim: list, l2: tuple[float, float], at: float, alone_at: float,

@@ -298,7 +298,7 @@ def test_the_labelled_answers_most_like_an_answer_vote_by_their_labels() -> None
              "I'll ask my deskmate to check my notes after class."]
     off = np.array([True] * 3 + [False] * 3)
     old = offtopic.version()
-    offtopic_neighbours.use(sentence_vectors(asides + plans), off)
+    offtopic_neighbours.use((sentence_vectors(asides + plans), off))
     try:
         saved = offtopic_neighbours.NEAREST
         offtopic_neighbours.NEAREST = 3
@@ -311,10 +311,10 @@ def test_the_labelled_answers_most_like_an_answer_vote_by_their_labels() -> None
             offtopic_neighbours.NEAREST = saved
         assert offtopic_neighbours.off_share(aside) == 0.5  # all six vote when fewer than NEAREST are kept
         assert offtopic.version() != old
-        offtopic_neighbours.use(np.zeros((0, 384)), np.zeros(0, dtype=bool))
+        offtopic_neighbours.use((np.zeros((0, 384)), np.zeros(0, dtype=bool)))
         assert offtopic_neighbours.off_share(aside) == 0.0
         with pytest.raises(ValueError, match="6 labelled answers but 2 labels"):
-            offtopic_neighbours.use(sentence_vectors(asides + plans), off[:2])
+            offtopic_neighbours.use((sentence_vectors(asides + plans), off[:2]))
     finally:
         offtopic_neighbours.use(None)
     vectors, labels = offtopic_neighbours.answers()
