@@ -38,30 +38,19 @@ class NumpyBert(Backend):
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
         self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.blocks = []
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")])
-            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.blocks.append((
-                np.ascontiguousarray(qkv.T), qkv_b,
-                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
-                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
-                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
-                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
-            ))
+        self.blocks = [block(w, f"encoder.layer.{i}.") for i in range(self.layers)]
 
     def _norm(self, x: np.ndarray, scale_bias: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """LayerNorm of the rows of ``x``, in place (``x`` is a temporary of the forward pass)."""
-        x -= x.mean(-1, keepdims=True)
-        var = np.einsum("ij,ij->i", x, x)[:, None]
-        var *= np.float32(1.0 / x.shape[-1])
-        var += np.float32(self.eps)
-        x /= np.sqrt(var)
-        x *= scale_bias[0]
-        x += scale_bias[1]
-        return x
+        return layer_norm(x, scale_bias, self.eps)
+
+    def embed(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """(the embedded tokens, (texts, longest, width), the padding mask) of tokenised texts, padded to the longest."""
+        ids, mask = padded(batch)
+        b, n = ids.shape
+        x = self.word[ids]
+        x += self.position[:n]
+        x += self.token_type
+        return self._norm(x.reshape(b * n, -1), self.embed_norm).reshape(b, n, -1), mask
 
     def encode_batch(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Pooled, unit-length vectors of tokenised texts, run together: padded to the longest, the
@@ -69,41 +58,73 @@ class NumpyBert(Backend):
 
         Written for one core: large temporaries are reused in place, and the GELU works through its
         activations a few rows at a time (over the whole batch at once it cost a third of the pass)."""
-        ids, mask = padded(batch)
-        b, n = ids.shape
-        x = self.word[ids]
-        x += self.position[:n]
-        x += self.token_type
-        x = self._norm(x.reshape(b * n, -1), self.embed_norm)
-        width = x.shape[1]
-        dh = width // self.heads
-        scale = np.float32(1.0 / math.sqrt(dh))
-        padding = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
-        for qkv, qkv_b, out, out_b, norm1, up, up_b, down, down_b, norm2 in self.blocks:
-            projected = x @ qkv
-            projected += qkv_b
-            q, k, v = projected.reshape(b, n, 3, self.heads, dh).transpose(2, 0, 3, 1, 4)
-            a = q @ k.transpose(0, 1, 3, 2)
-            a *= scale
-            a += padding
-            a -= a.max(-1, keepdims=True)
-            np.exp(a, out=a)
-            a /= a.sum(-1, keepdims=True)
-            context = (a @ v).transpose(0, 2, 1, 3).reshape(b * n, width)
-            y = context @ out
-            y += out_b
-            y += x
-            x = self._norm(y, norm1)
-            h = x @ up
-            h += up_b
-            _gelu(h)
-            y = h @ down
-            y += down_b
-            y += x
-            x = self._norm(y, norm2)
+        x, mask = self.embed(batch)
+        x = run_blocks(x, mask, self.blocks, self.heads, self.eps)
         weights = mask[:, :, None].astype(np.float32)
-        pooled = (x.reshape(b, n, width) * weights).sum(1) / weights.sum(1)
+        pooled = (x * weights).sum(1) / weights.sum(1)
         return unit(pooled)
+
+
+#: One encoder layer's weights as :func:`run_blocks` reads them: (qkv, qkv bias, attention out, its bias,
+#: its LayerNorm, up, up bias, down, down bias, the last LayerNorm), the matrices transposed.
+Block = tuple
+
+
+def block(w: dict[str, np.ndarray], p: str) -> Block:
+    """The encoder layer named ``p`` (``encoder.layer.3.``) of a BERT weight dict, as :func:`run_blocks` reads it."""
+    qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")])
+    qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+    return (np.ascontiguousarray(qkv.T), qkv_b,
+            np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
+            (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+            np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
+            np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
+            (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]))
+
+
+def layer_norm(x: np.ndarray, scale_bias: tuple[np.ndarray, np.ndarray], eps: float) -> np.ndarray:
+    """LayerNorm of the rows of ``x``, in place (``x`` is a temporary of the forward pass)."""
+    x -= x.mean(-1, keepdims=True)
+    var = np.einsum("ij,ij->i", x, x)[:, None]
+    var *= np.float32(1.0 / x.shape[-1])
+    var += np.float32(eps)
+    x /= np.sqrt(var)
+    x *= scale_bias[0]
+    x += scale_bias[1]
+    return x
+
+
+def run_blocks(x: np.ndarray, mask: np.ndarray, blocks: Sequence[Block], heads: int, eps: float) -> np.ndarray:
+    """Token states (texts, tokens, width) through encoder layers ``blocks``, the tokens where ``mask`` is
+    false left out of attention."""
+    b, n, width = x.shape
+    x = np.ascontiguousarray(x, dtype=np.float32).reshape(b * n, width)
+    dh = width // heads
+    scale = np.float32(1.0 / math.sqrt(dh))
+    padding = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
+    for qkv, qkv_b, out, out_b, norm1, up, up_b, down, down_b, norm2 in blocks:
+        projected = x @ qkv
+        projected += qkv_b
+        q, k, v = projected.reshape(b, n, 3, heads, dh).transpose(2, 0, 3, 1, 4)
+        a = q @ k.transpose(0, 1, 3, 2)
+        a *= scale
+        a += padding
+        a -= a.max(-1, keepdims=True)
+        np.exp(a, out=a)
+        a /= a.sum(-1, keepdims=True)
+        context = (a @ v).transpose(0, 2, 1, 3).reshape(b * n, width)
+        y = context @ out
+        y += out_b
+        y += x
+        x = layer_norm(y, norm1, eps)
+        h = x @ up
+        h += up_b
+        _gelu(h)
+        y = h @ down
+        y += down_b
+        y += x
+        x = layer_norm(y, norm2, eps)
+    return x.reshape(b, n, width)
 
 
 _ERF = tuple(np.float32(c) for c in (0.3275911, 1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))

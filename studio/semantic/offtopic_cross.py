@@ -1,0 +1,185 @@
+"""The answer read with the question: a small cross-encoder over the sentence model, asked where the
+off-topic check's full model leans on topic but is not sure (:mod:`studio.semantic.offtopic`).
+
+The full model reads an answer and the question apart, as two sentence vectors and their cosines. What it
+misses most is a student who talks to someone in the scene about another matter of the same world
+("Grandma, did you see the magic show in the Spring Festival Gala?" while rolling tangyuan): every word
+belongs to the family's world, and only reading the answer against the question shows it does not answer
+it. Here the answer's tokens attend to the question's:
+
+- the sentence model's lower :data:`SHARED` layers run on the context (the lesson's English title and the
+  teacher's question) and on the answer apart, with its own weights (the cached sentence model's);
+- the two token sequences, the answer's marked by a learned vector, go together through the upper layers,
+  fine-tuned on the labelled sets with the teachers' labels; the mean of the answer's tokens and of the
+  context's, side by side, give the probability that the answer is off topic (a logistic head).
+
+The tuned layers, the mark and the head are :data:`CROSS_FILE` (float16, about 7 MB), written by
+``tests/bench/offtopic_cross_fit.py`` (torch, the ``train`` extra); they run here in numpy
+(:func:`studio.semantic.bert_numpy.run_blocks`), loaded the first time an answer is read (about 60 MB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from studio.semantic import bert_numpy
+from studio.semantic.backends import padded, tokenizer
+
+#: The tuned upper layers, the answer's mark and the head (float16).
+CROSS_FILE = Path(__file__).with_name("offtopic_cross.npz")
+#: Layers of the sentence model run on the context and the answer apart; the rest run on both together.
+SHARED = 4
+#: Probabilities remembered, by (context, answer).
+CACHE_SIZE = 4096
+#: Pairs run together.
+BATCH = 32
+
+_LOCK = threading.Lock()
+_MODEL: list[_Cross | None] = [None]
+_CACHE: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+
+def shipped() -> bool:
+    """Whether a tuned cross-encoder ships with this release."""
+    return CROSS_FILE.is_file()
+
+
+def digest() -> str:
+    """The shipped file's digest (part of the check's version), or "" where none ships."""
+    if not _DIGEST:
+        _DIGEST.append(hashlib.sha256(CROSS_FILE.read_bytes()).hexdigest()[:16] if shipped() else "")
+    return _DIGEST[0]
+
+
+_DIGEST: list[str] = []
+
+
+def context(title: str, question: str) -> str:
+    """What the answer is read against: the lesson's English title and the teacher's question."""
+    return f"{title}. {question}" if title and question else title or question
+
+
+def probability(context_text: str, answer: str) -> float:
+    """The probability that ``answer`` is off topic after ``context_text`` (:func:`context`)."""
+    key = (context_text, answer)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    p = float(probabilities([key])[0])
+    with _LOCK:
+        _CACHE[key] = p
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return p
+
+
+def prepare(pairs: Sequence[tuple[str, str]]) -> None:
+    """Work out :func:`probability` for these (context, answer) pairs together, in batches (an import's
+    answers), so each is then found remembered."""
+    with _LOCK:
+        todo = list(dict.fromkeys(k for k in pairs if k not in _CACHE))
+    todo.sort(key=lambda k: len(k[0]) + len(k[1]))  # like lengths together: less padding
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start:start + BATCH]
+        found = probabilities(chunk)
+        with _LOCK:
+            for key, p in zip(chunk, found, strict=True):
+                _CACHE[key] = float(p)
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
+
+
+def probabilities(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    """:func:`probability` of each (context, answer), run together."""
+    if not pairs:
+        return np.zeros(0)
+    model = _model()
+    return np.concatenate([model.read(pairs[i:i + BATCH]) for i in range(0, len(pairs), BATCH)])
+
+
+def forget() -> None:
+    """Drop the loaded model and the remembered probabilities (tests, a new shipped file)."""
+    with _LOCK:
+        _MODEL[0] = None
+        _CACHE.clear()
+        _DIGEST.clear()
+
+
+def _model() -> _Cross:
+    with _LOCK:
+        model = _MODEL[0]
+        if model is None:
+            from studio.semantic.encoder import ensure_model
+
+            model = _MODEL[0] = _Cross(ensure_model(), CROSS_FILE)
+        return model
+
+
+class _Cross:
+    """The lower layers of the sentence model and the tuned upper ones, in numpy."""
+
+    def __init__(self, folder: Path, tuned: Path) -> None:
+        from safetensors.numpy import safe_open
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        w: dict[str, np.ndarray] = {}
+        with safe_open(str(folder / "model.safetensors"), framework="np") as f:
+            for name in f.keys():  # noqa: SIM118 - safe_open has keys(), not iteration
+                short = name.removeprefix("bert.")
+                if short.startswith("embeddings.") or any(short.startswith(f"encoder.layer.{i}.") for i in range(SHARED)):
+                    w[short] = f.get_tensor(name)
+        self.word = w.pop("embeddings.word_embeddings.weight").astype(np.float16)  # rows gathered per text
+        self.position = w["embeddings.position_embeddings.weight"].astype(np.float32)
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0].astype(np.float32)
+        self.embed_norm = (w["embeddings.LayerNorm.weight"].astype(np.float32),
+                           w["embeddings.LayerNorm.bias"].astype(np.float32))
+        f32 = {k: v.astype(np.float32) for k, v in w.items()}
+        self.lower = [bert_numpy.block(f32, f"encoder.layer.{i}.") for i in range(SHARED)]
+        with np.load(tuned, allow_pickle=False) as kept:
+            t = {k: kept[k].astype(np.float32) for k in kept.files}
+        upper = sorted({k.split(".")[2] for k in t if k.startswith("encoder.layer.")}, key=int)
+        self.upper = [bert_numpy.block(t, f"encoder.layer.{i}.") for i in upper]
+        self.mark, self.head_w, self.head_b = t["mark"], t["head.weight"].reshape(-1), float(t["head.bias"].reshape(-1)[0])
+        self.tokenizer = tokenizer(folder)
+
+    def _lower(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's token states after the shared lower layers."""
+        batch = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        ids, mask = padded(batch)
+        b, n = ids.shape
+        x = self.word[ids].astype(np.float32)
+        x += self.position[:n]
+        x += self.token_type
+        x = bert_numpy.layer_norm(x.reshape(b * n, -1), self.embed_norm, self.eps).reshape(b, n, -1)
+        x = bert_numpy.run_blocks(x, mask, self.lower, self.heads, self.eps)
+        return [x[i, :len(t)] for i, t in enumerate(batch)]
+
+    def read(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        contexts = self._lower([c for c, _ in pairs])
+        answers = self._lower([a for _, a in pairs])
+        n = max(len(c) + len(a) for c, a in zip(contexts, answers, strict=True))
+        width = contexts[0].shape[1]
+        x = np.zeros((len(pairs), n, width), dtype=np.float32)
+        mask = np.zeros((len(pairs), n), dtype=bool)
+        said = np.zeros((len(pairs), n), dtype=np.float32)
+        for i, (c, a) in enumerate(zip(contexts, answers, strict=True)):
+            x[i, :len(c)] = c
+            x[i, len(c):len(c) + len(a)] = a + self.mark
+            mask[i, :len(c) + len(a)] = True
+            said[i, len(c):len(c) + len(a)] = 1.0
+        x = bert_numpy.run_blocks(x, mask, self.upper, self.heads, self.eps)
+        asked = mask.astype(np.float32) - said
+        pooled = np.concatenate([(x * said[..., None]).sum(1) / said.sum(1, keepdims=True),
+                                 (x * asked[..., None]).sum(1) / asked.sum(1, keepdims=True)], axis=1)
+        z = pooled @ self.head_w + self.head_b
+        return 1.0 / (1.0 + np.exp(-z))
