@@ -68,6 +68,7 @@ from studio.semantic.offtopic_features import (
     closeness,
     features,
     tails,
+    unaddressed,
     unshared,
 )
 from studio.semantic.offtopic_features import FEATURES as FEATURES
@@ -216,7 +217,8 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
     asked = [(u, topic, title, _question(u, history), _recent(u, history)) for u, topic, title, history in items]
     keys = {_key(*a): a for a in asked}
     found = verdicts.read_ahead(keys)
-    todo = [Answer(u, topic, title, question, recent) for k, (u, topic, title, question, recent) in keys.items()
+    todo = [Answer(unaddressed(u, topic), topic, title, question, recent)
+            for k, (u, topic, title, question, recent) in keys.items()
             if k not in found and _may_judge(u, topic, title, question)]
     todo = [a for a in todo if _judged(a.utterance, a.topic, a.title, a.question)]  # a few need the answer's vector
     for stage in cascade.stages():
@@ -318,7 +320,7 @@ def _topic_fit(utterance: str, topic: str, title: str, question: str,
     k = _key(utterance, topic, title, question, recent)
     if (stored := verdicts.take(k)) is not None:
         return _from_json(stored)
-    fit = _judge(utterance, topic, title, question, recent)
+    fit = _judge(unaddressed(utterance, topic), topic, title, question, recent)
     verdicts.keep(k, dataclasses.asdict(fit))
     return fit
 

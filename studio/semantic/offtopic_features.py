@@ -34,6 +34,31 @@ _SHIFT = re.compile(r"\b(?:by the way|oh,? and|anyway|actually|guess what|can i 
 #: An answer that opens by addressing the teacher ("Teacher, can you swim?"): in a role-play the student
 #: steps out of the scene to talk to the teacher; in the nineteen fitted sets 119 of 122 such answers were off topic.
 _TO_TEACHER_FIRST = re.compile(r"^\W*(?:dear\s+)?teacher\b", re.I)
+#: A lesson in which the teacher talks with the student as their own teacher ("老师和学生讨论……", "学生……和老师聊起……"),
+#: not in a role ("老师扮演医生"): there "Teacher, …" is how a student speaks to the one they are talking with.
+_TEACHER_AS_SELF, _IN_ROLE = re.compile("老师"), re.compile("扮演|饰演")
+#: The opening address itself ("Teacher, ", "Dear teacher: ").
+_TO_TEACHER_WORDS = re.compile(r"^\W*(?:dear\s+)?teacher\b\W*", re.I)
+#: What follows it when the student asks the teacher something ("Teacher, how old are you?"): that stays
+#: addressed, a question to the teacher about themselves being the small talk it usually is.
+_ASKS = re.compile(r"(?:do|does|did|are|is|was|were|can|could|will|would|have|has|should|may|what|what's|where|"
+                   r"when|why|how|which|who)\b", re.I)
+
+
+def unaddressed(utterance: str, topic: str) -> str:
+    """``utterance`` without an opening "Teacher, …" where the lesson's ``topic`` has the teacher talk as
+    themselves, not in a role, and the student goes on to say something rather than ask the teacher ("Teacher,
+    I agree a little. My sister watches Douyin for hours."): the address then says nothing of what the answer
+    is about, and the rest is what is judged. Any other utterance as it is."""
+    if not _TEACHER_AS_SELF.search(topic) or _IN_ROLE.search(topic):
+        return utterance
+    m = _TO_TEACHER_WORDS.match(utterance)
+    rest = utterance[m.end():] if m else ""
+    if not rest.strip() or _ASKS.match(rest):
+        return utterance
+    return rest[:1].upper() + rest[1:]
+
+
 #: An answer that opens with a word or two and a pause ("Battery... my phone battery is terrible now"):
 #: where one is the question's (or the title's), in the nineteen fitted sets 97 of 105 were off topic.
 _PAUSE_FIRST = re.compile(r"^\W*([A-Za-z]+(?:[ -][A-Za-z]+)?)\s*(?:\.\.\.|…)")

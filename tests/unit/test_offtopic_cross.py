@@ -94,3 +94,29 @@ def test_where_the_full_model_is_unsure_the_cross_encoder_decides_with_it(monkey
     monkeypatch.setattr(offtopic, "CROSS_BAND", (2.0, 3.0))  # no answer is unsure enough
     offtopic.forget()
     assert offtopic.topic_fit(answer, topic=topic, title=title, history=history).cross is None and not asked
+
+
+def test_where_the_teacher_talks_as_themselves_an_opening_teacher_says_nothing_of_the_topic(monkeypatch) -> None:
+    """Examples written for this test: in a lesson where the teacher and the student discuss a question (the
+    topic names the teacher, in no role), "Teacher, …" followed by what the student thinks is judged by what
+    follows it; a question to the teacher stays addressed, and so does every answer in a role-play or in a
+    lesson whose topic does not name the teacher."""
+    from studio.semantic.offtopic_features import unaddressed
+
+    monkeypatch.setenv("STUDIO_OFFTOPIC_LM", "off")
+    monkeypatch.setenv("STUDIO_VERDICTS", "off")
+    discuss = "老师和学生讨论中学生是否应该带手机进校园。"
+    said = "Teacher, I think yes, but only for calling parents after school."
+    assert unaddressed(said, discuss) == "I think yes, but only for calling parents after school."
+    assert unaddressed("Dear teacher: my cousin's school keeps phones in lockers.", discuss).startswith("My cousin's")
+    for asked in ("Teacher, how old are you?", "Teacher, what's your favourite film?"):
+        assert unaddressed(asked, discuss) == asked
+    for topic in ("学生去医院看病，老师扮演医生。", "两位同学讨论是否应该带手机进校园。"):
+        assert unaddressed(said, topic) == said
+    assert unaddressed("Teacher,", discuss) == "Teacher,"
+    history = [("teacher", "Do you think students should be allowed to bring phones to school? Why or why not?")]
+    offtopic.forget()
+    on = offtopic.topic_fit(said, topic=discuss, title="Phones at School", history=history)
+    off = offtopic.topic_fit("Teacher, I really want to watch the basketball final tonight, my team is playing.",
+                             topic=discuss, title="Phones at School", history=history)
+    assert not on.off_topic and off.off_topic
