@@ -72,10 +72,11 @@ def test_a_remark_still_in_the_scene_is_brought_back_to_the_question(sim) -> Non
     card = CARDS["Public transport"]
     q = card.questions[0]
     for variant in range(4):
-        # a bank remark the check finds clearly in the scene (0.08; "My father is learning to drive, and he is very
-        # slow." sits at the offline teacher's border, 0.26 after the refit on nineteen sets, and names the scene)
-        reply = ask_teacher(sim, card, [("teacher", q.ask), ("student", "I saw a man riding a unicycle in the street "
-                                                                        "today.")], str(variant))["Reply"]
+        # a bank remark the check finds clearly in the scene (0.14; "I saw a man riding a unicycle in the street
+        # today." was 0.08 until the cross-encoder read it with the question: 0.37 now, at the offline teacher's
+        # border, where the reply names the scene)
+        reply = ask_teacher(sim, card, [("teacher", q.ask), ("student", "The lift in my building broke, so I walked "
+                                                                        "up to the tenth floor.")], str(variant))["Reply"]
         assert card.about not in reply and "different topic" not in reply and reply.endswith(q.ask), reply
         assert re.search(r"back to my question", reply), reply
 

@@ -36,7 +36,7 @@ _IN_ENGLISH = ("Please try to say that in English.", "Can you try that in Englis
                "Try saying it in English.")
 _BACK = ("That's interesting, but let's get back to {about}.", "Let's come back to {about} for now.",
          "We're talking about {about} now.", "Hmm, that's a different topic. Back to {about}!")
-#: A remark that is no answer but still in the scene ("I saw a man riding a unicycle in the street today." while the
+#: A remark that is no answer but still in the scene ("The lift in my building broke, so I walked up to the tenth floor." while the
 #: city's transport is talked about): brought back to the question, never told it left the scene.
 _BACK_TO_QUESTION = ("That's interesting, but let's get back to my question.", "Let's come back to my question for now.")
 #: Said first when the remark that left the topic is bad news ("My brother broke my pencil box."): never "interesting".
