@@ -47,7 +47,8 @@ def labelled(names: list[str]) -> list[dict]:
         for g in json.loads((DATA / name).read_text(encoding="utf-8")):
             q, t, _ = offtopic._parts(g["topic"], g["title"], g["teacher"])
             for label in ("on", "loose", "off"):
-                for u in g[label]:
+                for said in g[label]:
+                    u = offtopic.unaddressed(said, g["topic"])  # what the check reads of it
                     if offtopic._judged(u, g["topic"], g["title"], g["teacher"]):
                         rows.append({"set": name, "context": offtopic_cross.context(t, q), "answer": u,
                                      "off": label == "off"})

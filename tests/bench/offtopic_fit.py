@@ -161,7 +161,8 @@ def keep_scores() -> None:
 def banked() -> dict[str, np.ndarray]:
     """Each labelled set's off-topic answers as sentence vectors: the bank of drifts
     (:mod:`studio.semantic.offtopic_bank`) is every fitted set's."""
-    return {name: sentence_vectors([u for g in json.loads((DATA / name).read_text(encoding="utf-8")) for u in g["off"]])
+    return {name: sentence_vectors([offtopic.unaddressed(u, g["topic"])
+                                    for g in json.loads((DATA / name).read_text(encoding="utf-8")) for u in g["off"]])
             for name, _ in SETS}
 
 
@@ -181,7 +182,8 @@ def labelled() -> Labelled:
         texts, off = [], []
         for g in json.loads((DATA / name).read_text(encoding="utf-8")):
             for label in ("on", "loose", "off"):
-                for u in g[label]:
+                for said in g[label]:
+                    u = offtopic.unaddressed(said, g["topic"])  # what the check judges of it
                     if offtopic._judged(u, g["topic"], g["title"], g["teacher"]):
                         texts.append(offtopic.unshared(u, g["topic"], g["title"], g["teacher"]) or u)
                         off.append(label == "off")
@@ -209,8 +211,9 @@ def cases(banks: dict[str, np.ndarray] | None = None, answers: Labelled | None =
         for gi, g in enumerate(json.loads((DATA / name).read_text(encoding="utf-8"))):
             history = [tuple(h) for h in g.get("history", [])] + [("teacher", g["teacher"])]
             for label in ("on", "loose", "off"):
-                for u in g[label]:
-                    fit = offtopic.topic_fit(u, topic=g["topic"], title=g["title"], history=history)
+                for said in g[label]:
+                    fit = offtopic.topic_fit(said, topic=g["topic"], title=g["title"], history=history)
+                    u = offtopic.unaddressed(said, g["topic"])  # what the check judges of it
                     feats = None if fit.score is None else offtopic.features(
                         u, topic=g["topic"], title=g["title"], question=g["teacher"])
                     read = 0.0 if feats is None else score(
