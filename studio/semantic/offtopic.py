@@ -168,10 +168,11 @@ def asks_lm() -> bool:
 
 
 def load_models() -> None:
-    """Load the sentence model and the language model now (a run does this before its first dialogue,
+    """Load the sentence model, the cross-encoder and the language model now (a run does this before its first dialogue,
     so no answer waits for a load): raises :class:`studio.semantic.encoder.EncoderError` when one is missing."""
     sentence_vector("ready")
     topic_text("中秋节")  # the dictionary a Chinese topic is read through
+    offtopic_cross.load()
     if asks_lm():
         lm.load()
 

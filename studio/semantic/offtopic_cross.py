@@ -15,7 +15,7 @@ it. Here the answer's tokens attend to the question's:
 
 The tuned layers, the mark and the head are :data:`CROSS_FILE` (float16, about 7 MB), written by
 ``tests/bench/offtopic_cross_fit.py`` (torch, the ``train`` extra); they run here in numpy
-(:func:`studio.semantic.bert_numpy.run_blocks`), loaded the first time an answer is read (about 60 MB).
+(:func:`studio.semantic.bert_numpy.run_blocks`), loaded the first time an answer is read (the lower layers copied out of the memory-mapped model, about 60 MB).
 """
 
 from __future__ import annotations
@@ -113,6 +113,35 @@ def forget() -> None:
         _DIGEST.clear()
 
 
+def load() -> None:
+    """Load the cross-encoder now (a run does this before its first dialogue, as it loads the sentence model)."""
+    if shipped():
+        _model()
+
+
+def _tensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(the word embeddings memory-mapped, every other float32 tensor read into memory) of a safetensors file
+    (an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and byte offsets,
+    then the data): only the rows of the tokens read are paged in, and no page of the file stays mapped for
+    the layers, whose weights are copied out once."""
+    with path.open("rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+        mapped, read = {}, {}
+        for name, t in header.items():
+            if name == "__metadata__" or t["dtype"] != "F32":
+                continue
+            begin, end = t["data_offsets"]
+            short = name.removeprefix("bert.")
+            if short == "embeddings.word_embeddings.weight":
+                mapped[short] = np.memmap(path, dtype=np.float32, mode="r", offset=8 + size + begin,
+                                          shape=tuple(t["shape"]))
+            elif short.startswith("embeddings.") or any(short.startswith(f"encoder.layer.{i}.") for i in range(SHARED)):
+                f.seek(8 + size + begin)
+                read[short] = np.fromfile(f, dtype=np.float32, count=(end - begin) // 4).reshape(t["shape"])
+    return mapped, read
+
+
 def _model() -> _Cross:
     with _LOCK:
         model = _MODEL[0]
@@ -127,24 +156,16 @@ class _Cross:
     """The lower layers of the sentence model and the tuned upper ones, in numpy."""
 
     def __init__(self, folder: Path, tuned: Path) -> None:
-        from safetensors.numpy import safe_open
-
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        w: dict[str, np.ndarray] = {}
-        with safe_open(str(folder / "model.safetensors"), framework="np") as f:
-            for name in f.keys():  # noqa: SIM118 - safe_open has keys(), not iteration
-                short = name.removeprefix("bert.")
-                if short.startswith("embeddings.") or any(short.startswith(f"encoder.layer.{i}.") for i in range(SHARED)):
-                    w[short] = f.get_tensor(name)
-        self.word = w.pop("embeddings.word_embeddings.weight").astype(np.float16)  # rows gathered per text
-        self.position = w["embeddings.position_embeddings.weight"].astype(np.float32)
-        self.token_type = w["embeddings.token_type_embeddings.weight"][0].astype(np.float32)
-        self.embed_norm = (w["embeddings.LayerNorm.weight"].astype(np.float32),
-                           w["embeddings.LayerNorm.bias"].astype(np.float32))
-        f32 = {k: v.astype(np.float32) for k, v in w.items()}
-        self.lower = [bert_numpy.block(f32, f"encoder.layer.{i}.") for i in range(SHARED)]
+        mapped, w = _tensors(folder / "model.safetensors")
+        self.word = mapped["embeddings.word_embeddings.weight"]
+        self.position = np.array(w["embeddings.position_embeddings.weight"], dtype=np.float32)
+        self.token_type = np.array(w["embeddings.token_type_embeddings.weight"][0], dtype=np.float32)
+        self.embed_norm = (np.array(w["embeddings.LayerNorm.weight"], dtype=np.float32),
+                           np.array(w["embeddings.LayerNorm.bias"], dtype=np.float32))
+        self.lower = [bert_numpy.block(w, f"encoder.layer.{i}.") for i in range(SHARED)]
         with np.load(tuned, allow_pickle=False) as kept:
             t = {k: kept[k].astype(np.float32) for k in kept.files}
         upper = sorted({k.split(".")[2] for k in t if k.startswith("encoder.layer.")}, key=int)
@@ -157,7 +178,7 @@ class _Cross:
         batch = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
         ids, mask = padded(batch)
         b, n = ids.shape
-        x = self.word[ids].astype(np.float32)
+        x = np.array(self.word[ids], dtype=np.float32)
         x += self.position[:n]
         x += self.token_type
         x = bert_numpy.layer_norm(x.reshape(b * n, -1), self.embed_norm, self.eps).reshape(b, n, -1)
