@@ -127,7 +127,8 @@ def _tensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     with path.open("rb") as f:
         size = int.from_bytes(f.read(8), "little")
         header = json.loads(f.read(size))
-        mapped, read = {}, {}
+        mapped: dict[str, np.ndarray] = {}
+        read: dict[str, np.ndarray] = {}
         for name, t in header.items():
             if name == "__metadata__" or t["dtype"] != "F32":
                 continue
