@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="write the tuned file (tuned on every labelled set but the held-out ones)")
     args = ap.parse_args(argv)
     torch = _torch()
-    names = [n for n, _ in SETS] + list(MORE)
+    names = list(dict.fromkeys([n for n, _ in SETS] + list(MORE)))  # a set in both is read once
     rows = labelled(names + [n for n in args.held_out if n not in names])
     w = _weights(torch)
     states = lower_states(torch, w, [r["context"] for r in rows] + [r["answer"] for r in rows])
