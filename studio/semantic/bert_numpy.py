@@ -40,17 +40,8 @@ class NumpyBert(Backend):
         self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.blocks = [block(w, f"encoder.layer.{i}.") for i in range(self.layers)]
 
-    def _norm(self, x: np.ndarray, scale_bias: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        return layer_norm(x, scale_bias, self.eps)
-
     def embed(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """(the embedded tokens, (texts, longest, width), the padding mask) of tokenised texts, padded to the longest."""
-        ids, mask = padded(batch)
-        b, n = ids.shape
-        x = self.word[ids]
-        x += self.position[:n]
-        x += self.token_type
-        return self._norm(x.reshape(b * n, -1), self.embed_norm).reshape(b, n, -1), mask
+        return embed(batch, self.word, self.position, self.token_type, self.embed_norm, self.eps)
 
     def encode_batch(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Pooled, unit-length vectors of tokenised texts, run together: padded to the longest, the
@@ -80,6 +71,19 @@ def block(w: dict[str, np.ndarray], p: str) -> Block:
             np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
             np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
             (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]))
+
+
+def embed(batch: Sequence[Sequence[int]], word: np.ndarray, position: np.ndarray, token_type: np.ndarray,
+          norm: tuple[np.ndarray, np.ndarray], eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the embedded tokens, (texts, longest, width), the padding mask) of tokenised texts, padded to the
+    longest: BERT's word, position and token-type embeddings summed and normalised (``word`` may be a
+    memory-mapped table: only the rows of these tokens are read)."""
+    ids, mask = padded(batch)
+    b, n = ids.shape
+    x = np.asarray(word[ids], dtype=np.float32)  # a new array (fancy indexing copies the rows)
+    x += position[:n]
+    x += token_type
+    return layer_norm(x.reshape(b * n, -1), norm, eps).reshape(b, n, -1), mask
 
 
 def layer_norm(x: np.ndarray, scale_bias: tuple[np.ndarray, np.ndarray], eps: float) -> np.ndarray:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -102,15 +101,6 @@ OFF_TOPIC_ALONE_AT = 0.42
 #: Where :data:`MODEL` is unsure (its probability in this range), the language model is asked too
 #: (:func:`studio.semantic.lm.pointwise`, about 0.4 s of CPU), and :data:`MODEL_LM` decides.
 ASK_LM = (0.25, 0.8)
-#: Where the full model is not sure (its probability in this range), the answer is read with the question
-#: too (:mod:`studio.semantic.offtopic_cross`): the two probabilities are mixed, :data:`CROSS_WEIGHT` of
-#: the cross-encoder's log-odds and the rest of the full model's, and the answer is off topic from
-#: :data:`CROSS_AT` on. Chosen on six labelled sets held out of both (final27 to final32, 1,560 answers, 600
-#: off topic): 0.889 / 0.840 without it, 0.903 / 0.885 with it, the cross-encoder asked for 19 % of them; on
-#: ten (final27 to final36, 2,592 answers) 0.880 / 0.866 and 0.895 / 0.890, the best of the grid 0.891 / 0.891.
-CROSS_BAND = (0.05, 0.9)
-CROSS_WEIGHT = 0.5
-CROSS_AT = 0.4
 #: A shorter answer ("Last term.", "With my best friend.") leans on the question it answers and is
 #: not judged: its few words say too little about what it is about.
 MIN_WORDS = 5
@@ -231,15 +221,14 @@ def prepare(items: Iterable[tuple[str, str, str, Sequence[tuple[str, str]] | Seq
         for x in (a, *_rests(a)):
             texts += [x.utterance, *x.parts, unshared(x.utterance, a.topic, a.title, a.question)]
     sentence_vectors(texts)
-    full = [(a, probability(features(a.utterance, topic=a.topic, title=a.title, question=a.question))) for a in todo]
+    full = [(a, _full(a.utterance, a.topic, a.title, a.question)) for a in todo]
     # the answers the sentence model is unsure of go to the language model together
     if asks_lm() and (unsure := [a for a, p in full if ASK_LM[0] <= p < ASK_LM[1]]):
         lm.pointwise_many([(a.utterance, _lm_context(a.topic, a.title, _read_turns(a.question, a.recent)))
                            for a in unsure])
     # and to the cross-encoder (with the language model, the band is read before it)
-    if offtopic_cross.shipped():
-        offtopic_cross.prepare([_cross_pair(a.utterance, a.topic, a.title, a.question)
-                                for a, p in full if CROSS_BAND[0] <= p < CROSS_BAND[1]])
+    offtopic_cross.prepare([_cross_pair(a.utterance, a.topic, a.title, a.question) for a, p in full
+                            if offtopic_cross.asked(p)])
 
 
 @lru_cache(maxsize=4096)
@@ -287,8 +276,7 @@ def version() -> str:
                     TAIL_WORDS, TAIL_CONTENT_WORDS, MIN_WORDS, MIN_CONTENT_WORDS, RECENT_TURNS, ASIDE_JUDGED_FROM,
                     OWN_SUBJECT_ABOVE, cascade.fitted_id(), ECHO_WORDS, ECHO_CONTENT_WORDS, ECHO_MARGIN,
                     offtopic_bank.digest(), offtopic_bank.FAR_BELOW, offtopic_bank.TOP,
-                    offtopic_neighbours.digest(), offtopic_neighbours.NEAREST, offtopic_cross.digest(),
-                    offtopic_cross.SHARED, CROSS_BAND, CROSS_WEIGHT, CROSS_AT)
+                    offtopic_neighbours.digest(), offtopic_neighbours.NEAREST, *offtopic_cross.settings())
 
 
 @lru_cache(maxsize=16)
@@ -308,7 +296,7 @@ def _from_json(value: dict) -> TopicFit:
 def forget() -> None:
     """Forget the verdicts remembered in memory (written to disk first): what a new process knows."""
     verdicts.forget()
-    for remembered in (_topic_fit, _staged, _rests, cascade.measured, _others, _subject_matrix,
+    for remembered in (_topic_fit, _staged, _rests, _full, cascade.measured, _others, _subject_matrix,
                        offtopic_bank._far):  # each holds vectors or verdicts
         remembered.cache_clear()
 
@@ -336,16 +324,15 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
         _, off, p, close = staged
         off, other, echo = _instead(utterance, off, utterance, topic, title, question)
         return TopicFit(round(close, 4), off, words, other, round(p, 4), echoed=echo)
-    feats = features(utterance, topic=topic, title=title, question=question)
-    p, read = probability(feats), None
+    p, read = _full(utterance, topic, title, question), None
     if ASK_LM[0] <= p < ASK_LM[1] and asks_lm():
         read = pointwise(utterance, topic=topic, title=title, recent=_read_turns(question, recent))
-        p = probability([*feats, read], MODEL_LM)
+        p = probability([*features(utterance, topic=topic, title=title, question=question), read], MODEL_LM)
     at = OFF_TOPIC_AT if asks_lm() else OFF_TOPIC_ALONE_AT
     cross = None
-    if CROSS_BAND[0] <= p < CROSS_BAND[1] and offtopic_cross.shipped():  # unsure: read it with the question too
+    if offtopic_cross.asked(p):  # unsure: read it with the question too
         cross = offtopic_cross.probability(*_cross_pair(utterance, topic, title, question))
-        p, at = _mixed(p, cross), CROSS_AT
+        p, at = offtopic_cross.mixed(p, cross), offtopic_cross.AT
     off, about = p >= at, utterance
     if not off:  # an answer that starts on the topic and turns to something else
         for tail in tails(utterance):
@@ -359,12 +346,11 @@ def _judge(utterance: str, topic: str, title: str, question: str, recent: tuple[
                     None if read is None else round(read, 4), echo, None if cross is None else round(cross, 4))
 
 
-def _mixed(p: float, cross: float) -> float:
-    """The full model's probability and the cross-encoder's, mixed in log-odds (:data:`CROSS_WEIGHT`)."""
-    def log_odds(x: float) -> float:
-        x = min(max(x, 1e-3), 1 - 1e-3)
-        return math.log(x / (1 - x))
-    return 1 / (1 + math.exp(-(CROSS_WEIGHT * log_odds(cross) + (1 - CROSS_WEIGHT) * log_odds(p))))
+@lru_cache(maxsize=4096)
+def _full(utterance: str, topic: str, title: str, question: str) -> float:
+    """:data:`MODEL`'s probability for an answer no stage was sure of: worked out once, when :func:`prepare`
+    sends the unsure ones on to the language model and the cross-encoder, and read again by :func:`_judge`."""
+    return probability(features(utterance, topic=topic, title=title, question=question))
 
 
 def _cross_pair(utterance: str, topic: str, title: str, question: str) -> tuple[str, str]:

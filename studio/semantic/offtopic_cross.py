@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,12 +32,21 @@ from pathlib import Path
 import numpy as np
 
 from studio.semantic import bert_numpy
-from studio.semantic.backends import padded, tokenizer
+from studio.semantic.backends import tokenizer
 
 #: The tuned upper layers, the answer's mark and the head (float16).
 CROSS_FILE = Path(__file__).with_name("offtopic_cross.npz")
 #: Layers of the sentence model run on the context and the answer apart; the rest run on both together.
 SHARED = 4
+#: Where the off-topic check's full model is not sure (its probability in this range), the answer is read
+#: with the question too (:func:`asked`): the two probabilities are mixed, :data:`WEIGHT` of
+#: the cross-encoder's log-odds and the rest of the full model's, and the answer is off topic from
+#: :data:`AT` on. Chosen on six labelled sets held out of both (final27 to final32, 1,560 answers, 600
+#: off topic): 0.889 / 0.840 without it, 0.903 / 0.885 with it, the cross-encoder asked for 19 % of them; on
+#: ten (final27 to final36, 2,592 answers) 0.880 / 0.866 and 0.895 / 0.890, the best of the grid 0.891 / 0.891.
+BAND = (0.05, 0.9)
+WEIGHT = 0.5
+AT = 0.4
 #: Probabilities remembered, by (context, answer).
 CACHE_SIZE = 4096
 #: Pairs run together.
@@ -62,6 +72,24 @@ def digest() -> str:
 _DIGEST: list[str] = []
 
 
+def asked(p: float) -> bool:
+    """Whether an answer the full model gives ``p`` is read with the question too (a cross-encoder ships)."""
+    return BAND[0] <= p < BAND[1] and shipped()
+
+
+def mixed(p: float, cross: float) -> float:
+    """The full model's probability and the cross-encoder's, mixed in log-odds (:data:`WEIGHT`)."""
+    def log_odds(x: float) -> float:
+        x = min(max(x, 1e-3), 1 - 1e-3)
+        return math.log(x / (1 - x))
+    return 1 / (1 + math.exp(-(WEIGHT * log_odds(cross) + (1 - WEIGHT) * log_odds(p))))
+
+
+def settings() -> tuple:
+    """What its verdicts depend on (part of the check's version): the shipped file, the layers, the band, the mix."""
+    return digest(), SHARED, BAND, WEIGHT, AT
+
+
 def context(title: str, question: str) -> str:
     """What the answer is read against: the lesson's English title and the teacher's question."""
     return f"{title}. {question}" if title and question else title or question
@@ -74,12 +102,7 @@ def probability(context_text: str, answer: str) -> float:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    p = float(probabilities([key])[0])
-    with _LOCK:
-        _CACHE[key] = p
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return p
+    return _remember([key], probabilities([key]))[0]
 
 
 def prepare(pairs: Sequence[tuple[str, str]]) -> None:
@@ -88,14 +111,17 @@ def prepare(pairs: Sequence[tuple[str, str]]) -> None:
     with _LOCK:
         todo = list(dict.fromkeys(k for k in pairs if k not in _CACHE))
     todo.sort(key=lambda k: len(k[0]) + len(k[1]))  # like lengths together: less padding
-    for start in range(0, len(todo), BATCH):
-        chunk = todo[start:start + BATCH]
-        found = probabilities(chunk)
-        with _LOCK:
-            for key, p in zip(chunk, found, strict=True):
-                _CACHE[key] = float(p)
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
+    _remember(todo, probabilities(todo))
+
+
+def _remember(pairs: Sequence[tuple[str, str]], found: np.ndarray) -> list[float]:
+    """Keep each pair's probability (the oldest forgotten past :data:`CACHE_SIZE`); the probabilities."""
+    out = [float(p) for p in found]
+    with _LOCK:
+        _CACHE.update(zip(pairs, out, strict=True))
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out
 
 
 def probabilities(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
@@ -163,10 +189,9 @@ class _Cross:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         mapped, w = _tensors(folder / "model.safetensors")
         self.word = mapped["embeddings.word_embeddings.weight"]
-        self.position = np.array(w["embeddings.position_embeddings.weight"], dtype=np.float32)
-        self.token_type = np.array(w["embeddings.token_type_embeddings.weight"][0], dtype=np.float32)
-        self.embed_norm = (np.array(w["embeddings.LayerNorm.weight"], dtype=np.float32),
-                           np.array(w["embeddings.LayerNorm.bias"], dtype=np.float32))
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.lower = [bert_numpy.block(w, f"encoder.layer.{i}.") for i in range(SHARED)]
         with np.load(tuned, allow_pickle=False) as kept:
             t = {k: kept[k].astype(np.float32) for k in kept.files}
@@ -178,12 +203,7 @@ class _Cross:
     def _lower(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Each text's token states after the shared lower layers."""
         batch = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
-        ids, mask = padded(batch)
-        b, n = ids.shape
-        x = np.array(self.word[ids], dtype=np.float32)
-        x += self.position[:n]
-        x += self.token_type
-        x = bert_numpy.layer_norm(x.reshape(b * n, -1), self.embed_norm, self.eps).reshape(b, n, -1)
+        x, mask = bert_numpy.embed(batch, self.word, self.position, self.token_type, self.embed_norm, self.eps)
         x = bert_numpy.run_blocks(x, mask, self.lower, self.heads, self.eps)
         return [x[i, :len(t)] for i, t in enumerate(batch)]
 

@@ -37,8 +37,6 @@ _TO_TEACHER_FIRST = re.compile(r"^\W*(?:dear\s+)?teacher\b", re.I)
 #: A lesson in which the teacher talks with the student as their own teacher ("老师和学生讨论……", "学生……和老师聊起……"),
 #: not in a role ("老师扮演医生"): there "Teacher, …" is how a student speaks to the one they are talking with.
 _TEACHER_AS_SELF, _IN_ROLE = re.compile("老师"), re.compile("扮演|饰演")
-#: The opening address itself ("Teacher, ", "Dear teacher: ").
-_TO_TEACHER_WORDS = re.compile(r"^\W*(?:dear\s+)?teacher\b\W*", re.I)
 #: What follows it when the student asks the teacher something ("Teacher, how old are you?"): that stays
 #: addressed, a question to the teacher about themselves being the small talk it usually is.
 _ASKS = re.compile(r"(?:do|does|did|are|is|was|were|can|could|will|would|have|has|should|may|what|what's|where|"
@@ -52,8 +50,8 @@ def unaddressed(utterance: str, topic: str) -> str:
     is about, and the rest is what is judged. Any other utterance as it is."""
     if not _TEACHER_AS_SELF.search(topic) or _IN_ROLE.search(topic):
         return utterance
-    m = _TO_TEACHER_WORDS.match(utterance)
-    rest = utterance[m.end():] if m else ""
+    m = _TO_TEACHER_FIRST.match(utterance)
+    rest = re.sub(r"^\W+", "", utterance[m.end():]) if m else ""  # the address's own commas and colons too
     if not rest.strip() or _ASKS.match(rest):
         return utterance
     return rest[:1].upper() + rest[1:]

@@ -35,7 +35,7 @@ from studio.semantic.encoder import ensure_model
 from tests.bench.offtopic_fit import DATA, SETS
 
 #: Labelled sets the cross-encoder is tuned on beyond the full model's: each measured once, then among the
-#: sets the band of :mod:`studio.semantic.offtopic` (``CROSS_BAND``) was chosen on, held out of both.
+#: sets its band (:data:`studio.semantic.offtopic_cross.BAND`) was chosen on, held out of both.
 MORE = ("off_topic_final31.json", "off_topic_final32.json", "off_topic_final33.json", "off_topic_final34.json",
         "off_topic_final35.json", "off_topic_final36.json")
 EPOCHS, BATCH, LR, HEAD_LR, WARM_UP = 3, 32, 3e-5, 1e-3, 50

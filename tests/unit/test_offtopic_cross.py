@@ -71,7 +71,7 @@ def test_where_the_full_model_is_unsure_the_cross_encoder_decides_with_it(monkey
         return said["value"]
 
     monkeypatch.setattr(offtopic_cross, "probability", fake)
-    monkeypatch.setattr(offtopic, "CROSS_BAND", (0.0, 1.0))  # every answer the full model reads
+    monkeypatch.setattr(offtopic_cross, "BAND", (0.0, 1.0))  # every answer the full model reads
     topic, title = "学生放学后去看望膝盖手术后的奶奶。", "Visiting Grandma After Her Knee Operation"
     history = [("teacher", "Oh, you came all the way here after school! My knee still hurts a little. "
                            "What did you bring in that bag?")]
@@ -88,10 +88,10 @@ def test_where_the_full_model_is_unsure_the_cross_encoder_decides_with_it(monkey
     assert verdicts[0].probability > verdicts[1].probability
     assert "read with the question" in verdicts[0].explain()
     before = offtopic.version()
-    monkeypatch.setattr(offtopic, "CROSS_AT", 0.45)
+    monkeypatch.setattr(offtopic_cross, "AT", 0.45)
     assert offtopic.version() != before
     asked.clear()
-    monkeypatch.setattr(offtopic, "CROSS_BAND", (2.0, 3.0))  # no answer is unsure enough
+    monkeypatch.setattr(offtopic_cross, "BAND", (2.0, 3.0))  # no answer is unsure enough
     offtopic.forget()
     assert offtopic.topic_fit(answer, topic=topic, title=title, history=history).cross is None and not asked
 
